@@ -1,0 +1,16 @@
+/**
+ * IPC channel names, `kiosk:area.verb`. Kept free of runtime dependencies because the sandboxed
+ * preload bundles it; the schemas live in ./ipc.ts.
+ */
+export const IPC_CHANNELS = {
+  printPdf: 'kiosk:print.pdf',
+  listPrinters: 'kiosk:print.listPrinters',
+  readConfig: 'kiosk:config.read',
+  writeConfig: 'kiosk:config.write',
+  appInfo: 'kiosk:app.info',
+} as const;
+
+export type IpcMethod = keyof typeof IPC_CHANNELS;
+export type IpcChannel = (typeof IPC_CHANNELS)[IpcMethod];
+
+export const IPC_PREFIX = 'kiosk:';
