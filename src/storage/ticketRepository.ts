@@ -1,0 +1,107 @@
+import { localDayKey } from '../domain/localDay';
+import { WAITING_STATUSES, type PrintStatus, type Ticket } from '../domain/ticket';
+import { ticketNumberFor } from '../domain/ticketNumbering';
+import type { BranchConfig, ServiceGroup } from '../shared/branchConfig';
+import type { Clock, RandomBytes } from '../shared/clock';
+import { uuidv7 } from '../shared/ids';
+import type { OutboxEntry } from '../shared/outbox';
+import { AppFailure } from '../shared/result';
+import { appendOutbox } from './outboxRepository';
+import type { DeviceEvent, KioskDb } from './KioskDb';
+import { toStorageFailure } from './storageErrors';
+
+export interface IssueTicketInput {
+  readonly deviceId: string;
+  readonly kioskSlot: number;
+  readonly branch: BranchConfig;
+  readonly group: ServiceGroup;
+  readonly priority: boolean;
+}
+
+export interface IssuedTicket {
+  readonly ticket: Ticket;
+  /** Tickets of the same group, issued today at this kiosk or synced from others, still waiting. */
+  readonly waitingAhead: number;
+}
+
+/**
+ * Issues a ticket: the next number of this kiosk's range, the ticket record and its outbox entry,
+ * all in one strict-durability transaction. Either everything is on disk or nothing is.
+ */
+export async function issueTicket(db: KioskDb, input: IssueTicketInput, clock: Clock, random: RandomBytes): Promise<IssuedTicket> {
+  const { branch, group } = input;
+  if (!group.active) throw new AppFailure('ticket.group-inactive', `service group ${group.prefix} is not offered`);
+  try {
+    return await db.transaction('rw', [db.tickets, db.outbox, db.counters], async () => {
+      const now = clock.now();
+      const day = localDayKey(now, branch.utcOffsetMinutes);
+      const counterKey = `seq|${day}|${group.prefix}`;
+      const localSeq = ((await db.counters.get(counterKey))?.value ?? 0) + 1;
+      const number = ticketNumberFor(group.prefix, localSeq, input.kioskSlot, branch.numbering);
+      const waitingAhead = await countWaiting(db, day, group.prefix);
+      const ticket: Ticket = {
+        id: uuidv7(now, random),
+        branchCode: branch.branchCode,
+        deviceId: input.deviceId,
+        kioskSlot: input.kioskSlot,
+        day,
+        groupPrefix: group.prefix,
+        localSeq,
+        numeric: number.numeric,
+        number: number.display,
+        priority: input.priority,
+        status: 'issued',
+        issuedAt: now,
+        printStatus: 'pending',
+      };
+      await db.counters.put({ key: counterKey, value: localSeq });
+      await db.tickets.add(ticket);
+      await appendOutbox(db, input.deviceId, 'ticket.issue@1', ticketWireArgs(ticket), clock, random);
+      return { ticket, waitingAhead };
+    });
+  } catch (e) {
+    throw toStorageFailure(e);
+  }
+}
+
+/** What the server receives: the ticket without local-only fields. */
+function ticketWireArgs(t: Ticket): Record<string, unknown> {
+  return {
+    id: t.id,
+    branchCode: t.branchCode,
+    kioskSlot: t.kioskSlot,
+    day: t.day,
+    groupPrefix: t.groupPrefix,
+    number: t.number,
+    numeric: t.numeric,
+    priority: t.priority,
+    issuedAt: t.issuedAt,
+  };
+}
+
+async function countWaiting(db: KioskDb, day: string, prefix: string): Promise<number> {
+  let n = 0;
+  for (const status of WAITING_STATUSES) n += await db.tickets.where('[day+groupPrefix+status]').equals([day, prefix, status]).count();
+  return n;
+}
+
+/** Records how printing went; a failure also becomes a device event for the technician. */
+export async function recordPrintOutcome(db: KioskDb, ticket: Ticket, status: PrintStatus, failure: { code: string; detail: string } | null, clock: Clock): Promise<void> {
+  try {
+    await db.transaction('rw', [db.tickets, db.events], async () => {
+      await db.tickets.update(ticket.id, { printStatus: status });
+      if (failure) {
+        const event: DeviceEvent = { at: clock.now(), kind: 'print.failed', code: failure.code, detail: failure.detail, subject: ticket.number };
+        await db.events.add(event);
+      }
+    });
+  } catch (e) {
+    throw toStorageFailure(e);
+  }
+}
+
+export async function countTicketsOfDay(db: KioskDb, day: string): Promise<number> {
+  return db.tickets.where('day').equals(day).count();
+}
+
+export type { OutboxEntry };
