@@ -13,6 +13,8 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
   '--no-first-run',
   '--disable-quic',
+  // Containers often give /dev/shm only 64 MB; Chromium's renderer crashes when it runs out.
+  '--disable-dev-shm-usage',
 ];
 
 export default defineConfig({

@@ -18,12 +18,12 @@ export const PrintPdfRequest = z
       .min(1)
       .max(256)
       // CUPS destination names: printable characters except space, "/", "#" and control characters.
-      .regex(/^[^\s/#\\\u0000-\u001f\u007f]+$/, 'printer name has characters no spooler accepts')
+      .refine((name) => !/[\s/#\\]/.test(name) && [...name].every((c) => c.charCodeAt(0) >= 0x20 && c.charCodeAt(0) !== 0x7f), 'printer name has characters no spooler accepts')
       .nullable(),
     /** Shown in the spooler queue; no personal data. */
     jobName: z.string().min(1).max(120),
     pdf: z
-      .instanceof(Uint8Array)
+      .custom<Uint8Array>((v) => v instanceof Uint8Array, 'pdf must be bytes (Uint8Array)')
       .refine((b) => b.byteLength > 0 && b.byteLength <= MAX_PRINT_BYTES, 'pdf must be 1 byte to 20 MB')
       .refine((b) => b[0] === 0x25 && b[1] === 0x50 && b[2] === 0x44 && b[3] === 0x46, 'not a PDF (missing %PDF header)'),
     copies: z.number().int().min(1).max(5),

@@ -1,0 +1,139 @@
+import {
+  ipcContract,
+  type AppInfo,
+  type IpcRequestOf,
+  type IpcResponseOf,
+  type PrinterInfo,
+  type PrintPdfRequest,
+  type PrintPdfResponse,
+} from '../src/shared/ipc';
+import { IPC_CHANNELS, type IpcMethod } from '../src/shared/ipcChannels';
+import type { DeviceConfig } from '../src/shared/deviceConfig';
+import { describeUnknown, err, ok, type Result } from '../src/shared/result';
+import { isAppOrigin } from './windowHardening';
+
+/**
+ * The main-process side of the IPC contract (src/shared/ipc.ts).
+ *
+ * Guarantees:
+ * - Every request is validated with its zod schema before any service sees it; a bad payload is
+ *   `ipc.invalid-payload` with a short summary of the issues (paths and rules, never the values).
+ * - A handler never throws or rejects: exceptions become `ipc.internal`, and a response that does
+ *   not match its own schema is `ipc.internal` too (a bug in main must not reach the renderer as
+ *   garbage).
+ * - Only frames of `app://kiosk` may call: anything else gets `ipc.forbidden-sender`.
+ * No Electron import: registerIpcHandlers takes an ipcMain-like object, so tests run in Node.
+ */
+
+export interface IpcServices {
+  readonly printPdf: (request: PrintPdfRequest) => Promise<Result<PrintPdfResponse>>;
+  readonly listPrinters: () => Promise<Result<PrinterInfo[]>>;
+  readonly readConfig: () => Promise<Result<DeviceConfig | null>>;
+  readonly writeConfig: (config: DeviceConfig) => Promise<Result<DeviceConfig>>;
+  readonly appInfo: () => AppInfo | Promise<AppInfo>;
+}
+
+export type IpcHandler<M extends IpcMethod> = (payload: unknown) => Promise<Result<IpcResponseOf<M>>>;
+export type IpcHandlers = { readonly [M in IpcMethod]: IpcHandler<M> };
+
+const MAX_DETAIL_CHARS = 500;
+
+/** Structural view of a zod error (only src/shared imports zod). */
+export interface IssueList {
+  readonly issues: ReadonlyArray<{ readonly path: ReadonlyArray<PropertyKey>; readonly message: string }>;
+}
+
+export function summarizeIssues(error: IssueList): string {
+  const parts = error.issues.slice(0, 5).map((issue) => {
+    const where = issue.path.length === 0 ? '(root)' : issue.path.map((p) => String(p).slice(0, 40)).join('.');
+    return `${where}: ${issue.message.slice(0, 120)}`;
+  });
+  if (error.issues.length > 5) parts.push(`…and ${error.issues.length - 5} more`);
+  const s = parts.join('; ');
+  return s.length > MAX_DETAIL_CHARS ? `${s.slice(0, MAX_DETAIL_CHARS)}…` : s;
+}
+
+// The request schemas have no transforms, so their input type is also what safeParse returns.
+type Impl<M extends IpcMethod> = (request: IpcRequestOf<M>) => Promise<Result<IpcResponseOf<M>>>;
+
+function guarded<M extends IpcMethod>(method: M, impl: Impl<M>): IpcHandler<M> {
+  const contract = ipcContract[method];
+  return async (payload: unknown) => {
+    try {
+      const parsed = contract.request.safeParse(payload);
+      if (!parsed.success) return err('ipc.invalid-payload', `${method}: ${summarizeIssues(parsed.error)}`);
+      const result = await impl(parsed.data as IpcRequestOf<M>);
+      if (!isResult(result)) return err('ipc.internal', `${method}: the handler returned no Result`);
+      if (!result.ok) return result;
+      const checked = contract.response.safeParse(result.value);
+      if (!checked.success) return err('ipc.internal', `${method}: response breaks the contract: ${summarizeIssues(checked.error)}`);
+      return ok(checked.data as IpcResponseOf<M>);
+    } catch (e) {
+      return err('ipc.internal', `${method}: ${describeUnknown(e).slice(0, MAX_DETAIL_CHARS)}`);
+    }
+  };
+}
+
+function isResult(value: unknown): value is Result<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { ok?: unknown }).ok === 'boolean';
+}
+
+export function createIpcHandlers(services: IpcServices): IpcHandlers {
+  return {
+    printPdf: guarded('printPdf', (request) => services.printPdf(request)),
+    listPrinters: guarded('listPrinters', () => services.listPrinters()),
+    readConfig: guarded('readConfig', () => services.readConfig()),
+    writeConfig: guarded('writeConfig', (config) => services.writeConfig(config)),
+    appInfo: guarded('appInfo', async () => ok(await services.appInfo())),
+  };
+}
+
+export interface AppInfoSource {
+  readonly version: string;
+  readonly packaged: boolean;
+  readonly versions: Readonly<Record<string, string | undefined>>;
+  readonly platform: string;
+}
+
+export function buildAppInfo(source: AppInfoSource): AppInfo {
+  return {
+    version: source.version,
+    shell: 'electron',
+    electronVersion: source.versions.electron ?? null,
+    chromeVersion: source.versions.chrome ?? null,
+    packaged: source.packaged,
+    platform: source.platform,
+  };
+}
+
+/** The part of an ipcMain invoke event this module reads. */
+export interface IpcInvokeEventLike {
+  readonly senderFrame?: { readonly url: string } | null;
+}
+
+export interface IpcMainLike {
+  handle(channel: string, listener: (event: IpcInvokeEventLike, ...args: unknown[]) => unknown): void;
+}
+
+const METHODS = Object.keys(IPC_CHANNELS) as IpcMethod[];
+
+export function registerIpcHandlers(ipcMain: IpcMainLike, handlers: IpcHandlers, isAllowedSender: (url: string) => boolean = isAppOrigin): void {
+  for (const method of METHODS) {
+    const channel = IPC_CHANNELS[method];
+    const handler = handlers[method] as IpcHandler<IpcMethod>;
+    ipcMain.handle(channel, async (event, ...args) => {
+      let url: string | undefined;
+      try {
+        // senderFrame is null when the frame navigated away or was destroyed meanwhile.
+        url = event.senderFrame?.url;
+      } catch {
+        url = undefined;
+      }
+      if (url === undefined || !isAllowedSender(url)) {
+        return err('ipc.forbidden-sender', `${channel} refused for a frame outside the app origin`);
+      }
+      if (args.length > 1) return err('ipc.invalid-payload', `${method}: expected at most one argument`);
+      return handler(args[0]);
+    });
+  }
+}

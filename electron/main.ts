@@ -1,0 +1,131 @@
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { app, BrowserWindow, ipcMain, net, protocol, session } from 'electron';
+import { APP_SCHEME, APP_START_URL, resolveAppRequest } from './appProtocol';
+import { DeviceConfigStore } from './deviceConfigStore';
+import { buildAppInfo, createIpcHandlers, registerIpcHandlers } from './ipcHandlers';
+import { createPrintService } from './printing';
+import { buildWindowOptions, CONTENT_SECURITY_POLICY, hardenSession, hardenWebContents } from './windowHardening';
+
+/**
+ * Electron main process entry (bundled to dist-electron/main.cjs).
+ *
+ * Order matters: the privileged `app` scheme must be registered before `ready`; the
+ * single-instance lock is taken before anything opens IndexedDB (a second process would lock the
+ * store); handlers and the protocol exist before the window loads. Logs carry no personal data:
+ * origins, codes and file names only.
+ */
+
+const DIST_DIR = path.join(__dirname, '..', 'dist');
+const PRELOAD_PATH = path.join(__dirname, 'preload.cjs');
+
+function log(message: string): void {
+  console.info(`[kiosk-main] ${message}`);
+}
+
+protocol.registerSchemesAsPrivileged([
+  {
+    scheme: APP_SCHEME,
+    privileges: {
+      standard: true,
+      secure: true,
+      supportFetchAPI: true,
+      allowServiceWorkers: true,
+      corsEnabled: true,
+      stream: true,
+      codeCache: true,
+    },
+  },
+]);
+
+let mainWindow: BrowserWindow | null = null;
+
+function registerAppProtocol(): void {
+  protocol.handle(APP_SCHEME, async (request) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      return new Response('method not allowed', { status: 405 });
+    }
+    const resolved = resolveAppRequest(DIST_DIR, request.url);
+    if (resolved.kind === 'refused') {
+      log(`app:// refused (${resolved.status}): ${resolved.reason}`);
+      return new Response(resolved.reason, { status: resolved.status, headers: { 'content-type': 'text/plain' } });
+    }
+    try {
+      const file = await net.fetch(pathToFileURL(resolved.path).toString());
+      if (!file.ok) return new Response('not found', { status: 404 });
+      const headers: Record<string, string> = {
+        'content-type': resolved.contentType,
+        'x-content-type-options': 'nosniff',
+        // index.html must be re-read after an update; hashed assets may be cached by Chromium.
+        'cache-control': resolved.contentType.startsWith('text/html') ? 'no-cache' : 'public, max-age=31536000, immutable',
+      };
+      if (resolved.contentType.startsWith('text/html')) headers['content-security-policy'] = CONTENT_SECURITY_POLICY;
+      return new Response(request.method === 'HEAD' ? null : file.body, { status: 200, headers });
+    } catch (e) {
+      log(`app:// read failed: ${e instanceof Error ? e.name : 'unknown error'}`);
+      return new Response('read failed', { status: 500 });
+    }
+  });
+}
+
+function createWindow(): BrowserWindow {
+  const win = new BrowserWindow(buildWindowOptions({ packaged: app.isPackaged, env: process.env, preloadPath: PRELOAD_PATH }));
+  win.once('ready-to-show', () => win.show());
+  win.webContents.on('render-process-gone', (_event, details) => {
+    // The renderer keeps everything in IndexedDB; reloading resumes where it was.
+    log(`renderer gone (${details.reason}), reloading`);
+    if (!win.isDestroyed()) void win.loadURL(APP_START_URL);
+  });
+  win.on('closed', () => {
+    if (mainWindow === win) mainWindow = null;
+  });
+  void win.loadURL(APP_START_URL);
+  return win;
+}
+
+async function start(): Promise<void> {
+  hardenSession(session.defaultSession, log);
+  registerAppProtocol();
+
+  const configStore = new DeviceConfigStore(app.getPath('userData'));
+  const printing = createPrintService();
+  const handlers = createIpcHandlers({
+    printPdf: (request) => printing.printPdf(request),
+    listPrinters: () => printing.listPrinters(),
+    readConfig: () => configStore.read(),
+    writeConfig: (config) => configStore.write(config),
+    appInfo: () =>
+      buildAppInfo({
+        version: app.getVersion(),
+        packaged: app.isPackaged,
+        versions: process.versions,
+        platform: process.platform,
+      }),
+  });
+  registerIpcHandlers(ipcMain, handlers);
+
+  mainWindow = createWindow();
+  log(`started ${app.getVersion()} (electron ${process.versions.electron ?? '?'}, packaged=${String(app.isPackaged)})`);
+}
+
+if (!app.requestSingleInstanceLock()) {
+  // Another kiosk process owns the IndexedDB store; a second one would fight over its lock.
+  log('another instance is running, quitting');
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    if (mainWindow === null) return;
+    if (mainWindow.isMinimized()) mainWindow.restore();
+    mainWindow.focus();
+  });
+  // Every WebContents (window, devtools, anything created later) gets the same navigation rules.
+  app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, log));
+  app.on('window-all-closed', () => app.quit());
+  app
+    .whenReady()
+    .then(start)
+    .catch((e: unknown) => {
+      log(`startup failed: ${e instanceof Error ? `${e.name}: ${e.message}` : 'unknown error'}`);
+      app.exit(1);
+    });
+}

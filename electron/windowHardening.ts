@@ -1,0 +1,154 @@
+import type { BrowserWindowConstructorOptions, PermissionCheckHandlerHandlerDetails, Session, WebContents } from 'electron';
+import { APP_HOST, APP_SCHEME } from './appProtocol';
+
+/**
+ * Every security decision about the kiosk window, in one file (STYLE habit 9).
+ *
+ * Guarantees:
+ * - The renderer runs with context isolation, the Chromium sandbox, no Node integration and web
+ *   security on; only the preload bridge reaches main.
+ * - The window never leaves `app://kiosk`: navigations and redirects elsewhere are cancelled,
+ *   window.open is denied, <webview> is never attached.
+ * - The only permission ever granted is camera access ('media' without audio) for `app://kiosk`
+ *   (QR codes on appointment slips); everything else, including device pickers, is denied.
+ *
+ * Only `import type` from 'electron' here: the decisions are pure and the wiring functions act on
+ * the objects they are given, so tests import this file without the Electron binary.
+ */
+
+/** Whether a URL or an origin string ("app://kiosk") belongs to the kiosk's own origin. */
+export function isAppOrigin(urlOrOrigin: string | null | undefined): boolean {
+  if (typeof urlOrOrigin !== 'string' || urlOrOrigin === '') return false;
+  let url: URL;
+  try {
+    url = new URL(urlOrOrigin);
+  } catch {
+    return false;
+  }
+  // `host` (not `hostname`) so that a port is refused; user-info would be a spoofing attempt.
+  return url.protocol === `${APP_SCHEME}:` && url.host.toLowerCase() === APP_HOST && url.username === '' && url.password === '';
+}
+
+export type Decision = 'allow' | 'deny';
+
+export function decideNavigation(url: string): Decision {
+  return isAppOrigin(url) ? 'allow' : 'deny';
+}
+
+/** The subset of Electron's request/check details the permission decision reads. */
+export interface PermissionDetails {
+  readonly mediaTypes?: readonly string[] | undefined;
+  readonly mediaType?: string | undefined;
+  readonly requestingUrl?: string | undefined;
+  readonly securityOrigin?: string | undefined;
+  readonly isMainFrame?: boolean | undefined;
+}
+
+export function decidePermission(permission: string, requestingOrigin: string, details: PermissionDetails = {}): boolean {
+  if (permission !== 'media') return false;
+  if (!isAppOrigin(requestingOrigin)) return false;
+  if (details.securityOrigin !== undefined && !isAppOrigin(details.securityOrigin)) return false;
+  // Camera only: a request that includes the microphone is refused as a whole.
+  if (details.mediaTypes !== undefined && (details.mediaTypes.length === 0 || details.mediaTypes.some((t) => t !== 'video'))) {
+    return false;
+  }
+  if (details.mediaType !== undefined && details.mediaType !== 'video') return false;
+  return true;
+}
+
+export interface WindowEnv {
+  /** app.isPackaged */
+  readonly packaged: boolean;
+  /** `KIOSK_WINDOWED=1` turns kiosk/fullscreen off for development. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Absolute path of dist-electron/preload.cjs. */
+  readonly preloadPath: string;
+}
+
+export function isWindowed(env: Readonly<Record<string, string | undefined>>): boolean {
+  return env.KIOSK_WINDOWED === '1';
+}
+
+export function buildWindowOptions({ packaged, env, preloadPath }: WindowEnv): BrowserWindowConstructorOptions {
+  const windowed = isWindowed(env);
+  return {
+    kiosk: !windowed,
+    fullscreen: !windowed,
+    width: 1080,
+    height: 1920,
+    autoHideMenuBar: true,
+    backgroundColor: '#ffffff',
+    show: false,
+    title: 'HPASC Kiosk',
+    webPreferences: {
+      preload: preloadPath,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      spellcheck: false,
+      devTools: !packaged,
+      navigateOnDragDrop: false,
+      safeDialogs: true,
+    },
+  };
+}
+
+/**
+ * Content-Security-Policy header sent with every HTML page of app://kiosk. The renderer's own
+ * <meta> CSP (index.html) governs scripts, styles, connections, frames and objects; browsers
+ * enforce the intersection of both, so this header only adds what a <meta> policy cannot say or
+ * what the kiosk never needs, and never narrows what the renderer allows.
+ */
+export const CONTENT_SECURITY_POLICY = ["frame-ancestors 'none'", "base-uri 'none'", "form-action 'none'"].join('; ');
+
+export type HardeningLog = (message: string) => void;
+
+/** Cancels navigations away from the app, denies pop-ups and webviews. Call for every WebContents. */
+export function hardenWebContents(contents: WebContents, log: HardeningLog = () => {}): void {
+  const guardNavigation = (event: { preventDefault(): void }, url: string): void => {
+    if (decideNavigation(url) === 'deny') {
+      event.preventDefault();
+      // Log only the origin: a full URL could carry a query with personal data.
+      log(`blocked navigation to ${safeOrigin(url)}`);
+    }
+  };
+  contents.on('will-navigate', (event, url) => guardNavigation(event, url));
+  contents.on('will-redirect', (event, url) => guardNavigation(event, url));
+  contents.on('will-attach-webview', (event) => {
+    event.preventDefault();
+    log('blocked <webview>');
+  });
+  contents.setWindowOpenHandler(({ url }) => {
+    log(`denied window.open to ${safeOrigin(url)}`);
+    return { action: 'deny' };
+  });
+}
+
+/** Installs the permission policy on a session (the default session the window uses). */
+export function hardenSession(session: Session, log: HardeningLog = () => {}): void {
+  session.setPermissionRequestHandler((_contents, permission, callback, details) => {
+    const origin = details.requestingUrl;
+    const granted = decidePermission(permission, origin, details);
+    if (!granted) log(`denied permission ${permission} for ${safeOrigin(origin)}`);
+    callback(granted);
+  });
+  session.setPermissionCheckHandler((_contents, permission, requestingOrigin, details: PermissionCheckHandlerHandlerDetails) =>
+    decidePermission(permission, requestingOrigin, details),
+  );
+  // USB, HID and serial pickers: never.
+  session.setDevicePermissionHandler(() => false);
+}
+
+export function safeOrigin(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}`;
+  } catch {
+    return '(unparsable URL)';
+  }
+}

@@ -1,0 +1,111 @@
+// @ts-check
+import js from '@eslint/js';
+import importX, { createNodeResolver } from 'eslint-plugin-import-x';
+import reactHooks from 'eslint-plugin-react-hooks';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+/**
+ * Module boundaries (STYLE.md) are enforced here, not in review:
+ *  - which src/ folder may import which (import-x/no-restricted-paths zones);
+ *  - which third-party libraries are allowed only in one module (no-restricted-imports);
+ *  - domain code gets no clock, randomness or DOM (time and I/O come in as parameters).
+ */
+const MODULES = ['shared', 'domain', 'storage', 'sync', 'scan', 'print', 'platform', 'app', 'ui', 'server'];
+const MAY_IMPORT = {
+  shared: [],
+  domain: ['shared'],
+  storage: ['shared', 'domain'],
+  sync: ['shared', 'domain', 'storage'],
+  scan: ['shared', 'domain'],
+  print: ['shared', 'domain'],
+  platform: ['shared'],
+  app: ['shared', 'domain', 'storage', 'sync', 'scan', 'print', 'platform'],
+  ui: ['app', 'domain', 'shared'],
+  server: ['shared', 'domain'],
+};
+
+const zones = [
+  ...MODULES.map((mod) => ({
+    target: `./src/${mod}`,
+    from: [...MODULES.filter((m) => m !== mod && !MAY_IMPORT[mod].includes(m)).map((m) => `./src/${m}`), './electron'],
+    message: `src/${mod} may import only: ${MAY_IMPORT[mod].join(', ') || 'nothing from src/'} (STYLE.md boundaries)`,
+  })),
+  {
+    target: './electron',
+    from: MODULES.filter((m) => m !== 'shared').map((m) => `./src/${m}`),
+    message: 'electron/ may import only src/shared (STYLE.md boundaries)',
+  },
+];
+
+/** Third-party packages allowed only inside one module. */
+const ONLY_IN = [
+  { pkg: ['dexie', 'dexie/*'], home: 'src/storage' },
+  { pkg: ['tus-js-client'], home: 'src/sync' },
+  { pkg: ['@zxing/*', 'zxing-wasm', 'zxing-wasm/*'], home: 'src/scan|src/print' },
+  { pkg: ['pdf-lib', '@pdf-lib/*'], home: 'src/scan|src/print' },
+  { pkg: ['react', 'react-dom', 'react-dom/*', 'react-i18next'], home: 'src/ui' },
+  { pkg: ['zod', 'zod/*'], home: 'src/shared' },
+  { pkg: ['electron'], home: 'electron' },
+];
+
+const restrictedFor = (home) =>
+  ONLY_IN.filter((r) => !r.home.split('|').includes(home)).map((r) => ({
+    group: r.pkg,
+    message: `only ${r.home.replace('|', ' and ')} may import ${r.pkg[0]} (STYLE.md boundaries)`,
+  }));
+
+const homes = ['src/shared', 'src/domain', 'src/storage', 'src/sync', 'src/scan', 'src/print', 'src/platform', 'src/app', 'src/ui', 'src/server', 'electron'];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'dist-electron/**', 'release/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', '.data/**', 'bench-results/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    plugins: { 'import-x': importX },
+    languageOptions: { ecmaVersion: 2022, sourceType: 'module' },
+    // Resolve extensionless TypeScript imports, or the path zones would silently skip them.
+    settings: { 'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.tsx', '.js', '.mjs', '.json'] })] },
+    rules: {
+      'import-x/no-restricted-paths': ['error', { zones }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-console': ['error', { allow: ['warn', 'error', 'info'] }],
+      eqeqeq: ['error', 'always'],
+    },
+  },
+  // Third-party libraries stay in their home module. Tests may use anything.
+  ...homes.map((home) => ({
+    files: [`${home}/**/*.{ts,tsx}`],
+    ignores: ['**/*.test.ts', '**/*.test.tsx'],
+    rules: { 'no-restricted-imports': ['error', { patterns: restrictedFor(home) }] },
+  })),
+  {
+    files: ['src/domain/**/*.ts', 'src/shared/**/*.ts'],
+    ignores: ['**/*.test.ts', 'src/shared/clock.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { object: 'Date', property: 'now', message: 'take a Clock (src/shared/clock) as a parameter' },
+        { object: 'Math', property: 'random', message: 'take RandomBytes as a parameter' },
+      ],
+      'no-restricted-globals': ['error', 'window', 'document', 'navigator', 'localStorage', 'indexedDB', 'fetch', 'performance'],
+    },
+  },
+  {
+    files: ['src/ui/**/*.tsx'],
+    plugins: { 'react-hooks': reactHooks },
+    languageOptions: { globals: globals.browser },
+    rules: { 'react-hooks/rules-of-hooks': 'error', 'react-hooks/exhaustive-deps': 'error' },
+  },
+  {
+    files: ['src/**/*.{ts,tsx}'],
+    ignores: ['src/server/**'],
+    languageOptions: { globals: globals.browser },
+  },
+  {
+    files: ['electron/**/*.ts', 'src/server/**/*.ts', 'scripts/**/*.{js,mjs,ts}', 'test/**/*.ts', '*.config.{js,ts}', 'electron/*.config.ts'],
+    languageOptions: { globals: globals.node },
+    rules: { 'no-console': 'off' },
+  },
+);

@@ -1,0 +1,162 @@
+/**
+ * Node-side cost of making one queue-ticket PDF (layout + pdf-lib + font subset), with the subset
+ * font and with the full font. Run: `npx tsx scripts/bench/ticketPdf.bench.ts`.
+ * Targets (issue): p95 ≤ 50 ms per ticket, PDF ≤ 15 KB with the subset font. The in-browser
+ * tap→PDF time is measured separately by the lead.
+ */
+import { readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TicketPrintData } from '../../src/print/TicketPrintData';
+import { createTicketPdfRenderer, type TicketPdfRenderer } from '../../src/print/ticketPdf';
+
+export const TICKET_PDF_TARGETS = { p95Ms: 50, maxKb: 15 } as const;
+
+export interface TicketPdfSeries {
+  readonly tickets: number;
+  readonly p50Ms: number;
+  readonly p95Ms: number;
+  readonly meanMs: number;
+  /** Mean PDF size over the series. */
+  readonly bytes: number;
+  readonly kb: number;
+  readonly maxBytes: number;
+}
+
+export interface TicketPdfBenchResult {
+  readonly subset: TicketPdfSeries;
+  readonly full: TicketPdfSeries;
+  /** full ÷ subset */
+  readonly timeRatio: number;
+  readonly sizeRatio: number;
+  /** Renderer creation (hinting strip + font parse), once per kiosk start. */
+  readonly setupMs: { readonly subset: number; readonly full: number };
+  readonly pass: { readonly p95: boolean; readonly size: boolean };
+}
+
+const SERVICES = [
+  'Đăng ký kinh doanh, hộ kinh doanh và hợp tác xã',
+  'Tư pháp – Hộ tịch',
+  'Đất đai',
+  'Xây dựng, quy hoạch kiến trúc',
+  'Lao động, thương binh và xã hội',
+  'Y tế',
+];
+const BRANCHES = [
+  'Chi nhánh số 1 – Ba Đình',
+  'Trung tâm Phục vụ hành chính công Thành phố Hà Nội – Chi nhánh số 3 (Cầu Giấy)',
+];
+const PREFIXES = ['A', 'B', 'C', 'D', 'E', 'F'];
+
+function ticket(i: number): TicketPrintData {
+  const group = i % SERVICES.length;
+  const number = `${PREFIXES[group] ?? 'A'}${String(1 + (i % 999)).padStart(3, '0')}`;
+  const waiting = (i * 7) % 40;
+  return {
+    branchName: BRANCHES[i % BRANCHES.length] ?? '',
+    serviceName: SERVICES[group] ?? '',
+    number,
+    priority: i % 4 === 0,
+    issuedAt: Date.UTC(2026, 10, 23, 1, 5) + i * 37_000,
+    utcOffsetMinutes: 420,
+    waitingAhead: waiting,
+    qrText: `https://dichvucong.hanoi.gov.vn/q/b03/${number}?d=20261123&k=${(i * 2654435761 % 0xffffff).toString(16)}`,
+    labels: {
+      ticketTitle: 'PHIẾU THỨ TỰ',
+      priority: 'ƯU TIÊN',
+      waitingAhead: `Số người chờ trước bạn: ${waiting}`,
+      issuedAt: 'Thời gian lấy số',
+      scanToFollow: 'Quét mã để theo dõi lượt của bạn',
+      keepTicket: 'Vui lòng giữ phiếu và chờ gọi số',
+    },
+  };
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return sorted[Math.max(0, index)] ?? Number.NaN;
+}
+
+const round = (v: number, digits = 2): number => Math.round(v * 10 ** digits) / 10 ** digits;
+
+async function series(renderer: TicketPdfRenderer, count: number, warmup: number): Promise<TicketPdfSeries> {
+  for (let i = 0; i < warmup; i++) await renderer.render(ticket(10_000 + i));
+  const times: number[] = [];
+  let bytes = 0;
+  let maxBytes = 0;
+  for (let i = 0; i < count; i++) {
+    const data = ticket(i);
+    const start = performance.now();
+    const pdf = await renderer.render(data);
+    times.push(performance.now() - start);
+    bytes += pdf.byteLength;
+    maxBytes = Math.max(maxBytes, pdf.byteLength);
+  }
+  const sorted = [...times].sort((a, b) => a - b);
+  const mean = bytes / count;
+  return {
+    tickets: count,
+    p50Ms: round(percentile(sorted, 50)),
+    p95Ms: round(percentile(sorted, 95)),
+    meanMs: round(times.reduce((a, b) => a + b, 0) / count),
+    bytes: Math.round(mean),
+    kb: round(mean / 1024, 1),
+    maxBytes,
+  };
+}
+
+export async function runTicketPdfBench(options: { tickets?: number; warmup?: number } = {}): Promise<TicketPdfBenchResult> {
+  const tickets = options.tickets ?? 300;
+  const warmup = options.warmup ?? 30;
+  const fontDir = join(dirname(fileURLToPath(import.meta.url)), '../../assets/fonts');
+  const fonts = {
+    regular: new Uint8Array(readFileSync(join(fontDir, 'BeVietnamPro-Regular.ttf'))),
+    bold: new Uint8Array(readFileSync(join(fontDir, 'BeVietnamPro-Bold.ttf'))),
+  };
+  let t = performance.now();
+  const subsetRenderer = createTicketPdfRenderer(fonts, { subset: true });
+  const setupSubset = performance.now() - t;
+  t = performance.now();
+  const fullRenderer = createTicketPdfRenderer(fonts, { subset: false });
+  const setupFull = performance.now() - t;
+
+  const subset = await series(subsetRenderer, tickets, warmup);
+  const full = await series(fullRenderer, tickets, warmup);
+  return {
+    subset,
+    full,
+    timeRatio: round(full.p50Ms / subset.p50Ms),
+    sizeRatio: round(full.bytes / subset.bytes),
+    setupMs: { subset: round(setupSubset), full: round(setupFull) },
+    pass: {
+      p95: subset.p95Ms <= TICKET_PDF_TARGETS.p95Ms,
+      size: subset.maxBytes <= TICKET_PDF_TARGETS.maxKb * 1024,
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const r = await runTicketPdfBench();
+  const line = (name: string, s: TicketPdfSeries): string =>
+    `${name.padEnd(7)} ${s.tickets} tickets  p50 ${s.p50Ms} ms  p95 ${s.p95Ms} ms  mean ${s.meanMs} ms  ` +
+    `size ${s.bytes} B (${s.kb} KB, max ${s.maxBytes} B)`;
+  const [load1] = loadavg();
+  const cpus = availableParallelism();
+  console.log(`ticket PDF bench (node ${process.version}, ${cpus} CPUs, load ${(load1 ?? 0).toFixed(2)})`);
+  // p95 on a shared machine measures the neighbours as much as the code: say so next to the figure.
+  if ((load1 ?? 0) > cpus) console.log(`note    load average above CPU count: p95 includes waiting for a CPU`);
+  console.log(`setup   subset ${r.setupMs.subset} ms, full ${r.setupMs.full} ms (once per renderer)`);
+  console.log(line('subset', r.subset));
+  console.log(line('full', r.full));
+  console.log(`ratio   full/subset: time ${r.timeRatio}×, size ${r.sizeRatio}×`);
+  const verdict = (ok: boolean): string => (ok ? 'PASS' : 'MISS');
+  console.log(
+    `target  p95 ≤ ${TICKET_PDF_TARGETS.p95Ms} ms: ${verdict(r.pass.p95)} (${r.subset.p95Ms} ms); ` +
+      `size ≤ ${TICKET_PDF_TARGETS.maxKb} KB: ${verdict(r.pass.size)} (max ${r.subset.maxBytes} B)`,
+  );
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  await main();
+}

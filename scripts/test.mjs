@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// The whole test suite, as README and CI run it: lint (with module-boundary rules), type-check of
+// every tsconfig, unit and integration tests (vitest), a production build, then end-to-end tests in
+// Chromium (Playwright). Stops at the first failing stage and ends with one summary line.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+
+const reports = '.tmp/test-reports';
+rmSync(reports, { recursive: true, force: true });
+mkdirSync(reports, { recursive: true });
+
+const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const stages = [
+  { name: 'lint', cmd: npm, args: ['run', '--silent', 'lint'] },
+  { name: 'typecheck', cmd: npm, args: ['run', '--silent', 'typecheck'] },
+  { name: 'unit + integration (vitest)', cmd: npx, args: ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${reports}/vitest.json`] },
+  { name: 'build', cmd: npm, args: ['run', '--silent', 'build'] },
+  { name: 'end to end (playwright)', cmd: npx, args: ['playwright', 'test'], env: { E2E_SKIP_BUILD: '1', PLAYWRIGHT_JSON_OUTPUT_NAME: `${reports}/playwright.json` }, reporter: true },
+];
+
+let failedStage = null;
+for (const stage of stages) {
+  console.log(`\n━━ ${stage.name} ━━`);
+  const args = stage.reporter ? [...stage.args, '--reporter=list,json'] : stage.args;
+  const result = spawnSync(stage.cmd, args, { stdio: 'inherit', env: { ...process.env, ...stage.env, FORCE_COLOR: process.env.CI ? '0' : '1' } });
+  if (result.status !== 0) {
+    failedStage = stage.name;
+    break;
+  }
+}
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+if (existsSync(`${reports}/vitest.json`)) {
+  const v = JSON.parse(readFileSync(`${reports}/vitest.json`, 'utf8'));
+  passed += v.numPassedTests;
+  failed += v.numFailedTests;
+  skipped += v.numPendingTests + (v.numTodoTests ?? 0);
+}
+if (existsSync(`${reports}/playwright.json`)) {
+  const p = JSON.parse(readFileSync(`${reports}/playwright.json`, 'utf8'));
+  passed += p.stats.expected + (p.stats.flaky ?? 0);
+  failed += p.stats.unexpected;
+  skipped += p.stats.skipped;
+}
+if (failedStage) {
+  console.log(`\nFAILED at stage: ${failedStage}`);
+  if (failed === 0) failed = 1;
+}
+console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(failedStage ? 1 : 0);

@@ -1,0 +1,210 @@
+import i18next, { type TFunction } from 'i18next';
+import { localDayKey } from '../domain/localDay';
+import type { Ticket } from '../domain/ticket';
+import type { Platform } from '../platform/Platform';
+import type { TicketLabels, TicketPrintData } from '../print/TicketPrintData';
+import { BranchConfig, type ServiceGroup } from '../shared/branchConfig';
+import type { Clock, RandomBytes } from '../shared/clock';
+import { DeviceConfig, defaultDeviceConfig } from '../shared/deviceConfig';
+import type { AppInfo, PrintPdfResponse } from '../shared/ipc';
+import { uuidv7 } from '../shared/ids';
+import { AppFailure, describeUnknown, err, type Result } from '../shared/result';
+import { recentEvents, recordEvent } from '../storage/eventRepository';
+import type { DeviceEvent, KioskDb } from '../storage/KioskDb';
+import { requestPersistentStorage, type PersistenceReport } from '../storage/persistence';
+import { loadBranchConfig, saveBranchConfig } from '../storage/settingsRepository';
+import { issueTicket, recordPrintOutcome } from '../storage/ticketRepository';
+import { watchPendingCount, watchTodayTally, type GroupTally } from '../storage/watch';
+import { ActivityTracker } from './ActivityTracker';
+
+/**
+ * Composition root and use cases of the kiosk. The UI calls these; they combine storage, printing
+ * and the platform port. The server is never on the path of a user action: everything here works
+ * offline, and records reach the centre later through the outbox.
+ */
+export interface Fonts {
+  readonly regular: Uint8Array;
+  readonly bold: Uint8Array;
+}
+
+export interface KioskAppDeps {
+  readonly platform: Platform;
+  readonly db: KioskDb;
+  readonly clock: Clock;
+  readonly random: RandomBytes;
+  readonly loadFonts: () => Promise<Fonts>;
+  /** Branch configuration shipped in assets/, used until the server publishes one. */
+  readonly seedBranch: unknown;
+  readonly storageManager?: StorageManager;
+  /** Development switch (?role=…) that overrides the configured role for this session only. */
+  readonly roleOverride?: DeviceConfig['role'] | null;
+}
+
+export interface TakeTicketOutcome {
+  readonly ticket: Ticket;
+  readonly group: ServiceGroup;
+  readonly waitingAhead: number;
+  /**
+   * Settles when the ticket has been rendered and handed to the printer. The ticket is issued and
+   * saved before this starts, so the number is on screen at once; a failed print is shown and
+   * recorded for the technician. Never rejects.
+   */
+  readonly print: Promise<Result<PrintPdfResponse>>;
+}
+
+export interface KioskApp {
+  readonly device: DeviceConfig;
+  readonly branch: BranchConfig;
+  readonly platform: Platform;
+  readonly activity: ActivityTracker;
+  readonly persistence: PersistenceReport;
+  takeTicket(groupPrefix: string, priority: boolean): Promise<TakeTicketOutcome>;
+  saveDeviceConfig(next: DeviceConfig): Promise<Result<DeviceConfig>>;
+  printTestPage(): Promise<Result<PrintPdfResponse>>;
+  appInfo(): Promise<Result<AppInfo>>;
+  recentEvents(): Promise<DeviceEvent[]>;
+  watchPending(onChange: (count: number) => void): () => void;
+  watchTodayTally(onChange: (tally: GroupTally[]) => void): () => void;
+  today(): string;
+}
+
+export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
+  const { platform, db, clock, random } = deps;
+  const persistence = await requestPersistentStorage(deps.storageManager);
+  if (persistence.persisted === false) {
+    await recordEvent(db, { at: clock.now(), kind: 'storage.persist-denied', code: 'storage.persist-denied', detail: 'navigator.storage.persist() was refused', subject: null });
+  }
+
+  const device = await loadOrCreateDeviceConfig(platform, clock, random);
+  const effectiveDevice: DeviceConfig = deps.roleOverride ? { ...device, role: deps.roleOverride } : device;
+  const branch = await loadBranch(db, deps.seedBranch);
+
+  // The PDF engine (pdf-lib, fontkit, QR encoder) is a separate chunk loaded right after start, off
+  // the path to the first screen; fonts are fetched and parsed once, ahead of the first tap.
+  const rendererPromise = Promise.all([deps.loadFonts(), import('../print/ticketPdf')]).then(([fonts, print]) => print.createTicketPdfRenderer(fonts));
+  rendererPromise.catch(() => undefined);
+  const activity = new ActivityTracker(clock);
+  const printT: TFunction = i18next.getFixedT('vi', undefined, 'print');
+
+  function ticketLabels(waitingAhead: number): TicketLabels {
+    return {
+      ticketTitle: printT('ticketTitle'),
+      priority: printT('priority'),
+      waitingAhead: printT('waitingAhead', { count: waitingAhead }),
+      issuedAt: printT('issuedAt'),
+      scanToFollow: printT('scanToFollow'),
+      keepTicket: printT('keepTicket'),
+    };
+  }
+
+  async function renderAndPrint(data: TicketPrintData, jobName: string): Promise<Result<PrintPdfResponse>> {
+    let pdf: Uint8Array;
+    try {
+      pdf = await (await rendererPromise).render(data);
+    } catch (e) {
+      return err('print.render-failed', describeUnknown(e));
+    }
+    performance.mark('ticket.pdf-ready');
+    performance.measure('ticket.tap-to-pdf', 'ticket.tap', 'ticket.pdf-ready');
+    try {
+      return await platform.printPdf({ printerName: effectiveDevice.printerName, jobName, pdf, copies: 1 });
+    } catch (e) {
+      return err('print.failed', describeUnknown(e));
+    }
+  }
+
+  return {
+    device: effectiveDevice,
+    branch,
+    platform,
+    activity,
+    persistence,
+
+    async takeTicket(groupPrefix, priority) {
+      performance.mark('ticket.tap');
+      const group = branch.serviceGroups.find((g) => g.prefix === groupPrefix);
+      if (!group) throw new AppFailure('ticket.group-inactive', `unknown service group ${groupPrefix}`);
+      const { ticket, waitingAhead } = await issueTicket(db, { deviceId: effectiveDevice.deviceId, kioskSlot: effectiveDevice.kioskSlot, branch, group, priority }, clock, random);
+      const print = renderAndPrint(
+        {
+          branchName: branch.name.vi,
+          serviceName: group.name.vi,
+          number: ticket.number,
+          priority: ticket.priority,
+          issuedAt: ticket.issuedAt,
+          utcOffsetMinutes: branch.utcOffsetMinutes,
+          waitingAhead,
+          qrText: ticketQrText(branch, ticket),
+          labels: ticketLabels(waitingAhead),
+        },
+        `Phieu ${ticket.number}`,
+      ).then(async (result) => {
+        try {
+          await recordPrintOutcome(db, ticket, result.ok ? 'printed' : 'failed', result.ok ? null : result.error, clock);
+        } catch (e) {
+          console.error('could not record the print outcome', describeUnknown(e));
+        }
+        return result;
+      });
+      return { ticket, group, waitingAhead, print };
+    },
+
+    async saveDeviceConfig(next) {
+      const parsed = DeviceConfig.safeParse(next);
+      if (!parsed.success) return err('config.invalid', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      if (parsed.data.kioskSlot >= branch.numbering.slots) {
+        return err('config.invalid', `kioskSlot: must be below ${branch.numbering.slots}`);
+      }
+      return platform.writeConfig(parsed.data);
+    },
+
+    async printTestPage() {
+      return renderAndPrint(
+        {
+          branchName: branch.name.vi,
+          serviceName: `${printT('testPage')} – Tiếng Việt: ắằẳẵặ ếềểễệ ốồổỗộ ứừửữự đĐ`,
+          number: 'TEST',
+          priority: true,
+          issuedAt: clock.now(),
+          utcOffsetMinutes: branch.utcOffsetMinutes,
+          waitingAhead: 0,
+          qrText: branch.ticketQrBaseUrl,
+          labels: ticketLabels(0),
+        },
+        'Test page',
+      );
+    },
+
+    appInfo: () => platform.appInfo(),
+    recentEvents: () => recentEvents(db),
+    watchPending: (onChange) => watchPendingCount(db, onChange),
+    watchTodayTally: (onChange) => watchTodayTally(db, () => clock.now(), branch.utcOffsetMinutes, onChange),
+    today: () => localDayKey(clock.now(), branch.utcOffsetMinutes),
+  };
+}
+
+function ticketQrText(branch: BranchConfig, ticket: Ticket): string {
+  const params = new URLSearchParams({ b: branch.branchCode, d: ticket.day, n: ticket.number });
+  return `${branch.ticketQrBaseUrl}?${params.toString()}`;
+}
+
+async function loadOrCreateDeviceConfig(platform: Platform, clock: Clock, random: RandomBytes): Promise<DeviceConfig> {
+  const stored = await platform.readConfig();
+  if (stored.ok && stored.value) return stored.value;
+  // First start (or an unreadable file, which the platform keeps aside): a fresh identity.
+  const fresh = defaultDeviceConfig(uuidv7(clock.now(), random));
+  const written = await platform.writeConfig(fresh);
+  if (!written.ok) throw new AppFailure(written.error.code, written.error.detail);
+  return written.value;
+}
+
+async function loadBranch(db: KioskDb, seed: unknown): Promise<BranchConfig> {
+  const stored = await loadBranchConfig(db);
+  if (stored) return stored;
+  const parsed = BranchConfig.safeParse(seed);
+  if (!parsed.success) throw new AppFailure('config.invalid', `seeded branch configuration: ${parsed.error.message}`);
+  await saveBranchConfig(db, parsed.data);
+  return parsed.data;
+}
+
+export type { DeviceEvent, GroupTally };

@@ -1,0 +1,42 @@
+import seedBranch from '../../assets/config/branch.json';
+import boldFontUrl from '../../assets/fonts/BeVietnamPro-Bold.ttf?url';
+import regularFontUrl from '../../assets/fonts/BeVietnamPro-Regular.ttf?url';
+import { createBrowserPlatform } from '../platform/browserPlatform';
+import { createElectronPlatform, getElectronBridge } from '../platform/electronPlatform';
+import type { Platform } from '../platform/Platform';
+import { systemClock } from '../shared/clock';
+import { DeviceRole } from '../shared/deviceConfig';
+import { KioskDb } from '../storage/KioskDb';
+import { startKioskApp, type KioskApp } from './KioskApp';
+
+/** Wires the real adapters for the renderer: Electron when the preload bridge is there, else the browser. */
+export function createPlatform(): Platform {
+  const bridge = getElectronBridge();
+  if (bridge) return createElectronPlatform(bridge);
+  return createBrowserPlatform({ document, storage: localStorage, appVersion: __APP_VERSION__, userAgent: navigator.userAgent });
+}
+
+async function fetchBytes(url: string): Promise<Uint8Array> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`could not load ${url}: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+export async function bootstrapKiosk(): Promise<KioskApp> {
+  const platform = createPlatform();
+  const roleParam = platform.kind === 'browser' ? new URLSearchParams(location.search).get('role') : null;
+  const roleOverride = DeviceRole.safeParse(roleParam);
+  return startKioskApp({
+    platform,
+    db: new KioskDb(),
+    clock: systemClock,
+    random: (n) => crypto.getRandomValues(new Uint8Array(n)),
+    loadFonts: async () => {
+      const [regular, bold] = await Promise.all([fetchBytes(regularFontUrl), fetchBytes(boldFontUrl)]);
+      return { regular, bold };
+    },
+    seedBranch,
+    storageManager: navigator.storage,
+    roleOverride: roleOverride.success ? roleOverride.data : null,
+  });
+}

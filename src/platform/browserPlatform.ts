@@ -1,0 +1,93 @@
+import { DeviceConfig } from '../shared/deviceConfig';
+import type { AppInfo, PrintPdfRequest, PrintPdfResponse } from '../shared/ipc';
+import { PrintPdfRequest as PrintPdfRequestSchema } from '../shared/ipc';
+import { err, ok, type Result } from '../shared/result';
+import type { Platform } from './Platform';
+
+/**
+ * The plain-browser platform (development, tests, and branches running Chromium with
+ * `--kiosk --kiosk-printing`): prints a PDF through a hidden same-origin frame — with
+ * `--kiosk-printing` Chromium sends it to the default printer without a dialog — and keeps the
+ * device configuration in localStorage (configuration only; records live in IndexedDB).
+ */
+export const DEVICE_CONFIG_STORAGE_KEY = 'hpasc.deviceConfig';
+
+export interface BrowserPlatformDeps {
+  readonly document: Document;
+  readonly storage: Storage;
+  readonly appVersion: string;
+  readonly userAgent: string;
+}
+
+export function createBrowserPlatform(deps: BrowserPlatformDeps): Platform {
+  let lastFrameUrl: string | null = null;
+  let jobCounter = 0;
+
+  async function printPdf(request: PrintPdfRequest): Promise<Result<PrintPdfResponse>> {
+    const parsed = PrintPdfRequestSchema.safeParse(request);
+    if (!parsed.success) return err('print.invalid-request', parsed.error.issues.map((i) => i.message).join('; '));
+    const { document } = deps;
+    const frame = document.createElement('iframe');
+    frame.setAttribute('data-testid', 'print.frame');
+    frame.setAttribute('aria-hidden', 'true');
+    frame.title = parsed.data.jobName;
+    frame.style.cssText = 'position:fixed;right:0;bottom:0;width:1px;height:1px;border:0;opacity:0;pointer-events:none;';
+    // Keep only the newest frame: its blob stays readable (tests and reprint diagnostics), older ones are freed.
+    document.querySelectorAll('iframe[data-testid="print.frame"]').forEach((old) => old.remove());
+    if (lastFrameUrl) URL.revokeObjectURL(lastFrameUrl);
+    const url = URL.createObjectURL(new Blob([parsed.data.pdf as Uint8Array<ArrayBuffer>], { type: 'application/pdf' }));
+    lastFrameUrl = url;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('the print frame did not load within 10 s')), 10_000);
+        frame.addEventListener('load', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        frame.src = url;
+        document.body.appendChild(frame);
+      });
+      // print() is synchronous in Chromium only while a dialog is open; with --kiosk-printing it
+      // returns at once. A headless browser without a PDF viewer has nothing to print, which is fine.
+      for (let copy = 0; copy < parsed.data.copies; copy++) frame.contentWindow?.print();
+      jobCounter++;
+      return ok({ jobId: `browser-${jobCounter}` });
+    } catch (e) {
+      return err('print.failed', e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  return {
+    kind: 'browser',
+    printPdf,
+    async listPrinters() {
+      // A web page cannot enumerate printers; the kiosk prints on the browser's default printer.
+      return ok([]);
+    },
+    async readConfig() {
+      const raw = deps.storage.getItem(DEVICE_CONFIG_STORAGE_KEY);
+      if (raw === null) return ok(null);
+      try {
+        const parsed = DeviceConfig.safeParse(JSON.parse(raw));
+        if (parsed.success) return ok(parsed.data);
+        return err('config.corrupt', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      } catch (e) {
+        return err('config.corrupt', e instanceof Error ? e.message : String(e));
+      }
+    },
+    async writeConfig(config) {
+      const parsed = DeviceConfig.safeParse(config);
+      if (!parsed.success) return err('config.invalid', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      try {
+        deps.storage.setItem(DEVICE_CONFIG_STORAGE_KEY, JSON.stringify(parsed.data));
+        return ok(parsed.data);
+      } catch (e) {
+        return err('storage.full', e instanceof Error ? e.message : String(e));
+      }
+    },
+    async appInfo(): Promise<Result<AppInfo>> {
+      const chrome = /Chrom(?:e|ium)\/([\d.]+)/.exec(deps.userAgent)?.[1] ?? null;
+      return ok({ version: deps.appVersion, shell: 'browser', electronVersion: null, chromeVersion: chrome, packaged: false, platform: 'web' });
+    },
+  };
+}

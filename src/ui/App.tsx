@@ -1,0 +1,66 @@
+import { memo, useCallback, useEffect } from 'react';
+import { useTranslation } from 'react-i18next';
+import { formatLocalDateTime } from '../domain/localDay';
+import { CitizenHome } from './citizen/CitizenHome';
+import { CounterHome } from './counter/CounterHome';
+import { useKiosk } from './KioskContext';
+import { StatusBar } from './StatusBar';
+import { TechnicianHome } from './technician/TechnicianHome';
+import { useNow } from './hooks';
+
+export interface AppProps {
+  readonly updateReady: boolean;
+}
+
+/** The shell: header, the home screen of this device's role, status bar. */
+export const App = memo(function App({ updateReady }: AppProps) {
+  const { t, i18n } = useTranslation();
+  const app = useKiosk();
+  const now = useNow(10_000);
+  const lang = i18n.language === 'en' ? 'en' : 'vi';
+  const toggleLanguage = useCallback(() => {
+    void i18n.changeLanguage(lang === 'vi' ? 'en' : 'vi');
+  }, [i18n, lang]);
+
+  useEffect(() => {
+    document.documentElement.lang = lang;
+  }, [lang]);
+
+  useEffect(() => {
+    const touch = (): void => app.activity.touch();
+    window.addEventListener('pointerdown', touch, { passive: true });
+    window.addEventListener('keydown', touch, { passive: true });
+    return () => {
+      window.removeEventListener('pointerdown', touch);
+      window.removeEventListener('keydown', touch);
+    };
+  }, [app]);
+
+  const role = app.device.role;
+  const clock = formatLocalDateTime(now, app.branch.utcOffsetMinutes);
+  return (
+    <div className="shell" data-testid="app.shell" data-role={role}>
+      <header className="shell__header">
+        <div className="shell__emblem" aria-hidden="true">
+          ★
+        </div>
+        <div className="shell__titles">
+          <p className="shell__title" data-testid="app.branch">
+            {app.branch.name[lang]}
+          </p>
+          <p className="shell__subtitle">{t(`role.${role}`)}</p>
+        </div>
+        <div className="shell__clock" data-testid="app.clock">
+          {clock.slice(11)}
+          <div className="shell__subtitle">{clock.slice(0, 10)}</div>
+        </div>
+      </header>
+      <main className="shell__main">
+        {role === 'citizen' && <CitizenHome />}
+        {role === 'counter' && <CounterHome />}
+        {role === 'technician' && <TechnicianHome />}
+      </main>
+      <StatusBar updateReady={updateReady} onToggleLanguage={toggleLanguage} />
+    </div>
+  );
+});

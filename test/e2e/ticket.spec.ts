@@ -1,0 +1,89 @@
+import { expect, test } from '@playwright/test';
+import { join } from 'node:path';
+import { countRows, kioskUrl, lastPrintedPdf, pdfText, renderPdfPng, SCREENS_DIR } from './helpers';
+
+test.describe('citizen kiosk, network unplugged', () => {
+  test('tap a service → ticket stored, PDF printed with the Vietnamese service name; reload offline keeps it', async ({ page, context }) => {
+    await page.goto(kioskUrl());
+    await expect(page.getByTestId('citizen.home')).toBeVisible();
+    await expect(page.getByTestId('citizen.service.A')).toContainText('Hộ tịch, chứng thực');
+    // The service worker must have precached the shell before the cable is pulled.
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+    });
+    await page.screenshot({ path: join(SCREENS_DIR, 'citizen-home.png') });
+
+    await context.setOffline(true);
+    await expect(page.getByTestId('status.network')).toHaveAttribute('data-online', 'false');
+
+    await page.getByTestId('citizen.service.A').click();
+    await expect(page.getByTestId('ticket.result')).toBeVisible();
+    await expect(page.getByTestId('ticket.number')).toHaveText('A0001');
+    await expect(page.getByTestId('ticket.result')).toHaveAttribute('data-print', 'printed');
+    await page.screenshot({ path: join(SCREENS_DIR, 'ticket-result.png') });
+
+    const pdf = await lastPrintedPdf(page);
+    expect(pdf.subarray(0, 4).toString('latin1')).toBe('%PDF');
+    const text = pdfText(pdf).replace(/\s+/g, ' ');
+    expect(text).toContain('Hộ tịch, chứng thực');
+    expect(text).toContain('A0001');
+    expect(text).toContain('PHIẾU THỨ TỰ');
+    renderPdfPng(pdf, join(SCREENS_DIR, 'ticket-A0001'));
+
+    expect(await countRows(page, 'tickets')).toBe(1);
+    expect(await countRows(page, 'outbox')).toBe(1);
+    await expect(page.getByTestId('status.pending')).toHaveAttribute('data-count', '1');
+
+    // A priority ticket in another group, to see numbering per group and the priority mark.
+    await page.getByTestId('ticket.done').click();
+    await page.getByTestId('citizen.priority').click();
+    await page.getByTestId('citizen.service.B').click();
+    await expect(page.getByTestId('ticket.number')).toHaveText('B0001');
+    await expect(page.getByTestId('ticket.priority')).toBeVisible();
+    await expect(page.getByTestId('ticket.result')).toHaveAttribute('data-print', 'printed');
+    const priorityText = pdfText(await lastPrintedPdf(page));
+    expect(priorityText).toContain('ƯU TIÊN');
+    expect(priorityText.replace(/\s+/g, ' ')).toContain('Đất đai, nhà ở, xây dựng');
+
+    await page.reload();
+    await expect(page.getByTestId('citizen.home')).toBeVisible();
+    await expect(page.getByTestId('status.pending')).toHaveAttribute('data-count', '2');
+    expect(await countRows(page, 'tickets')).toBe(2);
+
+    // The counter view of the same machine, still offline, counts today's tickets.
+    await page.goto(kioskUrl('?role=counter'));
+    await expect(page.getByTestId('counter.row.A')).toContainText('A0001');
+    await expect(page.getByTestId('counter.row.B')).toContainText('B0001');
+    await page.screenshot({ path: join(SCREENS_DIR, 'counter-home.png') });
+  });
+
+  test('numbers continue after a reload and the waiting count grows', async ({ page }) => {
+    await page.goto(kioskUrl());
+    for (const expected of ['C0001', 'C0002', 'C0003']) {
+      await page.getByTestId('citizen.service.C').click();
+      await expect(page.getByTestId('ticket.number')).toHaveText(expected);
+      await expect(page.getByTestId('ticket.result')).toHaveAttribute('data-print', 'printed');
+      await page.getByTestId('ticket.done').click();
+      await page.reload();
+    }
+    await page.getByTestId('citizen.service.C').click();
+    await expect(page.getByTestId('ticket.waiting')).toContainText('3');
+  });
+
+  test('technician screen shows diagnostics and refuses an out-of-range kiosk slot in Vietnamese', async ({ page }) => {
+    await page.goto(kioskUrl('?role=technician'));
+    await expect(page.getByTestId('technician.home')).toBeVisible();
+    await expect(page.getByTestId('technician.deviceId')).toHaveText(/^[0-9a-f-]{36}$/);
+    await page.getByTestId('technician.kioskSlot').fill('9');
+    await page.getByTestId('technician.save').click();
+    await expect(page.getByTestId('technician.notice')).toContainText('Cấu hình không hợp lệ');
+    await page.screenshot({ path: join(SCREENS_DIR, 'technician-home.png'), fullPage: true });
+  });
+
+  test('English is one tap away', async ({ page }) => {
+    await page.goto(kioskUrl());
+    await page.getByTestId('status.language').click();
+    await expect(page.getByTestId('citizen.service.A')).toContainText('Civil status and certification');
+    await page.screenshot({ path: join(SCREENS_DIR, 'citizen-home-en.png') });
+  });
+});

@@ -1,0 +1,59 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createElectronPlatform, getElectronBridge } from '../../src/platform/electronPlatform';
+import type { KioskBridge } from '../../src/shared/ipc';
+import { ok } from '../../src/shared/result';
+
+const appInfo = { version: '0.1.0', shell: 'electron' as const, electronVersion: '41.7.1', chromeVersion: '146', packaged: false, platform: 'linux' };
+
+function bridge(overrides: Partial<KioskBridge> = {}): KioskBridge {
+  return {
+    printPdf: async () => ok({ jobId: '1' }),
+    listPrinters: async () => ok([]),
+    readConfig: async () => ok(null),
+    writeConfig: async (c) => ok(c as never),
+    appInfo: async () => ok(appInfo),
+    ...overrides,
+  };
+}
+
+describe('createElectronPlatform', () => {
+  it('delegates to the bridge', async () => {
+    const platform = createElectronPlatform(bridge());
+    expect(platform.kind).toBe('electron');
+    expect(await platform.appInfo()).toEqual(ok(appInfo));
+    expect(await platform.listPrinters()).toEqual(ok([]));
+  });
+
+  it('turns a rejected IPC call into ipc.unavailable', async () => {
+    const platform = createElectronPlatform(
+      bridge({
+        listPrinters: () => Promise.reject(new Error("Error invoking remote method 'kiosk:print.listPrinters': reply was never sent")),
+        readConfig: () => {
+          throw new Error('sync throw');
+        },
+        appInfo: async () => undefined as never,
+      }),
+    );
+    expect(await platform.listPrinters()).toMatchObject({ ok: false, error: { code: 'ipc.unavailable' } });
+    expect(await platform.readConfig()).toMatchObject({ ok: false, error: { code: 'ipc.unavailable' } });
+    expect(await platform.appInfo()).toMatchObject({ ok: false, error: { code: 'ipc.unavailable' } });
+  });
+});
+
+describe('getElectronBridge', () => {
+  afterEach(() => {
+    delete (globalThis as Record<string, unknown>).kiosk;
+  });
+  it('is null in a plain browser', () => {
+    expect(getElectronBridge()).toBeNull();
+  });
+  it('is null for an incomplete bridge', () => {
+    (globalThis as Record<string, unknown>).kiosk = { printPdf: () => undefined };
+    expect(getElectronBridge()).toBeNull();
+  });
+  it('returns the preload bridge', () => {
+    const b = bridge();
+    (globalThis as Record<string, unknown>).kiosk = b;
+    expect(getElectronBridge()).toBe(b);
+  });
+});

@@ -1,0 +1,110 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { _electron, expect, test, type ElectronApplication, type Page } from '@playwright/test';
+
+/**
+ * End-to-end smoke test of the packaged shape: dist/ + dist-electron/ started by the real Electron
+ * binary. The binary cannot be downloaded on every machine (ELECTRON_SKIP_BINARY_DOWNLOAD), so the
+ * test skips itself, with a reason, when `require('electron')` cannot name an executable.
+ */
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const requireFromRepo = createRequire(path.join(repoRoot, 'package.json'));
+
+function electronExecutable(): string | null {
+  try {
+    // The electron package exports the binary's path and throws when path.txt (the binary) is missing.
+    const exe: unknown = requireFromRepo('electron');
+    return typeof exe === 'string' && fs.existsSync(exe) ? exe : null;
+  } catch {
+    return null;
+  }
+}
+
+const executablePath = electronExecutable();
+const hasElectron = executablePath !== null;
+
+test.describe('electron kiosk smoke', () => {
+  test.skip(!hasElectron, 'needs the Electron binary (not installable on this machine: run npm install without ELECTRON_SKIP_BINARY_DOWNLOAD)');
+
+  let app: ElectronApplication;
+  let page: Page;
+  let userData: string;
+
+  test.beforeAll(async () => {
+    for (const built of ['dist/index.html', 'dist-electron/main.cjs', 'dist-electron/preload.cjs']) {
+      if (!fs.existsSync(path.join(repoRoot, built))) throw new Error(`${built} is missing: run \`npm run build\` first`);
+    }
+    // A fresh profile per run: the test never touches a real kiosk's IndexedDB or config.
+    userData = fs.mkdtempSync(path.join(os.tmpdir(), 'hpasc-electron-smoke-'));
+    const rootArgs = process.getuid?.() === 0 ? ['--no-sandbox'] : [];
+    app = await _electron.launch({
+      executablePath: executablePath ?? undefined,
+      args: [...rootArgs, `--user-data-dir=${userData}`, '.'],
+      cwd: repoRoot,
+      env: { ...process.env, KIOSK_WINDOWED: '1', ELECTRON_ENABLE_LOGGING: '1' },
+    });
+    page = await app.firstWindow();
+    await page.waitForLoadState('domcontentloaded');
+  });
+
+  test.afterAll(async () => {
+    await app?.close();
+    if (userData) fs.rmSync(userData, { recursive: true, force: true });
+  });
+
+  test('serves the renderer from the permanent app://kiosk origin', async () => {
+    expect(page.url()).toMatch(/^app:\/\/kiosk\//);
+    expect(await page.title()).not.toBe('');
+    await expect(page.locator('[data-testid="app.shell"]')).toBeVisible();
+  });
+
+  test('exposes only the bridge, never Node', async () => {
+    const shape = await page.evaluate(() => {
+      const w = window as unknown as Record<string, unknown>;
+      const kiosk = w.kiosk as Record<string, unknown> | undefined;
+      return {
+        hasKiosk: typeof kiosk === 'object' && kiosk !== null,
+        members: kiosk ? Object.keys(kiosk).map((k) => [k, typeof kiosk[k]]) : [],
+        require: typeof w.require,
+        process: typeof w.process,
+      };
+    });
+    expect(shape.hasKiosk).toBe(true);
+    expect(shape.members.length).toBeGreaterThan(0);
+    for (const [, type] of shape.members) expect(type).toBe('function');
+    expect(shape.require).toBe('undefined');
+    expect(shape.process).toBe('undefined');
+  });
+
+  test('answers IPC with Result values', async () => {
+    const info = await page.evaluate(async () => {
+      const kiosk = (window as unknown as { kiosk: { appInfo(): Promise<unknown> } }).kiosk;
+      return kiosk.appInfo();
+    });
+    expect(info).toMatchObject({ ok: true, value: { shell: 'electron' } });
+    const bad = await page.evaluate(async () => {
+      const kiosk = (window as unknown as { kiosk: { printPdf(r: unknown): Promise<unknown> } }).kiosk;
+      return kiosk.printPdf({ printerName: null, jobName: 'x', pdf: new Uint8Array([1, 2, 3]), copies: 1 });
+    });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'ipc.invalid-payload' } });
+  });
+
+  test('denies pop-ups', async () => {
+    expect(await page.evaluate(() => window.open('https://example.invalid/') === null)).toBe(true);
+    expect(app.windows()).toHaveLength(1);
+  });
+
+  test('blocks navigation away from the app', async () => {
+    const before = page.url();
+    await page.evaluate(() => {
+      window.location.href = 'https://example.invalid/';
+    });
+    await page.waitForTimeout(1000);
+    expect(page.url()).toBe(before);
+    expect(page.url()).toMatch(/^app:\/\/kiosk\//);
+  });
+});

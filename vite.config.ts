@@ -1,0 +1,46 @@
+import react from '@vitejs/plugin-react';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+import { VitePWA } from 'vite-plugin-pwa';
+
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
+
+/**
+ * The renderer: one build serves both the Electron kiosk (app://kiosk/) and the web kiosk. Paths are
+ * relative-free absolute ("/"), which both origins resolve the same way.
+ */
+const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
+
+export default defineConfig({
+  root: here('./src/ui'),
+  publicDir: here('./assets/public'),
+  base: '/',
+  define: { __APP_VERSION__: JSON.stringify(pkg.version) },
+  build: { outDir: here('./dist'), emptyOutDir: true, sourcemap: true, target: 'es2022', assetsInlineLimit: 0 },
+  plugins: [
+    react(),
+    VitePWA({
+      // The app registers the worker itself (workbox-window) and applies updates only when idle.
+      injectRegister: false,
+      registerType: 'prompt',
+      manifest: {
+        name: 'Kiosk Trung tâm Phục vụ hành chính công Hà Nội',
+        short_name: 'HPASC Kiosk',
+        lang: 'vi',
+        display: 'fullscreen',
+        background_color: '#f4f6f9',
+        theme_color: '#a3141b',
+        icons: [{ src: '/icon.svg', sizes: 'any', type: 'image/svg+xml' }],
+      },
+      workbox: {
+        globPatterns: ['**/*.{js,css,html,ttf,svg,png,json,webmanifest}'],
+        navigateFallback: '/index.html',
+        cleanupOutdatedCaches: true,
+        maximumFileSizeToCacheInBytes: 5 * 1024 * 1024,
+      },
+    }),
+  ],
+  server: { port: 5173, strictPort: false },
+  preview: { port: 4173, strictPort: false },
+});
