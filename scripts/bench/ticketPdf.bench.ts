@@ -43,10 +43,7 @@ const SERVICES = [
   'Lao động, thương binh và xã hội',
   'Y tế',
 ];
-const BRANCHES = [
-  'Chi nhánh số 1 – Ba Đình',
-  'Trung tâm Phục vụ hành chính công Thành phố Hà Nội – Chi nhánh số 3 (Cầu Giấy)',
-];
+const BRANCHES = ['Chi nhánh số 1 – Ba Đình', 'Trung tâm Phục vụ hành chính công Thành phố Hà Nội – Chi nhánh số 3 (Cầu Giấy)'];
 const PREFIXES = ['A', 'B', 'C', 'D', 'E', 'F'];
 
 function ticket(i: number): TicketPrintData {
@@ -61,7 +58,7 @@ function ticket(i: number): TicketPrintData {
     issuedAt: Date.UTC(2026, 10, 23, 1, 5) + i * 37_000,
     utcOffsetMinutes: 420,
     waitingAhead: waiting,
-    qrText: `https://dichvucong.hanoi.gov.vn/q/b03/${number}?d=20261123&k=${(i * 2654435761 % 0xffffff).toString(16)}`,
+    qrText: `https://dichvucong.hanoi.gov.vn/q/b03/${number}?d=20261123&k=${((i * 2654435761) % 0xffffff).toString(16)}`,
     labels: {
       ticketTitle: 'PHIẾU THỨ TỰ',
       priority: 'ƯU TIÊN',

@@ -7,13 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  BinaryBitmap,
-  DecodeHintType,
-  HybridBinarizer,
-  QRCodeReader,
-  RGBLuminanceSource,
-} from '@zxing/library';
+import { BinaryBitmap, DecodeHintType, HybridBinarizer, QRCodeReader, RGBLuminanceSource } from '@zxing/library';
 import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TicketPrintData } from './TicketPrintData';
@@ -187,9 +181,7 @@ describe('createTicketPdfRenderer', () => {
   });
 
   it('replaces characters missing from the font with "?" instead of failing', async () => {
-    const text = pdfText(
-      await renderer.render({ ...base, serviceName: 'Hộ tịch 🙂 戶籍', branchName: 'Chi nhánh\u0000 số 1\n\tBa Đình' }),
-    );
+    const text = pdfText(await renderer.render({ ...base, serviceName: 'Hộ tịch 🙂 戶籍', branchName: 'Chi nhánh\u0000 số 1\n\tBa Đình' }));
     expect(text).toContain('Hộ tịch ? ??');
     expect(text).toContain('Chi nhánh số 1 Ba Đình');
   });

@@ -379,8 +379,7 @@ export function wrapBalanced(text: string, font: FontkitFont, size: number, maxW
   const space = measure(font, ' ', size).width;
   const prefix = [0];
   for (const w of words) prefix.push((prefix[prefix.length - 1] ?? 0) + measure(font, w, size).width);
-  const widthOf = (from: number, to: number): number =>
-    (prefix[to] ?? 0) - (prefix[from] ?? 0) + (to - from - 1) * space;
+  const widthOf = (from: number, to: number): number => (prefix[to] ?? 0) - (prefix[from] ?? 0) + (to - from - 1) * space;
   if (words.some((_, i) => widthOf(i, i + 1) > maxWidth)) return greedy;
   const goodBreakAfter = (i: number): boolean => /[,;:]$|^[–—-]$/u.test(words[i] ?? '');
   const bonus = maxWidth * 0.15;
@@ -698,8 +697,10 @@ function stripGlyphInstructions(glyph: Uint8Array): Uint8Array {
     outView.setUint16(pos, flags & ~0x0100);
     pos += 4; // flags, glyphIndex
     pos += flags & 0x0001 ? 4 : 2; // ARG_1_AND_2_ARE_WORDS
-    if (flags & 0x0008) pos += 2; // WE_HAVE_A_SCALE
-    else if (flags & 0x0040) pos += 4; // WE_HAVE_AN_X_AND_Y_SCALE
+    if (flags & 0x0008)
+      pos += 2; // WE_HAVE_A_SCALE
+    else if (flags & 0x0040)
+      pos += 4; // WE_HAVE_AN_X_AND_Y_SCALE
     else if (flags & 0x0080) pos += 8; // WE_HAVE_A_TWO_BY_TWO
     if (!(flags & 0x0020)) break; // MORE_COMPONENTS
   }
@@ -745,10 +746,7 @@ function checksum(bytes: Uint8Array, offset: number, length: number): number {
   let sum = 0;
   const end = offset + ((length + 3) & ~3);
   for (let i = offset; i < end; i += 4) {
-    sum =
-      (sum +
-        (((bytes[i] ?? 0) << 24) | ((bytes[i + 1] ?? 0) << 16) | ((bytes[i + 2] ?? 0) << 8) | (bytes[i + 3] ?? 0))) >>>
-      0;
+    sum = (sum + (((bytes[i] ?? 0) << 24) | ((bytes[i + 1] ?? 0) << 16) | ((bytes[i + 2] ?? 0) << 8) | (bytes[i + 3] ?? 0))) >>> 0;
   }
   return sum;
 }

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { join } from 'node:path';
 import { countRows, kioskUrl, lastPrintedPdf, pdfText, renderPdfPng, SCREENS_DIR } from './helpers';
 
@@ -22,6 +22,7 @@ test.describe('citizen kiosk, network unplugged', () => {
     await expect(page.getByTestId('ticket.result')).toHaveAttribute('data-print', 'printed');
     await page.screenshot({ path: join(SCREENS_DIR, 'ticket-result.png') });
 
+    expect(await page.evaluate(() => (window as Window & { __printCalls?: number }).__printCalls)).toBe(1);
     const pdf = await lastPrintedPdf(page);
     expect(pdf.subarray(0, 4).toString('latin1')).toBe('%PDF');
     const text = pdfText(pdf).replace(/\s+/g, ' ');

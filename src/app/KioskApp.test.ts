@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createFakePlatform } from '../platform/fakePlatform';
+import { fixedClock } from '../shared/clock';
+import { AppFailure } from '../shared/result';
+import { freshDb, nodeRandom, seededBranch } from '../../test/unit/fixtures';
+import { initI18n } from './i18n';
+import { startKioskApp } from './KioskApp';
+
+const font = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`../../assets/fonts/${name}`, import.meta.url)));
+const fonts = { regular: font('BeVietnamPro-Regular.ttf'), bold: font('BeVietnamPro-Bold.ttf') };
+const morning = Date.UTC(2026, 10, 23, 1, 5);
+
+async function start(platform = createFakePlatform()) {
+  const db = freshDb();
+  const app = await startKioskApp({ platform, db, clock: fixedClock(morning), random: nodeRandom, loadFonts: async () => fonts, seedBranch: seededBranch() });
+  return { app, db, platform };
+}
+
+describe('KioskApp', () => {
+  beforeAll(() => initI18n('vi'));
+
+  it('creates a device identity at first start and keeps it', async () => {
+    const platform = createFakePlatform();
+    const { app } = await start(platform);
+    expect(app.device.deviceId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(platform.config?.deviceId).toBe(app.device.deviceId);
+    const again = await start(platform);
+    expect(again.app.device.deviceId).toBe(app.device.deviceId);
+  });
+
+  it('issues, saves and prints a ticket through the platform port', async () => {
+    const { app, db, platform } = await start();
+    const outcome = await app.takeTicket('A', false);
+    expect(outcome.ticket.number).toBe('A0001');
+    const print = await outcome.print;
+    expect(print.ok).toBe(true);
+    expect(platform.printed).toHaveLength(1);
+    expect(platform.printed[0]?.jobName).toBe('Phieu A0001');
+    expect(Buffer.from(platform.printed[0]!.pdf.subarray(0, 4)).toString('latin1')).toBe('%PDF');
+    expect((await db.tickets.get(outcome.ticket.id))?.printStatus).toBe('printed');
+  });
+
+  it('keeps the ticket and records the failure for the technician when the printer fails', async () => {
+    const platform = createFakePlatform();
+    platform.failPrintingWith({ code: 'print.printer-not-found', detail: 'lp: The printer or class does not exist.' });
+    const { app, db } = await start(platform);
+    const outcome = await app.takeTicket('B', true);
+    const print = await outcome.print;
+    expect(print).toMatchObject({ ok: false, error: { code: 'print.printer-not-found' } });
+    expect(await db.tickets.count()).toBe(1);
+    expect(await db.outbox.count()).toBe(1);
+    expect((await db.tickets.get(outcome.ticket.id))?.printStatus).toBe('failed');
+    const events = await app.recentEvents();
+    expect(events[0]).toMatchObject({ kind: 'print.failed', code: 'print.printer-not-found', subject: 'B0001' });
+  });
+
+  it('refuses an unknown service group without writing anything', async () => {
+    const { app, db } = await start();
+    await expect(app.takeTicket('Z', false)).rejects.toBeInstanceOf(AppFailure);
+    expect(await db.tickets.count()).toBe(0);
+  });
+
+  it('refuses a kiosk slot beyond the branch numbering with a config error', async () => {
+    const { app, platform } = await start();
+    const result = await app.saveDeviceConfig({ ...app.device, kioskSlot: 7 });
+    expect(result).toMatchObject({ ok: false, error: { code: 'config.invalid' } });
+    expect(platform.config?.kioskSlot).toBe(0);
+  });
+});
