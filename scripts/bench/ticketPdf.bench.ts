@@ -133,8 +133,7 @@ export async function runTicketPdfBench(options: { tickets?: number; warmup?: nu
   };
 }
 
-async function main(): Promise<void> {
-  const r = await runTicketPdfBench();
+export function printTicketPdfBench(r: TicketPdfBenchResult): void {
   const line = (name: string, s: TicketPdfSeries): string =>
     `${name.padEnd(7)} ${s.tickets} tickets  p50 ${s.p50Ms} ms  p95 ${s.p95Ms} ms  mean ${s.meanMs} ms  ` +
     `size ${s.bytes} B (${s.kb} KB, max ${s.maxBytes} B)`;
@@ -155,5 +154,5 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
-  await main();
+  printTicketPdfBench(await runTicketPdfBench());
 }

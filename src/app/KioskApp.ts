@@ -8,7 +8,7 @@ import type { Clock, RandomBytes } from '../shared/clock';
 import { DeviceConfig, defaultDeviceConfig } from '../shared/deviceConfig';
 import type { AppInfo, PrintPdfResponse } from '../shared/ipc';
 import { uuidv7 } from '../shared/ids';
-import { AppFailure, describeUnknown, err, type Result } from '../shared/result';
+import { AppFailure, describeUnknown, err, ok, type Result } from '../shared/result';
 import { recentEvents, recordEvent } from '../storage/eventRepository';
 import type { DeviceEvent, KioskDb } from '../storage/KioskDb';
 import { requestPersistentStorage, type PersistenceReport } from '../storage/persistence';
@@ -97,20 +97,37 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
     };
   }
 
-  async function renderAndPrint(data: TicketPrintData, jobName: string): Promise<Result<PrintPdfResponse>> {
-    let pdf: Uint8Array;
+  async function render(data: TicketPrintData): Promise<Result<Uint8Array>> {
     try {
-      pdf = await (await rendererPromise).render(data);
+      const pdf = await (await rendererPromise).render(data);
+      performance.mark('ticket.pdf-ready');
+      return ok(pdf);
     } catch (e) {
       return err('print.render-failed', describeUnknown(e));
     }
-    performance.mark('ticket.pdf-ready');
-    performance.measure('ticket.tap-to-pdf', 'ticket.tap', 'ticket.pdf-ready');
+  }
+
+  async function print(pdf: Result<Uint8Array>, jobName: string): Promise<Result<PrintPdfResponse>> {
+    if (!pdf.ok) return pdf;
     try {
-      return await platform.printPdf({ printerName: effectiveDevice.printerName, jobName, pdf, copies: 1 });
+      return await platform.printPdf({ printerName: effectiveDevice.printerName, jobName, pdf: pdf.value, copies: 1 });
     } catch (e) {
       return err('print.failed', describeUnknown(e));
     }
+  }
+
+  function ticketPrintData(ticket: Ticket, group: ServiceGroup, waitingAhead: number): TicketPrintData {
+    return {
+      branchName: branch.name.vi,
+      serviceName: group.name.vi,
+      number: ticket.number,
+      priority: ticket.priority,
+      issuedAt: ticket.issuedAt,
+      utcOffsetMinutes: branch.utcOffsetMinutes,
+      waitingAhead,
+      qrText: ticketQrText(branch, ticket),
+      labels: ticketLabels(waitingAhead),
+    };
   }
 
   return {
@@ -124,29 +141,37 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
       performance.mark('ticket.tap');
       const group = branch.serviceGroups.find((g) => g.prefix === groupPrefix);
       if (!group) throw new AppFailure('ticket.group-inactive', `unknown service group ${groupPrefix}`);
-      const { ticket, waitingAhead } = await issueTicket(db, { deviceId: effectiveDevice.deviceId, kioskSlot: effectiveDevice.kioskSlot, branch, group, priority }, clock, random);
-      const print = renderAndPrint(
-        {
-          branchName: branch.name.vi,
-          serviceName: group.name.vi,
-          number: ticket.number,
-          priority: ticket.priority,
-          issuedAt: ticket.issuedAt,
-          utcOffsetMinutes: branch.utcOffsetMinutes,
-          waitingAhead,
-          qrText: ticketQrText(branch, ticket),
-          labels: ticketLabels(waitingAhead),
+      // The PDF is rendered while the transaction flushes to disk; it is printed only after the
+      // ticket is saved, and discarded if saving fails.
+      let pdf: Promise<Result<Uint8Array>> | null = null;
+      const { ticket, waitingAhead } = await issueTicket(
+        db,
+        { deviceId: effectiveDevice.deviceId, kioskSlot: effectiveDevice.kioskSlot, branch, group, priority },
+        clock,
+        random,
+        (issued) => {
+          performance.mark('ticket.numbered');
+          pdf = render(ticketPrintData(issued.ticket, group, issued.waitingAhead));
         },
-        `Phieu ${ticket.number}`,
-      ).then(async (result) => {
-        try {
-          await recordPrintOutcome(db, ticket, result.ok ? 'printed' : 'failed', result.ok ? null : result.error, clock);
-        } catch (e) {
-          console.error('could not record the print outcome', describeUnknown(e));
-        }
-        return result;
-      });
-      return { ticket, group, waitingAhead, print };
+      );
+      performance.measure('ticket.tap-to-saved', 'ticket.tap');
+      const printed = (pdf ?? render(ticketPrintData(ticket, group, waitingAhead)))
+        .then((bytes) => {
+          if (bytes.ok) {
+            performance.measure('ticket.tap-to-pdf', 'ticket.tap', 'ticket.pdf-ready');
+            performance.measure('ticket.render', 'ticket.numbered', 'ticket.pdf-ready');
+          }
+          return print(bytes, `Phieu ${ticket.number}`);
+        })
+        .then(async (result) => {
+          try {
+            await recordPrintOutcome(db, ticket, result.ok ? 'printed' : 'failed', result.ok ? null : result.error, clock);
+          } catch (e) {
+            console.error('could not record the print outcome', describeUnknown(e));
+          }
+          return result;
+        });
+      return { ticket, group, waitingAhead, print: printed };
     },
 
     async saveDeviceConfig(next) {
@@ -159,20 +184,18 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
     },
 
     async printTestPage() {
-      return renderAndPrint(
-        {
-          branchName: branch.name.vi,
-          serviceName: `${printT('testPage')} – Tiếng Việt: ắằẳẵặ ếềểễệ ốồổỗộ ứừửữự đĐ`,
-          number: 'TEST',
-          priority: true,
-          issuedAt: clock.now(),
-          utcOffsetMinutes: branch.utcOffsetMinutes,
-          waitingAhead: 0,
-          qrText: branch.ticketQrBaseUrl,
-          labels: ticketLabels(0),
-        },
-        'Test page',
-      );
+      const data = {
+        branchName: branch.name.vi,
+        serviceName: `${printT('testPage')} – Tiếng Việt: ắằẳẵặ ếềểễệ ốồổỗộ ứừửữự đĐ`,
+        number: 'TEST',
+        priority: true,
+        issuedAt: clock.now(),
+        utcOffsetMinutes: branch.utcOffsetMinutes,
+        waitingAhead: 0,
+        qrText: branch.ticketQrBaseUrl,
+        labels: ticketLabels(0),
+      };
+      return print(await render(data), 'Test page');
     },
 
     appInfo: () => platform.appInfo(),

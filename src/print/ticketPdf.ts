@@ -174,7 +174,9 @@ export function createTicketPdfRenderer(fonts: TicketFonts, options: TicketPdfOp
 
       const page = doc.addPage([TICKET_PAGE_WIDTH_PT, layout.height]);
       paint(page, layout, pdfFonts);
-      return doc.save({ useObjectStreams: true });
+      // Infinity: serialise in one go. The default yields every 50 objects through setTimeout(0),
+      // which browsers clamp to ≥ 4 ms once nested, several times per ticket.
+      return doc.save({ useObjectStreams: true, objectsPerTick: Infinity });
     },
   };
 }

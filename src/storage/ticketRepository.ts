@@ -28,7 +28,18 @@ export interface IssuedTicket {
  * Issues a ticket: the next number of this kiosk's range, the ticket record and its outbox entry,
  * all in one strict-durability transaction. Either everything is on disk or nothing is.
  */
-export async function issueTicket(db: KioskDb, input: IssueTicketInput, clock: Clock, random: RandomBytes): Promise<IssuedTicket> {
+export async function issueTicket(
+  db: KioskDb,
+  input: IssueTicketInput,
+  clock: Clock,
+  random: RandomBytes,
+  /**
+   * Called once the number is allocated, before the transaction commits, so slow work (rendering
+   * the ticket) can overlap the disk flush. It must not assume the ticket is saved: the returned
+   * promise says that. Runs outside the transaction (next macrotask).
+   */
+  onNumbered?: (issued: IssuedTicket) => void,
+): Promise<IssuedTicket> {
   const { branch, group } = input;
   if (!group.active) throw new AppFailure('ticket.group-inactive', `service group ${group.prefix} is not offered`);
   try {
@@ -57,7 +68,10 @@ export async function issueTicket(db: KioskDb, input: IssueTicketInput, clock: C
       await db.counters.put({ key: counterKey, value: localSeq });
       await db.tickets.add(ticket);
       await appendOutbox(db, input.deviceId, 'ticket.issue@1', ticketWireArgs(ticket), clock, random);
-      return { ticket, waitingAhead };
+      const issued = { ticket, waitingAhead };
+      // setTimeout leaves Dexie's transaction zone, so the callback's promises are not bound to it.
+      if (onNumbered) setTimeout(() => onNumbered(issued), 0);
+      return issued;
     });
   } catch (e) {
     throw toStorageFailure(e);

@@ -1,3 +1,4 @@
+import i18next from 'i18next';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { initReactI18next } from 'react-i18next';
@@ -15,7 +16,7 @@ const root = createRoot(rootElement);
 async function main(): Promise<void> {
   await initI18n('vi', [initReactI18next]);
   const app = await bootstrapKiosk();
-  if (app.device.locale !== 'vi') await import('i18next').then((m) => m.default.changeLanguage(app.device.locale));
+  if (app.device.locale !== 'vi') await i18next.changeLanguage(app.device.locale);
   let updateReady = false;
   const render = (): void =>
     root.render(
