@@ -42,6 +42,7 @@ export default defineConfig({
       },
     }),
   ],
+  worker: { format: 'es' },
   server: { port: 5173, strictPort: false },
   preview: { port: 4173, strictPort: false },
 });

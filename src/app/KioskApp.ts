@@ -2,6 +2,7 @@ import i18next, { type TFunction } from 'i18next';
 import { localDayKey } from '../domain/localDay';
 import type { Ticket } from '../domain/ticket';
 import type { Platform } from '../platform/Platform';
+import type { TicketPdfRenderer } from '../print/ticketPdf';
 import type { TicketLabels, TicketPrintData } from '../print/TicketPrintData';
 import { BranchConfig, type ServiceGroup } from '../shared/branchConfig';
 import type { Clock, RandomBytes } from '../shared/clock';
@@ -16,6 +17,7 @@ import { loadBranchConfig, saveBranchConfig } from '../storage/settingsRepositor
 import { issueTicket, recordPrintOutcome } from '../storage/ticketRepository';
 import { watchPendingCount, watchTodayTally, type GroupTally } from '../storage/watch';
 import { ActivityTracker } from './ActivityTracker';
+import { createInlineTicketRenderer } from './ticketRenderer';
 
 /**
  * Composition root and use cases of the kiosk. The UI calls these; they combine storage, printing
@@ -33,6 +35,8 @@ export interface KioskAppDeps {
   readonly clock: Clock;
   readonly random: RandomBytes;
   readonly loadFonts: () => Promise<Fonts>;
+  /** Makes the ticket renderer; the kiosk uses a worker, tests the same-thread one (the default). */
+  readonly createRenderer?: (fonts: Fonts) => Promise<TicketPdfRenderer>;
   /** Branch configuration shipped in assets/, used until the server publishes one. */
   readonly seedBranch: unknown;
   readonly storageManager?: StorageManager;
@@ -81,7 +85,7 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
 
   // The PDF engine (pdf-lib, fontkit, QR encoder) is a separate chunk loaded right after start, off
   // the path to the first screen; fonts are fetched and parsed once, ahead of the first tap.
-  const rendererPromise = Promise.all([deps.loadFonts(), import('../print/ticketPdf')]).then(([fonts, print]) => print.createTicketPdfRenderer(fonts));
+  const rendererPromise = deps.loadFonts().then((fonts) => (deps.createRenderer ?? createInlineTicketRenderer)(fonts));
   rendererPromise.catch(() => undefined);
   const activity = new ActivityTracker(clock);
   const printT: TFunction = i18next.getFixedT('vi', undefined, 'print');

