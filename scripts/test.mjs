@@ -14,9 +14,19 @@ const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const stages = [
   { name: 'lint', cmd: npm, args: ['run', '--silent', 'lint'] },
   { name: 'typecheck', cmd: npm, args: ['run', '--silent', 'typecheck'] },
-  { name: 'unit + integration (vitest)', cmd: npx, args: ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${reports}/vitest.json`] },
+  {
+    name: 'unit + integration (vitest)',
+    cmd: npx,
+    args: ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${reports}/vitest.json`],
+  },
   { name: 'build', cmd: npm, args: ['run', '--silent', 'build'] },
-  { name: 'end to end (playwright)', cmd: npx, args: ['playwright', 'test'], env: { E2E_SKIP_BUILD: '1', PLAYWRIGHT_JSON_OUTPUT_NAME: `${reports}/playwright.json` }, reporter: true },
+  {
+    name: 'end to end (playwright)',
+    cmd: npx,
+    args: ['playwright', 'test'],
+    env: { E2E_SKIP_BUILD: '1', PLAYWRIGHT_JSON_OUTPUT_NAME: `${reports}/playwright.json` },
+    reporter: true,
+  },
 ];
 
 let failedStage = null;

@@ -8,7 +8,11 @@ import { printBrowserBench, runBrowserBench } from './browser.bench';
 import { printTicketPdfBench, runTicketPdfBench } from './ticketPdf.bench';
 
 console.log(`HPASC kiosk benchmarks — ${new Date().toISOString()}`);
-console.log(`machine: ${availableParallelism()} × ${cpus()[0]?.model ?? 'cpu'}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}, node ${process.version}`);
+console.log(
+  `machine: ${availableParallelism()} × ${cpus()[0]?.model ?? 'cpu'}, load ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}, node ${process.version}`,
+);
 
 console.log('\nTicket PDF (node, pdf-lib + fontkit): subset font vs full font');
 const pdf = await runTicketPdfBench();

@@ -76,7 +76,13 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
   const { platform, db, clock, random } = deps;
   const persistence = await requestPersistentStorage(deps.storageManager);
   if (persistence.persisted === false) {
-    await recordEvent(db, { at: clock.now(), kind: 'storage.persist-denied', code: 'storage.persist-denied', detail: 'navigator.storage.persist() was refused', subject: null });
+    await recordEvent(db, {
+      at: clock.now(),
+      kind: 'storage.persist-denied',
+      code: 'storage.persist-denied',
+      detail: 'navigator.storage.persist() was refused',
+      subject: null,
+    });
   }
 
   const device = await loadOrCreateDeviceConfig(platform, clock, random);

@@ -18,7 +18,10 @@ export const PrintPdfRequest = z
       .min(1)
       .max(256)
       // CUPS destination names: printable characters except space, "/", "#" and control characters.
-      .refine((name) => !/[\s/#\\]/.test(name) && [...name].every((c) => c.charCodeAt(0) >= 0x20 && c.charCodeAt(0) !== 0x7f), 'printer name has characters no spooler accepts')
+      .refine(
+        (name) => !/[\s/#\\]/.test(name) && [...name].every((c) => c.charCodeAt(0) >= 0x20 && c.charCodeAt(0) !== 0x7f),
+        'printer name has characters no spooler accepts',
+      )
       .nullable(),
     /** Shown in the spooler queue; no personal data. */
     jobName: z.string().min(1).max(120),
@@ -34,9 +37,7 @@ export type PrintPdfRequest = z.infer<typeof PrintPdfRequest>;
 export const PrintPdfResponse = z.object({ jobId: z.string() }).strict();
 export type PrintPdfResponse = z.infer<typeof PrintPdfResponse>;
 
-export const PrinterInfo = z
-  .object({ name: z.string(), isDefault: z.boolean(), status: z.enum(['idle', 'printing', 'stopped', 'unknown']) })
-  .strict();
+export const PrinterInfo = z.object({ name: z.string(), isDefault: z.boolean(), status: z.enum(['idle', 'printing', 'stopped', 'unknown']) }).strict();
 export type PrinterInfo = z.infer<typeof PrinterInfo>;
 
 export const AppInfo = z

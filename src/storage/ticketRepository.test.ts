@@ -84,7 +84,12 @@ describe('issueTicket', () => {
   it('records a print failure for the technician', async () => {
     const clock = fixedClock(morning);
     const db = freshDb();
-    const { ticket } = await issueTicket(db, { deviceId: '0190f0e0-0000-7000-8000-00000000000a', kioskSlot: 0, branch, group, priority: false }, clock, nodeRandom);
+    const { ticket } = await issueTicket(
+      db,
+      { deviceId: '0190f0e0-0000-7000-8000-00000000000a', kioskSlot: 0, branch, group, priority: false },
+      clock,
+      nodeRandom,
+    );
     await recordPrintOutcome(db, ticket, 'failed', { code: 'print.printer-not-found', detail: 'lp: no such printer' }, clock);
     expect((await db.tickets.get(ticket.id))?.printStatus).toBe('failed');
     const events = await db.events.toArray();

@@ -100,7 +100,13 @@ async function countWaiting(db: KioskDb, day: string, prefix: string): Promise<n
 }
 
 /** Records how printing went; a failure also becomes a device event for the technician. */
-export async function recordPrintOutcome(db: KioskDb, ticket: Ticket, status: PrintStatus, failure: { code: string; detail: string } | null, clock: Clock): Promise<void> {
+export async function recordPrintOutcome(
+  db: KioskDb,
+  ticket: Ticket,
+  status: PrintStatus,
+  failure: { code: string; detail: string } | null,
+  clock: Clock,
+): Promise<void> {
   try {
     await db.transaction('rw', [db.tickets, db.events], async () => {
       await db.tickets.update(ticket.id, { printStatus: status });

@@ -50,7 +50,11 @@ export const TechnicianHome = memo(function TechnicianHome() {
     <section data-testid="technician.home">
       <h1 className="page-title">{t('technician.heading')}</h1>
       {notice && (
-        <div className={`notice notice--${notice.kind === 'ok' ? 'ok' : 'error'}`} role={notice.kind === 'error' ? 'alert' : 'status'} data-testid="technician.notice">
+        <div
+          className={`notice notice--${notice.kind === 'ok' ? 'ok' : 'error'}`}
+          role={notice.kind === 'error' ? 'alert' : 'status'}
+          data-testid="technician.notice"
+        >
           {notice.text}
         </div>
       )}
@@ -68,12 +72,30 @@ export const TechnicianHome = memo(function TechnicianHome() {
             ))}
           </select>
           <label htmlFor="cfg-branch">{t('technician.branchCode')}</label>
-          <input id="cfg-branch" value={draft.branchCode} onChange={(e) => setDraft({ ...draft, branchCode: e.target.value.toUpperCase() })} data-testid="technician.branchCode" />
+          <input
+            id="cfg-branch"
+            value={draft.branchCode}
+            onChange={(e) => setDraft({ ...draft, branchCode: e.target.value.toUpperCase() })}
+            data-testid="technician.branchCode"
+          />
           <label htmlFor="cfg-slot">{t('technician.kioskSlot')}</label>
-          <input id="cfg-slot" type="number" min={0} max={app.branch.numbering.slots - 1} value={draft.kioskSlot} onChange={(e) => setDraft({ ...draft, kioskSlot: Number(e.target.value) })} data-testid="technician.kioskSlot" />
+          <input
+            id="cfg-slot"
+            type="number"
+            min={0}
+            max={app.branch.numbering.slots - 1}
+            value={draft.kioskSlot}
+            onChange={(e) => setDraft({ ...draft, kioskSlot: Number(e.target.value) })}
+            data-testid="technician.kioskSlot"
+          />
           <span className="form__hint">{t('technician.kioskSlotHint', { max: app.branch.numbering.slots - 1 })}</span>
           <label htmlFor="cfg-printer">{t('technician.printer')}</label>
-          <select id="cfg-printer" value={draft.printerName ?? ''} onChange={(e) => setDraft({ ...draft, printerName: e.target.value || null })} data-testid="technician.printer">
+          <select
+            id="cfg-printer"
+            value={draft.printerName ?? ''}
+            onChange={(e) => setDraft({ ...draft, printerName: e.target.value || null })}
+            data-testid="technician.printer"
+          >
             <option value="">{t('technician.defaultPrinter')}</option>
             {printers.map((p) => (
               <option key={p.name} value={p.name}>
@@ -84,7 +106,13 @@ export const TechnicianHome = memo(function TechnicianHome() {
           </select>
           {printers.length === 0 && <span className="form__hint">{t('technician.noPrinters')}</span>}
           <label htmlFor="cfg-server">{t('technician.serverUrl')}</label>
-          <input id="cfg-server" type="url" value={draft.serverUrl ?? ''} onChange={(e) => setDraft({ ...draft, serverUrl: e.target.value.trim() || null })} data-testid="technician.serverUrl" />
+          <input
+            id="cfg-server"
+            type="url"
+            value={draft.serverUrl ?? ''}
+            onChange={(e) => setDraft({ ...draft, serverUrl: e.target.value.trim() || null })}
+            data-testid="technician.serverUrl"
+          />
         </div>
         <p>
           <button type="submit" className="btn btn--primary" data-testid="technician.save">
@@ -101,7 +129,11 @@ export const TechnicianHome = memo(function TechnicianHome() {
           <dt>{t('technician.version')}</dt>
           <dd>{info?.version ?? '…'}</dd>
           <dt>{t('technician.shell')}</dt>
-          <dd>{info ? `${info.shell}${info.electronVersion ? ` ${info.electronVersion}` : ''}${info.chromeVersion ? ` · Chromium ${info.chromeVersion}` : ''}` : '…'}</dd>
+          <dd>
+            {info
+              ? `${info.shell}${info.electronVersion ? ` ${info.electronVersion}` : ''}${info.chromeVersion ? ` · Chromium ${info.chromeVersion}` : ''}`
+              : '…'}
+          </dd>
           <dt>{t('technician.storagePersisted')}</dt>
           <dd>{yesNo(app.persistence.persisted)}</dd>
           <dt>{t('technician.storageUsage')}</dt>
