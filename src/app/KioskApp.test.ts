@@ -64,7 +64,9 @@ describe('KioskApp', () => {
   it('refuses a kiosk slot beyond the branch numbering with a config error', async () => {
     const { app, platform } = await start();
     const result = await app.saveDeviceConfig({ ...app.device, kioskSlot: 7 });
-    expect(result).toMatchObject({ ok: false, error: { code: 'config.invalid' } });
+    expect(result).toMatchObject({ ok: false, error: { code: 'config.slot-out-of-range' } });
+    const badBranch = await app.saveDeviceConfig({ ...app.device, branchCode: 'cn 01' });
+    expect(badBranch).toMatchObject({ ok: false, error: { code: 'config.branch-code' } });
     expect(platform.config?.kioskSlot).toBe(0);
   });
 });

@@ -10,7 +10,7 @@ import { DeviceConfig, defaultDeviceConfig } from '../shared/deviceConfig';
 import type { AppInfo, PrintPdfResponse } from '../shared/ipc';
 import { uuidv7 } from '../shared/ids';
 import { AppFailure, describeUnknown, err, ok, type Result } from '../shared/result';
-import { recentEvents, recordEvent } from '../storage/eventRepository';
+import { recentEvents } from '../storage/eventRepository';
 import type { DeviceEvent, KioskDb } from '../storage/KioskDb';
 import { requestPersistentStorage, type PersistenceReport } from '../storage/persistence';
 import { loadBranchConfig, saveBranchConfig } from '../storage/settingsRepository';
@@ -74,16 +74,8 @@ export interface KioskApp {
 
 export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
   const { platform, db, clock, random } = deps;
+  // The answer is shown in diagnostics; a refusal is normal in a plain browser and not an incident.
   const persistence = await requestPersistentStorage(deps.storageManager);
-  if (persistence.persisted === false) {
-    await recordEvent(db, {
-      at: clock.now(),
-      kind: 'storage.persist-denied',
-      code: 'storage.persist-denied',
-      detail: 'navigator.storage.persist() was refused',
-      subject: null,
-    });
-  }
 
   const device = await loadOrCreateDeviceConfig(platform, clock, random);
   const effectiveDevice: DeviceConfig = deps.roleOverride ? { ...device, role: deps.roleOverride } : device;
@@ -185,12 +177,9 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
     },
 
     async saveDeviceConfig(next) {
-      const parsed = DeviceConfig.safeParse(next);
-      if (!parsed.success) return err('config.invalid', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-      if (parsed.data.kioskSlot >= branch.numbering.slots) {
-        return err('config.invalid', `kioskSlot: must be below ${branch.numbering.slots}`);
-      }
-      return platform.writeConfig(parsed.data);
+      const checked = validateDeviceConfig(next, branch);
+      if (!checked.ok) return checked;
+      return platform.writeConfig(checked.value);
     },
 
     async printTestPage() {
@@ -215,6 +204,30 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
     today: () => localDayKey(clock.now(), branch.utcOffsetMinutes),
   };
 }
+
+/**
+ * Checks a configuration a technician typed, field by field, so the screen can say exactly which
+ * field to correct (each code has a Vietnamese message with an example).
+ */
+export function validateDeviceConfig(next: DeviceConfig, branch: BranchConfig): Result<DeviceConfig> {
+  const parsed = DeviceConfig.safeParse(next);
+  if (!parsed.success) {
+    const field = String(parsed.error.issues[0]?.path[0] ?? '');
+    const code = FIELD_ERROR_CODES[field] ?? 'config.invalid';
+    return err(code, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  }
+  if (parsed.data.kioskSlot >= branch.numbering.slots) {
+    return err('config.slot-out-of-range', `kioskSlot ${parsed.data.kioskSlot} is not below ${branch.numbering.slots}`);
+  }
+  return ok(parsed.data);
+}
+
+const FIELD_ERROR_CODES: Readonly<Record<string, string>> = {
+  kioskSlot: 'config.slot-out-of-range',
+  branchCode: 'config.branch-code',
+  serverUrl: 'config.server-url',
+  printerName: 'config.printer-name',
+};
 
 function ticketQrText(branch: BranchConfig, ticket: Ticket): string {
   const params = new URLSearchParams({ b: branch.branchCode, d: ticket.day, n: ticket.number });

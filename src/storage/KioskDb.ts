@@ -22,7 +22,7 @@ export interface SettingRow {
   readonly value: unknown;
 }
 
-export type DeviceEventKind = 'print.failed' | 'print.succeeded' | 'storage.full' | 'storage.persist-denied' | 'app.updated';
+export type DeviceEventKind = 'print.failed';
 
 /** What a technician reads in diagnostics. Never contains personal data. */
 export interface DeviceEvent {

@@ -77,7 +77,7 @@ test.describe('citizen kiosk, network unplugged', () => {
     await expect(page.getByTestId('technician.deviceId')).toHaveText(/^[0-9a-f-]{36}$/);
     await page.getByTestId('technician.kioskSlot').fill('9');
     await page.getByTestId('technician.save').click();
-    await expect(page.getByTestId('technician.notice')).toContainText('Cấu hình không hợp lệ');
+    await expect(page.getByTestId('technician.notice')).toContainText('Vị trí kiosk phải là số từ 0 đến 3');
     await page.screenshot({ path: join(SCREENS_DIR, 'technician-home.png'), fullPage: true });
   });
 

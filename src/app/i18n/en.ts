@@ -60,10 +60,17 @@ export const en: Catalog = {
       'group-inactive': 'This service is paused. Please choose another or ask staff.',
     },
     config: {
+      unreadable: 'This machine’s configuration file cannot be read. Check access to the data folder or call a technician.',
+      'write-failed': 'The configuration could not be saved (disk full or not writable). Free some space and save again.',
+      'slot-out-of-range': 'The kiosk slot must be a number from 0 to {{max}}, different for every ticket kiosk of the branch.',
+      'branch-code': 'The branch code has 2–12 capital letters or digits, for example CN01.',
+      'server-url': 'The server address must be a full address, for example https://hcc.hanoi.gov.vn, or empty.',
+      'printer-name': 'Printer names cannot contain spaces, “/” or “#”. Choose a printer from the list.',
       invalid: 'Invalid configuration: {{detail}}. Please correct it and save.',
       corrupt: 'This machine’s configuration file was damaged and has been set aside. Please enter the configuration again.',
     },
     print: {
+      'invalid-request': 'The data sent to the printer was invalid. Please call a technician.',
       'printer-not-found': 'The selected printer was not found. Check the printer name in the settings.',
       'spooler-unavailable': 'The operating system’s print service is not running. Restart the machine or the print service.',
       failed: 'Printing failed. Check the paper and the printer connection.',
@@ -71,6 +78,9 @@ export const en: Catalog = {
       'unsupported-platform': 'Direct printing is not supported on this machine yet. Please call a technician.',
     },
     ipc: {
+      'forbidden-sender': 'The request was refused because it did not come from the kiosk application.',
+      internal: 'The device controller failed. Try again; if it keeps failing, restart the application.',
+      'invalid-payload': 'The request to the device controller was invalid. Please call a technician.',
       unavailable: 'Lost contact with the device controller. Restart the application.',
     },
     unknown: 'Something went wrong ({{code}}). Please try again or call a technician.',

@@ -59,10 +59,17 @@ export const vi = {
       'group-inactive': 'Dịch vụ này tạm ngừng. Vui lòng chọn dịch vụ khác hoặc hỏi nhân viên.',
     },
     config: {
+      unreadable: 'Không đọc được tệp cấu hình của máy. Kiểm tra quyền truy cập thư mục dữ liệu hoặc báo kỹ thuật viên.',
+      'write-failed': 'Không lưu được cấu hình (ổ đĩa đầy hoặc không ghi được). Giải phóng dung lượng rồi lưu lại.',
+      'slot-out-of-range': 'Vị trí kiosk phải là số từ 0 đến {{max}}, và mỗi kiosk lấy số của chi nhánh cần một vị trí riêng.',
+      'branch-code': 'Mã chi nhánh gồm 2–12 chữ in hoa hoặc chữ số, ví dụ CN01.',
+      'server-url': 'Địa chỉ máy chủ phải là địa chỉ đầy đủ, ví dụ https://hcc.hanoi.gov.vn, hoặc để trống.',
+      'printer-name': 'Tên máy in không được chứa dấu cách, “/” hay “#”. Chọn máy in trong danh sách.',
       invalid: 'Cấu hình không hợp lệ: {{detail}}. Vui lòng sửa lại rồi lưu.',
       corrupt: 'Tệp cấu hình của máy bị hỏng và đã được cất sang bên. Vui lòng nhập lại cấu hình.',
     },
     print: {
+      'invalid-request': 'Dữ liệu gửi tới máy in không hợp lệ. Vui lòng báo kỹ thuật viên.',
       'printer-not-found': 'Không tìm thấy máy in đã chọn. Kiểm tra tên máy in trong phần cài đặt.',
       'spooler-unavailable': 'Dịch vụ in của hệ điều hành không chạy. Khởi động lại máy hoặc dịch vụ in.',
       failed: 'In không thành công. Kiểm tra giấy và kết nối máy in.',
@@ -70,6 +77,9 @@ export const vi = {
       'unsupported-platform': 'Máy này chưa hỗ trợ in trực tiếp. Vui lòng báo kỹ thuật viên.',
     },
     ipc: {
+      'forbidden-sender': 'Yêu cầu bị từ chối vì không đến từ ứng dụng kiosk.',
+      internal: 'Phần điều khiển thiết bị gặp lỗi. Thử lại; nếu vẫn lỗi, khởi động lại ứng dụng.',
+      'invalid-payload': 'Yêu cầu tới phần điều khiển thiết bị không hợp lệ. Vui lòng báo kỹ thuật viên.',
       unavailable: 'Mất liên lạc với phần điều khiển thiết bị. Khởi động lại ứng dụng.',
     },
     unknown: 'Đã xảy ra lỗi ({{code}}). Vui lòng thử lại hoặc báo kỹ thuật viên.',

@@ -33,7 +33,7 @@ export const TechnicianHome = memo(function TechnicianHome() {
       // The role and numbering range are read at start: restart the shell to apply them.
       setTimeout(() => location.reload(), 800);
     } else {
-      setNotice({ kind: 'error', text: errorMessage(t, result.error.code, result.error.detail) });
+      setNotice({ kind: 'error', text: errorMessage(t, result.error.code, result.error.detail, { max: app.branch.numbering.slots - 1 }) });
     }
   };
 
