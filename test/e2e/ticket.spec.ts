@@ -86,5 +86,10 @@ test.describe('citizen kiosk, network unplugged', () => {
     await page.getByTestId('status.language').click();
     await expect(page.getByTestId('citizen.service.A')).toContainText('Civil status and certification');
     await page.screenshot({ path: join(SCREENS_DIR, 'citizen-home-en.png') });
+    // The next citizen starts in Vietnamese again.
+    await page.getByTestId('citizen.service.A').click();
+    await expect(page.getByTestId('ticket.result')).toContainText('Your number');
+    await page.getByTestId('ticket.done').click();
+    await expect(page.getByTestId('citizen.service.A')).toContainText('Hộ tịch, chứng thực');
   });
 });

@@ -32,10 +32,12 @@ export const CitizenHome = memo(function CitizenHome() {
     [app, priority],
   );
 
+  // Back to a clean home for the next citizen: no priority, the kiosk's own language.
   const reset = useCallback(() => {
     setPriority(false);
     setState({ kind: 'choose' });
-  }, []);
+    if (i18n.language !== app.device.locale) void i18n.changeLanguage(app.device.locale);
+  }, [i18n, app]);
 
   if (state.kind === 'issued') return <TicketResult outcome={state.outcome} onDone={reset} />;
 
