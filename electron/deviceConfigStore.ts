@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { DeviceConfig } from '../src/shared/deviceConfig';
-import { describeUnknown, err, ok, type Result } from '../src/shared/result';
+import { describeUnknown, err, ok, summarizeIssues, type Result } from '../src/shared/result';
 
 /**
  * The device configuration file, `<userData>/device-config.json`.
@@ -59,7 +59,7 @@ export class DeviceConfigStore {
     }
     const parsed = DeviceConfig.safeParse(json);
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+      const issues = summarizeIssues(parsed.error);
       return this.setAside(`does not match the schema: ${issues}`);
     }
     return ok(parsed.data);
@@ -78,7 +78,7 @@ export class DeviceConfigStore {
 
   private async writeNow(config: DeviceConfig): Promise<Result<DeviceConfig>> {
     const parsed = DeviceConfig.safeParse(config);
-    if (!parsed.success) return err('config.invalid', parsed.error.issues.map((i) => i.message).join('; '));
+    if (!parsed.success) return err('config.invalid', summarizeIssues(parsed.error));
     const tmp = path.join(this.dir, `.${DEVICE_CONFIG_FILE}.${randomUUID()}.tmp`);
     try {
       await fs.mkdir(this.dir, { recursive: true });

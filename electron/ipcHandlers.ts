@@ -9,7 +9,7 @@ import {
 } from '../src/shared/ipc';
 import { IPC_CHANNELS, type IpcMethod } from '../src/shared/ipcChannels';
 import type { DeviceConfig } from '../src/shared/deviceConfig';
-import { describeUnknown, err, ok, type Result } from '../src/shared/result';
+import { describeUnknown, err, isResult, ok, summarizeIssues, truncateDetail, type Result } from '../src/shared/result';
 import { isAppOrigin } from './windowHardening';
 
 /**
@@ -36,23 +36,6 @@ export interface IpcServices {
 export type IpcHandler<M extends IpcMethod> = (payload: unknown) => Promise<Result<IpcResponseOf<M>>>;
 export type IpcHandlers = { readonly [M in IpcMethod]: IpcHandler<M> };
 
-const MAX_DETAIL_CHARS = 500;
-
-/** Structural view of a zod error (only src/shared imports zod). */
-export interface IssueList {
-  readonly issues: ReadonlyArray<{ readonly path: ReadonlyArray<PropertyKey>; readonly message: string }>;
-}
-
-export function summarizeIssues(error: IssueList): string {
-  const parts = error.issues.slice(0, 5).map((issue) => {
-    const where = issue.path.length === 0 ? '(root)' : issue.path.map((p) => String(p).slice(0, 40)).join('.');
-    return `${where}: ${issue.message.slice(0, 120)}`;
-  });
-  if (error.issues.length > 5) parts.push(`…and ${error.issues.length - 5} more`);
-  const s = parts.join('; ');
-  return s.length > MAX_DETAIL_CHARS ? `${s.slice(0, MAX_DETAIL_CHARS)}…` : s;
-}
-
 // The request schemas have no transforms, so their input type is also what safeParse returns.
 type Impl<M extends IpcMethod> = (request: IpcRequestOf<M>) => Promise<Result<IpcResponseOf<M>>>;
 
@@ -69,13 +52,9 @@ function guarded<M extends IpcMethod>(method: M, impl: Impl<M>): IpcHandler<M> {
       if (!checked.success) return err('ipc.internal', `${method}: response breaks the contract: ${summarizeIssues(checked.error)}`);
       return ok(checked.data as IpcResponseOf<M>);
     } catch (e) {
-      return err('ipc.internal', `${method}: ${describeUnknown(e).slice(0, MAX_DETAIL_CHARS)}`);
+      return err('ipc.internal', `${method}: ${truncateDetail(describeUnknown(e))}`);
     }
   };
-}
-
-function isResult(value: unknown): value is Result<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { ok?: unknown }).ok === 'boolean';
 }
 
 export function createIpcHandlers(services: IpcServices): IpcHandlers {

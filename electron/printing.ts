@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { PrinterInfo, PrintPdfRequest, PrintPdfResponse } from '../src/shared/ipc';
-import { describeUnknown, err, ok, type Result } from '../src/shared/result';
+import { describeUnknown, err, ok, truncateDetail, type Result } from '../src/shared/result';
 
 /**
  * Printing a PDF (tickets, receipts) through the operating system's spooler.
@@ -24,8 +24,6 @@ import { describeUnknown, err, ok, type Result } from '../src/shared/result';
  */
 
 export const PRINT_TIMEOUT_MS = 30_000;
-const MAX_DETAIL_CHARS = 500;
-
 export interface PrintCommand {
   readonly command: string;
   readonly args: readonly string[];
@@ -101,8 +99,7 @@ export interface ExecFailure {
 }
 
 function truncate(s: string): string {
-  const t = s.trim().replace(/\s+/g, ' ');
-  return t.length > MAX_DETAIL_CHARS ? `${t.slice(0, MAX_DETAIL_CHARS)}…` : t;
+  return truncateDetail(s.trim().replace(/\s+/g, ' '));
 }
 
 export function mapSpoolerFailure(command: string, failure: ExecFailure): Result<never> {

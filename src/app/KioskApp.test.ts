@@ -29,6 +29,39 @@ describe('KioskApp', () => {
     expect(again.app.device.deviceId).toBe(app.device.deviceId);
   });
 
+  it('refuses to start, and keeps the stored file, when the device configuration cannot be read', async () => {
+    const platform = createFakePlatform();
+    const { app } = await start(platform);
+    platform.readConfig = async () => ({ ok: false, error: { code: 'config.corrupt', detail: 'unexpected end of JSON' } });
+    const written: unknown[] = [];
+    platform.writeConfig = async (c) => {
+      written.push(c);
+      return { ok: true, value: c };
+    };
+    const failure = await start(platform).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(AppFailure);
+    expect((failure as AppFailure).code).toBe('config.corrupt');
+    expect(written).toEqual([]);
+    expect(platform.config?.deviceId).toBe(app.device.deviceId);
+  });
+
+  it('edits the stored configuration, not a development role override', async () => {
+    const platform = createFakePlatform();
+    await start(platform);
+    const db = freshDb();
+    const app = await startKioskApp({
+      platform,
+      db,
+      clock: fixedClock(morning),
+      random: nodeRandom,
+      loadFonts: async () => fonts,
+      seedBranch: seededBranch(),
+      roleOverride: 'technician',
+    });
+    expect(app.device.role).toBe('technician');
+    expect(app.storedDevice.role).toBe('citizen');
+  });
+
   it('issues, saves and prints a ticket through the platform port', async () => {
     const { app, db, platform } = await start();
     const outcome = await app.takeTicket('A', false);
@@ -67,6 +100,10 @@ describe('KioskApp', () => {
     expect(result).toMatchObject({ ok: false, error: { code: 'config.slot-out-of-range' } });
     const badBranch = await app.saveDeviceConfig({ ...app.device, branchCode: 'cn 01' });
     expect(badBranch).toMatchObject({ ok: false, error: { code: 'config.branch-code' } });
+    const otherBranch = await app.saveDeviceConfig({ ...app.device, branchCode: 'CN02' });
+    expect(otherBranch).toMatchObject({ ok: false, error: { code: 'config.branch-unknown' } });
+    const emptySlot = await app.saveDeviceConfig({ ...app.device, kioskSlot: Number.NaN });
+    expect(emptySlot).toMatchObject({ ok: false, error: { code: 'config.slot-out-of-range' } });
     expect(platform.config?.kioskSlot).toBe(0);
   });
 });

@@ -9,7 +9,7 @@ import type { Clock, RandomBytes } from '../shared/clock';
 import { DeviceConfig, defaultDeviceConfig } from '../shared/deviceConfig';
 import type { AppInfo, PrintPdfResponse } from '../shared/ipc';
 import { uuidv7 } from '../shared/ids';
-import { AppFailure, describeUnknown, err, ok, type Result } from '../shared/result';
+import { AppFailure, describeUnknown, err, ok, summarizeIssues, type Result } from '../shared/result';
 import { recentEvents } from '../storage/eventRepository';
 import type { DeviceEvent, KioskDb } from '../storage/KioskDb';
 import { requestPersistentStorage, type PersistenceReport } from '../storage/persistence';
@@ -57,7 +57,10 @@ export interface TakeTicketOutcome {
 }
 
 export interface KioskApp {
+  /** The configuration in effect (with a development role override applied). */
   readonly device: DeviceConfig;
+  /** The configuration as stored; what the technician screen edits and saves. */
+  readonly storedDevice: DeviceConfig;
   readonly branch: BranchConfig;
   readonly platform: Platform;
   readonly activity: ActivityTracker;
@@ -134,6 +137,7 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
 
   return {
     device: effectiveDevice,
+    storedDevice: device,
     branch,
     platform,
     activity,
@@ -152,19 +156,16 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
         clock,
         random,
         (issued) => {
-          performance.mark('ticket.numbered');
           pdf = render(ticketPrintData(issued.ticket, group, issued.waitingAhead));
         },
       );
-      performance.measure('ticket.tap-to-saved', 'ticket.tap');
+      measure('ticket.tap-to-saved', 'ticket.tap');
       const printed = (pdf ?? render(ticketPrintData(ticket, group, waitingAhead)))
         .then((bytes) => {
-          if (bytes.ok) {
-            performance.measure('ticket.tap-to-pdf', 'ticket.tap', 'ticket.pdf-ready');
-            performance.measure('ticket.render', 'ticket.numbered', 'ticket.pdf-ready');
-          }
+          if (bytes.ok) measure('ticket.tap-to-pdf', 'ticket.tap', 'ticket.pdf-ready');
           return print(bytes, `Phieu ${ticket.number}`);
         })
+        .catch((e: unknown) => err<PrintPdfResponse>('print.failed', describeUnknown(e)))
         .then(async (result) => {
           try {
             await recordPrintOutcome(db, ticket, result.ok ? 'printed' : 'failed', result.ok ? null : result.error, clock);
@@ -214,7 +215,10 @@ export function validateDeviceConfig(next: DeviceConfig, branch: BranchConfig): 
   if (!parsed.success) {
     const field = String(parsed.error.issues[0]?.path[0] ?? '');
     const code = FIELD_ERROR_CODES[field] ?? 'config.invalid';
-    return err(code, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    return err(code, summarizeIssues(parsed.error));
+  }
+  if (parsed.data.branchCode !== branch.branchCode) {
+    return err('config.branch-unknown', `no configuration for branch ${parsed.data.branchCode} on this kiosk (it has ${branch.branchCode})`);
   }
   if (parsed.data.kioskSlot >= branch.numbering.slots) {
     return err('config.slot-out-of-range', `kioskSlot ${parsed.data.kioskSlot} is not below ${branch.numbering.slots}`);
@@ -229,6 +233,15 @@ const FIELD_ERROR_CODES: Readonly<Record<string, string>> = {
   printerName: 'config.printer-name',
 };
 
+/** Diagnostics only: a missing mark (e.g. cleared by the page) must never break a ticket. */
+function measure(name: string, start: string, end?: string): void {
+  try {
+    performance.measure(name, start, end);
+  } catch {
+    // no measure this time
+  }
+}
+
 function ticketQrText(branch: BranchConfig, ticket: Ticket): string {
   const params = new URLSearchParams({ b: branch.branchCode, d: ticket.day, n: ticket.number });
   return `${branch.ticketQrBaseUrl}?${params.toString()}`;
@@ -236,8 +249,11 @@ function ticketQrText(branch: BranchConfig, ticket: Ticket): string {
 
 async function loadOrCreateDeviceConfig(platform: Platform, clock: Clock, random: RandomBytes): Promise<DeviceConfig> {
   const stored = await platform.readConfig();
-  if (stored.ok && stored.value) return stored.value;
-  // First start (or an unreadable file, which the platform keeps aside): a fresh identity.
+  // Only a machine that has never been configured gets a fresh identity. A config that cannot be
+  // read (corrupt, unreadable, IPC down) must stop the kiosk: a new deviceId and slot 0 would
+  // collide with another kiosk's ticket numbers and restart the outbox sequence.
+  if (!stored.ok) throw new AppFailure(stored.error.code, stored.error.detail);
+  if (stored.value) return stored.value;
   const fresh = defaultDeviceConfig(uuidv7(clock.now(), random));
   const written = await platform.writeConfig(fresh);
   if (!written.ok) throw new AppFailure(written.error.code, written.error.detail);
@@ -246,8 +262,9 @@ async function loadOrCreateDeviceConfig(platform: Platform, clock: Clock, random
 
 async function loadBranch(db: KioskDb, seed: unknown): Promise<BranchConfig> {
   const stored = await loadBranchConfig(db);
-  if (stored) return stored;
   const parsed = BranchConfig.safeParse(seed);
+  // A release may ship a newer seed than what the kiosk stored; the higher version wins.
+  if (stored && (!parsed.success || stored.version >= parsed.data.version)) return stored;
   if (!parsed.success) throw new AppFailure('config.invalid', `seeded branch configuration: ${parsed.error.message}`);
   await saveBranchConfig(db, parsed.data);
   return parsed.data;

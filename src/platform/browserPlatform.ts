@@ -1,7 +1,7 @@
 import { DeviceConfig } from '../shared/deviceConfig';
 import type { AppInfo, PrintPdfRequest, PrintPdfResponse } from '../shared/ipc';
 import { PrintPdfRequest as PrintPdfRequestSchema } from '../shared/ipc';
-import { err, ok, type Result } from '../shared/result';
+import { err, ok, summarizeIssues, type Result } from '../shared/result';
 import type { Platform } from './Platform';
 
 /**
@@ -25,7 +25,7 @@ export function createBrowserPlatform(deps: BrowserPlatformDeps): Platform {
 
   async function printPdf(request: PrintPdfRequest): Promise<Result<PrintPdfResponse>> {
     const parsed = PrintPdfRequestSchema.safeParse(request);
-    if (!parsed.success) return err('print.invalid-request', parsed.error.issues.map((i) => i.message).join('; '));
+    if (!parsed.success) return err('print.invalid-request', summarizeIssues(parsed.error));
     const { document } = deps;
     const frame = document.createElement('iframe');
     frame.setAttribute('data-testid', 'print.frame');
@@ -70,14 +70,14 @@ export function createBrowserPlatform(deps: BrowserPlatformDeps): Platform {
       try {
         const parsed = DeviceConfig.safeParse(JSON.parse(raw));
         if (parsed.success) return ok(parsed.data);
-        return err('config.corrupt', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+        return err('config.corrupt', summarizeIssues(parsed.error));
       } catch (e) {
         return err('config.corrupt', e instanceof Error ? e.message : String(e));
       }
     },
     async writeConfig(config) {
       const parsed = DeviceConfig.safeParse(config);
-      if (!parsed.success) return err('config.invalid', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      if (!parsed.success) return err('config.invalid', summarizeIssues(parsed.error));
       try {
         deps.storage.setItem(DEVICE_CONFIG_STORAGE_KEY, JSON.stringify(parsed.data));
         return ok(parsed.data);

@@ -1,6 +1,6 @@
 import { BRIDGE_GLOBAL, type KioskBridge } from '../shared/ipc';
 import { IPC_CHANNELS, type IpcMethod } from '../shared/ipcChannels';
-import { describeUnknown, err, type Result } from '../shared/result';
+import { describeUnknown, err, isResult, type Result } from '../shared/result';
 import type { Platform } from './Platform';
 
 /**
@@ -11,10 +11,6 @@ import type { Platform } from './Platform';
  */
 
 const METHODS = Object.keys(IPC_CHANNELS) as IpcMethod[];
-
-function isResult(value: unknown): value is Result<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { ok?: unknown }).ok === 'boolean';
-}
 
 async function call<T>(method: IpcMethod, run: () => Promise<Result<T>>): Promise<Result<T>> {
   try {

@@ -35,3 +35,29 @@ export function describeUnknown(e: unknown): string {
   if (e instanceof Error) return `${e.name}: ${e.message}`;
   return String(e);
 }
+
+/** Longest error detail that crosses a boundary; details are for technicians, not for storage. */
+export const MAX_ERROR_DETAIL_CHARS = 500;
+
+export function truncateDetail(detail: string): string {
+  return detail.length > MAX_ERROR_DETAIL_CHARS ? `${detail.slice(0, MAX_ERROR_DETAIL_CHARS)}…` : detail;
+}
+
+/** Structural view of a schema validation error (a zod error fits), so callers need no zod import. */
+export interface IssueList {
+  readonly issues: ReadonlyArray<{ readonly path: ReadonlyArray<PropertyKey>; readonly message: string }>;
+}
+
+/** "field.path: message; …" for the first five issues, bounded in length. */
+export function summarizeIssues(error: IssueList): string {
+  const parts = error.issues.slice(0, 5).map((issue) => {
+    const where = issue.path.length === 0 ? '(root)' : issue.path.map((p) => String(p).slice(0, 40)).join('.');
+    return `${where}: ${issue.message.slice(0, 120)}`;
+  });
+  if (error.issues.length > 5) parts.push(`…and ${error.issues.length - 5} more`);
+  return truncateDetail(parts.join('; '));
+}
+
+export function isResult(value: unknown): value is Result<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { ok?: unknown }).ok === 'boolean';
+}

@@ -81,6 +81,32 @@ describe('issueTicket', () => {
     expect(await db.counters.count()).toBe(0);
   });
 
+  it('tells the number to the renderer exactly once, before the commit completes', async () => {
+    const clock = fixedClock(morning);
+    const db = freshDb();
+    const seen: string[] = [];
+    const issued = await issueTicket(
+      db,
+      { deviceId: '0190f0e0-0000-7000-8000-00000000000a', kioskSlot: 0, branch, group, priority: false },
+      clock,
+      nodeRandom,
+      (t) => seen.push(t.ticket.number),
+    );
+    expect(seen).toEqual([issued.ticket.number]);
+  });
+
+  it('refuses a kiosk slot the branch numbering does not have, with a configuration error', async () => {
+    const db = freshDb();
+    const failure = await issueTicket(
+      db,
+      { deviceId: '0190f0e0-0000-7000-8000-00000000000a', kioskSlot: 9, branch, group, priority: false },
+      fixedClock(morning),
+      nodeRandom,
+    ).catch((e: unknown) => e);
+    expect((failure as AppFailure).code).toBe('config.slot-out-of-range');
+    expect(await db.tickets.count()).toBe(0);
+  });
+
   it('records a print failure for the technician', async () => {
     const clock = fixedClock(morning);
     const db = freshDb();

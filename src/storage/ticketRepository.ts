@@ -1,3 +1,4 @@
+import Dexie from 'dexie';
 import { localDayKey } from '../domain/localDay';
 import { WAITING_STATUSES, type PrintStatus, type Ticket } from '../domain/ticket';
 import { ticketNumberFor } from '../domain/ticketNumbering';
@@ -36,17 +37,22 @@ export async function issueTicket(
   /**
    * Called once the number is allocated, before the transaction commits, so slow work (rendering
    * the ticket) can overlap the disk flush. It must not assume the ticket is saved: the returned
-   * promise says that. Runs outside the transaction (next macrotask).
+   * promise says that. Runs synchronously, outside the transaction's zone.
    */
   onNumbered?: (issued: IssuedTicket) => void,
 ): Promise<IssuedTicket> {
   const { branch, group } = input;
   if (!group.active) throw new AppFailure('ticket.group-inactive', `service group ${group.prefix} is not offered`);
+  if (input.kioskSlot >= branch.numbering.slots) {
+    throw new AppFailure('config.slot-out-of-range', `kiosk slot ${input.kioskSlot} is not below the branch's ${branch.numbering.slots} slots`);
+  }
   try {
     return await db.transaction('rw', [db.tickets, db.outbox, db.counters], async () => {
       const now = clock.now();
       const day = localDayKey(now, branch.utcOffsetMinutes);
-      const counterKey = `seq|${day}|${group.prefix}`;
+      // The slot is part of the key: a kiosk moved to another slot mid-day starts that slot's range
+      // afresh instead of continuing into numbers another kiosk may have issued.
+      const counterKey = `seq|${day}|${group.prefix}|${input.kioskSlot}`;
       const localSeq = ((await db.counters.get(counterKey))?.value ?? 0) + 1;
       const number = ticketNumberFor(group.prefix, localSeq, input.kioskSlot, branch.numbering);
       const waitingAhead = await countWaiting(db, day, group.prefix);
@@ -69,8 +75,8 @@ export async function issueTicket(
       await db.tickets.add(ticket);
       await appendOutbox(db, input.deviceId, 'ticket.issue@1', ticketWireArgs(ticket), clock, random);
       const issued = { ticket, waitingAhead };
-      // setTimeout leaves Dexie's transaction zone, so the callback's promises are not bound to it.
-      if (onNumbered) setTimeout(() => onNumbered(issued), 0);
+      // ignoreTransaction: the callback's promises must not join (and hold open) this transaction.
+      if (onNumbered) Dexie.ignoreTransaction(() => onNumbered(issued));
       return issued;
     });
   } catch (e) {

@@ -68,7 +68,7 @@ test.describe('citizen kiosk, network unplugged', () => {
       await page.reload();
     }
     await page.getByTestId('citizen.service.C').click();
-    await expect(page.getByTestId('ticket.waiting')).toContainText('3');
+    await expect(page.getByTestId('ticket.waiting')).toHaveText('Có 3 người đang chờ trước bạn');
   });
 
   test('technician screen shows diagnostics and refuses an out-of-range kiosk slot in Vietnamese', async ({ page }) => {

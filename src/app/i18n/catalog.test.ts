@@ -14,6 +14,8 @@ function producedErrorCodes(): string[] {
       else if (/\.tsx?$/.test(name) && !name.includes('.test.')) {
         const text = readFileSync(path, 'utf8');
         for (const m of text.matchAll(/(?:err|AppFailure)\(\s*'([a-z]+\.[a-z-]+)'/g)) codes.add(m[1]!);
+        // Codes kept in lookup tables, e.g. `kioskSlot: 'config.slot-out-of-range',`.
+        for (const m of text.matchAll(/:\s*'((?:config|storage|print|ticket|ipc)\.[a-z-]+)',?$/gm)) codes.add(m[1]!);
       }
     }
   };
@@ -26,7 +28,7 @@ describe('i18n catalog', () => {
   beforeAll(() => initI18n('vi'));
 
   it('finds the error codes it checks', () => {
-    expect(producedErrorCodes()).toEqual(expect.arrayContaining(['storage.full', 'print.printer-not-found', 'ipc.invalid-payload']));
+    expect(producedErrorCodes()).toEqual(expect.arrayContaining(['storage.full', 'print.printer-not-found', 'ipc.invalid-payload', 'config.server-url']));
   });
 
   for (const lng of ['vi', 'en'] as const) {

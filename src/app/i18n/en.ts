@@ -60,6 +60,8 @@ export const en: Catalog = {
       'group-inactive': 'This service is paused. Please choose another or ask staff.',
     },
     config: {
+      'branch-unknown':
+        'This kiosk has no configuration for that branch yet. Keep the current branch code, or sync with the central server before changing it.',
       unreadable: 'This machine’s configuration file cannot be read. Check access to the data folder or call a technician.',
       'write-failed': 'The configuration could not be saved (disk full or not writable). Free some space and save again.',
       'slot-out-of-range': 'The kiosk slot must be a number from 0 to {{max}}, different for every ticket kiosk of the branch.',

@@ -59,6 +59,7 @@ export const vi = {
       'group-inactive': 'Dịch vụ này tạm ngừng. Vui lòng chọn dịch vụ khác hoặc hỏi nhân viên.',
     },
     config: {
+      'branch-unknown': 'Máy chưa có cấu hình của chi nhánh này. Giữ mã chi nhánh cũ, hoặc đồng bộ với máy chủ trung tâm trước khi đổi.',
       unreadable: 'Không đọc được tệp cấu hình của máy. Kiểm tra quyền truy cập thư mục dữ liệu hoặc báo kỹ thuật viên.',
       'write-failed': 'Không lưu được cấu hình (ổ đĩa đầy hoặc không ghi được). Giải phóng dung lượng rồi lưu lại.',
       'slot-out-of-range': 'Vị trí kiosk phải là số từ 0 đến {{max}}, và mỗi kiosk lấy số của chi nhánh cần một vị trí riêng.',

@@ -48,8 +48,10 @@ export const TicketResult = memo(function TicketResult({ outcome, onDone }: Tick
     };
   }, [app]);
 
+  // Home again when the countdown ends; a print that never answers does not hold the kiosk longer
+  // than the failure timeout.
   useEffect(() => {
-    if (seconds <= 0 && print.kind !== 'printing') onDone();
+    if ((seconds <= 0 && print.kind !== 'printing') || seconds <= RETURN_AFTER_PRINTED_S - RETURN_AFTER_FAILURE_S) onDone();
   }, [seconds, print.kind, onDone]);
 
   const { ticket, group, waitingAhead } = outcome;

@@ -13,7 +13,7 @@ type Notice = { kind: 'ok' | 'error'; text: string } | null;
 export const TechnicianHome = memo(function TechnicianHome() {
   const { t } = useTranslation();
   const app = useKiosk();
-  const [draft, setDraft] = useState<DeviceConfig>(app.device);
+  const [draft, setDraft] = useState<DeviceConfig>(app.storedDevice);
   const [printers, setPrinters] = useState<PrinterInfo[]>([]);
   const [info, setInfo] = useState<AppInfo | null>(null);
   const [events, setEvents] = useState<DeviceEvent[]>([]);
@@ -22,7 +22,7 @@ export const TechnicianHome = memo(function TechnicianHome() {
   useEffect(() => {
     void app.platform.listPrinters().then((r) => r.ok && setPrinters(r.value));
     void app.appInfo().then((r) => r.ok && setInfo(r.value));
-    void app.recentEvents().then(setEvents);
+    void app.recentEvents().then(setEvents, () => setEvents([]));
   }, [app]);
 
   const save = async (e: FormEvent): Promise<void> => {
@@ -40,7 +40,7 @@ export const TechnicianHome = memo(function TechnicianHome() {
   const testPrint = async (): Promise<void> => {
     const result = await app.printTestPage();
     setNotice(result.ok ? { kind: 'ok', text: t('technician.testPrintOk') } : { kind: 'error', text: errorMessage(t, result.error.code, result.error.detail) });
-    setEvents(await app.recentEvents());
+    setEvents(await app.recentEvents().catch(() => []));
   };
 
   const yesNo = (v: boolean | null): string => (v === null ? t('technician.unknown') : v ? t('technician.yes') : t('technician.no'));
@@ -85,7 +85,7 @@ export const TechnicianHome = memo(function TechnicianHome() {
             min={0}
             max={app.branch.numbering.slots - 1}
             value={draft.kioskSlot}
-            onChange={(e) => setDraft({ ...draft, kioskSlot: Number(e.target.value) })}
+            onChange={(e) => setDraft({ ...draft, kioskSlot: e.target.value.trim() === '' ? Number.NaN : Number(e.target.value) })}
             data-testid="technician.kioskSlot"
           />
           <span className="form__hint">{t('technician.kioskSlotHint', { max: app.branch.numbering.slots - 1 })}</span>
