@@ -1,6 +1,7 @@
 import type { Catalog } from './vi';
 
-export const en: Catalog = {
+/** Tickets and receipts always print in Vietnamese, so `print.*` lives only in vi.ts. */
+export const en: Omit<Catalog, 'print'> = {
   app: {
     title: 'Hanoi Public Administration Service Center',
     loading: 'Starting…',
@@ -41,15 +42,6 @@ export const en: Catalog = {
     rememberNumber: 'Please remember number {{number}} and tell a member of staff. Your place is kept.',
     done: 'Done',
     autoReturn: 'This screen returns in {{seconds}} seconds',
-  },
-  print: {
-    ticketTitle: 'PHIẾU THỨ TỰ',
-    priority: 'ƯU TIÊN',
-    waitingAhead: 'Số người chờ trước bạn: {{count}}',
-    issuedAt: 'Thời gian lấy số',
-    scanToFollow: 'Quét mã để theo dõi lượt của bạn',
-    keepTicket: 'Vui lòng giữ phiếu và chờ gọi số',
-    testPage: 'TRANG IN THỬ',
   },
   errors: {
     storage: {
