@@ -71,10 +71,19 @@ function registerAppProtocol(): void {
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow(buildWindowOptions({ packaged: app.isPackaged, env: process.env, preloadPath: PRELOAD_PATH }));
   win.once('ready-to-show', () => win.show());
+  // The renderer keeps everything in IndexedDB; reloading resumes where it was. A renderer that keeps
+  // dying is not reloaded in a tight loop: the delay doubles (1 s … 60 s) while crashes keep coming.
+  let crashes = 0;
+  let lastCrash = 0;
   win.webContents.on('render-process-gone', (_event, details) => {
-    // The renderer keeps everything in IndexedDB; reloading resumes where it was.
-    log(`renderer gone (${details.reason}), reloading`);
-    if (!win.isDestroyed()) void win.loadURL(APP_START_URL);
+    const now = Date.now();
+    crashes = now - lastCrash > 5 * 60_000 ? 1 : crashes + 1;
+    lastCrash = now;
+    const delay = Math.min(60_000, 1000 * 2 ** (crashes - 1));
+    log(`renderer gone (${details.reason}), reload #${crashes} in ${delay} ms`);
+    setTimeout(() => {
+      if (!win.isDestroyed()) void win.loadURL(APP_START_URL);
+    }, delay);
   });
   win.on('closed', () => {
     if (mainWindow === win) mainWindow = null;

@@ -119,6 +119,8 @@ export function hardenWebContents(contents: WebContents, log: HardeningLog = () 
   };
   contents.on('will-navigate', (event, url) => guardNavigation(event, url));
   contents.on('will-redirect', (event, url) => guardNavigation(event, url));
+  // will-navigate covers only the main frame; subframes (an iframe) navigate through this one.
+  contents.on('will-frame-navigate', (details) => guardNavigation(details, details.url));
   contents.on('will-attach-webview', (event) => {
     event.preventDefault();
     log('blocked <webview>');

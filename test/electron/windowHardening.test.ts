@@ -122,6 +122,13 @@ describe('hardenWebContents / hardenSession wiring', () => {
     listeners.get('will-redirect')?.(redirect, 'http://127.0.0.1/');
     expect(redirect.preventDefault).toHaveBeenCalled();
 
+    const subframe = { preventDefault: vi.fn(), url: 'https://example.invalid/' };
+    listeners.get('will-frame-navigate')?.(subframe);
+    expect(subframe.preventDefault).toHaveBeenCalled();
+    const ownSubframe = { preventDefault: vi.fn(), url: 'app://kiosk/print' };
+    listeners.get('will-frame-navigate')?.(ownSubframe);
+    expect(ownSubframe.preventDefault).not.toHaveBeenCalled();
+
     const webview = { preventDefault: vi.fn() };
     listeners.get('will-attach-webview')?.(webview);
     expect(webview.preventDefault).toHaveBeenCalled();
