@@ -2,7 +2,14 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'src/**/*.test.tsx', 'electron/**/*.test.ts', 'test/unit/**/*.test.ts', 'test/electron/**/*.test.ts'],
+    include: [
+      'src/**/*.test.ts',
+      'src/**/*.test.tsx',
+      'electron/**/*.test.ts',
+      'test/unit/**/*.test.ts',
+      'test/integration/**/*.test.ts',
+      'test/electron/**/*.test.ts',
+    ],
     environment: 'node',
     // Each test file gets its own module graph and fake IndexedDB; tests never share data folders.
     isolate: true,

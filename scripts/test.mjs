@@ -29,6 +29,21 @@ const stages = [
   },
 ];
 
+// The server tests run on PGlite and on a real PostgreSQL. Without TEST_DATABASE_URL, start a
+// throwaway PostgreSQL 15 cluster when its binaries are installed (.ci/run installs them).
+let startedPostgres = false;
+if (!process.env.TEST_DATABASE_URL && process.platform !== 'win32' && existsSync('/usr/lib/postgresql/15/bin/pg_ctl')) {
+  const pg = spawnSync('bash', ['scripts/ci-postgres.sh'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = /^TEST_DATABASE_URL=(\S+)$/m.exec(pg.stdout ?? '')?.[1];
+  if (pg.status === 0 && url) {
+    process.env.TEST_DATABASE_URL = url;
+    startedPostgres = true;
+    console.log(`PostgreSQL for the server tests: ${url}`);
+  } else {
+    console.log('Could not start PostgreSQL (see above): server tests run on PGlite only.');
+  }
+}
+
 let failedStage = null;
 for (const stage of stages) {
   console.log(`\n━━ ${stage.name} ━━`);
@@ -39,6 +54,8 @@ for (const stage of stages) {
     break;
   }
 }
+
+if (startedPostgres) spawnSync('bash', ['scripts/ci-postgres.sh', 'stop'], { stdio: 'inherit' });
 
 let passed = 0;
 let failed = 0;

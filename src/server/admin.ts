@@ -1,0 +1,65 @@
+import type { DeviceRole } from '../shared/deviceConfig';
+import { BranchCode } from '../shared/sync';
+import type { Db } from './db/Db';
+import { newEnrolCode, sha256Hex } from './secrets';
+
+/**
+ * Operations a centre administrator runs (scripts/admin.ts) and tests use to set up data. They go
+ * through the same Db and migrations as the server.
+ */
+export const DEFAULT_ENROL_CODE_TTL_MS = 24 * 60 * 60 * 1000;
+
+export async function createBranch(db: Db, code: string, name: string): Promise<void> {
+  if (!BranchCode.safeParse(code).success) throw new Error(`branch code must be 2–12 upper-case letters or digits: ${code}`);
+  if (name.length < 1 || name.length > 200) throw new Error('branch name must be 1–200 characters');
+  await db.query('INSERT INTO branches (code, name) VALUES ($1, $2) ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name', [code, name]);
+}
+
+export interface IssuedEnrolCode {
+  readonly code: string;
+  readonly branchCode: string;
+  readonly role: DeviceRole;
+  readonly expiresAt: number;
+}
+
+/** Creates a one-time enrolment code; only its hash is stored, so this is the one time it is shown. */
+export async function createEnrolCode(
+  db: Db,
+  branchCode: string,
+  role: DeviceRole,
+  nowMs: number,
+  ttlMs = DEFAULT_ENROL_CODE_TTL_MS,
+): Promise<IssuedEnrolCode> {
+  const branch = await db.query('SELECT 1 FROM branches WHERE code = $1', [branchCode]);
+  if (branch.length === 0) throw new Error(`unknown branch ${branchCode}; create it first (create-branch)`);
+  const code = newEnrolCode();
+  const expiresAt = nowMs + ttlMs;
+  await db.query('INSERT INTO enrolment_codes (code_hash, branch_code, role, expires_at) VALUES ($1, $2, $3, $4)', [
+    sha256Hex(code),
+    branchCode,
+    role,
+    expiresAt,
+  ]);
+  return { code, branchCode, role, expiresAt };
+}
+
+/** Refuses the device from now on; its data stays. Returns false when no such device exists. */
+export async function revokeDevice(db: Db, deviceId: string, nowMs: number): Promise<boolean> {
+  const rows = await db.query('UPDATE devices SET revoked_at = $2 WHERE device_id = $1 RETURNING device_id', [deviceId, nowMs]);
+  return rows.length > 0;
+}
+
+export interface DeviceSummary {
+  readonly deviceId: string;
+  readonly branchCode: string;
+  readonly role: string;
+  readonly lastSeq: number;
+  readonly revoked: boolean;
+}
+
+export async function listDevices(db: Db): Promise<DeviceSummary[]> {
+  const rows = await db.query<{ device_id: string; branch_code: string; role: string; last_seq: unknown; revoked_at: unknown }>(
+    'SELECT device_id, branch_code, role, last_seq, revoked_at FROM devices ORDER BY branch_code, device_id',
+  );
+  return rows.map((r) => ({ deviceId: r.device_id, branchCode: r.branch_code, role: r.role, lastSeq: Number(r.last_seq), revoked: r.revoked_at !== null }));
+}

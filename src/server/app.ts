@@ -1,0 +1,153 @@
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Clock } from '../shared/clock';
+import { systemClock } from '../shared/clock';
+import {
+  EnrolRequest,
+  PushRequest,
+  SYNC_PROTOCOL_VERSION,
+  type EnrolResponse,
+  type HealthResponse,
+  type PushGap,
+  type PushResponse,
+  type WireError,
+} from '../shared/sync';
+import { isTransientDbError, type Db } from './db/Db';
+import { describeIssues, pushMutations, type AuthenticatedDevice } from './push';
+import { newDeviceToken, normaliseEnrolCode, sha256Hex } from './secrets';
+
+/**
+ * The central server's HTTP API. Stateless between requests (everything is in the database), so
+ * it can run as N replicas. Every body is validated with the shared wire schemas before anything
+ * touches the database; every error answer is `{code, detail}`; logs carry method, URL, status and
+ * timing, never request bodies, tokens or personal data.
+ */
+export interface ServerOptions {
+  readonly db: Db;
+  /** Fastify logger options: false (tests), true, or { level }. */
+  readonly logger?: boolean | { level: string };
+  readonly clock?: Clock;
+  readonly version?: string;
+  /** Largest accepted request body, in bytes. */
+  readonly bodyLimit?: number;
+}
+
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    device?: AuthenticatedDevice;
+  }
+}
+
+export function buildServer(options: ServerOptions): FastifyInstance {
+  const { db } = options;
+  const clock = options.clock ?? systemClock;
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT });
+  // The API speaks JSON only; any other body type is answered 415 before a handler runs.
+  app.removeContentTypeParser('text/plain');
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      const code = status === 413 ? 'http.body-too-large' : status === 415 ? 'http.unsupported-media-type' : 'http.bad-request';
+      // Parser messages can quote the body (JSON.parse does), so 400s get a fixed detail.
+      const detail = status === 400 ? `malformed request (${error.code ?? 'invalid body'})` : error.message;
+      return reply.code(status).send(wireError(code, detail));
+    }
+    if (isTransientDbError(error)) {
+      request.log.warn({ err: { code: (error as { code?: unknown }).code } }, 'transient database error');
+      return reply.code(503).header('retry-after', '5').send(wireError('server.unavailable', 'temporary database problem; retry'));
+    }
+    request.log.error({ err: error }, 'unexpected error');
+    return reply.code(500).send(wireError('server.internal', 'unexpected server error'));
+  });
+  app.setNotFoundHandler((request, reply) => reply.code(404).send(wireError('http.not-found', `no route ${request.method} ${request.url.split('?')[0]}`)));
+
+  app.get('/health', async (): Promise<HealthResponse> => {
+    await db.query('SELECT 1');
+    return { status: 'ok', db: db.kind, version: options.version ?? '0.0.0', protocolVersion: SYNC_PROTOCOL_VERSION };
+  });
+
+  app.post('/v1/enrol', async (request, reply) => {
+    const parsed = EnrolRequest.safeParse(request.body);
+    if (!parsed.success) return reply.code(400).send(wireError('enrol.bad-request', describeIssues(parsed.error.issues)));
+    const { code, deviceId, role } = parsed.data;
+    const now = clock.now();
+    const token = newDeviceToken();
+    const outcome = await db.transaction(async (tx): Promise<{ status: number; body: WireError | EnrolResponse }> => {
+      const codes = await tx.query<{ branch_code: string; role: string; expires_at: unknown; used_at: unknown }>(
+        'SELECT branch_code, role, expires_at, used_at FROM enrolment_codes WHERE code_hash = $1 FOR UPDATE',
+        [sha256Hex(normaliseEnrolCode(code))],
+      );
+      const c = codes[0];
+      if (!c) return { status: 401, body: wireError('enrol.unknown-code', 'no such enrolment code') };
+      if (c.used_at !== null) return { status: 410, body: wireError('enrol.code-used', 'this enrolment code was already used; ask for a new one') };
+      if (Number(c.expires_at) <= now) return { status: 410, body: wireError('enrol.code-expired', 'this enrolment code has expired; ask for a new one') };
+      if (c.role !== role) return { status: 403, body: wireError('enrol.role-mismatch', `this code enrols a ${c.role} device, not ${role}`) };
+      const existing = await tx.query<{ branch_code: string }>('SELECT branch_code FROM devices WHERE device_id = $1 FOR UPDATE', [deviceId]);
+      if (existing[0] && existing[0].branch_code !== c.branch_code) {
+        return { status: 409, body: wireError('enrol.other-branch', `device is enrolled in branch ${existing[0].branch_code}`) };
+      }
+      // Re-enrolling a known device (reinstall, lost credential, after a revocation) replaces its
+      // credential and keeps last_seq, so its outbox continues where the server stopped.
+      await tx.query(
+        `INSERT INTO devices (device_id, branch_code, role, token_hash, enrolled_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (device_id) DO UPDATE SET role = EXCLUDED.role, token_hash = EXCLUDED.token_hash, enrolled_at = EXCLUDED.enrolled_at, revoked_at = NULL`,
+        [deviceId, c.branch_code, role, sha256Hex(token), now],
+      );
+      await tx.query('UPDATE enrolment_codes SET used_at = $2, used_by = $3 WHERE code_hash = $1', [sha256Hex(normaliseEnrolCode(code)), now, deviceId]);
+      return { status: 200, body: { deviceId, branchCode: c.branch_code, token } };
+    });
+    if (outcome.status === 200) request.log.info({ deviceId }, 'device enrolled');
+    return reply.code(outcome.status).send(outcome.body);
+  });
+
+  // Authentication runs before the body is parsed: an unknown or revoked device costs one indexed look-up.
+  const authenticate = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const header = request.headers.authorization ?? '';
+    const m = /^Bearer ([A-Za-z0-9_-]{20,128})$/.exec(header);
+    if (!m) return void reply.code(401).send(wireError('auth.missing', 'Authorization: Bearer <device token> required'));
+    const rows = await db.query<{ device_id: string; branch_code: string; revoked_at: unknown }>(
+      'SELECT device_id, branch_code, revoked_at FROM devices WHERE token_hash = $1',
+      [sha256Hex(m[1]!)],
+    );
+    const d = rows[0];
+    if (!d) return void reply.code(401).send(wireError('auth.unknown-device', 'unknown device credential'));
+    if (d.revoked_at !== null) return void reply.code(401).send(wireError('auth.revoked', 'this device has been revoked; re-enrol it'));
+    request.device = { deviceId: d.device_id, branchCode: d.branch_code };
+  };
+
+  app.post('/v1/sync/push', { onRequest: authenticate }, async (request, reply) => {
+    const device = request.device;
+    if (!device) throw new Error('authenticate hook did not run');
+    const parsed = PushRequest.safeParse(request.body);
+    if (!parsed.success) return reply.code(400).send(wireError('sync.bad-request', describeIssues(parsed.error.issues)));
+    const outcome = await pushMutations(db, device, parsed.data.mutations);
+    const counts = outcome.kind === 'revoked' ? {} : countStatuses(outcome.results);
+    request.log.info({ deviceId: device.deviceId, outcome: outcome.kind, ...counts }, 'push');
+    if (outcome.kind === 'revoked') return reply.code(401).send(wireError('auth.revoked', 'this device has been revoked; re-enrol it'));
+    if (outcome.kind === 'gap') {
+      const body: PushGap = {
+        code: 'sync.gap',
+        detail: `expected deviceSeq ${outcome.expectedSeq}`,
+        expectedSeq: outcome.expectedSeq,
+        results: outcome.results,
+      };
+      return reply.code(409).send(body);
+    }
+    const body: PushResponse = { lastSeq: outcome.lastSeq, results: outcome.results };
+    return reply.code(200).send(body);
+  });
+
+  return app;
+}
+
+function wireError(code: string, detail: string): WireError {
+  return { code, detail: detail.slice(0, 1000) };
+}
+
+function countStatuses(results: readonly { status: string }[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of results) counts[r.status] = (counts[r.status] ?? 0) + 1;
+  return counts;
+}
