@@ -5,7 +5,6 @@ import { ticketNumberFor } from '../domain/ticketNumbering';
 import type { BranchConfig, ServiceGroup } from '../shared/branchConfig';
 import type { Clock, RandomBytes } from '../shared/clock';
 import { uuidv7 } from '../shared/ids';
-import type { OutboxEntry } from '../shared/outbox';
 import { AppFailure } from '../shared/result';
 import { appendOutbox } from './outboxRepository';
 import type { DeviceEvent, KioskDb } from './KioskDb';
@@ -125,9 +124,3 @@ export async function recordPrintOutcome(
     throw toStorageFailure(e);
   }
 }
-
-export async function countTicketsOfDay(db: KioskDb, day: string): Promise<number> {
-  return db.tickets.where('day').equals(day).count();
-}
-
-export type { OutboxEntry };
