@@ -27,8 +27,8 @@ export async function bootstrapKiosk(): Promise<KioskApp> {
   const platform = createPlatform();
   const roleParam = platform.kind === 'browser' ? new URLSearchParams(location.search).get('role') : null;
   const roleOverride = DeviceRole.safeParse(roleParam);
-  // Tickets render on the main thread: on a 2-core kiosk it measured faster than a worker (npm run
-  // bench: the worker's p95 was ~1.4× slower). ?pdf=worker selects the worker for comparison.
+  // Tickets render on the main thread: on a 2-core machine a worker was never faster (npm run bench:
+  // worker p95 between 0.97× and 1.4× the main thread's). ?pdf=worker selects it for comparison.
   const workerPdf = platform.kind === 'browser' && new URLSearchParams(location.search).get('pdf') === 'worker';
   return startKioskApp({
     platform,
