@@ -19,6 +19,8 @@ export interface Ticket {
   readonly status: TicketStatus;
   readonly issuedAt: number;
   readonly printStatus: PrintStatus;
+  /** When the server confirmed it (kiosk clock); absent or null while only local. */
+  readonly syncedAt?: number | null;
 }
 
 /** Statuses in which a ticket is still waiting to be called. */

@@ -1,7 +1,7 @@
 import type { DeviceRole } from '../shared/deviceConfig';
 import { BranchCode } from '../shared/sync';
 import type { Db } from './db/Db';
-import { newEnrolCode, sha256Hex } from './secrets';
+import { newDeviceToken, newEnrolCode, sha256Hex } from './secrets';
 
 /**
  * Operations a centre administrator runs (scripts/admin.ts) and tests use to set up data. They go
@@ -53,13 +53,23 @@ export interface DeviceSummary {
   readonly deviceId: string;
   readonly branchCode: string;
   readonly role: string;
+  /** Mutations received from the device, over all its journals. */
   readonly lastSeq: number;
   readonly revoked: boolean;
 }
 
 export async function listDevices(db: Db): Promise<DeviceSummary[]> {
   const rows = await db.query<{ device_id: string; branch_code: string; role: string; last_seq: unknown; revoked_at: unknown }>(
-    'SELECT device_id, branch_code, role, last_seq, revoked_at FROM devices ORDER BY branch_code, device_id',
+    `SELECT d.device_id, d.branch_code, d.role, coalesce((SELECT sum(last_seq) FROM journals j WHERE j.device_id = d.device_id), 0) AS last_seq, d.revoked_at
+     FROM devices d ORDER BY d.branch_code, d.device_id`,
   );
   return rows.map((r) => ({ deviceId: r.device_id, branchCode: r.branch_code, role: r.role, lastSeq: Number(r.last_seq), revoked: r.revoked_at !== null }));
+}
+
+/** A centre staff credential for publishing; only its hash is stored, so this is the one time it is shown. */
+export async function createAdminToken(db: Db, label: string, nowMs: number): Promise<string> {
+  if (label.length < 1 || label.length > 100) throw new Error('label must be 1–100 characters');
+  const token = newDeviceToken();
+  await db.query('INSERT INTO admin_tokens (token_hash, label, created_at) VALUES ($1, $2, $3)', [sha256Hex(token), label, nowMs]);
+  return token;
 }

@@ -1,19 +1,28 @@
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Clock } from '../shared/clock';
 import { systemClock } from '../shared/clock';
 import {
   EnrolRequest,
+  HeartbeatRequest,
+  PublishRequest,
+  PullRequest,
   PushRequest,
   SYNC_PROTOCOL_VERSION,
   type EnrolResponse,
   type HealthResponse,
+  type HeartbeatResponse,
+  type PublishResponse,
   type PushGap,
   type PushResponse,
+  type SyncStateResponse,
   type WireError,
 } from '../shared/sync';
+import { adminAuth, deviceAuth, requireDevice, wireError } from './auth';
+import { deviceMayRead, publishChanges, pullChanges } from './changes';
 import { isTransientDbError, type Db } from './db/Db';
-import { describeIssues, pushMutations, type AuthenticatedDevice } from './push';
+import { describeIssues, ensureJournal, journalLastSeq, pushMutations } from './push';
 import { newDeviceToken, normaliseEnrolCode, sha256Hex } from './secrets';
+import { z } from 'zod';
 
 /**
  * The central server's HTTP API. Stateless between requests (everything is in the database), so
@@ -32,12 +41,6 @@ export interface ServerOptions {
 }
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    device?: AuthenticatedDevice;
-  }
-}
 
 export function buildServer(options: ServerOptions): FastifyInstance {
   const { db } = options;
@@ -102,27 +105,14 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     return reply.code(outcome.status).send(outcome.body);
   });
 
-  // Authentication runs before the body is parsed: an unknown or revoked device costs one indexed look-up.
-  const authenticate = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const header = request.headers.authorization ?? '';
-    const m = /^Bearer ([A-Za-z0-9_-]{20,128})$/.exec(header);
-    if (!m) return void reply.code(401).send(wireError('auth.missing', 'Authorization: Bearer <device token> required'));
-    const rows = await db.query<{ device_id: string; branch_code: string; revoked_at: unknown }>(
-      'SELECT device_id, branch_code, revoked_at FROM devices WHERE token_hash = $1',
-      [sha256Hex(m[1]!)],
-    );
-    const d = rows[0];
-    if (!d) return void reply.code(401).send(wireError('auth.unknown-device', 'unknown device credential'));
-    if (d.revoked_at !== null) return void reply.code(401).send(wireError('auth.revoked', 'this device has been revoked; re-enrol it'));
-    request.device = { deviceId: d.device_id, branchCode: d.branch_code };
-  };
+  const authenticate = deviceAuth(db);
+  const authenticateAdmin = adminAuth(db);
 
   app.post('/v1/sync/push', { onRequest: authenticate }, async (request, reply) => {
-    const device = request.device;
-    if (!device) throw new Error('authenticate hook did not run');
+    const device = requireDevice(request);
     const parsed = PushRequest.safeParse(request.body);
     if (!parsed.success) return reply.code(400).send(wireError('sync.bad-request', describeIssues(parsed.error.issues)));
-    const outcome = await pushMutations(db, device, parsed.data.mutations);
+    const outcome = await pushMutations(db, device, parsed.data.journalId, parsed.data.mutations);
     const counts = outcome.kind === 'revoked' ? {} : countStatuses(outcome.results);
     request.log.info({ deviceId: device.deviceId, outcome: outcome.kind, ...counts }, 'push');
     if (outcome.kind === 'revoked') return reply.code(401).send(wireError('auth.revoked', 'this device has been revoked; re-enrol it'));
@@ -139,11 +129,63 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     return reply.code(200).send(body);
   });
 
-  return app;
-}
+  app.post('/v1/sync/pull', { onRequest: authenticate }, async (request, reply) => {
+    const device = requireDevice(request);
+    const parsed = PullRequest.safeParse(request.body);
+    if (!parsed.success) return reply.code(400).send(wireError('sync.bad-request', describeIssues(parsed.error.issues)));
+    if (!deviceMayRead(device.branchCode, parsed.data.scope)) {
+      return reply.code(403).send(wireError('auth.scope-forbidden', `a device of branch ${device.branchCode} cannot read scope ${parsed.data.scope}`));
+    }
+    return reply.code(200).send(await pullChanges(db, parsed.data));
+  });
 
-function wireError(code: string, detail: string): WireError {
-  return { code, detail: detail.slice(0, 1000) };
+  const JournalQuery = z.object({ journalId: z.string().uuid() }).strict();
+  app.get('/v1/sync/state', { onRequest: authenticate }, async (request, reply) => {
+    const device = requireDevice(request);
+    const parsed = JournalQuery.safeParse(request.query);
+    if (!parsed.success) return reply.code(400).send(wireError('sync.bad-request', describeIssues(parsed.error.issues)));
+    const body: SyncStateResponse = { journalId: parsed.data.journalId, lastSeq: await journalLastSeq(db, device.deviceId, parsed.data.journalId) };
+    return reply.code(200).send(body);
+  });
+
+  app.post('/v1/heartbeat', { onRequest: authenticate }, async (request, reply) => {
+    const device = requireDevice(request);
+    const parsed = HeartbeatRequest.safeParse(request.body);
+    if (!parsed.success) return reply.code(400).send(wireError('heartbeat.bad-request', describeIssues(parsed.error.issues)));
+    const now = clock.now();
+    await db.query(
+      `INSERT INTO heartbeats (device_id, received_at, report) VALUES ($1, $2, $3::jsonb)
+       ON CONFLICT (device_id) DO UPDATE SET received_at = EXCLUDED.received_at, report = EXCLUDED.report`,
+      [device.deviceId, now, JSON.stringify(parsed.data)],
+    );
+    await ensureJournal(db, device.deviceId, parsed.data.journalId);
+    const h = parsed.data;
+    request.log.info(
+      {
+        deviceId: device.deviceId,
+        pending: h.pendingCount,
+        oldestPendingAgeMs: h.oldestPendingAgeMs,
+        stuck: h.stuck,
+        freeDisk: h.freeDiskBytes,
+        app: h.appVersion,
+      },
+      'heartbeat',
+    );
+    const body: HeartbeatResponse = { serverTime: now, lastSeq: await journalLastSeq(db, device.deviceId, h.journalId) };
+    return reply.code(200).send(body);
+  });
+
+  app.post('/v1/admin/publish', { onRequest: authenticateAdmin }, async (request, reply) => {
+    const parsed = PublishRequest.safeParse(request.body);
+    if (!parsed.success) return reply.code(400).send(wireError('publish.bad-request', describeIssues(parsed.error.issues)));
+    const outcome = await publishChanges(db, parsed.data);
+    if (!outcome.ok) return reply.code(outcome.error.code === 'publish.unknown-branch' ? 404 : 422).send(outcome.error);
+    request.log.info({ admin: request.adminLabel, scope: parsed.data.scope, count: parsed.data.changes.length, lastSeq: outcome.lastSeq }, 'published');
+    const body: PublishResponse = { scope: parsed.data.scope, firstSeq: outcome.firstSeq, lastSeq: outcome.lastSeq };
+    return reply.code(200).send(body);
+  });
+
+  return app;
 }
 
 function countStatuses(results: readonly { status: string }[]): Record<string, number> {

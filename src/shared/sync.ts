@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DeviceRole } from './deviceConfig';
 import { MUTATION_NAMES } from './outbox';
+import { DossierCode, PUBLISHED_ENTITY_NAMES, RATING_REASONS, SATISFACTION_LEVELS, ScopeName } from './published';
 
 /**
  * The sync wire contract between a kiosk and the central server (DESIGN.md, "Sync requirements").
@@ -16,6 +17,9 @@ import { MUTATION_NAMES } from './outbox';
  *    it to staff and carries on with the next one.
  *  - No holes: a mutation above `lastSeq + 1` stops the batch with HTTP 409 `PushGap` carrying the
  *    expected seq (mutations before the gap are committed and listed); the kiosk resends from there.
+ *  - One stream per journal: the sequence belongs to `(deviceId, journalId)`. The journal id is made
+ *    when the kiosk's database is created; if the database is ever lost and created afresh, its new
+ *    id starts a new stream from 1, so new mutations are never mistaken for duplicates of old ones.
  *  - Versioned: a request names `protocolVersion`; mutation names carry their own version
  *    (`ticket.issue@1`), so the server can keep accepting older kiosks.
  *  - Bounded: every string, array and number has a limit, so no request can grow a row without bound.
@@ -45,6 +49,7 @@ export type MutationEnvelope = z.infer<typeof MutationEnvelope>;
 export const PushRequest = z
   .object({
     protocolVersion: z.literal(SYNC_PROTOCOL_VERSION),
+    journalId: Uuid,
     mutations: z.array(MutationEnvelope).min(1).max(MAX_PUSH_MUTATIONS),
   })
   .strict();
@@ -105,6 +110,25 @@ export const TicketIssueArgs = z
   });
 export type TicketIssueArgs = z.infer<typeof TicketIssueArgs>;
 
+/** Arguments of `rating.submit@1`: a citizen's satisfaction rating, anonymous (DOMAIN.md). */
+export const RatingSubmitArgs = z
+  .object({
+    id: Uuid,
+    branchCode: BranchCode,
+    /** The ticket or dossier the rating is about, if the citizen scanned one. */
+    ticketId: Uuid.nullable(),
+    dossierCode: DossierCode.nullable(),
+    counter: z.string().max(20).nullable(),
+    level: z.enum(SATISFACTION_LEVELS),
+    reasons: z.array(z.enum(RATING_REASONS)).max(RATING_REASONS.length),
+    comment: z.string().max(500),
+    questionnaireId: z.string().max(40).nullable(),
+    questionnaireVersion: z.number().int().min(1).nullable(),
+    submittedAt: EpochMs,
+  })
+  .strict();
+export type RatingSubmitArgs = z.infer<typeof RatingSubmitArgs>;
+
 /** A one-time enrolment code as the admin tool prints it: 4 groups of 4 from an unambiguous alphabet. */
 export const EnrolCode = z.string().regex(/^[A-HJ-NP-Z2-9]{4}(-[A-HJ-NP-Z2-9]{4}){3}$/);
 
@@ -136,3 +160,154 @@ export const HealthResponse = z
   })
   .strict();
 export type HealthResponse = z.infer<typeof HealthResponse>;
+
+// ---------------------------------------------------------------------------------------------
+// Pull: the centre's published data, one scope at a time (see ./published.ts).
+//
+// The server numbers changes per scope inside the committing transaction (commit order = sequence
+// order); it keeps only the newest change per (entity, key), so a kiosk starting from 0 reads each
+// live record once. A kiosk applies a page and its new cursor in one local transaction. When a
+// page reaches the end of the scope (hasMore = false) and the kiosk asked for it, the answer carries
+// the scope's checksum: the count and the sum of the per-record checksums of all live records. A
+// kiosk whose local sum differs has diverged and re-pulls the scope from 0.
+// ---------------------------------------------------------------------------------------------
+export const MAX_PULL_LIMIT = 1000;
+
+export const PullRequest = z
+  .object({
+    protocolVersion: z.literal(SYNC_PROTOCOL_VERSION),
+    scope: ScopeName,
+    /** The last change seq the kiosk applied in this scope; 0 = from the beginning. */
+    cursor: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    limit: z.number().int().min(1).max(MAX_PULL_LIMIT),
+    withChecksum: z.boolean(),
+  })
+  .strict();
+export type PullRequest = z.infer<typeof PullRequest>;
+
+export const Change = z
+  .object({
+    seq: z.number().int().min(1),
+    entity: z.enum(PUBLISHED_ENTITY_NAMES),
+    key: z.string().min(1).max(200),
+    op: z.enum(['put', 'delete']),
+    /** The record (validated by the entity's schema when published); null for a delete. */
+    data: z.unknown(),
+    /** 32-bit checksum of this record version, summed into the scope checksum. */
+    checksum: z.number().int().min(0).max(0xffffffff),
+  })
+  .strict();
+export type Change = z.infer<typeof Change>;
+
+export const ScopeChecksum = z.object({ count: z.number().int().min(0), sum: z.number().int().min(0) }).strict();
+export type ScopeChecksum = z.infer<typeof ScopeChecksum>;
+
+export const PullResponse = z
+  .object({
+    scope: ScopeName,
+    changes: z.array(Change).max(MAX_PULL_LIMIT),
+    /** The cursor to store with this page (the last change's seq, or the request's cursor). */
+    cursor: z.number().int().min(0),
+    hasMore: z.boolean(),
+    /** Present when asked for and hasMore is false: the scope's live records as of `cursor`. */
+    checksum: ScopeChecksum.nullable(),
+  })
+  .strict();
+export type PullResponse = z.infer<typeof PullResponse>;
+
+/** What the centre sends to publish: a batch of changes to one scope, applied in one transaction. */
+export const MAX_PUBLISH_CHANGES = 1000;
+export const PublishRequest = z
+  .object({
+    scope: ScopeName,
+    changes: z
+      .array(
+        z
+          .object({
+            entity: z.enum(PUBLISHED_ENTITY_NAMES),
+            op: z.enum(['put', 'delete']),
+            /** For a put, the record (its key is derived from it); for a delete, `{ key }`. */
+            data: z.unknown(),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(MAX_PUBLISH_CHANGES),
+  })
+  .strict();
+export type PublishRequest = z.infer<typeof PublishRequest>;
+
+export const PublishResponse = z.object({ scope: ScopeName, firstSeq: z.number().int().min(1), lastSeq: z.number().int().min(1) }).strict();
+export type PublishResponse = z.infer<typeof PublishResponse>;
+
+// ---------------------------------------------------------------------------------------------
+// Heartbeat: how the kiosk's queue is doing, for the centre's monitoring. No personal data.
+// ---------------------------------------------------------------------------------------------
+const NullableMs = EpochMs.nullable();
+export const HeartbeatRequest = z
+  .object({
+    protocolVersion: z.literal(SYNC_PROTOCOL_VERSION),
+    journalId: Uuid,
+    pendingCount: z.number().int().min(0).max(100_000_000),
+    /** Age of the oldest unconfirmed mutation in ms, by the kiosk's clock; null when none. */
+    oldestPendingAgeMs: z.number().int().min(0).max(8_640_000_000_000_000).nullable(),
+    pendingBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    pendingBlobs: z.number().int().min(0).max(100_000_000),
+    rejectedCount: z.number().int().min(0).max(100_000_000),
+    lastPushAt: NullableMs,
+    lastPullAt: NullableMs,
+    freeDiskBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable(),
+    stuck: z.boolean(),
+    lastError: WireError.nullable(),
+    appVersion: z.string().max(64),
+    shell: z.enum(['electron', 'browser']),
+    schemaVersion: z.number().int().min(0).max(1_000_000),
+    /** The kiosk's clock when it sent this, so the centre can spot a clock that is far off. */
+    sentAt: EpochMs,
+  })
+  .strict();
+export type HeartbeatRequest = z.infer<typeof HeartbeatRequest>;
+
+export const HeartbeatResponse = z
+  .object({
+    /** The server's clock, for the kiosk's diagnostics (never used to order data). */
+    serverTime: EpochMs,
+    /** The device's lastSeq for this journal on the server. */
+    lastSeq: z.number().int().min(0),
+  })
+  .strict();
+export type HeartbeatResponse = z.infer<typeof HeartbeatResponse>;
+
+/** GET /v1/sync/state?journalId=…: where the server stands for this device's journal. */
+export const SyncStateResponse = z.object({ journalId: Uuid, lastSeq: z.number().int().min(0) }).strict();
+export type SyncStateResponse = z.infer<typeof SyncStateResponse>;
+
+// ---------------------------------------------------------------------------------------------
+// Blobs: scanned documents, content-addressed by SHA-256, uploaded with tus.
+// ---------------------------------------------------------------------------------------------
+export const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'SHA-256 as 64 lower-case hex digits');
+export const MAX_BLOB_BYTES = 200 * 1024 * 1024;
+/** tus endpoint (creation, resume with HEAD/PATCH); each upload names its sha256 in Upload-Metadata. */
+export const BLOB_TUS_PATH = '/v1/blobs/tus';
+/** HEAD/GET /v1/blobs/sha256/<hex>: 200 when the server holds a verified copy, 404 otherwise. */
+export const BLOB_BY_HASH_PATH = '/v1/blobs/sha256';
+
+// ---------------------------------------------------------------------------------------------
+// Citizen status look-up: dossier code + look-up secret (printed on the receipt).
+// A wrong secret and an unknown code get the same answer, so the code alone reveals nothing.
+// ---------------------------------------------------------------------------------------------
+export const LookupSecret = z.string().regex(/^[A-HJ-NP-Z2-9]{6,12}$/, 'look-up secret of 6–12 characters from the receipt');
+
+export const LookupRequest = z.object({ code: DossierCode, secret: LookupSecret }).strict();
+export type LookupRequest = z.infer<typeof LookupRequest>;
+
+export const LookupResponse = z
+  .object({
+    code: DossierCode,
+    status: z.string().max(40),
+    statusAt: EpochMs,
+    appointmentDate: z.string().max(10).nullable(),
+    note: z.string().max(500),
+  })
+  .strict();
+export type LookupResponse = z.infer<typeof LookupResponse>;

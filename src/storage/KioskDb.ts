@@ -1,6 +1,7 @@
 import Dexie, { type Table } from 'dexie';
 import type { Ticket } from '../domain/ticket';
 import type { OutboxEntry } from '../shared/outbox';
+import type { RatingSubmitArgs, WireError } from '../shared/sync';
 
 /**
  * The kiosk's journal database: what a citizen or officer would miss after a power cut (tickets,
@@ -22,7 +23,7 @@ export interface SettingRow {
   readonly value: unknown;
 }
 
-export type DeviceEventKind = 'print.failed';
+export type DeviceEventKind = 'print.failed' | 'sync.rejected' | 'sync.stuck' | 'journal.restored' | 'disk.low';
 
 /** What a technician reads in diagnostics. Never contains personal data. */
 export interface DeviceEvent {
@@ -35,8 +36,51 @@ export interface DeviceEvent {
   readonly subject: string | null;
 }
 
+/** A citizen's rating as stored locally (the same fields as its `rating.submit@1` mutation). */
+export type Rating = RatingSubmitArgs & { readonly syncedAt: number | null };
+
+/**
+ * A mutation the server refused for good (DESIGN.md: "never drops it silently"). Its outbox entry
+ * is gone (the server advanced past it); this row is what staff see on the sync-issues screen.
+ */
+export interface SyncIssue {
+  readonly mutationId: string;
+  readonly deviceSeq: number;
+  readonly name: string;
+  readonly reason: WireError;
+  /** What the record was, for staff (e.g. "ticket A1005 of 2026-11-24"); never personal data. */
+  readonly subject: string;
+  /** When the kiosk learnt of the rejection (kiosk clock). */
+  readonly at: number;
+  /** Set when a staff member has looked at it and dismissed it. */
+  readonly acknowledgedAt: number | null;
+}
+
+export const BLOB_STATES = ['pending', 'uploading', 'verified'] as const;
+export type BlobState = (typeof BLOB_STATES)[number];
+
+/**
+ * A scanned document waiting to reach the server, addressed by its SHA-256. The tus upload URL
+ * and the confirmed offset live here (not in localStorage), so an upload resumes after a restart.
+ */
+export interface BlobRecord {
+  readonly sha256: string;
+  readonly size: number;
+  readonly mimeType: string;
+  readonly data: Blob;
+  readonly state: BlobState;
+  readonly uploadUrl: string | null;
+  readonly createdAt: number;
+  readonly verifiedAt: number | null;
+}
+
 export const JOURNAL_DB_NAME = 'hpasc-kiosk-journal';
-export const JOURNAL_SCHEMA_VERSION = 1;
+/** The journal's schema version, recorded in every outbox entry. */
+export const JOURNAL_SCHEMA_VERSION = 2;
+/** settings key of this database's journal id (see src/shared/sync.ts: one sequence per journal). */
+export const JOURNAL_ID_KEY = 'journalId';
+/** The journal id of databases created before journal ids existed (schema v1). */
+export const LEGACY_JOURNAL_ID = '00000000-0000-0000-0000-000000000000';
 
 export class KioskDb extends Dexie {
   tickets!: Table<Ticket, string>;
@@ -44,6 +88,9 @@ export class KioskDb extends Dexie {
   counters!: Table<CounterRow, string>;
   settings!: Table<SettingRow, string>;
   events!: Table<DeviceEvent, number>;
+  ratings!: Table<Rating, string>;
+  syncIssues!: Table<SyncIssue, string>;
+  blobs!: Table<BlobRecord, string>;
 
   constructor(name: string = JOURNAL_DB_NAME, options: { indexedDB?: IDBFactory; IDBKeyRange?: typeof IDBKeyRange } = {}) {
     super(name, { chromeTransactionDurability: 'strict', ...options });
@@ -53,6 +100,26 @@ export class KioskDb extends Dexie {
       counters: 'key',
       settings: 'key',
       events: '++id, at, kind',
+    });
+    // v2 (issue 3, sync): ratings, rejected mutations, blobs; tickets and ratings remember when the
+    // server confirmed them (pruning waits for that plus a retention window). No data moves.
+    this.version(2)
+      .stores({
+        tickets: 'id, [day+groupPrefix+status], day, issuedAt, syncedAt',
+        ratings: 'id, submittedAt, syncedAt',
+        syncIssues: 'mutationId, deviceSeq, at',
+        blobs: 'sha256, state, createdAt',
+      })
+      .upgrade(async (tx) => {
+        // A v1 journal numbered its mutations before journals had ids: it continues as the legacy
+        // stream, which the server's migration 002 also uses for devices enrolled before it.
+        const settings = tx.table('settings');
+        if (!(await settings.get(JOURNAL_ID_KEY))) await settings.add({ key: JOURNAL_ID_KEY, value: LEGACY_JOURNAL_ID });
+      });
+    // The journal id is born with the database: a database created afresh (after a loss) gets a
+    // new id, so its sequence is a new stream on the server and never collides with the old one.
+    this.on('populate', (tx) => {
+      void tx.table('settings').add({ key: JOURNAL_ID_KEY, value: crypto.randomUUID() });
     });
   }
 }

@@ -68,6 +68,7 @@ describe('PostgreSQL variant', () => {
 });
 
 const START = Date.UTC(2026, 10, 24, 2, 0, 0);
+const JOURNAL = '0193a1b2-0000-7000-8000-000000000001';
 
 describe.each(engines)('central server on $name', (engine) => {
   let db: Db;
@@ -127,13 +128,14 @@ describe.each(engines)('central server on $name', (engine) => {
     schemaVersion: 1,
     createdAt: START + deviceSeq,
   });
-  const push = (auth: Record<string, string>, mutations: unknown[]) => post('/v1/sync/push', { protocolVersion: SYNC_PROTOCOL_VERSION, mutations }, auth);
+  const push = (auth: Record<string, string>, mutations: unknown[], journalId = JOURNAL) =>
+    post('/v1/sync/push', { protocolVersion: SYNC_PROTOCOL_VERSION, journalId, mutations }, auth);
 
   const count = async (sql: string, params: unknown[] = []) => Number((await db.query<{ n: unknown }>(sql, params))[0]?.n);
   const snapshot = async () => ({
     tickets: await count('SELECT count(*) AS n FROM tickets'),
     mutations: await count('SELECT count(*) AS n FROM mutations'),
-    seqSum: await count('SELECT coalesce(sum(last_seq), 0) AS n FROM devices'),
+    seqSum: await count('SELECT coalesce(sum(last_seq), 0) AS n FROM journals'),
   });
 
   it('applies migrations idempotently', async () => {
@@ -265,22 +267,30 @@ describe.each(engines)('central server on $name', (engine) => {
       const before = await snapshot();
       const good = (seq: number) => mutation(seq, ticketArgs(4, seq));
       const cases: { body: unknown; status: number; code: string; contentType?: string }[] = [
-        { body: '{"protocolVersion": 1, "mutations": [', status: 400, code: 'http.bad-request' },
+        { body: '{"protocolVersion": 1, "journalId": "0193a1b2-0000-7000-8000-000000000001", "mutations": [', status: 400, code: 'http.bad-request' },
         { body: 'hello', status: 415, code: 'http.unsupported-media-type', contentType: 'text/plain' },
-        { body: { protocolVersion: '1', mutations: [good(1)] }, status: 400, code: 'sync.bad-request' },
-        { body: { protocolVersion: 2, mutations: [good(1)] }, status: 400, code: 'sync.bad-request' },
-        { body: { protocolVersion: 1, mutations: [] }, status: 400, code: 'sync.bad-request' },
-        { body: { protocolVersion: 1, mutations: [{ ...good(1), deviceSeq: 0 }] }, status: 400, code: 'sync.bad-request' },
-        { body: { protocolVersion: 1, mutations: [{ ...good(1), name: 'ticket.delete@1' }] }, status: 400, code: 'sync.bad-request' },
+        { body: { journalId: JOURNAL, protocolVersion: '1', mutations: [good(1)] }, status: 400, code: 'sync.bad-request' },
+        { body: { journalId: JOURNAL, protocolVersion: 2, mutations: [good(1)] }, status: 400, code: 'sync.bad-request' },
+        { body: { journalId: JOURNAL, protocolVersion: 1, mutations: [] }, status: 400, code: 'sync.bad-request' },
+        { body: { journalId: JOURNAL, protocolVersion: 1, mutations: [{ ...good(1), deviceSeq: 0 }] }, status: 400, code: 'sync.bad-request' },
+        { body: { journalId: JOURNAL, protocolVersion: 1, mutations: [{ ...good(1), name: 'ticket.delete@1' }] }, status: 400, code: 'sync.bad-request' },
         {
-          body: { protocolVersion: 1, mutations: Array.from({ length: MAX_PUSH_MUTATIONS + 1 }, (_, i) => good(i + 1)) },
+          body: { journalId: JOURNAL, protocolVersion: 1, mutations: Array.from({ length: MAX_PUSH_MUTATIONS + 1 }, (_, i) => good(i + 1)) },
           status: 400,
           code: 'sync.bad-request',
         },
-        { body: { protocolVersion: 1, mutations: [good(1)], extra: true }, status: 400, code: 'sync.bad-request' },
-        { body: { protocolVersion: 1, mutations: [{ ...good(1), extra: true }] }, status: 400, code: 'sync.bad-request' },
-        { body: { protocolVersion: 1, mutations: [{ ...good(1), mutationId: 'a'.repeat(100_000) }] }, status: 400, code: 'sync.bad-request' },
-        { body: { protocolVersion: 1, mutations: [{ ...good(1), args: { blob: 'x'.repeat(2_000_000) } }] }, status: 413, code: 'http.body-too-large' },
+        { body: { journalId: JOURNAL, protocolVersion: 1, mutations: [good(1)], extra: true }, status: 400, code: 'sync.bad-request' },
+        { body: { journalId: JOURNAL, protocolVersion: 1, mutations: [{ ...good(1), extra: true }] }, status: 400, code: 'sync.bad-request' },
+        {
+          body: { journalId: JOURNAL, protocolVersion: 1, mutations: [{ ...good(1), mutationId: 'a'.repeat(100_000) }] },
+          status: 400,
+          code: 'sync.bad-request',
+        },
+        {
+          body: { journalId: JOURNAL, protocolVersion: 1, mutations: [{ ...good(1), args: { blob: 'x'.repeat(2_000_000) } }] },
+          status: 413,
+          code: 'http.body-too-large',
+        },
       ];
       for (const c of cases) {
         const raw = typeof c.body === 'string' ? c.body : JSON.stringify(c.body);
@@ -320,7 +330,7 @@ describe.each(engines)('central server on $name', (engine) => {
       for (const [slot, k] of kiosks.entries()) {
         const rows = await db.query<{ numeric: number }>('SELECT numeric FROM tickets WHERE device_id = $1 ORDER BY numeric', [k.deviceId]);
         expect(rows.map((r) => Number(r.numeric))).toEqual(Array.from({ length: perKiosk }, (_, i) => (10 + slot) * 1000 + i + 1));
-        expect(await count('SELECT last_seq AS n FROM devices WHERE device_id = $1', [k.deviceId])).toBe(perKiosk);
+        expect(await count('SELECT last_seq AS n FROM journals WHERE device_id = $1', [k.deviceId])).toBe(perKiosk);
       }
     });
   });

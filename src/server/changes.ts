@@ -1,0 +1,135 @@
+import { createHash } from 'node:crypto';
+import { entityAllowedInScope, validatePublished, type PublishedEntity, type Scope } from '../shared/published';
+import type { Change, PublishRequest, PullRequest, PullResponse, ScopeChecksum, WireError } from '../shared/sync';
+import type { Db } from './db/Db';
+import { describeIssues } from './push';
+
+/**
+ * The per-scope change feed of published data (DESIGN.md, "Pull").
+ *
+ * Publishing: one transaction per batch. The scope's counter row is incremented with
+ * UPDATE … RETURNING, which holds its row lock until COMMIT, so publishing transactions of one scope
+ * commit one after the other in sequence order: a kiosk that has read seq n can never later find a
+ * seq below n appear. Only the newest change per (entity, key) is kept (a delete as a tombstone),
+ * so the feed stays as large as the data, not as its history.
+ *
+ * Checksums: each record version gets a 32-bit checksum (from its scope, entity, key, seq and
+ * content); the scope checksum is the count and the sum of the live records' checksums. It is read
+ * in the same statement as the last page, so both come from one snapshot.
+ */
+export function changeChecksum(scope: string, entity: string, key: string, seq: number, data: unknown): number {
+  const h = createHash('sha256')
+    .update(`${scope}\u0000${entity}\u0000${key}\u0000${seq}\u0000${JSON.stringify(data ?? null)}`)
+    .digest();
+  return h.readUInt32BE(0);
+}
+
+export type PublishOutcome = { ok: true; firstSeq: number; lastSeq: number } | { ok: false; error: WireError };
+
+export async function publishChanges(db: Db, request: PublishRequest): Promise<PublishOutcome> {
+  const scope = request.scope;
+  // Validate everything before the transaction: a batch is published entirely or not at all.
+  const prepared: { entity: PublishedEntity; key: string; op: 'put' | 'delete'; data: unknown }[] = [];
+  for (const [i, c] of request.changes.entries()) {
+    if (!entityAllowedInScope(c.entity, scope)) {
+      return { ok: false, error: { code: 'publish.wrong-scope', detail: `changes[${i}]: ${c.entity} cannot be published in scope ${scope}` } };
+    }
+    if (c.op === 'delete') {
+      const key = typeof c.data === 'object' && c.data !== null && 'key' in c.data ? (c.data as { key: unknown }).key : undefined;
+      if (typeof key !== 'string' || key.length === 0 || key.length > 200) {
+        return { ok: false, error: { code: 'publish.invalid', detail: `changes[${i}]: a delete needs data {key} (1–200 characters)` } };
+      }
+      prepared.push({ entity: c.entity, key, op: 'delete', data: null });
+      continue;
+    }
+    const v = validatePublished(c.entity, c.data);
+    if (!v.ok) return { ok: false, error: { code: 'publish.invalid', detail: `changes[${i}] (${c.entity}): ${describeIssues(v.issues)}`.slice(0, 1000) } };
+    if (c.entity === 'branchConfig' && scope !== `branch:${v.key}`) {
+      return {
+        ok: false,
+        error: { code: 'publish.wrong-scope', detail: `changes[${i}]: the configuration of branch ${v.key} belongs in scope branch:${v.key}` },
+      };
+    }
+    prepared.push({ entity: c.entity, key: v.key, op: 'put', data: v.data });
+  }
+  const branch = scope.startsWith('branch:') ? scope.slice('branch:'.length) : null;
+  return db.transaction(async (tx): Promise<PublishOutcome> => {
+    if (branch) {
+      const known = await tx.query('SELECT 1 FROM branches WHERE code = $1', [branch]);
+      if (known.length === 0) return { ok: false, error: { code: 'publish.unknown-branch', detail: `no branch ${branch}; create it first` } };
+    }
+    await tx.query('INSERT INTO scope_seqs (scope) VALUES ($1) ON CONFLICT DO NOTHING', [scope]);
+    const counted = await tx.query<{ last_seq: unknown }>('UPDATE scope_seqs SET last_seq = last_seq + $2 WHERE scope = $1 RETURNING last_seq', [
+      scope,
+      prepared.length,
+    ]);
+    const lastSeq = Number(counted[0]!.last_seq);
+    const firstSeq = lastSeq - prepared.length + 1;
+    for (const [i, c] of prepared.entries()) {
+      const seq = firstSeq + i;
+      await tx.query(
+        `INSERT INTO changes (scope, entity, key, seq, op, data, checksum) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)
+         ON CONFLICT (scope, entity, key) DO UPDATE SET seq = EXCLUDED.seq, op = EXCLUDED.op, data = EXCLUDED.data,
+           checksum = EXCLUDED.checksum, published_at = now()`,
+        [scope, c.entity, c.key, seq, c.op, c.data === null ? null : JSON.stringify(c.data), changeChecksum(scope, c.entity, c.key, seq, c.data)],
+      );
+    }
+    return { ok: true, firstSeq, lastSeq };
+  });
+}
+
+interface ChangeRow {
+  seq: unknown;
+  entity: string;
+  key: string;
+  op: 'put' | 'delete';
+  data: unknown;
+  checksum: unknown;
+  live_count: unknown;
+  live_sum: unknown;
+  has_more: unknown;
+}
+
+/** One page of a scope's feed after `cursor`, with the scope checksum when the page is the last. */
+export async function pullChanges(db: Db, request: PullRequest): Promise<PullResponse> {
+  const { scope, cursor, limit } = request;
+  // One statement, one snapshot: the page, whether more follows, and the checksum of all live
+  // records (used only when this page reaches the end).
+  const rows = await db.query<ChangeRow>(
+    `WITH page AS (
+       SELECT seq, entity, key, op, data, checksum FROM changes WHERE scope = $1 AND seq > $2 ORDER BY seq LIMIT $3
+     ), totals AS (
+       SELECT count(*) AS live_count, coalesce(sum(checksum), 0) AS live_sum FROM changes WHERE scope = $1 AND op = 'put' AND $4::boolean
+     ), more AS (
+       SELECT EXISTS (SELECT 1 FROM changes WHERE scope = $1 AND seq > coalesce((SELECT max(seq) FROM page), $2)) AS has_more
+     )
+     SELECT page.*, totals.live_count, totals.live_sum, more.has_more
+     FROM more CROSS JOIN totals LEFT JOIN page ON true ORDER BY page.seq`,
+    [scope, cursor, limit, request.withChecksum],
+  );
+  const changes: Change[] = [];
+  for (const r of rows) {
+    if (r.seq === null || r.seq === undefined) continue;
+    changes.push({
+      seq: Number(r.seq),
+      entity: r.entity as Change['entity'],
+      key: r.key,
+      op: r.op,
+      data: r.op === 'put' ? r.data : null,
+      checksum: Number(r.checksum),
+    });
+  }
+  const first = rows[0];
+  const hasMore = first ? toBool(first.has_more) : false;
+  const checksum: ScopeChecksum | null = request.withChecksum && !hasMore && first ? { count: Number(first.live_count), sum: Number(first.live_sum) } : null;
+  return { scope, changes, cursor: changes.length > 0 ? changes[changes.length - 1]!.seq : cursor, hasMore, checksum };
+}
+
+function toBool(v: unknown): boolean {
+  return v === true || v === 't' || v === 'true';
+}
+
+/** May this device read this scope? Its own branch and the global scope only. */
+export function deviceMayRead(branchCode: string, scope: Scope): boolean {
+  return scope === 'global' || scope === `branch:${branchCode}`;
+}
