@@ -18,7 +18,9 @@ import {
   type WireError,
 } from '../shared/sync';
 import { adminAuth, deviceAuth, requireDevice, wireError } from './auth';
+import { registerBlobRoutes } from './blobs';
 import { deviceMayRead, publishChanges, pullChanges } from './changes';
+import { registerLookupRoutes } from './lookup';
 import { isTransientDbError, type Db } from './db/Db';
 import { describeIssues, ensureJournal, journalLastSeq, pushMutations } from './push';
 import { newDeviceToken, normaliseEnrolCode, sha256Hex } from './secrets';
@@ -38,6 +40,8 @@ export interface ServerOptions {
   readonly version?: string;
   /** Largest accepted request body, in bytes. */
   readonly bodyLimit?: number;
+  /** Folder where uploaded blobs (scans) are stored; null or absent = blob routes not mounted. */
+  readonly blobDir?: string | null;
 }
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -184,6 +188,9 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     const body: PublishResponse = { scope: parsed.data.scope, firstSeq: outcome.firstSeq, lastSeq: outcome.lastSeq };
     return reply.code(200).send(body);
   });
+
+  registerBlobRoutes(app, { db, clock, authenticate, blobDir: options.blobDir ?? null });
+  registerLookupRoutes(app, { db, clock });
 
   return app;
 }

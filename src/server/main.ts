@@ -8,7 +8,7 @@ import { defaultPgliteDir } from './db/pgliteDb';
 /**
  * Starts the central server. Environment:
  *   PORT (8787), HOST (127.0.0.1), DATABASE_URL (PostgreSQL; unset = embedded PGlite),
- *   DATA_DIR (.data; PGlite lives in DATA_DIR/pglite), LOG_LEVEL (info).
+ *   DATA_DIR (.data; PGlite lives in DATA_DIR/pglite), BLOB_DIR (DATA_DIR/blobs), LOG_LEVEL (info).
  */
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 8787);
@@ -18,7 +18,8 @@ async function main(): Promise<void> {
   const db = await openDb({ databaseUrl: process.env.DATABASE_URL, pgliteDir: defaultPgliteDir(dataDir) });
   const applied = await migrate(db);
   const version = readVersion();
-  const app = buildServer({ db, version, logger: { level: process.env.LOG_LEVEL ?? 'info' } });
+  const blobDir = resolve(process.env.BLOB_DIR ?? `${dataDir}/blobs`);
+  const app = buildServer({ db, version, blobDir, logger: { level: process.env.LOG_LEVEL ?? 'info' } });
   app.log.info({ db: db.kind, migrationsApplied: applied, version }, 'database ready');
   const shutdown = async (signal: string): Promise<void> => {
     app.log.info({ signal }, 'shutting down');

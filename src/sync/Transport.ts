@@ -1,0 +1,79 @@
+import type {
+  EnrolRequest,
+  EnrolResponse,
+  HeartbeatRequest,
+  HeartbeatResponse,
+  PullRequest,
+  PullResponse,
+  PushGap,
+  PushRequest,
+  PushResponse,
+  SyncStateResponse,
+  WireError,
+} from '../shared/sync';
+
+/**
+ * The sync engine's port to the central server. Implementations: `createHttpTransport` (fetch +
+ * tus, the real one; its fetch is injectable, which tests use to run against an in-process server
+ * and to inject faults) and `MemoryTransport` (a protocol-faithful in-memory server for fast tests).
+ *
+ * Every method either returns the server's validated answer or throws a TransportError that says
+ * whether trying again later can help.
+ */
+export interface BlobUploadHooks {
+  /** The tus upload URL, as soon as the server created the upload: store it to resume after a restart. */
+  onUploadUrl(url: string): void | Promise<void>;
+  /** Bytes the server has confirmed so far. */
+  onProgress?(confirmedBytes: number, totalBytes: number): void;
+}
+
+export interface BlobToUpload {
+  readonly sha256: string;
+  readonly size: number;
+  readonly mimeType: string;
+  readonly data: Blob;
+  /** From an earlier attempt: resume this upload instead of starting again. */
+  readonly uploadUrl: string | null;
+}
+
+export interface Transport {
+  enrol(request: EnrolRequest): Promise<EnrolResponse>;
+  push(request: PushRequest): Promise<PushResponse>;
+  pull(request: PullRequest): Promise<PullResponse>;
+  syncState(journalId: string): Promise<SyncStateResponse>;
+  heartbeat(request: HeartbeatRequest): Promise<HeartbeatResponse>;
+  /** True when the server already holds a verified copy of this blob. */
+  blobExists(sha256: string): Promise<boolean>;
+  /** Uploads (or resumes) a blob; resolves once the server verified its SHA-256. */
+  uploadBlob(blob: BlobToUpload, hooks: BlobUploadHooks): Promise<void>;
+}
+
+export type TransportErrorKind =
+  /** No answer: connection refused or dropped, DNS, offline. Retry later. */
+  | 'network'
+  /** No answer in time; the server may or may not have committed. Retry later (pushes are idempotent). */
+  | 'timeout'
+  /** 5xx or 429: the server is there but cannot serve now. Retry later. */
+  | 'unavailable'
+  /** 401/403: the credential is unknown, revoked, or not allowed this. Needs a technician. */
+  | 'auth'
+  /** 409 on push: resend from `gap.expectedSeq`. */
+  | 'gap'
+  /** Any other 4xx, or an answer that does not match the contract: a bug or an incompatible server. */
+  | 'protocol';
+
+export class TransportError extends Error {
+  override readonly name = 'TransportError';
+  constructor(
+    readonly kind: TransportErrorKind,
+    readonly wire: WireError,
+    readonly status: number | null = null,
+    readonly gap: PushGap | null = null,
+  ) {
+    super(`${kind}: ${wire.code}: ${wire.detail}`);
+  }
+
+  get retryable(): boolean {
+    return this.kind === 'network' || this.kind === 'timeout' || this.kind === 'unavailable' || this.kind === 'gap';
+  }
+}
