@@ -1,0 +1,24 @@
+import type { Clock, RandomBytes } from '../shared/clock';
+import { uuidv7 } from '../shared/ids';
+import type { RatingSubmitArgs } from '../shared/sync';
+import { appendOutbox } from './outboxRepository';
+import type { KioskDb, Rating } from './KioskDb';
+import { toStorageFailure } from './storageErrors';
+
+export type RatingInput = Omit<RatingSubmitArgs, 'id' | 'submittedAt'>;
+
+/** Stores a citizen's rating and its outbox entry in one strict-durability transaction. */
+export async function submitRating(db: KioskDb, deviceId: string, input: RatingInput, clock: Clock, random: RandomBytes): Promise<Rating> {
+  try {
+    return await db.transaction('rw', [db.ratings, db.outbox, db.counters], async () => {
+      const now = clock.now();
+      const args: RatingSubmitArgs = { ...input, id: uuidv7(now, random), submittedAt: now };
+      const rating: Rating = { ...args, syncedAt: null };
+      await db.ratings.add(rating);
+      await appendOutbox(db, deviceId, 'rating.submit@1', args, clock, random);
+      return rating;
+    });
+  } catch (e) {
+    throw toStorageFailure(e);
+  }
+}

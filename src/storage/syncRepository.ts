@@ -1,0 +1,177 @@
+import type { MutationName, OutboxEntry } from '../shared/outbox';
+import type { MutationResult, WireError } from '../shared/sync';
+import { JOURNAL_ID_KEY, LEGACY_JOURNAL_ID, type KioskDb, type SyncIssue } from './KioskDb';
+import { toStorageFailure } from './storageErrors';
+
+/**
+ * What the sync engine reads and writes in the journal database: pending mutations in deviceSeq
+ * order, their confirmation (one transaction per pushed batch), rejected mutations for the staff
+ * screen, the engine's bookkeeping, and pruning of confirmed records after a retention window.
+ */
+
+/** This database's journal id (see KioskDb: born with the database). */
+export async function journalId(db: KioskDb): Promise<string> {
+  const row = await db.settings.get(JOURNAL_ID_KEY);
+  if (row && typeof row.value === 'string') return row.value;
+  // Only reachable if the settings row was deleted by hand: a new stream is the safe answer.
+  return db.transaction('rw', db.settings, async () => {
+    const again = await db.settings.get(JOURNAL_ID_KEY);
+    if (again && typeof again.value === 'string') return again.value;
+    const id = crypto.randomUUID();
+    await db.settings.put({ key: JOURNAL_ID_KEY, value: id });
+    return id;
+  });
+}
+
+export { LEGACY_JOURNAL_ID };
+
+/** The oldest pending mutations, in the order the server must apply them. */
+export async function pendingBatch(db: KioskDb, limit: number): Promise<OutboxEntry[]> {
+  return db.outbox.orderBy('deviceSeq').limit(limit).toArray();
+}
+
+export interface OutboxStats {
+  readonly count: number;
+  readonly oldestCreatedAt: number | null;
+  readonly bytes: number;
+}
+
+export async function outboxStats(db: KioskDb): Promise<OutboxStats> {
+  return db.transaction('r', db.outbox, async () => {
+    const count = await db.outbox.count();
+    const oldest = await db.outbox.orderBy('deviceSeq').first();
+    let bytes = 0;
+    await db.outbox.each((e) => {
+      bytes += e.bytes;
+    });
+    return { count, oldestCreatedAt: oldest?.createdAt ?? null, bytes };
+  });
+}
+
+/** A short description of a mutation's record for staff (no personal data). */
+export function describeMutation(name: MutationName | string, args: unknown): string {
+  const a = (typeof args === 'object' && args !== null ? args : {}) as Record<string, unknown>;
+  if (name === 'ticket.issue@1') return `ticket ${String(a.number ?? '?')} / ${String(a.day ?? '?')}`;
+  if (name === 'rating.submit@1') return `rating ${String(a.level ?? '?')}`;
+  return name;
+}
+
+/**
+ * Records the server's outcomes for pushed mutations in one transaction: confirmed entries leave
+ * the outbox and their records are marked synced; rejected ones leave the outbox too (the server
+ * has moved past them) but become sync issues staff must see. Entries without an outcome stay.
+ * Returns the highest confirmed deviceSeq (for trimming the file journal), or 0.
+ */
+export async function confirmMutations(db: KioskDb, results: readonly MutationResult[], now: number): Promise<{ confirmedUpTo: number; rejected: number }> {
+  if (results.length === 0) return { confirmedUpTo: 0, rejected: 0 };
+  try {
+    return await db.transaction('rw', [db.outbox, db.tickets, db.ratings, db.syncIssues, db.events], async () => {
+      let confirmedUpTo = 0;
+      let rejected = 0;
+      for (const r of results) {
+        const entry = await db.outbox.get(r.mutationId);
+        if (!entry || entry.deviceSeq !== r.deviceSeq) continue;
+        await db.outbox.delete(entry.mutationId);
+        confirmedUpTo = Math.max(confirmedUpTo, entry.deviceSeq);
+        if (r.reason) {
+          rejected++;
+          await recordIssue(db, entry, r.reason, now);
+        } else {
+          await markSynced(db, entry, now);
+        }
+      }
+      return { confirmedUpTo, rejected };
+    });
+  } catch (e) {
+    throw toStorageFailure(e);
+  }
+}
+
+async function recordIssue(db: KioskDb, entry: OutboxEntry, reason: WireError, now: number): Promise<void> {
+  const subject = describeMutation(entry.name, entry.args);
+  const issue: SyncIssue = { mutationId: entry.mutationId, deviceSeq: entry.deviceSeq, name: entry.name, reason, subject, at: now, acknowledgedAt: null };
+  await db.syncIssues.put(issue);
+  await db.events.add({ at: now, kind: 'sync.rejected', code: reason.code, detail: reason.detail.slice(0, 300), subject });
+}
+
+async function markSynced(db: KioskDb, entry: OutboxEntry, now: number): Promise<void> {
+  const id = (entry.args as { id?: unknown } | null)?.id;
+  if (typeof id !== 'string') return;
+  if (entry.name === 'ticket.issue@1') await db.tickets.update(id, { syncedAt: now });
+  else if (entry.name === 'rating.submit@1') await db.ratings.update(id, { syncedAt: now });
+}
+
+export async function listSyncIssues(db: KioskDb, includeAcknowledged = false): Promise<SyncIssue[]> {
+  const all = await db.syncIssues.orderBy('at').reverse().toArray();
+  return includeAcknowledged ? all : all.filter((i) => i.acknowledgedAt === null);
+}
+
+export async function countOpenSyncIssues(db: KioskDb): Promise<number> {
+  return db.syncIssues.filter((i) => i.acknowledgedAt === null).count();
+}
+
+export async function acknowledgeSyncIssue(db: KioskDb, mutationId: string, now: number): Promise<void> {
+  await db.syncIssues.update(mutationId, { acknowledgedAt: now });
+}
+
+/** The engine's own bookkeeping (kiosk clock; for display and the heartbeat only). */
+export interface SyncMeta {
+  readonly lastPushAt: number | null;
+  readonly lastPullAt: number | null;
+  readonly lastSuccessAt: number | null;
+  readonly lastChecksumAt: number | null;
+}
+
+const SYNC_META_KEY = 'syncMeta';
+const EMPTY_META: SyncMeta = { lastPushAt: null, lastPullAt: null, lastSuccessAt: null, lastChecksumAt: null };
+
+export async function loadSyncMeta(db: KioskDb): Promise<SyncMeta> {
+  const row = await db.settings.get(SYNC_META_KEY);
+  return { ...EMPTY_META, ...((row?.value as Partial<SyncMeta> | undefined) ?? {}) };
+}
+
+export async function saveSyncMeta(db: KioskDb, patch: Partial<SyncMeta>): Promise<SyncMeta> {
+  return db.transaction('rw', db.settings, async () => {
+    const next = { ...(await loadSyncMeta(db)), ...patch };
+    await db.settings.put({ key: SYNC_META_KEY, value: next });
+    return next;
+  });
+}
+
+/**
+ * Local copies are removed only once the server confirmed them AND the retention window has
+ * passed (DESIGN.md). Unconfirmed records are never pruned, whatever their age.
+ */
+export async function pruneConfirmed(db: KioskDb, now: number, retentionMs: number): Promise<{ tickets: number; ratings: number }> {
+  const before = now - retentionMs;
+  return db.transaction('rw', [db.tickets, db.ratings], async () => {
+    const tickets = await db.tickets.where('syncedAt').below(before).delete();
+    const ratings = await db.ratings.where('syncedAt').below(before).delete();
+    return { tickets, ratings };
+  });
+}
+
+/** The device credential in the browser build (Electron keeps it in the OS keystore instead). */
+export interface StoredCredential {
+  readonly token: string;
+  readonly serverUrl: string;
+  readonly branchCode: string;
+}
+const CREDENTIAL_KEY = 'deviceCredential';
+
+export async function loadCredential(db: KioskDb): Promise<StoredCredential | null> {
+  const row = await db.settings.get(CREDENTIAL_KEY);
+  const v = row?.value as Partial<StoredCredential> | undefined;
+  return v && typeof v.token === 'string' && typeof v.serverUrl === 'string' && typeof v.branchCode === 'string'
+    ? { token: v.token, serverUrl: v.serverUrl, branchCode: v.branchCode }
+    : null;
+}
+
+export async function saveCredential(db: KioskDb, credential: StoredCredential | null): Promise<void> {
+  try {
+    if (credential) await db.settings.put({ key: CREDENTIAL_KEY, value: credential });
+    else await db.settings.delete(CREDENTIAL_KEY);
+  } catch (e) {
+    throw toStorageFailure(e);
+  }
+}

@@ -1,0 +1,190 @@
+import type { OutboxEntry } from '../shared/outbox';
+import { scopesOf, type Scope } from '../shared/published';
+import type { Clock } from '../shared/clock';
+import { MAX_PUSH_MUTATIONS, SYNC_PROTOCOL_VERSION, type MutationEnvelope, type MutationResult } from '../shared/sync';
+import type { KioskDb } from '../storage/KioskDb';
+import type { ReferenceDb } from '../storage/referenceDb';
+import { applyPullPage, getCursor, localChecksum, resetScope } from '../storage/referenceRepository';
+import { confirmMutations, journalId, loadSyncMeta, pendingBatch, saveSyncMeta } from '../storage/syncRepository';
+import { TransportError, type BlobToUpload, type Transport } from './Transport';
+
+/**
+ * One sync run: upload pending blobs, push the outbox in order, pull every scope the kiosk reads.
+ * Safe to interrupt anywhere (crash, power cut, lost answer): every step is idempotent on the
+ * server and every local change commits in one transaction with what it depends on, so the next
+ * run continues where this one stopped. The loop around it (SyncLoop) decides when to run.
+ */
+export interface BlobQueue {
+  /** Blobs not yet verified by the server, oldest first. */
+  pending(): Promise<readonly BlobToUpload[]>;
+  setUploadUrl(sha256: string, url: string | null): Promise<void>;
+  markVerified(sha256: string, now: number): Promise<void>;
+}
+
+/** Recovers outbox entries from a second copy (Electron's fsync'ed journal file). */
+export type MissingEntriesSource = (journalId: string, fromSeq: number, toSeqExclusive: number) => Promise<readonly OutboxEntry[]>;
+
+export interface SyncEngineOptions {
+  readonly db: KioskDb;
+  readonly reference: ReferenceDb;
+  readonly transport: Transport;
+  readonly branchCode: string;
+  readonly clock: Clock;
+  readonly blobs?: BlobQueue;
+  /** Called with the highest confirmed deviceSeq after each batch (trims the file journal). */
+  readonly onConfirmed?: (journalId: string, upToSeq: number) => void | Promise<void>;
+  readonly recoverMissing?: MissingEntriesSource;
+  readonly pullLimit?: number;
+  /** How often a pull asks for the scope checksum. */
+  readonly checksumEveryMs?: number;
+  readonly onUploadProgress?: (sentBytes: number, totalBytes: number) => void;
+}
+
+export interface RunReport {
+  pushed: number;
+  applied: number;
+  duplicates: number;
+  rejected: number;
+  pulled: number;
+  blobsUploaded: number;
+  /** Scopes whose checksum differed from the server's and were pulled again from 0. */
+  repulled: Scope[];
+}
+
+export const DEFAULT_PULL_LIMIT = 500;
+export const DEFAULT_CHECKSUM_EVERY_MS = 10 * 60_000;
+
+export class SyncEngine {
+  constructor(private readonly o: SyncEngineOptions) {}
+
+  async runOnce(): Promise<RunReport> {
+    const report: RunReport = { pushed: 0, applied: 0, duplicates: 0, rejected: 0, pulled: 0, blobsUploaded: 0, repulled: [] };
+    await this.uploadBlobs(report);
+    await this.push(report);
+    await saveSyncMeta(this.o.db, { lastPushAt: this.o.clock.now() });
+    await this.pull(report);
+    await saveSyncMeta(this.o.db, { lastPullAt: this.o.clock.now(), lastSuccessAt: this.o.clock.now() });
+    return report;
+  }
+
+  /** Pushes the whole outbox, batch after batch, in deviceSeq order. */
+  async push(report: RunReport): Promise<void> {
+    const { db, transport } = this.o;
+    const journal = await journalId(db);
+    let recovered = false;
+    for (;;) {
+      const batch = await pendingBatch(db, MAX_PUSH_MUTATIONS);
+      if (batch.length === 0) return;
+      let results: readonly MutationResult[];
+      try {
+        results = (await transport.push({ protocolVersion: SYNC_PROTOCOL_VERSION, journalId: journal, mutations: batch.map(toEnvelope) })).results;
+      } catch (e) {
+        if (!(e instanceof TransportError) || e.kind !== 'gap' || !e.gap) throw e;
+        // Mutations before the gap were committed: record them, then see what the server misses.
+        await this.confirm(journal, e.gap.results, report);
+        const first = (await pendingBatch(db, 1))[0];
+        if (first && e.gap.expectedSeq < first.deviceSeq && !recovered && this.o.recoverMissing) {
+          recovered = true;
+          const missing = await this.o.recoverMissing(journal, e.gap.expectedSeq, first.deviceSeq);
+          if (missing.length > 0) {
+            await db.transaction('rw', db.outbox, async () => {
+              for (const m of missing) if (m.deviceSeq >= e.gap!.expectedSeq && m.deviceSeq < first.deviceSeq) await db.outbox.put(m);
+            });
+            continue;
+          }
+        }
+        if (first && e.gap.expectedSeq < first.deviceSeq) {
+          throw new TransportError('protocol', {
+            code: 'sync.gap-unrecoverable',
+            detail: `the server expects mutation ${e.gap.expectedSeq} but this kiosk's oldest pending one is ${first.deviceSeq}`,
+          });
+        }
+        continue;
+      }
+      report.pushed += batch.length;
+      await this.confirm(journal, results, report);
+      // A server that answered without outcomes for our first entry would make this loop spin.
+      if (!results.some((r) => r.mutationId === batch[0]!.mutationId)) {
+        throw new TransportError('protocol', { code: 'sync.bad-answer', detail: 'the server confirmed none of the pushed mutations' });
+      }
+    }
+  }
+
+  private async confirm(journal: string, results: readonly MutationResult[], report: RunReport): Promise<void> {
+    if (results.length === 0) return;
+    const { confirmedUpTo, rejected } = await confirmMutations(this.o.db, results, this.o.clock.now());
+    for (const r of results) {
+      if (r.reason) continue;
+      if (r.status === 'applied') report.applied++;
+      else report.duplicates++;
+    }
+    report.rejected += rejected;
+    if (confirmedUpTo > 0) await this.o.onConfirmed?.(journal, confirmedUpTo);
+  }
+
+  /** Pulls every scope this kiosk reads until the server has nothing more. */
+  async pull(report: RunReport): Promise<void> {
+    const meta = await loadSyncMeta(this.o.db);
+    const now = this.o.clock.now();
+    const everyMs = this.o.checksumEveryMs ?? DEFAULT_CHECKSUM_EVERY_MS;
+    const withChecksum = meta.lastChecksumAt === null || now - meta.lastChecksumAt >= everyMs || now < meta.lastChecksumAt;
+    for (const scope of scopesOf(this.o.branchCode)) await this.pullScope(scope, withChecksum, report);
+    if (withChecksum) await saveSyncMeta(this.o.db, { lastChecksumAt: now });
+  }
+
+  private async pullScope(scope: Scope, withChecksum: boolean, report: RunReport): Promise<void> {
+    const { reference, transport, clock } = this.o;
+    const limit = this.o.pullLimit ?? DEFAULT_PULL_LIMIT;
+    let resets = 0;
+    for (;;) {
+      const cursor = await getCursor(reference, scope);
+      const page = await transport.pull({ protocolVersion: SYNC_PROTOCOL_VERSION, scope, cursor, limit, withChecksum });
+      if (page.scope !== scope || (page.changes.length > 0 && page.changes[0]!.seq <= cursor)) {
+        throw new TransportError('protocol', { code: 'sync.bad-answer', detail: `pull of ${scope} answered out of order` });
+      }
+      await applyPullPage(reference, scope, page.changes, page.cursor, clock.now());
+      report.pulled += page.changes.length;
+      if (page.hasMore) continue;
+      if (page.checksum) {
+        const local = await localChecksum(reference, scope);
+        if (local.count !== page.checksum.count || local.sum !== page.checksum.sum) {
+          // Diverged (a lost page, a restored server, a tampered store): forget and pull again, once per run.
+          if (resets++ > 0) throw new TransportError('protocol', { code: 'sync.checksum-mismatch', detail: `scope ${scope} still differs after a re-pull` });
+          await resetScope(reference, scope);
+          report.repulled.push(scope);
+          continue;
+        }
+      }
+      return;
+    }
+  }
+
+  /** Uploads blobs the server does not hold yet (asks first: content-addressed, so a copy may be there). */
+  async uploadBlobs(report: RunReport): Promise<void> {
+    const queue = this.o.blobs;
+    if (!queue) return;
+    const { transport, clock } = this.o;
+    for (const blob of await queue.pending()) {
+      if (await transport.blobExists(blob.sha256)) {
+        await queue.markVerified(blob.sha256, clock.now());
+        continue;
+      }
+      try {
+        await transport.uploadBlob(blob, {
+          onUploadUrl: (url) => queue.setUploadUrl(blob.sha256, url),
+          onProgress: (sent, total) => this.o.onUploadProgress?.(sent, total),
+        });
+      } catch (e) {
+        // The server refused the bytes (hash mismatch, gone upload): start afresh next time.
+        if (e instanceof TransportError && e.kind === 'protocol') await queue.setUploadUrl(blob.sha256, null);
+        throw e;
+      }
+      await queue.markVerified(blob.sha256, clock.now());
+      report.blobsUploaded++;
+    }
+  }
+}
+
+export function toEnvelope(e: OutboxEntry): MutationEnvelope {
+  return { mutationId: e.mutationId, deviceSeq: e.deviceSeq, name: e.name, args: e.args, schemaVersion: e.schemaVersion, createdAt: e.createdAt };
+}

@@ -1,0 +1,219 @@
+import type { Clock } from '../shared/clock';
+import type { HeartbeatRequest, WireError } from '../shared/sync';
+import { INITIAL_SYNC_STATUS, type SyncState, type SyncStatus } from './SyncStatus';
+import { TransportError } from './Transport';
+import type { RunReport } from './SyncEngine';
+
+/**
+ * Decides when the engine runs (DESIGN.md, "Loop"):
+ *  - at once on start, on every trigger (a local save, the `online` event, a staff "sync now"),
+ *    and on a timer while idle (the server may have published something);
+ *  - after a failure, again after a delay with full jitter (random between 0 and
+ *    min(maxBackoff, base·2^attempt)), so a hundred kiosks coming back online do not stampede;
+ *  - never while the browser says it is offline (it waits for `online`), never two runs at once,
+ *    never a busy loop: every path to the next run goes through a timer or a trigger;
+ *  - a watchdog marks the queue `stuck` when work is pending, the kiosk is online, and nothing was
+ *    confirmed for `stuckAfterMs`; a heartbeat reports the queue to the centre.
+ * Only the leader window runs a loop (see leader.ts); the others only trigger it.
+ */
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface LoopSnapshot {
+  readonly pending: number;
+  readonly oldestPendingAt: number | null;
+  readonly pendingBytes: number;
+  readonly pendingBlobs: number;
+  readonly rejected: number;
+}
+
+export interface SyncLoopOptions {
+  readonly run: () => Promise<RunReport>;
+  readonly snapshot: () => Promise<LoopSnapshot>;
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly timers?: Timers;
+  readonly isOnline: () => boolean;
+  readonly buildHeartbeat?: (status: SyncStatus, snapshot: LoopSnapshot) => Promise<HeartbeatRequest>;
+  readonly sendHeartbeat?: (request: HeartbeatRequest) => Promise<unknown>;
+  readonly onStatus?: (status: SyncStatus) => void;
+  readonly onStuck?: (status: SyncStatus) => void;
+  readonly intervalMs?: number;
+  readonly baseBackoffMs?: number;
+  readonly maxBackoffMs?: number;
+  readonly stuckAfterMs?: number;
+  readonly heartbeatEveryMs?: number;
+  /** Starts in `not-enrolled` and never runs while this says false. */
+  readonly isEnrolled?: () => boolean;
+}
+
+export const DEFAULT_INTERVAL_MS = 60_000;
+export const DEFAULT_BASE_BACKOFF_MS = 2_000;
+export const DEFAULT_MAX_BACKOFF_MS = 5 * 60_000;
+export const DEFAULT_STUCK_AFTER_MS = 15 * 60_000;
+export const DEFAULT_HEARTBEAT_EVERY_MS = 5 * 60_000;
+
+const realTimers: Timers = {
+  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
+  clearTimeout: (h) => globalThis.clearTimeout(h as ReturnType<typeof globalThis.setTimeout>),
+};
+
+export class SyncLoop {
+  private status: SyncStatus = INITIAL_SYNC_STATUS;
+  private timer: unknown = null;
+  private running = false;
+  private rerun = false;
+  private stopped = true;
+  private attempt = 0;
+  private lastProgressAt: number;
+  private lastHeartbeatAt: number | null = null;
+  private stuckReported = false;
+  private readonly timers: Timers;
+
+  constructor(private readonly o: SyncLoopOptions) {
+    this.timers = o.timers ?? realTimers;
+    this.lastProgressAt = o.clock.now();
+  }
+
+  get current(): SyncStatus {
+    return this.status;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.lastProgressAt = this.o.clock.now();
+    void this.refresh();
+    this.trigger();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== null) this.timers.clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /** Run as soon as possible (after the current run, if one is in progress). */
+  trigger(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.rerun = true;
+      return;
+    }
+    this.schedule(0);
+  }
+
+  /** Re-reads the queue figures (after a local save) without running. */
+  async refresh(): Promise<void> {
+    const snap = await this.o.snapshot();
+    this.emit({ ...this.status, pending: snap.pending, pendingBlobs: snap.pendingBlobs, rejected: snap.rejected });
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    if (this.timer !== null) this.timers.clearTimeout(this.timer);
+    this.timer = this.timers.setTimeout(() => {
+      this.timer = null;
+      void this.tick();
+    }, ms);
+  }
+
+  private emit(next: SyncStatus): void {
+    this.status = next;
+    this.o.onStatus?.(next);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopped || this.running) return;
+    if (this.o.isEnrolled && !this.o.isEnrolled()) {
+      this.emit({ ...this.status, state: 'not-enrolled', nextAttemptAt: null });
+      return; // enrolment calls trigger()
+    }
+    if (!this.o.isOnline()) {
+      this.emit({ ...this.status, state: 'offline', nextAttemptAt: null });
+      // `online` triggers us; the long timer covers a browser whose onLine flag is wrong.
+      this.schedule(this.o.intervalMs ?? DEFAULT_INTERVAL_MS);
+      return;
+    }
+    this.running = true;
+    this.rerun = false;
+    this.emit({ ...this.status, state: 'syncing', nextAttemptAt: null });
+    let error: WireError | null = null;
+    let refused = false;
+    try {
+      const report = await this.o.run();
+      if (report.pushed > 0 || report.pulled > 0 || report.blobsUploaded > 0) this.lastProgressAt = this.o.clock.now();
+      this.attempt = 0;
+    } catch (e) {
+      error =
+        e instanceof TransportError ? e.wire : { code: 'sync.failed', detail: e instanceof Error ? `${e.name}: ${e.message}`.slice(0, 300) : 'unknown error' };
+      refused = e instanceof TransportError && e.kind === 'auth';
+      this.attempt++;
+    } finally {
+      this.running = false;
+    }
+    const now = this.o.clock.now();
+    const snap = await this.o.snapshot().catch(() => null);
+    const base = {
+      ...this.status,
+      pending: snap?.pending ?? this.status.pending,
+      pendingBlobs: snap?.pendingBlobs ?? this.status.pendingBlobs,
+      rejected: snap?.rejected ?? this.status.rejected,
+      upload: null,
+    };
+    if (!error) {
+      if (!snap || snap.pending === 0) this.lastProgressAt = now;
+      this.stuckReported = false;
+      this.emit({ ...base, state: 'idle', lastSuccessAt: now, lastError: null, nextAttemptAt: null });
+      await this.maybeHeartbeat(snap);
+      // A run drains the whole queue; anything pending now was saved during the run, and that
+      // save triggered us (rerun). Otherwise wait for the next trigger or the idle timer.
+      this.schedule(this.rerun ? 0 : (this.o.intervalMs ?? DEFAULT_INTERVAL_MS));
+      return;
+    }
+    if (refused) {
+      // A revoked or unknown credential will not heal by retrying often: say so and retry slowly.
+      this.emit({ ...base, state: 'refused', lastError: error, nextAttemptAt: now + (this.o.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS) });
+      this.schedule(this.o.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS);
+      return;
+    }
+    const delay = this.backoffDelay();
+    const stuck = snap !== null && snap.pending + snap.pendingBlobs > 0 && now - this.lastProgressAt >= (this.o.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS);
+    const next: SyncStatus = { ...base, state: stuck ? 'stuck' : 'backoff', lastError: error, nextAttemptAt: now + delay };
+    this.emit(next);
+    if (stuck && !this.stuckReported) {
+      this.stuckReported = true;
+      this.o.onStuck?.(next);
+    }
+    await this.maybeHeartbeat(snap);
+    this.schedule(delay);
+  }
+
+  /** Full jitter: uniform in [0, min(max, base·2^(attempt−1))]. */
+  backoffDelay(): number {
+    const base = this.o.baseBackoffMs ?? DEFAULT_BASE_BACKOFF_MS;
+    const cap = this.o.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS;
+    const ceiling = Math.min(cap, base * 2 ** Math.min(30, Math.max(0, this.attempt - 1)));
+    return Math.floor(this.o.random() * ceiling);
+  }
+
+  private async maybeHeartbeat(snap: LoopSnapshot | null): Promise<void> {
+    if (!snap || !this.o.buildHeartbeat || !this.o.sendHeartbeat) return;
+    const now = this.o.clock.now();
+    const every = this.o.heartbeatEveryMs ?? DEFAULT_HEARTBEAT_EVERY_MS;
+    if (this.lastHeartbeatAt !== null && now - this.lastHeartbeatAt < every && now >= this.lastHeartbeatAt) return;
+    this.lastHeartbeatAt = now;
+    try {
+      await this.o.sendHeartbeat(await this.o.buildHeartbeat(this.status, snap));
+    } catch {
+      // Monitoring only: a lost heartbeat is retried at the next interval.
+    }
+  }
+
+  /** For the watchdog's view of the state, and tests. */
+  get state(): SyncState {
+    return this.status.state;
+  }
+}

@@ -1,0 +1,131 @@
+import type { z } from 'zod';
+import {
+  BLOB_BY_HASH_PATH,
+  EnrolResponse,
+  HeartbeatResponse,
+  PullResponse,
+  PushGap,
+  PushResponse,
+  SyncStateResponse,
+  WireError,
+  type EnrolRequest,
+  type HeartbeatRequest,
+  type PullRequest,
+  type PushRequest,
+} from '../shared/sync';
+import { TransportError, type BlobToUpload, type BlobUploadHooks, type Transport, type TransportErrorKind } from './Transport';
+
+/**
+ * The real transport: JSON over HTTPS with fetch, blobs with tus. `fetch` is injectable: tests pass
+ * one that runs the server in-process, or one that injects faults. Every answer is validated
+ * against the shared contract; anything else is a `protocol` error, never trusted.
+ */
+export interface HttpTransportOptions {
+  readonly baseUrl: string;
+  /** The device credential; null before enrolment (only enrol works then). */
+  readonly token: () => string | null;
+  readonly fetch?: typeof fetch;
+  /** Per request; a push of 100 mutations must fit comfortably. */
+  readonly timeoutMs?: number;
+  /** tus chunk size for blob uploads. */
+  readonly chunkSize?: number;
+}
+
+export const DEFAULT_TIMEOUT_MS = 20_000;
+
+export function createHttpTransport(options: HttpTransportOptions): Transport {
+  const base = options.baseUrl.replace(/\/+$/, '');
+  const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+
+  async function call(method: 'GET' | 'POST' | 'HEAD', path: string, body: unknown, authenticated: boolean): Promise<{ status: number; json: unknown }> {
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (authenticated) {
+      const token = options.token();
+      if (!token) throw new TransportError('auth', { code: 'auth.not-enrolled', detail: 'this kiosk has no server credential yet' });
+      headers.authorization = `Bearer ${token}`;
+    }
+    let res: Response;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    try {
+      res = await doFetch(`${base}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: controller.signal,
+        cache: 'no-store',
+      });
+      const text = method === 'HEAD' ? '' : await res.text();
+      return { status: res.status, json: text ? safeJson(text) : null };
+    } catch (e) {
+      if (controller.signal.aborted) throw new TransportError('timeout', { code: 'net.timeout', detail: `no answer from the server within ${timeoutMs} ms` });
+      throw new TransportError('network', { code: 'net.unreachable', detail: e instanceof Error ? `${e.name}: ${e.message}`.slice(0, 300) : 'network error' });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  function expect<S extends z.ZodType>(schema: S, r: { status: number; json: unknown }): z.infer<S> {
+    if (r.status >= 200 && r.status < 300) {
+      const parsed = schema.safeParse(r.json);
+      if (parsed.success) return parsed.data;
+      throw new TransportError('protocol', { code: 'sync.bad-answer', detail: `the server's answer (${r.status}) does not match the contract` }, r.status);
+    }
+    throw errorFor(r.status, r.json);
+  }
+
+  return {
+    async enrol(request: EnrolRequest) {
+      return expect(EnrolResponse, await call('POST', '/v1/enrol', request, false));
+    },
+    async push(request: PushRequest) {
+      const r = await call('POST', '/v1/sync/push', request, true);
+      if (r.status === 409) {
+        const gap = PushGap.safeParse(r.json);
+        if (gap.success) throw new TransportError('gap', { code: gap.data.code, detail: gap.data.detail }, 409, gap.data);
+      }
+      return expect(PushResponse, r);
+    },
+    async pull(request: PullRequest) {
+      return expect(PullResponse, await call('POST', '/v1/sync/pull', request, true));
+    },
+    async syncState(journalId: string) {
+      return expect(SyncStateResponse, await call('GET', `/v1/sync/state?journalId=${encodeURIComponent(journalId)}`, undefined, true));
+    },
+    async heartbeat(request: HeartbeatRequest) {
+      return expect(HeartbeatResponse, await call('POST', '/v1/heartbeat', request, true));
+    },
+    async blobExists(sha256: string) {
+      const r = await call('HEAD', `${BLOB_BY_HASH_PATH}/${sha256}`, undefined, true);
+      if (r.status === 200) return true;
+      if (r.status === 404) return false;
+      throw errorFor(r.status, r.json);
+    },
+    async uploadBlob(blob: BlobToUpload, hooks: BlobUploadHooks) {
+      const token = options.token();
+      if (!token) throw new TransportError('auth', { code: 'auth.not-enrolled', detail: 'this kiosk has no server credential yet' });
+      // tus-js-client is loaded only when there is something to upload.
+      const { uploadBlobWithTus } = await import('./tusUpload');
+      await uploadBlobWithTus({ baseUrl: base, token, blob, hooks, chunkSize: options.chunkSize });
+    },
+  };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+export function errorFor(status: number, json: unknown): TransportError {
+  const parsed = WireError.safeParse(json);
+  const wire: WireError = parsed.success ? parsed.data : { code: `http.${status}`, detail: `HTTP ${status}` };
+  let kind: TransportErrorKind = 'protocol';
+  if (status >= 500 || status === 429 || status === 408) kind = 'unavailable';
+  else if (status === 401 || status === 403) kind = 'auth';
+  return new TransportError(kind, wire, status);
+}
