@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { DeviceConfig } from '../src/shared/deviceConfig';
 import { describeUnknown, err, ok, summarizeIssues, type Result } from '../src/shared/result';
+import { isErrno, writeFileAtomic } from './atomicFile';
 
 /**
  * The device configuration file, `<userData>/device-config.json`.
@@ -79,37 +79,12 @@ export class DeviceConfigStore {
   private async writeNow(config: DeviceConfig): Promise<Result<DeviceConfig>> {
     const parsed = DeviceConfig.safeParse(config);
     if (!parsed.success) return err('config.invalid', summarizeIssues(parsed.error));
-    const tmp = path.join(this.dir, `.${DEVICE_CONFIG_FILE}.${randomUUID()}.tmp`);
     try {
       await fs.mkdir(this.dir, { recursive: true });
-      const handle = await fs.open(tmp, 'wx', 0o600);
-      try {
-        await handle.writeFile(`${JSON.stringify(parsed.data, null, 2)}\n`, 'utf8');
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await fs.rename(tmp, this.filePath);
-      await fsyncDir(this.dir);
+      await writeFileAtomic(this.filePath, `${JSON.stringify(parsed.data, null, 2)}\n`);
       return ok(parsed.data);
     } catch (e) {
-      await fs.rm(tmp, { force: true }).catch(() => undefined);
       return err('config.write-failed', describeUnknown(e));
     }
   }
-}
-
-/** Makes the rename durable. Windows cannot open a directory for fsync; NTFS journals the rename. */
-async function fsyncDir(dir: string): Promise<void> {
-  if (process.platform === 'win32') return;
-  const handle = await fs.open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-function isErrno(e: unknown, code: string): boolean {
-  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === code;
 }

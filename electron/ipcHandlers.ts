@@ -1,8 +1,15 @@
 import {
   ipcContract,
   type AppInfo,
+  type CredentialWriteResponse,
+  type DiskStatus,
   type IpcRequestOf,
   type IpcResponseOf,
+  type JournalAppendRequest,
+  type JournalAppendResponse,
+  type JournalConfirmRequest,
+  type JournalConfirmResponse,
+  type JournalReadResponse,
   type PrinterInfo,
   type PrintPdfRequest,
   type PrintPdfResponse,
@@ -31,6 +38,13 @@ export interface IpcServices {
   readonly readConfig: () => Promise<Result<DeviceConfig | null>>;
   readonly writeConfig: (config: DeviceConfig) => Promise<Result<DeviceConfig>>;
   readonly appInfo: () => AppInfo | Promise<AppInfo>;
+  readonly diskStatus: () => Promise<Result<DiskStatus>>;
+  readonly journalAppend: (request: JournalAppendRequest) => Promise<Result<JournalAppendResponse>>;
+  readonly journalRead: () => Promise<Result<JournalReadResponse>>;
+  readonly journalConfirm: (request: JournalConfirmRequest) => Promise<Result<JournalConfirmResponse>>;
+  readonly credentialRead: () => Promise<Result<string | null>>;
+  /** The token never reaches a log line: errors from here carry codes and file names only. */
+  readonly credentialWrite: (token: string | null) => Promise<Result<CredentialWriteResponse>>;
 }
 
 export type IpcHandler<M extends IpcMethod> = (payload: unknown) => Promise<Result<IpcResponseOf<M>>>;
@@ -64,6 +78,12 @@ export function createIpcHandlers(services: IpcServices): IpcHandlers {
     readConfig: guarded('readConfig', () => services.readConfig()),
     writeConfig: guarded('writeConfig', (config) => services.writeConfig(config)),
     appInfo: guarded('appInfo', async () => ok(await services.appInfo())),
+    diskStatus: guarded('diskStatus', () => services.diskStatus()),
+    journalAppend: guarded('journalAppend', (request) => services.journalAppend(request)),
+    journalRead: guarded('journalRead', () => services.journalRead()),
+    journalConfirm: guarded('journalConfirm', (request) => services.journalConfirm(request)),
+    credentialRead: guarded('credentialRead', () => services.credentialRead()),
+    credentialWrite: guarded('credentialWrite', (request) => services.credentialWrite(request.token)),
   };
 }
 

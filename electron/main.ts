@@ -1,9 +1,12 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, ipcMain, net, protocol, session } from 'electron';
+import { app, BrowserWindow, ipcMain, net, protocol, safeStorage, session } from 'electron';
 import { APP_SCHEME, APP_START_URL, resolveAppRequest } from './appProtocol';
+import { CredentialStore } from './credentialStore';
 import { DeviceConfigStore } from './deviceConfigStore';
+import { DiskWatcher, thresholdFromEnv } from './diskWatcher';
 import { buildAppInfo, createIpcHandlers, registerIpcHandlers } from './ipcHandlers';
+import { JournalStore } from './journalStore';
 import { createPrintService } from './printing';
 import { buildWindowOptions, CONTENT_SECURITY_POLICY, hardenSession, hardenWebContents } from './windowHardening';
 
@@ -12,7 +15,8 @@ import { buildWindowOptions, CONTENT_SECURITY_POLICY, hardenSession, hardenWebCo
  *
  * Order matters: the privileged `app` scheme must be registered before `ready`; the
  * single-instance lock is taken before anything opens IndexedDB (a second process would lock the
- * store); handlers and the protocol exist before the window loads. Logs carry no personal data:
+ * store); the journal folder exists and the disk watcher runs before the window loads, and so do
+ * the handlers and the protocol. Logs carry no personal data:
  * origins, codes and file names only.
  */
 
@@ -96,7 +100,16 @@ async function start(): Promise<void> {
   hardenSession(session.defaultSession, log);
   registerAppProtocol();
 
-  const configStore = new DeviceConfigStore(app.getPath('userData'));
+  const userData = app.getPath('userData');
+  const configStore = new DeviceConfigStore(userData);
+  const journal = new JournalStore(userData, log);
+  const journalReady = await journal.init();
+  // Not fatal: each append retries the folder and answers journal.write-failed if it still fails.
+  if (!journalReady.ok) log(`journal folder: ${journalReady.error.code}`);
+  const disk = new DiskWatcher({ dir: userData, thresholdBytes: thresholdFromEnv(process.env, log), log });
+  disk.start();
+  // safeStorage is usable only after ready, which start() runs after.
+  const credential = new CredentialStore(userData, safeStorage);
   const printing = createPrintService();
   const handlers = createIpcHandlers({
     printPdf: (request) => printing.printPdf(request),
@@ -110,6 +123,12 @@ async function start(): Promise<void> {
         versions: process.versions,
         platform: process.platform,
       }),
+    diskStatus: () => disk.sample(),
+    journalAppend: (request) => journal.append(request),
+    journalRead: () => journal.read(),
+    journalConfirm: (request) => journal.confirm(request),
+    credentialRead: () => credential.read(),
+    credentialWrite: (token) => credential.write(token),
   });
   registerIpcHandlers(ipcMain, handlers);
 

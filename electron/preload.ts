@@ -24,6 +24,12 @@ const bridge = {
   readConfig: () => invoke(IPC_CHANNELS.readConfig),
   writeConfig: (config) => invoke(IPC_CHANNELS.writeConfig, config),
   appInfo: () => invoke(IPC_CHANNELS.appInfo),
+  diskStatus: () => invoke(IPC_CHANNELS.diskStatus),
+  journalAppend: (request) => invoke(IPC_CHANNELS.journalAppend, request),
+  journalRead: () => invoke(IPC_CHANNELS.journalRead),
+  journalConfirm: (request) => invoke(IPC_CHANNELS.journalConfirm, request),
+  credentialRead: () => invoke(IPC_CHANNELS.credentialRead),
+  credentialWrite: (request) => invoke(IPC_CHANNELS.credentialWrite, request),
 } satisfies KioskBridge;
 
 contextBridge.exposeInMainWorld(bridgeGlobal, bridge);

@@ -1,6 +1,6 @@
 import { DeviceConfig } from '../shared/deviceConfig';
-import type { AppInfo, PrintPdfRequest, PrintPdfResponse } from '../shared/ipc';
-import { PrintPdfRequest as PrintPdfRequestSchema } from '../shared/ipc';
+import type { AppInfo, DiskStatus, PrintPdfRequest, PrintPdfResponse } from '../shared/ipc';
+import { DEFAULT_MIN_FREE_DISK_BYTES, PrintPdfRequest as PrintPdfRequestSchema } from '../shared/ipc';
 import { err, ok, summarizeIssues, type Result } from '../shared/result';
 import type { Platform } from './Platform';
 
@@ -9,6 +9,14 @@ import type { Platform } from './Platform';
  * `--kiosk --kiosk-printing`): prints a PDF through a hidden same-origin frame — with
  * `--kiosk-printing` Chromium sends it to the default printer without a dialog — and keeps the
  * device configuration in localStorage (configuration only; records live in IndexedDB).
+ *
+ * What the browser build cannot do like Electron:
+ * - Disk: `navigator.storage.estimate()` gives the origin's quota and usage, not the disk's free
+ *   space; free = quota − usage, low below the same threshold as Electron (512 MiB).
+ * - Journal: no second copy in the browser build. The journal methods answer ok and store nothing
+ *   (`{ appended: 0 }`, `{ journals: [] }`, `{ remaining: 0 }`); IndexedDB is the only copy.
+ * - Credential: no OS keystore; both methods answer `credential.unsupported`, and the app keeps
+ *   the credential in IndexedDB.
  */
 export const DEVICE_CONFIG_STORAGE_KEY = 'hpasc.deviceConfig';
 
@@ -17,6 +25,22 @@ export interface BrowserPlatformDeps {
   readonly storage: Storage;
   readonly appVersion: string;
   readonly userAgent: string;
+  /** navigator.storage by default; absent in insecure contexts and old browsers. */
+  readonly storageManager?: Pick<StorageManager, 'estimate'> | undefined;
+  readonly minFreeBytes?: number;
+}
+
+async function estimateDisk(storageManager: Pick<StorageManager, 'estimate'> | undefined, thresholdBytes: number): Promise<Result<DiskStatus>> {
+  if (storageManager === undefined) return err('disk.unavailable', 'navigator.storage is not available');
+  try {
+    const { quota, usage } = await storageManager.estimate();
+    if (typeof quota !== 'number' || typeof usage !== 'number') return err('disk.unavailable', 'the storage estimate has no quota or usage');
+    const totalBytes = Math.max(0, Math.floor(quota));
+    const freeBytes = Math.max(0, Math.floor(quota - usage));
+    return ok({ freeBytes, totalBytes, thresholdBytes, low: freeBytes < thresholdBytes });
+  } catch (e) {
+    return err('disk.unavailable', e instanceof Error ? e.message : String(e));
+  }
 }
 
 export function createBrowserPlatform(deps: BrowserPlatformDeps): Platform {
@@ -88,6 +112,26 @@ export function createBrowserPlatform(deps: BrowserPlatformDeps): Platform {
     async appInfo(): Promise<Result<AppInfo>> {
       const chrome = /Chrom(?:e|ium)\/([\d.]+)/.exec(deps.userAgent)?.[1] ?? null;
       return ok({ version: deps.appVersion, shell: 'browser', electronVersion: null, chromeVersion: chrome, packaged: false, platform: 'web' });
+    },
+    diskStatus() {
+      const storageManager = 'storageManager' in deps ? deps.storageManager : globalThis.navigator?.storage;
+      return estimateDisk(storageManager, deps.minFreeBytes ?? DEFAULT_MIN_FREE_DISK_BYTES);
+    },
+    // No second copy in the browser build: IndexedDB is the only copy of the outbox.
+    async journalAppend() {
+      return ok({ appended: 0 });
+    },
+    async journalRead() {
+      return ok({ journals: [] });
+    },
+    async journalConfirm() {
+      return ok({ remaining: 0 });
+    },
+    async credentialRead() {
+      return err('credential.unsupported', 'a browser has no OS keystore; the credential stays in IndexedDB');
+    },
+    async credentialWrite() {
+      return err('credential.unsupported', 'a browser has no OS keystore; the credential stays in IndexedDB');
     },
   };
 }

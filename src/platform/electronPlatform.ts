@@ -30,6 +30,12 @@ export function createElectronPlatform(bridge: KioskBridge): Platform {
     readConfig: () => call('readConfig', () => bridge.readConfig()),
     writeConfig: (config) => call('writeConfig', () => bridge.writeConfig(config)),
     appInfo: () => call('appInfo', () => bridge.appInfo()),
+    diskStatus: () => call('diskStatus', () => bridge.diskStatus()),
+    journalAppend: (request) => call('journalAppend', () => bridge.journalAppend(request)),
+    journalRead: () => call('journalRead', () => bridge.journalRead()),
+    journalConfirm: (request) => call('journalConfirm', () => bridge.journalConfirm(request)),
+    credentialRead: () => call('credentialRead', () => bridge.credentialRead()),
+    credentialWrite: (request) => call('credentialWrite', () => bridge.credentialWrite(request)),
   };
 }
 

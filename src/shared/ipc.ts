@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DeviceConfig } from './deviceConfig';
 import { IPC_CHANNELS, type IpcMethod } from './ipcChannels';
+import { MUTATION_NAMES, type OutboxEntry } from './outbox';
 import type { Result } from './result';
 
 /**
@@ -52,12 +53,124 @@ export const AppInfo = z
   .strict();
 export type AppInfo = z.infer<typeof AppInfo>;
 
+/** Free space below which the kiosk refuses new capture (Chromium resets IndexedDB on a full disk). */
+export const DEFAULT_MIN_FREE_DISK_BYTES = 512 * 1024 * 1024;
+
+export const DiskStatus = z
+  .object({
+    freeBytes: z.number().int().min(0),
+    totalBytes: z.number().int().min(0),
+    thresholdBytes: z.number().int().min(0),
+    /** freeBytes < thresholdBytes: the renderer refuses new capture. */
+    low: z.boolean(),
+  })
+  .strict();
+export type DiskStatus = z.infer<typeof DiskStatus>;
+
+const Uuid = z.string().max(36).uuid();
+
+/**
+ * One outbox entry as the journal in main keeps it (a second copy of the IndexedDB outbox, see
+ * electron/journalStore.ts). Typed as exactly `OutboxEntry` so the two can never drift apart.
+ */
+export const JournalEntry: z.ZodType<OutboxEntry, OutboxEntry> = z
+  .object({
+    mutationId: Uuid,
+    deviceId: Uuid,
+    deviceSeq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+    name: z.enum(MUTATION_NAMES),
+    args: z.unknown(),
+    schemaVersion: z.number().int().min(0).max(1_000_000),
+    createdAt: z.number().int().min(0).max(8_640_000_000_000_000),
+    bytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  })
+  .strict();
+
+/** At most this many entries per journalAppend call (a push batch holds at most 100 too). */
+export const MAX_JOURNAL_BATCH = 100;
+/** At most this many bytes of JSON per journalAppend call; outbox entries are small (no blobs). */
+export const MAX_JOURNAL_APPEND_BYTES = 1024 * 1024;
+
+/** UTF-8 size of the JSON of `value`, or null when it has no JSON form (BigInt, cycles, undefined). */
+function jsonBytes(value: unknown): number | null {
+  try {
+    const json = JSON.stringify(value) as string | undefined;
+    return json === undefined ? null : new TextEncoder().encode(json).byteLength;
+  } catch {
+    return null;
+  }
+}
+
+export const JournalAppendRequest = z
+  .object({
+    /** The outbox's journal id (a UUID made with the kiosk database, as in PushRequest). */
+    journalId: Uuid,
+    entries: z
+      .array(JournalEntry)
+      .min(1)
+      .max(MAX_JOURNAL_BATCH)
+      .refine((entries) => entries.every((e) => jsonBytes(e.args) !== null), 'every args must have a JSON form')
+      .refine((entries) => (jsonBytes(entries) ?? Infinity) <= MAX_JOURNAL_APPEND_BYTES, 'entries exceed 1 MiB of JSON'),
+  })
+  .strict();
+export type JournalAppendRequest = z.infer<typeof JournalAppendRequest>;
+
+export const JournalAppendResponse = z.object({ appended: z.number().int().min(0) }).strict();
+export type JournalAppendResponse = z.infer<typeof JournalAppendResponse>;
+
+export const JournalContents = z
+  .object({
+    journalId: Uuid,
+    /** In append order, each mutationId once (the first copy wins). */
+    entries: z.array(JournalEntry),
+    /** Lines that were torn (power cut mid-write) or invalid and were left out. */
+    skippedLines: z.number().int().min(0),
+  })
+  .strict();
+export type JournalContents = z.infer<typeof JournalContents>;
+
+export const JournalReadResponse = z.object({ journals: z.array(JournalContents) }).strict();
+export type JournalReadResponse = z.infer<typeof JournalReadResponse>;
+
+export const JournalConfirmRequest = z
+  .object({
+    journalId: Uuid,
+    /** The server's lastSeq: entries with deviceSeq ≤ upToSeq are dropped from the journal. */
+    upToSeq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  })
+  .strict();
+export type JournalConfirmRequest = z.infer<typeof JournalConfirmRequest>;
+
+export const JournalConfirmResponse = z.object({ remaining: z.number().int().min(0) }).strict();
+export type JournalConfirmResponse = z.infer<typeof JournalConfirmResponse>;
+
+/** The device credential (bearer token) as kept in the OS keystore. */
+export const DeviceToken = z.string().regex(/^[A-Za-z0-9_-]{32,128}$/, 'token must be 32–128 characters of A–Z, a–z, 0–9, _ or -');
+export type DeviceToken = z.infer<typeof DeviceToken>;
+
+export const CredentialWriteRequest = z
+  .object({
+    /** null deletes the stored credential. */
+    token: DeviceToken.nullable(),
+  })
+  .strict();
+export type CredentialWriteRequest = z.infer<typeof CredentialWriteRequest>;
+
+export const CredentialWriteResponse = z.object({ stored: z.boolean() }).strict();
+export type CredentialWriteResponse = z.infer<typeof CredentialWriteResponse>;
+
 export const ipcContract = {
   printPdf: { channel: IPC_CHANNELS.printPdf, request: PrintPdfRequest, response: PrintPdfResponse },
   listPrinters: { channel: IPC_CHANNELS.listPrinters, request: z.void(), response: z.array(PrinterInfo) },
   readConfig: { channel: IPC_CHANNELS.readConfig, request: z.void(), response: DeviceConfig.nullable() },
   writeConfig: { channel: IPC_CHANNELS.writeConfig, request: DeviceConfig, response: DeviceConfig },
   appInfo: { channel: IPC_CHANNELS.appInfo, request: z.void(), response: AppInfo },
+  diskStatus: { channel: IPC_CHANNELS.diskStatus, request: z.void(), response: DiskStatus },
+  journalAppend: { channel: IPC_CHANNELS.journalAppend, request: JournalAppendRequest, response: JournalAppendResponse },
+  journalRead: { channel: IPC_CHANNELS.journalRead, request: z.void(), response: JournalReadResponse },
+  journalConfirm: { channel: IPC_CHANNELS.journalConfirm, request: JournalConfirmRequest, response: JournalConfirmResponse },
+  credentialRead: { channel: IPC_CHANNELS.credentialRead, request: z.void(), response: DeviceToken.nullable() },
+  credentialWrite: { channel: IPC_CHANNELS.credentialWrite, request: CredentialWriteRequest, response: CredentialWriteResponse },
 } as const satisfies Record<IpcMethod, { channel: string; request: z.ZodType; response: z.ZodType }>;
 
 type Contract = typeof ipcContract;

@@ -8,6 +8,12 @@ export const IPC_CHANNELS = {
   readConfig: 'kiosk:config.read',
   writeConfig: 'kiosk:config.write',
   appInfo: 'kiosk:app.info',
+  diskStatus: 'kiosk:disk.status',
+  journalAppend: 'kiosk:journal.append',
+  journalRead: 'kiosk:journal.read',
+  journalConfirm: 'kiosk:journal.confirm',
+  credentialRead: 'kiosk:credential.read',
+  credentialWrite: 'kiosk:credential.write',
 } as const;
 
 export type IpcMethod = keyof typeof IPC_CHANNELS;

@@ -12,6 +12,12 @@ function bridge(overrides: Partial<KioskBridge> = {}): KioskBridge {
     readConfig: async () => ok(null),
     writeConfig: async (c) => ok(c as never),
     appInfo: async () => ok(appInfo),
+    diskStatus: async () => ok({ freeBytes: 1, totalBytes: 2, thresholdBytes: 3, low: true }),
+    journalAppend: async (r) => ok({ appended: r.entries.length }),
+    journalRead: async () => ok({ journals: [] }),
+    journalConfirm: async () => ok({ remaining: 0 }),
+    credentialRead: async () => ok(null),
+    credentialWrite: async (r) => ok({ stored: r.token !== null }),
     ...overrides,
   };
 }
@@ -22,6 +28,19 @@ describe('createElectronPlatform', () => {
     expect(platform.kind).toBe('electron');
     expect(await platform.appInfo()).toEqual(ok(appInfo));
     expect(await platform.listPrinters()).toEqual(ok([]));
+    expect(await platform.diskStatus()).toEqual(ok({ freeBytes: 1, totalBytes: 2, thresholdBytes: 3, low: true }));
+    expect(await platform.journalRead()).toEqual(ok({ journals: [] }));
+    expect(await platform.journalConfirm({ journalId: '0190a5d2-7b3c-7def-8abc-1234567890ab', upToSeq: 3 })).toEqual(ok({ remaining: 0 }));
+    expect(await platform.credentialRead()).toEqual(ok(null));
+    expect(await platform.credentialWrite({ token: null })).toEqual(ok({ stored: false }));
+  });
+
+  it('turns a rejected journal append into ipc.unavailable', async () => {
+    const platform = createElectronPlatform(bridge({ journalAppend: () => Promise.reject(new Error('An object could not be cloned.')) }));
+    expect(await platform.journalAppend({ journalId: '0190a5d2-7b3c-7def-8abc-1234567890ab', entries: [] })).toMatchObject({
+      ok: false,
+      error: { code: 'ipc.unavailable' },
+    });
   });
 
   it('turns a rejected IPC call into ipc.unavailable', async () => {

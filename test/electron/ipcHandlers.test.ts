@@ -16,6 +16,12 @@ function services(overrides: Partial<IpcServices> = {}): IpcServices {
     readConfig: vi.fn(async () => ok(null)),
     writeConfig: vi.fn(async (c) => ok(c)),
     appInfo: () => appInfo,
+    diskStatus: vi.fn(async () => ok({ freeBytes: 10, totalBytes: 20, thresholdBytes: 5, low: false })),
+    journalAppend: vi.fn(async (r) => ok({ appended: r.entries.length })),
+    journalRead: vi.fn(async () => ok({ journals: [] })),
+    journalConfirm: vi.fn(async () => ok({ remaining: 0 })),
+    credentialRead: vi.fn(async () => ok(null)),
+    credentialWrite: vi.fn(async (token) => ok({ stored: token !== null })),
     ...overrides,
   };
 }
@@ -89,7 +95,7 @@ describe('createIpcHandlers: payload validation', () => {
     ['zero', 0],
   ])('void methods refuse %s', async (_name, payload) => {
     const handlers = createIpcHandlers(services());
-    for (const method of ['listPrinters', 'readConfig', 'appInfo'] as const) {
+    for (const method of ['listPrinters', 'readConfig', 'appInfo', 'diskStatus', 'journalRead', 'credentialRead'] as const) {
       expect(await handlers[method](payload)).toMatchObject({ ok: false, error: { code: 'ipc.invalid-payload' } });
     }
   });
