@@ -1,0 +1,241 @@
+import { Upload, type DetailedError, type HttpRequest, type HttpResponse, type HttpStack, type UrlStorage } from 'tus-js-client';
+import { BLOB_BY_HASH_PATH, BLOB_TUS_PATH, type WireError } from '../shared/sync';
+import { TransportError, type BlobToUpload, type BlobUploadHooks } from './Transport';
+
+/**
+ * Resumable blob upload with tus (tus-js-client), the same code in Node and in the browser.
+ *
+ * Guarantees:
+ * - With `blob.uploadUrl` it resumes: HEAD asks the server's offset, PATCHes send only the rest.
+ *   An upload the server no longer knows (404) is started afresh.
+ * - The upload URL reaches `hooks.onUploadUrl` as soon as the server created the upload, so the
+ *   engine can keep it in Dexie and resume after a restart (never localStorage: URL storage is off).
+ * - It resolves only once the server has verified the SHA-256: the final PATCH answers
+ *   `Blob-Verified: <hex>`, or, when the upload was already complete, HEAD by hash answers 200.
+ * - Every failure is a TransportError. `blob.hash-mismatch` and `blob.not-verified` (kind
+ *   'protocol') mean the upload is gone or useless: the caller clears the stored uploadUrl
+ *   (`mustRestartUpload`) and tries again later. Retries and backoff belong to the sync engine;
+ *   this makes one attempt.
+ *
+ * @tus/server has no checksum extension, so chunks carry no Upload-Checksum; integrity is the
+ * whole-file SHA-256 the server checks before it accepts the blob.
+ */
+
+/** 1 MiB: a 2 MB scan is two PATCHes, and a dropped connection costs at most one chunk. */
+export const DEFAULT_BLOB_CHUNK_BYTES = 1024 * 1024;
+const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+const BLOB_VERIFIED_HEADER = 'Blob-Verified';
+
+export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+
+export interface TusUploadOptions {
+  /** Server origin, e.g. http://127.0.0.1:8787. */
+  readonly baseUrl: string;
+  /** The device's bearer token. */
+  readonly token: string;
+  readonly blob: BlobToUpload;
+  readonly hooks: BlobUploadHooks;
+  readonly chunkSize?: number;
+  readonly fetchLike?: FetchLike;
+  /** Per request (one HEAD, POST or PATCH of one chunk). */
+  readonly requestTimeoutMs?: number;
+  /** Lets the caller stop an attempt (shutdown, tests); it rejects with kind 'network'. */
+  readonly signal?: AbortSignal;
+}
+
+const RESTART_CODES: ReadonlySet<string> = new Set(['blob.hash-mismatch', 'blob.not-verified']);
+
+/** True when the stored upload URL must be forgotten before the next attempt. */
+export function mustRestartUpload(error: unknown): boolean {
+  return error instanceof TransportError && RESTART_CODES.has(error.wire.code);
+}
+
+export async function uploadBlobWithTus(options: TusUploadOptions): Promise<void> {
+  const { blob, hooks } = options;
+  const fetchLike = options.fetchLike ?? ((input, init) => fetch(input, init));
+  const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const base = options.baseUrl.replace(/\/+$/, '');
+  const auth = `Bearer ${options.token}`;
+  const stack = new FetchHttpStack(fetchLike, timeoutMs);
+  const urlWrites: Promise<void>[] = [];
+
+  const lastResponse = await new Promise<HttpResponse>((resolve, reject) => {
+    const upload = new Upload(blob.data, {
+      endpoint: `${base}${BLOB_TUS_PATH}`,
+      uploadUrl: blob.uploadUrl,
+      uploadSize: blob.size,
+      chunkSize: options.chunkSize ?? DEFAULT_BLOB_CHUNK_BYTES,
+      metadata: { sha256: blob.sha256, mimeType: blob.mimeType },
+      headers: { authorization: auth },
+      retryDelays: null,
+      storeFingerprintForResuming: false,
+      removeFingerprintOnSuccess: false,
+      urlStorage: noUrlStorage,
+      fingerprint: async () => `sha256:${blob.sha256}`,
+      fileReader: blobReader,
+      httpStack: stack,
+      onUploadUrlAvailable() {
+        if (upload.url) urlWrites.push(Promise.resolve(hooks.onUploadUrl(upload.url)));
+      },
+      onProgress(sent, total) {
+        hooks.onProgress?.(sent, total);
+      },
+      onSuccess: ({ lastResponse }) => resolve(lastResponse),
+      onError: (error) => reject(toTransportError(error, stack)),
+    });
+    options.signal?.addEventListener(
+      'abort',
+      () => {
+        stack.abortAll();
+        void upload.abort(false);
+        reject(new TransportError('network', { code: 'blob.aborted', detail: 'the upload was stopped' }));
+      },
+      { once: true },
+    );
+    upload.start();
+  });
+  await Promise.all(urlWrites);
+
+  if (lastResponse.getHeader(BLOB_VERIFIED_HEADER) === blob.sha256) return;
+  // The upload was already complete (a lost final answer, or a server restart mid-verification):
+  // only a verified row counts.
+  const res = await stack.fetchOnce(`${base}${BLOB_BY_HASH_PATH}/${blob.sha256}`, { method: 'HEAD', headers: { authorization: auth } });
+  if (res.status === 200) return;
+  throw toTransportErrorFromStatus(res.status, '', 'blob.not-verified', 'the upload is complete but the server has not verified it; upload again');
+}
+
+/** Reads slices of a Blob: tus-js-client's Node reader accepts only Buffers and streams. */
+const blobReader = {
+  async openFile(input: Blob) {
+    return {
+      size: input.size,
+      slice: async (start: number, end: number) => ({ value: input.slice(start, end), done: end >= input.size }),
+      close: () => undefined,
+    };
+  },
+};
+
+const noUrlStorage: UrlStorage = {
+  findAllUploads: async () => [],
+  findUploadsByFingerprint: async () => [],
+  removeUpload: async () => undefined,
+  addUpload: async () => '',
+};
+
+interface FetchedAnswer {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: string;
+}
+
+/** tus-js-client's HTTP stack over fetch, so tests (and the engine) can inject the fetch. */
+class FetchHttpStack implements HttpStack {
+  private readonly live = new Set<AbortController>();
+  timedOut = false;
+
+  constructor(
+    private readonly fetchLike: FetchLike,
+    private readonly timeoutMs: number,
+  ) {}
+
+  getName(): string {
+    return 'fetch';
+  }
+
+  createRequest(method: string, url: string): HttpRequest {
+    return new FetchHttpRequest(this, method, url);
+  }
+
+  abortAll(): void {
+    for (const c of this.live) c.abort();
+  }
+
+  async fetchOnce(url: string, init: RequestInit, controller = new AbortController()): Promise<FetchedAnswer> {
+    this.live.add(controller);
+    const timer = setTimeout(() => {
+      this.timedOut = true;
+      controller.abort();
+    }, this.timeoutMs);
+    try {
+      const res = await this.fetchLike(url, { ...init, signal: controller.signal });
+      // Read the body inside the timeout: a stalled answer is a timeout too.
+      return { status: res.status, headers: res.headers, body: await res.text() };
+    } catch (error) {
+      throw this.timedOut ? new TransportError('timeout', { code: 'net.timeout', detail: `no answer within ${this.timeoutMs} ms` }) : error;
+    } finally {
+      clearTimeout(timer);
+      this.live.delete(controller);
+    }
+  }
+}
+
+class FetchHttpRequest implements HttpRequest {
+  private readonly headers: Record<string, string> = {};
+  private readonly controller = new AbortController();
+
+  constructor(
+    private readonly stack: FetchHttpStack,
+    private readonly method: string,
+    private readonly url: string,
+  ) {}
+
+  getMethod(): string {
+    return this.method;
+  }
+  getURL(): string {
+    return this.url;
+  }
+  setHeader(header: string, value: string): void {
+    this.headers[header] = value;
+  }
+  getHeader(header: string): string | undefined {
+    return this.headers[header];
+  }
+  setProgressHandler(): void {
+    // fetch reports no upload progress; tus-js-client reports progress per confirmed chunk.
+  }
+  async send(body: Blob | null): Promise<HttpResponse> {
+    const res = await this.stack.fetchOnce(this.url, { method: this.method, headers: this.headers, body: body ?? null }, this.controller);
+    return {
+      getStatus: () => res.status,
+      getHeader: (name) => res.headers.get(name) ?? undefined,
+      getBody: () => res.body,
+      getUnderlyingObject: () => res,
+    };
+  }
+  async abort(): Promise<void> {
+    this.controller.abort();
+  }
+  getUnderlyingObject(): unknown {
+    return this.controller;
+  }
+}
+
+function parseWireError(body: string): WireError | null {
+  try {
+    const v = JSON.parse(body) as unknown;
+    if (typeof v === 'object' && v !== null && typeof (v as WireError).code === 'string' && typeof (v as WireError).detail === 'string') return v as WireError;
+  } catch {
+    // tus's own errors are plain text
+  }
+  return null;
+}
+
+function toTransportErrorFromStatus(status: number, body: string, fallbackCode: string, fallbackDetail: string): TransportError {
+  const wire = parseWireError(body) ?? { code: fallbackCode, detail: body.trim() || fallbackDetail };
+  if (status >= 500 || status === 429 || status === 423) return new TransportError('unavailable', wire, status);
+  if (status === 401 || status === 403) return new TransportError('auth', wire, status);
+  return new TransportError('protocol', wire, status);
+}
+
+function toTransportError(error: Error | DetailedError, stack: FetchHttpStack): TransportError {
+  const detailed = error as Partial<DetailedError>;
+  const res = detailed.originalResponse;
+  if (res) return toTransportErrorFromStatus(res.getStatus(), res.getBody(), 'blob.http', `HTTP ${res.getStatus()}`);
+  const cause = detailed.causingError ?? error;
+  if (cause instanceof TransportError) return cause;
+  if (stack.timedOut) return new TransportError('timeout', { code: 'net.timeout', detail: 'the server did not answer in time' });
+  if (detailed.originalRequest) return new TransportError('network', { code: 'net.unreachable', detail: cause.message });
+  // No request was involved: a bad option or input, not something a retry fixes.
+  return new TransportError('protocol', { code: 'blob.client', detail: error.message });
+}
