@@ -123,9 +123,10 @@ export class JournalStore {
     const lines = entries.map((entry) => `${JSON.stringify(entry)}\n`).join('');
     let handle: fs.FileHandle | undefined;
     let sizeBefore: number | undefined;
+    let created = false;
     try {
       await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
-      const created = !(await exists(file));
+      created = !(await exists(file));
       // 'a+': every write goes to the end (O_APPEND) and the last byte can be read back.
       handle = await fs.open(file, 'a+', 0o600);
       sizeBefore = (await handle.stat()).size;
@@ -143,6 +144,12 @@ export class JournalStore {
       if (handle !== undefined && sizeBefore !== undefined) {
         const size = sizeBefore;
         await handle.truncate(size).catch(() => undefined);
+      }
+      // A file this append created holds nothing acknowledged: do not leave an empty journal behind.
+      if (created && handle !== undefined) {
+        await handle.close().catch(() => undefined);
+        handle = undefined;
+        await fs.rm(file, { force: true }).catch(() => undefined);
       }
       this.log(`journal append to ${path.basename(file)} failed: ${errnoCode(e)}`);
       return err('journal.write-failed', `${path.basename(file)}: ${describeUnknown(e)}`);
