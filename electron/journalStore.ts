@@ -84,8 +84,11 @@ export class JournalStore {
     this.dir = path.join(userDataDir, JOURNAL_DIR);
   }
 
+  /** The journal's file. The id is checked here too (not only by the IPC schema): it becomes a file name. */
   fileOf(journalId: string): string {
-    return path.join(this.dir, `outbox-${journalId}.jsonl`);
+    const name = `outbox-${journalId}.jsonl`;
+    if (!JOURNAL_FILE.test(name)) throw new Error('journal id is not a UUID');
+    return path.join(this.dir, name);
   }
 
   /** Creates the journal folder (at start, so a first append does not also pay for it). */
@@ -101,6 +104,7 @@ export class JournalStore {
   }
 
   append(request: JournalAppendRequest): Promise<Result<JournalAppendResponse>> {
+    if (!isJournalId(request.journalId)) return Promise.resolve(err('journal.invalid', 'journal id is not a UUID'));
     return this.serialised(() => this.appendNow(request));
   }
 
@@ -109,6 +113,7 @@ export class JournalStore {
   }
 
   confirm(request: JournalConfirmRequest): Promise<Result<JournalConfirmResponse>> {
+    if (!isJournalId(request.journalId)) return Promise.resolve(err('journal.invalid', 'journal id is not a UUID'));
     return this.serialised(() => this.confirmNow(request));
   }
 
@@ -207,6 +212,10 @@ export class JournalStore {
       return err('journal.write-failed', `${path.basename(file)}: ${describeUnknown(e)}`);
     }
   }
+}
+
+function isJournalId(journalId: string): boolean {
+  return JOURNAL_FILE.test(`outbox-${journalId}.jsonl`);
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -238,6 +238,13 @@ describe('JournalStore', () => {
     expect(await store.append({ journalId: JOURNAL_ID, entries: [entry(1)] })).toMatchObject({ ok: true });
   });
 
+  it('refuses a journal id that is not a UUID even without the IPC schema', async () => {
+    expect(await store.append({ journalId: '../../escape', entries: [entry(1)] })).toMatchObject({ ok: false, error: { code: 'journal.invalid' } });
+    expect(await store.confirm({ journalId: '../x', upToSeq: 1 })).toMatchObject({ ok: false, error: { code: 'journal.invalid' } });
+    expect(() => store.fileOf('a/b')).toThrow();
+    expect(await fs.readdir(userData)).toEqual([]);
+  });
+
   it('never logs entry contents', async () => {
     await store.append({ journalId: JOURNAL_ID, entries: [entry(1, { citizenName: 'Nguyễn Văn A' })] });
     await fs.appendFile(file(), '{"citizenName":"Nguyễn Văn B"');
