@@ -96,6 +96,45 @@ test.describe('electron kiosk smoke', () => {
     expect(bad).toMatchObject({ ok: false, error: { code: 'ipc.invalid-payload' } });
   });
 
+  test('keeps the outbox journal in the profile and reports free disk', async () => {
+    type Bridge = {
+      journalAppend(r: unknown): Promise<unknown>;
+      journalRead(): Promise<unknown>;
+      journalConfirm(r: unknown): Promise<unknown>;
+      diskStatus(): Promise<unknown>;
+    };
+    const journalId = '0190a5d2-7b3c-7def-8abc-0000000000e2';
+    const entry = {
+      mutationId: '0190a5d2-7b3c-7def-8abc-000000000001',
+      deviceId: '0190a5d2-7b3c-7def-8abc-1234567890ab',
+      deviceSeq: 1,
+      name: 'rating.submit@1',
+      args: { level: 5 },
+      schemaVersion: 2,
+      createdAt: 1,
+      bytes: 10,
+    };
+    const answers = await page.evaluate(
+      async ({ journalId, entry }) => {
+        const kiosk = (window as unknown as { kiosk: Bridge }).kiosk;
+        return {
+          disk: await kiosk.diskStatus(),
+          append: await kiosk.journalAppend({ journalId, entries: [entry] }),
+          read: await kiosk.journalRead(),
+        };
+      },
+      { journalId, entry },
+    );
+    expect(answers.disk).toMatchObject({ ok: true, value: { thresholdBytes: 512 * 1024 * 1024 } });
+    expect(answers.append).toEqual({ ok: true, value: { appended: 1 } });
+    expect(answers.read).toMatchObject({ ok: true, value: { journals: [{ journalId, entries: [entry] }] } });
+    const file = path.join(userData, 'journal', `outbox-${journalId}.jsonl`);
+    expect(fs.readFileSync(file, 'utf8')).toBe(`${JSON.stringify(entry)}\n`);
+    const confirmed = await page.evaluate((journalId) => (window as unknown as { kiosk: Bridge }).kiosk.journalConfirm({ journalId, upToSeq: 1 }), journalId);
+    expect(confirmed).toEqual({ ok: true, value: { remaining: 0 } });
+    expect(fs.existsSync(file)).toBe(false);
+  });
+
   test('denies pop-ups', async () => {
     expect(await page.evaluate(() => window.open('https://example.invalid/') === null)).toBe(true);
     expect(app.windows()).toHaveLength(1);
