@@ -95,7 +95,7 @@ export class JournalStore {
   init(): Promise<Result<void>> {
     return this.serialised(async () => {
       try {
-        await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+        await this.ensureDir();
         return ok(undefined);
       } catch (e) {
         return err('journal.write-failed', `cannot create the journal folder: ${describeUnknown(e)}`);
@@ -117,6 +117,12 @@ export class JournalStore {
     return this.serialised(() => this.confirmNow(request));
   }
 
+  /** Creates the folder; a new folder's own name is made durable by fsyncing its parent. */
+  private async ensureDir(): Promise<void> {
+    const made = await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+    if (made !== undefined) await fsyncDir(path.dirname(this.dir));
+  }
+
   private serialised<T>(task: () => Promise<T>): Promise<T> {
     const run = this.queue.then(task, task);
     this.queue = run.catch(() => undefined);
@@ -130,7 +136,7 @@ export class JournalStore {
     let sizeBefore: number | undefined;
     let created = false;
     try {
-      await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+      await this.ensureDir();
       created = !(await exists(file));
       // 'a+': every write goes to the end (O_APPEND) and the last byte can be read back.
       handle = await fs.open(file, 'a+', 0o600);
@@ -146,10 +152,7 @@ export class JournalStore {
       if (created) await fsyncDir(this.dir);
       return ok({ appended: entries.length });
     } catch (e) {
-      if (handle !== undefined && sizeBefore !== undefined) {
-        const size = sizeBefore;
-        await handle.truncate(size).catch(() => undefined);
-      }
+      if (handle !== undefined && sizeBefore !== undefined) await handle.truncate(sizeBefore).catch(() => undefined);
       // A file this append created holds nothing acknowledged: do not leave an empty journal behind.
       if (created && handle !== undefined) {
         await handle.close().catch(() => undefined);
