@@ -5,6 +5,8 @@
  */
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { printBrowserBench, runBrowserBench } from './browser.bench';
+import { printDrainBench, runDrainBench } from './drain.bench';
+import { printIngestBench, runIngestBench } from './ingest.bench';
 import { printTicketPdfBench, runTicketPdfBench } from './ticketPdf.bench';
 
 console.log(`HPASC kiosk benchmarks — ${new Date().toISOString()}`);
@@ -14,8 +16,25 @@ console.log(
     .join(' ')}, node ${process.version}`,
 );
 
-console.log('\nTicket PDF (node, pdf-lib + fontkit): subset font vs full font');
-const pdf = await runTicketPdfBench();
-printTicketPdfBench(pdf);
-const browser = await runBrowserBench();
-printBrowserBench(browser, pdf.subset.p95Ms);
+/** BENCH_ONLY=drain,ingest (or `-- drain ingest`) runs only those benches: pdf, drain, ingest. */
+const only = (process.env.BENCH_ONLY ?? process.argv.slice(2).join(','))
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
+const wants = (name: string): boolean => only.length === 0 || only.includes(name);
+
+if (wants('pdf')) {
+  console.log('\nTicket PDF (node, pdf-lib + fontkit): subset font vs full font');
+  const pdf = await runTicketPdfBench();
+  printTicketPdfBench(pdf);
+  const browser = await runBrowserBench();
+  printBrowserBench(browser, pdf.subset.p95Ms);
+}
+if (wants('drain')) {
+  console.log('\nSync drain: 10,000 offline tickets, SyncEngine → server on PGlite vs PouchDB replicate → express-pouchdb');
+  printDrainBench(await runDrainBench());
+}
+if (wants('ingest')) {
+  console.log('\nServer ingest: 20 kiosks pushing concurrently over HTTP, PostgreSQL (PGlite for comparison)');
+  printIngestBench(await runIngestBench());
+}

@@ -1,0 +1,170 @@
+/**
+ * What the sync benchmarks share: a real server on loopback port 0 with branch CN01 published,
+ * enrolled devices, a database wrapper that counts SQL round trips and time in transactions, a
+ * throwaway PostgreSQL (scripts/ci-postgres.sh) and small statistics helpers. Bench code only.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import pg from 'pg';
+import { createAdminToken, createBranch, createEnrolCode } from '../../src/server/admin';
+import { buildServer } from '../../src/server/app';
+import type { Db } from '../../src/server/db/Db';
+import { migrate } from '../../src/server/db/migrate';
+import { openPostgresDb } from '../../src/server/db/postgresDb';
+import { BranchConfig } from '../../src/shared/branchConfig';
+import type { Clock } from '../../src/shared/clock';
+import { createHttpTransport } from '../../src/sync/httpTransport';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+
+export const BRANCH = 'CN01';
+export const nodeRandom = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
+
+/** The shipped branch configuration, with as many kiosk slots as the bench needs. */
+export function benchBranch(slots?: number): BranchConfig {
+  const cfg = BranchConfig.parse(JSON.parse(readFileSync(join(ROOT, 'assets/config/branch.json'), 'utf8')));
+  return slots === undefined ? cfg : BranchConfig.parse({ ...cfg, numbering: { ...cfg.numbering, slots } });
+}
+
+export interface BenchServer {
+  readonly app: FastifyInstance;
+  readonly baseUrl: string;
+  readonly adminToken: string;
+  close(): Promise<void>;
+}
+
+/** Migrates `db`, creates CN01, starts the server on 127.0.0.1:0 and publishes `branch`. */
+export async function startBenchServer(db: Db, clock: Clock, branch: BranchConfig): Promise<BenchServer> {
+  await migrate(db);
+  await createBranch(db, BRANCH, 'Chi nhánh số 1');
+  const adminToken = await createAdminToken(db, 'bench', clock.now());
+  const app = buildServer({ db, clock, version: 'bench', logger: false });
+  const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+  const res = await fetch(`${baseUrl}/v1/admin/publish`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+    body: JSON.stringify({ scope: `branch:${BRANCH}`, changes: [{ entity: 'branchConfig', op: 'put', data: branch }] }),
+  });
+  if (res.status !== 200) throw new Error(`publishing the branch configuration answered ${res.status}: ${await res.text()}`);
+  return { app, baseUrl, adminToken, close: () => app.close() };
+}
+
+/** Enrols a citizen kiosk the way a technician does (one-time code → credential). */
+export async function enrolDevice(db: Db, baseUrl: string, clock: Clock): Promise<{ deviceId: string; token: string }> {
+  const { code } = await createEnrolCode(db, BRANCH, 'citizen', clock.now());
+  const deviceId = randomUUID();
+  const { token } = await createHttpTransport({ baseUrl, token: () => null }).enrol({ code, deviceId, role: 'citizen' });
+  return { deviceId, token };
+}
+
+/** Counts what the server asks of its database: statements, transactions, time inside them. */
+export interface DbCounters {
+  queries: number;
+  transactions: number;
+  /** Statements issued inside transactions (BEGIN/COMMIT not included). */
+  txQueries: number;
+  txMs: number;
+}
+
+export function countingDb(inner: Db): { db: Db; counters: DbCounters; reset(): void } {
+  const counters: DbCounters = { queries: 0, transactions: 0, txQueries: 0, txMs: 0 };
+  const wrapTx = (tx: Db): Db => ({
+    ...tx,
+    query: (sql, params) => {
+      counters.txQueries++;
+      return tx.query(sql, params);
+    },
+    transaction: (fn) => fn(wrapTx(tx)),
+  });
+  const db: Db = {
+    ...inner,
+    query: (sql, params) => {
+      counters.queries++;
+      return inner.query(sql, params);
+    },
+    exec: (sql) => inner.exec(sql),
+    async transaction(fn) {
+      counters.transactions++;
+      const start = performance.now();
+      try {
+        return await inner.transaction((tx) => fn(wrapTx(tx)));
+      } finally {
+        counters.txMs += performance.now() - start;
+      }
+    },
+    close: () => inner.close(),
+  };
+  return {
+    db,
+    counters,
+    reset() {
+      Object.assign(counters, { queries: 0, transactions: 0, txQueries: 0, txMs: 0 });
+    },
+  };
+}
+
+/**
+ * A PostgreSQL URL to benchmark against: BENCH_DATABASE_URL, TEST_DATABASE_URL, or a throwaway
+ * cluster from scripts/ci-postgres.sh on its own port and folder (54339, /tmp/hpasc-bench-postgres:
+ * never the test cluster other runs may be using), stopped afterwards if this run started it. That
+ * cluster runs with fsync=off, synchronous_commit=off. Null (with the reason) when none can be had,
+ * e.g. no PostgreSQL binaries on this machine.
+ */
+export function postgresUrl(): { url: string; source: string; stop?: () => void } | { url: null; reason: string } {
+  const given = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+  if (given) return { url: given, source: process.env.BENCH_DATABASE_URL ? 'BENCH_DATABASE_URL' : 'TEST_DATABASE_URL' };
+  const script = join(ROOT, 'scripts/ci-postgres.sh');
+  const env = { ...process.env, PG_PORT: process.env.BENCH_PG_PORT ?? '54339', PG_DIR: process.env.BENCH_PG_DIR ?? '/tmp/hpasc-bench-postgres' };
+  const wasRunning = existsSync(join(env.PG_DIR, 'data/postmaster.pid'));
+  try {
+    const out = execFileSync(script, [], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const m = /TEST_DATABASE_URL=(\S+)/.exec(out);
+    if (!m?.[1]) return { url: null, reason: `scripts/ci-postgres.sh printed no URL: ${out.trim().slice(0, 200)}` };
+    return {
+      url: m[1],
+      source: `scripts/ci-postgres.sh on port ${env.PG_PORT} (fsync=off, synchronous_commit=off)`,
+      stop: wasRunning ? undefined : () => execFileSync(script, ['stop'], { env, stdio: 'ignore' }),
+    };
+  } catch (e) {
+    const stderr = (e as { stderr?: unknown }).stderr;
+    const why = typeof stderr === 'string' && stderr.trim() ? stderr.trim() : e instanceof Error ? e.message : String(e);
+    return { url: null, reason: why.split('\n').slice(-2).join(' ').slice(0, 300) };
+  }
+}
+
+/** A fresh database on the PostgreSQL at `url`, dropped by dispose(). */
+export async function freshPostgresDb(url: string, poolMax?: number): Promise<{ db: Db; dispose(): Promise<void> }> {
+  const name = `hpasc_bench_${randomUUID().replace(/-/g, '')}`;
+  const admin = async (sql: string): Promise<void> => {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  const db = openPostgresDb(u.toString(), { max: poolMax });
+  return {
+    db,
+    async dispose() {
+      await db.close();
+      await admin(`DROP DATABASE IF EXISTS ${name}`);
+    },
+  };
+}
+
+export function percentile(sorted: readonly number[], p: number): number {
+  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return sorted[Math.max(0, index)] ?? Number.NaN;
+}
+
+export const round = (v: number, digits = 2): number => Math.round(v * 10 ** digits) / 10 ** digits;
+export const verdict = (ok: boolean): string => (ok ? 'PASS' : 'MISS');
