@@ -21,8 +21,13 @@ import { TransportError, type BlobToUpload, type BlobUploadHooks } from './Trans
  * whole-file SHA-256 the server checks before it accepts the blob.
  */
 
-/** 1 MiB: a 2 MB scan is two PATCHes, and a dropped connection costs at most one chunk. */
-export const DEFAULT_BLOB_CHUNK_BYTES = 1024 * 1024;
+/**
+ * 2 MiB: a typical 2 MB scan goes as one PATCH after creation (each request costs a credential
+ * look-up on the server; 1 MiB chunks measured about half the throughput). Resuming does not
+ * depend on chunk size: the server keeps every byte that arrived before a cut, and the creation
+ * request carries no data, so the URL is stored before any byte is sent.
+ */
+export const DEFAULT_BLOB_CHUNK_BYTES = 2 * 1024 * 1024;
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 const BLOB_VERIFIED_HEADER = 'Blob-Verified';
 
@@ -195,7 +200,10 @@ class FetchHttpRequest implements HttpRequest {
     // fetch reports no upload progress; tus-js-client reports progress per confirmed chunk.
   }
   async send(body: Blob | null): Promise<HttpResponse> {
-    const res = await this.stack.fetchOnce(this.url, { method: this.method, headers: this.headers, body: body ?? null }, this.controller);
+    // A chunk is at most chunkSize bytes; as bytes, Node's fetch sends it several times faster
+    // than as a Blob (measured), and browsers take either.
+    const bytes = body ? new Uint8Array(await body.arrayBuffer()) : null;
+    const res = await this.stack.fetchOnce(this.url, { method: this.method, headers: this.headers, body: bytes }, this.controller);
     return {
       getStatus: () => res.status,
       getHeader: (name) => res.headers.get(name) ?? undefined,
