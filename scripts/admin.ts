@@ -1,6 +1,12 @@
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { DeviceRole } from '../src/shared/deviceConfig';
-import { createBranch, createEnrolCode, listDevices, revokeDevice } from '../src/server/admin';
+import { DOSSIER_STATUSES } from '../src/shared/published';
+import { PublishRequest } from '../src/shared/sync';
+import { createAdminToken, createBranch, createEnrolCode, listDevices, revokeDevice } from '../src/server/admin';
+import { publishChanges } from '../src/server/changes';
+import { newLookupSecret, recordDossierStatus } from '../src/server/dossiers';
+import { describeIssues } from '../src/server/push';
 import { migrate } from '../src/server/db/migrate';
 import { openDb } from '../src/server/db/openDb';
 import { defaultPgliteDir } from '../src/server/db/pgliteDb';
@@ -13,12 +19,39 @@ import { defaultPgliteDir } from '../src/server/db/pgliteDb';
  *   npm run admin -- enrol-code CN01 citizen [hours-valid, default 24]
  *   npm run admin -- revoke-device <deviceId>
  *   npm run admin -- list-devices
+ *   npm run admin -- create-admin-token <label>
+ *   npm run admin -- publish <scope> <file.json>
+ *   npm run admin -- set-dossier-status <code> <branch> <status> [--secret S | --new-secret] [--appointment YYYY-MM-DD] [--note text] [--at ISO-time]
+ *
+ * Exit codes: 0 done, 1 refused (invalid data, unknown branch…), 2 bad arguments (usage printed).
  */
 const USAGE = `usage: npm run admin -- <command>
   create-branch <CODE> <name>
   enrol-code <BRANCH> <citizen|counter|technician> [hours-valid=24]
   revoke-device <deviceId>
-  list-devices`;
+  list-devices
+  create-admin-token <label>
+  publish <scope> <file.json>        file: the changes array, or the whole {scope, changes} request
+  set-dossier-status <code> <BRANCH> <${DOSSIER_STATUSES.join('|')}>
+      [--secret <look-up secret> | --new-secret] [--appointment YYYY-MM-DD] [--note <text>] [--at <ISO time, default now>]
+      (a new dossier needs --secret or --new-secret)
+On PGlite (no DATABASE_URL) stop the server first; or publish over HTTP: POST /v1/admin/publish with an admin token.`;
+
+const COMMANDS = ['create-branch', 'enrol-code', 'revoke-device', 'list-devices', 'create-admin-token', 'publish', 'set-dossier-status'];
+
+/** Options after the positional arguments: --name value, or --flag alone when listed in \`flags\`. */
+function parseOptions(args: readonly string[], valued: readonly string[], flags: readonly string[]): Map<string, string> | null {
+  const out = new Map<string, string>();
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const name = a.startsWith('--') ? a.slice(2) : null;
+    if (name === null || out.has(name)) return null;
+    if (flags.includes(name)) out.set(name, 'true');
+    else if (valued.includes(name) && i + 1 < args.length) out.set(name, args[++i]!);
+    else return null;
+  }
+  return out;
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
@@ -26,6 +59,7 @@ async function main(argv: string[]): Promise<number> {
     console.info(USAGE);
     return command ? 0 : 2;
   }
+  if (!COMMANDS.includes(command)) return usage();
   const dataDir = resolve(process.env.DATA_DIR ?? '.data');
   const db = await openDb({ databaseUrl: process.env.DATABASE_URL, pgliteDir: defaultPgliteDir(dataDir) });
   try {
@@ -58,6 +92,68 @@ async function main(argv: string[]): Promise<number> {
       }
       case 'list-devices': {
         for (const d of await listDevices(db)) console.info(`${d.deviceId}  ${d.branchCode}  ${d.role}  lastSeq=${d.lastSeq}${d.revoked ? '  REVOKED' : ''}`);
+        return 0;
+      }
+      case 'create-admin-token': {
+        const [label, ...rest] = args;
+        if (!label || rest.length > 0) return usage();
+        const token = await createAdminToken(db, label, Date.now());
+        console.info(`admin token "${label}" (shown only now; the server keeps its hash):`);
+        console.info(`\n    ${token}\n`);
+        console.info('use it as  Authorization: Bearer <token>  on POST /v1/admin/publish');
+        return 0;
+      }
+      case 'publish': {
+        const [scope, file, ...rest] = args;
+        if (!scope || !file || rest.length > 0) return usage();
+        let json: unknown;
+        try {
+          json = JSON.parse(await readFile(file, 'utf8'));
+        } catch (e) {
+          console.error(`publish: cannot read ${file} as JSON: ${e instanceof Error ? e.message : String(e)}`);
+          return 1;
+        }
+        if (typeof json === 'object' && json !== null && !Array.isArray(json) && 'scope' in json && json.scope !== scope) {
+          console.error(`publish: the file is for scope ${String(json.scope)}, not ${scope}`);
+          return 1;
+        }
+        const parsed = PublishRequest.safeParse(Array.isArray(json) ? { scope, changes: json } : { ...(json as object), scope });
+        if (!parsed.success) {
+          console.error(`publish: invalid request: ${describeIssues(parsed.error.issues)}`);
+          return 1;
+        }
+        const outcome = await publishChanges(db, parsed.data);
+        if (!outcome.ok) {
+          console.error(`publish: refused (${outcome.error.code}): ${outcome.error.detail}`);
+          return 1;
+        }
+        console.info(`published ${parsed.data.changes.length} change(s) to ${scope}: seq ${outcome.firstSeq}–${outcome.lastSeq}`);
+        return 0;
+      }
+      case 'set-dossier-status': {
+        const [code, branch, status, ...rest] = args;
+        const opts = parseOptions(rest, ['secret', 'appointment', 'note', 'at'], ['new-secret']);
+        if (!code || !branch || !status || !opts || (opts.has('secret') && opts.has('new-secret'))) return usage();
+        const at = opts.has('at') ? Date.parse(opts.get('at')!) : Date.now();
+        if (!Number.isFinite(at)) return usage();
+        const secret = opts.has('new-secret') ? newLookupSecret() : opts.get('secret');
+        const outcome = await recordDossierStatus(db, {
+          code,
+          branchCode: branch,
+          lookupSecret: secret,
+          status,
+          statusAt: at,
+          appointmentDate: opts.get('appointment') ?? null,
+          note: opts.get('note') ?? '',
+        });
+        if (!outcome.ok) {
+          console.error(`set-dossier-status: refused (${outcome.error.code}): ${outcome.error.detail}`);
+          return 1;
+        }
+        console.info(
+          `dossier ${code}: ${outcome.outcome}${outcome.outcome === 'stale' ? ' (a newer status is already recorded; nothing changed)' : ` → ${status}`}`,
+        );
+        if (opts.has('new-secret') && outcome.outcome !== 'stale') console.info(`look-up secret (shown only now; the server keeps its hash): ${secret}`);
         return 0;
       }
       default:

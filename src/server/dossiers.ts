@@ -1,0 +1,173 @@
+import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { DossierStatus } from '../shared/published';
+import { BranchCode, LookupSecret, type WireError } from '../shared/sync';
+import type { Db } from './db/Db';
+import { describeIssues } from './push';
+
+/**
+ * Dossier status as the citizen look-up sees it (table `dossiers`), and the look-up secret.
+ *
+ * The secret printed on the receipt is short (6–12 symbols of a 32-letter alphabet, 30–60 bits), so
+ * unlike device tokens a plain SHA-256 of it could be brute-forced from a leaked database in
+ * seconds. It is stored as scrypt(secret, 16-byte random salt) — `scrypt$N$r$p$salt$hash`, base64url
+ * — and compared with crypto.timingSafeEqual. The parameters travel with the hash, so they can be
+ * raised later without breaking stored rows.
+ */
+const SCRYPT = { N: 16384, r: 8, p: 1, keyLength: 32 } as const;
+const SECRET_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+
+function scryptAsync(secret: string, salt: Buffer, N: number, r: number, p: number, keyLength: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    // maxmem: 128·N·r bytes plus headroom; the parameters come from our own rows, bounded below.
+    scrypt(secret, salt, keyLength, { N, r, p, maxmem: 256 * N * r }, (err, key) => (err ? reject(err) : resolve(key)));
+  });
+}
+
+/** Hashes a look-up secret for storage (about 40 ms of CPU in the libuv pool). */
+export async function hashLookupSecret(secret: string): Promise<string> {
+  const salt = randomBytes(16);
+  const key = await scryptAsync(secret, salt, SCRYPT.N, SCRYPT.r, SCRYPT.p, SCRYPT.keyLength);
+  return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64url'), key.toString('base64url')].join('$');
+}
+
+interface ParsedHash {
+  N: number;
+  r: number;
+  p: number;
+  salt: Buffer;
+  key: Buffer;
+}
+
+function parseHash(stored: string): ParsedHash | null {
+  const parts = stored.split('$');
+  if (parts.length !== 6 || parts[0] !== 'scrypt') return null;
+  const [N, r, p] = [Number(parts[1]), Number(parts[2]), Number(parts[3])];
+  // Bounds keep a tampered row from making one look-up cost seconds or gigabytes.
+  if (!Number.isInteger(Math.log2(N)) || N < 1024 || N > 1 << 17 || !(r >= 1 && r <= 16) || !(p >= 1 && p <= 4)) return null;
+  const salt = Buffer.from(parts[4]!, 'base64url');
+  const key = Buffer.from(parts[5]!, 'base64url');
+  if (salt.length < 8 || key.length < 16 || key.length > 64) return null;
+  return { N, r, p, salt, key };
+}
+
+let dummyHash: Promise<string> | null = null;
+/** A hash no secret matches (of a random value), verified against when the code is unknown. */
+function dummyLookupHash(): Promise<string> {
+  dummyHash ??= hashLookupSecret(randomBytes(32).toString('base64url'));
+  return dummyHash;
+}
+
+/**
+ * Does `secret` match `stored`? With `stored` null (unknown code) or unreadable, the same scrypt and
+ * comparison run against a dummy hash, so the answer takes as long as for a wrong secret.
+ */
+export async function verifyLookupSecret(secret: string, stored: string | null): Promise<boolean> {
+  const parsed = stored === null ? null : parseHash(stored);
+  const target = parsed ?? parseHash(await dummyLookupHash())!;
+  const key = await scryptAsync(secret, target.salt, target.N, target.r, target.p, target.key.length);
+  return timingSafeEqual(key, target.key) && parsed !== null;
+}
+
+/** A fresh look-up secret: 8 symbols of the receipt alphabet (40 random bits). */
+export function newLookupSecret(): string {
+  return Array.from(randomBytes(8), (b) => SECRET_ALPHABET[b & 31]!).join('');
+}
+
+/** What the citizen types may be lower case or spaced; the stored form is the canonical one. */
+export function normaliseLookupSecret(secret: string): string {
+  return secret.toUpperCase().replace(/[\s-]/g, '');
+}
+
+export interface DossierStatusInput {
+  readonly code: string;
+  readonly branchCode: string;
+  /** Required when the dossier is new; when given for a known dossier, it replaces the secret. */
+  readonly lookupSecret?: string;
+  readonly status: string;
+  readonly statusAt: number;
+  readonly appointmentDate: string | null;
+  readonly note: string;
+}
+
+export type RecordDossierOutcome = { ok: true; outcome: 'created' | 'updated' | 'stale' } | { ok: false; error: WireError };
+
+/**
+ * Creates or updates a dossier's status row (the centre, the admin tool, later the dossier sync).
+ * Validated with the shared schemas first. A status older than the stored one (statusAt) is ignored
+ * ('stale'), so updates delivered out of order never move a dossier back. A dossier stays in the
+ * branch that received it.
+ */
+export async function recordDossierStatus(db: Db, input: DossierStatusInput): Promise<RecordDossierOutcome> {
+  const status = DossierStatus.safeParse({
+    code: input.code,
+    status: input.status,
+    statusAt: input.statusAt,
+    appointmentDate: input.appointmentDate,
+    note: input.note,
+  });
+  if (!status.success) return { ok: false, error: { code: 'dossier.invalid', detail: describeIssues(status.error.issues) } };
+  if (!BranchCode.safeParse(input.branchCode).success) {
+    return { ok: false, error: { code: 'dossier.invalid', detail: 'branchCode: 2–12 upper-case letters or digits' } };
+  }
+  const secret = input.lookupSecret === undefined ? undefined : normaliseLookupSecret(input.lookupSecret);
+  if (secret !== undefined && !LookupSecret.safeParse(secret).success) {
+    return { ok: false, error: { code: 'dossier.invalid', detail: 'lookupSecret: 6–12 characters of A–Z (no I, O) and 2–9' } };
+  }
+  const secretHash = secret === undefined ? null : await hashLookupSecret(secret);
+  const s = status.data;
+  return db.transaction(async (tx): Promise<RecordDossierOutcome> => {
+    const branch = await tx.query('SELECT 1 FROM branches WHERE code = $1', [input.branchCode]);
+    if (branch.length === 0) return { ok: false, error: { code: 'dossier.unknown-branch', detail: `no branch ${input.branchCode}; create it first` } };
+    const rows = await tx.query<{ branch_code: string; status_at: unknown }>('SELECT branch_code, status_at FROM dossiers WHERE code = $1 FOR UPDATE', [
+      s.code,
+    ]);
+    const existing = rows[0];
+    if (!existing) {
+      if (secretHash === null) return { ok: false, error: { code: 'dossier.secret-required', detail: 'a new dossier needs its look-up secret' } };
+      // ON CONFLICT: a concurrent creator won the race; this one is then an update attempt, retried by the caller.
+      const inserted = await tx.query(
+        `INSERT INTO dossiers (code, branch_code, lookup_secret_hash, status, status_at, appointment_date, note)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (code) DO NOTHING RETURNING code`,
+        [s.code, input.branchCode, secretHash, s.status, s.statusAt, s.appointmentDate, s.note],
+      );
+      if (inserted.length === 0) return { ok: false, error: { code: 'dossier.concurrent-create', detail: 'the dossier was created concurrently; retry' } };
+      return { ok: true, outcome: 'created' };
+    }
+    if (existing.branch_code !== input.branchCode) {
+      return { ok: false, error: { code: 'dossier.other-branch', detail: `dossier belongs to branch ${existing.branch_code}` } };
+    }
+    if (Number(existing.status_at) > s.statusAt) return { ok: true, outcome: 'stale' };
+    await tx.query(
+      `UPDATE dossiers SET status = $2, status_at = $3, appointment_date = $4, note = $5, lookup_secret_hash = coalesce($6, lookup_secret_hash)
+       WHERE code = $1`,
+      [s.code, s.status, s.statusAt, s.appointmentDate, s.note, secretHash],
+    );
+    return { ok: true, outcome: 'updated' };
+  });
+}
+
+export interface DossierLookupRow {
+  readonly code: string;
+  readonly lookupSecretHash: string;
+  readonly status: string;
+  readonly statusAt: number;
+  readonly appointmentDate: string | null;
+  readonly note: string;
+}
+
+export async function findDossier(db: Db, code: string): Promise<DossierLookupRow | null> {
+  const rows = await db.query<{ code: string; lookup_secret_hash: string; status: string; status_at: unknown; appointment_date: string | null; note: string }>(
+    'SELECT code, lookup_secret_hash, status, status_at, appointment_date, note FROM dossiers WHERE code = $1',
+    [code],
+  );
+  const r = rows[0];
+  if (!r) return null;
+  return {
+    code: r.code,
+    lookupSecretHash: r.lookup_secret_hash,
+    status: r.status,
+    statusAt: Number(r.status_at),
+    appointmentDate: r.appointment_date,
+    note: r.note,
+  };
+}

@@ -1,0 +1,198 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LookupResponse } from '../../src/shared/sync';
+import { hashLookupSecret, recordDossierStatus, verifyLookupSecret } from '../../src/server/dossiers';
+import { engines, openHarness, START, type Harness } from './serverHarness';
+
+/**
+ * The citizen status look-up (src/server/lookup.ts) and recordDossierStatus (dossiers.ts), on both
+ * engines, in-process (app.inject). Each test speaks from its own IP address so the per-IP limit of
+ * one test does not spill into the next.
+ */
+const CODE = '000.00.21.H26-261124-0001';
+const SECRET = 'K7P4X9QM';
+const NOT_FOUND = { code: 'lookup.not-found', detail: 'no dossier with this code and secret' };
+
+let ipCounter = 0;
+const nextIp = () => `10.0.${Math.floor(++ipCounter / 250)}.${(ipCounter % 250) + 1}`;
+
+describe.each(engines)('citizen look-up on $name', (engine) => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await openHarness(engine);
+    const created = await recordDossierStatus(h.db, {
+      code: CODE,
+      branchCode: 'CN01',
+      lookupSecret: SECRET,
+      status: 'processing',
+      statusAt: START,
+      appointmentDate: '2026-12-01',
+      note: 'Đang thẩm định',
+    });
+    expect(created).toEqual({ ok: true, outcome: 'created' });
+  }, 60_000);
+  afterAll(async () => {
+    await h?.dispose();
+  });
+
+  const lookup = (body: unknown, ip: string) =>
+    h.app.inject({ method: 'POST', url: '/v1/lookup', payload: body as Record<string, unknown>, remoteAddress: ip }).then((r) => ({
+      status: r.statusCode,
+      headers: r.headers,
+      body: r.json() as Record<string, unknown>,
+      raw: r.body,
+    }));
+
+  it('answers the right code and secret with the status, and never stores the secret', async () => {
+    const ip = nextIp();
+    const res = await lookup({ code: CODE, secret: SECRET }, ip);
+    expect(res.status).toBe(200);
+    expect(LookupResponse.parse(res.body)).toEqual({
+      code: CODE,
+      status: 'processing',
+      statusAt: START,
+      appointmentDate: '2026-12-01',
+      note: 'Đang thẩm định',
+    });
+    expect(res.headers['cache-control']).toBe('no-store');
+    // What a citizen may type: lower case, spaces, a dash.
+    expect((await lookup({ code: CODE, secret: 'k7p4 x9qm' }, ip)).status).toBe(200);
+    expect((await lookup({ code: CODE, secret: 'K7P4-X9QM' }, ip)).status).toBe(200);
+    const stored = await h.db.query<{ lookup_secret_hash: string }>('SELECT lookup_secret_hash FROM dossiers WHERE code = $1', [CODE]);
+    expect(stored[0]?.lookup_secret_hash).toMatch(/^scrypt\$16384\$8\$1\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
+    expect(stored[0]?.lookup_secret_hash).not.toContain(SECRET);
+  });
+
+  it('answers an unknown code and a wrong secret with the same 404, revealing nothing', async () => {
+    const ip = nextIp();
+    const wrong = await lookup({ code: CODE, secret: 'K7P4X9QN' }, ip);
+    const unknown = await lookup({ code: '000.00.21.H26-261124-9999', secret: SECRET }, ip);
+    expect(wrong.status).toBe(404);
+    expect(unknown.status).toBe(404);
+    expect(wrong.body).toEqual(NOT_FOUND);
+    expect(wrong.raw).toBe(unknown.raw);
+    expect(wrong.raw).not.toContain('processing');
+    expect(wrong.raw).not.toContain('thẩm');
+    expect(wrong.headers['content-type']).toBe(unknown.headers['content-type']);
+  });
+
+  it('refuses malformed requests with 400 lookup.bad-request, without echoing them', async () => {
+    const ip = nextIp();
+    for (const body of [
+      {},
+      { code: CODE },
+      { code: CODE, secret: 'short' },
+      { code: "'; DROP TABLE dossiers; --", secret: SECRET },
+      { code: CODE, secret: SECRET, x: 1 },
+    ]) {
+      const res = await lookup(body, ip);
+      expect(res.status).toBe(400);
+      expect(res.body.code).toBe('lookup.bad-request');
+      expect(res.raw).not.toContain('DROP');
+    }
+    const bad = await h.app.inject({
+      method: 'POST',
+      url: '/v1/lookup',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"code":',
+      remoteAddress: ip,
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ code: 'http.bad-request' });
+  });
+
+  it('limits requests per IP address: the 21st in a minute is 429 with retry-after', async () => {
+    const ip = nextIp();
+    // Other addresses (and other codes, so the per-code limit stays out of it) do not count.
+    for (let i = 0; i < 20; i++) expect((await lookup({ code: `000.00.21.H26-261124-${5000 + i}`, secret: 'K7P4X9QN' }, nextIp())).status).toBe(404);
+    for (let i = 0; i < 20; i++) expect((await lookup({}, ip)).status).toBe(400);
+    const limited = await lookup({ code: CODE, secret: SECRET }, ip);
+    expect(limited.status).toBe(429);
+    expect(limited.body).toEqual({ code: 'lookup.rate-limited', detail: expect.any(String) });
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect(limited.raw).not.toContain('processing');
+    // Another address is not affected.
+    expect((await lookup({ code: CODE, secret: SECRET }, nextIp())).status).toBe(200);
+  });
+
+  it('locks a code for an hour after 10 wrong secrets, known or not, from any address', async () => {
+    const code = '000.00.21.H26-261124-0002';
+    await recordDossierStatus(h.db, {
+      code,
+      branchCode: 'CN01',
+      lookupSecret: 'AAAA2222',
+      status: 'received',
+      statusAt: START,
+      appointmentDate: null,
+      note: '',
+    });
+    const unknownCode = '000.00.21.H26-261124-0777';
+    for (const c of [code, unknownCode]) {
+      for (let i = 0; i < 10; i++) expect((await lookup({ code: c, secret: 'BBBB3333' }, nextIp())).status).toBe(404);
+      const locked = await lookup({ code: c, secret: c === code ? 'AAAA2222' : 'BBBB3333' }, nextIp());
+      expect(locked.status).toBe(429);
+      expect(locked.body).toEqual({ code: 'lookup.rate-limited', detail: expect.any(String) });
+      expect(Number(locked.headers['retry-after'])).toBe(3600);
+    }
+    // Other codes are unaffected; after the window the right secret works again.
+    expect((await lookup({ code: CODE, secret: SECRET }, nextIp())).status).toBe(200);
+    h.clock.advance(60 * 60_000);
+    expect((await lookup({ code, secret: 'AAAA2222' }, nextIp())).status).toBe(200);
+  });
+
+  it('verifies against a dummy hash for unknown codes (same work), and rejects tampered hashes', async () => {
+    const stored = await hashLookupSecret('CCCC4444');
+    expect(await verifyLookupSecret('CCCC4444', stored)).toBe(true);
+    expect(await verifyLookupSecret('CCCC4445', stored)).toBe(false);
+    expect(await verifyLookupSecret('CCCC4444', null)).toBe(false);
+    expect(await verifyLookupSecret('CCCC4444', stored.replace('16384', '1073741824'))).toBe(false);
+    expect(await verifyLookupSecret('CCCC4444', 'not-a-hash')).toBe(false);
+    // Timing: the unknown-code path runs one scrypt like the wrong-secret path (within a loose factor).
+    const time = async (s: string | null) => {
+      const t = performance.now();
+      for (let i = 0; i < 5; i++) await verifyLookupSecret('CCCC4445', s);
+      return performance.now() - t;
+    };
+    const [known, unknown] = [await time(stored), await time(null)];
+    expect(unknown / known).toBeGreaterThan(0.3);
+    expect(unknown / known).toBeLessThan(3);
+  });
+
+  it('recordDossierStatus creates, updates, ignores stale updates and refuses bad input', async () => {
+    const code = '000.00.21.H26-261124-0003';
+    const base = { code, branchCode: 'CN01', status: 'received', statusAt: START, appointmentDate: null, note: '' };
+    expect(await recordDossierStatus(h.db, base)).toMatchObject({ ok: false, error: { code: 'dossier.secret-required' } });
+    expect(await recordDossierStatus(h.db, { ...base, lookupSecret: 'dddd5555' })).toEqual({ ok: true, outcome: 'created' });
+    expect(await recordDossierStatus(h.db, { ...base, status: 'ready', statusAt: START + 10, note: 'Mời nhận kết quả' })).toEqual({
+      ok: true,
+      outcome: 'updated',
+    });
+    expect(await recordDossierStatus(h.db, { ...base, status: 'processing', statusAt: START + 5 })).toEqual({ ok: true, outcome: 'stale' });
+    const ip = nextIp();
+    expect((await lookup({ code, secret: 'DDDD5555' }, ip)).body).toMatchObject({ status: 'ready', note: 'Mời nhận kết quả' });
+    // A new secret replaces the old one.
+    expect(await recordDossierStatus(h.db, { ...base, status: 'ready', statusAt: START + 10, lookupSecret: 'EEEE6666' })).toMatchObject({ ok: true });
+    expect((await lookup({ code, secret: 'DDDD5555' }, ip)).status).toBe(404);
+    expect((await lookup({ code, secret: 'EEEE6666' }, ip)).status).toBe(200);
+
+    expect(await recordDossierStatus(h.db, { ...base, branchCode: 'CN02', statusAt: START + 20 })).toMatchObject({
+      ok: false,
+      error: { code: 'dossier.other-branch' },
+    });
+    expect(await recordDossierStatus(h.db, { ...base, branchCode: 'CN99', lookupSecret: 'EEEE6666' })).toMatchObject({
+      ok: false,
+      error: { code: 'dossier.unknown-branch' },
+    });
+    for (const bad of [
+      { ...base, code: 'nope' },
+      { ...base, status: 'lost' },
+      { ...base, appointmentDate: '1/12/2026' },
+      { ...base, note: 'x'.repeat(501) },
+      { ...base, statusAt: -1 },
+      { ...base, branchCode: 'cn01' },
+      { ...base, lookupSecret: 'I0I0I0' },
+    ]) {
+      expect(await recordDossierStatus(h.db, bad)).toMatchObject({ ok: false, error: { code: 'dossier.invalid' } });
+    }
+  });
+});

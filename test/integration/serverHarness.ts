@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import pg from 'pg';
+import { fixedClock } from '../../src/shared/clock';
+import { EnrolResponse } from '../../src/shared/sync';
+import { createAdminToken, createBranch, createEnrolCode } from '../../src/server/admin';
+import { buildServer, type ServerOptions } from '../../src/server/app';
+import type { Db } from '../../src/server/db/Db';
+import { migrate } from '../../src/server/db/migrate';
+import { openPgliteDb } from '../../src/server/db/pgliteDb';
+import { openPostgresDb } from '../../src/server/db/postgresDb';
+
+/**
+ * Shared set-up of the server's integration tests: the database engines (in-memory PGlite, and a
+ * fresh database of a real PostgreSQL when TEST_DATABASE_URL is set — scripts/ci-postgres.sh), a
+ * migrated database with two branches, the server built on it (blob folder in a temp dir), and
+ * helpers to enrol a device and make an admin token.
+ */
+export interface Engine {
+  readonly name: 'pglite' | 'postgres';
+  open(): Promise<{ db: Db; dispose(): Promise<void> }>;
+}
+
+export const postgresUrl = process.env.TEST_DATABASE_URL;
+
+export const pgliteEngine: Engine = {
+  name: 'pglite',
+  async open() {
+    const db = await openPgliteDb(null);
+    return { db, dispose: () => db.close() };
+  },
+};
+
+export const postgresEngine: Engine | null = postgresUrl
+  ? {
+      name: 'postgres',
+      async open() {
+        // A database of its own per run, so runs never see each other's rows.
+        const dbName = `hpasc_test_${randomUUID().replace(/-/g, '')}`;
+        const admin = new pg.Client({ connectionString: postgresUrl });
+        await admin.connect();
+        await admin.query(`CREATE DATABASE ${dbName}`);
+        await admin.end();
+        const url = new URL(postgresUrl);
+        url.pathname = `/${dbName}`;
+        const db = openPostgresDb(url.toString());
+        return {
+          db,
+          async dispose() {
+            await db.close();
+            const c = new pg.Client({ connectionString: postgresUrl });
+            await c.connect();
+            await c.query(`DROP DATABASE IF EXISTS ${dbName}`);
+            await c.end();
+          },
+        };
+      },
+    }
+  : null;
+
+export const engines: Engine[] = postgresEngine ? [pgliteEngine, postgresEngine] : [pgliteEngine];
+
+export const START = Date.UTC(2026, 10, 24, 2, 0, 0);
+
+export interface Harness {
+  readonly db: Db;
+  readonly app: FastifyInstance;
+  readonly clock: ReturnType<typeof fixedClock>;
+  readonly blobDir: string;
+  /** The base URL when started with listen: true. */
+  readonly base: string | null;
+  dispose(): Promise<void>;
+}
+
+/** A migrated database with branches CN01 and CN02; the server on it, listening on port 0 when asked. */
+export async function openHarness(engine: Engine, options: { listen?: boolean; server?: Partial<ServerOptions> } = {}): Promise<Harness> {
+  const { db, dispose } = await engine.open();
+  await migrate(db);
+  await createBranch(db, 'CN01', 'Chi nhánh số 1');
+  await createBranch(db, 'CN02', 'Chi nhánh số 2');
+  return startServerOn(db, dispose, options);
+}
+
+/** Another server instance on an existing database (fresh in-memory rate limits). */
+export async function startServerOn(
+  db: Db,
+  disposeDb: () => Promise<void>,
+  options: { listen?: boolean; server?: Partial<ServerOptions> } = {},
+): Promise<Harness> {
+  const clock = fixedClock(START);
+  const blobDir = await mkdtemp(join(tmpdir(), 'hpasc-blobs-'));
+  const app = buildServer({ db, clock, version: 'test', blobDir, ...options.server });
+  const base = options.listen ? await app.listen({ port: 0, host: '127.0.0.1' }) : (await app.ready(), null);
+  return {
+    db,
+    app,
+    clock,
+    blobDir,
+    base,
+    async dispose() {
+      await app.close();
+      await disposeDb();
+      await rm(blobDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface EnrolledDevice {
+  readonly deviceId: string;
+  readonly branchCode: string;
+  readonly token: string;
+  readonly auth: { authorization: string };
+}
+
+/** Enrols a fresh device of `branch` through POST /v1/enrol (in-process). */
+export async function enrolDevice(
+  h: Pick<Harness, 'db' | 'app' | 'clock'>,
+  branch = 'CN01',
+  role: 'citizen' | 'counter' = 'citizen',
+  deviceId: string = randomUUID(),
+) {
+  const { code } = await createEnrolCode(h.db, branch, role, h.clock.now());
+  const res = await h.app.inject({ method: 'POST', url: '/v1/enrol', payload: { code, deviceId, role } });
+  if (res.statusCode !== 200) throw new Error(`enrol failed: ${res.statusCode} ${res.body}`);
+  const body = EnrolResponse.parse(res.json());
+  const device: EnrolledDevice = { deviceId, branchCode: body.branchCode, token: body.token, auth: { authorization: `Bearer ${body.token}` } };
+  return device;
+}
+
+export async function adminAuthHeader(h: Pick<Harness, 'db' | 'clock'>, label = 'test-admin'): Promise<{ authorization: string }> {
+  return { authorization: `Bearer ${await createAdminToken(h.db, label, h.clock.now())}` };
+}
+
+/**
+ * A fingerprint of everything stored: per table of the public schema, its row count and an md5 of
+ * its rows in a stable order. Equal fingerprints = nothing was written.
+ */
+export async function stateHash(db: Db): Promise<Record<string, string>> {
+  const tables = await db.query<{ table_name: string }>(
+    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name",
+  );
+  const out: Record<string, string> = {};
+  for (const { table_name } of tables) {
+    const rows = await db.query<{ n: unknown; h: string }>(
+      `SELECT count(*) AS n, md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) AS h FROM "${table_name}" t`,
+    );
+    out[table_name] = `${Number(rows[0]?.n)}:${rows[0]?.h}`;
+  }
+  return out;
+}
