@@ -400,7 +400,9 @@ function tusRoute(): Route {
     name: 'tus /v1/blobs/tus',
     auth: 'device',
     make(r) {
-      const method = r.pick(['POST', 'POST', 'PATCH', 'HEAD', 'OPTIONS', 'DELETE', 'GET'] as const);
+      // No OPTIONS: @tus/server ends its OPTIONS answer with res.end(callback), which light-my-request's
+      // inject never completes (over real HTTP it is a correct 204); the auth test covers real HTTP.
+      const method = r.pick(['POST', 'POST', 'PATCH', 'HEAD', 'DELETE', 'GET'] as const);
       const headers: Record<string, string> = {};
       if (r.chance(0.8)) headers['tus-resumable'] = hostileHeader(r, 'version');
       if (method === 'POST') {
@@ -416,7 +418,7 @@ function tusRoute(): Route {
       }
       if (r.chance(0.1)) headers['x-http-method-override'] = r.pick(['DELETE', 'PATCH', MARK]);
       const id = r.chance(0.6) ? hostileUrlPart(r) : r.pick(['', randomUUID().replace(/-/g, ''), '..', '%2e%2e']);
-      const url = method === 'POST' || method === 'OPTIONS' ? '/v1/blobs/tus' : `/v1/blobs/tus/${id}`;
+      const url = method === 'POST' ? '/v1/blobs/tus' : `/v1/blobs/tus/${id}`;
       const payload = method === 'PATCH' || r.chance(0.1) ? Buffer.from(`${MARK}`.repeat(r.int(50) + 1)) : undefined;
       return { method, url, headers, payload, description: `${method} ${describeBody(url)} ${JSON.stringify(headers).slice(0, 300)}` };
     },
