@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { FileStore } from '@tus/file-store';
 import { S3Store } from '@tus/s3-store';
 import { Server as TusServer, type DataStore, type Upload } from '@tus/server';
@@ -40,9 +40,9 @@ export interface BlobRouteOptions {
 }
 
 /** Sent on the final PATCH when the server has verified and stored the blob. */
-export const BLOB_VERIFIED_HEADER = 'Blob-Verified';
+const BLOB_VERIFIED_HEADER = 'Blob-Verified';
 /** Sent with HEAD/GET by hash: the verified blob's size in bytes. */
-export const BLOB_SIZE_HEADER = 'Blob-Size';
+const BLOB_SIZE_HEADER = 'Blob-Size';
 
 /** @tus/server names uploads with 16 random bytes in hex; anything else is not one of ours. */
 const UPLOAD_ID = /^[0-9a-f]{32}$/;
@@ -98,6 +98,57 @@ function s3Storage(env: NodeJS.ProcessEnv, bucket: string): BlobStorage {
   return { kind: 's3', datastore, read: (uploadId) => datastore.read(uploadId), promote: async (uploadId) => uploadId };
 }
 
+/** A bounded map of hints kept in memory; a miss (restart, another replica, eviction) falls back to the store. */
+class RecentMap<K, V> {
+  private readonly map = new Map<K, V>();
+  constructor(private readonly limit: number) {}
+  get(key: K): V | undefined {
+    return this.map.get(key);
+  }
+  set(key: K, value: V): void {
+    this.map.delete(key);
+    this.map.set(key, value);
+    if (this.map.size > this.limit) this.map.delete(this.map.keys().next().value as K);
+  }
+  delete(key: K): void {
+    this.map.delete(key);
+  }
+}
+
+interface RunningHash {
+  readonly hash: Hash;
+  /** Bytes [0, offset) of the upload went through `hash`. */
+  readonly offset: number;
+}
+
+/**
+ * Hashes bytes on their way into the store, so verifying a finished upload needs no second read
+ * (on S3, no GET of the whole object). The running hash is trusted only when it covers exactly
+ * the bytes the store reports written, contiguously from 0; anything else drops it and the
+ * finished file is read back instead.
+ */
+function hashWhileWriting(datastore: DataStore, hashes: RecentMap<string, RunningHash>): void {
+  const write = datastore.write.bind(datastore);
+  datastore.write = async (readable, id, offset) => {
+    const running = hashes.get(id);
+    hashes.delete(id);
+    const hash = running?.offset === offset ? running.hash : offset === 0 ? createHash('sha256') : null;
+    if (!hash) return write(readable, id, offset);
+    let seen = 0;
+    const tap = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        hash.update(chunk);
+        seen += chunk.length;
+        done(null, chunk);
+      },
+    });
+    readable.on('error', (error) => tap.destroy(error));
+    const written = await write(readable.pipe(tap), id, offset);
+    if (written === offset + seen) hashes.set(id, { hash, offset: written });
+    return written;
+  };
+}
+
 class TusHookError {
   constructor(
     readonly status_code: number,
@@ -118,6 +169,11 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
   // Read here because buildServer's options do not carry storage settings yet (see README).
   const bucket = process.env.BLOB_S3_BUCKET;
   const storage = bucket ? s3Storage(process.env, bucket) : diskStorage(blobDir);
+  // Hot-path hints: the owner of each recent upload (saves reading its metadata on every PATCH)
+  // and the running hash of its bytes.
+  const owners = new RecentMap<string, string>(10_000);
+  const hashes = new RecentMap<string, RunningHash>(1_000);
+  hashWhileWriting(storage.datastore, hashes);
 
   // The authenticated device of each request tus is handling, keyed by the Node request that
   // @tus/server wraps (it exposes it as `runtime.node.req`).
@@ -142,6 +198,7 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
       const sha256 = Sha256Hex.safeParse(upload.metadata?.sha256);
       if (!sha256.success) throw hookError(400, 'blob.bad-metadata', 'Upload-Metadata must name the content: sha256 <64 lower-case hex>');
       if (upload.sizeIsDeferred || upload.size === undefined) throw hookError(400, 'blob.length-required', 'Upload-Length is required');
+      owners.set(upload.id, device.deviceId);
       // Server-set, so a device cannot claim another's upload or branch.
       return { metadata: { sha256: sha256.data, deviceId: device.deviceId, branchCode: device.branchCode } };
     },
@@ -162,9 +219,12 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
 
   async function verifyAndStore(upload: Upload, device: AuthenticatedDevice): Promise<string> {
     const declared = upload.metadata?.sha256 ?? '';
+    const running = hashes.get(upload.id);
+    hashes.delete(upload.id);
+    owners.delete(upload.id);
     let actual: string;
     try {
-      actual = await sha256Of(await storage.read(upload.id));
+      actual = running && running.offset === upload.size ? running.hash.digest('hex') : await sha256Of(await storage.read(upload.id));
     } catch (error) {
       app.log.error({ err: error, uploadId: upload.id }, 'cannot read finished upload');
       await storage.datastore.remove(upload.id).catch(() => undefined);
@@ -203,10 +263,8 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
       const id = request.params.id;
       if (id !== undefined) {
         if (!UPLOAD_ID.test(id)) return reply.code(404).send(wireError('blob.unknown-upload', 'no such upload'));
-        const upload = await storage.datastore.getUpload(id).catch(() => null);
-        if (!upload || upload.metadata?.deviceId !== device.deviceId) {
-          return reply.code(404).send(wireError('blob.unknown-upload', 'no such upload'));
-        }
+        const owner = owners.get(id) ?? (await storage.datastore.getUpload(id).catch(() => null))?.metadata?.deviceId;
+        if (owner !== device.deviceId) return reply.code(404).send(wireError('blob.unknown-upload', 'no such upload'));
       } else if (request.method !== 'POST' && request.method !== 'OPTIONS') {
         return reply.code(405).send(wireError('http.method-not-allowed', `${request.method} needs an upload URL`));
       }

@@ -80,7 +80,15 @@ export async function uploadBlobWithTus(options: TusUploadOptions): Promise<void
       fileReader: blobReader,
       httpStack: stack,
       onUploadUrlAvailable() {
-        if (upload.url) urlWrites.push(Promise.resolve(hooks.onUploadUrl(upload.url)));
+        const url = upload.url;
+        // A URL that could not be stored only costs the ability to resume (the next attempt
+        // starts afresh); it must not turn a verified upload into a failure.
+        if (url)
+          urlWrites.push(
+            Promise.resolve()
+              .then(() => hooks.onUploadUrl(url))
+              .catch(() => undefined),
+          );
       },
       onProgress(sent, total) {
         hooks.onProgress?.(sent, total);

@@ -258,6 +258,44 @@ describe.each(engines)('blobs over tus on $name', (engine) => {
     expect(overhead).toBeLessThanOrEqual(chunkSize + 16 * 1024);
   });
 
+  it('resumes on a restarted server, which knows the upload only from its store (owner and hash read back)', async () => {
+    const device = await enrol();
+    const other = await enrol();
+    const bytes = scan(600 * 1024);
+    const hash = sha256(bytes);
+    const created = await tus(BLOB_TUS_PATH, 'POST', { ...device.auth, 'upload-length': String(bytes.length), 'upload-metadata': meta(hash) });
+    const location = created.headers.get('location')!;
+    const half = await tus(
+      location,
+      'PATCH',
+      { ...device.auth, 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' },
+      bytes.slice(0, 300 * 1024),
+    );
+    expect(half.status).toBe(204);
+
+    // A second server on the same database and folder: a restart, or another replica.
+    const restarted = buildServer({ db, clock, version: 'test', blobDir });
+    const restartedBase = await restarted.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const at = (who: Record<string, string>, method: string, headers: Record<string, string> = {}, body?: Bytes) =>
+        fetch(`${restartedBase}${location}`, { method, headers: { 'tus-resumable': '1.0.0', ...who, ...headers }, ...(body ? { body } : {}) });
+      expect((await at(other.auth, 'HEAD')).status).toBe(404);
+      const head = await at(device.auth, 'HEAD');
+      expect(head.headers.get('upload-offset')).toBe(String(300 * 1024));
+      const rest = await at(
+        device.auth,
+        'PATCH',
+        { 'upload-offset': String(300 * 1024), 'content-type': 'application/offset+octet-stream' },
+        bytes.slice(300 * 1024),
+      );
+      expect(rest.status).toBe(204);
+      expect(rest.headers.get('blob-verified')).toBe(hash);
+    } finally {
+      await restarted.close();
+    }
+    expect(await blobRow(hash)).toBeDefined();
+  });
+
   it('rejects a corrupted upload with blob.hash-mismatch, keeps nothing, and accepts a correct retry', async () => {
     const device = await enrol();
     const bytes = scan(300 * 1024);
