@@ -4,6 +4,7 @@
  * on a slow machine; the figures are for people.
  */
 import { availableParallelism, cpus, loadavg } from 'node:os';
+import { printBlobBench, runBlobBench } from './blobs.bench';
 import { printBrowserBench, runBrowserBench } from './browser.bench';
 import { printDrainBench, runDrainBench } from './drain.bench';
 import { printIngestBench, runIngestBench } from './ingest.bench';
@@ -37,4 +38,8 @@ if (wants('drain')) {
 if (wants('ingest')) {
   console.log('\nServer ingest: 20 kiosks pushing concurrently over HTTP, PostgreSQL (PGlite for comparison)');
   printIngestBench(await runIngestBench());
+}
+if (wants('blobs')) {
+  console.log('\nBlobs: 100 × 2 MB scans over tus to the server (PGlite, disk) vs one plain PUT per file; resume after a cut');
+  printBlobBench(await runBlobBench());
 }
