@@ -55,10 +55,11 @@ function parseOptions(args: readonly string[], valued: readonly string[], flags:
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
-  if (!command || command === 'help' || command === '--help') {
+  if (command === 'help' || command === '--help') {
     console.info(USAGE);
-    return command ? 0 : 2;
+    return 0;
   }
+  if (!command) return usage();
   if (!COMMANDS.includes(command)) return usage();
   const dataDir = resolve(process.env.DATA_DIR ?? '.data');
   const db = await openDb({ databaseUrl: process.env.DATABASE_URL, pgliteDir: defaultPgliteDir(dataDir) });

@@ -1,5 +1,10 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LookupResponse } from '../../src/shared/sync';
+import { defaultPgliteDir, openPgliteDb } from '../../src/server/db/pgliteDb';
 import { hashLookupSecret, recordDossierStatus, verifyLookupSecret } from '../../src/server/dossiers';
 import { engines, openHarness, START, type Harness } from './serverHarness';
 
@@ -195,4 +200,55 @@ describe.each(engines)('citizen look-up on $name', (engine) => {
       expect(await recordDossierStatus(h.db, bad)).toMatchObject({ ok: false, error: { code: 'dossier.invalid' } });
     }
   });
+});
+
+describe('admin commands (scripts/admin.ts, on a PGlite data folder)', () => {
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'hpasc-admin-'));
+  });
+  afterAll(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const admin = (...args: string[]) => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/admin.ts', ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '' },
+      timeout: 60_000,
+    });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+
+  it('prints usage with exit code 2 on bad arguments, refuses invalid data with 1, and records a dossier status', async () => {
+    expect(admin()).toMatchObject({ code: 2, stderr: expect.stringContaining('set-dossier-status') });
+    expect(admin('set-dossier-status', CODE, 'CN01', 'ready', '--bogus')).toMatchObject({ code: 2 });
+
+    const created = admin('create-branch', 'CN01', 'Chi nhánh số 1');
+    expect(created.code, created.stderr).toBe(0);
+    const dossier = admin('set-dossier-status', CODE, 'CN01', 'received', '--new-secret', '--appointment', '2026-12-01', '--at', '2026-11-24T02:00:00Z');
+    expect(dossier.code, dossier.stderr).toBe(0);
+    const secret = /look-up secret[^:]*: ([A-Z2-9]{8})/.exec(dossier.stdout)?.[1];
+    expect(secret).toMatch(/^[A-HJ-NP-Z2-9]{8}$/);
+
+    const file = join(dataDir, 'bad.json');
+    await writeFile(file, JSON.stringify([{ entity: 'questionnaire', op: 'put', data: { id: 'NOT VALID' } }]));
+    const refused = admin('publish', 'global', file);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('publish: refused (publish.invalid)');
+
+    const db = await openPgliteDb(defaultPgliteDir(dataDir));
+    try {
+      const rows = await db.query<{ lookup_secret_hash: string; status: string; status_at: unknown }>(
+        'SELECT lookup_secret_hash, status, status_at FROM dossiers WHERE code = $1',
+        [CODE],
+      );
+      expect(rows[0]).toMatchObject({ status: 'received' });
+      expect(Number(rows[0]?.status_at)).toBe(START);
+      expect(await verifyLookupSecret(secret!, rows[0]!.lookup_secret_hash)).toBe(true);
+      expect(await db.query('SELECT 1 FROM changes')).toHaveLength(0);
+    } finally {
+      await db.close();
+    }
+  }, 120_000);
 });
