@@ -13,5 +13,8 @@ export default defineConfig({
     environment: 'node',
     // Each test file gets its own module graph and fake IndexedDB; tests never share data folders.
     isolate: true,
+    // Integration tests start PGlite (a WASM PostgreSQL) per file: seconds on a busy 2-core runner.
+    hookTimeout: 60_000,
+    testTimeout: 30_000,
   },
 });

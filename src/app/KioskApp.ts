@@ -15,6 +15,11 @@ import type { DeviceEvent, KioskDb } from '../storage/KioskDb';
 import { requestPersistentStorage, type PersistenceReport } from '../storage/persistence';
 import { loadBranchConfig, saveBranchConfig } from '../storage/settingsRepository';
 import { issueTicket, recordPrintOutcome } from '../storage/ticketRepository';
+import { isFreshJournal, restoreFromJournal } from '../storage/journalRecovery';
+import { ReferenceDb } from '../storage/referenceDb';
+import { submitRating, type RatingInput } from '../storage/ratingRepository';
+import type { Rating } from '../storage/KioskDb';
+import { startSyncService, type SyncService, type SyncServiceDeps } from './syncService';
 import { watchPendingCount, watchTodayTally, type GroupTally } from '../storage/watch';
 import { ActivityTracker } from './ActivityTracker';
 import { createInlineTicketRenderer } from './ticketRenderer';
@@ -42,6 +47,10 @@ export interface KioskAppDeps {
   readonly storageManager?: StorageManager;
   /** Development switch (?role=…) that overrides the configured role for this session only. */
   readonly roleOverride?: DeviceConfig['role'] | null;
+  /** The pulled copy of the centre's published data; default: the kiosk's IndexedDB database. */
+  readonly reference?: ReferenceDb;
+  /** Overrides for the sync service (tests: transport, timers, locks, online state). */
+  readonly sync?: Partial<Pick<SyncServiceDeps, 'transportFor' | 'isOnline' | 'onlineEvents' | 'locks' | 'timers' | 'random' | 'retentionMs'>>;
 }
 
 export interface TakeTicketOutcome {
@@ -73,6 +82,12 @@ export interface KioskApp {
   watchPending(onChange: (count: number) => void): () => void;
   watchTodayTally(onChange: (tally: GroupTally[]) => void): () => void;
   today(): string;
+  /** A citizen's satisfaction rating, saved offline and synced later. */
+  submitRating(input: Omit<RatingInput, 'branchCode'>): Promise<Rating>;
+  /** Sync with the centre: status, enrolment, rejected records. */
+  readonly sync: SyncService;
+  /** Set when pending records were restored from the file journal at start (IndexedDB had been lost). */
+  readonly restoredFromJournal: number;
 }
 
 export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
@@ -80,9 +95,34 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
   // The answer is shown in diagnostics; a refusal is normal in a plain browser and not an incident.
   const persistence = await requestPersistentStorage(deps.storageManager);
 
-  const device = await loadOrCreateDeviceConfig(platform, clock, random);
-  const effectiveDevice: DeviceConfig = deps.roleOverride ? { ...device, role: deps.roleOverride } : device;
+  let device = await loadOrCreateDeviceConfig(platform, clock, random);
+  let effectiveDevice: DeviceConfig = deps.roleOverride ? { ...device, role: deps.roleOverride } : device;
   const branch = await loadBranch(db, deps.seedBranch);
+  const restoredFromJournal = await restoreJournalIfLost(platform, db, branch, effectiveDevice.kioskSlot, clock);
+
+  const sync = await startSyncService({
+    platform,
+    db,
+    reference: deps.reference ?? new ReferenceDb(),
+    clock,
+    device: () => effectiveDevice,
+    saveDevice: async (next) => {
+      // Enrolment writes the stored configuration (not the session's role override).
+      const written = await platform.writeConfig({ ...device, serverUrl: next.serverUrl, branchCode: next.branchCode });
+      if (written.ok) {
+        device = written.value;
+        effectiveDevice = deps.roleOverride ? { ...device, role: deps.roleOverride } : device;
+      }
+      return written;
+    },
+    appVersion: async () => {
+      const info = await platform.appInfo();
+      return info.ok
+        ? { version: info.value.version, shell: info.value.shell }
+        : { version: '0.0.0', shell: platform.kind === 'electron' ? 'electron' : 'browser' };
+    },
+    ...deps.sync,
+  });
 
   // The PDF engine (pdf-lib, fontkit, QR encoder) is a separate chunk loaded right after start, off
   // the path to the first screen; fonts are fetched and parsed once, ahead of the first tap.
@@ -136,9 +176,15 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
   }
 
   return {
-    device: effectiveDevice,
-    storedDevice: device,
+    get device() {
+      return effectiveDevice;
+    },
+    get storedDevice() {
+      return device;
+    },
     branch,
+    sync,
+    restoredFromJournal,
     platform,
     activity,
     persistence,
@@ -147,10 +193,11 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
       performance.mark('ticket.tap');
       const group = branch.serviceGroups.find((g) => g.prefix === groupPrefix);
       if (!group) throw new AppFailure('ticket.group-inactive', `unknown service group ${groupPrefix}`);
+      sync.assertCaptureAllowed();
       // The PDF is rendered while the transaction flushes to disk; it is printed only after the
       // ticket is saved, and discarded if saving fails.
       let pdf: Promise<Result<Uint8Array>> | null = null;
-      const { ticket, waitingAhead } = await issueTicket(
+      const { ticket, waitingAhead, outboxEntry } = await issueTicket(
         db,
         { deviceId: effectiveDevice.deviceId, kioskSlot: effectiveDevice.kioskSlot, branch, group, priority },
         clock,
@@ -160,6 +207,7 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
         },
       );
       measure('ticket.tap-to-saved', 'ticket.tap');
+      void sync.saved(outboxEntry);
       const printed = (pdf ?? render(ticketPrintData(ticket, group, waitingAhead)))
         .then((bytes) => {
           if (bytes.ok) measure('ticket.tap-to-pdf', 'ticket.tap', 'ticket.pdf-ready');
@@ -203,7 +251,31 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
     watchPending: (onChange) => watchPendingCount(db, onChange),
     watchTodayTally: (onChange) => watchTodayTally(db, () => clock.now(), branch.utcOffsetMinutes, onChange),
     today: () => localDayKey(clock.now(), branch.utcOffsetMinutes),
+
+    async submitRating(input) {
+      sync.assertCaptureAllowed();
+      const { rating, outboxEntry } = await submitRating(db, effectiveDevice.deviceId, { ...input, branchCode: branch.branchCode }, clock, random);
+      void sync.saved(outboxEntry);
+      return rating;
+    },
   };
+}
+
+/**
+ * IndexedDB came back empty but the file journal (Electron) still holds unsynced entries: put them
+ * back before anything else writes, so they are neither lost nor renumbered.
+ */
+async function restoreJournalIfLost(platform: Platform, db: KioskDb, branch: BranchConfig, kioskSlot: number, clock: Clock): Promise<number> {
+  if (!(await isFreshJournal(db))) return 0;
+  const copy = await platform.journalRead().catch(() => null);
+  if (!copy?.ok) return 0;
+  let restored = 0;
+  // Normally one journal; after an earlier loss there may be two: the newest non-empty one wins
+  // (older ones are still on disk for a technician, and their entries keep their own journal id).
+  const candidates = copy.value.journals.filter((j) => j.entries.length > 0);
+  const newest = candidates.sort((a, b) => Math.max(...b.entries.map((e) => e.createdAt)) - Math.max(...a.entries.map((e) => e.createdAt)))[0];
+  if (newest) restored = (await restoreFromJournal(db, newest, branch.numbering, kioskSlot, clock.now()))?.restored ?? 0;
+  return restored;
 }
 
 /**

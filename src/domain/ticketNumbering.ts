@@ -32,3 +32,12 @@ export function ticketNumberFor(prefix: string, localSeq: number, slot: number, 
   const numeric = block * numbering.blockSize + offset;
   return { numeric, display: `${prefix}${String(numeric).padStart(numbering.digits, '0')}` };
 }
+
+/** The inverse of ticketNumberFor: which local sequence of `slot` produced `numeric` (null if none). */
+export function localSeqFor(numeric: number, slot: number, numbering: TicketNumbering): number | null {
+  const block = Math.floor(numeric / numbering.blockSize);
+  const offset = numeric - block * numbering.blockSize;
+  if (offset < 1 || block < slot || (block - slot) % numbering.slots !== 0) return null;
+  const round = (block - slot) / numbering.slots;
+  return round * (numbering.blockSize - 1) + offset;
+}

@@ -4,6 +4,7 @@ import { WAITING_STATUSES, type PrintStatus, type Ticket } from '../domain/ticke
 import { ticketNumberFor } from '../domain/ticketNumbering';
 import type { BranchConfig, ServiceGroup } from '../shared/branchConfig';
 import type { Clock, RandomBytes } from '../shared/clock';
+import type { OutboxEntry } from '../shared/outbox';
 import { uuidv7 } from '../shared/ids';
 import { AppFailure } from '../shared/result';
 import { appendOutbox } from './outboxRepository';
@@ -20,6 +21,8 @@ export interface IssueTicketInput {
 
 export interface IssuedTicket {
   readonly ticket: Ticket;
+  /** The outbox entry saved with it (for the file journal's second copy). */
+  readonly outboxEntry: OutboxEntry;
   /** Tickets of the same group, issued today at this kiosk or synced from others, still waiting. */
   readonly waitingAhead: number;
 }
@@ -72,8 +75,8 @@ export async function issueTicket(
       };
       await db.counters.put({ key: counterKey, value: localSeq });
       await db.tickets.add(ticket);
-      await appendOutbox(db, input.deviceId, 'ticket.issue@1', ticketWireArgs(ticket), clock, random);
-      const issued = { ticket, waitingAhead };
+      const outboxEntry = await appendOutbox(db, input.deviceId, 'ticket.issue@1', ticketWireArgs(ticket), clock, random);
+      const issued = { ticket, waitingAhead, outboxEntry };
       // ignoreTransaction: the callback's promises must not join (and hold open) this transaction.
       if (onNumbered) Dexie.ignoreTransaction(() => onNumbered(issued));
       return issued;

@@ -28,7 +28,8 @@ export interface SyncEngineOptions {
   readonly db: KioskDb;
   readonly reference: ReferenceDb;
   readonly transport: Transport;
-  readonly branchCode: string;
+  /** The kiosk's branch (a function: enrolment may set it while the engine exists). */
+  readonly branchCode: string | (() => string);
   readonly clock: Clock;
   readonly blobs?: BlobQueue;
   /** Called with the highest confirmed deviceSeq after each batch (trims the file journal). */
@@ -128,7 +129,8 @@ export class SyncEngine {
     const now = this.o.clock.now();
     const everyMs = this.o.checksumEveryMs ?? DEFAULT_CHECKSUM_EVERY_MS;
     const withChecksum = meta.lastChecksumAt === null || now - meta.lastChecksumAt >= everyMs || now < meta.lastChecksumAt;
-    for (const scope of scopesOf(this.o.branchCode)) await this.pullScope(scope, withChecksum, report);
+    const branch = typeof this.o.branchCode === 'function' ? this.o.branchCode() : this.o.branchCode;
+    for (const scope of scopesOf(branch)) await this.pullScope(scope, withChecksum, report);
     if (withChecksum) await saveSyncMeta(this.o.db, { lastChecksumAt: now });
   }
 

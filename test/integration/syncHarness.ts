@@ -97,7 +97,7 @@ export async function rate(k: TestKiosk, clock: Clock, level: 'satisfied' | 'dis
     clock,
     nodeRandom,
   );
-  return r.id;
+  return r.rating.id;
 }
 
 /** A server with branches CN01/CN02, CN01's configuration published, and a centre admin token. */

@@ -1,0 +1,288 @@
+import type { Platform } from '../platform/Platform';
+import type { Clock } from '../shared/clock';
+import type { DeviceConfig } from '../shared/deviceConfig';
+import type { DiskStatus } from '../shared/ipc';
+import type { OutboxEntry } from '../shared/outbox';
+import { AppFailure, describeUnknown, err, ok, type Result } from '../shared/result';
+import { EnrolCode, SYNC_PROTOCOL_VERSION, type HeartbeatRequest } from '../shared/sync';
+import { countPendingBlobs, markVerified, pendingBlobs, setUploadUrl } from '../storage/blobRepository';
+import { JOURNAL_SCHEMA_VERSION, type KioskDb, type SyncIssue } from '../storage/KioskDb';
+import type { ReferenceDb } from '../storage/referenceDb';
+import {
+  acknowledgeSyncIssue,
+  countOpenSyncIssues,
+  journalId,
+  listSyncIssues,
+  loadCredential,
+  outboxStats,
+  pruneConfirmed,
+  saveCredential,
+} from '../storage/syncRepository';
+import { createHttpTransport } from '../sync/httpTransport';
+import { createSyncBell, requestLeadership, type LeaderHandle } from '../sync/leader';
+import { SyncEngine } from '../sync/SyncEngine';
+import { SyncLoop, type LoopSnapshot, type Timers } from '../sync/SyncLoop';
+import { INITIAL_SYNC_STATUS, type SyncStatus } from '../sync/SyncStatus';
+import { TransportError, type Transport } from '../sync/Transport';
+
+/**
+ * The kiosk's side of sync, composed: the device credential (OS keystore under Electron, IndexedDB
+ * in the browser), the engine and its loop (only in the leader window), the second copy of every
+ * outbox entry in the file journal, the free-disk guard, the heartbeat and pruning.
+ */
+export interface SyncServiceDeps {
+  readonly platform: Platform;
+  readonly db: KioskDb;
+  readonly reference: ReferenceDb;
+  readonly clock: Clock;
+  readonly device: () => DeviceConfig;
+  readonly saveDevice: (next: DeviceConfig) => Promise<Result<DeviceConfig>>;
+  readonly appVersion: () => Promise<{ version: string; shell: 'electron' | 'browser' }>;
+  readonly transportFor?: (serverUrl: string, token: () => string | null) => Transport;
+  readonly isOnline?: () => boolean;
+  readonly onlineEvents?: Pick<Window, 'addEventListener' | 'removeEventListener'> | null;
+  readonly locks?: LockManager;
+  readonly timers?: Timers;
+  readonly random?: () => number;
+  /** Confirmed records are kept this long before pruning. */
+  readonly retentionMs?: number;
+}
+
+export interface SyncService {
+  watchStatus(onChange: (status: SyncStatus) => void): () => void;
+  syncNow(): void;
+  /** Enrols this kiosk with the centre (technician). */
+  enrol(serverUrl: string, code: string): Promise<Result<{ branchCode: string; serverUrl: string }>>;
+  isEnrolled(): boolean;
+  listIssues(includeAcknowledged?: boolean): Promise<SyncIssue[]>;
+  acknowledgeIssue(mutationId: string): Promise<void>;
+  /** A capture was saved: copy it to the file journal and wake the leader. */
+  saved(entry: OutboxEntry): Promise<void>;
+  /** Throws AppFailure('disk.low') when the disk is nearly full (new capture is refused). */
+  assertCaptureAllowed(): void;
+  disk(): DiskStatus | null;
+  stop(): void;
+}
+
+export const DEFAULT_RETENTION_MS = 30 * 24 * 3600_000;
+const DISK_POLL_MS = 30_000;
+const PRUNE_EVERY_MS = 3600_000;
+
+export async function startSyncService(deps: SyncServiceDeps): Promise<SyncService> {
+  const { platform, db, reference, clock } = deps;
+  const listeners = new Set<(s: SyncStatus) => void>();
+  let status: SyncStatus = INITIAL_SYNC_STATUS;
+  let token = await readCredential();
+  let disk: DiskStatus | null = null;
+  let lastPruneAt = 0;
+  const transportFor = deps.transportFor ?? ((serverUrl, t) => createHttpTransport({ baseUrl: serverUrl, token: t }));
+
+  async function readCredential(): Promise<string | null> {
+    const fromPlatform = await platform.credentialRead();
+    if (fromPlatform.ok) return fromPlatform.value;
+    if (fromPlatform.error.code === 'credential.unsupported') return (await loadCredential(db))?.token ?? null;
+    console.warn('device credential unreadable:', fromPlatform.error.code);
+    return null;
+  }
+
+  async function writeCredential(value: string, serverUrl: string, branchCode: string): Promise<Result<void>> {
+    const written = await platform.credentialWrite({ token: value });
+    if (written.ok) return ok(undefined);
+    if (written.error.code !== 'credential.unsupported') return written;
+    await saveCredential(db, { token: value, serverUrl, branchCode });
+    return ok(undefined);
+  }
+
+  async function refreshDisk(): Promise<void> {
+    const r = await platform.diskStatus().catch(() => null);
+    if (r?.ok) {
+      const wasLow = disk?.low ?? false;
+      disk = r.value;
+      if (disk.low && !wasLow) {
+        await db.events
+          .add({ at: clock.now(), kind: 'disk.low', code: 'disk.low', detail: `${Math.round(disk.freeBytes / 1048576)} MiB free`, subject: null })
+          .catch(() => undefined);
+      }
+    }
+  }
+  await refreshDisk();
+  const diskTimer = setInterval(() => void refreshDisk(), DISK_POLL_MS);
+
+  const serverUrl = () => deps.device().serverUrl;
+  const transport = (): Transport => {
+    const url = serverUrl();
+    if (!url) throw new TransportError('auth', { code: 'auth.not-enrolled', detail: 'this kiosk has no server yet' });
+    return transportFor(url, () => token);
+  };
+  const lazyTransport: Transport = {
+    enrol: (r) => transport().enrol(r),
+    push: (r) => transport().push(r),
+    pull: (r) => transport().pull(r),
+    syncState: (j) => transport().syncState(j),
+    heartbeat: (r) => transport().heartbeat(r),
+    blobExists: (h) => transport().blobExists(h),
+    uploadBlob: (b, h) => transport().uploadBlob(b, h),
+  };
+
+  const engine = new SyncEngine({
+    db,
+    reference,
+    transport: lazyTransport,
+    branchCode: () => deps.device().branchCode,
+    clock,
+    blobs: {
+      pending: () => pendingBlobs(db),
+      setUploadUrl: (sha, url) => setUploadUrl(db, sha, url),
+      markVerified: (sha) => markVerified(db, sha, clock),
+    },
+    onConfirmed: async (journal, upToSeq) => {
+      const r = await platform.journalConfirm({ journalId: journal, upToSeq });
+      if (!r.ok) console.warn('journal confirm failed:', r.error.code);
+    },
+    recoverMissing: async (journal, fromSeq, toSeq) => {
+      const r = await platform.journalRead();
+      if (!r.ok) return [];
+      return r.value.journals.filter((j) => j.journalId === journal).flatMap((j) => j.entries.filter((e) => e.deviceSeq >= fromSeq && e.deviceSeq < toSeq));
+    },
+    onUploadProgress: (sent, total) => emit({ ...status, upload: { sentBytes: sent, totalBytes: total } }),
+  });
+
+  async function snapshot(): Promise<LoopSnapshot> {
+    const [stats, blobs, rejected] = await Promise.all([outboxStats(db), countPendingBlobs(db), countOpenSyncIssues(db)]);
+    return { pending: stats.count, oldestPendingAt: stats.oldestCreatedAt, pendingBytes: stats.bytes, pendingBlobs: blobs, rejected };
+  }
+
+  function emit(next: SyncStatus): void {
+    status = next;
+    for (const l of listeners) l(next);
+  }
+
+  const loop = new SyncLoop({
+    run: async () => {
+      const report = await engine.runOnce();
+      const now = clock.now();
+      if (now - lastPruneAt > PRUNE_EVERY_MS || now < lastPruneAt) {
+        lastPruneAt = now;
+        await pruneConfirmed(db, now, deps.retentionMs ?? DEFAULT_RETENTION_MS).catch(() => undefined);
+      }
+      return report;
+    },
+    snapshot,
+    clock,
+    random: deps.random ?? Math.random,
+    timers: deps.timers,
+    isOnline: deps.isOnline ?? (() => (typeof navigator === 'undefined' ? true : navigator.onLine)),
+    isEnrolled: () => token !== null && serverUrl() !== null,
+    onStatus: emit,
+    onStuck: (s) => {
+      void db.events
+        .add({ at: clock.now(), kind: 'sync.stuck', code: s.lastError?.code ?? 'sync.stuck', detail: `${s.pending} records waiting`, subject: null })
+        .catch(() => undefined);
+    },
+    buildHeartbeat: async (s, snap): Promise<HeartbeatRequest> => {
+      const now = clock.now();
+      const app = await deps.appVersion();
+      const meta = await db.settings.get('syncMeta');
+      const m = (meta?.value ?? {}) as { lastPushAt?: number | null; lastPullAt?: number | null };
+      return {
+        protocolVersion: SYNC_PROTOCOL_VERSION,
+        journalId: await journalId(db),
+        pendingCount: snap.pending,
+        oldestPendingAgeMs: snap.oldestPendingAt === null ? null : Math.max(0, now - snap.oldestPendingAt),
+        pendingBytes: snap.pendingBytes,
+        pendingBlobs: snap.pendingBlobs,
+        rejectedCount: snap.rejected,
+        lastPushAt: m.lastPushAt ?? null,
+        lastPullAt: m.lastPullAt ?? null,
+        freeDiskBytes: disk?.freeBytes ?? null,
+        stuck: s.state === 'stuck',
+        lastError: s.lastError,
+        appVersion: app.version.slice(0, 64),
+        shell: app.shell,
+        schemaVersion: JOURNAL_SCHEMA_VERSION,
+        sentAt: now,
+      };
+    },
+    sendHeartbeat: (r) => lazyTransport.heartbeat(r),
+  });
+
+  // One loop per device: the window holding the Web Lock runs it; a save anywhere rings the bell.
+  const leader: LeaderHandle = requestLeadership(deps.locks);
+  let leading = false;
+  void leader.elected.then(() => {
+    leading = true;
+    loop.start();
+  });
+  const bell = createSyncBell(() => {
+    if (leading) loop.trigger();
+    else void loop.refresh();
+  });
+  const onOnline = () => loop.trigger();
+  const events = deps.onlineEvents === undefined ? (typeof window === 'undefined' ? null : window) : deps.onlineEvents;
+  events?.addEventListener('online', onOnline);
+  events?.addEventListener('offline', onOnline);
+  void loop.refresh();
+
+  return {
+    watchStatus(onChange) {
+      listeners.add(onChange);
+      onChange(status);
+      return () => listeners.delete(onChange);
+    },
+    syncNow: () => loop.trigger(),
+    isEnrolled: () => token !== null && serverUrl() !== null,
+    async enrol(rawUrl, rawCode) {
+      let url: URL;
+      try {
+        url = new URL(rawUrl.trim());
+        if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('scheme');
+      } catch {
+        return err('config.server-url', `not an http(s) URL: ${rawUrl.slice(0, 100)}`);
+      }
+      const code = rawCode.trim().toUpperCase().replace(/\s+/g, '');
+      const dashed = code.replace(/-/g, '').length === 16 ? code.replace(/-/g, '').match(/.{4}/g)!.join('-') : code;
+      if (!EnrolCode.safeParse(dashed).success) return err('enrol.code-format', 'the code has 16 letters and digits, like ABCD-EFGH-JKLM-NPQR');
+      const base = url.toString().replace(/\/+$/, '');
+      const device = deps.device();
+      try {
+        const answer = await transportFor(base, () => null).enrol({ code: dashed, deviceId: device.deviceId, role: device.role });
+        const stored = await writeCredential(answer.token, base, answer.branchCode);
+        if (!stored.ok) return stored;
+        const saved = await deps.saveDevice({ ...device, serverUrl: base, branchCode: answer.branchCode });
+        if (!saved.ok) return saved;
+        token = answer.token;
+        loop.trigger();
+        return ok({ branchCode: answer.branchCode, serverUrl: base });
+      } catch (e) {
+        if (e instanceof TransportError) return err(e.wire.code, e.wire.detail);
+        return err('enrol.failed', describeUnknown(e));
+      }
+    },
+    listIssues: (all) => listSyncIssues(db, all),
+    async acknowledgeIssue(mutationId) {
+      await acknowledgeSyncIssue(db, mutationId, clock.now());
+      await loop.refresh();
+    },
+    async saved(entry) {
+      bell.ring();
+      const r = await platform
+        .journalAppend({ journalId: await journalId(db), entries: [entry] })
+        .catch((e: unknown) => err('journal.write-failed', describeUnknown(e)));
+      if (!r.ok) console.warn('journal append failed:', r.error.code);
+    },
+    assertCaptureAllowed() {
+      if (disk?.low) {
+        throw new AppFailure('disk.low', `only ${Math.round(disk.freeBytes / 1048576)} MiB free; below ${Math.round(disk.thresholdBytes / 1048576)} MiB`);
+      }
+    },
+    disk: () => disk,
+    stop() {
+      clearInterval(diskTimer);
+      loop.stop();
+      leader.release();
+      bell.close();
+      events?.removeEventListener('online', onOnline);
+      events?.removeEventListener('offline', onOnline);
+    },
+  };
+}

@@ -1,0 +1,91 @@
+import { localSeqFor } from '../domain/ticketNumbering';
+import type { Ticket } from '../domain/ticket';
+import type { TicketNumbering } from '../shared/branchConfig';
+import type { OutboxEntry } from '../shared/outbox';
+import { RatingSubmitArgs, TicketIssueArgs } from '../shared/sync';
+import { JOURNAL_ID_KEY, type KioskDb, type Rating } from './KioskDb';
+import { toStorageFailure } from './storageErrors';
+
+/**
+ * Replays the second copy of the outbox (Electron's fsync'ed journal file) into a journal database
+ * that came back empty — the way Chromium loses IndexedDB after a full disk or a profile reset
+ * (DESIGN.md). Only a fresh database is touched: no outbox entry and no deviceSeq yet. The database
+ * takes over the file's journal id, so the server sees the same stream continue; the records the
+ * entries describe (tickets, ratings) and the ticket counters come back too.
+ */
+export interface JournalCopy {
+  readonly journalId: string;
+  readonly entries: readonly OutboxEntry[];
+}
+
+export interface RecoveryReport {
+  readonly restored: number;
+  readonly journalId: string;
+}
+
+export async function isFreshJournal(db: KioskDb): Promise<boolean> {
+  return (await db.outbox.count()) === 0 && (await db.counters.get('deviceSeq')) === undefined && (await db.tickets.count()) === 0;
+}
+
+export async function restoreFromJournal(
+  db: KioskDb,
+  copy: JournalCopy,
+  numbering: TicketNumbering,
+  kioskSlot: number,
+  now: number,
+): Promise<RecoveryReport | null> {
+  if (copy.entries.length === 0) return null;
+  try {
+    return await db.transaction('rw', [db.outbox, db.counters, db.settings, db.tickets, db.ratings, db.events], async () => {
+      if (!(await isFreshJournal(db))) return null;
+      const entries = [...copy.entries].sort((a, b) => a.deviceSeq - b.deviceSeq);
+      const ticketCounters = new Map<string, number>();
+      for (const e of entries) {
+        await db.outbox.put(e);
+        if (e.name === 'ticket.issue@1') {
+          const t = TicketIssueArgs.safeParse(e.args);
+          if (!t.success) continue;
+          const a = t.data;
+          const localSeq = localSeqFor(a.numeric, a.kioskSlot, numbering) ?? 0;
+          const ticket: Ticket = {
+            id: a.id,
+            branchCode: a.branchCode,
+            deviceId: e.deviceId,
+            kioskSlot: a.kioskSlot,
+            day: a.day,
+            groupPrefix: a.groupPrefix,
+            localSeq,
+            numeric: a.numeric,
+            number: a.number,
+            priority: a.priority,
+            status: 'issued',
+            issuedAt: a.issuedAt,
+            printStatus: 'printed',
+            syncedAt: null,
+          };
+          await db.tickets.put(ticket);
+          if (a.kioskSlot === kioskSlot) {
+            const key = `seq|${a.day}|${a.groupPrefix}|${a.kioskSlot}`;
+            ticketCounters.set(key, Math.max(ticketCounters.get(key) ?? 0, localSeq));
+          }
+        } else if (e.name === 'rating.submit@1') {
+          const r = RatingSubmitArgs.safeParse(e.args);
+          if (r.success) await db.ratings.put({ ...r.data, syncedAt: null } satisfies Rating);
+        }
+      }
+      for (const [key, value] of ticketCounters) await db.counters.put({ key, value });
+      await db.counters.put({ key: 'deviceSeq', value: entries[entries.length - 1]!.deviceSeq });
+      await db.settings.put({ key: JOURNAL_ID_KEY, value: copy.journalId });
+      await db.events.add({
+        at: now,
+        kind: 'journal.restored',
+        code: 'journal.restored',
+        detail: `${entries.length} pending records restored from the journal file`,
+        subject: null,
+      });
+      return { restored: entries.length, journalId: copy.journalId };
+    });
+  } catch (e) {
+    throw toStorageFailure(e);
+  }
+}
