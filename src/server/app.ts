@@ -1,4 +1,4 @@
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Clock } from '../shared/clock';
 import { systemClock } from '../shared/clock';
 import {
@@ -49,7 +49,15 @@ export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 export function buildServer(options: ServerOptions): FastifyInstance {
   const { db } = options;
   const clock = options.clock ?? systemClock;
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT });
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    // Malformed URLs and over-long parameters: answered like every other error, without echoing the URL.
+    frameworkErrors: (error, _request, reply) => {
+      const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+      void (reply as unknown as FastifyReply).code(status).send(wireError('http.bad-url', 'malformed URL'));
+    },
+  });
   // The API speaks JSON only; any other body type is answered 415 before a handler runs.
   app.removeContentTypeParser('text/plain');
 
@@ -68,7 +76,23 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     request.log.error({ err: error }, 'unexpected error');
     return reply.code(500).send(wireError('server.internal', 'unexpected server error'));
   });
-  app.setNotFoundHandler((request, reply) => reply.code(404).send(wireError('http.not-found', `no route ${request.method} ${request.url.split('?')[0]}`)));
+  app.setNotFoundHandler((request, reply) => reply.code(404).send(wireError('http.not-found', `no such route (${request.method.slice(0, 10)})`)));
+
+  // CORS: kiosks run the app from app://kiosk (Electron) or any web origin (browser build) and
+  // authenticate with a bearer header, never cookies, so any origin may call the API. tus routes
+  // answer their own CORS headers.
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('access-control-allow-origin', '*');
+    reply.header('access-control-expose-headers', 'retry-after');
+  });
+  app.options('/*', async (_request, reply) => {
+    return reply
+      .code(204)
+      .header('access-control-allow-methods', 'GET, HEAD, POST, OPTIONS')
+      .header('access-control-allow-headers', 'authorization, content-type')
+      .header('access-control-max-age', '600')
+      .send();
+  });
 
   app.get('/health', async (): Promise<HealthResponse> => {
     await db.query('SELECT 1');

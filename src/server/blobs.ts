@@ -209,6 +209,10 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
     onResponseError(_req, err) {
       if (err instanceof TusHookError) return { status_code: err.status_code, body: err.body };
       // tus's own protocol errors keep their status; their text goes into a wire error.
+      // 501 is tus's "extension not supported" (e.g. Upload-Concat): the client asked for too much.
+      if ('status_code' in err && err.status_code === 501) {
+        return { status_code: 400, body: JSON.stringify(wireError('blob.unsupported', 'this tus extension is not supported')) };
+      }
       if ('status_code' in err && err.status_code < 500) {
         return { status_code: err.status_code, body: JSON.stringify(wireError('blob.tus', err.body.trim())) };
       }
@@ -260,6 +264,20 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
 
     const handleTus = async (request: FastifyRequest<{ Params: { id?: string } }>, reply: FastifyReply) => {
       const device = requireDevice(request);
+      // Headers tus would refuse in plain text are refused here, as {code, detail} like every route.
+      const h = request.headers;
+      if (h['tus-resumable'] !== '1.0.0') return reply.code(412).send(wireError('blob.tus-version', 'Tus-Resumable: 1.0.0 required'));
+      if (h['upload-concat'] !== undefined) return reply.code(400).send(wireError('blob.unsupported', 'Upload-Concat is not supported'));
+      const metadata = h['upload-metadata'];
+      if (metadata !== undefined && !validTusMetadata(metadata)) {
+        return reply.code(400).send(wireError('blob.bad-metadata', 'Upload-Metadata must be "key base64" pairs separated by commas'));
+      }
+      for (const name of ['upload-length', 'upload-offset', 'upload-defer-length'] as const) {
+        const v = h[name];
+        if (v !== undefined && (typeof v !== 'string' || !/^\d{1,15}$/.test(v))) {
+          return reply.code(400).send(wireError('blob.bad-header', `${name} must be a non-negative integer`));
+        }
+      }
       const id = request.params.id;
       if (id !== undefined) {
         if (!UPLOAD_ID.test(id)) return reply.code(404).send(wireError('blob.unknown-upload', 'no such upload'));
@@ -295,4 +313,19 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
     const size = Number(row.size);
     return reply.code(200).header(BLOB_SIZE_HEADER, String(size)).send({ sha256: parsed.data, size });
   });
+}
+
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** The tus Upload-Metadata grammar, strictly: "key base64value" pairs, keys unique and ordinary. */
+function validTusMetadata(value: string | string[]): boolean {
+  if (typeof value !== 'string' || value.length > 4096) return false;
+  const keys = new Set<string>();
+  for (const pair of value.split(',')) {
+    const m = /^([A-Za-z0-9_.-]{1,64})(?: ([A-Za-z0-9+/]*={0,2}))?$/.exec(pair.trim());
+    if (!m || RESERVED_KEYS.has(m[1]!) || keys.has(m[1]!)) return false;
+    if (m[2] !== undefined && m[2].length % 4 !== 0) return false;
+    keys.add(m[1]!);
+  }
+  return true;
 }

@@ -196,10 +196,16 @@ function reject(code: string, detail: string): WireError {
 }
 
 /** Paths and messages only, never the offending values (they could carry personal data). */
-export function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+export function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string; code?: string; keys?: readonly string[] }[]): string {
+  // Paths and zod's messages only; a client's own key names are not echoed (they could be anything).
+  const safePart = (p: PropertyKey) => (typeof p === 'number' || /^[A-Za-z0-9_]{1,64}$/.test(String(p)) ? String(p) : '?');
   return issues
     .slice(0, 5)
-    .map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`)
+    .map((i) => {
+      const where = i.path.map(safePart).join('.') || '(root)';
+      const message = i.code === 'unrecognized_keys' ? `${i.keys?.length ?? 1} unknown field(s)` : i.message;
+      return `${where}: ${message}`;
+    })
     .join('; ')
     .slice(0, 1000);
 }
