@@ -66,20 +66,31 @@ export async function confirmMutations(db: KioskDb, results: readonly MutationRe
   if (results.length === 0) return { confirmedUpTo: 0, rejected: 0 };
   try {
     return await db.transaction('rw', [db.outbox, db.tickets, db.ratings, db.syncIssues, db.events], async () => {
+      // Bulk reads and writes: a confirmed batch of 100 costs a handful of IndexedDB requests.
+      const entries = await db.outbox.bulkGet(results.map((r) => r.mutationId));
       let confirmedUpTo = 0;
       let rejected = 0;
-      for (const r of results) {
-        const entry = await db.outbox.get(r.mutationId);
+      const done: string[] = [];
+      const ticketIds: string[] = [];
+      const ratingIds: string[] = [];
+      for (const [i, r] of results.entries()) {
+        const entry = entries[i];
         if (!entry || entry.deviceSeq !== r.deviceSeq) continue;
-        await db.outbox.delete(entry.mutationId);
+        done.push(entry.mutationId);
         confirmedUpTo = Math.max(confirmedUpTo, entry.deviceSeq);
         if (r.reason) {
           rejected++;
           await recordIssue(db, entry, r.reason, now);
-        } else {
-          await markSynced(db, entry, now);
+          continue;
         }
+        const id = (entry.args as { id?: unknown } | null)?.id;
+        if (typeof id !== 'string') continue;
+        if (entry.name === 'ticket.issue@1') ticketIds.push(id);
+        else if (entry.name === 'rating.submit@1') ratingIds.push(id);
       }
+      await db.outbox.bulkDelete(done);
+      if (ticketIds.length > 0) await db.tickets.bulkUpdate(ticketIds.map((key) => ({ key, changes: { syncedAt: now } })));
+      if (ratingIds.length > 0) await db.ratings.bulkUpdate(ratingIds.map((key) => ({ key, changes: { syncedAt: now } })));
       return { confirmedUpTo, rejected };
     });
   } catch (e) {
@@ -92,13 +103,6 @@ async function recordIssue(db: KioskDb, entry: OutboxEntry, reason: WireError, n
   const issue: SyncIssue = { mutationId: entry.mutationId, deviceSeq: entry.deviceSeq, name: entry.name, reason, subject, at: now, acknowledgedAt: null };
   await db.syncIssues.put(issue);
   await db.events.add({ at: now, kind: 'sync.rejected', code: reason.code, detail: reason.detail.slice(0, 300), subject });
-}
-
-async function markSynced(db: KioskDb, entry: OutboxEntry, now: number): Promise<void> {
-  const id = (entry.args as { id?: unknown } | null)?.id;
-  if (typeof id !== 'string') return;
-  if (entry.name === 'ticket.issue@1') await db.tickets.update(id, { syncedAt: now });
-  else if (entry.name === 'rating.submit@1') await db.ratings.update(id, { syncedAt: now });
 }
 
 export async function listSyncIssues(db: KioskDb, includeAcknowledged = false): Promise<SyncIssue[]> {
