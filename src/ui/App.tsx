@@ -1,10 +1,11 @@
-import { memo, useCallback, useEffect } from 'react';
+import { memo, useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { formatLocalDateTime } from '../domain/localDay';
 import { CitizenHome } from './citizen/CitizenHome';
 import { CounterHome } from './counter/CounterHome';
 import { useKiosk } from './KioskContext';
 import { StatusBar } from './StatusBar';
+import { SyncIssuesScreen } from './sync/SyncIssuesScreen';
 import { TechnicianHome } from './technician/TechnicianHome';
 import { useNow } from './hooks';
 
@@ -36,7 +37,13 @@ export const App = memo(function App({ updateReady }: AppProps) {
     };
   }, [app]);
 
+  // Staff screens can open the sync-issues list; citizens never see it.
+  const [screen, setScreen] = useState<'home' | 'issues'>('home');
+  const openIssues = useCallback(() => setScreen('issues'), []);
+  const closeIssues = useCallback(() => setScreen('home'), []);
+
   const role = app.device.role;
+  const staff = role !== 'citizen';
   const clock = formatLocalDateTime(now, app.branch.utcOffsetMinutes);
   return (
     <div className="shell" data-testid="app.shell" data-role={role}>
@@ -57,10 +64,11 @@ export const App = memo(function App({ updateReady }: AppProps) {
       </header>
       <main className="shell__main">
         {role === 'citizen' && <CitizenHome />}
-        {role === 'counter' && <CounterHome />}
-        {role === 'technician' && <TechnicianHome />}
+        {staff && screen === 'issues' && <SyncIssuesScreen onBack={closeIssues} />}
+        {role === 'counter' && screen === 'home' && <CounterHome onOpenIssues={openIssues} />}
+        {role === 'technician' && screen === 'home' && <TechnicianHome onOpenIssues={openIssues} />}
       </main>
-      <StatusBar updateReady={updateReady} onToggleLanguage={toggleLanguage} />
+      <StatusBar updateReady={updateReady} onToggleLanguage={toggleLanguage} onOpenIssues={staff ? openIssues : undefined} />
     </div>
   );
 });

@@ -1,4 +1,22 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
+import type { KioskApp } from '../app/KioskApp';
+import type { SyncService } from '../app/syncService';
+
+/** The UI may not import src/sync or src/storage (lint zones): their types are read off the service. */
+export type SyncStatus = Parameters<Parameters<SyncService['watchStatus']>[0]>[0];
+export type SyncIssue = Awaited<ReturnType<SyncService['listIssues']>>[number];
+
+// Shown for the instant before the service's first report (it reports synchronously on subscribe).
+const INITIAL_STATUS: SyncStatus = {
+  state: 'not-enrolled',
+  pending: 0,
+  pendingBlobs: 0,
+  rejected: 0,
+  lastSuccessAt: null,
+  lastError: null,
+  nextAttemptAt: null,
+  upload: null,
+};
 
 export function useOnline(): boolean {
   const [online, setOnline] = useState(() => navigator.onLine);
@@ -28,4 +46,10 @@ export function useNow(intervalMs: number): number {
     return () => clearInterval(id);
   }, [intervalMs]);
   return now;
+}
+
+/** The sync service's status, live (status bar, technician and sync-issues screens). */
+export function useSyncStatus(app: KioskApp): SyncStatus {
+  const watch = useCallback((cb: (s: SyncStatus) => void) => app.sync.watchStatus(cb), [app]);
+  return useWatch<SyncStatus>(watch, INITIAL_STATUS);
 }

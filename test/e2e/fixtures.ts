@@ -1,11 +1,15 @@
 import { test as base, expect } from '@playwright/test';
+import { startCentre, type Centre } from './centre';
 
 /**
  * Headless Chromium has no print pipeline: calling print() on a frame that shows a PDF crashes the
  * renderer about a second later (Chromium 156, seen here). The kiosk calls print() for real; in
  * tests every frame's print() only counts the call, so a test can assert the PDF reached printing.
+ *
+ * `centre` is a real central server (see centre.ts), started once per worker and only by the tests
+ * that ask for it.
  */
-export const test = base.extend({
+export const test = base.extend<object, { centre: Centre }>({
   context: async ({ context }, use) => {
     await context.addInitScript(() => {
       window.print = () => {
@@ -19,6 +23,15 @@ export const test = base.extend({
     });
     await use(context);
   },
+  centre: [
+    // eslint-disable-next-line no-empty-pattern -- Playwright reads a fixture's dependencies from this pattern; this one has none
+    async ({}, use) => {
+      const centre = await startCentre();
+      await use(centre);
+      await centre.close();
+    },
+    { scope: 'worker' },
+  ],
 });
 
 export { expect };

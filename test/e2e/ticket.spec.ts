@@ -14,7 +14,7 @@ test.describe('citizen kiosk, network unplugged', () => {
     await page.screenshot({ path: join(SCREENS_DIR, 'citizen-home.png') });
 
     await context.setOffline(true);
-    await expect(page.getByTestId('status.network')).toHaveAttribute('data-online', 'false');
+    await expect(page.getByTestId('status.sync')).toHaveAttribute('data-online', 'false');
 
     await page.getByTestId('citizen.service.A').click();
     await expect(page.getByTestId('ticket.result')).toBeVisible();
@@ -33,7 +33,8 @@ test.describe('citizen kiosk, network unplugged', () => {
 
     expect(await countRows(page, 'tickets')).toBe(1);
     expect(await countRows(page, 'outbox')).toBe(1);
-    await expect(page.getByTestId('status.pending')).toHaveAttribute('data-count', '1');
+    await expect(page.getByTestId('status.sync')).toHaveAttribute('data-pending', '1');
+    await expect(page.getByTestId('status.sync')).toHaveText('Mất kết nối – vẫn hoạt động bình thường');
 
     // A priority ticket in another group, to see numbering per group and the priority mark.
     await page.getByTestId('ticket.done').click();
@@ -48,7 +49,7 @@ test.describe('citizen kiosk, network unplugged', () => {
 
     await page.reload();
     await expect(page.getByTestId('citizen.home')).toBeVisible();
-    await expect(page.getByTestId('status.pending')).toHaveAttribute('data-count', '2');
+    await expect(page.getByTestId('status.sync')).toHaveAttribute('data-pending', '2');
     expect(await countRows(page, 'tickets')).toBe(2);
 
     // The counter view of the same machine, still offline, counts today's tickets.

@@ -3,9 +3,14 @@ import { useTranslation } from 'react-i18next';
 import type { GroupTally } from '../../app/KioskApp';
 import { useKiosk } from '../KioskContext';
 import { useWatch } from '../hooks';
+import { IssuesButton } from '../sync/IssuesButton';
+
+export interface CounterHomeProps {
+  readonly onOpenIssues: () => void;
+}
 
 /** Counter officer home: today's queue per service group, as this machine knows it. */
-export const CounterHome = memo(function CounterHome() {
+export const CounterHome = memo(function CounterHome({ onOpenIssues }: CounterHomeProps) {
   const { t, i18n } = useTranslation();
   const app = useKiosk();
   const lang = i18n.language === 'en' ? 'en' : 'vi';
@@ -14,7 +19,10 @@ export const CounterHome = memo(function CounterHome() {
   const byPrefix = new Map(tally.map((g) => [g.prefix, g]));
   return (
     <section data-testid="counter.home">
-      <h1 className="page-title">{t('counter.heading')}</h1>
+      <div className="page-head">
+        <h1 className="page-title">{t('counter.heading')}</h1>
+        <IssuesButton onOpen={onOpenIssues} />
+      </div>
       <p className="page-lead">{t('counter.note')}</p>
       <div className="panel">
         {tally.length === 0 && <p data-testid="counter.empty">{t('counter.empty')}</p>}

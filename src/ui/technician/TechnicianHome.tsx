@@ -6,11 +6,17 @@ import type { DeviceEvent } from '../../app/KioskApp';
 import { formatLocalDateTime } from '../../domain/localDay';
 import { errorMessage } from '../errorMessage';
 import { useKiosk } from '../KioskContext';
+import { IssuesButton } from '../sync/IssuesButton';
+import { ServerConnection } from './ServerConnection';
 
 type Notice = { kind: 'ok' | 'error'; text: string } | null;
 
-/** Technician home: device configuration, a test print, and diagnostics. */
-export const TechnicianHome = memo(function TechnicianHome() {
+export interface TechnicianHomeProps {
+  readonly onOpenIssues: () => void;
+}
+
+/** Technician home: central server connection, device configuration, a test print, and diagnostics. */
+export const TechnicianHome = memo(function TechnicianHome({ onOpenIssues }: TechnicianHomeProps) {
   const { t } = useTranslation();
   const app = useKiosk();
   const [draft, setDraft] = useState<DeviceConfig>(app.storedDevice);
@@ -48,7 +54,10 @@ export const TechnicianHome = memo(function TechnicianHome() {
 
   return (
     <section data-testid="technician.home">
-      <h1 className="page-title">{t('technician.heading')}</h1>
+      <div className="page-head">
+        <h1 className="page-title">{t('technician.heading')}</h1>
+        <IssuesButton onOpen={onOpenIssues} />
+      </div>
       {notice && (
         <div
           className={`notice notice--${notice.kind === 'ok' ? 'ok' : 'error'}`}
@@ -58,6 +67,7 @@ export const TechnicianHome = memo(function TechnicianHome() {
           {notice.text}
         </div>
       )}
+      <ServerConnection />
       <form className="panel" noValidate onSubmit={(e) => void save(e)} data-testid="technician.config">
         <h2>{t('technician.device')}</h2>
         <div className="form">
