@@ -42,26 +42,231 @@ export async function pushMutations(db: Db, device: AuthenticatedDevice, journal
     // Revoked (or removed) between authentication and this push.
     if (!row || row.revoked_at !== null) return { kind: 'revoked' };
     const initialSeq = Number(row.last_seq);
-    let lastSeq = initialSeq;
-    const results: MutationResult[] = [];
-    const context: BatchContext = { numbering: undefined };
+
+    // Partition the batch: already applied (≤ last_seq), the next ones in order, then a gap.
+    const old: MutationEnvelope[] = [];
+    const fresh: MutationEnvelope[] = [];
+    let expected = initialSeq + 1;
     let gapAt: number | null = null;
     for (const m of mutations) {
-      if (m.deviceSeq <= lastSeq) {
-        results.push(await storedOutcome(tx, device, journalId, m));
-        continue;
-      }
-      if (m.deviceSeq > lastSeq + 1) {
-        gapAt = lastSeq + 1;
+      if (m.deviceSeq < expected) {
+        old.push(m); // applied by an earlier push, or earlier in this very batch
+      } else if (m.deviceSeq === expected) {
+        fresh.push(m);
+        expected++;
+      } else {
+        gapAt = expected;
         break;
       }
-      results.push(await applyNext(tx, device, journalId, m, context));
-      lastSeq = m.deviceSeq;
     }
-    if (lastSeq !== initialSeq) {
+    const freshOutcomes = await applyFresh(tx, device, journalId, fresh);
+    const oldOutcomes = await storedOutcomes(tx, device, journalId, old, freshOutcomes);
+    const lastSeq = initialSeq + fresh.length;
+    if (fresh.length > 0) {
       await tx.query('UPDATE journals SET last_seq = $3 WHERE device_id = $1 AND journal_id = $2', [device.deviceId, journalId, lastSeq]);
     }
+    // Answer in the order the kiosk sent them (up to the gap).
+    const byId = new Map<MutationEnvelope, MutationResult>();
+    fresh.forEach((m, i) => byId.set(m, freshOutcomes[i]!));
+    old.forEach((m, i) => byId.set(m, oldOutcomes[i]!));
+    const results = mutations.filter((m) => byId.has(m)).map((m) => byId.get(m)!);
     return gapAt === null ? { kind: 'done', lastSeq, results } : { kind: 'gap', expectedSeq: gapAt, results };
+  });
+}
+
+/**
+ * Applies mutations last_seq+1 … in one go, set-based: a handful of statements per batch whatever
+ * its size (one INSERT per table through jsonb_to_recordset, ordered by seq (`ord`), so the first of two
+ * clashing records wins as it would one by one). Each outcome is applied, or rejected with a reason.
+ */
+async function applyFresh(tx: Db, device: AuthenticatedDevice, journalId: string, fresh: readonly MutationEnvelope[]): Promise<MutationResult[]> {
+  if (fresh.length === 0) return [];
+  const reasons: (WireError | null)[] = fresh.map(() => null);
+  // A mutationId used twice in the batch, or already known to the server, is refused.
+  const seen = new Set<string>();
+  const known = new Set(
+    (await tx.query<{ mutation_id: string }>('SELECT mutation_id FROM mutations WHERE mutation_id = ANY($1::uuid[])', [fresh.map((m) => m.mutationId)])).map(
+      (r) => r.mutation_id,
+    ),
+  );
+  const reused = fresh.map((m) => {
+    const dup = seen.has(m.mutationId) || known.has(m.mutationId);
+    seen.add(m.mutationId);
+    return dup;
+  });
+  const context: BatchContext = { numbering: undefined };
+  const tickets: { i: number; a: TicketIssueArgs }[] = [];
+  const ratings: { i: number; a: RatingSubmitArgs }[] = [];
+  for (const [i, m] of fresh.entries()) {
+    if (reused[i]) {
+      reasons[i] = reject('sync.mutation-id-reused', 'this mutationId was already used by another mutation');
+      continue;
+    }
+    if (m.name === 'ticket.issue@1') {
+      const parsed = TicketIssueArgs.safeParse(m.args);
+      if (!parsed.success) reasons[i] = reject('sync.invalid-args', describeIssues(parsed.error.issues));
+      else if (parsed.data.branchCode !== device.branchCode)
+        reasons[i] = reject('sync.wrong-branch', `device belongs to branch ${device.branchCode}, ticket says ${parsed.data.branchCode}`);
+      else reasons[i] = await slotRangeViolation(tx, parsed.data, context);
+      if (!reasons[i] && parsed.success) tickets.push({ i, a: parsed.data });
+    } else if (m.name === 'rating.submit@1') {
+      const parsed = RatingSubmitArgs.safeParse(m.args);
+      if (!parsed.success) reasons[i] = reject('sync.invalid-args', describeIssues(parsed.error.issues));
+      else if (parsed.data.branchCode !== device.branchCode)
+        reasons[i] = reject('sync.wrong-branch', `device belongs to branch ${device.branchCode}, rating says ${parsed.data.branchCode}`);
+      else ratings.push({ i, a: parsed.data });
+    }
+  }
+
+  if (tickets.length > 0) {
+    const inserted = new Set(
+      (
+        await tx.query<{ id: string }>(
+          `INSERT INTO tickets (id, branch_code, device_id, kiosk_slot, day, group_prefix, number, numeric, priority, issued_at)
+           SELECT x.id, x.branch_code, $2::uuid, x.kiosk_slot, x.day, x.group_prefix, x.number, x.numeric, x.priority, x.issued_at
+           FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, branch_code text, kiosk_slot integer, day text, group_prefix text,
+             number text, numeric integer, priority boolean, issued_at bigint, ord bigint)
+           ORDER BY x.ord
+           ON CONFLICT DO NOTHING RETURNING id`,
+          [
+            JSON.stringify(
+              tickets.map(({ a }, ord) => ({
+                ord,
+                id: a.id,
+                branch_code: a.branchCode,
+                kiosk_slot: a.kioskSlot,
+                day: a.day,
+                group_prefix: a.groupPrefix,
+                number: a.number,
+                numeric: a.numeric,
+                priority: a.priority,
+                issued_at: a.issuedAt,
+              })),
+            ),
+            device.deviceId,
+          ],
+        )
+      ).map((r) => r.id),
+    );
+    const refused = tickets.filter(({ a }) => !inserted.has(a.id));
+    if (refused.length > 0) {
+      // Refused by a unique key: the same id (here or earlier), or the number already taken.
+      const firstInsertOf = new Map<string, number>();
+      for (const { i, a } of tickets) if (inserted.has(a.id) && !firstInsertOf.has(a.id)) firstInsertOf.set(a.id, i);
+      const existingIds = new Set(
+        (await tx.query<{ id: string }>('SELECT id FROM tickets WHERE id = ANY($1::uuid[])', [refused.map(({ a }) => a.id)])).map((r) => r.id),
+      );
+      for (const { i, a } of refused) {
+        reasons[i] = existingIds.has(a.id)
+          ? reject('ticket.id-taken', 'a ticket with this id already exists')
+          : reject('ticket.number-taken', `ticket ${a.number} of ${a.day} already exists in branch ${a.branchCode}`);
+      }
+    }
+  }
+
+  if (ratings.length > 0) {
+    const inserted = new Set(
+      (
+        await tx.query<{ id: string }>(
+          `INSERT INTO ratings (id, branch_code, device_id, ticket_id, dossier_code, counter, level, reasons, comment, questionnaire_id, questionnaire_version, submitted_at)
+           SELECT x.id, x.branch_code, $2::uuid, x.ticket_id, x.dossier_code, x.counter, x.level,
+             ARRAY(SELECT jsonb_array_elements_text(x.reasons)), x.comment, x.questionnaire_id, x.questionnaire_version, x.submitted_at
+           FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, branch_code text, ticket_id uuid, dossier_code text, counter text, level text,
+             reasons jsonb, comment text, questionnaire_id text, questionnaire_version integer, submitted_at bigint, ord bigint)
+           ORDER BY x.ord
+           ON CONFLICT DO NOTHING RETURNING id`,
+          [
+            JSON.stringify(
+              ratings.map(({ a }, ord) => ({
+                ord,
+                id: a.id,
+                branch_code: a.branchCode,
+                ticket_id: a.ticketId,
+                dossier_code: a.dossierCode,
+                counter: a.counter,
+                level: a.level,
+                reasons: a.reasons,
+                comment: a.comment,
+                questionnaire_id: a.questionnaireId,
+                questionnaire_version: a.questionnaireVersion,
+                submitted_at: a.submittedAt,
+              })),
+            ),
+            device.deviceId,
+          ],
+        )
+      ).map((r) => r.id),
+    );
+    for (const { i, a } of ratings) if (!inserted.has(a.id)) reasons[i] = reject('rating.id-taken', 'a rating with this id already exists');
+  }
+
+  // The mutation log: one row per consumed seq (a reused mutationId has no row of its own).
+  const logged = fresh.map((m, i) => ({ m, i })).filter(({ i }) => !reused[i]);
+  if (logged.length > 0) {
+    await tx.query(
+      `INSERT INTO mutations (mutation_id, device_id, journal_id, device_seq, name, status, reason)
+       SELECT x.mutation_id, $2::uuid, $3::uuid, x.device_seq, x.name, x.status, x.reason
+       FROM jsonb_to_recordset($1::jsonb) AS x(mutation_id uuid, device_seq bigint, name text, status text, reason jsonb)
+       ON CONFLICT (mutation_id) DO NOTHING`,
+      [
+        JSON.stringify(
+          logged.map(({ m, i }) => ({
+            mutation_id: m.mutationId,
+            device_seq: m.deviceSeq,
+            name: m.name,
+            status: reasons[i] ? 'rejected' : 'applied',
+            reason: reasons[i],
+          })),
+        ),
+        device.deviceId,
+        journalId,
+      ],
+    );
+  }
+  return fresh.map((m, i) => {
+    const reason = reasons[i];
+    return reason
+      ? { mutationId: m.mutationId, deviceSeq: m.deviceSeq, status: 'rejected' as const, reason }
+      : { mutationId: m.mutationId, deviceSeq: m.deviceSeq, status: 'applied' as const };
+  });
+}
+
+/**
+ * Outcomes of mutations the server already consumed, as duplicates: one query for those of earlier
+ * pushes; repeats within this batch take the outcome just computed.
+ */
+async function storedOutcomes(
+  tx: Db,
+  device: AuthenticatedDevice,
+  journalId: string,
+  old: readonly MutationEnvelope[],
+  freshOutcomes: readonly MutationResult[],
+): Promise<MutationResult[]> {
+  if (old.length === 0) return [];
+  const rows = await tx.query<{ device_seq: unknown; mutation_id: string; status: string; reason: WireError | null }>(
+    'SELECT device_seq, mutation_id, status, reason FROM mutations WHERE device_id = $1 AND journal_id = $2 AND device_seq = ANY($3::bigint[])',
+    [device.deviceId, journalId, old.map((m) => m.deviceSeq)],
+  );
+  const stored = new Map(rows.map((r) => [Number(r.device_seq), r]));
+  const inBatch = new Map(freshOutcomes.map((r) => [r.deviceSeq, r]));
+  const unknown = reject('sync.outcome-unknown', 'this seq was consumed without a stored outcome (reused mutationId)');
+  return old.map((m) => {
+    const base = { mutationId: m.mutationId, deviceSeq: m.deviceSeq, status: 'duplicate' as const };
+    const s = stored.get(m.deviceSeq);
+    const b = inBatch.get(m.deviceSeq);
+    let owner: string;
+    let reason: WireError | null;
+    if (s) {
+      owner = s.mutation_id;
+      reason = s.status === 'rejected' ? s.reason : null;
+    } else if (b && b.reason?.code !== 'sync.mutation-id-reused') {
+      owner = b.mutationId;
+      reason = b.reason ?? null;
+    } else {
+      return { ...base, reason: unknown };
+    }
+    if (owner !== m.mutationId) return { ...base, reason: reject('sync.seq-reused', `seq ${m.deviceSeq} was already used by another mutation`) };
+    return reason ? { ...base, reason } : base;
   });
 }
 
@@ -79,93 +284,6 @@ export async function ensureJournal(db: Db, deviceId: string, journalId: string)
 export async function journalLastSeq(db: Db, deviceId: string, journalId: string): Promise<number> {
   const rows = await db.query<{ last_seq: unknown }>('SELECT last_seq FROM journals WHERE device_id = $1 AND journal_id = $2', [deviceId, journalId]);
   return rows[0] ? Number(rows[0].last_seq) : 0;
-}
-
-/** Applies mutation last_seq + 1: recorded as applied, or rejected with a reason; either way it is consumed. */
-async function applyNext(tx: Db, device: AuthenticatedDevice, journalId: string, m: MutationEnvelope, context: BatchContext): Promise<MutationResult> {
-  // Record the mutation first: a mutationId already used elsewhere is refused by the primary key.
-  const recorded = await tx.query(
-    `INSERT INTO mutations (mutation_id, device_id, journal_id, device_seq, name, status) VALUES ($1, $2, $3, $4, $5, 'applied')
-     ON CONFLICT (mutation_id) DO NOTHING RETURNING mutation_id`,
-    [m.mutationId, device.deviceId, journalId, m.deviceSeq, m.name],
-  );
-  if (recorded.length === 0) {
-    const reason = reject('sync.mutation-id-reused', 'this mutationId was already used by another mutation');
-    return { mutationId: m.mutationId, deviceSeq: m.deviceSeq, status: 'rejected', reason };
-  }
-  const reason = await apply(tx, device, m, context);
-  if (reason) {
-    await tx.query(`UPDATE mutations SET status = 'rejected', reason = $2::jsonb WHERE mutation_id = $1`, [m.mutationId, JSON.stringify(reason)]);
-    return { mutationId: m.mutationId, deviceSeq: m.deviceSeq, status: 'rejected', reason };
-  }
-  return { mutationId: m.mutationId, deviceSeq: m.deviceSeq, status: 'applied' };
-}
-
-async function storedOutcome(tx: Db, device: AuthenticatedDevice, journalId: string, m: MutationEnvelope): Promise<MutationResult> {
-  const base = { mutationId: m.mutationId, deviceSeq: m.deviceSeq, status: 'duplicate' as const };
-  const stored = await tx.query<{ mutation_id: string; status: string; reason: WireError | null }>(
-    'SELECT mutation_id, status, reason FROM mutations WHERE device_id = $1 AND journal_id = $2 AND device_seq = $3',
-    [device.deviceId, journalId, m.deviceSeq],
-  );
-  const s = stored[0];
-  if (!s) return { ...base, reason: reject('sync.outcome-unknown', 'this seq was consumed without a stored outcome (reused mutationId)') };
-  if (s.mutation_id !== m.mutationId) return { ...base, reason: reject('sync.seq-reused', `seq ${m.deviceSeq} was already used by another mutation`) };
-  return s.status === 'rejected' && s.reason ? { ...base, reason: s.reason } : base;
-}
-
-/** Applies one mutation; returns null when applied, or why it is permanently rejected. */
-async function apply(tx: Db, device: AuthenticatedDevice, m: MutationEnvelope, context: BatchContext): Promise<WireError | null> {
-  switch (m.name) {
-    case 'ticket.issue@1':
-      return applyTicketIssue(tx, device, m.args, context);
-    case 'rating.submit@1':
-      return applyRatingSubmit(tx, device, m.args);
-  }
-}
-
-async function applyRatingSubmit(tx: Db, device: AuthenticatedDevice, rawArgs: unknown): Promise<WireError | null> {
-  const parsed = RatingSubmitArgs.safeParse(rawArgs);
-  if (!parsed.success) return reject('sync.invalid-args', describeIssues(parsed.error.issues));
-  const a = parsed.data;
-  if (a.branchCode !== device.branchCode) return reject('sync.wrong-branch', `device belongs to branch ${device.branchCode}, rating says ${a.branchCode}`);
-  const inserted = await tx.query(
-    `INSERT INTO ratings (id, branch_code, device_id, ticket_id, dossier_code, counter, level, reasons, comment, questionnaire_id, questionnaire_version, submitted_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING RETURNING id`,
-    [
-      a.id,
-      a.branchCode,
-      device.deviceId,
-      a.ticketId,
-      a.dossierCode,
-      a.counter,
-      a.level,
-      a.reasons,
-      a.comment,
-      a.questionnaireId,
-      a.questionnaireVersion,
-      a.submittedAt,
-    ],
-  );
-  return inserted.length > 0 ? null : reject('rating.id-taken', 'a rating with this id already exists');
-}
-
-async function applyTicketIssue(tx: Db, device: AuthenticatedDevice, rawArgs: unknown, context: BatchContext): Promise<WireError | null> {
-  const parsed = TicketIssueArgs.safeParse(rawArgs);
-  if (!parsed.success) return reject('sync.invalid-args', describeIssues(parsed.error.issues));
-  const a = parsed.data;
-  if (a.branchCode !== device.branchCode) return reject('sync.wrong-branch', `device belongs to branch ${device.branchCode}, ticket says ${a.branchCode}`);
-  const outOfRange = await slotRangeViolation(tx, a, context);
-  if (outOfRange) return outOfRange;
-  const inserted = await tx.query(
-    `INSERT INTO tickets (id, branch_code, device_id, kiosk_slot, day, group_prefix, number, numeric, priority, issued_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING RETURNING id`,
-    [a.id, a.branchCode, device.deviceId, a.kioskSlot, a.day, a.groupPrefix, a.number, a.numeric, a.priority, a.issuedAt],
-  );
-  if (inserted.length > 0) return null;
-  const sameId = await tx.query('SELECT 1 FROM tickets WHERE id = $1', [a.id]);
-  return sameId.length > 0
-    ? reject('ticket.id-taken', 'a ticket with this id already exists')
-    : reject('ticket.number-taken', `ticket ${a.number} of ${a.day} already exists in branch ${a.branchCode}`);
 }
 
 /**
