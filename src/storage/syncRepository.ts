@@ -30,6 +30,11 @@ export async function pendingBatch(db: KioskDb, limit: number): Promise<OutboxEn
   return db.outbox.orderBy('deviceSeq').limit(limit).toArray();
 }
 
+/** The next pending mutations after `deviceSeq` (for pipelining: read while a batch is in flight). */
+export async function pendingBatchAfter(db: KioskDb, deviceSeq: number, limit: number): Promise<OutboxEntry[]> {
+  return db.outbox.where('deviceSeq').above(deviceSeq).limit(limit).toArray();
+}
+
 export interface OutboxStats {
   readonly count: number;
   readonly oldestCreatedAt: number | null;

@@ -5,7 +5,7 @@ import { MAX_PUSH_MUTATIONS, SYNC_PROTOCOL_VERSION, type MutationEnvelope, type 
 import type { KioskDb } from '../storage/KioskDb';
 import type { ReferenceDb } from '../storage/referenceDb';
 import { applyPullPage, getCursor, localChecksum, resetScope } from '../storage/referenceRepository';
-import { confirmMutations, journalId, loadSyncMeta, pendingBatch, saveSyncMeta } from '../storage/syncRepository';
+import { confirmMutations, journalId, loadSyncMeta, pendingBatch, pendingBatchAfter, saveSyncMeta } from '../storage/syncRepository';
 import { TransportError, type BlobToUpload, type Transport } from './Transport';
 
 /**
@@ -68,17 +68,21 @@ export class SyncEngine {
     return report;
   }
 
-  /** Pushes the whole outbox, batch after batch, in deviceSeq order. */
+  /**
+   * Pushes the whole outbox, batch after batch, in deviceSeq order. Pipelined: batch n+1 is read and
+   * sent as soon as batch n's answer arrives, and batch n is confirmed locally while n+1 travels.
+   * A crash in between only means batch n is sent again and answered as duplicates.
+   */
   async push(report: RunReport): Promise<void> {
-    const { db, transport } = this.o;
+    const { db } = this.o;
     const journal = await journalId(db);
     let recovered = false;
-    for (;;) {
-      const batch = await pendingBatch(db, MAX_PUSH_MUTATIONS);
-      if (batch.length === 0) return;
+    let batch = await pendingBatch(db, MAX_PUSH_MUTATIONS);
+    let inFlight = batch.length > 0 ? this.send(journal, batch) : null;
+    while (inFlight) {
       let results: readonly MutationResult[];
       try {
-        results = (await transport.push({ protocolVersion: SYNC_PROTOCOL_VERSION, journalId: journal, mutations: batch.map(toEnvelope) })).results;
+        results = await inFlight;
       } catch (e) {
         if (!(e instanceof TransportError) || e.kind !== 'gap' || !e.gap) throw e;
         // Mutations before the gap were committed: record them, then see what the server misses.
@@ -91,24 +95,34 @@ export class SyncEngine {
             await db.transaction('rw', db.outbox, async () => {
               for (const m of missing) if (m.deviceSeq >= e.gap!.expectedSeq && m.deviceSeq < first.deviceSeq) await db.outbox.put(m);
             });
-            continue;
           }
-        }
-        if (first && e.gap.expectedSeq < first.deviceSeq) {
+        } else if (first && e.gap.expectedSeq < first.deviceSeq) {
           throw new TransportError('protocol', {
             code: 'sync.gap-unrecoverable',
             detail: `the server expects mutation ${e.gap.expectedSeq} but this kiosk's oldest pending one is ${first.deviceSeq}`,
           });
         }
+        batch = await pendingBatch(db, MAX_PUSH_MUTATIONS);
+        inFlight = batch.length > 0 ? this.send(journal, batch) : null;
         continue;
       }
-      report.pushed += batch.length;
-      await this.confirm(journal, results, report);
-      // A server that answered without outcomes for our first entry would make this loop spin.
+      // A server that answered without an outcome for our first entry would make this loop spin.
       if (!results.some((r) => r.mutationId === batch[0]!.mutationId)) {
         throw new TransportError('protocol', { code: 'sync.bad-answer', detail: 'the server confirmed none of the pushed mutations' });
       }
+      report.pushed += batch.length;
+      const next = await pendingBatchAfter(db, batch[batch.length - 1]!.deviceSeq, MAX_PUSH_MUTATIONS);
+      const nextInFlight = next.length > 0 ? this.send(journal, next) : null;
+      // Settled later by the loop; never an unhandled rejection while this batch is confirmed.
+      nextInFlight?.catch(() => undefined);
+      await this.confirm(journal, results, report);
+      batch = next;
+      inFlight = nextInFlight;
     }
+  }
+
+  private async send(journal: string, batch: readonly OutboxEntry[]): Promise<readonly MutationResult[]> {
+    return (await this.o.transport.push({ protocolVersion: SYNC_PROTOCOL_VERSION, journalId: journal, mutations: batch.map(toEnvelope) })).results;
   }
 
   private async confirm(journal: string, results: readonly MutationResult[], report: RunReport): Promise<void> {
