@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { KioskApp } from '../app/KioskApp';
 import type { SyncService } from '../app/syncService';
 
@@ -48,8 +48,15 @@ export function useNow(intervalMs: number): number {
   return now;
 }
 
-/** The sync service's status, live (status bar, technician and sync-issues screens). */
+/**
+ * The sync service's status, live (status bar, technician and sync-issues screens). The pending
+ * count comes from the outbox's own live query: the service re-reads its figures only when its
+ * loop runs, and while offline or not enrolled it does not run, yet a save must show at once.
+ */
 export function useSyncStatus(app: KioskApp): SyncStatus {
   const watch = useCallback((cb: (s: SyncStatus) => void) => app.sync.watchStatus(cb), [app]);
-  return useWatch<SyncStatus>(watch, INITIAL_STATUS);
+  const status = useWatch<SyncStatus>(watch, INITIAL_STATUS);
+  const watchPending = useCallback((cb: (n: number) => void) => app.watchPending(cb), [app]);
+  const pending = useWatch<number | null>(watchPending, null);
+  return useMemo(() => (pending === null || Number.isNaN(pending) ? status : { ...status, pending }), [status, pending]);
 }
