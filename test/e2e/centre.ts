@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import { createAdminToken, createBranch, createEnrolCode } from '../../src/server/admin';
+import { createAdminToken, createBranch, createEnrolCode, revokeDevice } from '../../src/server/admin';
 import { buildServer } from '../../src/server/app';
 import { publishChanges } from '../../src/server/changes';
 import type { Db } from '../../src/server/db/Db';
@@ -26,6 +26,8 @@ export interface Centre {
   tickets(branch?: string): Promise<{ number: string; deviceId: string; day: string }[]>;
   /** Puts a ticket on the server as if another kiosk of the branch had pushed it first. */
   seedConflictingTicket(input: { deviceId: string; day: string; groupPrefix: string; numeric: number; number: string }): Promise<void>;
+  /** The centre withdraws a kiosk's credential (its data stays). */
+  revoke(deviceId: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -59,6 +61,9 @@ export async function startCentre(): Promise<Centre> {
          VALUES (gen_random_uuid(), 'CN01', $1, 0, $2, $3, $4, $5, false, $6)`,
         [t.deviceId, t.day, t.groupPrefix, t.number, t.numeric, systemClock.now()],
       );
+    },
+    async revoke(deviceId) {
+      if (!(await revokeDevice(db, deviceId, systemClock.now()))) throw new Error(`no device ${deviceId} on the server`);
     },
     async close() {
       await app.close();

@@ -140,7 +140,7 @@ test.describe('sync with a real central server', () => {
     const item = page.getByTestId('issues.item');
     await expect(item).toHaveCount(1);
     await expect(item).toHaveAttribute('data-code', 'ticket.number-taken');
-    await expect(page.getByTestId('issues.subject')).toHaveText(`Phiếu thứ tự C0001 / ${day}`);
+    await expect(page.getByTestId('issues.subject')).toHaveText(`Phiếu thứ tự C0001 / ${day.split('-').reverse().join('/')}`);
     await expect(item).toContainText('Có thể hai kiosk đang dùng cùng “Vị trí kiosk”');
     await page.screenshot({ path: join(SCREENS_DIR, 'sync-issues-one.png') });
 
@@ -157,5 +157,62 @@ test.describe('sync with a real central server', () => {
     await expect(page.getByTestId('status.issues')).toHaveCount(0);
     await page.getByTestId('issues.back').click();
     await expect(page.getByTestId('issues.open')).toHaveAttribute('data-count', '0');
+  });
+
+  test('a failing server shows backoff with the next attempt; a revoked kiosk shows refused to staff and stays calm for citizens', async ({ page, centre }) => {
+    const deviceId = await enrol(page, centre);
+    await page.goto(kioskUrl());
+    await takeTicket(page, 'D');
+    await expect(page.getByTestId('status.sync')).toHaveText('Đã đồng bộ');
+
+    // The centre answers 503 to every sync call (maintenance behind the load balancer).
+    await page.route(`${centre.url}/v1/**`, (route) =>
+      route.request().method() === 'OPTIONS'
+        ? route.fulfill({
+            status: 204,
+            headers: { 'access-control-allow-origin': '*', 'access-control-allow-headers': '*', 'access-control-allow-methods': '*' },
+          })
+        : route.fulfill({
+            status: 503,
+            contentType: 'application/json',
+            headers: { 'access-control-allow-origin': '*' },
+            body: JSON.stringify({ code: 'server.unavailable', detail: 'maintenance' }),
+          }),
+    );
+    await takeTicket(page, 'D');
+    await expect(page.getByTestId('status.sync')).toHaveText('Đang chờ gửi: 1');
+    await statusBar(page).screenshot({ path: join(SCREENS_DIR, 'status-citizen-pending.png') });
+    await page.goto(kioskUrl('?role=technician'));
+    await expect(page.getByTestId('status.sync')).toHaveAttribute('data-state', 'backoff');
+    await expect(page.getByTestId('status.sync')).toContainText(/Chưa gửi được – thử lại lúc \d\d:\d\d:\d\d/);
+    await expect(page.getByTestId('connection.lastError')).toContainText('server.unavailable');
+    await expect(page.getByTestId('connection.lastError')).toContainText('Máy chủ trung tâm tạm thời quá tải');
+    await statusBar(page).screenshot({ path: join(SCREENS_DIR, 'status-technician-backoff.png') });
+    await page.getByTestId('connection.panel').screenshot({ path: join(SCREENS_DIR, 'sync-technician-backoff.png') });
+    await page.unroute(`${centre.url}/v1/**`);
+
+    // The centre revokes the kiosk: staff see why and what to do; the record stays queued.
+    await centre.revoke(deviceId);
+    await page.getByTestId('connection.syncNow').click();
+    await expect(page.getByTestId('status.sync')).toHaveAttribute('data-state', 'refused');
+    await expect(page.getByTestId('status.sync')).toHaveText('Máy chưa được đăng ký hoặc đã bị thu hồi – gọi kỹ thuật viên');
+    await expect(page.getByTestId('connection.refused')).toBeVisible();
+    await expect(page.getByTestId('connection.form')).toBeVisible();
+    await expect(page.getByTestId('connection.pending')).toHaveText('1');
+    await page.screenshot({ path: join(SCREENS_DIR, 'sync-technician-refused.png') });
+    await statusBar(page).screenshot({ path: join(SCREENS_DIR, 'status-technician-refused.png') });
+
+    await page.goto(kioskUrl());
+    await expect(page.getByTestId('status.sync')).toHaveAttribute('data-state', 'refused');
+    await expect(page.getByTestId('status.sync')).toHaveText('Đang chờ gửi: 1');
+    await expect(page.getByTestId('status.sync')).toHaveClass(/pill--neutral/);
+
+    // Enrolling again with a new code lets the queue drain.
+    await page.goto(kioskUrl('?role=technician'));
+    await page.getByTestId('connection.code').fill(await centre.enrolCode('technician'));
+    await page.getByTestId('connection.enrol').click();
+    await expect(page.getByTestId('connection.result')).toHaveAttribute('data-branch', 'CN01');
+    await expect(page.getByTestId('status.pending')).toHaveAttribute('data-count', '0');
+    await expect.poll(async () => (await centre.tickets()).filter((t) => t.number.startsWith('D')).length).toBe(2);
   });
 });

@@ -13,7 +13,8 @@ function kindOf(name: string): 'ticket' | 'rating' | 'other' {
 }
 
 function subjectDetail(subject: string): string {
-  return subject.replace(/^(ticket|rating)\s+/, '');
+  // Dates as staff read them elsewhere on screen (dd/mm/yyyy), not the stored ISO day.
+  return subject.replace(/^(ticket|rating)\s+/, '').replace(/\b(\d{4})-(\d{2})-(\d{2})\b/g, '$3/$2/$1');
 }
 
 export interface SyncIssuesScreenProps {

@@ -17,7 +17,12 @@ function codeCharacters(raw: string): string {
  * "Kết nối máy chủ trung tâm": enrolment with the one-time code, then the live sync details a
  * technician needs (pending work, last success, last error, free disk) and "Sync now".
  */
-export const ServerConnection = memo(function ServerConnection() {
+export interface ServerConnectionProps {
+  /** Enrolment rewrote the stored branch and server: the device form shows them from now on. */
+  readonly onEnrolled: (branchCode: string, serverUrl: string) => void;
+}
+
+export const ServerConnection = memo(function ServerConnection({ onEnrolled }: ServerConnectionProps) {
   const { t } = useTranslation();
   const app = useKiosk();
   const status = useSyncStatus(app);
@@ -43,6 +48,7 @@ export const ServerConnection = memo(function ServerConnection() {
       const r = await app.sync.enrol(serverUrl, code);
       if (r.ok) {
         setResult({ kind: 'ok', ...r.value });
+        onEnrolled(r.value.branchCode, r.value.serverUrl);
         setCode('');
         setReEnrol(false);
       } else {

@@ -33,7 +33,8 @@ export const TechnicianHome = memo(function TechnicianHome({ onOpenIssues }: Tec
 
   const save = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
-    const result = await app.saveDeviceConfig(draft);
+    // The server address and branch belong to enrolment (ServerConnection): saved as enrolment left them.
+    const result = await app.saveDeviceConfig({ ...draft, serverUrl: app.storedDevice.serverUrl });
     if (result.ok) {
       setNotice({ kind: 'ok', text: t('technician.saved') });
       // The role and numbering range are read at start: restart the shell to apply them.
@@ -67,7 +68,7 @@ export const TechnicianHome = memo(function TechnicianHome({ onOpenIssues }: Tec
           {notice.text}
         </div>
       )}
-      <ServerConnection />
+      <ServerConnection onEnrolled={(branchCode, serverUrl) => setDraft((d) => ({ ...d, branchCode, serverUrl }))} />
       <form className="panel" noValidate onSubmit={(e) => void save(e)} data-testid="technician.config">
         <h2>{t('technician.device')}</h2>
         <div className="form">
@@ -115,14 +116,6 @@ export const TechnicianHome = memo(function TechnicianHome({ onOpenIssues }: Tec
             ))}
           </select>
           {printers.length === 0 && <span className="form__hint">{t('technician.noPrinters')}</span>}
-          <label htmlFor="cfg-server">{t('technician.serverUrl')}</label>
-          <input
-            id="cfg-server"
-            type="url"
-            value={draft.serverUrl ?? ''}
-            onChange={(e) => setDraft({ ...draft, serverUrl: e.target.value.trim() || null })}
-            data-testid="technician.serverUrl"
-          />
         </div>
         <p>
           <button type="submit" className="btn btn--primary" data-testid="technician.save">
