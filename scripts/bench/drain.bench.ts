@@ -1,20 +1,19 @@
 /**
  * Draining an offline backlog (issue 3, "Speed"): a kiosk that issued 10,000 tickets while offline
  * comes back online. Ours: the real SyncEngine + HTTP transport, kiosk journal on fake-indexeddb,
- * pushing over loopback to the real server on in-memory PGlite; timed from engine.runOnce() until
- * it returns with the outbox empty (the server's ticket count is checked after the clock stops).
+ * pushing over loopback to the real server on in-memory PGlite in a process of its own (a kiosk
+ * and its server are different machines); timed from engine.runOnce() until it returns with the
+ * outbox empty (the server's ticket count is checked after the clock stops).
  * Peer, same run, same JSON: PouchDB one-shot replication of the same ticket arguments from a
- * memory PouchDB to express-pouchdb (memory adapter) on loopback port 0. Making the backlog is
- * outside both timings. Everything runs in this one Node process, as in the peer.
+ * memory PouchDB to express-pouchdb (memory adapter) on loopback port 0, also in a process of its
+ * own. Making the backlog is outside both timings.
  * Run alone: `npx tsx scripts/bench/drain.bench.ts` (DRAIN_RECORDS=n to change the size).
  * Targets: ≤ 20 s for 10,000 records, and ≥ 2× faster than the PouchDB peer.
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
-import { openPgliteDb } from '../../src/server/db/pgliteDb';
 import { fixedClock } from '../../src/shared/clock';
 import { KioskDb } from '../../src/storage/KioskDb';
 import { ReferenceDb } from '../../src/storage/referenceDb';
@@ -22,7 +21,8 @@ import { issueTicket } from '../../src/storage/ticketRepository';
 import { createHttpTransport } from '../../src/sync/httpTransport';
 import { SyncEngine } from '../../src/sync/SyncEngine';
 import type { Transport } from '../../src/sync/Transport';
-import { BRANCH, benchBranch, countingDb, enrolDevice, nodeRandom, round, startBenchServer, verdict } from './syncFixtures';
+import { startChildServer } from './child';
+import { BRANCH, benchBranch, nodeRandom, round, verdict, type DbCounters } from './syncFixtures';
 
 export const DRAIN_TARGETS = { records: 10_000, maxSeconds: 20, minSpeedup: 2 } as const;
 
@@ -60,11 +60,12 @@ const TICKETS_PER_DAY = 600;
 
 async function drainOurs(records: number): Promise<{ backlogMs: number; ours: DrainBenchResult['ours']; args: unknown[] }> {
   const clock = fixedClock(START);
-  const pglite = await openPgliteDb(null);
-  const counted = countingDb(pglite);
-  const server = await startBenchServer(counted.db, clock, benchBranch());
+  // The server runs in its own process, as it does in a branch (another machine).
+  const server = await startChildServer('kiosk');
   try {
-    const { deviceId, token } = await enrolDevice(counted.db, server.baseUrl, clock);
+    const { code } = await server.ask<{ code: string }>('enrol');
+    const deviceId = randomUUID();
+    const { token } = await createHttpTransport({ baseUrl: server.baseUrl, token: () => null }).enrol({ code, deviceId, role: 'citizen' });
     const idb = new IDBFactory();
     const db = new KioskDb(`drain-${deviceId}-journal`, { indexedDB: idb, IDBKeyRange });
     const reference = new ReferenceDb(`drain-${deviceId}-reference`, { indexedDB: idb, IDBKeyRange });
@@ -106,19 +107,19 @@ async function drainOurs(records: number): Promise<{ backlogMs: number; ours: Dr
       },
     };
     const engine = new SyncEngine({ db, reference, transport: timed, branchCode: BRANCH, clock });
-    counted.reset();
+    await server.ask('reset');
     const start = performance.now();
     const report = await engine.runOnce();
     const ms = performance.now() - start;
 
     const left = await db.outbox.count();
-    const serverCount = Number((await pglite.query<{ n: unknown }>('SELECT count(*) AS n FROM tickets'))[0]?.n);
+    const c = await server.ask<{ tickets: number } & DbCounters>('stats');
+    const serverCount = c.tickets;
     if (left !== 0 || serverCount !== records || report.applied !== records) {
       throw new Error(`drain incomplete: outbox ${left}, server tickets ${serverCount}, applied ${report.applied} (expected ${records})`);
     }
     db.close();
     reference.close();
-    const c = counted.counters;
     return {
       backlogMs,
       args,
@@ -137,7 +138,6 @@ async function drainOurs(records: number): Promise<{ backlogMs: number; ours: Dr
     };
   } finally {
     await server.close();
-    await pglite.close();
   }
 }
 
@@ -160,14 +160,9 @@ async function drainPouch(args: readonly unknown[]): Promise<DrainBenchResult['p
     .plugin(require('pouchdb-adapter-memory'))
     .plugin(require('pouchdb-adapter-http'))
     .plugin(require('pouchdb-replication'));
-  const express = require('express') as () => { use(path: string, handler: unknown): void; listen(port: number, host: string, cb: () => void): Server };
-  const expressPouchDb = require('express-pouchdb') as (pouch: PouchStatic, options: object) => unknown;
-  const app = express();
-  app.use('/', expressPouchDb(PouchDB.defaults({ adapter: 'memory' }), { mode: 'minimumForPouchDB', inMemoryConfig: true }));
-  const httpServer = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const base = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
+  // The PouchDB server runs in its own process too (express-pouchdb, memory adapter).
+  const server = await startChildServer('pouch');
+  const base = server.baseUrl;
   const docs = args.map((a) => ({ ...(a as Record<string, unknown>), _id: (a as { id: string }).id }));
   // pouchdb-replication's default batch_size is already 100 (= our MAX_PUSH_MUTATIONS); the
   // second run gives PouchDB bigger batches, in case that is its better setting.
@@ -191,7 +186,7 @@ async function drainPouch(args: readonly unknown[]): Promise<DrainBenchResult['p
       await remote.destroy();
     }
   } finally {
-    await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    await server.close();
   }
   const best = runs.reduce((a, b) => (b.ms < a.ms ? b : a));
   return { runs, best: { label: best.label, ms: best.ms, perSecond: best.perSecond } };

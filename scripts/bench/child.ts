@@ -1,0 +1,40 @@
+import { spawn } from 'node:child_process';
+import { createInterface, type Interface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+/** A bench server in its own process (scripts/bench/childServer.ts), driven by one-line commands. */
+export interface ChildServer {
+  readonly baseUrl: string;
+  ask<T>(command: string): Promise<T>;
+  close(): Promise<void>;
+}
+
+export async function startChildServer(mode: 'kiosk' | 'pouch'): Promise<ChildServer> {
+  const script = fileURLToPath(new URL('./childServer.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script, mode], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines: Interface = createInterface({ input: child.stdout });
+  const queue: ((line: string) => void)[] = [];
+  lines.on('line', (line) => queue.shift()?.(line));
+  const next = () =>
+    new Promise<string>((resolve, reject) => {
+      queue.push(resolve);
+      child.once('exit', (code) => reject(new Error(`bench server (${mode}) exited with ${code}`)));
+    });
+  const ready = JSON.parse(await next()) as { baseUrl: string };
+  return {
+    baseUrl: ready.baseUrl,
+    async ask<T>(command: string) {
+      const answer = next();
+      child.stdin.write(`${command}\n`);
+      return JSON.parse(await answer) as T;
+    },
+    async close() {
+      child.stdin.end();
+      await new Promise((resolve) => {
+        if (child.exitCode !== null) resolve(null);
+        else child.once('exit', resolve);
+        setTimeout(() => child.kill(), 5000).unref();
+      });
+    },
+  };
+}
