@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// `npm start`: builds the kiosk, serves the web kiosk and prints its URL; launches the Electron kiosk
-// as well where the Electron binary is installed. Options: --web (no Electron), --port N.
+// `npm start`: builds the kiosk, starts the central server (embedded PGlite in .data/, or
+// DATABASE_URL), serves the web kiosk and prints both URLs with a one-time enrolment code; launches
+// the Electron kiosk as well where the Electron binary is installed.
+// Options: --web (no Electron), --port N (kiosk), --server-port N (8787), --no-server.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -10,6 +12,9 @@ const args = process.argv.slice(2);
 const webOnly = args.includes('--web');
 const portArg = args.indexOf('--port');
 const port = portArg >= 0 ? Number(args[portArg + 1]) : Number(process.env.PORT ?? 4173);
+const serverPortArg = args.indexOf('--server-port');
+const serverPort = serverPortArg >= 0 ? Number(args[serverPortArg + 1]) : Number(process.env.SERVER_PORT ?? 8787);
+const withServer = !args.includes('--no-server');
 
 function run(cmd, cmdArgs) {
   const result = spawnSync(cmd, cmdArgs, { stdio: 'inherit', shell: process.platform === 'win32' });
@@ -21,6 +26,44 @@ function run(cmd, cmdArgs) {
 
 console.log('▶ Building the kiosk…');
 run('npx', ['vite', 'build', '--logLevel', 'warn']);
+
+/** Prepares the database (migrations, demo branch, enrolment code), then runs the server. */
+async function startServer() {
+  console.log('▶ Preparing the central server (database in .data/ unless DATABASE_URL is set)…');
+  const setup = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/devSetup.ts'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (setup.status !== 0) {
+    console.error(
+      '✖ The central server could not be prepared (see above). If another `npm start` or `npm run server` is running, stop it: the embedded database allows one process.',
+    );
+    process.exit(1);
+  }
+  const { code, branchCode } = JSON.parse(setup.stdout.trim().split('\n').pop());
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, PORT: String(serverPort), LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
+  });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = /Central server: (\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.on('exit', (c) => reject(new Error(`the server exited (${c}); is port ${serverPort} in use? try  npm start -- --server-port 8790`)));
+  });
+  child.stdout.pipe(process.stdout);
+  return { child, url, code, branchCode };
+}
+
+let server = null;
+if (withServer) {
+  try {
+    server = await startServer();
+  } catch (e) {
+    console.error(`✖ ${e.message}`);
+    process.exit(1);
+  }
+}
 
 let preview;
 try {
@@ -35,6 +78,14 @@ console.log(`
   Counter view:           ${preview.url}?role=counter
   Technician view:        ${preview.url}?role=technician
 
+${
+  server
+    ? `  Central server:         ${server.url}   (branch ${server.branchCode})
+  Connect this kiosk:     open the Technician view, enter the server URL above
+                          and the one-time code  ${server.code}  (valid 24 h)
+`
+    : ''
+}
   Open the URL in Chromium. For a real branch kiosk in a browser:
     chromium --kiosk --kiosk-printing ${preview.url}
   Press Ctrl+C to stop.
@@ -65,6 +116,7 @@ if (!webOnly) {
 
 const stop = async () => {
   electron?.kill();
+  server?.child.kill('SIGTERM');
   await preview.close();
   process.exit(0);
 };

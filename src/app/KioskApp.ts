@@ -106,6 +106,7 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
     reference: deps.reference ?? new ReferenceDb(),
     clock,
     device: () => effectiveDevice,
+    enrolRole: () => device.role,
     saveDevice: async (next) => {
       // Enrolment writes the stored configuration (not the session's role override).
       const written = await platform.writeConfig({ ...device, serverUrl: next.serverUrl, branchCode: next.branchCode });

@@ -35,7 +35,10 @@ export interface SyncServiceDeps {
   readonly db: KioskDb;
   readonly reference: ReferenceDb;
   readonly clock: Clock;
+  /** The configuration in effect (branch, server URL). */
   readonly device: () => DeviceConfig;
+  /** The stored role (not a session override): what the kiosk is enrolled as. */
+  readonly enrolRole?: () => DeviceConfig['role'];
   readonly saveDevice: (next: DeviceConfig) => Promise<Result<DeviceConfig>>;
   readonly appVersion: () => Promise<{ version: string; shell: 'electron' | 'browser' }>;
   readonly transportFor?: (serverUrl: string, token: () => string | null) => Transport;
@@ -245,7 +248,7 @@ export async function startSyncService(deps: SyncServiceDeps): Promise<SyncServi
       const base = url.toString().replace(/\/+$/, '');
       const device = deps.device();
       try {
-        const answer = await transportFor(base, () => null).enrol({ code: dashed, deviceId: device.deviceId, role: device.role });
+        const answer = await transportFor(base, () => null).enrol({ code: dashed, deviceId: device.deviceId, role: deps.enrolRole?.() ?? device.role });
         const stored = await writeCredential(answer.token, base, answer.branchCode);
         if (!stored.ok) return stored;
         const saved = await deps.saveDevice({ ...device, serverUrl: base, branchCode: answer.branchCode });
