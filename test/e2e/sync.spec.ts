@@ -9,13 +9,13 @@ import { kioskUrl, SCREENS_DIR } from './helpers';
  * enrolment from the technician screen, sync while online, capture while offline, catch-up on the
  * `online` event, and a record the server refuses reaching the staff sync-issues screen.
  *
- * The enrolment codes are for the technician role: the kiosk sends the role it runs as, and these
- * tests open the technician screen with ?role=technician (see the report on syncService.enrol).
+ * The technician screen is opened with ?role=technician (a session override); enrolment sends the
+ * machine's stored role, a citizen kiosk here, so the codes are made for role `citizen`.
  */
 async function enrol(page: Page, centre: Centre): Promise<string> {
   await page.goto(kioskUrl('?role=technician'));
   await expect(page.getByTestId('connection.panel')).toHaveAttribute('data-enrolled', 'false');
-  const code = await centre.enrolCode('technician');
+  const code = await centre.enrolCode('citizen');
   await page.getByTestId('connection.serverUrl').fill(centre.url);
   // As a hurried technician might type it: lower case, spaces instead of dashes.
   await page.getByTestId('connection.code').fill(code.toLowerCase().replace(/-/g, ' '));
@@ -72,6 +72,11 @@ test.describe('sync with a real central server', () => {
     await expect(page.getByTestId('connection.lastSuccess')).not.toHaveText('Chưa có từ lúc khởi động');
     await page.screenshot({ path: join(SCREENS_DIR, 'sync-technician-after.png'), fullPage: true });
     await statusBar(page).screenshot({ path: join(SCREENS_DIR, 'status-technician-synced.png') });
+    await page.getByTestId('status.language').click();
+    await expect(page.getByTestId('connection.state')).toHaveText('Synced');
+    await page.getByTestId('connection.panel').screenshot({ path: join(SCREENS_DIR, 'sync-technician-after-en.png') });
+    await statusBar(page).screenshot({ path: join(SCREENS_DIR, 'status-technician-synced-en.png') });
+    await page.getByTestId('status.language').click();
 
     // Online: a ticket is on the server moments after the tap.
     await page.goto(kioskUrl());
@@ -209,7 +214,7 @@ test.describe('sync with a real central server', () => {
 
     // Enrolling again with a new code lets the queue drain.
     await page.goto(kioskUrl('?role=technician'));
-    await page.getByTestId('connection.code').fill(await centre.enrolCode('technician'));
+    await page.getByTestId('connection.code').fill(await centre.enrolCode('citizen'));
     await page.getByTestId('connection.enrol').click();
     await expect(page.getByTestId('connection.result')).toHaveAttribute('data-branch', 'CN01');
     await expect(page.getByTestId('status.pending')).toHaveAttribute('data-count', '0');

@@ -158,7 +158,7 @@ export const ServerConnection = memo(function ServerConnection({ onEnrolled }: S
       )}
 
       {showForm && (
-        <form noValidate onSubmit={(e) => void submit(e)} data-testid="connection.form" aria-busy={busy}>
+        <form className={enrolled ? 'connection__form' : undefined} noValidate onSubmit={(e) => void submit(e)} data-testid="connection.form" aria-busy={busy}>
           <p className="panel__lead">{t('technician.connection.intro')}</p>
           <div className="form">
             <label htmlFor="enrol-server">{t('technician.connection.serverUrl')}</label>
