@@ -8,6 +8,7 @@ import {
   PullRequest,
   PushRequest,
   SYNC_PROTOCOL_VERSION,
+  SyncStateQuery,
   type EnrolResponse,
   type HealthResponse,
   type HeartbeatResponse,
@@ -24,7 +25,6 @@ import { registerLookupRoutes } from './lookup';
 import { isTransientDbError, type Db } from './db/Db';
 import { describeIssues, ensureJournal, journalLastSeq, pushMutations } from './push';
 import { newDeviceToken, normaliseEnrolCode, sha256Hex } from './secrets';
-import { z } from 'zod';
 
 /**
  * The central server's HTTP API. Stateless between requests (everything is in the database), so
@@ -167,10 +167,9 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     return reply.code(200).send(await pullChanges(db, parsed.data));
   });
 
-  const JournalQuery = z.object({ journalId: z.string().uuid() }).strict();
   app.get('/v1/sync/state', { onRequest: authenticate }, async (request, reply) => {
     const device = requireDevice(request);
-    const parsed = JournalQuery.safeParse(request.query);
+    const parsed = SyncStateQuery.safeParse(request.query);
     if (!parsed.success) return reply.code(400).send(wireError('sync.bad-request', describeIssues(parsed.error.issues)));
     const body: SyncStateResponse = { journalId: parsed.data.journalId, lastSeq: await journalLastSeq(db, device.deviceId, parsed.data.journalId) };
     return reply.code(200).send(body);

@@ -279,6 +279,7 @@ export const HeartbeatResponse = z
 export type HeartbeatResponse = z.infer<typeof HeartbeatResponse>;
 
 /** GET /v1/sync/state?journalId=…: where the server stands for this device's journal. */
+export const SyncStateQuery = z.object({ journalId: Uuid }).strict();
 export const SyncStateResponse = z.object({ journalId: Uuid, lastSeq: z.number().int().min(0) }).strict();
 export type SyncStateResponse = z.infer<typeof SyncStateResponse>;
 

@@ -1,4 +1,3 @@
-import type { z } from 'zod';
 import {
   BLOB_BY_HASH_PATH,
   EnrolResponse,
@@ -67,7 +66,7 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
     }
   }
 
-  function expect<S extends z.ZodType>(schema: S, r: { status: number; json: unknown }): z.infer<S> {
+  function expect<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } }, r: { status: number; json: unknown }): T {
     if (r.status >= 200 && r.status < 300) {
       const parsed = schema.safeParse(r.json);
       if (parsed.success) return parsed.data;

@@ -1,0 +1,133 @@
+import { readFileSync } from 'node:fs';
+import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFakePlatform, type FakePlatform } from '../../src/platform/fakePlatform';
+import { fixedClock } from '../../src/shared/clock';
+import { AppFailure, err } from '../../src/shared/result';
+import { KioskDb } from '../../src/storage/KioskDb';
+import { ReferenceDb } from '../../src/storage/referenceDb';
+import { loadCredential } from '../../src/storage/syncRepository';
+import { nodeRandom, seededBranch } from '../unit/fixtures';
+import { startCentre } from './syncHarness';
+import { createEnrolCode } from '../../src/server/admin';
+import { initI18n } from '../../src/app/i18n';
+import { startKioskApp, type KioskApp } from '../../src/app/KioskApp';
+import type { SyncStatus } from '../../src/sync/SyncStatus';
+
+const font = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`../../assets/fonts/${name}`, import.meta.url)));
+const fonts = { regular: font('BeVietnamPro-Regular.ttf'), bold: font('BeVietnamPro-Bold.ttf') };
+const clock = fixedClock(Date.UTC(2026, 10, 24, 2, 0));
+
+const started: KioskApp[] = [];
+async function start(platform: FakePlatform, idb: IDBFactory): Promise<{ app: KioskApp; db: KioskDb }> {
+  const db = new KioskDb('journal', { indexedDB: idb, IDBKeyRange });
+  const app = await startKioskApp({
+    platform,
+    db,
+    reference: new ReferenceDb('reference', { indexedDB: idb, IDBKeyRange }),
+    clock,
+    random: nodeRandom,
+    loadFonts: async () => fonts,
+    seedBranch: seededBranch(),
+    sync: { isOnline: () => true, onlineEvents: null },
+  });
+  started.push(app);
+  return { app, db };
+}
+
+function until(app: KioskApp, test: (s: SyncStatus) => boolean, ms = 20_000): Promise<SyncStatus> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('sync status never matched')), ms);
+    const stop = app.sync.watchStatus((s) => {
+      if (test(s)) {
+        clearTimeout(timer);
+        queueMicrotask(() => stop());
+        resolve(s);
+      }
+    });
+  });
+}
+
+describe('the kiosk side of sync', () => {
+  let centre: Awaited<ReturnType<typeof startCentre>>;
+  beforeAll(async () => {
+    await initI18n('vi');
+    centre = await startCentre(clock);
+  });
+  afterAll(async () => {
+    for (const app of started) app.sync.stop();
+    await centre?.close();
+  });
+
+  it('restores pending records from the file journal when IndexedDB comes back empty', async () => {
+    const platform = createFakePlatform();
+    const first = await start(platform, new IDBFactory());
+    const t1 = await first.app.takeTicket('A', false);
+    const t2 = await first.app.takeTicket('A', false);
+    await Promise.all([t1.print, t2.print]);
+    await new Promise((r) => setTimeout(r, 50)); // the journal copy is written right after the save
+    const journal = (await first.db.settings.get('journalId'))!.value as string;
+    expect(platform.journals.get(journal)).toHaveLength(2);
+    first.app.sync.stop();
+
+    // Chromium reset the profile's IndexedDB; the device configuration and journal file survived.
+    const second = await start(platform, new IDBFactory());
+    expect(second.app.restoredFromJournal).toBe(2);
+    expect((await second.db.settings.get('journalId'))!.value).toBe(journal);
+    expect((await second.db.outbox.orderBy('deviceSeq').toArray()).map((e) => e.deviceSeq)).toEqual([1, 2]);
+    expect((await second.db.tickets.toArray()).map((t) => t.number).sort()).toEqual([t1.ticket.number, t2.ticket.number].sort());
+    // Numbering continues instead of repeating today's numbers.
+    const t3 = await second.app.takeTicket('A', false);
+    expect(t3.ticket.numeric).toBe(t2.ticket.numeric + 1);
+    expect((await second.db.outbox.orderBy('deviceSeq').last())!.deviceSeq).toBe(3);
+  });
+
+  it('refuses new capture when the disk is nearly full, saving nothing', async () => {
+    const platform = createFakePlatform();
+    platform.disk = { ...platform.disk, freeBytes: 100 * 1024 * 1024, low: true };
+    const { app, db } = await start(platform, new IDBFactory());
+    const failure = await app.takeTicket('A', false).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(AppFailure);
+    expect((failure as AppFailure).code).toBe('disk.low');
+    expect(await db.tickets.count()).toBe(0);
+    expect(await db.outbox.count()).toBe(0);
+  });
+
+  it('enrols with a one-time code, keeps the credential in the keystore, syncs and trims the journal file', async () => {
+    const platform = createFakePlatform();
+    const { app, db } = await start(platform, new IDBFactory());
+    expect(app.sync.isEnrolled()).toBe(false);
+    const bad = await app.sync.enrol(centre.baseUrl, 'not a code');
+    expect(bad.ok ? null : bad.error.code).toBe('enrol.code-format');
+    const unknown = await app.sync.enrol(centre.baseUrl, 'ABCD-EFGH-JKLM-NPQR');
+    expect(unknown.ok ? null : unknown.error.code).toBe('enrol.unknown-code');
+    const { code } = await createEnrolCode(centre.db, 'CN01', 'citizen', clock.now());
+    const enrolled = await app.sync.enrol(`${centre.baseUrl}/`, code.toLowerCase().replace(/-/g, ' '));
+    expect(enrolled.ok).toBe(true);
+    expect(platform.credential).toMatch(/^[A-Za-z0-9_-]{32,}$/);
+    expect(platform.config?.serverUrl).toBe(centre.baseUrl);
+    expect(await loadCredential(db)).toBeNull();
+
+    const t = await app.takeTicket('B', true);
+    await t.print;
+    const synced = await until(app, (s) => s.state === 'idle' && s.pending === 0 && s.lastSuccessAt !== null);
+    expect(synced.lastError).toBeNull();
+    const rows = await centre.db.query<{ number: string }>('SELECT number FROM tickets WHERE id = $1', [t.ticket.id]);
+    expect(rows[0]?.number).toBe(t.ticket.number);
+    expect((await db.tickets.get(t.ticket.id))?.syncedAt).toBeTypeOf('number');
+    expect([...platform.journals.values()].flat()).toEqual([]);
+    // The branch's published configuration came down with the pull.
+    expect(app.sync.isEnrolled()).toBe(true);
+  });
+
+  it('keeps the credential in IndexedDB in the browser build', async () => {
+    const platform = createFakePlatform();
+    platform.credentialRead = async () => err('credential.unsupported', 'browser');
+    platform.credentialWrite = async () => err('credential.unsupported', 'browser');
+    const { app, db } = await start(platform, new IDBFactory());
+    const { code } = await createEnrolCode(centre.db, 'CN01', 'citizen', clock.now());
+    const enrolled = await app.sync.enrol(centre.baseUrl, code);
+    expect(enrolled.ok).toBe(true);
+    expect((await loadCredential(db))?.serverUrl).toBe(centre.baseUrl);
+  });
+});
