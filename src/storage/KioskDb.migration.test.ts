@@ -28,35 +28,31 @@ async function writeV1(idb: IDBFactory, name: string): Promise<void> {
   await v1.open();
   for (let seq = 1; seq <= 3; seq++) {
     const id = `0193a1b2-0000-7000-8000-00000000000${seq}`;
-    await v1
-      .table('tickets')
-      .add({
-        id,
-        branchCode: 'CN01',
-        deviceId: DEVICE,
-        kioskSlot: 0,
-        day: '2026-11-23',
-        groupPrefix: 'A',
-        localSeq: seq,
-        numeric: seq,
-        number: `A000${seq}`,
-        priority: false,
-        status: 'issued',
-        issuedAt: 1000 + seq,
-        printStatus: 'printed',
-      });
-    await v1
-      .table('outbox')
-      .add({
-        mutationId: `0193a1b2-0000-7000-8000-0000000000a${seq}`,
-        deviceId: DEVICE,
-        deviceSeq: seq,
-        name: 'ticket.issue@1',
-        args: { id },
-        schemaVersion: 1,
-        createdAt: 1000 + seq,
-        bytes: 40,
-      });
+    await v1.table('tickets').add({
+      id,
+      branchCode: 'CN01',
+      deviceId: DEVICE,
+      kioskSlot: 0,
+      day: '2026-11-23',
+      groupPrefix: 'A',
+      localSeq: seq,
+      numeric: seq,
+      number: `A000${seq}`,
+      priority: false,
+      status: 'issued',
+      issuedAt: 1000 + seq,
+      printStatus: 'printed',
+    });
+    await v1.table('outbox').add({
+      mutationId: `0193a1b2-0000-7000-8000-0000000000a${seq}`,
+      deviceId: DEVICE,
+      deviceSeq: seq,
+      name: 'ticket.issue@1',
+      args: { id },
+      schemaVersion: 1,
+      createdAt: 1000 + seq,
+      bytes: 40,
+    });
   }
   await v1.table('counters').bulkPut([
     { key: 'deviceSeq', value: 3 },
