@@ -220,4 +220,42 @@ test.describe('sync with a real central server', () => {
     await expect(page.getByTestId('status.pending')).toHaveAttribute('data-count', '0');
     await expect.poll(async () => (await centre.tickets()).filter((t) => t.number.startsWith('D')).length).toBe(2);
   });
+
+  test('a queue that does not move for 15 minutes while online turns red for staff with what to do', async ({ page, centre }) => {
+    // The page's clock is Playwright's: the watchdog's 15 minutes pass in a few jumps.
+    await page.clock.install();
+    await enrol(page, centre);
+    await page.route(`${centre.url}/v1/**`, (route) =>
+      route.request().method() === 'OPTIONS'
+        ? route.fulfill({
+            status: 204,
+            headers: { 'access-control-allow-origin': '*', 'access-control-allow-headers': '*', 'access-control-allow-methods': '*' },
+          })
+        : route.fulfill({
+            status: 500,
+            contentType: 'application/json',
+            headers: { 'access-control-allow-origin': '*' },
+            body: JSON.stringify({ code: 'server.internal', detail: 'unexpected server error' }),
+          }),
+    );
+    await page.goto(kioskUrl());
+    await takeTicket(page, 'E');
+    await page.goto(kioskUrl('?role=counter'));
+    await expect(page.getByTestId('status.pending')).toHaveAttribute('data-count', '1');
+    await expect(async () => {
+      await page.clock.fastForward('05:00');
+      await expect(page.getByTestId('status.sync')).toHaveAttribute('data-state', 'stuck', { timeout: 1000 });
+    }).toPass({ timeout: 30_000 });
+    await expect(page.getByTestId('status.sync')).toHaveText('Đồng bộ bị kẹt');
+    await expect(page.getByTestId('status.sync')).toHaveClass(/pill--danger/);
+    await expect(page.getByTestId('status.help')).toContainText('bấm “Đồng bộ ngay” ở màn hình kỹ thuật');
+    await expect(page.getByTestId('status.help')).toContainText('server.internal');
+    await page.screenshot({ path: join(SCREENS_DIR, 'counter-stuck.png') });
+    await statusBar(page).screenshot({ path: join(SCREENS_DIR, 'status-counter-stuck.png') });
+
+    // A citizen at the same machine is not alarmed.
+    await page.goto(kioskUrl());
+    await expect(page.getByTestId('status.sync')).toHaveText('Đang chờ gửi: 1');
+    await expect(page.getByTestId('status.sync')).toHaveClass(/pill--neutral/);
+  });
 });
