@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFakePlatform, type FakePlatform } from '../../src/platform/fakePlatform';
@@ -7,6 +9,7 @@ import { AppFailure, err } from '../../src/shared/result';
 import { KioskDb } from '../../src/storage/KioskDb';
 import { ReferenceDb } from '../../src/storage/referenceDb';
 import { loadCredential } from '../../src/storage/syncRepository';
+import { addBlob } from '../../src/storage/blobRepository';
 import { nodeRandom, seededBranch } from '../unit/fixtures';
 import { startCentre } from './syncHarness';
 import { createEnrolCode } from '../../src/server/admin';
@@ -52,7 +55,7 @@ describe('the kiosk side of sync', () => {
   let centre: Awaited<ReturnType<typeof startCentre>>;
   beforeAll(async () => {
     await initI18n('vi');
-    centre = await startCentre(clock);
+    centre = await startCentre(clock, undefined, { blobDir: mkdtempSync(join(tmpdir(), 'hpasc-blobs-')) });
   });
   afterAll(async () => {
     for (const app of started) app.sync.stop();
@@ -116,8 +119,18 @@ describe('the kiosk side of sync', () => {
     expect(rows[0]?.number).toBe(t.ticket.number);
     expect((await db.tickets.get(t.ticket.id))?.syncedAt).toBeTypeOf('number');
     expect([...platform.journals.values()].flat()).toEqual([]);
-    // The branch's published configuration came down with the pull.
     expect(app.sync.isEnrolled()).toBe(true);
+
+    // A scanned document: uploaded (tus) and verified by hash before it counts as synced.
+    const scan = new Blob([new Uint8Array(3 * 1024 * 1024).map((_, i) => i % 251)], { type: 'application/pdf' });
+    const blob = await addBlob(db, scan, 'application/pdf', clock);
+    const running = until(app, (s) => s.state === 'syncing');
+    app.sync.syncNow();
+    await running;
+    await until(app, (s) => s.state === 'idle');
+    expect((await db.blobs.get(blob.sha256))?.state).toBe('verified');
+    const stored = await centre.db.query<{ size: unknown }>('SELECT size FROM blobs WHERE sha256 = $1', [blob.sha256]);
+    expect(Number(stored[0]?.size)).toBe(scan.size);
   });
 
   it('keeps the credential in IndexedDB in the browser build', async () => {

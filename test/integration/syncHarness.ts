@@ -104,13 +104,14 @@ export async function rate(k: TestKiosk, clock: Clock, level: 'satisfied' | 'dis
 export async function startCentre(
   clock: Clock,
   db?: Db,
+  options: { blobDir?: string } = {},
 ): Promise<{ db: Db; app: FastifyInstance; baseUrl: string; adminToken: string; close(): Promise<void> }> {
   const database = db ?? (await openPgliteDb(null));
   await migrate(database);
   await createBranch(database, 'CN01', 'Chi nhánh số 1');
   await createBranch(database, 'CN02', 'Chi nhánh số 2');
   const adminToken = await createAdminToken(database, 'tests', clock.now());
-  const app = buildServer({ db: database, clock, version: 'test' });
+  const app = buildServer({ db: database, clock, version: 'test', blobDir: options.blobDir ?? null });
   const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
   await publish(baseUrl, adminToken, 'branch:CN01', [{ entity: 'branchConfig', op: 'put', data: BranchConfig.parse(seededBranch()) }]);
   return {
