@@ -160,7 +160,7 @@ test.describe('sync with a real central server', () => {
     await page.keyboard.press('Enter');
     await expect(page.getByTestId('issues.empty')).toBeVisible();
     await expect(page.getByTestId('status.issues')).toHaveCount(0);
-    await page.getByTestId('issues.back').click();
+    await page.keyboard.press('Escape');
     await expect(page.getByTestId('issues.open')).toHaveAttribute('data-count', '0');
   });
 

@@ -24,8 +24,8 @@ export interface SyncIssuesScreenProps {
 /**
  * Staff list of records the centre refused for good (DESIGN.md: never dropped silently). Each row
  * says what the record was, why it was refused and what to do; "Seen" dismisses it. Keyboard: the
- * heading takes focus on open, Tab walks Back → each "Seen", Enter presses; after a dismissal the
- * focus moves to the next row's button so an officer can clear a list without the mouse.
+ * heading takes focus on open, Tab walks Back → each "Seen", Enter presses, Escape goes back; after
+ * a dismissal the focus moves to the next row's button so an officer can clear a list without the mouse.
  */
 export const SyncIssuesScreen = memo(function SyncIssuesScreen({ onBack }: SyncIssuesScreenProps) {
   const { t } = useTranslation();
@@ -55,6 +55,15 @@ export const SyncIssuesScreen = memo(function SyncIssuesScreen({ onBack }: SyncI
   useEffect(() => {
     heading.current?.focus();
   }, []);
+
+  // Escape goes back, as officers expect from a list opened over their home screen.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent): void => {
+      if (e.key === 'Escape') onBack();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [onBack]);
 
   useEffect(() => {
     if (focusIndex.current === null || !issues) return;

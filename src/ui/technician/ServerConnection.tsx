@@ -1,4 +1,4 @@
-import { memo, useState, type FormEvent } from 'react';
+import { memo, useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { errorMessage } from '../errorMessage';
 import { useKiosk } from '../KioskContext';
@@ -33,6 +33,13 @@ export const ServerConnection = memo(function ServerConnection({ onEnrolled }: S
   const [result, setResult] = useState<Result>(null);
   const [reEnrol, setReEnrol] = useState(false);
   const [syncRequested, setSyncRequested] = useState(false);
+
+  // The acknowledgement of "Sync now" is a moment's feedback; the state line says the rest.
+  useEffect(() => {
+    if (!syncRequested) return;
+    const id = setTimeout(() => setSyncRequested(false), 5000);
+    return () => clearTimeout(id);
+  }, [syncRequested]);
 
   const enrolled = status.state !== 'not-enrolled' && app.sync.isEnrolled();
   const showForm = !enrolled || status.state === 'refused' || reEnrol;
