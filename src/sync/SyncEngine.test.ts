@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
+import { fixedClock } from '../shared/clock';
+import { freshDb, nodeRandom, seededBranch } from '../../test/unit/fixtures';
+import { ReferenceDb } from '../storage/referenceDb';
+import { readPublished } from '../storage/referenceRepository';
+import { listSyncIssues } from '../storage/syncRepository';
+import { issueTicket } from '../storage/ticketRepository';
+import type { KioskDb } from '../storage/KioskDb';
+import { MemoryServer } from './memoryTransport';
+import { SyncEngine } from './SyncEngine';
+import { TransportError } from './Transport';
+
+const clock = fixedClock(Date.UTC(2026, 10, 24, 2));
+const DEVICE = '0193a1b2-0000-7000-8000-00000000d00d';
+
+function kiosk(server: MemoryServer, db: KioskDb = freshDb()) {
+  const reference = new ReferenceDb('ref', { indexedDB: new IDBFactory(), IDBKeyRange });
+  const confirmed: number[] = [];
+  const engine = new SyncEngine({
+    db,
+    reference,
+    transport: server.transport(),
+    branchCode: 'CN01',
+    clock,
+    pullLimit: 3,
+    onConfirmed: (_j, upTo) => void confirmed.push(upTo),
+  });
+  return { db, reference, engine, confirmed };
+}
+
+async function tickets(db: KioskDb, n: number): Promise<void> {
+  const branch = seededBranch();
+  for (let i = 0; i < n; i++)
+    await issueTicket(db, { deviceId: DEVICE, kioskSlot: 0, branch, group: branch.serviceGroups[0]!, priority: false }, clock, nodeRandom);
+}
+
+describe('SyncEngine (in-memory server)', () => {
+  it('pushes 250 records in order in batches of at most 100 and confirms each batch', async () => {
+    const server = new MemoryServer();
+    const k = kiosk(server);
+    await tickets(k.db, 250);
+    const report = await k.engine.runOnce();
+    expect(report).toMatchObject({ pushed: 250, applied: 250, duplicates: 0, rejected: 0 });
+    expect(server.applied).toHaveLength(250);
+    expect(await k.db.outbox.count()).toBe(0);
+    expect(k.confirmed).toEqual([100, 200, 250]);
+  });
+
+  it('resends after a lost answer and gets duplicates, never a second copy', async () => {
+    const server = new MemoryServer();
+    const k = kiosk(server);
+    await tickets(k.db, 5);
+    // The server applies the push, but the answer never arrives.
+    const transport = server.transport();
+    const lossy = {
+      ...transport,
+      push: async (r: Parameters<typeof transport.push>[0]) => (
+        await transport.push(r),
+        Promise.reject(new TransportError('timeout', { code: 'net.timeout', detail: 'lost' }))
+      ),
+    };
+    const lost = new SyncEngine({ db: k.db, reference: k.reference, transport: lossy, branchCode: 'CN01', clock });
+    await expect(lost.runOnce()).rejects.toThrow(TransportError);
+    expect(await k.db.outbox.count()).toBe(5);
+    const report = await k.engine.runOnce();
+    expect(report).toMatchObject({ duplicates: 5, applied: 0 });
+    expect(server.applied).toHaveLength(5);
+    expect(await k.db.outbox.count()).toBe(0);
+  });
+
+  it('records a refused mutation as a sync issue and carries on', async () => {
+    const server = new MemoryServer();
+    server.rejectWhen = (_name, args) => ((args as { number: string }).number.endsWith('2') ? { code: 'ticket.number-taken', detail: 'taken' } : null);
+    const k = kiosk(server);
+    await tickets(k.db, 4);
+    const report = await k.engine.runOnce();
+    expect(report).toMatchObject({ applied: 3, rejected: 1 });
+    const issues = await listSyncIssues(k.db);
+    expect(issues.map((i) => [i.reason.code, i.subject])).toEqual([['ticket.number-taken', 'ticket A0002 / 2026-11-24']]);
+  });
+
+  it('fills a gap from the file journal when the server lacks earlier entries', async () => {
+    const server = new MemoryServer();
+    const db = freshDb();
+    await tickets(db, 6);
+    const all = await db.outbox.orderBy('deviceSeq').toArray();
+    // The outbox lost entries 1–3 (they exist only in the file journal).
+    await db.outbox.bulkDelete(all.slice(0, 3).map((e) => e.mutationId));
+    const reference = new ReferenceDb('ref', { indexedDB: new IDBFactory(), IDBKeyRange });
+    const engine = new SyncEngine({
+      db,
+      reference,
+      transport: server.transport(),
+      branchCode: 'CN01',
+      clock,
+      recoverMissing: async (_j, from, to) => all.filter((e) => e.deviceSeq >= from && e.deviceSeq < to),
+    });
+    const report = await engine.runOnce();
+    expect(report.applied).toBe(6);
+    // Without a second copy the gap is reported, not papered over.
+    const db2 = freshDb('other');
+    await tickets(db2, 3);
+    await db2.outbox.delete((await db2.outbox.orderBy('deviceSeq').first())!.mutationId);
+    const k2 = kiosk(new MemoryServer(), db2);
+    await expect(k2.engine.runOnce()).rejects.toMatchObject({ wire: { code: 'sync.gap-unrecoverable' } });
+  });
+
+  it('pulls pages with their cursor, applies deletes, and repairs divergence by checksum', async () => {
+    const server = new MemoryServer();
+    for (let i = 0; i < 8; i++) server.publish('global', 'procedure', `1.00000${i}`, { code: `1.00000${i}`, name: `P${i}` });
+    server.publish('branch:CN01', 'branchConfig', 'CN01', seededBranch());
+    const k = kiosk(server);
+    expect((await k.engine.runOnce()).pulled).toBe(9);
+    server.publish('global', 'procedure', '1.000003', null);
+    server.publish('global', 'procedure', '1.000004', { code: '1.000004', name: 'P4 mới' });
+    expect((await k.engine.runOnce()).pulled).toBe(2);
+    const procs = await readPublished<{ code: string; name: string }>(k.reference, 'global', 'procedure');
+    expect(procs.map((p) => p.name).sort()).toEqual(['P0', 'P1', 'P2', 'P4 mới', 'P5', 'P6', 'P7']);
+    await k.reference.records.clear();
+    clock.advance(11 * 60_000);
+    const repaired = await k.engine.runOnce();
+    expect(repaired.repulled).toEqual(['global', 'branch:CN01']);
+    expect(await readPublished(k.reference, 'global', 'procedure')).toHaveLength(7);
+  });
+
+  it('leaves everything pending when the network fails, and finishes later', async () => {
+    const server = new MemoryServer();
+    const k = kiosk(server);
+    await tickets(k.db, 3);
+    server.failNext(new TransportError('network', { code: 'net.unreachable', detail: 'down' }));
+    await expect(k.engine.runOnce()).rejects.toMatchObject({ kind: 'network' });
+    expect(await k.db.outbox.count()).toBe(3);
+    await k.engine.runOnce();
+    expect(await k.db.outbox.count()).toBe(0);
+  });
+});
