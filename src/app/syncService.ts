@@ -14,6 +14,7 @@ import {
   journalId,
   listSyncIssues,
   loadCredential,
+  loadSyncMeta,
   outboxStats,
   pruneConfirmed,
   saveCredential,
@@ -160,7 +161,9 @@ export async function startSyncService(deps: SyncServiceDeps): Promise<SyncServi
     for (const l of listeners) l(next);
   }
 
+  const meta = await loadSyncMeta(db);
   const loop = new SyncLoop({
+    lastSuccessAt: meta.lastSuccessAt,
     run: async () => {
       const report = await engine.runOnce();
       const now = clock.now();
@@ -217,8 +220,8 @@ export async function startSyncService(deps: SyncServiceDeps): Promise<SyncServi
     loop.start();
   });
   const bell = createSyncBell(() => {
+    void loop.refresh();
     if (leading) loop.trigger();
-    else void loop.refresh();
   });
   const onOnline = () => loop.trigger();
   const events = deps.onlineEvents === undefined ? (typeof window === 'undefined' ? null : window) : deps.onlineEvents;

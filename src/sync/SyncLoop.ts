@@ -47,6 +47,8 @@ export interface SyncLoopOptions {
   readonly heartbeatEveryMs?: number;
   /** Starts in `not-enrolled` and never runs while this says false. */
   readonly isEnrolled?: () => boolean;
+  /** When the last run before this start succeeded (from the stored sync bookkeeping). */
+  readonly lastSuccessAt?: number | null;
 }
 
 export const DEFAULT_INTERVAL_MS = 60_000;
@@ -75,6 +77,7 @@ export class SyncLoop {
   constructor(private readonly o: SyncLoopOptions) {
     this.timers = o.timers ?? realTimers;
     this.lastProgressAt = o.clock.now();
+    this.status = { ...INITIAL_SYNC_STATUS, lastSuccessAt: o.lastSuccessAt ?? null };
   }
 
   get current(): SyncStatus {
@@ -128,10 +131,12 @@ export class SyncLoop {
   private async tick(): Promise<void> {
     if (this.stopped || this.running) return;
     if (this.o.isEnrolled && !this.o.isEnrolled()) {
+      await this.refresh().catch(() => undefined);
       this.emit({ ...this.status, state: 'not-enrolled', nextAttemptAt: null });
       return; // enrolment calls trigger()
     }
     if (!this.o.isOnline()) {
+      await this.refresh().catch(() => undefined);
       this.emit({ ...this.status, state: 'offline', nextAttemptAt: null });
       // `online` triggers us; the long timer covers a browser whose onLine flag is wrong.
       this.schedule(this.o.intervalMs ?? DEFAULT_INTERVAL_MS);
