@@ -95,10 +95,25 @@ export const MAX_JOURNAL_APPEND_BYTES = 1024 * 1024;
 function jsonBytes(value: unknown): number | null {
   try {
     const json = JSON.stringify(value) as string | undefined;
-    return json === undefined ? null : new TextEncoder().encode(json).byteLength;
+    return json === undefined ? null : utf8Length(json);
   } catch {
     return null;
   }
+}
+
+/** UTF-8 byte length without TextEncoder (src/shared also compiles for runtimes without it). */
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
 }
 
 export const JournalAppendRequest = z
