@@ -11,6 +11,8 @@ const Text = (max: number) => z.string().min(1).max(max);
 
 export const PROCEDURE_CHANNELS = ['in-person', 'online', 'post'] as const;
 
+export const PROCEDURE_TIME_UNITS = ['working-day', 'day', 'hour'] as const;
+
 export const ProcedureChannel = z
   .object({
     channel: z.enum(PROCEDURE_CHANNELS),
@@ -21,6 +23,16 @@ export const ProcedureChannel = z
     /** Fee in đồng; 0 = free; null = see feeText. */
     feeVnd: z.number().int().min(0).max(1_000_000_000).nullable(),
     feeText: z.string().max(1000),
+    /**
+     * The time with the unit the portal shows: "Ngày làm việc" (working days), "Ngày" (calendar
+     * days) or "Giờ" (hours). `workingDays` can hold only the first; "10 Ngày" is not 10 working
+     * days. Null or absent when the portal shows no unit (then only timeText is known).
+     */
+    duration: z
+      .object({ amount: z.number().min(0).max(3650), unit: z.enum(PROCEDURE_TIME_UNITS) })
+      .strict()
+      .nullable()
+      .optional(),
   })
   .strict();
 export type ProcedureChannel = z.infer<typeof ProcedureChannel>;
@@ -35,6 +47,11 @@ export const RequiredDocument = z
     /** Optional: a required document that may be missing without an officer's reason. */
     optional: z.boolean(),
     formTemplate: z.string().max(300).nullable(),
+    /**
+     * The portal's heading above the document ("Giấy tờ phải xuất trình", "Trường hợp 1: …"): tells
+     * papers to show from papers to hand in, and alternative sets from one another. Absent = none.
+     */
+    group: z.string().min(1).max(500).nullable().optional(),
   })
   .strict();
 export type RequiredDocument = z.infer<typeof RequiredDocument>;
