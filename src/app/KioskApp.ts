@@ -208,7 +208,7 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
         },
       );
       measure('ticket.tap-to-saved', 'ticket.tap');
-      void sync.saved(outboxEntry);
+      void sync.saved(outboxEntry).catch(() => undefined);
       const printed = (pdf ?? render(ticketPrintData(ticket, group, waitingAhead)))
         .then((bytes) => {
           if (bytes.ok) measure('ticket.tap-to-pdf', 'ticket.tap', 'ticket.pdf-ready');
@@ -256,7 +256,7 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
     async submitRating(input) {
       sync.assertCaptureAllowed();
       const { rating, outboxEntry } = await submitRating(db, effectiveDevice.deviceId, { ...input, branchCode: branch.branchCode }, clock, random);
-      void sync.saved(outboxEntry);
+      void sync.saved(outboxEntry).catch(() => undefined);
       return rating;
     },
   };

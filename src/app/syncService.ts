@@ -69,6 +69,12 @@ export interface SyncService {
 }
 
 export const DEFAULT_RETENTION_MS = 30 * 24 * 3600_000;
+/**
+ * Where the platform cannot keep the credential (a browser; a Linux kiosk without a secret
+ * service), it is kept in IndexedDB like the records it protects: enrolment must not depend on a
+ * keyring a locked-down kiosk does not run.
+ */
+const KEYSTORELESS = new Set(['credential.unsupported', 'credential.no-keystore']);
 const DISK_POLL_MS = 30_000;
 const PRUNE_EVERY_MS = 3600_000;
 
@@ -84,7 +90,7 @@ export async function startSyncService(deps: SyncServiceDeps): Promise<SyncServi
   async function readCredential(): Promise<string | null> {
     const fromPlatform = await platform.credentialRead();
     if (fromPlatform.ok) return fromPlatform.value;
-    if (fromPlatform.error.code === 'credential.unsupported') return (await loadCredential(db))?.token ?? null;
+    if (KEYSTORELESS.has(fromPlatform.error.code)) return (await loadCredential(db))?.token ?? null;
     console.warn('device credential unreadable:', fromPlatform.error.code);
     return null;
   }
@@ -92,7 +98,7 @@ export async function startSyncService(deps: SyncServiceDeps): Promise<SyncServi
   async function writeCredential(value: string, serverUrl: string, branchCode: string): Promise<Result<void>> {
     const written = await platform.credentialWrite({ token: value });
     if (written.ok) return ok(undefined);
-    if (written.error.code !== 'credential.unsupported') return written;
+    if (!KEYSTORELESS.has(written.error.code)) return written;
     await saveCredential(db, { token: value, serverUrl, branchCode });
     return ok(undefined);
   }
@@ -220,14 +226,14 @@ export async function startSyncService(deps: SyncServiceDeps): Promise<SyncServi
     loop.start();
   });
   const bell = createSyncBell(() => {
-    void loop.refresh();
-    if (leading) loop.trigger();
+    void loop.refresh().catch(() => undefined);
+    if (leading) loop.trigger({ bypassBackoff: false });
   });
   const onOnline = () => loop.trigger();
   const events = deps.onlineEvents === undefined ? (typeof window === 'undefined' ? null : window) : deps.onlineEvents;
   events?.addEventListener('online', onOnline);
   events?.addEventListener('offline', onOnline);
-  void loop.refresh();
+  void loop.refresh().catch(() => undefined);
 
   return {
     watchStatus(onChange) {
@@ -267,7 +273,7 @@ export async function startSyncService(deps: SyncServiceDeps): Promise<SyncServi
     listIssues: (all) => listSyncIssues(db, all),
     async acknowledgeIssue(mutationId) {
       await acknowledgeSyncIssue(db, mutationId, clock.now());
-      await loop.refresh();
+      await loop.refresh().catch(() => undefined);
     },
     async saved(entry) {
       bell.ring();

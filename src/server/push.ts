@@ -29,6 +29,58 @@ export type PushOutcome =
 
 export async function pushMutations(db: Db, device: AuthenticatedDevice, journalId: string, mutations: readonly MutationEnvelope[]): Promise<PushOutcome> {
   await ensureJournal(db, device.deviceId, journalId);
+  try {
+    return await applyBatch(db, device, journalId, mutations);
+  } catch (e) {
+    if (!isDataError(e)) throw e;
+  }
+  // The database refused something the schemas let through (it must never block the queue):
+  // apply the batch one mutation at a time and record the one it refuses as rejected.
+  const results: MutationResult[] = [];
+  let lastSeq = 0;
+  for (const m of mutations) {
+    let outcome: PushOutcome;
+    try {
+      outcome = await applyBatch(db, device, journalId, [m]);
+    } catch (e) {
+      if (!isDataError(e)) throw e;
+      outcome = await rejectUnstorable(db, device, journalId, m);
+    }
+    if (outcome.kind === 'revoked') return outcome;
+    if (outcome.kind === 'gap') return { ...outcome, results: [...results, ...outcome.results] };
+    results.push(...outcome.results);
+    lastSeq = outcome.lastSeq;
+  }
+  return { kind: 'done', lastSeq, results };
+}
+
+/** PostgreSQL data exceptions (22…) and integrity violations (23…): retrying the same input cannot help. */
+function isDataError(e: unknown): boolean {
+  const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : '';
+  return code.startsWith('22') || code.startsWith('23');
+}
+
+/** Consumes the mutation's seq with a rejection, when it is the next one of its stream. */
+async function rejectUnstorable(db: Db, device: AuthenticatedDevice, journalId: string, m: MutationEnvelope): Promise<PushOutcome> {
+  return db.transaction(async (tx): Promise<PushOutcome> => {
+    const rows = await tx.query<{ last_seq: unknown }>('SELECT last_seq FROM journals WHERE device_id = $1 AND journal_id = $2 FOR UPDATE', [
+      device.deviceId,
+      journalId,
+    ]);
+    const lastSeq = Number(rows[0]?.last_seq ?? 0);
+    if (m.deviceSeq !== lastSeq + 1) return { kind: 'gap', expectedSeq: lastSeq + 1, results: [] };
+    const reason = reject('sync.unstorable', 'the server cannot store this record (invalid characters or out-of-range values)');
+    await tx.query(
+      `INSERT INTO mutations (mutation_id, device_id, journal_id, device_seq, name, status, reason) VALUES ($1, $2, $3, $4, $5, 'rejected', $6::jsonb)
+       ON CONFLICT (mutation_id) DO NOTHING`,
+      [m.mutationId, device.deviceId, journalId, m.deviceSeq, m.name, JSON.stringify(reason)],
+    );
+    await tx.query('UPDATE journals SET last_seq = $3 WHERE device_id = $1 AND journal_id = $2', [device.deviceId, journalId, m.deviceSeq]);
+    return { kind: 'done', lastSeq: m.deviceSeq, results: [{ mutationId: m.mutationId, deviceSeq: m.deviceSeq, status: 'rejected', reason }] };
+  });
+}
+
+async function applyBatch(db: Db, device: AuthenticatedDevice, journalId: string, mutations: readonly MutationEnvelope[]): Promise<PushOutcome> {
   // One transaction per batch: every mutation is applied together with the stream's new last_seq
   // (all of them or, on a transient error, none: the kiosk resends the same batch). The journal
   // row lock serialises pushes of one stream; other kiosks proceed in parallel.
@@ -102,6 +154,10 @@ async function applyFresh(tx: Db, device: AuthenticatedDevice, journalId: string
       reasons[i] = reject('sync.mutation-id-reused', 'this mutationId was already used by another mutation');
       continue;
     }
+    if (!storable(m.args)) {
+      reasons[i] = reject('sync.invalid-args', 'text with NUL characters or broken Unicode cannot be stored');
+      continue;
+    }
     if (m.name === 'ticket.issue@1') {
       const parsed = TicketIssueArgs.safeParse(m.args);
       if (!parsed.success) reasons[i] = reject('sync.invalid-args', describeIssues(parsed.error.issues));
@@ -148,11 +204,12 @@ async function applyFresh(tx: Db, device: AuthenticatedDevice, journalId: string
         )
       ).map((r) => r.id),
     );
-    const refused = tickets.filter(({ a }) => !inserted.has(a.id));
+    // Only the first mutation carrying an inserted id made the row; a later one with the same id did not.
+    const firstInsertOf = new Map<string, number>();
+    for (const { i, a } of tickets) if (inserted.has(a.id) && !firstInsertOf.has(a.id)) firstInsertOf.set(a.id, i);
+    const refused = tickets.filter(({ i, a }) => firstInsertOf.get(a.id) !== i);
     if (refused.length > 0) {
       // Refused by a unique key: the same id (here or earlier), or the number already taken.
-      const firstInsertOf = new Map<string, number>();
-      for (const { i, a } of tickets) if (inserted.has(a.id) && !firstInsertOf.has(a.id)) firstInsertOf.set(a.id, i);
       const existingIds = new Set(
         (await tx.query<{ id: string }>('SELECT id FROM tickets WHERE id = ANY($1::uuid[])', [refused.map(({ a }) => a.id)])).map((r) => r.id),
       );
@@ -197,7 +254,9 @@ async function applyFresh(tx: Db, device: AuthenticatedDevice, journalId: string
         )
       ).map((r) => r.id),
     );
-    for (const { i, a } of ratings) if (!inserted.has(a.id)) reasons[i] = reject('rating.id-taken', 'a rating with this id already exists');
+    const firstOf = new Map<string, number>();
+    for (const { i, a } of ratings) if (inserted.has(a.id) && !firstOf.has(a.id)) firstOf.set(a.id, i);
+    for (const { i, a } of ratings) if (firstOf.get(a.id) !== i) reasons[i] = reject('rating.id-taken', 'a rating with this id already exists');
   }
 
   // The mutation log: one row per consumed seq (a reused mutationId has no row of its own).
@@ -326,4 +385,13 @@ export function describeIssues(issues: readonly { path: readonly PropertyKey[]; 
     })
     .join('; ')
     .slice(0, 1000);
+}
+
+/** Can PostgreSQL store this as jsonb/text? No NUL characters, no lone surrogates, anywhere. */
+function storable(value: unknown, depth = 0): boolean {
+  if (depth > 20) return false;
+  if (typeof value === 'string') return !/\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(value);
+  if (Array.isArray(value)) return value.every((v) => storable(v, depth + 1));
+  if (typeof value === 'object' && value !== null) return Object.entries(value).every(([k, v]) => storable(k, depth + 1) && storable(v, depth + 1));
+  return true;
 }

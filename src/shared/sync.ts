@@ -123,7 +123,7 @@ export const RatingSubmitArgs = z
     reasons: z.array(z.enum(RATING_REASONS)).max(RATING_REASONS.length),
     comment: z.string().max(500),
     questionnaireId: z.string().max(40).nullable(),
-    questionnaireVersion: z.number().int().min(1).nullable(),
+    questionnaireVersion: z.number().int().min(1).max(2_147_483_647).nullable(),
     submittedAt: EpochMs,
   })
   .strict();

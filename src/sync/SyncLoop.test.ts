@@ -133,6 +133,20 @@ describe('SyncLoop', () => {
     expect(t.runs).toHaveLength(13);
   });
 
+  it('a save during backoff waits for the scheduled retry; "sync now" does not', async () => {
+    const t = setup({ failures: 3, baseBackoffMs: 60_000, maxBackoffMs: 60_000, random: () => 1 });
+    t.loop.start();
+    await t.vt.advance(0);
+    expect(t.loop.current.state).toBe('backoff');
+    t.addPending(1);
+    t.loop.trigger({ bypassBackoff: false });
+    await t.vt.advance(10);
+    expect(t.runs).toHaveLength(1);
+    t.loop.trigger();
+    await t.vt.advance(10);
+    expect(t.runs).toHaveLength(2);
+  });
+
   it('does not run while offline and runs when the network comes back', async () => {
     const t = setup();
     t.setOnline(false);

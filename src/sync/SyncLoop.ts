@@ -98,13 +98,20 @@ export class SyncLoop {
     this.timer = null;
   }
 
-  /** Run as soon as possible (after the current run, if one is in progress). */
-  trigger(): void {
+  /**
+   * Run as soon as possible (after the current run, if one is in progress). A local save passes
+   * `{ bypassBackoff: false }`: while the loop is backing off from a failing server it does not
+   * hammer it on every save (the pending retry sends everything); `online`, "sync now" and
+   * enrolment bypass the backoff.
+   */
+  trigger(options: { bypassBackoff?: boolean } = {}): void {
     if (this.stopped) return;
     if (this.running) {
       this.rerun = true;
       return;
     }
+    const waiting = this.status.state === 'backoff' || this.status.state === 'stuck' || this.status.state === 'refused';
+    if (waiting && options.bypassBackoff === false && this.timer !== null) return;
     this.schedule(0);
   }
 
@@ -144,6 +151,16 @@ export class SyncLoop {
     }
     this.running = true;
     this.rerun = false;
+    try {
+      await this.runAndSettle();
+    } finally {
+      this.running = false;
+      // A save that arrived after the run decided what next still gets its run.
+      if (this.rerun && this.status.state === 'idle') this.schedule(0);
+    }
+  }
+
+  private async runAndSettle(): Promise<void> {
     this.emit({ ...this.status, state: 'syncing', nextAttemptAt: null });
     let error: WireError | null = null;
     let refused = false;
@@ -156,8 +173,6 @@ export class SyncLoop {
         e instanceof TransportError ? e.wire : { code: 'sync.failed', detail: e instanceof Error ? `${e.name}: ${e.message}`.slice(0, 300) : 'unknown error' };
       refused = e instanceof TransportError && e.kind === 'auth';
       this.attempt++;
-    } finally {
-      this.running = false;
     }
     const now = this.o.clock.now();
     const snap = await this.o.snapshot().catch(() => null);
@@ -175,7 +190,9 @@ export class SyncLoop {
       await this.maybeHeartbeat(snap);
       // A run drains the whole queue; anything pending now was saved during the run, and that
       // save triggered us (rerun). Otherwise wait for the next trigger or the idle timer.
-      this.schedule(this.rerun ? 0 : (this.o.intervalMs ?? DEFAULT_INTERVAL_MS));
+      const wasRerun = this.rerun;
+      this.rerun = false;
+      this.schedule(wasRerun ? 0 : (this.o.intervalMs ?? DEFAULT_INTERVAL_MS));
       return;
     }
     if (refused) {

@@ -133,6 +133,18 @@ describe('the kiosk side of sync', () => {
     expect(Number(stored[0]?.size)).toBe(scan.size);
   });
 
+  it('keeps the credential in IndexedDB where Electron has no keystore (a kiosk without a secret service)', async () => {
+    const platform = createFakePlatform();
+    platform.keystoreAvailable = false;
+    const { app, db } = await start(platform, new IDBFactory());
+    const { code } = await createEnrolCode(centre.db, 'CN01', 'citizen', clock.now());
+    const enrolled = await app.sync.enrol(centre.baseUrl, code);
+    expect(enrolled.ok).toBe(true);
+    expect(platform.credential).toBeNull();
+    expect((await loadCredential(db))?.branchCode).toBe('CN01');
+    expect(app.sync.isEnrolled()).toBe(true);
+  });
+
   it('keeps the credential in IndexedDB in the browser build', async () => {
     const platform = createFakePlatform();
     platform.credentialRead = async () => err('credential.unsupported', 'browser');

@@ -217,6 +217,42 @@ describe.each(engines)('central server on $name', (engine) => {
       expect(await count('SELECT count(*) AS n FROM tickets WHERE device_id = $1', [kiosk.deviceId])).toBe(1);
     });
 
+    it('rejects what the database could not store and a second record with the same id, without blocking the queue', async () => {
+      const kiosk = await enrol();
+      const rating = (extra: Record<string, unknown>) => ({
+        id: randomUUID(),
+        branchCode: 'CN01',
+        ticketId: null,
+        dossierCode: null,
+        counter: null,
+        level: 'satisfied',
+        reasons: [],
+        comment: '',
+        questionnaireId: null,
+        questionnaireVersion: null,
+        submittedAt: START,
+        ...extra,
+      });
+      const twin = ticketArgs(3, 1);
+      const mutations = [
+        { ...mutation(1, rating({ comment: 'tốt\u0000' })), name: 'rating.submit@1' as const },
+        { ...mutation(2, rating({ comment: 'cắt giữa emoji \ud83d' })), name: 'rating.submit@1' as const },
+        mutation(3, twin),
+        mutation(4, { ...twin, number: 'A3002', numeric: 3002 }),
+        { ...mutation(5, rating({ comment: 'Rất tốt 👍' })), name: 'rating.submit@1' as const },
+      ];
+      const res = await push(kiosk.auth, mutations);
+      expect(res.status).toBe(200);
+      expect(PushResponse.parse(res.body).results.map((r) => [r.status, r.reason?.code])).toEqual([
+        ['rejected', 'sync.invalid-args'],
+        ['rejected', 'sync.invalid-args'],
+        ['applied', undefined],
+        ['rejected', 'ticket.id-taken'],
+        ['applied', undefined],
+      ]);
+      expect(await count('SELECT count(*) AS n FROM ratings WHERE device_id = $1', [kiosk.deviceId])).toBe(1);
+    });
+
     it('records invalid mutations as rejected with a reason and applies the next ones', async () => {
       const kiosk = await enrol();
       const taken = ticketArgs(2, 1);
