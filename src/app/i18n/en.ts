@@ -120,6 +120,8 @@ export const en: Omit<Catalog, 'print'> = {
       'bad-answer': 'The server answered in an unexpected format (maybe another version). Ask a technician to check the server and kiosk versions.',
       'bad-request': 'The server did not understand the sync request (maybe another version). Ask a technician to update the kiosk.',
       'checksum-mismatch': 'Downloaded data does not match the server. The machine downloads it again; if it repeats, call a technician.',
+      unstorable:
+        'The record holds characters or values the server cannot store, so it was refused. Tell a technician with the error code; the data stays on this machine.',
       'invalid-args': 'The record holds invalid data, so the server refused it. Tell a technician with the error code; the data stays on this machine.',
       'mutation-id-reused': 'The record id was already used by another record. Ask a technician to check the machine.',
       'outcome-unknown': 'The server no longer has the outcome of this record. Ask a technician to compare the data.',

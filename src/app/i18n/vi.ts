@@ -125,6 +125,7 @@ export const vi = {
       'bad-answer': 'Máy chủ trả lời không đúng định dạng (có thể khác phiên bản). Báo kỹ thuật viên kiểm tra phiên bản máy chủ và kiosk.',
       'bad-request': 'Máy chủ không hiểu yêu cầu đồng bộ (có thể khác phiên bản). Báo kỹ thuật viên cập nhật kiosk.',
       'checksum-mismatch': 'Dữ liệu tải về không khớp với máy chủ. Máy sẽ tự tải lại; nếu lặp lại, báo kỹ thuật viên.',
+      unstorable: 'Bản ghi có ký tự hoặc giá trị máy chủ không lưu được nên bị từ chối. Báo kỹ thuật viên kèm mã lỗi; dữ liệu vẫn còn trên máy.',
       'invalid-args': 'Bản ghi có dữ liệu không hợp lệ nên máy chủ không nhận. Báo kỹ thuật viên kèm mã lỗi; dữ liệu vẫn còn trên máy.',
       'mutation-id-reused': 'Mã bản ghi đã được dùng cho một bản ghi khác. Báo kỹ thuật viên kiểm tra máy.',
       'outcome-unknown': 'Máy chủ không còn kết quả của bản ghi này. Báo kỹ thuật viên đối chiếu dữ liệu.',
