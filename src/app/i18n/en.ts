@@ -38,7 +38,7 @@ export const en: Omit<Catalog, 'print'> = {
     pendingBlobs_one: '{{count}} scan',
     pendingBlobs_other: '{{count}} scans',
     lastSuccess: 'Last at {{time}}',
-    lastSuccessNever: 'Not synced since start',
+    lastSuccessNever: 'Never synced yet',
     stuckHelp: 'Check the network, then press “Sync now” on the technician screen; if it stays stuck, call a technician.',
     notEnrolledHelp: 'Data is kept on this machine. A technician must enrol it with the central server.',
     issues_one: 'Sync issues: {{count}}',

@@ -36,7 +36,7 @@ export const vi = {
     pendingBlobs_one: '{{count}} tệp quét',
     pendingBlobs_other: '{{count}} tệp quét',
     lastSuccess: 'Lần cuối lúc {{time}}',
-    lastSuccessNever: 'Chưa đồng bộ từ lúc khởi động',
+    lastSuccessNever: 'Chưa đồng bộ lần nào',
     stuckHelp: 'Kiểm tra mạng, rồi bấm “Đồng bộ ngay” ở màn hình kỹ thuật; nếu vẫn kẹt, gọi kỹ thuật viên.',
     notEnrolledHelp: 'Dữ liệu vẫn được lưu trên máy. Kỹ thuật viên cần đăng ký máy với máy chủ trung tâm.',
     issues_one: 'Sự cố đồng bộ: {{count}}',
