@@ -390,8 +390,21 @@ export function describeIssues(issues: readonly { path: readonly PropertyKey[]; 
 /** Can PostgreSQL store this as jsonb/text? No NUL characters, no lone surrogates, anywhere. */
 function storable(value: unknown, depth = 0): boolean {
   if (depth > 20) return false;
-  if (typeof value === 'string') return !/\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(value);
+  if (typeof value === 'string') return storableText(value);
   if (Array.isArray(value)) return value.every((v) => storable(v, depth + 1));
-  if (typeof value === 'object' && value !== null) return Object.entries(value).every(([k, v]) => storable(k, depth + 1) && storable(v, depth + 1));
+  if (typeof value === 'object' && value !== null) return Object.entries(value).every(([k, v]) => storableText(k) && storable(v, depth + 1));
+  return true;
+}
+
+function storableText(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0) return false;
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const next = text.charCodeAt(i + 1);
+      if (!(next >= 0xdc00 && next <= 0xdfff)) return false;
+      i++;
+    } else if (c >= 0xdc00 && c <= 0xdfff) return false;
+  }
   return true;
 }

@@ -1,3 +1,4 @@
+import { dbEngines } from './engines';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -5,14 +6,11 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBranch, createEnrolCode, revokeDevice } from '../../src/server/admin';
 import { buildServer } from '../../src/server/app';
 import type { Db } from '../../src/server/db/Db';
 import { migrate } from '../../src/server/db/migrate';
-import { openPgliteDb } from '../../src/server/db/pgliteDb';
-import { openPostgresDb } from '../../src/server/db/postgresDb';
 import { fixedClock } from '../../src/shared/clock';
 import { BLOB_BY_HASH_PATH, BLOB_TUS_PATH, EnrolResponse, MAX_BLOB_BYTES } from '../../src/shared/sync';
 import { TransportError, type BlobToUpload } from '../../src/sync/Transport';
@@ -23,46 +21,7 @@ import { mustRestartUpload, uploadBlobWithTus, type FetchLike } from '../../src/
  * and, when TEST_DATABASE_URL is set, on a fresh PostgreSQL database. A byte-counting TCP proxy
  * in front of the server measures what reaches it and can cut the connection mid-upload.
  */
-interface Engine {
-  readonly name: string;
-  open(): Promise<{ db: Db; dispose(): Promise<void> }>;
-}
-
-const engines: Engine[] = [
-  {
-    name: 'pglite',
-    async open() {
-      const db = await openPgliteDb(null);
-      return { db, dispose: () => db.close() };
-    },
-  },
-];
-const postgresUrl = process.env.TEST_DATABASE_URL;
-if (postgresUrl) {
-  engines.push({
-    name: 'postgres',
-    async open() {
-      const dbName = `hpasc_blobs_${randomUUID().replace(/-/g, '')}`;
-      const admin = new pg.Client({ connectionString: postgresUrl });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${dbName}`);
-      await admin.end();
-      const url = new URL(postgresUrl);
-      url.pathname = `/${dbName}`;
-      const db = openPostgresDb(url.toString());
-      return {
-        db,
-        async dispose() {
-          await db.close();
-          const c = new pg.Client({ connectionString: postgresUrl });
-          await c.connect();
-          await c.query(`DROP DATABASE IF EXISTS ${dbName}`);
-          await c.end();
-        },
-      };
-    },
-  });
-}
+const engines = dbEngines;
 
 /** Forwards TCP to the server, counting client→server bytes; `cutAfter` drops every connection once reached. */
 interface CountingProxy {

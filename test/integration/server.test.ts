@@ -1,6 +1,6 @@
+import { dbEngines } from './engines';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/shared/clock';
 import { EnrolResponse, MAX_PUSH_MUTATIONS, PushGap, PushResponse, SYNC_PROTOCOL_VERSION, type MutationEnvelope } from '../../src/shared/sync';
@@ -8,55 +8,14 @@ import { createBranch, createEnrolCode, revokeDevice } from '../../src/server/ad
 import { buildServer } from '../../src/server/app';
 import type { Db } from '../../src/server/db/Db';
 import { migrate } from '../../src/server/db/migrate';
-import { openPgliteDb } from '../../src/server/db/pgliteDb';
-import { openPostgresDb } from '../../src/server/db/postgresDb';
 
 /**
  * The central server over real HTTP (port 0), on in-memory PGlite and, when TEST_DATABASE_URL is
  * set (scripts/ci-postgres.sh), on a fresh database of a real PostgreSQL. In CI the PostgreSQL run
  * is mandatory: a missing TEST_DATABASE_URL fails instead of skipping.
  */
-interface Engine {
-  readonly name: string;
-  open(): Promise<{ db: Db; dispose(): Promise<void> }>;
-}
-
-const engines: Engine[] = [
-  {
-    name: 'pglite',
-    async open() {
-      const db = await openPgliteDb(null);
-      return { db, dispose: () => db.close() };
-    },
-  },
-];
+const engines = dbEngines;
 const postgresUrl = process.env.TEST_DATABASE_URL;
-if (postgresUrl) {
-  engines.push({
-    name: 'postgres',
-    async open() {
-      // A database of its own per run, so runs never see each other's rows.
-      const dbName = `hpasc_test_${randomUUID().replace(/-/g, '')}`;
-      const admin = new pg.Client({ connectionString: postgresUrl });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${dbName}`);
-      await admin.end();
-      const url = new URL(postgresUrl);
-      url.pathname = `/${dbName}`;
-      const db = openPostgresDb(url.toString());
-      return {
-        db,
-        async dispose() {
-          await db.close();
-          const c = new pg.Client({ connectionString: postgresUrl });
-          await c.connect();
-          await c.query(`DROP DATABASE IF EXISTS ${dbName}`);
-          await c.end();
-        },
-      };
-    },
-  });
-}
 
 describe('PostgreSQL variant', () => {
   it('runs in CI (TEST_DATABASE_URL from scripts/ci-postgres.sh)', () => {

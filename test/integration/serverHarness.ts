@@ -1,17 +1,15 @@
+import { dbEngines, type DbEngine } from './engines';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import pg from 'pg';
 import { fixedClock } from '../../src/shared/clock';
 import { EnrolResponse } from '../../src/shared/sync';
 import { createAdminToken, createBranch, createEnrolCode } from '../../src/server/admin';
 import { buildServer, type ServerOptions } from '../../src/server/app';
 import type { Db } from '../../src/server/db/Db';
 import { migrate } from '../../src/server/db/migrate';
-import { openPgliteDb } from '../../src/server/db/pgliteDb';
-import { openPostgresDb } from '../../src/server/db/postgresDb';
 
 /**
  * Shared set-up of the server's integration tests: the database engines (in-memory PGlite, and a
@@ -19,49 +17,11 @@ import { openPostgresDb } from '../../src/server/db/postgresDb';
  * migrated database with two branches, the server built on it (blob folder in a temp dir), and
  * helpers to enrol a device and make an admin token.
  */
-export interface Engine {
-  readonly name: 'pglite' | 'postgres';
-  open(): Promise<{ db: Db; dispose(): Promise<void> }>;
-}
-
+export type Engine = DbEngine;
 export const postgresUrl = process.env.TEST_DATABASE_URL;
-
-export const pgliteEngine: Engine = {
-  name: 'pglite',
-  async open() {
-    const db = await openPgliteDb(null);
-    return { db, dispose: () => db.close() };
-  },
-};
-
-export const postgresEngine: Engine | null = postgresUrl
-  ? {
-      name: 'postgres',
-      async open() {
-        // A database of its own per run, so runs never see each other's rows.
-        const dbName = `hpasc_test_${randomUUID().replace(/-/g, '')}`;
-        const admin = new pg.Client({ connectionString: postgresUrl });
-        await admin.connect();
-        await admin.query(`CREATE DATABASE ${dbName}`);
-        await admin.end();
-        const url = new URL(postgresUrl);
-        url.pathname = `/${dbName}`;
-        const db = openPostgresDb(url.toString());
-        return {
-          db,
-          async dispose() {
-            await db.close();
-            const c = new pg.Client({ connectionString: postgresUrl });
-            await c.connect();
-            await c.query(`DROP DATABASE IF EXISTS ${dbName}`);
-            await c.end();
-          },
-        };
-      },
-    }
-  : null;
-
-export const engines: Engine[] = postgresEngine ? [pgliteEngine, postgresEngine] : [pgliteEngine];
+export const pgliteEngine: Engine = dbEngines.find((e) => e.name === 'pglite')!;
+export const postgresEngine: Engine | null = dbEngines.find((e) => e.name === 'postgres') ?? null;
+export const engines: Engine[] = dbEngines;
 
 export const START = Date.UTC(2026, 10, 24, 2, 0, 0);
 

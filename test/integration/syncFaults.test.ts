@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/server/app';
 import type { Db } from '../../src/server/db/Db';
+import { seededRandom } from '../../src/domain/catalogGenerator';
 import { fixedClock } from '../../src/shared/clock';
 import { localChecksum, getCursor } from '../../src/storage/referenceRepository';
 import { listSyncIssues } from '../../src/storage/syncRepository';
@@ -21,17 +22,6 @@ import { enrolKiosk, procedure, publish, rate, startCentre, takeTicket, type Tes
  */
 const SEED = Number(process.env.FAULT_SEED ?? 20261124);
 const START = Date.UTC(2026, 10, 24, 1, 0, 0);
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class KioskKilled extends Error {
   override readonly name = 'KioskKilled';
@@ -69,7 +59,7 @@ describe.each(dbEngines.map((e) => ({ ...e, rounds: Number(process.env.FAULT_ROU
     let dispose: () => Promise<void>;
     let centre: Awaited<ReturnType<typeof startCentre>>;
     const clock = fixedClock(START);
-    const rnd = mulberry32(SEED + (engine.name === 'pglite' ? 0 : 1));
+    const rnd = seededRandom(SEED + (engine.name === 'pglite' ? 0 : 1));
     const flaky = { failIn: null as number | null };
     let app: FastifyInstance;
     let realBase = '';
