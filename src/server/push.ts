@@ -154,6 +154,10 @@ async function applyFresh(tx: Db, device: AuthenticatedDevice, journalId: string
       reasons[i] = reject('sync.mutation-id-reused', 'this mutationId was already used by another mutation');
       continue;
     }
+    if (device.role !== undefined && !MUTATION_ROLES[m.name].includes(device.role)) {
+      reasons[i] = reject('auth.role-forbidden', `a ${device.role} device may not send ${m.name}`);
+      continue;
+    }
     if (!storable(m.args)) {
       reasons[i] = reject('sync.invalid-args', 'text with NUL characters or broken Unicode cannot be stored');
       continue;
@@ -328,6 +332,15 @@ async function storedOutcomes(
     return reason ? { ...base, reason } : base;
   });
 }
+
+/**
+ * Which enrolled roles may send which mutations: citizen kiosks and counters issue tickets and
+ * collect ratings; a technician's machine captures nothing. Refused like any other invalid record.
+ */
+const MUTATION_ROLES: Readonly<Record<MutationEnvelope['name'], readonly string[]>> = {
+  'ticket.issue@1': ['citizen', 'counter'],
+  'rating.submit@1': ['citizen', 'counter'],
+};
 
 /** Per-batch cache of what several mutations need (the branch's ticket numbering). */
 interface BatchContext {

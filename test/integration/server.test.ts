@@ -55,7 +55,7 @@ describe.each(engines)('central server on $name', (engine) => {
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
 
-  const enrol = async (branch = 'CN01', role: 'citizen' | 'counter' = 'citizen') => {
+  const enrol = async (branch = 'CN01', role: 'citizen' | 'counter' | 'technician' = 'citizen') => {
     const { code } = await createEnrolCode(db, branch, role, clock.now());
     const deviceId = randomUUID();
     const res = await post('/v1/enrol', { code, deviceId, role });
@@ -210,6 +210,14 @@ describe.each(engines)('central server on $name', (engine) => {
         ['applied', undefined],
       ]);
       expect(await count('SELECT count(*) AS n FROM ratings WHERE device_id = $1', [kiosk.deviceId])).toBe(1);
+    });
+
+    it("refuses records from a role that does not capture them (a technician's machine)", async () => {
+      const tech = await enrol('CN01', 'technician');
+      const res = await push(tech.auth, [mutation(1, ticketArgs(1, 900))]);
+      expect(res.status).toBe(200);
+      expect(PushResponse.parse(res.body).results.map((r) => [r.status, r.reason?.code])).toEqual([['rejected', 'auth.role-forbidden']]);
+      expect(await count('SELECT count(*) AS n FROM tickets WHERE device_id = $1', [tech.deviceId])).toBe(0);
     });
 
     it('records invalid mutations as rejected with a reason and applies the next ones', async () => {

@@ -142,6 +142,8 @@ export const en: Omit<Catalog, 'print'> = {
       'not-enrolled': 'This machine is not enrolled with the central server. A technician must enter the server address and an enrolment code.',
       missing: 'This machine sent no credential. A technician must enrol it again.',
       'unknown-device': 'This machine is not enrolled or was revoked – call a technician to enrol it with a new code.',
+      'role-forbidden':
+        'This machine is enrolled with a role that may not send this kind of record. A technician checks the machine’s role and enrols it again.',
       revoked: 'The centre revoked this machine’s access – call a technician. Data on this machine is kept.',
       'scope-forbidden': 'This machine may not access this data (wrong branch or role). Ask a technician to check the enrolment.',
       'not-admin': 'This action needs a centre administrator.',

@@ -146,6 +146,7 @@ export const vi = {
       'not-enrolled': 'Máy chưa được đăng ký với máy chủ trung tâm. Kỹ thuật viên cần nhập địa chỉ máy chủ và mã đăng ký.',
       missing: 'Máy chưa gửi thông tin xác thực. Kỹ thuật viên cần đăng ký lại máy.',
       'unknown-device': 'Máy chưa được đăng ký hoặc đã bị thu hồi – gọi kỹ thuật viên đăng ký lại với mã mới.',
+      'role-forbidden': 'Máy được đăng ký với vai trò không được gửi loại bản ghi này. Kỹ thuật viên kiểm tra vai trò của máy rồi đăng ký lại.',
       revoked: 'Máy đã bị trung tâm thu hồi quyền kết nối – gọi kỹ thuật viên. Dữ liệu trên máy vẫn được giữ.',
       'scope-forbidden': 'Máy không có quyền với dữ liệu này (sai chi nhánh hoặc vai trò). Báo kỹ thuật viên kiểm tra đăng ký.',
       'not-admin': 'Cần quyền quản trị trung tâm cho thao tác này.',
