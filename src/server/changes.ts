@@ -88,6 +88,7 @@ interface ChangeRow {
   live_count: unknown;
   live_sum: unknown;
   has_more: unknown;
+  top: unknown;
 }
 
 /** One page of a scope's feed after `cursor`, with the scope checksum when the page is the last. */
@@ -101,9 +102,10 @@ export async function pullChanges(db: Db, request: PullRequest): Promise<PullRes
      ), totals AS (
        SELECT count(*) AS live_count, coalesce(sum(checksum), 0) AS live_sum FROM changes WHERE scope = $1 AND op = 'put' AND $4::boolean
      ), more AS (
-       SELECT EXISTS (SELECT 1 FROM changes WHERE scope = $1 AND seq > coalesce((SELECT max(seq) FROM page), $2)) AS has_more
+       SELECT EXISTS (SELECT 1 FROM changes WHERE scope = $1 AND seq > coalesce((SELECT max(seq) FROM page), $2)) AS has_more,
+         (SELECT coalesce(max(seq), 0) FROM changes WHERE scope = $1) AS top
      )
-     SELECT page.*, totals.live_count, totals.live_sum, more.has_more
+     SELECT page.*, totals.live_count, totals.live_sum, more.has_more, more.top
      FROM more CROSS JOIN totals LEFT JOIN page ON true ORDER BY page.seq`,
     [scope, cursor, limit, request.withChecksum],
   );
@@ -121,6 +123,10 @@ export async function pullChanges(db: Db, request: PullRequest): Promise<PullRes
   }
   const first = rows[0];
   const hasMore = first ? toBool(first.has_more) : false;
+  const top = first ? Number(first.top) : 0;
+  // A kiosk ahead of the feed (the centre restored an older database): answer where the feed ends,
+  // below the kiosk's cursor, which tells the kiosk to pull the scope again from 0.
+  if (cursor > top) return { scope, changes: [], cursor: top, hasMore: false, checksum: null };
   const checksum: ScopeChecksum | null = request.withChecksum && !hasMore && first ? { count: Number(first.live_count), sum: Number(first.live_sum) } : null;
   return { scope, changes, cursor: changes.length > 0 ? changes[changes.length - 1]!.seq : cursor, hasMore, checksum };
 }

@@ -206,7 +206,11 @@ export const PullResponse = z
   .object({
     scope: ScopeName,
     changes: z.array(Change).max(MAX_PULL_LIMIT),
-    /** The cursor to store with this page (the last change's seq, or the request's cursor). */
+    /**
+     * The cursor to store with this page (the last change's seq, or the request's cursor). Below the
+     * request's cursor, with no changes: the server's feed ends earlier (restored from a backup);
+     * the kiosk forgets the scope and pulls it again from 0.
+     */
     cursor: z.number().int().min(0),
     hasMore: z.boolean(),
     /** Present when asked for and hasMore is false: the scope's live records as of `cursor`. */

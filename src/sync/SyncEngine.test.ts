@@ -124,6 +124,19 @@ describe('SyncEngine (in-memory server)', () => {
     expect(await readPublished(k.reference, 'global', 'procedure')).toHaveLength(7);
   });
 
+  it('pulls a scope again from 0 when the server is behind its cursor (restored from a backup)', async () => {
+    const server = new MemoryServer();
+    for (let i = 0; i < 5; i++) server.publish('global', 'procedure', `1.00000${i}`, { code: `1.00000${i}` });
+    const k = kiosk(server);
+    await k.engine.runOnce();
+    const restored = new MemoryServer();
+    restored.publish('global', 'procedure', '1.000009', { code: '1.000009' });
+    const k2 = new SyncEngine({ db: k.db, reference: k.reference, transport: restored.transport(), branchCode: 'CN01', clock });
+    const report = await k2.runOnce();
+    expect(report.repulled).toContain('global');
+    expect((await readPublished<{ code: string }>(k.reference, 'global', 'procedure')).map((p) => p.code)).toEqual(['1.000009']);
+  });
+
   it('leaves everything pending when the network fails, and finishes later', async () => {
     const server = new MemoryServer();
     const k = kiosk(server);

@@ -155,6 +155,13 @@ export class SyncEngine {
     for (;;) {
       const cursor = await getCursor(reference, scope);
       const page = await transport.pull({ protocolVersion: SYNC_PROTOCOL_VERSION, scope, cursor, limit, withChecksum });
+      if (page.cursor < cursor && page.changes.length === 0) {
+        // The server's feed ends before our cursor (restored from an older backup): start over.
+        if (resets++ > 0) throw new TransportError('protocol', { code: 'sync.cursor-ahead', detail: `scope ${scope}: the server went back again` });
+        await resetScope(reference, scope);
+        report.repulled.push(scope);
+        continue;
+      }
       if (page.scope !== scope || (page.changes.length > 0 && page.changes[0]!.seq <= cursor)) {
         throw new TransportError('protocol', { code: 'sync.bad-answer', detail: `pull of ${scope} answered out of order` });
       }

@@ -132,6 +132,8 @@ export class MemoryServer {
     const changes = after.slice(0, r.limit);
     const hasMore = after.length > changes.length;
     const live = all.filter((c) => c.op === 'put');
+    const top = s?.lastSeq ?? 0;
+    if (r.cursor > top) return { scope: r.scope, changes: [], cursor: top, hasMore: false, checksum: null };
     return {
       scope: r.scope,
       changes,
