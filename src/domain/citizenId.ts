@@ -151,12 +151,13 @@ export function looksLikeCitizenIdQr(text: string): boolean {
 
 /**
  * The ID number for screens and printouts: every digit but the last four replaced by "•"
- * (`••••••••1234`). Input that is not a 12-digit number is masked entirely, never shown.
+ * (`001*******34`, as DOMAIN.md shows). Input that is not a 12-digit number is masked entirely, never shown.
  */
 export function maskIdNumber(id: string): string {
   const digits = id.trim();
-  if (!/^\d{12}$/.test(digits)) return '•'.repeat(12);
-  return `${'•'.repeat(8)}${digits.slice(8)}`;
+  // DOMAIN.md: province code and the last two digits stay, e.g. 001*******45.
+  if (!/^\d{12}$/.test(digits)) return '*'.repeat(12);
+  return `${digits.slice(0, 3)}${'*'.repeat(7)}${digits.slice(10)}`;
 }
 
 export function parseCitizenIdQr(text: string, today: CalendarDate): CitizenIdQrResult {
