@@ -150,8 +150,8 @@ export function looksLikeCitizenIdQr(text: string): boolean {
 }
 
 /**
- * The ID number for screens and printouts: every digit but the last four replaced by "•"
- * (`001*******34`, as DOMAIN.md shows). Input that is not a 12-digit number is masked entirely, never shown.
+ * The ID number for screens and printouts: the province code and the last two digits stay, the rest
+ * becomes "*" (`001*******34`, as DOMAIN.md shows). Input that is not a 12-digit number is masked entirely, never shown.
  */
 export function maskIdNumber(id: string): string {
   const digits = id.trim();
