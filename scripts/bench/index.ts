@@ -8,6 +8,7 @@ import { printBlobBench, runBlobBench } from './blobs.bench';
 import { printBrowserBench, runBrowserBench } from './browser.bench';
 import { printDrainBench, runDrainBench } from './drain.bench';
 import { printIngestBench, runIngestBench } from './ingest.bench';
+import { printSearchBench, runSearchBench } from './search.bench';
 import { printTicketPdfBench, runTicketPdfBench } from './ticketPdf.bench';
 
 console.log(`HPASC kiosk benchmarks — ${new Date().toISOString()}`);
@@ -42,4 +43,8 @@ if (wants('ingest')) {
 if (wants('blobs')) {
   console.log('\nBlobs: 100 × 2 MB scans over tus to the server (PGlite, disk) vs one plain PUT per file; resume after a cut');
   printBlobBench(await runBlobBench());
+}
+if (wants('search')) {
+  console.log('\nProcedure search: MiniSearch (src/app/catalogSearch) vs a substring scan of normalised names, 1,700 and 100,000 procedures');
+  printSearchBench(runSearchBench());
 }
