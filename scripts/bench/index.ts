@@ -18,7 +18,7 @@ console.log(
     .join(' ')}, node ${process.version}`,
 );
 
-/** BENCH_ONLY=drain,ingest (or `-- drain ingest`) runs only those benches: pdf, drain, ingest. */
+/** BENCH_ONLY=drain,ingest (or `-- drain ingest`) runs only those benches: pdf (Node and Chromium), drain, ingest, blobs, search. */
 const only = (process.env.BENCH_ONLY ?? process.argv.slice(2).join(','))
   .split(',')
   .map((s) => s.trim())
