@@ -183,6 +183,27 @@ export const en: Omit<Catalog, 'print'> = {
       low: 'The disk is nearly full, so new records are paused. Please tell staff; a technician must free some space.',
       unavailable: 'Free disk space cannot be measured. No effect on work; a technician should watch the disk by hand.',
     },
+    dossier: {
+      'sequence-exhausted':
+        'This machine has used up its dossier numbers for today. Ask a technician to widen the range or use another counter; no dossier was created.',
+      'code-malformed': 'The dossier code is not in the expected form (e.g. 000.00.21.H26-260212-0001). Check the code on the receipt.',
+      'code-bad-date': 'The date part of the dossier code is not a real date. Check the code on the receipt.',
+      'code-bad-sequence': 'The sequence number in the dossier code is not valid. Check the code on the receipt.',
+      'code-other-unit': 'The dossier code belongs to another receiving unit. Direct the citizen to where the dossier was filed.',
+    },
+    cccd: {
+      'not-cccd': 'What was scanned is not the QR code of an ID card. Scan the QR code on the front of the card.',
+      'too-few-fields': 'The card’s QR code does not hold enough information. Scan again; if it still fails, type the details.',
+      'id-format': 'The ID number in the QR code does not have 12 digits. Scan again or type it.',
+      'old-id-format': 'The old ID number in the QR code does not have 9 digits. Scan again or type it.',
+      'name-missing': 'The QR code has no name. Scan again or type it.',
+      'address-missing': 'The QR code has no address. Scan again or type it.',
+      'date-invalid': 'The date of birth or issue date in the QR code is not valid. Check the card and type the details.',
+      'gender-invalid': 'The gender in the QR code cannot be read (the scanner may drop Vietnamese diacritics). Use the camera or the scanner’s UTF-8 mode.',
+      'province-unknown': 'The province code in the ID number does not exist. Check the card and type the details.',
+      'id-mismatch-gender': 'The ID number does not match the gender on the card. Check the card; it may be wrong or forged.',
+      'id-mismatch-year': 'The ID number does not match the year of birth on the card. Check the card; it may be wrong or forged.',
+    },
     blob: {
       'too-large': 'The scan is too large. Scan again at a lower resolution or split it into several files.',
       'hash-mismatch': 'The scan was altered in transit. The machine sends it again.',
