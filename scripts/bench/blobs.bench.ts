@@ -10,11 +10,12 @@
  *   crossed the wire beyond the file size (request headers included) ÷ chunk size.
  * Targets (issue 3): ≥ 50 MB/s; resume overhead ≤ 1 chunk.
  */
+import { startProxy } from '../../test/support/countingProxy';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -65,44 +66,6 @@ const toUpload = (s: Scan, uploadUrl: string | null = null): BlobToUpload => ({
   data: new Blob([s.bytes]),
   uploadUrl,
 });
-
-/** TCP pass-through counting client→server bytes; drops the connection once `cutAfter` is reached. */
-async function countingProxy(targetPort: number) {
-  const state = { bytesIn: 0, cutAfter: null as number | null };
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(targetPort, '127.0.0.1');
-    sockets.add(client).add(upstream);
-    const drop = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('data', (data: Buffer) => {
-      const room = state.cutAfter === null ? data.length : state.cutAfter - state.bytesIn;
-      if (room < data.length) {
-        if (room > 0) {
-          state.bytesIn += room;
-          upstream.write(data.subarray(0, room), drop);
-        } else drop();
-        return;
-      }
-      state.bytesIn += data.length;
-      if (!upstream.write(data)) client.pause();
-    });
-    upstream.on('drain', () => client.resume());
-    upstream.pipe(client);
-    client.on('error', drop).on('close', drop);
-    upstream.on('error', drop).on('close', drop);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  const close = () =>
-    new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    });
-  return { state, url: `http://127.0.0.1:${port}`, close };
-}
 
 export async function runBlobBench(options: { files?: number; fileBytes?: number; chunkBytes?: number } = {}): Promise<BlobBenchResult> {
   const files = options.files ?? 100;
@@ -163,10 +126,10 @@ export async function runBlobBench(options: { files?: number; fileBytes?: number
     const tusSeconds = tusMs / 1000;
 
     // Resume: cut at half the file, then resume from the URL the first attempt reported.
-    const proxy = await countingProxy(Number(new URL(base).port));
+    const proxy = await startProxy(new URL(base));
     const cutScan = makeScan(fileBytes);
     let url: string | null = null;
-    proxy.state.cutAfter = fileBytes / 2;
+    proxy.cutAfter = fileBytes / 2;
     await upload(cutScan, proxy.url, null, (u) => (url = u)).then(
       () => {
         throw new Error('the cut upload should have failed');
@@ -174,11 +137,11 @@ export async function runBlobBench(options: { files?: number; fileBytes?: number
       () => undefined,
     );
     if (url === null) throw new Error('the cut upload reported no URL');
-    proxy.state.cutAfter = null;
+    proxy.cutAfter = null;
     const head = await fetch(url, { method: 'HEAD', headers: { authorization: `Bearer ${token}`, 'tus-resumable': '1.0.0' } });
     const resumedAt = Number(head.headers.get('upload-offset'));
     await upload(cutScan, proxy.url, url);
-    const extraBytes = proxy.state.bytesIn - fileBytes;
+    const extraBytes = proxy.bytesIn - fileBytes;
     await proxy.close();
 
     const total = files * fileBytes;
