@@ -8,6 +8,7 @@ import { printBlobBench, runBlobBench } from './blobs.bench';
 import { printBrowserBench, runBrowserBench } from './browser.bench';
 import { printDrainBench, runDrainBench } from './drain.bench';
 import { printIngestBench, runIngestBench } from './ingest.bench';
+import { printReceiptBench, runReceiptBench } from './receipt.bench';
 import { printSearchBench, runSearchBench } from './search.bench';
 import { printTicketPdfBench, runTicketPdfBench } from './ticketPdf.bench';
 
@@ -47,4 +48,8 @@ if (wants('blobs')) {
 if (wants('search')) {
   console.log('\nProcedure search: MiniSearch (src/app/catalogSearch) vs a substring scan of normalised names, 1,700 and 100,000 procedures');
   printSearchBench(runSearchBench());
+}
+if (wants('receipt')) {
+  console.log('\nDossier receipt PDF (node, A4, two copies) vs ticket PDF');
+  printReceiptBench(await runReceiptBench());
 }

@@ -1,0 +1,450 @@
+/**
+ * The dossier receipt ("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", DOMAIN.md) as an A4 PDF.
+ *
+ * Guarantees:
+ * - A4 portrait; two copies in one document (liên 1 kept, liên 2 for the applicant), each copy
+ *   starting on a new page. A long document list flows onto continuation pages of the same copy
+ *   (the table header is repeated); both copies have the same number of pages.
+ * - Text follows the ticket's conventions (ticketPdf.ts): embedded Be Vietnam Pro TTF, hinting
+ *   stripped, NFC input, "?" for characters without a glyph; `pdftotext` returns the exact strings.
+ * - Every word printed comes from the data (`labels` included); the renderer adds only layout,
+ *   numbering and date formatting (branch time from epoch ms + utcOffsetMinutes, no clock).
+ * - The QR encodes `${lookupBaseUrl}?code=…&s=…` so a status look-up needs code and secret.
+ * - Deterministic: same fonts + data → identical bytes. Metadata holds the title (dossier code),
+ *   producer and dates only: no personal data.
+ */
+import fontkit from '@pdf-lib/fontkit';
+import type { Font as FontkitFont } from '@pdf-lib/fontkit';
+import {
+  PDFDocument,
+  PDFName,
+  beginText,
+  concatTransformationMatrix,
+  endText,
+  fill,
+  popGraphicsState,
+  pushGraphicsState,
+  rectangle,
+  setFillingGrayscaleColor,
+  setFontAndSize,
+  setTextMatrix,
+  showText,
+  type PDFFont,
+  type PDFOperator,
+  type PDFPage,
+} from 'pdf-lib';
+import { toLocalDateTime } from '../domain/localDay';
+import type { ReceiptPrintData } from './ReceiptPrintData';
+import { qrMatrix, type QrMatrix } from './qrMatrix';
+import { cleanText, stripTrueTypeHinting, wrapBalanced, wrapText, type TicketFonts } from './ticketPdf';
+
+export type ReceiptFonts = TicketFonts;
+
+export interface ReceiptPdfRenderer {
+  render(data: ReceiptPrintData): Promise<Uint8Array>;
+}
+
+const PT_PER_MM = 72 / 25.4;
+const mm = (v: number): number => v * PT_PER_MM;
+
+export const A4_WIDTH_PT = mm(210);
+export const A4_HEIGHT_PT = mm(297);
+const MARGIN_LEFT = mm(25);
+const MARGIN_RIGHT = mm(15);
+const MARGIN_TOP = mm(15);
+const MARGIN_BOTTOM = mm(15);
+const CONTENT_WIDTH = A4_WIDTH_PT - MARGIN_LEFT - MARGIN_RIGHT;
+/** Lowest point the flowing content may reach (the page footer sits below it). */
+const CONTENT_BOTTOM = A4_HEIGHT_PT - MARGIN_BOTTOM;
+const FOOTER_BASELINE = A4_HEIGHT_PT - mm(9);
+const COPY_LABEL_BASELINE = mm(9);
+
+const BODY = 11;
+const LINE = 1.4; // line pitch in em
+const RULE = 0.6;
+const QR_SYMBOL = mm(26);
+
+type FontKey = 'regular' | 'bold';
+
+interface TextItem {
+  readonly text: string;
+  readonly font: FontKey;
+  readonly size: number;
+  readonly x: number;
+  /** Distance from the page top to the baseline. */
+  readonly baseline: number;
+}
+
+interface BoxItem {
+  readonly x: number;
+  readonly top: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+interface QrItem {
+  readonly matrix: QrMatrix;
+  readonly x: number;
+  readonly top: number;
+  readonly module: number;
+}
+
+interface PageLayout {
+  readonly texts: TextItem[];
+  readonly boxes: BoxItem[];
+  qr?: QrItem;
+}
+
+interface ParsedFonts {
+  readonly regular: FontkitFont;
+  readonly bold: FontkitFont;
+}
+
+type PdfLibFontkit = Parameters<PDFDocument['registerFontkit']>[0];
+
+export function createReceiptPdfRenderer(fonts: ReceiptFonts): ReceiptPdfRenderer {
+  // As in createTicketPdfRenderer: strip hinting and parse once, hand pdf-lib the parsed fonts.
+  const bytes: ReceiptFonts = { regular: stripTrueTypeHinting(fonts.regular), bold: stripTrueTypeHinting(fonts.bold) };
+  const parsed: ParsedFonts = { regular: fontkit.create(bytes.regular), bold: fontkit.create(bytes.bold) };
+  const byBytes = new Map<Uint8Array, FontkitFont>([
+    [bytes.regular, parsed.regular],
+    [bytes.bold, parsed.bold],
+  ]);
+  const cachingFontkit = {
+    create: (b: Uint8Array): FontkitFont => byBytes.get(b) ?? fontkit.create(b),
+  } as unknown as PdfLibFontkit; // pdf-lib declares its own copy of fontkit's Font interface
+
+  return {
+    async render(data: ReceiptPrintData): Promise<Uint8Array> {
+      const pages = layoutReceipt(parsed, data);
+      const doc = await PDFDocument.create({ updateMetadata: false });
+      doc.registerFontkit(cachingFontkit);
+      doc.setTitle(`${cleanText(data.labels.title, parsed.bold)} ${cleanText(data.dossierCode, parsed.bold)}`);
+      doc.setProducer('HPASC Kiosk');
+      doc.setCreator('HPASC Kiosk');
+      doc.setLanguage('vi-VN');
+      const received = new Date(data.receivedAt);
+      doc.setCreationDate(received);
+      doc.setModificationDate(received);
+
+      const all = pages.flatMap((copy) => copy);
+      const pdfFonts: Record<FontKey, PDFFont> = {
+        regular: await doc.embedFont(bytes.regular, { subset: true, customName: fontName(parsed.regular, all, 'regular') }),
+        bold: await doc.embedFont(bytes.bold, { subset: true, customName: fontName(parsed.bold, all, 'bold') }),
+      };
+      for (const copy of pages) {
+        for (const layout of copy) paint(doc.addPage([A4_WIDTH_PT, A4_HEIGHT_PT]), layout, pdfFonts);
+      }
+      return doc.save({ useObjectStreams: true, objectsPerTick: Infinity });
+    },
+  };
+}
+
+const renderers = new WeakMap<ReceiptFonts, ReceiptPdfRenderer>();
+
+/** One-call form; the renderer (stripped and parsed fonts) is kept per `fonts` object. */
+export function renderReceiptPdf(data: ReceiptPrintData, fonts: ReceiptFonts): Promise<Uint8Array> {
+  let renderer = renderers.get(fonts);
+  if (renderer === undefined) {
+    renderer = createReceiptPdfRenderer(fonts);
+    renderers.set(fonts, renderer);
+  }
+  return renderer.render(data);
+}
+
+/** The text the QR encodes. */
+export function receiptQrText(data: Pick<ReceiptPrintData, 'lookupBaseUrl' | 'dossierCode' | 'lookupSecret'>): string {
+  return `${data.lookupBaseUrl}?code=${encodeURIComponent(data.dossierCode)}&s=${encodeURIComponent(data.lookupSecret)}`;
+}
+
+const pad2 = (n: number): string => String(n).padStart(2, '0');
+
+/** Fills `{{name}}` placeholders; unknown names are left as written. */
+function fillTemplate(template: string, values: Readonly<Record<string, string>>): string {
+  return template.replace(/\{\{(\w+)\}\}/gu, (whole, name: string) => values[name] ?? whole);
+}
+
+function dateValues(epochMs: number, utcOffsetMinutes: number): Record<string, string> {
+  const t = toLocalDateTime(epochMs, utcOffsetMinutes);
+  return { dd: pad2(t.day), MM: pad2(t.month), yyyy: String(t.year), HH: pad2(t.hour), mm: pad2(t.minute) };
+}
+
+function width(font: FontkitFont, text: string, size: number): number {
+  let advance = 0;
+  for (const glyph of font.layout(text).glyphs) advance += glyph.advanceWidth;
+  return (advance * size) / font.unitsPerEm;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Layout: distances from the page top. Returns [copy][page].
+
+function layoutReceipt(fonts: ParsedFonts, data: ReceiptPrintData): PageLayout[][] {
+  const L = data.labels;
+  const clean = (s: string, key: FontKey = 'regular'): string => cleanText(s, fonts[key]);
+  const code = clean(data.dossierCode, 'bold');
+
+  const pages: PageLayout[] = [];
+  let page: PageLayout = { texts: [], boxes: [] };
+  pages.push(page);
+  let y = MARGIN_TOP;
+
+  const text = (s: string, key: FontKey, size: number, x: number, baseline: number): void => {
+    if (s !== '') page.texts.push({ text: s, font: key, size, x, baseline });
+  };
+  const hrule = (x: number, top: number, w: number, h = RULE): void => {
+    page.boxes.push({ x, top, width: w, height: h });
+  };
+  /** Lines centred in a column, from `top`; returns the bottom. */
+  const centred = (s: string, key: FontKey, size: number, x: number, w: number, top: number): number => {
+    let at = top;
+    for (const line of wrapBalanced(clean(s, key), fonts[key], size, w)) {
+      text(line, key, size, x + (w - width(fonts[key], line, size)) / 2, at + size * 1.05);
+      at += size * LINE;
+    }
+    return at;
+  };
+  const newPage = (): void => {
+    page = { texts: [], boxes: [] };
+    pages.push(page);
+    y = MARGIN_TOP;
+    const head = `${clean(L.dossierCode)}: ${code} ${clean(L.continued)}`;
+    text(head, 'regular', 9, MARGIN_LEFT, y + 9);
+    y += 9 * LINE + mm(2);
+  };
+  const ensure = (height: number): void => {
+    if (y + height > CONTENT_BOTTOM) newPage();
+  };
+  /** "label: value" paragraph with a hanging indent; lines flow to the next page. */
+  const field = (label: string, value: string, indent = mm(6), valueKey: FontKey = 'regular'): void => {
+    const size = BODY;
+    const head = `${clean(label)}: `;
+    const headWidth = width(fonts.regular, head, size);
+    const body = clean(value, valueKey);
+    // First line: label then as much of the value as fits; further lines indented.
+    const firstLines = wrapText(body, fonts[valueKey], size, Math.max(CONTENT_WIDTH - headWidth, mm(40)));
+    const first = firstLines[0] ?? '';
+    const rest = body.slice(first.length).trim();
+    ensure(size * LINE);
+    text(head.trimEnd(), 'regular', size, MARGIN_LEFT, y + size * 1.05);
+    text(first, valueKey, size, MARGIN_LEFT + headWidth, y + size * 1.05);
+    y += size * LINE;
+    for (const line of rest === '' ? [] : wrapText(rest, fonts[valueKey], size, CONTENT_WIDTH - indent)) {
+      ensure(size * LINE);
+      text(line, valueKey, size, MARGIN_LEFT + indent, y + size * 1.05);
+      y += size * LINE;
+    }
+  };
+
+  // Header: two centred columns, as on the official form.
+  {
+    const leftW = CONTENT_WIDTH * 0.44;
+    const rightX = MARGIN_LEFT + leftW;
+    const rightW = CONTENT_WIDTH - leftW;
+    let left = centred(data.agencyName, 'regular', 10.5, MARGIN_LEFT, leftW, y);
+    // The unit name reads as one line on the official form: shrink a little before wrapping.
+    const department = clean(L.department, 'bold');
+    const departmentSize = [10.5, 10, 9.5, 9].find((size) => width(fonts.bold, department, size) <= leftW - mm(2)) ?? 9;
+    left = centred(department, 'bold', departmentSize, MARGIN_LEFT, leftW, left);
+    hrule(MARGIN_LEFT + leftW / 3, left + 1, leftW / 3);
+    left += mm(3);
+
+    let right = centred(L.nation, 'bold', 10.5, rightX, rightW, y);
+    const motto = clean(L.motto, 'bold');
+    const mottoW = Math.min(width(fonts.bold, motto, 11), rightW);
+    right = centred(motto, 'bold', 11, rightX, rightW, right);
+    hrule(rightX + (rightW - mottoW) / 2, right - 11 * LINE + 11 * 1.05 + 2.5, mottoW);
+    right += mm(2.5);
+    right = centred(fillTemplate(L.placeDate, dateValues(data.receivedAt, data.utcOffsetMinutes)), 'regular', 11, rightX, rightW, right);
+    y = Math.max(left, right) + mm(7);
+  }
+
+  y = centred(L.title, 'bold', 14, MARGIN_LEFT, CONTENT_WIDTH, y) + mm(1);
+  y = centred(`${clean(L.dossierCode)}: ${code}`, 'bold', 12, MARGIN_LEFT, CONTENT_WIDTH, y) + mm(5);
+
+  field(L.receivingUnit, data.receivingUnitName);
+  field(L.applicantName, data.applicant.name, mm(6), 'bold');
+  field(L.idNumber, data.applicant.idNumberMasked);
+  field(L.address, data.applicant.address);
+  field(L.phone, data.applicant.phone);
+  field(L.email, data.applicant.email);
+  field(L.procedure, data.procedure.name, mm(6), 'bold');
+  field(L.procedureCode, data.procedure.code);
+  y += mm(1.5);
+
+  // 1. Documents table.
+  {
+    const size = 10.5;
+    const pad = mm(1.5);
+    const cols = [mm(12), 0, mm(22), mm(22)];
+    cols[1] = CONTENT_WIDTH - mm(12) - mm(44);
+    const xs: number[] = [MARGIN_LEFT];
+    for (const c of cols) xs.push((xs[xs.length - 1] ?? 0) + (c ?? 0));
+    const lineH = size * LINE;
+    ensure(BODY * LINE + 2 * lineH + 2 * pad);
+    text(`1. ${clean(L.documents)}:`, 'regular', BODY, MARGIN_LEFT, y + BODY * 1.05);
+    y += BODY * LINE + mm(1);
+
+    /** Draws a row's cells (each cell: lines, font, alignment) with its grid. */
+    const row = (cells: readonly { lines: readonly string[]; key: FontKey; centre: boolean }[]): void => {
+      const lines = Math.max(1, ...cells.map((c) => c.lines.length));
+      const h = lines * lineH + 2 * pad - (lineH - size * 1.25);
+      if (y + h > CONTENT_BOTTOM) {
+        hrule(MARGIN_LEFT, y, CONTENT_WIDTH); // close the table on this page
+        newPage();
+        header();
+      }
+      hrule(MARGIN_LEFT, y, CONTENT_WIDTH);
+      cells.forEach((cell, i) => {
+        const x = xs[i] ?? MARGIN_LEFT;
+        const w = cols[i] ?? 0;
+        cell.lines.forEach((line, n) => {
+          const lx = cell.centre ? x + (w - width(fonts[cell.key], line, size)) / 2 : x + pad;
+          text(line, cell.key, size, lx, y + pad + n * lineH + size * 1.0);
+        });
+      });
+      for (const x of xs) page.boxes.push({ x: x - RULE / 2, top: y, width: RULE, height: h });
+      y += h;
+    };
+    const header = (): void => {
+      const heads = [L.documentNo, L.documentName, L.originals, L.copiesCount];
+      row(heads.map((h, i) => ({ lines: wrapText(clean(h, 'bold'), fonts.bold, size, (cols[i] ?? 0) - 2 * pad), key: 'bold', centre: true })));
+    };
+    header();
+    data.documents.forEach((d, i) => {
+      row([
+        { lines: [String(i + 1)], key: 'regular', centre: true },
+        { lines: wrapText(clean(d.name), fonts.regular, size, (cols[1] ?? 0) - 2 * pad), key: 'regular', centre: false },
+        { lines: [String(d.originals)], key: 'regular', centre: true },
+        { lines: [String(d.copies)], key: 'regular', centre: true },
+      ]);
+    });
+    hrule(MARGIN_LEFT, y, CONTENT_WIDTH);
+    y += mm(3);
+  }
+
+  const values = dateValues(data.receivedAt, data.utcOffsetMinutes);
+  field(`2. ${L.sets}`, fillTemplate(L.setsValue, { count: String(data.sets) }));
+  field(`3. ${L.processingTime}`, fillTemplate(L.processingDays, { count: String(data.processingDays) }));
+  field(`4. ${L.receivedAt}`, fillTemplate(L.dateTime, values));
+  field(
+    `5. ${L.appointment}`,
+    data.appointment.kind === 'date' ? fillTemplate(L.dateTime, dateValues(data.appointment.at, data.utcOffsetMinutes)) : L.appointmentNeedsConfirmation,
+    mm(6),
+    'bold',
+  );
+  const delivery = data.resultDelivery.method === 'post' ? L.deliveryPost : L.deliveryCounter;
+  const detail = data.resultDelivery.detail.trim();
+  field(`6. ${L.resultDelivery}`, detail === '' ? delivery : `${delivery} – ${detail}`);
+  y += mm(6);
+
+  // Signatures either side, QR in the middle; kept together on one page.
+  {
+    const colW = CONTENT_WIDTH * 0.36;
+    const midX = MARGIN_LEFT + colW;
+    const midW = CONTENT_WIDTH - 2 * colW;
+    const matrix = qrMatrix(receiptQrText(data), 'M');
+    const module = QR_SYMBOL / matrix.size;
+    const blockH = Math.max(mm(42), QR_SYMBOL + mm(8));
+    ensure(blockH);
+    const top = y;
+    for (const [x, title, name] of [
+      [MARGIN_LEFT, L.applicantSignature, data.applicant.name],
+      [MARGIN_LEFT + CONTENT_WIDTH - colW, L.officerSignature, data.officerName],
+    ] as const) {
+      let at = centred(title, 'bold', 11, x, colW, top);
+      at = centred(L.signatureHint, 'regular', 10, x, colW, at);
+      centred(name, 'bold', 11, x, colW, at + mm(22));
+    }
+    page.qr = { matrix, x: midX + (midW - QR_SYMBOL) / 2, top: top + mm(1), module };
+    centred(`${clean(L.lookupCode)}: ${clean(data.lookupSecret, 'bold')}`, 'regular', 9.5, midX - mm(5), midW + mm(10), top + mm(1) + QR_SYMBOL + mm(2));
+    y = top + blockH;
+  }
+
+  // The same layout for each copy, with its label at the top right and a footer.
+  return L.copies.map((copyLabel) => {
+    const label = clean(copyLabel, 'bold');
+    return pages.map((p, i): PageLayout => {
+      const footer = `${label} – ${code} – ${fillTemplate(clean(L.pageOf), { page: String(i + 1), pages: String(pages.length) })}`;
+      const texts: TextItem[] = [
+        ...p.texts,
+        { text: label, font: 'bold', size: 10, x: A4_WIDTH_PT - MARGIN_RIGHT - width(fonts.bold, label, 10), baseline: COPY_LABEL_BASELINE },
+        { text: footer, font: 'regular', size: 8, x: MARGIN_LEFT + (CONTENT_WIDTH - width(fonts.regular, footer, 8)) / 2, baseline: FOOTER_BASELINE },
+      ];
+      return p.qr === undefined ? { texts, boxes: p.boxes } : { texts, boxes: p.boxes, qr: p.qr };
+    });
+  });
+}
+
+/** Deterministic subset tag from the glyphs used (see fontName in ticketPdf.ts). */
+function fontName(font: FontkitFont, pages: readonly PageLayout[], key: FontKey): string {
+  const base = font.postscriptName ?? `BeVietnamPro-${key}`;
+  const used = new Set<number>();
+  for (const p of pages) for (const t of p.texts) if (t.font === key) for (const g of font.layout(t.text).glyphs) used.add(g.id);
+  let hash = 0x811c9dc5;
+  for (const id of [...used].sort((a, b) => a - b)) {
+    hash ^= id & 0xff;
+    hash = Math.imul(hash, 0x01000193);
+    hash ^= id >>> 8;
+    hash = Math.imul(hash, 0x01000193);
+  }
+  let tag = '';
+  let h = hash >>> 0;
+  for (let i = 0; i < 6; i++) {
+    tag += String.fromCharCode(65 + (h % 26));
+    h = Math.floor(h / 26);
+  }
+  return `${tag}+${base}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Painting: page coordinates have their origin at the bottom left.
+
+const r2 = (v: number): number => Math.round(v * 100) / 100;
+
+function paint(page: PDFPage, layout: PageLayout, fonts: Record<FontKey, PDFFont>): void {
+  const H = A4_HEIGHT_PT;
+  if (layout.boxes.length > 0) {
+    const ops: PDFOperator[] = [pushGraphicsState(), setFillingGrayscaleColor(0)];
+    for (const b of layout.boxes) ops.push(rectangle(r2(b.x), r2(H - b.top - b.height), r2(b.width), r2(b.height)));
+    ops.push(fill(), popGraphicsState());
+    page.pushOperators(...ops);
+  }
+  // Fixed resource names: page.drawText() would register the font under a random name per call.
+  const resource: Record<FontKey, string> = { regular: 'F1', bold: 'F2' };
+  page.node.setFontDictionary(PDFName.of(resource.regular), fonts.regular.ref);
+  page.node.setFontDictionary(PDFName.of(resource.bold), fonts.bold.ref);
+  const ops: PDFOperator[] = [pushGraphicsState(), beginText(), setFillingGrayscaleColor(0)];
+  let font: string | undefined;
+  let size: number | undefined;
+  for (const t of layout.texts) {
+    if (resource[t.font] !== font || r2(t.size) !== size) {
+      font = resource[t.font];
+      size = r2(t.size);
+      ops.push(setFontAndSize(font, size));
+    }
+    ops.push(setTextMatrix(1, 0, 0, 1, r2(t.x), r2(H - t.baseline)));
+    ops.push(showText(fonts[t.font].encodeText(t.text)));
+  }
+  ops.push(endText(), popGraphicsState());
+  page.pushOperators(...ops);
+
+  if (layout.qr !== undefined) {
+    const { matrix, module, x, top } = layout.qr;
+    // Module units, y pointing down from the symbol's top-left: one rectangle per dark run.
+    const qrOps: PDFOperator[] = [pushGraphicsState(), concatTransformationMatrix(module, 0, 0, -module, r2(x), r2(H - top)), setFillingGrayscaleColor(0)];
+    for (let row = 0; row < matrix.size; row++) {
+      let col = 0;
+      while (col < matrix.size) {
+        if (!matrix.isDark(col, row)) {
+          col++;
+          continue;
+        }
+        const start = col;
+        while (col < matrix.size && matrix.isDark(col, row)) col++;
+        qrOps.push(rectangle(start, row, col - start, 1));
+      }
+    }
+    qrOps.push(fill(), popGraphicsState());
+    page.pushOperators(...qrOps);
+  }
+}
