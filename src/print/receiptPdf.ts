@@ -19,7 +19,6 @@ import {
   PDFDocument,
   PDFName,
   beginText,
-  concatTransformationMatrix,
   endText,
   fill,
   popGraphicsState,
@@ -35,8 +34,8 @@ import {
 } from 'pdf-lib';
 import { toLocalDateTime } from '../domain/localDay';
 import type { ReceiptPrintData } from './ReceiptPrintData';
-import { qrMatrix, type QrMatrix } from './qrMatrix';
-import { cleanText, stripTrueTypeHinting, wrapBalanced, wrapText, type TicketFonts } from './ticketPdf';
+import { qrMatrix } from './qrMatrix';
+import { cleanText, measure, qrOperators, stripTrueTypeHinting, subsetFontName, wrapBalanced, wrapText, type QrItem, type TicketFonts } from './ticketPdf';
 
 export type ReceiptFonts = TicketFonts;
 
@@ -82,13 +81,6 @@ interface BoxItem {
   readonly height: number;
 }
 
-interface QrItem {
-  readonly matrix: QrMatrix;
-  readonly x: number;
-  readonly top: number;
-  readonly module: number;
-}
-
 interface PageLayout {
   readonly texts: TextItem[];
   readonly boxes: BoxItem[];
@@ -127,10 +119,10 @@ export function createReceiptPdfRenderer(fonts: ReceiptFonts): ReceiptPdfRendere
       doc.setCreationDate(received);
       doc.setModificationDate(received);
 
-      const all = pages.flatMap((copy) => copy);
+      const texts = pages.flatMap((copy) => copy.flatMap((page) => page.texts));
       const pdfFonts: Record<FontKey, PDFFont> = {
-        regular: await doc.embedFont(bytes.regular, { subset: true, customName: fontName(parsed.regular, all, 'regular') }),
-        bold: await doc.embedFont(bytes.bold, { subset: true, customName: fontName(parsed.bold, all, 'bold') }),
+        regular: await doc.embedFont(bytes.regular, { subset: true, customName: subsetFontName(parsed.regular, texts, 'regular') }),
+        bold: await doc.embedFont(bytes.bold, { subset: true, customName: subsetFontName(parsed.bold, texts, 'bold') }),
       };
       for (const copy of pages) {
         for (const layout of copy) paint(doc.addPage([A4_WIDTH_PT, A4_HEIGHT_PT]), layout, pdfFonts);
@@ -169,11 +161,7 @@ function dateValues(epochMs: number, utcOffsetMinutes: number): Record<string, s
   return { dd: pad2(t.day), MM: pad2(t.month), yyyy: String(t.year), HH: pad2(t.hour), mm: pad2(t.minute) };
 }
 
-function width(font: FontkitFont, text: string, size: number): number {
-  let advance = 0;
-  for (const glyph of font.layout(text).glyphs) advance += glyph.advanceWidth;
-  return (advance * size) / font.unitsPerEm;
-}
+const width = (font: FontkitFont, text: string, size: number): number => measure(font, text, size).width;
 
 // ---------------------------------------------------------------------------------------------
 // Layout: distances from the page top. Returns [copy][page].
@@ -375,27 +363,6 @@ function layoutReceipt(fonts: ParsedFonts, data: ReceiptPrintData): PageLayout[]
   });
 }
 
-/** Deterministic subset tag from the glyphs used (see fontName in ticketPdf.ts). */
-function fontName(font: FontkitFont, pages: readonly PageLayout[], key: FontKey): string {
-  const base = font.postscriptName ?? `BeVietnamPro-${key}`;
-  const used = new Set<number>();
-  for (const p of pages) for (const t of p.texts) if (t.font === key) for (const g of font.layout(t.text).glyphs) used.add(g.id);
-  let hash = 0x811c9dc5;
-  for (const id of [...used].sort((a, b) => a - b)) {
-    hash ^= id & 0xff;
-    hash = Math.imul(hash, 0x01000193);
-    hash ^= id >>> 8;
-    hash = Math.imul(hash, 0x01000193);
-  }
-  let tag = '';
-  let h = hash >>> 0;
-  for (let i = 0; i < 6; i++) {
-    tag += String.fromCharCode(65 + (h % 26));
-    h = Math.floor(h / 26);
-  }
-  return `${tag}+${base}`;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Painting: page coordinates have their origin at the bottom left.
 
@@ -428,23 +395,5 @@ function paint(page: PDFPage, layout: PageLayout, fonts: Record<FontKey, PDFFont
   ops.push(endText(), popGraphicsState());
   page.pushOperators(...ops);
 
-  if (layout.qr !== undefined) {
-    const { matrix, module, x, top } = layout.qr;
-    // Module units, y pointing down from the symbol's top-left: one rectangle per dark run.
-    const qrOps: PDFOperator[] = [pushGraphicsState(), concatTransformationMatrix(module, 0, 0, -module, r2(x), r2(H - top)), setFillingGrayscaleColor(0)];
-    for (let row = 0; row < matrix.size; row++) {
-      let col = 0;
-      while (col < matrix.size) {
-        if (!matrix.isDark(col, row)) {
-          col++;
-          continue;
-        }
-        const start = col;
-        while (col < matrix.size && matrix.isDark(col, row)) col++;
-        qrOps.push(rectangle(start, row, col - start, 1));
-      }
-    }
-    qrOps.push(fill(), popGraphicsState());
-    page.pushOperators(...qrOps);
-  }
+  if (layout.qr !== undefined) page.pushOperators(...qrOperators(layout.qr, H));
 }

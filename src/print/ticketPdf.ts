@@ -93,7 +93,7 @@ interface BoxItem {
   readonly height: number;
 }
 
-interface QrItem {
+export interface QrItem {
   readonly matrix: QrMatrix;
   /** Top-left of the symbol itself (quiet zone excluded). */
   readonly x: number;
@@ -109,7 +109,7 @@ interface TicketLayout {
   readonly qr: QrItem;
 }
 
-interface Measure {
+export interface Measure {
   readonly width: number;
   /** Ink above the baseline (positive points). */
   readonly above: number;
@@ -348,7 +348,7 @@ export function cleanText(raw: string, font: FontkitFont): string {
 }
 
 /** Width the way pdf-lib draws it: sum of glyph advances (pdf-lib does not apply GPOS kerning). */
-function measure(font: FontkitFont, text: string, size: number): Measure {
+export function measure(font: FontkitFont, text: string, size: number): Measure {
   const scale = size / font.unitsPerEm;
   let advance = 0;
   let maxY = 0;
@@ -457,10 +457,14 @@ export function wrapText(text: string, font: FontkitFont, size: number, maxWidth
  * different subsets still get different names (viewers and RIPs may cache fonts by name).
  */
 function fontName(font: FontkitFont, layout: TicketLayout, key: FontKey, subset: boolean): string {
+  return subset ? subsetFontName(font, layout.texts, key) : (font.postscriptName ?? `BeVietnamPro-${key}`);
+}
+
+/** "TAG+Name" for a subset of `font` holding the glyphs of the texts drawn with `key` (see above). */
+export function subsetFontName(font: FontkitFont, texts: Iterable<{ readonly font: string; readonly text: string }>, key: string): string {
   const base = font.postscriptName ?? `BeVietnamPro-${key}`;
-  if (!subset) return base;
   const used = new Set<number>();
-  for (const t of layout.texts) {
+  for (const t of texts) {
     if (t.font !== key) continue;
     for (const glyph of font.layout(t.text).glyphs) used.add(glyph.id);
   }
@@ -528,7 +532,7 @@ function paint(page: PDFPage, layout: TicketLayout, fonts: Record<FontKey, PDFFo
  * One rectangle per horizontal run of dark modules, and a run is extended downwards while the rows
  * below repeat it exactly (finder patterns become three rectangles). All in one path, one fill.
  */
-function qrOperators(qr: QrItem, pageHeight: number): PDFOperator[] {
+export function qrOperators(qr: QrItem, pageHeight: number): PDFOperator[] {
   const { matrix, module } = qr;
   const n = matrix.size;
   interface Run {
