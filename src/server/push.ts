@@ -208,10 +208,7 @@ async function applyFresh(tx: Db, device: AuthenticatedDevice, journalId: string
         )
       ).map((r) => r.id),
     );
-    // Only the first mutation carrying an inserted id made the row; a later one with the same id did not.
-    const firstInsertOf = new Map<string, number>();
-    for (const { i, a } of tickets) if (inserted.has(a.id) && !firstInsertOf.has(a.id)) firstInsertOf.set(a.id, i);
-    const refused = tickets.filter(({ i, a }) => firstInsertOf.get(a.id) !== i);
+    const refused = notInserted(tickets, inserted);
     if (refused.length > 0) {
       // Refused by a unique key: the same id (here or earlier), or the number already taken.
       const existingIds = new Set(
@@ -258,9 +255,7 @@ async function applyFresh(tx: Db, device: AuthenticatedDevice, journalId: string
         )
       ).map((r) => r.id),
     );
-    const firstOf = new Map<string, number>();
-    for (const { i, a } of ratings) if (inserted.has(a.id) && !firstOf.has(a.id)) firstOf.set(a.id, i);
-    for (const { i, a } of ratings) if (firstOf.get(a.id) !== i) reasons[i] = reject('rating.id-taken', 'a rating with this id already exists');
+    for (const { i } of notInserted(ratings, inserted)) reasons[i] = reject('rating.id-taken', 'a rating with this id already exists');
   }
 
   // The mutation log: one row per consumed seq (a reused mutationId has no row of its own).
@@ -398,6 +393,16 @@ export function describeIssues(issues: readonly { path: readonly PropertyKey[]; 
     })
     .join('; ')
     .slice(0, 1000);
+}
+
+/**
+ * The records whose row the multi-row INSERT did not create: ids it did not return, and repeats of
+ * an inserted id later in the batch (only the first mutation carrying it made the row).
+ */
+function notInserted<T extends { readonly i: number; readonly a: { readonly id: string } }>(items: readonly T[], inserted: ReadonlySet<string>): T[] {
+  const firstOf = new Map<string, number>();
+  for (const { i, a } of items) if (inserted.has(a.id) && !firstOf.has(a.id)) firstOf.set(a.id, i);
+  return items.filter(({ i, a }) => firstOf.get(a.id) !== i);
 }
 
 /** Can PostgreSQL store this as jsonb/text? No NUL characters, no lone surrogates, anywhere. */
