@@ -27,6 +27,7 @@ import { openPgliteDb } from '../../src/server/db/pgliteDb';
 import { EnrolResponse } from '../../src/shared/sync';
 import type { BlobToUpload } from '../../src/sync/Transport';
 import { DEFAULT_BLOB_CHUNK_BYTES, uploadBlobWithTus } from '../../src/sync/tusUpload';
+import { round, verdict } from './stats';
 
 export const BLOB_TARGETS = { minMBps: 50, maxResumeChunks: 1 } as const;
 
@@ -49,7 +50,6 @@ export interface BlobBenchResult {
 }
 
 const MB = 1_000_000;
-const round = (v: number, digits = 2): number => Math.round(v * 10 ** digits) / 10 ** digits;
 
 interface Scan {
   readonly bytes: Uint8Array<ArrayBuffer>;
@@ -176,7 +176,6 @@ export function printBlobBench(r: BlobBenchResult): void {
     `resume    cut at ${r.fileBytes / 2} B, server kept ${r.resume.resumedAt} B; ${r.resume.extraBytes} B beyond the file size crossed the wire ` +
       `(headers included) = ${r.resume.chunks} chunk`,
   );
-  const verdict = (ok: boolean): string => (ok ? 'PASS' : 'MISS');
   console.log(
     `target    ≥ ${BLOB_TARGETS.minMBps} MB/s: ${verdict(r.pass.throughput)} (${r.tus.MBps}); ` +
       `resume ≤ ${BLOB_TARGETS.maxResumeChunks} chunk: ${verdict(r.pass.resume)} (${r.resume.chunks})`,

@@ -8,13 +8,16 @@
 import { chromium, type Browser } from '@playwright/test';
 import { CHROMIUM_ARGS } from '../../playwright.config';
 import { startKioskPreview } from '../kioskPreview.mjs';
+import { percentile as percentileOfSorted } from './stats';
 
 export const BROWSER_TARGETS = { coldStartMs: 1500, tapToPdfP95Ms: 50 } as const;
 
-export function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+/** Percentile of unsorted samples. */
+function percentile(values: readonly number[], p: number): number {
+  return percentileOfSorted(
+    [...values].sort((a, b) => a - b),
+    p,
+  );
 }
 
 async function timeToInteractiveHome(browser: Browser, url: string, warmUps: number): Promise<number> {

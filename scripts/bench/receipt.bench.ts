@@ -8,10 +8,12 @@ import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PDFDocument } from 'pdf-lib';
-import type { ReceiptLabels, ReceiptPrintData } from '../../src/print/ReceiptPrintData';
+import type { ReceiptPrintData } from '../../src/print/ReceiptPrintData';
+import { RECEIPT_LABELS_VI } from '../../test/support/receiptLabels';
 import type { TicketPrintData } from '../../src/print/TicketPrintData';
 import { createReceiptPdfRenderer } from '../../src/print/receiptPdf';
 import { createTicketPdfRenderer } from '../../src/print/ticketPdf';
+import { percentile, round } from './stats';
 
 export const RECEIPT_PDF_TARGETS = { p95Ms: 150 } as const;
 
@@ -35,46 +37,6 @@ export interface ReceiptBenchResult {
   readonly sizeRatio: number;
   readonly pass: boolean;
 }
-
-const LABELS: ReceiptLabels = {
-  department: 'BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ',
-  nation: 'CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM',
-  motto: 'Độc lập - Tự do - Hạnh phúc',
-  placeDate: 'Hà Nội, ngày {{dd}} tháng {{MM}} năm {{yyyy}}',
-  title: 'GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ',
-  dossierCode: 'Mã hồ sơ',
-  copies: ['Liên 1: Lưu hồ sơ', 'Liên 2: Giao người nộp'],
-  continued: '(tiếp theo)',
-  pageOf: 'Trang {{page}}/{{pages}}',
-  receivingUnit: 'Bộ phận tiếp nhận',
-  applicantName: 'Tiếp nhận hồ sơ của ông/bà',
-  idNumber: 'Số định danh cá nhân',
-  address: 'Địa chỉ',
-  phone: 'Số điện thoại',
-  email: 'Thư điện tử',
-  procedure: 'Nội dung yêu cầu giải quyết',
-  procedureCode: 'Mã thủ tục',
-  documents: 'Thành phần hồ sơ gồm',
-  documentNo: 'STT',
-  documentName: 'Tên giấy tờ',
-  originals: 'Bản chính',
-  copiesCount: 'Bản sao',
-  sets: 'Số lượng hồ sơ',
-  setsValue: '{{count}} bộ',
-  processingTime: 'Thời gian giải quyết hồ sơ theo quy định',
-  processingDays: '{{count}} ngày làm việc',
-  receivedAt: 'Thời gian nhận hồ sơ',
-  appointment: 'Thời gian trả kết quả giải quyết hồ sơ',
-  dateTime: '{{HH}} giờ {{mm}} phút, ngày {{dd}} tháng {{MM}} năm {{yyyy}}',
-  appointmentNeedsConfirmation: 'Cán bộ tiếp nhận sẽ thông báo ngày hẹn',
-  resultDelivery: 'Nơi nhận kết quả',
-  deliveryCounter: 'Tại Bộ phận tiếp nhận và trả kết quả',
-  deliveryPost: 'Qua dịch vụ bưu chính công ích',
-  applicantSignature: 'NGƯỜI NỘP HỒ SƠ',
-  signatureHint: '(Ký và ghi rõ họ tên)',
-  officerSignature: 'NGƯỜI TIẾP NHẬN',
-  lookupCode: 'Mã tra cứu',
-};
 
 const NAMES = ['Nguyễn Thị Hương Giang', 'Trần Văn Đức', 'Lê Hoàng Phúc', 'Phạm Ngọc Ánh'];
 const PROCEDURES = ['Đăng ký thành lập hộ kinh doanh', 'Cấp bản sao trích lục hộ tịch', 'Cấp giấy phép xây dựng nhà ở riêng lẻ'];
@@ -107,7 +69,7 @@ function receipt(i: number, documentCount: number): ReceiptPrintData {
     officerName: 'Trần Văn Minh',
     lookupSecret: ((i * 2654435761) % 0xffffffff).toString(36).toUpperCase().padStart(8, 'X').slice(0, 8),
     lookupBaseUrl: 'https://dichvucong.hanoi.gov.vn/tra-cuu',
-    labels: LABELS,
+    labels: RECEIPT_LABELS_VI,
   };
 }
 
@@ -131,13 +93,6 @@ function ticket(i: number): TicketPrintData {
     },
   };
 }
-
-function percentile(sorted: readonly number[], p: number): number {
-  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, index)] ?? Number.NaN;
-}
-
-const round = (v: number, digits = 2): number => Math.round(v * 10 ** digits) / 10 ** digits;
 
 async function series(render: (i: number) => Promise<Uint8Array>, count: number, warmup: number): Promise<PdfSeries> {
   for (let i = 0; i < warmup; i++) await render(10_000 + i);

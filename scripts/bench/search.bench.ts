@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { createCatalogSearch, normalizeForSearch } from '../../src/app/catalogSearch';
 import { generateCatalog, seededRandom } from '../../src/domain/catalogGenerator';
 import { Procedure } from '../../src/shared/catalog';
+import { percentile, round } from './stats';
 
 export const SEARCH_TARGETS = [
   { size: 1_700, p95Ms: 5 },
@@ -42,12 +43,6 @@ export interface SearchBenchRow {
 }
 
 const LIMIT = 20;
-const round = (v: number, digits = 2): number => Math.round(v * 10 ** digits) / 10 ** digits;
-
-function percentile(sorted: readonly number[], p: number): number {
-  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, index)] ?? Number.NaN;
-}
 
 /** What citizens and officers type most (DOMAIN.md examples), with and without diacritics. */
 const TYPED = [

@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TicketPrintData } from '../../src/print/TicketPrintData';
 import { createTicketPdfRenderer, type TicketPdfRenderer } from '../../src/print/ticketPdf';
+import { percentile, round, verdict } from './stats';
 
 export const TICKET_PDF_TARGETS = { p95Ms: 50, maxKb: 15 } as const;
 
@@ -69,13 +70,6 @@ function ticket(i: number): TicketPrintData {
     },
   };
 }
-
-function percentile(sorted: readonly number[], p: number): number {
-  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, index)] ?? Number.NaN;
-}
-
-const round = (v: number, digits = 2): number => Math.round(v * 10 ** digits) / 10 ** digits;
 
 async function series(renderer: TicketPdfRenderer, count: number, warmup: number): Promise<TicketPdfSeries> {
   for (let i = 0; i < warmup; i++) await renderer.render(ticket(10_000 + i));
@@ -146,7 +140,6 @@ export function printTicketPdfBench(r: TicketPdfBenchResult): void {
   console.log(line('subset', r.subset));
   console.log(line('full', r.full));
   console.log(`ratio   full/subset: time ${r.timeRatio}×, size ${r.sizeRatio}×`);
-  const verdict = (ok: boolean): string => (ok ? 'PASS' : 'MISS');
   console.log(
     `target  p95 ≤ ${TICKET_PDF_TARGETS.p95Ms} ms: ${verdict(r.pass.p95)} (${r.subset.p95Ms} ms); ` +
       `size ≤ ${TICKET_PDF_TARGETS.maxKb} KB: ${verdict(r.pass.size)} (max ${r.subset.maxBytes} B)`,

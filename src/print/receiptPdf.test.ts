@@ -12,6 +12,7 @@ import { BinaryBitmap, DecodeHintType, HybridBinarizer, QRCodeReader, RGBLuminan
 import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReceiptDocument, ReceiptPrintData } from './ReceiptPrintData';
+import { RECEIPT_LABELS_VI } from '../../test/support/receiptLabels';
 import { A4_HEIGHT_PT, A4_WIDTH_PT, createReceiptPdfRenderer, receiptQrText, renderReceiptPdf } from './receiptPdf';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -54,45 +55,7 @@ const sampleReceipt: ReceiptPrintData = {
   officerName: 'Trần Văn Minh',
   lookupSecret: 'K7QX2M9P',
   lookupBaseUrl: 'https://dichvucong.hanoi.gov.vn/tra-cuu',
-  labels: {
-    department: 'BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ',
-    nation: 'CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM',
-    motto: 'Độc lập - Tự do - Hạnh phúc',
-    placeDate: 'Hà Nội, ngày {{dd}} tháng {{MM}} năm {{yyyy}}',
-    title: TITLE,
-    dossierCode: 'Mã hồ sơ',
-    copies: ['Liên 1: Lưu hồ sơ', 'Liên 2: Giao người nộp'],
-    continued: '(tiếp theo)',
-    pageOf: 'Trang {{page}}/{{pages}}',
-    receivingUnit: 'Bộ phận tiếp nhận',
-    applicantName: 'Tiếp nhận hồ sơ của ông/bà',
-    idNumber: 'Số định danh cá nhân',
-    address: 'Địa chỉ',
-    phone: 'Số điện thoại',
-    email: 'Thư điện tử',
-    procedure: 'Nội dung yêu cầu giải quyết',
-    procedureCode: 'Mã thủ tục',
-    documents: 'Thành phần hồ sơ gồm',
-    documentNo: 'STT',
-    documentName: 'Tên giấy tờ',
-    originals: 'Bản chính',
-    copiesCount: 'Bản sao',
-    sets: 'Số lượng hồ sơ',
-    setsValue: '{{count}} bộ',
-    processingTime: 'Thời gian giải quyết hồ sơ theo quy định',
-    processingDays: '{{count}} ngày làm việc',
-    receivedAt: 'Thời gian nhận hồ sơ',
-    appointment: 'Thời gian trả kết quả giải quyết hồ sơ',
-    dateTime: '{{HH}} giờ {{mm}} phút, ngày {{dd}} tháng {{MM}} năm {{yyyy}}',
-    appointmentNeedsConfirmation: 'Cán bộ tiếp nhận sẽ thông báo ngày hẹn',
-    resultDelivery: 'Nơi nhận kết quả',
-    deliveryCounter: 'Tại Bộ phận tiếp nhận và trả kết quả',
-    deliveryPost: 'Qua dịch vụ bưu chính công ích',
-    applicantSignature: 'NGƯỜI NỘP HỒ SƠ',
-    signatureHint: '(Ký và ghi rõ họ tên)',
-    officerSignature: 'NGƯỜI TIẾP NHẬN',
-    lookupCode: 'Mã tra cứu',
-  },
+  labels: RECEIPT_LABELS_VI,
 };
 
 function manyDocuments(count: number): ReceiptDocument[] {
