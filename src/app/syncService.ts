@@ -68,6 +68,9 @@ export interface SyncService {
   stop(): void;
 }
 
+/** What the UI shows for the instant before the service's first report (it reports on subscribe). */
+export { INITIAL_SYNC_STATUS };
+
 export const DEFAULT_RETENTION_MS = 30 * 24 * 3600_000;
 /**
  * Where the platform cannot keep the credential (a browser; a Linux kiosk without a secret

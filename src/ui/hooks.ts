@@ -1,22 +1,10 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { KioskApp } from '../app/KioskApp';
-import type { SyncService } from '../app/syncService';
+import { INITIAL_SYNC_STATUS, type SyncService } from '../app/syncService';
 
 /** The UI may not import src/sync or src/storage (lint zones): their types are read off the service. */
 export type SyncStatus = Parameters<Parameters<SyncService['watchStatus']>[0]>[0];
 export type SyncIssue = Awaited<ReturnType<SyncService['listIssues']>>[number];
-
-// Shown for the instant before the service's first report (it reports synchronously on subscribe).
-const INITIAL_STATUS: SyncStatus = {
-  state: 'not-enrolled',
-  pending: 0,
-  pendingBlobs: 0,
-  rejected: 0,
-  lastSuccessAt: null,
-  lastError: null,
-  nextAttemptAt: null,
-  upload: null,
-};
 
 export function useOnline(): boolean {
   const [online, setOnline] = useState(() => navigator.onLine);
@@ -55,7 +43,7 @@ export function useNow(intervalMs: number): number {
  */
 export function useSyncStatus(app: KioskApp): SyncStatus {
   const watch = useCallback((cb: (s: SyncStatus) => void) => app.sync.watchStatus(cb), [app]);
-  const status = useWatch<SyncStatus>(watch, INITIAL_STATUS);
+  const status = useWatch<SyncStatus>(watch, INITIAL_SYNC_STATUS);
   const watchPending = useCallback((cb: (n: number) => void) => app.watchPending(cb), [app]);
   const pending = useWatch<number | null>(watchPending, null);
   return useMemo(() => (pending === null || Number.isNaN(pending) ? status : { ...status, pending }), [status, pending]);
