@@ -1,0 +1,10 @@
+/**
+ * The feature parts of the message catalog, in merge order. Add a part here when a feature gets
+ * its own messages file (see README.md).
+ */
+import * as dossier from './dossier';
+import * as qr from './qr';
+import * as scan from './scan';
+import * as desk from './desk';
+
+export const PARTS: readonly { readonly vi: object; readonly en: object }[] = [dossier, qr, scan, desk];
