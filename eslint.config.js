@@ -44,6 +44,7 @@ const ONLY_IN = [
   { pkg: ['tus-js-client'], home: 'src/sync' },
   { pkg: ['@zxing/*', 'zxing-wasm', 'zxing-wasm/*'], home: 'src/scan|src/print' },
   { pkg: ['pdf-lib', '@pdf-lib/*'], home: 'src/scan|src/print' },
+  { pkg: ['pdfjs-dist', 'pdfjs-dist/*'], home: 'src/scan' },
   { pkg: ['react', 'react-dom', 'react-dom/*', 'react-i18next'], home: 'src/ui' },
   { pkg: ['zod', 'zod/*'], home: 'src/shared' },
   { pkg: ['electron'], home: 'electron' },
