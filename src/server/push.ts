@@ -335,6 +335,7 @@ async function storedOutcomes(
 const MUTATION_ROLES: Readonly<Record<MutationEnvelope['name'], readonly string[]>> = {
   'ticket.issue@1': ['citizen', 'counter'],
   'rating.submit@1': ['citizen', 'counter'],
+  'dossier.submit@1': ['counter'],
 };
 
 /** Per-batch cache of what several mutations need (the branch's ticket numbering). */

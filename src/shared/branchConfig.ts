@@ -28,6 +28,49 @@ export const TicketNumbering = z
   .strict();
 export type TicketNumbering = z.infer<typeof TicketNumbering>;
 
+const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'time as HH:mm');
+export const WorkPeriodConfig = z
+  .object({ start: HHMM, end: HHMM })
+  .strict()
+  .refine((p) => p.start < p.end, 'a working period must end after it starts');
+
+/**
+ * How this branch receives dossiers (issue 4). The unit code is the branch's own receiving-unit code
+ * (Circular 01/2018/TT-VPCP art. 19): one code for the whole centre could not hold its daily volume
+ * in a 4-digit sequence, so each branch is a receiving unit with its own daily sequence.
+ */
+export const DossierReception = z
+  .object({
+    /** Receiving unit code, e.g. "000.21.01.H26" (4 levels; Hà Nội's level-1 code is H26). */
+    unitCode: z.string().regex(/^[0-9A-Z]{1,6}(\.[0-9A-Z]{1,6}){1,5}$/, 'unit code like 000.00.21.H26'),
+    /** Printed top left of the receipt, e.g. "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG THÀNH PHỐ HÀ NỘI". */
+    agencyName: z.string().min(1).max(200),
+    /** The receiving unit as named in the receipt's body. */
+    receivingUnitName: z.string().min(1).max(200),
+    /** Place in "Hà Nội, ngày … tháng … năm …". */
+    placeName: z.string().min(1).max(60),
+    /** Daily dossier sequence blocks per device slot (the device's kioskSlot), as for tickets. */
+    numbering: z
+      .object({
+        blockSize: z.number().int().min(10).max(100_000),
+        slots: z.number().int().min(1).max(50),
+        digits: z.number().int().min(4).max(6),
+      })
+      .strict(),
+    /** Working periods of an ordinary working day (a make-up Saturday uses them too). */
+    workingHours: z.array(WorkPeriodConfig).min(1).max(4),
+    /** Per ISO weekday (1 = Monday) overrides, e.g. a shorter Friday. */
+    workingHoursByWeekday: z.record(z.enum(['1', '2', '3', '4', '5', '6', '7']), z.array(WorkPeriodConfig).max(4)).optional(),
+    /** A receipt at or after this local time counts from the next working morning; null = none. */
+    cutoff: HHMM.nullable(),
+    /** The receipt's QR: `${lookupBaseUrl}?code=…&s=…`. */
+    lookupBaseUrl: z.string().url().max(300),
+    /** How long a digitised document stays reusable for the same citizen at this branch. */
+    reuseValidityDays: z.number().int().min(0).max(3650),
+  })
+  .strict();
+export type DossierReception = z.infer<typeof DossierReception>;
+
 export const BranchConfig = z
   .object({
     version: z.number().int().min(1),
@@ -40,6 +83,8 @@ export const BranchConfig = z
     serviceGroups: z.array(ServiceGroup).min(1).max(40),
     /** Base of the URL printed as a QR code on tickets, to follow the queue from a phone. */
     ticketQrBaseUrl: z.string().url().max(300),
+    /** Dossier reception; absent for a branch whose counters do not receive dossiers yet. */
+    reception: DossierReception.optional(),
   })
   .strict()
   .superRefine((cfg, ctx) => {
