@@ -37,7 +37,7 @@ const CASE = /^\s*(\(?[0-9ivx]+\)|[a-zđ]\)|\d+\.|-)?\s*(\(?\d+\)?\s*)?(trườn
 /** "(iii) …", "(4) …", "b) …", "1. Giấy tờ chứng minh …" (numbered situations). */
 const CASE_NUMBERED = /^\s*(\(?[ivx]+\)|\(\d+\)|[a-zđ]\)|\d+\.)\s/i;
 
-const MAIN_LIST = /^\s*(giấy tờ phải nộp|thành phần hồ sơ)\b/i;
+const MAIN_LIST = /^\s*(giấy tờ phải nộp|thành phần hồ sơ)(?!\p{L})/iu;
 
 /**
  * What a heading means. `namedGroups` is the number of distinct headings of the procedure that are
