@@ -1,0 +1,130 @@
+import type { ChecklistItem } from '../domain/checklist';
+import type { CitizenIdQrResult } from '../domain/citizenId';
+import type { DossierReception } from '../shared/branchConfig';
+import type { Procedure } from '../shared/catalog';
+import type { PrintPdfResponse } from '../shared/ipc';
+import type { DossierStatus } from '../shared/published';
+import type { Result } from '../shared/result';
+import type { DossierApplicantArgs, DossierSubmitArgs } from '../shared/sync';
+import type { CatalogSearchHit } from './catalogSearch';
+
+/**
+ * The counter officer's use cases (issue 4): receive a dossier offline, print its receipt, find it
+ * again. What the UI calls; implemented by dossierDesk.ts over storage, printing and sync.
+ */
+
+/** A document received now: its pages digitised into one PDF, or a PDF reused from an earlier dossier. */
+export interface DraftDocument {
+  /** The catalog's RequiredDocument.id, or "extra-<n>" for a paper the catalog does not list. */
+  readonly documentId: string;
+  readonly name: string;
+  readonly originals: number;
+  readonly copies: number;
+  /** The assembled PDF of the pages captured at the counter (null when `reuse` is set). */
+  readonly pdf: { readonly bytes: Blob; readonly pages: number } | null;
+  /** A document the citizen already gave at this branch, used instead of scanning it again. */
+  readonly reuse: ReuseCandidate | null;
+}
+
+export type ApplicantInput = DossierApplicantArgs;
+
+export interface DossierDraft {
+  readonly procedureCode: string;
+  /** Checklist case sections the officer ticked ("case-1", …; see src/domain/checklist.ts). */
+  readonly selectedCases: readonly string[];
+  readonly applicant: ApplicantInput;
+  readonly documents: readonly DraftDocument[];
+  /** Required when required documents are missing: why the officer accepts the dossier anyway. */
+  readonly incompleteReason: string | null;
+  readonly sets: number;
+  readonly resultDelivery: { readonly method: 'counter' | 'post'; readonly detail: string };
+}
+
+/** A document PDF from an earlier dossier of the same citizen (same ID number), still valid. */
+export interface ReuseCandidate {
+  readonly sha256: string;
+  readonly size: number;
+  readonly pages: number;
+  readonly name: string;
+  readonly documentId: string;
+  readonly dossierCode: string;
+  readonly procedureName: string;
+  readonly receivedAt: number;
+}
+
+export type DossierSyncState = 'local' | 'uploading' | 'confirmed';
+
+/** A received dossier as stored on this machine. */
+export interface ReceivedDossier {
+  readonly args: DossierSubmitArgs;
+  /** When the centre confirmed the dossier (null until then). */
+  readonly syncedAt: number | null;
+  /** When the receipt was last handed to the printer, and how many times. */
+  readonly printedAt: number | null;
+  readonly printCount: number;
+}
+
+/** One row of the officer's dossier list. Personal data only as the officer may see it (ID masked). */
+export interface DossierListRow {
+  readonly id: string;
+  readonly code: string;
+  readonly receivedAt: number;
+  readonly applicantName: string;
+  readonly idNumberMasked: string;
+  readonly procedureCode: string;
+  readonly procedureName: string;
+  readonly documents: number;
+  readonly missing: number;
+  /** local = only on this machine; uploading = scans or record on the way; confirmed = the centre has it. */
+  readonly syncState: DossierSyncState;
+  /** The centre's status once published to the branch (null before). */
+  readonly centreStatus: DossierStatus | null;
+  readonly appointment: DossierSubmitArgs['appointment'];
+  readonly printedAt: number | null;
+}
+
+/** The appointment a dossier received now would get (shown before submitting). */
+export type AppointmentPreview =
+  | { readonly kind: 'date'; readonly at: number; readonly date: string; readonly provisional: boolean }
+  | { readonly kind: 'needs-confirmation'; readonly reason: 'beyond-calendar' | 'no-working-days' };
+
+export interface DossierDesk {
+  /** The branch's reception settings; null = this branch does not receive dossiers (no screen). */
+  readonly reception: DossierReception | null;
+  /** Active procedures of the catalog the centre published (the bundled seed until the first sync). */
+  procedures(): Promise<readonly Procedure[]>;
+  /** Ranked, diacritics-insensitive, typo-tolerant; results as you type. */
+  searchProcedures(query: string, limit?: number): Promise<readonly CatalogSearchHit[]>;
+  procedure(code: string): Promise<Procedure | null>;
+  /** The procedure's checklist with what is required given the selected cases. */
+  checklist(procedure: Procedure, selectedCases: readonly string[]): readonly ChecklistItem[];
+  /** Parses the ID card QR text (camera or USB scanner) against today's date. */
+  readIdCard(text: string): CitizenIdQrResult;
+  /** Legal processing time of the in-person channel, for display and the receipt. */
+  processingTime(procedure: Procedure): { readonly amount: number; readonly unit: 'working-day' | 'day' | 'hour'; readonly text: string } | null;
+  appointmentPreview(procedure: Procedure): Promise<AppointmentPreview>;
+  /** Earlier documents of this citizen at this branch, newest first, one per PDF. */
+  reuseCandidates(idNumber: string): Promise<readonly ReuseCandidate[]>;
+  /** For each required document of `procedure`, the candidate that is the same paper, if any. */
+  suggestReuse(procedure: Procedure, candidates: readonly ReuseCandidate[]): ReadonlyMap<string, ReuseCandidate>;
+  /**
+   * Validates, numbers and saves the dossier, its PDFs and its outbox entry in one transaction.
+   * Errors: dossier.no-reception, dossier.procedure-unknown, dossier.applicant-invalid,
+   * dossier.missing-documents (missing with no reason), dossier.document-empty,
+   * dossier.sequence-exhausted, storage.*, sync.disk-low.
+   */
+  submit(draft: DossierDraft): Promise<Result<ReceivedDossier>>;
+  get(code: string): Promise<ReceivedDossier | null>;
+  /** The receipt PDF (A4, two copies). */
+  receiptPdf(code: string): Promise<Result<Uint8Array>>;
+  /** Prints (or reprints) the receipt; recorded for the audit trail. */
+  printReceipt(code: string): Promise<Result<PrintPdfResponse>>;
+  /** Today's dossiers of this machine, newest first; called again on every change (local or from sync). */
+  watchToday(onChange: (rows: readonly DossierListRow[]) => void): () => void;
+  /** Dossiers on this machine whose code, applicant name (diacritics ignored) or ID number match. */
+  search(query: string): Promise<readonly DossierListRow[]>;
+  /** A document PDF by its hash (to view it), null when no longer on this machine. */
+  documentPdf(sha256: string): Promise<Blob | null>;
+}
+
+export type { PrintPdfResponse };
