@@ -13,10 +13,14 @@ import {
   type PrinterInfo,
   type PrintPdfRequest,
   type PrintPdfResponse,
+  type ScannedPage,
+  type ScannerInfo,
+  type ScanPageRequest,
 } from '../src/shared/ipc';
 import { IPC_CHANNELS, type IpcMethod } from '../src/shared/ipcChannels';
 import type { DeviceConfig } from '../src/shared/deviceConfig';
 import { describeUnknown, err, isResult, ok, summarizeIssues, truncateDetail, type Result } from '../src/shared/result';
+import { createScannerService, type ScannerService } from './scanner';
 import { isAppOrigin } from './windowHardening';
 
 /**
@@ -29,6 +33,8 @@ import { isAppOrigin } from './windowHardening';
  *   not match its own schema is `ipc.internal` too (a bug in main must not reach the renderer as
  *   garbage).
  * - Only frames of `app://kiosk` may call: anything else gets `ipc.forbidden-sender`.
+ * - A call is aborted (its AbortSignal fires) when the WebContents that made it is destroyed, so a
+ *   scan started by a window that closed is killed rather than left running.
  * No Electron import: registerIpcHandlers takes an ipcMain-like object, so tests run in Node.
  */
 
@@ -45,21 +51,30 @@ export interface IpcServices {
   readonly credentialRead: () => Promise<Result<string | null>>;
   /** The token never reaches a log line: errors from here carry codes and file names only. */
   readonly credentialWrite: (token: string | null) => Promise<Result<CredentialWriteResponse>>;
+  /** SANE scanners (electron/scanner.ts). Optional: when absent, one SANE service is created here. */
+  readonly listScanners?: () => Promise<Result<ScannerInfo[]>>;
+  /** One page at a time (scan.busy otherwise); `signal` fires when the calling window is gone. */
+  readonly scanPage?: (request: ScanPageRequest, signal?: AbortSignal) => Promise<Result<ScannedPage>>;
 }
 
-export type IpcHandler<M extends IpcMethod> = (payload: unknown) => Promise<Result<IpcResponseOf<M>>>;
+/** Per-call context: `signal` aborts when the caller's WebContents is destroyed. */
+export interface IpcCallContext {
+  readonly signal?: AbortSignal | undefined;
+}
+
+export type IpcHandler<M extends IpcMethod> = (payload: unknown, context?: IpcCallContext) => Promise<Result<IpcResponseOf<M>>>;
 export type IpcHandlers = { readonly [M in IpcMethod]: IpcHandler<M> };
 
 // The request schemas have no transforms, so their input type is also what safeParse returns.
-type Impl<M extends IpcMethod> = (request: IpcRequestOf<M>) => Promise<Result<IpcResponseOf<M>>>;
+type Impl<M extends IpcMethod> = (request: IpcRequestOf<M>, context: IpcCallContext) => Promise<Result<IpcResponseOf<M>>>;
 
 function guarded<M extends IpcMethod>(method: M, impl: Impl<M>): IpcHandler<M> {
   const contract = ipcContract[method];
-  return async (payload: unknown) => {
+  return async (payload: unknown, context: IpcCallContext = {}) => {
     try {
       const parsed = contract.request.safeParse(payload);
       if (!parsed.success) return err('ipc.invalid-payload', `${method}: ${summarizeIssues(parsed.error)}`);
-      const result = await impl(parsed.data as IpcRequestOf<M>);
+      const result = await impl(parsed.data as IpcRequestOf<M>, context);
       if (!isResult(result)) return err('ipc.internal', `${method}: the handler returned no Result`);
       if (!result.ok) return result;
       const checked = contract.response.safeParse(result.value);
@@ -72,6 +87,10 @@ function guarded<M extends IpcMethod>(method: M, impl: Impl<M>): IpcHandler<M> {
 }
 
 export function createIpcHandlers(services: IpcServices): IpcHandlers {
+  let sane: ScannerService | null = null;
+  const scanner = (): ScannerService => (sane ??= createScannerService());
+  const listScanners = services.listScanners ?? (() => scanner().listScanners());
+  const scanPage = services.scanPage ?? ((request: ScanPageRequest, signal?: AbortSignal) => scanner().scanPage(request, signal));
   return {
     printPdf: guarded('printPdf', (request) => services.printPdf(request)),
     listPrinters: guarded('listPrinters', () => services.listPrinters()),
@@ -84,6 +103,8 @@ export function createIpcHandlers(services: IpcServices): IpcHandlers {
     journalConfirm: guarded('journalConfirm', (request) => services.journalConfirm(request)),
     credentialRead: guarded('credentialRead', () => services.credentialRead()),
     credentialWrite: guarded('credentialWrite', (request) => services.credentialWrite(request.token)),
+    listScanners: guarded('listScanners', () => listScanners()),
+    scanPage: guarded('scanPage', (request, context) => scanPage(request, context.signal)),
   };
 }
 
@@ -108,6 +129,11 @@ export function buildAppInfo(source: AppInfoSource): AppInfo {
 /** The part of an ipcMain invoke event this module reads. */
 export interface IpcInvokeEventLike {
   readonly senderFrame?: { readonly url: string } | null;
+  /** The calling WebContents; its 'destroyed' event aborts the call's signal. */
+  readonly sender?: {
+    once(event: 'destroyed', listener: () => void): unknown;
+    removeListener(event: 'destroyed', listener: () => void): unknown;
+  } | null;
 }
 
 export interface IpcMainLike {
@@ -132,7 +158,23 @@ export function registerIpcHandlers(ipcMain: IpcMainLike, handlers: IpcHandlers,
         return err('ipc.forbidden-sender', `${channel} refused for a frame outside the app origin`);
       }
       if (args.length > 1) return err('ipc.invalid-payload', `${method}: expected at most one argument`);
-      return handler(args[0]);
+      const controller = new AbortController();
+      const onGone = (): void => controller.abort();
+      const sender = event.sender ?? null;
+      try {
+        sender?.once('destroyed', onGone);
+      } catch {
+        // A sender that cannot be watched only loses cancel-on-close.
+      }
+      try {
+        return await handler(args[0], { signal: controller.signal });
+      } finally {
+        try {
+          sender?.removeListener('destroyed', onGone);
+        } catch {
+          // Already destroyed: nothing to remove.
+        }
+      }
     });
   }
 }

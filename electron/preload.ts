@@ -30,6 +30,8 @@ const bridge = {
   journalConfirm: (request) => invoke(IPC_CHANNELS.journalConfirm, request),
   credentialRead: () => invoke(IPC_CHANNELS.credentialRead),
   credentialWrite: (request) => invoke(IPC_CHANNELS.credentialWrite, request),
+  listScanners: () => invoke(IPC_CHANNELS.listScanners),
+  scanPage: (request) => invoke(IPC_CHANNELS.scanPage, request),
 } satisfies KioskBridge;
 
 contextBridge.exposeInMainWorld(bridgeGlobal, bridge);

@@ -17,6 +17,8 @@ import type { Platform } from './Platform';
  *   (`{ appended: 0 }`, `{ journals: [] }`, `{ remaining: 0 }`); IndexedDB is the only copy.
  * - Credential: no OS keystore; both methods answer `credential.unsupported`, and the app keeps
  *   the credential in IndexedDB.
+ * - Document scanners: a browser cannot reach SANE/WIA; both methods answer `scan.unsupported`
+ *   (the camera and file import still work).
  */
 export const DEVICE_CONFIG_STORAGE_KEY = 'hpasc.deviceConfig';
 
@@ -132,6 +134,12 @@ export function createBrowserPlatform(deps: BrowserPlatformDeps): Platform {
     },
     async credentialWrite() {
       return err('credential.unsupported', 'a browser has no OS keystore; the credential stays in IndexedDB');
+    },
+    async listScanners() {
+      return err('scan.unsupported', 'a browser cannot reach document scanners; use the camera or import a file');
+    },
+    async scanPage() {
+      return err('scan.unsupported', 'a browser cannot reach document scanners; use the camera or import a file');
     },
   };
 }

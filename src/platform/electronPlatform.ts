@@ -36,6 +36,8 @@ export function createElectronPlatform(bridge: KioskBridge): Platform {
     journalConfirm: (request) => call('journalConfirm', () => bridge.journalConfirm(request)),
     credentialRead: () => call('credentialRead', () => bridge.credentialRead()),
     credentialWrite: (request) => call('credentialWrite', () => bridge.credentialWrite(request)),
+    listScanners: () => call('listScanners', () => bridge.listScanners()),
+    scanPage: (request) => call('scanPage', () => bridge.scanPage(request)),
   };
 }
 

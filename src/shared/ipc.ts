@@ -174,6 +174,53 @@ export type CredentialWriteRequest = z.infer<typeof CredentialWriteRequest>;
 export const CredentialWriteResponse = z.object({ stored: z.boolean() }).strict();
 export type CredentialWriteResponse = z.infer<typeof CredentialWriteResponse>;
 
+/** Largest page a scanPage answer may carry (a 300 dpi A4 colour PNG is about 10–25 MB). */
+export const MAX_SCAN_PNG_BYTES = 64 * 1024 * 1024;
+
+export const ScannerInfo = z
+  .object({
+    /** SANE device name, e.g. `pixma:04A91912_123456` or `test:0`; passed back in ScanPageRequest. */
+    device: z.string().min(1).max(256),
+    /** "Vendor Model (type)" as SANE reports it, for the technician's picker. */
+    description: z.string().max(256),
+  })
+  .strict();
+export type ScannerInfo = z.infer<typeof ScannerInfo>;
+
+export const ScanPageRequest = z
+  .object({
+    /** null = the first scanner found. */
+    device: z
+      .string()
+      .min(1)
+      .max(256)
+      // One argv element: no control characters, and never something scanimage could read as an option.
+      .refine(
+        (d) => !d.startsWith('-') && [...d].every((c) => c.charCodeAt(0) >= 0x20 && c.charCodeAt(0) !== 0x7f),
+        'device name has characters SANE never uses',
+      )
+      .nullable(),
+    mode: z.enum(['gray', 'color']),
+    resolution: z.union([z.literal(150), z.literal(200), z.literal(300)]),
+  })
+  .strict();
+export type ScanPageRequest = z.infer<typeof ScanPageRequest>;
+
+export const ScannedPage = z
+  .object({
+    png: z
+      .custom<Uint8Array>((v) => v instanceof Uint8Array, 'png must be bytes (Uint8Array)')
+      .refine((b) => b.byteLength > 8 && b.byteLength <= MAX_SCAN_PNG_BYTES, 'png must be 9 bytes to 64 MB')
+      .refine((b) => b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47, 'not a PNG (missing signature)'),
+    widthPx: z.number().int().min(1).max(100_000),
+    heightPx: z.number().int().min(1).max(100_000),
+    /** The resolution the scanner actually used (it may round the requested one). */
+    dpi: z.number().int().min(1).max(4800),
+    mode: z.enum(['gray', 'color']),
+  })
+  .strict();
+export type ScannedPage = z.infer<typeof ScannedPage>;
+
 export const ipcContract = {
   printPdf: { channel: IPC_CHANNELS.printPdf, request: PrintPdfRequest, response: PrintPdfResponse },
   listPrinters: { channel: IPC_CHANNELS.listPrinters, request: z.void(), response: z.array(PrinterInfo) },
@@ -186,6 +233,8 @@ export const ipcContract = {
   journalConfirm: { channel: IPC_CHANNELS.journalConfirm, request: JournalConfirmRequest, response: JournalConfirmResponse },
   credentialRead: { channel: IPC_CHANNELS.credentialRead, request: z.void(), response: DeviceToken.nullable() },
   credentialWrite: { channel: IPC_CHANNELS.credentialWrite, request: CredentialWriteRequest, response: CredentialWriteResponse },
+  listScanners: { channel: IPC_CHANNELS.listScanners, request: z.void(), response: z.array(ScannerInfo).max(64) },
+  scanPage: { channel: IPC_CHANNELS.scanPage, request: ScanPageRequest, response: ScannedPage },
 } as const satisfies Record<IpcMethod, { channel: string; request: z.ZodType; response: z.ZodType }>;
 
 type Contract = typeof ipcContract;

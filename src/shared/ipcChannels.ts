@@ -14,6 +14,8 @@ export const IPC_CHANNELS = {
   journalConfirm: 'kiosk:journal.confirm',
   credentialRead: 'kiosk:credential.read',
   credentialWrite: 'kiosk:credential.write',
+  listScanners: 'kiosk:scan.listScanners',
+  scanPage: 'kiosk:scan.page',
 } as const;
 
 export type IpcMethod = keyof typeof IPC_CHANNELS;
