@@ -9,6 +9,7 @@ import { printBrowserBench, runBrowserBench } from './browser.bench';
 import { printDrainBench, runDrainBench } from './drain.bench';
 import { printIngestBench, runIngestBench } from './ingest.bench';
 import { printReceiptBench, runReceiptBench } from './receipt.bench';
+import { printScanToPdfBench, runScanToPdfBench } from './scanToPdf.bench';
 import { printSearchBench, runSearchBench } from './search.bench';
 import { printTicketPdfBench, runTicketPdfBench } from './ticketPdf.bench';
 
@@ -52,4 +53,8 @@ if (wants('search')) {
 if (wants('receipt')) {
   console.log('\nDossier receipt PDF (node, A4, two copies) vs ticket PDF');
   printReceiptBench(await runReceiptBench());
+}
+if (wants('scan')) {
+  console.log('\nDocument capture (Chromium): 20 A4 pages at 200 dpi, bitmap → compressed JPEG → PDF → IndexedDB, vs a fixed-quality baseline');
+  printScanToPdfBench(await runScanToPdfBench());
 }
