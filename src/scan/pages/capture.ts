@@ -1,0 +1,50 @@
+import type { KioskBridge, ScanPageRequest } from '../../shared/ipc';
+import { describeUnknown, err, type Result } from '../../shared/result';
+import type { CapturedPage, ScanColorMode } from './CapturedPage';
+import { compressPage } from './compressPage';
+
+/**
+ * Capture from the two live sources: the document scanner (through the platform port — SANE in
+ * Electron main; a browser answers scan.unsupported) and one still frame of the camera.
+ */
+
+/** The part of the platform port scanning needs (src/scan cannot import src/platform). */
+export type ScannerPort = Pick<KioskBridge, 'scanPage'>;
+
+/** Scans one page and compresses it (the scanner's PNG at its real dpi → JPEG ≤ 250 KB at ≤ 200 dpi). */
+export async function captureFromScanner(platform: ScannerPort, options: ScanPageRequest): Promise<Result<CapturedPage>> {
+  const scanned = await platform.scanPage(options);
+  if (!scanned.ok) return scanned;
+  let bitmap: ImageBitmap;
+  try {
+    bitmap = await createImageBitmap(new Blob([scanned.value.png as Uint8Array<ArrayBuffer>], { type: 'image/png' }));
+  } catch (e) {
+    return err('scan.image-failed', `the scanned PNG could not be decoded: ${describeUnknown(e).slice(0, 200)}`);
+  }
+  try {
+    return await compressPage(bitmap, { mode: options.mode, source: 'scanner', sourceDpi: scanned.value.dpi });
+  } finally {
+    bitmap.close();
+  }
+}
+
+/**
+ * One still frame of a playing camera <video> as a page, with auto-levels and white balance so
+ * the photographed paper looks like paper. `scan.camera-not-ready` until the video has a frame.
+ */
+export async function captureFromVideo(video: HTMLVideoElement, mode: ScanColorMode): Promise<Result<CapturedPage>> {
+  if (video.readyState < 2 || video.videoWidth === 0 || video.videoHeight === 0) {
+    return err('scan.camera-not-ready', 'the camera has no frame yet');
+  }
+  let bitmap: ImageBitmap;
+  try {
+    bitmap = await createImageBitmap(video);
+  } catch (e) {
+    return err('scan.camera-not-ready', `no frame could be taken: ${describeUnknown(e).slice(0, 200)}`);
+  }
+  try {
+    return await compressPage(bitmap, { mode, source: 'camera', enhance: true });
+  } finally {
+    bitmap.close();
+  }
+}

@@ -1,0 +1,229 @@
+import { describeUnknown, err, ok, type Result } from '../../shared/result';
+import { A4_MM, DEFAULT_MAX_PAGE_BYTES, DEFAULT_TARGET_DPI, THUMBNAIL_MAX_PX, type CapturedPage, type ScanColorMode } from './CapturedPage';
+
+/**
+ * Raster page → compressed JPEG page (+ thumbnail), in the renderer, with OffscreenCanvas.
+ *
+ * Guarantees:
+ * - The page is never stored above `targetDpi` (200): an A4 page is at most 1654 × 2339 px. The
+ *   input's resolution is `sourceDpi` when known (scanner), otherwise its longest side is taken to
+ *   be A4's 297 mm (camera photos, image files).
+ * - 'gray' pages are converted to luminance (BT.601) before encoding, so the JPEG decodes to R = G = B.
+ * - The JPEG fits `maxBytes` (250 KB): quality 0.8 first (most pages stop there, one encode), else
+ *   a bisection over quality with at most 4 more encodes keeping the best that fits; if even quality
+ *   0.2 is too large the page is scaled down (85 % per step) rather than exceeding the cap.
+ * - `enhance` (camera): auto-levels and white balance from the page's own histogram, so grey-lit
+ *   paper becomes white and ink black; pages that are almost uniform are left as they are.
+ * - Failures are Result values (`scan.image-failed`), never exceptions.
+ */
+
+export interface CompressOptions {
+  readonly mode: ScanColorMode;
+  /** Largest JPEG accepted, in bytes (default 250,000). */
+  readonly maxBytes?: number;
+  /** Highest resolution kept (default 200 dpi). */
+  readonly targetDpi?: number;
+  readonly source?: CapturedPage['source'];
+  /** Resolution of the input when known (a scanner reports it). */
+  readonly sourceDpi?: number;
+  /** Auto-levels + white balance (for camera photos of paper). Default false. */
+  readonly enhance?: boolean;
+}
+
+export interface JpegEncoder {
+  (canvas: OffscreenCanvas, quality: number): Promise<Blob>;
+}
+
+const encodeJpeg: JpegEncoder = (canvas, quality) => canvas.convertToBlob({ type: 'image/jpeg', quality });
+
+const FIRST_QUALITY = 0.8;
+const MIN_QUALITY = 0.2;
+const MAX_SEARCH_ENCODES = 4;
+/** A fitting encode at least this full of the budget ends the search. */
+const GOOD_ENOUGH = 0.85;
+const MAX_DOWNSCALES = 4;
+
+function newId(): string {
+  return crypto.randomUUID();
+}
+
+/** Value at fraction p (0..1) of a 256-bin histogram holding `total` samples. */
+function histogramPercentile(hist: Uint32Array, total: number, p: number): number {
+  const target = total * p;
+  let seen = 0;
+  for (let v = 0; v < 256; v++) {
+    seen += hist[v]!;
+    if (seen >= target) return v;
+  }
+  return 255;
+}
+
+/**
+ * In place: gray conversion and/or auto-levels with white balance. The paper's white point is the
+ * 80th percentile (most of a page is paper, even with a photo block on it), ink's black point the
+ * 1st; each colour channel gets its own white point, which removes a lamp's colour cast.
+ */
+export function processPixels(data: Uint8ClampedArray, mode: ScanColorMode, enhance: boolean): void {
+  const n = data.length;
+  let lutR: Uint8Array | null = null;
+  let lutG: Uint8Array | null = null;
+  let lutB: Uint8Array | null = null;
+  if (enhance) {
+    const hr = new Uint32Array(256);
+    const hg = new Uint32Array(256);
+    const hb = new Uint32Array(256);
+    const hy = new Uint32Array(256);
+    // Every 7th pixel is plenty for a histogram and keeps this cheap.
+    let count = 0;
+    for (let i = 0; i < n; i += 28) {
+      const r = data[i]!;
+      const g = data[i + 1]!;
+      const b = data[i + 2]!;
+      hr[r]!++;
+      hg[g]!++;
+      hb[b]!++;
+      hy[(77 * r + 150 * g + 29 * b) >> 8]!++;
+      count++;
+    }
+    const black = histogramPercentile(hy, count, 0.01);
+    const whites = [histogramPercentile(hr, count, 0.8), histogramPercentile(hg, count, 0.8), histogramPercentile(hb, count, 0.8)];
+    if (Math.min(...whites) - black >= 48) {
+      const lut = (white: number): Uint8Array => {
+        const table = new Uint8Array(256);
+        for (let v = 0; v < 256; v++) table[v] = Math.max(0, Math.min(255, Math.round(((v - black) * 255) / (white - black))));
+        return table;
+      };
+      lutR = lut(whites[0]!);
+      lutG = lut(whites[1]!);
+      lutB = lut(whites[2]!);
+    }
+  }
+  if (mode === 'gray') {
+    for (let i = 0; i < n; i += 4) {
+      let r = data[i]!;
+      let g = data[i + 1]!;
+      let b = data[i + 2]!;
+      if (lutR !== null) {
+        r = lutR[r]!;
+        g = lutG![g]!;
+        b = lutB![b]!;
+      }
+      const y = (77 * r + 150 * g + 29 * b) >> 8;
+      data[i] = y;
+      data[i + 1] = y;
+      data[i + 2] = y;
+    }
+  } else if (lutR !== null) {
+    for (let i = 0; i < n; i += 4) {
+      data[i] = lutR[data[i]!]!;
+      data[i + 1] = lutG![data[i + 1]!]!;
+      data[i + 2] = lutB![data[i + 2]!]!;
+    }
+  }
+}
+
+/** Quality search: the best JPEG of `canvas` that fits maxBytes, or null if quality 0.2 does not fit. */
+async function fitJpeg(canvas: OffscreenCanvas, maxBytes: number, encode: JpegEncoder): Promise<Blob | null> {
+  const first = await encode(canvas, FIRST_QUALITY);
+  if (first.size <= maxBytes) return first;
+  let best: Blob | null = null;
+  let lo = MIN_QUALITY;
+  let hi = FIRST_QUALITY;
+  let loSize = Number.NaN;
+  let hiSize = first.size;
+  for (let i = 0; i < MAX_SEARCH_ENCODES; i++) {
+    // Interpolate on size once both ends are known, else bisect; stay inside the bracket.
+    let q = Number.isNaN(loSize) ? (lo + hi) / 2 : lo + ((hi - lo) * (maxBytes * 0.95 - loSize)) / (hiSize - loSize);
+    q = Math.min(hi - 0.02, Math.max(lo + 0.02, q));
+    const blob = await encode(canvas, q);
+    if (blob.size <= maxBytes) {
+      if (best === null || blob.size > best.size) best = blob;
+      if (blob.size >= maxBytes * GOOD_ENOUGH) return blob;
+      lo = q;
+      loSize = blob.size;
+    } else {
+      hi = q;
+      hiSize = blob.size;
+    }
+    if (hi - lo < 0.04) break;
+  }
+  if (best !== null) return best;
+  const floor = await encode(canvas, MIN_QUALITY);
+  return floor.size <= maxBytes ? floor : null;
+}
+
+function drawScaled(source: CanvasImageSource, width: number, height: number, readBack: boolean): OffscreenCanvas {
+  const canvas = new OffscreenCanvas(width, height);
+  const ctx = canvas.getContext('2d', { willReadFrequently: readBack, alpha: false });
+  if (ctx === null) throw new Error('no 2d context for OffscreenCanvas');
+  ctx.fillStyle = '#ffffff';
+  ctx.fillRect(0, 0, width, height);
+  ctx.imageSmoothingEnabled = true;
+  ctx.imageSmoothingQuality = 'high';
+  ctx.drawImage(source, 0, 0, width, height);
+  return canvas;
+}
+
+/** A small JPEG of a canvas (longest side ≤ 320 px). */
+export async function makeThumbnail(source: OffscreenCanvas | ImageBitmap | HTMLCanvasElement, encode: JpegEncoder = encodeJpeg): Promise<Blob> {
+  const scale = Math.min(1, THUMBNAIL_MAX_PX / Math.max(source.width, source.height));
+  const thumb = drawScaled(source, Math.max(1, Math.round(source.width * scale)), Math.max(1, Math.round(source.height * scale)), false);
+  return encode(thumb, 0.7);
+}
+
+/**
+ * Compresses one page image into a CapturedPage: scaled to at most `targetDpi`, gray when asked,
+ * JPEG within `maxBytes`, plus a thumbnail. Takes an ImageBitmap (scanner, camera frame) or an image
+ * Blob (JPEG/PNG file; its EXIF orientation is applied). An ImageBitmap passed in is not closed.
+ */
+export async function compressPage(image: ImageBitmap | Blob, options: CompressOptions, encode: JpegEncoder = encodeJpeg): Promise<Result<CapturedPage>> {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_PAGE_BYTES;
+  const targetDpi = options.targetDpi ?? DEFAULT_TARGET_DPI;
+  let bitmap: ImageBitmap;
+  try {
+    bitmap = image instanceof Blob ? await createImageBitmap(image, { imageOrientation: 'from-image' }) : image;
+  } catch (e) {
+    return err('scan.file-unreadable', `the image could not be decoded: ${describeUnknown(e).slice(0, 200)}`);
+  }
+  try {
+    if (bitmap.width < 1 || bitmap.height < 1) return err('scan.image-failed', 'the image is empty');
+    const a4LongInches = A4_MM.height / 25.4;
+    const sourceDpi = options.sourceDpi ?? Math.max(bitmap.width, bitmap.height) / a4LongInches;
+    let scale = Math.min(1, targetDpi / sourceDpi);
+    const readBack = options.mode === 'gray' || options.enhance === true;
+    for (let attempt = 0; attempt <= MAX_DOWNSCALES; attempt++) {
+      const width = Math.max(1, Math.round(bitmap.width * scale));
+      const height = Math.max(1, Math.round(bitmap.height * scale));
+      const canvas = drawScaled(bitmap, width, height, readBack);
+      if (readBack) {
+        const ctx = canvas.getContext('2d') as OffscreenCanvasRenderingContext2D;
+        const pixels = ctx.getImageData(0, 0, width, height);
+        processPixels(pixels.data, options.mode, options.enhance === true);
+        ctx.putImageData(pixels, 0, 0);
+      }
+      const jpeg = await fitJpeg(canvas, maxBytes, encode);
+      if (jpeg === null) {
+        scale *= 0.85;
+        continue;
+      }
+      const thumbnail = await makeThumbnail(canvas, encode);
+      return ok({
+        id: newId(),
+        source: options.source ?? 'file',
+        mime: 'image/jpeg',
+        bytes: jpeg,
+        widthPx: width,
+        heightPx: height,
+        dpi: Math.max(1, Math.round(sourceDpi * scale)),
+        rotation: 0,
+        thumbnail,
+        sizeBytes: jpeg.size,
+      });
+    }
+    return err('scan.image-failed', `no JPEG of this page fits ${maxBytes} bytes`);
+  } catch (e) {
+    return err('scan.image-failed', describeUnknown(e).slice(0, 300));
+  } finally {
+    if (image instanceof Blob) bitmap.close();
+  }
+}
