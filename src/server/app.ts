@@ -140,7 +140,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     const device = requireDevice(request);
     const parsed = PushRequest.safeParse(request.body);
     if (!parsed.success) return reply.code(400).send(wireError('sync.bad-request', describeIssues(parsed.error.issues)));
-    const outcome = await pushMutations(db, device, parsed.data.journalId, parsed.data.mutations);
+    const outcome = await pushMutations(db, device, parsed.data.journalId, parsed.data.mutations, { clock });
     const counts = outcome.kind === 'revoked' ? {} : countStatuses(outcome.results);
     request.log.info({ deviceId: device.deviceId, outcome: outcome.kind, ...counts }, 'push');
     if (outcome.kind === 'revoked') return reply.code(401).send(wireError('auth.revoked', 'this device has been revoked; re-enrol it'));

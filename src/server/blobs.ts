@@ -12,6 +12,7 @@ import type { Clock } from '../shared/clock';
 import { BLOB_BY_HASH_PATH, BLOB_TUS_PATH, MAX_BLOB_BYTES, Sha256Hex } from '../shared/sync';
 import { requireDevice, wireError } from './auth';
 import type { Db } from './db/Db';
+import { recomputeDossierCompleteness } from './dossiers';
 import type { AuthenticatedDevice } from './push';
 
 /**
@@ -254,6 +255,14 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
       throw hookError(503, 'server.unavailable', 'the blob could not be stored; upload it again');
     }
     app.log.info({ deviceId: device.deviceId, size: upload.size }, 'blob verified');
+    // Dossiers received before this blob was verified may now be complete (dossiers.ts). The blob
+    // itself is stored and verified whatever happens here, so a failure is logged, not answered.
+    try {
+      const changed = await recomputeDossierCompleteness(db, actual);
+      if (changed.length > 0) app.log.info({ dossiers: changed.length, complete: changed.filter((c) => c.blobsMissing === 0).length }, 'dossier completeness');
+    } catch (error) {
+      app.log.error({ err: error }, 'cannot recompute dossier completeness');
+    }
     return actual;
   }
 

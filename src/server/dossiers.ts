@@ -1,6 +1,7 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
-import { DossierStatus } from '../shared/published';
+import { branchScope, DossierStatus } from '../shared/published';
 import { BranchCode, LookupSecret, type WireError } from '../shared/sync';
+import { publishChanges } from './changes';
 import type { Db } from './db/Db';
 import { describeIssues } from './push';
 
@@ -95,7 +96,8 @@ export type RecordDossierOutcome = { ok: true; outcome: 'created' | 'updated' | 
  * Creates or updates a dossier's status row (the centre, the admin tool, later the dossier sync).
  * Validated with the shared schemas first. A status older than the stored one (statusAt) is ignored
  * ('stale'), so updates delivered out of order never move a dossier back. A dossier stays in the
- * branch that received it.
+ * branch that received it. A created or updated status is published as a `dossierStatus` change to
+ * the branch's scope in the same transaction, so the branch's counters see it on their next pull.
  */
 export async function recordDossierStatus(db: Db, input: DossierStatusInput): Promise<RecordDossierOutcome> {
   const status = DossierStatus.safeParse({
@@ -131,6 +133,7 @@ export async function recordDossierStatus(db: Db, input: DossierStatusInput): Pr
         [s.code, input.branchCode, secretHash, s.status, s.statusAt, s.appointmentDate, s.note],
       );
       if (inserted.length === 0) return { ok: false, error: { code: 'dossier.concurrent-create', detail: 'the dossier was created concurrently; retry' } };
+      await publishStatus(tx, input.branchCode, s);
       return { ok: true, outcome: 'created' };
     }
     if (existing.branch_code !== input.branchCode) {
@@ -142,8 +145,107 @@ export async function recordDossierStatus(db: Db, input: DossierStatusInput): Pr
        WHERE code = $1`,
       [s.code, s.status, s.statusAt, s.appointmentDate, s.note, secretHash],
     );
+    await publishStatus(tx, input.branchCode, s);
     return { ok: true, outcome: 'updated' };
   });
+}
+
+/** Publishes a dossier's status to its branch's scope, inside the caller's transaction. */
+async function publishStatus(tx: Db, branchCode: string, status: DossierStatus): Promise<void> {
+  const published = await publishChanges(tx, { scope: branchScope(branchCode), changes: [{ entity: 'dossierStatus', op: 'put', data: status }] });
+  // The status was validated above and the branch exists: a refusal here is a bug, not bad input.
+  if (!published.ok) throw new Error(`publishing a dossier status failed: ${published.error.code}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Completeness of received dossiers (`received_dossiers`, migration 003): a dossier is complete on
+// the server only when every blob it references is verified (a `blobs` row exists for it).
+// ---------------------------------------------------------------------------------------------
+
+/** Advisory-lock namespace (first key of the two-int form) of the completeness locks. */
+const COMPLETENESS_LOCK_CLASS = 0x0d0551e5;
+/** Blobs are spread over this many locks (by their first byte), so a transaction holds at most 64. */
+const COMPLETENESS_BUCKETS = 64;
+
+/**
+ * Takes the completeness locks of these blobs until the transaction ends, in one fixed order
+ * (deadlock-free among takers). The push takes them for the blobs a new dossier lacks before its
+ * final check; a blob's verification takes its lock before recomputing the dossiers that reference
+ * it. Whichever of the two comes second sees what the first committed.
+ */
+export async function lockBlobBuckets(tx: Db, sha256s: readonly string[]): Promise<void> {
+  const buckets = [...new Set(sha256s.map((h) => parseInt(h.slice(0, 2), 16) % COMPLETENESS_BUCKETS))].sort((a, b) => a - b);
+  if (buckets.length === 0) return;
+  // unnest yields the array in order, so the locks are taken in ascending order.
+  await tx.query('SELECT pg_advisory_xact_lock($1, b) FROM unnest($2::int[]) AS b', [COMPLETENESS_LOCK_CLASS, buckets]);
+}
+
+export interface CompletenessChange {
+  readonly code: string;
+  readonly blobsMissing: number;
+}
+
+/**
+ * Called after a blob was verified and its `blobs` row committed (blobs.ts): recounts the missing
+ * blobs of the incomplete dossiers that reference it; returns those it changed. A verified copy
+ * from any branch counts: the bytes are on the server and match the hash.
+ */
+export async function recomputeDossierCompleteness(db: Db, sha256: string): Promise<CompletenessChange[]> {
+  return db.transaction(async (tx) => {
+    await lockBlobBuckets(tx, [sha256]);
+    const rows = await tx.query<{ code: string; blobs_missing: unknown }>(
+      `UPDATE received_dossiers r SET blobs_missing = (
+         SELECT count(*) FROM dossier_blobs d WHERE d.dossier_id = r.id AND NOT EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = d.sha256))
+       WHERE r.blobs_missing > 0 AND r.id IN (SELECT dossier_id FROM dossier_blobs WHERE sha256 = $1)
+       RETURNING r.code, r.blobs_missing`,
+      [sha256],
+    );
+    return rows.map((r) => ({ code: r.code, blobsMissing: Number(r.blobs_missing) }));
+  });
+}
+
+export interface ReceivedDossierSummary {
+  readonly code: string;
+  readonly branchCode: string;
+  readonly procedureCode: string;
+  readonly receivedAt: number;
+  readonly status: string;
+  readonly blobCount: number;
+  readonly blobsMissing: number;
+  readonly complete: boolean;
+}
+
+/** Received dossiers of a branch, newest first, without personal data (admin list-dossiers). */
+export async function listReceivedDossiers(
+  db: Db,
+  branchCode: string,
+  options: { incompleteOnly?: boolean; limit?: number } = {},
+): Promise<ReceivedDossierSummary[]> {
+  const rows = await db.query<{
+    code: string;
+    branch_code: string;
+    procedure_code: string;
+    received_at: unknown;
+    status: string | null;
+    blob_count: unknown;
+    blobs_missing: unknown;
+  }>(
+    `SELECT r.code, r.branch_code, r.procedure_code, r.received_at, d.status, r.blob_count, r.blobs_missing
+     FROM received_dossiers r LEFT JOIN dossiers d ON d.code = r.code
+     WHERE r.branch_code = $1 AND (NOT $2::boolean OR r.blobs_missing > 0)
+     ORDER BY r.received_at DESC, r.code DESC LIMIT $3`,
+    [branchCode, options.incompleteOnly ?? false, Math.min(Math.max(options.limit ?? 100, 1), 10_000)],
+  );
+  return rows.map((r) => ({
+    code: r.code,
+    branchCode: r.branch_code,
+    procedureCode: r.procedure_code,
+    receivedAt: Number(r.received_at),
+    status: r.status ?? 'unknown',
+    blobCount: Number(r.blob_count),
+    blobsMissing: Number(r.blobs_missing),
+    complete: Number(r.blobs_missing) === 0,
+  }));
 }
 
 export interface DossierLookupRow {

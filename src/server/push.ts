@@ -1,6 +1,13 @@
+import { parseDossierCode } from '../domain/dossierCode';
+import { localDayKey } from '../domain/localDay';
+import { systemClock, type Clock } from '../shared/clock';
+import { DossierReception } from '../shared/branchConfig';
+import { branchScope, type DossierStatus } from '../shared/published';
 import type { MutationEnvelope, MutationResult, WireError } from '../shared/sync';
-import { RatingSubmitArgs, TicketIssueArgs } from '../shared/sync';
+import { DossierSubmitArgs, RatingSubmitArgs, TicketIssueArgs } from '../shared/sync';
+import { publishChanges } from './changes';
 import type { Db } from './db/Db';
+import { hashLookupSecret, lockBlobBuckets, normaliseLookupSecret } from './dossiers';
 
 /**
  * Applies a kiosk's pushed mutations (DESIGN.md, "Sync requirements"). A device's mutations form
@@ -27,10 +34,22 @@ export type PushOutcome =
   | { readonly kind: 'gap'; readonly expectedSeq: number; readonly results: MutationResult[] }
   | { readonly kind: 'revoked' };
 
-export async function pushMutations(db: Db, device: AuthenticatedDevice, journalId: string, mutations: readonly MutationEnvelope[]): Promise<PushOutcome> {
+export interface PushOptions {
+  /** The server's clock, for the status time of a received dossier (default: the system clock). */
+  readonly clock?: Clock;
+}
+
+export async function pushMutations(
+  db: Db,
+  device: AuthenticatedDevice,
+  journalId: string,
+  mutations: readonly MutationEnvelope[],
+  options: PushOptions = {},
+): Promise<PushOutcome> {
   await ensureJournal(db, device.deviceId, journalId);
+  const prepared: Prepared = { dossiers: await prepareDossiers(db, device, journalId, mutations), now: (options.clock ?? systemClock).now() };
   try {
-    return await applyBatch(db, device, journalId, mutations);
+    return await applyBatch(db, device, journalId, mutations, prepared);
   } catch (e) {
     if (!isDataError(e)) throw e;
   }
@@ -41,7 +60,7 @@ export async function pushMutations(db: Db, device: AuthenticatedDevice, journal
   for (const m of mutations) {
     let outcome: PushOutcome;
     try {
-      outcome = await applyBatch(db, device, journalId, [m]);
+      outcome = await applyBatch(db, device, journalId, [m], prepared);
     } catch (e) {
       if (!isDataError(e)) throw e;
       outcome = await rejectUnstorable(db, device, journalId, m);
@@ -80,7 +99,13 @@ async function rejectUnstorable(db: Db, device: AuthenticatedDevice, journalId: 
   });
 }
 
-async function applyBatch(db: Db, device: AuthenticatedDevice, journalId: string, mutations: readonly MutationEnvelope[]): Promise<PushOutcome> {
+async function applyBatch(
+  db: Db,
+  device: AuthenticatedDevice,
+  journalId: string,
+  mutations: readonly MutationEnvelope[],
+  prepared: Prepared,
+): Promise<PushOutcome> {
   // One transaction per batch: every mutation is applied together with the stream's new last_seq
   // (all of them or, on a transient error, none: the kiosk resends the same batch). The journal
   // row lock serialises pushes of one stream; other kiosks proceed in parallel.
@@ -111,7 +136,7 @@ async function applyBatch(db: Db, device: AuthenticatedDevice, journalId: string
         break;
       }
     }
-    const freshOutcomes = await applyFresh(tx, device, journalId, fresh);
+    const freshOutcomes = await applyFresh(tx, device, journalId, fresh, prepared);
     const oldOutcomes = await storedOutcomes(tx, device, journalId, old, freshOutcomes);
     const lastSeq = initialSeq + fresh.length;
     if (fresh.length > 0) {
@@ -131,7 +156,13 @@ async function applyBatch(db: Db, device: AuthenticatedDevice, journalId: string
  * its size (one INSERT per table through jsonb_to_recordset, ordered by seq (`ord`), so the first of two
  * clashing records wins as it would one by one). Each outcome is applied, or rejected with a reason.
  */
-async function applyFresh(tx: Db, device: AuthenticatedDevice, journalId: string, fresh: readonly MutationEnvelope[]): Promise<MutationResult[]> {
+async function applyFresh(
+  tx: Db,
+  device: AuthenticatedDevice,
+  journalId: string,
+  fresh: readonly MutationEnvelope[],
+  prepared: Prepared,
+): Promise<MutationResult[]> {
   if (fresh.length === 0) return [];
   const reasons: (WireError | null)[] = fresh.map(() => null);
   // A mutationId used twice in the batch, or already known to the server, is refused.
@@ -146,9 +177,10 @@ async function applyFresh(tx: Db, device: AuthenticatedDevice, journalId: string
     seen.add(m.mutationId);
     return dup;
   });
-  const context: BatchContext = { numbering: undefined };
+  const context: BatchContext = { numbering: undefined, reception: undefined };
   const tickets: { i: number; a: TicketIssueArgs }[] = [];
   const ratings: { i: number; a: RatingSubmitArgs }[] = [];
+  const dossiers: DossierItem[] = [];
   for (const [i, m] of fresh.entries()) {
     if (reused[i]) {
       reasons[i] = reject('sync.mutation-id-reused', 'this mutationId was already used by another mutation');
@@ -175,6 +207,18 @@ async function applyFresh(tx: Db, device: AuthenticatedDevice, journalId: string
       else if (parsed.data.branchCode !== device.branchCode)
         reasons[i] = reject('sync.wrong-branch', `device belongs to branch ${device.branchCode}, rating says ${parsed.data.branchCode}`);
       else ratings.push({ i, a: parsed.data });
+    } else if (m.name === 'dossier.submit@1') {
+      const parsed = DossierSubmitArgs.safeParse(m.args);
+      if (!parsed.success) reasons[i] = reject('sync.invalid-args', describeIssues(parsed.error.issues));
+      else if (parsed.data.branchCode !== device.branchCode)
+        reasons[i] = reject('sync.wrong-branch', `device belongs to branch ${device.branchCode}, dossier says ${parsed.data.branchCode}`);
+      else reasons[i] = await receptionViolation(tx, parsed.data, context);
+      if (!reasons[i] && parsed.success) {
+        // Hashed before the transaction opened (prepareDossiers): never scrypt under the row lock.
+        const secretHash = prepared.dossiers.get(m);
+        if (secretHash === undefined) throw new Error('dossier look-up secret was not hashed before the transaction');
+        dossiers.push({ i, a: parsed.data, secretHash });
+      }
     }
   }
 
@@ -258,6 +302,8 @@ async function applyFresh(tx: Db, device: AuthenticatedDevice, journalId: string
     for (const { i } of notInserted(ratings, inserted)) reasons[i] = reject('rating.id-taken', 'a rating with this id already exists');
   }
 
+  if (dossiers.length > 0) await applyDossiers(tx, device, dossiers, reasons, prepared.now);
+
   // The mutation log: one row per consumed seq (a reused mutationId has no row of its own).
   const logged = fresh.map((m, i) => ({ m, i })).filter(({ i }) => !reused[i]);
   if (logged.length > 0) {
@@ -338,9 +384,10 @@ const MUTATION_ROLES: Readonly<Record<MutationEnvelope['name'], readonly string[
   'dossier.submit@1': ['counter'],
 };
 
-/** Per-batch cache of what several mutations need (the branch's ticket numbering). */
+/** Per-batch cache of what several mutations need (the branch's ticket and dossier numbering). */
 interface BatchContext {
   numbering: { blockSize: number; slots: number } | null | undefined;
+  reception: ReceptionNumbering | null | undefined;
 }
 
 /** Creates the stream row of a journal the server has not seen (a new kiosk, or a recreated database). */
@@ -375,6 +422,283 @@ async function slotRangeViolation(tx: Db, a: TicketIssueArgs, context: BatchCont
   if (block % slots !== a.kioskSlot || a.numeric % blockSize === 0)
     return reject('ticket.number-out-of-range', `ticket ${a.number} is outside the number blocks of kiosk slot ${a.kioskSlot}`);
   return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// dossier.submit@1: a dossier received at a counter (issue 4).
+// ---------------------------------------------------------------------------------------------
+
+/** What pushMutations computes before any transaction opens. */
+interface Prepared {
+  /** The scrypt hash of each dossier's look-up secret, by mutation. */
+  readonly dossiers: ReadonlyMap<MutationEnvelope, string>;
+  /** The server's clock for this push (status time of received dossiers). */
+  readonly now: number;
+}
+
+interface DossierItem {
+  readonly i: number;
+  readonly a: DossierSubmitArgs;
+  readonly secretHash: string;
+}
+
+/**
+ * Hashes the look-up secret of every dossier this push may apply (scrypt ≈ 40 ms each, all in
+ * parallel in libuv's pool), before the transaction, so the stream's row lock is never held
+ * during scrypt. Mutations at or below the stream's last_seq are replays and are skipped; so are
+ * arguments that do not parse or a role that may not send dossiers (they will be rejected).
+ */
+async function prepareDossiers(
+  db: Db,
+  device: AuthenticatedDevice,
+  journalId: string,
+  mutations: readonly MutationEnvelope[],
+): Promise<Map<MutationEnvelope, string>> {
+  const hashes = new Map<MutationEnvelope, string>();
+  const candidates = mutations.filter((m) => m.name === 'dossier.submit@1' && (device.role === undefined || MUTATION_ROLES[m.name].includes(device.role)));
+  if (candidates.length === 0) return hashes;
+  const lastSeq = await journalLastSeq(db, device.deviceId, journalId);
+  await Promise.all(
+    candidates
+      .filter((m) => m.deviceSeq > lastSeq)
+      .map(async (m) => {
+        const parsed = DossierSubmitArgs.safeParse(m.args);
+        if (parsed.success) hashes.set(m, await hashLookupSecret(normaliseLookupSecret(parsed.data.lookupSecret)));
+      }),
+  );
+  return hashes;
+}
+
+/** The branch's published dossier numbering (BranchConfig.reception), as the code check needs it. */
+interface ReceptionNumbering {
+  readonly unitCode: string;
+  readonly utcOffsetMinutes: number;
+  readonly numbering: { readonly blockSize: number; readonly slots: number; readonly digits: number };
+}
+
+/**
+ * A dossier code must be one the sending device could have made under the branch's published
+ * reception numbering (src/domain/dossierCode.ts): the branch's unit code, the receipt's local date
+ * (branch time), and a sequence from the blocks of the device's slot. Without a published
+ * reception configuration (or with one no code could be made under) the check is skipped; the
+ * unique code still holds.
+ */
+async function receptionViolation(tx: Db, a: DossierSubmitArgs, context: BatchContext): Promise<WireError | null> {
+  if (context.reception === undefined) {
+    const rows = await tx.query<{ reception: unknown; utc_offset: unknown }>(
+      `SELECT data->'reception' AS reception, data->'utcOffsetMinutes' AS utc_offset
+       FROM changes WHERE scope = $1 AND entity = 'branchConfig' AND key = $2 AND op = 'put'`,
+      [branchScope(a.branchCode), a.branchCode],
+    );
+    const row = rows[0];
+    const reception = row ? DossierReception.safeParse(row.reception) : null;
+    const offset = Number(row?.utc_offset);
+    context.reception =
+      reception?.success && Number.isInteger(offset)
+        ? { unitCode: reception.data.unitCode, utcOffsetMinutes: offset, numbering: reception.data.numbering }
+        : null;
+  }
+  const r = context.reception;
+  if (!r) return null;
+  if (a.slot >= r.numbering.slots) return reject('dossier.slot-out-of-range', `device slot ${a.slot} is not below the branch's ${r.numbering.slots} slots`);
+  let parsed: ReturnType<typeof parseDossierCode>;
+  try {
+    parsed = parseDossierCode(a.code, r.numbering, r.unitCode);
+  } catch (e) {
+    if (e instanceof RangeError) return null; // numbering no device can use: nothing to check against
+    throw e;
+  }
+  if (!parsed.ok) {
+    if (parsed.error.code === 'dossier.code-other-unit') {
+      return reject('dossier.wrong-unit', `dossier ${a.code} is not under the branch's receiving unit ${r.unitCode}`);
+    }
+    return reject('dossier.number-out-of-range', `dossier ${a.code}: ${parsed.error.detail}`);
+  }
+  if (parsed.value.slot !== a.slot) {
+    return reject('dossier.number-out-of-range', `dossier ${a.code} is outside the sequence blocks of device slot ${a.slot}`);
+  }
+  const day = localDayKey(a.receivedAt, r.utcOffsetMinutes);
+  if (parsed.value.date !== day) {
+    return reject('dossier.date-mismatch', `dossier ${a.code} carries date ${parsed.value.date} but was received on ${day} (branch time)`);
+  }
+  return null;
+}
+
+/**
+ * Stores the valid dossiers of a batch, set-based, in the push's transaction:
+ *  1. in-batch repeats: a second dossier with an earlier one's code (another id) is
+ *     `dossier.code-taken`; the same id again is a repeat of the first (same outcome), or
+ *     `dossier.id-taken` when its code differs;
+ *  2. a dossier whose id is already stored: the same dossier (same code and branch) is applied
+ *     without writing anything, anything else is `dossier.id-taken`;
+ *  3. one INSERT of the status rows (`dossiers`: status received, the secret's hash): a code
+ *     already there (another id, or a status the centre recorded) is `dossier.code-taken`;
+ *  4. one INSERT of the received dossiers with their completeness, one of their blob references;
+ *  5. one publish of their `dossierStatus` to the branch scope (numbered at commit order).
+ */
+async function applyDossiers(tx: Db, device: AuthenticatedDevice, items: readonly DossierItem[], reasons: (WireError | null)[], now: number): Promise<void> {
+  const codeTaken = (a: DossierSubmitArgs) =>
+    reject('dossier.code-taken', `dossier code ${a.code} is already used by another dossier (two devices with one slot?)`);
+  const idTaken = () => reject('dossier.id-taken', 'a dossier with this id already exists with another code');
+
+  const firstById = new Map<string, DossierItem>();
+  const firstByCode = new Map<string, DossierItem>();
+  const repeats: { item: DossierItem; first: DossierItem }[] = [];
+  let candidates: DossierItem[] = [];
+  for (const item of items) {
+    const first = firstById.get(item.a.id);
+    if (first) repeats.push({ item, first });
+    else if (firstByCode.has(item.a.code)) reasons[item.i] = codeTaken(item.a);
+    else {
+      firstById.set(item.a.id, item);
+      firstByCode.set(item.a.code, item);
+      candidates.push(item);
+    }
+  }
+
+  const stored = new Map(
+    (
+      await tx.query<{ id: string; code: string; branch_code: string }>('SELECT id, code, branch_code FROM received_dossiers WHERE id = ANY($1::uuid[])', [
+        candidates.map(({ a }) => a.id),
+      ])
+    ).map((r) => [r.id, r]),
+  );
+  candidates = candidates.filter(({ i, a }) => {
+    const row = stored.get(a.id);
+    if (!row) return true;
+    // The same dossier sent again in a new mutation (e.g. a kiosk database rebuilt from its journal file).
+    if (row.code !== a.code || row.branch_code !== a.branchCode) reasons[i] = idTaken();
+    return false;
+  });
+
+  let accepted: DossierItem[] = [];
+  if (candidates.length > 0) {
+    const statusRows = candidates.map(({ a, secretHash }, ord) => ({
+      ord,
+      code: a.code,
+      branch_code: a.branchCode,
+      lookup_secret_hash: secretHash,
+      status_at: now,
+      appointment_date: a.appointment.kind === 'date' ? a.appointment.date : null,
+    }));
+    const created = new Set(
+      (
+        await tx.query<{ code: string }>(
+          `INSERT INTO dossiers (code, branch_code, lookup_secret_hash, status, status_at, appointment_date, note)
+           SELECT x.code, x.branch_code, x.lookup_secret_hash, 'received', x.status_at, x.appointment_date, ''
+           FROM jsonb_to_recordset($1::jsonb) AS x(code text, branch_code text, lookup_secret_hash text, status_at bigint, appointment_date text, ord bigint)
+           ORDER BY x.ord
+           ON CONFLICT (code) DO NOTHING RETURNING code`,
+          [JSON.stringify(statusRows)],
+        )
+      ).map((r) => r.code),
+    );
+    accepted = candidates.filter(({ i, a }) => {
+      if (created.has(a.code)) return true;
+      reasons[i] = codeTaken(a);
+      return false;
+    });
+  }
+
+  if (accepted.length > 0) {
+    const missing = await missingBlobs(
+      tx,
+      accepted.flatMap(({ a }) => a.documents.map((d) => d.sha256)),
+    );
+    const records = accepted.map(({ a }, ord) => {
+      const shas = [...new Set(a.documents.map((d) => d.sha256))];
+      return {
+        ord,
+        id: a.id,
+        code: a.code,
+        branch_code: a.branchCode,
+        slot: a.slot,
+        received_at: a.receivedAt,
+        procedure_code: a.procedure.code,
+        procedure_name: a.procedure.name,
+        processing_time: a.procedure.processingTime,
+        processing_unit: a.procedure.unit,
+        applicant: a.applicant,
+        documents: a.documents,
+        missing: a.missing,
+        incomplete_reason: a.incompleteReason,
+        sets: a.sets,
+        appointment_kind: a.appointment.kind,
+        appointment_at: a.appointment.kind === 'date' ? a.appointment.at : null,
+        appointment_date: a.appointment.kind === 'date' ? a.appointment.date : null,
+        appointment_provisional: a.appointment.kind === 'date' ? a.appointment.provisional : null,
+        result_delivery_method: a.resultDelivery.method,
+        result_delivery_detail: a.resultDelivery.detail,
+        officer_name: a.officerName,
+        blob_count: shas.length,
+        blobs_missing: shas.filter((h) => missing.has(h)).length,
+      };
+    });
+    const inserted = await tx.query<{ id: string }>(
+      `INSERT INTO received_dossiers (id, code, branch_code, device_id, slot, received_at, procedure_code, procedure_name, processing_time,
+         processing_unit, applicant, documents, missing, incomplete_reason, sets, appointment_kind, appointment_at, appointment_date,
+         appointment_provisional, result_delivery_method, result_delivery_detail, officer_name, blob_count, blobs_missing)
+       SELECT x.id, x.code, x.branch_code, $2::uuid, x.slot, x.received_at, x.procedure_code, x.procedure_name, x.processing_time,
+         x.processing_unit, x.applicant, x.documents, x.missing, x.incomplete_reason, x.sets, x.appointment_kind, x.appointment_at,
+         x.appointment_date, x.appointment_provisional, x.result_delivery_method, x.result_delivery_detail, x.officer_name, x.blob_count,
+         x.blobs_missing
+       FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, code text, branch_code text, slot integer, received_at bigint, procedure_code text,
+         procedure_name text, processing_time double precision, processing_unit text, applicant jsonb, documents jsonb, missing jsonb,
+         incomplete_reason text, sets integer, appointment_kind text, appointment_at bigint, appointment_date text,
+         appointment_provisional boolean, result_delivery_method text, result_delivery_detail text, officer_name text, blob_count integer,
+         blobs_missing integer, ord bigint)
+       ORDER BY x.ord
+       ON CONFLICT DO NOTHING RETURNING id`,
+      [JSON.stringify(records), device.deviceId],
+    );
+    if (inserted.length !== records.length) {
+      // Only a concurrent push of the same id with another code gets here (the codes are ours by
+      // now): roll back and let the kiosk retry, when step 2 will see the stored id.
+      throw Object.assign(new Error('a dossier id was stored concurrently'), { code: '40001' });
+    }
+    const references = accepted.flatMap(({ a }) => [...new Set(a.documents.map((d) => d.sha256))].map((sha256) => ({ dossier_id: a.id, sha256 })));
+    if (references.length > 0) {
+      await tx.query(
+        `INSERT INTO dossier_blobs (dossier_id, sha256) SELECT x.dossier_id, x.sha256 FROM jsonb_to_recordset($1::jsonb) AS x(dossier_id uuid, sha256 text)
+         ON CONFLICT DO NOTHING`,
+        [JSON.stringify(references)],
+      );
+    }
+    const statuses: DossierStatus[] = accepted.map(({ a }) => ({
+      code: a.code,
+      status: 'received',
+      statusAt: now,
+      appointmentDate: a.appointment.kind === 'date' ? a.appointment.date : null,
+      note: '',
+    }));
+    const published = await publishChanges(tx, {
+      scope: branchScope(device.branchCode),
+      changes: statuses.map((data) => ({ entity: 'dossierStatus' as const, op: 'put' as const, data })),
+    });
+    if (!published.ok) throw new Error(`publishing received dossiers failed: ${published.error.code}`);
+  }
+
+  for (const { item, first } of repeats) reasons[item.i] = item.a.code === first.a.code ? reasons[first.i]! : idTaken();
+}
+
+/**
+ * The referenced blobs of which the server holds no verified copy. A blob still missing at the
+ * first look is checked again under its completeness lock (lockBlobBuckets), which a blob's
+ * verification takes too before recomputing the dossiers that reference it: whichever of the two
+ * transactions comes second sees the other's work, so a dossier cannot stay incomplete for a blob
+ * verified while it was being stored.
+ */
+async function missingBlobs(tx: Db, shas: readonly string[]): Promise<Set<string>> {
+  const distinct = [...new Set(shas)];
+  if (distinct.length === 0) return new Set();
+  const verified = async (hashes: readonly string[]) =>
+    new Set((await tx.query<{ sha256: string }>('SELECT sha256 FROM blobs WHERE sha256 = ANY($1::text[])', [hashes])).map((r) => r.sha256));
+  const first = await verified(distinct);
+  const missing = distinct.filter((h) => !first.has(h));
+  if (missing.length === 0) return new Set();
+  await lockBlobBuckets(tx, missing);
+  const now = await verified(missing);
+  return new Set(missing.filter((h) => !now.has(h)));
 }
 
 function reject(code: string, detail: string): WireError {
