@@ -62,12 +62,12 @@ async function writeV1(idb: IDBFactory, name: string): Promise<void> {
 }
 
 describe('journal database upgrades', () => {
-  it('v1 → v2 keeps the outbox, tickets and counters, and continues the legacy journal', async () => {
+  it('v1 → current keeps the outbox, tickets and counters, and continues the legacy journal', async () => {
     const idb = new IDBFactory();
     await writeV1(idb, 'upgrade');
     const db = new KioskDb('upgrade', { indexedDB: idb, IDBKeyRange });
     await db.open();
-    expect(db.verno).toBe(2);
+    expect(db.verno).toBe(3);
     expect((await pendingBatch(db, 100)).map((e) => e.deviceSeq)).toEqual([1, 2, 3]);
     expect(await db.tickets.count()).toBe(3);
     expect(await journalId(db)).toBe(LEGACY_JOURNAL_ID);
@@ -81,7 +81,7 @@ describe('journal database upgrades', () => {
       nodeRandom,
     );
     expect(outboxEntry.deviceSeq).toBe(4);
-    expect(outboxEntry.schemaVersion).toBe(2);
+    expect(outboxEntry.schemaVersion).toBe(3);
     db.close();
   });
 
@@ -94,37 +94,99 @@ describe('journal database upgrades', () => {
     db.close();
   });
 
-  it('a later upgrade (simulated v3) keeps a non-empty outbox and pending blobs', async () => {
+  it('v2 → v3 (dossiers) keeps a non-empty outbox and pending blobs, and dossiers can be stored', async () => {
     const idb = new IDBFactory();
     const clock = fixedClock(Date.UTC(2026, 10, 24, 3));
-    const v2 = new KioskDb('future', { indexedDB: idb, IDBKeyRange });
-    const branch = seededBranch();
-    for (let i = 0; i < 5; i++)
-      await issueTicket(v2, { deviceId: DEVICE, kioskSlot: 1, branch, group: branch.serviceGroups[1]!, priority: i % 2 === 0 }, clock, nodeRandom);
-    const blob = await addBlob(v2, new Blob([new Uint8Array(300_000).fill(7)], { type: 'application/pdf' }), 'application/pdf', clock);
-    const journal = await journalId(v2);
+    // v2 exactly as the issue-3 code declared it.
+    const v2 = new Dexie('v2', { indexedDB: idb, IDBKeyRange });
+    v2.version(1).stores(V1_STORES);
+    v2.version(2).stores({
+      tickets: 'id, [day+groupPrefix+status], day, issuedAt, syncedAt',
+      ratings: 'id, submittedAt, syncedAt',
+      syncIssues: 'mutationId, deviceSeq, at',
+      blobs: 'sha256, state, createdAt',
+    });
+    await v2.open();
+    await v2.table('settings').add({ key: JOURNAL_ID_KEY, value: '0193a1b2-0000-7000-8000-0000000000ff' });
+    await v2.table('outbox').bulkAdd(
+      [1, 2].map((seq) => ({
+        mutationId: `0193a1b2-0000-7000-8000-0000000000b${seq}`,
+        deviceId: DEVICE,
+        deviceSeq: seq,
+        name: 'rating.submit@1',
+        args: { id: `r${seq}` },
+        schemaVersion: 2,
+        createdAt: seq,
+        bytes: 10,
+      })),
+    );
+    await v2.table('counters').put({ key: 'deviceSeq', value: 2 });
+    const bytes = new Uint8Array(1000).fill(3);
+    await v2.table('blobs').add({
+      sha256: 'a'.repeat(64),
+      size: 1000,
+      mimeType: 'application/pdf',
+      data: new Blob([bytes]),
+      state: 'pending',
+      uploadUrl: null,
+      createdAt: 1,
+      verifiedAt: null,
+    });
     v2.close();
 
-    class KioskDbV3 extends KioskDb {
+    const db = new KioskDb('v2', { indexedDB: idb, IDBKeyRange });
+    await db.open();
+    expect(db.verno).toBe(3);
+    expect((await pendingBatch(db, 100)).map((e) => e.deviceSeq)).toEqual([1, 2]);
+    expect((await db.blobs.get('a'.repeat(64)))?.state).toBe('pending');
+    expect(await journalId(db)).toBe('0193a1b2-0000-7000-8000-0000000000ff');
+    expect(await db.dossiers.count()).toBe(0);
+    await db.documentIndex.put({
+      applicantId: '001095012345',
+      sha256: 'a'.repeat(64),
+      size: 1,
+      pages: 1,
+      name: 'x',
+      documentId: 'd1',
+      dossierCode: 'c',
+      procedureName: 'p',
+      receivedAt: clock.now(),
+    });
+    expect(await db.documentIndex.where('applicantId').equals('001095012345').count()).toBe(1);
+    db.close();
+  });
+
+  it('a later upgrade (simulated v4) keeps a non-empty outbox and pending blobs', async () => {
+    const idb = new IDBFactory();
+    const clock = fixedClock(Date.UTC(2026, 10, 24, 3));
+    const v3 = new KioskDb('future', { indexedDB: idb, IDBKeyRange });
+    const branch = seededBranch();
+    for (let i = 0; i < 5; i++)
+      await issueTicket(v3, { deviceId: DEVICE, kioskSlot: 1, branch, group: branch.serviceGroups[1]!, priority: i % 2 === 0 }, clock, nodeRandom);
+    const blob = await addBlob(v3, new Blob([new Uint8Array(300_000).fill(7)], { type: 'application/pdf' }), 'application/pdf', clock);
+    const journal = await journalId(v3);
+    v3.close();
+
+    class KioskDbV4 extends KioskDb {
       constructor() {
         super('future', { indexedDB: idb, IDBKeyRange });
-        this.version(3)
+        this.version(4)
           .stores({ blobs: 'sha256, state, createdAt, size' })
           .upgrade(async (tx) => {
-            await tx.table('events').add({ at: 0, kind: 'print.failed', code: 'upgrade.test', detail: 'v3 upgrade ran', subject: null });
+            await tx.table('events').add({ at: 0, kind: 'print.failed', code: 'upgrade.test', detail: 'v4 upgrade ran', subject: null });
           });
       }
     }
-    const v3 = new KioskDbV3();
-    await v3.open();
-    expect(v3.verno).toBe(3);
-    expect((await pendingBatch(v3, 100)).map((e) => e.deviceSeq)).toEqual([1, 2, 3, 4, 5]);
-    const kept = await v3.blobs.get(blob.sha256);
+    const v4 = new KioskDbV4();
+    await v4.open();
+    expect(v4.verno).toBe(4);
+    expect((await pendingBatch(v4, 100)).map((e) => e.deviceSeq)).toEqual([1, 2, 3, 4, 5]);
+    const kept = await v4.blobs.get(blob.sha256);
     expect(kept?.state).toBe('pending');
     expect(kept?.size).toBe(300_000);
     expect(new Uint8Array(await kept!.data.arrayBuffer())[299_999]).toBe(7);
-    expect(await journalId(v3)).toBe(journal);
-    expect(await v3.events.filter((e) => e.code === 'upgrade.test').count()).toBe(1);
-    v3.close();
+    expect(await journalId(v4)).toBe(journal);
+    expect(await v4.events.filter((e) => e.code === 'upgrade.test').count()).toBe(1);
+    v4.close();
   });
 });

@@ -1,7 +1,7 @@
 import Dexie, { type Table } from 'dexie';
 import type { Ticket } from '../domain/ticket';
 import type { OutboxEntry } from '../shared/outbox';
-import type { RatingSubmitArgs, WireError } from '../shared/sync';
+import type { DossierSubmitArgs, RatingSubmitArgs, WireError } from '../shared/sync';
 
 /**
  * The kiosk's journal database: what a citizen or officer would miss after a power cut (tickets,
@@ -23,7 +23,7 @@ export interface SettingRow {
   readonly value: unknown;
 }
 
-export type DeviceEventKind = 'print.failed' | 'sync.rejected' | 'sync.stuck' | 'journal.restored' | 'disk.low';
+export type DeviceEventKind = 'print.failed' | 'sync.rejected' | 'sync.stuck' | 'journal.restored' | 'disk.low' | 'receipt.printed';
 
 /** What a technician reads in diagnostics. Never contains personal data. */
 export interface DeviceEvent {
@@ -74,9 +74,44 @@ export interface BlobRecord {
   readonly verifiedAt: number | null;
 }
 
+/**
+ * A dossier received at this counter (issue 4): exactly the arguments of its `dossier.submit@1`
+ * mutation (the document PDFs are rows of `blobs`, referenced by SHA-256), plus local bookkeeping.
+ * Holds personal data: it is pruned like tickets, after the centre confirmed it and a retention window.
+ */
+export interface DossierRow {
+  readonly id: string;
+  readonly code: string;
+  /** The receipt's local day, 'YYYY-MM-DD' (branch time). */
+  readonly day: string;
+  readonly receivedAt: number;
+  /** The applicant's ID number, indexed for "never ask twice for a paper" (reuse). */
+  readonly applicantId: string;
+  readonly args: DossierSubmitArgs;
+  readonly syncedAt: number | null;
+  readonly printedAt: number | null;
+  readonly printCount: number;
+}
+
+/**
+ * "Never ask twice for a paper the state holds": every document PDF a citizen gave at this branch,
+ * by ID number, kept for the branch's reuse window even after the dossier row itself is pruned.
+ */
+export interface DocumentIndexRow {
+  readonly applicantId: string;
+  readonly sha256: string;
+  readonly size: number;
+  readonly pages: number;
+  readonly name: string;
+  readonly documentId: string;
+  readonly dossierCode: string;
+  readonly procedureName: string;
+  readonly receivedAt: number;
+}
+
 export const JOURNAL_DB_NAME = 'hpasc-kiosk-journal';
 /** The journal's schema version, recorded in every outbox entry. */
-export const JOURNAL_SCHEMA_VERSION = 2;
+export const JOURNAL_SCHEMA_VERSION = 3;
 /** settings key of this database's journal id (see src/shared/sync.ts: one sequence per journal). */
 export const JOURNAL_ID_KEY = 'journalId';
 /** The journal id of databases created before journal ids existed (schema v1). */
@@ -91,6 +126,8 @@ export class KioskDb extends Dexie {
   ratings!: Table<Rating, string>;
   syncIssues!: Table<SyncIssue, string>;
   blobs!: Table<BlobRecord, string>;
+  dossiers!: Table<DossierRow, string>;
+  documentIndex!: Table<DocumentIndexRow, [string, string]>;
 
   constructor(name: string = JOURNAL_DB_NAME, options: { indexedDB?: IDBFactory; IDBKeyRange?: typeof IDBKeyRange } = {}) {
     super(name, { chromeTransactionDurability: 'strict', ...options });
@@ -116,6 +153,11 @@ export class KioskDb extends Dexie {
         const settings = tx.table('settings');
         if (!(await settings.get(JOURNAL_ID_KEY))) await settings.add({ key: JOURNAL_ID_KEY, value: LEGACY_JOURNAL_ID });
       });
+    // v3 (issue 4, counter): received dossiers. New table only; no data moves.
+    this.version(3).stores({
+      dossiers: 'id, &code, day, receivedAt, applicantId, syncedAt',
+      documentIndex: '[applicantId+sha256], applicantId, receivedAt',
+    });
     // The journal id is born with the database: a database created afresh (after a loss) gets a
     // new id, so its sequence is a new stream on the server and never collides with the old one.
     this.on('populate', (tx) => {

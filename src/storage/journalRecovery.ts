@@ -1,8 +1,9 @@
+import { parseDossierCode, type DossierNumbering } from '../domain/dossierCode';
 import { localSeqFor } from '../domain/ticketNumbering';
 import type { Ticket } from '../domain/ticket';
 import type { TicketNumbering } from '../shared/branchConfig';
 import type { OutboxEntry } from '../shared/outbox';
-import { RatingSubmitArgs, TicketIssueArgs } from '../shared/sync';
+import { DossierSubmitArgs, RatingSubmitArgs, TicketIssueArgs } from '../shared/sync';
 import { JOURNAL_ID_KEY, type KioskDb, type Rating } from './KioskDb';
 import { toStorageFailure } from './storageErrors';
 
@@ -33,10 +34,12 @@ export async function restoreFromJournal(
   numbering: TicketNumbering,
   kioskSlot: number,
   now: number,
+  /** The branch's dossier numbering, so this device's dossier sequence continues after the restore. */
+  dossierNumbering: DossierNumbering | null = null,
 ): Promise<RecoveryReport | null> {
   if (copy.entries.length === 0) return null;
   try {
-    return await db.transaction('rw', [db.outbox, db.counters, db.settings, db.tickets, db.ratings, db.events], async () => {
+    return await db.transaction('rw', [db.outbox, db.counters, db.settings, db.tickets, db.ratings, db.events, db.dossiers, db.documentIndex], async () => {
       if (!(await isFreshJournal(db))) return null;
       const entries = [...copy.entries].sort((a, b) => a.deviceSeq - b.deviceSeq);
       const ticketCounters = new Map<string, number>();
@@ -71,6 +74,31 @@ export async function restoreFromJournal(
         } else if (e.name === 'rating.submit@1') {
           const r = RatingSubmitArgs.safeParse(e.args);
           if (r.success) await db.ratings.put({ ...r.data, syncedAt: null } satisfies Rating);
+        } else if (e.name === 'dossier.submit@1') {
+          // The record comes back (the officer sees it, the centre gets it); PDFs that never left
+          // this machine are gone with the database, and the centre marks the dossier incomplete.
+          const d = DossierSubmitArgs.safeParse(e.args);
+          if (!d.success) continue;
+          const a = d.data;
+          const parts = a.code.split('-');
+          const yymmdd = parts[parts.length - 2]!;
+          const day = `20${yymmdd.slice(0, 2)}-${yymmdd.slice(2, 4)}-${yymmdd.slice(4, 6)}`;
+          await db.dossiers.put({
+            id: a.id,
+            code: a.code,
+            day,
+            receivedAt: a.receivedAt,
+            applicantId: a.applicant.idNumber,
+            args: a,
+            syncedAt: null,
+            printedAt: null,
+            printCount: 0,
+          });
+          const parsed = dossierNumbering ? parseDossierCode(a.code, dossierNumbering) : null;
+          if (parsed?.ok && parsed.value.slot === kioskSlot) {
+            const key = `dseq|${parsed.value.unitCode}|${day}`;
+            ticketCounters.set(key, Math.max(ticketCounters.get(key) ?? 0, parsed.value.localSeq));
+          }
         }
       }
       for (const [key, value] of ticketCounters) await db.counters.put({ key, value });

@@ -58,6 +58,8 @@ export function describeMutation(name: MutationName | string, args: unknown): st
   const a = (typeof args === 'object' && args !== null ? args : {}) as Record<string, unknown>;
   if (name === 'ticket.issue@1') return `ticket ${String(a.number ?? '?')} / ${String(a.day ?? '?')}`;
   if (name === 'rating.submit@1') return `rating ${String(a.level ?? '?')}`;
+  // The dossier code only: the applicant's name and ID never reach the issues screen or events.
+  if (name === 'dossier.submit@1') return `dossier ${String(a.code ?? '?')}`;
   return name;
 }
 
@@ -70,7 +72,7 @@ export function describeMutation(name: MutationName | string, args: unknown): st
 export async function confirmMutations(db: KioskDb, results: readonly MutationResult[], now: number): Promise<{ confirmedUpTo: number; rejected: number }> {
   if (results.length === 0) return { confirmedUpTo: 0, rejected: 0 };
   try {
-    return await db.transaction('rw', [db.outbox, db.tickets, db.ratings, db.syncIssues, db.events], async () => {
+    return await db.transaction('rw', [db.outbox, db.tickets, db.ratings, db.dossiers, db.syncIssues, db.events], async () => {
       // Bulk reads and writes: a confirmed batch of 100 costs a handful of IndexedDB requests.
       const entries = await db.outbox.bulkGet(results.map((r) => r.mutationId));
       let confirmedUpTo = 0;
@@ -78,6 +80,7 @@ export async function confirmMutations(db: KioskDb, results: readonly MutationRe
       const done: string[] = [];
       const ticketIds: string[] = [];
       const ratingIds: string[] = [];
+      const dossierIds: string[] = [];
       for (const [i, r] of results.entries()) {
         const entry = entries[i];
         if (!entry || entry.deviceSeq !== r.deviceSeq) continue;
@@ -92,10 +95,12 @@ export async function confirmMutations(db: KioskDb, results: readonly MutationRe
         if (typeof id !== 'string') continue;
         if (entry.name === 'ticket.issue@1') ticketIds.push(id);
         else if (entry.name === 'rating.submit@1') ratingIds.push(id);
+        else if (entry.name === 'dossier.submit@1') dossierIds.push(id);
       }
       await db.outbox.bulkDelete(done);
       if (ticketIds.length > 0) await db.tickets.bulkUpdate(ticketIds.map((key) => ({ key, changes: { syncedAt: now } })));
       if (ratingIds.length > 0) await db.ratings.bulkUpdate(ratingIds.map((key) => ({ key, changes: { syncedAt: now } })));
+      if (dossierIds.length > 0) await db.dossiers.bulkUpdate(dossierIds.map((key) => ({ key, changes: { syncedAt: now } })));
       return { confirmedUpTo, rejected };
     });
   } catch (e) {
@@ -151,12 +156,15 @@ export async function saveSyncMeta(db: KioskDb, patch: Partial<SyncMeta>): Promi
  * Local copies are removed only once the server confirmed them AND the retention window has
  * passed (DESIGN.md). Unconfirmed records are never pruned, whatever their age.
  */
-export async function pruneConfirmed(db: KioskDb, now: number, retentionMs: number): Promise<{ tickets: number; ratings: number }> {
+export async function pruneConfirmed(db: KioskDb, now: number, retentionMs: number): Promise<{ tickets: number; ratings: number; dossiers: number }> {
   const before = now - retentionMs;
-  return db.transaction('rw', [db.tickets, db.ratings], async () => {
+  return db.transaction('rw', [db.tickets, db.ratings, db.dossiers], async () => {
     const tickets = await db.tickets.where('syncedAt').below(before).delete();
     const ratings = await db.ratings.where('syncedAt').below(before).delete();
-    return { tickets, ratings };
+    // Confirmed dossiers go too; their documents stay reusable through documentIndex (by hash,
+    // which the centre holds) until the branch's reuse window ends.
+    const dossiers = await db.dossiers.where('syncedAt').below(before).delete();
+    return { tickets, ratings, dossiers };
   });
 }
 

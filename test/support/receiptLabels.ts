@@ -1,42 +1,6 @@
+import { vi } from '../../src/app/i18n/vi';
+import { receiptLabelsFrom } from '../../src/app/receiptLabels';
 import type { ReceiptLabels } from '../../src/print/ReceiptPrintData';
 
-/** The receipt's Vietnamese labels as the form has them; shared by the receipt tests and bench. */
-export const RECEIPT_LABELS_VI: ReceiptLabels = {
-  department: 'BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ',
-  nation: 'CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM',
-  motto: 'Độc lập - Tự do - Hạnh phúc',
-  placeDate: 'Hà Nội, ngày {{dd}} tháng {{MM}} năm {{yyyy}}',
-  title: 'GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ',
-  dossierCode: 'Mã hồ sơ',
-  copies: ['Liên 1: Lưu hồ sơ', 'Liên 2: Giao người nộp'],
-  continued: '(tiếp theo)',
-  pageOf: 'Trang {{page}}/{{pages}}',
-  receivingUnit: 'Bộ phận tiếp nhận',
-  applicantName: 'Tiếp nhận hồ sơ của ông/bà',
-  idNumber: 'Số định danh cá nhân',
-  address: 'Địa chỉ',
-  phone: 'Số điện thoại',
-  email: 'Thư điện tử',
-  procedure: 'Nội dung yêu cầu giải quyết',
-  procedureCode: 'Mã thủ tục',
-  documents: 'Thành phần hồ sơ gồm',
-  documentNo: 'STT',
-  documentName: 'Tên giấy tờ',
-  originals: 'Bản chính',
-  copiesCount: 'Bản sao',
-  sets: 'Số lượng hồ sơ',
-  setsValue: '{{count}} bộ',
-  processingTime: 'Thời gian giải quyết hồ sơ theo quy định',
-  processingDays: '{{count}} ngày làm việc',
-  receivedAt: 'Thời gian nhận hồ sơ',
-  appointment: 'Thời gian trả kết quả giải quyết hồ sơ',
-  dateTime: '{{HH}} giờ {{mm}} phút, ngày {{dd}} tháng {{MM}} năm {{yyyy}}',
-  appointmentNeedsConfirmation: 'Cán bộ tiếp nhận sẽ thông báo ngày hẹn',
-  resultDelivery: 'Nơi nhận kết quả',
-  deliveryCounter: 'Tại Bộ phận tiếp nhận và trả kết quả',
-  deliveryPost: 'Qua dịch vụ bưu chính công ích',
-  applicantSignature: 'NGƯỜI NỘP HỒ SƠ',
-  signatureHint: '(Ký và ghi rõ họ tên)',
-  officerSignature: 'NGƯỜI TIẾP NHẬN',
-  lookupCode: 'Mã tra cứu',
-};
+/** The receipt's Vietnamese labels as the kiosk prints them (from the vi catalog); for tests and the bench. */
+export const RECEIPT_LABELS_VI: ReceiptLabels = receiptLabelsFrom(vi.print.receipt, 'Hà Nội', 'working-day');

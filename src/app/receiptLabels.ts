@@ -1,0 +1,18 @@
+import type { ReceiptLabels } from '../print/ReceiptPrintData';
+import type { Catalog } from './i18n/vi';
+
+export type ProcessingUnit = 'working-day' | 'day' | 'hour';
+
+/**
+ * The receipt's printed labels from the Vietnamese catalog (receipts always print in Vietnamese).
+ * `place` fills "Hà Nội, ngày …"; `unit` picks "N ngày làm việc" / "N ngày" / "N giờ".
+ */
+export function receiptLabelsFrom(r: Catalog['print']['receipt'], place: string, unit: ProcessingUnit): ReceiptLabels {
+  const { copy1, copy2, processingWorkingDays, processingDays, processingHours, placeDate, ...rest } = r;
+  return {
+    ...rest,
+    placeDate: placeDate.replace('{{place}}', place),
+    copies: [copy1, copy2],
+    processingDays: unit === 'working-day' ? processingWorkingDays : unit === 'day' ? processingDays : processingHours,
+  };
+}

@@ -1,0 +1,164 @@
+import { liveQuery } from 'dexie';
+import { dossierCodeFor, type DossierCode, type DossierNumbering } from '../domain/dossierCode';
+import { localDayKey } from '../domain/localDay';
+import type { Clock, RandomBytes } from '../shared/clock';
+import type { OutboxEntry } from '../shared/outbox';
+import { AppFailure } from '../shared/result';
+import type { DossierSubmitArgs } from '../shared/sync';
+import type { BlobRecord, DocumentIndexRow, DossierRow, KioskDb } from './KioskDb';
+import { appendOutbox } from './outboxRepository';
+import { toStorageFailure } from './storageErrors';
+
+/**
+ * Dossiers received at this counter. One strict-durability transaction stores the dossier, the
+ * PDFs of its documents (as blobs the sync engine uploads before the record), the reuse index and
+ * the outbox entry, and takes the next code of this device's daily sequence block: the officer is
+ * told "saved" (and the receipt prints) only after all of it reached the disk.
+ */
+
+/** A document PDF to store with the dossier; its SHA-256 is computed by the caller, outside the transaction. */
+export interface NewDocumentPdf {
+  readonly sha256: string;
+  readonly data: Blob;
+}
+
+export interface ReceiveDossierInput {
+  readonly deviceId: string;
+  readonly slot: number;
+  readonly unitCode: string;
+  readonly numbering: DossierNumbering;
+  readonly utcOffsetMinutes: number;
+  readonly receivedAt: number;
+  /** New PDFs (reused documents are referenced by hash only). */
+  readonly pdfs: readonly NewDocumentPdf[];
+  /** The mutation's arguments, given the code the sequence produced. */
+  readonly build: (code: DossierCode) => DossierSubmitArgs;
+}
+
+const seqKey = (unitCode: string, day: string): string => `dseq|${unitCode}|${day}`;
+
+export async function receiveDossier(
+  db: KioskDb,
+  input: ReceiveDossierInput,
+  clock: Clock,
+  random: RandomBytes,
+): Promise<{ row: DossierRow; outboxEntry: OutboxEntry }> {
+  const day = localDayKey(input.receivedAt, input.utcOffsetMinutes);
+  try {
+    return await db.transaction('rw', [db.dossiers, db.documentIndex, db.blobs, db.outbox, db.counters], async () => {
+      const key = seqKey(input.unitCode, day);
+      const localSeq = ((await db.counters.get(key))?.value ?? 0) + 1;
+      const code = dossierCodeFor({
+        unitCode: input.unitCode,
+        receivedAt: input.receivedAt,
+        utcOffsetMinutes: input.utcOffsetMinutes,
+        localSeq,
+        slot: input.slot,
+        numbering: input.numbering,
+      });
+      if (!code.ok) throw new AppFailure(code.error.code, code.error.detail);
+      await db.counters.put({ key, value: localSeq });
+
+      const args = input.build(code.value);
+      const existing = await db.blobs.bulkGet(input.pdfs.map((p) => p.sha256));
+      const fresh: BlobRecord[] = [];
+      for (const [i, pdf] of input.pdfs.entries()) {
+        if (existing[i] || fresh.some((b) => b.sha256 === pdf.sha256)) continue;
+        fresh.push({
+          sha256: pdf.sha256,
+          size: pdf.data.size,
+          mimeType: 'application/pdf',
+          data: pdf.data,
+          state: 'pending',
+          uploadUrl: null,
+          createdAt: input.receivedAt,
+          verifiedAt: null,
+        });
+      }
+      if (fresh.length > 0) await db.blobs.bulkAdd(fresh);
+
+      const row: DossierRow = {
+        id: args.id,
+        code: args.code,
+        day,
+        receivedAt: args.receivedAt,
+        applicantId: args.applicant.idNumber,
+        args,
+        syncedAt: null,
+        printedAt: null,
+        printCount: 0,
+      };
+      await db.dossiers.add(row);
+      await db.documentIndex.bulkPut(
+        args.documents.map((d): DocumentIndexRow => ({
+          applicantId: args.applicant.idNumber,
+          sha256: d.sha256,
+          size: d.size,
+          pages: d.pages,
+          name: d.name,
+          documentId: d.documentId,
+          dossierCode: args.code,
+          procedureName: args.procedure.name,
+          receivedAt: args.receivedAt,
+        })),
+      );
+      const outboxEntry = await appendOutbox(db, input.deviceId, 'dossier.submit@1', args, clock, random);
+      return { row, outboxEntry };
+    });
+  } catch (e) {
+    throw toStorageFailure(e);
+  }
+}
+
+export async function getDossierByCode(db: KioskDb, code: string): Promise<DossierRow | undefined> {
+  return db.dossiers.where('code').equals(code).first();
+}
+
+export async function recordReceiptPrinted(db: KioskDb, code: string, at: number): Promise<void> {
+  try {
+    await db.transaction('rw', [db.dossiers, db.events], async () => {
+      const row = await db.dossiers.where('code').equals(code).first();
+      if (!row) return;
+      await db.dossiers.update(row.id, { printedAt: at, printCount: row.printCount + 1 });
+      // The audit trail of who printed what (DOMAIN.md): the code only, never the applicant.
+      await db.events.add({ at, kind: 'receipt.printed', code: row.printCount === 0 ? 'receipt.first' : 'receipt.reprint', detail: '', subject: row.code });
+    });
+  } catch (e) {
+    throw toStorageFailure(e);
+  }
+}
+
+/** Documents this citizen gave at this branch since `since`, newest first, one per PDF. */
+export async function documentsOf(db: KioskDb, applicantId: string, since: number): Promise<DocumentIndexRow[]> {
+  const rows = await db.documentIndex.where('applicantId').equals(applicantId).toArray();
+  return rows.filter((r) => r.receivedAt >= since).sort((a, b) => b.receivedAt - a.receivedAt);
+}
+
+export async function dossiersOfDay(db: KioskDb, day: string): Promise<DossierRow[]> {
+  return (await db.dossiers.where('day').equals(day).toArray()).sort((a, b) => b.receivedAt - a.receivedAt);
+}
+
+export async function allDossiers(db: KioskDb): Promise<DossierRow[]> {
+  return db.dossiers.orderBy('receivedAt').reverse().toArray();
+}
+
+/** Upload state of a dossier's new PDFs: how many are verified by the centre or on their way. */
+export async function blobStates(db: KioskDb, sha256s: readonly string[]): Promise<(BlobRecord['state'] | null)[]> {
+  if (sha256s.length === 0) return [];
+  return (await db.blobs.bulkGet([...sha256s])).map((b) => b?.state ?? null);
+}
+
+export async function documentBlob(db: KioskDb, sha256: string): Promise<Blob | null> {
+  return (await db.blobs.get(sha256))?.data ?? null;
+}
+
+/** Re-runs `query` whenever the dossiers, blobs or outbox change (and, through `also`, other sources). */
+export function watchDossiers<T>(query: () => Promise<T>, onChange: (value: T) => void, onError: (e: unknown) => void): () => void {
+  const sub = liveQuery(query).subscribe({ next: onChange, error: onError });
+  return () => sub.unsubscribe();
+}
+
+/** Drops reuse entries older than the branch's reuse window. */
+export async function pruneDocumentIndex(db: KioskDb, before: number): Promise<number> {
+  return db.documentIndex.where('receivedAt').below(before).delete();
+}
