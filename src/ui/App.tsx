@@ -2,7 +2,7 @@ import { memo, useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { formatLocalDateTime } from '../domain/localDay';
 import { CitizenHome } from './citizen/CitizenHome';
-import { CounterHome } from './counter/CounterHome';
+import { CounterShell } from './counter/CounterShell';
 import { useKiosk } from './KioskContext';
 import { StatusBar } from './StatusBar';
 import { SyncIssuesScreen } from './sync/SyncIssuesScreen';
@@ -65,7 +65,12 @@ export const App = memo(function App({ updateReady }: AppProps) {
       <main className="shell__main">
         {role === 'citizen' && <CitizenHome />}
         {staff && screen === 'issues' && <SyncIssuesScreen onBack={closeIssues} />}
-        {role === 'counter' && screen === 'home' && <CounterHome onOpenIssues={openIssues} />}
+        {/* Kept mounted under the issues screen: a dossier being received must survive a look at sync issues. */}
+        {role === 'counter' && (
+          <div hidden={screen !== 'home'}>
+            <CounterShell onOpenIssues={openIssues} />
+          </div>
+        )}
         {role === 'technician' && screen === 'home' && <TechnicianHome onOpenIssues={openIssues} />}
       </main>
       <StatusBar updateReady={updateReady} onToggleLanguage={toggleLanguage} onOpenIssues={staff ? openIssues : undefined} />

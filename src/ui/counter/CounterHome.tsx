@@ -3,14 +3,9 @@ import { useTranslation } from 'react-i18next';
 import type { GroupTally } from '../../app/KioskApp';
 import { useKiosk } from '../KioskContext';
 import { useWatch } from '../hooks';
-import { IssuesButton } from '../sync/IssuesButton';
 
-export interface CounterHomeProps {
-  readonly onOpenIssues: () => void;
-}
-
-/** Counter officer home: today's queue per service group, as this machine knows it. */
-export const CounterHome = memo(function CounterHome({ onOpenIssues }: CounterHomeProps) {
+/** The queue tab of the counter: today's tickets per service group, as this machine knows it. */
+export const CounterHome = memo(function CounterHome() {
   const { t, i18n } = useTranslation();
   const app = useKiosk();
   const lang = i18n.language === 'en' ? 'en' : 'vi';
@@ -19,10 +14,7 @@ export const CounterHome = memo(function CounterHome({ onOpenIssues }: CounterHo
   const byPrefix = new Map(tally.map((g) => [g.prefix, g]));
   return (
     <section data-testid="counter.home">
-      <div className="page-head">
-        <h1 className="page-title">{t('counter.heading')}</h1>
-        <IssuesButton onOpen={onOpenIssues} />
-      </div>
+      <h1 className="page-title">{t('counter.heading')}</h1>
       <p className="page-lead">{t('counter.note')}</p>
       <div className="panel">
         {tally.length === 0 && <p data-testid="counter.empty">{t('counter.empty')}</p>}

@@ -1,0 +1,90 @@
+/**
+ * The counter screens' door to src/scan (src/ui may not import it, STYLE.md): reading the ID card's
+ * QR from the camera with the default engine, the USB scanner's keyboard-wedge detector and
+ * routing, and digitising document pages (scanner, camera, files) into one PDF per document.
+ *
+ * Guarantees:
+ *  - one QR decoder per page, created lazily with DEFAULT_QR_ENGINE (the benchmark's winner); the
+ *    engine's code and .wasm load on the first scan, never on the start path;
+ *  - camera streams are opened and stopped here (`openCamera`, `stopStream`): a screen that goes
+ *    away calls `stopStream`, so the camera light goes off;
+ *  - failures come back as values with `qr.*` / `scan.*` codes the i18n catalog explains.
+ */
+import { createQrDecoder, type QrDecoder } from '../scan/qr/QrDecoder';
+import { openCamera, startCameraQrScan } from '../scan/qr/cameraQrScanner';
+import { checkWedgeText, classifyScan, createKeyboardWedgeDetector } from '../scan/keyboardWedge';
+import {
+  assembleDocumentPdf,
+  captureFromScanner,
+  captureFromVideo,
+  DEFAULT_TARGET_DPI,
+  importFiles,
+  type CapturedPage,
+  type ScanColorMode,
+} from '../scan/pages';
+import type { Platform } from '../platform/Platform';
+import { AppFailure, describeUnknown, err, ok, type AppError, type Result } from '../shared/result';
+
+export { openCamera, checkWedgeText, classifyScan, createKeyboardWedgeDetector };
+export type { ClassifiedScan, KeyboardWedgeDetector, WedgeEvent, WedgeStep } from '../scan/keyboardWedge';
+
+let decoder: QrDecoder | null = null;
+
+/** The page's QR decoder (default engine), created on first use and kept: the engine costs nothing idle. */
+function cardDecoder(): QrDecoder {
+  decoder ??= createQrDecoder();
+  return decoder;
+}
+
+/** Decodes QR codes from a playing <video> until `stop()`; each distinct text once. */
+export function scanQrFromVideo(video: HTMLVideoElement, onText: (text: string) => void, onError: (error: AppError) => void): { stop(): void } {
+  return startCameraQrScan(video, cardDecoder(), onText, { onError });
+}
+
+/** Turns the camera off (every track), so nothing keeps filming once a screen closes. */
+export function stopStream(stream: MediaStream | null): void {
+  for (const track of stream?.getTracks() ?? []) track.stop();
+}
+
+export { movePage, removePage, replacePage, rotate, totalBytes, type CapturedPage, type ScanColorMode } from '../scan/pages';
+
+type Pages = Result<readonly CapturedPage[]>;
+
+/** True when the platform lists at least one document scanner (Electron with SANE and a device). */
+export async function scannerAvailable(platform: Platform): Promise<boolean> {
+  try {
+    const listed = await platform.listScanners();
+    return listed.ok && listed.value.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** One page from the first scanner, at 200 dpi (the target resolution), compressed. */
+export async function scanPage(platform: Platform, mode: ScanColorMode): Promise<Pages> {
+  const page = await captureFromScanner(platform, { device: null, mode, resolution: DEFAULT_TARGET_DPI });
+  return page.ok ? ok([page.value]) : page;
+}
+
+/** A still of the camera's current frame as a compressed page. */
+export async function captureStill(video: HTMLVideoElement | null, mode: ScanColorMode): Promise<Pages> {
+  if (video === null) return err('scan.camera-not-ready', 'the camera is not showing a picture yet');
+  const page = await captureFromVideo(video, mode);
+  return page.ok ? ok([page.value]) : page;
+}
+
+/** PDF/JPEG/PNG files (e.g. from a USB stick): one page per image, every page of a PDF. */
+export function importPageFiles(files: readonly File[], mode: ScanColorMode): Promise<Pages> {
+  return importFiles(files, mode);
+}
+
+/** The document's pages as one PDF (pdf-lib); the title is the document's name, never personal data. */
+export async function assemblePdf(pages: readonly CapturedPage[], title: string, createdAt: number): Promise<Result<{ bytes: Blob; pages: number }>> {
+  try {
+    const bytes = await assembleDocumentPdf(pages, { title, createdAt });
+    return ok({ bytes: new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/pdf' }), pages: pages.length });
+  } catch (e) {
+    if (e instanceof AppFailure) return err(e.code, e.message);
+    return err('scan.file-unreadable', `assembling the document PDF failed: ${describeUnknown(e)}`.slice(0, 300));
+  }
+}

@@ -1,0 +1,128 @@
+import { memo, useCallback, useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { classifyScan } from '../../app/capture';
+import type { DossierDesk } from '../../app/dossierTypes';
+import { useKiosk } from '../KioskContext';
+import { IssuesButton } from '../sync/IssuesButton';
+import { CounterHome } from './CounterHome';
+import { NewDossier, type CardScan } from './NewDossier';
+import { TodayList, type CodeScan } from './TodayList';
+import { useScannerWedge } from './useScannerWedge';
+
+export interface CounterShellProps {
+  readonly onOpenIssues: () => void;
+}
+
+type Tab = 'new' | 'list' | 'queue';
+const TABS: readonly { tab: Tab; key: string }[] = [
+  { tab: 'new', key: 'F2' },
+  { tab: 'list', key: 'F3' },
+  { tab: 'queue', key: 'F4' },
+];
+
+/** The desk as the app exposes it (null when this build has none). */
+function useDesk(): DossierDesk | null {
+  const app = useKiosk() as { dossiers?: DossierDesk | null };
+  return app.dossiers ?? null;
+}
+
+/**
+ * The counter officer's screens as tabs, each one key away: "Tiếp nhận hồ sơ" (F2), "Hồ sơ hôm
+ * nay" (F3), the queue tally (F4), and the sync issues. A USB 2D scanner works from anywhere: an ID
+ * card goes to the applicant, a dossier code (or receipt QR) to the list, and none of its
+ * characters land in the focused field.
+ */
+export const CounterShell = memo(function CounterShell({ onOpenIssues }: CounterShellProps) {
+  const { t } = useTranslation();
+  const desk = useDesk();
+  const reception = desk?.reception ?? null;
+  const [tab, setTab] = useState<Tab>(reception ? 'new' : 'queue');
+  const [dossierKey, setDossierKey] = useState(0);
+  const [cardScan, setCardScan] = useState<CardScan | null>(null);
+  const [codeScan, setCodeScan] = useState<CodeScan | null>(null);
+  const [unknownScan, setUnknownScan] = useState(false);
+  const seq = useRef(0);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent): void => {
+      const found = TABS.find((x) => x.key === e.key);
+      if (!found || e.ctrlKey || e.altKey || e.metaKey) return;
+      e.preventDefault();
+      setTab(found.tab);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  const onScan = useCallback(
+    (text: string) => {
+      const scan = classifyScan(text);
+      setUnknownScan(false);
+      if (scan.kind === 'citizen-id' && reception) {
+        setTab('new');
+        setCardScan({ text: scan.text, source: 'wedge', seq: ++seq.current });
+      } else if (scan.kind === 'dossier-code' && reception) {
+        setTab('list');
+        setCodeScan({ code: scan.code, seq: ++seq.current });
+      } else setUnknownScan(true);
+    },
+    [reception],
+  );
+  useScannerWedge(onScan);
+
+  const newDossier = useCallback(() => {
+    setCardScan(null);
+    setDossierKey((k) => k + 1);
+    setTab('new');
+  }, []);
+
+  return (
+    <section className="counter" data-testid="counter.shell" data-tab={tab}>
+      <div className="counter__bar">
+        <nav className="tabs" role="tablist" aria-label={t('desk.tabs.label')}>
+          {TABS.map(({ tab: id, key }) => (
+            <button
+              key={id}
+              type="button"
+              role="tab"
+              id={`counter-tab-${id}`}
+              aria-selected={tab === id}
+              aria-controls={`counter-panel-${id}`}
+              className="tab"
+              onClick={() => setTab(id)}
+              data-testid={`counter.tab.${id}`}
+            >
+              {t(`desk.tabs.${id}`)}
+              <kbd className="tab__key">{key}</kbd>
+            </button>
+          ))}
+        </nav>
+        <IssuesButton onOpen={onOpenIssues} />
+      </div>
+      {unknownScan && (
+        <div className="notice notice--warn" role="status" data-testid="counter.unknownScan">
+          {t('desk.scan.unknown')}
+        </div>
+      )}
+      <div id="counter-panel-new" role="tabpanel" aria-labelledby="counter-tab-new" hidden={tab !== 'new'}>
+        {desk && reception ? <NewDossier key={dossierKey} desk={desk} cardScan={cardScan} onReset={newDossier} /> : <NoReception />}
+      </div>
+      <div id="counter-panel-list" role="tabpanel" aria-labelledby="counter-tab-list" hidden={tab !== 'list'}>
+        {desk && reception ? tab === 'list' && <TodayList desk={desk} codeScan={codeScan} /> : <NoReception />}
+      </div>
+      <div id="counter-panel-queue" role="tabpanel" aria-labelledby="counter-tab-queue" hidden={tab !== 'queue'}>
+        <CounterHome />
+      </div>
+    </section>
+  );
+});
+
+const NoReception = memo(function NoReception() {
+  const { t } = useTranslation();
+  return (
+    <div className="notice notice--warn" role="status" data-testid="counter.noReception">
+      <p className="notice__title">{t('desk.noReception.title')}</p>
+      <p>{t('desk.noReception.help')}</p>
+    </div>
+  );
+});

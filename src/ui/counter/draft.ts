@@ -1,0 +1,78 @@
+import type { CapturedPage, ScanColorMode } from '../../app/capture';
+import type { ReuseCandidate } from '../../app/dossierTypes';
+import type { CitizenCard } from '../../domain/citizenId';
+
+/**
+ * What the officer has entered for the dossier on screen, before it is submitted. Kept in memory
+ * only (personal data): "Hồ sơ mới" drops it all; a failed submit keeps it all.
+ */
+export interface ApplicantState {
+  readonly idNumber: string;
+  readonly fullName: string;
+  /** YYYY-MM-DD or "". */
+  readonly dateOfBirth: string;
+  readonly gender: '' | 'male' | 'female';
+  readonly address: string;
+  readonly phone: string;
+  readonly email: string;
+  /** Name, number, birth date and gender came from the card's QR (then they are not editable). */
+  readonly fromCard: boolean;
+}
+
+export const EMPTY_APPLICANT: ApplicantState = {
+  idNumber: '',
+  fullName: '',
+  dateOfBirth: '',
+  gender: '',
+  address: '',
+  phone: '',
+  email: '',
+  fromCard: false,
+};
+
+/** The card's fields replace the applicant's; phone and e-mail (never on the card) are kept. */
+export function applicantFromCard(card: CitizenCard, current: ApplicantState): ApplicantState {
+  return {
+    idNumber: card.idNumber,
+    fullName: card.fullName,
+    dateOfBirth: card.dateOfBirth,
+    gender: card.gender,
+    address: card.address,
+    phone: current.phone,
+    email: current.email,
+    fromCard: true,
+  };
+}
+
+/** Upper case, no spaces: what the contract accepts as an ID (12-digit CCCD, 9-digit CMND, passport). */
+export function normalizeIdNumber(raw: string): string {
+  return raw.toUpperCase().replace(/[^0-9A-Z]/g, '');
+}
+
+export function idNumberValid(id: string): boolean {
+  return /^[0-9A-Z]{6,20}$/.test(id);
+}
+
+/** A received paper: pages captured at the counter, or a PDF reused from an earlier dossier. */
+export interface DocumentState {
+  readonly pages: readonly CapturedPage[];
+  readonly reuse: ReuseCandidate | null;
+  readonly mode: ScanColorMode;
+}
+
+export const EMPTY_DOCUMENT: DocumentState = { pages: [], reuse: null, mode: 'gray' };
+
+export function received(doc: DocumentState | undefined): boolean {
+  return doc !== undefined && (doc.reuse !== null || doc.pages.length > 0);
+}
+
+/** A paper the catalog does not list, named by the officer. */
+export interface ExtraDocument {
+  readonly documentId: string;
+  readonly name: string;
+}
+
+/** Documents are keyed per procedure ("1.001193/d1"): catalog ids repeat across procedures. */
+export function documentKey(procedureCode: string, documentId: string): string {
+  return `${procedureCode}/${documentId}`;
+}
