@@ -8,6 +8,7 @@ import { printBlobBench, runBlobBench } from './blobs.bench';
 import { printBrowserBench, runBrowserBench } from './browser.bench';
 import { printDrainBench, runDrainBench } from './drain.bench';
 import { printIngestBench, runIngestBench } from './ingest.bench';
+import { printQrBench, runQrBench } from './qr.bench';
 import { printReceiptBench, runReceiptBench } from './receipt.bench';
 import { printScanToPdfBench, runScanToPdfBench } from './scanToPdf.bench';
 import { printSearchBench, runSearchBench } from './search.bench';
@@ -20,7 +21,7 @@ console.log(
     .join(' ')}, node ${process.version}`,
 );
 
-/** BENCH_ONLY=drain,ingest (or `-- drain ingest`) runs only those benches: pdf (Node and Chromium), drain, ingest, blobs, search. */
+/** BENCH_ONLY=drain,ingest (or `-- drain ingest`) runs only those benches: pdf (Node and Chromium), drain, ingest, blobs, search, receipt, qr. */
 const only = (process.env.BENCH_ONLY ?? process.argv.slice(2).join(','))
   .split(',')
   .map((s) => s.trim())
@@ -49,6 +50,10 @@ if (wants('blobs')) {
 if (wants('search')) {
   console.log('\nProcedure search: MiniSearch (src/app/catalogSearch) vs a substring scan of normalised names, 1,700 and 100,000 procedures');
   printSearchBench(runSearchBench());
+}
+if (wants('qr')) {
+  console.log('\nQR codes of citizen ID cards (node): zxing-wasm vs @zxing/library on the same camera-like frames, 640×480 and 1280×720');
+  printQrBench(await runQrBench());
 }
 if (wants('receipt')) {
   console.log('\nDossier receipt PDF (node, A4, two copies) vs ticket PDF');
