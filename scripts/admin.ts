@@ -34,7 +34,7 @@ const USAGE = `usage: npm run admin -- <command>
   publish <scope> <file.json>        file: the changes array, or the whole {scope, changes} request
   set-dossier-status <code> <BRANCH> <${DOSSIER_STATUSES.join('|')}>
       [--secret <look-up secret> | --new-secret] [--appointment YYYY-MM-DD] [--note <text>] [--at <ISO time, default now>]
-      (a new dossier needs --secret or --new-secret)
+      (a new dossier needs --secret or --new-secret; the status is published to the branch's counters)
 On PGlite (no DATABASE_URL) stop the server first; or publish over HTTP: POST /v1/admin/publish with an admin token.`;
 
 const COMMANDS = ['create-branch', 'enrol-code', 'revoke-device', 'list-devices', 'create-admin-token', 'publish', 'set-dossier-status'];
@@ -152,7 +152,9 @@ async function main(argv: string[]): Promise<number> {
           return 1;
         }
         console.info(
-          `dossier ${code}: ${outcome.outcome}${outcome.outcome === 'stale' ? ' (a newer status is already recorded; nothing changed)' : ` → ${status}`}`,
+          `dossier ${code}: ${outcome.outcome}${
+            outcome.outcome === 'stale' ? ' (a newer status is already recorded; nothing changed)' : ` → ${status} (published to branch:${branch})`
+          }`,
         );
         if (opts.has('new-secret') && outcome.outcome !== 'stale') console.info(`look-up secret (shown only now; the server keeps its hash): ${secret}`);
         return 0;

@@ -656,6 +656,67 @@ function fuzzSuite(engine: Engine, perRoute: number) {
       expect(after.ratings).toBe(before.ratings);
     }, 60_000);
 
+    it('pushes of hostile dossier arguments from a counter never fail, echo or half-store: a dossier is stored exactly when applied', async () => {
+      const r = new Rng((SEED ^ 0xd055) >>> 0);
+      const counter = await enrolDevice(h, 'CN01', 'counter');
+      const journalId = randomUUID();
+      const count = Math.max(10, Math.floor(perRoute / 20));
+      const applied: string[] = [];
+      for (let seq = 1; seq <= count; seq++) {
+        const template = {
+          id: randomUUID(),
+          code: `000.00.21.H26-261124-${String(seq).padStart(4, '0')}`,
+          branchCode: r.pick(['CN01', 'CN01', 'CN02']),
+          slot: 0,
+          receivedAt: START,
+          procedure: { code: '1.001612', name: 'Đăng ký khai sinh', processingTime: 5, unit: 'working-day' },
+          applicant: {
+            idNumber: '001090012345',
+            fullName: 'Nguyễn Văn An',
+            dateOfBirth: '1990-02-01',
+            gender: 'male',
+            address: 'Hà Nội',
+            phone: '0912345678',
+            email: '',
+            fromCard: true,
+          },
+          documents: [{ documentId: 'to-khai', name: 'Tờ khai', originals: 1, copies: 0, sha256: 'ab'.repeat(32), size: 10, pages: 1, reusedFrom: null }],
+          missing: [],
+          incompleteReason: null,
+          sets: 1,
+          appointment: { kind: 'date', at: START, date: '2026-12-01', provisional: false },
+          resultDelivery: { method: 'counter', detail: '' },
+          lookupSecret: 'K7P4X9QM',
+          officerName: 'Cán bộ',
+        };
+        const args = r.chance(0.8) ? mutate(r, template) : template;
+        const code = typeof args === 'object' && args !== null && 'code' in args ? (args as { code: unknown }).code : null;
+        const body = serialise({
+          protocolVersion: 1,
+          journalId,
+          mutations: [{ mutationId: randomUUID(), deviceSeq: seq, name: 'dossier.submit@1', args, schemaVersion: 1, createdAt: START }],
+        });
+        const res = await h.app.inject({
+          method: 'POST',
+          url: '/v1/sync/push',
+          headers: { ...counter.auth, 'content-type': 'application/json' },
+          payload: body,
+        });
+        expect(res.statusCode, `seed ${SEED}: ${describeBody(body)}`).toBeLessThan(500);
+        expect(res.body).not.toContain(MARK);
+        expect(res.body).not.toContain('Nguyễn');
+        if (res.statusCode !== 200) continue;
+        const [result] = res.json<{ results: { status: string }[] }>().results;
+        if (result?.status === 'applied') applied.push(String(code));
+      }
+      const stored = await h.db.query<{ code: string; status: string | null }>(
+        'SELECT r.code, d.status FROM received_dossiers r LEFT JOIN dossiers d ON d.code = r.code WHERE r.device_id = $1 ORDER BY r.code',
+        [counter.deviceId],
+      );
+      expect(stored.map((s) => s.code)).toEqual([...applied].sort());
+      expect(stored.every((s) => s.status === 'received')).toBe(true);
+    }, 60_000);
+
     it('still answers GET /health with 200 afterwards', async () => {
       const res = await h.app.inject({ method: 'GET', url: '/health' });
       expect(res.statusCode).toBe(200);
