@@ -23,6 +23,8 @@ import { startSyncService, type SyncService, type SyncServiceDeps } from './sync
 import { watchPendingCount, watchTodayTally, type GroupTally } from '../storage/watch';
 import { ActivityTracker } from './ActivityTracker';
 import { createInlineTicketRenderer } from './ticketRenderer';
+import { createDossierDesk } from './dossierDesk';
+import type { DossierDesk } from './dossierTypes';
 
 /**
  * Composition root and use cases of the kiosk. The UI calls these; they combine storage, printing
@@ -49,6 +51,10 @@ export interface KioskAppDeps {
   readonly roleOverride?: DeviceConfig['role'] | null;
   /** The pulled copy of the centre's published data; default: the kiosk's IndexedDB database. */
   readonly reference?: ReferenceDb;
+  /** The procedure catalog shipped with the app, loaded when the counter first needs it (default: none). */
+  readonly loadSeedCatalog?: () => Promise<unknown>;
+  /** Working-day calendar years shipped with the app; the centre's published years replace them. */
+  readonly seedCalendars?: readonly unknown[];
   /** Overrides for the sync service (tests: transport, timers, locks, online state). */
   readonly sync?: Partial<Pick<SyncServiceDeps, 'transportFor' | 'isOnline' | 'onlineEvents' | 'locks' | 'timers' | 'random' | 'retentionMs'>>;
 }
@@ -86,6 +92,8 @@ export interface KioskApp {
   submitRating(input: Omit<RatingInput, 'branchCode'>): Promise<Rating>;
   /** Sync with the centre: status, enrolment, rejected records. */
   readonly sync: SyncService;
+  /** The counter officer's dossier reception (issue 4). */
+  readonly dossiers: DossierDesk;
   /** Set when pending records were restored from the file journal at start (IndexedDB had been lost). */
   readonly restoredFromJournal: number;
 }
@@ -99,11 +107,12 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
   let effectiveDevice: DeviceConfig = deps.roleOverride ? { ...device, role: deps.roleOverride } : device;
   const branch = await loadBranch(db, deps.seedBranch);
   const restoredFromJournal = await restoreJournalIfLost(platform, db, branch, effectiveDevice.kioskSlot, clock);
+  const reference = deps.reference ?? new ReferenceDb();
 
   const sync = await startSyncService({
     platform,
     db,
-    reference: deps.reference ?? new ReferenceDb(),
+    reference,
     clock,
     device: () => effectiveDevice,
     enrolRole: () => device.role,
@@ -176,7 +185,23 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
     };
   }
 
+  const dossiers = createDossierDesk({
+    db,
+    reference,
+    platform,
+    clock,
+    random,
+    branch,
+    device: () => effectiveDevice,
+    loadFonts: deps.loadFonts,
+    loadSeedCatalog: deps.loadSeedCatalog ?? (async () => []),
+    seedCalendars: deps.seedCalendars ?? [],
+    assertCaptureAllowed: () => sync.assertCaptureAllowed(),
+    saved: (entry) => sync.saved(entry),
+  });
+
   return {
+    dossiers,
     get device() {
       return effectiveDevice;
     },
@@ -275,7 +300,7 @@ async function restoreJournalIfLost(platform: Platform, db: KioskDb, branch: Bra
   // (older ones are still on disk for a technician, and their entries keep their own journal id).
   const candidates = copy.value.journals.filter((j) => j.entries.length > 0);
   const newest = candidates.sort((a, b) => Math.max(...b.entries.map((e) => e.createdAt)) - Math.max(...a.entries.map((e) => e.createdAt)))[0];
-  if (newest) restored = (await restoreFromJournal(db, newest, branch.numbering, kioskSlot, clock.now()))?.restored ?? 0;
+  if (newest) restored = (await restoreFromJournal(db, newest, branch.numbering, kioskSlot, clock.now(), branch.reception?.numbering ?? null))?.restored ?? 0;
   return restored;
 }
 

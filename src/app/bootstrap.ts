@@ -1,3 +1,5 @@
+import calendar2025 from '../../assets/calendar/2025.json';
+import calendar2026 from '../../assets/calendar/2026.json';
 import seedBranch from '../../assets/config/branch.json';
 import boldFontUrl from '../../assets/fonts/BeVietnamPro-Bold.ttf?url';
 import regularFontUrl from '../../assets/fonts/BeVietnamPro-Regular.ttf?url';
@@ -41,6 +43,9 @@ export async function bootstrapKiosk(): Promise<KioskApp> {
     },
     createRenderer: workerPdf ? createWorkerTicketRenderer : createInlineTicketRenderer,
     seedBranch,
+    // The seed catalog (≈ 0.8 MB) is its own chunk, fetched (and precached) when the counter needs it.
+    loadSeedCatalog: async () => (await import('../../assets/catalog/procedures.vi.json')).default,
+    seedCalendars: [calendar2025, calendar2026],
     storageManager: navigator.storage,
     roleOverride: roleOverride.success ? roleOverride.data : null,
   });

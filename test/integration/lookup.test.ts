@@ -246,7 +246,13 @@ describe('admin commands (scripts/admin.ts, on a PGlite data folder)', () => {
       expect(rows[0]).toMatchObject({ status: 'received' });
       expect(Number(rows[0]?.status_at)).toBe(START);
       expect(await verifyLookupSecret(secret!, rows[0]!.lookup_secret_hash)).toBe(true);
-      expect(await db.query('SELECT 1 FROM changes')).toHaveLength(0);
+      // The refused publish left the global scope empty; the status reached the branch's counters.
+      expect(await db.query("SELECT 1 FROM changes WHERE scope = 'global'")).toHaveLength(0);
+      const published = await db.query<{ data: { status: string } }>(
+        "SELECT data FROM changes WHERE scope = 'branch:CN01' AND entity = 'dossierStatus' AND key = $1",
+        [CODE],
+      );
+      expect(published.map((r) => r.data.status)).toEqual(['received']);
     } finally {
       await db.close();
     }

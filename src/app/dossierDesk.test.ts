@@ -1,0 +1,303 @@
+// Dexie's live queries run only where a global indexedDB existed when Dexie loaded (as in a browser).
+import 'fake-indexeddb/auto';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { freshDb, nodeRandom, seededBranch } from '../../test/unit/fixtures';
+import { createFakePlatform } from '../platform/fakePlatform';
+import type { Procedure } from '../shared/catalog';
+import { fixedClock } from '../shared/clock';
+import { DossierSubmitArgs } from '../shared/sync';
+import { confirmMutations } from '../storage/syncRepository';
+import { ReferenceDb } from '../storage/referenceDb';
+import { applyPullPage } from '../storage/referenceRepository';
+import type { DossierDraft, DossierListRow } from './dossierTypes';
+import { initI18n } from './i18n';
+import { startKioskApp } from './KioskApp';
+
+const font = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`../../assets/fonts/${name}`, import.meta.url)));
+const fonts = { regular: font('BeVietnamPro-Regular.ttf'), bold: font('BeVietnamPro-Bold.ttf') };
+const seedCatalog = JSON.parse(readFileSync(new URL('../../assets/catalog/procedures.vi.json', import.meta.url), 'utf8')) as unknown[];
+const calendars = ['2025', '2026'].map((y) => JSON.parse(readFileSync(new URL(`../../assets/calendar/${y}.json`, import.meta.url), 'utf8')) as unknown);
+
+/** A procedure with the DOMAIN.md worked example's 5 working days and every kind of checklist entry. */
+const TEST_PROCEDURE: Procedure = {
+  code: '1.999999',
+  name: 'Đăng ký thử nghiệm hồ sơ',
+  field: 'Hộ tịch',
+  level: ['xa'],
+  agency: 'UBND phường',
+  channels: [{ channel: 'in-person', workingDays: 5, timeText: '5 Ngày làm việc', feeVnd: 0, feeText: 'Miễn phí' }],
+  documents: [
+    { id: 'd1', name: 'Tờ khai đăng ký', originals: 1, copies: 0, optional: false, formTemplate: null, group: null },
+    { id: 'd2', name: 'Bản sao Giấy khai sinh', originals: 0, copies: 1, optional: false, formTemplate: null, group: null },
+    { id: 'd3', name: 'Giấy tờ khác (nếu có)', originals: 0, copies: 1, optional: true, formTemplate: null, group: null },
+    { id: 'd4', name: 'Thẻ căn cước', originals: 1, copies: 0, optional: false, formTemplate: null, group: 'Giấy tờ phải xuất trình' },
+  ],
+  applicants: 'Công dân',
+  conditions: '',
+  result: 'Giấy xác nhận',
+  legalBasis: [],
+  active: true,
+};
+
+// Thu 12/02/2026 10:00 in Hà Nội (DOMAIN.md worked example): due Thu 26/02/2026 10:00 after Tết.
+const WORKED_EXAMPLE = Date.UTC(2026, 1, 12, 3, 0);
+const ID = '001095012345';
+
+const pdf = (tag: string): { bytes: Blob; pages: number } => ({ bytes: new Blob([`%PDF-1.7 ${tag}`], { type: 'application/pdf' }), pages: 1 });
+
+function draft(over: Partial<DossierDraft> = {}): DossierDraft {
+  return {
+    procedureCode: TEST_PROCEDURE.code,
+    selectedCases: [],
+    applicant: {
+      idNumber: ID,
+      fullName: 'Nguyễn Thị Thu Hằng',
+      dateOfBirth: '1995-08-15',
+      gender: 'female',
+      address: 'Số 12 ngõ 34 phố Hàng Bạc, Hoàn Kiếm, Hà Nội',
+      phone: '0912 345 678',
+      email: '',
+      fromCard: true,
+    },
+    documents: [
+      { documentId: 'd1', name: 'Tờ khai đăng ký', originals: 1, copies: 0, pdf: pdf('d1'), reuse: null },
+      { documentId: 'd2', name: 'Bản sao Giấy khai sinh', originals: 0, copies: 1, pdf: pdf('d2'), reuse: null },
+    ],
+    incompleteReason: null,
+    sets: 1,
+    resultDelivery: { method: 'counter', detail: '' },
+    ...over,
+  };
+}
+
+async function start(
+  at = WORKED_EXAMPLE,
+  slot = 0,
+  shared?: { db: ReturnType<typeof freshDb>; reference: ReferenceDb; platform: ReturnType<typeof createFakePlatform> },
+): Promise<{
+  app: Awaited<ReturnType<typeof startKioskApp>>;
+  db: ReturnType<typeof freshDb>;
+  platform: ReturnType<typeof createFakePlatform>;
+  clock: ReturnType<typeof fixedClock>;
+  reference: ReferenceDb;
+}> {
+  const platform = shared?.platform ?? createFakePlatform();
+  const db = shared?.db ?? freshDb();
+  const reference = shared?.reference ?? new ReferenceDb('ref', { indexedDB: new IDBFactory(), IDBKeyRange });
+  const clock = fixedClock(at);
+  const app = await startKioskApp({
+    platform,
+    db,
+    reference,
+    clock,
+    random: nodeRandom,
+    loadFonts: async () => fonts,
+    seedBranch: seededBranch(),
+    roleOverride: 'counter',
+    loadSeedCatalog: async () => [...seedCatalog, TEST_PROCEDURE],
+    seedCalendars: calendars,
+    sync: { isOnline: () => false },
+  });
+  if (slot !== app.device.kioskSlot) {
+    // The slot is the technician's setting: saved, then in effect from the next start.
+    const saved = await app.saveDeviceConfig({ ...app.storedDevice, kioskSlot: slot });
+    expect(saved.ok).toBe(true);
+    app.sync.stop();
+    return start(at, slot, { db, reference, platform });
+  }
+  return { app, db, platform, clock, reference };
+}
+
+function pdfText(bytes: Uint8Array): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'desk-')), 'r.pdf');
+  writeFileSync(file, bytes);
+  return execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' }).normalize('NFC');
+}
+
+function firstValue<T>(watch: (cb: (v: T) => void) => () => void, until: (v: T) => boolean): Promise<T> {
+  return new Promise((resolve) => {
+    const stop = watch((v) => {
+      if (until(v)) {
+        queueMicrotask(() => stop());
+        resolve(v);
+      }
+    });
+  });
+}
+
+describe('dossier desk (counter officer, offline)', () => {
+  beforeAll(() => initI18n('vi'));
+
+  it('saves the dossier, its PDFs and its outbox entry together, numbered from this device block, with the appointment', async () => {
+    const { app, db } = await start();
+    const result = await app.dossiers.submit(draft());
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    const a = result.value.args;
+    expect(a.code).toBe('000.21.01.H26-260212-0001');
+    expect(a.appointment).toEqual({ kind: 'date', at: Date.UTC(2026, 1, 26, 3, 0), date: '2026-02-26', provisional: true });
+    expect(a.applicant.phone).toBe('0912345678');
+    expect(a.lookupSecret).toMatch(/^[A-HJ-NP-Z2-9]{8}$/);
+    expect(DossierSubmitArgs.safeParse(a).success).toBe(true);
+    expect(await db.dossiers.count()).toBe(1);
+    expect(await db.blobs.count()).toBe(2);
+    const [entry] = await db.outbox.toArray();
+    expect(entry?.name).toBe('dossier.submit@1');
+    expect((entry?.args as DossierSubmitArgs).code).toBe(a.code);
+
+    const second = await app.dossiers.submit(draft());
+    expect(second.ok && second.value.args.code).toBe('000.21.01.H26-260212-0002');
+    // Identical PDFs are stored once (content-addressed).
+    expect(await db.blobs.count()).toBe(2);
+  });
+
+  it('gives two offline counters disjoint codes and restarts the sequence on the next local day', async () => {
+    const one = await start(WORKED_EXAMPLE, 0);
+    const two = await start(WORKED_EXAMPLE, 1);
+    const a = await one.app.dossiers.submit(draft());
+    const b = await two.app.dossiers.submit(draft());
+    expect(a.ok && a.value.args.code).toBe('000.21.01.H26-260212-0001');
+    expect(b.ok && b.value.args.code).toBe('000.21.01.H26-260212-1001');
+    // 23:59 → 00:01 Hà Nội time (16:59 → 17:01 UTC).
+    one.clock.set(Date.UTC(2026, 1, 12, 16, 59));
+    const late = await one.app.dossiers.submit(draft());
+    one.clock.set(Date.UTC(2026, 1, 12, 17, 1));
+    const next = await one.app.dossiers.submit(draft());
+    expect(late.ok && late.value.args.code).toBe('000.21.01.H26-260212-0002');
+    expect(next.ok && next.value.args.code).toBe('000.21.01.H26-260213-0001');
+  });
+
+  it('blocks a dossier with missing required documents unless the officer gives a reason, and saves nothing meanwhile', async () => {
+    const { app, db } = await start();
+    const blocked = await app.dossiers.submit(draft({ documents: draft().documents.slice(0, 1) }));
+    expect(blocked).toEqual({ ok: false, error: { code: 'dossier.missing-documents', detail: expect.any(String) } });
+    expect(await db.dossiers.count()).toBe(0);
+    expect(await db.outbox.count()).toBe(0);
+    const accepted = await app.dossiers.submit(draft({ documents: draft().documents.slice(0, 1), incompleteReason: '  Công dân bổ sung bản sao sau  ' }));
+    expect(accepted.ok).toBe(true);
+    if (!accepted.ok) return;
+    expect(accepted.value.args.missing).toEqual([{ documentId: 'd2', name: 'Bản sao Giấy khai sinh' }]);
+    expect(accepted.value.args.incompleteReason).toBe('Công dân bổ sung bản sao sau');
+  });
+
+  it('refuses an applicant without a name or with a malformed ID, and a document without pages', async () => {
+    const { app } = await start();
+    const noName = await app.dossiers.submit(draft({ applicant: { ...draft().applicant, fullName: '   ' } }));
+    expect(!noName.ok && noName.error.code).toBe('dossier.applicant-invalid');
+    const badId = await app.dossiers.submit(draft({ applicant: { ...draft().applicant, idNumber: '12-34' } }));
+    expect(!badId.ok && badId.error.code).toBe('dossier.applicant-invalid');
+    const empty = await app.dossiers.submit(draft({ documents: [{ ...draft().documents[0]!, pdf: null }, draft().documents[1]!] }));
+    expect(!empty.ok && empty.error.code).toBe('dossier.document-empty');
+  });
+
+  it('prints a receipt whose text carries the applicant, the code and the appointment, and counts reprints', async () => {
+    const { app, platform, db } = await start();
+    const saved = await app.dossiers.submit(draft());
+    if (!saved.ok) throw new Error(saved.error.code);
+    const printed = await app.dossiers.printReceipt(saved.value.args.code);
+    expect(printed.ok).toBe(true);
+    const text = pdfText(platform.printed[0]!.pdf);
+    expect(text).toContain('Nguyễn Thị Thu Hằng');
+    expect(text).toContain('000.21.01.H26-260212-0001');
+    expect(text).toContain('ngày 26 tháng 02 năm 2026');
+    expect(text).toContain('001*******45');
+    expect(text).not.toContain(ID);
+    expect(text).toContain('5 ngày làm việc');
+    await app.dossiers.printReceipt(saved.value.args.code);
+    expect((await app.dossiers.get(saved.value.args.code))?.printCount).toBe(2);
+    const audit = await db.events.where('kind').equals('receipt.printed').toArray();
+    expect(audit.map((e) => e.code)).toEqual(['receipt.first', 'receipt.reprint']);
+    expect(JSON.stringify(audit)).not.toContain('Hằng');
+  });
+
+  it('offers the documents this citizen gave before, suggests the same paper, and reuses it without storing it again', async () => {
+    const { app, db, clock } = await start();
+    const first = await app.dossiers.submit(draft());
+    if (!first.ok) throw new Error(first.error.code);
+    clock.advance(3 * 86_400_000);
+    const candidates = await app.dossiers.reuseCandidates(ID);
+    expect(candidates.map((c) => c.name).sort()).toEqual(['Bản sao Giấy khai sinh', 'Tờ khai đăng ký']);
+    const khaiSinh = (await app.dossiers.procedures()).find((p) => p.documents.some((d) => /^Bản sao Giấy khai sinh/.test(d.name)));
+    const suggestion = app.dossiers.suggestReuse(TEST_PROCEDURE, candidates);
+    expect(suggestion.get('d2')?.dossierCode).toBe(first.value.args.code);
+    expect(khaiSinh === undefined || suggestion.size >= 1).toBe(true);
+    const blobsBefore = await db.blobs.count();
+    const reused = await app.dossiers.submit(
+      draft({
+        documents: [
+          draft().documents[0]!,
+          { documentId: 'd2', name: 'Bản sao Giấy khai sinh', originals: 0, copies: 1, pdf: null, reuse: suggestion.get('d2')! },
+        ],
+      }),
+    );
+    expect(reused.ok).toBe(true);
+    if (!reused.ok) return;
+    expect(reused.value.args.documents[1]).toMatchObject({ reusedFrom: first.value.args.code, sha256: candidates.find((c) => c.documentId === 'd2')!.sha256 });
+    expect(await db.blobs.count()).toBe(blobsBefore);
+    expect(await app.dossiers.reuseCandidates('079203000001')).toEqual([]);
+  });
+
+  it("lists today's dossiers with their sync state and the centre's status, and finds them by code, name or ID", async () => {
+    const { app, db, reference, clock } = await start();
+    const saved = await app.dossiers.submit(draft());
+    if (!saved.ok) throw new Error(saved.error.code);
+    const code = saved.value.args.code;
+    const local = await firstValue<readonly DossierListRow[]>(
+      (cb) => app.dossiers.watchToday(cb),
+      (rows) => rows.length === 1,
+    );
+    expect(local[0]).toMatchObject({ code, applicantName: 'Nguyễn Thị Thu Hằng', idNumberMasked: '001*******45', syncState: 'local', centreStatus: null });
+
+    const [entry] = await db.outbox.toArray();
+    await confirmMutations(db, [{ mutationId: entry!.mutationId, deviceSeq: entry!.deviceSeq, status: 'applied' }], clock.now());
+    await applyPullPage(
+      reference,
+      'branch:CN01',
+      [
+        {
+          seq: 1,
+          entity: 'dossierStatus',
+          key: code,
+          op: 'put',
+          data: { code, status: 'processing', statusAt: clock.now(), appointmentDate: '2026-02-26', note: '' },
+          checksum: 1,
+        },
+      ],
+      1,
+      clock.now(),
+    );
+    const confirmed = await firstValue<readonly DossierListRow[]>(
+      (cb) => app.dossiers.watchToday(cb),
+      (rows) => rows[0]?.syncState === 'confirmed' && rows[0].centreStatus !== null,
+    );
+    expect(confirmed[0]?.centreStatus?.status).toBe('processing');
+
+    expect((await app.dossiers.search('nguyen thi thu hang')).map((r) => r.code)).toEqual([code]);
+    expect((await app.dossiers.search('012345')).map((r) => r.code)).toEqual([code]);
+    expect((await app.dossiers.search(code.toLowerCase())).map((r) => r.code)).toEqual([code]);
+    expect(await app.dossiers.search('tran van')).toEqual([]);
+  });
+
+  it('finds procedures typed without diacritics and previews a provisional or to-be-confirmed appointment', async () => {
+    const { app } = await start();
+    const hits = await app.dossiers.searchProcedures('dang ky thu nghiem');
+    expect(hits[0]?.procedure.code).toBe('1.999999');
+    expect((await app.dossiers.searchProcedures('khai sinh')).length).toBeGreaterThan(0);
+    expect(await app.dossiers.appointmentPreview(TEST_PROCEDURE)).toMatchObject({ kind: 'date', date: '2026-02-26', provisional: true });
+    const late = await start(Date.UTC(2026, 11, 30, 3));
+    expect(await late.app.dossiers.appointmentPreview(TEST_PROCEDURE)).toEqual({ kind: 'needs-confirmation', reason: 'beyond-calendar' });
+  });
+
+  it('reads the ID card QR against today, all or nothing', async () => {
+    const { app } = await start();
+    const card = app.dossiers.readIdCard('001195012345|012345678|Nguyễn Thị Thu Hằng|15081995|Nữ|Số 12 ngõ 34 phố Hàng Bạc, Hà Nội|20042021');
+    expect(card.ok && card.card.fullName).toBe('Nguyễn Thị Thu Hằng');
+    const foreign = app.dossiers.readIdCard('https://example.com/not-a-card');
+    expect(foreign.ok).toBe(false);
+  });
+});

@@ -1,0 +1,476 @@
+import i18next from 'i18next';
+import { checklistItems, missingDocuments } from '../domain/checklist';
+import { maskIdNumber, parseCitizenIdQr } from '../domain/citizenId';
+import { localDayKey, toLocalDateTime } from '../domain/localDay';
+import { appointmentFor, nextWorkingMoment, type IsoWeekday, type WeeklyHours } from '../domain/workingCalendar';
+import type { Platform } from '../platform/Platform';
+import { createReceiptPdfRenderer, type ReceiptPdfRenderer } from '../print/receiptPdf';
+import type { ReceiptPrintData } from '../print/ReceiptPrintData';
+import type { BranchConfig, DossierReception } from '../shared/branchConfig';
+import { CalendarYear } from '../shared/calendar';
+import { Procedure } from '../shared/catalog';
+import type { Clock, RandomBytes } from '../shared/clock';
+import type { DeviceConfig } from '../shared/deviceConfig';
+import { uuidv7 } from '../shared/ids';
+import type { OutboxEntry } from '../shared/outbox';
+import type { PrintPdfResponse } from '../shared/ipc';
+import { branchScope, GLOBAL_SCOPE, type DossierStatus } from '../shared/published';
+import { AppFailure, describeUnknown, err, ok, summarizeIssues, type Result } from '../shared/result';
+import { DossierApplicantArgs, DossierSubmitArgs, MAX_BLOB_BYTES, type DossierDocumentArgs } from '../shared/sync';
+import {
+  allDossiers,
+  blobStates,
+  documentBlob,
+  documentsOf,
+  dossiersOfDay,
+  getDossierByCode,
+  receiveDossier,
+  recordReceiptPrinted,
+  watchDossiers,
+  type NewDocumentPdf,
+} from '../storage/dossierRepository';
+import type { DossierRow, KioskDb } from '../storage/KioskDb';
+import type { ReferenceDb } from '../storage/referenceDb';
+import { readPublished, readPublishedOne } from '../storage/referenceRepository';
+import { createCatalogSearch, normalizeForSearch, type CatalogSearch } from './catalogSearch';
+import type { AppointmentPreview, DossierDesk, DossierDraft, DossierListRow, DossierSyncState, ReceivedDossier, ReuseCandidate } from './dossierTypes';
+import type { Catalog } from './i18n/vi';
+import { receiptLabelsFrom, type ProcessingUnit } from './receiptLabels';
+
+export interface DossierDeskDeps {
+  readonly db: KioskDb;
+  readonly reference: ReferenceDb;
+  readonly platform: Platform;
+  readonly clock: Clock;
+  readonly random: RandomBytes;
+  readonly branch: BranchConfig;
+  readonly device: () => DeviceConfig;
+  readonly loadFonts: () => Promise<{ readonly regular: Uint8Array; readonly bold: Uint8Array }>;
+  /** The catalog shipped with the app (assets/catalog), used until the centre publishes one. */
+  readonly loadSeedCatalog: () => Promise<unknown>;
+  /** Calendar years shipped with the app (assets/calendar); published years replace them. */
+  readonly seedCalendars: readonly unknown[];
+  /** Refuses new capture when the disk is nearly full (throws AppFailure). */
+  readonly assertCaptureAllowed: () => void;
+  /** Hands the saved entry to sync (file journal copy, wake the leader). */
+  readonly saved: (entry: OutboxEntry) => Promise<void>;
+}
+
+/** 32 symbols without I, O, 0, 1 (read aloud and typed without confusion), as the server expects. */
+const SECRET_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+
+export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
+  const { db, reference, platform, clock, branch } = deps;
+  const reception: DossierReception | null = branch.reception ?? null;
+
+  // --- catalog: the published one when there is one, else the seed; rebuilt when it changes -----
+  let catalogState: { key: string; procedures: readonly Procedure[]; search: CatalogSearch } | null = null;
+  let seed: Promise<readonly Procedure[]> | null = null;
+
+  function loadSeed(): Promise<readonly Procedure[]> {
+    seed ??= deps
+      .loadSeedCatalog()
+      .then((raw) => {
+        const list = Array.isArray(raw) ? raw : ((raw as { procedures?: unknown[] } | null)?.procedures ?? []);
+        return list.flatMap((p) => {
+          const parsed = Procedure.safeParse(p);
+          return parsed.success ? [parsed.data] : [];
+        });
+      })
+      .catch((e: unknown) => {
+        seed = null;
+        throw new AppFailure('dossier.catalog-unavailable', describeUnknown(e));
+      });
+    return seed;
+  }
+
+  async function catalog(): Promise<NonNullable<typeof catalogState>> {
+    const published = await readPublished<Procedure>(reference, GLOBAL_SCOPE, 'procedure');
+    const source = published.length > 0 ? published : await loadSeed();
+    // A cheap fingerprint: the index is rebuilt only when the published set changed.
+    const key = `${published.length > 0 ? 'pub' : 'seed'}|${source.length}|${source.reduce((h, p) => (h * 31 + p.code.length + p.name.length) >>> 0, 7)}`;
+    if (catalogState?.key !== key) {
+      catalogState = { key, procedures: source, search: createCatalogSearch(source) };
+    }
+    return catalogState;
+  }
+
+  async function calendars(): Promise<CalendarYear[]> {
+    const byYear = new Map<number, CalendarYear>();
+    for (const raw of deps.seedCalendars) {
+      const parsed = CalendarYear.safeParse(raw);
+      if (parsed.success) byYear.set(parsed.data.year, parsed.data);
+    }
+    for (const year of await readPublished<CalendarYear>(reference, GLOBAL_SCOPE, 'calendar')) byYear.set(year.year, year);
+    return [...byYear.values()].sort((a, b) => a.year - b.year);
+  }
+
+  function hoursOf(r: DossierReception): WeeklyHours {
+    const byWeekday: Partial<Record<IsoWeekday, readonly { start: string; end: string }[]>> = {};
+    for (const [day, periods] of Object.entries(r.workingHoursByWeekday ?? {})) byWeekday[Number(day) as IsoWeekday] = periods ?? [];
+    return { default: r.workingHours, byWeekday };
+  }
+
+  function processingTime(procedure: Procedure): { amount: number; unit: ProcessingUnit; text: string } | null {
+    const channel = procedure.channels.find((c) => c.channel === 'in-person') ?? procedure.channels[0];
+    if (!channel) return null;
+    if (channel.duration) return { amount: channel.duration.amount, unit: channel.duration.unit, text: channel.timeText };
+    if (channel.workingDays !== null) return { amount: channel.workingDays, unit: 'working-day', text: channel.timeText };
+    return null;
+  }
+
+  async function appointmentAt(procedure: Procedure, receivedAt: number): Promise<AppointmentPreview> {
+    const time = processingTime(procedure);
+    if (!reception || !time) return { kind: 'needs-confirmation', reason: 'no-working-days' };
+    const calendar = await calendars();
+    const base = { utcOffsetMinutes: branch.utcOffsetMinutes, calendar, hours: hoursOf(reception), cutoff: reception.cutoff ?? undefined };
+    if (time.unit === 'working-day') {
+      // Half days and the like are rounded up: the citizen is never told a day too early.
+      const a = appointmentFor({ ...base, receivedAt, workingDays: Math.ceil(time.amount) });
+      if (a.kind !== 'date') return { kind: 'needs-confirmation', reason: 'beyond-calendar' };
+      return { kind: 'date', at: a.dueAt, date: a.dueDate, provisional: a.provisional };
+    }
+    // Calendar days or hours run around the clock; the result is handed over at the next working moment.
+    const due = receivedAt + time.amount * (time.unit === 'day' ? DAY_MS : HOUR_MS);
+    const m = nextWorkingMoment({ ...base, at: due, cutoff: undefined });
+    if (m.kind !== 'moment') return { kind: 'needs-confirmation', reason: 'beyond-calendar' };
+    const provisional = calendar.some((y) => !y.final && y.year === toLocalDateTime(m.at, branch.utcOffsetMinutes).year);
+    return { kind: 'date', at: m.at, date: localDayKey(m.at, branch.utcOffsetMinutes), provisional };
+  }
+
+  function newSecret(): string {
+    return Array.from(deps.random(8), (b) => SECRET_ALPHABET[b & 31]!).join('');
+  }
+
+  function toReceived(row: DossierRow): ReceivedDossier {
+    return { args: row.args, syncedAt: row.syncedAt, printedAt: row.printedAt, printCount: row.printCount };
+  }
+
+  async function listRow(row: DossierRow): Promise<DossierListRow> {
+    const a = row.args;
+    const fresh = a.documents.filter((d) => d.reusedFrom === null).map((d) => d.sha256);
+    const states = await blobStates(db, fresh);
+    let syncState: DossierSyncState = 'local';
+    if (row.syncedAt !== null) syncState = 'confirmed';
+    else if (states.some((s) => s === 'uploading' || s === 'verified')) syncState = 'uploading';
+    const centreStatus = await readPublishedOne<DossierStatus>(reference, branchScope(branch.branchCode), 'dossierStatus', row.code);
+    return {
+      id: row.id,
+      code: row.code,
+      receivedAt: row.receivedAt,
+      applicantName: a.applicant.fullName,
+      idNumberMasked: maskId(a.applicant.idNumber),
+      procedureCode: a.procedure.code,
+      procedureName: a.procedure.name,
+      documents: a.documents.length,
+      missing: a.missing.length,
+      syncState,
+      centreStatus,
+      appointment: a.appointment,
+      printedAt: row.printedAt,
+    };
+  }
+
+  let receiptRenderer: Promise<ReceiptPdfRenderer> | null = null;
+  function renderer(): Promise<ReceiptPdfRenderer> {
+    receiptRenderer ??= deps.loadFonts().then((fonts) => createReceiptPdfRenderer(fonts));
+    receiptRenderer.catch(() => {
+      receiptRenderer = null;
+    });
+    return receiptRenderer;
+  }
+
+  function receiptData(a: DossierSubmitArgs, r: DossierReception): ReceiptPrintData {
+    const catalogVi = i18next.getResourceBundle('vi', 'translation') as Catalog | undefined;
+    if (!catalogVi?.print?.receipt) throw new AppFailure('print.render-failed', 'the Vietnamese receipt labels are not loaded');
+    return {
+      agencyName: r.agencyName,
+      receivingUnitName: r.receivingUnitName,
+      dossierCode: a.code,
+      applicant: {
+        name: a.applicant.fullName,
+        idNumberMasked: maskId(a.applicant.idNumber),
+        address: a.applicant.address,
+        phone: a.applicant.phone,
+        email: a.applicant.email,
+      },
+      procedure: { name: a.procedure.name, code: a.procedure.code },
+      documents: a.documents.map((d) => ({ name: d.name, originals: d.originals, copies: d.copies })),
+      sets: a.sets,
+      processingDays: a.procedure.processingTime,
+      receivedAt: a.receivedAt,
+      appointment: a.appointment.kind === 'date' ? { kind: 'date', at: a.appointment.at } : { kind: 'needsConfirmation' },
+      utcOffsetMinutes: branch.utcOffsetMinutes,
+      resultDelivery: a.resultDelivery,
+      officerName: a.officerName,
+      lookupSecret: a.lookupSecret,
+      lookupBaseUrl: r.lookupBaseUrl,
+      labels: receiptLabelsFrom(catalogVi.print.receipt, r.placeName, a.procedure.unit),
+    };
+  }
+
+  const desk: DossierDesk = {
+    reception,
+
+    async procedures() {
+      return (await catalog()).procedures.filter((p) => p.active);
+    },
+
+    async searchProcedures(query, limit = 20) {
+      return (await catalog()).search.search(query, limit);
+    },
+
+    async procedure(code) {
+      return (await catalog()).procedures.find((p) => p.code === code) ?? null;
+    },
+
+    checklist: (procedure, selectedCases) => checklistItems(procedure, new Set(selectedCases)),
+
+    readIdCard(text) {
+      const t = toLocalDateTime(clock.now(), branch.utcOffsetMinutes);
+      return parseCitizenIdQr(text, { year: t.year, month: t.month, day: t.day });
+    },
+
+    processingTime,
+
+    appointmentPreview: (procedure) => appointmentAt(procedure, clock.now()),
+
+    async reuseCandidates(idNumber) {
+      const validityDays = reception?.reuseValidityDays ?? 0;
+      const rows = await documentsOf(db, idNumber.trim(), clock.now() - validityDays * DAY_MS);
+      const seen = new Set<string>();
+      const out: ReuseCandidate[] = [];
+      for (const r of rows) {
+        if (seen.has(r.sha256)) continue;
+        seen.add(r.sha256);
+        out.push({
+          sha256: r.sha256,
+          size: r.size,
+          pages: r.pages,
+          name: r.name,
+          documentId: r.documentId,
+          dossierCode: r.dossierCode,
+          procedureName: r.procedureName,
+          receivedAt: r.receivedAt,
+        });
+      }
+      return out;
+    },
+
+    suggestReuse(procedure, candidates) {
+      const out = new Map<string, ReuseCandidate>();
+      const words = candidates.map((c) => ({ c, w: docWords(c.name) }));
+      for (const doc of procedure.documents) {
+        const mine = docWords(doc.name);
+        let best: { c: ReuseCandidate; score: number } | null = null;
+        for (const { c, w } of words) {
+          const score = jaccard(mine, w);
+          if (score >= 0.75 && (!best || score > best.score)) best = { c, score };
+        }
+        if (best) out.set(doc.id, best.c);
+      }
+      return out;
+    },
+
+    async submit(draft: DossierDraft): Promise<Result<ReceivedDossier>> {
+      try {
+        deps.assertCaptureAllowed();
+        if (!reception) return err('dossier.no-reception', `branch ${branch.branchCode} has no dossier reception settings`);
+        const device = deps.device();
+        if (device.kioskSlot >= reception.numbering.slots) {
+          return err('dossier.slot-out-of-range', `device slot ${device.kioskSlot} ≥ the branch's ${reception.numbering.slots} dossier slots`);
+        }
+        const procedure = await desk.procedure(draft.procedureCode);
+        if (!procedure) return err('dossier.procedure-unknown', `no procedure ${draft.procedureCode} in the catalog`);
+        const time = processingTime(procedure);
+
+        const applicant = DossierApplicantArgs.safeParse(cleanApplicant(draft.applicant));
+        if (!applicant.success) return err('dossier.applicant-invalid', summarizeIssues(applicant.error));
+
+        // Documents: a PDF captured now, or one reused by hash; never both, never neither.
+        const pdfs: NewDocumentPdf[] = [];
+        const documents: DossierDocumentArgs[] = [];
+        for (const d of draft.documents) {
+          if (d.reuse) {
+            documents.push({
+              documentId: d.documentId,
+              name: d.name,
+              originals: d.originals,
+              copies: d.copies,
+              sha256: d.reuse.sha256,
+              size: d.reuse.size,
+              pages: d.reuse.pages,
+              reusedFrom: d.reuse.dossierCode,
+            });
+            continue;
+          }
+          if (!d.pdf || d.pdf.bytes.size === 0 || d.pdf.pages < 1) {
+            return err('dossier.document-empty', `document ${d.documentId} has no pages; capture it or remove it`);
+          }
+          if (d.pdf.bytes.size > MAX_BLOB_BYTES) return err('dossier.document-too-large', `document ${d.documentId} has ${d.pdf.bytes.size} bytes`);
+          const sha256 = await sha256Hex(d.pdf.bytes);
+          pdfs.push({ sha256, data: d.pdf.bytes });
+          documents.push({
+            documentId: d.documentId,
+            name: d.name,
+            originals: d.originals,
+            copies: d.copies,
+            sha256,
+            size: d.pdf.bytes.size,
+            pages: d.pdf.pages,
+            reusedFrom: null,
+          });
+        }
+        const received = new Set(documents.map((d) => d.documentId));
+        const missing = missingDocuments(procedure, new Set(draft.selectedCases), received).map((d) => ({ documentId: d.id, name: d.name }));
+        const reason = draft.incompleteReason?.trim() ?? '';
+        if (missing.length > 0 && reason === '') {
+          return err('dossier.missing-documents', `${missing.length} required document(s) missing and no reason given`);
+        }
+
+        const receivedAt = clock.now();
+        const appointment = await appointmentAt(procedure, receivedAt);
+        const id = uuidv7(receivedAt, deps.random);
+        const lookupSecret = newSecret();
+        const { row, outboxEntry } = await receiveDossier(
+          db,
+          {
+            deviceId: device.deviceId,
+            slot: device.kioskSlot,
+            unitCode: reception.unitCode,
+            numbering: reception.numbering,
+            utcOffsetMinutes: branch.utcOffsetMinutes,
+            receivedAt,
+            pdfs,
+            build: (code) => {
+              const args: DossierSubmitArgs = {
+                id,
+                code: code.code,
+                branchCode: branch.branchCode,
+                slot: device.kioskSlot,
+                receivedAt,
+                procedure: { code: procedure.code, name: procedure.name, processingTime: time?.amount ?? 0, unit: time?.unit ?? 'working-day' },
+                applicant: applicant.data,
+                documents,
+                missing,
+                incompleteReason: missing.length > 0 ? reason.slice(0, 1000) : null,
+                sets: Math.min(10, Math.max(1, Math.trunc(draft.sets) || 1)),
+                appointment:
+                  appointment.kind === 'date'
+                    ? { kind: 'date', at: appointment.at, date: appointment.date, provisional: appointment.provisional }
+                    : { kind: 'needs-confirmation' },
+                resultDelivery: { method: draft.resultDelivery.method, detail: draft.resultDelivery.detail.trim().slice(0, 300) },
+                lookupSecret,
+                officerName: '',
+              };
+              // The same schema the server applies: a dossier the centre would refuse is never saved.
+              const checked = DossierSubmitArgs.safeParse(args);
+              if (!checked.success) throw new AppFailure('dossier.invalid', summarizeIssues(checked.error));
+              return checked.data;
+            },
+          },
+          clock,
+          deps.random,
+        );
+        void deps.saved(outboxEntry).catch(() => undefined);
+        return ok(toReceived(row));
+      } catch (e) {
+        if (e instanceof AppFailure) return err(e.code, e.message);
+        return err('storage.write-failed', describeUnknown(e));
+      }
+    },
+
+    async get(code) {
+      const row = await getDossierByCode(db, code);
+      return row ? toReceived(row) : null;
+    },
+
+    async receiptPdf(code) {
+      try {
+        const row = await getDossierByCode(db, code);
+        if (!row) return err('dossier.not-found', `no dossier ${code} on this machine`);
+        if (!reception) return err('dossier.no-reception', `branch ${branch.branchCode} has no dossier reception settings`);
+        return ok(await (await renderer()).render(receiptData(row.args, reception)));
+      } catch (e) {
+        if (e instanceof AppFailure) return err(e.code, e.message);
+        return err('print.render-failed', describeUnknown(e));
+      }
+    },
+
+    async printReceipt(code): Promise<Result<PrintPdfResponse>> {
+      const pdf = await desk.receiptPdf(code);
+      if (!pdf.ok) return pdf;
+      // Both copies are pages of one PDF: one job, one copy.
+      const printed = await platform
+        .printPdf({ printerName: deps.device().printerName, jobName: `Giay tiep nhan ${code}`, pdf: pdf.value, copies: 1 })
+        .catch((e: unknown) => err<PrintPdfResponse>('print.failed', describeUnknown(e)));
+      if (printed.ok) await recordReceiptPrinted(db, code, clock.now()).catch(() => undefined);
+      return printed;
+    },
+
+    watchToday(onChange) {
+      return watchDossiers(
+        async () => Promise.all((await dossiersOfDay(db, localDayKey(clock.now(), branch.utcOffsetMinutes))).map(listRow)),
+        onChange,
+        (e) => console.error('dossier list failed', describeUnknown(e)),
+      );
+    },
+
+    async search(query) {
+      const q = normalizeForSearch(query).trim();
+      if (q === '') return [];
+      const digits = query.replace(/\D/g, '');
+      const words = q.split(/\s+/);
+      const rows = (await allDossiers(db)).filter((r) => {
+        if (r.code.toLowerCase().includes(query.trim().toLowerCase())) return true;
+        if (digits.length >= 4 && r.applicantId.includes(digits)) return true;
+        const name = normalizeForSearch(r.args.applicant.fullName);
+        return words.every((w) => name.includes(w));
+      });
+      return Promise.all(rows.slice(0, 100).map(listRow));
+    },
+
+    documentPdf: (sha256) => documentBlob(db, sha256),
+  };
+  return desk;
+}
+
+function maskId(id: string): string {
+  return /^\d{12}$/.test(id) ? maskIdNumber(id) : id.length > 4 ? `${'*'.repeat(id.length - 3)}${id.slice(-3)}` : '***';
+}
+
+function cleanApplicant(a: DossierDraft['applicant']): DossierDraft['applicant'] {
+  const text = (s: string): string => s.normalize('NFC').replace(/\s+/g, ' ').trim();
+  return {
+    ...a,
+    idNumber: a.idNumber.replace(/\s+/g, '').toUpperCase(),
+    fullName: text(a.fullName),
+    address: text(a.address),
+    phone: a.phone.replace(/[^\d+]/g, ''),
+    email: a.email.trim(),
+  };
+}
+
+async function sha256Hex(data: Blob): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', await data.arrayBuffer());
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Words of a document name that tell papers apart ("bản sao", "bản chính" say how, not what). */
+function docWords(name: string): Set<string> {
+  const stop = new Set(['ban', 'sao', 'chinh', 'hop', 'le', 'co', 'chung', 'thuc', 'cua', 'va', 'hoac', 'the', 'neu', '01', '02', 'mot']);
+  return new Set(
+    normalizeForSearch(name.replace(/\(.*?\)/g, ' '))
+      .split(/[^a-z0-9]+/)
+      .filter((w) => w.length > 1 && !stop.has(w)),
+  );
+}
+
+function jaccard(a: Set<string>, b: Set<string>): number {
+  if (a.size === 0 || b.size === 0) return 0;
+  let common = 0;
+  for (const w of a) if (b.has(w)) common++;
+  return common / (a.size + b.size - common);
+}
