@@ -37,12 +37,13 @@ export interface QrDecoderOptions {
 }
 
 /**
- * Chosen by `BENCH_ONLY=qr` (scripts/bench/qr.bench.ts) on the same seeded corpus of camera-like
- * frames (100 per size, with a CCCD payload; 2-core CI machine, Node 20, 2026-11-24):
- *   640×480   zxing-wasm 100 % decoded, p95 ≈ 13 ms; zxing-library 71 %, p95 ≈ 43 ms
- *   1280×720  zxing-wasm 100 % decoded, p95 ≈ 28 ms; zxing-library 56 %, p95 ≈ 105 ms
- * (figures rewritten from the last run in src/scan/README.md, "QR codes"). zxing-library misses
- * small, blurred and low-contrast codes whatever the binarizer; zxing-wasm reads them and is faster.
+ * Chosen by `BENCH_ONLY=qr` (scripts/bench/qr.bench.ts): the same seeded corpus of camera-like
+ * frames, 100 with a CCCD code + 10 without per size, engines interleaved frame by frame; Node 20 on
+ * the 2-core CI machine with other work running (load 7), 2026-11-24:
+ *   640×480   zxing-wasm 99 % decoded, p50/p95 4.4/17 ms; @zxing/library 93 %, 6.1/24.5 ms
+ *   1280×720  zxing-wasm 100 % decoded, p50/p95 8.8/14.6 ms; @zxing/library 93 %, 14.5/28 ms
+ * The library's other binarizer or halved frames are faster but read less (67–76 %). zxing-wasm reads
+ * more (small, blurred, low-contrast, glared codes) and is faster: it is the default.
  */
 export const DEFAULT_QR_ENGINE: QrEngine = 'zxing-wasm';
 

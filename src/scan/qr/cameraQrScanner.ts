@@ -10,8 +10,8 @@
  *  - `stop()` is idempotent and takes effect at once, even while a decode is in flight;
  *  - camera failures come back as values: `qr.camera-denied`, `qr.no-camera`, `qr.camera-busy`,
  *    `qr.camera-failed`; nothing here decides what the UI shows.
- * Decoding stays on the main thread: with zxing-wasm a 1280×720 frame takes ≈ 6–16 ms (p50–p95,
- * bench `qr`), once every `intervalMs`; see src/scan/README.md.
+ * Grabbing and decoding run on the main thread, one frame per `intervalMs` + decode time; measured
+ * costs and why there is no worker yet: src/scan/README.md, "QR codes".
  */
 import { err, ok, type AppError, type Result, describeUnknown } from '../../shared/result';
 import { AppFailure } from '../../shared/result';
@@ -42,7 +42,8 @@ export interface FrameContext {
 /** The part of an HTMLVideoElement the scanner reads. */
 export type VideoSource = Pick<HTMLVideoElement, 'readyState' | 'videoWidth' | 'videoHeight'> & CanvasImageSource;
 
-export const DEFAULT_SCAN_INTERVAL_MS = 100;
+/** Between frames: a card is read within ~¼ s while the main thread stays mostly free. */
+export const DEFAULT_SCAN_INTERVAL_MS = 150;
 export const MAX_FRAME_WIDTH = 1280;
 const HAVE_CURRENT_DATA = 2;
 
