@@ -5,13 +5,49 @@ import { publishChanges } from '../src/server/changes';
 import { migrate } from '../src/server/db/migrate';
 import { openDb } from '../src/server/db/openDb';
 import { defaultPgliteDir } from '../src/server/db/pgliteDb';
+import { z } from 'zod';
+import type { Db } from '../src/server/db/Db';
 import { BranchConfig } from '../src/shared/branchConfig';
+import { CalendarYear } from '../src/shared/calendar';
+import { Procedure } from '../src/shared/catalog';
+import type { PublishedEntity, Scope } from '../src/shared/published';
+import { MAX_PUBLISH_CHANGES } from '../src/shared/sync';
 
 /**
  * `npm start`'s server preparation (before the server opens the same database): migrations, the
- * demo branch of assets/config/branch.json with its configuration published, and a fresh one-time
- * enrolment code for a citizen kiosk, printed as one JSON line for scripts/start.mjs.
+ * demo branch of assets/config/branch.json with its configuration published, the seed procedure
+ * catalog and calendars published to every kiosk, and fresh one-time enrolment codes for a citizen
+ * kiosk and a counter, printed as one JSON line for scripts/start.mjs.
  */
+function readJson(path: string): unknown {
+  return JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
+}
+
+/** Publishes the records whose published copy is missing or different, in batches the contract allows. */
+async function publishIfChanged<T>(db: Db, scope: Scope, entity: PublishedEntity, records: readonly T[], keyOf: (r: T) => string): Promise<void> {
+  const rows = await db.query<{ key: string; data: unknown }>(`SELECT key, data FROM changes WHERE scope = $1 AND entity = $2 AND op = 'put'`, [scope, entity]);
+  const current = new Map(rows.map((r) => [r.key, JSON.stringify(canonical(r.data))]));
+  const changed = records.filter((r) => current.get(keyOf(r)) !== JSON.stringify(canonical(r)));
+  for (let i = 0; i < changed.length; i += MAX_PUBLISH_CHANGES) {
+    const batch = changed.slice(i, i + MAX_PUBLISH_CHANGES).map((data) => ({ entity, op: 'put' as const, data }));
+    const outcome = await publishChanges(db, { scope, changes: batch });
+    if (!outcome.ok) throw new Error(`${outcome.error.code}: ${outcome.error.detail}`);
+  }
+}
+
+/** Same JSON for the same value whatever the key order (jsonb reorders keys). */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+    );
+  }
+  return value;
+}
+
 async function main(): Promise<void> {
   const dataDir = resolve(process.env.DATA_DIR ?? '.data');
   const db = await openDb({ databaseUrl: process.env.DATABASE_URL, pgliteDir: defaultPgliteDir(dataDir) });
@@ -20,16 +56,16 @@ async function main(): Promise<void> {
     const branch = BranchConfig.parse(JSON.parse(readFileSync(new URL('../assets/config/branch.json', import.meta.url), 'utf8')));
     const known = await db.query('SELECT 1 FROM branches WHERE code = $1', [branch.branchCode]);
     if (known.length === 0) await createBranch(db, branch.branchCode, branch.name.vi);
-    const published = await db.query(`SELECT 1 FROM changes WHERE scope = $1 AND entity = 'branchConfig' AND key = $2`, [
-      `branch:${branch.branchCode}`,
-      branch.branchCode,
-    ]);
-    if (published.length === 0) {
-      const outcome = await publishChanges(db, { scope: `branch:${branch.branchCode}`, changes: [{ entity: 'branchConfig', op: 'put', data: branch }] });
-      if (!outcome.ok) throw new Error(`${outcome.error.code}: ${outcome.error.detail}`);
-    }
-    const code = await createEnrolCode(db, branch.branchCode, 'citizen', Date.now());
-    console.log(JSON.stringify({ branchCode: branch.branchCode, code: code.code, expiresAt: code.expiresAt }));
+    await publishIfChanged(db, `branch:${branch.branchCode}`, 'branchConfig', [branch], (b) => b.branchCode);
+    // The seed catalog and calendars reach kiosks the way the centre's real data will: published
+    // to the global scope and pulled. Re-published only where the asset changed.
+    const catalog = z.array(Procedure).parse(readJson('../assets/catalog/procedures.vi.json'));
+    await publishIfChanged(db, 'global', 'procedure', catalog, (p) => p.code);
+    const calendars = ['2025', '2026'].map((y) => CalendarYear.parse(readJson(`../assets/calendar/${y}.json`)));
+    await publishIfChanged(db, 'global', 'calendar', calendars, (c) => String(c.year));
+    const citizen = await createEnrolCode(db, branch.branchCode, 'citizen', Date.now());
+    const counter = await createEnrolCode(db, branch.branchCode, 'counter', Date.now());
+    console.log(JSON.stringify({ branchCode: branch.branchCode, code: citizen.code, counterCode: counter.code, expiresAt: citizen.expiresAt }));
   } finally {
     await db.close();
   }

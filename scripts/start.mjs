@@ -37,7 +37,7 @@ async function startServer() {
     );
     process.exit(1);
   }
-  const { code, branchCode } = JSON.parse(setup.stdout.trim().split('\n').pop());
+  const { code, counterCode, branchCode } = JSON.parse(setup.stdout.trim().split('\n').pop());
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, PORT: String(serverPort), LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
@@ -52,7 +52,7 @@ async function startServer() {
     child.on('exit', (c) => reject(new Error(`the server exited (${c}); is port ${serverPort} in use? try  npm start -- --server-port 8790`)));
   });
   child.stdout.pipe(process.stdout);
-  return { child, url, code, branchCode };
+  return { child, url, code, counterCode, branchCode };
 }
 
 let server = null;
@@ -83,6 +83,8 @@ ${
     ? `  Central server:         ${server.url}   (branch ${server.branchCode})
   Connect this kiosk:     open the Technician view, enter the server URL above
                           and the one-time code  ${server.code}  (valid 24 h)
+  Connect a counter:      in a separate browser profile, set the role "Quầy tiếp nhận" in the
+                          Technician view, save, then connect with  ${server.counterCode}
 `
     : ''
 }
