@@ -1,0 +1,167 @@
+// Dexie's live queries (the officer's list) run only where a global indexedDB existed when Dexie loaded.
+import 'fake-indexeddb/auto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DossierListRow } from '../../src/app/dossierTypes';
+import { initI18n } from '../../src/app/i18n';
+import { startKioskApp, type KioskApp } from '../../src/app/KioskApp';
+import { createFakePlatform } from '../../src/platform/fakePlatform';
+import { createEnrolCode } from '../../src/server/admin';
+import { recordDossierStatus } from '../../src/server/dossiers';
+import { fixedClock } from '../../src/shared/clock';
+import { defaultDeviceConfig } from '../../src/shared/deviceConfig';
+import { LookupResponse } from '../../src/shared/sync';
+import { KioskDb } from '../../src/storage/KioskDb';
+import { ReferenceDb } from '../../src/storage/referenceDb';
+import type { SyncStatus } from '../../src/sync/SyncStatus';
+import { nodeRandom, seededBranch } from '../unit/fixtures';
+import { startCentre } from './syncHarness';
+
+/**
+ * A counter receives a dossier while the network is down, then the network comes back: the PDFs
+ * reach the centre (tus, verified by hash) before the record, the citizen's look-up answers with
+ * the receipt's code and secret, and a status the centre records comes back to the officer's list.
+ * Real server on port 0 (PGlite), real HTTP, the kiosk's own sync engine.
+ */
+const font = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`../../assets/fonts/${name}`, import.meta.url)));
+const fonts = { regular: font('BeVietnamPro-Regular.ttf'), bold: font('BeVietnamPro-Bold.ttf') };
+const seedCatalog = JSON.parse(readFileSync(new URL('../../assets/catalog/procedures.vi.json', import.meta.url), 'utf8')) as { code: string }[];
+const calendars = ['2025', '2026'].map((y) => JSON.parse(readFileSync(new URL(`../../assets/calendar/${y}.json`, import.meta.url), 'utf8')) as unknown);
+// Tue 24/11/2026 09:00 in Hà Nội.
+const clock = fixedClock(Date.UTC(2026, 10, 24, 2, 0));
+
+function until(app: KioskApp, test: (s: SyncStatus) => boolean, ms = 30_000): Promise<SyncStatus> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('sync status never matched')), ms);
+    const stop = app.sync.watchStatus((s) => {
+      if (test(s)) {
+        clearTimeout(timer);
+        queueMicrotask(() => stop());
+        resolve(s);
+      }
+    });
+  });
+}
+
+function listUntil(app: KioskApp, test: (rows: readonly DossierListRow[]) => boolean, ms = 30_000): Promise<readonly DossierListRow[]> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the dossier list never matched')), ms);
+    const stop = app.dossiers.watchToday((rows) => {
+      if (test(rows)) {
+        clearTimeout(timer);
+        queueMicrotask(() => stop());
+        resolve(rows);
+      }
+    });
+  });
+}
+
+describe('a counter receives a dossier offline and the centre gets it', () => {
+  let centre: Awaited<ReturnType<typeof startCentre>>;
+  let app: KioskApp | null = null;
+  beforeAll(async () => {
+    await initI18n('vi');
+    centre = await startCentre(clock, undefined, { blobDir: mkdtempSync(join(tmpdir(), 'hpasc-counter-blobs-')) });
+  });
+  afterAll(async () => {
+    app?.sync.stop();
+    await centre?.close();
+  });
+
+  it('uploads the PDFs, stores the dossier complete, answers the look-up and brings the centre status back', async () => {
+    let online = false;
+    const idb = new IDBFactory();
+    const platform = createFakePlatform({ ...defaultDeviceConfig('0193a1b2-0000-7000-8000-0000000c0001'), role: 'counter', kioskSlot: 2 });
+    app = await startKioskApp({
+      platform,
+      db: new KioskDb('journal', { indexedDB: idb, IDBKeyRange }),
+      reference: new ReferenceDb('reference', { indexedDB: idb, IDBKeyRange }),
+      clock,
+      random: nodeRandom,
+      loadFonts: async () => fonts,
+      seedBranch: seededBranch(),
+      loadSeedCatalog: async () => seedCatalog,
+      seedCalendars: calendars,
+      sync: { isOnline: () => online, onlineEvents: null },
+    });
+    const { code: enrolCode } = await createEnrolCode(centre.db, 'CN01', 'counter', clock.now());
+
+    // Offline: the dossier is received and its receipt printed without the centre.
+    const [hit] = await app.dossiers.searchProcedures('cap ban sao trich luc ho tich');
+    expect(hit).toBeDefined();
+    const procedure = hit!.procedure;
+    const required = app.dossiers.checklist(procedure, []).filter((i) => i.required);
+    const scan = (n: number): Blob => new Blob([new Uint8Array(400_000 + n).map((_, i) => (i * (n + 3)) % 251)], { type: 'application/pdf' });
+    const saved = await app.dossiers.submit({
+      procedureCode: procedure.code,
+      selectedCases: [],
+      applicant: {
+        idNumber: '001195012345',
+        fullName: 'Nguyễn Thị Thu Hằng',
+        dateOfBirth: '1995-08-15',
+        gender: 'female',
+        address: 'Số 12 ngõ 34 phố Hàng Bạc, Hoàn Kiếm, Hà Nội',
+        phone: '0912345678',
+        email: '',
+        fromCard: true,
+      },
+      documents: required.map((item, i) => ({
+        documentId: item.document.id,
+        name: item.document.name,
+        originals: item.document.originals,
+        copies: item.document.copies,
+        pdf: { bytes: scan(i), pages: 1 },
+        reuse: null,
+      })),
+      incompleteReason: null,
+      sets: 1,
+      resultDelivery: { method: 'counter', detail: '' },
+    });
+    if (!saved.ok) throw new Error(`${saved.error.code}: ${saved.error.detail}`);
+    const dossier = saved.value.args;
+    expect(dossier.code).toMatch(/^000\.21\.01\.H26-261124-2001$/);
+    expect((await app.dossiers.printReceipt(dossier.code)).ok).toBe(true);
+    const [offline] = await listUntil(app, (rows) => rows.length === 1);
+    expect(offline?.syncState).toBe('local');
+
+    // The network comes back.
+    expect((await app.sync.enrol(centre.baseUrl, enrolCode)).ok).toBe(true);
+    online = true;
+    app.sync.syncNow();
+    await until(app, (s) => s.state === 'idle' && s.pending === 0 && s.pendingBlobs === 0 && s.lastSuccessAt !== null);
+
+    const stored = await centre.db.query<{ code: string; blob_count: number; blobs_verified: boolean; applicant: { fullName: string } }>(
+      'SELECT code, blob_count, blobs_verified, applicant FROM received_dossiers WHERE id = $1',
+      [dossier.id],
+    );
+    expect(stored[0]).toMatchObject({ code: dossier.code, blob_count: dossier.documents.length, blobs_verified: true });
+    expect(stored[0]?.applicant.fullName).toBe('Nguyễn Thị Thu Hằng');
+
+    const lookup = await fetch(`${centre.baseUrl}/v1/lookup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code: dossier.code, secret: dossier.lookupSecret }),
+    });
+    expect(lookup.status).toBe(200);
+    const answer = LookupResponse.parse(await lookup.json());
+    expect(answer.status).toBe('received');
+    expect(answer.appointmentDate).toBe(dossier.appointment.kind === 'date' ? dossier.appointment.date : null);
+
+    // The centre moves the dossier on; the officer's list shows it after the next pull.
+    const moved = await recordDossierStatus(centre.db, {
+      code: dossier.code,
+      branchCode: 'CN01',
+      status: 'processing',
+      statusAt: clock.now() + 60_000,
+      appointmentDate: answer.appointmentDate,
+      note: '',
+    });
+    expect(moved.ok).toBe(true);
+    app.sync.syncNow();
+    const [row] = await listUntil(app, (rows) => rows[0]?.centreStatus?.status === 'processing');
+    expect(row).toMatchObject({ code: dossier.code, syncState: 'confirmed' });
+  }, 90_000);
+});
