@@ -43,8 +43,9 @@ export interface QrDecoderOptions {
  *   640×480   zxing-wasm 99 % decoded, p50/p95 4.4/17 ms; @zxing/library 93 %, 6.1/24.5 ms
  *   1280×720  zxing-wasm 100 % decoded, p50/p95 8.8/14.6 ms; @zxing/library 93 %, 14.5/28 ms
  * A second run at load 9: same decode rates, zxing-wasm wall p95 64 ms at 1280×720 (CPU p95 24 ms),
- * still 0.57× the library's. The library's other binarizer or halved frames are faster but read less (67–76 %). zxing-wasm reads
- * more (small, blurred, low-contrast, glared codes) and is faster: it is the default.
+ * still 0.57× the library's. The library's other binarizer or halved frames are faster but read
+ * less (67–76 %). zxing-wasm reads more (small, blurred, low-contrast, glared codes) and is faster:
+ * it is the default.
  */
 export const DEFAULT_QR_ENGINE: QrEngine = 'zxing-wasm';
 
