@@ -62,17 +62,22 @@ export async function serverStateHash(db: Db): Promise<string> {
     ['changes', 'scope, seq'],
     ['scope_seqs', 'scope'],
     ['devices', 'device_id'],
+    ['received_dossiers', 'id'],
+    ['dossier_blobs', 'dossier_id, sha256'],
+    ['dossiers', 'code'],
   ] as const) {
     const cols =
       table === 'tickets' || table === 'ratings'
         ? `to_jsonb(t) - 'received_at'`
         : table === 'mutations'
           ? `to_jsonb(t) - 'applied_at'`
-          : table === 'changes'
-            ? `to_jsonb(t) - 'published_at'`
-            : table === 'journals'
-              ? `to_jsonb(t) - 'created_at'`
-              : 'to_jsonb(t)';
+          : table === 'received_dossiers'
+            ? `to_jsonb(t) - 'stored_at'`
+            : table === 'changes'
+              ? `to_jsonb(t) - 'published_at'`
+              : table === 'journals'
+                ? `to_jsonb(t) - 'created_at'`
+                : 'to_jsonb(t)';
     const rows = await db.query<{ h: string | null; n: unknown }>(
       `SELECT md5(string_agg((${cols})::text, '|' ORDER BY ${order})) AS h, count(*) AS n FROM ${table} t`,
     );
