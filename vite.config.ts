@@ -35,7 +35,8 @@ export default defineConfig({
         icons: [{ src: '/icon.svg', sizes: 'any', type: 'image/svg+xml' }],
       },
       workbox: {
-        globPatterns: ['**/*.{js,css,html,ttf,svg,png,json,webmanifest}'],
+        // wasm: the QR engine (zxing-wasm); mjs: pdf.js's worker — both must work offline.
+        globPatterns: ['**/*.{js,mjs,css,html,ttf,svg,png,json,webmanifest,wasm}'],
         navigateFallback: '/index.html',
         cleanupOutdatedCaches: true,
         maximumFileSizeToCacheInBytes: 5 * 1024 * 1024,
