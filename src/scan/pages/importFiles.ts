@@ -33,13 +33,15 @@ export function sniffFileType(head: Uint8Array): ImportedKind | null {
 
 async function pdfPages(bytes: Uint8Array, where: string): Promise<Result<CapturedPage[]>> {
   let source: PDFDocument;
+  let count: number;
   try {
     source = await PDFDocument.load(bytes, { updateMetadata: false });
+    // A file that only starts like a PDF loads without a catalog; counting its pages throws.
+    count = source.getPageCount();
   } catch (e) {
     if (e instanceof EncryptedPDFError) return err('scan.pdf-encrypted', `${where}: the PDF is encrypted`);
     return err('scan.file-unreadable', `${where}: ${describeUnknown(e).slice(0, 200)}`);
   }
-  const count = source.getPageCount();
   if (count === 0) return err('scan.file-unreadable', `${where}: the PDF has no pages`);
   if (count > MAX_IMPORT_PDF_PAGES) return err('scan.file-too-large', `${where}: ${count} pages (at most ${MAX_IMPORT_PDF_PAGES})`);
   // A preview that fails must not fail the import: placeholders are drawn below instead.

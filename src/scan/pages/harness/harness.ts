@@ -1,0 +1,433 @@
+import { EncodeHintType, QRCodeDecoderErrorCorrectionLevel, QRCodeEncoder } from '@zxing/library';
+import { PDFDocument, StandardFonts } from 'pdf-lib';
+import { prepareZXingModule, readBarcodes } from 'zxing-wasm/reader';
+import zxingReaderWasmUrl from 'zxing-wasm/reader/zxing_reader.wasm?url';
+import { ok } from '../../../shared/result';
+import { assembleDocumentPdf, captureFromScanner, compressPage, importFiles, movePage, rotate, type CapturedPage, type ScanColorMode } from '../index';
+import { processPixels } from '../compressPage';
+import { renderPdfThumbnails } from '../pdfThumbnail';
+import type { PageSummary, PdfSummary, ScanHarnessApi } from './harnessApi';
+
+/**
+ * Test and benchmark harness for src/scan/pages in a real Chromium (OffscreenCanvas, JPEG
+ * encoder, pdf.js worker). Not part of the app: test/e2e/capture.spec.ts and
+ * scripts/bench/scanToPdf.bench.ts build it with Vite into .tmp/scan-harness and drive
+ * `window.scanHarness` with Playwright. Synthetic pages look like a scanned administrative
+ * document: off-white paper with sensor noise, a heading, ~45 lines of text, a red stamp, a photo
+ * block, optionally a QR code.
+ */
+
+prepareZXingModule({ overrides: { locateFile: (path: string, prefix: string) => (path.endsWith('.wasm') ? zxingReaderWasmUrl : prefix + path) } });
+
+export const A4_200DPI = { width: 1654, height: 2339 } as const;
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const WORDS = [
+  'giấy',
+  'khai',
+  'sinh',
+  'họ',
+  'và',
+  'tên',
+  'ngày',
+  'tháng',
+  'năm',
+  'nơi',
+  'cư',
+  'trú',
+  'Ủy',
+  'ban',
+  'nhân',
+  'dân',
+  'phường',
+  'xác',
+  'nhận',
+  'số',
+  'đăng',
+  'ký',
+  'quốc',
+  'tịch',
+  'Việt',
+  'Nam',
+  'địa',
+  'chỉ',
+  'Hà',
+  'Nội',
+];
+
+export interface SynthOptions {
+  readonly seed: number;
+  readonly qrText?: string;
+  readonly width?: number;
+  readonly height?: number;
+  /** A grey lamp with a yellow cast, like a phone photo of paper. */
+  readonly photoLike?: boolean;
+  /** Every line full of text (worst case) instead of paragraphs and form lines. */
+  readonly dense?: boolean;
+}
+
+/** A realistic A4 page at 200 dpi (1654 × 2339 RGBA) as an ImageBitmap. */
+export async function synthPage(options: SynthOptions): Promise<ImageBitmap> {
+  const width = options.width ?? A4_200DPI.width;
+  const height = options.height ?? A4_200DPI.height;
+  const random = mulberry32(options.seed);
+  const canvas = new OffscreenCanvas(width, height);
+  const ctx = canvas.getContext('2d') as OffscreenCanvasRenderingContext2D;
+  ctx.fillStyle = '#faf8f3';
+  ctx.fillRect(0, 0, width, height);
+  const margin = Math.round(width * 0.1);
+  ctx.fillStyle = '#111111';
+  ctx.textAlign = 'center';
+  ctx.font = `bold ${Math.round(width / 30)}px DejaVu Sans, sans-serif`;
+  ctx.fillText('CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM', width / 2, margin);
+  ctx.font = `bold ${Math.round(width / 22)}px DejaVu Sans, sans-serif`;
+  ctx.fillText(`GIẤY TỜ MẪU ${options.seed}`, width / 2, margin + width / 12);
+  ctx.textAlign = 'left';
+  // 12 pt text at 1.5 line spacing, in paragraphs with ragged last lines and form lines ("....."),
+  // as on a certificate or an application form; `dense` fills every line (a page of a contract).
+  ctx.font = `${Math.round(width / 50)}px DejaVu Serif, serif`;
+  const lineStep = Math.round(width / 33);
+  const textWidth = width - 2 * margin;
+  for (let y = margin + Math.round(width / 7); y < height - margin; y += lineStep) {
+    const roll = random();
+    if (options.dense !== true && roll < 0.12) continue; // paragraph break
+    const fill = options.dense === true ? 1 : roll < 0.3 ? 0.3 + random() * 0.4 : 1;
+    let line = '';
+    while (ctx.measureText(line).width < textWidth * fill) line += `${WORDS[Math.floor(random() * WORDS.length)]} `;
+    if (options.dense !== true && roll > 0.85) line = `${line.slice(0, 24)}: ${'.'.repeat(60)}`;
+    ctx.fillText(line, margin, y, textWidth * fill);
+  }
+  // Photo block (an ID photo copy): smooth shading plus grain.
+  const photo = { x: width - margin - Math.round(width * 0.25), y: Math.round(height * 0.55), w: Math.round(width * 0.25), h: Math.round(width * 0.32) };
+  const gradient = ctx.createLinearGradient(photo.x, photo.y, photo.x + photo.w, photo.y + photo.h);
+  gradient.addColorStop(0, '#6d8fb3');
+  gradient.addColorStop(0.5, '#c9a27e');
+  gradient.addColorStop(1, '#2f3b2a');
+  ctx.fillStyle = gradient;
+  ctx.fillRect(photo.x, photo.y, photo.w, photo.h);
+  ctx.fillStyle = '#e9c9a8';
+  ctx.beginPath();
+  ctx.ellipse(photo.x + photo.w / 2, photo.y + photo.h * 0.42, photo.w * 0.28, photo.h * 0.3, 0, 0, Math.PI * 2);
+  ctx.fill();
+  // Red stamp over the signature area.
+  ctx.strokeStyle = 'rgba(200, 20, 30, 0.85)';
+  ctx.lineWidth = Math.max(3, width / 250);
+  const stamp = { x: margin + width * 0.2, y: height - margin - width * 0.15, r: width * 0.1 };
+  ctx.beginPath();
+  ctx.arc(stamp.x, stamp.y, stamp.r, 0, Math.PI * 2);
+  ctx.stroke();
+  ctx.beginPath();
+  ctx.arc(stamp.x, stamp.y, stamp.r * 0.8, 0, Math.PI * 2);
+  ctx.stroke();
+  ctx.fillStyle = 'rgba(200, 20, 30, 0.85)';
+  ctx.textAlign = 'center';
+  ctx.font = `bold ${Math.round(width / 45)}px DejaVu Sans, sans-serif`;
+  ctx.fillText('ỦY BAN NHÂN DÂN', stamp.x, stamp.y);
+  if (options.qrText !== undefined) {
+    const hints = new Map<EncodeHintType, unknown>([[EncodeHintType.CHARACTER_SET, 'UTF-8']]);
+    const matrix = QRCodeEncoder.encode(options.qrText, QRCodeDecoderErrorCorrectionLevel.M, hints).getMatrix();
+    const modules = matrix.getWidth();
+    // ~0.5 mm modules: a QR as printed on a receipt or an ID card copy.
+    const cell = Math.max(2, Math.round(width / 400));
+    const qx = margin;
+    const qy = Math.round(height * 0.55);
+    ctx.fillStyle = '#ffffff';
+    ctx.fillRect(qx - 4 * cell, qy - 4 * cell, (modules + 8) * cell, (modules + 8) * cell);
+    ctx.fillStyle = '#000000';
+    for (let y = 0; y < modules; y++) for (let x = 0; x < modules; x++) if (matrix.get(x, y) === 1) ctx.fillRect(qx + x * cell, qy + y * cell, cell, cell);
+  }
+  // Sensor noise (and, for a photo, a grey-yellow lamp cast) over the whole page.
+  const image = ctx.getImageData(0, 0, width, height);
+  const data = image.data;
+  const cast = options.photoLike === true ? [0.78, 0.74, 0.6] : [1, 1, 1];
+  for (let i = 0; i < data.length; i += 4) {
+    const n = (random() - 0.5) * 10;
+    data[i] = data[i]! * cast[0]! + n;
+    data[i + 1] = data[i + 1]! * cast[1]! + n;
+    data[i + 2] = data[i + 2]! * cast[2]! + n;
+  }
+  ctx.putImageData(image, 0, 0);
+  return createImageBitmap(canvas);
+}
+
+async function pixelsOf(source: ImageBitmap | Blob): Promise<ImageData> {
+  const bitmap = source instanceof Blob ? await createImageBitmap(source) : source;
+  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+  const ctx = canvas.getContext('2d', { willReadFrequently: true }) as OffscreenCanvasRenderingContext2D;
+  ctx.drawImage(bitmap, 0, 0);
+  return ctx.getImageData(0, 0, bitmap.width, bitmap.height);
+}
+
+/** Share of pixels darker than mid-grey (ink), the largest R/G/B spread of any pixel, and the level 7/8 of the pixels reach (paper). */
+function inkAndGrayness(image: ImageData): { darkRatio: number; maxChannelSpread: number; paperLevel: number } {
+  let dark = 0;
+  let spread = 0;
+  const hist = new Uint32Array(256);
+  const d = image.data;
+  for (let i = 0; i < d.length; i += 4) {
+    const r = d[i]!;
+    const g = d[i + 1]!;
+    const b = d[i + 2]!;
+    const y = (77 * r + 150 * g + 29 * b) >> 8;
+    hist[y]!++;
+    if (y < 128) dark++;
+    spread = Math.max(spread, Math.abs(r - g), Math.abs(g - b), Math.abs(r - b));
+  }
+  let seen = 0;
+  let paperLevel = 255;
+  for (let v = 0; v < 256; v++) {
+    seen += hist[v]!;
+    if (seen >= d.length / 8) {
+      paperLevel = v;
+      break;
+    }
+  }
+  return { darkRatio: dark / (d.length / 4), maxChannelSpread: spread, paperLevel };
+}
+
+function summary(page: CapturedPage): PageSummary {
+  return {
+    id: page.id,
+    source: page.source,
+    mime: page.mime,
+    widthPx: page.widthPx,
+    heightPx: page.heightPx,
+    dpi: page.dpi,
+    rotation: page.rotation,
+    sizeBytes: page.sizeBytes,
+  };
+}
+
+async function pdfSummary(bytes: Uint8Array): Promise<PdfSummary> {
+  const doc = await PDFDocument.load(bytes, { updateMetadata: false });
+  return {
+    pages: doc.getPages().map((p) => ({ width: Math.round(p.getWidth()), height: Math.round(p.getHeight()), rotate: p.getRotation().angle })),
+    title: doc.getTitle(),
+    producer: doc.getProducer(),
+    author: doc.getAuthor(),
+    created: doc.getCreationDate()?.toISOString(),
+    modified: doc.getModificationDate()?.toISOString(),
+  };
+}
+
+async function samplePdf(sizes: ReadonlyArray<readonly [number, number]>): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  for (const [i, size] of sizes.entries()) {
+    const page = doc.addPage([size[0], size[1]]);
+    page.drawText(`Page ${i + 1}`, { x: 50, y: size[1] - 100, size: 40, font });
+    page.drawRectangle({ x: 50, y: 50, width: 200, height: 100, borderWidth: 3 });
+  }
+  return doc.save();
+}
+
+const api: ScanHarnessApi = {
+  /** Compress one synthetic page and measure what a reader would notice. */
+  async compressSynth(options: { mode: ScanColorMode; seed: number; qrText?: string; photoLike?: boolean; enhance?: boolean }) {
+    const bitmap = await synthPage({ seed: options.seed, photoLike: options.photoLike, ...(options.qrText === undefined ? {} : { qrText: options.qrText }) });
+    const before = inkAndGrayness(await pixelsOf(bitmap));
+    const t0 = performance.now();
+    const result = await compressPage(bitmap, {
+      mode: options.mode,
+      source: 'scanner',
+      sourceDpi: 200,
+      ...(options.enhance === undefined ? {} : { enhance: options.enhance }),
+    });
+    const ms = performance.now() - t0;
+    if (!result.ok) return { ok: false as const, error: result.error };
+    const decoded = await pixelsOf(result.value.bytes);
+    const after = inkAndGrayness(decoded);
+    const thumb = await createImageBitmap(result.value.thumbnail);
+    let qr: string | null = null;
+    if (options.qrText !== undefined) {
+      const found = await readBarcodes(decoded, { formats: ['QRCode'], tryHarder: true });
+      qr = found.find((r) => r.isValid)?.text ?? null;
+    }
+    return { ok: true as const, page: summary(result.value), before, after, thumb: { width: thumb.width, height: thumb.height }, qr, ms };
+  },
+
+  /** JPEG size (KB) by quality for one synthetic page, raw and after processPixels (for the README's figures). */
+  async qualityCurve(options: { mode: ScanColorMode; seed: number; qrText?: string; dense?: boolean }) {
+    const bitmap = await synthPage({ seed: options.seed, dense: options.dense, ...(options.qrText === undefined ? {} : { qrText: options.qrText }) });
+    const out: Record<string, number[]> = {};
+    for (const enhance of [false, true]) {
+      const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+      const ctx = canvas.getContext('2d', { willReadFrequently: true }) as OffscreenCanvasRenderingContext2D;
+      ctx.drawImage(bitmap, 0, 0);
+      const px = ctx.getImageData(0, 0, bitmap.width, bitmap.height);
+      processPixels(px.data, options.mode, enhance);
+      ctx.putImageData(px, 0, 0);
+      const sizes: number[] = [];
+      for (const q of [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]) sizes.push(Math.round((await canvas.convertToBlob({ type: 'image/jpeg', quality: q })).size / 1000));
+      out[enhance ? 'enhanced' : 'raw'] = sizes;
+    }
+    return out;
+  },
+
+  /** A 300 dpi gray PNG from a scanner port → a page stored at 200 dpi. */
+  async scanViaPort() {
+    const bitmap = await synthPage({ seed: 7, width: 2480, height: 3508 });
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    (canvas.getContext('2d') as OffscreenCanvasRenderingContext2D).drawImage(bitmap, 0, 0);
+    const png = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer());
+    const port = { scanPage: async () => ok({ png, widthPx: bitmap.width, heightPx: bitmap.height, dpi: 300, mode: 'gray' as const }) };
+    const r = await captureFromScanner(port, { device: null, mode: 'gray', resolution: 300 });
+    return r.ok ? { ok: true as const, page: summary(r.value) } : { ok: false as const, error: r.error };
+  },
+
+  /** Three pages, rotate the 2nd, move the 3rd to the front, assemble; read the PDF back. */
+  async assembleReordered() {
+    const sizes = [
+      [1654, 2339],
+      [1165, 1654],
+      [1700, 2200],
+    ] as const;
+    const pages: CapturedPage[] = [];
+    for (const [i, [w, h]] of sizes.entries()) {
+      const r = await compressPage(await synthPage({ seed: i + 1, width: w, height: h }), { mode: 'gray', source: 'scanner', sourceDpi: 200 });
+      if (!r.ok) return { ok: false as const, error: r.error };
+      pages.push(r.value);
+    }
+    let list = [pages[0]!, rotate(pages[1]!, 90), pages[2]!];
+    list = movePage(list, 2, 0);
+    const meta = { title: 'Giấy khai sinh', createdAt: Date.UTC(2026, 1, 12, 3, 0, 0) };
+    const pdf = await assembleDocumentPdf(list, meta);
+    const again = await assembleDocumentPdf(list, meta);
+    return {
+      ok: true as const,
+      order: list.map((p) => [p.widthPx, p.heightPx]),
+      pdf: await pdfSummary(pdf),
+      deterministic: pdf.length === again.length && pdf.every((b, i) => b === again[i]),
+    };
+  },
+
+  /** Imports a 3-page PDF, a PNG and a text file. */
+  async importSamples() {
+    const pdfBytes = await samplePdf([
+      [595, 842],
+      [842, 595],
+      [420, 595],
+    ]);
+    const pdfFile = new File([pdfBytes as Uint8Array<ArrayBuffer>], 'ho-so.pdf', { type: 'application/pdf' });
+    const canvas = new OffscreenCanvas(1240, 1754);
+    const ctx = canvas.getContext('2d') as OffscreenCanvasRenderingContext2D;
+    ctx.fillStyle = '#fff';
+    ctx.fillRect(0, 0, 1240, 1754);
+    ctx.fillStyle = '#000';
+    ctx.fillRect(100, 100, 600, 80);
+    const png = await canvas.convertToBlob({ type: 'image/png' });
+    const pngFile = new File([png], 'anh.png', { type: 'image/png' });
+    const imported = await importFiles([pdfFile, pngFile], 'gray');
+    const txt = await importFiles([new File(['xin chào'], 'ghi-chu.txt', { type: 'text/plain' })], 'gray');
+    const renamed = await importFiles([new File(['not a pdf at all'], 'fake.pdf', { type: 'application/pdf' })], 'gray');
+    const broken = await importFiles([new File(['%PDF-1.7\nthis is not really a PDF'], 'broken.pdf')], 'gray');
+    if (!imported.ok) return { ok: false as const, error: imported.error };
+    const thumbs = await Promise.all(imported.value.map(async (p) => (await createImageBitmap(p.thumbnail)).width));
+    const assembled = await assembleDocumentPdf(imported.value, { title: 'Hồ sơ', createdAt: 0 });
+    return {
+      ok: true as const,
+      pages: imported.value.map(summary),
+      thumbWidths: thumbs,
+      pdfJsThumbnails: (await renderPdfThumbnails(pdfBytes, 3)).length,
+      assembled: await pdfSummary(assembled),
+      txt: txt.ok ? null : txt.error,
+      renamed: renamed.ok ? null : renamed.error,
+      broken: broken.ok ? null : broken.error,
+    };
+  },
+
+  /**
+   * Benchmark: `count` synthetic pages from bitmap to a PDF Blob stored in IndexedDB.
+   * `baseline`: fixed quality 0.92 with no search ('jpeg92') or lossless PNG pages ('png').
+   */
+  async bench(options: { count: number; mode: ScanColorMode; baseline: 'none' | 'jpeg92' | 'png'; enhance?: boolean; dense?: boolean }) {
+    const bitmaps: ImageBitmap[] = [];
+    for (let i = 0; i < options.count; i++) bitmaps.push(await synthPage({ seed: 100 + i, dense: options.dense }));
+    const perPage: number[] = [];
+    const sizes: number[] = [];
+    const dpis: number[] = [];
+    const t0 = performance.now();
+    let pdfBytes: Uint8Array;
+    if (options.baseline === 'none') {
+      const pages: CapturedPage[] = [];
+      for (const bitmap of bitmaps) {
+        const p0 = performance.now();
+        const r = await compressPage(bitmap, { mode: options.mode, source: 'scanner', sourceDpi: 200, enhance: options.enhance ?? false });
+        dpis.push(r.ok ? r.value.dpi : 0);
+        perPage.push(performance.now() - p0);
+        if (!r.ok) throw new Error(r.error.code);
+        sizes.push(r.value.sizeBytes);
+        pages.push(r.value);
+      }
+      pdfBytes = await assembleDocumentPdf(pages, { title: 'bench', createdAt: 0 });
+    } else {
+      const doc = await PDFDocument.create({ updateMetadata: false });
+      for (const bitmap of bitmaps) {
+        const p0 = performance.now();
+        const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+        const ctx = canvas.getContext('2d', { willReadFrequently: options.mode === 'gray' }) as OffscreenCanvasRenderingContext2D;
+        ctx.drawImage(bitmap, 0, 0);
+        if (options.mode === 'gray') {
+          const px = ctx.getImageData(0, 0, bitmap.width, bitmap.height);
+          const d = px.data;
+          for (let i = 0; i < d.length; i += 4) d[i] = d[i + 1] = d[i + 2] = (77 * d[i]! + 150 * d[i + 1]! + 29 * d[i + 2]!) >> 8;
+          ctx.putImageData(px, 0, 0);
+        }
+        const blob =
+          options.baseline === 'png' ? await canvas.convertToBlob({ type: 'image/png' }) : await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.92 });
+        const bytes = new Uint8Array(await blob.arrayBuffer());
+        const image = options.baseline === 'png' ? await doc.embedPng(bytes) : await doc.embedJpg(bytes);
+        const page = doc.addPage([(bitmap.width / 200) * 72, (bitmap.height / 200) * 72]);
+        page.drawImage(image, { x: 0, y: 0, width: page.getWidth(), height: page.getHeight() });
+        perPage.push(performance.now() - p0);
+        sizes.push(blob.size);
+      }
+      pdfBytes = await doc.save({ useObjectStreams: true, objectsPerTick: Infinity });
+    }
+    const tAssembled = performance.now();
+    await storeInIndexedDb(`bench-${options.baseline}-${options.mode}`, new Blob([pdfBytes as Uint8Array<ArrayBuffer>], { type: 'application/pdf' }));
+    const total = performance.now() - t0;
+    for (const b of bitmaps) b.close();
+    return {
+      totalMs: total,
+      storeMs: performance.now() - tAssembled,
+      perPageMs: perPage,
+      pageBytes: sizes,
+      pdfBytes: pdfBytes.byteLength,
+      minDpi: dpis.length ? Math.min(...dpis) : 200,
+    };
+  },
+};
+
+/** One durable put of the PDF Blob (strict durability, as the kiosk's journal database uses). */
+async function storeInIndexedDb(key: string, blob: Blob): Promise<void> {
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const open = indexedDB.open('scan-harness', 1);
+    open.onupgradeneeded = () => open.result.createObjectStore('pdfs');
+    open.onsuccess = () => resolve(open.result);
+    open.onerror = () => reject(open.error ?? new Error('open failed'));
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const tx = db.transaction('pdfs', 'readwrite', { durability: 'strict' });
+      tx.objectStore('pdfs').put(blob, key);
+      tx.oncomplete = () => resolve();
+      tx.onerror = () => reject(tx.error ?? new Error('put failed'));
+    });
+  } finally {
+    db.close();
+  }
+}
+
+window.scanHarness = api;
+document.querySelector('[data-testid="harness.ready"]')?.removeAttribute('hidden');

@@ -1,0 +1,81 @@
+/**
+ * The shape of `window.scanHarness` (harness.ts), as the Playwright test and the benchmark see it.
+ * Types only, so Node-side code can use it without Vite's module types.
+ */
+export interface InkStats {
+  readonly darkRatio: number;
+  readonly maxChannelSpread: number;
+  /** Luminance that 7/8 of the pixels reach or exceed: the (darker end of the) paper level. */
+  readonly paperLevel: number;
+}
+
+export interface PageSummary {
+  readonly id: string;
+  readonly source: string;
+  readonly mime: string;
+  readonly widthPx: number;
+  readonly heightPx: number;
+  readonly dpi: number;
+  readonly rotation: number;
+  readonly sizeBytes: number;
+}
+
+export interface PdfSummary {
+  readonly pages: ReadonlyArray<{ readonly width: number; readonly height: number; readonly rotate: number }>;
+  readonly title: string | undefined;
+  readonly producer: string | undefined;
+  readonly author: string | undefined;
+  readonly created: string | undefined;
+  readonly modified: string | undefined;
+}
+
+export interface HarnessError {
+  readonly code: string;
+  readonly detail: string;
+}
+
+export type Failed = { readonly ok: false; readonly error: HarnessError };
+
+export interface BenchRun {
+  readonly totalMs: number;
+  readonly storeMs: number;
+  readonly perPageMs: number[];
+  readonly pageBytes: number[];
+  readonly pdfBytes: number;
+  readonly minDpi: number;
+}
+
+export interface ScanHarnessApi {
+  compressSynth(options: {
+    mode: 'gray' | 'color';
+    seed: number;
+    qrText?: string;
+    photoLike?: boolean;
+    enhance?: boolean;
+  }): Promise<
+    { ok: true; page: PageSummary; before: InkStats; after: InkStats; thumb: { width: number; height: number }; qr: string | null; ms: number } | Failed
+  >;
+  qualityCurve(options: { mode: 'gray' | 'color'; seed: number; qrText?: string; dense?: boolean }): Promise<Record<string, number[]>>;
+  scanViaPort(): Promise<{ ok: true; page: PageSummary } | Failed>;
+  assembleReordered(): Promise<{ ok: true; order: Array<readonly number[]>; pdf: PdfSummary; deterministic: boolean } | Failed>;
+  importSamples(): Promise<
+    | {
+        ok: true;
+        pages: PageSummary[];
+        thumbWidths: number[];
+        pdfJsThumbnails: number;
+        assembled: PdfSummary;
+        txt: HarnessError | null;
+        renamed: HarnessError | null;
+        broken: HarnessError | null;
+      }
+    | Failed
+  >;
+  bench(options: { count: number; mode: 'gray' | 'color'; baseline: 'none' | 'jpeg92' | 'png'; enhance?: boolean; dense?: boolean }): Promise<BenchRun>;
+}
+
+declare global {
+  interface Window {
+    scanHarness: ScanHarnessApi;
+  }
+}
