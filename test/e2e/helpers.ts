@@ -57,3 +57,57 @@ export async function countRows(page: Page, table: 'tickets' | 'outbox'): Promis
     table,
   );
 }
+
+export type JournalTable = 'tickets' | 'outbox' | 'dossiers' | 'blobs';
+
+/** Every row of a journal table (IndexedDB 'hpasc-kiosk-journal'), as structured-cloned JSON-able values; Blobs become their size. */
+export async function readRows(page: Page, table: JournalTable): Promise<Record<string, unknown>[]> {
+  return page.evaluate(
+    (name) =>
+      new Promise<Record<string, unknown>[]>((resolve, reject) => {
+        const open = indexedDB.open('hpasc-kiosk-journal');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          const req = db.transaction(name, 'readonly').objectStore(name).getAll();
+          req.onsuccess = () => {
+            const flatten = (v: unknown): unknown => {
+              if (v instanceof Blob) return { blobSize: v.size, blobType: v.type };
+              if (v instanceof ArrayBuffer || ArrayBuffer.isView(v)) return { bytes: (v as ArrayBuffer).byteLength };
+              if (Array.isArray(v)) return v.map(flatten);
+              if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, flatten(x)]));
+              return v;
+            };
+            resolve((req.result as unknown[]).map((r) => flatten(r) as Record<string, unknown>));
+            db.close();
+          };
+          req.onerror = () => reject(req.error);
+        };
+      }),
+    table,
+  );
+}
+
+/**
+ * Types `text` as a USB 2D scanner in keyboard-wedge mode does: a burst of trusted key events a few
+ * milliseconds apart, then Enter. Sent over CDP without waiting for each key (Playwright's
+ * keyboard.type waits for every round trip, which on a loaded machine spaces keys like a person).
+ * Any character, diacritics included (a scanner in Unicode mode).
+ */
+export async function wedgeScan(page: Page, text: string): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  // Event times as the scanner makes them (every 5 ms), whatever the renderer is busy with.
+  const start = Date.now() / 1000;
+  let i = 0;
+  const at = (): number => start + 0.005 * i++;
+  const sent: Promise<unknown>[] = [];
+  for (const ch of text) {
+    sent.push(cdp.send('Input.dispatchKeyEvent', { type: 'keyDown', key: ch, text: ch, unmodifiedText: ch, timestamp: at() }));
+    sent.push(cdp.send('Input.dispatchKeyEvent', { type: 'keyUp', key: ch, timestamp: at() }));
+  }
+  const enter = { key: 'Enter', code: 'Enter', windowsVirtualKeyCode: 13 };
+  sent.push(cdp.send('Input.dispatchKeyEvent', { type: 'keyDown', ...enter, text: '\r', timestamp: at() }));
+  sent.push(cdp.send('Input.dispatchKeyEvent', { type: 'keyUp', ...enter, timestamp: at() }));
+  await Promise.all(sent);
+  await cdp.detach();
+}

@@ -17,6 +17,8 @@ export interface ApplicantPanelProps {
   readonly cardError: AppError | null;
   /** Bumped after each successful card read, to close the camera. */
   readonly cardReads: number;
+  /** The officer starts a new scan: the previous read's error no longer applies. */
+  readonly onScanStart: () => void;
 }
 
 /**
@@ -24,7 +26,7 @@ export interface ApplicantPanelProps {
  * screen), or type the details when the citizen has no chip card. From a card, the number is shown
  * masked and the card's fields are locked; phone and e-mail are always typed.
  */
-export const ApplicantPanel = memo(function ApplicantPanel({ applicant, onChange, onCardText, cardError, cardReads }: ApplicantPanelProps) {
+export const ApplicantPanel = memo(function ApplicantPanel({ applicant, onChange, onCardText, cardError, cardReads, onScanStart }: ApplicantPanelProps) {
   const { t } = useTranslation();
   const [camera, setCamera] = useState(false);
   const [cameraError, setCameraError] = useState<AppError | null>(null);
@@ -54,7 +56,8 @@ export const ApplicantPanel = memo(function ApplicantPanel({ applicant, onChange
             className={`btn ${camera ? 'btn--secondary' : 'btn--primary'}`}
             onClick={() => {
               setCameraError(null);
-              setCamera((c) => !c);
+              if (!camera) onScanStart();
+              setCamera(!camera);
             }}
             data-testid="desk.scanCard"
             aria-pressed={camera}

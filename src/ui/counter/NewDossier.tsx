@@ -86,6 +86,7 @@ export const NewDossier = memo(function NewDossier({ desk, cardScan, onReset }: 
     [desk],
   );
   const onCameraText = useCallback((text: string) => readCard(text, 'camera'), [readCard]);
+  const onScanStart = useCallback(() => setCardError(null), []);
 
   useEffect(() => {
     if (cardScan !== null) readCard(cardScan.text, cardScan.source);
@@ -248,7 +249,14 @@ export const NewDossier = memo(function NewDossier({ desk, cardScan, onReset }: 
   );
   return (
     <div className="desk" data-testid="desk.new">
-      <ApplicantPanel applicant={applicant} onChange={setApplicant} onCardText={onCameraText} cardError={cardError} cardReads={cardReads} />
+      <ApplicantPanel
+        applicant={applicant}
+        onChange={setApplicant}
+        onCardText={onCameraText}
+        cardError={cardError}
+        cardReads={cardReads}
+        onScanStart={onScanStart}
+      />
 
       <section className="panel desk-panel" aria-labelledby="desk-procedure-h" data-testid="desk.procedure">
         <h2 id="desk-procedure-h">{t('desk.procedure.heading')}</h2>

@@ -1,0 +1,241 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import { PDFDocument, StandardFonts } from 'pdf-lib';
+import { CHROMIUM_ARGS } from '../../playwright.config';
+import { CCCD_FIXTURE_PAYLOAD, cleanQrFrame } from '../support/qrFrames';
+import { expect, test } from './fixtures';
+import { countRows, kioskUrl, lastPrintedPdf, pdfText, readRows, renderPdfPng, SCREENS_DIR, wedgeScan } from './helpers';
+
+/**
+ * The counter officer receives a dossier with the network unplugged (issue 4's acceptance): the ID
+ * card's QR read by Chromium's fake camera (a y4m made from the fixture card's QR), a procedure typed
+ * without diacritics, pages from the camera and from files, missing papers that block submission
+ * until a reason is typed, the dossier and its PDFs stored with outbox entries, the receipt printed
+ * with the applicant's name with diacritics, the code and the appointment date; and all of it still
+ * there after a reload.
+ */
+
+/** A YUV 4:2:0 y4m of one RGBA frame, which Chromium's fake camera loops. */
+function writeY4m(path: string, frame: { width: number; height: number; data: Uint8Array | Uint8ClampedArray }): void {
+  const { width, height, data } = frame;
+  const y = Buffer.alloc(width * height);
+  for (let i = 0; i < width * height; i++) y[i] = Math.round(0.299 * data[i * 4]! + 0.587 * data[i * 4 + 1]! + 0.114 * data[i * 4 + 2]!);
+  const chroma = Buffer.alloc((width / 2) * (height / 2), 128);
+  const header = Buffer.from(`YUV4MPEG2 W${width} H${height} F10:1 Ip A1:1 C420jpeg\n`, 'latin1');
+  const frames: Buffer[] = [header];
+  for (let f = 0; f < 10; f++) frames.push(Buffer.from('FRAME\n', 'latin1'), y, chroma, chroma);
+  writeFileSync(path, Buffer.concat(frames));
+}
+
+const cameraDir = mkdtempSync(join(tmpdir(), 'hpasc-camera-'));
+const CAMERA_Y4M = join(cameraDir, 'cccd-qr.y4m');
+writeY4m(CAMERA_Y4M, cleanQrFrame(640, 480, CCCD_FIXTURE_PAYLOAD));
+
+test.use({
+  launchOptions: {
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [...CHROMIUM_ARGS, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${CAMERA_Y4M}`],
+  },
+});
+
+const APPLICANT = 'Nguyễn Thị Thu Hằng';
+const PROCEDURE = '1.001193'; // Thủ tục đăng ký khai sinh (assets/catalog/procedures.vi.json)
+
+/** A one-page PDF, as a citizen's USB stick might hold. */
+async function pdfFixture(): Promise<Buffer> {
+  const doc = await PDFDocument.create();
+  const page = doc.addPage([595, 842]);
+  page.drawText('Giay chung sinh - ban sao (test fixture)', { x: 60, y: 760, size: 20, font: await doc.embedFont(StandardFonts.Helvetica) });
+  return Buffer.from(await doc.save());
+}
+
+/** A JPEG photo of a paper, made by the browser's own encoder. */
+async function jpegFixture(page: Page): Promise<Buffer> {
+  const bytes = await page.evaluate(async () => {
+    const canvas = new OffscreenCanvas(1240, 1754);
+    const g = canvas.getContext('2d')!;
+    g.fillStyle = '#f4f1e8';
+    g.fillRect(0, 0, 1240, 1754);
+    g.fillStyle = '#111';
+    g.font = 'bold 64px sans-serif';
+    g.fillText('TỜ KHAI ĐĂNG KÝ KHAI SINH', 120, 200);
+    for (let i = 0; i < 30; i++) g.fillRect(120, 320 + i * 44, 900 - (i % 4) * 120, 10);
+    const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.85 });
+    return Array.from(new Uint8Array(await blob.arrayBuffer()));
+  });
+  return Buffer.from(bytes);
+}
+
+const printCalls = (page: Page): Promise<number> => page.evaluate(() => (window as Window & { __printCalls?: number }).__printCalls ?? 0);
+
+const screen = (name: string): string => join(SCREENS_DIR, `counter-${name}.png`);
+
+test.describe('counter officer, network unplugged', () => {
+  test('scan the ID card by camera, pick a procedure typed without accents, attach camera and file pages, submit offline, receipt, reload', async ({
+    page,
+    context,
+  }) => {
+    test.setTimeout(180_000);
+    mkdirSync(SCREENS_DIR, { recursive: true });
+    await page.goto(kioskUrl('?role=counter'));
+    await expect(page.getByTestId('desk.new')).toBeVisible();
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+    });
+    // A kiosk that has run before: the page is controlled by the service worker, so the chunks
+    // loaded on first use (QR engine, PDF import) come from its precache when the cable is pulled.
+    await page.reload();
+    await expect(page.getByTestId('desk.new')).toBeVisible();
+    expect(await page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+    const jpeg = await jpegFixture(page);
+    const pdf = await pdfFixture();
+    await page.screenshot({ path: screen('new-empty'), fullPage: true });
+
+    await context.setOffline(true);
+
+    // A USB scanner's burst of a malformed card QR, while the phone field has the focus: the
+    // specific message, nothing typed into the field, nothing filled in.
+    await page.getByTestId('desk.phone').focus();
+    await wedgeScan(page, '001195012345|012345678|Nguyen Thi Thu Hang');
+    await expect(page.getByTestId('desk.cardError')).toHaveAttribute('data-code', 'cccd.too-few-fields');
+    await expect(page.getByTestId('desk.cardError')).toContainText('Mã QR trên thẻ không đủ thông tin');
+    await expect(page.getByTestId('desk.phone')).toHaveValue('');
+    await expect(page.getByTestId('desk.idNumber')).toHaveValue('');
+    await expect(page.getByTestId('desk.fullName')).toHaveValue('');
+    await expect(page.getByTestId('desk.address')).toHaveValue('');
+    await page.screenshot({ path: screen('card-error'), fullPage: true });
+
+    // The camera reads the card.
+    await page.getByTestId('desk.scanCard').click();
+    await expect(page.getByTestId('desk.cardVideo')).toBeVisible();
+    await expect(page.getByTestId('desk.cardOk')).toBeVisible({ timeout: 20_000 });
+    await expect(page.getByTestId('desk.cardError')).toHaveCount(0);
+    await expect(page.getByTestId('desk.fullName')).toHaveText(APPLICANT);
+    await expect(page.getByTestId('desk.idNumber')).toHaveText('001*******45');
+    await expect(page.getByTestId('desk.dateOfBirth')).toHaveText('15/08/1995');
+    await expect(page.getByTestId('desk.gender')).toHaveText('Nữ');
+    await expect(page.getByTestId('desk.address')).toHaveValue(/Hàng Bạc/);
+    await page.getByTestId('desk.phone').fill('0912345678');
+
+    // The procedure, typed without diacritics; arrows + Enter pick it.
+    await page.getByTestId('desk.procedureSearch').fill('dang ky khai sinh');
+    const options = page.getByTestId('desk.procedureOption');
+    await expect(options.first()).toBeVisible();
+    const codes = await options.evaluateAll((els) => els.map((el) => el.getAttribute('data-code')));
+    const index = codes.indexOf(PROCEDURE);
+    expect(index).toBeGreaterThanOrEqual(0);
+    await page.screenshot({ path: screen('procedure-search'), fullPage: true });
+    for (let i = 0; i < index; i++) await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('desk.procedureChosen')).toHaveAttribute('data-code', PROCEDURE);
+    await expect(page.getByTestId('desk.procedureChosen')).toContainText('Thủ tục đăng ký khai sinh');
+    await expect(page.getByTestId('desk.appointmentPreview')).not.toHaveAttribute('data-kind', 'loading');
+
+    // Pages: a camera still for the birth certificate, a JPEG and a PDF from "USB" for the form.
+    const certificate = page.getByTestId('desk.document').filter({ hasText: 'Giấy chứng sinh' });
+    await certificate.getByTestId('desk.openCamera').click();
+    await expect(certificate.getByTestId('desk.pageVideo')).toBeVisible();
+    await expect.poll(() => certificate.getByTestId('desk.pageVideo').evaluate((v) => (v as HTMLVideoElement).readyState)).toBeGreaterThanOrEqual(2);
+    await certificate.getByTestId('desk.shoot').click();
+    await expect(certificate).toHaveAttribute('data-pages', '1', { timeout: 15_000 });
+    await expect(certificate.getByTestId('desk.page')).toHaveAttribute('data-source', 'camera');
+
+    const form = page.getByTestId('desk.document').filter({ hasText: 'Tờ khai đăng ký khai sinh' });
+    await form.getByTestId('desk.fileInput').setInputFiles([
+      { name: 'to-khai.jpg', mimeType: 'image/jpeg', buffer: jpeg },
+      { name: 'to-khai-trang-2.pdf', mimeType: 'application/pdf', buffer: pdf },
+    ]);
+    await expect(form).toHaveAttribute('data-pages', '2', { timeout: 30_000 });
+    // Reorder: the PDF page first, then back.
+    const firstId = await form.getByTestId('desk.page').first().getAttribute('data-page-id');
+    await form.getByRole('button', { name: 'Chuyển trang 2 lên trước' }).click();
+    await expect(form.getByTestId('desk.page').nth(1)).toHaveAttribute('data-page-id', firstId ?? '');
+    await form.getByRole('button', { name: 'Chuyển trang 1 ra sau' }).click();
+    await expect(form.getByTestId('desk.page').first()).toHaveAttribute('data-page-id', firstId ?? '');
+    await form.getByTestId('desk.pageRotate').first().click();
+    await certificate.getByRole('button', { name: 'Xong' }).click();
+    await page.getByTestId('desk.checklist').screenshot({ path: screen('checklist-pages') });
+
+    // Scanner in a plain browser: the button explains it needs the kiosk app.
+    await certificate.getByTestId('desk.scanPage').click();
+    await expect(certificate.getByTestId('desk.scannerNote')).toContainText('ứng dụng kiosk');
+
+    // Submit with required papers missing: blocked, the list says what is missing.
+    await page.getByTestId('desk.submit').click();
+    await expect(page.getByTestId('desk.missing')).toHaveAttribute('role', 'alert');
+    await expect(page.getByTestId('desk.missingDoc').first()).toBeVisible();
+    await expect(page.getByTestId('desk.reason')).toBeFocused();
+    await expect(page.getByTestId('desk.done')).toHaveCount(0);
+    expect(await countRows(page, 'outbox')).toBe(0);
+    await page.getByTestId('desk.submitPanel').screenshot({ path: screen('missing-block') });
+
+    // With the officer's reason it goes through.
+    await page.getByTestId('desk.reason').fill('Công dân bổ sung văn bản ủy quyền sau');
+    const printsBefore = await printCalls(page);
+    await page.getByTestId('desk.submit').click();
+    const done = page.getByTestId('desk.done');
+    await expect(done).toBeVisible({ timeout: 20_000 });
+    const code = (await done.getAttribute('data-code')) ?? '';
+    expect(code).toMatch(/^000\.21\.01\.H26-\d{6}-\d{4}$/);
+    await expect(page.getByTestId('desk.doneCode')).toHaveText(code);
+    await expect(page.getByTestId('desk.printState')).toHaveAttribute('data-state', 'printed', { timeout: 20_000 });
+    expect(await printCalls(page)).toBe(printsBefore + 1);
+    await page.screenshot({ path: screen('done'), fullPage: true });
+
+    // Stored offline: the dossier, its two PDFs, outbox entries.
+    const dossiers = await readRows(page, 'dossiers');
+    expect(dossiers).toHaveLength(1);
+    expect(JSON.stringify(dossiers[0])).toContain(code);
+    const blobs = await readRows(page, 'blobs');
+    expect(blobs.length).toBeGreaterThanOrEqual(2);
+    const outbox = await readRows(page, 'outbox');
+    expect(outbox.some((m) => JSON.stringify(m).includes('dossier.submit'))).toBe(true);
+
+    // The receipt: name with diacritics, the code, the appointment date.
+    const receipt = await lastPrintedPdf(page);
+    const text = pdfText(receipt).replace(/\s+/g, ' ');
+    expect(text).toContain(APPLICANT);
+    expect(text).toContain(code);
+    const appointmentDate = (await done.getAttribute('data-appointment-date')) ?? '';
+    if (appointmentDate !== '') {
+      const [yyyy, mm, dd] = appointmentDate.split('-');
+      expect(text).toMatch(new RegExp(`${dd}/${mm}/${yyyy}|ngày ${dd} tháng ${mm} năm ${yyyy}`));
+    }
+    renderPdfPng(receipt, join(SCREENS_DIR, 'counter-receipt'));
+
+    // Reload, still offline: the dossier is in today's list; details; reprint.
+    await page.reload();
+    await expect(page.getByTestId('desk.new')).toBeVisible();
+    await expect(page.getByTestId('desk.fullName')).toHaveValue('');
+    await page.keyboard.press('F3');
+    const row = page.locator(`[data-testid="list.row"][data-code="${code}"]`);
+    await expect(row).toBeVisible();
+    await expect(row).toContainText('001*******45');
+    await expect(row.getByTestId('list.sync')).toHaveText('Trên máy');
+    await page.screenshot({ path: screen('list'), fullPage: true });
+
+    await page.getByTestId('list.search').fill('nguyen thi thu hang');
+    await expect(page.getByTestId('list.row')).toHaveCount(1);
+    await page.getByTestId('list.search').fill('');
+
+    await row.getByTestId('list.open').click();
+    await expect(page.getByTestId('details.screen')).toHaveAttribute('data-code', code);
+    await expect(page.getByTestId('details.document')).toHaveCount(2);
+    const reprintsBefore = await printCalls(page);
+    await page.getByTestId('details.reprint').click();
+    await expect(page.getByTestId('desk.printState')).toHaveAttribute('data-state', 'printed');
+    expect(await printCalls(page)).toBe(reprintsBefore + 1);
+    expect(pdfText(await lastPrintedPdf(page)).replace(/\s+/g, ' ')).toContain(code);
+    await page.getByTestId('details.view').first().click();
+    await expect(page.getByTestId('details.pdf')).toBeVisible();
+    await page.screenshot({ path: screen('details'), fullPage: true });
+
+    // A USB scanner reading the receipt's code opens the dossier from any tab.
+    await page.getByTestId('details.back').click();
+    await page.keyboard.press('F2');
+    await wedgeScan(page, code);
+    await expect(page.getByTestId('details.screen')).toHaveAttribute('data-code', code);
+  });
+});
