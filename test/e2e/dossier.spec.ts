@@ -41,7 +41,8 @@ test.use({
 });
 
 const APPLICANT = 'Nguyễn Thị Thu Hằng';
-const PROCEDURE = '1.001193'; // Thủ tục đăng ký khai sinh (assets/catalog/procedures.vi.json)
+// Thủ tục đăng ký khai sinh lưu động (assets/catalog/procedures.vi.json): 5 working days, so a real appointment date.
+const PROCEDURE = '1.003583';
 
 /** A one-page PDF, as a citizen's USB stick might hold. */
 async function pdfFixture(): Promise<Buffer> {
@@ -72,6 +73,18 @@ const printCalls = (page: Page): Promise<number> => page.evaluate(() => (window 
 
 const screen = (name: string): string => join(SCREENS_DIR, `counter-${name}.png`);
 
+/** The whole screen, however long: the shell scrolls inside <main>, so the viewport grows to fit it for the shot. */
+async function shot(page: Page, name: string): Promise<void> {
+  const size = page.viewportSize() ?? { width: 1080, height: 1920 };
+  const needed = await page.evaluate(() => {
+    const main = document.querySelector('.shell__main');
+    return main ? document.documentElement.clientHeight + main.scrollHeight - main.clientHeight : document.documentElement.scrollHeight;
+  });
+  await page.setViewportSize({ width: size.width, height: Math.min(Math.max(size.height, needed), 8000) });
+  await page.screenshot({ path: screen(name) });
+  await page.setViewportSize(size);
+}
+
 test.describe('counter officer, network unplugged', () => {
   test('scan the ID card by camera, pick a procedure typed without accents, attach camera and file pages, submit offline, receipt, reload', async ({
     page,
@@ -91,7 +104,7 @@ test.describe('counter officer, network unplugged', () => {
     expect(await page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
     const jpeg = await jpegFixture(page);
     const pdf = await pdfFixture();
-    await page.screenshot({ path: screen('new-empty'), fullPage: true });
+    await shot(page, 'new-empty');
 
     await context.setOffline(true);
 
@@ -105,7 +118,7 @@ test.describe('counter officer, network unplugged', () => {
     await expect(page.getByTestId('desk.idNumber')).toHaveValue('');
     await expect(page.getByTestId('desk.fullName')).toHaveValue('');
     await expect(page.getByTestId('desk.address')).toHaveValue('');
-    await page.screenshot({ path: screen('card-error'), fullPage: true });
+    await shot(page, 'card-error');
 
     // The camera reads the card.
     await page.getByTestId('desk.scanCard').click();
@@ -120,17 +133,17 @@ test.describe('counter officer, network unplugged', () => {
     await page.getByTestId('desk.phone').fill('0912345678');
 
     // The procedure, typed without diacritics; arrows + Enter pick it.
-    await page.getByTestId('desk.procedureSearch').fill('dang ky khai sinh');
+    await page.getByTestId('desk.procedureSearch').fill('dang ky khai sinh luu dong');
     const options = page.getByTestId('desk.procedureOption');
     await expect(options.first()).toBeVisible();
     const codes = await options.evaluateAll((els) => els.map((el) => el.getAttribute('data-code')));
     const index = codes.indexOf(PROCEDURE);
     expect(index).toBeGreaterThanOrEqual(0);
-    await page.screenshot({ path: screen('procedure-search'), fullPage: true });
+    await shot(page, 'procedure-search');
     for (let i = 0; i < index; i++) await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Enter');
     await expect(page.getByTestId('desk.procedureChosen')).toHaveAttribute('data-code', PROCEDURE);
-    await expect(page.getByTestId('desk.procedureChosen')).toContainText('Thủ tục đăng ký khai sinh');
+    await expect(page.getByTestId('desk.procedureChosen')).toContainText('Thủ tục đăng ký khai sinh lưu động');
     await expect(page.getByTestId('desk.appointmentPreview')).not.toHaveAttribute('data-kind', 'loading');
 
     // Pages: a camera still for the birth certificate, a JPEG and a PDF from "USB" for the form.
@@ -156,7 +169,7 @@ test.describe('counter officer, network unplugged', () => {
     await expect(form.getByTestId('desk.page').first()).toHaveAttribute('data-page-id', firstId ?? '');
     await form.getByTestId('desk.pageRotate').first().click();
     await certificate.getByRole('button', { name: 'Xong' }).click();
-    await page.getByTestId('desk.checklist').screenshot({ path: screen('checklist-pages') });
+    await shot(page, 'checklist-pages');
 
     // Scanner in a plain browser: the button explains it needs the kiosk app.
     await certificate.getByTestId('desk.scanPage').click();
@@ -182,7 +195,7 @@ test.describe('counter officer, network unplugged', () => {
     await expect(page.getByTestId('desk.doneCode')).toHaveText(code);
     await expect(page.getByTestId('desk.printState')).toHaveAttribute('data-state', 'printed', { timeout: 20_000 });
     expect(await printCalls(page)).toBe(printsBefore + 1);
-    await page.screenshot({ path: screen('done'), fullPage: true });
+    await shot(page, 'done');
 
     // Stored offline: the dossier, its two PDFs, outbox entries.
     const dossiers = await readRows(page, 'dossiers');
@@ -199,10 +212,10 @@ test.describe('counter officer, network unplugged', () => {
     expect(text).toContain(APPLICANT);
     expect(text).toContain(code);
     const appointmentDate = (await done.getAttribute('data-appointment-date')) ?? '';
-    if (appointmentDate !== '') {
-      const [yyyy, mm, dd] = appointmentDate.split('-');
-      expect(text).toMatch(new RegExp(`${dd}/${mm}/${yyyy}|ngày ${dd} tháng ${mm} năm ${yyyy}`));
-    }
+    expect(appointmentDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    const [yyyy, mm, dd] = appointmentDate.split('-');
+    await expect(page.getByTestId('desk.doneAppointment')).toContainText(`${dd}/${mm}/${yyyy}`);
+    expect(text).toMatch(new RegExp(`${dd}/${mm}/${yyyy}|ngày ${dd} tháng ${mm} năm ${yyyy}`));
     renderPdfPng(receipt, join(SCREENS_DIR, 'counter-receipt'));
 
     // Reload, still offline: the dossier is in today's list; details; reprint.
@@ -214,7 +227,7 @@ test.describe('counter officer, network unplugged', () => {
     await expect(row).toBeVisible();
     await expect(row).toContainText('001*******45');
     await expect(row.getByTestId('list.sync')).toHaveText('Trên máy');
-    await page.screenshot({ path: screen('list'), fullPage: true });
+    await shot(page, 'list');
 
     await page.getByTestId('list.search').fill('nguyen thi thu hang');
     await expect(page.getByTestId('list.row')).toHaveCount(1);
@@ -230,7 +243,7 @@ test.describe('counter officer, network unplugged', () => {
     expect(pdfText(await lastPrintedPdf(page)).replace(/\s+/g, ' ')).toContain(code);
     await page.getByTestId('details.view').first().click();
     await expect(page.getByTestId('details.pdf')).toBeVisible();
-    await page.screenshot({ path: screen('details'), fullPage: true });
+    await shot(page, 'details');
 
     // A USB scanner reading the receipt's code opens the dossier from any tab.
     await page.getByTestId('details.back').click();

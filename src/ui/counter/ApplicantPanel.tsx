@@ -21,6 +21,39 @@ export interface ApplicantPanelProps {
   readonly onScanStart: () => void;
 }
 
+/** "dd/mm/yyyy" → "yyyy-mm-dd" when it is a real date, else "". */
+function isoFromVi(text: string): string {
+  const m = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/.exec(text.trim());
+  if (!m) return '';
+  const [d, mo, y] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return '';
+  return `${y}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+}
+
+/** A date typed the Vietnamese way (dd/mm/yyyy), whatever the browser's locale would show in a date picker. */
+function DateInput({ id, iso, onIso }: { readonly id: string; readonly iso: string; readonly onIso: (iso: string) => void }) {
+  const { t } = useTranslation();
+  const [text, setText] = useState(() => viDate(iso));
+  const invalid = text.trim() !== '' && isoFromVi(text) === '';
+  return (
+    <input
+      id={id}
+      data-testid="desk.dateOfBirth"
+      inputMode="numeric"
+      placeholder={t('desk.applicant.datePlaceholder')}
+      autoComplete="off"
+      maxLength={10}
+      value={text}
+      aria-invalid={invalid}
+      onChange={(e) => {
+        setText(e.target.value);
+        onIso(isoFromVi(e.target.value));
+      }}
+    />
+  );
+}
+
 /**
  * "Người nộp hồ sơ": scan the ID card (camera with live preview, or a USB scanner anywhere on the
  * screen), or type the details when the citizen has no chip card. From a card, the number is shown
@@ -131,7 +164,7 @@ export const ApplicantPanel = memo(function ApplicantPanel({ applicant, onChange
             {viDate(a.dateOfBirth)}
           </output>
         ) : (
-          <input id="desk-dob" type="date" data-testid="desk.dateOfBirth" value={a.dateOfBirth} onChange={(e) => set('dateOfBirth', e.target.value)} />
+          <DateInput id="desk-dob" iso={a.dateOfBirth} onIso={(iso) => set('dateOfBirth', iso)} />
         )}
         <span id="desk-gender-l">{t('desk.applicant.gender')}</span>
         {locked ? (

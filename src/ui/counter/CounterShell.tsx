@@ -48,6 +48,7 @@ export const CounterShell = memo(function CounterShell({ onOpenIssues }: Counter
       const found = TABS.find((x) => x.key === e.key);
       if (!found || e.ctrlKey || e.altKey || e.metaKey) return;
       e.preventDefault();
+      setCodeScan(null);
       setTab(found.tab);
     };
     window.addEventListener('keydown', onKey);
@@ -89,7 +90,10 @@ export const CounterShell = memo(function CounterShell({ onOpenIssues }: Counter
               aria-selected={tab === id}
               aria-controls={`counter-panel-${id}`}
               className="tab"
-              onClick={() => setTab(id)}
+              onClick={() => {
+                setCodeScan(null);
+                setTab(id);
+              }}
               data-testid={`counter.tab.${id}`}
             >
               {t(`desk.tabs.${id}`)}

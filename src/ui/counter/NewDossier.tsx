@@ -292,6 +292,12 @@ export const NewDossier = memo(function NewDossier({ desk, cardScan, onReset }: 
         )}
       </section>
 
+      {procedure === null && (
+        <section className="panel desk-panel" aria-labelledby="desk-checklist-h">
+          <h2 id="desk-checklist-h">{t('desk.checklist.heading')}</h2>
+          <p className="panel__lead">{t('desk.checklist.choose')}</p>
+        </section>
+      )}
       {procedure !== null && (
         <ChecklistPanel
           items={items}

@@ -100,7 +100,7 @@ export const ProcedurePicker = memo(function ProcedurePicker({ desk, onPick, aut
       )}
       <ul id={listId} role="listbox" className="picker__list" hidden={!open} aria-label={t('desk.procedure.results')}>
         {hits.map((hit, i) => {
-          const channel = inPersonChannel(hit.procedure);
+          const time = desk.processingTime(hit.procedure)?.text ?? inPersonChannel(hit.procedure)?.timeText ?? '';
           return (
             <li
               key={hit.procedure.code}
@@ -116,7 +116,7 @@ export const ProcedurePicker = memo(function ProcedurePicker({ desk, onPick, aut
               <span className="picker__name">{hit.procedure.name}</span>
               <span className="picker__meta">
                 <span className="picker__code">{hit.procedure.code}</span> · {hit.procedure.field}
-                {channel && channel.timeText !== '' && <> · {channel.timeText}</>}
+                {time !== '' && <> · {time}</>}
               </span>
             </li>
           );

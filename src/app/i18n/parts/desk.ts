@@ -26,6 +26,7 @@ export const vi = {
       idNumber: 'Số định danh / CCCD',
       fullName: 'Họ và tên',
       dateOfBirth: 'Ngày sinh',
+      datePlaceholder: 'ngày/tháng/năm, ví dụ 15/08/1995',
       gender: 'Giới tính',
       male: 'Nam',
       female: 'Nữ',
@@ -54,6 +55,7 @@ export const vi = {
     },
     checklist: {
       heading: '3. Thành phần hồ sơ',
+      choose: 'Chọn thủ tục ở trên để hiện danh sách giấy tờ cần nộp.',
       lead: 'Với mỗi giấy tờ: quét, chụp bằng camera hoặc chọn tệp; có thể dùng lại giấy tờ công dân đã nộp trước đây.',
       empty: 'Thủ tục này không liệt kê giấy tờ nào. Thêm giấy tờ bên dưới nếu công dân có nộp.',
       submit: 'Giấy tờ phải nộp',
@@ -217,6 +219,7 @@ export const en: Widen<typeof vi> = {
       idNumber: 'ID number',
       fullName: 'Full name',
       dateOfBirth: 'Date of birth',
+      datePlaceholder: 'day/month/year, e.g. 15/08/1995',
       gender: 'Gender',
       male: 'Male',
       female: 'Female',
@@ -245,6 +248,7 @@ export const en: Widen<typeof vi> = {
     },
     checklist: {
       heading: '3. Documents',
+      choose: 'Choose the procedure above to list the papers to hand in.',
       lead: 'For each paper: scan it, photograph it or choose a file; a paper the citizen gave before can be reused.',
       empty: 'This procedure lists no documents. Add the papers the citizen hands in below.',
       submit: 'Papers to hand in',
