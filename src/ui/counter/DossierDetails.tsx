@@ -24,14 +24,16 @@ export const DossierDetails = memo(function DossierDetails({ desk, code, onBack 
   const { state, print } = useReceiptPrinter(desk, code);
   const heading = useRef<HTMLHeadingElement>(null);
 
+  // Re-read after each print too: "printed at / how many times" is what the officer checks.
+  const printed = state?.kind === 'printed';
   useEffect(() => {
     let live = true;
     void desk.get(code).then((d) => live && setDossier(d));
     return () => {
       live = false;
     };
-  }, [desk, code]);
-  useEffect(() => heading.current?.focus(), [dossier]);
+  }, [desk, code, printed]);
+  useEffect(() => heading.current?.focus(), [code]);
   useEffect(() => () => void (viewing && URL.revokeObjectURL(viewing.url)), [viewing]);
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
