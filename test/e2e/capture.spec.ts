@@ -83,6 +83,16 @@ test('a 300-dpi page from the scanner is stored at 200 dpi', async ({ page }) =>
   expect(scanned.ok && (scanned.page.sizeBytes as number)).toBeLessThanOrEqual(250_000);
 });
 
+test('a camera still is refused until the video plays, then becomes one page', async ({ page }) => {
+  test.setTimeout(120_000);
+  await openHarness(page);
+  const r = await page.evaluate(() => window.scanHarness.captureVideo());
+  expect(r.notReady).toMatchObject({ code: 'scan.camera-not-ready' });
+  expect(r.error).toBeNull();
+  expect(r.page).toMatchObject({ source: 'camera', mime: 'image/jpeg', widthPx: 1280, heightPx: 720 });
+  expect(r.page?.sizeBytes).toBeLessThanOrEqual(250_000);
+});
+
 test('the document PDF has the pages in the new order, the rotation, A4 at 595 × 842 pt and no personal metadata', async ({ page }) => {
   test.setTimeout(120_000);
   await openHarness(page);

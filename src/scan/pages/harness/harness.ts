@@ -3,7 +3,17 @@ import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { prepareZXingModule, readBarcodes } from 'zxing-wasm/reader';
 import zxingReaderWasmUrl from 'zxing-wasm/reader/zxing_reader.wasm?url';
 import { ok } from '../../../shared/result';
-import { assembleDocumentPdf, captureFromScanner, compressPage, importFiles, movePage, rotate, type CapturedPage, type ScanColorMode } from '../index';
+import {
+  assembleDocumentPdf,
+  captureFromScanner,
+  captureFromVideo,
+  compressPage,
+  importFiles,
+  movePage,
+  rotate,
+  type CapturedPage,
+  type ScanColorMode,
+} from '../index';
 import { processPixels } from '../compressPage';
 import { renderPdfThumbnails } from '../pdfThumbnail';
 import type { PageSummary, PdfSummary, ScanHarnessApi } from './harnessApi';
@@ -272,6 +282,30 @@ const api: ScanHarnessApi = {
       out[enhance ? 'enhanced' : 'raw'] = sizes;
     }
     return out;
+  },
+
+  /** A <video> playing a page (a canvas stream stands in for the camera): not ready before play, then one still. */
+  async captureVideo() {
+    const bitmap = await synthPage({ seed: 9, width: 1280, height: 720, photoLike: true });
+    const canvas = document.createElement('canvas');
+    canvas.width = bitmap.width;
+    canvas.height = bitmap.height;
+    const ctx = canvas.getContext('2d') as CanvasRenderingContext2D;
+    const video = document.createElement('video');
+    video.muted = true;
+    const early = await captureFromVideo(video, 'gray');
+    const timer = setInterval(() => ctx.drawImage(bitmap, 0, 0), 50);
+    ctx.drawImage(bitmap, 0, 0);
+    video.srcObject = canvas.captureStream(20);
+    try {
+      await video.play();
+      while (video.readyState < 2 || video.videoWidth === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      const r = await captureFromVideo(video, 'gray');
+      return { notReady: early.ok ? null : early.error, page: r.ok ? summary(r.value) : null, error: r.ok ? null : r.error };
+    } finally {
+      clearInterval(timer);
+      video.srcObject = null;
+    }
   },
 
   /** A 300 dpi gray PNG from a scanner port → a page stored at 200 dpi. */

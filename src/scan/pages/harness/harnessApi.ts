@@ -57,6 +57,7 @@ export interface ScanHarnessApi {
   >;
   qualityCurve(options: { mode: 'gray' | 'color'; seed: number; qrText?: string; dense?: boolean }): Promise<Record<string, number[]>>;
   scanViaPort(): Promise<{ ok: true; page: PageSummary } | Failed>;
+  captureVideo(): Promise<{ notReady: HarnessError | null; page: PageSummary | null; error: HarnessError | null }>;
   assembleReordered(): Promise<{ ok: true; order: Array<readonly number[]>; pdf: PdfSummary; deterministic: boolean } | Failed>;
   importSamples(): Promise<
     | {
