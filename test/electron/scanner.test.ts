@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { inflateSync } from 'node:zlib';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import {
   type ScannerService,
 } from '../../electron/scanner';
 import { createIpcHandlers, type IpcServices } from '../../electron/ipcHandlers';
+import { createFakePlatform } from '../../src/platform/fakePlatform';
 import { err, ok } from '../../src/shared/result';
 
 /**
@@ -202,5 +204,25 @@ describe('scanPage over IPC', () => {
       scanPage: async () => ok({ png: new Uint8Array(100), widthPx: 1, heightPx: 1, dpi: 200, mode: 'gray' as const }),
     });
     expect(await handlers.scanPage({ device: null, mode: 'gray', resolution: 200 })).toMatchObject({ ok: false, error: { code: 'ipc.internal' } });
+  });
+});
+
+describe('the fake platform scanner', () => {
+  it('answers a real PNG page at the requested resolution and mode, and the same errors as main', async () => {
+    const fake = createFakePlatform();
+    const r = await fake.scanPage({ device: null, mode: 'gray', resolution: 150 });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(readPngHeader(r.value.png)).toMatchObject({ widthPx: 1240, heightPx: 1754, bitDepth: 8, colorType: 0 });
+    // The IDAT is a valid zlib stream (inflateSync checks the Adler-32) holding every row.
+    const idatLength = new DataView(r.value.png.buffer, r.value.png.byteOffset).getUint32(33);
+    const raw = inflateSync(r.value.png.subarray(41, 41 + idatLength));
+    expect(raw.length).toBe(1754 * (1 + 1240));
+    expect(await fake.scanPage({ device: 'nope:0', mode: 'gray', resolution: 150 })).toMatchObject({ ok: false, error: { code: 'scan.device-not-found' } });
+    const first = fake.scanPage({ device: null, mode: 'color', resolution: 150 });
+    expect(await fake.scanPage({ device: null, mode: 'color', resolution: 150 })).toMatchObject({ ok: false, error: { code: 'scan.busy' } });
+    expect((await first).ok).toBe(true);
+    fake.scanners = [];
+    expect(await fake.scanPage({ device: null, mode: 'gray', resolution: 150 })).toMatchObject({ ok: false, error: { code: 'scan.no-scanner' } });
   });
 });
