@@ -430,11 +430,11 @@ const api: ScanHarnessApi = {
     }
     const tAssembled = performance.now();
     await storeInIndexedDb(`bench-${options.baseline}-${options.mode}`, new Blob([pdfBytes as Uint8Array<ArrayBuffer>], { type: 'application/pdf' }));
-    const total = performance.now() - t0;
+    const done = performance.now();
     for (const b of bitmaps) b.close();
     return {
-      totalMs: total,
-      storeMs: performance.now() - tAssembled,
+      totalMs: done - t0,
+      storeMs: done - tAssembled,
       perPageMs: perPage,
       pageBytes: sizes,
       pdfBytes: pdfBytes.byteLength,
