@@ -1,10 +1,11 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { CHROMIUM_ARGS } from '../../playwright.config';
-import { CCCD_FIXTURE_PAYLOAD, cleanQrFrame } from '../support/qrFrames';
+import { CCCD_FIXTURE_PAYLOAD } from '../support/qrFrames';
+import { cccdFixtureY4m } from '../support/y4m';
 import { expect, test } from './fixtures';
 import { countRows, kioskUrl, lastPrintedPdf, pdfText, readRows, renderPdfPng, SCREENS_DIR, wedgeScan } from './helpers';
 
@@ -17,21 +18,9 @@ import { countRows, kioskUrl, lastPrintedPdf, pdfText, readRows, renderPdfPng, S
  * there after a reload.
  */
 
-/** A YUV 4:2:0 y4m of one RGBA frame, which Chromium's fake camera loops. */
-function writeY4m(path: string, frame: { width: number; height: number; data: Uint8Array | Uint8ClampedArray }): void {
-  const { width, height, data } = frame;
-  const y = Buffer.alloc(width * height);
-  for (let i = 0; i < width * height; i++) y[i] = Math.round(0.299 * data[i * 4]! + 0.587 * data[i * 4 + 1]! + 0.114 * data[i * 4 + 2]!);
-  const chroma = Buffer.alloc((width / 2) * (height / 2), 128);
-  const header = Buffer.from(`YUV4MPEG2 W${width} H${height} F10:1 Ip A1:1 C420jpeg\n`, 'latin1');
-  const frames: Buffer[] = [header];
-  for (let f = 0; f < 10; f++) frames.push(Buffer.from('FRAME\n', 'latin1'), y, chroma, chroma);
-  writeFileSync(path, Buffer.concat(frames));
-}
-
 const cameraDir = mkdtempSync(join(tmpdir(), 'hpasc-camera-'));
 const CAMERA_Y4M = join(cameraDir, 'cccd-qr.y4m');
-writeY4m(CAMERA_Y4M, cleanQrFrame(640, 480, CCCD_FIXTURE_PAYLOAD));
+cccdFixtureY4m(CAMERA_Y4M);
 
 test.use({
   launchOptions: {
@@ -250,5 +239,29 @@ test.describe('counter officer, network unplugged', () => {
     await page.keyboard.press('F2');
     await wedgeScan(page, code);
     await expect(page.getByTestId('details.screen')).toHaveAttribute('data-code', code);
+
+    // The same citizen comes back: a USB scanner in Unicode mode reads her card (diacritics
+    // intact), the procedure is found by its code, and her birth certificate is reused, not rescanned.
+    await page.keyboard.press('F2');
+    await wedgeScan(page, CCCD_FIXTURE_PAYLOAD);
+    await expect(page.getByTestId('desk.cardOk')).toBeVisible();
+    await expect(page.getByTestId('desk.fullName')).toHaveText(APPLICANT);
+    await page.getByTestId('desk.procedureSearch').fill(PROCEDURE);
+    await expect(page.getByTestId('desk.procedureOption').first()).toHaveAttribute('data-code', PROCEDURE);
+    await page.keyboard.press('Enter');
+    const again = page.getByTestId('desk.document').filter({ hasText: 'Giấy chứng sinh' });
+    await expect(again.getByTestId('desk.reuseOffer')).toContainText(code);
+    await shot(page, 'reuse-offer');
+    await again.getByTestId('desk.reuse').click();
+    await expect(again).toHaveAttribute('data-status', 'reused');
+    await page.getByTestId('desk.reason').fill('Tờ khai công dân nộp bổ sung sau');
+    await page.keyboard.press('Control+Enter');
+    await expect(done).toBeVisible({ timeout: 20_000 });
+    const second = (await done.getAttribute('data-code')) ?? '';
+    expect(second).not.toBe(code);
+    await expect(page.getByTestId('desk.printState')).toHaveAttribute('data-state', 'printed', { timeout: 20_000 });
+    const stored = await readRows(page, 'dossiers');
+    expect(stored).toHaveLength(2);
+    expect(JSON.stringify(stored.find((d) => JSON.stringify(d).includes(second)))).toContain(`"reusedFrom":"${code}"`);
   });
 });

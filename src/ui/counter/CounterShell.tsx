@@ -1,7 +1,6 @@
 import { memo, useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { classifyScan } from '../../app/capture';
-import type { DossierDesk } from '../../app/dossierTypes';
 import { useKiosk } from '../KioskContext';
 import { IssuesButton } from '../sync/IssuesButton';
 import { CounterHome } from './CounterHome';
@@ -20,12 +19,6 @@ const TABS: readonly { tab: Tab; key: string }[] = [
   { tab: 'queue', key: 'F4' },
 ];
 
-/** The desk as the app exposes it (null when this build has none). */
-function useDesk(): DossierDesk | null {
-  const app = useKiosk() as { dossiers?: DossierDesk | null };
-  return app.dossiers ?? null;
-}
-
 /**
  * The counter officer's screens as tabs, each one key away: "Tiếp nhận hồ sơ" (F2), "Hồ sơ hôm
  * nay" (F3), the queue tally (F4), and the sync issues. A USB 2D scanner works from anywhere: an ID
@@ -34,8 +27,8 @@ function useDesk(): DossierDesk | null {
  */
 export const CounterShell = memo(function CounterShell({ onOpenIssues }: CounterShellProps) {
   const { t } = useTranslation();
-  const desk = useDesk();
-  const reception = desk?.reception ?? null;
+  const desk = useKiosk().dossiers;
+  const reception = desk.reception;
   const [tab, setTab] = useState<Tab>(reception ? 'new' : 'queue');
   const [dossierKey, setDossierKey] = useState(0);
   const [cardScan, setCardScan] = useState<CardScan | null>(null);
@@ -112,7 +105,7 @@ export const CounterShell = memo(function CounterShell({ onOpenIssues }: Counter
         {desk && reception ? <NewDossier key={dossierKey} desk={desk} cardScan={cardScan} onReset={newDossier} /> : <NoReception />}
       </div>
       <div id="counter-panel-list" role="tabpanel" aria-labelledby="counter-tab-list" hidden={tab !== 'list'}>
-        {desk && reception ? tab === 'list' && <TodayList desk={desk} codeScan={codeScan} /> : <NoReception />}
+        {reception ? tab === 'list' && <TodayList desk={desk} codeScan={codeScan} /> : <NoReception />}
       </div>
       <div id="counter-panel-queue" role="tabpanel" aria-labelledby="counter-tab-queue" hidden={tab !== 'queue'}>
         <CounterHome />
