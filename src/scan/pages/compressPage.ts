@@ -106,19 +106,20 @@ export function processPixels(data: Uint8ClampedArray, mode: ScanColorMode, enha
     }
   }
   if (mode === 'gray') {
-    for (let i = 0; i < n; i += 4) {
-      let r = data[i]!;
-      let g = data[i + 1]!;
-      let b = data[i + 2]!;
+    // One 32-bit read and write per pixel (RGBA bytes, little-endian on every platform Chromium runs on).
+    const pixels = new Uint32Array(data.buffer, data.byteOffset, data.byteLength >> 2);
+    for (let i = 0; i < pixels.length; i++) {
+      const v = pixels[i]!;
+      let r = v & 0xff;
+      let g = (v >>> 8) & 0xff;
+      let b = (v >>> 16) & 0xff;
       if (lutR !== null) {
         r = lutR[r]!;
         g = lutG![g]!;
         b = lutB![b]!;
       }
       const y = (77 * r + 150 * g + 29 * b) >> 8;
-      data[i] = y;
-      data[i + 1] = y;
-      data[i + 2] = y;
+      pixels[i] = ((v & 0xff000000) | (y << 16) | (y << 8) | y) >>> 0;
     }
   } else if (lutR !== null) {
     for (let i = 0; i < n; i += 4) {
@@ -176,14 +177,21 @@ async function fitJpeg(canvas: OffscreenCanvas, maxBytes: number, start: number,
   return floor.size <= maxBytes ? { blob: floor, quality: MIN_QUALITY } : null;
 }
 
-function drawScaled(source: CanvasImageSource, width: number, height: number, readBack: boolean): OffscreenCanvas {
+function drawScaled(
+  source: ImageBitmap | OffscreenCanvas | HTMLCanvasElement,
+  width: number,
+  height: number,
+  readBack: boolean,
+  quality: ImageSmoothingQuality = 'high',
+): OffscreenCanvas {
   const canvas = new OffscreenCanvas(width, height);
   const ctx = canvas.getContext('2d', { willReadFrequently: readBack, alpha: false });
   if (ctx === null) throw new Error('no 2d context for OffscreenCanvas');
   ctx.fillStyle = '#ffffff';
   ctx.fillRect(0, 0, width, height);
-  ctx.imageSmoothingEnabled = true;
-  ctx.imageSmoothingQuality = 'high';
+  // Same size: a plain copy; smaller: high-quality resampling (text stays legible).
+  ctx.imageSmoothingEnabled = width !== source.width || height !== source.height;
+  ctx.imageSmoothingQuality = quality;
   ctx.drawImage(source, 0, 0, width, height);
   return canvas;
 }
@@ -191,7 +199,7 @@ function drawScaled(source: CanvasImageSource, width: number, height: number, re
 /** A small JPEG of a canvas (longest side ≤ 320 px). */
 export async function makeThumbnail(source: OffscreenCanvas | ImageBitmap | HTMLCanvasElement, encode: JpegEncoder = encodeJpeg): Promise<Blob> {
   const scale = Math.min(1, THUMBNAIL_MAX_PX / Math.max(source.width, source.height));
-  const thumb = drawScaled(source, Math.max(1, Math.round(source.width * scale)), Math.max(1, Math.round(source.height * scale)), false);
+  const thumb = drawScaled(source, Math.max(1, Math.round(source.width * scale)), Math.max(1, Math.round(source.height * scale)), false, 'medium');
   return encode(thumb, 0.7);
 }
 
