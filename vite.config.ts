@@ -40,6 +40,10 @@ export default defineConfig({
         navigateFallback: '/index.html',
         cleanupOutdatedCaches: true,
         maximumFileSizeToCacheInBytes: 5 * 1024 * 1024,
+        // The first service worker takes the open page at once, so chunks it loads later (the QR
+        // engine, PDF import) come from the precache even if the network drops before a reload.
+        // Updates still wait for an idle kiosk (registerType 'prompt', applied by serviceWorker.ts).
+        clientsClaim: true,
       },
     }),
   ],

@@ -54,6 +54,8 @@ test.describe('citizen kiosk, network unplugged', () => {
 
     // The counter view of the same machine, still offline, counts today's tickets.
     await page.goto(kioskUrl('?role=counter'));
+    await page.keyboard.press('F4'); // the queue tab ("Phiếu thứ tự"); the counter opens on dossier reception
+    await expect(page.getByTestId('counter.row.A')).toBeVisible();
     await expect(page.getByTestId('counter.row.A')).toContainText('A0001');
     await expect(page.getByTestId('counter.row.B')).toContainText('B0001');
     await page.screenshot({ path: join(SCREENS_DIR, 'counter-home.png') });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createElectronPlatform, getElectronBridge } from '../../src/platform/electronPlatform';
 import type { KioskBridge } from '../../src/shared/ipc';
-import { ok } from '../../src/shared/result';
+import { err, ok } from '../../src/shared/result';
 
 const appInfo = { version: '0.1.0', shell: 'electron' as const, electronVersion: '41.7.1', chromeVersion: '146', packaged: false, platform: 'linux' };
 
@@ -18,6 +18,8 @@ function bridge(overrides: Partial<KioskBridge> = {}): KioskBridge {
     journalConfirm: async () => ok({ remaining: 0 }),
     credentialRead: async () => ok(null),
     credentialWrite: async (r) => ok({ stored: r.token !== null }),
+    listScanners: async () => ok([]),
+    scanPage: async () => err('scan.unsupported', 'no scanner in this test'),
     ...overrides,
   };
 }
