@@ -208,11 +208,41 @@ describe('dossier desk (counter officer, offline)', () => {
     expect(text).toContain('001*******45');
     expect(text).not.toContain(ID);
     expect(text).toContain('5 ngày làm việc');
+    // 2026 is published with final: false (National Day pending): the date is marked as expected.
+    expect(text.replace(/\s+/g, ' ')).toContain('(dự kiến');
+    expect(text).not.toContain('Giấy tờ còn thiếu');
     await app.dossiers.printReceipt(saved.value.args.code);
     expect((await app.dossiers.get(saved.value.args.code))?.printCount).toBe(2);
     const audit = await db.events.where('kind').equals('receipt.printed').toArray();
     expect(audit.map((e) => e.code)).toEqual(['receipt.first', 'receipt.reprint']);
     expect(JSON.stringify(audit)).not.toContain('Hằng');
+  });
+
+  it('prints what is missing and why on the receipt of an incomplete dossier, and no invented processing time', async () => {
+    const { app, platform } = await start();
+    const saved = await app.dossiers.submit(draft({ documents: draft().documents.slice(0, 1), incompleteReason: 'Công dân hẹn bổ sung bản sao' }));
+    if (!saved.ok) throw new Error(saved.error.code);
+    expect((await app.dossiers.printReceipt(saved.value.args.code)).ok).toBe(true);
+    const text = pdfText(platform.printed[0]!.pdf).replace(/\s+/g, ' ');
+    expect(text).toContain('Giấy tờ còn thiếu: Bản sao Giấy khai sinh');
+    expect(text).toContain('Công dân hẹn bổ sung bản sao');
+
+    // A catalog procedure without a unit-bearing processing time (the portal's bare "1").
+    const noTime = (await app.dossiers.procedures()).find((p) => app.dossiers.processingTime(p) === null && p.documents.length > 0)!;
+    const docs = app.dossiers.checklist(noTime, []).filter((i) => i.required);
+    const other = await app.dossiers.submit(
+      draft({
+        procedureCode: noTime.code,
+        documents: docs.map((i) => ({ documentId: i.document.id, name: i.document.name, originals: 1, copies: 0, pdf: pdf(i.document.id), reuse: null })),
+      }),
+    );
+    if (!other.ok) throw new Error(other.error.code);
+    expect(other.value.args.appointment).toEqual({ kind: 'needs-confirmation' });
+    await app.dossiers.printReceipt(other.value.args.code);
+    const second = pdfText(platform.printed[1]!.pdf).replace(/\s+/g, ' ');
+    expect(second).toContain('Theo quy định của thủ tục');
+    expect(second).not.toContain('0 ngày làm việc');
+    expect(second).toContain('Cán bộ tiếp nhận sẽ thông báo ngày hẹn');
   });
 
   it('offers the documents this citizen gave before, suggests the same paper, and reuses it without storing it again', async () => {

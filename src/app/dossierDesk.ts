@@ -199,9 +199,13 @@ export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
       procedure: { name: a.procedure.name, code: a.procedure.code },
       documents: a.documents.map((d) => ({ name: d.name, originals: d.originals, copies: d.copies })),
       sets: a.sets,
-      processingDays: a.procedure.processingTime,
+      // No unit-bearing time in the catalog: stored as 0 with an appointment to confirm.
+      processingDays: a.procedure.processingTime === 0 && a.appointment.kind === 'needs-confirmation' ? null : a.procedure.processingTime,
       receivedAt: a.receivedAt,
-      appointment: a.appointment.kind === 'date' ? { kind: 'date', at: a.appointment.at } : { kind: 'needsConfirmation' },
+      appointment:
+        a.appointment.kind === 'date' ? { kind: 'date', at: a.appointment.at, provisional: a.appointment.provisional } : { kind: 'needsConfirmation' },
+      missing: a.missing,
+      incompleteReason: a.incompleteReason,
       utcOffsetMinutes: branch.utcOffsetMinutes,
       resultDelivery: a.resultDelivery,
       officerName: a.officerName,

@@ -17,15 +17,18 @@ export interface ReceiptPrintData {
   readonly documents: readonly ReceiptDocument[];
   /** Number of dossier sets received. */
   readonly sets: number;
-  /** Legal processing time in working days. */
-  readonly processingDays: number;
+  /** Legal processing time (in the unit `labels.processingDays` names); null when the catalog gives none. */
+  readonly processingDays: number | null;
   /** Epoch ms when the dossier was received; also the date in the header and the PDF dates. */
   readonly receivedAt: number;
   /**
    * When the result is due. `needsConfirmation` when the kiosk cannot compute it (e.g. beyond the
    * holiday table, DOMAIN.md "Appointment date"): the officer announces the date instead.
    */
-  readonly appointment: { readonly kind: 'date'; readonly at: number } | { readonly kind: 'needsConfirmation' };
+  readonly appointment: { readonly kind: 'date'; readonly at: number; readonly provisional?: boolean } | { readonly kind: 'needsConfirmation' };
+  /** Required documents not received (the officer accepted the dossier anyway, with `incompleteReason`). */
+  readonly missing?: readonly { readonly name: string }[];
+  readonly incompleteReason?: string | null;
   /** Branch offset from UTC in minutes, used for every printed date and time (Vietnam: 420). */
   readonly utcOffsetMinutes: number;
   /** Where the result is collected; `detail` (counter name, postal address) may be empty. */
@@ -90,6 +93,10 @@ export interface ReceiptLabels {
   readonly appointment: string; // "Thời gian trả kết quả giải quyết hồ sơ"
   readonly dateTime: string; // "{{HH}} giờ {{mm}} phút, ngày {{dd}} tháng {{MM}} năm {{yyyy}}"
   readonly appointmentNeedsConfirmation: string; // "Cán bộ tiếp nhận sẽ thông báo ngày hẹn"
+  readonly appointmentProvisional: string; // "(dự kiến: lịch nghỉ lễ của năm chưa chính thức)"
+  readonly processingUnknown: string; // "Theo quy định của thủ tục"
+  readonly missingDocuments: string; // "Giấy tờ còn thiếu"
+  readonly incompleteReason: string; // "Lý do tiếp nhận hồ sơ chưa đủ thành phần"
   readonly resultDelivery: string; // "Nơi nhận kết quả"
   readonly deliveryCounter: string; // "Tại Bộ phận tiếp nhận và trả kết quả"
   readonly deliveryPost: string; // "Qua dịch vụ bưu chính công ích"

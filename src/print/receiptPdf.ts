@@ -309,14 +309,22 @@ function layoutReceipt(fonts: ParsedFonts, data: ReceiptPrintData): PageLayout[]
     hrule(MARGIN_LEFT, y, CONTENT_WIDTH);
     y += mm(3);
   }
+  // An incomplete dossier says so on both copies: what is missing and why it was accepted.
+  if (data.missing && data.missing.length > 0) {
+    field(L.missingDocuments, data.missing.map((m) => m.name).join('; '));
+    if (data.incompleteReason) field(L.incompleteReason, data.incompleteReason);
+    y += mm(1.5);
+  }
 
   const values = dateValues(data.receivedAt, data.utcOffsetMinutes);
   field(`2. ${L.sets}`, fillTemplate(L.setsValue, { count: String(data.sets) }));
-  field(`3. ${L.processingTime}`, fillTemplate(L.processingDays, { count: String(data.processingDays) }));
+  field(`3. ${L.processingTime}`, data.processingDays === null ? L.processingUnknown : fillTemplate(L.processingDays, { count: String(data.processingDays) }));
   field(`4. ${L.receivedAt}`, fillTemplate(L.dateTime, values));
   field(
     `5. ${L.appointment}`,
-    data.appointment.kind === 'date' ? fillTemplate(L.dateTime, dateValues(data.appointment.at, data.utcOffsetMinutes)) : L.appointmentNeedsConfirmation,
+    data.appointment.kind === 'date'
+      ? `${fillTemplate(L.dateTime, dateValues(data.appointment.at, data.utcOffsetMinutes))}${data.appointment.provisional ? ` ${L.appointmentProvisional}` : ''}`
+      : L.appointmentNeedsConfirmation,
     mm(6),
     'bold',
   );
