@@ -72,7 +72,14 @@ export interface ScanHarnessApi {
       }
     | Failed
   >;
-  bench(options: { count: number; mode: 'gray' | 'color'; baseline: 'none' | 'jpeg92' | 'png'; enhance?: boolean; dense?: boolean }): Promise<BenchRun>;
+  bench(options: {
+    count: number;
+    mode: 'gray' | 'color';
+    baseline: 'none' | 'jpeg92' | 'png';
+    enhance?: boolean;
+    dense?: boolean;
+    concurrency?: number;
+  }): Promise<BenchRun>;
 }
 
 declare global {
