@@ -1,7 +1,7 @@
 import type { KioskBridge, ScanPageRequest } from '../../shared/ipc';
 import { describeUnknown, err, type Result } from '../../shared/result';
 import type { CapturedPage, ScanColorMode } from './CapturedPage';
-import { compressPage } from './compressPage';
+import { sharedPageCompressor } from './compressPool';
 
 /**
  * Capture from the two live sources: the document scanner (through the platform port — SANE in
@@ -21,11 +21,8 @@ export async function captureFromScanner(platform: ScannerPort, options: ScanPag
   } catch (e) {
     return err('scan.image-failed', `the scanned PNG could not be decoded: ${describeUnknown(e).slice(0, 200)}`);
   }
-  try {
-    return await compressPage(bitmap, { mode: options.mode, source: 'scanner', sourceDpi: scanned.value.dpi });
-  } finally {
-    bitmap.close();
-  }
+  // Compressed on the worker pool (the bitmap is handed over), the UI stays responsive meanwhile.
+  return sharedPageCompressor().compress(bitmap, { mode: options.mode, source: 'scanner', sourceDpi: scanned.value.dpi });
 }
 
 /**
@@ -42,9 +39,5 @@ export async function captureFromVideo(video: HTMLVideoElement, mode: ScanColorM
   } catch (e) {
     return err('scan.camera-not-ready', `no frame could be taken: ${describeUnknown(e).slice(0, 200)}`);
   }
-  try {
-    return await compressPage(bitmap, { mode, source: 'camera', enhance: true });
-  } finally {
-    bitmap.close();
-  }
+  return sharedPageCompressor().compress(bitmap, { mode, source: 'camera', enhance: true });
 }

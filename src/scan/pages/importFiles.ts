@@ -1,7 +1,7 @@
 import { EncryptedPDFError, PDFDocument } from 'pdf-lib';
 import { describeUnknown, err, ok, type Result } from '../../shared/result';
 import { DEFAULT_TARGET_DPI, type CapturedPage, type ScanColorMode } from './CapturedPage';
-import { compressPage } from './compressPage';
+import { sharedPageCompressor } from './compressPool';
 import { placeholderThumbnail, renderPdfThumbnails } from './pdfThumbnail';
 
 /**
@@ -83,7 +83,8 @@ async function pdfPages(bytes: Uint8Array, where: string): Promise<Result<Captur
  * `mode` applies to images; PDF pages keep their own colours.
  */
 export async function importFiles(files: readonly File[], mode: ScanColorMode): Promise<Result<CapturedPage[]>> {
-  const pages: CapturedPage[] = [];
+  const pages: (CapturedPage | null)[] = [];
+  const images: Promise<Result<CapturedPage[]> | null>[] = [];
   for (const [index, file] of files.entries()) {
     const where = `file ${index + 1} of ${files.length}`;
     if (file.size > MAX_IMPORT_FILE_BYTES)
@@ -103,9 +104,19 @@ export async function importFiles(files: readonly File[], mode: ScanColorMode): 
       continue;
     }
     const blob = new Blob([bytes as Uint8Array<ArrayBuffer>], { type: kind === 'jpeg' ? 'image/jpeg' : 'image/png' });
-    const page = await compressPage(blob, { mode, source: 'file' });
-    if (!page.ok) return err(page.error.code, `${where}: ${page.error.detail}`);
-    pages.push(page.value);
+    // Images compress side by side on the worker pool; their order is kept.
+    const at = pages.length;
+    pages.push(null);
+    images.push(
+      sharedPageCompressor()
+        .compress(blob, { mode, source: 'file' })
+        .then((page) => {
+          if (!page.ok) return err(page.error.code, `${where}: ${page.error.detail}`);
+          pages[at] = page.value;
+          return null;
+        }),
+    );
   }
-  return ok(pages);
+  for (const failure of await Promise.all(images)) if (failure) return failure;
+  return ok(pages as CapturedPage[]);
 }

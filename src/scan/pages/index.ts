@@ -4,6 +4,7 @@
  */
 export { A4_MM, DEFAULT_MAX_PAGE_BYTES, DEFAULT_TARGET_DPI, THUMBNAIL_MAX_PX, type CapturedPage, type ScanColorMode } from './CapturedPage';
 export { compressPage, type CompressOptions } from './compressPage';
+export { createPageCompressor, sharedPageCompressor, type PageCompressor } from './compressPool';
 export { captureFromScanner, captureFromVideo, type ScannerPort } from './capture';
 export { importFiles, MAX_IMPORT_FILE_BYTES, MAX_IMPORT_PDF_PAGES } from './importFiles';
 export { movePage, removePage, replacePage, rotate, totalBytes } from './pageList';

@@ -37,6 +37,8 @@ export interface HarnessError {
 export type Failed = { readonly ok: false; readonly error: HarnessError };
 
 export interface BenchRun {
+  /** Assemble + store after the last page (NaN for the baselines). */
+  readonly saveMs: number;
   readonly totalMs: number;
   readonly storeMs: number;
   readonly perPageMs: number[];
@@ -79,6 +81,7 @@ export interface ScanHarnessApi {
     enhance?: boolean;
     dense?: boolean;
     concurrency?: number;
+    workers?: number;
   }): Promise<BenchRun>;
 }
 
