@@ -6,6 +6,7 @@ import type { PrintPdfResponse } from '../shared/ipc';
 import type { DossierStatus } from '../shared/published';
 import type { Result } from '../shared/result';
 import type { DossierApplicantArgs, DossierSubmitArgs } from '../shared/sync';
+import type { DocumentIndexRow } from '../storage/KioskDb';
 import type { CatalogSearchHit } from './catalogSearch';
 
 /**
@@ -41,16 +42,7 @@ export interface DossierDraft {
 }
 
 /** A document PDF from an earlier dossier of the same citizen (same ID number), still valid. */
-export interface ReuseCandidate {
-  readonly sha256: string;
-  readonly size: number;
-  readonly pages: number;
-  readonly name: string;
-  readonly documentId: string;
-  readonly dossierCode: string;
-  readonly procedureName: string;
-  readonly receivedAt: number;
-}
+export type ReuseCandidate = Omit<DocumentIndexRow, 'applicantId'>;
 
 export type DossierSyncState = 'local' | 'uploading' | 'confirmed';
 

@@ -16,9 +16,8 @@ import { defaultDeviceConfig } from '../../src/shared/deviceConfig';
 import { LookupResponse } from '../../src/shared/sync';
 import { KioskDb } from '../../src/storage/KioskDb';
 import { ReferenceDb } from '../../src/storage/referenceDb';
-import type { SyncStatus } from '../../src/sync/SyncStatus';
 import { nodeRandom, seededBranch } from '../unit/fixtures';
-import { startCentre } from './syncHarness';
+import { startCentre, untilStatus as until } from './syncHarness';
 
 /**
  * A counter receives a dossier while the network is down, then the network comes back: the PDFs
@@ -32,19 +31,6 @@ const seedCatalog = JSON.parse(readFileSync(new URL('../../assets/catalog/proced
 const calendars = ['2025', '2026'].map((y) => JSON.parse(readFileSync(new URL(`../../assets/calendar/${y}.json`, import.meta.url), 'utf8')) as unknown);
 // Tue 24/11/2026 09:00 in Hà Nội.
 const clock = fixedClock(Date.UTC(2026, 10, 24, 2, 0));
-
-function until(app: KioskApp, test: (s: SyncStatus) => boolean, ms = 30_000): Promise<SyncStatus> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('sync status never matched')), ms);
-    const stop = app.sync.watchStatus((s) => {
-      if (test(s)) {
-        clearTimeout(timer);
-        queueMicrotask(() => stop());
-        resolve(s);
-      }
-    });
-  });
-}
 
 function listUntil(app: KioskApp, test: (rows: readonly DossierListRow[]) => boolean, ms = 30_000): Promise<readonly DossierListRow[]> {
   return new Promise((resolve, reject) => {

@@ -11,11 +11,10 @@ import { ReferenceDb } from '../../src/storage/referenceDb';
 import { loadCredential } from '../../src/storage/syncRepository';
 import { addBlob } from '../../src/storage/blobRepository';
 import { nodeRandom, seededBranch } from '../unit/fixtures';
-import { startCentre } from './syncHarness';
+import { startCentre, untilStatus as until } from './syncHarness';
 import { createEnrolCode } from '../../src/server/admin';
 import { initI18n } from '../../src/app/i18n';
 import { startKioskApp, type KioskApp } from '../../src/app/KioskApp';
-import type { SyncStatus } from '../../src/sync/SyncStatus';
 
 const font = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`../../assets/fonts/${name}`, import.meta.url)));
 const fonts = { regular: font('BeVietnamPro-Regular.ttf'), bold: font('BeVietnamPro-Bold.ttf') };
@@ -36,19 +35,6 @@ async function start(platform: FakePlatform, idb: IDBFactory): Promise<{ app: Ki
   });
   started.push(app);
   return { app, db };
-}
-
-function until(app: KioskApp, test: (s: SyncStatus) => boolean, ms = 20_000): Promise<SyncStatus> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('sync status never matched')), ms);
-    const stop = app.sync.watchStatus((s) => {
-      if (test(s)) {
-        clearTimeout(timer);
-        queueMicrotask(() => stop());
-        resolve(s);
-      }
-    });
-  });
 }
 
 describe('the kiosk side of sync', () => {

@@ -1,3 +1,5 @@
+import type { SyncStatus } from '../../src/sync/SyncStatus';
+import type { KioskApp } from '../../src/app/KioskApp';
 import { randomUUID } from 'node:crypto';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import type { FastifyInstance } from 'fastify';
@@ -150,4 +152,18 @@ export function procedure(code: string, name: string, active = true) {
     legalBasis: ['Luật Hộ tịch 2014'],
     active,
   };
+}
+
+/** Resolves with the first sync status of `app` that passes `test` (rejects after `ms`). */
+export function untilStatus(app: KioskApp, test: (s: SyncStatus) => boolean, ms = 20_000): Promise<SyncStatus> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('sync status never matched')), ms);
+    const stop = app.sync.watchStatus((s) => {
+      if (test(s)) {
+        clearTimeout(timer);
+        queueMicrotask(() => stop());
+        resolve(s);
+      }
+    });
+  });
 }

@@ -2,6 +2,7 @@ import { EncodeHintType, QRCodeDecoderErrorCorrectionLevel, QRCodeEncoder } from
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { prepareZXingModule, readBarcodes } from 'zxing-wasm/reader';
 import zxingReaderWasmUrl from 'zxing-wasm/reader/zxing_reader.wasm?url';
+import { seededRandom } from '../../../domain/catalogGenerator';
 import { ok } from '../../../shared/result';
 import {
   assembleDocumentPdf,
@@ -32,17 +33,6 @@ import type { PageSummary, PdfSummary, ScanHarnessApi } from './harnessApi';
 prepareZXingModule({ overrides: { locateFile: (path: string, prefix: string) => (path.endsWith('.wasm') ? zxingReaderWasmUrl : prefix + path) } });
 
 export const A4_200DPI = { width: 1654, height: 2339 } as const;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = [
   'giấy',
@@ -92,7 +82,7 @@ export interface SynthOptions {
 export async function synthPage(options: SynthOptions): Promise<ImageBitmap> {
   const width = options.width ?? A4_200DPI.width;
   const height = options.height ?? A4_200DPI.height;
-  const random = mulberry32(options.seed);
+  const random = seededRandom(options.seed);
   const canvas = new OffscreenCanvas(width, height);
   const ctx = canvas.getContext('2d') as OffscreenCanvasRenderingContext2D;
   ctx.fillStyle = '#faf8f3';
