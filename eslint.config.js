@@ -59,7 +59,19 @@ const restrictedFor = (home) =>
 const homes = ['src/shared', 'src/domain', 'src/storage', 'src/sync', 'src/scan', 'src/print', 'src/platform', 'src/app', 'src/ui', 'src/server', 'electron'];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'dist-electron/**', 'release/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', '.data/**', 'bench-results/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'dist-electron/**',
+      'release/**',
+      'node_modules/**',
+      'test-results/**',
+      'playwright-report/**',
+      '.data/**',
+      'bench-results/**',
+      '.tmp/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
