@@ -27,6 +27,13 @@ import { DossierCode, PUBLISHED_ENTITY_NAMES, RATING_REASONS, SATISFACTION_LEVEL
 export const SYNC_PROTOCOL_VERSION = 1;
 
 export const MAX_PUSH_MUTATIONS = 100;
+/**
+ * A push batch also stops at this many characters of mutation arguments (as `OutboxEntry.bytes`
+ * counts them), always taking at least one mutation: 100 dossiers with long document lists would
+ * otherwise exceed the server's 1 MiB body limit, get 413 on every attempt and stop the queue.
+ * Even all-Vietnamese text (≤ 3 UTF-8 bytes a character) stays under 1 MiB.
+ */
+export const MAX_PUSH_ARGS_CHARS = 256 * 1024;
 /** Branch codes, as in DeviceConfig and BranchConfig. */
 export const BranchCode = z.string().regex(/^[A-Z0-9]{2,12}$/);
 const Uuid = z.string().max(36).uuid();

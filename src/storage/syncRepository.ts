@@ -1,4 +1,5 @@
 import type { MutationName, OutboxEntry } from '../shared/outbox';
+import { MAX_PUSH_ARGS_CHARS } from '../shared/sync';
 import type { MutationResult, WireError } from '../shared/sync';
 import { JOURNAL_ID_KEY, LEGACY_JOURNAL_ID, type KioskDb, type SyncIssue } from './KioskDb';
 import { toStorageFailure } from './storageErrors';
@@ -25,14 +26,24 @@ export async function journalId(db: KioskDb): Promise<string> {
 
 export { LEGACY_JOURNAL_ID };
 
-/** The oldest pending mutations, in the order the server must apply them. */
+/** The oldest pending mutations, in the order the server must apply them (bounded by count and size). */
 export async function pendingBatch(db: KioskDb, limit: number): Promise<OutboxEntry[]> {
-  return db.outbox.orderBy('deviceSeq').limit(limit).toArray();
+  return withinBudget(await db.outbox.orderBy('deviceSeq').limit(limit).toArray());
 }
 
 /** The next pending mutations after `deviceSeq` (for pipelining: read while a batch is in flight). */
 export async function pendingBatchAfter(db: KioskDb, deviceSeq: number, limit: number): Promise<OutboxEntry[]> {
-  return db.outbox.where('deviceSeq').above(deviceSeq).limit(limit).toArray();
+  return withinBudget(await db.outbox.where('deviceSeq').above(deviceSeq).limit(limit).toArray());
+}
+
+/** The longest prefix within MAX_PUSH_ARGS_CHARS, and never less than one entry (the queue must move). */
+function withinBudget(entries: OutboxEntry[]): OutboxEntry[] {
+  let total = 0;
+  for (let i = 0; i < entries.length; i++) {
+    total += entries[i]!.bytes;
+    if (total > MAX_PUSH_ARGS_CHARS && i > 0) return entries.slice(0, i);
+  }
+  return entries;
 }
 
 export interface OutboxStats {

@@ -139,6 +139,11 @@ test.describe('counter officer, network unplugged', () => {
     const certificate = page.getByTestId('desk.document').filter({ hasText: 'Giấy chứng sinh' });
     await certificate.getByTestId('desk.openCamera').click();
     await expect(certificate.getByTestId('desk.pageVideo')).toBeVisible();
+    // Looking at the list releases the camera (no video, no light); coming back opens it again.
+    await page.keyboard.press('F3');
+    await expect(page.getByTestId('desk.pageVideo')).toHaveCount(0);
+    await page.keyboard.press('F2');
+    await expect(certificate.getByTestId('desk.pageVideo')).toBeVisible();
     await expect.poll(() => certificate.getByTestId('desk.pageVideo').evaluate((v) => (v as HTMLVideoElement).readyState)).toBeGreaterThanOrEqual(2);
     await certificate.getByTestId('desk.shoot').click();
     await expect(certificate).toHaveAttribute('data-pages', '1', { timeout: 15_000 });

@@ -1,6 +1,7 @@
-import { memo, useEffect, useRef } from 'react';
+import { memo, useContext, useEffect, useRef } from 'react';
 import { openCamera, stopStream } from '../../app/capture';
 import type { AppError } from '../../shared/result';
+import { PanelActive } from './panelActive';
 
 export interface CameraViewProps {
   /** The playing video (null when it stops); QR decoding and still capture read from it. */
@@ -14,7 +15,12 @@ export interface CameraViewProps {
  * Live preview of the document camera or webcam. Opens the camera on mount and turns it off on
  * unmount (the light goes off when the panel closes).
  */
-export const CameraView = memo(function CameraView({ onReady, onError, label, testId }: CameraViewProps) {
+export const CameraView = memo(function CameraView(props: CameraViewProps) {
+  // A hidden panel releases the camera (the light goes off); it opens again when the panel returns.
+  return useContext(PanelActive) ? <LiveCamera {...props} /> : null;
+});
+
+const LiveCamera = memo(function LiveCamera({ onReady, onError, label, testId }: CameraViewProps) {
   const video = useRef<HTMLVideoElement>(null);
   const callbacks = useRef({ onReady, onError });
   useEffect(() => {

@@ -5,6 +5,7 @@ import { useKiosk } from '../KioskContext';
 import { IssuesButton } from '../sync/IssuesButton';
 import { CounterHome } from './CounterHome';
 import { NewDossier, type CardScan } from './NewDossier';
+import { PanelActive } from './panelActive';
 import { TodayList, type CodeScan } from './TodayList';
 import { useScannerWedge } from './useScannerWedge';
 
@@ -102,7 +103,9 @@ export const CounterShell = memo(function CounterShell({ onOpenIssues }: Counter
         </div>
       )}
       <div id="counter-panel-new" role="tabpanel" aria-labelledby="counter-tab-new" hidden={tab !== 'new'}>
-        {desk && reception ? <NewDossier key={dossierKey} desk={desk} cardScan={cardScan} onReset={newDossier} /> : <NoReception />}
+        <PanelActive.Provider value={tab === 'new'}>
+          {desk && reception ? <NewDossier key={dossierKey} desk={desk} cardScan={cardScan} onReset={newDossier} /> : <NoReception />}
+        </PanelActive.Provider>
       </div>
       <div id="counter-panel-list" role="tabpanel" aria-labelledby="counter-tab-list" hidden={tab !== 'list'}>
         {reception ? tab === 'list' && <TodayList desk={desk} codeScan={codeScan} /> : <NoReception />}
