@@ -172,6 +172,36 @@ describe('dossier desk (counter officer, offline)', () => {
     expect(next.ok && next.value.args.code).toBe('000.21.01.H26-260213-0001');
   });
 
+  it('continues above the codes the centre already published when this database lost its counter', async () => {
+    const reference = new ReferenceDb('ref-lost', { indexedDB: new IDBFactory(), IDBKeyRange });
+    const status = (code: string) => ({ code, status: 'received', statusAt: WORKED_EXAMPLE, appointmentDate: null, note: '' });
+    const codes = ['000.21.01.H26-260212-0001', '000.21.01.H26-260212-0002', '000.21.01.H26-260212-1001', '000.21.01.H26-260211-0007'];
+    await applyPullPage(
+      reference,
+      'branch:CN01',
+      codes.map((code, i) => ({ seq: i + 1, entity: 'dossierStatus' as const, key: code, op: 'put' as const, data: status(code), checksum: 1 })),
+      codes.length,
+      WORKED_EXAMPLE,
+    );
+    const { app } = await start(WORKED_EXAMPLE, 0, { db: freshDb(), reference, platform: createFakePlatform() });
+    const saved = await app.dossiers.submit(draft());
+    expect(saved.ok && saved.value.args.code).toBe('000.21.01.H26-260212-0003');
+  });
+
+  it("refuses a reused paper that is not this applicant's", async () => {
+    const { app } = await start();
+    const first = await app.dossiers.submit(draft());
+    if (!first.ok) throw new Error(first.error.code);
+    const [candidate] = await app.dossiers.reuseCandidates(ID);
+    const other = await app.dossiers.submit(
+      draft({
+        applicant: { ...draft().applicant, idNumber: '079203000001', fullName: 'Trần Văn Bình' },
+        documents: [draft().documents[0]!, { documentId: 'd2', name: 'Bản sao Giấy khai sinh', originals: 0, copies: 1, pdf: null, reuse: candidate! }],
+      }),
+    );
+    expect(!other.ok && other.error.code).toBe('dossier.reuse-not-allowed');
+  });
+
   it('blocks a dossier with missing required documents unless the officer gives a reason, and saves nothing meanwhile', async () => {
     const { app, db } = await start();
     const blocked = await app.dossiers.submit(draft({ documents: draft().documents.slice(0, 1) }));

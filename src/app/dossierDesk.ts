@@ -31,7 +31,7 @@ import {
 } from '../storage/dossierRepository';
 import type { DossierRow, KioskDb } from '../storage/KioskDb';
 import type { ReferenceDb } from '../storage/referenceDb';
-import { readPublished, readPublishedOne } from '../storage/referenceRepository';
+import { publishedKeysWithPrefix, readPublished, readPublishedOne } from '../storage/referenceRepository';
 import { createCatalogSearch, normalizeForSearch, type CatalogSearch } from './catalogSearch';
 import type { AppointmentPreview, DossierDesk, DossierDraft, DossierListRow, DossierSyncState, ReceivedDossier, ReuseCandidate } from './dossierTypes';
 import type { Catalog } from './i18n/vi';
@@ -293,11 +293,16 @@ export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
         const applicant = DossierApplicantArgs.safeParse(cleanApplicant(draft.applicant));
         if (!applicant.success) return err('dossier.applicant-invalid', summarizeIssues(applicant.error));
 
-        // Documents: a PDF captured now, or one reused by hash; never both, never neither.
+        // Documents: a PDF captured now, or one reused by hash; never both, never neither. A reused
+        // PDF must be one this applicant gave here (another citizen's papers never slip in).
         const pdfs: NewDocumentPdf[] = [];
         const documents: DossierDocumentArgs[] = [];
+        const reusable = new Set(draft.documents.some((d) => d.reuse) ? (await desk.reuseCandidates(applicant.data.idNumber)).map((c) => c.sha256) : []);
         for (const d of draft.documents) {
           if (d.reuse) {
+            if (!reusable.has(d.reuse.sha256)) {
+              return err('dossier.reuse-not-allowed', `document ${d.documentId}: the reused PDF is not one this applicant gave at this branch`);
+            }
             documents.push({
               documentId: d.documentId,
               name: d.name,
@@ -336,6 +341,10 @@ export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
 
         const receivedAt = clock.now();
         const appointment = await appointmentAt(procedure, receivedAt);
+        // Today's codes of this unit the centre has published back (read before the transaction).
+        const t = toLocalDateTime(receivedAt, branch.utcOffsetMinutes);
+        const datePart = `${String(t.year % 100).padStart(2, '0')}${String(t.month).padStart(2, '0')}${String(t.day).padStart(2, '0')}`;
+        const knownCodes = await publishedKeysWithPrefix(reference, branchScope(branch.branchCode), 'dossierStatus', `${reception.unitCode}-${datePart}-`);
         const id = uuidv7(receivedAt, deps.random);
         const lookupSecret = newSecret();
         const { row, outboxEntry } = await receiveDossier(
@@ -348,6 +357,7 @@ export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
             utcOffsetMinutes: branch.utcOffsetMinutes,
             receivedAt,
             pdfs,
+            knownCodes,
             build: (code) => {
               const args: DossierSubmitArgs = {
                 id,

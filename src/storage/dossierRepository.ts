@@ -1,5 +1,5 @@
 import { liveQuery } from 'dexie';
-import { dossierCodeFor, type DossierCode, type DossierNumbering } from '../domain/dossierCode';
+import { dossierCodeFor, parseDossierCode, type DossierCode, type DossierNumbering } from '../domain/dossierCode';
 import { localDayKey } from '../domain/localDay';
 import type { Clock, RandomBytes } from '../shared/clock';
 import type { OutboxEntry } from '../shared/outbox';
@@ -33,6 +33,12 @@ export interface ReceiveDossierInput {
   readonly pdfs: readonly NewDocumentPdf[];
   /** The mutation's arguments, given the code the sequence produced. */
   readonly build: (code: DossierCode) => DossierSubmitArgs;
+  /**
+   * Codes of this unit and local day known from elsewhere (the centre's published statuses): the
+   * sequence continues above this device's highest one, so a database lost after its dossiers
+   * synced (counter gone with it) never reissues a code a citizen already holds.
+   */
+  readonly knownCodes?: readonly string[];
 }
 
 const seqKey = (unitCode: string, day: string): string => `dseq|${unitCode}|${day}`;
@@ -47,7 +53,15 @@ export async function receiveDossier(
   try {
     return await db.transaction('rw', [db.dossiers, db.documentIndex, db.blobs, db.outbox, db.counters], async () => {
       const key = seqKey(input.unitCode, day);
-      const localSeq = ((await db.counters.get(key))?.value ?? 0) + 1;
+      // Highest local sequence of this slot already used: the counter, and any code of the day this
+      // device issued that the counter does not know of (a restored or lost database).
+      let used = (await db.counters.get(key))?.value ?? 0;
+      const ofDay = (await db.dossiers.where('day').equals(day).toArray()).map((d) => d.code);
+      for (const code of [...ofDay, ...(input.knownCodes ?? [])]) {
+        const parsed = parseDossierCode(code, input.numbering, input.unitCode);
+        if (parsed.ok && parsed.value.slot === input.slot && parsed.value.date === day) used = Math.max(used, parsed.value.localSeq);
+      }
+      const localSeq = used + 1;
       const code = dossierCodeFor({
         unitCode: input.unitCode,
         receivedAt: input.receivedAt,

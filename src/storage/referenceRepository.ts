@@ -55,3 +55,12 @@ export async function readPublishedOne<T = unknown>(db: ReferenceDb, scope: Scop
   const row = await db.records.get([scope, entity, key]);
   return row ? (row.data as T) : null;
 }
+
+/** Keys of the published records of `entity` in `scope` that start with `prefix` (an index range, not a scan). */
+export async function publishedKeysWithPrefix(db: ReferenceDb, scope: Scope, entity: PublishedEntity, prefix: string): Promise<string[]> {
+  const keys = await db.records
+    .where('[scope+entity+key]')
+    .between([scope, entity, prefix], [scope, entity, `${prefix}\uffff`], true, true)
+    .primaryKeys();
+  return keys.map((k) => (k as unknown as [string, string, string])[2]);
+}

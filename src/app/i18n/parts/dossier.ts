@@ -10,6 +10,7 @@ export const vi = {
       'missing-documents': 'Hồ sơ còn thiếu giấy tờ bắt buộc. Bổ sung giấy tờ, hoặc ghi lý do tiếp nhận hồ sơ chưa đủ thành phần.',
       'no-reception': 'Chi nhánh chưa được cấu hình tiếp nhận hồ sơ (mã đơn vị, giờ làm việc). Báo kỹ thuật viên hoặc Trung tâm.',
       'not-found': 'Không tìm thấy hồ sơ này trên máy. Có thể hồ sơ đã được xóa sau khi đồng bộ; tra cứu trên hệ thống của Trung tâm.',
+      'reuse-not-allowed': 'Giấy tờ dùng lại không phải của người nộp này (có thể vừa đổi người nộp). Bỏ chọn “Dùng lại” và quét giấy tờ của người nộp.',
       'procedure-unknown': 'Thủ tục này không còn trong danh mục. Chọn lại thủ tục.',
       'slot-out-of-range': 'Vị trí của máy vượt quá số máy được cấp dải số hồ sơ của chi nhánh. Báo kỹ thuật viên chỉnh “Vị trí kiosk”.',
       'code-taken':
@@ -34,6 +35,8 @@ export const en: Widen<typeof vi> = {
       'missing-documents': 'Required documents are missing. Add them, or record why the incomplete dossier is accepted.',
       'no-reception': 'This branch is not set up to receive dossiers (unit code, working hours). Call a technician or the centre.',
       'not-found': 'This dossier is not on this machine. It may have been removed after syncing; look it up in the centre’s system.',
+      'reuse-not-allowed':
+        'The reused paper does not belong to this applicant (the applicant may have changed). Untick “Reuse” and scan this applicant’s paper.',
       'procedure-unknown': 'This procedure is no longer in the catalog. Choose the procedure again.',
       'slot-out-of-range': 'This machine’s slot is beyond the branch’s dossier number slots. Ask a technician to fix the “kiosk slot”.',
       'code-taken':
