@@ -11,13 +11,23 @@ function editableTarget(): HTMLInputElement | HTMLTextAreaElement | null {
   return null;
 }
 
+/** Input types with a caret the page can read and edit (email and number have none: setRangeText throws). */
+const WITH_SELECTION = new Set(['text', 'search', 'tel', 'url', '']);
+
 /** Edits the focused field as typing would, so a React-controlled input sees an ordinary change. */
 function replaceBeforeCaret(remove: number, insert: string): void {
   const el = editableTarget();
   if (el === null) return;
-  const end = el.selectionEnd ?? el.value.length;
-  const start = Math.max(0, (el.selectionStart ?? end) - remove);
-  el.setRangeText(insert, start, end, 'end');
+  if (el instanceof HTMLTextAreaElement || WITH_SELECTION.has(el.type)) {
+    const end = el.selectionEnd ?? el.value.length;
+    const start = Math.max(0, (el.selectionStart ?? end) - remove);
+    el.setRangeText(insert, start, end, 'end');
+  } else {
+    // No caret to read: the leaked keys are the last ones typed. The prototype's setter keeps
+    // React's value tracking right, so the input event below is seen as a change.
+    const next = (remove > 0 ? el.value.slice(0, -remove) : el.value) + insert;
+    Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set?.call(el, next);
+  }
   el.dispatchEvent(new Event('input', { bubbles: true }));
 }
 
@@ -39,14 +49,21 @@ export function useScannerWedge(onScan: (text: string) => void): void {
     const handle = (events: readonly WedgeEvent[]): void => {
       for (const event of events) {
         if (event.kind === 'scan') {
-          if (event.leaked > 0) replaceBeforeCaret(event.leaked, '');
-          onScanRef.current(event.text);
+          // The scan is delivered even if tidying the field fails: a card read is never lost.
+          try {
+            if (event.leaked > 0) replaceBeforeCaret(event.leaked, '');
+          } catch (e) {
+            console.error('could not remove scanner keys from the field', e);
+          } finally {
+            onScanRef.current(event.text);
+          }
         } else if (event.text !== '') replaceBeforeCaret(0, event.text);
       }
     };
     const onKeyDown = (e: KeyboardEvent): void => {
       // Shortcuts (Ctrl+C, Alt+…) are a person at the keyboard, never a scanner.
-      if (e.ctrlKey || e.metaKey || (e.altKey && e.key.length !== 1)) {
+      // A held key auto-repeats as fast as a scanner types (≈ 33 ms on Windows): a person, too.
+      if (e.repeat || e.ctrlKey || e.metaKey || (e.altKey && e.key.length !== 1)) {
         detector.reset();
         return;
       }
