@@ -68,7 +68,7 @@ export const App = memo(function App({ updateReady }: AppProps) {
         {/* Kept mounted under the issues screen: a dossier being received must survive a look at sync issues. */}
         {role === 'counter' && (
           <div hidden={screen !== 'home'}>
-            <CounterShell onOpenIssues={openIssues} />
+            <CounterShell onOpenIssues={openIssues} active={screen === 'home'} />
           </div>
         )}
         {role === 'technician' && screen === 'home' && <TechnicianHome onOpenIssues={openIssues} />}

@@ -11,6 +11,8 @@ import { useScannerWedge } from './useScannerWedge';
 
 export interface CounterShellProps {
   readonly onOpenIssues: () => void;
+  /** False while another screen (sync issues) covers the counter: no camera, no keys, no scans. */
+  readonly active?: boolean;
 }
 
 type Tab = 'new' | 'list' | 'queue';
@@ -26,7 +28,7 @@ const TABS: readonly { tab: Tab; key: string }[] = [
  * card goes to the applicant, a dossier code (or receipt QR) to the list, and none of its
  * characters land in the focused field.
  */
-export const CounterShell = memo(function CounterShell({ onOpenIssues }: CounterShellProps) {
+export const CounterShell = memo(function CounterShell({ onOpenIssues, active = true }: CounterShellProps) {
   const { t } = useTranslation();
   const desk = useKiosk().dossiers;
   const reception = desk.reception;
@@ -38,6 +40,7 @@ export const CounterShell = memo(function CounterShell({ onOpenIssues }: Counter
   const seq = useRef(0);
 
   useEffect(() => {
+    if (!active) return undefined;
     const onKey = (e: KeyboardEvent): void => {
       const found = TABS.find((x) => x.key === e.key);
       if (!found || e.ctrlKey || e.altKey || e.metaKey) return;
@@ -47,7 +50,7 @@ export const CounterShell = memo(function CounterShell({ onOpenIssues }: Counter
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, []);
+  }, [active]);
 
   const onScan = useCallback(
     (text: string) => {
@@ -63,7 +66,7 @@ export const CounterShell = memo(function CounterShell({ onOpenIssues }: Counter
     },
     [reception],
   );
-  useScannerWedge(onScan);
+  useScannerWedge(onScan, active);
 
   const newDossier = useCallback(() => {
     setCardScan(null);
@@ -103,7 +106,7 @@ export const CounterShell = memo(function CounterShell({ onOpenIssues }: Counter
         </div>
       )}
       <div id="counter-panel-new" role="tabpanel" aria-labelledby="counter-tab-new" hidden={tab !== 'new'}>
-        <PanelActive.Provider value={tab === 'new'}>
+        <PanelActive.Provider value={active && tab === 'new'}>
           {desk && reception ? <NewDossier key={dossierKey} desk={desk} cardScan={cardScan} onReset={newDossier} /> : <NoReception />}
         </PanelActive.Provider>
       </div>

@@ -37,13 +37,14 @@ function replaceBeforeCaret(remove: number, insert: string): void {
  * (held-back keys are suppressed; the few that leaked before the burst was recognised are deleted).
  * Keys held back from a burst that was a person typing after all are put back where the caret is.
  */
-export function useScannerWedge(onScan: (text: string) => void): void {
+export function useScannerWedge(onScan: (text: string) => void, enabled = true): void {
   const onScanRef = useRef(onScan);
   useEffect(() => {
     onScanRef.current = onScan;
   }, [onScan]);
 
   useEffect(() => {
+    if (!enabled) return undefined;
     const detector = createKeyboardWedgeDetector();
     let timer: ReturnType<typeof setTimeout> | null = null;
     const handle = (events: readonly WedgeEvent[]): void => {
@@ -81,5 +82,5 @@ export function useScannerWedge(onScan: (text: string) => void): void {
       window.removeEventListener('keydown', onKeyDown, true);
       if (timer !== null) clearTimeout(timer);
     };
-  }, []);
+  }, [enabled]);
 }
