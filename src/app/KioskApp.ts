@@ -114,6 +114,7 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
     db,
     reference,
     clock,
+    reuseWindowMs: branch.reception ? branch.reception.reuseValidityDays * 86_400_000 : undefined,
     device: () => effectiveDevice,
     enrolRole: () => device.role,
     saveDevice: async (next) => {

@@ -50,6 +50,8 @@ export interface SyncServiceDeps {
   readonly random?: () => number;
   /** Confirmed records are kept this long before pruning. */
   readonly retentionMs?: number;
+  /** The branch's reuse window for the citizens' document index (undefined: kept). */
+  readonly reuseWindowMs?: number;
 }
 
 export interface SyncService {
@@ -178,7 +180,7 @@ export async function startSyncService(deps: SyncServiceDeps): Promise<SyncServi
       const now = clock.now();
       if (now - lastPruneAt > PRUNE_EVERY_MS || now < lastPruneAt) {
         lastPruneAt = now;
-        await pruneConfirmed(db, now, deps.retentionMs ?? DEFAULT_RETENTION_MS).catch(() => undefined);
+        await pruneConfirmed(db, now, deps.retentionMs ?? DEFAULT_RETENTION_MS, deps.reuseWindowMs).catch(() => undefined);
       }
       return report;
     },

@@ -171,8 +171,3 @@ export function watchDossiers<T>(query: () => Promise<T>, onChange: (value: T) =
   const sub = liveQuery(query).subscribe({ next: onChange, error: onError });
   return () => sub.unsubscribe();
 }
-
-/** Drops reuse entries older than the branch's reuse window. */
-export async function pruneDocumentIndex(db: KioskDb, before: number): Promise<number> {
-  return db.documentIndex.where('receivedAt').below(before).delete();
-}

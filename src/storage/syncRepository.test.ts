@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { freshDb } from '../../test/unit/fixtures';
 import type { OutboxEntry } from '../shared/outbox';
 import { MAX_PUSH_ARGS_CHARS } from '../shared/sync';
-import { pendingBatch, pendingBatchAfter } from './syncRepository';
+import type { BlobRecord, DossierRow } from './KioskDb';
+import { pendingBatch, pendingBatchAfter, pruneConfirmed } from './syncRepository';
 
 const entry = (deviceSeq: number, chars: number): OutboxEntry => ({
   mutationId: `0193a1b2-0000-7000-8000-${String(deviceSeq).padStart(12, '0')}`,
@@ -29,6 +30,69 @@ describe('push batches', () => {
     const db = freshDb();
     await db.outbox.bulkAdd([entry(1, MAX_PUSH_ARGS_CHARS + 10), entry(2, 10)]);
     expect((await pendingBatch(db, 100)).map((e) => e.deviceSeq)).toEqual([1]);
+    db.close();
+  });
+});
+
+describe('pruning', () => {
+  const DAY = 86_400_000;
+  const now = 100 * DAY;
+  const blob = (sha: string, state: BlobRecord['state'], verifiedAt: number | null): BlobRecord => ({
+    sha256: sha.repeat(64),
+    size: 1,
+    mimeType: 'application/pdf',
+    data: new Blob(['x']),
+    state,
+    uploadUrl: null,
+    createdAt: 0,
+    verifiedAt,
+  });
+  const dossier = (id: string, sha: string, syncedAt: number | null): DossierRow =>
+    ({
+      id,
+      code: `000.21.01.H26-260101-000${id}`,
+      day: '2026-01-01',
+      receivedAt: 0,
+      applicantId: '001195012345',
+      args: { documents: [{ sha256: sha.repeat(64) }] },
+      syncedAt,
+      printedAt: null,
+      printCount: 0,
+    }) as unknown as DossierRow;
+
+  it('removes confirmed dossiers and verified scans only after retention, keeps what an unconfirmed dossier uses, and ends the reuse window', async () => {
+    const db = freshDb();
+    await db.blobs.bulkAdd([blob('a', 'verified', 10 * DAY), blob('b', 'verified', 10 * DAY), blob('c', 'verified', 95 * DAY), blob('d', 'pending', null)]);
+    await db.dossiers.bulkAdd([dossier('1', 'a', 10 * DAY), dossier('2', 'b', null)]);
+    await db.documentIndex.bulkAdd([
+      {
+        applicantId: '001195012345',
+        sha256: 'a'.repeat(64),
+        size: 1,
+        pages: 1,
+        name: 'x',
+        documentId: 'd1',
+        dossierCode: 'c1',
+        procedureName: 'p',
+        receivedAt: 10 * DAY,
+      },
+      {
+        applicantId: '001195012345',
+        sha256: 'c'.repeat(64),
+        size: 1,
+        pages: 1,
+        name: 'y',
+        documentId: 'd2',
+        dossierCode: 'c2',
+        procedureName: 'p',
+        receivedAt: 95 * DAY,
+      },
+    ]);
+    const pruned = await pruneConfirmed(db, now, 30 * DAY, 60 * DAY);
+    expect(pruned).toMatchObject({ dossiers: 1, blobs: 1, reuseEntries: 1 });
+    expect((await db.blobs.toCollection().primaryKeys()).map((k) => String(k)[0]).sort()).toEqual(['b', 'c', 'd']);
+    expect(await db.dossiers.count()).toBe(1);
+    expect((await db.documentIndex.toArray()).map((r) => r.name)).toEqual(['y']);
     db.close();
   });
 });

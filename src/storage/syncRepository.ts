@@ -167,15 +167,37 @@ export async function saveSyncMeta(db: KioskDb, patch: Partial<SyncMeta>): Promi
  * Local copies are removed only once the server confirmed them AND the retention window has
  * passed (DESIGN.md). Unconfirmed records are never pruned, whatever their age.
  */
-export async function pruneConfirmed(db: KioskDb, now: number, retentionMs: number): Promise<{ tickets: number; ratings: number; dossiers: number }> {
+export async function pruneConfirmed(
+  db: KioskDb,
+  now: number,
+  retentionMs: number,
+  /** How long the reuse index keeps a citizen's documents (the branch's reuse window); undefined = keep. */
+  reuseWindowMs?: number,
+): Promise<{ tickets: number; ratings: number; dossiers: number; blobs: number; reuseEntries: number }> {
   const before = now - retentionMs;
-  return db.transaction('rw', [db.tickets, db.ratings, db.dossiers], async () => {
+  return db.transaction('rw', [db.tickets, db.ratings, db.dossiers, db.blobs, db.documentIndex], async () => {
     const tickets = await db.tickets.where('syncedAt').below(before).delete();
     const ratings = await db.ratings.where('syncedAt').below(before).delete();
     // Confirmed dossiers go too; their documents stay reusable through documentIndex (by hash,
     // which the centre holds) until the branch's reuse window ends.
     const dossiers = await db.dossiers.where('syncedAt').below(before).delete();
-    return { tickets, ratings, dossiers };
+    // Scans the centre verified, past retention, that no dossier still waiting for the centre uses.
+    const old = (await db.blobs.where('state').equals('verified').toArray()).filter((b) => b.verifiedAt !== null && b.verifiedAt < before).map((b) => b.sha256);
+    let blobs = 0;
+    if (old.length > 0) {
+      const waiting = new Set((await db.dossiers.filter((d) => d.syncedAt === null).toArray()).flatMap((d) => d.args.documents.map((x) => x.sha256)));
+      const gone = old.filter((sha) => !waiting.has(sha));
+      await db.blobs.bulkDelete(gone);
+      blobs = gone.length;
+    }
+    const reuseEntries =
+      reuseWindowMs === undefined
+        ? 0
+        : await db.documentIndex
+            .where('receivedAt')
+            .below(now - reuseWindowMs)
+            .delete();
+    return { tickets, ratings, dossiers, blobs, reuseEntries };
   });
 }
 
