@@ -212,12 +212,15 @@ async function applyFresh(
       if (!parsed.success) reasons[i] = reject('sync.invalid-args', describeIssues(parsed.error.issues));
       else if (parsed.data.branchCode !== device.branchCode)
         reasons[i] = reject('sync.wrong-branch', `device belongs to branch ${device.branchCode}, dossier says ${parsed.data.branchCode}`);
-      else reasons[i] = await receptionViolation(tx, parsed.data, context);
       if (!reasons[i] && parsed.success) {
         // Hashed before the transaction opened (prepareDossiers): never scrypt under the row lock.
         const secretHash = prepared.dossiers.get(m);
         if (secretHash === undefined) throw new Error('dossier look-up secret was not hashed before the transaction');
-        dossiers.push({ i, a: parsed.data, secretHash });
+        // The receipt with this code is already in the citizen's hands: a code that does not fit
+        // the numbering published NOW (changed since, or a misconfigured kiosk) is stored and flagged
+        // for the centre, never refused; the unique code is what prevents collisions.
+        const warning = await receptionViolation(tx, parsed.data, context);
+        dossiers.push({ i, a: parsed.data, secretHash, codeWarning: warning ? `${warning.code}: ${warning.detail}` : null });
       }
     }
   }
@@ -440,6 +443,8 @@ interface DossierItem {
   readonly i: number;
   readonly a: DossierSubmitArgs;
   readonly secretHash: string;
+  /** Why the code does not fit the branch's published numbering (stored for the centre), or null. */
+  readonly codeWarning: string | null;
 }
 
 /**
@@ -605,7 +610,7 @@ async function applyDossiers(tx: Db, device: AuthenticatedDevice, items: readonl
       tx,
       accepted.flatMap(({ a }) => a.documents.map((d) => d.sha256)),
     );
-    const records = accepted.map(({ a }, ord) => {
+    const records = accepted.map(({ a, codeWarning }, ord) => {
       const shas = [...new Set(a.documents.map((d) => d.sha256))];
       return {
         ord,
@@ -630,6 +635,7 @@ async function applyDossiers(tx: Db, device: AuthenticatedDevice, items: readonl
         result_delivery_method: a.resultDelivery.method,
         result_delivery_detail: a.resultDelivery.detail,
         officer_name: a.officerName,
+        code_warning: codeWarning,
         blob_count: shas.length,
         blobs_missing: shas.filter((h) => missing.has(h)).length,
       };
@@ -637,16 +643,16 @@ async function applyDossiers(tx: Db, device: AuthenticatedDevice, items: readonl
     const inserted = await tx.query<{ id: string }>(
       `INSERT INTO received_dossiers (id, code, branch_code, device_id, slot, received_at, procedure_code, procedure_name, processing_time,
          processing_unit, applicant, documents, missing, incomplete_reason, sets, appointment_kind, appointment_at, appointment_date,
-         appointment_provisional, result_delivery_method, result_delivery_detail, officer_name, blob_count, blobs_missing)
+         appointment_provisional, result_delivery_method, result_delivery_detail, officer_name, code_warning, blob_count, blobs_missing)
        SELECT x.id, x.code, x.branch_code, $2::uuid, x.slot, x.received_at, x.procedure_code, x.procedure_name, x.processing_time,
          x.processing_unit, x.applicant, x.documents, x.missing, x.incomplete_reason, x.sets, x.appointment_kind, x.appointment_at,
-         x.appointment_date, x.appointment_provisional, x.result_delivery_method, x.result_delivery_detail, x.officer_name, x.blob_count,
+         x.appointment_date, x.appointment_provisional, x.result_delivery_method, x.result_delivery_detail, x.officer_name, x.code_warning, x.blob_count,
          x.blobs_missing
        FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, code text, branch_code text, slot integer, received_at bigint, procedure_code text,
          procedure_name text, processing_time double precision, processing_unit text, applicant jsonb, documents jsonb, missing jsonb,
          incomplete_reason text, sets integer, appointment_kind text, appointment_at bigint, appointment_date text,
-         appointment_provisional boolean, result_delivery_method text, result_delivery_detail text, officer_name text, blob_count integer,
-         blobs_missing integer, ord bigint)
+         appointment_provisional boolean, result_delivery_method text, result_delivery_detail text, officer_name text, code_warning text,
+         blob_count integer, blobs_missing integer, ord bigint)
        ORDER BY x.ord
        ON CONFLICT DO NOTHING RETURNING id`,
       [JSON.stringify(records), device.deviceId],

@@ -334,20 +334,20 @@ describe.each(engines)('received dossiers on $name', (engine) => {
       expect(published.ok).toBe(true);
     });
 
-    it("accepts a code of the device's own blocks on the receipt's local date, and rejects the others with specific codes", async () => {
+    it('stores every code (its receipt is printed) and flags the ones that do not fit the published numbering for the centre', async () => {
       const { device, journal } = await freshCounter('CN02');
       const base = { branchCode: 'CN02' };
-      const cases: [Partial<DossierSubmitArgs>, string][] = [
-        [{ code: '000.21.02.H26-261124-1001', slot: 1 }, 'applied'],
+      const cases: [Partial<DossierSubmitArgs> & { code: string }, string | null][] = [
+        [{ code: '000.21.02.H26-261124-1001', slot: 1 }, null],
         // 23:30 on the 23rd in UTC is 06:30 on the 24th in Hà Nội.
-        [{ code: '000.21.02.H26-261124-0001', slot: 0, receivedAt: Date.UTC(2026, 10, 23, 23, 30) }, 'applied'],
+        [{ code: '000.21.02.H26-261124-0001', slot: 0, receivedAt: Date.UTC(2026, 10, 23, 23, 30) }, null],
         [{ code: '000.21.01.H26-261124-1002', slot: 1 }, 'dossier.wrong-unit'],
         [{ code: '000.21.02.H26-261124-0002', slot: 1 }, 'dossier.number-out-of-range'],
         [{ code: '000.21.02.H26-261124-1000', slot: 1 }, 'dossier.number-out-of-range'],
         [{ code: '000.21.02.H26-261124-01003', slot: 1 }, 'dossier.number-out-of-range'],
         [{ code: '000.21.02.H26-261123-1004', slot: 1 }, 'dossier.date-mismatch'],
         [{ code: '000.21.02.H26-261124-4001', slot: 4 }, 'dossier.slot-out-of-range'],
-        [{ code: '000.21.02.H26-261124-5001', slot: 1 }, 'applied'], // an overflow block of slot 1
+        [{ code: '000.21.02.H26-261124-5001', slot: 1 }, null], // an overflow block of slot 1
       ];
       const res = await push(
         device,
@@ -355,8 +355,17 @@ describe.each(engines)('received dossiers on $name', (engine) => {
         journal,
       );
       expect(res.lastSeq).toBe(cases.length);
-      expect(res.results.map((r) => r.reason?.code ?? r.status)).toEqual(cases.map(([, expected]) => expected));
-      expect(JSON.stringify(res)).not.toContain('Nguyễn');
+      expect(res.results.map((r) => r.reason?.code ?? r.status)).toEqual(cases.map(() => 'applied'));
+      const rows = await h.db.query<{ code: string; code_warning: string | null }>('SELECT code, code_warning FROM received_dossiers WHERE branch_code = $1', [
+        'CN02',
+      ]);
+      const warnings = new Map(rows.map((r) => [r.code, r.code_warning]));
+      for (const [o, expected] of cases) {
+        const warning = warnings.get(o.code);
+        if (expected === null) expect(warning, o.code).toBeNull();
+        else expect(warning, o.code).toMatch(new RegExp(`^${expected.replace('.', '\\.')}:`));
+      }
+      expect(JSON.stringify(rows)).not.toContain('Nguyễn');
     });
   });
 });

@@ -30,6 +30,10 @@ CREATE TABLE received_dossiers (
   result_delivery_method text NOT NULL,
   result_delivery_detail text NOT NULL,
   officer_name text NOT NULL,
+  -- Set when the code does not fit the numbering the branch had published when it arrived (a
+  -- config changed since, or a misconfigured kiosk): stored and shown to the centre, never refused,
+  -- because the citizen already holds a receipt with this code.
+  code_warning text,
   -- Completeness: how many distinct referenced blobs the server holds no verified copy of. The
   -- dossier is complete (blobs_verified) when it reaches 0; recomputed when a blob is verified.
   blob_count integer NOT NULL,
