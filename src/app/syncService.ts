@@ -6,6 +6,7 @@ import type { OutboxEntry } from '../shared/outbox';
 import { AppFailure, describeUnknown, err, ok, type Result } from '../shared/result';
 import { EnrolCode, SYNC_PROTOCOL_VERSION, type HeartbeatRequest } from '../shared/sync';
 import { countPendingBlobs, markVerified, pendingBlobs, setUploadUrl } from '../storage/blobRepository';
+import { recordEvent } from '../storage/eventRepository';
 import { JOURNAL_SCHEMA_VERSION, type KioskDb, type SyncIssue } from '../storage/KioskDb';
 import type { ReferenceDb } from '../storage/referenceDb';
 import {
@@ -178,6 +179,10 @@ export async function startSyncService(deps: SyncServiceDeps): Promise<SyncServi
     run: async () => {
       const report = await engine.runOnce();
       const now = clock.now();
+      // A scan the centre refused (or that can no longer be read) was skipped: the technician sees it.
+      for (const failed of report.blobsFailed) {
+        await recordEvent(db, { at: now, kind: 'blob.failed', code: 'blob.failed', detail: failed.detail, subject: `scan ${failed.sha256.slice(0, 12)}` });
+      }
       if (now - lastPruneAt > PRUNE_EVERY_MS || now < lastPruneAt) {
         lastPruneAt = now;
         await pruneConfirmed(db, now, deps.retentionMs ?? DEFAULT_RETENTION_MS, deps.reuseWindowMs).catch(() => undefined);

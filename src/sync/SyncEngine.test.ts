@@ -147,4 +147,66 @@ describe('SyncEngine (in-memory server)', () => {
     await k.engine.runOnce();
     expect(await k.db.outbox.count()).toBe(0);
   });
+
+  it('skips a scan the server refuses or that can no longer be read, uploads the others and still pushes the records', async () => {
+    const server = new MemoryServer();
+    const db = freshDb();
+    await tickets(db, 3);
+    const transport = server.transport();
+    const verified: string[] = [];
+    const urls: (string | null)[] = [];
+    const blob = (c: string) => ({ sha256: c.repeat(64), size: 3, mimeType: 'application/pdf', data: new Blob(['abc']), uploadUrl: null });
+    const engine = new SyncEngine({
+      db,
+      reference: new ReferenceDb('ref', { indexedDB: new IDBFactory(), IDBKeyRange }),
+      transport: {
+        ...transport,
+        blobExists: async () => false,
+        uploadBlob: async (b) => {
+          if (b.sha256.startsWith('a')) throw new TransportError('protocol', { code: 'blob.hash-mismatch', detail: 'bytes differ' });
+          if (b.sha256.startsWith('b')) throw new DOMException('the file could not be read', 'NotReadableError');
+        },
+      },
+      branchCode: 'CN01',
+      clock,
+      blobs: {
+        pending: async () => [blob('a'), blob('b'), blob('c')],
+        setUploadUrl: async (_sha, url) => void urls.push(url),
+        markVerified: async (sha) => void verified.push(sha),
+      },
+    });
+    const report = await engine.runOnce();
+    expect(verified).toEqual(['c'.repeat(64)]);
+    expect(report.blobsFailed.map((f) => f.sha256[0])).toEqual(['a', 'b']);
+    expect(urls).toEqual([null, null]);
+    expect(report).toMatchObject({ pushed: 3, applied: 3 });
+    expect(await db.outbox.count()).toBe(0);
+  });
+
+  it('backs off the whole run when the network fails during an upload (nothing is skipped)', async () => {
+    const server = new MemoryServer();
+    const db = freshDb();
+    await tickets(db, 1);
+    const transport = server.transport();
+    const engine = new SyncEngine({
+      db,
+      reference: new ReferenceDb('ref', { indexedDB: new IDBFactory(), IDBKeyRange }),
+      transport: {
+        ...transport,
+        blobExists: async () => false,
+        uploadBlob: async () => {
+          throw new TransportError('network', { code: 'net.unreachable', detail: 'down' });
+        },
+      },
+      branchCode: 'CN01',
+      clock,
+      blobs: {
+        pending: async () => [{ sha256: 'd'.repeat(64), size: 3, mimeType: 'application/pdf', data: new Blob(['abc']), uploadUrl: null }],
+        setUploadUrl: async () => undefined,
+        markVerified: async () => undefined,
+      },
+    });
+    await expect(engine.runOnce()).rejects.toBeInstanceOf(TransportError);
+    expect(await db.outbox.count()).toBe(1);
+  });
 });

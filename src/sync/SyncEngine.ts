@@ -48,6 +48,11 @@ export interface RunReport {
   rejected: number;
   pulled: number;
   blobsUploaded: number;
+  /**
+   * Blobs refused for good this run (the server rejected the bytes, or they can no longer be read
+   * here): skipped so the records behind them still sync; the centre marks those dossiers incomplete.
+   */
+  blobsFailed: { readonly sha256: string; readonly detail: string }[];
   /** Scopes whose checksum differed from the server's and were pulled again from 0. */
   repulled: Scope[];
 }
@@ -59,7 +64,7 @@ export class SyncEngine {
   constructor(private readonly o: SyncEngineOptions) {}
 
   async runOnce(): Promise<RunReport> {
-    const report: RunReport = { pushed: 0, applied: 0, duplicates: 0, rejected: 0, pulled: 0, blobsUploaded: 0, repulled: [] };
+    const report: RunReport = { pushed: 0, applied: 0, duplicates: 0, rejected: 0, pulled: 0, blobsUploaded: 0, blobsFailed: [], repulled: [] };
     await this.uploadBlobs(report);
     await this.push(report);
     await saveSyncMeta(this.o.db, { lastPushAt: this.o.clock.now() });
@@ -198,9 +203,14 @@ export class SyncEngine {
           onProgress: (sent, total) => this.o.onUploadProgress?.(sent, total),
         });
       } catch (e) {
-        // The server refused the bytes (hash mismatch, gone upload): start afresh next time.
-        if (e instanceof TransportError && e.kind === 'protocol') await queue.setUploadUrl(blob.sha256, null);
-        throw e;
+        // Network, server or credential trouble: the whole run backs off (records would fail too).
+        if (e instanceof TransportError && e.kind !== 'protocol') throw e;
+        // The server refused these bytes (hash mismatch, too large, gone upload), or the local copy
+        // cannot be read any more: start this blob afresh next time, and let everything else —
+        // other scans, tickets, dossiers — go on. One bad scan must never stop the queue.
+        await queue.setUploadUrl(blob.sha256, null);
+        report.blobsFailed.push({ sha256: blob.sha256, detail: e instanceof Error ? e.message.slice(0, 200) : String(e).slice(0, 200) });
+        continue;
       }
       await queue.markVerified(blob.sha256, clock.now());
       report.blobsUploaded++;

@@ -1,6 +1,14 @@
 /** Messages of dossier reception (src/app/dossierDesk.ts, and the centre's answers about dossiers). */
 export const vi = {
   errors: {
+    receipt: {
+      first: 'Đã in giấy tiếp nhận hồ sơ (nhật ký in).',
+      reprint: 'Đã in lại giấy tiếp nhận hồ sơ (nhật ký in).',
+    },
+    blob: {
+      failed:
+        'Một tệp quét không gửi được (máy chủ từ chối hoặc tệp trên máy bị hỏng); các hồ sơ khác vẫn được gửi. Kiểm tra hồ sơ có tệp này và quét lại giấy tờ nếu cần.',
+    },
     dossier: {
       'applicant-invalid': 'Thông tin người nộp chưa đầy đủ hoặc chưa đúng (họ tên, số định danh…). Kiểm tra lại các ô được đánh dấu rồi lưu lại.',
       'catalog-unavailable': 'Chưa tải được danh mục thủ tục trên máy này. Khởi động lại ứng dụng; nếu vẫn lỗi, báo kỹ thuật viên.',
@@ -26,6 +34,14 @@ export const vi = {
 type Widen<T> = { -readonly [K in keyof T]: T[K] extends string ? string : Widen<T[K]> };
 export const en: Widen<typeof vi> = {
   errors: {
+    receipt: {
+      first: 'A dossier receipt was printed (print log).',
+      reprint: 'A dossier receipt was reprinted (print log).',
+    },
+    blob: {
+      failed:
+        'A scan could not be sent (refused by the server, or damaged on this machine); other records still go. Check the dossier with this scan and rescan the paper if needed.',
+    },
     dossier: {
       'applicant-invalid': 'The applicant’s details are incomplete or wrong (name, ID number…). Check the marked fields and save again.',
       'catalog-unavailable': 'The procedure catalog could not be loaded on this machine. Restart the app; if it persists, call a technician.',
