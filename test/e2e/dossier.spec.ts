@@ -269,4 +269,18 @@ test.describe('counter officer, network unplugged', () => {
     expect(stored).toHaveLength(2);
     expect(JSON.stringify(stored.find((d) => JSON.stringify(d).includes(second)))).toContain(`"reusedFrom":"${code}"`);
   });
+
+  test("a counter left alone covers the citizen's data, and a key brings the dossier back as it was", async ({ page }) => {
+    await page.clock.install();
+    await page.goto(kioskUrl('?role=counter'));
+    await page.getByTestId('desk.phone').fill('0987654321');
+    await expect(page.getByTestId('counter.idleLock')).toHaveCount(0);
+    await page.clock.fastForward(3 * 60_000 + 10_000);
+    await expect(page.getByTestId('counter.idleLock')).toBeVisible();
+    await expect(page.getByTestId('desk.phone')).toBeHidden();
+    await page.screenshot({ path: screen('idle-lock') });
+    await page.keyboard.press('Shift');
+    await expect(page.getByTestId('counter.idleLock')).toHaveCount(0);
+    await expect(page.getByTestId('desk.phone')).toHaveValue('0987654321');
+  });
 });

@@ -16,6 +16,13 @@ export interface CounterShellProps {
 }
 
 type Tab = 'new' | 'list' | 'queue';
+
+/**
+ * After this long without a touch or a key, the counter hides what is on screen (the citizen's
+ * name, ID, scans) behind a lock; any key or touch brings it back as it was. Nothing is discarded:
+ * the officer may have stepped away mid-dossier (DOMAIN.md, "Personal data").
+ */
+export const IDLE_LOCK_MS = 3 * 60_000;
 const TABS: readonly { tab: Tab; key: string }[] = [
   { tab: 'new', key: 'F2' },
   { tab: 'list', key: 'F3' },
@@ -68,6 +75,26 @@ export const CounterShell = memo(function CounterShell({ onOpenIssues, active = 
   );
   useScannerWedge(onScan, active);
 
+  const [locked, setLocked] = useState(false);
+  useEffect(() => {
+    let last = Date.now();
+    const touch = (): void => {
+      last = Date.now();
+      setLocked(false);
+    };
+    window.addEventListener('pointerdown', touch, true);
+    window.addEventListener('keydown', touch, true);
+    const timer = setInterval(() => {
+      if (Date.now() - last >= IDLE_LOCK_MS) setLocked(true);
+    }, 5_000);
+    return () => {
+      window.removeEventListener('pointerdown', touch, true);
+      window.removeEventListener('keydown', touch, true);
+      clearInterval(timer);
+    };
+  }, []);
+  const live = active && !locked;
+
   const newDossier = useCallback(() => {
     setCardScan(null);
     setDossierKey((k) => k + 1);
@@ -75,46 +102,56 @@ export const CounterShell = memo(function CounterShell({ onOpenIssues, active = 
   }, []);
 
   return (
-    <section className="counter" data-testid="counter.shell" data-tab={tab}>
-      <div className="counter__bar">
-        <nav className="tabs" role="tablist" aria-label={t('desk.tabs.label')}>
-          {TABS.map(({ tab: id, key }) => (
-            <button
-              key={id}
-              type="button"
-              role="tab"
-              id={`counter-tab-${id}`}
-              aria-selected={tab === id}
-              aria-controls={`counter-panel-${id}`}
-              className="tab"
-              onClick={() => {
-                setCodeScan(null);
-                setTab(id);
-              }}
-              data-testid={`counter.tab.${id}`}
-            >
-              {t(`desk.tabs.${id}`)}
-              <kbd className="tab__key">{key}</kbd>
-            </button>
-          ))}
-        </nav>
-        <IssuesButton onOpen={onOpenIssues} />
-      </div>
-      {unknownScan && (
-        <div className="notice notice--warn" role="status" data-testid="counter.unknownScan">
-          {t('desk.scan.unknown')}
+    <section className="counter" data-testid="counter.shell" data-tab={tab} data-locked={locked}>
+      {locked && (
+        <div className="idle-lock" role="dialog" aria-modal="true" aria-labelledby="idle-lock-title" data-testid="counter.idleLock">
+          <p id="idle-lock-title" className="idle-lock__title">
+            {t('desk.lock.title')}
+          </p>
+          <p className="idle-lock__hint">{t('desk.lock.hint')}</p>
         </div>
       )}
-      <div id="counter-panel-new" role="tabpanel" aria-labelledby="counter-tab-new" hidden={tab !== 'new'}>
-        <PanelActive.Provider value={active && tab === 'new'}>
-          {desk && reception ? <NewDossier key={dossierKey} desk={desk} cardScan={cardScan} onReset={newDossier} /> : <NoReception />}
-        </PanelActive.Provider>
-      </div>
-      <div id="counter-panel-list" role="tabpanel" aria-labelledby="counter-tab-list" hidden={tab !== 'list'}>
-        {reception ? tab === 'list' && <TodayList desk={desk} codeScan={codeScan} /> : <NoReception />}
-      </div>
-      <div id="counter-panel-queue" role="tabpanel" aria-labelledby="counter-tab-queue" hidden={tab !== 'queue'}>
-        <CounterHome />
+      <div className="counter__content" hidden={locked}>
+        <div className="counter__bar">
+          <nav className="tabs" role="tablist" aria-label={t('desk.tabs.label')}>
+            {TABS.map(({ tab: id, key }) => (
+              <button
+                key={id}
+                type="button"
+                role="tab"
+                id={`counter-tab-${id}`}
+                aria-selected={tab === id}
+                aria-controls={`counter-panel-${id}`}
+                className="tab"
+                onClick={() => {
+                  setCodeScan(null);
+                  setTab(id);
+                }}
+                data-testid={`counter.tab.${id}`}
+              >
+                {t(`desk.tabs.${id}`)}
+                <kbd className="tab__key">{key}</kbd>
+              </button>
+            ))}
+          </nav>
+          <IssuesButton onOpen={onOpenIssues} />
+        </div>
+        {unknownScan && (
+          <div className="notice notice--warn" role="status" data-testid="counter.unknownScan">
+            {t('desk.scan.unknown')}
+          </div>
+        )}
+        <div id="counter-panel-new" role="tabpanel" aria-labelledby="counter-tab-new" hidden={tab !== 'new'}>
+          <PanelActive.Provider value={live && tab === 'new'}>
+            {desk && reception ? <NewDossier key={dossierKey} desk={desk} cardScan={cardScan} onReset={newDossier} /> : <NoReception />}
+          </PanelActive.Provider>
+        </div>
+        <div id="counter-panel-list" role="tabpanel" aria-labelledby="counter-tab-list" hidden={tab !== 'list'}>
+          {reception ? tab === 'list' && <TodayList desk={desk} codeScan={codeScan} /> : <NoReception />}
+        </div>
+        <div id="counter-panel-queue" role="tabpanel" aria-labelledby="counter-tab-queue" hidden={tab !== 'queue'}>
+          <CounterHome />
+        </div>
       </div>
     </section>
   );

@@ -94,6 +94,13 @@ export const NewDossier = memo(function NewDossier({ desk, cardScan, onReset }: 
 
   // Earlier papers of this citizen at this branch, once the ID number is complete.
   const idNumber = applicant.idNumber;
+  // Papers reused for one citizen never stay attached to another: a new ID number drops them.
+  useEffect(() => {
+    setDocs((current) => {
+      if (![...current.values()].some((d) => d.reuse !== null)) return current;
+      return new Map([...current].map(([id, d]) => [id, d.reuse !== null ? { ...d, reuse: null } : d]));
+    });
+  }, [idNumber]);
   useEffect(() => {
     if (!idNumberValid(idNumber) || (/^\d+$/.test(idNumber) && idNumber.length !== 12 && idNumber.length !== 9)) {
       setCandidates([]);

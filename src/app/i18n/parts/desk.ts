@@ -1,6 +1,10 @@
 /** Messages of the counter officer's screens (merged into the catalog by ../index.ts): receive a dossier, today's list. */
 export const vi = {
   desk: {
+    lock: {
+      title: 'Màn hình đã được che để bảo vệ thông tin công dân',
+      hint: 'Chạm màn hình hoặc nhấn phím bất kỳ để tiếp tục. Hồ sơ đang nhập vẫn được giữ nguyên.',
+    },
     tabs: {
       label: 'Màn hình quầy',
       new: 'Tiếp nhận hồ sơ',
@@ -193,6 +197,10 @@ export const vi = {
 type Widen<T> = { -readonly [K in keyof T]: T[K] extends string ? string : Widen<T[K]> };
 export const en: Widen<typeof vi> = {
   desk: {
+    lock: {
+      title: 'The screen is covered to protect the citizen’s data',
+      hint: 'Touch the screen or press any key to continue. The dossier in progress is kept.',
+    },
     tabs: {
       label: 'Counter screens',
       new: 'Receive a dossier',
