@@ -24,6 +24,7 @@ import { deviceMayRead, publishChanges, pullChanges } from './changes';
 import { registerLookupRoutes } from './lookup';
 import { isTransientDbError, type Db } from './db/Db';
 import { describeIssues, ensureJournal, journalLastSeq, pushMutations } from './push';
+import { sweepIncompleteDossiers } from './dossiers';
 import { newDeviceToken, normaliseEnrolCode, sha256Hex } from './secrets';
 
 /**
@@ -141,6 +142,10 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     const parsed = PushRequest.safeParse(request.body);
     if (!parsed.success) return reply.code(400).send(wireError('sync.bad-request', describeIssues(parsed.error.issues)));
     const outcome = await pushMutations(db, device, parsed.data.journalId, parsed.data.mutations, { clock });
+    // Best effort, after the push committed: a dossier left incomplete by a failed recount heals here.
+    if (outcome.kind !== 'revoked') {
+      await sweepIncompleteDossiers(db, device.branchCode).catch((e: unknown) => request.log.warn({ err: String(e) }, 'completeness sweep failed'));
+    }
     const counts = outcome.kind === 'revoked' ? {} : countStatuses(outcome.results);
     request.log.info({ deviceId: device.deviceId, outcome: outcome.kind, ...counts }, 'push');
     if (outcome.kind === 'revoked') return reply.code(401).send(wireError('auth.revoked', 'this device has been revoked; re-enrol it'));

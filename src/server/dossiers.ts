@@ -204,6 +204,22 @@ export async function recomputeDossierCompleteness(db: Db, sha256: string): Prom
   });
 }
 
+/**
+ * The branch's dossiers still marked incomplete, counted again against the verified blobs: the
+ * safety net when the recount after a blob's verification failed (it runs in its own transaction
+ * and only logs a failure). Cheap: the partial index holds only incomplete dossiers.
+ */
+export async function sweepIncompleteDossiers(db: Db, branchCode: string): Promise<number> {
+  const rows = await db.query(
+    `UPDATE received_dossiers r SET blobs_missing = (
+       SELECT count(*) FROM dossier_blobs d WHERE d.dossier_id = r.id AND NOT EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = d.sha256))
+     WHERE r.branch_code = $1 AND r.blobs_missing > 0
+     RETURNING r.id`,
+    [branchCode],
+  );
+  return rows.length;
+}
+
 export interface ReceivedDossierSummary {
   readonly code: string;
   readonly branchCode: string;

@@ -256,6 +256,29 @@ describe.each(engines)('received dossiers on $name', (engine) => {
     expect(await received(args.code)).toBeUndefined();
   });
 
+  it("heals a dossier left incomplete when the recount after a verification failed, at the branch's next push", async () => {
+    const { device, journal } = await freshCounter();
+    const bytes = new Uint8Array(randomBytes(1500));
+    const args = dossierArgs({
+      documents: [{ documentId: 'to-khai', name: 'Tờ khai', originals: 1, copies: 0, sha256: sha256(bytes), size: bytes.length, pages: 1, reusedFrom: null }],
+    });
+    expect((await push(device, [envelope(1, args)], journal)).results[0]?.status).toBe('applied');
+    expect(Number((await received(args.code))?.blobs_missing)).toBe(1);
+    // The blob became verified but its recount never ran (a crash between the two transactions).
+    await h.db.query('INSERT INTO blobs (sha256, size, storage_key, branch_code, device_id, verified_at) VALUES ($1, $2, $3, $4, $5, $6)', [
+      sha256(bytes),
+      bytes.length,
+      'test/healed',
+      'CN01',
+      device.deviceId,
+      Date.now(),
+    ]);
+    expect(Number((await received(args.code))?.blobs_missing)).toBe(1);
+    const next = dossierArgs({ code: args.code.replace(/\d{4}$/, (n) => String(Number(n) + 1).padStart(4, '0')) });
+    expect((await push(device, [envelope(2, next)], journal)).results[0]?.status).toBe('applied');
+    expect(isTrue((await received(args.code))?.blobs_verified)).toBe(true);
+  });
+
   it('stores a dossier whose blob is not uploaded yet as incomplete, and completes it when the blob is verified', async () => {
     const { device, journal } = await freshCounter();
     const uploadedBytes = new Uint8Array(randomBytes(3000));
