@@ -343,6 +343,33 @@ describe('dossier desk (counter officer, offline)', () => {
     expect(await app.dossiers.search('tran van')).toEqual([]);
   });
 
+  it('shows a dossier the centre refused as rejected, and one whose unsent scans are gone as scans-lost', async () => {
+    const { app, db, clock } = await start();
+    const a = await app.dossiers.submit(draft());
+    const b = await app.dossiers.submit(
+      draft({
+        documents: [
+          { ...draft().documents[0]!, pdf: pdf('other-1') },
+          { ...draft().documents[1]!, pdf: pdf('other-2') },
+        ],
+      }),
+    );
+    if (!a.ok || !b.ok) throw new Error('not saved');
+    const [first] = await db.outbox.orderBy('deviceSeq').toArray();
+    await confirmMutations(
+      db,
+      [{ mutationId: first!.mutationId, deviceSeq: first!.deviceSeq, status: 'rejected', reason: { code: 'dossier.code-taken', detail: 'taken' } }],
+      clock.now(),
+    );
+    // A database restored from the journal file has the record but not the scans that never left.
+    await db.blobs.bulkDelete(b.value.args.documents.map((d) => d.sha256));
+    const rows = await firstValue<readonly DossierListRow[]>(
+      (cb) => app.dossiers.watchToday(cb),
+      (r) => r.length === 2,
+    );
+    expect(Object.fromEntries(rows.map((r) => [r.code, r.syncState]))).toEqual({ [a.value.args.code]: 'rejected', [b.value.args.code]: 'scans-lost' });
+  });
+
   it('finds procedures typed without diacritics and previews a provisional or to-be-confirmed appointment', async () => {
     const { app } = await start();
     const hits = await app.dossiers.searchProcedures('dang ky thu nghiem');

@@ -23,6 +23,7 @@ import {
   documentBlob,
   documentsOf,
   dossiersOfDay,
+  isRejected,
   getDossierByCode,
   receiveDossier,
   recordReceiptPrinted,
@@ -154,6 +155,8 @@ export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
     const states = await blobStates(db, fresh);
     let syncState: DossierSyncState = 'local';
     if (row.syncedAt !== null) syncState = 'confirmed';
+    else if (await isRejected(db, row.code)) syncState = 'rejected';
+    else if (states.some((s) => s === null)) syncState = 'scans-lost';
     else if (states.some((s) => s === 'uploading' || s === 'verified')) syncState = 'uploading';
     const centreStatus = await readPublishedOne<DossierStatus>(reference, branchScope(branch.branchCode), 'dossierStatus', row.code);
     return {

@@ -44,7 +44,13 @@ export interface DossierDraft {
 /** A document PDF from an earlier dossier of the same citizen (same ID number), still valid. */
 export type ReuseCandidate = Omit<DocumentIndexRow, 'applicantId'>;
 
-export type DossierSyncState = 'local' | 'uploading' | 'confirmed';
+/**
+ * local = only on this machine; uploading = scans or record on the way; confirmed = the centre has
+ * it; rejected = the centre refused it for good (see the sync-issues screen); scans-lost = a scan
+ * never reached the centre and is no longer on this machine (restored from the journal file):
+ * rescan those papers.
+ */
+export type DossierSyncState = 'local' | 'uploading' | 'confirmed' | 'rejected' | 'scans-lost';
 
 /** A received dossier as stored on this machine. */
 export interface ReceivedDossier {

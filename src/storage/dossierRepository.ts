@@ -171,3 +171,8 @@ export function watchDossiers<T>(query: () => Promise<T>, onChange: (value: T) =
   const sub = liveQuery(query).subscribe({ next: onChange, error: onError });
   return () => sub.unsubscribe();
 }
+
+/** Whether the centre refused this dossier for good (a sync issue names it; see describeMutation). */
+export async function isRejected(db: KioskDb, code: string): Promise<boolean> {
+  return (await db.syncIssues.filter((i) => i.name === 'dossier.submit@1' && i.subject === `dossier ${code}`).count()) > 0;
+}

@@ -166,6 +166,8 @@ export const vi = {
       local: 'Trên máy',
       uploading: 'Đang gửi',
       confirmed: 'Trung tâm đã nhận',
+      rejected: 'Trung tâm từ chối – xem Sự cố đồng bộ',
+      'scans-lost': 'Mất tệp quét – quét lại giấy tờ',
     },
     status: {
       received: 'Đã tiếp nhận',
@@ -363,6 +365,8 @@ export const en: Widen<typeof vi> = {
       local: 'On this machine',
       uploading: 'Sending',
       confirmed: 'Centre has it',
+      rejected: 'Refused by the centre – see Sync issues',
+      'scans-lost': 'Scans lost – scan the papers again',
     },
     status: {
       received: 'Received',
