@@ -95,8 +95,8 @@ export const CounterShell = memo(function CounterShell({ onOpenIssues, active = 
   }, []);
   const live = active && !locked;
 
-  const newDossier = useCallback(() => {
-    setCardScan(null);
+  const newDossier = useCallback((carry?: CardScan) => {
+    setCardScan(carry ?? null);
     setDossierKey((k) => k + 1);
     setTab('new');
   }, []);

@@ -24,7 +24,8 @@ export interface NewDossierProps {
   readonly desk: DossierDesk;
   readonly cardScan: CardScan | null;
   /** "Hồ sơ mới": the shell remounts this screen, dropping everything (personal data included). */
-  readonly onReset: () => void;
+  /** Starts a new dossier; `carry` is an ID card scanned on the done screen, read into the new one. */
+  readonly onReset: (carry?: CardScan) => void;
 }
 
 type Check = 'procedure' | 'idNumber' | 'fullName';
@@ -88,8 +89,13 @@ export const NewDossier = memo(function NewDossier({ desk, cardScan, onReset }: 
   const onCameraText = useCallback((text: string) => readCard(text, 'camera'), [readCard]);
   const onScanStart = useCallback(() => setCardError(null), []);
 
+  // A card scanned while the done screen shows is the next citizen: start their dossier with it.
+  const doneRef = useRef(false);
   useEffect(() => {
-    if (cardScan !== null) readCard(cardScan.text, cardScan.source);
+    if (cardScan === null) return;
+    if (doneRef.current) onReset(cardScan);
+    else readCard(cardScan.text, cardScan.source);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- only a new scan triggers this
   }, [cardScan, readCard]);
 
   // Earlier papers of this citizen at this branch, once the ID number is complete.
@@ -245,7 +251,8 @@ export const NewDossier = memo(function NewDossier({ desk, cardScan, onReset }: 
     return () => window.removeEventListener('keydown', onKey);
   }, []);
 
-  if (done) return <DossierDone desk={desk} dossier={done} onNew={onReset} />;
+  doneRef.current = done !== null;
+  if (done) return <DossierDone desk={desk} dossier={done} onNew={() => onReset()} />;
 
   const time = procedure ? desk.processingTime(procedure) : null;
   const channel = procedure ? inPersonChannel(procedure) : undefined;
