@@ -48,3 +48,14 @@ export function useSyncStatus(app: KioskApp): SyncStatus {
   const pending = useWatch<number | null>(watchPending, null);
   return useMemo(() => (pending === null || Number.isNaN(pending) ? status : { ...status, pending }), [status, pending]);
 }
+
+/** Escape goes back: screens opened over a home screen (officers expect it). */
+export function useEscapeToGoBack(onBack: () => void): void {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent): void => {
+      if (e.key === 'Escape') onBack();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [onBack]);
+}

@@ -2,6 +2,7 @@ import { memo, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { DossierDesk, ReceivedDossier } from '../../app/dossierTypes';
 import { maskIdNumber } from '../../domain/citizenId';
+import { useEscapeToGoBack } from '../hooks';
 import { useKiosk } from '../KioskContext';
 import { appointmentText } from './appointment';
 import { PrintStatus, useReceiptPrinter } from './DossierDone';
@@ -35,13 +36,7 @@ export const DossierDetails = memo(function DossierDetails({ desk, code, onBack 
   }, [desk, code, printed]);
   useEffect(() => heading.current?.focus(), [code]);
   useEffect(() => () => void (viewing && URL.revokeObjectURL(viewing.url)), [viewing]);
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent): void => {
-      if (e.key === 'Escape') onBack();
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [onBack]);
+  useEscapeToGoBack(onBack);
 
   const view = async (sha256: string, name: string): Promise<void> => {
     const blob = await desk.documentPdf(sha256);

@@ -2,7 +2,7 @@ import { memo, useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { errorMessage } from '../errorMessage';
 import { useKiosk } from '../KioskContext';
-import { useSyncStatus, type SyncIssue } from '../hooks';
+import { useEscapeToGoBack, useSyncStatus, type SyncIssue } from '../hooks';
 import { formatLocalDateTime } from '../../domain/localDay';
 
 /** The record's kind in the reader's language; the stored subject names it in English ("ticket A0001 / day"). */
@@ -56,14 +56,7 @@ export const SyncIssuesScreen = memo(function SyncIssuesScreen({ onBack }: SyncI
     heading.current?.focus();
   }, []);
 
-  // Escape goes back, as officers expect from a list opened over their home screen.
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent): void => {
-      if (e.key === 'Escape') onBack();
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [onBack]);
+  useEscapeToGoBack(onBack);
 
   useEffect(() => {
     if (focusIndex.current === null || !issues) return;
