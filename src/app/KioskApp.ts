@@ -17,6 +17,8 @@ import { loadBranchConfig, saveBranchConfig } from '../storage/settingsRepositor
 import { issueTicket, recordPrintOutcome } from '../storage/ticketRepository';
 import { isFreshJournal, restoreFromJournal } from '../storage/journalRecovery';
 import { ReferenceDb } from '../storage/referenceDb';
+import { readPublishedOne } from '../storage/referenceRepository';
+import { branchScope } from '../shared/published';
 import { submitRating, type RatingInput } from '../storage/ratingRepository';
 import type { Rating } from '../storage/KioskDb';
 import { startSyncService, type SyncService, type SyncServiceDeps } from './syncService';
@@ -105,9 +107,10 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
 
   let device = await loadOrCreateDeviceConfig(platform, clock, random);
   let effectiveDevice: DeviceConfig = deps.roleOverride ? { ...device, role: deps.roleOverride } : device;
-  const branch = await loadBranch(db, deps.seedBranch);
-  const restoredFromJournal = await restoreJournalIfLost(platform, db, branch, effectiveDevice.kioskSlot, clock);
   const reference = deps.reference ?? new ReferenceDb();
+  const published = await readPublishedOne(reference, branchScope(device.branchCode), 'branchConfig', device.branchCode).catch(() => null);
+  const branch = await loadBranch(db, deps.seedBranch, published);
+  const restoredFromJournal = await restoreJournalIfLost(platform, db, branch, effectiveDevice.kioskSlot, clock);
 
   const sync = await startSyncService({
     platform,
@@ -359,14 +362,24 @@ async function loadOrCreateDeviceConfig(platform: Platform, clock: Clock, random
   return written.value;
 }
 
-async function loadBranch(db: KioskDb, seed: unknown): Promise<BranchConfig> {
+/**
+ * The branch configuration in effect: the highest version among what the centre published (pulled
+ * into the reference database), what this kiosk stored, and the seed shipped with the release; on a
+ * tie the centre's copy wins, then the stored one. Taken at start: a configuration published while
+ * the kiosk runs applies from its next start.
+ */
+async function loadBranch(db: KioskDb, seed: unknown, published: unknown): Promise<BranchConfig> {
   const stored = await loadBranchConfig(db);
   const parsed = BranchConfig.safeParse(seed);
-  // A release may ship a newer seed than what the kiosk stored; the higher version wins.
-  if (stored && (!parsed.success || stored.version >= parsed.data.version)) return stored;
-  if (!parsed.success) throw new AppFailure('config.invalid', `seeded branch configuration: ${parsed.error.message}`);
-  await saveBranchConfig(db, parsed.data);
-  return parsed.data;
+  const pulled = published === null ? null : BranchConfig.safeParse(published);
+  const candidates = [pulled?.success ? pulled.data : null, stored, parsed.success ? parsed.data : null].filter((c): c is BranchConfig => c !== null);
+  if (candidates.length === 0) {
+    throw new AppFailure('config.invalid', `seeded branch configuration: ${parsed.success ? 'missing' : parsed.error.message}`);
+  }
+  // Stable sort: among equal versions the order above (centre, stored, seed) decides.
+  const best = [...candidates].sort((a, b) => b.version - a.version)[0]!;
+  if (best !== stored) await saveBranchConfig(db, best);
+  return best;
 }
 
 export type { DeviceEvent, GroupTally };

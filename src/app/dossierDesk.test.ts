@@ -370,6 +370,29 @@ describe('dossier desk (counter officer, offline)', () => {
     expect(Object.fromEntries(rows.map((r) => [r.code, r.syncState]))).toEqual({ [a.value.args.code]: 'rejected', [b.value.args.code]: 'scans-lost' });
   });
 
+  it("takes the branch configuration the centre published when it is newer than the kiosk's (from the next start)", async () => {
+    const reference = new ReferenceDb('ref-config', { indexedDB: new IDBFactory(), IDBKeyRange });
+    const seed = seededBranch();
+    const newer = { ...seed, version: seed.version + 1, reception: { ...seed.reception!, unitCode: '000.21.09.H26' } };
+    await applyPullPage(reference, 'branch:CN01', [{ seq: 1, entity: 'branchConfig', key: 'CN01', op: 'put', data: newer, checksum: 1 }], 1, WORKED_EXAMPLE);
+    const db = freshDb();
+    const { app } = await start(WORKED_EXAMPLE, 0, { db, reference, platform: createFakePlatform() });
+    expect(app.branch.version).toBe(seed.version + 1);
+    const saved = await app.dossiers.submit(draft());
+    expect(saved.ok && saved.value.args.code).toBe('000.21.09.H26-260212-0001');
+    // An older publication never takes a kiosk back.
+    const older = new ReferenceDb('ref-old', { indexedDB: new IDBFactory(), IDBKeyRange });
+    await applyPullPage(
+      older,
+      'branch:CN01',
+      [{ seq: 1, entity: 'branchConfig', key: 'CN01', op: 'put', data: { ...seed, version: 1 }, checksum: 1 }],
+      1,
+      WORKED_EXAMPLE,
+    );
+    const again = await start(WORKED_EXAMPLE, 0, { db, reference: older, platform: createFakePlatform() });
+    expect(again.app.branch.reception?.unitCode).toBe('000.21.09.H26');
+  });
+
   it('finds procedures typed without diacritics and previews a provisional or to-be-confirmed appointment', async () => {
     const { app } = await start();
     const hits = await app.dossiers.searchProcedures('dang ky thu nghiem');
