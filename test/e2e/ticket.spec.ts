@@ -54,7 +54,9 @@ test.describe('citizen kiosk, network unplugged', () => {
 
     // The counter view of the same machine, still offline, counts today's tickets.
     await page.goto(kioskUrl('?role=counter'));
-    await page.keyboard.press('F4'); // the queue tab ("Phiếu thứ tự"); the counter opens on dossier reception
+    // The queue tab ("Phiếu thứ tự", F4); the counter opens on dossier reception. A click waits for the
+    // shell to be there, where a key pressed during start-up would be lost.
+    await page.getByTestId('counter.tab.queue').click();
     await expect(page.getByTestId('counter.row.A')).toBeVisible();
     await expect(page.getByTestId('counter.row.A')).toContainText('A0001');
     await expect(page.getByTestId('counter.row.B')).toContainText('B0001');
