@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { DeviceRole } from '../src/shared/deviceConfig';
@@ -5,7 +6,8 @@ import { DOSSIER_STATUSES } from '../src/shared/published';
 import { PublishRequest } from '../src/shared/sync';
 import { createAdminToken, createBranch, createEnrolCode, listDevices, revokeDevice } from '../src/server/admin';
 import { publishChanges } from '../src/server/changes';
-import { newLookupSecret, recordDossierStatus } from '../src/server/dossiers';
+import { recordDossierStatus } from '../src/server/dossiers';
+import { newLookupSecret } from '../src/shared/sync';
 import { describeIssues } from '../src/server/push';
 import { migrate } from '../src/server/db/migrate';
 import { openDb } from '../src/server/db/openDb';
@@ -137,7 +139,7 @@ async function main(argv: string[]): Promise<number> {
         if (!code || !branch || !status || !opts || (opts.has('secret') && opts.has('new-secret'))) return usage();
         const at = opts.has('at') ? Date.parse(opts.get('at')!) : Date.now();
         if (!Number.isFinite(at)) return usage();
-        const secret = opts.has('new-secret') ? newLookupSecret() : opts.get('secret');
+        const secret = opts.has('new-secret') ? newLookupSecret((n) => randomBytes(n)) : opts.get('secret');
         const outcome = await recordDossierStatus(db, {
           code,
           branchCode: branch,

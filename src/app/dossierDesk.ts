@@ -16,7 +16,7 @@ import type { OutboxEntry } from '../shared/outbox';
 import type { PrintPdfResponse } from '../shared/ipc';
 import { branchScope, GLOBAL_SCOPE, type DossierStatus } from '../shared/published';
 import { AppFailure, describeUnknown, err, ok, summarizeIssues, type Result } from '../shared/result';
-import { DossierApplicantArgs, DossierSubmitArgs, MAX_BLOB_BYTES, type DossierDocumentArgs } from '../shared/sync';
+import { DossierApplicantArgs, DossierSubmitArgs, MAX_BLOB_BYTES, newLookupSecret, type DossierDocumentArgs } from '../shared/sync';
 import {
   allDossiers,
   blobStates,
@@ -57,8 +57,6 @@ export interface DossierDeskDeps {
   readonly saved: (entry: OutboxEntry) => Promise<void>;
 }
 
-/** 32 symbols without I, O, 0, 1 (read aloud and typed without confusion), as the server expects. */
-const SECRET_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 
@@ -139,10 +137,6 @@ export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
     if (m.kind !== 'moment') return { kind: 'needs-confirmation', reason: 'beyond-calendar' };
     const provisional = calendar.some((y) => !y.final && y.year === toLocalDateTime(m.at, branch.utcOffsetMinutes).year);
     return { kind: 'date', at: m.at, date: localDayKey(m.at, branch.utcOffsetMinutes), provisional };
-  }
-
-  function newSecret(): string {
-    return Array.from(deps.random(8), (b) => SECRET_ALPHABET[b & 31]!).join('');
   }
 
   function toReceived(row: DossierRow): ReceivedDossier {
@@ -349,7 +343,7 @@ export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
         const datePart = `${String(t.year % 100).padStart(2, '0')}${String(t.month).padStart(2, '0')}${String(t.day).padStart(2, '0')}`;
         const knownCodes = await publishedKeysWithPrefix(reference, branchScope(branch.branchCode), 'dossierStatus', `${reception.unitCode}-${datePart}-`);
         const id = uuidv7(receivedAt, deps.random);
-        const lookupSecret = newSecret();
+        const lookupSecret = newLookupSecret(deps.random);
         const { row, outboxEntry } = await receiveDossier(
           db,
           {

@@ -15,7 +15,6 @@ import { describeIssues } from './push';
  * raised later without breaking stored rows.
  */
 const SCRYPT = { N: 16384, r: 8, p: 1, keyLength: 32 } as const;
-const SECRET_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 
 function scryptAsync(secret: string, salt: Buffer, N: number, r: number, p: number, keyLength: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -67,11 +66,6 @@ export async function verifyLookupSecret(secret: string, stored: string | null):
   const target = parsed ?? parseHash(await dummyLookupHash())!;
   const key = await scryptAsync(secret, target.salt, target.N, target.r, target.p, target.key.length);
   return timingSafeEqual(key, target.key) && parsed !== null;
-}
-
-/** A fresh look-up secret: 8 symbols of the receipt alphabet (40 random bits). */
-export function newLookupSecret(): string {
-  return Array.from(randomBytes(8), (b) => SECRET_ALPHABET[b & 31]!).join('');
 }
 
 /** What the citizen types may be lower case or spaced; the stored form is the canonical one. */

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { IsoDate } from './calendar';
+import { ProcedureCode } from './catalog';
 import { DeviceRole } from './deviceConfig';
 import { MUTATION_NAMES } from './outbox';
 import { DossierCode, PUBLISHED_ENTITY_NAMES, RATING_REASONS, SATISFACTION_LEVELS, ScopeName } from './published';
@@ -39,6 +41,16 @@ export const BranchCode = z.string().regex(/^[A-Z0-9]{2,12}$/);
 const Uuid = z.string().max(36).uuid();
 /** Milliseconds since the epoch; bounded so it always fits a PostgreSQL bigint and a JS number. */
 const EpochMs = z.number().int().min(0).max(8_640_000_000_000_000);
+/** Content address of a scanned document. */
+export const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'SHA-256 as 64 lower-case hex digits');
+/** The receipt's short look-up secret ("mã tra cứu"): 32 symbols without I, O, 0, 1, read aloud without confusion. */
+export const LOOKUP_SECRET_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+export const LookupSecret = z.string().regex(/^[A-HJ-NP-Z2-9]{6,12}$/, 'look-up secret of 6–12 characters from the receipt');
+
+/** A fresh look-up secret: 8 symbols of the alphabet (40 random bits), from `random` bytes. */
+export function newLookupSecret(random: (length: number) => Uint8Array): string {
+  return Array.from(random(8), (b) => LOOKUP_SECRET_ALPHABET[b & 31]!).join('');
+}
 
 export const MutationEnvelope = z
   .object({
@@ -104,7 +116,7 @@ export const TicketIssueArgs = z
     id: Uuid,
     branchCode: BranchCode,
     kioskSlot: z.number().int().min(0).max(49),
-    day: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/),
+    day: IsoDate,
     groupPrefix: z.string().regex(/^[A-Z][A-Z0-9]{0,2}$/),
     number: z.string().regex(/^[A-Z][A-Z0-9]{0,2}\d{1,9}$/),
     numeric: z.number().int().min(0).max(999_999_999),
@@ -136,8 +148,6 @@ export const RatingSubmitArgs = z
   .strict();
 export type RatingSubmitArgs = z.infer<typeof RatingSubmitArgs>;
 
-const LocalDate = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'date as YYYY-MM-DD');
-
 /** One document of a dossier as received: its digitised PDF (a blob the engine uploads first). */
 export const DossierDocumentArgs = z
   .object({
@@ -147,7 +157,7 @@ export const DossierDocumentArgs = z
     originals: z.number().int().min(0).max(20),
     copies: z.number().int().min(0).max(20),
     /** The document's PDF, content-addressed. */
-    sha256: z.string().regex(/^[0-9a-f]{64}$/, 'SHA-256 as 64 lower-case hex digits'),
+    sha256: Sha256Hex,
     size: z
       .number()
       .int()
@@ -165,7 +175,7 @@ export const DossierApplicantArgs = z
     /** 12-digit personal ID (CCCD / thẻ căn cước), or a 9-digit old ID / passport number typed by the officer. */
     idNumber: z.string().regex(/^[0-9A-Z]{6,20}$/),
     fullName: z.string().min(1).max(200),
-    dateOfBirth: LocalDate.nullable(),
+    dateOfBirth: IsoDate.nullable(),
     gender: z.enum(['male', 'female']).nullable(),
     address: z.string().max(500),
     phone: z.string().max(20),
@@ -191,7 +201,7 @@ export const DossierSubmitArgs = z
     receivedAt: EpochMs,
     procedure: z
       .object({
-        code: z.string().regex(/^\d\.\d{6}(\.[A-Za-z0-9.]{1,40})?$/),
+        code: ProcedureCode,
         name: z.string().min(1).max(500),
         /** Legal processing time as printed (working days unless `unit` says otherwise). */
         processingTime: z.number().min(0).max(3650),
@@ -205,11 +215,11 @@ export const DossierSubmitArgs = z
     incompleteReason: z.string().max(1000).nullable(),
     sets: z.number().int().min(1).max(10),
     appointment: z.discriminatedUnion('kind', [
-      z.object({ kind: z.literal('date'), at: EpochMs, date: LocalDate, provisional: z.boolean() }).strict(),
+      z.object({ kind: z.literal('date'), at: EpochMs, date: IsoDate, provisional: z.boolean() }).strict(),
       z.object({ kind: z.literal('needs-confirmation') }).strict(),
     ]),
     resultDelivery: z.object({ method: z.enum(['counter', 'post']), detail: z.string().max(300) }).strict(),
-    lookupSecret: z.string().regex(/^[A-HJ-NP-Z2-9]{6,12}$/),
+    lookupSecret: LookupSecret,
     officerName: z.string().max(100),
   })
   .strict()
@@ -384,7 +394,6 @@ export type SyncStateResponse = z.infer<typeof SyncStateResponse>;
 // ---------------------------------------------------------------------------------------------
 // Blobs: scanned documents, content-addressed by SHA-256, uploaded with tus.
 // ---------------------------------------------------------------------------------------------
-export const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'SHA-256 as 64 lower-case hex digits');
 export const MAX_BLOB_BYTES = 200 * 1024 * 1024;
 /** tus endpoint (creation, resume with HEAD/PATCH); each upload names its sha256 in Upload-Metadata. */
 export const BLOB_TUS_PATH = '/v1/blobs/tus';
@@ -395,7 +404,6 @@ export const BLOB_BY_HASH_PATH = '/v1/blobs/sha256';
 // Citizen status look-up: dossier code + look-up secret (printed on the receipt).
 // A wrong secret and an unknown code get the same answer, so the code alone reveals nothing.
 // ---------------------------------------------------------------------------------------------
-export const LookupSecret = z.string().regex(/^[A-HJ-NP-Z2-9]{6,12}$/, 'look-up secret of 6–12 characters from the receipt');
 
 export const LookupRequest = z.object({ code: DossierCode, secret: LookupSecret }).strict();
 export type LookupRequest = z.infer<typeof LookupRequest>;
