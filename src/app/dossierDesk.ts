@@ -23,16 +23,17 @@ import {
   documentBlob,
   documentsOf,
   dossiersOfDay,
-  isRejected,
+  rejectedDossierCodes,
   getDossierByCode,
   receiveDossier,
   recordReceiptPrinted,
-  watchDossiers,
   type NewDocumentPdf,
 } from '../storage/dossierRepository';
+import { sha256OfBlob } from '../storage/blobRepository';
 import type { DossierRow, KioskDb } from '../storage/KioskDb';
+import { watchQuery } from '../storage/watch';
 import type { ReferenceDb } from '../storage/referenceDb';
-import { publishedKeysWithPrefix, readPublished, readPublishedOne } from '../storage/referenceRepository';
+import { getCursor, publishedKeysWithPrefix, readPublished, readPublishedOne } from '../storage/referenceRepository';
 import { createCatalogSearch, normalizeForSearch, type CatalogSearch } from './catalogSearch';
 import type { AppointmentPreview, DossierDesk, DossierDraft, DossierListRow, DossierSyncState, ReceivedDossier, ReuseCandidate } from './dossierTypes';
 import type { Catalog } from './i18n/vi';
@@ -86,13 +87,13 @@ export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
   }
 
   async function catalog(): Promise<NonNullable<typeof catalogState>> {
+    // Called on every keystroke of the picker: the global scope's pull cursor moves with every
+    // published change, so one read tells whether the index is still current.
+    const key = `cursor:${await getCursor(reference, GLOBAL_SCOPE)}`;
+    if (catalogState?.key === key) return catalogState;
     const published = await readPublished<Procedure>(reference, GLOBAL_SCOPE, 'procedure');
     const source = published.length > 0 ? published : await loadSeed();
-    // A cheap fingerprint: the index is rebuilt only when the published set changed.
-    const key = `${published.length > 0 ? 'pub' : 'seed'}|${source.length}|${source.reduce((h, p) => (h * 31 + p.code.length + p.name.length) >>> 0, 7)}`;
-    if (catalogState?.key !== key) {
-      catalogState = { key, procedures: source, search: createCatalogSearch(source) };
-    }
+    catalogState = { key, procedures: source, search: createCatalogSearch(source) };
     return catalogState;
   }
 
@@ -143,13 +144,22 @@ export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
     return { args: row.args, syncedAt: row.syncedAt, printedAt: row.printedAt, printCount: row.printCount };
   }
 
-  async function listRow(row: DossierRow): Promise<DossierListRow> {
+  /** List rows; the sync issues are read once for all of them. */
+  async function listRows(rows: readonly DossierRow[]): Promise<DossierListRow[]> {
+    const rejected = await rejectedDossierCodes(
+      db,
+      rows.map((r) => r.code),
+    );
+    return Promise.all(rows.map((row) => listRow(row, rejected.has(row.code))));
+  }
+
+  async function listRow(row: DossierRow, rejected: boolean): Promise<DossierListRow> {
     const a = row.args;
     const fresh = a.documents.filter((d) => d.reusedFrom === null).map((d) => d.sha256);
     const states = await blobStates(db, fresh);
     let syncState: DossierSyncState = 'local';
     if (row.syncedAt !== null) syncState = 'confirmed';
-    else if (await isRejected(db, row.code)) syncState = 'rejected';
+    else if (rejected) syncState = 'rejected';
     else if (states.some((s) => s === null)) syncState = 'scans-lost';
     else if (states.some((s) => s === 'uploading' || s === 'verified')) syncState = 'uploading';
     const centreStatus = await readPublishedOne<DossierStatus>(reference, branchScope(branch.branchCode), 'dossierStatus', row.code);
@@ -316,7 +326,7 @@ export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
             return err('dossier.document-empty', `document ${d.documentId} has no pages; capture it or remove it`);
           }
           if (d.pdf.bytes.size > MAX_BLOB_BYTES) return err('dossier.document-too-large', `document ${d.documentId} has ${d.pdf.bytes.size} bytes`);
-          const sha256 = await sha256Hex(d.pdf.bytes);
+          const sha256 = await sha256OfBlob(d.pdf.bytes);
           pdfs.push({ sha256, data: d.pdf.bytes });
           documents.push({
             documentId: d.documentId,
@@ -422,8 +432,8 @@ export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
     },
 
     watchToday(onChange) {
-      return watchDossiers(
-        async () => Promise.all((await dossiersOfDay(db, localDayKey(clock.now(), branch.utcOffsetMinutes))).map(listRow)),
+      return watchQuery(
+        async () => listRows(await dossiersOfDay(db, localDayKey(clock.now(), branch.utcOffsetMinutes))),
         onChange,
         (e) => console.error('dossier list failed', describeUnknown(e)),
       );
@@ -440,7 +450,7 @@ export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
         const name = normalizeForSearch(r.args.applicant.fullName);
         return words.every((w) => name.includes(w));
       });
-      return Promise.all(rows.slice(0, 100).map(listRow));
+      return listRows(rows.slice(0, 100));
     },
 
     documentPdf: (sha256) => documentBlob(db, sha256),
@@ -462,11 +472,6 @@ function cleanApplicant(a: DossierDraft['applicant']): DossierDraft['applicant']
     phone: a.phone.replace(/[^\d+]/g, ''),
     email: a.email.trim(),
   };
-}
-
-async function sha256Hex(data: Blob): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', await data.arrayBuffer());
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /** Words of a document name that tell papers apart ("bản sao", "bản chính" say how, not what). */

@@ -1,4 +1,3 @@
-import { liveQuery } from 'dexie';
 import { dossierCodeFor, parseDossierCode, type DossierCode, type DossierNumbering } from '../domain/dossierCode';
 import { localDayKey } from '../domain/localDay';
 import type { Clock, RandomBytes } from '../shared/clock';
@@ -7,6 +6,7 @@ import { AppFailure } from '../shared/result';
 import type { DossierSubmitArgs } from '../shared/sync';
 import type { BlobRecord, DocumentIndexRow, DossierRow, KioskDb } from './KioskDb';
 import { appendOutbox } from './outboxRepository';
+import { describeMutation } from './syncRepository';
 import { toStorageFailure } from './storageErrors';
 
 /**
@@ -166,13 +166,8 @@ export async function documentBlob(db: KioskDb, sha256: string): Promise<Blob | 
   return (await db.blobs.get(sha256))?.data ?? null;
 }
 
-/** Re-runs `query` whenever the dossiers, blobs or outbox change (and, through `also`, other sources). */
-export function watchDossiers<T>(query: () => Promise<T>, onChange: (value: T) => void, onError: (e: unknown) => void): () => void {
-  const sub = liveQuery(query).subscribe({ next: onChange, error: onError });
-  return () => sub.unsubscribe();
-}
-
-/** Whether the centre refused this dossier for good (a sync issue names it; see describeMutation). */
-export async function isRejected(db: KioskDb, code: string): Promise<boolean> {
-  return (await db.syncIssues.filter((i) => i.name === 'dossier.submit@1' && i.subject === `dossier ${code}`).count()) > 0;
+/** Codes of the dossiers the centre refused for good (their sync issues), for the officer's list. */
+export async function rejectedDossierCodes(db: KioskDb, codes: readonly string[]): Promise<Set<string>> {
+  const subjects = new Set((await db.syncIssues.filter((i) => i.name === 'dossier.submit@1').toArray()).map((i) => i.subject));
+  return new Set(codes.filter((code) => subjects.has(describeMutation('dossier.submit@1', { code }))));
 }

@@ -3,10 +3,22 @@ import { localDayKey } from '../domain/localDay';
 import { pendingCount } from './outboxRepository';
 import type { KioskDb } from './KioskDb';
 
+/**
+ * Runs `query` now and again whenever a table it read changes (Dexie liveQuery, across databases);
+ * returns the unsubscribe function. The live views below and the officer's dossier list use it.
+ */
+export function watchQuery<T>(query: () => Promise<T>, onChange: (value: T) => void, onError: (e: unknown) => void): () => void {
+  const sub = liveQuery(query).subscribe({ next: onChange, error: onError });
+  return () => sub.unsubscribe();
+}
+
 /** Live views for the status bar; each returns an unsubscribe function. */
 export function watchPendingCount(db: KioskDb, onChange: (count: number) => void): () => void {
-  const sub = liveQuery(() => pendingCount(db)).subscribe({ next: onChange, error: () => onChange(Number.NaN) });
-  return () => sub.unsubscribe();
+  return watchQuery(
+    () => pendingCount(db),
+    onChange,
+    () => onChange(Number.NaN),
+  );
 }
 
 export interface GroupTally {
@@ -18,18 +30,21 @@ export interface GroupTally {
 
 /** Today's tickets per service group, as this kiosk knows them. */
 export function watchTodayTally(db: KioskDb, now: () => number, utcOffsetMinutes: number, onChange: (tally: GroupTally[]) => void): () => void {
-  const sub = liveQuery(async () => {
-    const day = localDayKey(now(), utcOffsetMinutes);
-    const tickets = await db.tickets.where('day').equals(day).sortBy('issuedAt');
-    const byGroup = new Map<string, { issued: number; waiting: number; lastNumber: string | null }>();
-    for (const t of tickets) {
-      const g = byGroup.get(t.groupPrefix) ?? { issued: 0, waiting: 0, lastNumber: null };
-      g.issued++;
-      if (t.status === 'issued') g.waiting++;
-      g.lastNumber = t.number;
-      byGroup.set(t.groupPrefix, g);
-    }
-    return [...byGroup].map(([prefix, g]) => ({ prefix, ...g }));
-  }).subscribe({ next: onChange, error: () => onChange([]) });
-  return () => sub.unsubscribe();
+  return watchQuery(
+    async () => {
+      const day = localDayKey(now(), utcOffsetMinutes);
+      const tickets = await db.tickets.where('day').equals(day).sortBy('issuedAt');
+      const byGroup = new Map<string, { issued: number; waiting: number; lastNumber: string | null }>();
+      for (const t of tickets) {
+        const g = byGroup.get(t.groupPrefix) ?? { issued: 0, waiting: 0, lastNumber: null };
+        g.issued++;
+        if (t.status === 'issued') g.waiting++;
+        g.lastNumber = t.number;
+        byGroup.set(t.groupPrefix, g);
+      }
+      return [...byGroup].map(([prefix, g]) => ({ prefix, ...g }));
+    },
+    onChange,
+    () => onChange([]),
+  );
 }
