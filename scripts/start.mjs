@@ -27,8 +27,17 @@ function run(cmd, cmdArgs) {
 console.log('▶ Building the kiosk…');
 run('npx', ['vite', 'build', '--logLevel', 'warn']);
 
+/**
+ * The origins a browser shows for the web kiosk (127.0.0.1 and localhost name the same server but
+ * are two origins), plus any the caller set in KIOSK_ORIGINS.
+ */
+function kioskOrigins(kioskUrl) {
+  const { port: p } = new URL(kioskUrl);
+  return [process.env.KIOSK_ORIGINS, `http://127.0.0.1:${p}`, `http://localhost:${p}`].filter(Boolean).join(',');
+}
+
 /** Prepares the database (migrations, demo branch, enrolment code), then runs the server. */
-async function startServer() {
+async function startServer(origins) {
   console.log('▶ Preparing the central server (database in .data/ unless DATABASE_URL is set)…');
   const setup = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/devSetup.ts'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   if (setup.status !== 0) {
@@ -40,7 +49,7 @@ async function startServer() {
   const { code, counterCode, branchCode } = JSON.parse(setup.stdout.trim().split('\n').pop());
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, PORT: String(serverPort), LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
+    env: { ...process.env, PORT: String(serverPort), KIOSK_ORIGINS: origins, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
   });
   const url = await new Promise((resolve, reject) => {
     let out = '';
@@ -52,25 +61,27 @@ async function startServer() {
     child.on('exit', (c) => reject(new Error(`the server exited (${c}); is port ${serverPort} in use? try  npm start -- --server-port 8790`)));
   });
   child.stdout.pipe(process.stdout);
-  return { child, url, code, counterCode, branchCode };
+  return { child, url, code, counterCode, branchCode, origins };
 }
 
-let server = null;
-if (withServer) {
-  try {
-    server = await startServer();
-  } catch (e) {
-    console.error(`✖ ${e.message}`);
-    process.exit(1);
-  }
-}
-
+// The kiosk first: the server must know the kiosk's origin (its port) to allow it cross-origin.
 let preview;
 try {
   preview = await startKioskPreview({ port, host: '127.0.0.1' });
 } catch (e) {
   console.error(`✖ Could not serve the web kiosk on port ${port}: ${e.message}\n  Another program may use it: try  npm start -- --port 4180`);
   process.exit(1);
+}
+
+let server = null;
+if (withServer) {
+  try {
+    server = await startServer(kioskOrigins(preview.url));
+  } catch (e) {
+    console.error(`✖ ${e.message}`);
+    await preview.close();
+    process.exit(1);
+  }
 }
 
 console.log(`
@@ -81,6 +92,7 @@ console.log(`
 ${
   server
     ? `  Central server:         ${server.url}   (branch ${server.branchCode})
+  Kiosk origins allowed:  app://kiosk, ${server.origins.split(',').join(', ')}   (KIOSK_ORIGINS)
   Connect this kiosk:     open the Technician view, enter the server URL above
                           and the one-time code  ${server.code}  (valid 24 h)
   Connect a counter:      in a separate browser profile, set the role "Quầy tiếp nhận" in the

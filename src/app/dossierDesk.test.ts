@@ -12,6 +12,8 @@ import type { Procedure } from '../shared/catalog';
 import { fixedClock } from '../shared/clock';
 import { DossierSubmitArgs } from '../shared/sync';
 import { confirmMutations } from '../storage/syncRepository';
+import { markVerified, recordBlobFailure } from '../storage/blobRepository';
+import { DEFAULT_STUCK_AFTER_MS } from '../sync/SyncLoop';
 import { ReferenceDb } from '../storage/referenceDb';
 import { applyPullPage } from '../storage/referenceRepository';
 import type { DossierDraft, DossierListRow } from './dossierTypes';
@@ -331,6 +333,21 @@ describe('dossier desk (counter officer, offline)', () => {
       1,
       clock.now(),
     );
+    // The record reaches the centre before its scans (SyncEngine): the list says the scans are still on their way.
+    const recordOnly = await firstValue<readonly DossierListRow[]>(
+      (cb) => app.dossiers.watchToday(cb),
+      (rows) => rows[0]?.centreStatus !== null,
+    );
+    expect(recordOnly[0]?.syncState).toBe('scans-pending');
+    // A scan failing to go for longer than the threshold turns the row red (details on the sync-issues screen).
+    const [firstScan, ...otherScans] = saved.value.args.documents.map((d) => d.sha256);
+    await recordBlobFailure(db, [firstScan!], { code: 'net.blocked', detail: 'refused' }, clock.now() - DEFAULT_STUCK_AFTER_MS);
+    const stuck = await firstValue<readonly DossierListRow[]>(
+      (cb) => app.dossiers.watchToday(cb),
+      (rows) => rows[0]?.syncState !== 'scans-pending',
+    );
+    expect(stuck[0]?.syncState).toBe('scans-stuck');
+    for (const sha of [firstScan!, ...otherScans]) await markVerified(db, sha, clock);
     const confirmed = await firstValue<readonly DossierListRow[]>(
       (cb) => app.dossiers.watchToday(cb),
       (rows) => rows[0]?.syncState === 'confirmed' && rows[0].centreStatus !== null,

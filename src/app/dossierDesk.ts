@@ -32,6 +32,7 @@ import {
 import { sha256OfBlob } from '../storage/blobRepository';
 import type { DossierRow, KioskDb } from '../storage/KioskDb';
 import { watchQuery } from '../storage/watch';
+import { DEFAULT_STUCK_AFTER_MS } from '../sync/SyncLoop';
 import type { ReferenceDb } from '../storage/referenceDb';
 import { getCursor, publishedKeysWithPrefix, readPublished, readPublishedOne } from '../storage/referenceRepository';
 import { createCatalogSearch, normalizeForSearch, type CatalogSearch } from './catalogSearch';
@@ -56,6 +57,8 @@ export interface DossierDeskDeps {
   readonly assertCaptureAllowed: () => void;
   /** Hands the saved entry to sync (file journal copy, wake the leader). */
   readonly saved: (entry: OutboxEntry) => Promise<void>;
+  /** A scan failing to reach the centre this long marks its dossier 'scans-stuck' (sync's threshold). */
+  readonly stuckScanAfterMs?: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -63,6 +66,7 @@ const HOUR_MS = 3_600_000;
 
 export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
   const { db, reference, platform, clock, branch } = deps;
+  const stuckScanAfterMs = deps.stuckScanAfterMs ?? DEFAULT_STUCK_AFTER_MS;
   const reception: DossierReception | null = branch.reception ?? null;
 
   // --- catalog: the published one when there is one, else the seed; rebuilt when it changes -----
@@ -156,12 +160,16 @@ export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
   async function listRow(row: DossierRow, rejected: boolean): Promise<DossierListRow> {
     const a = row.args;
     const fresh = a.documents.filter((d) => d.reusedFrom === null).map((d) => d.sha256);
-    const states = await blobStates(db, fresh);
+    const scans = await blobStates(db, fresh);
+    const now = clock.now();
+    const unsent = scans.filter((s) => s !== null && s.state !== 'verified');
     let syncState: DossierSyncState = 'local';
-    if (row.syncedAt !== null) syncState = 'confirmed';
-    else if (rejected) syncState = 'rejected';
-    else if (states.some((s) => s === null)) syncState = 'scans-lost';
-    else if (states.some((s) => s === 'uploading' || s === 'verified')) syncState = 'uploading';
+    if (rejected) syncState = 'rejected';
+    else if (scans.some((s) => s === null)) syncState = 'scans-lost';
+    else if (unsent.some((s) => s!.failingSince !== null && now - s!.failingSince >= stuckScanAfterMs)) syncState = 'scans-stuck';
+    // The record goes first (SyncEngine); the centre has the dossier complete only with every scan.
+    else if (row.syncedAt !== null) syncState = unsent.length > 0 ? 'scans-pending' : 'confirmed';
+    else if (scans.some((s) => s!.state === 'uploading' || s!.state === 'verified')) syncState = 'uploading';
     const centreStatus = await readPublishedOne<DossierStatus>(reference, branchScope(branch.branchCode), 'dossierStatus', row.code);
     return {
       id: row.id,

@@ -50,7 +50,15 @@ export type ReuseCandidate = Omit<DocumentIndexRow, 'applicantId'>;
  * never reached the centre and is no longer on this machine (restored from the journal file):
  * rescan those papers.
  */
-export type DossierSyncState = 'local' | 'uploading' | 'confirmed' | 'rejected' | 'scans-lost';
+/**
+ * Where a received dossier stands on its way to the centre, for the officer's list:
+ * local (nothing sent yet) → uploading (scans travelling, record not yet confirmed) →
+ * scans-pending (the centre has the record, scans still on their way) → confirmed (record and every
+ * scan at the centre); scans-stuck (a scan has failed to go for longer than the threshold: see the
+ * sync-issues screen), rejected (the centre refused the record), scans-lost (a scan is no longer
+ * on this machine).
+ */
+export type DossierSyncState = 'local' | 'uploading' | 'scans-pending' | 'confirmed' | 'scans-stuck' | 'rejected' | 'scans-lost';
 
 /** A received dossier as stored on this machine. */
 export interface ReceivedDossier {

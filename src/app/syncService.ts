@@ -5,7 +5,17 @@ import type { DiskStatus } from '../shared/ipc';
 import type { OutboxEntry } from '../shared/outbox';
 import { AppFailure, describeUnknown, err, ok, type Result } from '../shared/result';
 import { EnrolCode, SYNC_PROTOCOL_VERSION, type HeartbeatRequest } from '../shared/sync';
-import { countPendingBlobs, markVerified, pendingBlobs, setUploadUrl } from '../storage/blobRepository';
+import {
+  countPendingBlobs,
+  countStuckBlobs,
+  listStuckBlobs,
+  markVerified,
+  oldestPendingBlobAt,
+  pendingBlobs,
+  recordBlobFailure,
+  setUploadUrl,
+  type StuckScan,
+} from '../storage/blobRepository';
 import { recordEvent } from '../storage/eventRepository';
 import { JOURNAL_SCHEMA_VERSION, type KioskDb, type SyncIssue } from '../storage/KioskDb';
 import type { ReferenceDb } from '../storage/referenceDb';
@@ -23,7 +33,7 @@ import {
 import { createHttpTransport } from '../sync/httpTransport';
 import { createSyncBell, requestLeadership, type LeaderHandle } from '../sync/leader';
 import { SyncEngine } from '../sync/SyncEngine';
-import { SyncLoop, type LoopSnapshot, type Timers } from '../sync/SyncLoop';
+import { DEFAULT_STUCK_AFTER_MS, SyncLoop, type LoopSnapshot, type Timers } from '../sync/SyncLoop';
 import { INITIAL_SYNC_STATUS, type SyncStatus } from '../sync/SyncStatus';
 import { TransportError, type Transport } from '../sync/Transport';
 
@@ -53,6 +63,8 @@ export interface SyncServiceDeps {
   readonly retentionMs?: number;
   /** The branch's reuse window for the citizens' document index (undefined: kept). */
   readonly reuseWindowMs?: number;
+  /** A scan failing to reach the centre for this long is listed for staff and counted in the heartbeat. */
+  readonly stuckBlobAfterMs?: number;
 }
 
 export interface SyncService {
@@ -62,6 +74,8 @@ export interface SyncService {
   enrol(serverUrl: string, code: string): Promise<Result<{ branchCode: string; serverUrl: string }>>;
   isEnrolled(): boolean;
   listIssues(includeAcknowledged?: boolean): Promise<SyncIssue[]>;
+  /** Scans that have failed to reach the centre for longer than the threshold, with why. */
+  listStuckScans(): Promise<StuckScan[]>;
   acknowledgeIssue(mutationId: string): Promise<void>;
   /** A capture was saved: copy it to the file journal and wake the leader. */
   saved(entry: OutboxEntry): Promise<void>;
@@ -150,6 +164,7 @@ export async function startSyncService(deps: SyncServiceDeps): Promise<SyncServi
       pending: () => pendingBlobs(db),
       setUploadUrl: (sha, url) => setUploadUrl(db, sha, url),
       markVerified: (sha) => markVerified(db, sha, clock),
+      recordFailure: (shas, error, now) => recordBlobFailure(db, shas, error, now),
     },
     onConfirmed: async (journal, upToSeq) => {
       const r = await platform.journalConfirm({ journalId: journal, upToSeq });
@@ -163,9 +178,15 @@ export async function startSyncService(deps: SyncServiceDeps): Promise<SyncServi
     onUploadProgress: (sent, total) => emit({ ...status, upload: { sentBytes: sent, totalBytes: total } }),
   });
 
+  const stuckBlobAfterMs = deps.stuckBlobAfterMs ?? DEFAULT_STUCK_AFTER_MS;
   async function snapshot(): Promise<LoopSnapshot> {
-    const [stats, blobs, rejected] = await Promise.all([outboxStats(db), countPendingBlobs(db), countOpenSyncIssues(db)]);
-    return { pending: stats.count, oldestPendingAt: stats.oldestCreatedAt, pendingBytes: stats.bytes, pendingBlobs: blobs, rejected };
+    const [stats, blobs, rejected, stuckBlobs] = await Promise.all([
+      outboxStats(db),
+      countPendingBlobs(db),
+      countOpenSyncIssues(db),
+      countStuckBlobs(db, clock.now(), stuckBlobAfterMs),
+    ]);
+    return { pending: stats.count, oldestPendingAt: stats.oldestCreatedAt, pendingBytes: stats.bytes, pendingBlobs: blobs, rejected, stuckBlobs };
   }
 
   function emit(next: SyncStatus): void {
@@ -176,8 +197,8 @@ export async function startSyncService(deps: SyncServiceDeps): Promise<SyncServi
   const meta = await loadSyncMeta(db);
   const loop = new SyncLoop({
     lastSuccessAt: meta.lastSuccessAt,
-    run: async () => {
-      const report = await engine.runOnce();
+    run: async (options) => {
+      const report = await engine.runOnce(options);
       const now = clock.now();
       // A scan the centre refused (or that can no longer be read) was skipped: the technician sees it.
       for (const failed of report.blobsFailed) {
@@ -206,6 +227,8 @@ export async function startSyncService(deps: SyncServiceDeps): Promise<SyncServi
       const app = await deps.appVersion();
       const meta = await db.settings.get('syncMeta');
       const m = (meta?.value ?? {}) as { lastPushAt?: number | null; lastPullAt?: number | null };
+      const oldestBlobAt = await oldestPendingBlobAt(db);
+      const stuckScans = snap.stuckBlobs > 0 ? await listStuckBlobs(db, now, stuckBlobAfterMs) : [];
       return {
         protocolVersion: SYNC_PROTOCOL_VERSION,
         journalId: await journalId(db),
@@ -213,6 +236,9 @@ export async function startSyncService(deps: SyncServiceDeps): Promise<SyncServi
         oldestPendingAgeMs: snap.oldestPendingAt === null ? null : Math.max(0, now - snap.oldestPendingAt),
         pendingBytes: snap.pendingBytes,
         pendingBlobs: snap.pendingBlobs,
+        oldestPendingBlobAgeMs: oldestBlobAt === null ? null : Math.max(0, now - oldestBlobAt),
+        stuckBlobs: snap.stuckBlobs,
+        lastBlobError: stuckScans[0]?.lastError ?? null,
         rejectedCount: snap.rejected,
         lastPushAt: m.lastPushAt ?? null,
         lastPullAt: m.lastPullAt ?? null,
@@ -281,6 +307,7 @@ export async function startSyncService(deps: SyncServiceDeps): Promise<SyncServi
       }
     },
     listIssues: (all) => listSyncIssues(db, all),
+    listStuckScans: () => listStuckBlobs(db, clock.now(), stuckBlobAfterMs),
     async acknowledgeIssue(mutationId) {
       await acknowledgeSyncIssue(db, mutationId, clock.now());
       await loop.refresh().catch(() => undefined);

@@ -20,6 +20,7 @@ import {
 } from '../shared/sync';
 import { adminAuth, deviceAuth, requireDevice, wireError } from './auth';
 import { registerBlobRoutes } from './blobs';
+import { CORS_ALLOWED_METHODS, corsPolicy, registerCors } from './cors';
 import { deviceMayRead, publishChanges, pullChanges } from './changes';
 import { registerLookupRoutes } from './lookup';
 import { isTransientDbError, type Db } from './db/Db';
@@ -43,6 +44,11 @@ export interface ServerOptions {
   readonly bodyLimit?: number;
   /** Folder where uploaded blobs (scans) are stored; null or absent = blob routes not mounted. */
   readonly blobDir?: string | null;
+  /**
+   * Web-kiosk origins allowed to call the API from a browser (`KIOSK_ORIGINS`), besides
+   * `app://kiosk`, which is always allowed. Never `*` (see cors.ts).
+   */
+  readonly corsOrigins?: readonly string[];
 }
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -79,21 +85,12 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   });
   app.setNotFoundHandler((request, reply) => reply.code(404).send(wireError('http.not-found', `no such route (${request.method.slice(0, 10)})`)));
 
-  // CORS: kiosks run the app from app://kiosk (Electron) or any web origin (browser build) and
-  // authenticate with a bearer header, never cookies, so any origin may call the API. tus routes
-  // answer their own CORS headers.
-  app.addHook('onSend', async (_request, reply) => {
-    reply.header('access-control-allow-origin', '*');
-    reply.header('access-control-expose-headers', 'retry-after');
-  });
-  app.options('/*', async (_request, reply) => {
-    return reply
-      .code(204)
-      .header('access-control-allow-methods', 'GET, HEAD, POST, OPTIONS')
-      .header('access-control-allow-headers', 'authorization, content-type')
-      .header('access-control-max-age', '600')
-      .send();
-  });
+  // CORS for the kiosks' origins (cors.ts), before any route: every route and the tus scope.
+  const cors = corsPolicy(options.corsOrigins ?? []);
+  registerCors(app, cors);
+  // Every preflight must match a route for the hook above to answer it; other OPTIONS calls
+  // (tus capability discovery aside) just say what the server speaks.
+  app.options('/*', async (_request, reply) => reply.code(204).header('allow', CORS_ALLOWED_METHODS.join(', ')).send());
 
   app.get('/health', async (): Promise<HealthResponse> => {
     await db.query('SELECT 1');
@@ -198,11 +195,18 @@ export function buildServer(options: ServerOptions): FastifyInstance {
         pending: h.pendingCount,
         oldestPendingAgeMs: h.oldestPendingAgeMs,
         stuck: h.stuck,
+        pendingBlobs: h.pendingBlobs,
+        oldestPendingBlobAgeMs: h.oldestPendingBlobAgeMs ?? null,
+        stuckBlobs: h.stuckBlobs ?? 0,
         freeDisk: h.freeDiskBytes,
         app: h.appVersion,
       },
       'heartbeat',
     );
+    // A scan the kiosk has not been able to send for a while: the centre's log says so and why.
+    if ((h.stuckBlobs ?? 0) > 0) {
+      request.log.warn({ deviceId: device.deviceId, stuckBlobs: h.stuckBlobs, reason: h.lastBlobError?.code ?? null }, 'kiosk reports scans it cannot send');
+    }
     const body: HeartbeatResponse = { serverTime: now, lastSeq: await journalLastSeq(db, device.deviceId, h.journalId) };
     return reply.code(200).send(body);
   });
@@ -217,7 +221,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     return reply.code(200).send(body);
   });
 
-  registerBlobRoutes(app, { db, clock, authenticate, blobDir: options.blobDir ?? null });
+  registerBlobRoutes(app, { db, clock, authenticate, blobDir: options.blobDir ?? null, cors });
   registerLookupRoutes(app, { db, clock });
 
   return app;

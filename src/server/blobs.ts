@@ -11,6 +11,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../shared/clock';
 import { BLOB_BY_HASH_PATH, BLOB_TUS_PATH, MAX_BLOB_BYTES, Sha256Hex } from '../shared/sync';
 import { requireDevice, wireError } from './auth';
+import { CORS_EXPOSED_HEADERS, type CorsPolicy } from './cors';
 import type { Db } from './db/Db';
 import { recomputeDossierCompleteness } from './dossiers';
 import type { AuthenticatedDevice } from './push';
@@ -38,6 +39,8 @@ export interface BlobRouteOptions {
   readonly authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
   /** Folder for uploaded files; null = blob routes are not mounted. */
   readonly blobDir: string | null;
+  /** The server's CORS policy: tus writes its own replies, so it applies the same origins. */
+  readonly cors: CorsPolicy;
 }
 
 /** Sent on the final PATCH when the server has verified and stored the blob. */
@@ -165,7 +168,7 @@ async function sha256Of(stream: Readable): Promise<string> {
 }
 
 export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptions): void {
-  const { db, clock, authenticate, blobDir } = options;
+  const { db, clock, authenticate, blobDir, cors } = options;
   if (blobDir === null) return;
   // Read here because buildServer's options do not carry storage settings yet (see README).
   const bucket = process.env.BLOB_S3_BUCKET;
@@ -191,7 +194,10 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
     datastore: storage.datastore,
     maxSize: MAX_BLOB_BYTES,
     relativeLocation: true,
-    exposedHeaders: [BLOB_VERIFIED_HEADER],
+    // tus answers CORS itself (its replies bypass fastify): the same origins as every other route,
+    // and the same exposed headers (its own list lacks Retry-After, Upload-Expires, Blob-*).
+    allowedOrigins: (origin) => cors.allows(origin),
+    exposedHeaders: [...CORS_EXPOSED_HEADERS],
     // A dropped PATCH frees its lock quickly so the kiosk's resume is not kept waiting.
     lockDrainTimeout: 1000,
     async onUploadCreate(req, upload) {

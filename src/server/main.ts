@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { buildServer } from './app';
+import { corsPolicy, parseKioskOrigins } from './cors';
 import { migrate } from './db/migrate';
 import { openDb } from './db/openDb';
 import { defaultPgliteDir } from './db/pgliteDb';
@@ -8,10 +9,13 @@ import { defaultPgliteDir } from './db/pgliteDb';
 /**
  * Starts the central server. Environment:
  *   PORT (8787), HOST (127.0.0.1), DATABASE_URL (PostgreSQL; unset = embedded PGlite),
- *   DATA_DIR (.data; PGlite lives in DATA_DIR/pglite), BLOB_DIR (DATA_DIR/blobs), LOG_LEVEL (info).
+ *   DATA_DIR (.data; PGlite lives in DATA_DIR/pglite), BLOB_DIR (DATA_DIR/blobs), LOG_LEVEL (info),
+ *   KIOSK_ORIGINS (web-kiosk origins allowed cross-origin, comma-separated; app://kiosk always is).
  */
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 8787);
+  // Checked before the database opens: a typo here must not leave browsers failing silently.
+  const corsOrigins = parseKioskOrigins(process.env.KIOSK_ORIGINS);
   const host = process.env.HOST ?? '127.0.0.1';
   const dataDir = resolve(process.env.DATA_DIR ?? '.data');
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be 0–65535, got ${process.env.PORT}`);
@@ -19,7 +23,7 @@ async function main(): Promise<void> {
   const applied = await migrate(db);
   const version = readVersion();
   const blobDir = resolve(process.env.BLOB_DIR ?? `${dataDir}/blobs`);
-  const app = buildServer({ db, version, blobDir, logger: { level: process.env.LOG_LEVEL ?? 'info' } });
+  const app = buildServer({ db, version, blobDir, corsOrigins, logger: { level: process.env.LOG_LEVEL ?? 'info' } });
   app.log.info({ db: db.kind, migrationsApplied: applied, version }, 'database ready');
   const shutdown = async (signal: string): Promise<void> => {
     app.log.info({ signal }, 'shutting down');
@@ -31,6 +35,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   const url = await app.listen({ port, host });
   console.info(`Central server: ${url}  (database: ${db.kind === 'postgres' ? 'PostgreSQL' : `PGlite in ${defaultPgliteDir(dataDir)}`})`);
+  console.info(`Kiosk origins allowed (KIOSK_ORIGINS): ${corsPolicy(corsOrigins).origins.join(', ')}`);
 }
 
 function readVersion(): string {

@@ -28,6 +28,12 @@ import { DossierCode, PUBLISHED_ENTITY_NAMES, RATING_REASONS, SATISFACTION_LEVEL
  */
 export const SYNC_PROTOCOL_VERSION = 1;
 
+/**
+ * The Electron kiosk's page origin (PERMANENT: see electron/appProtocol.ts). Servers always allow
+ * it cross-origin; web kiosks' origins are server configuration (KIOSK_ORIGINS).
+ */
+export const KIOSK_APP_ORIGIN = 'app://kiosk';
+
 export const MAX_PUSH_MUTATIONS = 100;
 /**
  * A push batch also stops at this many characters of mutation arguments (as `OutboxEntry.bytes`
@@ -361,6 +367,12 @@ export const HeartbeatRequest = z
     oldestPendingAgeMs: z.number().int().min(0).max(8_640_000_000_000_000).nullable(),
     pendingBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
     pendingBlobs: z.number().int().min(0).max(100_000_000),
+    /** Age of the oldest scan not yet verified by the server, in ms (kiosk clock); null when none. Optional: older kiosks omit it. */
+    oldestPendingBlobAgeMs: z.number().int().min(0).max(8_640_000_000_000_000).nullable().optional(),
+    /** Scans that have failed to reach the server for longer than the kiosk's stuck threshold. */
+    stuckBlobs: z.number().int().min(0).max(100_000_000).optional(),
+    /** Why the longest-failing stuck scan could not be sent. */
+    lastBlobError: WireError.nullable().optional(),
     rejectedCount: z.number().int().min(0).max(100_000_000),
     lastPushAt: NullableMs,
     lastPullAt: NullableMs,

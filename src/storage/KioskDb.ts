@@ -72,6 +72,15 @@ export interface BlobRecord {
   readonly uploadUrl: string | null;
   readonly createdAt: number;
   readonly verifiedAt: number | null;
+  /**
+   * Why the last attempt to send it failed, when (kiosk clock), since when it has been failing
+   * and how many attempts failed; cleared when the server verifies it. Absent on rows written
+   * before these fields existed (no index, so no schema version): read absent as null / 0.
+   */
+  readonly lastError?: WireError | null;
+  readonly lastAttemptAt?: number | null;
+  readonly failingSince?: number | null;
+  readonly failedAttempts?: number;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Clock } from '../shared/clock';
 import { AppFailure } from '../shared/result';
-import { MAX_BLOB_BYTES } from '../shared/sync';
+import { MAX_BLOB_BYTES, type WireError } from '../shared/sync';
 import type { BlobRecord } from './KioskDb';
 import type { KioskDb } from './KioskDb';
 import { toStorageFailure } from './storageErrors';
@@ -69,13 +69,13 @@ export async function setUploadUrl(db: KioskDb, sha256: string, uploadUrl: strin
   }
 }
 
-/** The server holds a verified copy: the blob no longer counts as pending. */
+/** The server holds a verified copy: the blob no longer counts as pending, nor as failing. */
 export async function markVerified(db: KioskDb, sha256: string, clock: Clock): Promise<void> {
   try {
     await db.transaction('rw', db.blobs, async () => {
       const current = await db.blobs.get(sha256);
       if (!current || current.state === 'verified') return;
-      await db.blobs.update(sha256, { state: 'verified', uploadUrl: null, verifiedAt: clock.now() });
+      await db.blobs.update(sha256, { state: 'verified', uploadUrl: null, verifiedAt: clock.now(), lastError: null, failingSince: null });
     });
   } catch (e) {
     throw toStorageFailure(e);
@@ -90,4 +90,88 @@ export async function allBlobsVerified(db: KioskDb, sha256s: readonly string[]):
   if (sha256s.length === 0) return true;
   const records = await db.blobs.bulkGet([...sha256s]);
   return records.every((r) => r?.state === 'verified');
+}
+
+/**
+ * Remembers that these unverified blobs could not be sent: the reason, the time, and since when
+ * they have been failing (the first failure after the last success; kept across attempts).
+ */
+export async function recordBlobFailure(db: KioskDb, sha256s: readonly string[], error: WireError, now: number): Promise<void> {
+  if (sha256s.length === 0) return;
+  const reason: WireError = { code: error.code.slice(0, 100), detail: error.detail.slice(0, 500) };
+  try {
+    await db.transaction('rw', db.blobs, async () => {
+      const rows = await db.blobs.bulkGet([...sha256s]);
+      const changes = rows
+        .filter((r): r is BlobRecord => r !== undefined && r.state !== 'verified')
+        .map((r) => ({
+          key: r.sha256,
+          changes: { lastError: reason, lastAttemptAt: now, failingSince: r.failingSince ?? now, failedAttempts: (r.failedAttempts ?? 0) + 1 },
+        }));
+      if (changes.length > 0) await db.blobs.bulkUpdate(changes);
+    });
+  } catch (e) {
+    throw toStorageFailure(e);
+  }
+}
+
+/** A scan that has not reached the centre for longer than the threshold, for staff. */
+export interface StuckScan {
+  readonly sha256: string;
+  readonly size: number;
+  readonly mimeType: string;
+  readonly createdAt: number;
+  readonly failingSince: number;
+  readonly lastAttemptAt: number | null;
+  readonly failedAttempts: number;
+  readonly lastError: WireError;
+  /** The dossiers on this machine that hold it, with the document's name in each (no personal data). */
+  readonly usedBy: readonly { readonly dossierCode: string; readonly documentName: string }[];
+}
+
+function stuckRows(rows: readonly BlobRecord[], now: number, thresholdMs: number): (BlobRecord & { failingSince: number; lastError: WireError })[] {
+  return rows.filter(
+    (r): r is BlobRecord & { failingSince: number; lastError: WireError } =>
+      typeof r.failingSince === 'number' && r.lastError !== null && r.lastError !== undefined && now - r.failingSince >= thresholdMs,
+  );
+}
+
+export async function countStuckBlobs(db: KioskDb, now: number, thresholdMs: number): Promise<number> {
+  return stuckRows(await db.blobs.where('state').anyOf(UNVERIFIED).toArray(), now, thresholdMs).length;
+}
+
+/** Unverified scans failing for at least `thresholdMs`, longest-failing first, with the dossiers that use them. */
+export async function listStuckBlobs(db: KioskDb, now: number, thresholdMs: number): Promise<StuckScan[]> {
+  const stuck = stuckRows(await db.blobs.where('state').anyOf(UNVERIFIED).toArray(), now, thresholdMs);
+  if (stuck.length === 0) return [];
+  const wanted = new Set(stuck.map((r) => r.sha256));
+  const usedBy = new Map<string, { dossierCode: string; documentName: string }[]>();
+  // A counter holds a few hundred dossiers at most (confirmed ones are pruned after the retention window).
+  await db.dossiers.each((d) => {
+    for (const doc of d.args.documents) {
+      if (!wanted.has(doc.sha256)) continue;
+      const list = usedBy.get(doc.sha256) ?? [];
+      list.push({ dossierCode: d.code, documentName: doc.name });
+      usedBy.set(doc.sha256, list);
+    }
+  });
+  return stuck
+    .sort((a, b) => a.failingSince - b.failingSince)
+    .map((r) => ({
+      sha256: r.sha256,
+      size: r.size,
+      mimeType: r.mimeType,
+      createdAt: r.createdAt,
+      failingSince: r.failingSince,
+      lastAttemptAt: r.lastAttemptAt ?? null,
+      failedAttempts: r.failedAttempts ?? 0,
+      lastError: r.lastError,
+      usedBy: usedBy.get(r.sha256) ?? [],
+    }));
+}
+
+/** The age of the oldest unverified blob (kiosk clock), or null when none waits. */
+export async function oldestPendingBlobAt(db: KioskDb): Promise<number | null> {
+  const oldest = await db.blobs.where('state').anyOf(UNVERIFIED).sortBy('createdAt');
+  return oldest[0]?.createdAt ?? null;
 }

@@ -157,9 +157,10 @@ export async function allDossiers(db: KioskDb): Promise<DossierRow[]> {
 }
 
 /** Upload state of a dossier's new PDFs: how many are verified by the centre or on their way. */
-export async function blobStates(db: KioskDb, sha256s: readonly string[]): Promise<(BlobRecord['state'] | null)[]> {
+/** Each scan's upload state and, while failing, since when (null: the scan is not on this machine). */
+export async function blobStates(db: KioskDb, sha256s: readonly string[]): Promise<({ state: BlobRecord['state']; failingSince: number | null } | null)[]> {
   if (sha256s.length === 0) return [];
-  return (await db.blobs.bulkGet([...sha256s])).map((b) => b?.state ?? null);
+  return (await db.blobs.bulkGet([...sha256s])).map((b) => (b ? { state: b.state, failingSince: b.failingSince ?? null } : null));
 }
 
 export async function documentBlob(db: KioskDb, sha256: string): Promise<Blob | null> {

@@ -4,7 +4,7 @@ import { fixedClock } from '../shared/clock';
 import { freshDb, nodeRandom, seededBranch } from '../../test/unit/fixtures';
 import { ReferenceDb } from '../storage/referenceDb';
 import { readPublished } from '../storage/referenceRepository';
-import { listSyncIssues } from '../storage/syncRepository';
+import { listSyncIssues, loadSyncMeta } from '../storage/syncRepository';
 import { issueTicket } from '../storage/ticketRepository';
 import type { KioskDb } from '../storage/KioskDb';
 import { MemoryServer } from './memoryTransport';
@@ -183,30 +183,108 @@ describe('SyncEngine (in-memory server)', () => {
     expect(await db.outbox.count()).toBe(0);
   });
 
-  it('backs off the whole run when the network fails during an upload (nothing is skipped)', async () => {
-    const server = new MemoryServer();
-    const db = freshDb();
-    await tickets(db, 1);
-    const transport = server.transport();
-    const engine = new SyncEngine({
-      db,
-      reference: new ReferenceDb('ref', { indexedDB: new IDBFactory(), IDBKeyRange }),
-      transport: {
-        ...transport,
-        blobExists: async () => false,
-        uploadBlob: async () => {
-          throw new TransportError('network', { code: 'net.unreachable', detail: 'down' });
+  describe('a scan that cannot be sent never holds back the records', () => {
+    const blob = (c: string) => ({ sha256: c.repeat(64), size: 3, mimeType: 'application/pdf', data: new Blob(['abc']), uploadUrl: null });
+    function engineWith(db: KioskDb, server: MemoryServer, uploadBlob: (sha256: string, log: string[]) => Promise<void>, pending = ['a', 'b', 'c']) {
+      const transport = server.transport();
+      const log: string[] = [];
+      const failures: { shas: readonly string[]; code: string }[] = [];
+      const verified: string[] = [];
+      const urls: (string | null)[] = [];
+      const engine = new SyncEngine({
+        db,
+        reference: new ReferenceDb('ref', { indexedDB: new IDBFactory(), IDBKeyRange }),
+        transport: {
+          ...transport,
+          push: async (r) => {
+            log.push(`push ${r.mutations.map((m) => m.deviceSeq).join(',')}`);
+            return transport.push(r);
+          },
+          blobExists: async () => false,
+          uploadBlob: async (b) => {
+            log.push(`upload ${b.sha256[0]}`);
+            await uploadBlob(b.sha256, log);
+          },
         },
-      },
-      branchCode: 'CN01',
-      clock,
-      blobs: {
-        pending: async () => [{ sha256: 'd'.repeat(64), size: 3, mimeType: 'application/pdf', data: new Blob(['abc']), uploadUrl: null }],
-        setUploadUrl: async () => undefined,
-        markVerified: async () => undefined,
-      },
+        branchCode: 'CN01',
+        clock,
+        blobs: {
+          pending: async () => pending.filter((c) => !verified.includes(c.repeat(64))).map(blob),
+          setUploadUrl: async (_sha, url) => void urls.push(url),
+          markVerified: async (sha) => void verified.push(sha),
+          recordFailure: async (shas, error) => void failures.push({ shas: shas.map((h) => h[0]!), code: error.code }),
+        },
+      });
+      return { engine, log, failures, verified, urls };
+    }
+
+    it('a refused upload route: the records behind the scan are pushed, the scan and those after it wait with the reason', async () => {
+      const server = new MemoryServer();
+      const db = freshDb();
+      await tickets(db, 2);
+      const k = engineWith(db, server, async () => {
+        throw new TransportError('blocked', { code: 'net.blocked', detail: 'PATCH /v1/blobs/tus/… refused (CORS)' });
+      });
+      const report = await k.engine.runOnce();
+      // The records reached the server and left the outbox although no scan could be sent.
+      expect(server.applied).toHaveLength(2);
+      expect(await db.outbox.count()).toBe(0);
+      expect(report).toMatchObject({ pushed: 2, applied: 2, blobsUploaded: 0 });
+      // One attempt, not one per scan: the same refusal would meet every scan this run.
+      expect(k.log.filter((l) => l.startsWith('upload'))).toEqual(['upload a']);
+      expect(report.blobsDeferred.map((d) => [d.sha256[0], d.error.wire.code])).toEqual([['a', 'net.blocked']]);
+      expect(k.failures).toEqual([{ shas: ['a', 'b', 'c'], code: 'net.blocked' }]);
+      // Resumable: the stored upload URL is kept for the next attempt.
+      expect(k.urls).toEqual([]);
+      expect(report.blobsFailed).toEqual([]);
     });
-    await expect(engine.runOnce()).rejects.toBeInstanceOf(TransportError);
-    expect(await db.outbox.count()).toBe(1);
+
+    it('an overloaded answer for one scan lets the next scans go', async () => {
+      const server = new MemoryServer();
+      const db = freshDb();
+      const k = engineWith(db, server, async (sha) => {
+        if (sha.startsWith('a')) throw new TransportError('unavailable', { code: 'server.unavailable', detail: 'busy' }, 503);
+      });
+      const report = await k.engine.runOnce();
+      expect(k.verified.map((h) => h[0])).toEqual(['b', 'c']);
+      expect(report.blobsDeferred.map((d) => d.sha256[0])).toEqual(['a']);
+      expect(k.failures).toEqual([{ shas: ['a'], code: 'server.unavailable' }]);
+    });
+
+    it('records saved while a scan travels are pushed before the next scan', async () => {
+      const server = new MemoryServer();
+      const db = freshDb();
+      await tickets(db, 1);
+      const k = engineWith(db, server, async (sha) => {
+        // An officer saves a dossier and a citizen takes a ticket during the first upload.
+        if (sha.startsWith('a')) await tickets(db, 2);
+      });
+      await k.engine.runOnce();
+      expect(k.log).toEqual(['push 1', 'upload a', 'push 2,3', 'upload b', 'upload c']);
+      expect(server.applied).toHaveLength(3);
+    });
+
+    it('a refused credential stops the run (nothing else would go either)', async () => {
+      const server = new MemoryServer();
+      const db = freshDb();
+      const k = engineWith(db, server, async () => {
+        throw new TransportError('auth', { code: 'auth.revoked', detail: 'revoked' }, 401);
+      });
+      await expect(k.engine.runOnce()).rejects.toMatchObject({ kind: 'auth' });
+    });
+
+    it('a run without scans pushes and pulls only, and is not a full success', async () => {
+      const server = new MemoryServer();
+      const db = freshDb();
+      await tickets(db, 1);
+      const k = engineWith(db, server, async () => undefined);
+      const report = await k.engine.runOnce({ blobs: false });
+      expect(report.pushed).toBe(1);
+      expect(k.log).toEqual(['push 1']);
+      expect((await loadSyncMeta(db)).lastSuccessAt).toBeNull();
+      await k.engine.runOnce();
+      expect(k.verified).toHaveLength(3);
+      expect((await loadSyncMeta(db)).lastSuccessAt).toBe(clock.now());
+    });
   });
 });

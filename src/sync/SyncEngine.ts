@@ -1,7 +1,7 @@
 import type { OutboxEntry } from '../shared/outbox';
 import { scopesOf, type Scope } from '../shared/published';
 import type { Clock } from '../shared/clock';
-import { MAX_PUSH_MUTATIONS, SYNC_PROTOCOL_VERSION, type MutationEnvelope, type MutationResult } from '../shared/sync';
+import { MAX_PUSH_MUTATIONS, SYNC_PROTOCOL_VERSION, type MutationEnvelope, type MutationResult, type WireError } from '../shared/sync';
 import type { KioskDb } from '../storage/KioskDb';
 import type { ReferenceDb } from '../storage/referenceDb';
 import { applyPullPage, getCursor, localChecksum, resetScope } from '../storage/referenceRepository';
@@ -9,7 +9,14 @@ import { confirmMutations, journalId, loadSyncMeta, pendingBatch, pendingBatchAf
 import { TransportError, type BlobToUpload, type Transport } from './Transport';
 
 /**
- * One sync run: upload pending blobs, push the outbox in order, pull every scope the kiosk reads.
+ * One sync run: push the outbox in order, pull every scope the kiosk reads, then upload pending
+ * blobs (scans), pushing again between scans when new records were saved meanwhile.
+ *
+ * Records go first and never wait behind a scan: a ticket must reach the centre in seconds while
+ * a 20 MB dossier crawls up a slow link, and a scan that cannot be sent (a refused route, a dead
+ * upload) must not hold back the records saved after it. A dossier whose record arrives before its
+ * scans is stored by the centre as incomplete until every scan it references is verified.
+ *
  * Safe to interrupt anywhere (crash, power cut, lost answer): every step is idempotent on the
  * server and every local change commits in one transaction with what it depends on, so the next
  * run continues where this one stopped. The loop around it (SyncLoop) decides when to run.
@@ -19,6 +26,8 @@ export interface BlobQueue {
   pending(): Promise<readonly BlobToUpload[]>;
   setUploadUrl(sha256: string, url: string | null): Promise<void>;
   markVerified(sha256: string, now: number): Promise<void>;
+  /** Remembers why these blobs could not be sent (for the staff screen and the heartbeat). */
+  recordFailure?(sha256s: readonly string[], error: WireError, now: number): Promise<void>;
 }
 
 /** Recovers outbox entries from a second copy (Electron's fsync'ed journal file). */
@@ -53,6 +62,12 @@ export interface RunReport {
    * here): skipped so the records behind them still sync; the centre marks those dossiers incomplete.
    */
   blobsFailed: { readonly sha256: string; readonly detail: string }[];
+  /**
+   * Blobs that could not be sent this run for a reason a retry may cure (no answer, a refused
+   * route, an overloaded server): they keep their upload URL and are tried again by the next run.
+   * The records were pushed and pulled regardless; the loop backs off because of these.
+   */
+  blobsDeferred: { readonly sha256: string; readonly error: TransportError }[];
   /** Scopes whose checksum differed from the server's and were pulled again from 0. */
   repulled: Scope[];
 }
@@ -63,13 +78,26 @@ export const DEFAULT_CHECKSUM_EVERY_MS = 10 * 60_000;
 export class SyncEngine {
   constructor(private readonly o: SyncEngineOptions) {}
 
-  async runOnce(): Promise<RunReport> {
-    const report: RunReport = { pushed: 0, applied: 0, duplicates: 0, rejected: 0, pulled: 0, blobsUploaded: 0, blobsFailed: [], repulled: [] };
-    await this.uploadBlobs(report);
+  /** `blobs: false` leaves the scans out (the loop does while they back off). */
+  async runOnce(options: { readonly blobs?: boolean } = {}): Promise<RunReport> {
+    const report: RunReport = {
+      pushed: 0,
+      applied: 0,
+      duplicates: 0,
+      rejected: 0,
+      pulled: 0,
+      blobsUploaded: 0,
+      blobsFailed: [],
+      blobsDeferred: [],
+      repulled: [],
+    };
     await this.push(report);
     await saveSyncMeta(this.o.db, { lastPushAt: this.o.clock.now() });
     await this.pull(report);
-    await saveSyncMeta(this.o.db, { lastPullAt: this.o.clock.now(), lastSuccessAt: this.o.clock.now() });
+    await saveSyncMeta(this.o.db, { lastPullAt: this.o.clock.now() });
+    if (options.blobs === false) return report;
+    await this.uploadBlobs(report);
+    if (report.blobsDeferred.length === 0) await saveSyncMeta(this.o.db, { lastSuccessAt: this.o.clock.now() });
     return report;
   }
 
@@ -187,29 +215,52 @@ export class SyncEngine {
     }
   }
 
-  /** Uploads blobs the server does not hold yet (asks first: content-addressed, so a copy may be there). */
+  /**
+   * Uploads blobs the server does not hold yet (asks first: content-addressed, so a copy may be
+   * there). A blob that fails is set aside, never the run: refused bytes go to `blobsFailed`, a
+   * failure a retry may cure to `blobsDeferred`. No answer, a refused route or a timeout will be the
+   * same for the blobs after it, so those wait for the next run with the same reason; an overloaded
+   * answer (5xx) may be this upload's alone, so the next blob is tried. Records saved while scans
+   * travel are pushed between two blobs.
+   */
   async uploadBlobs(report: RunReport): Promise<void> {
     const queue = this.o.blobs;
     if (!queue) return;
     const { transport, clock } = this.o;
-    for (const blob of await queue.pending()) {
-      if (await transport.blobExists(blob.sha256)) {
-        await queue.markVerified(blob.sha256, clock.now());
-        continue;
-      }
+    const pending = await queue.pending();
+    for (const [index, blob] of pending.entries()) {
+      if (index > 0 && (await pendingBatch(this.o.db, 1)).length > 0) await this.push(report);
       try {
+        if (await transport.blobExists(blob.sha256)) {
+          await queue.markVerified(blob.sha256, clock.now());
+          continue;
+        }
         await transport.uploadBlob(blob, {
           onUploadUrl: (url) => queue.setUploadUrl(blob.sha256, url),
           onProgress: (sent, total) => this.o.onUploadProgress?.(sent, total),
         });
       } catch (e) {
-        // Network, server or credential trouble: the whole run backs off (records would fail too).
-        if (e instanceof TransportError && e.kind !== 'protocol') throw e;
+        // The credential is refused: nothing else would go either; the whole run stops.
+        if (e instanceof TransportError && e.kind === 'auth') throw e;
+        if (e instanceof TransportError && e.retryable) {
+          report.blobsDeferred.push({ sha256: blob.sha256, error: e });
+          const sameForAll = e.kind === 'network' || e.kind === 'blocked' || e.kind === 'timeout';
+          const waiting = sameForAll ? pending.slice(index) : [blob];
+          await queue.recordFailure?.(
+            waiting.map((b) => b.sha256),
+            e.wire,
+            clock.now(),
+          );
+          if (sameForAll) return;
+          continue;
+        }
         // The server refused these bytes (hash mismatch, too large, gone upload), or the local copy
         // cannot be read any more: start this blob afresh next time, and let everything else —
         // other scans, tickets, dossiers — go on. One bad scan must never stop the queue.
+        const detail = e instanceof Error ? e.message.slice(0, 200) : String(e).slice(0, 200);
         await queue.setUploadUrl(blob.sha256, null);
-        report.blobsFailed.push({ sha256: blob.sha256, detail: e instanceof Error ? e.message.slice(0, 200) : String(e).slice(0, 200) });
+        await queue.recordFailure?.([blob.sha256], e instanceof TransportError ? e.wire : { code: 'blob.unreadable', detail }, clock.now());
+        report.blobsFailed.push({ sha256: blob.sha256, detail });
         continue;
       }
       await queue.markVerified(blob.sha256, clock.now());

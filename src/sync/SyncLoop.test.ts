@@ -40,7 +40,7 @@ function virtualTimers(clock: ReturnType<typeof fixedClock>) {
   };
 }
 
-const EMPTY: RunReport = { pushed: 0, applied: 0, duplicates: 0, rejected: 0, pulled: 0, blobsUploaded: 0, blobsFailed: [], repulled: [] };
+const EMPTY: RunReport = { pushed: 0, applied: 0, duplicates: 0, rejected: 0, pulled: 0, blobsUploaded: 0, blobsFailed: [], blobsDeferred: [], repulled: [] };
 
 function setup(overrides: Partial<SyncLoopOptions> & { failures?: number } = {}) {
   const clock = fixedClock(Date.UTC(2026, 10, 24, 2));
@@ -72,6 +72,7 @@ function setup(overrides: Partial<SyncLoopOptions> & { failures?: number } = {})
       pendingBytes: pending * 100,
       pendingBlobs: 0,
       rejected: 0,
+      stuckBlobs: 0,
     }),
     onStatus: (s) => statuses.push(s),
     buildHeartbeat: async (s, snap) => ({ pendingCount: snap.pending, stuck: s.state === 'stuck' }) as unknown as HeartbeatRequest,
@@ -145,6 +146,49 @@ describe('SyncLoop', () => {
     t.loop.trigger();
     await t.vt.advance(10);
     expect(t.runs).toHaveLength(2);
+  });
+
+  it('scans back off on their own: records saved meanwhile go at once, without the scans; once the scans go, idle', async () => {
+    let scanFailures = 3;
+    let scans = 1;
+    const withBlobs: boolean[] = [];
+    const t = setup({
+      baseBackoffMs: 60_000,
+      maxBackoffMs: 600_000,
+      random: () => 1,
+      stuckAfterMs: 3600_000_000,
+      async run(options) {
+        withBlobs.push(options.blobs);
+        if (!options.blobs || scanFailures === 0) {
+          if (options.blobs) scans = 0;
+          return EMPTY;
+        }
+        scanFailures--;
+        return { ...EMPTY, blobsDeferred: [{ sha256: 'a'.repeat(64), error: new TransportError('blocked', { code: 'net.blocked', detail: 'refused' }) }] };
+      },
+      snapshot: async () => ({ pending: 0, oldestPendingAt: null, pendingBytes: 0, pendingBlobs: scans, rejected: 0, stuckBlobs: 0 }),
+    });
+    t.loop.start();
+    await t.vt.advance(0);
+    // The scan's refusal is what staff see, with the next attempt; the records path is fine.
+    expect(t.loop.current).toMatchObject({ state: 'backoff', lastError: { code: 'net.blocked' } });
+    expect(t.loop.current.nextAttemptAt! - t.clock.now()).toBe(60_000);
+    // A save during the scans' backoff runs at once, without the scans.
+    t.loop.trigger({ bypassBackoff: false });
+    await t.vt.advance(10);
+    expect(withBlobs).toEqual([true, false]);
+    expect(t.loop.current.state).toBe('backoff');
+    // The scans' own retries, with growing delays (60 s, then 120 s): still refused, then sent.
+    const untilRetry = async (): Promise<void> => t.vt.advance(t.loop.current.nextAttemptAt! - t.clock.now());
+    await untilRetry();
+    expect(withBlobs).toEqual([true, false, true]);
+    expect(t.loop.current.nextAttemptAt! - t.clock.now()).toBe(120_000);
+    await untilRetry();
+    expect(withBlobs.filter(Boolean)).toHaveLength(3);
+    expect(t.loop.current.nextAttemptAt! - t.clock.now()).toBe(240_000);
+    await untilRetry();
+    expect(withBlobs.filter(Boolean)).toHaveLength(4);
+    expect(t.loop.current).toMatchObject({ state: 'idle', lastError: null, pendingBlobs: 0 });
   });
 
   it('does not run while offline and runs when the network comes back', async () => {

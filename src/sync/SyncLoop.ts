@@ -13,7 +13,10 @@ import type { RunReport } from './SyncEngine';
  *  - never while the browser says it is offline (it waits for `online`), never two runs at once,
  *    never a busy loop: every path to the next run goes through a timer or a trigger;
  *  - a watchdog marks the queue `stuck` when work is pending, the kiosk is online, and nothing was
- *    confirmed for `stuckAfterMs`; a heartbeat reports the queue to the centre.
+ *    confirmed for `stuckAfterMs`; a heartbeat reports the queue to the centre;
+ *  - scans back off on their own: when a run pushed the records but could not send a scan, the
+ *    loop waits (full jitter, growing) before it tries scans again, while records saved meanwhile
+ *    still go at once in runs that leave the scans out. A scan never holds back a record.
  * Only the leader window runs a loop (see leader.ts); the others only trigger it.
  */
 export interface Timers {
@@ -27,10 +30,17 @@ export interface LoopSnapshot {
   readonly pendingBytes: number;
   readonly pendingBlobs: number;
   readonly rejected: number;
+  /** Scans that have failed to reach the centre for longer than the stuck threshold. */
+  readonly stuckBlobs: number;
+}
+
+export interface RunOptions {
+  /** False while scans back off: the run pushes and pulls only. */
+  readonly blobs: boolean;
 }
 
 export interface SyncLoopOptions {
-  readonly run: () => Promise<RunReport>;
+  readonly run: (options: RunOptions) => Promise<RunReport>;
   readonly snapshot: () => Promise<LoopSnapshot>;
   readonly clock: Clock;
   readonly random: () => number;
@@ -69,6 +79,10 @@ export class SyncLoop {
   private rerun = false;
   private stopped = true;
   private attempt = 0;
+  /** Scans' own backoff: consecutive runs that could not send them, and when to try them again. */
+  private blobAttempt = 0;
+  private blobsRetryAt: number | null = null;
+  private blobError: WireError | null = null;
   private lastProgressAt: number;
   private lastHeartbeatAt: number | null = null;
   private stuckReported = false;
@@ -111,14 +125,16 @@ export class SyncLoop {
       return;
     }
     const waiting = this.status.state === 'backoff' || this.status.state === 'stuck' || this.status.state === 'refused';
-    if (waiting && options.bypassBackoff === false && this.timer !== null) return;
+    // Waiting only because of scans: the records path works, so a save goes at once (scans stay out).
+    const scansOnly = this.blobsRetryAt !== null && this.attempt === 0 && this.status.state !== 'refused';
+    if (waiting && !scansOnly && options.bypassBackoff === false && this.timer !== null) return;
     this.schedule(0);
   }
 
   /** Re-reads the queue figures (after a local save) without running. */
   async refresh(): Promise<void> {
     const snap = await this.o.snapshot();
-    this.emit({ ...this.status, pending: snap.pending, pendingBlobs: snap.pendingBlobs, rejected: snap.rejected });
+    this.emit({ ...this.status, pending: snap.pending, pendingBlobs: snap.pendingBlobs, rejected: snap.rejected, stuckBlobs: snap.stuckBlobs });
   }
 
   private schedule(ms: number): void {
@@ -164,10 +180,12 @@ export class SyncLoop {
     this.emit({ ...this.status, state: 'syncing', nextAttemptAt: null });
     let error: WireError | null = null;
     let refused = false;
+    const withBlobs = this.blobsRetryAt === null || this.o.clock.now() >= this.blobsRetryAt;
     try {
-      const report = await this.o.run();
+      const report = await this.o.run({ blobs: withBlobs });
       if (report.pushed > 0 || report.pulled > 0 || report.blobsUploaded > 0) this.lastProgressAt = this.o.clock.now();
       this.attempt = 0;
+      if (withBlobs) this.settleBlobs(report);
     } catch (e) {
       error =
         e instanceof TransportError ? e.wire : { code: 'sync.failed', detail: e instanceof Error ? `${e.name}: ${e.message}`.slice(0, 300) : 'unknown error' };
@@ -181,9 +199,10 @@ export class SyncLoop {
       pending: snap?.pending ?? this.status.pending,
       pendingBlobs: snap?.pendingBlobs ?? this.status.pendingBlobs,
       rejected: snap?.rejected ?? this.status.rejected,
+      stuckBlobs: snap?.stuckBlobs ?? this.status.stuckBlobs,
       upload: null,
     };
-    if (!error) {
+    if (!error && this.blobsRetryAt === null) {
       if (!snap || snap.pending === 0) this.lastProgressAt = now;
       this.stuckReported = false;
       this.emit({ ...base, state: 'idle', lastSuccessAt: now, lastError: null, nextAttemptAt: null });
@@ -201,23 +220,44 @@ export class SyncLoop {
       this.schedule(this.o.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS);
       return;
     }
-    const delay = this.backoffDelay();
+    // Records failed (error), or they went and only scans wait for their own retry time.
+    const retryAt = error ? now + this.backoffDelay() : (this.blobsRetryAt ?? now);
     const stuck = snap !== null && snap.pending + snap.pendingBlobs > 0 && now - this.lastProgressAt >= (this.o.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS);
-    const next: SyncStatus = { ...base, state: stuck ? 'stuck' : 'backoff', lastError: error, nextAttemptAt: now + delay };
+    const next: SyncStatus = { ...base, state: stuck ? 'stuck' : 'backoff', lastError: error ?? this.blobError, nextAttemptAt: retryAt };
     this.emit(next);
     if (stuck && !this.stuckReported) {
       this.stuckReported = true;
       this.o.onStuck?.(next);
     }
     await this.maybeHeartbeat(snap);
-    this.schedule(delay);
+    const wasRerun = !error && this.rerun;
+    this.rerun = false;
+    this.schedule(wasRerun ? 0 : Math.max(0, retryAt - now));
+  }
+
+  /** After a run that tried the scans: start, grow or end their backoff. */
+  private settleBlobs(report: RunReport): void {
+    const deferred = report.blobsDeferred[0];
+    if (!deferred) {
+      this.blobAttempt = 0;
+      this.blobsRetryAt = null;
+      this.blobError = null;
+      return;
+    }
+    this.blobAttempt++;
+    this.blobError = deferred.error.wire;
+    this.blobsRetryAt = this.o.clock.now() + this.delayFor(this.blobAttempt);
   }
 
   /** Full jitter: uniform in [0, min(max, base·2^(attempt−1))]. */
   backoffDelay(): number {
+    return this.delayFor(this.attempt);
+  }
+
+  private delayFor(attempt: number): number {
     const base = this.o.baseBackoffMs ?? DEFAULT_BASE_BACKOFF_MS;
     const cap = this.o.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS;
-    const ceiling = Math.min(cap, base * 2 ** Math.min(30, Math.max(0, this.attempt - 1)));
+    const ceiling = Math.min(cap, base * 2 ** Math.min(30, Math.max(0, attempt - 1)));
     return Math.floor(this.o.random() * ceiling);
   }
 

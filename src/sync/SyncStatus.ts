@@ -19,6 +19,11 @@ export interface SyncStatus {
   readonly pendingBlobs: number;
   /** Rejected mutations staff have not acknowledged yet. */
   readonly rejected: number;
+  /**
+   * Scans that have not reached the centre for longer than the stuck threshold despite attempts
+   * (shown on the staff sync-issues screen with the reason, and in the heartbeat).
+   */
+  readonly stuckBlobs: number;
   /** Kiosk clock, ms: the last run that completed without error. */
   readonly lastSuccessAt: number | null;
   readonly lastError: WireError | null;
@@ -32,6 +37,7 @@ export const INITIAL_SYNC_STATUS: SyncStatus = {
   pending: 0,
   pendingBlobs: 0,
   rejected: 0,
+  stuckBlobs: 0,
   lastSuccessAt: null,
   lastError: null,
   nextAttemptAt: null,

@@ -51,6 +51,12 @@ export interface Transport {
 export type TransportErrorKind =
   /** No answer: connection refused or dropped, DNS, offline. Retry later. */
   | 'network'
+  /**
+   * The server answers (its /health does), but this request got no readable answer: the browser
+   * refused it (CORS: the kiosk's origin or a method/header not allowed), a proxy blocked it, or its
+   * connection was cut. Retry later; if it repeats, the server's configuration needs a technician.
+   */
+  | 'blocked'
   /** No answer in time; the server may or may not have committed. Retry later (pushes are idempotent). */
   | 'timeout'
   /** 5xx or 429: the server is there but cannot serve now. Retry later. */
@@ -74,6 +80,6 @@ export class TransportError extends Error {
   }
 
   get retryable(): boolean {
-    return this.kind === 'network' || this.kind === 'timeout' || this.kind === 'unavailable' || this.kind === 'gap';
+    return this.kind === 'network' || this.kind === 'blocked' || this.kind === 'timeout' || this.kind === 'unavailable' || this.kind === 'gap';
   }
 }

@@ -12,6 +12,7 @@ import {
   type PullRequest,
   type PushRequest,
 } from '../shared/sync';
+import { explainFetchFailure } from './fetchFailure';
 import { TransportError, type BlobToUpload, type BlobUploadHooks, type Transport, type TransportErrorKind } from './Transport';
 
 /**
@@ -60,7 +61,8 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
       return { status: res.status, json: text ? safeJson(text) : null };
     } catch (e) {
       if (controller.signal.aborted) throw new TransportError('timeout', { code: 'net.timeout', detail: `no answer from the server within ${timeoutMs} ms` });
-      throw new TransportError('network', { code: 'net.unreachable', detail: e instanceof Error ? `${e.name}: ${e.message}`.slice(0, 300) : 'network error' });
+      // Unreachable, or reachable but this request refused (CORS, a proxy): fetch cannot say which.
+      throw await explainFetchFailure({ baseUrl: base, method, path, cause: e, fetchLike: doFetch });
     } finally {
       clearTimeout(timer);
     }
@@ -107,7 +109,7 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
       if (!token) throw new TransportError('auth', { code: 'auth.not-enrolled', detail: 'this kiosk has no server credential yet' });
       // tus-js-client is loaded only when there is something to upload.
       const { uploadBlobWithTus } = await import('./tusUpload');
-      await uploadBlobWithTus({ baseUrl: base, token, blob, hooks, chunkSize: options.chunkSize });
+      await uploadBlobWithTus({ baseUrl: base, token, blob, hooks, chunkSize: options.chunkSize, fetchLike: doFetch });
     },
   };
 }

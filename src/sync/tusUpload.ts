@@ -1,5 +1,6 @@
 import { Upload, type DetailedError, type HttpRequest, type HttpResponse, type HttpStack, type UrlStorage } from 'tus-js-client';
 import { BLOB_BY_HASH_PATH, BLOB_TUS_PATH, type WireError } from '../shared/sync';
+import { explainFetchFailure } from './fetchFailure';
 import { TransportError, type BlobToUpload, type BlobUploadHooks } from './Transport';
 
 /**
@@ -61,7 +62,7 @@ export async function uploadBlobWithTus(options: TusUploadOptions): Promise<void
   const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const base = options.baseUrl.replace(/\/+$/, '');
   const auth = `Bearer ${options.token}`;
-  const stack = new FetchHttpStack(fetchLike, timeoutMs);
+  const stack = new FetchHttpStack(fetchLike, timeoutMs, base);
   const urlWrites: Promise<void>[] = [];
 
   const lastResponse = await new Promise<HttpResponse>((resolve, reject) => {
@@ -149,6 +150,7 @@ class FetchHttpStack implements HttpStack {
   constructor(
     private readonly fetchLike: FetchLike,
     private readonly timeoutMs: number,
+    private readonly baseUrl: string,
   ) {}
 
   getName(): string {
@@ -174,7 +176,12 @@ class FetchHttpStack implements HttpStack {
       // Read the body inside the timeout: a stalled answer is a timeout too.
       return { status: res.status, headers: res.headers, body: await res.text() };
     } catch (error) {
-      throw this.timedOut ? new TransportError('timeout', { code: 'net.timeout', detail: `no answer within ${this.timeoutMs} ms` }) : error;
+      if (this.timedOut) throw new TransportError('timeout', { code: 'net.timeout', detail: `no answer within ${this.timeoutMs} ms` });
+      // Stopped on purpose (abortAll): not the network's doing.
+      if (controller.signal.aborted) throw error;
+      // Unreachable, or this request refused (CORS, a proxy) or cut: see fetchFailure.ts.
+      const path = url.startsWith(this.baseUrl) ? url.slice(this.baseUrl.length) : url;
+      throw await explainFetchFailure({ baseUrl: this.baseUrl, method: init.method ?? 'GET', path, cause: error, fetchLike: this.fetchLike });
     } finally {
       clearTimeout(timer);
       this.live.delete(controller);

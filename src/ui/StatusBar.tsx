@@ -2,7 +2,7 @@ import { memo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { errorMessage } from './errorMessage';
 import { useKiosk } from './KioskContext';
-import { useOnline, useSyncStatus, type SyncStatus } from './hooks';
+import { openIssueCount, useOnline, useSyncStatus, type SyncStatus } from './hooks';
 import { localTime } from './sync/format';
 import { SyncIcon, type SyncIconKind } from './sync/SyncIcon';
 
@@ -130,9 +130,9 @@ const StaffSync = memo(function StaffSync({ status, online, onOpenIssues }: Staf
           {t('sync.upload', { percent: Math.floor((100 * status.upload.sentBytes) / status.upload.totalBytes) })}
         </span>
       )}
-      {status.rejected > 0 && onOpenIssues && (
-        <button type="button" className="btn btn--danger btn--small" onClick={onOpenIssues} data-testid="status.issues" data-count={status.rejected}>
-          {t('sync.issues', { count: status.rejected })}
+      {openIssueCount(status) > 0 && onOpenIssues && (
+        <button type="button" className="btn btn--danger btn--small" onClick={onOpenIssues} data-testid="status.issues" data-count={openIssueCount(status)}>
+          {t('sync.issues', { count: openIssueCount(status) })}
         </button>
       )}
       {(state === 'stuck' || state === 'not-enrolled') && (

@@ -5,6 +5,12 @@ import { INITIAL_SYNC_STATUS, type SyncService } from '../app/syncService';
 /** The UI may not import src/sync or src/storage (lint zones): their types are read off the service. */
 export type SyncStatus = Parameters<Parameters<SyncService['watchStatus']>[0]>[0];
 export type SyncIssue = Awaited<ReturnType<SyncService['listIssues']>>[number];
+export type StuckScan = Awaited<ReturnType<SyncService['listStuckScans']>>[number];
+
+/** What the staff sync-issues screen lists: refused records and scans failing for too long. */
+export function openIssueCount(status: Pick<SyncStatus, 'rejected' | 'stuckBlobs'>): number {
+  return status.rejected + status.stuckBlobs;
+}
 
 export function useOnline(): boolean {
   const [online, setOnline] = useState(() => navigator.onLine);

@@ -55,7 +55,7 @@ export const en: Omit<Catalog, 'print'> = {
     lead: 'Records the central server did not accept. Nothing is deleted; read the reason, follow the advice, then press “Seen”.',
     open: 'Sync issues',
     back: 'Back',
-    empty: 'No sync issues. Every record was accepted by the server or is waiting to be sent.',
+    empty: 'No sync issues. Every record and scan was accepted by the server or is waiting to be sent.',
     loading: 'Loading…',
     subject: 'Record',
     reason: 'Reason',
@@ -64,6 +64,13 @@ export const en: Omit<Catalog, 'print'> = {
     acknowledgeLabel: 'Mark as seen: {{subject}}',
     acknowledged: 'Marked as seen.',
     failed: 'Could not update. Try again; if it keeps failing, call a technician.',
+    scans: {
+      heading: 'Scans not sent',
+      lead: 'The dossiers and their scans are kept on this machine; nothing needs scanning again. The machine sends them once the problem is fixed; follow the advice below.',
+      dossier: 'Dossier {{code}} – {{document}}',
+      noDossier: 'A scan that belongs to no dossier on this machine',
+      since: 'Not sent since {{time}} · {{attempts}} attempts · {{size}}',
+    },
   },
   role: {
     citizen: 'Citizen kiosk',
@@ -159,6 +166,11 @@ export const en: Omit<Catalog, 'print'> = {
       unreachable:
         'The central server cannot be reached. Check the cable/Wi-Fi and the server address. The machine keeps working and sends its data when the network is back.',
       timeout: 'The central server did not answer in time. The machine retries; if it lasts, check the network or tell the centre.',
+      blocked:
+        'The central server answers, but this request was blocked or cut before the kiosk could read the answer – usually because the server does not allow this kiosk’s address (CORS), or a proxy. The data stays on this machine and is sent again. If it repeats, a technician adds the kiosk’s address to the server’s KIOSK_ORIGINS. Detail: {{detail}}',
+    },
+    cors: {
+      'origin-not-allowed': 'The server does not allow this kiosk’s address to call it. A technician adds the kiosk’s address to the server’s KIOSK_ORIGINS.',
     },
     server: {
       internal: 'The central server had an error. The machine retries; if it lasts, tell the centre the error code.',
@@ -220,6 +232,7 @@ export const en: Omit<Catalog, 'print'> = {
       client: 'The upload failed. The machine retries.',
       http: 'The server reported an error while receiving the scan. The machine retries.',
       tus: 'The upload failed. The machine retries.',
+      unreadable: 'The scan stored on this machine cannot be read (disk or browser data damaged). Scan this dossier’s papers again and tell a technician.',
     },
     lookup: {
       'bad-request': 'The lookup code has the wrong format. Check the dossier code and lookup code on the appointment slip.',
@@ -314,6 +327,7 @@ export const en: Omit<Catalog, 'print'> = {
       pending: 'Records waiting',
       blobs: 'Scans waiting',
       rejected: 'Unseen issues',
+      stuckBlobs: 'Scans failing for too long',
       lastSuccess: 'Last successful sync',
       nextAttempt: 'Next attempt',
       lastError: 'Last error',

@@ -53,7 +53,7 @@ export const vi = {
     lead: 'Các bản ghi máy chủ trung tâm không nhận. Dữ liệu không bị xóa; xem lý do, làm theo hướng dẫn rồi bấm “Đã xem”.',
     open: 'Sự cố đồng bộ',
     back: 'Quay lại',
-    empty: 'Không có sự cố đồng bộ nào. Mọi bản ghi đã được máy chủ nhận hoặc đang chờ gửi.',
+    empty: 'Không có sự cố đồng bộ nào. Mọi bản ghi và bản quét đã được máy chủ nhận hoặc đang chờ gửi.',
     loading: 'Đang tải…',
     subject: 'Bản ghi',
     reason: 'Lý do',
@@ -62,6 +62,13 @@ export const vi = {
     acknowledgeLabel: 'Đánh dấu đã xem: {{subject}}',
     acknowledged: 'Đã đánh dấu là đã xem.',
     failed: 'Không cập nhật được. Thử lại; nếu vẫn lỗi, báo kỹ thuật viên.',
+    scans: {
+      heading: 'Bản quét chưa gửi được',
+      lead: 'Hồ sơ và bản quét vẫn được lưu trên máy, không cần quét lại. Máy tự gửi lại khi lỗi được khắc phục; làm theo hướng dẫn bên dưới.',
+      dossier: 'Hồ sơ {{code}} – {{document}}',
+      noDossier: 'Bản quét chưa thuộc hồ sơ nào trên máy',
+      since: 'Chưa gửi được từ {{time}} · {{attempts}} lần thử · {{size}}',
+    },
   },
   role: {
     citizen: 'Kiosk công dân',
@@ -209,6 +216,11 @@ export const vi = {
       unreachable:
         'Không kết nối được máy chủ trung tâm. Kiểm tra cáp mạng/Wi-Fi và địa chỉ máy chủ. Máy vẫn hoạt động bình thường và sẽ tự gửi dữ liệu khi có mạng.',
       timeout: 'Máy chủ trung tâm không trả lời kịp. Máy sẽ tự thử lại; nếu kéo dài, kiểm tra mạng hoặc báo trung tâm.',
+      blocked:
+        'Máy chủ trung tâm vẫn trả lời, nhưng yêu cầu này bị chặn hoặc bị ngắt trước khi kiosk đọc được kết quả – thường vì máy chủ chưa cho phép địa chỉ của kiosk (CORS) hoặc do proxy. Dữ liệu vẫn giữ trên máy và sẽ tự gửi lại. Nếu lỗi lặp lại, kỹ thuật viên thêm địa chỉ của kiosk vào KIOSK_ORIGINS của máy chủ. Chi tiết: {{detail}}',
+    },
+    cors: {
+      'origin-not-allowed': 'Máy chủ không cho phép địa chỉ của kiosk này gọi tới. Kỹ thuật viên thêm địa chỉ của kiosk vào KIOSK_ORIGINS của máy chủ.',
     },
     server: {
       internal: 'Máy chủ trung tâm gặp lỗi. Máy sẽ tự thử lại; nếu kéo dài, báo trung tâm kèm mã lỗi.',
@@ -269,6 +281,7 @@ export const vi = {
       client: 'Tải tệp quét lên không thành công. Máy sẽ tự thử lại.',
       http: 'Máy chủ báo lỗi khi nhận tệp quét. Máy sẽ tự thử lại.',
       tus: 'Tải tệp quét lên không thành công. Máy sẽ tự thử lại.',
+      unreadable: 'Không đọc được bản quét đã lưu trên máy (ổ đĩa hoặc dữ liệu trình duyệt bị lỗi). Quét lại giấy tờ của hồ sơ này và báo kỹ thuật viên.',
     },
     lookup: {
       'bad-request': 'Mã tra cứu không đúng định dạng. Kiểm tra lại mã hồ sơ và mã tra cứu trên giấy hẹn.',
@@ -362,6 +375,7 @@ export const vi = {
       pending: 'Bản ghi chờ gửi',
       blobs: 'Tệp quét chờ gửi',
       rejected: 'Sự cố chưa xem',
+      stuckBlobs: 'Bản quét chưa gửi được quá lâu',
       lastSuccess: 'Đồng bộ thành công lần cuối',
       nextAttempt: 'Lần thử tiếp theo',
       lastError: 'Lỗi gần nhất',

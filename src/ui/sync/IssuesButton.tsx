@@ -1,28 +1,28 @@
 import { memo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useKiosk } from '../KioskContext';
-import { useSyncStatus } from '../hooks';
+import { openIssueCount, useSyncStatus } from '../hooks';
 
 export interface IssuesButtonProps {
   readonly onOpen: () => void;
 }
 
-/** The way from a staff home screen to the sync-issues list, with the count of open issues. */
+/** The way from a staff home screen to the sync-issues list, with the count of open issues (refused records and stuck scans). */
 export const IssuesButton = memo(function IssuesButton({ onOpen }: IssuesButtonProps) {
   const { t } = useTranslation();
   const app = useKiosk();
-  const { rejected } = useSyncStatus(app);
+  const open = openIssueCount(useSyncStatus(app));
   return (
     <button
       type="button"
-      className={`btn btn--small ${rejected > 0 ? 'btn--danger' : 'btn--secondary'}`}
+      className={`btn btn--small ${open > 0 ? 'btn--danger' : 'btn--secondary'}`}
       onClick={onOpen}
       data-testid="issues.open"
-      data-count={rejected}
+      data-count={open}
     >
       {t('issues.open')}
-      <span className={`badge ${rejected > 0 ? 'badge--danger' : ''}`} data-testid="issues.badge">
-        {rejected}
+      <span className={`badge ${open > 0 ? 'badge--danger' : ''}`} data-testid="issues.badge">
+        {open}
       </span>
     </button>
   );

@@ -2,7 +2,9 @@ import { memo, useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { errorMessage } from '../errorMessage';
 import { useKiosk } from '../KioskContext';
-import { useEscapeToGoBack, useSyncStatus, type SyncIssue } from '../hooks';
+import { useEscapeToGoBack, useSyncStatus, type StuckScan, type SyncIssue } from '../hooks';
+import { sizeText } from '../counter/format';
+import { localTime } from './format';
 import { formatLocalDateTime } from '../../domain/localDay';
 
 /** The record's kind in the reader's language; the stored subject names it in English ("ticket A0001 / day"). */
@@ -22,8 +24,10 @@ export interface SyncIssuesScreenProps {
 }
 
 /**
- * Staff list of records the centre refused for good (DESIGN.md: never dropped silently). Each row
- * says what the record was, why it was refused and what to do; "Seen" dismisses it. Keyboard: the
+ * Staff list of records the centre refused for good (DESIGN.md: never dropped silently) and of
+ * scans that have failed to reach the centre for longer than the sync threshold (which dossier and
+ * paper, since when, why and what to do; they leave the list by themselves once sent). Each refused
+ * record says what it was, why it was refused and what to do; "Seen" dismisses it. Keyboard: the
  * heading takes focus on open, Tab walks Back → each "Seen", Enter presses, Escape goes back; after
  * a dismissal the focus moves to the next row's button so an officer can clear a list without the mouse.
  */
@@ -32,6 +36,7 @@ export const SyncIssuesScreen = memo(function SyncIssuesScreen({ onBack }: SyncI
   const app = useKiosk();
   const status = useSyncStatus(app);
   const [issues, setIssues] = useState<SyncIssue[] | null>(null);
+  const [scans, setScans] = useState<StuckScan[]>([]);
   const [failed, setFailed] = useState(false);
   const heading = useRef<HTMLHeadingElement>(null);
   const list = useRef<HTMLUListElement>(null);
@@ -39,7 +44,8 @@ export const SyncIssuesScreen = memo(function SyncIssuesScreen({ onBack }: SyncI
 
   const load = useCallback(async () => {
     try {
-      const all = await app.sync.listIssues(false);
+      const [all, stuck] = await Promise.all([app.sync.listIssues(false), app.sync.listStuckScans()]);
+      setScans(stuck);
       setIssues([...all].sort((a, b) => b.at - a.at));
     } catch {
       setFailed(true);
@@ -47,10 +53,11 @@ export const SyncIssuesScreen = memo(function SyncIssuesScreen({ onBack }: SyncI
     }
   }, [app]);
 
-  // Reload whenever the open count changes (a new rejection arrives, or another window dismissed one).
+  // Reload whenever the open counts change (a new rejection arrives, another window dismissed one,
+  // a scan got stuck or was sent at last).
   useEffect(() => {
     void load();
-  }, [load, status.rejected]);
+  }, [load, status.rejected, status.stuckBlobs]);
 
   useEffect(() => {
     heading.current?.focus();
@@ -94,7 +101,41 @@ export const SyncIssuesScreen = memo(function SyncIssuesScreen({ onBack }: SyncI
         </div>
       )}
       {issues === null && <p>{t('issues.loading')}</p>}
-      {issues?.length === 0 && (
+      {scans.length > 0 && (
+        <section className="issues-scans" aria-labelledby="issues-scans-heading" data-testid="issues.scans" data-count={scans.length}>
+          <h2 className="issues-scans__title" id="issues-scans-heading">
+            {t('issues.scans.heading')}
+          </h2>
+          <p className="page-lead">{t('issues.scans.lead')}</p>
+          <ul className="issues">
+            {scans.map((scan) => (
+              <li key={scan.sha256} className="issue" data-testid="issues.scan" data-code={scan.lastError.code}>
+                <div className="issue__body">
+                  {scan.usedBy.length === 0 ? (
+                    <p className="issue__subject">{t('issues.scans.noDossier')}</p>
+                  ) : (
+                    scan.usedBy.map((u) => (
+                      <p className="issue__subject" key={`${u.dossierCode}/${u.documentName}`} data-testid="issues.scanSubject">
+                        {t('issues.scans.dossier', { code: u.dossierCode, document: u.documentName })}
+                      </p>
+                    ))
+                  )}
+                  <p className="issue__reason">{errorMessage(t, scan.lastError.code, scan.lastError.detail)}</p>
+                  <p className="issue__meta">
+                    <code>{scan.lastError.code}</code> ·{' '}
+                    {t('issues.scans.since', {
+                      time: `${localTime(scan.failingSince, app.branch.utcOffsetMinutes)} ${formatLocalDateTime(scan.failingSince, app.branch.utcOffsetMinutes).slice(0, 10)}`,
+                      attempts: scan.failedAttempts,
+                      size: sizeText(scan.size),
+                    })}
+                  </p>
+                </div>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+      {issues?.length === 0 && scans.length === 0 && (
         <div className="notice notice--ok" role="status" data-testid="issues.empty">
           {t('issues.empty')}
         </div>

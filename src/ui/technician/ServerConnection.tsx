@@ -114,6 +114,10 @@ export const ServerConnection = memo(function ServerConnection({ onEnrolled }: S
             <dd data-testid="connection.blobs">{status.pendingBlobs}</dd>
             <dt>{t('technician.connection.rejected')}</dt>
             <dd data-testid="connection.rejected">{status.rejected}</dd>
+            <dt>{t('technician.connection.stuckBlobs')}</dt>
+            <dd data-testid="connection.stuckBlobs" className={status.stuckBlobs > 0 ? 'text-danger' : undefined}>
+              {status.stuckBlobs}
+            </dd>
             <dt>{t('technician.connection.lastSuccess')}</dt>
             <dd data-testid="connection.lastSuccess">
               {status.lastSuccessAt === null ? t('technician.connection.never') : formatLocalDateTime(status.lastSuccessAt, offset)}

@@ -165,7 +165,9 @@ export const vi = {
     sync: {
       local: 'Trên máy',
       uploading: 'Đang gửi',
+      'scans-pending': 'Trung tâm đã nhận hồ sơ – đang gửi bản quét',
       confirmed: 'Trung tâm đã nhận',
+      'scans-stuck': 'Bản quét chưa gửi được – xem Sự cố đồng bộ',
       rejected: 'Trung tâm từ chối – xem Sự cố đồng bộ',
       'scans-lost': 'Mất tệp quét – quét lại giấy tờ',
     },
@@ -364,7 +366,9 @@ export const en: Widen<typeof vi> = {
     sync: {
       local: 'On this machine',
       uploading: 'Sending',
+      'scans-pending': 'Centre has the record – sending scans',
       confirmed: 'Centre has it',
+      'scans-stuck': 'Scans not sent – see Sync issues',
       rejected: 'Refused by the centre – see Sync issues',
       'scans-lost': 'Scans lost – scan the papers again',
     },
