@@ -1,7 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createAdminToken, createBranch, createEnrolCode, revokeDevice } from '../../src/server/admin';
 import { buildServer } from '../../src/server/app';
+import { wireError } from '../../src/server/auth';
 import { publishChanges } from '../../src/server/changes';
 import type { Db } from '../../src/server/db/Db';
 import { migrate } from '../../src/server/db/migrate';
@@ -9,18 +14,41 @@ import { openPgliteDb } from '../../src/server/db/pgliteDb';
 import { BranchConfig } from '../../src/shared/branchConfig';
 import type { DeviceRole } from '../../src/shared/deviceConfig';
 import { systemClock } from '../../src/shared/clock';
-import { PublishRequest } from '../../src/shared/sync';
+import { BLOB_TUS_PATH, PublishRequest } from '../../src/shared/sync';
 
 /**
  * A real central server for end-to-end tests, in the test worker's process: fastify on 127.0.0.1
- * port 0, PGlite in memory, branch CN01 with the kiosk's seeded configuration published in scope
- * branch:CN01. Tests make one-time enrolment codes and read what the server holds through the same
+ * (a port of its own: another origin than the kiosk's, as in production), PGlite in memory, a blob
+ * folder for scans, branch CN01 with the kiosk's seeded configuration published in scope
+ * branch:CN01. It allows the web kiosk's origin (KIOSK_URL) the way `npm start` does, unless told
+ * otherwise. Tests make one-time enrolment codes and read what the server holds through the same
  * database, so nothing is shared through files and every worker has its own centre.
+ *
+ * Faults come from the server itself, never from the browser's network layer: `failSync` makes the
+ * server answer device calls with an error (its CORS headers as usual), `stop`/`start` cut it and
+ * bring it back on the same port with the same data.
  */
+export interface CentreOptions {
+  /** Web-kiosk origins the server allows (KIOSK_ORIGINS); default: the e2e kiosk's origin. */
+  readonly corsOrigins?: readonly string[];
+}
+
+export interface TusRequest {
+  readonly method: string;
+  readonly path: string;
+  /** The Upload-Offset header a PATCH carried. */
+  readonly offset: number | null;
+  /** Which server instance saw it (1 = the first start, 2 after a restart…). */
+  readonly instance: number;
+}
+
 export interface Centre {
   readonly url: string;
   readonly db: Db;
   readonly adminToken: string;
+  readonly blobDir: string;
+  /** Every tus request that reached the server, across restarts. */
+  readonly tusLog: TusRequest[];
   enrolCode(role: DeviceRole, branch?: string): Promise<string>;
   /** Tickets the server holds for a branch, in number order. */
   tickets(branch?: string): Promise<{ number: string; deviceId: string; day: string }[]>;
@@ -28,10 +56,26 @@ export interface Centre {
   seedConflictingTicket(input: { deviceId: string; day: string; groupPrefix: string; numeric: number; number: string }): Promise<void>;
   /** The centre withdraws a kiosk's credential (its data stays). */
   revoke(deviceId: string): Promise<void>;
+  /** From now on the server answers every authenticated device call with this error (null: normal again). */
+  failSync(fault: { readonly status: number; readonly code: string; readonly detail: string } | null): void;
+  /** The server goes away: every open connection is dropped and the port closed. */
+  stop(): Promise<void>;
+  /**
+   * Stops the server the moment the n-th tus PATCH from now arrives (its body still on the way),
+   * so the cut lands inside an upload whatever the machine's speed. Resolves once it is down.
+   */
+  stopAtPatch(n: number): Promise<void>;
+  /** The server comes back on the same port, with the same database and blob folder. */
+  start(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startCentre(): Promise<Centre> {
+function kioskOrigin(): string[] {
+  const url = process.env.KIOSK_URL;
+  return url ? [new URL(url).origin] : [];
+}
+
+export async function startCentre(options: CentreOptions = {}): Promise<Centre> {
   const db = await openPgliteDb(null);
   await migrate(db);
   await createBranch(db, 'CN01', 'Chi nhánh số 1');
@@ -39,12 +83,58 @@ export async function startCentre(): Promise<Centre> {
   const branch = BranchConfig.parse(JSON.parse(readFileSync(new URL('../../assets/config/branch.json', import.meta.url), 'utf8')));
   const published = await publishChanges(db, PublishRequest.parse({ scope: 'branch:CN01', changes: [{ entity: 'branchConfig', op: 'put', data: branch }] }));
   if (!published.ok) throw new Error(`could not publish CN01's configuration: ${published.error.code} ${published.error.detail}`);
-  const app: FastifyInstance = buildServer({ db, clock: systemClock, version: 'e2e' });
-  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  const blobDir = mkdtempSync(join(tmpdir(), 'hpasc-e2e-blobs-'));
+  const corsOrigins = options.corsOrigins ?? kioskOrigin();
+  const tusLog: TusRequest[] = [];
+  let fault: { status: number; code: string; detail: string } | null = null;
+  let instance = 0;
+  let port = 0;
+  let app: FastifyInstance | null = null;
+  let cut: { left: number; done: () => void } | null = null;
+
+  async function listen(): Promise<string> {
+    const server = buildServer({ db, clock: systemClock, version: 'e2e', blobDir, corsOrigins });
+    // After the CORS hook (registered inside buildServer): preflights are answered as usual, and a
+    // faulty answer carries the same CORS headers as a real one.
+    server.addHook('onRequest', async (request, reply) => {
+      if (fault && request.headers.authorization && request.url.startsWith('/v1/')) {
+        return reply.code(fault.status).send(wireError(fault.code, fault.detail));
+      }
+    });
+    instance++;
+    const seen = instance;
+    // Counts requests without touching their bodies (tus reads them).
+    server.server.on('request', (req: IncomingMessage) => {
+      if (!req.url?.startsWith(BLOB_TUS_PATH) || req.method === 'OPTIONS') return;
+      const offset = req.headers['upload-offset'];
+      tusLog.push({ method: req.method ?? '', path: req.url, offset: typeof offset === 'string' ? Number(offset) : null, instance: seen });
+      if (cut && req.method === 'PATCH' && --cut.left === 0) {
+        const { done } = cut;
+        cut = null;
+        void stop().then(done);
+      }
+    });
+    const address = await server.listen({ port, host: '127.0.0.1' });
+    port = Number(new URL(address).port);
+    app = server;
+    return address;
+  }
+
+  async function stop(): Promise<void> {
+    const current = app;
+    app = null;
+    if (!current) return;
+    current.server.closeAllConnections();
+    await current.close();
+  }
+
+  const url = await listen();
   return {
     url,
     db,
     adminToken,
+    blobDir,
+    tusLog,
     async enrolCode(role, branchCode = 'CN01') {
       return (await createEnrolCode(db, branchCode, role, systemClock.now())).code;
     },
@@ -65,9 +155,23 @@ export async function startCentre(): Promise<Centre> {
     async revoke(deviceId) {
       if (!(await revokeDevice(db, deviceId, systemClock.now()))) throw new Error(`no device ${deviceId} on the server`);
     },
+    failSync(next) {
+      fault = next;
+    },
+    stop,
+    stopAtPatch(n) {
+      return new Promise<void>((resolve) => {
+        cut = { left: n, done: resolve };
+      });
+    },
+    async start() {
+      if (!app) await listen();
+    },
     async close() {
-      await app.close();
+      await app?.close();
+      app = null;
       await db.close();
+      rmSync(blobDir, { recursive: true, force: true });
     },
   };
 }

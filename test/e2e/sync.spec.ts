@@ -37,23 +37,6 @@ async function takeTicket(page: Page, prefix: string): Promise<string> {
 
 const statusBar = (page: Page) => page.getByTestId('status.bar');
 
-/** Every sync call to the centre answers `status` with a wire error (CORS pre-flights still pass). */
-async function failSyncCalls(page: Page, centreUrl: string, status: number, code: string, detail: string): Promise<void> {
-  await page.route(`${centreUrl}/v1/**`, (route) =>
-    route.request().method() === 'OPTIONS'
-      ? route.fulfill({
-          status: 204,
-          headers: { 'access-control-allow-origin': '*', 'access-control-allow-headers': '*', 'access-control-allow-methods': '*' },
-        })
-      : route.fulfill({
-          status,
-          contentType: 'application/json',
-          headers: { 'access-control-allow-origin': '*' },
-          body: JSON.stringify({ code, detail }),
-        }),
-  );
-}
-
 test.describe('sync with a real central server', () => {
   test('enrol from the technician screen; tickets reach the server online, wait offline, and catch up on reconnect', async ({ page, context, centre }) => {
     await page.goto(kioskUrl('?role=technician'));
@@ -190,7 +173,7 @@ test.describe('sync with a real central server', () => {
     await expect(page.getByTestId('status.sync')).toHaveText('Đã đồng bộ');
 
     // The centre answers 503 to every sync call (maintenance behind the load balancer).
-    await failSyncCalls(page, centre.url, 503, 'server.unavailable', 'maintenance');
+    centre.failSync({ status: 503, code: 'server.unavailable', detail: 'maintenance' });
     await takeTicket(page, 'D');
     await expect(page.getByTestId('status.sync')).toHaveText('Đang chờ gửi: 1');
     await statusBar(page).screenshot({ path: join(SCREENS_DIR, 'status-citizen-pending.png') });
@@ -201,7 +184,7 @@ test.describe('sync with a real central server', () => {
     await expect(page.getByTestId('connection.lastError')).toContainText('Máy chủ trung tâm tạm thời quá tải');
     await statusBar(page).screenshot({ path: join(SCREENS_DIR, 'status-technician-backoff.png') });
     await page.getByTestId('connection.panel').screenshot({ path: join(SCREENS_DIR, 'sync-technician-backoff.png') });
-    await page.unroute(`${centre.url}/v1/**`);
+    centre.failSync(null);
 
     // The centre revokes the kiosk: staff see why and what to do; the record stays queued.
     await centre.revoke(deviceId);
@@ -232,7 +215,7 @@ test.describe('sync with a real central server', () => {
     // The page's clock is Playwright's: the watchdog's 15 minutes pass in a few jumps.
     await page.clock.install();
     await enrol(page, centre);
-    await failSyncCalls(page, centre.url, 500, 'server.internal', 'unexpected server error');
+    centre.failSync({ status: 500, code: 'server.internal', detail: 'unexpected server error' });
     await page.goto(kioskUrl());
     await takeTicket(page, 'E');
     await page.goto(kioskUrl('?role=counter'));

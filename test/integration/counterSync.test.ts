@@ -18,6 +18,7 @@ import { KioskDb } from '../../src/storage/KioskDb';
 import { ReferenceDb } from '../../src/storage/referenceDb';
 import { nodeRandom, seededBranch } from '../unit/fixtures';
 import { startCentre, untilStatus as until } from './syncHarness';
+import { createHttpTransport } from '../../src/sync/httpTransport';
 
 /**
  * A counter receives a dossier while the network is down, then the network comes back: the PDFs
@@ -149,5 +150,136 @@ describe('a counter receives a dossier offline and the centre gets it', () => {
     app.sync.syncNow();
     const [row] = await listUntil(app, (rows) => rows[0]?.centreStatus?.status === 'processing');
     expect(row).toMatchObject({ code: dossier.code, syncState: 'confirmed' });
+  }, 90_000);
+
+  it('a scan whose upload route the browser refuses never holds back the records: the next dossier reaches the centre, the scan is listed for staff after the threshold and reported in the heartbeat', async () => {
+    let online = false;
+    const idb = new IDBFactory();
+    const platform = createFakePlatform({ ...defaultDeviceConfig('0193a1b2-0000-7000-8000-0000000c0002'), role: 'counter', kioskSlot: 3 });
+    // What a browser does when the server's CORS answer leaves PATCH out: fetch rejects with a bare
+    // TypeError before any byte is sent, while every other route answers normally.
+    let refusePatch = true;
+    const refused: string[] = [];
+    const browserLike = (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+      const url = String(input);
+      if (refusePatch && init?.method === 'PATCH' && url.includes('/v1/blobs/tus/')) {
+        refused.push(url);
+        return Promise.reject(new TypeError('Failed to fetch'));
+      }
+      return fetch(input, init);
+    };
+    const blocked = await startKioskApp({
+      platform,
+      db: new KioskDb('journal-blocked', { indexedDB: idb, IDBKeyRange }),
+      reference: new ReferenceDb('reference-blocked', { indexedDB: idb, IDBKeyRange }),
+      clock,
+      random: nodeRandom,
+      loadFonts: async () => fonts,
+      seedBranch: seededBranch(),
+      loadSeedCatalog: async () => seedCatalog,
+      seedCalendars: calendars,
+      sync: {
+        isOnline: () => online,
+        onlineEvents: null,
+        transportFor: (baseUrl, token) => createHttpTransport({ baseUrl, token, fetch: browserLike as typeof fetch }),
+      },
+    });
+    try {
+      const { code: enrolCode } = await createEnrolCode(centre.db, 'CN01', 'counter', clock.now());
+      expect((await blocked.sync.enrol(centre.baseUrl, enrolCode)).ok).toBe(true);
+      const [hit] = await blocked.dossiers.searchProcedures('cap ban sao trich luc ho tich');
+      const procedure = hit!.procedure;
+      const required = blocked.dossiers.checklist(procedure, []).filter((i) => i.required);
+      const applicant = {
+        idNumber: '001195012345',
+        fullName: 'Nguyễn Thị Thu Hằng',
+        dateOfBirth: '1995-08-15',
+        gender: 'female' as const,
+        address: 'Số 12 ngõ 34 phố Hàng Bạc, Hoàn Kiếm, Hà Nội',
+        phone: '',
+        email: '',
+        fromCard: true,
+      };
+      const withScan = await blocked.dossiers.submit({
+        procedureCode: procedure.code,
+        selectedCases: [],
+        applicant,
+        documents: [required[0]!].map((item) => ({
+          documentId: item.document.id,
+          name: item.document.name,
+          originals: item.document.originals,
+          copies: item.document.copies,
+          pdf: { bytes: new Blob([new Uint8Array(300_000).map((_, i) => (i * 7) % 251)], { type: 'application/pdf' }), pages: 1 },
+          reuse: null,
+        })),
+        incompleteReason: 'Công dân bổ sung sau',
+        sets: 1,
+        resultDelivery: { method: 'counter', detail: '' },
+      });
+      const withoutPapers = await blocked.dossiers.submit({
+        procedureCode: procedure.code,
+        selectedCases: [],
+        applicant,
+        documents: [],
+        incompleteReason: 'Công dân chưa mang giấy tờ',
+        sets: 1,
+        resultDelivery: { method: 'counter', detail: '' },
+      });
+      if (!withScan.ok || !withoutPapers.ok) throw new Error('not saved');
+
+      online = true;
+      blocked.sync.syncNow();
+      // The records went; only the scan waits, and the kiosk says why: refused, not "unreachable".
+      const status = await until(blocked, (s) => s.pending === 0 && s.pendingBlobs === 1 && s.lastError !== null);
+      expect(status.lastError?.code).toBe('net.blocked');
+      expect(status.lastError?.detail).toContain('PATCH /v1/blobs/tus/…');
+      expect(refused.length).toBeGreaterThan(0);
+      const rows = await centre.db.query<{ code: string; blobs_missing: number }>(
+        'SELECT code, blobs_missing FROM received_dossiers WHERE code = ANY($1) ORDER BY code',
+        [[withScan.value.args.code, withoutPapers.value.args.code]],
+      );
+      expect(rows).toEqual([
+        { code: withScan.value.args.code, blobs_missing: 1 },
+        { code: withoutPapers.value.args.code, blobs_missing: 0 },
+      ]);
+      const list = await listUntil(blocked, (r) => r.length === 2 && r.every((x) => x.syncState !== 'local'));
+      expect(Object.fromEntries(list.map((r) => [r.code, r.syncState]))).toEqual({
+        [withScan.value.args.code]: 'scans-pending',
+        [withoutPapers.value.args.code]: 'confirmed',
+      });
+      expect(await blocked.sync.listStuckScans()).toEqual([]);
+
+      // A quarter of an hour of refusals later: the staff screen lists it, the heartbeat reports it.
+      clock.advance(16 * 60_000);
+      blocked.sync.syncNow();
+      await until(blocked, (s) => s.stuckBlobs === 1);
+      const [stuck] = await blocked.sync.listStuckScans();
+      expect(stuck).toMatchObject({
+        lastError: { code: 'net.blocked' },
+        usedBy: [{ dossierCode: withScan.value.args.code, documentName: required[0]!.document.name }],
+      });
+      await expect
+        .poll(async () => {
+          const beats = await centre.db.query<{ report: { stuckBlobs?: number; lastBlobError?: { code: string } | null } }>(
+            'SELECT report FROM heartbeats WHERE device_id = $1',
+            ['0193a1b2-0000-7000-8000-0000000c0002'],
+          );
+          return beats[0]?.report;
+        })
+        .toMatchObject({ stuckBlobs: 1, lastBlobError: { code: 'net.blocked' } });
+
+      // The server's CORS is mended: the scan goes, the dossier completes, nothing is listed any more.
+      refusePatch = false;
+      clock.advance(10 * 60_000);
+      blocked.sync.syncNow();
+      await until(blocked, (s) => s.pendingBlobs === 0 && s.stuckBlobs === 0 && s.state === 'idle');
+      expect(await blocked.sync.listStuckScans()).toEqual([]);
+      const complete = await centre.db.query<{ blobs_missing: number }>('SELECT blobs_missing FROM received_dossiers WHERE code = $1', [
+        withScan.value.args.code,
+      ]);
+      expect(complete[0]?.blobs_missing).toBe(0);
+    } finally {
+      blocked.sync.stop();
+    }
   }, 90_000);
 });

@@ -52,7 +52,11 @@ export const en: Omit<Catalog, 'print'> = {
       other: 'Record',
     },
     heading: 'Sync issues',
-    lead: 'Records the central server did not accept. Nothing is deleted; read the reason, follow the advice, then press “Seen”.',
+    lead: 'What this machine could not send to the centre, or the centre did not accept. Nothing is deleted.',
+    records: {
+      heading: 'Records the centre refused',
+      lead: 'Read the reason, follow the advice, then press “Seen”.',
+    },
     open: 'Sync issues',
     back: 'Back',
     empty: 'No sync issues. Every record and scan was accepted by the server or is waiting to be sent.',

@@ -50,7 +50,11 @@ export const vi = {
       other: 'Bản ghi',
     },
     heading: 'Sự cố đồng bộ',
-    lead: 'Các bản ghi máy chủ trung tâm không nhận. Dữ liệu không bị xóa; xem lý do, làm theo hướng dẫn rồi bấm “Đã xem”.',
+    lead: 'Những gì máy chưa gửi được lên trung tâm, hoặc trung tâm không nhận. Dữ liệu không bị xóa.',
+    records: {
+      heading: 'Bản ghi trung tâm không nhận',
+      lead: 'Xem lý do, làm theo hướng dẫn rồi bấm “Đã xem”.',
+    },
     open: 'Sự cố đồng bộ',
     back: 'Quay lại',
     empty: 'Không có sự cố đồng bộ nào. Mọi bản ghi và bản quét đã được máy chủ nhận hoặc đang chờ gửi.',

@@ -87,7 +87,9 @@ export const DossierDone = memo(function DossierDone({ desk, dossier, onNew }: D
         <dt>{t('desk.done.documents')}</dt>
         <dd>{t('desk.done.documentsCount', { count: a.documents.length, missing: a.missing.length })}</dd>
         <dt>{t('desk.done.lookupSecret')}</dt>
-        <dd className="input--code">{a.lookupSecret}</dd>
+        <dd className="input--code" data-testid="desk.doneLookupSecret">
+          {a.lookupSecret}
+        </dd>
       </dl>
       <PrintStatus state={state} />
       <div className="actions actions--center">

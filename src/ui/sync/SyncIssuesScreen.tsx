@@ -4,7 +4,6 @@ import { errorMessage } from '../errorMessage';
 import { useKiosk } from '../KioskContext';
 import { useEscapeToGoBack, useSyncStatus, type StuckScan, type SyncIssue } from '../hooks';
 import { sizeText } from '../counter/format';
-import { localTime } from './format';
 import { formatLocalDateTime } from '../../domain/localDay';
 
 /** The record's kind in the reader's language; the stored subject names it in English ("ticket A0001 / day"). */
@@ -124,7 +123,7 @@ export const SyncIssuesScreen = memo(function SyncIssuesScreen({ onBack }: SyncI
                   <p className="issue__meta">
                     <code>{scan.lastError.code}</code> ·{' '}
                     {t('issues.scans.since', {
-                      time: `${localTime(scan.failingSince, app.branch.utcOffsetMinutes)} ${formatLocalDateTime(scan.failingSince, app.branch.utcOffsetMinutes).slice(0, 10)}`,
+                      time: formatLocalDateTime(scan.failingSince, app.branch.utcOffsetMinutes),
                       attempts: scan.failedAttempts,
                       size: sizeText(scan.size),
                     })}
@@ -141,7 +140,13 @@ export const SyncIssuesScreen = memo(function SyncIssuesScreen({ onBack }: SyncI
         </div>
       )}
       {issues && issues.length > 0 && (
-        <ul className="issues" ref={list} data-testid="issues.list" data-count={issues.length}>
+        <h2 className="issues-scans__title" id="issues-records-heading">
+          {t('issues.records.heading')}
+        </h2>
+      )}
+      {issues && issues.length > 0 && <p className="page-lead">{t('issues.records.lead')}</p>}
+      {issues && issues.length > 0 && (
+        <ul className="issues" ref={list} data-testid="issues.list" data-count={issues.length} aria-labelledby="issues-records-heading">
           {issues.map((issue, index) => (
             <li key={issue.mutationId} className="issue" data-testid="issues.item" data-code={issue.reason.code}>
               <div className="issue__body">
