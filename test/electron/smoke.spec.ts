@@ -4,6 +4,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { _electron, expect, test, type ElectronApplication, type Page } from '@playwright/test';
+import { startCentre } from '../e2e/centre';
 
 /**
  * End-to-end smoke test of the packaged shape: dist/ + dist-electron/ started by the real Electron
@@ -63,6 +64,30 @@ test.describe('electron kiosk smoke', () => {
     expect(page.url()).toMatch(/^app:\/\/kiosk\//);
     expect(await page.title()).not.toBe('');
     await expect(page.locator('[data-testid="app.shell"]')).toBeVisible();
+  });
+
+  test('reaches a centre on another origin from app://kiosk: JSON routes and the tus upload routes pass CORS', async () => {
+    // A centre that allows no web origin: only app://kiosk, which every server allows.
+    const centre = await startCentre({ corsOrigins: [] });
+    try {
+      const answers = await page.evaluate(async (url) => {
+        const enrol = await fetch(`${url}/v1/enrol`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ code: 'AAAA-BBBB-CCCC-DDDD', deviceId: crypto.randomUUID(), role: 'citizen' }),
+        });
+        const patch = await fetch(`${url}/v1/blobs/tus/${'0'.repeat(32)}`, {
+          method: 'PATCH',
+          headers: { authorization: `Bearer ${'x'.repeat(43)}`, 'tus-resumable': '1.0.0', 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' },
+          body: new Uint8Array(4),
+        });
+        return { enrol: enrol.status, patch: patch.status, enrolCode: ((await enrol.json()) as { code: string }).code };
+      }, centre.url);
+      // Readable answers (not a CORS TypeError): the unknown code and the unknown credential.
+      expect(answers).toEqual({ enrol: 401, enrolCode: 'enrol.unknown-code', patch: 401 });
+    } finally {
+      await centre.close();
+    }
   });
 
   test('exposes only the bridge, never Node', async () => {
