@@ -78,7 +78,12 @@ test.describe('electron kiosk smoke', () => {
         });
         const patch = await fetch(`${url}/v1/blobs/tus/${'0'.repeat(32)}`, {
           method: 'PATCH',
-          headers: { authorization: `Bearer ${'x'.repeat(43)}`, 'tus-resumable': '1.0.0', 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' },
+          headers: {
+            authorization: `Bearer ${'x'.repeat(43)}`,
+            'tus-resumable': '1.0.0',
+            'upload-offset': '0',
+            'content-type': 'application/offset+octet-stream',
+          },
           body: new Uint8Array(4),
         });
         return { enrol: enrol.status, patch: patch.status, enrolCode: ((await enrol.json()) as { code: string }).code };
