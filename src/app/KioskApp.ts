@@ -58,7 +58,7 @@ export interface KioskAppDeps {
   /** Working-day calendar years shipped with the app; the centre's published years replace them. */
   readonly seedCalendars?: readonly unknown[];
   /** Overrides for the sync service (tests: transport, timers, locks, online state). */
-  readonly sync?: Partial<Pick<SyncServiceDeps, 'transportFor' | 'isOnline' | 'onlineEvents' | 'locks' | 'timers' | 'random' | 'retentionMs'>>;
+  readonly sync?: Partial<Pick<SyncServiceDeps, 'transportFor' | 'isOnline' | 'onlineEvents' | 'locks' | 'timers' | 'random' | 'retentionMs' | 'stuckAfterMs'>>;
 }
 
 export interface TakeTicketOutcome {
@@ -202,6 +202,8 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
     seedCalendars: deps.seedCalendars ?? [],
     assertCaptureAllowed: () => sync.assertCaptureAllowed(),
     saved: (entry) => sync.saved(entry),
+    // The same threshold as the sync watchdog: the list turns red exactly when staff see the scan listed.
+    stuckScanAfterMs: deps.sync?.stuckAfterMs,
   });
 
   return {

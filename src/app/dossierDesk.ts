@@ -29,7 +29,7 @@ import {
   recordReceiptPrinted,
   type NewDocumentPdf,
 } from '../storage/dossierRepository';
-import { sha256OfBlob } from '../storage/blobRepository';
+import { isStuckScan, sha256OfBlob } from '../storage/blobRepository';
 import type { DossierRow, KioskDb } from '../storage/KioskDb';
 import { watchQuery } from '../storage/watch';
 import { DEFAULT_STUCK_AFTER_MS } from '../sync/SyncLoop';
@@ -166,7 +166,7 @@ export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
     let syncState: DossierSyncState = 'local';
     if (rejected) syncState = 'rejected';
     else if (scans.some((s) => s === null)) syncState = 'scans-lost';
-    else if (unsent.some((s) => s!.failingSince !== null && now - s!.failingSince >= stuckScanAfterMs)) syncState = 'scans-stuck';
+    else if (unsent.some((s) => isStuckScan(s!.failingSince, now, stuckScanAfterMs))) syncState = 'scans-stuck';
     // The record goes first (SyncEngine); the centre has the dossier complete only with every scan.
     else if (row.syncedAt !== null) syncState = unsent.length > 0 ? 'scans-pending' : 'confirmed';
     else if (scans.some((s) => s!.state === 'uploading' || s!.state === 'verified')) syncState = 'uploading';

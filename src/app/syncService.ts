@@ -8,6 +8,7 @@ import { EnrolCode, SYNC_PROTOCOL_VERSION, type HeartbeatRequest } from '../shar
 import {
   countPendingBlobs,
   countStuckBlobs,
+  getBlob,
   listStuckBlobs,
   markVerified,
   oldestPendingBlobAt,
@@ -63,8 +64,11 @@ export interface SyncServiceDeps {
   readonly retentionMs?: number;
   /** The branch's reuse window for the citizens' document index (undefined: kept). */
   readonly reuseWindowMs?: number;
-  /** A scan failing to reach the centre for this long is listed for staff and counted in the heartbeat. */
-  readonly stuckBlobAfterMs?: number;
+  /**
+   * The watchdog's threshold (15 minutes): a queue that has not moved, or a scan that has failed to
+   * reach the centre, for this long is flagged for staff and reported in the heartbeat.
+   */
+  readonly stuckAfterMs?: number;
 }
 
 export interface SyncService {
@@ -178,7 +182,7 @@ export async function startSyncService(deps: SyncServiceDeps): Promise<SyncServi
     onUploadProgress: (sent, total) => emit({ ...status, upload: { sentBytes: sent, totalBytes: total } }),
   });
 
-  const stuckBlobAfterMs = deps.stuckBlobAfterMs ?? DEFAULT_STUCK_AFTER_MS;
+  const stuckBlobAfterMs = deps.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS;
   async function snapshot(): Promise<LoopSnapshot> {
     const [stats, blobs, rejected, stuckBlobs] = await Promise.all([
       outboxStats(db),
@@ -200,9 +204,11 @@ export async function startSyncService(deps: SyncServiceDeps): Promise<SyncServi
     run: async (options) => {
       const report = await engine.runOnce(options);
       const now = clock.now();
-      // A scan the centre refused (or that can no longer be read) was skipped: the technician sees it.
+      // A scan the centre refused (or that can no longer be read) was skipped: the technician sees
+      // it once per streak of failures, not on every retry.
       for (const failed of report.blobsFailed) {
-        await recordEvent(db, { at: now, kind: 'blob.failed', code: 'blob.failed', detail: failed.detail, subject: `scan ${failed.sha256.slice(0, 12)}` });
+        if (((await getBlob(db, failed.sha256))?.failedAttempts ?? 1) > 1) continue;
+        await recordEvent(db, { at: now, kind: 'blob.failed', code: failed.error.code, detail: failed.detail, subject: `scan ${failed.sha256.slice(0, 12)}` });
       }
       if (now - lastPruneAt > PRUNE_EVERY_MS || now < lastPruneAt) {
         lastPruneAt = now;
@@ -216,10 +222,18 @@ export async function startSyncService(deps: SyncServiceDeps): Promise<SyncServi
     timers: deps.timers,
     isOnline: deps.isOnline ?? (() => (typeof navigator === 'undefined' ? true : navigator.onLine)),
     isEnrolled: () => token !== null && serverUrl() !== null,
+    stuckAfterMs: stuckBlobAfterMs,
+    onSaveDuringRun: () => engine.pushSoon(),
     onStatus: emit,
     onStuck: (s) => {
       void db.events
-        .add({ at: clock.now(), kind: 'sync.stuck', code: s.lastError?.code ?? 'sync.stuck', detail: `${s.pending} records waiting`, subject: null })
+        .add({
+          at: clock.now(),
+          kind: 'sync.stuck',
+          code: s.lastError?.code ?? 'sync.stuck',
+          detail: `${s.pending} records and ${s.pendingBlobs} scans waiting`,
+          subject: null,
+        })
         .catch(() => undefined);
     },
     buildHeartbeat: async (s, snap): Promise<HeartbeatRequest> => {
@@ -236,9 +250,10 @@ export async function startSyncService(deps: SyncServiceDeps): Promise<SyncServi
         oldestPendingAgeMs: snap.oldestPendingAt === null ? null : Math.max(0, now - snap.oldestPendingAt),
         pendingBytes: snap.pendingBytes,
         pendingBlobs: snap.pendingBlobs,
-        oldestPendingBlobAgeMs: oldestBlobAt === null ? null : Math.max(0, now - oldestBlobAt),
-        stuckBlobs: snap.stuckBlobs,
-        lastBlobError: stuckScans[0]?.lastError ?? null,
+        // Sent only when there is something to say: a centre older than these fields refuses
+        // unknown keys, and a kiosk with no scan waiting stays readable by it.
+        ...(oldestBlobAt === null ? {} : { oldestPendingBlobAgeMs: Math.max(0, now - oldestBlobAt) }),
+        ...(snap.stuckBlobs === 0 ? {} : { stuckBlobs: snap.stuckBlobs, lastBlobError: stuckScans[0]?.lastError ?? null }),
         rejectedCount: snap.rejected,
         lastPushAt: m.lastPushAt ?? null,
         lastPullAt: m.lastPullAt ?? null,

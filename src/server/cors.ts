@@ -131,6 +131,8 @@ export function unknownRequestHeaders(requested: string | undefined): string[] {
 export function registerCors(app: FastifyInstance, policy: CorsPolicy): void {
   const exposed = CORS_EXPOSED_HEADERS.join(', ');
   app.addHook('onRequest', async (request, reply) => {
+    // Every answer depends on the caller's origin: a shared cache must not serve one origin's to another.
+    reply.raw.setHeader('vary', 'Origin');
     const origin = request.headers.origin;
     if (origin === undefined) return;
     const allowed = policy.allows(origin);
@@ -164,7 +166,6 @@ export function registerCors(app: FastifyInstance, policy: CorsPolicy): void {
       return reply.send();
     }
     // Set on the raw response so that replies written around fastify (tus, hijacked) carry them too.
-    reply.raw.setHeader('vary', 'Origin');
     if (!allowed) return;
     reply.raw.setHeader('access-control-allow-origin', origin);
     reply.raw.setHeader('access-control-expose-headers', exposed);

@@ -129,10 +129,15 @@ export interface StuckScan {
   readonly usedBy: readonly { readonly dossierCode: string; readonly documentName: string }[];
 }
 
+/** Whether a scan that has been failing since `failingSince` (null: not failing) counts as stuck now. */
+export function isStuckScan(failingSince: number | null | undefined, now: number, thresholdMs: number): boolean {
+  return typeof failingSince === 'number' && now - failingSince >= thresholdMs;
+}
+
 function stuckRows(rows: readonly BlobRecord[], now: number, thresholdMs: number): (BlobRecord & { failingSince: number; lastError: WireError })[] {
   return rows.filter(
     (r): r is BlobRecord & { failingSince: number; lastError: WireError } =>
-      typeof r.failingSince === 'number' && r.lastError !== null && r.lastError !== undefined && now - r.failingSince >= thresholdMs,
+      r.lastError !== null && r.lastError !== undefined && isStuckScan(r.failingSince, now, thresholdMs),
   );
 }
 

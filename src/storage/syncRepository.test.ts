@@ -60,10 +60,17 @@ describe('pruning', () => {
       printCount: 0,
     }) as unknown as DossierRow;
 
-  it('removes confirmed dossiers and verified scans only after retention, keeps what an unconfirmed dossier uses, and ends the reuse window', async () => {
+  it('removes confirmed dossiers and verified scans only after retention, keeps what a dossier still here uses, and ends the reuse window', async () => {
     const db = freshDb();
-    await db.blobs.bulkAdd([blob('a', 'verified', 10 * DAY), blob('b', 'verified', 10 * DAY), blob('c', 'verified', 95 * DAY), blob('d', 'pending', null)]);
-    await db.dossiers.bulkAdd([dossier('1', 'a', 10 * DAY), dossier('2', 'b', null)]);
+    await db.blobs.bulkAdd([
+      blob('a', 'verified', 10 * DAY),
+      blob('b', 'verified', 10 * DAY),
+      blob('c', 'verified', 95 * DAY),
+      blob('d', 'pending', null),
+      blob('e', 'verified', 10 * DAY),
+    ]);
+    // 3: confirmed recently, holding an old paper reused from an earlier dossier.
+    await db.dossiers.bulkAdd([dossier('1', 'a', 10 * DAY), dossier('2', 'b', null), dossier('3', 'e', 95 * DAY)]);
     await db.documentIndex.bulkAdd([
       {
         applicantId: '001195012345',
@@ -90,8 +97,8 @@ describe('pruning', () => {
     ]);
     const pruned = await pruneConfirmed(db, now, 30 * DAY, 60 * DAY);
     expect(pruned).toMatchObject({ dossiers: 1, blobs: 1, reuseEntries: 1 });
-    expect((await db.blobs.toCollection().primaryKeys()).map((k) => String(k)[0]).sort()).toEqual(['b', 'c', 'd']);
-    expect(await db.dossiers.count()).toBe(1);
+    expect((await db.blobs.toCollection().primaryKeys()).map((k) => String(k)[0]).sort()).toEqual(['b', 'c', 'd', 'e']);
+    expect(await db.dossiers.count()).toBe(2);
     expect((await db.documentIndex.toArray()).map((r) => r.name)).toEqual(['y']);
     db.close();
   });

@@ -181,11 +181,12 @@ export async function pruneConfirmed(
     // Confirmed dossiers go too; their documents stay reusable through documentIndex (by hash,
     // which the centre holds) until the branch's reuse window ends.
     const dossiers = await db.dossiers.where('syncedAt').below(before).delete();
-    // Scans the centre verified, past retention, that no dossier still waiting for the centre uses.
+    // Scans the centre verified, past retention, that no dossier still on this machine uses (a
+    // paper reused by a newer dossier stays with it, so its list never calls a pruned scan lost).
     const old = (await db.blobs.where('state').equals('verified').toArray()).filter((b) => b.verifiedAt !== null && b.verifiedAt < before).map((b) => b.sha256);
     let blobs = 0;
     if (old.length > 0) {
-      const waiting = new Set((await db.dossiers.filter((d) => d.syncedAt === null).toArray()).flatMap((d) => d.args.documents.map((x) => x.sha256)));
+      const waiting = new Set((await db.dossiers.toArray()).flatMap((d) => d.args.documents.map((x) => x.sha256)));
       const gone = old.filter((sha) => !waiting.has(sha));
       await db.blobs.bulkDelete(gone);
       blobs = gone.length;

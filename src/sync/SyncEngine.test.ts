@@ -9,7 +9,7 @@ import { issueTicket } from '../storage/ticketRepository';
 import type { KioskDb } from '../storage/KioskDb';
 import { MemoryServer } from './memoryTransport';
 import { SyncEngine } from './SyncEngine';
-import { TransportError } from './Transport';
+import { TransportError, type Transport } from './Transport';
 
 const clock = fixedClock(Date.UTC(2026, 10, 24, 2));
 const DEVICE = '0193a1b2-0000-7000-8000-00000000d00d';
@@ -185,7 +185,13 @@ describe('SyncEngine (in-memory server)', () => {
 
   describe('a scan that cannot be sent never holds back the records', () => {
     const blob = (c: string) => ({ sha256: c.repeat(64), size: 3, mimeType: 'application/pdf', data: new Blob(['abc']), uploadUrl: null });
-    function engineWith(db: KioskDb, server: MemoryServer, uploadBlob: (sha256: string, log: string[]) => Promise<void>, pending = ['a', 'b', 'c']) {
+    function engineWith(
+      db: KioskDb,
+      server: MemoryServer,
+      uploadBlob: (sha256: string, log: string[]) => Promise<void>,
+      pending = ['a', 'b', 'c'],
+      overrides: Partial<Transport> = {},
+    ) {
       const transport = server.transport();
       const log: string[] = [];
       const failures: { shas: readonly string[]; code: string }[] = [];
@@ -205,6 +211,7 @@ describe('SyncEngine (in-memory server)', () => {
             log.push(`upload ${b.sha256[0]}`);
             await uploadBlob(b.sha256, log);
           },
+          ...overrides,
         },
         branchCode: 'CN01',
         clock,
@@ -262,6 +269,40 @@ describe('SyncEngine (in-memory server)', () => {
       await k.engine.runOnce();
       expect(k.log).toEqual(['push 1', 'upload a', 'push 2,3', 'upload b', 'upload c']);
       expect(server.applied).toHaveLength(3);
+    });
+
+    it('a record saved while a scan uploads is pushed beside the upload, not after it', async () => {
+      const server = new MemoryServer();
+      const db = freshDb();
+      let k: ReturnType<typeof engineWith>;
+      k = engineWith(
+        db,
+        server,
+        async (sha, log) => {
+          if (!sha.startsWith('a')) return;
+          await tickets(db, 1);
+          k.engine.pushSoon();
+          // The upload goes on for a while; the ticket must not wait for it.
+          await new Promise((r) => setTimeout(r, 50));
+          log.push('upload a done');
+        },
+        ['a'],
+      );
+      await k.engine.runOnce();
+      expect(k.log).toEqual(['upload a', 'push 1', 'upload a done']);
+      expect(server.applied).toHaveLength(1);
+    });
+
+    it('a pull that keeps failing does not hold back the scans; the run still reports the pull error', async () => {
+      const server = new MemoryServer();
+      const db = freshDb();
+      const k = engineWith(db, server, async () => undefined, ['a'], {
+        pull: async () => {
+          throw new TransportError('protocol', { code: 'sync.bad-answer', detail: 'out of order' });
+        },
+      });
+      await expect(k.engine.runOnce()).rejects.toMatchObject({ wire: { code: 'sync.bad-answer' } });
+      expect(k.verified.map((h) => h[0])).toEqual(['a']);
     });
 
     it('a refused credential stops the run (nothing else would go either)', async () => {

@@ -61,7 +61,7 @@ export interface RunReport {
    * Blobs refused for good this run (the server rejected the bytes, or they can no longer be read
    * here): skipped so the records behind them still sync; the centre marks those dossiers incomplete.
    */
-  blobsFailed: { readonly sha256: string; readonly detail: string }[];
+  blobsFailed: { readonly sha256: string; readonly detail: string; readonly error: WireError }[];
   /**
    * Blobs that could not be sent this run for a reason a retry may cure (no answer, a refused
    * route, an overloaded server): they keep their upload URL and are tried again by the next run.
@@ -91,15 +91,58 @@ export class SyncEngine {
       blobsDeferred: [],
       repulled: [],
     };
-    await this.push(report);
-    await saveSyncMeta(this.o.db, { lastPushAt: this.o.clock.now() });
-    await this.pull(report);
-    await saveSyncMeta(this.o.db, { lastPullAt: this.o.clock.now() });
-    if (options.blobs === false) return report;
-    await this.uploadBlobs(report);
-    if (report.blobsDeferred.length === 0) await saveSyncMeta(this.o.db, { lastSuccessAt: this.o.clock.now() });
-    return report;
+    this.current = report;
+    try {
+      await this.pushOnce(report);
+      await saveSyncMeta(this.o.db, { lastPushAt: this.o.clock.now() });
+      // A pull that keeps failing (a diverged scope, a bad answer) must not hold the scans back
+      // either: they go, then the pull's error ends the run.
+      let pullError: unknown = null;
+      try {
+        await this.pull(report);
+        await saveSyncMeta(this.o.db, { lastPullAt: this.o.clock.now() });
+      } catch (e) {
+        pullError = e;
+      }
+      if (options.blobs !== false) await this.uploadBlobs(report);
+      if (pullError !== null) throw pullError;
+      if (options.blobs !== false && report.blobsDeferred.length === 0 && report.blobsFailed.length === 0) {
+        await saveSyncMeta(this.o.db, { lastSuccessAt: this.o.clock.now() });
+      }
+      return report;
+    } finally {
+      await this.pushing?.catch(() => undefined);
+      this.current = null;
+    }
   }
+
+  /** The report of the run in progress (a push started by `pushSoon` counts in it). */
+  private current: RunReport | null = null;
+  /** The push in flight, if any: two pushes never overlap (they would send the same entries). */
+  private pushing: Promise<void> | null = null;
+
+  private pushOnce(report: RunReport): Promise<void> {
+    if (this.pushing) return this.pushing;
+    const p = this.push(report).finally(() => {
+      if (this.pushing === p) this.pushing = null;
+    });
+    this.pushing = p;
+    return p;
+  }
+
+  /**
+   * A record was saved while this run is uploading scans: push it now, beside the upload, instead
+   * of after it (a ticket must not wait behind a 20 MB dossier on a slow link). Outside the scans
+   * phase it does nothing: the push phase reads new entries itself, and the loop runs again after.
+   * A failure here is left to the next run (the loop reruns after a save).
+   */
+  pushSoon(): void {
+    const report = this.current;
+    if (!report || !this.uploading) return;
+    this.pushOnce(report).catch(() => undefined);
+  }
+
+  private uploading = false;
 
   /**
    * Pushes the whole outbox, batch after batch, in deviceSeq order. Pipelined: batch n+1 is read and
@@ -226,10 +269,19 @@ export class SyncEngine {
   async uploadBlobs(report: RunReport): Promise<void> {
     const queue = this.o.blobs;
     if (!queue) return;
-    const { transport, clock } = this.o;
     const pending = await queue.pending();
+    this.uploading = true;
+    try {
+      await this.uploadEach(pending, queue, report);
+    } finally {
+      this.uploading = false;
+    }
+  }
+
+  private async uploadEach(pending: readonly BlobToUpload[], queue: BlobQueue, report: RunReport): Promise<void> {
+    const { transport, clock } = this.o;
     for (const [index, blob] of pending.entries()) {
-      if (index > 0 && (await pendingBatch(this.o.db, 1)).length > 0) await this.push(report);
+      if (index > 0 && (await pendingBatch(this.o.db, 1)).length > 0) await this.pushOnce(report);
       try {
         if (await transport.blobExists(blob.sha256)) {
           await queue.markVerified(blob.sha256, clock.now());
@@ -244,7 +296,8 @@ export class SyncEngine {
         if (e instanceof TransportError && e.kind === 'auth') throw e;
         if (e instanceof TransportError && e.retryable) {
           report.blobsDeferred.push({ sha256: blob.sha256, error: e });
-          const sameForAll = e.kind === 'network' || e.kind === 'blocked' || e.kind === 'timeout';
+          // A rate limit (429) is the server asking for less: the next scan would be refused too.
+          const sameForAll = e.kind === 'network' || e.kind === 'blocked' || e.kind === 'timeout' || e.status === 429;
           const waiting = sameForAll ? pending.slice(index) : [blob];
           await queue.recordFailure?.(
             waiting.map((b) => b.sha256),
@@ -258,9 +311,10 @@ export class SyncEngine {
         // cannot be read any more: start this blob afresh next time, and let everything else —
         // other scans, tickets, dossiers — go on. One bad scan must never stop the queue.
         const detail = e instanceof Error ? e.message.slice(0, 200) : String(e).slice(0, 200);
+        const error: WireError = e instanceof TransportError ? e.wire : { code: 'blob.unreadable', detail };
         await queue.setUploadUrl(blob.sha256, null);
-        await queue.recordFailure?.([blob.sha256], e instanceof TransportError ? e.wire : { code: 'blob.unreadable', detail }, clock.now());
-        report.blobsFailed.push({ sha256: blob.sha256, detail });
+        await queue.recordFailure?.([blob.sha256], error, clock.now());
+        report.blobsFailed.push({ sha256: blob.sha256, detail, error });
         continue;
       }
       await queue.markVerified(blob.sha256, clock.now());

@@ -191,6 +191,96 @@ describe('SyncLoop', () => {
     expect(t.loop.current).toMatchObject({ state: 'idle', lastError: null, pendingBlobs: 0 });
   });
 
+  it('"sync now" and the network coming back retry the scans at once, not at their backoff time', async () => {
+    let scanFailures = 1;
+    const withBlobs: boolean[] = [];
+    const t = setup({
+      baseBackoffMs: 600_000,
+      maxBackoffMs: 600_000,
+      random: () => 1,
+      async run(options) {
+        withBlobs.push(options.blobs);
+        if (options.blobs && scanFailures-- > 0) {
+          return { ...EMPTY, blobsDeferred: [{ sha256: 'a'.repeat(64), error: new TransportError('blocked', { code: 'net.blocked', detail: 'refused' }) }] };
+        }
+        return EMPTY;
+      },
+    });
+    t.loop.start();
+    await t.vt.advance(0);
+    expect(t.loop.current).toMatchObject({ state: 'backoff', lastError: { code: 'net.blocked' } });
+    // The technician fixed the server and presses "Đồng bộ ngay": the scans go now.
+    t.loop.trigger();
+    await t.vt.advance(10);
+    expect(withBlobs).toEqual([true, true]);
+    expect(t.loop.current).toMatchObject({ state: 'idle', lastError: null });
+  });
+
+  it('while scans back off, a failing records path backs off as usual: a save then waits', async () => {
+    let recordsDown = false;
+    const t = setup({
+      baseBackoffMs: 60_000,
+      maxBackoffMs: 60_000,
+      random: () => 1,
+      async run(options) {
+        if (recordsDown) throw new TransportError('network', { code: 'net.unreachable', detail: 'down' });
+        return options.blobs
+          ? { ...EMPTY, blobsDeferred: [{ sha256: 'a'.repeat(64), error: new TransportError('unavailable', { code: 'server.unavailable', detail: 'busy' }, 503) }] }
+          : EMPTY;
+      },
+    });
+    t.loop.start();
+    await t.vt.advance(0);
+    recordsDown = true;
+    t.loop.trigger({ bypassBackoff: false });
+    await t.vt.advance(10);
+    expect(t.loop.current.lastError?.code).toBe('net.unreachable');
+    const runs = t.runs.length;
+    t.loop.trigger({ bypassBackoff: false });
+    await t.vt.advance(10);
+    expect(t.runs).toHaveLength(runs);
+  });
+
+  it('a scan the server refused backs off too (it would be sent from zero every minute otherwise), and is shown', async () => {
+    const withBlobs: boolean[] = [];
+    const t = setup({
+      baseBackoffMs: 60_000,
+      maxBackoffMs: 600_000,
+      random: () => 1,
+      intervalMs: 60_000,
+      async run(options) {
+        withBlobs.push(options.blobs);
+        return options.blobs
+          ? { ...EMPTY, blobsFailed: [{ sha256: 'a'.repeat(64), detail: 'bytes differ', error: { code: 'blob.hash-mismatch', detail: 'bytes differ' } }] }
+          : EMPTY;
+      },
+    });
+    t.loop.start();
+    await t.vt.advance(0);
+    expect(t.loop.current).toMatchObject({ state: 'backoff', lastError: { code: 'blob.hash-mismatch' } });
+    await t.vt.advance(3 * 60_000 + 10);
+    // 60 s, then 120 s: two retries in three minutes, not three.
+    expect(withBlobs.filter(Boolean)).toHaveLength(3);
+  });
+
+  it('a save during a run lets the engine push it beside the scans it is uploading', async () => {
+    let release: () => void = () => undefined;
+    const pushedSoon: number[] = [];
+    const t = setup({
+      onSaveDuringRun: () => pushedSoon.push(1),
+      run: () => new Promise<RunReport>((resolve) => (release = () => resolve(EMPTY))),
+    });
+    t.loop.start();
+    await t.vt.advance(0);
+    t.loop.trigger({ bypassBackoff: false });
+    t.loop.trigger();
+    expect(pushedSoon).toHaveLength(1);
+    release();
+    await t.vt.advance(10);
+    // …and the run after it covers the save anyway.
+    expect(t.statuses.filter((s) => s.state === 'syncing').length).toBeGreaterThanOrEqual(2);
+  });
+
   it('does not run while offline and runs when the network comes back', async () => {
     const t = setup();
     t.setOnline(false);

@@ -59,6 +59,11 @@ export interface SyncLoopOptions {
   readonly isEnrolled?: () => boolean;
   /** When the last run before this start succeeded (from the stored sync bookkeeping). */
   readonly lastSuccessAt?: number | null;
+  /**
+   * A save arrived while a run is in progress: the engine may push it at once (SyncEngine.pushSoon)
+   * rather than after the scans it is uploading. The run after this one covers it anyway.
+   */
+  readonly onSaveDuringRun?: () => void;
 }
 
 export const DEFAULT_INTERVAL_MS = 60_000;
@@ -83,6 +88,8 @@ export class SyncLoop {
   private blobAttempt = 0;
   private blobsRetryAt: number | null = null;
   private blobError: WireError | null = null;
+  /** "Sync now", `online` or enrolment asked for everything: the next run tries the scans too. */
+  private scansNow = false;
   private lastProgressAt: number;
   private lastHeartbeatAt: number | null = null;
   private stuckReported = false;
@@ -120,8 +127,12 @@ export class SyncLoop {
    */
   trigger(options: { bypassBackoff?: boolean } = {}): void {
     if (this.stopped) return;
+    // Staff pressed "sync now", the network came back, the kiosk was enrolled: scans are retried
+    // now, not at their backoff time (a technician who just fixed the server must see the result).
+    if (options.bypassBackoff !== false) this.scansNow = true;
     if (this.running) {
       this.rerun = true;
+      if (options.bypassBackoff === false) this.o.onSaveDuringRun?.();
       return;
     }
     const waiting = this.status.state === 'backoff' || this.status.state === 'stuck' || this.status.state === 'refused';
@@ -180,7 +191,8 @@ export class SyncLoop {
     this.emit({ ...this.status, state: 'syncing', nextAttemptAt: null });
     let error: WireError | null = null;
     let refused = false;
-    const withBlobs = this.blobsRetryAt === null || this.o.clock.now() >= this.blobsRetryAt;
+    const withBlobs = this.scansNow || this.blobsRetryAt === null || this.o.clock.now() >= this.blobsRetryAt;
+    this.scansNow = false;
     try {
       const report = await this.o.run({ blobs: withBlobs });
       if (report.pushed > 0 || report.pulled > 0 || report.blobsUploaded > 0) this.lastProgressAt = this.o.clock.now();
@@ -235,17 +247,21 @@ export class SyncLoop {
     this.schedule(wasRerun ? 0 : Math.max(0, retryAt - now));
   }
 
-  /** After a run that tried the scans: start, grow or end their backoff. */
+  /**
+   * After a run that tried the scans: start, grow or end their backoff. A scan the server refused
+   * (blobsFailed: it starts afresh next time) backs off like one that could not be sent, so a
+   * broken scan is not uploaded from zero every minute.
+   */
   private settleBlobs(report: RunReport): void {
-    const deferred = report.blobsDeferred[0];
-    if (!deferred) {
+    const error = report.blobsDeferred[0]?.error.wire ?? report.blobsFailed[0]?.error ?? null;
+    if (!error) {
       this.blobAttempt = 0;
       this.blobsRetryAt = null;
       this.blobError = null;
       return;
     }
     this.blobAttempt++;
-    this.blobError = deferred.error.wire;
+    this.blobError = error;
     this.blobsRetryAt = this.o.clock.now() + this.delayFor(this.blobAttempt);
   }
 

@@ -53,6 +53,13 @@ describe('explainFetchFailure: a refused request is not "network unreachable"', 
     expect(e.wire.detail).toContain("this kiosk's origin http://10.0.0.5:4173 must be in the server's KIOSK_ORIGINS");
   });
 
+  it('in Electron (app://kiosk, allowed by every server) it does not send the technician to KIOSK_ORIGINS', async () => {
+    (globalThis as { location?: unknown }).location = { origin: 'app://kiosk' };
+    const e = await explainFetchFailure({ baseUrl: base, method: 'POST', path: '/v1/sync/push', cause: corsLikeFailure, fetchLike: (i, init) => fetch(i, init) });
+    expect(e.wire.code).toBe('net.blocked');
+    expect(e.wire.detail).not.toContain('KIOSK_ORIGINS');
+  });
+
   it('nothing answers: the network is unreachable', async () => {
     const dead = `http://127.0.0.1:1`;
     const e = await explainFetchFailure({

@@ -1,3 +1,4 @@
+import { KIOSK_APP_ORIGIN } from '../shared/sync';
 import { TransportError } from './Transport';
 
 /**
@@ -52,11 +53,11 @@ export async function explainFetchFailure(request: FailedRequest): Promise<Trans
   const route = `${request.method} ${routeOf(request.path)}`;
   if (await serverAnswers(base, request.fetchLike, request.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS)) {
     const origin = pageOrigin();
+    // Electron's app://kiosk is allowed by every server: there the cause is a proxy or a cut.
+    const advice = origin && origin !== KIOSK_APP_ORIGIN ? `; this kiosk's origin ${origin} must be in the server's KIOSK_ORIGINS` : '';
     return new TransportError('blocked', {
       code: 'net.blocked',
-      detail:
-        `the server at ${base} answers, but ${route} was refused before the kiosk could read the answer` +
-        ` (CORS or a proxy${origin ? `; this kiosk's origin ${origin} must be in the server's KIOSK_ORIGINS` : ''}): ${describeCause(request.cause)}`,
+      detail: `the server at ${base} answers, but ${route} was refused or cut before the kiosk could read the answer (CORS or a proxy${advice}): ${describeCause(request.cause)}`,
     });
   }
   return new TransportError('network', { code: 'net.unreachable', detail: `${route}: ${describeCause(request.cause)}` });

@@ -7,7 +7,7 @@ import { LookupResponse } from '../../src/shared/sync';
 import { CCCD_FIXTURE_PAYLOAD } from '../support/qrFrames';
 import { startCentre, type Centre } from './centre';
 import { expect, test } from './fixtures';
-import { kioskUrl, readRows, SCREENS_DIR, wedgeScan } from './helpers';
+import { kioskUrl, SCREENS_DIR, wedgeScan } from './helpers';
 
 /**
  * Every sync path from where its user stands: a real Chromium page served by the kiosk's own
@@ -81,15 +81,29 @@ async function bigPdfFixture(page: Page, megapixels: number): Promise<Buffer> {
   return Buffer.from(await doc.save());
 }
 
-/** Receives a dossier for the fixture citizen, with these files on these papers; returns its code and look-up secret. */
+/**
+ * Receives a dossier for the fixture citizen, with these files on these papers; returns its code and
+ * look-up secret. The applicant comes from the ID card read by a USB scanner, or is typed (a page
+ * on Playwright's clock: the scanner detection times keys against performance.now, which that
+ * clock replaces).
+ */
 async function receiveDossier(
   page: Page,
   files: { paper: string; name: string; mimeType: string; buffer: Buffer }[],
+  applicant: 'card' | 'typed' = 'card',
 ): Promise<{ code: string; secret: string }> {
   await page.keyboard.press('F2');
   await expect(page.getByTestId('desk.new')).toBeVisible();
-  await wedgeScan(page, CCCD_FIXTURE_PAYLOAD);
-  await expect(page.getByTestId('desk.cardOk')).toBeVisible();
+  if (applicant === 'card') {
+    await wedgeScan(page, CCCD_FIXTURE_PAYLOAD);
+    await expect(page.getByTestId('desk.cardOk')).toBeVisible();
+  } else {
+    await page.getByTestId('desk.idNumber').fill('001195012345');
+    await page.getByTestId('desk.fullName').fill('Nguyễn Thị Thu Hằng');
+    await page.getByTestId('desk.dateOfBirth').fill('15/08/1995');
+    await page.getByTestId('desk.gender').getByRole('radio', { name: 'Nữ' }).click();
+    await page.getByTestId('desk.address').fill('Số 12 ngõ 34 phố Hàng Bạc, Hoàn Kiếm, Hà Nội');
+  }
   await page.getByTestId('desk.procedureSearch').fill(PROCEDURE);
   await expect(page.getByTestId('desk.procedureOption').first()).toHaveAttribute('data-code', PROCEDURE);
   await page.keyboard.press('Enter');
@@ -258,6 +272,10 @@ test.describe('a kiosk on its own origin, the real centre on another, nothing st
     centre,
   }) => {
     test.setTimeout(180_000);
+    // The page runs on Playwright's clock from the start, at 10:00 today in Hà Nội, so the quarter
+    // of an hour jumped below never crosses midnight (today's list would empty) whenever CI runs.
+    const hanoiToday = new Date(Date.now() + 7 * 3600_000).toISOString().slice(0, 10);
+    await page.clock.install({ time: new Date(`${hanoiToday}T10:00:00+07:00`) });
     const counterId = await enrol(page, centre, 'counter');
     await page.goto(kioskUrl('?role=counter'));
     const png = await pngFixture(page);
@@ -267,8 +285,8 @@ test.describe('a kiosk on its own origin, the real centre on another, nothing st
     renameSync(uploads, `${uploads}.ok`);
     writeFileSync(uploads, 'not a folder');
     try {
-      const withScan = await receiveDossier(page, [{ paper: 'Giấy chứng sinh', name: 'giay-chung-sinh.png', mimeType: 'image/png', buffer: png }]);
-      const withoutPapers = await receiveDossier(page, []);
+      const withScan = await receiveDossier(page, [{ paper: 'Giấy chứng sinh', name: 'giay-chung-sinh.png', mimeType: 'image/png', buffer: png }], 'typed');
+      const withoutPapers = await receiveDossier(page, [], 'typed');
       await page.keyboard.press('F3');
       // The dossier after the failing scan is not held back, and the failing one's record went too.
       await expect(listRow(page, withoutPapers.code).getByTestId('list.sync')).toHaveText('Trung tâm đã nhận', { timeout: 30_000 });
@@ -276,19 +294,20 @@ test.describe('a kiosk on its own origin, the real centre on another, nothing st
       expect(await centreDossier(centre, withScan.code)).toEqual({ blob_count: 1, blobs_missing: 1 });
       expect(await centreDossier(centre, withoutPapers.code)).toEqual({ blob_count: 0, blobs_missing: 0 });
 
-      // A quarter of an hour of failed retries later, the scan is on the sync-issues screen. (The
-      // page's clock is Playwright's from here: after the USB-scanner input, whose timing it would skew.)
-      await page.clock.install();
+      // A quarter of an hour of failed retries later, the scan is on the sync-issues screen.
       await expect(async () => {
         await page.clock.fastForward('05:00');
         await expect(page.getByTestId('issues.open')).toHaveAttribute('data-count', '1', { timeout: 1000 });
       }).toPass({ timeout: 60_000 });
-      // The counter's idle lock covered the list meanwhile; a key brings it back.
+      // The counter's idle lock covered the list meanwhile; a key brings it back. The list is
+      // opened afresh: a live query kept across minutes jumped in one go came back empty in two
+      // runs of the whole suite (suspected: Dexie's query cache expires entries on a 3 s timer,
+      // which a jump fires before the re-query it raced with has subscribed).
       await page.keyboard.press('Shift');
       await expect(page.getByTestId('counter.idleLock')).toHaveCount(0);
-      // (Seen once, not reproduced since: the list empty here. The message records the page's clock and stored days if it recurs.)
-      const seen = JSON.stringify({ now: await page.evaluate(() => new Date().toISOString()), days: (await readRows(page, 'dossiers')).map((r) => r.day) });
-      await expect(listRow(page, withScan.code).getByTestId('list.sync'), seen).toHaveText('Bản quét chưa gửi được – xem Sự cố đồng bộ');
+      await page.keyboard.press('F2');
+      await page.keyboard.press('F3');
+      await expect(listRow(page, withScan.code).getByTestId('list.sync')).toHaveText('Bản quét chưa gửi được – xem Sự cố đồng bộ');
       await page.screenshot({ path: join(SCREENS_DIR, 'cross-origin-scan-stuck-list.png') });
       await page.getByTestId('issues.open').click();
       const scan = page.getByTestId('issues.scan');

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CORS_ALLOWED_HEADERS, CORS_ALLOWED_METHODS, CorsConfigError, parseKioskOrigins } from '../../src/server/cors';
 import { BLOB_BY_HASH_PATH, BLOB_TUS_PATH, KIOSK_APP_ORIGIN } from '../../src/shared/sync';
+import { createHttpTransport } from '../../src/sync/httpTransport';
 import { uploadBlobWithTus, type FetchLike } from '../../src/sync/tusUpload';
 import { engines, enrolDevice, openHarness, type EnrolledDevice, type Harness } from './serverHarness';
 
@@ -117,14 +118,16 @@ describe.each(engines)('CORS for kiosk origins on $name', (engine) => {
     const stranger = await fetch(`${base}/health`, { headers: { origin: STRANGER } });
     expect(stranger.status).toBe(200);
     expect(stranger.headers.get('access-control-allow-origin')).toBeNull();
-    // No Origin (Node, curl, the admin tool): unchanged.
-    expect((await fetch(`${base}/health`)).status).toBe(200);
+    // No Origin (Node, curl, the admin tool): unchanged, and a shared cache still keys on Origin.
+    const plain = await fetch(`${base}/health`);
+    expect(plain.status).toBe(200);
+    expect(list(plain.headers.get('vary'))).toContain('origin');
   });
 
   it("the kiosk's own tus client, from the web kiosk's origin: every method and header it sends is allowed, every answer is readable, the blob is verified", async () => {
     const bytes = new Uint8Array(randomBytes(3 * 1024 * 1024 + 17));
     const sent: { method: string; headers: string[] }[] = [];
-    const answers: { method: string; status: number; allowOrigin: string | null; exposed: string[] }[] = [];
+    const answers: { method: string; status: number; allowOrigin: string | null; exposed: string[]; vary: string[] }[] = [];
     const fromKiosk: FetchLike = async (input, init) => {
       const headers = { ...(init.headers as Record<string, string>), origin: WEB_KIOSK };
       sent.push({ method: init.method ?? 'GET', headers: Object.keys(init.headers ?? {}).map((k) => k.toLowerCase()) });
@@ -134,19 +137,34 @@ describe.each(engines)('CORS for kiosk origins on $name', (engine) => {
         status: res.status,
         allowOrigin: res.headers.get('access-control-allow-origin'),
         exposed: list(res.headers.get('access-control-expose-headers')),
+        vary: list(res.headers.get('vary')),
       });
       return res;
     };
     const hash = sha256(bytes);
+    let firstUrl: string | null = null;
     await uploadBlobWithTus({
       baseUrl: base,
       token: device.token,
       blob: { sha256: hash, size: bytes.length, mimeType: 'application/pdf', data: new Blob([bytes]), uploadUrl: null },
+      hooks: { onUploadUrl: (url) => void (firstUrl = url) },
+      chunkSize: 1024 * 1024,
+      fetchLike: fromKiosk,
+    });
+    // Again from the stored upload URL (a kiosk restarted after a cut): tus-js-client asks where the
+    // upload stands (HEAD) first; this one was finished and promoted, so it starts a new one.
+    await uploadBlobWithTus({
+      baseUrl: base,
+      token: device.token,
+      blob: { sha256: hash, size: bytes.length, mimeType: 'application/pdf', data: new Blob([bytes]), uploadUrl: firstUrl! },
       hooks: { onUploadUrl: () => undefined },
       chunkSize: 1024 * 1024,
       fetchLike: fromKiosk,
     });
-    expect(new Set(sent.map((s) => s.method))).toEqual(new Set(['POST', 'PATCH']));
+    // The engine's own question before any upload: does the centre hold this hash already?
+    const transport = createHttpTransport({ baseUrl: base, token: () => device.token, fetch: fromKiosk as typeof fetch });
+    expect(await transport.blobExists(hash)).toBe(true);
+    expect(new Set(sent.map((s) => s.method))).toEqual(new Set(['POST', 'PATCH', 'HEAD']));
     for (const s of sent) {
       expect(CORS_ALLOWED_METHODS).toContain(s.method);
       for (const header of s.headers) expect(CORS_ALLOWED_HEADERS).toContain(header);
@@ -154,9 +172,25 @@ describe.each(engines)('CORS for kiosk origins on $name', (engine) => {
     // Hijacked tus replies included: the origin is allowed and the headers tus-js-client reads are exposed.
     for (const a of answers) {
       expect(a.allowOrigin).toBe(WEB_KIOSK);
-      expect(a.exposed).toEqual(expect.arrayContaining(['location', 'upload-offset', 'tus-resumable', 'blob-verified']));
+      expect(a.vary).toContain('origin');
     }
-    expect(answers.map((a) => a.status)).toEqual([201, 204, 204, 204, 204]);
+    for (const a of answers.filter((x) => x.method !== 'HEAD')) {
+      expect(a.exposed).toEqual(expect.arrayContaining(['location', 'upload-offset', 'upload-length', 'tus-resumable', 'blob-verified']));
+    }
+    expect(answers.map((a) => `${a.method} ${a.status}`)).toEqual([
+      'POST 201',
+      'PATCH 204',
+      'PATCH 204',
+      'PATCH 204',
+      'PATCH 204',
+      'HEAD 404',
+      'POST 201',
+      'PATCH 204',
+      'PATCH 204',
+      'PATCH 204',
+      'PATCH 204',
+      'HEAD 200',
+    ]);
     const byHash = await fetch(`${base}${BLOB_BY_HASH_PATH}/${hash}`, { method: 'HEAD', headers: { ...device.auth, origin: WEB_KIOSK } });
     expect(byHash.status).toBe(200);
     expect(byHash.headers.get('access-control-allow-origin')).toBe(WEB_KIOSK);

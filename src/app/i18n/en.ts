@@ -70,10 +70,11 @@ export const en: Omit<Catalog, 'print'> = {
     failed: 'Could not update. Try again; if it keeps failing, call a technician.',
     scans: {
       heading: 'Scans not sent',
-      lead: 'The dossiers and their scans are kept on this machine; nothing needs scanning again. The machine sends them once the problem is fixed; follow the advice below.',
+      lead: 'The dossiers and their scans are kept on this machine; it sends them once the problem is fixed. Follow the advice of each item below.',
       dossier: 'Dossier {{code}} – {{document}}',
       noDossier: 'A scan that belongs to no dossier on this machine',
-      since: 'Not sent since {{time}} · {{attempts}} attempts · {{size}}',
+      since_one: 'Not sent since {{time}} · {{count}} attempt · {{size}}',
+      since_other: 'Not sent since {{time}} · {{count}} attempts · {{size}}',
     },
   },
   role: {

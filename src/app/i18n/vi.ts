@@ -68,10 +68,11 @@ export const vi = {
     failed: 'Không cập nhật được. Thử lại; nếu vẫn lỗi, báo kỹ thuật viên.',
     scans: {
       heading: 'Bản quét chưa gửi được',
-      lead: 'Hồ sơ và bản quét vẫn được lưu trên máy, không cần quét lại. Máy tự gửi lại khi lỗi được khắc phục; làm theo hướng dẫn bên dưới.',
+      lead: 'Hồ sơ và bản quét vẫn được lưu trên máy; máy tự gửi lại khi lỗi được khắc phục. Làm theo hướng dẫn của từng mục bên dưới.',
       dossier: 'Hồ sơ {{code}} – {{document}}',
       noDossier: 'Bản quét chưa thuộc hồ sơ nào trên máy',
-      since: 'Chưa gửi được từ {{time}} · {{attempts}} lần thử · {{size}}',
+      since_one: 'Chưa gửi được từ {{time}} · {{count}} lần thử · {{size}}',
+      since_other: 'Chưa gửi được từ {{time}} · {{count}} lần thử · {{size}}',
     },
   },
   role: {

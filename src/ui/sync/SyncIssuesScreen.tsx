@@ -124,7 +124,7 @@ export const SyncIssuesScreen = memo(function SyncIssuesScreen({ onBack }: SyncI
                     <code>{scan.lastError.code}</code> ·{' '}
                     {t('issues.scans.since', {
                       time: formatLocalDateTime(scan.failingSince, app.branch.utcOffsetMinutes),
-                      attempts: scan.failedAttempts,
+                      count: scan.failedAttempts,
                       size: sizeText(scan.size),
                     })}
                   </p>
