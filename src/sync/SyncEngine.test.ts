@@ -274,8 +274,8 @@ describe('SyncEngine (in-memory server)', () => {
     it('a record saved while a scan uploads is pushed beside the upload, not after it', async () => {
       const server = new MemoryServer();
       const db = freshDb();
-      let k: ReturnType<typeof engineWith>;
-      k = engineWith(
+      // The closure runs during the upload, after `k` is assigned.
+      const k: ReturnType<typeof engineWith> = engineWith(
         db,
         server,
         async (sha, log) => {

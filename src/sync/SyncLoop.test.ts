@@ -225,7 +225,10 @@ describe('SyncLoop', () => {
       async run(options) {
         if (recordsDown) throw new TransportError('network', { code: 'net.unreachable', detail: 'down' });
         return options.blobs
-          ? { ...EMPTY, blobsDeferred: [{ sha256: 'a'.repeat(64), error: new TransportError('unavailable', { code: 'server.unavailable', detail: 'busy' }, 503) }] }
+          ? {
+              ...EMPTY,
+              blobsDeferred: [{ sha256: 'a'.repeat(64), error: new TransportError('unavailable', { code: 'server.unavailable', detail: 'busy' }, 503) }],
+            }
           : EMPTY;
       },
     });

@@ -55,7 +55,13 @@ describe('explainFetchFailure: a refused request is not "network unreachable"', 
 
   it('in Electron (app://kiosk, allowed by every server) it does not send the technician to KIOSK_ORIGINS', async () => {
     (globalThis as { location?: unknown }).location = { origin: 'app://kiosk' };
-    const e = await explainFetchFailure({ baseUrl: base, method: 'POST', path: '/v1/sync/push', cause: corsLikeFailure, fetchLike: (i, init) => fetch(i, init) });
+    const e = await explainFetchFailure({
+      baseUrl: base,
+      method: 'POST',
+      path: '/v1/sync/push',
+      cause: corsLikeFailure,
+      fetchLike: (i, init) => fetch(i, init),
+    });
     expect(e.wire.code).toBe('net.blocked');
     expect(e.wire.detail).not.toContain('KIOSK_ORIGINS');
   });
