@@ -312,6 +312,27 @@ describe('SyncLoop', () => {
     expect(t.heartbeats.length).toBeLessThanOrEqual(7);
   });
 
+  it('a lost heartbeat is sent again after the next run, not a whole interval later', async () => {
+    let lose = 1;
+    const sent: number[] = [];
+    const t = setup({
+      heartbeatEveryMs: 5 * 60_000,
+      intervalMs: 60_000,
+      sendHeartbeat: async () => {
+        if (lose-- > 0) throw new TransportError('unavailable', { code: 'server.unavailable', detail: 'busy' }, 503);
+        sent.push(1);
+      },
+    });
+    t.loop.start();
+    await t.vt.advance(0);
+    expect(sent).toHaveLength(0);
+    await t.vt.advance(60_000);
+    expect(sent).toHaveLength(1);
+    // Then spaced again.
+    await t.vt.advance(3 * 60_000);
+    expect(sent).toHaveLength(1);
+  });
+
   it('a refused credential is retried slowly and shown as refused', async () => {
     const t = setup({
       run: async () => {

@@ -282,11 +282,12 @@ export class SyncLoop {
     const now = this.o.clock.now();
     const every = this.o.heartbeatEveryMs ?? DEFAULT_HEARTBEAT_EVERY_MS;
     if (this.lastHeartbeatAt !== null && now - this.lastHeartbeatAt < every && now >= this.lastHeartbeatAt) return;
-    this.lastHeartbeatAt = now;
     try {
       await this.o.sendHeartbeat(await this.o.buildHeartbeat(this.status, snap));
+      this.lastHeartbeatAt = now;
     } catch {
-      // Monitoring only: a lost heartbeat is retried at the next interval.
+      // Monitoring only, but the centre should not go without news for a whole interval because
+      // one report was lost: it is sent again after the next run (runs are spaced by the backoff).
     }
   }
 
