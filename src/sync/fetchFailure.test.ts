@@ -6,6 +6,10 @@ import { explainFetchFailure } from './fetchFailure';
 /** A request that failed the way a browser reports a CORS refusal and a dead network alike. */
 const corsLikeFailure = new TypeError('Failed to fetch');
 
+/** The push that failed that way, explained against `baseUrl`. */
+const failedPush = (baseUrl: string) =>
+  explainFetchFailure({ baseUrl, method: 'POST', path: '/v1/sync/push', cause: corsLikeFailure, fetchLike: (i, init) => fetch(i, init) });
+
 describe('explainFetchFailure: a refused request is not "network unreachable"', () => {
   let server: Server;
   let base: string;
@@ -43,25 +47,13 @@ describe('explainFetchFailure: a refused request is not "network unreachable"', 
 
   it("in a page, the detail names the page's origin the server must allow", async () => {
     (globalThis as { location?: unknown }).location = { origin: 'http://10.0.0.5:4173' };
-    const e = await explainFetchFailure({
-      baseUrl: base,
-      method: 'POST',
-      path: '/v1/sync/push',
-      cause: corsLikeFailure,
-      fetchLike: (i, init) => fetch(i, init),
-    });
+    const e = await failedPush(base);
     expect(e.wire.detail).toContain("this kiosk's origin http://10.0.0.5:4173 must be in the server's KIOSK_ORIGINS");
   });
 
   it('in Electron (app://kiosk, allowed by every server) it does not send the technician to KIOSK_ORIGINS', async () => {
     (globalThis as { location?: unknown }).location = { origin: 'app://kiosk' };
-    const e = await explainFetchFailure({
-      baseUrl: base,
-      method: 'POST',
-      path: '/v1/sync/push',
-      cause: corsLikeFailure,
-      fetchLike: (i, init) => fetch(i, init),
-    });
+    const e = await failedPush(base);
     expect(e.wire.code).toBe('net.blocked');
     expect(e.wire.detail).not.toContain('KIOSK_ORIGINS');
   });

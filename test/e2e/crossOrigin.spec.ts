@@ -7,7 +7,7 @@ import { LookupResponse } from '../../src/shared/sync';
 import { CCCD_FIXTURE_PAYLOAD } from '../support/qrFrames';
 import { startCentre, type Centre } from './centre';
 import { expect, test } from './fixtures';
-import { kioskUrl, SCREENS_DIR, wedgeScan } from './helpers';
+import { kioskUrl, paperPhoto, SCREENS_DIR, wedgeScan } from './helpers';
 
 /**
  * Every sync path from where its user stands: a real Chromium page served by the kiosk's own
@@ -35,23 +35,6 @@ async function enrol(page: Page, centre: Centre, role: 'citizen' | 'counter', se
   await page.getByTestId('connection.enrol').click();
   await expect(page.getByTestId('connection.result')).toHaveAttribute('data-branch', 'CN01');
   return (await page.getByTestId('technician.deviceId').textContent()) ?? '';
-}
-
-/** A PNG photo of a paper, made by the browser's own encoder. */
-async function pngFixture(page: Page): Promise<Buffer> {
-  const bytes = await page.evaluate(async () => {
-    const canvas = new OffscreenCanvas(1240, 1754);
-    const g = canvas.getContext('2d')!;
-    g.fillStyle = '#f7f5ef';
-    g.fillRect(0, 0, 1240, 1754);
-    g.fillStyle = '#111';
-    g.font = 'bold 60px sans-serif';
-    g.fillText('GIẤY CHỨNG SINH', 120, 200);
-    for (let i = 0; i < 28; i++) g.fillRect(120, 320 + i * 48, 940 - (i % 5) * 110, 12);
-    const blob = await canvas.convertToBlob({ type: 'image/png' });
-    return Array.from(new Uint8Array(await blob.arrayBuffer()));
-  });
-  return Buffer.from(bytes);
 }
 
 /**
@@ -193,7 +176,7 @@ test.describe('a kiosk on its own origin, the real centre on another, nothing st
     // a PDF from a USB stick, one with no papers at all.
     const counterId = await enrol(page, centre, 'counter');
     await page.goto(kioskUrl('?role=counter'));
-    const png = await pngFixture(page);
+    const png = await paperPhoto(page, 'GIẤY CHỨNG SINH', 'image/png');
     const pdf = await bigPdfFixture(page, 1.5);
     const first = await receiveDossier(page, [
       { paper: 'Giấy chứng sinh', name: 'giay-chung-sinh.png', mimeType: 'image/png', buffer: png },
@@ -286,7 +269,7 @@ test.describe('a kiosk on its own origin, the real centre on another, nothing st
     await page.clock.install({ time: new Date(`${hanoiToday}T10:00:00+07:00`) });
     const counterId = await enrol(page, centre, 'counter');
     await page.goto(kioskUrl('?role=counter'));
-    const png = await pngFixture(page);
+    const png = await paperPhoto(page, 'GIẤY CHỨNG SINH', 'image/png');
     // The centre's upload folder breaks (a full or read-only disk): every new upload answers 500.
     const uploads = join(centre.blobDir, 'uploads');
     mkdirSync(uploads, { recursive: true });

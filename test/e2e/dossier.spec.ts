@@ -7,7 +7,7 @@ import { CHROMIUM_ARGS } from '../../playwright.config';
 import { CCCD_FIXTURE_PAYLOAD } from '../support/qrFrames';
 import { cccdFixtureY4m } from '../support/y4m';
 import { expect, test } from './fixtures';
-import { countRows, kioskUrl, lastPrintedPdf, pdfText, readRows, renderPdfPng, SCREENS_DIR, wedgeScan } from './helpers';
+import { countRows, kioskUrl, lastPrintedPdf, paperPhoto, pdfText, readRows, renderPdfPng, SCREENS_DIR, wedgeScan } from './helpers';
 
 /**
  * The counter officer receives a dossier with the network unplugged (issue 4's acceptance): the ID
@@ -39,23 +39,6 @@ async function pdfFixture(): Promise<Buffer> {
   const page = doc.addPage([595, 842]);
   page.drawText('Giay chung sinh - ban sao (test fixture)', { x: 60, y: 760, size: 20, font: await doc.embedFont(StandardFonts.Helvetica) });
   return Buffer.from(await doc.save());
-}
-
-/** A JPEG photo of a paper, made by the browser's own encoder. */
-async function jpegFixture(page: Page): Promise<Buffer> {
-  const bytes = await page.evaluate(async () => {
-    const canvas = new OffscreenCanvas(1240, 1754);
-    const g = canvas.getContext('2d')!;
-    g.fillStyle = '#f4f1e8';
-    g.fillRect(0, 0, 1240, 1754);
-    g.fillStyle = '#111';
-    g.font = 'bold 64px sans-serif';
-    g.fillText('TỜ KHAI ĐĂNG KÝ KHAI SINH', 120, 200);
-    for (let i = 0; i < 30; i++) g.fillRect(120, 320 + i * 44, 900 - (i % 4) * 120, 10);
-    const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.85 });
-    return Array.from(new Uint8Array(await blob.arrayBuffer()));
-  });
-  return Buffer.from(bytes);
 }
 
 const printCalls = (page: Page): Promise<number> => page.evaluate(() => (window as Window & { __printCalls?: number }).__printCalls ?? 0);
@@ -91,7 +74,7 @@ test.describe('counter officer, network unplugged', () => {
     await page.reload();
     await expect(page.getByTestId('desk.new')).toBeVisible();
     expect(await page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
-    const jpeg = await jpegFixture(page);
+    const jpeg = await paperPhoto(page, 'TỜ KHAI ĐĂNG KÝ KHAI SINH', 'image/jpeg');
     const pdf = await pdfFixture();
     await shot(page, 'new-empty');
 

@@ -111,3 +111,26 @@ export async function wedgeScan(page: Page, text: string): Promise<void> {
   await Promise.all(sent);
   await cdp.detach();
 }
+
+/**
+ * A photo of a paper (a title and lines of text), made by the browser's own encoder: what a citizen
+ * brings on a USB stick or a phone.
+ */
+export async function paperPhoto(page: Page, title: string, type: 'image/jpeg' | 'image/png'): Promise<Buffer> {
+  const bytes = await page.evaluate(
+    async ({ title, type }) => {
+      const canvas = new OffscreenCanvas(1240, 1754);
+      const g = canvas.getContext('2d')!;
+      g.fillStyle = '#f4f1e8';
+      g.fillRect(0, 0, 1240, 1754);
+      g.fillStyle = '#111';
+      g.font = 'bold 64px sans-serif';
+      g.fillText(title, 120, 200);
+      for (let i = 0; i < 30; i++) g.fillRect(120, 320 + i * 44, 900 - (i % 4) * 120, 10);
+      const blob = await canvas.convertToBlob({ type, quality: 0.85 });
+      return Array.from(new Uint8Array(await blob.arrayBuffer()));
+    },
+    { title, type },
+  );
+  return Buffer.from(bytes);
+}

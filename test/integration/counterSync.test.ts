@@ -46,6 +46,23 @@ function listUntil(app: KioskApp, test: (rows: readonly DossierListRow[]) => boo
   });
 }
 
+/** A counter machine (kiosk slot `slot`) in a fresh IndexedDB, on the given clock; the network is the caller's. */
+function startCounter(deviceId: string, slot: number, sync: NonNullable<Parameters<typeof startKioskApp>[0]['sync']>): Promise<KioskApp> {
+  const idb = new IDBFactory();
+  return startKioskApp({
+    platform: createFakePlatform({ ...defaultDeviceConfig(deviceId), role: 'counter', kioskSlot: slot }),
+    db: new KioskDb('journal', { indexedDB: idb, IDBKeyRange }),
+    reference: new ReferenceDb('reference', { indexedDB: idb, IDBKeyRange }),
+    clock,
+    random: nodeRandom,
+    loadFonts: async () => fonts,
+    seedBranch: seededBranch(),
+    loadSeedCatalog: async () => seedCatalog,
+    seedCalendars: calendars,
+    sync,
+  });
+}
+
 describe('a counter receives a dossier offline and the centre gets it', () => {
   let centre: Awaited<ReturnType<typeof startCentre>>;
   let app: KioskApp | null = null;
@@ -60,20 +77,7 @@ describe('a counter receives a dossier offline and the centre gets it', () => {
 
   it('uploads the PDFs, stores the dossier complete, answers the look-up and brings the centre status back', async () => {
     let online = false;
-    const idb = new IDBFactory();
-    const platform = createFakePlatform({ ...defaultDeviceConfig('0193a1b2-0000-7000-8000-0000000c0001'), role: 'counter', kioskSlot: 2 });
-    app = await startKioskApp({
-      platform,
-      db: new KioskDb('journal', { indexedDB: idb, IDBKeyRange }),
-      reference: new ReferenceDb('reference', { indexedDB: idb, IDBKeyRange }),
-      clock,
-      random: nodeRandom,
-      loadFonts: async () => fonts,
-      seedBranch: seededBranch(),
-      loadSeedCatalog: async () => seedCatalog,
-      seedCalendars: calendars,
-      sync: { isOnline: () => online, onlineEvents: null },
-    });
+    app = await startCounter('0193a1b2-0000-7000-8000-0000000c0001', 2, { isOnline: () => online, onlineEvents: null });
     const { code: enrolCode } = await createEnrolCode(centre.db, 'CN01', 'counter', clock.now());
 
     // Offline: the dossier is received and its receipt printed without the centre.
@@ -154,8 +158,6 @@ describe('a counter receives a dossier offline and the centre gets it', () => {
 
   it('a scan whose upload route the browser refuses never holds back the records: the next dossier reaches the centre, the scan is listed for staff after the threshold and reported in the heartbeat', async () => {
     let online = false;
-    const idb = new IDBFactory();
-    const platform = createFakePlatform({ ...defaultDeviceConfig('0193a1b2-0000-7000-8000-0000000c0002'), role: 'counter', kioskSlot: 3 });
     // What a browser does when the server's CORS answer leaves PATCH out: fetch rejects with a bare
     // TypeError before any byte is sent, while every other route answers normally.
     let refusePatch = true;
@@ -168,21 +170,10 @@ describe('a counter receives a dossier offline and the centre gets it', () => {
       }
       return fetch(input, init);
     };
-    const blocked = await startKioskApp({
-      platform,
-      db: new KioskDb('journal-blocked', { indexedDB: idb, IDBKeyRange }),
-      reference: new ReferenceDb('reference-blocked', { indexedDB: idb, IDBKeyRange }),
-      clock,
-      random: nodeRandom,
-      loadFonts: async () => fonts,
-      seedBranch: seededBranch(),
-      loadSeedCatalog: async () => seedCatalog,
-      seedCalendars: calendars,
-      sync: {
-        isOnline: () => online,
-        onlineEvents: null,
-        transportFor: (baseUrl, token) => createHttpTransport({ baseUrl, token, fetch: browserLike as typeof fetch }),
-      },
+    const blocked = await startCounter('0193a1b2-0000-7000-8000-0000000c0002', 3, {
+      isOnline: () => online,
+      onlineEvents: null,
+      transportFor: (baseUrl, token) => createHttpTransport({ baseUrl, token, fetch: browserLike as typeof fetch }),
     });
     try {
       const { code: enrolCode } = await createEnrolCode(centre.db, 'CN01', 'counter', clock.now());
