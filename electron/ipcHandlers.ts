@@ -9,6 +9,8 @@ import {
   type JournalAppendResponse,
   type JournalConfirmRequest,
   type JournalConfirmResponse,
+  type JournalReserveRequest,
+  type JournalReserveResponse,
   type JournalReadResponse,
   type PrinterInfo,
   type PrintPdfRequest,
@@ -48,6 +50,7 @@ export interface IpcServices {
   readonly journalAppend: (request: JournalAppendRequest) => Promise<Result<JournalAppendResponse>>;
   readonly journalRead: () => Promise<Result<JournalReadResponse>>;
   readonly journalConfirm: (request: JournalConfirmRequest) => Promise<Result<JournalConfirmResponse>>;
+  readonly journalReserve: (request: JournalReserveRequest) => Promise<Result<JournalReserveResponse>>;
   readonly credentialRead: () => Promise<Result<string | null>>;
   /** The token never reaches a log line: errors from here carry codes and file names only. */
   readonly credentialWrite: (token: string | null) => Promise<Result<CredentialWriteResponse>>;
@@ -101,6 +104,7 @@ export function createIpcHandlers(services: IpcServices): IpcHandlers {
     journalAppend: guarded('journalAppend', (request) => services.journalAppend(request)),
     journalRead: guarded('journalRead', () => services.journalRead()),
     journalConfirm: guarded('journalConfirm', (request) => services.journalConfirm(request)),
+    journalReserve: guarded('journalReserve', (request) => services.journalReserve(request)),
     credentialRead: guarded('credentialRead', () => services.credentialRead()),
     credentialWrite: guarded('credentialWrite', (request) => services.credentialWrite(request.token)),
     listScanners: guarded('listScanners', () => listScanners()),

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import {
+  CounterMark,
   JournalEntry,
   type JournalAppendRequest,
   type JournalAppendResponse,
@@ -8,6 +9,8 @@ import {
   type JournalConfirmResponse,
   type JournalContents,
   type JournalReadResponse,
+  type JournalReserveRequest,
+  type JournalReserveResponse,
 } from '../src/shared/ipc';
 import type { OutboxEntry } from '../src/shared/outbox';
 import { describeUnknown, err, ok, type Result } from '../src/shared/result';
@@ -29,6 +32,11 @@ import { fsyncDir, isErrno, removeFileDurably, writeFileAtomic } from './atomicF
  * - `confirm` drops entries with deviceSeq ≤ upToSeq by rewriting the file atomically (temp file,
  *   fsync, rename, folder fsync) and deletes the file when nothing is left; lines that are not valid
  *   entries are dropped with it.
+ * - `reserve` raises counter high-water marks (`counters.json`, never trimmed by `confirm`: the
+ *   highest ticket number or dossier code this machine may have shown per day, group and slot) and
+ *   answers only after the file is replaced atomically and fsync'ed; a mark never goes down. Marks
+ *   of days more than a week before the newest are dropped. A damaged file reads as no marks (and
+ *   is logged); the next reservation rewrites it whole. `read` returns the marks with the journals.
  * - All operations run one at a time through a single queue, so concurrent calls never interleave
  *   lines and a compaction never races an append. (One process only: main holds the single-instance
  *   lock.)
@@ -36,6 +44,9 @@ import { fsyncDir, isErrno, removeFileDurably, writeFileAtomic } from './atomicF
  */
 
 export const JOURNAL_DIR = 'journal';
+const COUNTERS_FILE = 'counters.json';
+const MARK_DAYS_KEPT = 7;
+const DAY = /\d{4}-\d{2}-\d{2}/;
 const JOURNAL_FILE = /^outbox-([0-9a-fA-F-]{36})\.jsonl$/;
 const NEWLINE = 0x0a;
 
@@ -117,6 +128,52 @@ export class JournalStore {
     return this.serialised(() => this.confirmNow(request));
   }
 
+  reserve(request: JournalReserveRequest): Promise<Result<JournalReserveResponse>> {
+    return this.serialised(() => this.reserveNow(request));
+  }
+
+  private async readMarks(): Promise<Map<string, number>> {
+    let text: string;
+    try {
+      text = await fs.readFile(path.join(this.dir, COUNTERS_FILE), 'utf8');
+    } catch (e) {
+      if (isErrno(e, 'ENOENT')) return new Map();
+      throw e;
+    }
+    const marks = new Map<string, number>();
+    try {
+      const json = JSON.parse(text) as unknown;
+      for (const item of Array.isArray(json) ? json : []) {
+        const mark = CounterMark.safeParse(item);
+        if (mark.success) marks.set(mark.data.key, Math.max(marks.get(mark.data.key) ?? 0, mark.data.value));
+      }
+    } catch {
+      this.log(`journal ${COUNTERS_FILE}: unreadable, read as no marks`);
+    }
+    return marks;
+  }
+
+  private async reserveNow({ marks }: JournalReserveRequest): Promise<Result<JournalReserveResponse>> {
+    try {
+      await this.ensureDir();
+      const stored = await this.readMarks();
+      for (const m of marks) stored.set(m.key, Math.max(stored.get(m.key) ?? 0, m.value));
+      const newest =
+        [...stored.keys()]
+          .map((k) => DAY.exec(k)?.[0] ?? '')
+          .sort()
+          .at(-1) ?? '';
+      const oldestKept = newest ? new Date(Date.parse(`${newest}T00:00:00Z`) - MARK_DAYS_KEPT * 86_400_000).toISOString().slice(0, 10) : '';
+      for (const key of [...stored.keys()]) if ((DAY.exec(key)?.[0] ?? '') < oldestKept) stored.delete(key);
+      const all = [...stored].map(([key, value]) => ({ key, value }));
+      await writeFileAtomic(path.join(this.dir, COUNTERS_FILE), `${JSON.stringify(all)}\n`);
+      return ok({ marks: marks.map((m) => ({ key: m.key, value: stored.get(m.key) ?? m.value })) });
+    } catch (e) {
+      this.log(`journal ${COUNTERS_FILE}: reservation failed: ${errnoCode(e)}`);
+      return err('journal.write-failed', `${COUNTERS_FILE}: ${describeUnknown(e)}`);
+    }
+  }
+
   /** Creates the folder; a new folder's own name is made durable by fsyncing its parent. */
   private async ensureDir(): Promise<void> {
     const made = await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
@@ -171,7 +228,7 @@ export class JournalStore {
     try {
       names = await fs.readdir(this.dir);
     } catch (e) {
-      if (isErrno(e, 'ENOENT')) return ok({ journals: [] });
+      if (isErrno(e, 'ENOENT')) return ok({ journals: [], marks: [] });
       return err('journal.read-failed', describeUnknown(e));
     }
     const journals: JournalContents[] = [];
@@ -189,7 +246,13 @@ export class JournalStore {
       if (parsed.skippedLines > 0) this.log(`journal ${name}: left out ${parsed.skippedLines} torn or invalid line(s)`);
       journals.push({ journalId, entries: parsed.kept.map((k) => k.entry), skippedLines: parsed.skippedLines });
     }
-    return ok({ journals });
+    let marks: Map<string, number>;
+    try {
+      marks = await this.readMarks();
+    } catch (e) {
+      return err('journal.read-failed', `${COUNTERS_FILE}: ${describeUnknown(e)}`);
+    }
+    return ok({ journals, marks: [...marks].map(([key, value]) => ({ key, value })) });
   }
 
   private async confirmNow({ journalId, upToSeq }: JournalConfirmRequest): Promise<Result<JournalConfirmResponse>> {

@@ -127,6 +127,7 @@ async function start(): Promise<void> {
     journalAppend: (request) => journal.append(request),
     journalRead: () => journal.read(),
     journalConfirm: (request) => journal.confirm(request),
+    journalReserve: (request) => journal.reserve(request),
     credentialRead: () => credential.read(),
     credentialWrite: (token) => credential.write(token),
   });

@@ -28,6 +28,7 @@ const bridge = {
   journalAppend: (request) => invoke(IPC_CHANNELS.journalAppend, request),
   journalRead: () => invoke(IPC_CHANNELS.journalRead),
   journalConfirm: (request) => invoke(IPC_CHANNELS.journalConfirm, request),
+  journalReserve: (request) => invoke(IPC_CHANNELS.journalReserve, request),
   credentialRead: () => invoke(IPC_CHANNELS.credentialRead),
   credentialWrite: (request) => invoke(IPC_CHANNELS.credentialWrite, request),
   listScanners: () => invoke(IPC_CHANNELS.listScanners),

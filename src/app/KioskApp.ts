@@ -10,12 +10,14 @@ import { DeviceConfig, defaultDeviceConfig } from '../shared/deviceConfig';
 import type { AppInfo, PrintPdfResponse } from '../shared/ipc';
 import { uuidv7 } from '../shared/ids';
 import { AppFailure, describeUnknown, err, ok, summarizeIssues, type Result } from '../shared/result';
-import { recentEvents } from '../storage/eventRepository';
+import { recentEvents, recordEvent } from '../storage/eventRepository';
 import type { DeviceEvent, KioskDb } from '../storage/KioskDb';
 import { requestPersistentStorage, type PersistenceReport } from '../storage/persistence';
 import { loadBranchConfig, saveBranchConfig } from '../storage/settingsRepository';
 import { issueTicket, recordPrintOutcome } from '../storage/ticketRepository';
-import { isFreshJournal, restoreFromJournal } from '../storage/journalRecovery';
+import { isFreshJournal, restoreFromJournal, type JournalCopy } from '../storage/journalRecovery';
+import { createCounterReservations } from './counterReservations';
+import type { CounterMark } from '../shared/ipc';
 import { ReferenceDb } from '../storage/referenceDb';
 import { readPublishedOne } from '../storage/referenceRepository';
 import { branchScope } from '../shared/published';
@@ -110,7 +112,15 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
   const reference = deps.reference ?? new ReferenceDb();
   const published = await readPublishedOne(reference, branchScope(device.branchCode), 'branchConfig', device.branchCode).catch(() => null);
   const branch = await loadBranch(db, deps.seedBranch, published);
-  const restoredFromJournal = await restoreJournalIfLost(platform, db, branch, effectiveDevice.kioskSlot, clock);
+  const journal = await platform.journalRead().catch(() => null);
+  const marks = journal?.ok ? (journal.value.marks ?? []) : [];
+  const restoredFromJournal = await restoreJournalIfLost(db, journal?.ok ? journal.value.journals : [], marks, branch, effectiveDevice.kioskSlot, clock);
+  // A number is shown only once its counter's high-water mark is on disk beside the journal.
+  const reservations = createCounterReservations(platform, (code, detail) => {
+    console.warn('counter reservation failed:', code);
+    void recordEvent(db, { at: clock.now(), kind: 'journal.failed', code, detail: detail.slice(0, 300), subject: null }).catch(() => undefined);
+  });
+  reservations.load(marks);
 
   const sync = await startSyncService({
     platform,
@@ -202,6 +212,7 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
     seedCalendars: deps.seedCalendars ?? [],
     assertCaptureAllowed: () => sync.assertCaptureAllowed(),
     saved: (entry) => sync.saved(entry),
+    reserveCounter: (mark) => reservations.ensure(mark),
     // The same threshold as the sync watchdog: the list turns red exactly when staff see the scan listed.
     stuckScanAfterMs: deps.sync?.stuckAfterMs,
   });
@@ -229,7 +240,7 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
       // The PDF is rendered while the transaction flushes to disk; it is printed only after the
       // ticket is saved, and discarded if saving fails.
       let pdf: Promise<Result<Uint8Array>> | null = null;
-      const { ticket, waitingAhead, outboxEntry } = await issueTicket(
+      const { ticket, waitingAhead, outboxEntry, counter } = await issueTicket(
         db,
         { deviceId: effectiveDevice.deviceId, kioskSlot: effectiveDevice.kioskSlot, branch, group, priority },
         clock,
@@ -240,6 +251,8 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
       );
       measure('ticket.tap-to-saved', 'ticket.tap');
       void sync.saved(outboxEntry).catch(() => undefined);
+      // Most taps are covered by the block reserved earlier; the first of a block waits for an fsync.
+      await reservations.ensure(counter);
       const printed = (pdf ?? render(ticketPrintData(ticket, group, waitingAhead)))
         .then((bytes) => {
           if (bytes.ok) measure('ticket.tap-to-pdf', 'ticket.tap', 'ticket.pdf-ready');
@@ -297,17 +310,21 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
  * IndexedDB came back empty but the file journal (Electron) still holds unsynced entries: put them
  * back before anything else writes, so they are neither lost nor renumbered.
  */
-async function restoreJournalIfLost(platform: Platform, db: KioskDb, branch: BranchConfig, kioskSlot: number, clock: Clock): Promise<number> {
+async function restoreJournalIfLost(
+  db: KioskDb,
+  journals: readonly JournalCopy[],
+  marks: readonly CounterMark[],
+  branch: BranchConfig,
+  kioskSlot: number,
+  clock: Clock,
+): Promise<number> {
   if (!(await isFreshJournal(db))) return 0;
-  const copy = await platform.journalRead().catch(() => null);
-  if (!copy?.ok) return 0;
-  let restored = 0;
   // Normally one journal; after an earlier loss there may be two: the newest non-empty one wins
   // (older ones are still on disk for a technician, and their entries keep their own journal id).
-  const candidates = copy.value.journals.filter((j) => j.entries.length > 0);
-  const newest = candidates.sort((a, b) => Math.max(...b.entries.map((e) => e.createdAt)) - Math.max(...a.entries.map((e) => e.createdAt)))[0];
-  if (newest) restored = (await restoreFromJournal(db, newest, branch.numbering, kioskSlot, clock.now(), branch.reception?.numbering ?? null))?.restored ?? 0;
-  return restored;
+  const candidates = journals.filter((j) => j.entries.length > 0);
+  const newest = candidates.sort((a, b) => Math.max(...b.entries.map((e) => e.createdAt)) - Math.max(...a.entries.map((e) => e.createdAt)))[0] ?? null;
+  const report = await restoreFromJournal(db, newest, branch.numbering, kioskSlot, clock.now(), branch.reception?.numbering ?? null, marks);
+  return report?.restored ?? 0;
 }
 
 /**

@@ -19,6 +19,7 @@ import { applyPullPage } from '../storage/referenceRepository';
 import type { DossierDraft, DossierListRow } from './dossierTypes';
 import { initI18n } from './i18n';
 import { startKioskApp } from './KioskApp';
+import { RESERVE_AHEAD } from './counterReservations';
 
 const font = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`../../assets/fonts/${name}`, import.meta.url)));
 const fonts = { regular: font('BeVietnamPro-Regular.ttf'), bold: font('BeVietnamPro-Bold.ttf') };
@@ -188,6 +189,32 @@ describe('dossier desk (counter officer, offline)', () => {
     const { app } = await start(WORKED_EXAMPLE, 0, { db: freshDb(), reference, platform: createFakePlatform() });
     const saved = await app.dossiers.submit(draft());
     expect(saved.ok && saved.value.args.code).toBe('000.21.01.H26-260212-0003');
+  });
+
+  it('never reissues a code after the database is lost with nothing left in the journal: it continues above the mark kept beside it', async () => {
+    const platform = createFakePlatform();
+    const first = await start(WORKED_EXAMPLE, 0, {
+      db: freshDb(),
+      reference: new ReferenceDb('ref-a', { indexedDB: new IDBFactory(), IDBKeyRange }),
+      platform,
+    });
+    const a = await first.app.dossiers.submit(draft());
+    const b = await first.app.dossiers.submit(draft());
+    if (!a.ok || !b.ok) throw new Error('not saved');
+    expect([a.value.args.code, b.value.args.code]).toEqual(['000.21.01.H26-260212-0001', '000.21.01.H26-260212-0002']);
+    // The code was on disk beside the journal before it was shown (one reservation covers a block).
+    expect(platform.marks.get('dseq|000.21.01.H26|2026-02-12')).toBe(RESERVE_AHEAD);
+    // Both records reached the centre and left the journal file; then IndexedDB is lost.
+    const journal = [...platform.journals.keys()][0]!;
+    await platform.journalConfirm({ journalId: journal, upToSeq: 2 });
+    expect(platform.journals.size).toBe(0);
+    const second = await start(WORKED_EXAMPLE, 0, {
+      db: freshDb(),
+      reference: new ReferenceDb('ref-b', { indexedDB: new IDBFactory(), IDBKeyRange }),
+      platform,
+    });
+    const c = await second.app.dossiers.submit(draft());
+    expect(c.ok && c.value.args.code).toBe(`000.21.01.H26-260212-${String(RESERVE_AHEAD + 1).padStart(4, '0')}`);
   });
 
   it("refuses a reused paper that is not this applicant's", async () => {

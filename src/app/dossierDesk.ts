@@ -57,6 +57,8 @@ export interface DossierDeskDeps {
   readonly assertCaptureAllowed: () => void;
   /** Hands the saved entry to sync (file journal copy, wake the leader). */
   readonly saved: (entry: OutboxEntry) => Promise<void>;
+  /** Resolves once this counter value's high-water mark is on disk (before the code is shown). */
+  readonly reserveCounter?: (mark: { readonly key: string; readonly value: number }) => Promise<void>;
   /** A scan failing to reach the centre this long marks its dossier 'scans-stuck' (sync's threshold). */
   readonly stuckScanAfterMs?: number;
 }
@@ -362,7 +364,7 @@ export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
         const knownCodes = await publishedKeysWithPrefix(reference, branchScope(branch.branchCode), 'dossierStatus', `${reception.unitCode}-${datePart}-`);
         const id = uuidv7(receivedAt, deps.random);
         const lookupSecret = newLookupSecret(deps.random);
-        const { row, outboxEntry } = await receiveDossier(
+        const { row, outboxEntry, counter } = await receiveDossier(
           db,
           {
             deviceId: device.deviceId,
@@ -404,6 +406,7 @@ export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
           deps.random,
         );
         void deps.saved(outboxEntry).catch(() => undefined);
+        await deps.reserveCounter?.(counter);
         return ok(toReceived(row));
       } catch (e) {
         if (e instanceof AppFailure) return err(e.code, e.message);

@@ -129,6 +129,11 @@ export function createBrowserPlatform(deps: BrowserPlatformDeps): Platform {
     async journalConfirm() {
       return ok({ remaining: 0 });
     },
+    // No file to keep high-water marks in: the browser build's counters live in IndexedDB only
+    // (dossier codes still continue above the codes the centre published).
+    async journalReserve({ marks }) {
+      return ok({ marks });
+    },
     async credentialRead() {
       return err('credential.unsupported', 'a browser has no OS keystore; the credential stays in IndexedDB');
     },

@@ -34,6 +34,7 @@ export function createElectronPlatform(bridge: KioskBridge): Platform {
     journalAppend: (request) => call('journalAppend', () => bridge.journalAppend(request)),
     journalRead: () => call('journalRead', () => bridge.journalRead()),
     journalConfirm: (request) => call('journalConfirm', () => bridge.journalConfirm(request)),
+    journalReserve: (request) => call('journalReserve', () => bridge.journalReserve(request)),
     credentialRead: () => call('credentialRead', () => bridge.credentialRead()),
     credentialWrite: (request) => call('credentialWrite', () => bridge.credentialWrite(request)),
     listScanners: () => call('listScanners', () => bridge.listScanners()),

@@ -20,6 +20,8 @@ export interface FakePlatform extends Platform {
   simulateFullDisk(full: boolean): void;
   /** journalId → entries in append order (first copy of each mutationId). */
   readonly journals: Map<string, OutboxEntry[]>;
+  /** Counter high-water marks (journalReserve), never trimmed. */
+  readonly marks: Map<string, number>;
   credential: string | null;
   /** false: the credential methods answer `credential.no-keystore`, like main without a keystore. */
   keystoreAvailable: boolean;
@@ -130,6 +132,7 @@ export function createFakePlatform(initial: DeviceConfig | null = null): FakePla
     config: initial,
     disk: diskWith(32 * 1024 * 1024 * 1024),
     journals: new Map(),
+    marks: new Map(),
     credential: null,
     keystoreAvailable: true,
     scanners: [{ device: 'fake:0', description: 'Fake flatbed (virtual device)' }],
@@ -178,7 +181,15 @@ export function createFakePlatform(initial: DeviceConfig | null = null): FakePla
       return ok({ appended: entries.length });
     },
     async journalRead() {
-      return ok({ journals: [...fake.journals].map(([journalId, entries]) => ({ journalId, entries: structuredClone(entries), skippedLines: 0 })) });
+      return ok({
+        journals: [...fake.journals].map(([journalId, entries]) => ({ journalId, entries: structuredClone(entries), skippedLines: 0 })),
+        marks: [...fake.marks].map(([key, value]) => ({ key, value })),
+      });
+    },
+    async journalReserve({ marks }) {
+      if (diskFull) return err('journal.write-failed', 'ENOSPC: no space left on device (simulated)');
+      for (const m of marks) fake.marks.set(m.key, Math.max(fake.marks.get(m.key) ?? 0, m.value));
+      return ok({ marks: marks.map((m) => ({ key: m.key, value: fake.marks.get(m.key)! })) });
     },
     async journalConfirm({ journalId, upToSeq }) {
       const remaining = (fake.journals.get(journalId) ?? []).filter((e) => e.deviceSeq > upToSeq);

@@ -144,7 +144,40 @@ export const JournalContents = z
   .strict();
 export type JournalContents = z.infer<typeof JournalContents>;
 
-export const JournalReadResponse = z.object({ journals: z.array(JournalContents) }).strict();
+/**
+ * A counter's high-water mark kept beside the journal and never trimmed: the highest number this
+ * machine may already have shown for a ticket group (`seq|<day>|<group>|<slot>`) or a dossier
+ * block (`dseq|<unit>|<day>`), the keys of the kiosk database's `counters` table. A database
+ * restored after a loss continues above it, so a printed number is never issued again.
+ */
+export const CounterMark = z
+  .object({
+    key: z
+      .string()
+      .max(100)
+      .regex(
+        /^(seq\|\d{4}-\d{2}-\d{2}\|[A-Z0-9]{1,4}\|\d{1,4}|dseq\|[0-9A-Za-z.]{1,40}\|\d{4}-\d{2}-\d{2})$/,
+        'key must be seq|<day>|<group>|<slot> or dseq|<unit>|<day>',
+      ),
+    value: z.number().int().min(0).max(1_000_000_000),
+  })
+  .strict();
+export type CounterMark = z.infer<typeof CounterMark>;
+
+export const JournalReserveRequest = z.object({ marks: z.array(CounterMark).min(1).max(64) }).strict();
+export type JournalReserveRequest = z.infer<typeof JournalReserveRequest>;
+
+/** The stored mark of each requested key after the reservation (never lower than before). */
+export const JournalReserveResponse = z.object({ marks: z.array(CounterMark).max(64) }).strict();
+export type JournalReserveResponse = z.infer<typeof JournalReserveResponse>;
+
+export const JournalReadResponse = z
+  .object({
+    journals: z.array(JournalContents),
+    /** Every high-water mark kept (recent days only). Absent from an older shell: read as none. */
+    marks: z.array(CounterMark).max(10_000).optional(),
+  })
+  .strict();
 export type JournalReadResponse = z.infer<typeof JournalReadResponse>;
 
 export const JournalConfirmRequest = z
@@ -231,6 +264,7 @@ export const ipcContract = {
   journalAppend: { channel: IPC_CHANNELS.journalAppend, request: JournalAppendRequest, response: JournalAppendResponse },
   journalRead: { channel: IPC_CHANNELS.journalRead, request: z.void(), response: JournalReadResponse },
   journalConfirm: { channel: IPC_CHANNELS.journalConfirm, request: JournalConfirmRequest, response: JournalConfirmResponse },
+  journalReserve: { channel: IPC_CHANNELS.journalReserve, request: JournalReserveRequest, response: JournalReserveResponse },
   credentialRead: { channel: IPC_CHANNELS.credentialRead, request: z.void(), response: DeviceToken.nullable() },
   credentialWrite: { channel: IPC_CHANNELS.credentialWrite, request: CredentialWriteRequest, response: CredentialWriteResponse },
   listScanners: { channel: IPC_CHANNELS.listScanners, request: z.void(), response: z.array(ScannerInfo).max(64) },

@@ -12,6 +12,7 @@ export const IPC_CHANNELS = {
   journalAppend: 'kiosk:journal.append',
   journalRead: 'kiosk:journal.read',
   journalConfirm: 'kiosk:journal.confirm',
+  journalReserve: 'kiosk:journal.reserve',
   credentialRead: 'kiosk:credential.read',
   credentialWrite: 'kiosk:credential.write',
   listScanners: 'kiosk:scan.listScanners',

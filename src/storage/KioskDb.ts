@@ -23,7 +23,8 @@ export interface SettingRow {
   readonly value: unknown;
 }
 
-export type DeviceEventKind = 'print.failed' | 'sync.rejected' | 'sync.stuck' | 'journal.restored' | 'disk.low' | 'receipt.printed' | 'blob.failed';
+export type DeviceEventKind =
+  'print.failed' | 'sync.rejected' | 'sync.stuck' | 'journal.restored' | 'journal.failed' | 'disk.low' | 'receipt.printed' | 'blob.failed';
 
 /** What a technician reads in diagnostics. Never contains personal data. */
 export interface DeviceEvent {

@@ -41,18 +41,19 @@ export interface ReceiveDossierInput {
   readonly knownCodes?: readonly string[];
 }
 
-const seqKey = (unitCode: string, day: string): string => `dseq|${unitCode}|${day}`;
+/** The `counters` key of this device's dossier sequence for a receiving unit and local day. */
+export const dossierCounterKey = (unitCode: string, day: string): string => `dseq|${unitCode}|${day}`;
 
 export async function receiveDossier(
   db: KioskDb,
   input: ReceiveDossierInput,
   clock: Clock,
   random: RandomBytes,
-): Promise<{ row: DossierRow; outboxEntry: OutboxEntry }> {
+): Promise<{ row: DossierRow; outboxEntry: OutboxEntry; counter: { key: string; value: number } }> {
   const day = localDayKey(input.receivedAt, input.utcOffsetMinutes);
   try {
     return await db.transaction('rw', [db.dossiers, db.documentIndex, db.blobs, db.outbox, db.counters], async () => {
-      const key = seqKey(input.unitCode, day);
+      const key = dossierCounterKey(input.unitCode, day);
       // Highest local sequence of this slot already used: the counter, and any code of the day this
       // device issued that the counter does not know of (a restored or lost database).
       let used = (await db.counters.get(key))?.value ?? 0;
@@ -117,7 +118,7 @@ export async function receiveDossier(
         })),
       );
       const outboxEntry = await appendOutbox(db, input.deviceId, 'dossier.submit@1', args, clock, random);
-      return { row, outboxEntry };
+      return { row, outboxEntry, counter: { key, value: localSeq } };
     });
   } catch (e) {
     throw toStorageFailure(e);

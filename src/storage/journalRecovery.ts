@@ -2,9 +2,12 @@ import { parseDossierCode, type DossierNumbering } from '../domain/dossierCode';
 import { localSeqFor } from '../domain/ticketNumbering';
 import type { Ticket } from '../domain/ticket';
 import type { TicketNumbering } from '../shared/branchConfig';
+import type { CounterMark } from '../shared/ipc';
 import type { OutboxEntry } from '../shared/outbox';
 import { DossierSubmitArgs, RatingSubmitArgs, TicketIssueArgs } from '../shared/sync';
+import { dossierCounterKey } from './dossierRepository';
 import { JOURNAL_ID_KEY, type KioskDb, type Rating } from './KioskDb';
+import { ticketCounterKey } from './ticketRepository';
 import { toStorageFailure } from './storageErrors';
 
 /**
@@ -12,7 +15,12 @@ import { toStorageFailure } from './storageErrors';
  * that came back empty — the way Chromium loses IndexedDB after a full disk or a profile reset
  * (DESIGN.md). Only a fresh database is touched: no outbox entry and no deviceSeq yet. The database
  * takes over the file's journal id, so the server sees the same stream continue; the records the
- * entries describe (tickets, ratings) and the ticket counters come back too.
+ * entries describe (tickets, ratings, dossiers) come back too.
+ *
+ * The ticket and dossier counters come back from the entries and from the counter high-water
+ * marks kept beside the journal (never trimmed, see app/counterReservations.ts), whichever is
+ * higher: numbers whose entries were already confirmed and trimmed from the file are never issued
+ * again. With no entry left but marks, only the counters are restored (a new journal id stays).
  */
 export interface JournalCopy {
   readonly journalId: string;
@@ -20,8 +28,12 @@ export interface JournalCopy {
 }
 
 export interface RecoveryReport {
+  /** Outbox entries put back. */
   readonly restored: number;
-  readonly journalId: string;
+  /** The journal id taken over from the file (null when only counters came back). */
+  readonly journalId: string | null;
+  /** Counters set from the entries and the high-water marks. */
+  readonly counters: number;
 }
 
 export async function isFreshJournal(db: KioskDb): Promise<boolean> {
@@ -30,19 +42,21 @@ export async function isFreshJournal(db: KioskDb): Promise<boolean> {
 
 export async function restoreFromJournal(
   db: KioskDb,
-  copy: JournalCopy,
+  copy: JournalCopy | null,
   numbering: TicketNumbering,
   kioskSlot: number,
   now: number,
   /** The branch's dossier numbering, so this device's dossier sequence continues after the restore. */
   dossierNumbering: DossierNumbering | null = null,
+  /** Counter high-water marks kept beside the journal: the floor of every restored counter. */
+  marks: readonly CounterMark[] = [],
 ): Promise<RecoveryReport | null> {
-  if (copy.entries.length === 0) return null;
+  const entries = [...(copy?.entries ?? [])].sort((a, b) => a.deviceSeq - b.deviceSeq);
+  if (entries.length === 0 && marks.length === 0) return null;
   try {
     return await db.transaction('rw', [db.outbox, db.counters, db.settings, db.tickets, db.ratings, db.events, db.dossiers, db.documentIndex], async () => {
       if (!(await isFreshJournal(db))) return null;
-      const entries = [...copy.entries].sort((a, b) => a.deviceSeq - b.deviceSeq);
-      const ticketCounters = new Map<string, number>();
+      const ticketCounters = new Map<string, number>(marks.map((m) => [m.key, m.value]));
       for (const e of entries) {
         await db.outbox.put(e);
         if (e.name === 'ticket.issue@1') {
@@ -68,7 +82,7 @@ export async function restoreFromJournal(
           };
           await db.tickets.put(ticket);
           if (a.kioskSlot === kioskSlot) {
-            const key = `seq|${a.day}|${a.groupPrefix}|${a.kioskSlot}`;
+            const key = ticketCounterKey(a.day, a.groupPrefix, a.kioskSlot);
             ticketCounters.set(key, Math.max(ticketCounters.get(key) ?? 0, localSeq));
           }
         } else if (e.name === 'rating.submit@1') {
@@ -96,22 +110,25 @@ export async function restoreFromJournal(
           });
           const parsed = dossierNumbering ? parseDossierCode(a.code, dossierNumbering) : null;
           if (parsed?.ok && parsed.value.slot === kioskSlot) {
-            const key = `dseq|${parsed.value.unitCode}|${day}`;
+            const key = dossierCounterKey(parsed.value.unitCode, day);
             ticketCounters.set(key, Math.max(ticketCounters.get(key) ?? 0, parsed.value.localSeq));
           }
         }
       }
       for (const [key, value] of ticketCounters) await db.counters.put({ key, value });
-      await db.counters.put({ key: 'deviceSeq', value: entries[entries.length - 1]!.deviceSeq });
-      await db.settings.put({ key: JOURNAL_ID_KEY, value: copy.journalId });
+      const last = entries[entries.length - 1];
+      if (copy && last) {
+        await db.counters.put({ key: 'deviceSeq', value: last.deviceSeq });
+        await db.settings.put({ key: JOURNAL_ID_KEY, value: copy.journalId });
+      }
       await db.events.add({
         at: now,
         kind: 'journal.restored',
         code: 'journal.restored',
-        detail: `${entries.length} pending records restored from the journal file`,
+        detail: `${entries.length} pending records and ${ticketCounters.size} number counters restored from the journal file`,
         subject: null,
       });
-      return { restored: entries.length, journalId: copy.journalId };
+      return { restored: entries.length, journalId: copy && last ? copy.journalId : null, counters: ticketCounters.size };
     });
   } catch (e) {
     throw toStorageFailure(e);

@@ -25,6 +25,13 @@ export interface IssuedTicket {
   readonly outboxEntry: OutboxEntry;
   /** Tickets of the same group, issued today at this kiosk or synced from others, still waiting. */
   readonly waitingAhead: number;
+  /** The counter this number came from, as it stands now (its high-water mark must cover it before it is shown). */
+  readonly counter: { readonly key: string; readonly value: number };
+}
+
+/** The `counters` key of a ticket group's sequence for one day and kiosk slot. */
+export function ticketCounterKey(day: string, groupPrefix: string, kioskSlot: number): string {
+  return `seq|${day}|${groupPrefix}|${kioskSlot}`;
 }
 
 /**
@@ -54,7 +61,7 @@ export async function issueTicket(
       const day = localDayKey(now, branch.utcOffsetMinutes);
       // The slot is part of the key: a kiosk moved to another slot mid-day starts that slot's range
       // afresh instead of continuing into numbers another kiosk may have issued.
-      const counterKey = `seq|${day}|${group.prefix}|${input.kioskSlot}`;
+      const counterKey = ticketCounterKey(day, group.prefix, input.kioskSlot);
       const localSeq = ((await db.counters.get(counterKey))?.value ?? 0) + 1;
       const number = ticketNumberFor(group.prefix, localSeq, input.kioskSlot, branch.numbering);
       const waitingAhead = await countWaiting(db, day, group.prefix);
@@ -76,7 +83,7 @@ export async function issueTicket(
       await db.counters.put({ key: counterKey, value: localSeq });
       await db.tickets.add(ticket);
       const outboxEntry = await appendOutbox(db, input.deviceId, 'ticket.issue@1', ticketWireArgs(ticket), clock, random);
-      const issued = { ticket, waitingAhead, outboxEntry };
+      const issued: IssuedTicket = { ticket, waitingAhead, outboxEntry, counter: { key: counterKey, value: localSeq } };
       // ignoreTransaction: the callback's promises must not join (and hold open) this transaction.
       if (onNumbered) Dexie.ignoreTransaction(() => onNumbered(issued));
       return issued;

@@ -60,6 +60,7 @@ describe('durability IPC (handlers + stores)', () => {
       journalAppend: vi.fn((r) => journal.append(r)),
       journalRead: () => journal.read(),
       journalConfirm: vi.fn((r) => journal.confirm(r)),
+      journalReserve: (r) => journal.reserve(r),
       credentialRead: () => credential.read(),
       credentialWrite: vi.fn((t) => credential.write(t)),
     });
@@ -71,11 +72,11 @@ describe('durability IPC (handlers + stores)', () => {
   it('round-trips the journal through the contract', async () => {
     expect(await handlers.journalAppend({ journalId: JOURNAL_ID, entries: [entry(1), entry(2, { nested: [1, 'two', null] })] })).toEqual(ok({ appended: 2 }));
     expect(await handlers.journalRead(undefined)).toEqual(
-      ok({ journals: [{ journalId: JOURNAL_ID, entries: [entry(1), entry(2, { nested: [1, 'two', null] })], skippedLines: 0 }] }),
+      ok({ journals: [{ journalId: JOURNAL_ID, entries: [entry(1), entry(2, { nested: [1, 'two', null] })], skippedLines: 0 }], marks: [] }),
     );
     expect(await handlers.journalConfirm({ journalId: JOURNAL_ID, upToSeq: 1 })).toEqual(ok({ remaining: 1 }));
     expect(await handlers.journalConfirm({ journalId: JOURNAL_ID, upToSeq: 2 })).toEqual(ok({ remaining: 0 }));
-    expect(await handlers.journalRead(undefined)).toEqual(ok({ journals: [] }));
+    expect(await handlers.journalRead(undefined)).toEqual(ok({ journals: [], marks: [] }));
   });
 
   it('answers disk status and its threshold crossing', async () => {

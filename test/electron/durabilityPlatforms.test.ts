@@ -67,10 +67,12 @@ describe('fake platform', () => {
     const fake = createFakePlatform();
     await fake.journalAppend({ journalId: JOURNAL_ID, entries: [entry(1), entry(2)] });
     await fake.journalAppend({ journalId: JOURNAL_ID, entries: [entry(2), entry(3)] });
-    expect(await fake.journalRead()).toEqual(ok({ journals: [{ journalId: JOURNAL_ID, entries: [entry(1), entry(2), entry(3)], skippedLines: 0 }] }));
+    expect(await fake.journalRead()).toEqual(
+      ok({ journals: [{ journalId: JOURNAL_ID, entries: [entry(1), entry(2), entry(3)], skippedLines: 0 }], marks: [] }),
+    );
     expect(await fake.journalConfirm({ journalId: JOURNAL_ID, upToSeq: 2 })).toEqual(ok({ remaining: 1 }));
     expect(await fake.journalConfirm({ journalId: JOURNAL_ID, upToSeq: 3 })).toEqual(ok({ remaining: 0 }));
-    expect(await fake.journalRead()).toEqual(ok({ journals: [] }));
+    expect(await fake.journalRead()).toEqual(ok({ journals: [], marks: [] }));
   });
 
   it('lets a test set the disk and simulate a full one', async () => {

@@ -16,6 +16,7 @@ function bridge(overrides: Partial<KioskBridge> = {}): KioskBridge {
     journalAppend: async (r) => ok({ appended: r.entries.length }),
     journalRead: async () => ok({ journals: [] }),
     journalConfirm: async () => ok({ remaining: 0 }),
+    journalReserve: async (r) => ok({ marks: r.marks }),
     credentialRead: async () => ok(null),
     credentialWrite: async (r) => ok({ stored: r.token !== null }),
     listScanners: async () => ok([]),

@@ -20,6 +20,7 @@ function services(overrides: Partial<IpcServices> = {}): IpcServices {
     journalAppend: vi.fn(async (r) => ok({ appended: r.entries.length })),
     journalRead: vi.fn(async () => ok({ journals: [] })),
     journalConfirm: vi.fn(async () => ok({ remaining: 0 })),
+    journalReserve: vi.fn(async (r) => ok({ marks: r.marks })),
     credentialRead: vi.fn(async () => ok(null)),
     credentialWrite: vi.fn(async (token) => ok({ stored: token !== null })),
     ...overrides,

@@ -49,7 +49,7 @@ describe('JournalStore', () => {
   });
 
   it('reads nothing before the first append, even without the folder', async () => {
-    expect(await store.read()).toEqual({ ok: true, value: { journals: [] } });
+    expect(await store.read()).toEqual({ ok: true, value: { journals: [], marks: [] } });
   });
 
   it('appends one line per entry, fsyncs before answering, and reads them back', async () => {
@@ -74,7 +74,7 @@ describe('JournalStore', () => {
     // A fresh store (the next start) reads the same entries.
     expect(await new JournalStore(userData).read()).toEqual({
       ok: true,
-      value: { journals: [{ journalId: JOURNAL_ID, entries: [entry(1), entry(2), entry(3)], skippedLines: 0 }] },
+      value: { journals: [{ journalId: JOURNAL_ID, entries: [entry(1), entry(2), entry(3)], skippedLines: 0 }], marks: [] },
     });
   });
 
@@ -95,7 +95,10 @@ describe('JournalStore', () => {
     // Power cut in the middle of the third line.
     const third = JSON.stringify(entry(3));
     await fs.appendFile(file(), third.slice(0, third.length - 17));
-    expect(await store.read()).toEqual({ ok: true, value: { journals: [{ journalId: JOURNAL_ID, entries: [entry(1), entry(2)], skippedLines: 1 }] } });
+    expect(await store.read()).toEqual({
+      ok: true,
+      value: { journals: [{ journalId: JOURNAL_ID, entries: [entry(1), entry(2)], skippedLines: 1 }], marks: [] },
+    });
     expect(logs.some((l) => l.includes('1 torn or invalid line'))).toBe(true);
 
     // After the restart the renderer appends entry 3 again (its append was never answered) and 4.
@@ -175,7 +178,7 @@ describe('JournalStore', () => {
 
     expect(await store.confirm({ journalId: JOURNAL_ID, upToSeq: 5 })).toEqual({ ok: true, value: { remaining: 0 } });
     expect(await fs.readdir(store.dir)).toEqual([]);
-    expect(await store.read()).toEqual({ ok: true, value: { journals: [] } });
+    expect(await store.read()).toEqual({ ok: true, value: { journals: [], marks: [] } });
     // Confirming a journal that has no file is fine.
     expect(await store.confirm({ journalId: OTHER_JOURNAL_ID, upToSeq: 10 })).toEqual({ ok: true, value: { remaining: 0 } });
   });
@@ -234,8 +237,96 @@ describe('JournalStore', () => {
     expect(await store.append({ journalId: JOURNAL_ID, entries: [entry(1)] })).toMatchObject({ ok: false, error: { code: 'journal.write-failed' } });
     vi.restoreAllMocks();
     // The unsynced bytes and the file this append created are gone; the queue still works.
-    expect(await store.read()).toEqual({ ok: true, value: { journals: [] } });
+    expect(await store.read()).toEqual({ ok: true, value: { journals: [], marks: [] } });
     expect(await store.append({ journalId: JOURNAL_ID, entries: [entry(1)] })).toMatchObject({ ok: true });
+  });
+
+  describe('counter high-water marks (reserve)', () => {
+    const marks = async () => {
+      const read = await store.read();
+      return read.ok ? Object.fromEntries((read.value.marks ?? []).map((m) => [m.key, m.value])) : null;
+    };
+
+    it('keeps the highest mark per key, fsyncs before answering, and outlives the journal being trimmed', async () => {
+      const realOpen = fs.open.bind(fs);
+      const synced: string[] = [];
+      vi.spyOn(fs, 'open').mockImplementation(async (...args: Parameters<typeof fs.open>) => {
+        const handle = await realOpen(...args);
+        const realSync = handle.sync.bind(handle);
+        handle.sync = async () => {
+          synced.push(path.basename(String(args[0])));
+          return realSync();
+        };
+        return handle;
+      });
+      expect(await store.reserve({ marks: [{ key: 'seq|2026-12-02|A|0', value: 20 }] })).toEqual({
+        ok: true,
+        value: { marks: [{ key: 'seq|2026-12-02|A|0', value: 20 }] },
+      });
+      // The temp file was synced before the rename, then the folder.
+      expect(synced.some((f) => f.startsWith('.counters.json.'))).toBe(true);
+      expect(synced).toContain(JOURNAL_DIR);
+      vi.restoreAllMocks();
+      // A lower reservation never lowers the mark (two windows, or a counter restored lower).
+      expect(
+        await store.reserve({
+          marks: [
+            { key: 'seq|2026-12-02|A|0', value: 5 },
+            { key: 'dseq|000.21.01.H26|2026-12-02', value: 20 },
+          ],
+        }),
+      ).toEqual({
+        ok: true,
+        value: {
+          marks: [
+            { key: 'seq|2026-12-02|A|0', value: 20 },
+            { key: 'dseq|000.21.01.H26|2026-12-02', value: 20 },
+          ],
+        },
+      });
+      // Confirming (trimming) the journal leaves the marks: they are what a restore continues above.
+      await store.append({ journalId: JOURNAL_ID, entries: [entry(1)] });
+      await store.confirm({ journalId: JOURNAL_ID, upToSeq: 1 });
+      expect(await new JournalStore(userData).read()).toEqual({
+        ok: true,
+        value: {
+          journals: [],
+          marks: [
+            { key: 'seq|2026-12-02|A|0', value: 20 },
+            { key: 'dseq|000.21.01.H26|2026-12-02', value: 20 },
+          ],
+        },
+      });
+    });
+
+    it('drops marks of days more than a week before the newest', async () => {
+      await store.reserve({
+        marks: [
+          { key: 'seq|2026-11-20|A|0', value: 40 },
+          { key: 'seq|2026-11-26|A|0', value: 40 },
+        ],
+      });
+      await store.reserve({ marks: [{ key: 'seq|2026-12-02|B|1', value: 20 }] });
+      expect(await marks()).toEqual({ 'seq|2026-11-26|A|0': 40, 'seq|2026-12-02|B|1': 20 });
+    });
+
+    it('a full disk answers journal.write-failed and keeps the previous marks whole', async () => {
+      await store.reserve({ marks: [{ key: 'seq|2026-12-02|A|0', value: 20 }] });
+      vi.spyOn(fs, 'rename').mockRejectedValue(enospc());
+      expect(await store.reserve({ marks: [{ key: 'seq|2026-12-02|A|0', value: 40 }] })).toMatchObject({ ok: false, error: { code: 'journal.write-failed' } });
+      vi.restoreAllMocks();
+      expect(await marks()).toEqual({ 'seq|2026-12-02|A|0': 20 });
+      expect((await fs.readdir(store.dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    });
+
+    it('a damaged marks file reads as no marks, is logged, and the next reservation rewrites it', async () => {
+      await store.init();
+      await fs.writeFile(path.join(store.dir, 'counters.json'), '[{"key":"seq|2026-12-02|A|0","val');
+      expect(await marks()).toEqual({});
+      expect(logs.some((l) => l.includes('counters.json'))).toBe(true);
+      await store.reserve({ marks: [{ key: 'seq|2026-12-02|A|0', value: 20 }] });
+      expect(await marks()).toEqual({ 'seq|2026-12-02|A|0': 20 });
+    });
   });
 
   it('refuses a journal id that is not a UUID even without the IPC schema', async () => {

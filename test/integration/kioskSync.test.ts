@@ -15,6 +15,7 @@ import { startCentre, untilStatus as until } from './syncHarness';
 import { createEnrolCode } from '../../src/server/admin';
 import { initI18n } from '../../src/app/i18n';
 import { startKioskApp, type KioskApp } from '../../src/app/KioskApp';
+import { RESERVE_AHEAD } from '../../src/app/counterReservations';
 
 const font = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`../../assets/fonts/${name}`, import.meta.url)));
 const fonts = { regular: font('BeVietnamPro-Regular.ttf'), bold: font('BeVietnamPro-Bold.ttf') };
@@ -65,10 +66,55 @@ describe('the kiosk side of sync', () => {
     expect((await second.db.settings.get('journalId'))!.value).toBe(journal);
     expect((await second.db.outbox.orderBy('deviceSeq').toArray()).map((e) => e.deviceSeq)).toEqual([1, 2]);
     expect((await second.db.tickets.toArray()).map((t) => t.number).sort()).toEqual([t1.ticket.number, t2.ticket.number].sort());
-    // Numbering continues instead of repeating today's numbers.
+    // Numbering continues above the block reserved beside the journal, never repeating a number.
     const t3 = await second.app.takeTicket('A', false);
-    expect(t3.ticket.numeric).toBe(t2.ticket.numeric + 1);
+    expect(t3.ticket.localSeq).toBe(RESERVE_AHEAD + 1);
     expect((await second.db.outbox.orderBy('deviceSeq').last())!.deviceSeq).toBe(3);
+  });
+
+  it('never issues a printed number again after IndexedDB is lost, though its journal entry was already confirmed and trimmed', async () => {
+    // The field report: A0001–A0003 and B0001 issued; the A entries reached the centre and left the
+    // journal file, only B0001 was still pending when IndexedDB was lost.
+    const platform = createFakePlatform();
+    const first = await start(platform, new IDBFactory());
+    const issued: string[] = [];
+    for (const group of ['A', 'A', 'A', 'B']) {
+      const t = await first.app.takeTicket(group, false);
+      await t.print;
+      issued.push(t.ticket.number);
+    }
+    expect(issued).toEqual(['A0001', 'A0002', 'A0003', 'B0001']);
+    await new Promise((r) => setTimeout(r, 50)); // the journal copy is written right after the save
+    const journal = (await first.db.settings.get('journalId'))!.value as string;
+    await platform.journalConfirm({ journalId: journal, upToSeq: 3 });
+    expect(platform.journals.get(journal)?.map((e) => (e.args as { number: string }).number)).toEqual(['B0001']);
+    first.app.sync.stop();
+
+    const second = await start(platform, new IDBFactory());
+    expect(second.app.restoredFromJournal).toBe(1);
+    const next = [await second.app.takeTicket('A', false), await second.app.takeTicket('B', false)].map((t) => t.ticket.number);
+    expect(issued).not.toContain(next[0]);
+    expect(issued).not.toContain(next[1]);
+    expect(next).toEqual([`A${String(RESERVE_AHEAD + 1).padStart(4, '0')}`, `B${String(RESERVE_AHEAD + 1).padStart(4, '0')}`]);
+    second.app.sync.stop();
+    await new Promise((r) => setTimeout(r, 50));
+
+    // Lost again with nothing pending at all: only the marks are left, and they are enough.
+    await platform.journalConfirm({ journalId: journal, upToSeq: 100 });
+    expect(platform.journals.size).toBe(0);
+    const third = await start(platform, new IDBFactory());
+    expect(third.app.restoredFromJournal).toBe(0);
+    expect((await third.app.takeTicket('A', false)).ticket.localSeq).toBe(2 * RESERVE_AHEAD + 1);
+  });
+
+  it('shows the number even when its reservation cannot be written (full disk), and tells the technician', async () => {
+    const platform = createFakePlatform();
+    const { app, db } = await start(platform, new IDBFactory());
+    // The journal's disk fails after the capture guard last looked (it samples every 30 s).
+    platform.simulateFullDisk(true);
+    const t = await app.takeTicket('C', false);
+    expect(t.ticket.number).toBe('C0001');
+    await expect.poll(async () => (await db.events.toArray()).map((e) => e.kind)).toContain('journal.failed');
   });
 
   it('refuses new capture when the disk is nearly full, saving nothing', async () => {
