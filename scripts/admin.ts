@@ -9,6 +9,7 @@ import { publishChanges } from '../src/server/changes';
 import { recordDossierStatus } from '../src/server/dossiers';
 import { newLookupSecret } from '../src/shared/sync';
 import { describeIssues } from '../src/server/push';
+import { closeJournalGap, listClosedGaps, listStalledJournals } from '../src/server/journalGaps';
 import { migrate } from '../src/server/db/migrate';
 import { openDb } from '../src/server/db/openDb';
 import { defaultPgliteDir } from '../src/server/db/pgliteDb';
@@ -24,6 +25,8 @@ import { defaultPgliteDir } from '../src/server/db/pgliteDb';
  *   npm run admin -- create-admin-token <label>
  *   npm run admin -- publish <scope> <file.json>
  *   npm run admin -- set-dossier-status <code> <branch> <status> [--secret S | --new-secret] [--appointment YYYY-MM-DD] [--note text] [--at ISO-time]
+ *   npm run admin -- list-journals
+ *   npm run admin -- close-gap <deviceId> <journalId> <upToSeq> --by <name> --reason <text>
  *
  * Exit codes: 0 done, 1 refused (invalid data, unknown branch…), 2 bad arguments (usage printed).
  */
@@ -37,9 +40,22 @@ const USAGE = `usage: npm run admin -- <command>
   set-dossier-status <code> <BRANCH> <${DOSSIER_STATUSES.join('|')}>
       [--secret <look-up secret> | --new-secret] [--appointment YYYY-MM-DD] [--note <text>] [--at <ISO time, default now>]
       (a new dossier needs --secret or --new-secret; the status is published to the branch's counters)
+  list-journals                      kiosk streams stalled on a gap they cannot fill, and gaps closed so far
+  close-gap <deviceId> <journalId> <upToSeq> --by <name> --reason <text>
+                                     declares the kiosk's missing seqs up to upToSeq lost (audited), so its stream goes on
 On PGlite (no DATABASE_URL) stop the server first; or publish over HTTP: POST /v1/admin/publish with an admin token.`;
 
-const COMMANDS = ['create-branch', 'enrol-code', 'revoke-device', 'list-devices', 'create-admin-token', 'publish', 'set-dossier-status'];
+const COMMANDS = [
+  'create-branch',
+  'enrol-code',
+  'revoke-device',
+  'list-devices',
+  'create-admin-token',
+  'publish',
+  'set-dossier-status',
+  'list-journals',
+  'close-gap',
+];
 
 /** Options after the positional arguments: --name value, or --flag alone when listed in \`flags\`. */
 function parseOptions(args: readonly string[], valued: readonly string[], flags: readonly string[]): Map<string, string> | null {
@@ -159,6 +175,36 @@ async function main(argv: string[]): Promise<number> {
           }`,
         );
         if (opts.has('new-secret') && outcome.outcome !== 'stale') console.info(`look-up secret (shown only now; the server keeps its hash): ${secret}`);
+        return 0;
+      }
+      case 'list-journals': {
+        const stalled = await listStalledJournals(db);
+        console.info(stalled.length === 0 ? 'no stalled stream' : 'stalled streams (the kiosk no longer has these seqs):');
+        for (const j of stalled) {
+          console.info(
+            `  ${j.deviceId}  ${j.branchCode}  journal ${j.journalId}  has ≤${j.lastSeq}, missing ${j.gapFrom}–${j.gapTo}  seen ${new Date(j.seenAt).toISOString()}`,
+          );
+        }
+        const closed = await listClosedGaps(db);
+        if (closed.length > 0) console.info('gaps closed (records declared lost):');
+        for (const g of closed) {
+          console.info(
+            `  ${g.deviceId}  journal ${g.journalId}  seqs ${g.fromSeq}–${g.toSeq}  ${new Date(g.closedAt).toISOString()}  by ${g.closedBy}: ${g.reason}`,
+          );
+        }
+        return 0;
+      }
+      case 'close-gap': {
+        const [deviceId, journalId, upTo, ...rest] = args;
+        const opts = parseOptions(rest, ['by', 'reason'], []);
+        const upToSeq = Number(upTo);
+        if (!deviceId || !journalId || !Number.isSafeInteger(upToSeq) || !opts?.get('by') || !opts.get('reason')) return usage();
+        const outcome = await closeJournalGap(db, { deviceId, journalId, upToSeq, reason: opts.get('reason')!, closedBy: opts.get('by')!, now: Date.now() });
+        if (!outcome.ok) {
+          console.error(`close-gap: refused (${outcome.error.code}): ${outcome.error.detail}`);
+          return 1;
+        }
+        console.info(`seqs ${outcome.gap.fromSeq}–${outcome.gap.toSeq} of ${deviceId} declared lost (recorded with your name and reason); its stream goes on`);
         return 0;
       }
       default:

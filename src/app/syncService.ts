@@ -1,7 +1,7 @@
 import type { Platform } from '../platform/Platform';
 import type { Clock } from '../shared/clock';
 import type { DeviceConfig } from '../shared/deviceConfig';
-import type { DiskStatus } from '../shared/ipc';
+import { MAX_JOURNAL_BATCH, type DiskStatus } from '../shared/ipc';
 import type { OutboxEntry } from '../shared/outbox';
 import { AppFailure, describeUnknown, err, ok, type Result } from '../shared/result';
 import { EnrolCode, SYNC_PROTOCOL_VERSION, type HeartbeatRequest } from '../shared/sync';
@@ -100,6 +100,10 @@ export const DEFAULT_RETENTION_MS = 30 * 24 * 3600_000;
  */
 const KEYSTORELESS = new Set(['credential.unsupported', 'credential.no-keystore']);
 const DISK_POLL_MS = 30_000;
+const JOURNAL_REPAIR_CHECK_MS = 60_000;
+const JOURNAL_REPAIR_EVERY_MS = 3600_000;
+/** Half the journal's per-call limit (MAX_JOURNAL_APPEND_BYTES): entry envelopes add to the args' size. */
+const JOURNAL_REPAIR_BATCH_BYTES = 512 * 1024;
 const PRUNE_EVERY_MS = 3600_000;
 
 export async function startSyncService(deps: SyncServiceDeps): Promise<SyncService> {
@@ -141,6 +145,53 @@ export async function startSyncService(deps: SyncServiceDeps): Promise<SyncServi
   }
   await refreshDisk();
   const diskTimer = setInterval(() => void refreshDisk(), DISK_POLL_MS);
+
+  // The journal file is the second copy of the outbox; an entry missing from it (the app crashed or
+  // the power failed between the IndexedDB commit and the append, or the append failed) would stop
+  // the queue for good if IndexedDB were lost later. Missing entries are appended again at start,
+  // soon after a failed append, and every hour.
+  let journalNeedsRepair = true;
+  let lastRepairAt = 0;
+  let repairing: Promise<void> | null = null;
+  async function repairJournal(): Promise<void> {
+    if (platform.kind === 'browser') return; // no file in the browser build
+    const read = await platform.journalRead().catch(() => null);
+    if (!read?.ok) return;
+    const journal = await journalId(db);
+    const inFile = new Set(read.value.journals.filter((j) => j.journalId === journal).flatMap((j) => j.entries.map((e) => e.mutationId)));
+    const missing = (await db.outbox.orderBy('deviceSeq').toArray()).filter((e) => !inFile.has(e.mutationId));
+    for (let i = 0; i < missing.length;) {
+      const batch: OutboxEntry[] = [];
+      let bytes = 0;
+      while (i < missing.length && batch.length < MAX_JOURNAL_BATCH && (batch.length === 0 || bytes + missing[i]!.bytes <= JOURNAL_REPAIR_BATCH_BYTES)) {
+        bytes += missing[i]!.bytes;
+        batch.push(missing[i++]!);
+      }
+      const r = await platform.journalAppend({ journalId: journal, entries: batch }).catch((e: unknown) => err('journal.write-failed', describeUnknown(e)));
+      if (!r.ok) {
+        await recordEvent(db, { at: clock.now(), kind: 'journal.failed', code: r.error.code, detail: r.error.detail.slice(0, 300), subject: null }).catch(
+          () => undefined,
+        );
+        return;
+      }
+    }
+    journalNeedsRepair = false;
+    lastRepairAt = clock.now();
+    if (missing.length > 0) console.info(`journal: ${missing.length} entries missing from the file were appended again`);
+  }
+  function repairJournalSoon(): Promise<void> {
+    repairing ??= repairJournal()
+      .catch((e: unknown) => console.warn('journal repair failed:', describeUnknown(e)))
+      .finally(() => {
+        repairing = null;
+      });
+    return repairing;
+  }
+  void repairJournalSoon();
+  const repairTimer = setInterval(() => {
+    const now = clock.now();
+    if (journalNeedsRepair || now - lastRepairAt >= JOURNAL_REPAIR_EVERY_MS || now < lastRepairAt) void repairJournalSoon();
+  }, JOURNAL_REPAIR_CHECK_MS);
 
   const serverUrl = () => deps.device().serverUrl;
   const transport = (): Transport => {
@@ -332,7 +383,11 @@ export async function startSyncService(deps: SyncServiceDeps): Promise<SyncServi
       const r = await platform
         .journalAppend({ journalId: await journalId(db), entries: [entry] })
         .catch((e: unknown) => err('journal.write-failed', describeUnknown(e)));
-      if (!r.ok) console.warn('journal append failed:', r.error.code);
+      if (!r.ok) {
+        console.warn('journal append failed:', r.error.code);
+        // Appended again by the repair within a minute (or at the next start).
+        journalNeedsRepair = true;
+      }
     },
     assertCaptureAllowed() {
       if (disk?.low) {
@@ -342,6 +397,7 @@ export async function startSyncService(deps: SyncServiceDeps): Promise<SyncServi
     disk: () => disk,
     stop() {
       clearInterval(diskTimer);
+      clearInterval(repairTimer);
       loop.stop();
       leader.release();
       bell.close();

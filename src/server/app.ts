@@ -2,6 +2,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } f
 import type { Clock } from '../shared/clock';
 import { systemClock } from '../shared/clock';
 import {
+  CloseGapRequest,
   EnrolRequest,
   HeartbeatRequest,
   PublishRequest,
@@ -26,6 +27,7 @@ import { registerLookupRoutes } from './lookup';
 import { isTransientDbError, type Db } from './db/Db';
 import { describeIssues, ensureJournal, journalLastSeq, pushMutations } from './push';
 import { sweepIncompleteDossiers } from './dossiers';
+import { closeJournalGap, listClosedGaps, listStalledJournals } from './journalGaps';
 import { newDeviceToken, normaliseEnrolCode, sha256Hex } from './secrets';
 
 /**
@@ -219,6 +221,22 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     request.log.info({ admin: request.adminLabel, scope: parsed.data.scope, count: parsed.data.changes.length, lastSeq: outcome.lastSeq }, 'published');
     const body: PublishResponse = { scope: parsed.data.scope, firstSeq: outcome.firstSeq, lastSeq: outcome.lastSeq };
     return reply.code(200).send(body);
+  });
+
+  app.get('/v1/admin/journals', { onRequest: authenticateAdmin }, async (_request, reply) => {
+    return reply.code(200).send({ stalled: await listStalledJournals(db), closed: await listClosedGaps(db) });
+  });
+
+  app.post('/v1/admin/journals/close-gap', { onRequest: authenticateAdmin }, async (request, reply) => {
+    const parsed = CloseGapRequest.safeParse(request.body);
+    if (!parsed.success) return reply.code(400).send(wireError('gap.bad-request', describeIssues(parsed.error.issues)));
+    const outcome = await closeJournalGap(db, { ...parsed.data, closedBy: request.adminLabel ?? 'admin', now: clock.now() });
+    if (!outcome.ok) return reply.code(outcome.status).send(outcome.error);
+    request.log.warn(
+      { admin: request.adminLabel, deviceId: outcome.gap.deviceId, from: outcome.gap.fromSeq, to: outcome.gap.toSeq },
+      'journal gap closed: records declared lost',
+    );
+    return reply.code(200).send(outcome.gap);
   });
 
   registerBlobRoutes(app, { db, clock, authenticate, blobDir: options.blobDir ?? null, cors });

@@ -140,7 +140,23 @@ async function applyBatch(
     const oldOutcomes = await storedOutcomes(tx, device, journalId, old, freshOutcomes);
     const lastSeq = initialSeq + fresh.length;
     if (fresh.length > 0) {
-      await tx.query('UPDATE journals SET last_seq = $3 WHERE device_id = $1 AND journal_id = $2', [device.deviceId, journalId, lastSeq]);
+      // The stream moves: whatever gap was seen before is behind it now.
+      await tx.query('UPDATE journals SET last_seq = $3, gap_from = NULL, gap_to = NULL, gap_seen_at = NULL WHERE device_id = $1 AND journal_id = $2', [
+        device.deviceId,
+        journalId,
+        lastSeq,
+      ]);
+    }
+    if (gapAt !== null) {
+      // Kept on the stream for centre staff (journalGaps.ts): the seqs the kiosk no longer has.
+      const next = mutations.find((m) => m.deviceSeq > gapAt!)!.deviceSeq;
+      await tx.query('UPDATE journals SET gap_from = $3, gap_to = $4, gap_seen_at = $5 WHERE device_id = $1 AND journal_id = $2', [
+        device.deviceId,
+        journalId,
+        gapAt,
+        next - 1,
+        prepared.now,
+      ]);
     }
     // Answer in the order the kiosk sent them (up to the gap).
     const byId = new Map<MutationEnvelope, MutationResult>();
@@ -357,6 +373,12 @@ async function storedOutcomes(
   const stored = new Map(rows.map((r) => [Number(r.device_seq), r]));
   const inBatch = new Map(freshOutcomes.map((r) => [r.deviceSeq, r]));
   const unknown = reject('sync.outcome-unknown', 'this seq was consumed without a stored outcome (reused mutationId)');
+  // Seqs centre staff declared lost (journal_gaps): a record that turns up after all is told so.
+  const closed = await tx.query<{ from_seq: unknown; to_seq: unknown; closed_at: unknown }>(
+    'SELECT from_seq, to_seq, closed_at FROM journal_gaps WHERE device_id = $1 AND journal_id = $2',
+    [device.deviceId, journalId],
+  );
+  const closedGap = (seq: number) => closed.find((g) => seq >= Number(g.from_seq) && seq <= Number(g.to_seq));
   return old.map((m) => {
     const base = { mutationId: m.mutationId, deviceSeq: m.deviceSeq, status: 'duplicate' as const };
     const s = stored.get(m.deviceSeq);
@@ -370,6 +392,16 @@ async function storedOutcomes(
       owner = b.mutationId;
       reason = b.reason ?? null;
     } else {
+      const gap = closedGap(m.deviceSeq);
+      if (gap) {
+        return {
+          ...base,
+          reason: reject(
+            'sync.gap-closed',
+            `seq ${m.deviceSeq} was declared lost by the centre's staff (seqs ${gap.from_seq}–${gap.to_seq}); the record arrived too late to be applied`,
+          ),
+        };
+      }
       return { ...base, reason: unknown };
     }
     if (owner !== m.mutationId) return { ...base, reason: reject('sync.seq-reused', `seq ${m.deviceSeq} was already used by another mutation`) };

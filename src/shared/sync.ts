@@ -398,6 +398,21 @@ export const HeartbeatResponse = z
   .strict();
 export type HeartbeatResponse = z.infer<typeof HeartbeatResponse>;
 
+/**
+ * POST /v1/admin/journals/close-gap (centre staff): declares seqs a kiosk can never send lost, so
+ * its stream goes on; audited (who, when, why) on the server. Only a gap the kiosk reported.
+ */
+export const CloseGapRequest = z
+  .object({
+    deviceId: Uuid,
+    journalId: Uuid,
+    /** The last seq declared lost; the stream continues above it. */
+    upToSeq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+    reason: z.string().trim().min(10).max(1000),
+  })
+  .strict();
+export type CloseGapRequest = z.infer<typeof CloseGapRequest>;
+
 /** GET /v1/sync/state?journalId=…: where the server stands for this device's journal. */
 export const SyncStateQuery = z.object({ journalId: Uuid }).strict();
 export const SyncStateResponse = z.object({ journalId: Uuid, lastSeq: z.number().int().min(0) }).strict();

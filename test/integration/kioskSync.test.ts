@@ -117,6 +117,50 @@ describe('the kiosk side of sync', () => {
     await expect.poll(async () => (await db.events.toArray()).map((e) => e.kind)).toContain('journal.failed');
   });
 
+  it('appends again what the journal file missed, so a later loss of IndexedDB never leaves a gap that stops the queue', async () => {
+    const platform = createFakePlatform();
+    const idb = new IDBFactory();
+    const first = await start(platform, idb);
+    await (
+      await first.app.takeTicket('D', false)
+    ).print;
+    // The power fails between the IndexedDB commit and the journal append (here: the append fails).
+    platform.simulateFullDisk(true);
+    await (
+      await first.app.takeTicket('D', false)
+    ).print;
+    await (
+      await first.app.takeTicket('D', false)
+    ).print;
+    await new Promise((r) => setTimeout(r, 50));
+    const journal = (await first.db.settings.get('journalId'))!.value as string;
+    expect(platform.journals.get(journal)?.map((e) => e.deviceSeq)).toEqual([1]);
+    first.app.sync.stop();
+
+    // The next start puts the missing entries back in the file.
+    platform.simulateFullDisk(false);
+    platform.setFreeBytes(32 * 1024 ** 3);
+    const second = await start(platform, idb);
+    await expect
+      .poll(() =>
+        platform.journals
+          .get(journal)
+          ?.map((e) => e.deviceSeq)
+          .sort(),
+      )
+      .toEqual([1, 2, 3]);
+    second.app.sync.stop();
+
+    // IndexedDB is lost later: all three come back, the stream has no gap, and they reach the centre once.
+    const third = await start(platform, new IDBFactory());
+    expect(third.app.restoredFromJournal).toBe(3);
+    const { code } = await createEnrolCode(centre.db, 'CN01', 'citizen', clock.now());
+    expect((await third.app.sync.enrol(centre.baseUrl, code)).ok).toBe(true);
+    await until(third.app, (s) => s.state === 'idle' && s.pending === 0);
+    const rows = await centre.db.query<{ number: string }>("SELECT number FROM tickets WHERE group_prefix = 'D' ORDER BY number");
+    expect(rows.map((r) => r.number)).toEqual(['D0001', 'D0002', 'D0003']);
+  });
+
   it('refuses new capture when the disk is nearly full, saving nothing', async () => {
     const platform = createFakePlatform();
     platform.disk = { ...platform.disk, freeBytes: 100 * 1024 * 1024, low: true };

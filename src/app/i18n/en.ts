@@ -128,7 +128,9 @@ export const en: Omit<Catalog, 'print'> = {
       rejected: 'The server refused this record. Read the reason, note it, then press “Seen”.',
       gap: 'The server found a record missing in the sequence. The machine resends it; if it repeats, call a technician.',
       'gap-unrecoverable':
-        'Records were lost before they reached the server and could not be restored from the journal file. Call a technician now, with the device id.',
+        'Records were lost before they reached the server and could not be restored from the journal file, so the records after them wait. Call a technician now, with the device id: once the centre confirms what was lost (close-gap), the machine goes on.',
+      'gap-closed':
+        'This record arrived after the centre had confirmed it lost, so the server did not take it. Tell the centre to reconcile it; the data stays on this machine.',
       'bad-answer': 'The server answered in an unexpected format (maybe another version). Ask a technician to check the server and kiosk versions.',
       'bad-request': 'The server did not understand the sync request (maybe another version). Ask a technician to update the kiosk.',
       'checksum-mismatch': 'Downloaded data does not match the server. The machine downloads it again; if it repeats, call a technician.',

@@ -180,7 +180,10 @@ export const vi = {
       stuck: 'Dữ liệu chờ gửi không giảm dù máy đang có mạng. Bấm “Đồng bộ ngay”; nếu vẫn vậy, báo kỹ thuật viên kèm mã lỗi.',
       rejected: 'Máy chủ từ chối bản ghi này. Xem lý do, ghi nhận rồi bấm “Đã xem”.',
       gap: 'Máy chủ thấy thiếu bản ghi trong chuỗi gửi lên. Máy sẽ tự gửi bù; nếu lỗi lặp lại, báo kỹ thuật viên.',
-      'gap-unrecoverable': 'Có bản ghi đã mất trước khi gửi được lên máy chủ và không khôi phục được từ tệp nhật ký. Báo kỹ thuật viên ngay, kèm mã thiết bị.',
+      'gap-unrecoverable':
+        'Có bản ghi đã mất trước khi gửi được lên máy chủ và không khôi phục được từ tệp nhật ký, nên các bản ghi sau phải chờ. Báo kỹ thuật viên ngay, kèm mã thiết bị: cán bộ trung tâm xác nhận phần bị mất (close-gap) thì máy gửi tiếp.',
+      'gap-closed':
+        'Bản ghi này đến sau khi cán bộ trung tâm đã xác nhận nó bị mất, nên máy chủ không ghi nhận. Báo trung tâm để đối chiếu; dữ liệu vẫn còn trên máy.',
       'bad-answer': 'Máy chủ trả lời không đúng định dạng (có thể khác phiên bản). Báo kỹ thuật viên kiểm tra phiên bản máy chủ và kiosk.',
       'bad-request': 'Máy chủ không hiểu yêu cầu đồng bộ (có thể khác phiên bản). Báo kỹ thuật viên cập nhật kiosk.',
       'checksum-mismatch': 'Dữ liệu tải về không khớp với máy chủ. Máy sẽ tự tải lại; nếu lặp lại, báo kỹ thuật viên.',
