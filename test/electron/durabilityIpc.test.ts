@@ -79,6 +79,15 @@ describe('durability IPC (handlers + stores)', () => {
     expect(await handlers.journalRead(undefined)).toEqual(ok({ journals: [], marks: [] }));
   });
 
+  it('keeps counter high-water marks through the contract, and refuses a key that is not a counter', async () => {
+    expect(await handlers.journalReserve({ marks: [{ key: 'seq|2026-12-02|A|0', value: 20 }] })).toEqual(
+      ok({ marks: [{ key: 'seq|2026-12-02|A|0', value: 20 }] }),
+    );
+    expect(await handlers.journalRead(undefined)).toEqual(ok({ journals: [], marks: [{ key: 'seq|2026-12-02|A|0', value: 20 }] }));
+    const bad = await handlers.journalReserve({ marks: [{ key: '../../etc/passwd', value: 1 }] });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'ipc.invalid-payload' } });
+  });
+
   it('answers disk status and its threshold crossing', async () => {
     expect(await handlers.diskStatus(undefined)).toEqual(
       ok({ freeBytes: 4096 * 1024 * 1024, totalBytes: 100_000 * 1024 * 1024, thresholdBytes: 512 * 1024 * 1024, low: false }),
