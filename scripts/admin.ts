@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { DeviceRole } from '../src/shared/deviceConfig';
 import { DOSSIER_STATUSES } from '../src/shared/published';
 import { PublishRequest } from '../src/shared/sync';
-import { createAdminToken, createBranch, createEnrolCode, listDevices, revokeDevice } from '../src/server/admin';
+import { createAdminToken, createBranch, createEnrolCode, listDevices, reinstateDevice, revokeDevice } from '../src/server/admin';
 import { publishChanges } from '../src/server/changes';
 import { recordDossierStatus } from '../src/server/dossiers';
 import { newLookupSecret } from '../src/shared/sync';
@@ -19,8 +19,9 @@ import { defaultPgliteDir } from '../src/server/db/pgliteDb';
  * stop the server first: an embedded data directory has one user at a time).
  *
  *   npm run admin -- create-branch CN01 "Chi nhánh số 1"
- *   npm run admin -- enrol-code CN01 citizen [hours-valid, default 24]
+ *   npm run admin -- enrol-code CN01 citizen [hours-valid, default 24] [--device <deviceId>]
  *   npm run admin -- revoke-device <deviceId>
+ *   npm run admin -- reinstate-device <deviceId>
  *   npm run admin -- list-devices
  *   npm run admin -- create-admin-token <label>
  *   npm run admin -- publish <scope> <file.json>
@@ -32,8 +33,13 @@ import { defaultPgliteDir } from '../src/server/db/pgliteDb';
  */
 const USAGE = `usage: npm run admin -- <command>
   create-branch <CODE> <name>
-  enrol-code <BRANCH> <citizen|counter|technician> [hours-valid=24]
+  enrol-code <BRANCH> <citizen|counter|technician> [hours-valid=24] [--device <deviceId>]
+                                     --device: a code for that device only; the one way to re-enrol a
+                                     device the centre already knows (reinstall, lost credential) or
+                                     to change its role
   revoke-device <deviceId>
+  reinstate-device <deviceId>        lifts a revocation; the device then needs a code from
+                                     enrol-code … --device <deviceId>
   list-devices
   create-admin-token <label>
   publish <scope> <file.json>        file: the changes array, or the whole {scope, changes} request
@@ -49,6 +55,7 @@ const COMMANDS = [
   'create-branch',
   'enrol-code',
   'revoke-device',
+  'reinstate-device',
   'list-devices',
   'create-admin-token',
   'publish',
@@ -92,12 +99,20 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'enrol-code': {
-        const [branch, roleArg, hoursArg] = args;
+        const firstOption = args.findIndex((a) => a.startsWith('--'));
+        const positional = firstOption === -1 ? args : args.slice(0, firstOption);
+        const options = parseOptions(firstOption === -1 ? [] : args.slice(firstOption), ['device'], []);
+        const [branch, roleArg, hoursArg, ...extra] = positional;
         const role = DeviceRole.safeParse(roleArg);
         const hours = hoursArg === undefined ? 24 : Number(hoursArg);
-        if (!branch || !role.success || !(hours > 0 && hours <= 24 * 30)) return usage();
-        const issued = await createEnrolCode(db, branch, role.data, Date.now(), hours * 3_600_000);
-        console.info(`one-time enrolment code for a ${issued.role} device of ${issued.branchCode}:`);
+        if (!options || extra.length > 0 || !branch || !role.success || !(hours > 0 && hours <= 24 * 30)) return usage();
+        const deviceId = options.get('device') ?? null;
+        const issued = await createEnrolCode(db, branch, role.data, Date.now(), hours * 3_600_000, deviceId);
+        console.info(
+          deviceId === null
+            ? `one-time enrolment code for a new ${issued.role} device of ${issued.branchCode}:`
+            : `one-time enrolment code for device ${deviceId} only (${issued.role}, ${issued.branchCode}):`,
+        );
         console.info(`\n    ${issued.code}\n`);
         console.info(`valid until ${new Date(issued.expiresAt).toISOString()} (it is shown only now; the server keeps its hash)`);
         return 0;
@@ -107,6 +122,14 @@ async function main(argv: string[]): Promise<number> {
         if (!deviceId) return usage();
         const found = await revokeDevice(db, deviceId, Date.now());
         console.info(found ? `device ${deviceId} revoked` : `no device ${deviceId}`);
+        return found ? 0 : 1;
+      }
+      case 'reinstate-device': {
+        const [deviceId, ...rest] = args;
+        if (!deviceId || rest.length > 0) return usage();
+        const found = await reinstateDevice(db, deviceId);
+        if (found) console.info(`device ${deviceId} reinstated; re-enrol it with a code from: enrol-code <BRANCH> <role> --device ${deviceId}`);
+        else console.info(`no revoked device ${deviceId} (list-devices shows them)`);
         return found ? 0 : 1;
       }
       case 'list-devices': {

@@ -29,18 +29,43 @@ export async function createEnrolCode(
   role: DeviceRole,
   nowMs: number,
   ttlMs = DEFAULT_ENROL_CODE_TTL_MS,
+  /**
+   * Binds the code to one device: the only way to re-enrol a device the server already knows
+   * (reinstall, lost credential), and to change its role. A device of another branch is refused.
+   */
+  deviceId: string | null = null,
 ): Promise<IssuedEnrolCode> {
   const branch = await db.query('SELECT 1 FROM branches WHERE code = $1', [branchCode]);
   if (branch.length === 0) throw new Error(`unknown branch ${branchCode}; create it first (create-branch)`);
+  if (deviceId !== null) {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(deviceId)) throw new Error(`not a device id (a UUID): ${deviceId}`);
+    const known = await db.query<{ branch_code: string; revoked_at: unknown }>('SELECT branch_code, revoked_at FROM devices WHERE device_id = $1', [deviceId]);
+    if (known[0] && known[0].branch_code !== branchCode) throw new Error(`device ${deviceId} belongs to branch ${known[0].branch_code}, not ${branchCode}`);
+    if (known[0] && known[0].revoked_at !== null) throw new Error(`device ${deviceId} is revoked; reinstate it first (reinstate-device)`);
+  }
   const code = newEnrolCode();
   const expiresAt = nowMs + ttlMs;
-  await db.query('INSERT INTO enrolment_codes (code_hash, branch_code, role, expires_at) VALUES ($1, $2, $3, $4)', [
+  await db.query('INSERT INTO enrolment_codes (code_hash, branch_code, role, expires_at, device_id) VALUES ($1, $2, $3, $4, $5)', [
     sha256Hex(code),
     branchCode,
     role,
     expiresAt,
+    deviceId,
   ]);
   return { code, branchCode, role, expiresAt };
+}
+
+/**
+ * Lifts a revocation (staff decision). The credential it had stays dead (it may be in the wrong
+ * hands: that is why it was revoked): the device comes back only by re-enrolling with a code issued
+ * for it (`createEnrolCode(…, deviceId)`).
+ */
+export async function reinstateDevice(db: Db, deviceId: string): Promise<boolean> {
+  const rows = await db.query('UPDATE devices SET revoked_at = NULL, token_hash = $2 WHERE device_id = $1 AND revoked_at IS NOT NULL RETURNING device_id', [
+    deviceId,
+    `reinstated:${sha256Hex(newDeviceToken())}`,
+  ]);
+  return rows.length > 0;
 }
 
 /** Refuses the device from now on; its data stays. Returns false when no such device exists. */

@@ -105,9 +105,9 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     const { code, deviceId, role } = parsed.data;
     const now = clock.now();
     const token = newDeviceToken();
-    const outcome = await db.transaction(async (tx): Promise<{ status: number; body: WireError | EnrolResponse }> => {
-      const codes = await tx.query<{ branch_code: string; role: string; expires_at: unknown; used_at: unknown }>(
-        'SELECT branch_code, role, expires_at, used_at FROM enrolment_codes WHERE code_hash = $1 FOR UPDATE',
+    const outcome = await db.transaction(async (tx): Promise<{ status: number; body: WireError | EnrolResponse; roleChange?: string }> => {
+      const codes = await tx.query<{ branch_code: string; role: string; expires_at: unknown; used_at: unknown; device_id: string | null }>(
+        'SELECT branch_code, role, expires_at, used_at, device_id FROM enrolment_codes WHERE code_hash = $1 FOR UPDATE',
         [sha256Hex(normaliseEnrolCode(code))],
       );
       const c = codes[0];
@@ -115,21 +115,49 @@ export function buildServer(options: ServerOptions): FastifyInstance {
       if (c.used_at !== null) return { status: 410, body: wireError('enrol.code-used', 'this enrolment code was already used; ask for a new one') };
       if (Number(c.expires_at) <= now) return { status: 410, body: wireError('enrol.code-expired', 'this enrolment code has expired; ask for a new one') };
       if (c.role !== role) return { status: 403, body: wireError('enrol.role-mismatch', `this code enrols a ${c.role} device, not ${role}`) };
-      const existing = await tx.query<{ branch_code: string }>('SELECT branch_code FROM devices WHERE device_id = $1 FOR UPDATE', [deviceId]);
-      if (existing[0] && existing[0].branch_code !== c.branch_code) {
-        return { status: 409, body: wireError('enrol.other-branch', `device is enrolled in branch ${existing[0].branch_code}`) };
+      if (c.device_id !== null && c.device_id !== deviceId) {
+        return { status: 403, body: wireError('enrol.code-other-device', 'this code was issued to re-enrol another device') };
       }
-      // Re-enrolling a known device (reinstall, lost credential, after a revocation) replaces its
-      // credential and keeps last_seq, so its outbox continues where the server stopped.
+      const existing = await tx.query<{ branch_code: string; role: string; revoked_at: unknown }>(
+        'SELECT branch_code, role, revoked_at FROM devices WHERE device_id = $1 FOR UPDATE',
+        [deviceId],
+      );
+      const known = existing[0];
+      if (known && known.branch_code !== c.branch_code) {
+        return { status: 409, body: wireError('enrol.other-branch', `device is enrolled in branch ${known.branch_code}`) };
+      }
+      // A revocation stands until staff reinstate the device; no code lifts it.
+      if (known && known.revoked_at !== null) {
+        return {
+          status: 403,
+          body: wireError('enrol.device-revoked', 'this device was revoked; the centre must reinstate it and issue a code for this device id'),
+        };
+      }
+      // A device the server knows is re-enrolled only with a code the centre issued for it: any
+      // fresh code of the branch plus a known device id must not take over its stream and role.
+      if (known && c.device_id === null) {
+        return {
+          status: 409,
+          body: wireError('enrol.device-known', 'this device is already enrolled; re-enrolling it needs a code the centre issues for this device id'),
+        };
+      }
+      // Re-enrolling a known device (reinstall, lost credential) replaces its credential and keeps
+      // last_seq, so its outbox continues where the server stopped. Its role changes only through
+      // the code staff issued for it (logged).
       await tx.query(
         `INSERT INTO devices (device_id, branch_code, role, token_hash, enrolled_at) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (device_id) DO UPDATE SET role = EXCLUDED.role, token_hash = EXCLUDED.token_hash, enrolled_at = EXCLUDED.enrolled_at, revoked_at = NULL`,
+         ON CONFLICT (device_id) DO UPDATE SET role = EXCLUDED.role, token_hash = EXCLUDED.token_hash, enrolled_at = EXCLUDED.enrolled_at`,
         [deviceId, c.branch_code, role, sha256Hex(token), now],
       );
       await tx.query('UPDATE enrolment_codes SET used_at = $2, used_by = $3 WHERE code_hash = $1', [sha256Hex(normaliseEnrolCode(code)), now, deviceId]);
-      return { status: 200, body: { deviceId, branchCode: c.branch_code, token } };
+      return {
+        status: 200,
+        body: { deviceId, branchCode: c.branch_code, token },
+        ...(known && known.role !== role ? { roleChange: `${known.role} → ${role}` } : {}),
+      };
     });
     if (outcome.status === 200) request.log.info({ deviceId }, 'device enrolled');
+    if (outcome.roleChange) request.log.warn({ deviceId, roleChange: outcome.roleChange }, 'device role changed by a code issued for it');
     return reply.code(outcome.status).send(outcome.body);
   });
 

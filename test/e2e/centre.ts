@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { createAdminToken, createBranch, createEnrolCode, revokeDevice } from '../../src/server/admin';
+import { createAdminToken, createBranch, createEnrolCode, reinstateDevice, revokeDevice } from '../../src/server/admin';
 import { buildServer } from '../../src/server/app';
 import { wireError } from '../../src/server/auth';
 import { publishChanges } from '../../src/server/changes';
@@ -49,13 +49,16 @@ export interface Centre {
   readonly blobDir: string;
   /** Every tus request that reached the server, across restarts. */
   readonly tusLog: TusRequest[];
-  enrolCode(role: DeviceRole, branch?: string): Promise<string>;
+  /** A one-time code; with `deviceId`, a code for that device only (re-enrolling a known device). */
+  enrolCode(role: DeviceRole, branch?: string, deviceId?: string): Promise<string>;
   /** Tickets the server holds for a branch, in number order. */
   tickets(branch?: string): Promise<{ number: string; deviceId: string; day: string }[]>;
   /** Puts a ticket on the server as if another kiosk of the branch had pushed it first. */
   seedConflictingTicket(input: { deviceId: string; day: string; groupPrefix: string; numeric: number; number: string }): Promise<void>;
   /** The centre withdraws a kiosk's credential (its data stays). */
   revoke(deviceId: string): Promise<void>;
+  /** Staff lift the revocation; the device then needs a code issued for it. */
+  reinstate(deviceId: string): Promise<void>;
   /** From now on the server answers every authenticated device call with this error (null: normal again). */
   failSync(fault: { readonly status: number; readonly code: string; readonly detail: string } | null): void;
   /** The server goes away: every open connection is dropped and the port closed. */
@@ -135,8 +138,8 @@ export async function startCentre(options: CentreOptions = {}): Promise<Centre> 
     adminToken,
     blobDir,
     tusLog,
-    async enrolCode(role, branchCode = 'CN01') {
-      return (await createEnrolCode(db, branchCode, role, systemClock.now())).code;
+    async enrolCode(role, branchCode = 'CN01', deviceId) {
+      return (await createEnrolCode(db, branchCode, role, systemClock.now(), undefined, deviceId ?? null)).code;
     },
     async tickets(branchCode = 'CN01') {
       const rows = await db.query<{ number: string; device_id: string; day: string }>(
@@ -154,6 +157,9 @@ export async function startCentre(options: CentreOptions = {}): Promise<Centre> 
     },
     async revoke(deviceId) {
       if (!(await revokeDevice(db, deviceId, systemClock.now()))) throw new Error(`no device ${deviceId} on the server`);
+    },
+    async reinstate(deviceId) {
+      if (!(await reinstateDevice(db, deviceId))) throw new Error(`no revoked device ${deviceId} on the server`);
     },
     failSync(next) {
       fault = next;

@@ -202,9 +202,19 @@ test.describe('sync with a real central server', () => {
     await expect(page.getByTestId('status.sync')).toHaveText('Đang chờ gửi: 1');
     await expect(page.getByTestId('status.sync')).toHaveClass(/pill--neutral/);
 
-    // Enrolling again with a new code lets the queue drain.
+    // A fresh code of the branch does not lift the revocation: the technician is told what to ask for.
     await page.goto(kioskUrl('?role=technician'));
+    await expect(page.getByTestId('technician.deviceId')).toHaveText(deviceId);
     await page.getByTestId('connection.code').fill(await centre.enrolCode('citizen'));
+    await page.getByTestId('connection.enrol').click();
+    await expect(page.getByTestId('connection.error')).toHaveAttribute('data-code', 'enrol.device-revoked');
+    await expect(page.getByTestId('connection.error')).toContainText('Trung tâm phải khôi phục máy rồi cấp mã dành riêng cho máy');
+    await page.getByTestId('connection.panel').screenshot({ path: join(SCREENS_DIR, 'sync-technician-enrol-revoked.png') });
+    await expect(page.getByTestId('connection.pending')).toHaveText('1');
+
+    // Staff reinstate it and issue a code for this device: enrolling with it lets the queue drain.
+    await centre.reinstate(deviceId);
+    await page.getByTestId('connection.code').fill(await centre.enrolCode('citizen', 'CN01', deviceId));
     await page.getByTestId('connection.enrol').click();
     await expect(page.getByTestId('connection.result')).toHaveAttribute('data-branch', 'CN01');
     await expect(page.getByTestId('status.pending')).toHaveAttribute('data-count', '0');

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/shared/clock';
 import { PushResponse, SYNC_PROTOCOL_VERSION } from '../../src/shared/sync';
-import { createEnrolCode, revokeDevice } from '../../src/server/admin';
+import { createEnrolCode, reinstateDevice, revokeDevice } from '../../src/server/admin';
 import { buildServer } from '../../src/server/app';
 import { recordDossierStatus } from '../../src/server/dossiers';
 import { adminAuthHeader, enrolDevice, engines, openHarness, postgresUrl, START, type EnrolledDevice, type Harness } from './serverHarness';
@@ -216,22 +216,76 @@ describe.each(engines)('authentication and authorisation on $name', (engine) => 
     expect(await h.db.query('SELECT 1 FROM ratings WHERE device_id = $1', [kiosk.deviceId])).toHaveLength(1);
   });
 
-  it('refuses a revoked device at its very next request, and re-enrolment gives it a working new credential', async () => {
+  it('refuses a revoked device at its very next request; no code lifts a revocation, staff reinstate it and a code for that device re-enrols it', async () => {
     const kiosk: EnrolledDevice = await enrolDevice(h, 'CN01');
     const journal = randomUUID();
     const state = (auth: Record<string, string>) => call('GET', `/v1/sync/state?journalId=${journal}`, undefined, auth);
+    const enrol = (code: string, deviceId = kiosk.deviceId, role = 'citizen') => call('POST', '/v1/enrol', { code, deviceId, role });
     expect(await state(kiosk.auth)).toMatchObject({ status: 200, body: { lastSeq: 0 } });
+    // A code issued for the device before the revocation does not lift it either.
+    const early = await createEnrolCode(h.db, 'CN01', 'citizen', h.clock.now(), undefined, kiosk.deviceId);
     await revokeDevice(h.db, kiosk.deviceId, h.clock.now());
     expect(await state(kiosk.auth)).toMatchObject({ status: 401, body: { code: 'auth.revoked' } });
 
-    const again = await enrolDevice(h, 'CN01', 'citizen', kiosk.deviceId);
-    expect(again.token).not.toBe(kiosk.token);
+    const fresh = await createEnrolCode(h.db, 'CN01', 'citizen', h.clock.now());
+    expect(await enrol(fresh.code)).toMatchObject({ status: 403, body: { code: 'enrol.device-revoked' } });
+    expect(await enrol(early.code)).toMatchObject({ status: 403, body: { code: 'enrol.device-revoked' } });
+    await expect(createEnrolCode(h.db, 'CN01', 'citizen', h.clock.now(), undefined, kiosk.deviceId)).rejects.toThrow(/revoked; reinstate it first/);
+    expect(await state(kiosk.auth)).toMatchObject({ status: 401, body: { code: 'auth.revoked' } });
+    // The refused attempts spent no code: the fresh one still enrols a new device.
+    expect((await enrol(fresh.code, randomUUID())).status).toBe(200);
+
+    // Staff reinstate it: its old credential stays dead (it may be in the wrong hands).
+    expect(await reinstateDevice(h.db, kiosk.deviceId)).toBe(true);
+    expect(await reinstateDevice(h.db, kiosk.deviceId)).toBe(false);
     expect(await state(kiosk.auth)).toMatchObject({ status: 401, body: { code: 'auth.unknown-device' } });
+    const again = await enrolDevice(h, 'CN01', 'citizen', kiosk.deviceId, true);
+    expect(again.token).not.toBe(kiosk.token);
     expect(await state(again.auth)).toMatchObject({ status: 200 });
-    // A device of CN01 cannot be re-enrolled into CN02.
+    // A device of CN01 cannot be re-enrolled into CN02, by any code.
     const { code } = await createEnrolCode(h.db, 'CN02', 'citizen', h.clock.now());
-    const other = await call('POST', '/v1/enrol', { code, deviceId: kiosk.deviceId, role: 'citizen' });
-    expect(other).toMatchObject({ status: 409, body: { code: 'enrol.other-branch' } });
+    expect(await enrol(code)).toMatchObject({ status: 409, body: { code: 'enrol.other-branch' } });
+    await expect(createEnrolCode(h.db, 'CN02', 'citizen', h.clock.now(), undefined, kiosk.deviceId)).rejects.toThrow(/belongs to branch CN01/);
+  });
+
+  it('a fresh code of the branch cannot take over an enrolled device: its credential, stream and role stay; a code issued for it re-enrols it, and only that device', async () => {
+    const counter = await enrolDevice(h, 'CN01', 'counter');
+    const journal = randomUUID();
+    const push1 = await call(
+      'POST',
+      '/v1/sync/push',
+      { protocolVersion: 1, journalId: journal, mutations: [envelope(1, 'ticket.issue@1', ticketArgs('CN01', 901))] },
+      counter.auth,
+    );
+    expect(PushResponse.parse(push1.body).results[0]!.status).toBe('applied');
+    const roleOf = async () => (await h.db.query<{ role: string }>('SELECT role FROM devices WHERE device_id = $1', [counter.deviceId]))[0]!.role;
+
+    // Any fresh code of the branch plus the counter's device id (seen on its screen, in a log…).
+    const fresh = await createEnrolCode(h.db, 'CN01', 'citizen', h.clock.now());
+    expect(await call('POST', '/v1/enrol', { code: fresh.code, deviceId: counter.deviceId, role: 'citizen' })).toMatchObject({
+      status: 409,
+      body: { code: 'enrol.device-known' },
+    });
+    expect(await roleOf()).toBe('counter');
+    expect(await call('GET', `/v1/sync/state?journalId=${journal}`, undefined, counter.auth)).toMatchObject({ status: 200, body: { lastSeq: 1 } });
+
+    // A code issued for the counter is refused to any other device id, and spent by none.
+    const bound = await createEnrolCode(h.db, 'CN01', 'counter', h.clock.now(), undefined, counter.deviceId);
+    expect(await call('POST', '/v1/enrol', { code: bound.code, deviceId: randomUUID(), role: 'counter' })).toMatchObject({
+      status: 403,
+      body: { code: 'enrol.code-other-device' },
+    });
+    // With it, the counter itself (reinstalled) gets a new credential and its stream continues.
+    const reinstalled = await enrolDevice(h, 'CN01', 'counter', counter.deviceId, true);
+    expect(await call('GET', `/v1/sync/state?journalId=${journal}`, undefined, counter.auth)).toMatchObject({
+      status: 401,
+      body: { code: 'auth.unknown-device' },
+    });
+    expect(await call('GET', `/v1/sync/state?journalId=${journal}`, undefined, reinstalled.auth)).toMatchObject({ status: 200, body: { lastSeq: 1 } });
+    expect(await roleOf()).toBe('counter');
+    // A role changes only through a code staff issued for that device with the new role.
+    await enrolDevice(h, 'CN01', 'citizen', counter.deviceId, true);
+    expect(await roleOf()).toBe('citizen');
   });
 
   describe('citizen look-up', () => {

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LookupResponse } from '../../src/shared/sync';
 import { defaultPgliteDir, openPgliteDb } from '../../src/server/db/pgliteDb';
 import { hashLookupSecret, recordDossierStatus, verifyLookupSecret } from '../../src/server/dossiers';
+import { sha256Hex } from '../../src/server/secrets';
 import { engines, openHarness, START, type Harness } from './serverHarness';
 
 /**
@@ -255,6 +257,39 @@ describe('admin commands (scripts/admin.ts, on a PGlite data folder)', () => {
       expect(published.map((r) => r.data.status)).toEqual(['received']);
     } finally {
       await db.close();
+    }
+  }, 120_000);
+
+  it('issues a code for one known device only after a revoked one is reinstated, and says why otherwise', async () => {
+    const deviceId = randomUUID();
+    expect(admin('create-branch', 'CN01', 'Chi nhánh số 1').code).toBe(0);
+    const db = await openPgliteDb(defaultPgliteDir(dataDir));
+    try {
+      await db.query("INSERT INTO devices (device_id, branch_code, role, token_hash, enrolled_at, revoked_at) VALUES ($1, 'CN01', 'counter', 'x', 1, 2)", [
+        deviceId,
+      ]);
+    } finally {
+      await db.close();
+    }
+    expect(admin('enrol-code', 'CN01', 'counter', '--device')).toMatchObject({ code: 2 });
+    expect(admin('enrol-code', 'CN01', 'counter', '--device', deviceId)).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('is revoked; reinstate it first'),
+    });
+    expect(admin('reinstate-device', randomUUID())).toMatchObject({ code: 1, stdout: expect.stringContaining('no revoked device') });
+    expect(admin('reinstate-device', deviceId)).toMatchObject({ code: 0, stdout: expect.stringContaining(`--device ${deviceId}`) });
+    const issued = admin('enrol-code', 'CN01', 'counter', '12', '--device', deviceId);
+    expect(issued, issued.stderr).toMatchObject({ code: 0, stdout: expect.stringContaining(`for device ${deviceId} only`) });
+    const code = /^\s+([A-Z0-9]{4}(?:-[A-Z0-9]{4}){3})$/m.exec(issued.stdout)?.[1];
+    expect(code).toBeDefined();
+    const check = await openPgliteDb(defaultPgliteDir(dataDir));
+    try {
+      const rows = await check.query<{ device_id: string; role: string }>('SELECT device_id, role FROM enrolment_codes WHERE code_hash = $1', [
+        sha256Hex(code!),
+      ]);
+      expect(rows).toEqual([{ device_id: deviceId, role: 'counter' }]);
+    } finally {
+      await check.close();
     }
   }, 120_000);
 });

@@ -81,8 +81,10 @@ export async function enrolDevice(
   branch = 'CN01',
   role: 'citizen' | 'counter' = 'citizen',
   deviceId: string = randomUUID(),
+  /** A code issued for this device id: the only way to re-enrol a device the server knows. */
+  forDevice = false,
 ) {
-  const { code } = await createEnrolCode(h.db, branch, role, h.clock.now());
+  const { code } = await createEnrolCode(h.db, branch, role, h.clock.now(), undefined, forDevice ? deviceId : null);
   const res = await h.app.inject({ method: 'POST', url: '/v1/enrol', payload: { code, deviceId, role } });
   if (res.statusCode !== 200) throw new Error(`enrol failed: ${res.statusCode} ${res.body}`);
   const body = EnrolResponse.parse(res.json());
