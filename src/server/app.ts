@@ -23,9 +23,19 @@ import { adminAuth, deviceAuth, requireDevice, wireError } from './auth';
 import { registerBlobRoutes } from './blobs';
 import { CORS_ALLOWED_METHODS, corsPolicy, registerCors } from './cors';
 import { deviceMayRead, publishChanges, pullChanges } from './changes';
-import { registerLookupRoutes } from './lookup';
+import { registerLookupRoutes, type LookupLimits } from './lookup';
+import {
+  capConnectionsPerAddress,
+  DEFAULT_SERVER_LIMITS,
+  fastifyTimeoutOptions,
+  JSON_TOO_DEEP,
+  parseTrustedProxies,
+  registerJsonParser,
+  type ServerLimits,
+  type TrustedProxies,
+} from './limits';
 import { isTransientDbError, type Db } from './db/Db';
-import { describeIssues, ensureJournal, journalLastSeq, pushMutations } from './push';
+import { describeIssues, journalLastSeq, pushMutations } from './push';
 import { sweepIncompleteDossiers } from './dossiers';
 import { closeJournalGap, listClosedGaps, listStalledJournals } from './journalGaps';
 import { newDeviceToken, normaliseEnrolCode, sha256Hex } from './secrets';
@@ -51,6 +61,12 @@ export interface ServerOptions {
    * `app://kiosk`, which is always allowed. Never `*` (see cors.ts).
    */
   readonly corsOrigins?: readonly string[];
+  /** Timeouts, connections per address, JSON depth (limits.ts); absent fields take the defaults. */
+  readonly limits?: Partial<ServerLimits>;
+  /** Reverse proxies whose X-Forwarded-For is believed (`TRUST_PROXY`); none by default. */
+  readonly trustedProxies?: TrustedProxies;
+  /** Look-up limits (lookup.ts); absent fields take the defaults. */
+  readonly lookupLimits?: Partial<LookupLimits>;
 }
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -58,9 +74,13 @@ export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 export function buildServer(options: ServerOptions): FastifyInstance {
   const { db } = options;
   const clock = options.clock ?? systemClock;
+  const limits: ServerLimits = { ...DEFAULT_SERVER_LIMITS, ...options.limits };
+  const trusted = options.trustedProxies ?? parseTrustedProxies(undefined);
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    ...fastifyTimeoutOptions(limits),
+    trustProxy: trusted.list.length > 0 ? [...trusted.list] : false,
     // Malformed URLs and over-long parameters: answered like every other error, without echoing the URL.
     frameworkErrors: (error, _request, reply) => {
       const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
@@ -69,9 +89,12 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   });
   // The API speaks JSON only; any other body type is answered 415 before a handler runs.
   app.removeContentTypeParser('text/plain');
+  registerJsonParser(app, limits.maxJsonDepth);
+  capConnectionsPerAddress(app.server, limits.maxConnectionsPerAddress, (address) => trusted.has(address));
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode ?? 500;
+    if (error.code === JSON_TOO_DEEP) return reply.code(400).send(wireError('http.too-deep', error.message));
     if (status >= 400 && status < 500) {
       const code = status === 413 ? 'http.body-too-large' : status === 415 ? 'http.unsupported-media-type' : 'http.bad-request';
       // Parser messages can quote the body (JSON.parse does), so 400s get a fixed detail.
@@ -170,12 +193,23 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     if (!parsed.success) return reply.code(400).send(wireError('sync.bad-request', describeIssues(parsed.error.issues)));
     const outcome = await pushMutations(db, device, parsed.data.journalId, parsed.data.mutations, { clock });
     // Best effort, after the push committed: a dossier left incomplete by a failed recount heals here.
-    if (outcome.kind !== 'revoked') {
+    if (outcome.kind === 'done' || outcome.kind === 'gap') {
       await sweepIncompleteDossiers(db, device.branchCode).catch((e: unknown) => request.log.warn({ err: String(e) }, 'completeness sweep failed'));
     }
-    const counts = outcome.kind === 'revoked' ? {} : countStatuses(outcome.results);
+    const counts = outcome.kind === 'revoked' || outcome.kind === 'journal-limit' ? {} : countStatuses(outcome.results);
     request.log.info({ deviceId: device.deviceId, outcome: outcome.kind, ...counts }, 'push');
     if (outcome.kind === 'revoked') return reply.code(401).send(wireError('auth.revoked', 'this device has been revoked; re-enrol it'));
+    if (outcome.kind === 'journal-limit') {
+      request.log.warn({ deviceId: device.deviceId, limit: outcome.limit }, 'device opened too many journal streams');
+      return reply
+        .code(409)
+        .send(
+          wireError(
+            'sync.journal-limit',
+            `this device already has ${outcome.limit} journal streams; the centre must check it (list-journals) before it opens another`,
+          ),
+        );
+    }
     if (outcome.kind === 'gap') {
       const body: PushGap = {
         code: 'sync.gap',
@@ -217,7 +251,8 @@ export function buildServer(options: ServerOptions): FastifyInstance {
        ON CONFLICT (device_id) DO UPDATE SET received_at = EXCLUDED.received_at, report = EXCLUDED.report`,
       [device.deviceId, now, JSON.stringify(parsed.data)],
     );
-    await ensureJournal(db, device.deviceId, parsed.data.journalId);
+    // The journal row is created by the stream's first push, not here: a heartbeat writes one row
+    // per device whatever journal id it names.
     const h = parsed.data;
     request.log.info(
       {
@@ -245,7 +280,8 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     const parsed = PublishRequest.safeParse(request.body);
     if (!parsed.success) return reply.code(400).send(wireError('publish.bad-request', describeIssues(parsed.error.issues)));
     const outcome = await publishChanges(db, parsed.data);
-    if (!outcome.ok) return reply.code(outcome.error.code === 'publish.unknown-branch' ? 404 : 422).send(outcome.error);
+    if (!outcome.ok)
+      return reply.code(outcome.error.code === 'publish.unknown-branch' || outcome.error.code === 'publish.unknown-key' ? 404 : 422).send(outcome.error);
     request.log.info({ admin: request.adminLabel, scope: parsed.data.scope, count: parsed.data.changes.length, lastSeq: outcome.lastSeq }, 'published');
     const body: PublishResponse = { scope: parsed.data.scope, firstSeq: outcome.firstSeq, lastSeq: outcome.lastSeq };
     return reply.code(200).send(body);
@@ -268,7 +304,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   });
 
   registerBlobRoutes(app, { db, clock, authenticate, blobDir: options.blobDir ?? null, cors });
-  registerLookupRoutes(app, { db, clock });
+  registerLookupRoutes(app, { db, clock, limits: options.lookupLimits });
 
   return app;
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { entityAllowedInScope, validatePublished, type PublishedEntity, type Scope } from '../shared/published';
+import { entityAllowedInScope, isPublishedKey, validatePublished, type PublishedEntity, type Scope } from '../shared/published';
 import type { Change, PublishRequest, PullRequest, PullResponse, ScopeChecksum, WireError } from '../shared/sync';
 import type { Db } from './db/Db';
 import { describeIssues } from './push';
@@ -39,6 +39,12 @@ export async function publishChanges(db: Db, request: PublishRequest): Promise<P
       if (typeof key !== 'string' || key.length === 0 || key.length > 200) {
         return { ok: false, error: { code: 'publish.invalid', detail: `changes[${i}]: a delete needs data {key} (1–200 characters)` } };
       }
+      if (!isPublishedKey(c.entity, key)) {
+        return {
+          ok: false,
+          error: { code: 'publish.invalid', detail: `changes[${i}]: not a key of ${c.entity} (a delete names an existing record by its key)` },
+        };
+      }
       prepared.push({ entity: c.entity, key, op: 'delete', data: null });
       continue;
     }
@@ -57,6 +63,21 @@ export async function publishChanges(db: Db, request: PublishRequest): Promise<P
     if (branch) {
       const known = await tx.query('SELECT 1 FROM branches WHERE code = $1', [branch]);
       if (known.length === 0) return { ok: false, error: { code: 'publish.unknown-branch', detail: `no branch ${branch}; create it first` } };
+    }
+    // A delete names a record this scope holds (or that the batch puts first): no tombstones for
+    // keys that never were, which every kiosk would otherwise pull and keep.
+    const putEarlier = new Set<string>();
+    for (const [i, c] of prepared.entries()) {
+      if (c.op === 'put') putEarlier.add(`${c.entity}\u0000${c.key}`);
+      else if (!putEarlier.has(`${c.entity}\u0000${c.key}`)) {
+        const held = await tx.query('SELECT 1 FROM changes WHERE scope = $1 AND entity = $2 AND key = $3', [scope, c.entity, c.key]);
+        if (held.length === 0) {
+          return {
+            ok: false,
+            error: { code: 'publish.unknown-key', detail: `changes[${i}]: scope ${scope} holds no ${c.entity} with this key; nothing to delete` },
+          };
+        }
+      }
     }
     await tx.query('INSERT INTO scope_seqs (scope) VALUES ($1) ON CONFLICT DO NOTHING', [scope]);
     const counted = await tx.query<{ last_seq: unknown }>('UPDATE scope_seqs SET last_seq = last_seq + $2 WHERE scope = $1 RETURNING last_seq', [

@@ -1,10 +1,10 @@
-import rateLimit from '@fastify/rate-limit';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../shared/clock';
 import { LookupRequest, type LookupResponse } from '../shared/sync';
 import { wireError } from './auth';
 import type { Db } from './db/Db';
 import { findDossier, normaliseLookupSecret, verifyLookupSecret } from './dossiers';
+import { sha256Hex } from './secrets';
 
 /**
  * Citizen status look-up: POST /v1/lookup {code, secret} → the dossier's status. No device
@@ -12,30 +12,37 @@ import { findDossier, normaliseLookupSecret, verifyLookupSecret } from './dossie
  *  - the secret: stored as scrypt (dossiers.ts), compared with timingSafeEqual; an unknown code is
  *    verified against a dummy hash, so unknown code and wrong secret cost the same work and get the
  *    same 404 body — a code alone reveals nothing, not even that it exists;
- *  - a per-IP rate limit (@fastify/rate-limit, this route only, checked before the body is read);
- *  - a per-code failure limit: after `maxFailures` wrong secrets for one code within `windowMs`,
- *    that code answers 429 until the window ends, whoever asks, known code or not.
- * Both limits live in this process's memory: with N replicas behind a load balancer each replica
- * counts on its own, so the effective limits are N times higher (a shared store — a table or Redis —
- * would make them exact). The secret is never logged; failures are logged without code or secret.
+ *  - a limit per source address (fixed window, counted before the body is read, all outcomes);
+ *    behind a reverse proxy the address is the X-Forwarded-For the configured TRUST_PROXY adds, and
+ *    only then (a caller cannot pick its own address);
+ *  - a growing back-off per dossier code, whoever asks: a few free tries, then each try waits 2 s,
+ *    4 s, 8 s… up to 15 min, forgotten after an hour without tries and cleared by the right secret.
+ *    A citizen who mistypes ten times waits about two minutes, never an hour; a guesser spread over
+ *    many addresses gets one try per 15 minutes per code. Every try is claimed before the secret is
+ *    checked, so concurrent tries cannot slip through together.
+ * Both limits live in the database (`rate_limits`, migration 006), so N replicas share them and a
+ * restart forgets nothing. The secret is never logged; failures are logged without code or secret.
  */
 export interface LookupLimits {
-  /** Requests per IP per window (all outcomes). */
-  readonly perIpMax: number;
-  readonly perIpWindowMs: number;
-  /** Wrong secrets per dossier code per window before the code is locked until the window ends. */
-  readonly perCodeMaxFailures: number;
-  readonly perCodeWindowMs: number;
-  /** Codes tracked at once; the oldest entries are dropped beyond it (bounds memory under a spray). */
-  readonly maxTrackedCodes: number;
+  /** Requests per source address per window (all outcomes). */
+  readonly perAddressMax: number;
+  readonly perAddressWindowMs: number;
+  /** Tries per dossier code without any wait. */
+  readonly perCodeFreeTries: number;
+  /** The wait after the first try beyond the free ones; it doubles with each further try. */
+  readonly perCodeFirstDelayMs: number;
+  readonly perCodeMaxDelayMs: number;
+  /** A code's tries are forgotten this long after its last one. */
+  readonly perCodeForgetMs: number;
 }
 
 export const DEFAULT_LOOKUP_LIMITS: LookupLimits = {
-  perIpMax: 20,
-  perIpWindowMs: 60_000,
-  perCodeMaxFailures: 10,
-  perCodeWindowMs: 60 * 60_000,
-  maxTrackedCodes: 100_000,
+  perAddressMax: 20,
+  perAddressWindowMs: 60_000,
+  perCodeFreeTries: 3,
+  perCodeFirstDelayMs: 2_000,
+  perCodeMaxDelayMs: 15 * 60_000,
+  perCodeForgetMs: 60 * 60_000,
 };
 
 export interface LookupRouteOptions {
@@ -47,43 +54,78 @@ export interface LookupRouteOptions {
 export const LOOKUP_PATH = '/v1/lookup';
 const NOT_FOUND = wireError('lookup.not-found', 'no dossier with this code and secret');
 const RATE_LIMITED = 'lookup.rate-limited';
+/** How often stale rows of `rate_limits` are deleted. */
+const SWEEP_EVERY_MS = 10 * 60_000;
 
-/** Failures per dossier code in fixed windows starting at the first failure. */
-export class CodeFailureLimiter {
-  private readonly entries = new Map<string, { windowStart: number; failures: number }>();
-  constructor(private readonly limits: Pick<LookupLimits, 'perCodeMaxFailures' | 'perCodeWindowMs' | 'maxTrackedCodes'>) {}
+/** The wait after the n-th try of a code (n counts from 1). */
+export function codeDelayMs(tries: number, limits: Pick<LookupLimits, 'perCodeFreeTries' | 'perCodeFirstDelayMs' | 'perCodeMaxDelayMs'>): number {
+  if (tries <= limits.perCodeFreeTries) return 0;
+  return Math.min(limits.perCodeMaxDelayMs, limits.perCodeFirstDelayMs * 2 ** Math.min(40, tries - limits.perCodeFreeTries - 1));
+}
 
-  /** Milliseconds until the code may be tried again, or 0 when it may be tried now. */
-  lockedFor(code: string, now: number): number {
-    const e = this.entries.get(code);
-    if (!e) return 0;
-    const end = e.windowStart + this.limits.perCodeWindowMs;
-    if (now >= end) {
-      this.entries.delete(code);
-      return 0;
-    }
-    return e.failures >= this.limits.perCodeMaxFailures ? end - now : 0;
-  }
+interface LimitRow {
+  count: unknown;
+  window_start: unknown;
+  blocked_until: unknown;
+  updated_at: unknown;
+}
 
-  recordFailure(code: string, now: number): void {
-    const e = this.entries.get(code);
-    if (e && now < e.windowStart + this.limits.perCodeWindowMs) {
-      e.failures += 1;
-      return;
-    }
-    this.entries.delete(code);
-    this.entries.set(code, { windowStart: now, failures: 1 });
-    // Map keeps insertion order: the first keys are the oldest windows.
-    while (this.entries.size > this.limits.maxTrackedCodes) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest === undefined) break;
-      this.entries.delete(oldest);
-    }
-  }
+/**
+ * Counts one request of `address` in its fixed window; returns the ms until the window ends when
+ * the request is over the limit, else 0. One atomic upsert, so replicas count together.
+ */
+export async function countAddress(db: Db, address: string, now: number, limits: Pick<LookupLimits, 'perAddressMax' | 'perAddressWindowMs'>): Promise<number> {
+  const rows = await db.query<LimitRow>(
+    `INSERT INTO rate_limits (bucket, count, window_start, blocked_until, updated_at) VALUES ($1, 1, $2, 0, $2)
+     ON CONFLICT (bucket) DO UPDATE SET
+       count = CASE WHEN rate_limits.window_start + $3 <= $2 THEN 1 ELSE rate_limits.count + 1 END,
+       window_start = CASE WHEN rate_limits.window_start + $3 <= $2 THEN $2 ELSE rate_limits.window_start END,
+       updated_at = $2
+     RETURNING count, window_start`,
+    [`a:${address}`, now, limits.perAddressWindowMs],
+  );
+  const row = rows[0]!;
+  return Number(row.count) > limits.perAddressMax ? Number(row.window_start) + limits.perAddressWindowMs - now : 0;
+}
 
-  recordSuccess(code: string): void {
-    this.entries.delete(code);
-  }
+/**
+ * Claims one try of a dossier code: the ms to wait when the code is still waiting (nothing counted),
+ * else 0 with the try counted and the next wait set. The row is locked for the claim, so two
+ * concurrent tries are counted one after the other.
+ */
+export async function claimCodeTry(db: Db, code: string, now: number, limits: LookupLimits): Promise<number> {
+  const bucket = `c:${sha256Hex(code)}`;
+  return db.transaction(async (tx) => {
+    await tx.query(
+      'INSERT INTO rate_limits (bucket, count, window_start, blocked_until, updated_at) VALUES ($1, 0, $2, 0, $2) ON CONFLICT (bucket) DO NOTHING',
+      [bucket, now],
+    );
+    const row = (await tx.query<LimitRow>('SELECT count, blocked_until, updated_at FROM rate_limits WHERE bucket = $1 FOR UPDATE', [bucket]))[0]!;
+    const blockedUntil = Number(row.blocked_until);
+    if (blockedUntil > now) return blockedUntil - now;
+    const tries = Number(row.updated_at) + limits.perCodeForgetMs <= now ? 1 : Number(row.count) + 1;
+    await tx.query('UPDATE rate_limits SET count = $2, blocked_until = $3, updated_at = $4 WHERE bucket = $1', [
+      bucket,
+      tries,
+      now + codeDelayMs(tries, limits),
+      now,
+    ]);
+    return 0;
+  });
+}
+
+/** The right secret: the code's tries are forgotten. */
+async function clearCodeTries(db: Db, code: string): Promise<void> {
+  await db.query('DELETE FROM rate_limits WHERE bucket = $1', [`c:${sha256Hex(code)}`]);
+}
+
+/** Deletes rows no limit needs any more (windows over, tries forgotten, waits passed). */
+export async function sweepRateLimits(db: Db, now: number, limits: LookupLimits): Promise<number> {
+  const rows = await db.query('DELETE FROM rate_limits WHERE updated_at < $1 AND blocked_until < $2 RETURNING 1', [
+    now - Math.max(limits.perAddressWindowMs, limits.perCodeForgetMs),
+    now,
+  ]);
+  return rows.length;
 }
 
 /**
@@ -107,70 +149,65 @@ function describeLookupIssues(issues: readonly { path: readonly PropertyKey[]; c
 export function registerLookupRoutes(app: FastifyInstance, options: LookupRouteOptions): void {
   const limits: LookupLimits = { ...DEFAULT_LOOKUP_LIMITS, ...options.limits };
   const { db, clock } = options;
-  const failures = new CodeFailureLimiter(limits);
+  const rateLimited = (detail: string) => wireError(RATE_LIMITED, detail);
 
-  // An encapsulated context: the rate-limit plugin and the 429 error shape apply to this route only.
-  void app.register(async (scope) => {
-    scope.setErrorHandler((error: FastifyError, _request, reply) => {
-      if (error.statusCode === 429) {
-        return reply.code(429).send(wireError(RATE_LIMITED, 'too many look-ups from this address; wait and retry'));
-      }
-      // Everything else (400 malformed JSON, 413, 415, 5xx) gets the server-wide answer.
-      throw error;
-    });
-    await scope.register(rateLimit, { global: false });
-    scope.post(
-      LOOKUP_PATH,
-      {
-        config: {
-          rateLimit: {
-            max: limits.perIpMax,
-            timeWindow: limits.perIpWindowMs,
-            // retry-after is sent with the 429; no x-ratelimit-* headers on ordinary answers.
-            addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
-            addHeaders: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false, 'retry-after': true },
-          },
-        },
-      },
-      async (request, reply) => {
-        reply.header('cache-control', 'no-store');
-        const body = request.body;
-        // Citizens type the secret as they like (lower case, spaces, a dash); compare its canonical form.
-        const normalised =
-          typeof body === 'object' && body !== null && !Array.isArray(body) && typeof (body as { secret?: unknown }).secret === 'string'
-            ? { ...body, secret: normaliseLookupSecret((body as { secret: string }).secret) }
-            : body;
-        const parsed = LookupRequest.safeParse(normalised);
-        if (!parsed.success) return reply.code(400).send(wireError('lookup.bad-request', describeLookupIssues(parsed.error.issues)));
-        const { code, secret } = parsed.data;
-        const now = clock.now();
-        // Checked before any work, identically for known and unknown codes, so it leaks nothing.
-        const lockedMs = failures.lockedFor(code, now);
-        if (lockedMs > 0) {
-          request.log.info({ outcome: 'code-locked' }, 'lookup');
+  const sweep = setInterval(() => {
+    sweepRateLimits(db, clock.now(), limits).catch((e: unknown) => app.log.warn({ err: String(e) }, 'rate-limit sweep failed'));
+  }, SWEEP_EVERY_MS);
+  sweep.unref();
+  app.addHook('onClose', async () => clearInterval(sweep));
+
+  app.post(
+    LOOKUP_PATH,
+    {
+      // Counted before the body is read: a flood of large or malformed bodies is limited too.
+      onRequest: async (request, reply) => {
+        const waitMs = await countAddress(db, request.ip, clock.now(), limits);
+        if (waitMs > 0) {
+          request.log.info({ outcome: 'address-limited' }, 'lookup');
           return reply
             .code(429)
-            .header('retry-after', String(Math.ceil(lockedMs / 1000)))
-            .send(wireError(RATE_LIMITED, 'too many wrong secrets for this dossier code; retry later'));
+            .header('retry-after', String(Math.max(1, Math.ceil(waitMs / 1000))))
+            .send(rateLimited('too many look-ups from this address; wait and retry'));
         }
-        const row = await findDossier(db, code);
-        const ok = await verifyLookupSecret(secret, row?.lookupSecretHash ?? null);
-        if (!ok || !row) {
-          failures.recordFailure(code, now);
-          request.log.info({ outcome: 'not-found' }, 'lookup');
-          return reply.code(404).send(NOT_FOUND);
-        }
-        failures.recordSuccess(code);
-        request.log.info({ outcome: 'found' }, 'lookup');
-        const answer: LookupResponse = {
-          code: row.code,
-          status: row.status,
-          statusAt: row.statusAt,
-          appointmentDate: row.appointmentDate,
-          note: row.note,
-        };
-        return reply.code(200).send(answer);
       },
-    );
-  });
+    },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      const body = request.body;
+      // Citizens type the secret as they like (lower case, spaces, a dash); compare its canonical form.
+      const normalised =
+        typeof body === 'object' && body !== null && !Array.isArray(body) && typeof (body as { secret?: unknown }).secret === 'string'
+          ? { ...body, secret: normaliseLookupSecret((body as { secret: string }).secret) }
+          : body;
+      const parsed = LookupRequest.safeParse(normalised);
+      if (!parsed.success) return reply.code(400).send(wireError('lookup.bad-request', describeLookupIssues(parsed.error.issues)));
+      const { code, secret } = parsed.data;
+      // Claimed before any work, identically for known and unknown codes, so it leaks nothing.
+      const waitMs = await claimCodeTry(db, code, clock.now(), limits);
+      if (waitMs > 0) {
+        request.log.info({ outcome: 'code-waiting' }, 'lookup');
+        return reply
+          .code(429)
+          .header('retry-after', String(Math.max(1, Math.ceil(waitMs / 1000))))
+          .send(rateLimited('too many wrong secrets for this dossier code; wait the time in retry-after and try again'));
+      }
+      const row = await findDossier(db, code);
+      const ok = await verifyLookupSecret(secret, row?.lookupSecretHash ?? null);
+      if (!ok || !row) {
+        request.log.info({ outcome: 'not-found' }, 'lookup');
+        return reply.code(404).send(NOT_FOUND);
+      }
+      await clearCodeTries(db, code);
+      request.log.info({ outcome: 'found' }, 'lookup');
+      const answer: LookupResponse = {
+        code: row.code,
+        status: row.status,
+        statusAt: row.statusAt,
+        appointmentDate: row.appointmentDate,
+        note: row.note,
+      };
+      return reply.code(200).send(answer);
+    },
+  );
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { buildServer } from './app';
 import { corsPolicy, parseKioskOrigins } from './cors';
+import { limitsFromEnv, parseTrustedProxies } from './limits';
 import { migrate } from './db/migrate';
 import { openDb } from './db/openDb';
 import { defaultPgliteDir } from './db/pgliteDb';
@@ -10,12 +11,17 @@ import { defaultPgliteDir } from './db/pgliteDb';
  * Starts the central server. Environment:
  *   PORT (8787), HOST (127.0.0.1), DATABASE_URL (PostgreSQL; unset = embedded PGlite),
  *   DATA_DIR (.data; PGlite lives in DATA_DIR/pglite), BLOB_DIR (DATA_DIR/blobs), LOG_LEVEL (info),
- *   KIOSK_ORIGINS (web-kiosk origins allowed cross-origin, comma-separated; app://kiosk always is).
+ *   KIOSK_ORIGINS (web-kiosk origins allowed cross-origin, comma-separated; app://kiosk always is),
+ *   TRUST_PROXY (reverse proxies whose X-Forwarded-For is believed: addresses or CIDR ranges),
+ *   REQUEST_TIMEOUT_MS, HEADERS_TIMEOUT_MS, IDLE_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS,
+ *   MAX_CONNECTIONS_PER_ADDRESS, MAX_JSON_DEPTH (limits.ts; the server README lists the defaults).
  */
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 8787);
   // Checked before the database opens: a typo here must not leave browsers failing silently.
   const corsOrigins = parseKioskOrigins(process.env.KIOSK_ORIGINS);
+  const trustedProxies = parseTrustedProxies(process.env.TRUST_PROXY);
+  const limits = limitsFromEnv(process.env);
   const host = process.env.HOST ?? '127.0.0.1';
   const dataDir = resolve(process.env.DATA_DIR ?? '.data');
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be 0–65535, got ${process.env.PORT}`);
@@ -23,7 +29,7 @@ async function main(): Promise<void> {
   const applied = await migrate(db);
   const version = readVersion();
   const blobDir = resolve(process.env.BLOB_DIR ?? `${dataDir}/blobs`);
-  const app = buildServer({ db, version, blobDir, corsOrigins, logger: { level: process.env.LOG_LEVEL ?? 'info' } });
+  const app = buildServer({ db, version, blobDir, corsOrigins, limits, trustedProxies, logger: { level: process.env.LOG_LEVEL ?? 'info' } });
   app.log.info({ db: db.kind, migrationsApplied: applied, version }, 'database ready');
   const shutdown = async (signal: string): Promise<void> => {
     app.log.info({ signal }, 'shutting down');

@@ -32,7 +32,9 @@ export interface AuthenticatedDevice {
 export type PushOutcome =
   | { readonly kind: 'done'; readonly lastSeq: number; readonly results: MutationResult[] }
   | { readonly kind: 'gap'; readonly expectedSeq: number; readonly results: MutationResult[] }
-  | { readonly kind: 'revoked' };
+  | { readonly kind: 'revoked' }
+  /** A new journal id for a device that already has MAX_JOURNALS_PER_DEVICE streams. */
+  | { readonly kind: 'journal-limit'; readonly limit: number };
 
 export interface PushOptions {
   /** The server's clock, for the status time of a received dossier (default: the system clock). */
@@ -46,7 +48,7 @@ export async function pushMutations(
   mutations: readonly MutationEnvelope[],
   options: PushOptions = {},
 ): Promise<PushOutcome> {
-  await ensureJournal(db, device.deviceId, journalId);
+  if (!(await ensureJournal(db, device.deviceId, journalId))) return { kind: 'journal-limit', limit: MAX_JOURNALS_PER_DEVICE };
   const prepared: Prepared = { dossiers: await prepareDossiers(db, device, journalId, mutations), now: (options.clock ?? systemClock).now() };
   try {
     return await applyBatch(db, device, journalId, mutations, prepared);
@@ -65,7 +67,7 @@ export async function pushMutations(
       if (!isDataError(e)) throw e;
       outcome = await rejectUnstorable(db, device, journalId, m);
     }
-    if (outcome.kind === 'revoked') return outcome;
+    if (outcome.kind === 'revoked' || outcome.kind === 'journal-limit') return outcome;
     if (outcome.kind === 'gap') return { ...outcome, results: [...results, ...outcome.results] };
     results.push(...outcome.results);
     lastSeq = outcome.lastSeq;
@@ -426,8 +428,32 @@ interface BatchContext {
 }
 
 /** Creates the stream row of a journal the server has not seen (a new kiosk, or a recreated database). */
-export async function ensureJournal(db: Db, deviceId: string, journalId: string): Promise<void> {
-  await db.query('INSERT INTO journals (device_id, journal_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [deviceId, journalId]);
+/**
+ * Journal streams one device may open. A kiosk opens a new one only when its database is lost or
+ * reset, so a handful in its life; the cap stops a device (or a stolen credential) filling the
+ * table with random journal ids. Raising it for one device is a staff decision (list-journals).
+ */
+export const MAX_JOURNALS_PER_DEVICE = 16;
+
+/**
+ * Creates the device's journal row on its first push; false when it is new and the device already
+ * has MAX_JOURNALS_PER_DEVICE of them (nothing written). Two racing first pushes may overshoot the
+ * cap by one each: a bound on rows, not an exact count.
+ */
+export async function ensureJournal(db: Db, deviceId: string, journalId: string, maxJournals = MAX_JOURNALS_PER_DEVICE): Promise<boolean> {
+  const rows = await db.query(
+    `WITH existing AS (SELECT 1 FROM journals WHERE device_id = $1 AND journal_id = $2),
+          inserted AS (
+            INSERT INTO journals (device_id, journal_id)
+            SELECT $1, $2 WHERE NOT EXISTS (SELECT 1 FROM existing)
+              AND (SELECT count(*) FROM journals WHERE device_id = $1) < $3
+            ON CONFLICT DO NOTHING RETURNING 1)
+     SELECT 1 FROM existing UNION ALL SELECT 1 FROM inserted`,
+    [deviceId, journalId, maxJournals],
+  );
+  if (rows.length > 0) return true;
+  // Lost a race with a concurrent first push of the same stream: it exists now.
+  return (await db.query('SELECT 1 FROM journals WHERE device_id = $1 AND journal_id = $2', [deviceId, journalId])).length > 0;
 }
 
 /** The stream's last applied seq (0 for a journal the server has not seen). */

@@ -60,15 +60,16 @@ export const DossierStatus = z
 export type DossierStatus = z.infer<typeof DossierStatus>;
 
 /**
- * Each published entity: its record schema, which scopes it may live in, and how its key is derived
- * from the record (the key in a change must equal it).
+ * Each published entity: its record schema, which scopes it may live in, how its key is derived
+ * from the record (the key in a change must equal it), and what a key looks like (a delete names
+ * only the key, so it is checked against this).
  */
 export const PUBLISHED_ENTITIES = {
-  branchConfig: { schema: BranchConfig, scope: 'branch', keyOf: (r: BranchConfig) => r.branchCode },
-  procedure: { schema: Procedure, scope: 'global', keyOf: (r: Procedure) => r.code },
-  calendar: { schema: CalendarYear, scope: 'global', keyOf: (r: CalendarYear) => String(r.year) },
-  questionnaire: { schema: Questionnaire, scope: 'global', keyOf: (r: Questionnaire) => r.id },
-  dossierStatus: { schema: DossierStatus, scope: 'branch', keyOf: (r: DossierStatus) => r.code },
+  branchConfig: { schema: BranchConfig, scope: 'branch', keyOf: (r: BranchConfig) => r.branchCode, key: BranchConfig.shape.branchCode },
+  procedure: { schema: Procedure, scope: 'global', keyOf: (r: Procedure) => r.code, key: Procedure.shape.code },
+  calendar: { schema: CalendarYear, scope: 'global', keyOf: (r: CalendarYear) => String(r.year), key: z.string().regex(/^(20\d\d|2100)$/, 'a year 2000–2100') },
+  questionnaire: { schema: Questionnaire, scope: 'global', keyOf: (r: Questionnaire) => r.id, key: Questionnaire.shape.id },
+  dossierStatus: { schema: DossierStatus, scope: 'branch', keyOf: (r: DossierStatus) => r.code, key: DossierCode },
 } as const;
 export type PublishedEntity = keyof typeof PUBLISHED_ENTITIES;
 export const PUBLISHED_ENTITY_NAMES = Object.keys(PUBLISHED_ENTITIES) as [PublishedEntity, ...PublishedEntity[]];
@@ -76,6 +77,11 @@ export type PublishedRecord<E extends PublishedEntity> = z.infer<(typeof PUBLISH
 
 export function entityAllowedInScope(entity: PublishedEntity, scope: Scope): boolean {
   return PUBLISHED_ENTITIES[entity].scope === 'global' ? scope === GLOBAL_SCOPE : scope.startsWith('branch:');
+}
+
+/** Whether `key` has the shape of a key of `entity` (a delete's key; never echoed back). */
+export function isPublishedKey(entity: PublishedEntity, key: string): boolean {
+  return PUBLISHED_ENTITIES[entity].key.safeParse(key).success;
 }
 
 /** Validates a published record; on success returns its key. Never echoes the record's values. */

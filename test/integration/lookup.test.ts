@@ -122,7 +122,7 @@ describe.each(engines)('citizen look-up on $name', (engine) => {
     expect((await lookup({ code: CODE, secret: SECRET }, nextIp())).status).toBe(200);
   });
 
-  it('locks a code for an hour after 10 wrong secrets, known or not, from any address', async () => {
+  it('makes a code wait longer after each wrong secret beyond three (2 s, 4 s, 8 s…), known or not, from any address — never an hour for ten typos', async () => {
     const code = '000.00.21.H26-261124-0002';
     await recordDossierStatus(h.db, {
       code,
@@ -134,17 +134,73 @@ describe.each(engines)('citizen look-up on $name', (engine) => {
       note: '',
     });
     const unknownCode = '000.00.21.H26-261124-0777';
-    for (const c of [code, unknownCode]) {
-      for (let i = 0; i < 10; i++) expect((await lookup({ code: c, secret: 'BBBB3333' }, nextIp())).status).toBe(404);
-      const locked = await lookup({ code: c, secret: c === code ? 'AAAA2222' : 'BBBB3333' }, nextIp());
-      expect(locked.status).toBe(429);
-      expect(locked.body).toEqual({ code: 'lookup.rate-limited', detail: expect.any(String) });
-      expect(Number(locked.headers['retry-after'])).toBe(3600);
-    }
-    // Other codes are unaffected; after the window the right secret works again.
-    expect((await lookup({ code: CODE, secret: SECRET }, nextIp())).status).toBe(200);
-    h.clock.advance(60 * 60_000);
+    const waitsFor = async (c: string) => {
+      const waits: number[] = [];
+      for (let tries = 0; tries < 10;) {
+        const r = await lookup({ code: c, secret: 'BBBB3333' }, nextIp());
+        if (r.status === 429) {
+          // Told how long to wait, revealing nothing; a try refused this way is not counted.
+          expect(r.body).toEqual({ code: 'lookup.rate-limited', detail: expect.any(String) });
+          expect(r.raw).not.toContain('received');
+          const wait = Number(r.headers['retry-after']);
+          waits.push(wait);
+          h.clock.advance(wait * 1000);
+        } else {
+          expect(r.status).toBe(404);
+          tries++;
+        }
+      }
+      // Even the right secret waits now: the wait is on the code, not on being wrong.
+      const after = await lookup({ code: c, secret: c === code ? 'AAAA2222' : 'BBBB3333' }, nextIp());
+      expect(after.status).toBe(429);
+      waits.push(Number(after.headers['retry-after']));
+      return waits;
+    };
+    // Three free tries, then 2 s, 4 s, 8 s… — the same for a known and an unknown code.
+    expect(await waitsFor(code)).toEqual([2, 4, 8, 16, 32, 64, 128]);
+    expect(await waitsFor(unknownCode)).toEqual([2, 4, 8, 16, 32, 64, 128]);
+    h.clock.advance(128_000);
     expect((await lookup({ code, secret: 'AAAA2222' }, nextIp())).status).toBe(200);
+    // Other codes are unaffected.
+    expect((await lookup({ code: CODE, secret: SECRET }, nextIp())).status).toBe(200);
+  });
+
+  it('after ten typos in a row the citizen waits about two minutes, then the right secret works and clears the count', async () => {
+    const code = '000.00.21.H26-261124-0013';
+    await recordDossierStatus(h.db, {
+      code,
+      branchCode: 'CN01',
+      lookupSecret: 'CCCC2222',
+      status: 'ready',
+      statusAt: START,
+      appointmentDate: null,
+      note: '',
+    });
+    // Forgotten: an hour after the last try of the previous test.
+    h.clock.advance(60 * 60_000);
+    let waited = 0;
+    let typos = 0;
+    while (typos < 10) {
+      const r = await lookup({ code, secret: 'DDDD3333' }, nextIp());
+      if (r.status === 429) {
+        const wait = Number(r.headers['retry-after']);
+        waited += wait;
+        h.clock.advance(wait * 1000);
+      } else {
+        expect(r.status).toBe(404);
+        typos++;
+      }
+    }
+    const next = await lookup({ code, secret: 'CCCC2222' }, nextIp());
+    expect(next.status).toBe(429);
+    const wait = Number(next.headers['retry-after']);
+    expect(wait).toBe(128);
+    expect(waited).toBe(2 + 4 + 8 + 16 + 32 + 64);
+    h.clock.advance(wait * 1000);
+    expect((await lookup({ code, secret: 'CCCC2222' }, nextIp())).status).toBe(200);
+    // Cleared: three more typos cost nothing again.
+    for (let i = 0; i < 3; i++) expect((await lookup({ code, secret: 'DDDD3333' }, nextIp())).status).toBe(404);
+    expect((await lookup({ code, secret: 'CCCC2222' }, nextIp())).status).toBe(200);
   });
 
   it('verifies against a dummy hash for unknown codes (same work), and rejects tampered hashes', async () => {

@@ -99,6 +99,34 @@ describe.each(dbEngines)('two kiosks and the centre, on $name', (engine) => {
       expect((await readPublished(k.reference, 'branch:CN01', 'branchConfig')).length).toBe(1);
     }
     expect(await localChecksum(a.reference, 'global')).toEqual(await localChecksum(b.reference, 'global'));
+
+    // A delete names a real key of a record the scope holds: the probe's injection-looking key, a
+    // well-formed key never published, and a deleted key's sibling in a bad batch change nothing.
+    const seqs = async () => (await db.query<{ last_seq: unknown }>("SELECT last_seq FROM scope_seqs WHERE scope = 'global'"))[0]!.last_seq;
+    const before = await seqs();
+    const refused = [
+      await publish(centre.baseUrl, centre.adminToken, 'global', [{ entity: 'procedure', op: 'delete', data: { key: "x' OR 1=1" } }]),
+      await publish(centre.baseUrl, centre.adminToken, 'global', [{ entity: 'procedure', op: 'delete', data: { key: '9.999999' } }]),
+      await publish(centre.baseUrl, centre.adminToken, 'global', [
+        { entity: 'procedure', op: 'delete', data: { key: names[3]!.code } },
+        { entity: 'calendar', op: 'delete', data: { key: '1999' } },
+      ]),
+    ];
+    expect(refused.map((r) => [r.status, (r.body as { code: string }).code])).toEqual([
+      [422, 'publish.invalid'],
+      [404, 'publish.unknown-key'],
+      [422, 'publish.invalid'],
+    ]);
+    expect(await seqs()).toBe(before);
+    expect(await db.query("SELECT 1 FROM changes WHERE scope = 'global' AND op = 'delete'")).toHaveLength(1);
+    // Put and delete in one batch is fine; deleting again what is deleted is too (idempotent).
+    const local = procedure('1.009999', 'Thủ tục tạm');
+    const both = await publish(centre.baseUrl, centre.adminToken, 'global', [
+      { entity: 'procedure', op: 'put', data: local },
+      { entity: 'procedure', op: 'delete', data: { key: local.code } },
+      { entity: 'procedure', op: 'delete', data: { key: names[2]!.code } },
+    ]);
+    expect(both.status, JSON.stringify(both.body)).toBe(200);
   });
 
   it('repairs a diverged local copy when the scope checksum differs', async () => {

@@ -140,6 +140,8 @@ export const en: Omit<Catalog, 'print'> = {
       'mutation-id-reused': 'The record id was already used by another record. Ask a technician to check the machine.',
       'outcome-unknown': 'The server no longer has the outcome of this record. Ask a technician to compare the data.',
       'seq-reused': 'The record sequence number was already used by another record (the machine may have been restored). Call a technician.',
+      'journal-limit':
+        'This machine has opened too many data streams with the centre (usually its database was wiped several times). Ask the centre to check it (list-journals); the data stays on this machine.',
       'wrong-branch': 'The record belongs to another branch than the one this machine is enrolled in. A technician must check the branch code and enrol again.',
     },
     enrol: {
@@ -149,7 +151,8 @@ export const en: Omit<Catalog, 'print'> = {
       'code-expired': 'The enrolment code has expired. Ask the centre for a new code and enrol again.',
       'role-mismatch': 'This code is for another kind of machine (citizen kiosk, counter or technician). Check this machine’s role, or ask for the right code.',
       'other-branch': 'This machine is enrolled in another branch; a code of this branch cannot move it. Tell the centre the “Device id” above.',
-      'device-known': 'This machine is already enrolled with the centre. To enrol it again (reinstall, lost credential), ask the centre for a code issued for this machine: read them the “Device id” above.',
+      'device-known':
+        'This machine is already enrolled with the centre. To enrol it again (reinstall, lost credential), ask the centre for a code issued for this machine: read them the “Device id” above.',
       'device-revoked': 'The centre revoked this machine. The centre must reinstate it and issue a code for it: tell them the “Device id” above.',
       'code-other-device': 'This code was issued for another machine. Compare the “Device id” above with the one the centre noted, or ask for a new code.',
       'bad-request': 'The enrolment request was invalid. Check the server address and the code, then try again.',
@@ -158,10 +161,12 @@ export const en: Omit<Catalog, 'print'> = {
     auth: {
       'not-enrolled': 'This machine is not enrolled with the central server. A technician must enter the server address and an enrolment code.',
       missing: 'This machine sent no credential. A technician must enrol it again.',
-      'unknown-device': 'This machine is not enrolled, or its credential was replaced – call a technician to ask the centre for a code for this machine’s device id.',
+      'unknown-device':
+        'This machine is not enrolled, or its credential was replaced – call a technician to ask the centre for a code for this machine’s device id.',
       'role-forbidden':
         'This machine is enrolled with a role that may not send this kind of record. A technician checks the machine’s role and enrols it again.',
-      revoked: 'The centre revoked this machine’s access – call a technician: the centre must reinstate it and issue a code for it. Data on this machine is kept.',
+      revoked:
+        'The centre revoked this machine’s access – call a technician: the centre must reinstate it and issue a code for it. Data on this machine is kept.',
       'scope-forbidden': 'This machine may not access this data (wrong branch or role). Ask a technician to check the enrolment.',
       'not-admin': 'This action needs a centre administrator.',
     },
@@ -330,7 +335,8 @@ export const en: Omit<Catalog, 'print'> = {
       cancel: 'Cancel',
       enrolled: 'Enrolled: branch {{branch}}, server {{server}}.',
       notEnrolled: 'This machine is not enrolled with the central server. Data is kept here and sent after enrolment.',
-      refused: 'The server refuses this machine’s credential (not enrolled or revoked). Ask the centre for a code issued for this machine’s device id and enrol again (a revoked machine is reinstated first).',
+      refused:
+        'The server refuses this machine’s credential (not enrolled or revoked). Ask the centre for a code issued for this machine’s device id and enrol again (a revoked machine is reinstated first).',
       server: 'Server',
       branch: 'Branch',
       state: 'State',

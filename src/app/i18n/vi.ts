@@ -192,6 +192,8 @@ export const vi = {
       'mutation-id-reused': 'Mã bản ghi đã được dùng cho một bản ghi khác. Báo kỹ thuật viên kiểm tra máy.',
       'outcome-unknown': 'Máy chủ không còn kết quả của bản ghi này. Báo kỹ thuật viên đối chiếu dữ liệu.',
       'seq-reused': 'Số thứ tự bản ghi đã được dùng cho bản ghi khác (có thể máy đã được khôi phục). Báo kỹ thuật viên.',
+      'journal-limit':
+        'Máy đã mở quá nhiều luồng dữ liệu với trung tâm (thường do cơ sở dữ liệu của máy bị xóa nhiều lần). Báo trung tâm kiểm tra máy (list-journals); dữ liệu vẫn còn trên máy.',
       'wrong-branch': 'Bản ghi thuộc chi nhánh khác với chi nhánh đăng ký của máy. Kỹ thuật viên cần kiểm tra mã chi nhánh và đăng ký lại máy.',
     },
     enrol: {
@@ -203,8 +205,7 @@ export const vi = {
       'other-branch': 'Máy này đã được đăng ký ở chi nhánh khác; mã của chi nhánh này không chuyển được máy. Báo trung tâm kèm “Mã thiết bị” ở trên.',
       'device-known':
         'Máy này đã được đăng ký với trung tâm. Muốn đăng ký lại (cài lại, mất khóa kết nối), xin trung tâm cấp mã dành riêng cho máy này: đọc cho trung tâm “Mã thiết bị” ở trên.',
-      'device-revoked':
-        'Máy này đã bị trung tâm thu hồi. Trung tâm phải khôi phục máy rồi cấp mã dành riêng cho máy: báo trung tâm kèm “Mã thiết bị” ở trên.',
+      'device-revoked': 'Máy này đã bị trung tâm thu hồi. Trung tâm phải khôi phục máy rồi cấp mã dành riêng cho máy: báo trung tâm kèm “Mã thiết bị” ở trên.',
       'code-other-device': 'Mã này được cấp riêng cho một máy khác. Kiểm tra “Mã thiết bị” ở trên với mã máy trung tâm đã ghi, hoặc xin mã mới.',
       'bad-request': 'Yêu cầu đăng ký không hợp lệ. Kiểm tra địa chỉ máy chủ và mã, rồi thử lại.',
       failed: 'Đăng ký không thành công ({{detail}}). Thử lại; nếu vẫn lỗi, báo trung tâm kèm mã lỗi.',
@@ -214,7 +215,8 @@ export const vi = {
       missing: 'Máy chưa gửi thông tin xác thực. Kỹ thuật viên cần đăng ký lại máy.',
       'unknown-device': 'Máy chưa được đăng ký, hoặc khóa kết nối đã bị thay – gọi kỹ thuật viên xin trung tâm mã đăng ký cho “Mã thiết bị” của máy.',
       'role-forbidden': 'Máy được đăng ký với vai trò không được gửi loại bản ghi này. Kỹ thuật viên kiểm tra vai trò của máy rồi đăng ký lại.',
-      revoked: 'Máy đã bị trung tâm thu hồi quyền kết nối – gọi kỹ thuật viên: trung tâm phải khôi phục máy và cấp mã cho máy này. Dữ liệu trên máy vẫn được giữ.',
+      revoked:
+        'Máy đã bị trung tâm thu hồi quyền kết nối – gọi kỹ thuật viên: trung tâm phải khôi phục máy và cấp mã cho máy này. Dữ liệu trên máy vẫn được giữ.',
       'scope-forbidden': 'Máy không có quyền với dữ liệu này (sai chi nhánh hoặc vai trò). Báo kỹ thuật viên kiểm tra đăng ký.',
       'not-admin': 'Cần quyền quản trị trung tâm cho thao tác này.',
     },
@@ -381,7 +383,8 @@ export const vi = {
       cancel: 'Hủy',
       enrolled: 'Đã đăng ký: chi nhánh {{branch}}, máy chủ {{server}}.',
       notEnrolled: 'Máy chưa được đăng ký với máy chủ trung tâm. Dữ liệu vẫn được lưu trên máy và sẽ gửi sau khi đăng ký.',
-      refused: 'Máy chủ từ chối khóa kết nối của máy (máy chưa được đăng ký hoặc đã bị thu hồi). Xin trung tâm mã đăng ký cấp cho “Mã thiết bị” của máy này rồi đăng ký lại (máy bị thu hồi: trung tâm khôi phục trước).',
+      refused:
+        'Máy chủ từ chối khóa kết nối của máy (máy chưa được đăng ký hoặc đã bị thu hồi). Xin trung tâm mã đăng ký cấp cho “Mã thiết bị” của máy này rồi đăng ký lại (máy bị thu hồi: trung tâm khôi phục trước).',
       server: 'Máy chủ',
       branch: 'Chi nhánh',
       state: 'Trạng thái',
