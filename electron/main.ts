@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, ipcMain, net, protocol, safeStorage, session } from 'electron';
+import { app, BrowserWindow, ipcMain, Menu, net, protocol, safeStorage, session } from 'electron';
 import { APP_SCHEME, APP_START_URL, resolveAppRequest } from './appProtocol';
 import { CredentialStore } from './credentialStore';
 import { DeviceConfigStore } from './deviceConfigStore';
@@ -8,7 +8,7 @@ import { DiskWatcher, thresholdFromEnv } from './diskWatcher';
 import { buildAppInfo, createIpcHandlers, registerIpcHandlers } from './ipcHandlers';
 import { JournalStore } from './journalStore';
 import { createPrintService } from './printing';
-import { buildWindowOptions, CONTENT_SECURITY_POLICY, hardenSession, hardenWebContents } from './windowHardening';
+import { buildWindowOptions, CONTENT_SECURITY_POLICY, hardenKeyboard, hardenSession, hardenWebContents, isWindowed } from './windowHardening';
 
 /**
  * Electron main process entry (bundled to dist-electron/main.cjs).
@@ -74,6 +74,7 @@ function registerAppProtocol(): void {
 
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow(buildWindowOptions({ packaged: app.isPackaged, env: process.env, preloadPath: PRELOAD_PATH }));
+  hardenKeyboard(win.webContents, isWindowed(process.env), log);
   win.once('ready-to-show', () => win.show());
   // The renderer keeps everything in IndexedDB; reloading resumes where it was. A renderer that keeps
   // dying is not reloaded in a tight loop: the delay doubles (1 s … 60 s) while crashes keep coming.
@@ -98,6 +99,8 @@ function createWindow(): BrowserWindow {
 
 async function start(): Promise<void> {
   hardenSession(session.defaultSession, log);
+  // No menu in kiosk mode: its accelerators (reload, zoom, devtools…) would act behind the app's back.
+  if (!isWindowed(process.env)) Menu.setApplicationMenu(null);
   registerAppProtocol();
 
   const userData = app.getPath('userData');

@@ -11,6 +11,11 @@ import { APP_HOST, APP_SCHEME } from './appProtocol';
  *   window.open is denied, <webview> is never attached.
  * - The only permission ever granted is camera access ('media' without audio) for `app://kiosk`
  *   (QR codes on appointment slips); everything else, including device pickers, is denied.
+ * - In kiosk mode the browser's own shortcuts do nothing (close, quit, reload, new window, print,
+ *   save, view source, devtools, zoom, back/forward): a citizen cannot leave or break the screen,
+ *   and a USB barcode scanner, which types into the window, cannot trigger one by accident. Text
+ *   keys, Enter, Tab, arrows, Escape and the other function keys still reach the app. There is no
+ *   application menu (main.ts), and zoom stays at 100 %.
  *
  * Only `import type` from 'electron' here: the decisions are pure and the wiring functions act on
  * the objects they are given, so tests import this file without the Electron binary.
@@ -105,6 +110,68 @@ export function buildWindowOptions({ packaged, env, preloadPath }: WindowEnv): B
  * what the kiosk never needs, and never narrows what the renderer allows.
  */
 export const CONTENT_SECURITY_POLICY = ["frame-ancestors 'none'", "base-uri 'none'", "form-action 'none'"].join('; ');
+
+/** The fields of Electron's `Input` (before-input-event) the keyboard decision reads. */
+export interface KeyInput {
+  readonly type: string;
+  readonly key: string;
+  readonly control: boolean;
+  readonly meta: boolean;
+  readonly alt: boolean;
+  readonly shift: boolean;
+}
+
+/** With Ctrl (or ⌘): close, quit, reload, new window/tab, open, save, print, view source, downloads. */
+const BLOCKED_WITH_CTRL = new Set(['w', 'q', 'r', 'n', 't', 'o', 's', 'p', 'u', 'j']);
+/** With Ctrl (or ⌘): zoom in, out and reset. */
+const ZOOM_KEYS = new Set(['+', '=', '-', '_', '0', 'add', 'subtract']);
+/** Alone or with any modifier: reload, full screen, devtools, caret browsing, browser navigation. */
+const BLOCKED_KEYS = new Set(['f5', 'f7', 'f11', 'f12', 'browserback', 'browserforward', 'browserrefresh', 'browserhome', 'browsersearch', 'close']);
+
+/**
+ * Whether a key press reaches the page. Everything is allowed in windowed (development) mode. In
+ * kiosk mode, the shortcuts above are swallowed; Ctrl+A/C/V/X/Z/Y (editing) and every key a barcode
+ * scanner or a foot pedal sends (characters, Enter, Tab, F1–F4, F6, F8–F10) go through.
+ */
+export function decideKeyInput(input: KeyInput, windowed: boolean): Decision {
+  if (windowed) return 'allow';
+  if (input.type !== 'keyDown' && input.type !== 'rawKeyDown') return 'allow';
+  const key = input.key.toLowerCase();
+  if (BLOCKED_KEYS.has(key)) return 'deny';
+  const ctrl = input.control || input.meta;
+  if (ctrl && (BLOCKED_WITH_CTRL.has(key) || ZOOM_KEYS.has(key))) return 'deny';
+  // Devtools and inspector: Ctrl+Shift+I/J/C.
+  if (ctrl && input.shift && (key === 'i' || key === 'c')) return 'deny';
+  // Alt+F4 (close), Alt+←/→ and Alt+Home (history).
+  if (input.alt && (key === 'f4' || key === 'arrowleft' || key === 'arrowright' || key === 'home')) return 'deny';
+  return 'allow';
+}
+
+/** The part of WebContents the keyboard guard uses (so tests can pass a fake). */
+export interface KeyboardContents {
+  on(event: 'before-input-event', listener: (event: { preventDefault(): void }, input: KeyInput) => void): unknown;
+  on(event: 'zoom-changed', listener: () => void): unknown;
+  setVisualZoomLevelLimits(min: number, max: number): Promise<void>;
+  setZoomLevel(level: number): void;
+}
+
+/** Swallows the browser's shortcuts and keeps zoom at 100 % (pinch and Ctrl+wheel included) in kiosk mode. */
+export function hardenKeyboard(contents: KeyboardContents, windowed: boolean, log: HardeningLog = () => {}): void {
+  if (windowed) return;
+  contents.on('before-input-event', (event, input) => {
+    if (decideKeyInput(input, windowed) === 'deny') {
+      event.preventDefault();
+      // The key's name only: never what was typed before or after it.
+      log(`blocked shortcut ${describeShortcut(input)}`);
+    }
+  });
+  void contents.setVisualZoomLevelLimits(1, 1).catch(() => {});
+  contents.on('zoom-changed', () => contents.setZoomLevel(0));
+}
+
+function describeShortcut(input: KeyInput): string {
+  return [input.control ? 'Ctrl' : '', input.meta ? 'Meta' : '', input.alt ? 'Alt' : '', input.shift ? 'Shift' : '', input.key].filter(Boolean).join('+');
+}
 
 export type HardeningLog = (message: string) => void;
 

@@ -2,8 +2,10 @@ import { describe, expect, it, vi } from 'vitest';
 import type { Session, WebContents } from 'electron';
 import {
   buildWindowOptions,
+  decideKeyInput,
   decideNavigation,
   decidePermission,
+  hardenKeyboard,
   hardenSession,
   hardenWebContents,
   isAppOrigin,
@@ -167,5 +169,121 @@ describe('hardenWebContents / hardenSession wiring', () => {
   it('safeOrigin keeps only scheme and host', () => {
     expect(safeOrigin('https://x.example/path?cccd=001')).toBe('https://x.example');
     expect(safeOrigin('%%%')).toBe('(unparsable URL)');
+  });
+});
+
+describe('decideKeyInput (kiosk mode swallows the browser shortcuts, never what a scanner types)', () => {
+  const key = (k: string, mods: Partial<{ control: boolean; meta: boolean; alt: boolean; shift: boolean }> = {}, type = 'keyDown') => ({
+    type,
+    key: k,
+    control: false,
+    meta: false,
+    alt: false,
+    shift: false,
+    ...mods,
+  });
+
+  it.each([
+    ['Ctrl+W', key('w', { control: true })],
+    ['Ctrl+Q', key('q', { control: true })],
+    ['Ctrl+R', key('r', { control: true })],
+    ['Ctrl+Shift+R', key('R', { control: true, shift: true })],
+    ['Cmd+R', key('r', { meta: true })],
+    ['Ctrl+N', key('n', { control: true })],
+    ['Ctrl+P', key('p', { control: true })],
+    ['Ctrl+S', key('s', { control: true })],
+    ['Ctrl+U', key('u', { control: true })],
+    ['Ctrl++', key('+', { control: true, shift: true })],
+    ['Ctrl+=', key('=', { control: true })],
+    ['Ctrl+-', key('-', { control: true })],
+    ['Ctrl+0', key('0', { control: true })],
+    ['Ctrl+Shift+I', key('I', { control: true, shift: true })],
+    ['Ctrl+Shift+C', key('C', { control: true, shift: true })],
+    ['F5', key('F5')],
+    ['F11', key('F11')],
+    ['F12', key('F12')],
+    ['Alt+F4', key('F4', { alt: true })],
+    ['Alt+Left', key('ArrowLeft', { alt: true })],
+    ['BrowserBack', key('BrowserBack')],
+  ])('denies %s in kiosk mode', (_name, input) => {
+    expect(decideKeyInput(input, false)).toBe('deny');
+    expect(decideKeyInput(input, true)).toBe('allow');
+  });
+
+  it('lets through every key a barcode scanner or a counter officer sends', () => {
+    // A scanner types the code's characters and Enter (sometimes Tab), at speed.
+    for (const c of '000.00.21.H26-261124-0042 ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789ăâđêôơưáàảãạ') {
+      expect(decideKeyInput(key(c, { shift: c !== c.toLowerCase() }), false)).toBe('allow');
+    }
+    for (const k of [
+      'Enter',
+      'Tab',
+      'Backspace',
+      'Delete',
+      'Escape',
+      'ArrowLeft',
+      'ArrowDown',
+      'Home',
+      'End',
+      'F1',
+      'F2',
+      'F3',
+      'F4',
+      'F6',
+      'F8',
+      'F9',
+      'F10',
+    ]) {
+      expect(decideKeyInput(key(k), false)).toBe('allow');
+    }
+    // Editing shortcuts and the counter's Ctrl+Enter (submit).
+    for (const k of ['a', 'c', 'v', 'x', 'z', 'y', 'Enter']) expect(decideKeyInput(key(k, { control: true }), false)).toBe('allow');
+    // AltGr characters (Ctrl+Alt on Windows) that produce printable text, and key-up events.
+    expect(decideKeyInput(key('@', { control: true, alt: true }), false)).toBe('allow');
+    expect(decideKeyInput(key('w', { control: true }, 'keyUp'), false)).toBe('allow');
+  });
+
+  it('hardenKeyboard swallows a denied shortcut, logs only its name, and pins zoom at 100 %', () => {
+    const listeners = new Map<string, (...args: unknown[]) => void>();
+    const contents = {
+      on: vi.fn((event: string, l: (...args: unknown[]) => void) => listeners.set(event, l)),
+      setVisualZoomLevelLimits: vi.fn(async () => {}),
+      setZoomLevel: vi.fn(),
+    };
+    const log = vi.fn();
+    hardenKeyboard(contents as never, false, log);
+    const prevent = vi.fn();
+    listeners.get('before-input-event')!({ preventDefault: prevent }, key('r', { control: true }));
+    expect(prevent).toHaveBeenCalledTimes(1);
+    expect(log).toHaveBeenCalledWith('blocked shortcut Ctrl+r');
+    const typed = vi.fn();
+    listeners.get('before-input-event')!({ preventDefault: typed }, key('7'));
+    expect(typed).not.toHaveBeenCalled();
+    expect(contents.setVisualZoomLevelLimits).toHaveBeenCalledWith(1, 1);
+    listeners.get('zoom-changed')!();
+    expect(contents.setZoomLevel).toHaveBeenCalledWith(0);
+    // Windowed (development): nothing is installed.
+    const dev = { on: vi.fn(), setVisualZoomLevelLimits: vi.fn(async () => {}), setZoomLevel: vi.fn() };
+    hardenKeyboard(dev as never, true);
+    expect(dev.on).not.toHaveBeenCalled();
+  });
+});
+
+describe('packaging fuses (electron-builder.yml)', () => {
+  it('turns off running as Node, NODE_OPTIONS and --inspect, and turns on cookie encryption and asar integrity', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const yml = await readFile(new URL('../../electron-builder.yml', import.meta.url), 'utf8');
+    const block = /^electronFuses:\n((?: {2}.*\n)+)/m.exec(yml)?.[1] ?? '';
+    const fuses = Object.fromEntries([...block.matchAll(/^ {2}(\w+): (true|false)$/gm)].map((m) => [m[1], m[2] === 'true']));
+    expect(fuses).toEqual({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableCookieEncryption: true,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+      grantFileProtocolExtraPrivileges: false,
+      loadBrowserProcessSpecificV8Snapshot: false,
+    });
   });
 });
