@@ -19,11 +19,17 @@ const state = vi.hoisted(() => ({
   whenReadyCalls: 0,
   handled: new Map<string, Listener>(),
   encryptionAvailable: false,
+  menus: [] as unknown[],
+  windowEvents: [] as string[],
 }));
 
 vi.mock('electron', () => {
   class BrowserWindow {
-    webContents = { on: () => undefined };
+    webContents = {
+      on: (event: string) => void state.windowEvents.push(event),
+      setVisualZoomLevelLimits: async () => undefined,
+      setZoomLevel: () => undefined,
+    };
     once = () => undefined;
     on = () => undefined;
     loadURL = async () => undefined;
@@ -44,6 +50,7 @@ vi.mock('electron', () => {
       isPackaged: false,
     },
     BrowserWindow,
+    Menu: { setApplicationMenu: (menu: unknown) => void state.menus.push(menu) },
     ipcMain: { handle: (channel: string, listener: Listener) => state.handled.set(channel, listener) },
     net: { fetch: async () => new Response(null, { status: 404 }) },
     protocol: { registerSchemesAsPrivileged: () => undefined, handle: () => undefined },
@@ -71,6 +78,8 @@ describe('electron/main.ts', () => {
     state.whenReadyCalls = 0;
     state.handled.clear();
     state.encryptionAvailable = false;
+    state.menus = [];
+    state.windowEvents = [];
     logs = [];
     vi.spyOn(console, 'info').mockImplementation((m: string) => void logs.push(m));
   });
@@ -97,6 +106,9 @@ describe('electron/main.ts', () => {
 
     const disk = await state.handled.get(IPC_CHANNELS.diskStatus)?.(APP_FRAME);
     expect(disk).toMatchObject({ ok: true, value: { thresholdBytes: 512 * 1024 * 1024 } });
+    // Kiosk mode: no application menu, and the window's shortcuts and zoom are guarded.
+    expect(state.menus).toEqual([null]);
+    expect(state.windowEvents).toEqual(expect.arrayContaining(['before-input-event', 'zoom-changed', 'render-process-gone']));
   });
 
   it('wires the credential to safeStorage and refuses without a keystore', async () => {
