@@ -84,11 +84,11 @@ export async function runBlobBench(options: { files?: number; fileBytes?: number
     await migrate(db);
     await createBranch(db, 'CN01', 'Chi nhánh số 1');
     const base = await app.listen({ port: 0, host: '127.0.0.1' });
-    const { code } = await createEnrolCode(db, 'CN01', 'citizen', Date.now());
+    const { code } = await createEnrolCode(db, 'CN01', 'counter', Date.now());
     const enrolled = await fetch(`${base}/v1/enrol`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ code, deviceId: randomUUID(), role: 'citizen' }),
+      body: JSON.stringify({ code, deviceId: randomUUID(), role: 'counter' }),
     });
     const { token } = EnrolResponse.parse(await enrolled.json());
     await mkdir(path.join(dir, 'plain'));

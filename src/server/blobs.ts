@@ -6,13 +6,25 @@ import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { FileStore } from '@tus/file-store';
 import { S3Store } from '@tus/s3-store';
-import { Server as TusServer, type DataStore, type Upload } from '@tus/server';
+import { ERRORS, MemoryLocker, Server as TusServer, type DataStore, type Locker, type Upload } from '@tus/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../shared/clock';
 import { BLOB_BY_HASH_PATH, BLOB_TUS_PATH, MAX_BLOB_BYTES, Sha256Hex } from '../shared/sync';
 import { requireDevice, wireError } from './auth';
+import { PostgresLeaseLocker } from './blobLocker';
+import {
+  blobUploadLimitsFromEnv,
+  DEFAULT_BLOB_UPLOAD_LIMITS,
+  forgetUpload,
+  reserveUpload,
+  sweepUploads,
+  UPLOAD_ID,
+  uploadOwnership,
+  type BlobUploadLimits,
+  type SweepReport,
+} from './blobUploads';
 import { CORS_EXPOSED_HEADERS, type CorsPolicy } from './cors';
-import type { Db } from './db/Db';
+import { isTransientDbError, type Db } from './db/Db';
 import { recomputeDossierCompleteness } from './dossiers';
 import type { AuthenticatedDevice } from './push';
 
@@ -21,14 +33,24 @@ import type { AuthenticatedDevice } from './push';
  *
  * Guarantees:
  * - Every tus request (OPTIONS aside) carries a valid device bearer token; an upload belongs to the
- *   device that created it (its id is in the server-set metadata), and any other device is told 404.
- * - Creation needs `Upload-Metadata: sha256 <64 lower-case hex>` and `Upload-Length` ≤ MAX_BLOB_BYTES.
+ *   device that created it (its `blob_uploads` row, or the server-set metadata of an upload begun
+ *   before that table), and any other device is told 404.
+ * - Only roles in BLOB_UPLOAD_ROLES create uploads and PATCH them; others get 403 `blob.role-forbidden`.
+ * - Creation needs `Upload-Metadata: sha256 <64 lower-case hex>` and `Upload-Length` ≤ MAX_BLOB_BYTES,
+ *   and must fit the device's quota of unfinished uploads (blobUploads.ts): else 429 (or 413 for an
+ *   upload larger than the whole byte quota) `blob.quota-exceeded`.
  * - When the last byte arrives the stored file is hashed (streamed). A mismatch deletes the upload
  *   and answers 422 `blob.hash-mismatch` (the client starts again from scratch); a match moves the
  *   file to `sha256/ab/<hex>` and inserts the `blobs` row, and only then answers 204 with
  *   `Blob-Verified: <hex>`. A `blobs` row therefore always names a verified, complete file.
  * - `HEAD|GET /v1/blobs/sha256/:hex` answers 200 only for a verified blob of the device's branch.
  * - Malformed headers, ids or hashes are 4xx, never 500.
+ * - Unfinished uploads untouched for `abandonAfterMs` are swept (every `sweepEveryMs`, and on demand
+ *   with sweepAbandonedUploads); verified blobs are never touched by it.
+ * - Replicas: on PostgreSQL an upload's tus lock is a lease in the database (blobLocker.ts), so two
+ *   server processes never write one upload at once; on PGlite (one process) it is in memory. The
+ *   quota and the sweep read the database. What stays in process memory are hints checked against
+ *   the store before use (the running hash), so any replica may serve any request of an upload.
  *
  * Storage is a folder (`blobDir`) by default; with `BLOB_S3_BUCKET` set, uploads go to an
  * S3-compatible bucket through @tus/s3-store (see src/server/README.md, "Blobs").
@@ -41,15 +63,26 @@ export interface BlobRouteOptions {
   readonly blobDir: string | null;
   /** The server's CORS policy: tus writes its own replies, so it applies the same origins. */
   readonly cors: CorsPolicy;
+  /**
+   * Quotas and sweep of unfinished uploads; absent fields come from the environment
+   * (`BLOB_MAX_UPLOADS_PER_DEVICE`, `BLOB_MAX_BYTES_PER_DEVICE`, `BLOB_ABANDON_AFTER_HOURS`,
+   * `BLOB_SWEEP_EVERY_MINUTES`), then DEFAULT_BLOB_UPLOAD_LIMITS.
+   */
+  readonly limits?: Partial<BlobUploadLimits>;
 }
+
+/**
+ * Roles whose devices upload scans: counters, which receive dossiers (`dossier.submit@1` is
+ * counters-only, push.ts). A citizen kiosk and the technician screen scan nothing, so a scan from
+ * them could never be referenced; refusing it keeps a misused credential off the disk.
+ */
+export const BLOB_UPLOAD_ROLES: readonly string[] = ['counter'];
 
 /** Sent on the final PATCH when the server has verified and stored the blob. */
 const BLOB_VERIFIED_HEADER = 'Blob-Verified';
 /** Sent with HEAD/GET by hash: the verified blob's size in bytes. */
 const BLOB_SIZE_HEADER = 'Blob-Size';
 
-/** @tus/server names uploads with 16 random bytes in hex; anything else is not one of ours. */
-const UPLOAD_ID = /^[0-9a-f]{32}$/;
 const TUS_METHODS = ['POST', 'HEAD', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
 /** Where verified blobs live and how an upload is hashed and promoted to its content address. */
@@ -60,15 +93,26 @@ interface BlobStorage {
   read(uploadId: string): Promise<Readable>;
   /** Makes the finished upload the stored copy of `sha256`; returns its storage key. */
   promote(uploadId: string, sha256: string): Promise<string>;
+  /** Removes whatever exists of an unfinished upload; nothing there is not an error. */
+  discard(uploadId: string): Promise<void>;
+  /** The folder of tus working files (disk), where the sweep looks for files without a row. */
+  readonly uploadsDir: string | null;
 }
 
 function diskStorage(blobDir: string): BlobStorage {
   const uploads = path.join(blobDir, 'uploads');
-  const datastore = new FileStore({ directory: uploads, expirationPeriodInMilliseconds: 7 * 24 * 3600 * 1000 });
+  // No tus expiration: it counts from creation and would refuse (410) an upload still moving.
+  // Abandoned uploads are swept by last touch instead (blobUploads.ts).
+  const datastore = new FileStore({ directory: uploads });
   return {
     kind: 'disk',
     datastore,
+    uploadsDir: uploads,
     read: async (uploadId) => createReadStream(path.join(uploads, uploadId)),
+    async discard(uploadId) {
+      await rm(path.join(uploads, uploadId), { force: true });
+      await rm(path.join(uploads, `${uploadId}.json`), { force: true });
+    },
     async promote(uploadId, sha256) {
       const key = `sha256/${sha256.slice(0, 2)}/${sha256}`;
       const target = path.join(blobDir, key);
@@ -99,8 +143,21 @@ function s3Storage(env: NodeJS.ProcessEnv, bucket: string): BlobStorage {
       ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey } } : {}),
     },
   });
-  return { kind: 's3', datastore, read: (uploadId) => datastore.read(uploadId), promote: async (uploadId) => uploadId };
+  return {
+    kind: 's3',
+    datastore,
+    uploadsDir: null,
+    read: (uploadId) => datastore.read(uploadId),
+    promote: async (uploadId) => uploadId,
+    async discard(uploadId) {
+      await datastore.remove(uploadId).catch((error: unknown) => {
+        if (!isGone(error)) throw error;
+      });
+    },
+  };
 }
+
+const isGone = (error: unknown): boolean => error === ERRORS.FILE_NOT_FOUND || error === ERRORS.FILE_NO_LONGER_EXISTS;
 
 /** A bounded map of hints kept in memory; a miss (restart, another replica, eviction) falls back to the store. */
 class RecentMap<K, V> {
@@ -129,7 +186,10 @@ interface RunningHash {
  * Hashes bytes on their way into the store, so verifying a finished upload needs no second read
  * (on S3, no GET of the whole object). The running hash is trusted only when it covers exactly
  * the bytes the store reports written, contiguously from 0; anything else drops it and the
- * finished file is read back instead.
+ * finished file is read back instead. With replicas this stays right: bytes below an upload's
+ * offset never change (appends only, under the shared lock, and ids are never reused), so a hash
+ * this process made up to offset n is still the hash of bytes [0, n) when a PATCH at n comes back
+ * after others were served elsewhere; a PATCH at any other offset drops it.
  */
 function hashWhileWriting(datastore: DataStore, hashes: RecentMap<string, RunningHash>): void {
   const write = datastore.write.bind(datastore);
@@ -167,17 +227,33 @@ async function sha256Of(stream: Readable): Promise<string> {
   return hash.digest('hex');
 }
 
+/** The sweep of each server's blob routes, for sweepAbandonedUploads. */
+const sweepers = new WeakMap<FastifyInstance, () => Promise<SweepReport>>();
+
+/**
+ * Sweeps the abandoned uploads of the blob routes mounted on `app` now, with the server's clock
+ * (a fake one in tests): what the periodic sweep does every `sweepEveryMs`.
+ */
+export function sweepAbandonedUploads(app: FastifyInstance): Promise<SweepReport> {
+  const sweep = sweepers.get(app);
+  if (!sweep) throw new Error('no blob routes are mounted on this server (blobDir is null)');
+  return sweep();
+}
+
 export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptions): void {
   const { db, clock, authenticate, blobDir, cors } = options;
   if (blobDir === null) return;
   // Read here because buildServer's options do not carry storage settings yet (see README).
   const bucket = process.env.BLOB_S3_BUCKET;
   const storage = bucket ? s3Storage(process.env, bucket) : diskStorage(blobDir);
-  // Hot-path hints: the owner of each recent upload (saves reading its metadata on every PATCH)
-  // and the running hash of its bytes.
-  const owners = new RecentMap<string, string>(10_000);
+  const limits: BlobUploadLimits = { ...DEFAULT_BLOB_UPLOAD_LIMITS, ...blobUploadLimitsFromEnv(process.env), ...options.limits };
+  // PGlite is one process (its data directory is locked to it): memory locks are exact there.
+  const leaseLocker = db.kind === 'postgres' ? new PostgresLeaseLocker(db, { onError: (err) => app.log.warn({ err }, 'blob lock renewal failed') }) : null;
+  const locker: Locker = leaseLocker ?? new MemoryLocker();
+  // Hot-path hint: the running hash of each recent upload's bytes.
   const hashes = new RecentMap<string, RunningHash>(1_000);
   hashWhileWriting(storage.datastore, hashes);
+  forgetWhenRemoved(storage.datastore, db, app);
 
   // The authenticated device of each request tus is handling, keyed by the Node request that
   // @tus/server wraps (it exposes it as `runtime.node.req`).
@@ -198,6 +274,7 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
     // and the same exposed headers (its own list lacks Retry-After, Upload-Expires, Blob-*).
     allowedOrigins: (origin) => cors.allows(origin),
     exposedHeaders: [...CORS_EXPOSED_HEADERS],
+    locker,
     // A dropped PATCH frees its lock quickly so the kiosk's resume is not kept waiting.
     lockDrainTimeout: 1000,
     async onUploadCreate(req, upload) {
@@ -205,7 +282,13 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
       const sha256 = Sha256Hex.safeParse(upload.metadata?.sha256);
       if (!sha256.success) throw hookError(400, 'blob.bad-metadata', 'Upload-Metadata must name the content: sha256 <64 lower-case hex>');
       if (upload.sizeIsDeferred || upload.size === undefined) throw hookError(400, 'blob.length-required', 'Upload-Length is required');
-      owners.set(upload.id, device.deviceId);
+      // Counted and recorded before the store creates anything, so a row always covers the files
+      // (a creation failing between the two leaves a row alone, which the sweep removes).
+      const reservation = await reserveUpload(db, limits, { uploadId: upload.id, deviceId: device.deviceId, size: upload.size, now: clock.now() });
+      if (!reservation.ok) {
+        app.log.warn({ deviceId: device.deviceId, reason: reservation.reason, ...reservation.held }, 'blob upload quota exceeded');
+        throw quotaError(reservation.reason, reservation.held, upload.size, limits);
+      }
       // Server-set, so a device cannot claim another's upload or branch.
       return { metadata: { sha256: sha256.data, deviceId: device.deviceId, branchCode: device.branchCode } };
     },
@@ -215,6 +298,13 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
     },
     onResponseError(_req, err) {
       if (err instanceof TusHookError) return { status_code: err.status_code, body: err.body };
+      if (err === ERRORS.ERR_LOCK_TIMEOUT) {
+        return { status_code: 503, body: JSON.stringify(wireError('blob.busy', 'another request is still writing this upload; retry shortly')) };
+      }
+      // The quota, the ownership and the locks live in the database: a passing failure is retried.
+      if (isTransientDbError(err)) {
+        return { status_code: 503, body: JSON.stringify(wireError('server.unavailable', 'temporary database problem; retry')) };
+      }
       // tus's own protocol errors keep their status; their text goes into a wire error.
       // 501 is tus's "extension not supported" (e.g. Upload-Concat): the client asked for too much.
       if ('status_code' in err && err.status_code === 501) {
@@ -228,36 +318,45 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
     },
   });
 
+  /** Deletes an upload that will never be verified, and frees its share of the device's quota. */
+  async function dropUpload(uploadId: string): Promise<void> {
+    await storage.discard(uploadId).catch((err: unknown) => app.log.error({ err, uploadId }, 'cannot delete upload'));
+    await forgetUpload(db, uploadId).catch((err: unknown) => app.log.error({ err, uploadId }, 'cannot forget upload'));
+  }
+
   async function verifyAndStore(upload: Upload, device: AuthenticatedDevice): Promise<string> {
     const declared = upload.metadata?.sha256 ?? '';
     const running = hashes.get(upload.id);
     hashes.delete(upload.id);
-    owners.delete(upload.id);
     let actual: string;
     try {
       actual = running && running.offset === upload.size ? running.hash.digest('hex') : await sha256Of(await storage.read(upload.id));
     } catch (error) {
       app.log.error({ err: error, uploadId: upload.id }, 'cannot read finished upload');
-      await storage.datastore.remove(upload.id).catch(() => undefined);
+      await dropUpload(upload.id);
       throw hookError(503, 'server.unavailable', 'the upload could not be verified; upload it again');
     }
     if (actual !== declared) {
-      await storage.datastore.remove(upload.id).catch(() => undefined);
+      await dropUpload(upload.id);
       app.log.warn({ deviceId: device.deviceId, uploadId: upload.id }, 'blob hash mismatch');
       throw hookError(422, 'blob.hash-mismatch', 'the uploaded bytes do not match the declared sha256; the upload was deleted, start again');
     }
     try {
       const key = await storage.promote(upload.id, actual);
-      await db.query(
-        `INSERT INTO blobs (sha256, size, storage_key, branch_code, device_id, verified_at) VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (sha256) DO NOTHING`,
-        [actual, upload.size ?? upload.offset, key, device.branchCode, device.deviceId, clock.now()],
-      );
+      // The row vouching for the blob and the end of the upload's quota share commit together.
+      await db.transaction(async (tx) => {
+        await tx.query(
+          `INSERT INTO blobs (sha256, size, storage_key, branch_code, device_id, verified_at) VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (sha256) DO NOTHING`,
+          [actual, upload.size ?? upload.offset, key, device.branchCode, device.deviceId, clock.now()],
+        );
+        await forgetUpload(tx, upload.id);
+      });
     } catch (error) {
       // Not verified after all: drop the upload so the kiosk sends it again from scratch rather
       // than finding a complete upload that no row vouches for.
       app.log.error({ err: error, uploadId: upload.id }, 'cannot store verified blob');
-      await storage.datastore.remove(upload.id).catch(() => undefined);
+      await dropUpload(upload.id);
       throw hookError(503, 'server.unavailable', 'the blob could not be stored; upload it again');
     }
     app.log.info({ deviceId: device.deviceId, size: upload.size }, 'blob verified');
@@ -279,6 +378,17 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
 
     const handleTus = async (request: FastifyRequest<{ Params: { id?: string } }>, reply: FastifyReply) => {
       const device = requireDevice(request);
+      if ((request.method === 'POST' || request.method === 'PATCH') && !BLOB_UPLOAD_ROLES.includes(device.role ?? '')) {
+        request.log.warn({ deviceId: device.deviceId, role: device.role }, 'blob upload refused for role');
+        return reply
+          .code(403)
+          .send(
+            wireError(
+              'blob.role-forbidden',
+              `a ${device.role ?? 'device without a role'} device may not upload scans; only ${BLOB_UPLOAD_ROLES.join(', ')} devices do`,
+            ),
+          );
+      }
       // Headers tus would refuse in plain text are refused here, as {code, detail} like every route.
       const h = request.headers;
       if (h['tus-resumable'] !== '1.0.0') return reply.code(412).send(wireError('blob.tus-version', 'Tus-Resumable: 1.0.0 required'));
@@ -296,8 +406,12 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
       const id = request.params.id;
       if (id !== undefined) {
         if (!UPLOAD_ID.test(id)) return reply.code(404).send(wireError('blob.unknown-upload', 'no such upload'));
-        const owner = owners.get(id) ?? (await storage.datastore.getUpload(id).catch(() => null))?.metadata?.deviceId;
-        if (owner !== device.deviceId) return reply.code(404).send(wireError('blob.unknown-upload', 'no such upload'));
+        // A PATCH marks the upload touched (the sweep spares it) while its owner is checked.
+        const ownership = await uploadOwnership(db, id, device.deviceId, request.method === 'PATCH' ? clock.now() : null);
+        const mine =
+          ownership === 'mine' ||
+          (ownership === 'unknown' && (await storage.datastore.getUpload(id).catch(() => null))?.metadata?.deviceId === device.deviceId);
+        if (!mine) return reply.code(404).send(wireError('blob.unknown-upload', 'no such upload'));
       } else if (request.method !== 'POST' && request.method !== 'OPTIONS') {
         return reply.code(405).send(wireError('http.method-not-allowed', `${request.method} needs an upload URL`));
       }
@@ -318,6 +432,42 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
     scope.route({ method: authenticated, url: `${BLOB_TUS_PATH}/:id`, onRequest: authenticate, handler: handleTus });
   });
 
+  // The sweep of abandoned uploads: each process runs it (claims make concurrent sweeps safe),
+  // soon after start and then every sweepEveryMs; closing the server stops it.
+  let sweeping: Promise<SweepReport> | null = null;
+  const sweep = (): Promise<SweepReport> => {
+    sweeping ??= sweepUploads(
+      {
+        db,
+        locker,
+        discard: (uploadId) => storage.discard(uploadId),
+        uploadsDir: storage.uploadsDir,
+        onError: (err, uploadId) => app.log.warn({ err, uploadId }, 'cannot sweep upload'),
+      },
+      clock.now() - limits.abandonAfterMs,
+    )
+      .then((report) => {
+        if (report.swept + report.orphans + report.skipped > 0) app.log.info({ ...report }, 'abandoned uploads swept');
+        return report;
+      })
+      .finally(() => {
+        sweeping = null;
+      });
+    return sweeping;
+  };
+  sweepers.set(app, sweep);
+  const runSweep = () => void sweep().catch((err: unknown) => app.log.error({ err }, 'upload sweep failed'));
+  const firstSweep = setTimeout(runSweep, Math.min(60_000, limits.sweepEveryMs));
+  const everySweep = setInterval(runSweep, limits.sweepEveryMs);
+  firstSweep.unref();
+  everySweep.unref();
+  app.addHook('onClose', async () => {
+    clearTimeout(firstSweep);
+    clearInterval(everySweep);
+    await sweeping?.catch(() => undefined);
+    await leaseLocker?.close();
+  });
+
   app.get<{ Params: { sha256: string } }>(`${BLOB_BY_HASH_PATH}/:sha256`, { onRequest: authenticate }, async (request, reply) => {
     const device = requireDevice(request);
     const parsed = Sha256Hex.safeParse(request.params.sha256);
@@ -328,6 +478,64 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
     const size = Number(row.size);
     return reply.code(200).header(BLOB_SIZE_HEADER, String(size)).send({ sha256: parsed.data, size });
   });
+}
+
+/**
+ * Keeps `blob_uploads` in step with the store: an upload the store fails to create, or that tus
+ * removes (termination), no longer counts against its device.
+ */
+function forgetWhenRemoved(datastore: DataStore, db: Db, app: FastifyInstance): void {
+  const create = datastore.create.bind(datastore);
+  const remove = datastore.remove.bind(datastore);
+  const forget = (uploadId: string) => forgetUpload(db, uploadId).catch((err: unknown) => app.log.error({ err, uploadId }, 'cannot forget upload'));
+  datastore.create = async (upload) => {
+    try {
+      return await create(upload);
+    } catch (error) {
+      await forget(upload.id);
+      throw error;
+    }
+  };
+  datastore.remove = async (uploadId) => {
+    try {
+      await remove(uploadId);
+    } finally {
+      await forget(uploadId);
+    }
+  };
+}
+
+const GIB = 1024 * 1024 * 1024;
+const formatBytes = (bytes: number) => (bytes >= GIB ? `${(bytes / GIB).toFixed(2)} GiB` : `${(bytes / (1024 * 1024)).toFixed(1)} MiB`);
+
+/** 429 while the device holds too much (it frees as uploads finish or are swept); 413 when this upload alone is too large. */
+function quotaError(
+  reason: 'uploads' | 'bytes' | 'too-large',
+  held: { uploads: number; bytes: number },
+  uploadSize: number,
+  limits: BlobUploadLimits,
+): TusHookError {
+  const days = Math.round((limits.abandonAfterMs / (24 * 3600 * 1000)) * 10) / 10;
+  const then = `finish or delete the device's unfinished uploads and retry (an upload untouched for ${days} days is deleted by the centre)`;
+  if (reason === 'too-large') {
+    return hookError(
+      413,
+      'blob.quota-exceeded',
+      `this upload (${formatBytes(uploadSize)}) is larger than one device may hold at once (${formatBytes(limits.maxBytesPerDevice)}); the centre must raise BLOB_MAX_BYTES_PER_DEVICE`,
+    );
+  }
+  if (reason === 'uploads') {
+    return hookError(
+      429,
+      'blob.quota-exceeded',
+      `this device already holds ${held.uploads} unfinished uploads (at most ${limits.maxUploadsPerDevice}); ${then}`,
+    );
+  }
+  return hookError(
+    429,
+    'blob.quota-exceeded',
+    `this device's unfinished uploads already declare ${formatBytes(held.bytes)}; with ${formatBytes(uploadSize)} more they would pass ${formatBytes(limits.maxBytesPerDevice)}; ${then}`,
+  );
 }
 
 const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);

@@ -247,6 +247,9 @@ function parseWireError(body: string): WireError | null {
 function toTransportErrorFromStatus(status: number, body: string, fallbackCode: string, fallbackDetail: string): TransportError {
   const wire = parseWireError(body) ?? { code: fallbackCode, detail: body.trim() || fallbackDetail };
   if (status >= 500 || status === 429 || status === 423) return new TransportError('unavailable', wire, status);
+  // This device's role may not upload scans: its credential is fine (tickets still sync), so the
+  // scan is set aside and shown to staff rather than the whole sync stopping as refused.
+  if (status === 403 && wire.code === 'blob.role-forbidden') return new TransportError('protocol', wire, status);
   if (status === 401 || status === 403) return new TransportError('auth', wire, status);
   return new TransportError('protocol', wire, status);
 }

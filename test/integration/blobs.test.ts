@@ -2,16 +2,18 @@ import { dbEngines } from './engines';
 import { startProxy, type CountingProxy } from '../support/countingProxy';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createBranch, createEnrolCode, revokeDevice } from '../../src/server/admin';
 import { buildServer } from '../../src/server/app';
+import { sweepAbandonedUploads } from '../../src/server/blobs';
 import type { Db } from '../../src/server/db/Db';
 import { migrate } from '../../src/server/db/migrate';
 import { fixedClock } from '../../src/shared/clock';
+import type { DeviceRole } from '../../src/shared/deviceConfig';
 import { BLOB_BY_HASH_PATH, BLOB_TUS_PATH, EnrolResponse, MAX_BLOB_BYTES } from '../../src/shared/sync';
 import { TransportError, type BlobToUpload } from '../../src/sync/Transport';
 import { mustRestartUpload, uploadBlobWithTus, type FetchLike } from '../../src/sync/tusUpload';
@@ -24,6 +26,8 @@ import { mustRestartUpload, uploadBlobWithTus, type FetchLike } from '../../src/
 const engines = dbEngines;
 
 const START = Date.UTC(2026, 10, 24, 2, 0, 0);
+const DAY = 24 * 3600 * 1000;
+const MiB = 1024 * 1024;
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 type Bytes = Uint8Array<ArrayBuffer>;
 const scan = (size: number): Bytes => new Uint8Array(randomBytes(size));
@@ -62,13 +66,13 @@ describe.each(engines)('blobs over tus on $name', (engine) => {
     if (blobDir) await rm(blobDir, { recursive: true, force: true });
   });
 
-  const enrol = async (branch = 'CN01') => {
-    const { code } = await createEnrolCode(db, branch, 'citizen', clock.now());
-    const deviceId = randomUUID();
+  /** A counter by default: the role that uploads scans (BLOB_UPLOAD_ROLES). */
+  const enrol = async (branch = 'CN01', role: DeviceRole = 'counter', deviceId: string = randomUUID(), boundCode = false) => {
+    const { code } = await createEnrolCode(db, branch, role, clock.now(), undefined, boundCode ? deviceId : null);
     const res = await fetch(`${base}/v1/enrol`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ code, deviceId, role: 'citizen' }),
+      body: JSON.stringify({ code, deviceId, role }),
     });
     expect(res.status).toBe(200);
     const { token } = EnrolResponse.parse(await res.json());
@@ -316,5 +320,204 @@ describe.each(engines)('blobs over tus on $name', (engine) => {
     expect((await fetch(`${base}${BLOB_BY_HASH_PATH}/${hash.toUpperCase()}`, { headers: auth })).status).toBe(400);
     // Nothing half-made was promoted.
     expect(await readdir(blobDir)).not.toContain('..');
+  });
+
+  const held = async (deviceId: string) => {
+    const rows = await db.query<{ n: unknown; bytes: unknown }>(
+      'SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes FROM blob_uploads WHERE device_id = $1',
+      [deviceId],
+    );
+    return { uploads: Number(rows[0]?.n), bytes: Number(rows[0]?.bytes) };
+  };
+  const create = (auth: Record<string, string>, size: number, hash = sha256(scan(8)), at = base) =>
+    fetch(`${at}${BLOB_TUS_PATH}`, {
+      method: 'POST',
+      headers: { 'tus-resumable': '1.0.0', ...auth, 'upload-length': String(size), 'upload-metadata': meta(hash) },
+    });
+  const patch = (location: string, auth: Record<string, string>, offset: number, bytes: Bytes) =>
+    tus(location, 'PATCH', { ...auth, 'upload-offset': String(offset), 'content-type': 'application/offset+octet-stream' }, bytes);
+  const uploadFiles = (location: string) => [
+    path.join(blobDir, 'uploads', uploadIdOf(location)),
+    path.join(blobDir, 'uploads', `${uploadIdOf(location)}.json`),
+  ];
+
+  it('refuses tus creation and PATCH from roles that do not scan (blob.role-forbidden); the kiosk client sets the scan aside', async () => {
+    for (const role of ['technician', 'citizen'] as const) {
+      const device = await enrol('CN01', role);
+      const res = await create(device.auth, 16);
+      expect(res.status).toBe(403);
+      expect(await res.json()).toEqual({ code: 'blob.role-forbidden', detail: expect.stringContaining(`a ${role} device may not upload scans`) });
+      // The kiosk's client: not a refused credential (that would stop all its sync), a refused scan.
+      const viaClient = await upload(device.token, toUpload(scan(1024)));
+      expect(viaClient.error).toMatchObject({ kind: 'protocol', status: 403, wire: { code: 'blob.role-forbidden' } });
+      expect(viaClient.urls).toEqual([]);
+      expect(await held(device.deviceId)).toEqual({ uploads: 0, bytes: 0 });
+    }
+
+    // A counter re-enrolled as a citizen (a code bound to it) keeps its upload but may not append to it.
+    const counter = await enrol('CN01', 'counter');
+    const bytes = scan(1024);
+    const created = await create(counter.auth, bytes.length, sha256(bytes));
+    expect(created.status).toBe(201);
+    const location = created.headers.get('location')!;
+    const citizen = await enrol('CN01', 'citizen', counter.deviceId, true);
+    const refused = await patch(location, citizen.auth, 0, bytes);
+    expect(refused.status).toBe(403);
+    expect((await refused.json()) as unknown).toMatchObject({ code: 'blob.role-forbidden' });
+    expect((await tus(location, 'HEAD', citizen.auth)).headers.get('upload-offset')).toBe('0');
+    expect(await blobRow(sha256(bytes))).toBeUndefined();
+  });
+
+  it('caps what one device holds unfinished (blob.quota-exceeded), counted in the database, freed when an upload completes or is deleted', async () => {
+    const device = await enrol();
+    for (let i = 0; i < 49; i++) expect((await create(device.auth, 1024)).status).toBe(201);
+    const bytes = scan(64 * 1024);
+    const last = await create(device.auth, bytes.length, sha256(bytes));
+    expect(last.status).toBe(201);
+    expect(await held(device.deviceId)).toEqual({ uploads: 50, bytes: 49 * 1024 + bytes.length });
+
+    const over = await create(device.auth, 1024);
+    expect(over.status).toBe(429);
+    expect(await over.json()).toEqual({
+      code: 'blob.quota-exceeded',
+      detail: expect.stringMatching(/already holds 50 unfinished uploads \(at most 50\); finish or delete .* untouched for 7 days is deleted/),
+    });
+    // The kiosk's client sees a refusal a later retry may cure (the engine defers the scans).
+    const viaClient = await upload(device.token, toUpload(scan(1024)));
+    expect(viaClient.error).toMatchObject({ kind: 'unavailable', status: 429, wire: { code: 'blob.quota-exceeded' } });
+    expect(await held(device.deviceId)).toEqual({ uploads: 50, bytes: 49 * 1024 + bytes.length });
+    // The quota is per device …
+    expect((await create((await enrol()).auth, 1024)).status).toBe(201);
+    // … and read from the database: a restarted server, or another replica, refuses too.
+    const replica = buildServer({ db, clock, version: 'test', blobDir });
+    const replicaBase = await replica.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      expect((await create(device.auth, 1024, undefined, replicaBase)).status).toBe(429);
+    } finally {
+      await replica.close();
+    }
+
+    // A completed upload frees its place at once.
+    const done = await patch(last.headers.get('location')!, device.auth, 0, bytes);
+    expect(done.status).toBe(204);
+    expect(done.headers.get('blob-verified')).toBe(sha256(bytes));
+    expect(await held(device.deviceId)).toEqual({ uploads: 49, bytes: 49 * 1024 });
+    const again = await create(device.auth, 1024);
+    expect(again.status).toBe(201);
+    expect((await create(device.auth, 1024)).status).toBe(429);
+    // So does a deleted (terminated) one.
+    expect((await tus(again.headers.get('location')!, 'DELETE', device.auth)).status).toBe(204);
+    expect((await create(device.auth, 1024)).status).toBe(201);
+
+    // Bytes: the declared sizes of unfinished uploads, at most 2 GiB per device.
+    const big = await enrol();
+    for (let i = 0; i < 10; i++) expect((await create(big.auth, MAX_BLOB_BYTES)).status).toBe(201);
+    const tooMuch = await create(big.auth, MAX_BLOB_BYTES);
+    expect(tooMuch.status).toBe(429);
+    expect(((await tooMuch.json()) as { detail: string }).detail).toMatch(/already declare 1\.95 GiB; with 200\.0 MiB more they would pass 2\.00 GiB/);
+    expect((await create(big.auth, 40 * MiB)).status).toBe(201);
+    expect((await create(big.auth, 9 * MiB)).status).toBe(429);
+    expect(await held(big.deviceId)).toEqual({ uploads: 11, bytes: 10 * MAX_BLOB_BYTES + 40 * MiB });
+  });
+
+  it('takes its quotas from the environment: BLOB_MAX_UPLOADS_PER_DEVICE, BLOB_MAX_BYTES_PER_DEVICE (413 for one upload above it)', async () => {
+    vi.stubEnv('BLOB_MAX_UPLOADS_PER_DEVICE', 'lots');
+    expect(() => buildServer({ db, clock, version: 'test', blobDir })).toThrow(/BLOB_MAX_UPLOADS_PER_DEVICE must be a positive integer, got "lots"/);
+    vi.stubEnv('BLOB_MAX_UPLOADS_PER_DEVICE', '2');
+    vi.stubEnv('BLOB_MAX_BYTES_PER_DEVICE', String(100 * MiB));
+    const small = buildServer({ db, clock, version: 'test', blobDir });
+    vi.unstubAllEnvs();
+    const smallBase = await small.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const device = await enrol();
+      const huge = await create(device.auth, 150 * MiB, undefined, smallBase);
+      expect(huge.status).toBe(413);
+      expect(((await huge.json()) as { code: string; detail: string }).detail).toMatch(
+        /larger than one device may hold at once \(100\.0 MiB\); the centre must raise BLOB_MAX_BYTES_PER_DEVICE/,
+      );
+      expect((await create(device.auth, 60 * MiB, undefined, smallBase)).status).toBe(201);
+      expect((await create(device.auth, 60 * MiB, undefined, smallBase)).status).toBe(429);
+      expect((await create(device.auth, 10 * MiB, undefined, smallBase)).status).toBe(201);
+      expect((await create(device.auth, 1, undefined, smallBase)).status).toBe(429);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('sweeps uploads untouched for 7 days (files and row), spares recent and recently touched ones, and never touches verified blobs', async () => {
+    // Earlier tests' uploads go first, so that the figures below are this test's alone.
+    clock.advance(8 * DAY);
+    await sweepAbandonedUploads(app);
+    const device = await enrol();
+    const t0 = clock.now();
+    const started = async (bytes: Bytes) => {
+      const created = await create(device.auth, bytes.length, sha256(bytes));
+      const location = created.headers.get('location')!;
+      expect((await patch(location, device.auth, 0, bytes.slice(0, bytes.length / 2))).status).toBe(204);
+      return location;
+    };
+    const abandonedBytes = scan(64 * 1024);
+    const abandoned = await started(abandonedBytes);
+    const touchedBytes = scan(64 * 1024);
+    const touched = await started(touchedBytes);
+    const verified = toUpload(scan(32 * 1024));
+    expect((await upload(device.token, verified)).error).toBeNull();
+    // Uploads begun before migration 007 have files but no row: the sweep goes by their files' age.
+    const rowlessOld = await started(scan(1024));
+    const rowlessRecent = await started(scan(1024));
+    await db.query('DELETE FROM blob_uploads WHERE upload_id = ANY($1::text[])', [[uploadIdOf(rowlessOld), uploadIdOf(rowlessRecent)]]);
+    for (const file of uploadFiles(rowlessOld)) await utimes(file, t0 / 1000, t0 / 1000);
+    for (const file of uploadFiles(rowlessRecent)) await utimes(file, (t0 + 6 * DAY) / 1000, (t0 + 6 * DAY) / 1000);
+
+    clock.set(t0 + 6 * DAY);
+    expect((await patch(touched, device.auth, touchedBytes.length / 2, touchedBytes.slice(touchedBytes.length / 2, touchedBytes.length * 0.75))).status).toBe(
+      204,
+    );
+    const recent = (await create(device.auth, 1024)).headers.get('location')!;
+    expect(await sweepAbandonedUploads(app)).toEqual({ swept: 0, orphans: 0, skipped: 0 });
+
+    clock.set(t0 + 7 * DAY + 3600_000);
+    expect(await sweepAbandonedUploads(app)).toEqual({ swept: 1, orphans: 1, skipped: 0 });
+    for (const file of [...uploadFiles(abandoned), ...uploadFiles(rowlessOld)]) expect(existsSync(file), file).toBe(false);
+    for (const file of [...uploadFiles(touched), ...uploadFiles(rowlessRecent)]) expect(existsSync(file), file).toBe(true);
+    expect((await tus(abandoned, 'HEAD', device.auth)).status).toBe(404);
+    expect((await tus(touched, 'HEAD', device.auth)).headers.get('upload-offset')).toBe(String(touchedBytes.length * 0.75));
+    expect((await tus(recent, 'HEAD', device.auth)).status).toBe(200);
+    expect(await held(device.deviceId)).toEqual({ uploads: 2, bytes: touchedBytes.length + 1024 });
+    // The verified blob: its row, its file, its answer by hash.
+    const row = await blobRow(verified.sha256);
+    expect(sha256(await readFile(path.join(blobDir, row!.storage_key)))).toBe(verified.sha256);
+    expect((await headByHash(verified.sha256, device.auth)).status).toBe(200);
+
+    // The kiosk still holding the swept URL starts that scan afresh and gets it verified.
+    const resumed = await upload(device.token, toUpload(abandonedBytes, { uploadUrl: `${base}${abandoned}` }));
+    expect(resumed.error).toBeNull();
+    expect(resumed.urls).toHaveLength(1);
+    expect(resumed.urls[0]).not.toBe(`${base}${abandoned}`);
+    expect(await blobRow(sha256(abandonedBytes))).toBeDefined();
+    expect(await sweepAbandonedUploads(app)).toEqual({ swept: 0, orphans: 0, skipped: 0 });
+  });
+
+  it('sweeps on its own every BLOB_SWEEP_EVERY_MINUTES after BLOB_ABANDON_AFTER_HOURS, and stops when the server closes', async () => {
+    const device = await enrol();
+    const own = fixedClock(clock.now());
+    vi.stubEnv('BLOB_SWEEP_EVERY_MINUTES', '0.002');
+    vi.stubEnv('BLOB_ABANDON_AFTER_HOURS', '1');
+    const sweeping = buildServer({ db, clock: own, version: 'test', blobDir });
+    vi.unstubAllEnvs();
+    const sweepingBase = await sweeping.listen({ port: 0, host: '127.0.0.1' });
+    const first = (await create(device.auth, 1024, undefined, sweepingBase)).headers.get('location')!;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(existsSync(uploadFiles(first)[0]!)).toBe(true);
+    own.advance(2 * 3600_000);
+    await expect.poll(() => existsSync(uploadFiles(first)[0]!), { timeout: 5000 }).toBe(false);
+    expect(await held(device.deviceId)).toEqual({ uploads: 0, bytes: 0 });
+
+    await sweeping.close();
+    const second = (await create(device.auth, 1024)).headers.get('location')!;
+    own.advance(2 * 3600_000);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(existsSync(uploadFiles(second)[0]!)).toBe(true);
+    expect(await held(device.deviceId)).toEqual({ uploads: 1, bytes: 1024 });
   });
 });

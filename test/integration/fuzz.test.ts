@@ -575,7 +575,8 @@ function fuzzSuite(engine: Engine, perRoute: number) {
 
     beforeAll(async () => {
       h = await openHarness(engine);
-      device = (await enrolDevice(h, 'CN01')).auth;
+      // A counter: the role that uploads scans, so the tus route's validation is fuzzed, not only its role check.
+      device = (await enrolDevice(h, 'CN01', 'counter')).auth;
       admin = await adminAuthHeader(h);
       await recordDossierStatus(h.db, {
         code: '000.00.21.H26-261124-0001',

@@ -197,16 +197,19 @@ describe('the kiosk side of sync', () => {
     expect([...platform.journals.values()].flat()).toEqual([]);
     expect(app.sync.isEnrolled()).toBe(true);
 
-    // A scanned document: uploaded (tus) and verified by hash before it counts as synced.
+    // Only counters upload scans (counterSync.test.ts): one on this citizen kiosk is refused by role
+    // and set aside with its reason, while the kiosk's credential and records stay in sync.
     const scan = new Blob([new Uint8Array(3 * 1024 * 1024).map((_, i) => i % 251)], { type: 'application/pdf' });
     const blob = await addBlob(db, scan, 'application/pdf', clock);
     const running = until(app, (s) => s.state === 'syncing');
     app.sync.syncNow();
     await running;
-    await until(app, (s) => s.state === 'idle');
-    expect((await db.blobs.get(blob.sha256))?.state).toBe('verified');
-    const stored = await centre.db.query<{ size: unknown }>('SELECT size FROM blobs WHERE sha256 = $1', [blob.sha256]);
-    expect(Number(stored[0]?.size)).toBe(scan.size);
+    const after = await until(app, (s) => s.state !== 'syncing');
+    expect(after.state).not.toBe('refused');
+    const kept = await db.blobs.get(blob.sha256);
+    expect(kept?.state).not.toBe('verified');
+    expect(kept?.lastError?.code).toBe('blob.role-forbidden');
+    expect(await centre.db.query('SELECT 1 FROM blobs WHERE sha256 = $1', [blob.sha256])).toEqual([]);
   });
 
   it('keeps the credential in IndexedDB where Electron has no keystore (a kiosk without a secret service)', async () => {

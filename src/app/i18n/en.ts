@@ -232,6 +232,9 @@ export const en: Omit<Catalog, 'print'> = {
       'id-mismatch-year': 'The ID number does not match the year of birth on the card. Check the card; it may be wrong or forged.',
     },
     blob: {
+      'role-forbidden': 'This machine may not send scans (only reception counters do). Ask a technician to check its role.',
+      'quota-exceeded': 'This machine has too many unfinished scan uploads on the server. It retries later; if this lasts, call a technician.',
+      busy: 'The server is still handling this scan. The machine retries.',
       'too-large': 'The scan is too large. Scan again at a lower resolution or split it into several files.',
       'hash-mismatch': 'The scan was altered in transit. The machine sends it again.',
       'not-verified': 'The server has not verified the scan yet. The machine sends it again.',

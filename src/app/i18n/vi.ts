@@ -281,6 +281,9 @@ export const vi = {
       'id-mismatch-year': 'Số định danh không khớp với năm sinh trên thẻ. Kiểm tra thẻ; có thể thẻ bị sai hoặc giả.',
     },
     blob: {
+      'role-forbidden': 'Máy này không được gửi tệp quét (chỉ máy quầy tiếp nhận mới gửi). Kỹ thuật viên kiểm tra vai trò của máy.',
+      'quota-exceeded': 'Máy có quá nhiều tệp quét đang tải dở trên máy chủ. Máy sẽ tự thử lại sau; nếu kéo dài, báo kỹ thuật viên.',
+      busy: 'Máy chủ đang xử lý tệp quét này. Máy sẽ tự thử lại.',
       'too-large': 'Tệp quét quá lớn. Quét lại với độ phân giải thấp hơn hoặc chia thành nhiều tệp.',
       'hash-mismatch': 'Tệp quét gửi lên bị sai lệch trên đường truyền. Máy sẽ tự gửi lại.',
       'not-verified': 'Máy chủ chưa xác nhận tệp quét. Máy sẽ tự gửi lại.',
