@@ -5,7 +5,7 @@ import { PushResponse, SYNC_PROTOCOL_VERSION } from '../../src/shared/sync';
 import { createEnrolCode, reinstateDevice, revokeDevice } from '../../src/server/admin';
 import { buildServer } from '../../src/server/app';
 import { recordDossierStatus } from '../../src/server/dossiers';
-import { adminAuthHeader, enrolDevice, engines, openHarness, postgresUrl, START, type EnrolledDevice, type Harness } from './serverHarness';
+import { adminAuthHeader, enrolDevice, engines, openHarness, postgresUrl, sampleRatingArgs, START, type EnrolledDevice, type Harness } from './serverHarness';
 
 /**
  * Who may do what, over real HTTP (port 0), on both engines: unknown, malformed and revoked
@@ -54,19 +54,7 @@ describe.each(engines)('authentication and authorisation on $name', (engine) => 
     priority: false,
     issuedAt: START,
   });
-  const ratingArgs = (branchCode: string) => ({
-    id: randomUUID(),
-    branchCode,
-    ticketId: null,
-    dossierCode: null,
-    counter: null,
-    level: 'satisfied',
-    reasons: ['time'],
-    comment: '',
-    questionnaireId: null,
-    questionnaireVersion: null,
-    submittedAt: START,
-  });
+  const ratingArgs = (branchCode: string) => sampleRatingArgs(branchCode, { reasons: ['time'] });
   const envelope = (deviceSeq: number, name: string, args: unknown) => ({
     mutationId: randomUUID(),
     deviceSeq,

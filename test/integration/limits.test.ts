@@ -8,7 +8,7 @@ import { codeDelayMs, DEFAULT_LOOKUP_LIMITS } from '../../src/server/lookup';
 import { recordDossierStatus } from '../../src/server/dossiers';
 import { MAX_JOURNALS_PER_DEVICE } from '../../src/server/push';
 import { PushResponse } from '../../src/shared/sync';
-import { enrolDevice, openHarness, pgliteEngine, START, type Harness } from './serverHarness';
+import { enrolDevice, openHarness, pgliteEngine, sampleHeartbeat, sampleRatingArgs, START, type Harness } from './serverHarness';
 
 /**
  * The probe's attacks on slow and heavy callers (issue 11, item 4), re-run against a real server on
@@ -198,19 +198,7 @@ describe('journal streams per device', () => {
     mutationId: randomUUID(),
     deviceSeq,
     name: 'rating.submit@1',
-    args: {
-      id: randomUUID(),
-      branchCode: 'CN01',
-      ticketId: null,
-      dossierCode: null,
-      counter: null,
-      level: 'satisfied',
-      reasons: [],
-      comment: '',
-      questionnaireId: null,
-      questionnaireVersion: null,
-      submittedAt: START,
-    },
+    args: sampleRatingArgs('CN01'),
     schemaVersion: 1,
     createdAt: START,
   });
@@ -220,28 +208,7 @@ describe('journal streams per device', () => {
   it('heartbeats naming random journal ids write no journal rows', async () => {
     const kiosk = await enrolDevice(h, 'CN01');
     for (let i = 0; i < 50; i++) {
-      const r = await post(
-        '/v1/heartbeat',
-        {
-          protocolVersion: 1,
-          journalId: randomUUID(),
-          pendingCount: 0,
-          oldestPendingAgeMs: null,
-          pendingBytes: 0,
-          pendingBlobs: 0,
-          rejectedCount: 0,
-          lastPushAt: null,
-          lastPullAt: null,
-          freeDiskBytes: null,
-          stuck: false,
-          lastError: null,
-          appVersion: '1',
-          shell: 'browser',
-          schemaVersion: 1,
-          sentAt: START,
-        },
-        kiosk.auth,
-      );
+      const r = await post('/v1/heartbeat', sampleHeartbeat(randomUUID()), kiosk.auth);
       expect(r.status, JSON.stringify(r.body)).toBe(200);
       expect(r.body.lastSeq).toBe(0);
     }

@@ -8,6 +8,7 @@ import { createBranch, createEnrolCode, revokeDevice } from '../../src/server/ad
 import { buildServer } from '../../src/server/app';
 import type { Db } from '../../src/server/db/Db';
 import { migrate } from '../../src/server/db/migrate';
+import { sampleRatingArgs } from './serverHarness';
 
 /**
  * The central server over real HTTP (port 0), on in-memory PGlite and, when TEST_DATABASE_URL is
@@ -178,20 +179,7 @@ describe.each(engines)('central server on $name', (engine) => {
 
     it('rejects what the database could not store and a second record with the same id, without blocking the queue', async () => {
       const kiosk = await enrol();
-      const rating = (extra: Record<string, unknown>) => ({
-        id: randomUUID(),
-        branchCode: 'CN01',
-        ticketId: null,
-        dossierCode: null,
-        counter: null,
-        level: 'satisfied',
-        reasons: [],
-        comment: '',
-        questionnaireId: null,
-        questionnaireVersion: null,
-        submittedAt: START,
-        ...extra,
-      });
+      const rating = (extra: Record<string, unknown>) => sampleRatingArgs('CN01', { submittedAt: START, ...extra });
       const twin = ticketArgs(3, 1);
       const mutations = [
         { ...mutation(1, rating({ comment: 'tốt\u0000' })), name: 'rating.submit@1' as const },

@@ -118,3 +118,44 @@ export async function stateHash(db: Db): Promise<Record<string, string>> {
   }
   return out;
 }
+
+/** Valid `rating.submit@1` arguments for `branchCode`, with any field overridden. */
+export function sampleRatingArgs(branchCode = 'CN01', extra: Record<string, unknown> = {}) {
+  return {
+    id: randomUUID(),
+    branchCode,
+    ticketId: null,
+    dossierCode: null,
+    counter: null,
+    level: 'satisfied',
+    reasons: [] as string[],
+    comment: '',
+    questionnaireId: null,
+    questionnaireVersion: null,
+    submittedAt: START,
+    ...extra,
+  };
+}
+
+/** A valid heartbeat for `journalId` (nothing pending, all well), with any field overridden. */
+export function sampleHeartbeat(journalId: string, extra: Record<string, unknown> = {}) {
+  return {
+    protocolVersion: 1,
+    journalId,
+    pendingCount: 0,
+    oldestPendingAgeMs: null,
+    pendingBytes: 0,
+    pendingBlobs: 0,
+    rejectedCount: 0,
+    lastPushAt: null,
+    lastPullAt: null,
+    freeDiskBytes: null,
+    stuck: false,
+    lastError: null,
+    appVersion: '0.1.0',
+    shell: 'browser',
+    schemaVersion: 1,
+    sentAt: START,
+    ...extra,
+  };
+}
