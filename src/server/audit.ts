@@ -100,8 +100,8 @@ export function checkAuditEntry(e: AuditEntryInput): void {
   if (e.actorId.length < 1 || e.actorId.length > 200) throw new Error('audit: actorId must be 1–200 characters');
   if (!AUDIT_ACTION_PATTERN.test(e.action) || e.action.length > 64) throw new Error(`audit: action must be dotted lower-case words: ${e.action}`);
   if (!OUTCOME_PATTERN.test(e.outcome) || e.outcome.length > 40) throw new Error(`audit: outcome must be one lower-case word: ${e.outcome}`);
-  if (e.target != null && e.target.length > 200) throw new Error('audit: target must be at most 200 characters');
-  if (e.detail != null && e.detail.length > 500) throw new Error('audit: detail must be at most 500 characters');
+  if ((e.target ?? '').length > 200) throw new Error('audit: target must be at most 200 characters');
+  if ((e.detail ?? '').length > 500) throw new Error('audit: detail must be at most 500 characters');
 }
 
 /** Records one entry (inside the caller's transaction when given a transaction's Db). */
@@ -115,7 +115,7 @@ export async function recordAudit(db: Db, e: AuditEntryInput): Promise<void> {
     e.action,
     e.target ?? null,
     e.outcome,
-    e.detail == null ? null : scrubDetail(e.detail).slice(0, 500),
+    e.detail === undefined || e.detail === null ? null : scrubDetail(e.detail).slice(0, 500),
   ]);
 }
 
