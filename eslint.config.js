@@ -70,6 +70,8 @@ export default tseslint.config(
       '.data/**',
       'bench-results/**',
       '.tmp/**',
+      '.stryker-tmp/**',
+      'reports/**',
     ],
   },
   js.configs.recommended,

@@ -1,0 +1,75 @@
+// @ts-check
+/**
+ * Mutation testing (StrykerJS, vitest runner): `npm run mutation [push|sync|storage …]` runs one
+ * Stryker pass per target (scripts/mutation.mjs sets MUTATION_TARGET); each target mutates its own
+ * files and runs only the test files that exercise them. Not part of `npm test`: it is slow.
+ * README, "Mutation testing", has the figures.
+ */
+import process from 'node:process';
+
+const integration = (names) => names.map((n) => `test/integration/${n}.test.ts`);
+
+/** What each target mutates, and the tests that may kill its mutants. */
+export const TARGETS = {
+  // The server's push/records: real servers on PGlite, through HTTP or inject.
+  push: {
+    mutate: ['src/server/push.ts'],
+    // Server-side tests whose cases stand alone (Stryker runs only the tests covering a mutant, by
+    // name). Not sync/kioskSync/counterSync (the kiosk side; their cases build on each other),
+    // fuzz/syncFaults (random, minutes per mutant) nor auth/limits (real timeouts).
+    testFiles: integration(['pushOutcomes', 'dossiers', 'journalGaps', 'server']),
+  },
+  // The kiosk's sync engine and its loop.
+  sync: {
+    mutate: ['src/sync/SyncEngine.ts', 'src/sync/SyncLoop.ts'],
+    testFiles: [
+      'src/sync/SyncEngine.test.ts',
+      'src/sync/SyncLoop.test.ts',
+      'src/sync/syncOutcomes.test.ts',
+      ...integration(['sync', 'kioskSync', 'counterSync', 'journalGaps']),
+    ],
+  },
+  // The kiosk repositories (IndexedDB through Dexie, fake-indexeddb in tests).
+  storage: {
+    mutate: [
+      'src/storage/outboxRepository.ts',
+      'src/storage/syncRepository.ts',
+      'src/storage/ticketRepository.ts',
+      'src/storage/dossierRepository.ts',
+      'src/storage/blobRepository.ts',
+    ],
+    testFiles: ['src/storage/*.test.ts', 'src/sync/SyncEngine.test.ts', 'src/app/*.test.ts'],
+  },
+};
+
+const name = process.env.MUTATION_TARGET ?? 'push';
+const target = TARGETS[/** @type {keyof typeof TARGETS} */ (name)];
+if (!target) throw new Error(`MUTATION_TARGET must be one of ${Object.keys(TARGETS).join(', ')}; got ${name}`);
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'vitest',
+  vitest: { configFile: 'vitest.config.ts', related: false },
+  mutate: target.mutate,
+  testFiles: target.testFiles,
+  // The machine is shared: two workers at most, each running only the tests that cover a mutant.
+  concurrency: 2,
+  coverageAnalysis: 'perTest',
+  // PGlite starts per test file: a mutant's run can take a while on a busy machine.
+  timeoutMS: 30_000,
+  timeoutFactor: 2,
+  dryRunTimeoutMinutes: 30,
+  // Copy only what the tests need into the sandbox (.stryker-tmp): sources, tests, migrations,
+  // fixtures and assets; not build outputs or earlier reports.
+  ignorePatterns: ['dist', 'dist-electron', 'release', 'test-results', 'playwright-report', '.data', 'bench-results', '.tmp', 'reports'],
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: true,
+  reporters: ['clear-text', 'html', 'json', 'progress'],
+  htmlReporter: { fileName: `reports/mutation/${name}.html` },
+  jsonReporter: { fileName: `reports/mutation/${name}.json` },
+  incrementalFile: `reports/mutation/${name}.incremental.json`,
+  clearTextReporter: { allowColor: false, logTests: false, reportMutants: true, reportScoreTable: true },
+  thresholds: { high: 90, low: 80, break: null },
+  logLevel: 'info',
+  fileLogLevel: 'off',
+};
