@@ -2,6 +2,7 @@ import {
   ipcContract,
   type AppInfo,
   type CredentialWriteResponse,
+  type DataKeyResponse,
   type DiskStatus,
   type IpcRequestOf,
   type IpcResponseOf,
@@ -54,6 +55,8 @@ export interface IpcServices {
   readonly credentialRead: () => Promise<Result<string | null>>;
   /** The token never reaches a log line: errors from here carry codes and file names only. */
   readonly credentialWrite: (token: string | null) => Promise<Result<CredentialWriteResponse>>;
+  /** The device data key (electron/dataKeyStore.ts); never logged. */
+  readonly dataKeyRead: () => Promise<Result<DataKeyResponse>>;
   /** SANE scanners (electron/scanner.ts). Optional: when absent, one SANE service is created here. */
   readonly listScanners?: () => Promise<Result<ScannerInfo[]>>;
   /** One page at a time (scan.busy otherwise); `signal` fires when the calling window is gone. */
@@ -107,6 +110,7 @@ export function createIpcHandlers(services: IpcServices): IpcHandlers {
     journalReserve: guarded('journalReserve', (request) => services.journalReserve(request)),
     credentialRead: guarded('credentialRead', () => services.credentialRead()),
     credentialWrite: guarded('credentialWrite', (request) => services.credentialWrite(request.token)),
+    dataKeyRead: guarded('dataKeyRead', () => services.dataKeyRead()),
     listScanners: guarded('listScanners', () => listScanners()),
     scanPage: guarded('scanPage', (request, context) => scanPage(request, context.signal)),
   };

@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, ipcMain, Menu, net, protocol, safeStorage, session } from 'electron';
 import { APP_SCHEME, APP_START_URL, resolveAppRequest } from './appProtocol';
 import { CredentialStore } from './credentialStore';
+import { DataKeyStore } from './dataKeyStore';
 import { DeviceConfigStore } from './deviceConfigStore';
 import { DiskWatcher, thresholdFromEnv } from './diskWatcher';
 import { buildAppInfo, createIpcHandlers, registerIpcHandlers } from './ipcHandlers';
@@ -113,6 +114,7 @@ async function start(): Promise<void> {
   disk.start();
   // safeStorage is usable only after ready, which start() runs after.
   const credential = new CredentialStore(userData, safeStorage);
+  const dataKey = new DataKeyStore(userData, safeStorage);
   const printing = createPrintService();
   const handlers = createIpcHandlers({
     printPdf: (request) => printing.printPdf(request),
@@ -133,6 +135,7 @@ async function start(): Promise<void> {
     journalReserve: (request) => journal.reserve(request),
     credentialRead: () => credential.read(),
     credentialWrite: (token) => credential.write(token),
+    dataKeyRead: () => dataKey.read(),
   });
   registerIpcHandlers(ipcMain, handlers);
 

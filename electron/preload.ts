@@ -31,6 +31,7 @@ const bridge = {
   journalReserve: (request) => invoke(IPC_CHANNELS.journalReserve, request),
   credentialRead: () => invoke(IPC_CHANNELS.credentialRead),
   credentialWrite: (request) => invoke(IPC_CHANNELS.credentialWrite, request),
+  dataKeyRead: () => invoke(IPC_CHANNELS.dataKeyRead),
   listScanners: () => invoke(IPC_CHANNELS.listScanners),
   scanPage: (request) => invoke(IPC_CHANNELS.scanPage, request),
 } satisfies KioskBridge;

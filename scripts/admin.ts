@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { userInfo } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { DeviceRole } from '../src/shared/deviceConfig';
@@ -13,6 +14,9 @@ import { closeJournalGap, listClosedGaps, listStalledJournals } from '../src/ser
 import { migrate } from '../src/server/db/migrate';
 import { openDb } from '../src/server/db/openDb';
 import { defaultPgliteDir } from '../src/server/db/pgliteDb';
+import { blobStorageFromEnv } from '../src/server/blobStore';
+import { checkKeysAgainstDatabase, dataProtectionFromEnv } from '../src/server/dataProtection';
+import { auditRotation, dataKeyUsage, deleteCitizen, exportCitizen, purgeExpired, retentionDaysFromEnv, rotateDataKeys } from '../src/server/personalData';
 
 /**
  * Centre administration on the server's database (DATABASE_URL, or PGlite in DATA_DIR/pglite —
@@ -28,6 +32,10 @@ import { defaultPgliteDir } from '../src/server/db/pgliteDb';
  *   npm run admin -- set-dossier-status <code> <branch> <status> [--secret S | --new-secret] [--appointment YYYY-MM-DD] [--note text] [--at ISO-time]
  *   npm run admin -- list-journals
  *   npm run admin -- close-gap <deviceId> <journalId> <upToSeq> --by <name> --reason <text>
+ *   npm run admin -- export-citizen <idNumber> [--out dir] [--by name]
+ *   npm run admin -- delete-citizen <idNumber> --by <name> --reason <text>
+ *   npm run admin -- purge-expired [--by name]
+ *   npm run admin -- rotate-data-keys [--by name]
  *
  * Exit codes: 0 done, 1 refused (invalid data, unknown branch…), 2 bad arguments (usage printed).
  */
@@ -49,6 +57,16 @@ const USAGE = `usage: npm run admin -- <command>
   list-journals                      kiosk streams stalled on a gap they cannot fill, and gaps closed so far
   close-gap <deviceId> <journalId> <upToSeq> --by <name> --reason <text>
                                      declares the kiosk's missing seqs up to upToSeq lost (audited), so its stream goes on
+  export-citizen <idNumber> [--out <dir>] [--by <name>]
+                                     one citizen's dossiers, decrypted, in <dir>/dossiers.json and their scans in
+                                     <dir>/scans/ (default dir: citizen-export-<time>; audited per dossier)
+  delete-citizen <idNumber> --by <name> --reason <text>
+                                     erases that citizen's personal fields and scans in every branch, irreversibly
+                                     (the dossier codes and statuses stay); audited; no personal data in the reason
+  purge-expired [--by <name>]        erases personal data past RETENTION_DAYS (default 90) after a dossier's final
+                                     status, as the server does every hour; audited
+  rotate-data-keys [--by <name>]     wraps every data key under DATA_KEY_ID again (ciphertext untouched) and seals
+                                     anything left in plaintext; then older keys may leave DATA_KEYS; audited
 On PGlite (no DATABASE_URL) stop the server first; or publish over HTTP: POST /v1/admin/publish with an admin token.`;
 
 const COMMANDS = [
@@ -62,7 +80,16 @@ const COMMANDS = [
   'set-dossier-status',
   'list-journals',
   'close-gap',
+  'export-citizen',
+  'delete-citizen',
+  'purge-expired',
+  'rotate-data-keys',
 ];
+
+const PERSONAL_DATA_COMMANDS = ['export-citizen', 'delete-citizen', 'purge-expired', 'rotate-data-keys'];
+
+/** Who runs a personal-data command, for the audit log: --by, else the operating-system user. */
+const operator = (opts: Map<string, string>) => opts.get('by') ?? userInfo().username;
 
 /** Options after the positional arguments: --name value, or --flag alone when listed in \`flags\`. */
 function parseOptions(args: readonly string[], valued: readonly string[], flags: readonly string[]): Map<string, string> | null {
@@ -87,9 +114,16 @@ async function main(argv: string[]): Promise<number> {
   if (!command) return usage();
   if (!COMMANDS.includes(command)) return usage();
   const dataDir = resolve(process.env.DATA_DIR ?? '.data');
+  // The same keys as the server (before the database opens: no keys, no personal data).
+  const keys = PERSONAL_DATA_COMMANDS.includes(command)
+    ? dataProtectionFromEnv(process.env, { dataDir, usesPostgres: Boolean(process.env.DATABASE_URL) })
+    : null;
   const db = await openDb({ databaseUrl: process.env.DATABASE_URL, pgliteDir: defaultPgliteDir(dataDir) });
   try {
     await migrate(db);
+    const protection = keys?.protection ?? null;
+    if (protection) await checkKeysAgainstDatabase(db, protection);
+    const storage = () => blobStorageFromEnv(process.env, resolve(process.env.BLOB_DIR ?? `${dataDir}/blobs`));
     switch (command) {
       case 'create-branch': {
         const [code, name] = args;
@@ -228,6 +262,66 @@ async function main(argv: string[]): Promise<number> {
           return 1;
         }
         console.info(`seqs ${outcome.gap.fromSeq}–${outcome.gap.toSeq} of ${deviceId} declared lost (recorded with your name and reason); its stream goes on`);
+        return 0;
+      }
+      case 'export-citizen': {
+        const [idNumber, ...rest] = args;
+        const opts = parseOptions(rest, ['out', 'by'], []);
+        if (!idNumber || !opts || !protection) return usage();
+        const now = Date.now();
+        const out = resolve(opts.get('out') ?? `citizen-export-${new Date(now).toISOString().replace(/[:.]/g, '-')}`);
+        const result = await exportCitizen(db, protection, storage(), idNumber, out, { actor: { kind: 'admin-cli', id: operator(opts) }, now });
+        if (result.dossiers.length === 0) {
+          console.info('no dossier of this ID number at the centre (the request is recorded in the audit log)');
+          return 1;
+        }
+        for (const d of result.dossiers) console.info(`  ${d.code}: ${d.scans} scan(s)${d.missingScans > 0 ? `, ${d.missingScans} not held` : ''}`);
+        console.info(`${result.dossiers.length} dossier(s) written to ${result.file} and ${out}/scans (personal data: hand over and delete)`);
+        return 0;
+      }
+      case 'delete-citizen': {
+        const [idNumber, ...rest] = args;
+        const opts = parseOptions(rest, ['by', 'reason'], []);
+        if (!idNumber || !opts?.get('by') || !opts.get('reason') || !protection) return usage();
+        const result = await deleteCitizen(db, protection, storage(), idNumber, {
+          actor: { kind: 'admin-cli', id: opts.get('by')! },
+          reason: opts.get('reason')!,
+          now: Date.now(),
+          onFileError: (e) => console.warn(`a scan file could not be deleted (its key is gone, it cannot be read): ${String(e)}`),
+        });
+        if (result.codes.length === 0 && result.alreadyErased.length === 0) {
+          console.info('no dossier of this ID number at the centre; nothing erased (the request is recorded in the audit log)');
+          return 1;
+        }
+        for (const code of result.codes) console.info(`  ${code}: applicant, delivery detail, reason and scans erased`);
+        for (const code of result.alreadyErased) console.info(`  ${code}: already erased earlier`);
+        console.info(`erased the personal data of ${result.codes.length} dossier(s) and ${result.blobs} scan(s); codes and statuses stay for the look-up`);
+        return 0;
+      }
+      case 'purge-expired': {
+        const opts = parseOptions(args, ['by'], []);
+        if (!opts || !protection) return usage();
+        const retentionDays = retentionDaysFromEnv(process.env);
+        const result = await purgeExpired(db, storage(), {
+          now: Date.now(),
+          retentionDays,
+          actor: { kind: 'admin-cli', id: operator(opts) },
+          onFileError: (e) => console.warn(`a scan file could not be deleted (its key is gone, it cannot be read): ${String(e)}`),
+        });
+        console.info(`${result.codes.length} dossier(s) past ${retentionDays} days after their final status erased, ${result.blobs} scan(s) deleted`);
+        return 0;
+      }
+      case 'rotate-data-keys': {
+        const opts = parseOptions(args, ['by'], []);
+        if (!opts || !protection) return usage();
+        const now = Date.now();
+        const report = await rotateDataKeys(db, protection, storage());
+        await auditRotation(db, { kind: 'admin-cli', id: operator(opts) }, report, now);
+        console.info(`rewrapped ${report.dossiers} dossier key(s) and ${report.blobs} scan key(s) under ${report.keyId}`);
+        if (report.sealed.dossiers + report.sealed.blobs > 0)
+          console.info(`sealed ${report.sealed.dossiers} dossier(s) and ${report.sealed.blobs} scan(s) found in plaintext`);
+        for (const u of await dataKeyUsage(db)) console.info(`  key ${u.keyId}: ${u.dossiers} dossier(s), ${u.blobs} scan(s)`);
+        console.info(`keys other than ${report.keyId} no longer listed above may now be removed from DATA_KEYS`);
         return 0;
       }
       default:

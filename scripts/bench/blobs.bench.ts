@@ -22,6 +22,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { createBranch, createEnrolCode } from '../../src/server/admin';
 import { buildServer } from '../../src/server/app';
+import { ephemeralDataProtection } from '../../src/server/dataProtection';
 import { migrate } from '../../src/server/db/migrate';
 import { openPgliteDb } from '../../src/server/db/pgliteDb';
 import { EnrolResponse } from '../../src/shared/sync';
@@ -73,7 +74,7 @@ export async function runBlobBench(options: { files?: number; fileBytes?: number
   const fileBytes = options.fileBytes ?? 2 * MB;
   const dir = await mkdtemp(path.join(tmpdir(), 'hpasc-blob-bench-'));
   const db = await openPgliteDb(null);
-  const app = buildServer({ db, blobDir: path.join(dir, 'blobs') });
+  const app = buildServer({ db, blobDir: path.join(dir, 'blobs'), dataProtection: ephemeralDataProtection() });
   const plain = http.createServer((req, res) => {
     pipeline(req, createWriteStream(path.join(dir, 'plain', randomUUID()))).then(
       () => res.writeHead(204).end(),

@@ -12,6 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { createAdminToken, createBranch, createEnrolCode } from '../../src/server/admin';
 import { buildServer } from '../../src/server/app';
+import { ephemeralDataProtection } from '../../src/server/dataProtection';
 import type { Db } from '../../src/server/db/Db';
 import { migrate } from '../../src/server/db/migrate';
 import { openPostgresDb } from '../../src/server/db/postgresDb';
@@ -42,7 +43,7 @@ export async function startBenchServer(db: Db, clock: Clock, branch: BranchConfi
   await migrate(db);
   await createBranch(db, BRANCH, 'Chi nhánh số 1');
   const adminToken = await createAdminToken(db, 'bench', clock.now());
-  const app = buildServer({ db, clock, version: 'bench', logger: false });
+  const app = buildServer({ db, clock, version: 'bench', logger: false, dataProtection: ephemeralDataProtection() });
   const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
   const res = await fetch(`${baseUrl}/v1/admin/publish`, {
     method: 'POST',

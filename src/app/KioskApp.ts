@@ -16,6 +16,7 @@ import { requestPersistentStorage, type PersistenceReport } from '../storage/per
 import { loadBranchConfig, saveBranchConfig } from '../storage/settingsRepository';
 import { issueTicket, recordPrintOutcome } from '../storage/ticketRepository';
 import { isFreshJournal, restoreFromJournal, type JournalCopy } from '../storage/journalRecovery';
+import { loadPersonalKey, type PersonalKeyReport } from './personalKey';
 import { createCounterReservations } from './counterReservations';
 import type { CounterMark } from '../shared/ipc';
 import { ReferenceDb } from '../storage/referenceDb';
@@ -100,6 +101,8 @@ export interface KioskApp {
   readonly dossiers: DossierDesk;
   /** Set when pending records were restored from the file journal at start (IndexedDB had been lost). */
   readonly restoredFromJournal: number;
+  /** How personal data is protected at rest on this machine (technician screen). */
+  readonly dataProtection: PersonalKeyReport;
 }
 
 export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
@@ -112,6 +115,18 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
   const reference = deps.reference ?? new ReferenceDb();
   const published = await readPublishedOne(reference, branchScope(device.branchCode), 'branchConfig', device.branchCode).catch(() => null);
   const branch = await loadBranch(db, deps.seedBranch, published);
+  // The data key first: restoring the journal and every dossier read or write need it.
+  const dataProtection = await loadPersonalKey(platform, db);
+  if (dataProtection.error) {
+    console.warn('data key:', dataProtection.error.code);
+    await recordEvent(db, {
+      at: clock.now(),
+      kind: 'datakey.failed',
+      code: dataProtection.error.code,
+      detail: dataProtection.error.detail,
+      subject: null,
+    }).catch(() => undefined);
+  }
   const journal = await platform.journalRead().catch(() => null);
   const marks = journal?.ok ? (journal.value.marks ?? []) : [];
   const restoredFromJournal = await restoreJournalIfLost(db, journal?.ok ? journal.value.journals : [], marks, branch, effectiveDevice.kioskSlot, clock);
@@ -228,6 +243,7 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
     branch,
     sync,
     restoredFromJournal,
+    dataProtection,
     platform,
     activity,
     persistence,

@@ -30,7 +30,7 @@ import {
   type NewDocumentPdf,
 } from '../storage/dossierRepository';
 import { isStuckScan, sha256OfBlob } from '../storage/blobRepository';
-import type { DossierRow, KioskDb } from '../storage/KioskDb';
+import type { DossierRecord, DossierRow, KioskDb } from '../storage/KioskDb';
 import { watchQuery } from '../storage/watch';
 import { DEFAULT_STUCK_AFTER_MS } from '../sync/SyncLoop';
 import type { ReferenceDb } from '../storage/referenceDb';
@@ -199,7 +199,7 @@ export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
     return receiptRenderer;
   }
 
-  function receiptData(a: DossierSubmitArgs, r: DossierReception): ReceiptPrintData {
+  function receiptData(a: DossierRecord, r: DossierReception, lookupSecret: string | null): ReceiptPrintData {
     const catalogVi = i18next.getResourceBundle('vi', 'translation') as Catalog | undefined;
     if (!catalogVi?.print?.receipt) throw new AppFailure('print.render-failed', 'the Vietnamese receipt labels are not loaded');
     return {
@@ -226,7 +226,7 @@ export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
       utcOffsetMinutes: branch.utcOffsetMinutes,
       resultDelivery: a.resultDelivery,
       officerName: a.officerName,
-      lookupSecret: a.lookupSecret,
+      lookupSecret: a.lookupSecret ?? lookupSecret,
       lookupBaseUrl: r.lookupBaseUrl,
       labels: receiptLabelsFrom(catalogVi.print.receipt, r.placeName, a.procedure.unit),
     };
@@ -419,20 +419,20 @@ export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
       return row ? toReceived(row) : null;
     },
 
-    async receiptPdf(code) {
+    async receiptPdf(code, lookupSecret = null) {
       try {
         const row = await getDossierByCode(db, code);
         if (!row) return err('dossier.not-found', `no dossier ${code} on this machine`);
         if (!reception) return err('dossier.no-reception', `branch ${branch.branchCode} has no dossier reception settings`);
-        return ok(await (await renderer()).render(receiptData(row.args, reception)));
+        return ok(await (await renderer()).render(receiptData(row.args, reception, lookupSecret)));
       } catch (e) {
         if (e instanceof AppFailure) return err(e.code, e.message);
         return err('print.render-failed', describeUnknown(e));
       }
     },
 
-    async printReceipt(code): Promise<Result<PrintPdfResponse>> {
-      const pdf = await desk.receiptPdf(code);
+    async printReceipt(code, lookupSecret = null): Promise<Result<PrintPdfResponse>> {
+      const pdf = await desk.receiptPdf(code, lookupSecret);
       if (!pdf.ok) return pdf;
       // Both copies are pages of one PDF: one job, one copy.
       const printed = await platform
@@ -457,7 +457,7 @@ export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
       const words = q.split(/\s+/);
       const rows = (await allDossiers(db)).filter((r) => {
         if (r.code.toLowerCase().includes(query.trim().toLowerCase())) return true;
-        if (digits.length >= 4 && r.applicantId.includes(digits)) return true;
+        if (digits.length >= 4 && r.args.applicant.idNumber.includes(digits)) return true;
         const name = normalizeForSearch(r.args.applicant.fullName);
         return words.every((w) => name.includes(w));
       });

@@ -6,6 +6,7 @@ import type { PrintPdfResponse } from '../shared/ipc';
 import type { DossierStatus } from '../shared/published';
 import type { Result } from '../shared/result';
 import type { DossierApplicantArgs, DossierSubmitArgs } from '../shared/sync';
+import type { DossierRecord } from '../storage/KioskDb';
 import type { DocumentIndexRow } from '../storage/KioskDb';
 import type { CatalogSearchHit } from './catalogSearch';
 
@@ -62,7 +63,8 @@ export type DossierSyncState = 'local' | 'uploading' | 'scans-pending' | 'confir
 
 /** A received dossier as stored on this machine. */
 export interface ReceivedDossier {
-  readonly args: DossierSubmitArgs;
+  /** The look-up secret is null once the receipt printed: this machine no longer keeps it. */
+  readonly args: DossierRecord;
   /** When the centre confirmed the dossier (null until then). */
   readonly syncedAt: number | null;
   /** When the receipt was last handed to the printer, and how many times. */
@@ -122,9 +124,13 @@ export interface DossierDesk {
   submit(draft: DossierDraft): Promise<Result<ReceivedDossier>>;
   get(code: string): Promise<ReceivedDossier | null>;
   /** The receipt PDF (A4, two copies). */
-  receiptPdf(code: string): Promise<Result<Uint8Array>>;
-  /** Prints (or reprints) the receipt; recorded for the audit trail. */
-  printReceipt(code: string): Promise<Result<PrintPdfResponse>>;
+  receiptPdf(code: string, lookupSecret?: string | null): Promise<Result<Uint8Array>>;
+  /**
+   * Prints (or reprints) the receipt; recorded for the audit trail. The first successful print makes
+   * this machine forget the look-up secret: a reprint from the screen that still shows it passes it
+   * (`lookupSecret`), a later reprint prints where to find it instead.
+   */
+  printReceipt(code: string, lookupSecret?: string | null): Promise<Result<PrintPdfResponse>>;
   /** Today's dossiers of this machine, newest first; called again on every change (local or from sync). */
   watchToday(onChange: (rows: readonly DossierListRow[]) => void): () => void;
   /** Dossiers on this machine whose code, applicant name (diacritics ignored) or ID number match. */

@@ -19,6 +19,7 @@ import {
 } from '../storage/blobRepository';
 import { recordEvent } from '../storage/eventRepository';
 import { JOURNAL_SCHEMA_VERSION, type KioskDb, type SyncIssue } from '../storage/KioskDb';
+import { openBlobData } from '../storage/sealing';
 import type { ReferenceDb } from '../storage/referenceDb';
 import {
   acknowledgeSyncIssue,
@@ -217,6 +218,8 @@ export async function startSyncService(deps: SyncServiceDeps): Promise<SyncServi
     clock,
     blobs: {
       pending: () => pendingBlobs(db),
+      // `pending` hands out the stored records themselves, `sealed` flag included.
+      open: async (blob) => ({ ...blob, data: await openBlobData(db, blob) }),
       setUploadUrl: (sha, url) => setUploadUrl(db, sha, url),
       markVerified: (sha) => markVerified(db, sha, clock),
       recordFailure: (shas, error, now) => recordBlobFailure(db, shas, error, now),

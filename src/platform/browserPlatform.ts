@@ -17,6 +17,8 @@ import type { Platform } from './Platform';
  *   (`{ appended: 0 }`, `{ journals: [] }`, `{ remaining: 0 }`); IndexedDB is the only copy.
  * - Credential: no OS keystore; both methods answer `credential.unsupported`, and the app keeps
  *   the credential in IndexedDB.
+ * - Data key: no OS keystore; `dataKeyRead` answers `datakey.unsupported` and the app keeps a
+ *   non-extractable key in the browser profile (src/storage/browserDataKey.ts).
  * - Document scanners: a browser cannot reach SANE/WIA; both methods answer `scan.unsupported`
  *   (the camera and file import still work).
  */
@@ -139,6 +141,9 @@ export function createBrowserPlatform(deps: BrowserPlatformDeps): Platform {
     },
     async credentialWrite() {
       return err('credential.unsupported', 'a browser has no OS keystore; the credential stays in IndexedDB');
+    },
+    async dataKeyRead() {
+      return err('datakey.unsupported', 'a browser has no OS keystore; the data key is kept in the browser profile');
     },
     async listScanners() {
       return err('scan.unsupported', 'a browser cannot reach document scanners; use the camera or import a file');

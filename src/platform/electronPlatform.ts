@@ -37,6 +37,7 @@ export function createElectronPlatform(bridge: KioskBridge): Platform {
     journalReserve: (request) => call('journalReserve', () => bridge.journalReserve(request)),
     credentialRead: () => call('credentialRead', () => bridge.credentialRead()),
     credentialWrite: (request) => call('credentialWrite', () => bridge.credentialWrite(request)),
+    dataKeyRead: () => call('dataKeyRead', () => bridge.dataKeyRead()),
     listScanners: () => call('listScanners', () => bridge.listScanners()),
     scanPage: (request) => call('scanPage', () => bridge.scanPage(request)),
   };

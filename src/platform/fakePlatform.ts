@@ -25,6 +25,11 @@ export interface FakePlatform extends Platform {
   credential: string | null;
   /** false: the credential methods answer `credential.no-keystore`, like main without a keystore. */
   keystoreAvailable: boolean;
+  /**
+   * The data key `dataKeyRead` hands out (base64 of 32 bytes; fixed per fake, so a "restarted" app
+   * on the same fake opens what it sealed), or an error code to answer instead (e.g. 'datakey.unreadable').
+   */
+  dataKey: string | { readonly error: string };
   /** What listScanners answers; an unknown device name is `scan.device-not-found`. */
   scanners: ScannerInfo[];
   readonly scanned: ScanPageRequest[];
@@ -135,6 +140,7 @@ export function createFakePlatform(initial: DeviceConfig | null = null): FakePla
     marks: new Map(),
     credential: null,
     keystoreAvailable: true,
+    dataKey: btoa(String.fromCharCode(...Array.from({ length: 32 }, (_, i) => (i * 37 + 11) & 0xff))),
     scanners: [{ device: 'fake:0', description: 'Fake flatbed (virtual device)' }],
     scanned: [],
     failScanningWith(error) {
@@ -205,6 +211,10 @@ export function createFakePlatform(initial: DeviceConfig | null = null): FakePla
       if (token !== null && !fake.keystoreAvailable) return err('credential.no-keystore', 'no keystore (fake)');
       fake.credential = token;
       return ok({ stored: token !== null });
+    },
+    async dataKeyRead() {
+      if (typeof fake.dataKey !== 'string') return err(fake.dataKey.error, 'data key refused (fake)');
+      return ok({ key: fake.dataKey, protection: fake.keystoreAvailable ? 'os-keystore' : 'file' });
     },
     async listScanners() {
       return ok(fake.scanners.map((s) => ({ ...s })));

@@ -36,7 +36,11 @@ export interface ReceiptPrintData {
   /** Receiving officer's name, printed under the officer's signature (may be empty). */
   readonly officerName: string;
   /** Short look-up secret ("mã tra cứu"): status look-up needs dossier code + secret. */
-  readonly lookupSecret: string;
+  /**
+   * null on a reprint after the first print: the kiosk no longer keeps the secret, so the QR carries
+   * the code only and the line says the secret is on the first receipt.
+   */
+  readonly lookupSecret: string | null;
   /** The QR encodes `${lookupBaseUrl}?code=<dossierCode>&s=<lookupSecret>` (URI-encoded). */
   readonly lookupBaseUrl: string;
   /** Printed labels, already translated (receipts are printed in Vietnamese). */
@@ -104,4 +108,5 @@ export interface ReceiptLabels {
   readonly signatureHint: string; // "(Ký và ghi rõ họ tên)"
   readonly officerSignature: string; // "NGƯỜI TIẾP NHẬN"
   readonly lookupCode: string; // "Mã tra cứu"
+  readonly lookupCodeOnFirstReceipt: string; // "in trên giấy tiếp nhận lần đầu"
 }

@@ -146,7 +146,8 @@ export function renderReceiptPdf(data: ReceiptPrintData, fonts: ReceiptFonts): P
 
 /** The text the QR encodes. */
 export function receiptQrText(data: Pick<ReceiptPrintData, 'lookupBaseUrl' | 'dossierCode' | 'lookupSecret'>): string {
-  return `${data.lookupBaseUrl}?code=${encodeURIComponent(data.dossierCode)}&s=${encodeURIComponent(data.lookupSecret)}`;
+  const code = `${data.lookupBaseUrl}?code=${encodeURIComponent(data.dossierCode)}`;
+  return data.lookupSecret === null ? code : `${code}&s=${encodeURIComponent(data.lookupSecret)}`;
 }
 
 const pad2 = (n: number): string => String(n).padStart(2, '0');
@@ -352,7 +353,8 @@ function layoutReceipt(fonts: ParsedFonts, data: ReceiptPrintData): PageLayout[]
       centred(name, 'bold', 11, x, colW, at + mm(22));
     }
     page.qr = { matrix, x: midX + (midW - QR_SYMBOL) / 2, top: top + mm(1), module };
-    centred(`${clean(L.lookupCode)}: ${clean(data.lookupSecret, 'bold')}`, 'regular', 9.5, midX - mm(5), midW + mm(10), top + mm(1) + QR_SYMBOL + mm(2));
+    const secret = data.lookupSecret === null ? clean(L.lookupCodeOnFirstReceipt) : clean(data.lookupSecret, 'bold');
+    centred(`${clean(L.lookupCode)}: ${secret}`, 'regular', 9.5, midX - mm(5), midW + mm(10), top + mm(1) + QR_SYMBOL + mm(2));
     y = top + blockH;
   }
 

@@ -1,17 +1,13 @@
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
-import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
-import { FileStore } from '@tus/file-store';
-import { S3Store } from '@tus/s3-store';
 import { ERRORS, MemoryLocker, Server as TusServer, type DataStore, type Locker, type Upload } from '@tus/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../shared/clock';
 import { BLOB_BY_HASH_PATH, BLOB_TUS_PATH, MAX_BLOB_BYTES, Sha256Hex } from '../shared/sync';
 import { requireDevice, wireError } from './auth';
 import { PostgresLeaseLocker } from './blobLocker';
+import { blobStorageFromEnv, sealUpload, type BlobStorage } from './blobStore';
 import {
   blobUploadLimitsFromEnv,
   DEFAULT_BLOB_UPLOAD_LIMITS,
@@ -24,6 +20,7 @@ import {
   type SweepReport,
 } from './blobUploads';
 import { CORS_EXPOSED_HEADERS, type CorsPolicy } from './cors';
+import type { DataProtection } from './dataProtection';
 import { isTransientDbError, type Db } from './db/Db';
 import { recomputeDossierCompleteness } from './dossiers';
 import type { AuthenticatedDevice } from './push';
@@ -40,9 +37,13 @@ import type { AuthenticatedDevice } from './push';
  *   and must fit the device's quota of unfinished uploads (blobUploads.ts): else 429 (or 413 for an
  *   upload larger than the whole byte quota) `blob.quota-exceeded`.
  * - When the last byte arrives the stored file is hashed (streamed). A mismatch deletes the upload
- *   and answers 422 `blob.hash-mismatch` (the client starts again from scratch); a match moves the
- *   file to `sha256/ab/<hex>` and inserts the `blobs` row, and only then answers 204 with
- *   `Blob-Verified: <hex>`. A `blobs` row therefore always names a verified, complete file.
+ *   and answers 422 `blob.hash-mismatch` (the client starts again from scratch); a match seals the
+ *   file under a fresh data key into `sha256/ab/<hex>.<upload>.sealed` (blobStore.ts, blobCipher.ts),
+ *   deletes the plaintext upload and inserts the `blobs` row with the wrapped key, and only then
+ *   answers 204 with `Blob-Verified: <hex>`. A `blobs` row therefore always names a verified,
+ *   complete, sealed file. The SHA-256 of the plaintext stays the blob's identity.
+ * - Unfinished uploads are plaintext until their last byte (tus appends to them at any offset):
+ *   they live at most until verified or swept (`abandonAfterMs`), and belong to no dossier.
  * - `HEAD|GET /v1/blobs/sha256/:hex` answers 200 only for a verified blob of the device's branch.
  * - Malformed headers, ids or hashes are 4xx, never 500.
  * - Unfinished uploads untouched for `abandonAfterMs` are swept (every `sweepEveryMs`, and on demand
@@ -69,6 +70,10 @@ export interface BlobRouteOptions {
    * `BLOB_SWEEP_EVERY_MINUTES`), then DEFAULT_BLOB_UPLOAD_LIMITS.
    */
   readonly limits?: Partial<BlobUploadLimits>;
+  /** Seals each verified blob (dataProtection.ts); the benchmark's baseline passes unencryptedForBenchmarkOnly(). */
+  readonly protection: DataProtection;
+  /** The store; default from the environment (BLOB_S3_BUCKET, else `blobDir`). */
+  readonly storage?: BlobStorage;
 }
 
 /**
@@ -84,80 +89,6 @@ const BLOB_VERIFIED_HEADER = 'Blob-Verified';
 const BLOB_SIZE_HEADER = 'Blob-Size';
 
 const TUS_METHODS = ['POST', 'HEAD', 'PATCH', 'DELETE', 'OPTIONS'] as const;
-
-/** Where verified blobs live and how an upload is hashed and promoted to its content address. */
-interface BlobStorage {
-  readonly kind: 'disk' | 's3';
-  readonly datastore: DataStore;
-  /** Streams the finished upload's bytes. */
-  read(uploadId: string): Promise<Readable>;
-  /** Makes the finished upload the stored copy of `sha256`; returns its storage key. */
-  promote(uploadId: string, sha256: string): Promise<string>;
-  /** Removes whatever exists of an unfinished upload; nothing there is not an error. */
-  discard(uploadId: string): Promise<void>;
-  /** The folder of tus working files (disk), where the sweep looks for files without a row. */
-  readonly uploadsDir: string | null;
-}
-
-function diskStorage(blobDir: string): BlobStorage {
-  const uploads = path.join(blobDir, 'uploads');
-  // No tus expiration: it counts from creation and would refuse (410) an upload still moving.
-  // Abandoned uploads are swept by last touch instead (blobUploads.ts).
-  const datastore = new FileStore({ directory: uploads });
-  return {
-    kind: 'disk',
-    datastore,
-    uploadsDir: uploads,
-    read: async (uploadId) => createReadStream(path.join(uploads, uploadId)),
-    async discard(uploadId) {
-      await rm(path.join(uploads, uploadId), { force: true });
-      await rm(path.join(uploads, `${uploadId}.json`), { force: true });
-    },
-    async promote(uploadId, sha256) {
-      const key = `sha256/${sha256.slice(0, 2)}/${sha256}`;
-      const target = path.join(blobDir, key);
-      await mkdir(path.dirname(target), { recursive: true });
-      // Same folder tree, so rename is atomic: a reader sees the whole file or none. Identical
-      // content may already be there (another branch, or a retry): it is the same bytes.
-      await rename(path.join(uploads, uploadId), target);
-      await rm(path.join(uploads, `${uploadId}.json`), { force: true });
-      return key;
-    },
-  };
-}
-
-/**
- * S3-compatible storage, chosen by configuration (untested here: no bucket on this machine). The
- * object stays under its upload id; the `blobs` row maps the hash to that key, which keeps the
- * content address without a server-side copy.
- */
-function s3Storage(env: NodeJS.ProcessEnv, bucket: string): BlobStorage {
-  const accessKeyId = env.BLOB_S3_ACCESS_KEY_ID;
-  const secretAccessKey = env.BLOB_S3_SECRET_ACCESS_KEY;
-  const datastore = new S3Store({
-    partSize: 8 * 1024 * 1024,
-    s3ClientConfig: {
-      bucket,
-      region: env.BLOB_S3_REGION ?? 'us-east-1',
-      ...(env.BLOB_S3_ENDPOINT ? { endpoint: env.BLOB_S3_ENDPOINT, forcePathStyle: true } : {}),
-      ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey } } : {}),
-    },
-  });
-  return {
-    kind: 's3',
-    datastore,
-    uploadsDir: null,
-    read: (uploadId) => datastore.read(uploadId),
-    promote: async (uploadId) => uploadId,
-    async discard(uploadId) {
-      await datastore.remove(uploadId).catch((error: unknown) => {
-        if (!isGone(error)) throw error;
-      });
-    },
-  };
-}
-
-const isGone = (error: unknown): boolean => error === ERRORS.FILE_NOT_FOUND || error === ERRORS.FILE_NO_LONGER_EXISTS;
 
 /** A bounded map of hints kept in memory; a miss (restart, another replica, eviction) falls back to the store. */
 class RecentMap<K, V> {
@@ -241,11 +172,9 @@ export function sweepAbandonedUploads(app: FastifyInstance): Promise<SweepReport
 }
 
 export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptions): void {
-  const { db, clock, authenticate, blobDir, cors } = options;
+  const { db, clock, authenticate, blobDir, cors, protection } = options;
   if (blobDir === null) return;
-  // Read here because buildServer's options do not carry storage settings yet (see README).
-  const bucket = process.env.BLOB_S3_BUCKET;
-  const storage = bucket ? s3Storage(process.env, bucket) : diskStorage(blobDir);
+  const storage = options.storage ?? blobStorageFromEnv(process.env, blobDir);
   const limits: BlobUploadLimits = { ...DEFAULT_BLOB_UPLOAD_LIMITS, ...blobUploadLimitsFromEnv(process.env), ...options.limits };
   // PGlite is one process (its data directory is locked to it): memory locks are exact there.
   const leaseLocker = db.kind === 'postgres' ? new PostgresLeaseLocker(db, { onError: (err) => app.log.warn({ err }, 'blob lock renewal failed') }) : null;
@@ -341,23 +270,36 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
       app.log.warn({ deviceId: device.deviceId, uploadId: upload.id }, 'blob hash mismatch');
       throw hookError(422, 'blob.hash-mismatch', 'the uploaded bytes do not match the declared sha256; the upload was deleted, start again');
     }
+    let sealed: Awaited<ReturnType<typeof sealUpload>> | null = null;
+    let inserted = false;
     try {
-      const key = await storage.promote(upload.id, actual);
+      const size = upload.size ?? upload.offset;
+      // Sealed under a fresh data key into a file of its own (blobStore.ts) before the row names it.
+      sealed = await sealUpload(storage, protection, upload.id, actual, size);
+      const { storageKey, key } = sealed;
       // The row vouching for the blob and the end of the upload's quota share commit together.
-      await db.transaction(async (tx) => {
-        await tx.query(
-          `INSERT INTO blobs (sha256, size, storage_key, branch_code, device_id, verified_at) VALUES ($1, $2, $3, $4, $5, $6)
-           ON CONFLICT (sha256) DO NOTHING`,
-          [actual, upload.size ?? upload.offset, key, device.branchCode, device.deviceId, clock.now()],
+      inserted = await db.transaction(async (tx) => {
+        const rows = await tx.query(
+          `INSERT INTO blobs (sha256, size, storage_key, branch_code, device_id, verified_at, dek, kek_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+           ON CONFLICT (sha256) DO NOTHING RETURNING 1`,
+          [actual, size, storageKey, device.branchCode, device.deviceId, clock.now(), key?.wrapped ?? null, key?.keyId ?? null],
         );
         await forgetUpload(tx, upload.id);
+        return rows.length > 0;
       });
     } catch (error) {
+      if (sealed?.key) await storage.removeStored(sealed.storageKey).catch(() => undefined);
       // Not verified after all: drop the upload so the kiosk sends it again from scratch rather
       // than finding a complete upload that no row vouches for.
       app.log.error({ err: error, uploadId: upload.id }, 'cannot store verified blob');
       await dropUpload(upload.id);
       throw hookError(503, 'server.unavailable', 'the blob could not be stored; upload it again');
+    }
+    if (sealed.key !== null) {
+      // The plaintext upload goes as soon as its sealed copy is stored; a copy of content the
+      // centre already held (another branch, a retry) is not kept. Failures are left to the sweep.
+      await storage.discard(upload.id).catch((err: unknown) => app.log.error({ err, uploadId: upload.id }, 'cannot delete sealed upload'));
+      if (!inserted) await storage.removeStored(sealed.storageKey).catch((err: unknown) => app.log.error({ err }, 'cannot delete duplicate sealed blob'));
     }
     app.log.info({ deviceId: device.deviceId, size: upload.size }, 'blob verified');
     // Dossiers received before this blob was verified may now be complete (dossiers.ts). The blob

@@ -207,6 +207,19 @@ export type CredentialWriteRequest = z.infer<typeof CredentialWriteRequest>;
 export const CredentialWriteResponse = z.object({ stored: z.boolean() }).strict();
 export type CredentialWriteResponse = z.infer<typeof CredentialWriteResponse>;
 
+/**
+ * The device data key that seals personal data at rest (src/storage/personalCipher.ts): 32 random
+ * bytes made once per machine. `os-keystore`: kept encrypted by the OS keystore (safeStorage);
+ * `file`: no keystore on this machine, kept in a file only its user can read (say so to staff).
+ */
+export const DataKeyResponse = z
+  .object({
+    key: z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'key must be 32 bytes in base64'),
+    protection: z.enum(['os-keystore', 'file']),
+  })
+  .strict();
+export type DataKeyResponse = z.infer<typeof DataKeyResponse>;
+
 /** Largest page a scanPage answer may carry (a 300 dpi A4 colour PNG is about 10–25 MB). */
 export const MAX_SCAN_PNG_BYTES = 64 * 1024 * 1024;
 
@@ -267,6 +280,7 @@ export const ipcContract = {
   journalReserve: { channel: IPC_CHANNELS.journalReserve, request: JournalReserveRequest, response: JournalReserveResponse },
   credentialRead: { channel: IPC_CHANNELS.credentialRead, request: z.void(), response: DeviceToken.nullable() },
   credentialWrite: { channel: IPC_CHANNELS.credentialWrite, request: CredentialWriteRequest, response: CredentialWriteResponse },
+  dataKeyRead: { channel: IPC_CHANNELS.dataKeyRead, request: z.void(), response: DataKeyResponse },
   listScanners: { channel: IPC_CHANNELS.listScanners, request: z.void(), response: z.array(ScannerInfo).max(64) },
   scanPage: { channel: IPC_CHANNELS.scanPage, request: ScanPageRequest, response: ScannedPage },
 } as const satisfies Record<IpcMethod, { channel: string; request: z.ZodType; response: z.ZodType }>;

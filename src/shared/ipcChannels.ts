@@ -15,6 +15,7 @@ export const IPC_CHANNELS = {
   journalReserve: 'kiosk:journal.reserve',
   credentialRead: 'kiosk:credential.read',
   credentialWrite: 'kiosk:credential.write',
+  dataKeyRead: 'kiosk:datakey.read',
   listScanners: 'kiosk:scan.listScanners',
   scanPage: 'kiosk:scan.page',
 } as const;

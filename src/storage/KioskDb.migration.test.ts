@@ -2,8 +2,9 @@ import Dexie from 'dexie';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import { fixedClock } from '../shared/clock';
-import { nodeRandom, seededBranch } from '../../test/unit/fixtures';
+import { nodeRandom, seededBranch, testCipher } from '../../test/unit/fixtures';
 import { addBlob } from './blobRepository';
+import { openBlobData } from './sealing';
 import { JOURNAL_ID_KEY, KioskDb, LEGACY_JOURNAL_ID } from './KioskDb';
 import { journalId, pendingBatch } from './syncRepository';
 import { issueTicket } from './ticketRepository';
@@ -160,6 +161,7 @@ describe('journal database upgrades', () => {
     const idb = new IDBFactory();
     const clock = fixedClock(Date.UTC(2026, 10, 24, 3));
     const v3 = new KioskDb('future', { indexedDB: idb, IDBKeyRange });
+    v3.personal = testCipher;
     const branch = seededBranch();
     for (let i = 0; i < 5; i++)
       await issueTicket(v3, { deviceId: DEVICE, kioskSlot: 1, branch, group: branch.serviceGroups[1]!, priority: i % 2 === 0 }, clock, nodeRandom);
@@ -178,13 +180,14 @@ describe('journal database upgrades', () => {
       }
     }
     const v4 = new KioskDbV4();
+    v4.personal = testCipher;
     await v4.open();
     expect(v4.verno).toBe(4);
     expect((await pendingBatch(v4, 100)).map((e) => e.deviceSeq)).toEqual([1, 2, 3, 4, 5]);
     const kept = await v4.blobs.get(blob.sha256);
     expect(kept?.state).toBe('pending');
     expect(kept?.size).toBe(300_000);
-    expect(new Uint8Array(await kept!.data.arrayBuffer())[299_999]).toBe(7);
+    expect(new Uint8Array(await (await openBlobData(v4, kept!)).arrayBuffer())[299_999]).toBe(7);
     expect(await journalId(v4)).toBe(journal);
     expect(await v4.events.filter((e) => e.code === 'upgrade.test').count()).toBe(1);
     v4.close();

@@ -2,6 +2,8 @@ import Dexie, { type Table } from 'dexie';
 import type { Ticket } from '../domain/ticket';
 import type { OutboxEntry } from '../shared/outbox';
 import type { DossierSubmitArgs, RatingSubmitArgs, WireError } from '../shared/sync';
+import { AppFailure } from '../shared/result';
+import type { PersonalCipher, SealedBox } from './personalCipher';
 
 /**
  * The kiosk's journal database: what a citizen or officer would miss after a power cut (tickets,
@@ -24,7 +26,7 @@ export interface SettingRow {
 }
 
 export type DeviceEventKind =
-  'print.failed' | 'sync.rejected' | 'sync.stuck' | 'journal.restored' | 'journal.failed' | 'disk.low' | 'receipt.printed' | 'blob.failed';
+  'print.failed' | 'sync.rejected' | 'sync.stuck' | 'journal.restored' | 'journal.failed' | 'disk.low' | 'receipt.printed' | 'blob.failed' | 'datakey.failed';
 
 /** What a technician reads in diagnostics. Never contains personal data. */
 export interface DeviceEvent {
@@ -66,9 +68,16 @@ export type BlobState = (typeof BLOB_STATES)[number];
  */
 export interface BlobRecord {
   readonly sha256: string;
+  /** The scan's size in bytes (of the plain scan, not of its sealed form). */
   readonly size: number;
   readonly mimeType: string;
+  /**
+   * The scan's bytes as stored: sealed (see personalCipher.ts) when `sealed` is true; rows written
+   * before sealing existed are sealed at start (`sealPlainRows`). Read them through
+   * `openBlobData` (blobRepository.ts), never directly.
+   */
   readonly data: Blob;
+  readonly sealed?: true;
   readonly state: BlobState;
   readonly uploadUrl: string | null;
   readonly createdAt: number;
@@ -85,9 +94,16 @@ export interface BlobRecord {
 }
 
 /**
- * A dossier received at this counter (issue 4): exactly the arguments of its `dossier.submit@1`
- * mutation (the document PDFs are rows of `blobs`, referenced by SHA-256), plus local bookkeeping.
- * Holds personal data: it is pruned like tickets, after the centre confirmed it and a retention window.
+ * A dossier's arguments as the officer and the receipt see them: exactly its `dossier.submit@1`
+ * arguments, except that the look-up secret is null once the receipt printed (the centre keeps only
+ * its hash; the citizen holds it on paper).
+ */
+export type DossierRecord = Omit<DossierSubmitArgs, 'lookupSecret'> & { readonly lookupSecret: string | null };
+
+/**
+ * A received dossier as the repositories hand it out (opened). The document PDFs are rows of
+ * `blobs`, referenced by SHA-256. Holds personal data: it is pruned like tickets, after the centre
+ * confirmed it and a retention window.
  */
 export interface DossierRow {
   readonly id: string;
@@ -95,9 +111,29 @@ export interface DossierRow {
   /** The receipt's local day, 'YYYY-MM-DD' (branch time). */
   readonly day: string;
   readonly receivedAt: number;
-  /** The applicant's ID number, indexed for "never ask twice for a paper" (reuse). */
+  readonly args: DossierRecord;
+  readonly syncedAt: number | null;
+  readonly printedAt: number | null;
+  readonly printCount: number;
+}
+
+/**
+ * A received dossier as stored in `dossiers`: the arguments sealed (personalCipher.ts), the ID
+ * number only as its blind index, the documents' hashes and names (no personal data) in clear for
+ * pruning and the stuck-scans list. A row written before sealing existed has `args` in clear and no
+ * `sealed`; `sealPlainRows` converts it at start.
+ */
+export interface StoredDossierRow {
+  readonly id: string;
+  readonly code: string;
+  readonly day: string;
+  readonly receivedAt: number;
+  /** Blind index (HMAC) of the applicant's ID number, indexed for "never ask twice for a paper". */
   readonly applicantId: string;
-  readonly args: DossierSubmitArgs;
+  readonly sealed?: SealedBox;
+  readonly documents?: readonly { readonly sha256: string; readonly name: string }[];
+  /** Only on rows written before sealing existed. */
+  readonly args?: DossierSubmitArgs;
   readonly syncedAt: number | null;
   readonly printedAt: number | null;
   readonly printCount: number;
@@ -108,6 +144,7 @@ export interface DossierRow {
  * by ID number, kept for the branch's reuse window even after the dossier row itself is pruned.
  */
 export interface DocumentIndexRow {
+  /** Blind index (HMAC) of the citizen's ID number (rows written before sealing: the number, converted at start). */
   readonly applicantId: string;
   readonly sha256: string;
   readonly size: number;
@@ -136,8 +173,19 @@ export class KioskDb extends Dexie {
   ratings!: Table<Rating, string>;
   syncIssues!: Table<SyncIssue, string>;
   blobs!: Table<BlobRecord, string>;
-  dossiers!: Table<DossierRow, string>;
+  dossiers!: Table<StoredDossierRow, string>;
   documentIndex!: Table<DocumentIndexRow, [string, string]>;
+  /**
+   * Seals and opens the personal data of this database. Set once at start (KioskApp, from the
+   * platform's data key) before anything personal is read or written; never persisted here.
+   */
+  personal: PersonalCipher | null = null;
+
+  /** The cipher, or a clear failure: personal data is never written in clear for want of a key. */
+  cipher(): PersonalCipher {
+    if (!this.personal) throw new AppFailure('storage.locked', "this machine's data key is not loaded: personal data can be neither read nor written");
+    return this.personal;
+  }
 
   constructor(name: string = JOURNAL_DB_NAME, options: { indexedDB?: IDBFactory; IDBKeyRange?: typeof IDBKeyRange } = {}) {
     super(name, { chromeTransactionDurability: 'strict', ...options });

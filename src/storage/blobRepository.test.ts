@@ -4,6 +4,7 @@ import { fixedClock } from '../shared/clock';
 import { AppFailure } from '../shared/result';
 import { MAX_BLOB_BYTES } from '../shared/sync';
 import { freshDb, nodeRandom } from '../../test/unit/fixtures';
+import { openBlobData } from './sealing';
 import { addBlob, allBlobsVerified, countPendingBlobs, getBlob, markVerified, pendingBlobs, setUploadUrl, sha256OfBlob } from './blobRepository';
 
 const START = Date.UTC(2026, 10, 24, 2, 0, 0);
@@ -21,8 +22,11 @@ describe('blobRepository', () => {
     expect(record.sha256).toBe(await nodeSha256(data));
     expect(record).toMatchObject({ size: 100_000, mimeType: 'application/pdf', state: 'pending', uploadUrl: null, createdAt: START, verifiedAt: null });
     const stored = await getBlob(db, record.sha256);
-    expect(stored?.data.size).toBe(100_000);
-    expect(await sha256OfBlob(stored!.data)).toBe(record.sha256);
+    // Stored sealed (personalCipher.ts); opened, the bytes are the scan's.
+    expect(await sha256OfBlob(stored!.data)).not.toBe(record.sha256);
+    const opened = await openBlobData(db, stored!);
+    expect(opened.size).toBe(100_000);
+    expect(await sha256OfBlob(opened)).toBe(record.sha256);
     expect(await countPendingBlobs(db)).toBe(1);
   });
 

@@ -3,6 +3,7 @@ import { AppFailure } from '../shared/result';
 import { MAX_BLOB_BYTES, type WireError } from '../shared/sync';
 import type { BlobRecord } from './KioskDb';
 import type { KioskDb } from './KioskDb';
+import { storedDocuments } from './sealing';
 import { toStorageFailure } from './storageErrors';
 
 /**
@@ -20,17 +21,29 @@ export async function sha256OfBlob(data: Blob): Promise<string> {
 }
 
 /**
- * Stores a scan for upload. Idempotent by content: the same bytes added twice give the existing
+ * Stores a scan for upload, sealed (its `data` is read back through `openBlobData`). Idempotent by content: the same bytes added twice give the existing
  * record (whatever its state), so re-scanning never uploads twice.
  */
 export async function addBlob(db: KioskDb, data: Blob, mimeType: string, clock: Clock): Promise<BlobRecord> {
   if (data.size > MAX_BLOB_BYTES) throw new AppFailure('blob.too-large', `a scan may hold at most ${MAX_BLOB_BYTES} bytes, this one has ${data.size}`);
   const sha256 = await sha256OfBlob(data);
   try {
+    // Sealed before the transaction (WebCrypto cannot run inside one).
+    const sealed = await db.cipher().sealBlob(data, sha256);
     return await db.transaction('rw', db.blobs, async () => {
       const existing = await db.blobs.get(sha256);
       if (existing) return existing;
-      const record: BlobRecord = { sha256, size: data.size, mimeType, data, state: 'pending', uploadUrl: null, createdAt: clock.now(), verifiedAt: null };
+      const record: BlobRecord = {
+        sha256,
+        size: data.size,
+        mimeType,
+        data: sealed,
+        sealed: true,
+        state: 'pending',
+        uploadUrl: null,
+        createdAt: clock.now(),
+        verifiedAt: null,
+      };
       await db.blobs.add(record);
       return record;
     });
@@ -153,7 +166,7 @@ export async function listStuckBlobs(db: KioskDb, now: number, thresholdMs: numb
   const usedBy = new Map<string, { dossierCode: string; documentName: string }[]>();
   // A counter holds a few hundred dossiers at most (confirmed ones are pruned after the retention window).
   await db.dossiers.each((d) => {
-    for (const doc of d.args.documents) {
+    for (const doc of storedDocuments(d)) {
       if (!wanted.has(doc.sha256)) continue;
       const list = usedBy.get(doc.sha256) ?? [];
       list.push({ dossierCode: d.code, documentName: doc.name });

@@ -4,7 +4,8 @@ import type { Clock, RandomBytes } from '../shared/clock';
 import type { OutboxEntry } from '../shared/outbox';
 import { AppFailure } from '../shared/result';
 import type { DossierSubmitArgs } from '../shared/sync';
-import type { BlobRecord, DocumentIndexRow, DossierRow, KioskDb } from './KioskDb';
+import type { BlobRecord, DocumentIndexRow, DossierRow, KioskDb, StoredDossierRow } from './KioskDb';
+import { DOSSIER_CONTEXT, openBlobData, openDossierRow, openDossierRows, sealedArgs } from './sealing';
 import { appendOutbox } from './outboxRepository';
 import { describeMutation } from './syncRepository';
 import { toStorageFailure } from './storageErrors';
@@ -44,6 +45,9 @@ export interface ReceiveDossierInput {
 /** The `counters` key of this device's dossier sequence for a receiving unit and local day. */
 export const dossierCounterKey = (unitCode: string, day: string): string => `dseq|${unitCode}|${day}`;
 
+/** Another save took the code this one prepared (two saves at once): prepare again. */
+class CodeTaken extends Error {}
+
 export async function receiveDossier(
   db: KioskDb,
   input: ReceiveDossierInput,
@@ -51,18 +55,42 @@ export async function receiveDossier(
   random: RandomBytes,
 ): Promise<{ row: DossierRow; outboxEntry: OutboxEntry; counter: { key: string; value: number } }> {
   const day = localDayKey(input.receivedAt, input.utcOffsetMinutes);
+  const key = dossierCounterKey(input.unitCode, day);
+  const cipher = db.cipher();
+  // Highest local sequence of this slot already used: the counter, and any code of the day this
+  // device issued that the counter does not know of (a restored or lost database).
+  const usedSeq = async (): Promise<number> => {
+    let used = (await db.counters.get(key))?.value ?? 0;
+    const ofDay = (await db.dossiers.where('day').equals(day).toArray()).map((d) => d.code);
+    for (const code of [...ofDay, ...(input.knownCodes ?? [])]) {
+      const parsed = parseDossierCode(code, input.numbering, input.unitCode);
+      if (parsed.ok && parsed.value.slot === input.slot && parsed.value.date === day) used = Math.max(used, parsed.value.localSeq);
+    }
+    return used;
+  };
   try {
-    return await db.transaction('rw', [db.dossiers, db.documentIndex, db.blobs, db.outbox, db.counters], async () => {
-      const key = dossierCounterKey(input.unitCode, day);
-      // Highest local sequence of this slot already used: the counter, and any code of the day this
-      // device issued that the counter does not know of (a restored or lost database).
-      let used = (await db.counters.get(key))?.value ?? 0;
-      const ofDay = (await db.dossiers.where('day').equals(day).toArray()).map((d) => d.code);
-      for (const code of [...ofDay, ...(input.knownCodes ?? [])]) {
-        const parsed = parseDossierCode(code, input.numbering, input.unitCode);
-        if (parsed.ok && parsed.value.slot === input.slot && parsed.value.date === day) used = Math.max(used, parsed.value.localSeq);
-      }
-      const localSeq = used + 1;
+    // The scans are sealed once; only the arguments (which hold the code) are sealed per attempt.
+    const existing = await db.blobs.bulkGet(input.pdfs.map((p) => p.sha256));
+    const fresh: BlobRecord[] = [];
+    for (const [i, pdf] of input.pdfs.entries()) {
+      if (existing[i] || fresh.some((b) => b.sha256 === pdf.sha256)) continue;
+      fresh.push({
+        sha256: pdf.sha256,
+        size: pdf.data.size,
+        mimeType: 'application/pdf',
+        data: await cipher.sealBlob(pdf.data, pdf.sha256),
+        sealed: true,
+        state: 'pending',
+        uploadUrl: null,
+        createdAt: input.receivedAt,
+        verifiedAt: null,
+      });
+    }
+    for (let attempt = 0; ; attempt++) {
+      // WebCrypto cannot run inside an IndexedDB transaction (it would commit early): the code is
+      // chosen and the arguments sealed first, and the transaction stores them only if the
+      // sequence has not moved meanwhile.
+      const localSeq = (await usedSeq()) + 1;
       const code = dossierCodeFor({
         unitCode: input.unitCode,
         receivedAt: input.receivedAt,
@@ -72,69 +100,83 @@ export async function receiveDossier(
         numbering: input.numbering,
       });
       if (!code.ok) throw new AppFailure(code.error.code, code.error.detail);
-      await db.counters.put({ key, value: localSeq });
-
       const args = input.build(code.value);
-      const existing = await db.blobs.bulkGet(input.pdfs.map((p) => p.sha256));
-      const fresh: BlobRecord[] = [];
-      for (const [i, pdf] of input.pdfs.entries()) {
-        if (existing[i] || fresh.some((b) => b.sha256 === pdf.sha256)) continue;
-        fresh.push({
-          sha256: pdf.sha256,
-          size: pdf.data.size,
-          mimeType: 'application/pdf',
-          data: pdf.data,
-          state: 'pending',
-          uploadUrl: null,
-          createdAt: input.receivedAt,
-          verifiedAt: null,
-        });
-      }
-      if (fresh.length > 0) await db.blobs.bulkAdd(fresh);
+      const box = await cipher.sealJson(args, DOSSIER_CONTEXT);
+      const applicantId = await cipher.blindIndex(args.applicant.idNumber);
+      try {
+        return await db.transaction('rw', [db.dossiers, db.documentIndex, db.blobs, db.outbox, db.counters], async () => {
+          if ((await usedSeq()) + 1 !== localSeq) throw new CodeTaken();
+          await db.counters.put({ key, value: localSeq });
+          // A scan stored meanwhile (the same bytes) is kept as it is.
+          const present = await db.blobs.bulkGet(fresh.map((b) => b.sha256));
+          const toAdd = fresh.filter((_, i) => !present[i]);
+          if (toAdd.length > 0) await db.blobs.bulkAdd(toAdd);
 
-      const row: DossierRow = {
-        id: args.id,
-        code: args.code,
-        day,
-        receivedAt: args.receivedAt,
-        applicantId: args.applicant.idNumber,
-        args,
-        syncedAt: null,
-        printedAt: null,
-        printCount: 0,
-      };
-      await db.dossiers.add(row);
-      await db.documentIndex.bulkPut(
-        args.documents.map((d): DocumentIndexRow => ({
-          applicantId: args.applicant.idNumber,
-          sha256: d.sha256,
-          size: d.size,
-          pages: d.pages,
-          name: d.name,
-          documentId: d.documentId,
-          dossierCode: args.code,
-          procedureName: args.procedure.name,
-          receivedAt: args.receivedAt,
-        })),
-      );
-      const outboxEntry = await appendOutbox(db, input.deviceId, 'dossier.submit@1', args, clock, random);
-      return { row, outboxEntry, counter: { key, value: localSeq } };
-    });
+          const stored: StoredDossierRow = {
+            id: args.id,
+            code: args.code,
+            day,
+            receivedAt: args.receivedAt,
+            applicantId,
+            sealed: box,
+            documents: args.documents.map((d) => ({ sha256: d.sha256, name: d.name })),
+            syncedAt: null,
+            printedAt: null,
+            printCount: 0,
+          };
+          await db.dossiers.add(stored);
+          await db.documentIndex.bulkPut(
+            args.documents.map((d): DocumentIndexRow => ({
+              applicantId,
+              sha256: d.sha256,
+              size: d.size,
+              pages: d.pages,
+              name: d.name,
+              documentId: d.documentId,
+              dossierCode: args.code,
+              procedureName: args.procedure.name,
+              receivedAt: args.receivedAt,
+            })),
+          );
+          const outboxEntry = await appendOutbox(db, input.deviceId, 'dossier.submit@1', sealedArgs(args, box), clock, random);
+          const row: DossierRow = { id: args.id, code: args.code, day, receivedAt: args.receivedAt, args, syncedAt: null, printedAt: null, printCount: 0 };
+          return { row, outboxEntry, counter: { key, value: localSeq } };
+        });
+      } catch (e) {
+        if (e instanceof CodeTaken && attempt < 20) continue;
+        throw e;
+      }
+    }
   } catch (e) {
     throw toStorageFailure(e);
   }
 }
 
 export async function getDossierByCode(db: KioskDb, code: string): Promise<DossierRow | undefined> {
-  return db.dossiers.where('code').equals(code).first();
+  const row = await db.dossiers.where('code').equals(code).first();
+  return row ? openDossierRow(db, row) : undefined;
 }
 
+/**
+ * A receipt printed: counts it, keeps the audit trail, and forgets the look-up secret (the citizen
+ * holds it on paper, the centre only its hash; the outbox entry keeps it sealed until the centre
+ * has the dossier). A later reprint shows where the secret is instead of the secret.
+ */
 export async function recordReceiptPrinted(db: KioskDb, code: string, at: number): Promise<void> {
   try {
+    const before = await db.dossiers.where('code').equals(code).first();
+    if (!before) return;
+    let resealed: StoredDossierRow['sealed'];
+    if (before.sealed) {
+      const opened = await openDossierRow(db, before);
+      if (opened.args.lookupSecret !== null) resealed = await db.cipher().sealJson({ ...opened.args, lookupSecret: null }, DOSSIER_CONTEXT);
+    }
     await db.transaction('rw', [db.dossiers, db.events], async () => {
-      const row = await db.dossiers.where('code').equals(code).first();
+      const row = await db.dossiers.get(before.id);
       if (!row) return;
-      await db.dossiers.update(row.id, { printedAt: at, printCount: row.printCount + 1 });
+      // Only over the box that was opened: a concurrent change keeps its own version.
+      const forget = resealed !== undefined && row.sealed?.ct === before.sealed?.ct ? { sealed: resealed } : {};
+      await db.dossiers.update(row.id, { printedAt: at, printCount: row.printCount + 1, ...forget });
       // The audit trail of who printed what (DOMAIN.md): the code only, never the applicant.
       await db.events.add({ at, kind: 'receipt.printed', code: row.printCount === 0 ? 'receipt.first' : 'receipt.reprint', detail: '', subject: row.code });
     });
@@ -143,18 +185,20 @@ export async function recordReceiptPrinted(db: KioskDb, code: string, at: number
   }
 }
 
-/** Documents this citizen gave at this branch since `since`, newest first, one per PDF. */
-export async function documentsOf(db: KioskDb, applicantId: string, since: number): Promise<DocumentIndexRow[]> {
+/** Documents this citizen (by ID number) gave at this branch since `since`, newest first, one per PDF. */
+export async function documentsOf(db: KioskDb, idNumber: string, since: number): Promise<DocumentIndexRow[]> {
+  const applicantId = await db.cipher().blindIndex(idNumber);
   const rows = await db.documentIndex.where('applicantId').equals(applicantId).toArray();
   return rows.filter((r) => r.receivedAt >= since).sort((a, b) => b.receivedAt - a.receivedAt);
 }
 
 export async function dossiersOfDay(db: KioskDb, day: string): Promise<DossierRow[]> {
-  return (await db.dossiers.where('day').equals(day).toArray()).sort((a, b) => b.receivedAt - a.receivedAt);
+  const rows = (await db.dossiers.where('day').equals(day).toArray()).sort((a, b) => b.receivedAt - a.receivedAt);
+  return openDossierRows(db, rows);
 }
 
 export async function allDossiers(db: KioskDb): Promise<DossierRow[]> {
-  return db.dossiers.orderBy('receivedAt').reverse().toArray();
+  return openDossierRows(db, await db.dossiers.orderBy('receivedAt').reverse().toArray());
 }
 
 /** Upload state of a dossier's new PDFs: how many are verified by the centre or on their way. */
@@ -164,8 +208,10 @@ export async function blobStates(db: KioskDb, sha256s: readonly string[]): Promi
   return (await db.blobs.bulkGet([...sha256s])).map((b) => (b ? { state: b.state, failingSince: b.failingSince ?? null } : null));
 }
 
+/** A document's PDF, opened; null when the scan is not on this machine. */
 export async function documentBlob(db: KioskDb, sha256: string): Promise<Blob | null> {
-  return (await db.blobs.get(sha256))?.data ?? null;
+  const record = await db.blobs.get(sha256);
+  return record ? openBlobData(db, record) : null;
 }
 
 /** Codes of the dossiers the centre refused for good (their sync issues), for the officer's list. */

@@ -8,6 +8,8 @@ import { DossierSubmitArgs, RatingSubmitArgs, TicketIssueArgs } from '../shared/
 import { dossierCounterKey } from './dossierRepository';
 import { JOURNAL_ID_KEY, type KioskDb, type Rating } from './KioskDb';
 import { ticketCounterKey } from './ticketRepository';
+import type { SealedBox } from './personalCipher';
+import { DOSSIER_CONTEXT, isSealedArgs, openOutboxEntry, sealedArgs } from './sealing';
 import { toStorageFailure } from './storageErrors';
 
 /**
@@ -54,11 +56,24 @@ export async function restoreFromJournal(
   const entries = [...(copy?.entries ?? [])].sort((a, b) => a.deviceSeq - b.deviceSeq);
   if (entries.length === 0 && marks.length === 0) return null;
   try {
+    // Dossier entries are sealed in the file (new) or in clear (an older version wrote them): both
+    // come back sealed, with the row's blind index computed here (WebCrypto cannot run inside the
+    // transaction below).
+    const dossiers = new Map<string, { args: DossierSubmitArgs; box: SealedBox; applicantId: string }>();
+    const stored = new Map<string, OutboxEntry>();
+    for (const e of entries) {
+      if (e.name !== 'dossier.submit@1') continue;
+      const d = DossierSubmitArgs.safeParse((await openOutboxEntry(db, e)).args);
+      if (!d.success) continue;
+      const box = isSealedArgs(e.args) ? e.args.$sealed : await db.cipher().sealJson(d.data, DOSSIER_CONTEXT);
+      dossiers.set(e.mutationId, { args: d.data, box, applicantId: await db.cipher().blindIndex(d.data.applicant.idNumber) });
+      if (!isSealedArgs(e.args)) stored.set(e.mutationId, { ...e, args: sealedArgs(d.data, box) });
+    }
     return await db.transaction('rw', [db.outbox, db.counters, db.settings, db.tickets, db.ratings, db.events, db.dossiers, db.documentIndex], async () => {
       if (!(await isFreshJournal(db))) return null;
       const ticketCounters = new Map<string, number>(marks.map((m) => [m.key, m.value]));
       for (const e of entries) {
-        await db.outbox.put(e);
+        await db.outbox.put(stored.get(e.mutationId) ?? e);
         if (e.name === 'ticket.issue@1') {
           const t = TicketIssueArgs.safeParse(e.args);
           if (!t.success) continue;
@@ -91,9 +106,9 @@ export async function restoreFromJournal(
         } else if (e.name === 'dossier.submit@1') {
           // The record comes back (the officer sees it, the centre gets it); PDFs that never left
           // this machine are gone with the database, and the centre marks the dossier incomplete.
-          const d = DossierSubmitArgs.safeParse(e.args);
-          if (!d.success) continue;
-          const a = d.data;
+          const d = dossiers.get(e.mutationId);
+          if (!d) continue;
+          const a = d.args;
           const parts = a.code.split('-');
           const yymmdd = parts[parts.length - 2]!;
           const day = `20${yymmdd.slice(0, 2)}-${yymmdd.slice(2, 4)}-${yymmdd.slice(4, 6)}`;
@@ -102,8 +117,9 @@ export async function restoreFromJournal(
             code: a.code,
             day,
             receivedAt: a.receivedAt,
-            applicantId: a.applicant.idNumber,
-            args: a,
+            applicantId: d.applicantId,
+            sealed: d.box,
+            documents: a.documents.map((x) => ({ sha256: x.sha256, name: x.name })),
             syncedAt: null,
             printedAt: null,
             printCount: 0,

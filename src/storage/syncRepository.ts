@@ -2,6 +2,7 @@ import type { MutationName, OutboxEntry } from '../shared/outbox';
 import { MAX_PUSH_ARGS_CHARS } from '../shared/sync';
 import type { MutationResult, WireError } from '../shared/sync';
 import { JOURNAL_ID_KEY, LEGACY_JOURNAL_ID, type KioskDb, type SyncIssue } from './KioskDb';
+import { openOutboxEntries, storedDocuments } from './sealing';
 import { toStorageFailure } from './storageErrors';
 
 /**
@@ -26,14 +27,17 @@ export async function journalId(db: KioskDb): Promise<string> {
 
 export { LEGACY_JOURNAL_ID };
 
-/** The oldest pending mutations, in the order the server must apply them (bounded by count and size). */
+/**
+ * The oldest pending mutations, in the order the server must apply them (bounded by count and size),
+ * with sealed arguments opened: what goes on the wire.
+ */
 export async function pendingBatch(db: KioskDb, limit: number): Promise<OutboxEntry[]> {
-  return withinBudget(await db.outbox.orderBy('deviceSeq').limit(limit).toArray());
+  return openOutboxEntries(db, withinBudget(await db.outbox.orderBy('deviceSeq').limit(limit).toArray()));
 }
 
-/** The next pending mutations after `deviceSeq` (for pipelining: read while a batch is in flight). */
+/** The next pending mutations after `deviceSeq` (for pipelining: read while a batch is in flight), opened. */
 export async function pendingBatchAfter(db: KioskDb, deviceSeq: number, limit: number): Promise<OutboxEntry[]> {
-  return withinBudget(await db.outbox.where('deviceSeq').above(deviceSeq).limit(limit).toArray());
+  return openOutboxEntries(db, withinBudget(await db.outbox.where('deviceSeq').above(deviceSeq).limit(limit).toArray()));
 }
 
 /** The longest prefix within MAX_PUSH_ARGS_CHARS, and never less than one entry (the queue must move). */
@@ -186,7 +190,7 @@ export async function pruneConfirmed(
     const old = (await db.blobs.where('state').equals('verified').toArray()).filter((b) => b.verifiedAt !== null && b.verifiedAt < before).map((b) => b.sha256);
     let blobs = 0;
     if (old.length > 0) {
-      const waiting = new Set((await db.dossiers.toArray()).flatMap((d) => d.args.documents.map((x) => x.sha256)));
+      const waiting = new Set((await db.dossiers.toArray()).flatMap((d) => storedDocuments(d).map((x) => x.sha256)));
       const gone = old.filter((sha) => !waiting.has(sha));
       await db.blobs.bulkDelete(gone);
       blobs = gone.length;

@@ -2,6 +2,7 @@ import type { OutboxEntry } from '../shared/outbox';
 import { scopesOf, type Scope } from '../shared/published';
 import type { Clock } from '../shared/clock';
 import { MAX_PUSH_MUTATIONS, SYNC_PROTOCOL_VERSION, type MutationEnvelope, type MutationResult, type WireError } from '../shared/sync';
+import { AppFailure } from '../shared/result';
 import type { KioskDb } from '../storage/KioskDb';
 import type { ReferenceDb } from '../storage/referenceDb';
 import { applyPullPage, getCursor, localChecksum, resetScope } from '../storage/referenceRepository';
@@ -22,8 +23,10 @@ import { TransportError, type BlobToUpload, type Transport } from './Transport';
  * run continues where this one stopped. The loop around it (SyncLoop) decides when to run.
  */
 export interface BlobQueue {
-  /** Blobs not yet verified by the server, oldest first. */
+  /** Blobs not yet verified by the server, oldest first (their data may still be sealed). */
   pending(): Promise<readonly BlobToUpload[]>;
+  /** The blob with its plain bytes, read just before its upload (scans are sealed at rest). */
+  open?(blob: BlobToUpload): Promise<BlobToUpload>;
   setUploadUrl(sha256: string, url: string | null): Promise<void>;
   markVerified(sha256: string, now: number): Promise<void>;
   /** Remembers why these blobs could not be sent (for the staff screen and the heartbeat). */
@@ -287,7 +290,7 @@ export class SyncEngine {
           await queue.markVerified(blob.sha256, clock.now());
           continue;
         }
-        await transport.uploadBlob(blob, {
+        await transport.uploadBlob(queue.open ? await queue.open(blob) : blob, {
           onUploadUrl: (url) => queue.setUploadUrl(blob.sha256, url),
           onProgress: (sent, total) => this.o.onUploadProgress?.(sent, total),
         });
@@ -311,7 +314,7 @@ export class SyncEngine {
         // cannot be read any more: start this blob afresh next time, and let everything else —
         // other scans, tickets, dossiers — go on. One bad scan must never stop the queue.
         const detail = e instanceof Error ? e.message.slice(0, 200) : String(e).slice(0, 200);
-        const error: WireError = e instanceof TransportError ? e.wire : { code: 'blob.unreadable', detail };
+        const error: WireError = e instanceof TransportError ? e.wire : { code: e instanceof AppFailure ? e.code : 'blob.unreadable', detail };
         await queue.setUploadUrl(blob.sha256, null);
         await queue.recordFailure?.([blob.sha256], error, clock.now());
         report.blobsFailed.push({ sha256: blob.sha256, detail, error });

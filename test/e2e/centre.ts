@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { createAdminToken, createBranch, createEnrolCode, reinstateDevice, revokeDevice } from '../../src/server/admin';
 import { buildServer } from '../../src/server/app';
 import { wireError } from '../../src/server/auth';
+import { ephemeralDataProtection } from '../../src/server/dataProtection';
 import { publishChanges } from '../../src/server/changes';
 import type { Db } from '../../src/server/db/Db';
 import { migrate } from '../../src/server/db/migrate';
@@ -87,6 +88,8 @@ export async function startCentre(options: CentreOptions = {}): Promise<Centre> 
   const published = await publishChanges(db, PublishRequest.parse({ scope: 'branch:CN01', changes: [{ entity: 'branchConfig', op: 'put', data: branch }] }));
   if (!published.ok) throw new Error(`could not publish CN01's configuration: ${published.error.code} ${published.error.detail}`);
   const blobDir = mkdtempSync(join(tmpdir(), 'hpasc-e2e-blobs-'));
+  // Personal data and scans are sealed at rest; the keys live as long as this centre (restarts included).
+  const dataProtection = ephemeralDataProtection();
   const corsOrigins = options.corsOrigins ?? kioskOrigin();
   const tusLog: TusRequest[] = [];
   let fault: { status: number; code: string; detail: string } | null = null;
@@ -96,7 +99,7 @@ export async function startCentre(options: CentreOptions = {}): Promise<Centre> 
   let cut: { left: number; done: () => void } | null = null;
 
   async function listen(): Promise<string> {
-    const server = buildServer({ db, clock: systemClock, version: 'e2e', blobDir, corsOrigins });
+    const server = buildServer({ db, clock: systemClock, version: 'e2e', blobDir, corsOrigins, dataProtection });
     // After the CORS hook (registered inside buildServer): preflights are answered as usual, and a
     // faulty answer carries the same CORS headers as a real one.
     server.addHook('onRequest', async (request, reply) => {

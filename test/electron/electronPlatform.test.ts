@@ -19,6 +19,7 @@ function bridge(overrides: Partial<KioskBridge> = {}): KioskBridge {
     journalReserve: async (r) => ok({ marks: r.marks }),
     credentialRead: async () => ok(null),
     credentialWrite: async (r) => ok({ stored: r.token !== null }),
+    dataKeyRead: async () => ok({ key: Buffer.alloc(32, 1).toString('base64'), protection: 'os-keystore' }),
     listScanners: async () => ok([]),
     scanPage: async () => err('scan.unsupported', 'no scanner in this test'),
     ...overrides,

@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createBranch, createEnrolCode, revokeDevice } from '../../src/server/admin';
 import { buildServer } from '../../src/server/app';
 import { sweepAbandonedUploads } from '../../src/server/blobs';
+import { diskStorage, readBlobBytes } from '../../src/server/blobStore';
+import { resolveDataProtection } from '../../src/server/dataProtection';
 import type { Db } from '../../src/server/db/Db';
 import { migrate } from '../../src/server/db/migrate';
 import { fixedClock } from '../../src/shared/clock';
@@ -124,9 +126,12 @@ describe.each(engines)('blobs over tus on $name', (engine) => {
     expect(await get.json()).toEqual({ sha256: blob.sha256, size: bytes.length });
 
     const row = await blobRow(blob.sha256);
-    expect(row).toMatchObject({ storage_key: `sha256/${blob.sha256.slice(0, 2)}/${blob.sha256}`, branch_code: 'CN01', device_id: device.deviceId });
+    expect(row).toMatchObject({ branch_code: 'CN01', device_id: device.deviceId });
+    expect(row?.storage_key).toBe(`sha256/${blob.sha256.slice(0, 2)}/${blob.sha256}.${uploadIdOf(urls[0]!)}.sealed`);
     expect(Number(row?.size)).toBe(bytes.length);
-    expect(sha256(await readFile(path.join(blobDir, row!.storage_key)))).toBe(blob.sha256);
+    // Stored sealed (privacy.test.ts checks the bytes); read back through the data key, it is the scan.
+    expect(sha256(await readFile(path.join(blobDir, row!.storage_key)))).not.toBe(blob.sha256);
+    expect(sha256((await readBlobBytes(db, diskStorage(blobDir), resolveDataProtection(undefined), blob.sha256))!)).toBe(blob.sha256);
     // The tus working copy is gone once promoted.
     expect(existsSync(path.join(blobDir, 'uploads', uploadIdOf(urls[0]!)))).toBe(false);
   });
@@ -485,8 +490,8 @@ describe.each(engines)('blobs over tus on $name', (engine) => {
     expect((await tus(recent, 'HEAD', device.auth)).status).toBe(200);
     expect(await held(device.deviceId)).toEqual({ uploads: 2, bytes: touchedBytes.length + 1024 });
     // The verified blob: its row, its file, its answer by hash.
-    const row = await blobRow(verified.sha256);
-    expect(sha256(await readFile(path.join(blobDir, row!.storage_key)))).toBe(verified.sha256);
+    expect(await blobRow(verified.sha256)).toBeDefined();
+    expect(sha256((await readBlobBytes(db, diskStorage(blobDir), resolveDataProtection(undefined), verified.sha256))!)).toBe(verified.sha256);
     expect((await headByHash(verified.sha256, device.auth)).status).toBe(200);
 
     // The kiosk still holding the swept URL starts that scan afresh and gets it verified.

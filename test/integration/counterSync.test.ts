@@ -11,6 +11,8 @@ import { startKioskApp, type KioskApp } from '../../src/app/KioskApp';
 import { createFakePlatform } from '../../src/platform/fakePlatform';
 import { createEnrolCode } from '../../src/server/admin';
 import { recordDossierStatus } from '../../src/server/dossiers';
+import { resolveDataProtection } from '../../src/server/dataProtection';
+import { readReceivedDossiers } from '../../src/server/personalData';
 import { fixedClock } from '../../src/shared/clock';
 import { defaultDeviceConfig } from '../../src/shared/deviceConfig';
 import { LookupResponse } from '../../src/shared/sync';
@@ -124,12 +126,10 @@ describe('a counter receives a dossier offline and the centre gets it', () => {
     app.sync.syncNow();
     await until(app, (s) => s.state === 'idle' && s.pending === 0 && s.pendingBlobs === 0 && s.lastSuccessAt !== null);
 
-    const stored = await centre.db.query<{ code: string; blob_count: number; blobs_verified: boolean; applicant: { fullName: string } }>(
-      'SELECT code, blob_count, blobs_verified, applicant FROM received_dossiers WHERE id = $1',
-      [dossier.id],
-    );
+    // Read through the test servers' keys (personalData.ts): the applicant is stored sealed.
+    const stored = await readReceivedDossiers(centre.db, resolveDataProtection(undefined), { ids: [dossier.id] });
     expect(stored[0]).toMatchObject({ code: dossier.code, blob_count: dossier.documents.length, blobs_verified: true });
-    expect(stored[0]?.applicant.fullName).toBe('Nguyễn Thị Thu Hằng');
+    expect(stored[0]?.applicant?.fullName).toBe('Nguyễn Thị Thu Hằng');
 
     const lookup = await fetch(`${centre.baseUrl}/v1/lookup`, {
       method: 'POST',

@@ -5,9 +5,10 @@ import type { BranchConfig } from '../../src/shared/branchConfig';
 import { LookupResponse, PullResponse, PushResponse, SYNC_PROTOCOL_VERSION, type DossierSubmitArgs, type MutationEnvelope } from '../../src/shared/sync';
 import { publishChanges } from '../../src/server/changes';
 import { listReceivedDossiers, recordDossierStatus } from '../../src/server/dossiers';
+import { readReceivedDossiers } from '../../src/server/personalData';
 import { uploadBlobWithTus } from '../../src/sync/tusUpload';
 import { serverStateHash } from './engines';
-import { engines, enrolDevice, openHarness, START, stateHash, type EnrolledDevice, type Harness } from './serverHarness';
+import { engines, enrolDevice, openHarness, START, stateHash, testDataProtection, type EnrolledDevice, type Harness } from './serverHarness';
 
 /**
  * The server side of a received dossier (`dossier.submit@1`, push.ts; status and completeness,
@@ -106,13 +107,8 @@ describe.each(engines)('received dossiers on $name', (engine) => {
   };
   const statusChange = async (device: EnrolledDevice, code: string, branch = 'CN01') =>
     (await pullBranch(device, branch)).find((c) => c.entity === 'dossierStatus' && c.key === code);
-  const received = async (code: string) =>
-    (
-      await h.db.query<{ id: string; blob_count: unknown; blobs_missing: unknown; blobs_verified: unknown; applicant: unknown; device_id: string }>(
-        'SELECT id, blob_count, blobs_missing, blobs_verified, applicant, device_id FROM received_dossiers WHERE code = $1',
-        [code],
-      )
-    )[0];
+  /** The stored row, its personal fields decrypted (personalData.ts). */
+  const received = async (code: string) => (await readReceivedDossiers(h.db, testDataProtection, { codes: [code] }))[0];
   const isTrue = (v: unknown) => v === true || v === 't';
   /** A counter with a journal of its own, so each test starts its stream at 1. */
   const freshCounter = async (branch = 'CN01') => ({ device: await enrolDevice(h, branch, 'counter'), journal: randomUUID() });

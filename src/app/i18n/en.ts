@@ -108,6 +108,16 @@ export const en: Omit<Catalog, 'print'> = {
     storage: {
       full: 'This machine’s storage is full, so no number was issued. Please tell staff or a technician.',
       'write-failed': 'The data could not be saved. Please try again; if it keeps failing, call a technician.',
+      locked:
+        'This machine could not unlock the key that protects personal data, so dossiers can be neither received nor shown. Tickets still work. Ask a technician to check the OS keystore.',
+      'bad-key': 'This machine’s data key is not valid. Nothing was changed; call a technician.',
+      corrupt: 'A dossier on this machine is damaged and cannot be read. Call a technician; other dossiers still work.',
+      'cannot-decrypt': 'Encrypted data on this machine could not be read (the key changed or the data is damaged). Nothing was deleted. Call a technician.',
+    },
+    datakey: {
+      unsupported: 'A browser has no OS keystore; the key that protects personal data is kept in the browser profile.',
+      unreadable:
+        'The key that protects personal data on this machine could not be read (the OS keystore is unavailable or changed). Saved dossiers are still there but cannot be opened; call a technician.',
     },
     ticket: {
       'group-inactive': 'This service is paused. Please choose another or ask staff.',
@@ -317,6 +327,11 @@ export const en: Omit<Catalog, 'print'> = {
     shell: 'Shell',
     storagePersisted: 'Persistent storage',
     storageUsage: 'Storage used',
+    dataProtection: 'Personal data protection',
+    'dataProtection_os-keystore': 'Encrypted, key held by the OS keystore',
+    dataProtection_file: 'Encrypted, but no OS keystore: the key is in a file only this account can read',
+    'dataProtection_browser-profile': 'Encrypted, but the key sits in the same browser profile: a copy of the profile folder reads the data',
+    dataProtection_unavailable: 'Key unavailable: dossiers can be neither received nor shown (see the events below)',
     yes: 'Yes',
     no: 'No',
     unknown: 'Unknown',

@@ -156,12 +156,23 @@ export const vi = {
       signatureHint: '(Ký và ghi rõ họ tên)',
       officerSignature: 'NGƯỜI TIẾP NHẬN',
       lookupCode: 'Mã tra cứu',
+      lookupCodeOnFirstReceipt: 'xem giấy tiếp nhận in lần đầu',
     },
   },
   errors: {
     storage: {
       full: 'Bộ nhớ của máy đã đầy nên chưa cấp được số. Vui lòng báo nhân viên hoặc kỹ thuật viên.',
       'write-failed': 'Không lưu được dữ liệu. Vui lòng thử lại; nếu vẫn lỗi, báo kỹ thuật viên.',
+      locked:
+        'Máy chưa mở được khóa bảo vệ dữ liệu cá nhân nên chưa tiếp nhận hay xem được hồ sơ. Việc cấp số vẫn bình thường. Báo kỹ thuật viên kiểm tra kho khóa của hệ điều hành.',
+      'bad-key': 'Khóa bảo vệ dữ liệu của máy không hợp lệ. Không có gì bị thay đổi; báo kỹ thuật viên.',
+      corrupt: 'Một hồ sơ trên máy bị hỏng dữ liệu và không đọc được. Báo kỹ thuật viên; các hồ sơ khác vẫn dùng bình thường.',
+      'cannot-decrypt': 'Không đọc được dữ liệu đã mã hóa trên máy này (khóa đã thay đổi hoặc dữ liệu bị hỏng). Không có gì bị xóa. Báo kỹ thuật viên.',
+    },
+    datakey: {
+      unsupported: 'Trình duyệt không có kho khóa của hệ điều hành; khóa bảo vệ dữ liệu được giữ trong hồ sơ trình duyệt.',
+      unreadable:
+        'Không đọc được khóa bảo vệ dữ liệu cá nhân của máy (kho khóa của hệ điều hành không sẵn sàng hoặc đã thay đổi). Hồ sơ đã lưu vẫn còn nhưng chưa mở được; báo kỹ thuật viên.',
     },
     ticket: {
       'group-inactive': 'Dịch vụ này tạm ngừng. Vui lòng chọn dịch vụ khác hoặc hỏi nhân viên.',
@@ -365,6 +376,11 @@ export const vi = {
     shell: 'Môi trường',
     storagePersisted: 'Lưu trữ bền vững',
     storageUsage: 'Dung lượng đã dùng',
+    dataProtection: 'Bảo vệ dữ liệu cá nhân',
+    'dataProtection_os-keystore': 'Mã hóa, khóa giữ trong kho khóa của hệ điều hành',
+    dataProtection_file: 'Mã hóa, nhưng máy không có kho khóa: khóa nằm trong tệp chỉ tài khoản này đọc được',
+    'dataProtection_browser-profile': 'Mã hóa, nhưng khóa nằm cùng hồ sơ trình duyệt: ai sao chép được thư mục hồ sơ thì đọc được dữ liệu',
+    dataProtection_unavailable: 'Không mở được khóa: chưa tiếp nhận hay xem được hồ sơ (xem sự kiện bên dưới)',
     yes: 'Có',
     no: 'Không',
     unknown: 'Không rõ',

@@ -15,19 +15,22 @@ export interface DossierDoneProps {
 
 type PrintState = { kind: 'printing' } | { kind: 'printed' } | { kind: 'failed'; error: AppError };
 
-/** Prints (or reprints) a receipt; the state says what happened and what to do. */
-export function useReceiptPrinter(desk: DossierDesk, code: string): { state: PrintState | null; print: () => void } {
+/**
+ * Prints (or reprints) a receipt; the state says what happened and what to do. `lookupSecret`: the
+ * secret this screen still holds in memory (the machine forgets it after the first print).
+ */
+export function useReceiptPrinter(desk: DossierDesk, code: string, lookupSecret: string | null = null): { state: PrintState | null; print: () => void } {
   const app = useKiosk();
   const [state, setState] = useState<PrintState | null>(null);
   const print = useCallback(() => {
     setState({ kind: 'printing' });
     const end = app.activity.begin();
     desk
-      .printReceipt(code)
+      .printReceipt(code, lookupSecret)
       .then((r) => setState(r.ok ? { kind: 'printed' } : { kind: 'failed', error: r.error }))
       .catch((e: unknown) => setState({ kind: 'failed', error: { code: 'print.failed', detail: e instanceof Error ? e.message : String(e) } }))
       .finally(end);
-  }, [app, desk, code]);
+  }, [app, desk, code, lookupSecret]);
   return { state, print };
 }
 
@@ -55,7 +58,7 @@ export const DossierDone = memo(function DossierDone({ desk, dossier, onNew }: D
   const { t } = useTranslation();
   const app = useKiosk();
   const a = dossier.args;
-  const { state, print } = useReceiptPrinter(desk, a.code);
+  const { state, print } = useReceiptPrinter(desk, a.code, a.lookupSecret);
   const printedOnce = useRef(false);
   const next = useRef<HTMLButtonElement>(null);
 

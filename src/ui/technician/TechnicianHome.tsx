@@ -143,6 +143,10 @@ export const TechnicianHome = memo(function TechnicianHome({ onOpenIssues }: Tec
           <dd>
             {mb(app.persistence.usageBytes)} / {mb(app.persistence.quotaBytes)}
           </dd>
+          <dt>{t('technician.dataProtection')}</dt>
+          <dd data-testid="technician.dataProtection" data-protection={app.dataProtection.protection}>
+            {t(`technician.dataProtection_${app.dataProtection.protection}`)}
+          </dd>
         </dl>
         <h2 style={{ marginTop: 24 }}>{t('technician.events')}</h2>
         {events.length === 0 ? (

@@ -1,0 +1,114 @@
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+
+/**
+ * The at-rest format of a stored scan: AES-256-GCM in 64 KiB segments under the blob's own data
+ * key (dataProtection.ts), so a scan of any size is sealed and opened as a stream while every byte
+ * handed out has been authenticated (one GCM tag over a whole 200 MB file could only be checked
+ * after the whole file had been handed out).
+ *
+ *   file    = "HPB1" ‖ segmentSize (u32 BE) ‖ segment*
+ *   segment = ciphertext (segmentSize bytes, the last one 0…segmentSize) ‖ tag (16 bytes)
+ *   nonce   = last-flag (u32 BE: 1 on the final segment) ‖ segment index (u64 BE)
+ *
+ * The data key is random per blob, so a counter nonce never repeats under one key. The final
+ * segment is flagged in its nonce: a file cut at a segment boundary, or with segments dropped,
+ * reordered or appended, fails authentication instead of reading as a shorter scan.
+ */
+const MAGIC = Buffer.from('HPB1', 'ascii');
+export const BLOB_SEGMENT_BYTES = 64 * 1024;
+const TAG_BYTES = 16;
+const HEADER_BYTES = 8;
+
+function nonce(index: number, last: boolean): Buffer {
+  const n = Buffer.alloc(12);
+  n.writeUInt32BE(last ? 1 : 0, 0);
+  n.writeBigUInt64BE(BigInt(index), 4);
+  return n;
+}
+
+function sealSegment(dek: Buffer, index: number, last: boolean, plain: Buffer): Buffer {
+  const cipher = createCipheriv('aes-256-gcm', dek, nonce(index, last));
+  const body = Buffer.concat([cipher.update(plain), cipher.final()]);
+  return Buffer.concat([body, cipher.getAuthTag()]);
+}
+
+function openSegment(dek: Buffer, index: number, last: boolean, sealed: Buffer): Buffer {
+  if (sealed.length < TAG_BYTES) throw new Error('sealed blob is truncated');
+  const decipher = createDecipheriv('aes-256-gcm', dek, nonce(index, last));
+  decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
+  return Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES)), decipher.final()]);
+}
+
+/** Re-cuts a byte stream into buffers of exactly `size` bytes (the last one shorter), holding one back to know which is last. */
+async function* segments(source: AsyncIterable<Buffer | Uint8Array | string>, size: number): AsyncGenerator<{ bytes: Buffer; last: boolean }> {
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let held: Buffer | null = null;
+  for await (const chunk of source) {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    pending.push(buf);
+    pendingBytes += buf.length;
+    while (pendingBytes > size) {
+      const all = Buffer.concat(pending);
+      if (held) yield { bytes: held, last: false };
+      held = all.subarray(0, size);
+      pending = [all.subarray(size)];
+      pendingBytes = all.length - size;
+    }
+  }
+  const rest = Buffer.concat(pending);
+  if (held && rest.length === 0) {
+    yield { bytes: held, last: true };
+    return;
+  }
+  if (held) yield { bytes: held, last: false };
+  yield { bytes: rest, last: true };
+}
+
+/** The sealed file, as a stream, of a blob's plaintext. */
+export async function* sealBlobStream(dek: Buffer, plaintext: AsyncIterable<Buffer | Uint8Array | string>): AsyncGenerator<Buffer> {
+  const header = Buffer.alloc(HEADER_BYTES);
+  MAGIC.copy(header, 0);
+  header.writeUInt32BE(BLOB_SEGMENT_BYTES, 4);
+  yield header;
+  let index = 0;
+  for await (const { bytes, last } of segments(plaintext, BLOB_SEGMENT_BYTES)) yield sealSegment(dek, index++, last, bytes);
+}
+
+/** A blob's plaintext from its sealed file; throws (mid-stream) on any tampering or truncation. */
+export async function* openBlobStream(dek: Buffer, sealed: AsyncIterable<Buffer | Uint8Array | string>): AsyncGenerator<Buffer> {
+  let header: Buffer | null = null;
+  let buffered = Buffer.alloc(0);
+  const source = async function* (): AsyncGenerator<Buffer> {
+    for await (const chunk of sealed) {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      if (header) {
+        yield buf;
+        continue;
+      }
+      buffered = Buffer.concat([buffered, buf]);
+      if (buffered.length < HEADER_BYTES) continue;
+      header = buffered.subarray(0, HEADER_BYTES);
+      if (!header.subarray(0, 4).equals(MAGIC)) throw new Error('not a sealed blob (bad header)');
+      if (buffered.length > HEADER_BYTES) yield buffered.subarray(HEADER_BYTES);
+    }
+    if (!header) throw new Error('sealed blob is truncated');
+  };
+  const body = source();
+  // The segment size is known once the header has been read: the first pull reads it.
+  const first = await body.next();
+  const segmentSize = header === null ? BLOB_SEGMENT_BYTES : (header as Buffer).readUInt32BE(4);
+  if (segmentSize < 1 || segmentSize > 16 * 1024 * 1024) throw new Error('sealed blob has an invalid segment size');
+  const rest = async function* (): AsyncGenerator<Buffer> {
+    if (!first.done) yield first.value;
+    yield* body;
+  };
+  let index = 0;
+  for await (const { bytes, last } of segments(rest(), segmentSize + TAG_BYTES)) yield openSegment(dek, index++, last, bytes);
+}
+
+/** Size of the sealed file of a plaintext of `size` bytes. */
+export function sealedBlobSize(size: number): number {
+  const segmentsCount = Math.max(1, Math.ceil(size / BLOB_SEGMENT_BYTES));
+  return HEADER_BYTES + size + segmentsCount * TAG_BYTES;
+}
