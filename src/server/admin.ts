@@ -1,13 +1,18 @@
 import type { DeviceRole } from '../shared/deviceConfig';
 import { BranchCode } from '../shared/sync';
+import { recordAudit, withAudit, type AuditActor } from './audit';
 import type { Db } from './db/Db';
 import { newDeviceToken, newEnrolCode, sha256Hex } from './secrets';
 
 /**
  * Operations a centre administrator runs (scripts/admin.ts) and tests use to set up data. They go
- * through the same Db and migrations as the server.
+ * through the same Db and migrations as the server. What changes a device's standing is written to
+ * the audit log (audit.ts) in the same transaction, under `by` (the CLI's --by name by default).
  */
 export const DEFAULT_ENROL_CODE_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** The actor when a caller names none (tests, set-up scripts). */
+export const UNNAMED_OPERATOR: AuditActor = { kind: 'admin-cli', id: 'unnamed' };
 
 export async function createBranch(db: Db, code: string, name: string): Promise<void> {
   if (!BranchCode.safeParse(code).success) throw new Error(`branch code must be 2–12 upper-case letters or digits: ${code}`);
@@ -34,6 +39,7 @@ export async function createEnrolCode(
    * (reinstall, lost credential), and to change its role. A device of another branch is refused.
    */
   deviceId: string | null = null,
+  by: AuditActor = UNNAMED_OPERATOR,
 ): Promise<IssuedEnrolCode> {
   const branch = await db.query('SELECT 1 FROM branches WHERE code = $1', [branchCode]);
   if (branch.length === 0) throw new Error(`unknown branch ${branchCode}; create it first (create-branch)`);
@@ -45,13 +51,25 @@ export async function createEnrolCode(
   }
   const code = newEnrolCode();
   const expiresAt = nowMs + ttlMs;
-  await db.query('INSERT INTO enrolment_codes (code_hash, branch_code, role, expires_at, device_id) VALUES ($1, $2, $3, $4, $5)', [
-    sha256Hex(code),
-    branchCode,
-    role,
-    expiresAt,
-    deviceId,
-  ]);
+  await db.transaction(async (tx) => {
+    await tx.query('INSERT INTO enrolment_codes (code_hash, branch_code, role, expires_at, device_id) VALUES ($1, $2, $3, $4, $5)', [
+      sha256Hex(code),
+      branchCode,
+      role,
+      expiresAt,
+      deviceId,
+    ]);
+    await recordAudit(tx, {
+      actorKind: by.kind,
+      actorId: by.id,
+      branchCode,
+      action: 'device.enrol-code',
+      target: deviceId,
+      outcome: 'ok',
+      detail: `${role}, valid ${Math.round(ttlMs / 3_600_000)} h${deviceId === null ? ', any new device' : ''}`,
+      at: nowMs,
+    });
+  });
   return { code, branchCode, role, expiresAt };
 }
 
@@ -60,18 +78,32 @@ export async function createEnrolCode(
  * hands: that is why it was revoked): the device comes back only by re-enrolling with a code issued
  * for it (`createEnrolCode(…, deviceId)`).
  */
-export async function reinstateDevice(db: Db, deviceId: string): Promise<boolean> {
-  const rows = await db.query('UPDATE devices SET revoked_at = NULL, token_hash = $2 WHERE device_id = $1 AND revoked_at IS NOT NULL RETURNING device_id', [
-    deviceId,
-    `reinstated:${sha256Hex(newDeviceToken())}`,
-  ]);
+export async function reinstateDevice(db: Db, deviceId: string, by: AuditActor = UNNAMED_OPERATOR, nowMs = Date.now()): Promise<boolean> {
+  const rows = await withAudit(
+    db,
+    (tx) =>
+      tx.query<{ branch_code: string }>(
+        'UPDATE devices SET revoked_at = NULL, token_hash = $2 WHERE device_id = $1 AND revoked_at IS NOT NULL RETURNING branch_code',
+        [deviceId, `reinstated:${sha256Hex(newDeviceToken())}`],
+      ),
+    (r) => deviceAudit(by, 'device.reinstate', deviceId, r[0]?.branch_code ?? null, nowMs),
+  );
   return rows.length > 0;
 }
 
 /** Refuses the device from now on; its data stays. Returns false when no such device exists. */
-export async function revokeDevice(db: Db, deviceId: string, nowMs: number): Promise<boolean> {
-  const rows = await db.query('UPDATE devices SET revoked_at = $2 WHERE device_id = $1 RETURNING device_id', [deviceId, nowMs]);
+export async function revokeDevice(db: Db, deviceId: string, nowMs: number, by: AuditActor = UNNAMED_OPERATOR): Promise<boolean> {
+  const rows = await withAudit(
+    db,
+    (tx) => tx.query<{ branch_code: string }>('UPDATE devices SET revoked_at = $2 WHERE device_id = $1 RETURNING branch_code', [deviceId, nowMs]),
+    (r) => deviceAudit(by, 'device.revoke', deviceId, r[0]?.branch_code ?? null, nowMs),
+  );
   return rows.length > 0;
+}
+
+/** A device's standing changed (branch known) or nothing matched (branch null: recorded as not-found). */
+function deviceAudit(by: AuditActor, action: string, deviceId: string, branchCode: string | null, at: number) {
+  return { actorKind: by.kind, actorId: by.id, branchCode, action, target: deviceId, outcome: branchCode === null ? 'not-found' : 'ok', at };
 }
 
 export interface DeviceSummary {

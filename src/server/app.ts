@@ -20,12 +20,9 @@ import {
   type WireError,
 } from '../shared/sync';
 import { adminAuth, deviceAuth, requireDevice, wireError } from './auth';
+import { recordAudit, registerAuditRoutes, withAudit } from './audit';
 import { registerBlobRoutes } from './blobs';
 import { CORS_ALLOWED_METHODS, corsPolicy, registerCors } from './cors';
-import { blobStorageFromEnv, type BlobStorage } from './blobStore';
-import { resolveDataProtection, type DataProtection } from './dataProtection';
-import { DEFAULT_RETENTION_DAYS } from './personalData';
-import { DEFAULT_RETENTION_JOB_EVERY_MS, registerRetentionJob } from './retentionJob';
 import { deviceMayRead, publishChanges, pullChanges } from './changes';
 import { registerLookupRoutes, type LookupLimits } from './lookup';
 import {
@@ -72,15 +69,6 @@ export interface ServerOptions {
   /** Look-up limits (lookup.ts); absent fields take the defaults. */
   readonly lookupLimits?: Partial<LookupLimits>;
 }
-  /**
-   * The keys personal data and scans are sealed with (dataProtection.ts): main.ts passes
-   * dataProtectionFromEnv(). Required outside vitest, where a per-process test keyring stands in.
-   */
-  readonly dataProtection?: DataProtection;
-  /** Where scans are stored; default from the environment (BLOB_S3_BUCKET, else blobDir). */
-  readonly blobStorage?: BlobStorage;
-  /** Days personal data is kept after a dossier's final status (RETENTION_DAYS), and how often the job runs. */
-  readonly retention?: { readonly retentionDays?: number; readonly everyMs?: number };
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
@@ -88,9 +76,6 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   const { db } = options;
   const clock = options.clock ?? systemClock;
   const limits: ServerLimits = { ...DEFAULT_SERVER_LIMITS, ...options.limits };
-  const protection = resolveDataProtection(options.dataProtection);
-  const blobDir = options.blobDir ?? null;
-  const storage = blobDir === null ? null : (options.blobStorage ?? blobStorageFromEnv(process.env, blobDir));
   const trusted = options.trustedProxies ?? parseTrustedProxies(undefined);
   const app = Fastify({
     logger: options.logger ?? false,
@@ -144,7 +129,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     const { code, deviceId, role } = parsed.data;
     const now = clock.now();
     const token = newDeviceToken();
-    const outcome = await db.transaction(async (tx): Promise<{ status: number; body: WireError | EnrolResponse; roleChange?: string }> => {
+    const enrol = async (tx: Db): Promise<{ status: number; body: WireError | EnrolResponse; roleChange?: string }> => {
       const codes = await tx.query<{ branch_code: string; role: string; expires_at: unknown; used_at: unknown; device_id: string | null }>(
         'SELECT branch_code, role, expires_at, used_at, device_id FROM enrolment_codes WHERE code_hash = $1 FOR UPDATE',
         [sha256Hex(normaliseEnrolCode(code))],
@@ -194,7 +179,23 @@ export function buildServer(options: ServerOptions): FastifyInstance {
         body: { deviceId, branchCode: c.branch_code, token },
         ...(known && known.role !== role ? { roleChange: `${known.role} → ${role}` } : {}),
       };
-    });
+    };
+    const outcome = await withAudit(db, enrol, (o) =>
+      // Audited: every enrolment, and the refusals that protect a device the server knows (a code
+      // was valid, so someone holds one). Unknown, used and expired codes prove nothing and are not.
+      o.status === 200 || (o.status !== 401 && o.status !== 410 && 'code' in o.body && o.body.code !== 'enrol.role-mismatch')
+        ? {
+            actorKind: 'device',
+            actorId: deviceId,
+            branchCode: 'branchCode' in o.body ? o.body.branchCode : null,
+            action: 'device.enrol',
+            target: deviceId,
+            outcome: o.status === 200 ? 'ok' : 'refused',
+            detail: 'code' in o.body ? o.body.code : `as ${role}${o.roleChange ? ` (role ${o.roleChange})` : ''}`,
+            at: now,
+          }
+        : null,
+    );
     if (outcome.status === 200) request.log.info({ deviceId }, 'device enrolled');
     if (outcome.roleChange) request.log.warn({ deviceId, roleChange: outcome.roleChange }, 'device role changed by a code issued for it');
     return reply.code(outcome.status).send(outcome.body);
@@ -207,7 +208,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     const device = requireDevice(request);
     const parsed = PushRequest.safeParse(request.body);
     if (!parsed.success) return reply.code(400).send(wireError('sync.bad-request', describeIssues(parsed.error.issues)));
-    const outcome = await pushMutations(db, device, parsed.data.journalId, parsed.data.mutations, { clock, protection });
+    const outcome = await pushMutations(db, device, parsed.data.journalId, parsed.data.mutations, { clock });
     // Best effort, after the push committed: a dossier left incomplete by a failed recount heals here.
     if (outcome.kind === 'done' || outcome.kind === 'gap') {
       await sweepIncompleteDossiers(db, device.branchCode).catch((e: unknown) => request.log.warn({ err: String(e) }, 'completeness sweep failed'));
@@ -295,7 +296,21 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   app.post('/v1/admin/publish', { onRequest: authenticateAdmin }, async (request, reply) => {
     const parsed = PublishRequest.safeParse(request.body);
     if (!parsed.success) return reply.code(400).send(wireError('publish.bad-request', describeIssues(parsed.error.issues)));
-    const outcome = await publishChanges(db, parsed.data);
+    // Published and audited in one transaction.
+    const outcome = await db.transaction(async (tx) => {
+      const published = await publishChanges(tx, parsed.data);
+      await recordAudit(tx, {
+        actorKind: 'admin-token',
+        actorId: request.adminLabel ?? 'admin',
+        branchCode: parsed.data.scope.startsWith('branch:') ? parsed.data.scope.slice('branch:'.length) : null,
+        action: 'config.publish',
+        target: parsed.data.scope,
+        outcome: published.ok ? 'ok' : 'refused',
+        detail: published.ok ? `${parsed.data.changes.length} change(s), seq ${published.firstSeq}–${published.lastSeq}` : published.error.code,
+        at: clock.now(),
+      });
+      return published;
+    });
     if (!outcome.ok)
       return reply.code(outcome.error.code === 'publish.unknown-branch' || outcome.error.code === 'publish.unknown-key' ? 404 : 422).send(outcome.error);
     request.log.info({ admin: request.adminLabel, scope: parsed.data.scope, count: parsed.data.changes.length, lastSeq: outcome.lastSeq }, 'published');
@@ -310,7 +325,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   app.post('/v1/admin/journals/close-gap', { onRequest: authenticateAdmin }, async (request, reply) => {
     const parsed = CloseGapRequest.safeParse(request.body);
     if (!parsed.success) return reply.code(400).send(wireError('gap.bad-request', describeIssues(parsed.error.issues)));
-    const outcome = await closeJournalGap(db, { ...parsed.data, closedBy: request.adminLabel ?? 'admin', now: clock.now() });
+    const outcome = await closeJournalGap(db, { ...parsed.data, closedBy: request.adminLabel ?? 'admin', actorKind: 'admin-token', now: clock.now() });
     if (!outcome.ok) return reply.code(outcome.status).send(outcome.error);
     request.log.warn(
       { admin: request.adminLabel, deviceId: outcome.gap.deviceId, from: outcome.gap.fromSeq, to: outcome.gap.toSeq },
@@ -319,16 +334,9 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     return reply.code(200).send(outcome.gap);
   });
 
-  registerBlobRoutes(app, { db, clock, authenticate, blobDir, cors, protection, ...(storage ? { storage } : {}) });
-  registerRetentionJob(app, {
-    db,
-    clock,
-    protection,
-    storage,
-    retentionDays: options.retention?.retentionDays ?? DEFAULT_RETENTION_DAYS,
-    everyMs: options.retention?.everyMs ?? DEFAULT_RETENTION_JOB_EVERY_MS,
-  });
+  registerBlobRoutes(app, { db, clock, authenticate, blobDir: options.blobDir ?? null, cors });
   registerLookupRoutes(app, { db, clock, limits: options.lookupLimits });
+  registerAuditRoutes(app, { db, clock, authenticateAdmin });
 
   return app;
 }

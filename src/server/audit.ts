@@ -1,4 +1,8 @@
 import { isIPv4, isIPv6 } from 'node:net';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Clock } from '../shared/clock';
+import { AuditQuery } from '../shared/sync';
+import { wireError } from './auth';
 import type { Db } from './db/Db';
 
 /**
@@ -28,12 +32,21 @@ import type { Db } from './db/Db';
  * Kiosk-side events (receipt print/reprint, dossier reuse) arrive as `audit.event@1` mutations and
  * are inserted by push.ts, set-based, with actor = the device and `event_id` = the event's id.
  *
- * List entries: `listAudit(db, { code?, since?, action?, limit? })`, newest first.
+ * List entries: `listAudit(db, { code?, since?, action?, limit? })`, newest first; over HTTP
+ * `GET /v1/admin/audit?code=&since=&action=&limit=` with an admin token, on the command line
+ * `npm run admin -- audit [--code …] [--since …] [--action …] [--limit n]`. Reading the log is
+ * itself recorded ('audit.list').
  *
  * Entries are kept beyond the personal-data retention (src/server/README.md): they hold no personal
  * data, and an audit trail that disappeared with the data it audits could not show who saw it.
  */
 export type AuditActorKind = 'device' | 'admin-token' | 'admin-cli' | 'citizen-lookup' | 'system';
+
+/** Who acts, for functions that take one (admin.ts, dossiers.ts). */
+export interface AuditActor {
+  readonly kind: AuditActorKind;
+  readonly id: string;
+}
 
 export const AUDIT_ACTOR_KINDS: readonly AuditActorKind[] = ['device', 'admin-token', 'admin-cli', 'citizen-lookup', 'system'];
 
@@ -50,6 +63,7 @@ export const AUDIT_ACTIONS = [
   'config.publish',
   'journal.close-gap',
   'device.enrol',
+  'device.enrol-code',
   'device.revoke',
   'device.reinstate',
   'audit.list',
@@ -207,4 +221,67 @@ function expandIPv6(address: string): string[] {
   tailGroups = toHex(tailGroups);
   const zeros = tail === null ? [] : Array<string>(8 - headGroups.length - tailGroups.length).fill('0');
   return [...headGroups, ...zeros, ...tailGroups].map((g) => parseInt(g, 16).toString(16));
+}
+
+/**
+ * Runs fn in one transaction and records the entry entry(result) describes in that same
+ * transaction (none when it gives null): the act and its audit entry commit together or not at all.
+ */
+export async function withAudit<T>(db: Db, fn: (tx: Db) => Promise<T>, entry: (result: T) => AuditEntryInput | null): Promise<T> {
+  return db.transaction(async (tx) => {
+    const result = await fn(tx);
+    const e = entry(result);
+    if (e) await recordAudit(tx, e);
+    return result;
+  });
+}
+
+export interface AuditRouteOptions {
+  readonly db: Db;
+  readonly clock: Clock;
+  /** The admin-token hook (auth.ts adminAuth). */
+  readonly authenticateAdmin: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+}
+
+/** GET /v1/admin/audit: the audit log for centre staff (admin token), newest first. */
+export function registerAuditRoutes(app: FastifyInstance, options: AuditRouteOptions): void {
+  const { db, clock } = options;
+  app.get('/v1/admin/audit', { onRequest: options.authenticateAdmin }, async (request, reply) => {
+    const parsed = AuditQuery.safeParse(request.query);
+    if (!parsed.success) {
+      const fields = [...new Set(parsed.error.issues.map((i) => String(i.path[0] ?? '(query)')))].join(', ');
+      return reply
+        .code(400)
+        .send(wireError('audit.bad-query', `invalid ${fields}: code is a dossier code, since an ISO time, action like receipt.print, limit 1–10000`));
+    }
+    const q = parsed.data;
+    const filter: AuditFilter = {
+      ...(q.code !== undefined ? { code: q.code } : {}),
+      ...(q.since !== undefined ? { since: Date.parse(q.since) } : {}),
+      ...(q.action !== undefined ? { action: q.action } : {}),
+      ...(q.limit !== undefined ? { limit: q.limit } : {}),
+    };
+    const entries = await listAudit(db, filter);
+    await recordAudit(db, {
+      actorKind: 'admin-token',
+      actorId: request.adminLabel ?? 'admin',
+      action: 'audit.list',
+      target: q.code ?? null,
+      outcome: 'ok',
+      detail: describeFilter(filter, entries.length),
+      at: clock.now(),
+    });
+    reply.header('cache-control', 'no-store');
+    return reply.code(200).send({ entries });
+  });
+}
+
+/** The filter of a listing, for its own audit entry. */
+export function describeFilter(filter: AuditFilter, count: number): string {
+  const parts = [
+    filter.since !== undefined ? `since ${new Date(filter.since).toISOString()}` : null,
+    filter.action !== undefined ? `action ${filter.action}` : null,
+    `${count} entr${count === 1 ? 'y' : 'ies'}`,
+  ];
+  return parts.filter((p) => p !== null).join(', ');
 }

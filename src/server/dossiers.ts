@@ -2,6 +2,7 @@ import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { branchScope, DossierStatus } from '../shared/published';
 import { BranchCode, LookupSecret, type WireError } from '../shared/sync';
 import { publishChanges } from './changes';
+import { withAudit, type AuditActorKind } from './audit';
 import type { Db } from './db/Db';
 import { describeIssues } from './push';
 
@@ -82,6 +83,8 @@ export interface DossierStatusInput {
   readonly statusAt: number;
   readonly appointmentDate: string | null;
   readonly note: string;
+  /** Who sets it, for the audit log (audit.ts); default the system itself. */
+  readonly actor?: { readonly kind: AuditActorKind; readonly id: string };
 }
 
 export type RecordDossierOutcome = { ok: true; outcome: 'created' | 'updated' | 'stale' } | { ok: false; error: WireError };
@@ -111,7 +114,7 @@ export async function recordDossierStatus(db: Db, input: DossierStatusInput): Pr
   }
   const secretHash = secret === undefined ? null : await hashLookupSecret(secret);
   const s = status.data;
-  return db.transaction(async (tx): Promise<RecordDossierOutcome> => {
+  const apply = async (tx: Db): Promise<RecordDossierOutcome> => {
     const branch = await tx.query('SELECT 1 FROM branches WHERE code = $1', [input.branchCode]);
     if (branch.length === 0) return { ok: false, error: { code: 'dossier.unknown-branch', detail: `no branch ${input.branchCode}; create it first` } };
     const rows = await tx.query<{ branch_code: string; status_at: unknown }>('SELECT branch_code, status_at FROM dossiers WHERE code = $1 FOR UPDATE', [
@@ -141,7 +144,17 @@ export async function recordDossierStatus(db: Db, input: DossierStatusInput): Pr
     );
     await publishStatus(tx, input.branchCode, s);
     return { ok: true, outcome: 'updated' };
-  });
+  };
+  // Audited in the same transaction, outcome included; the note (free text) is not copied.
+  return withAudit(db, apply, (o) => ({
+    actorKind: input.actor?.kind ?? 'system',
+    actorId: input.actor?.id ?? 'dossier-status',
+    branchCode: input.branchCode,
+    action: 'dossier.status',
+    target: s.code,
+    outcome: o.ok ? o.outcome : 'refused',
+    detail: o.ok ? `${s.status}${input.lookupSecret === undefined ? '' : ', look-up secret set'}` : o.error.code,
+  }));
 }
 
 /** Publishes a dossier's status to its branch's scope, inside the caller's transaction. */
@@ -207,7 +220,7 @@ export async function sweepIncompleteDossiers(db: Db, branchCode: string): Promi
   const rows = await db.query(
     `UPDATE received_dossiers r SET blobs_missing = (
        SELECT count(*) FROM dossier_blobs d WHERE d.dossier_id = r.id AND NOT EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = d.sha256))
-     WHERE r.branch_code = $1 AND r.blobs_missing > 0 AND r.personal_erased_at IS NULL
+     WHERE r.branch_code = $1 AND r.blobs_missing > 0
      RETURNING r.id`,
     [branchCode],
   );

@@ -1,5 +1,6 @@
 import type { Db } from './db/Db';
 import type { WireError } from '../shared/sync';
+import { recordAudit } from './audit';
 import { wireError } from './auth';
 
 /**
@@ -70,6 +71,8 @@ export interface CloseGapInput {
   readonly reason: string;
   /** Who closes it (the admin token's label, or the operator named on the command line). */
   readonly closedBy: string;
+  /** How closedBy was authenticated, for the audit log: an admin token (HTTP) or the CLI (default). */
+  readonly actorKind?: 'admin-token' | 'admin-cli';
   readonly now: number;
 }
 
@@ -81,56 +84,74 @@ export async function closeJournalGap(db: Db, input: CloseGapInput): Promise<Clo
   if (reason.length < 10 || reason.length > 1000)
     return { ok: false, status: 400, error: wireError('gap.reason', 'say why in 10–1000 characters (what was lost, who decided)') };
   return db.transaction(async (tx): Promise<CloseGapOutcome> => {
-    const rows = await tx.query<{ last_seq: unknown; gap_from: unknown; gap_to: unknown }>(
-      'SELECT last_seq, gap_from, gap_to FROM journals WHERE device_id = $1 AND journal_id = $2 FOR UPDATE',
-      [input.deviceId, input.journalId],
-    );
-    const row = rows[0];
-    if (!row) return { ok: false, status: 404, error: wireError('gap.unknown-journal', 'no such device stream') };
-    const lastSeq = Number(row.last_seq);
-    if (input.upToSeq <= lastSeq) {
-      return { ok: false, status: 409, error: wireError('gap.nothing-to-close', `the server already has every seq up to ${lastSeq}`) };
-    }
-    // Only what the kiosk showed to be missing: never declare lost a record it may still send.
-    const gapTo = row.gap_to === null ? null : Number(row.gap_to);
-    if (gapTo === null || input.upToSeq > gapTo) {
-      return {
-        ok: false,
-        status: 409,
-        error: wireError(
-          'gap.not-seen',
-          gapTo === null ? 'no gap was reported on this stream' : `the kiosk reported seqs ${lastSeq + 1}–${gapTo} missing; ${input.upToSeq} is beyond them`,
-        ),
-      };
-    }
-    const gap: ClosedGap = {
-      deviceId: input.deviceId,
-      journalId: input.journalId,
-      fromSeq: lastSeq + 1,
-      toSeq: input.upToSeq,
-      closedAt: input.now,
-      closedBy: input.closedBy.slice(0, 100),
-      reason,
-    };
-    await tx.query(`INSERT INTO journal_gaps (device_id, journal_id, from_seq, to_seq, closed_at, closed_by, reason) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
-      gap.deviceId,
-      gap.journalId,
-      gap.fromSeq,
-      gap.toSeq,
-      gap.closedAt,
-      gap.closedBy,
-      gap.reason,
-    ]);
-    await tx.query(
-      `UPDATE journals SET last_seq = $3::bigint,
-         gap_from = CASE WHEN $3::bigint < gap_to THEN $3::bigint + 1 ELSE NULL END,
-         gap_to = CASE WHEN $3::bigint < gap_to THEN gap_to ELSE NULL END,
-         gap_seen_at = CASE WHEN $3::bigint < gap_to THEN gap_seen_at ELSE NULL END
-       WHERE device_id = $1 AND journal_id = $2`,
-      [input.deviceId, input.journalId, input.upToSeq],
-    );
-    return { ok: true, gap };
+    const outcome = await closeGapIn(tx, input, reason);
+    // Audited with its outcome in the same transaction; the staff's free-text reason stays in
+    // journal_gaps (it may describe what was lost) and is not copied here.
+    const branch = await tx.query<{ branch_code: string }>('SELECT branch_code FROM devices WHERE device_id = $1', [input.deviceId]);
+    await recordAudit(tx, {
+      actorKind: input.actorKind ?? 'admin-cli',
+      actorId: input.closedBy.slice(0, 100),
+      branchCode: branch[0]?.branch_code ?? null,
+      action: 'journal.close-gap',
+      target: input.deviceId,
+      outcome: outcome.ok ? 'ok' : 'refused',
+      detail: outcome.ok ? `journal ${input.journalId}: seqs ${outcome.gap.fromSeq}–${outcome.gap.toSeq} declared lost` : outcome.error.code,
+      at: input.now,
+    });
+    return outcome;
   });
+}
+
+async function closeGapIn(tx: Db, input: CloseGapInput, reason: string): Promise<CloseGapOutcome> {
+  const rows = await tx.query<{ last_seq: unknown; gap_from: unknown; gap_to: unknown }>(
+    'SELECT last_seq, gap_from, gap_to FROM journals WHERE device_id = $1 AND journal_id = $2 FOR UPDATE',
+    [input.deviceId, input.journalId],
+  );
+  const row = rows[0];
+  if (!row) return { ok: false, status: 404, error: wireError('gap.unknown-journal', 'no such device stream') };
+  const lastSeq = Number(row.last_seq);
+  if (input.upToSeq <= lastSeq) {
+    return { ok: false, status: 409, error: wireError('gap.nothing-to-close', `the server already has every seq up to ${lastSeq}`) };
+  }
+  // Only what the kiosk showed to be missing: never declare lost a record it may still send.
+  const gapTo = row.gap_to === null ? null : Number(row.gap_to);
+  if (gapTo === null || input.upToSeq > gapTo) {
+    return {
+      ok: false,
+      status: 409,
+      error: wireError(
+        'gap.not-seen',
+        gapTo === null ? 'no gap was reported on this stream' : `the kiosk reported seqs ${lastSeq + 1}–${gapTo} missing; ${input.upToSeq} is beyond them`,
+      ),
+    };
+  }
+  const gap: ClosedGap = {
+    deviceId: input.deviceId,
+    journalId: input.journalId,
+    fromSeq: lastSeq + 1,
+    toSeq: input.upToSeq,
+    closedAt: input.now,
+    closedBy: input.closedBy.slice(0, 100),
+    reason,
+  };
+  await tx.query(`INSERT INTO journal_gaps (device_id, journal_id, from_seq, to_seq, closed_at, closed_by, reason) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
+    gap.deviceId,
+    gap.journalId,
+    gap.fromSeq,
+    gap.toSeq,
+    gap.closedAt,
+    gap.closedBy,
+    gap.reason,
+  ]);
+  await tx.query(
+    `UPDATE journals SET last_seq = $3::bigint,
+       gap_from = CASE WHEN $3::bigint < gap_to THEN $3::bigint + 1 ELSE NULL END,
+       gap_to = CASE WHEN $3::bigint < gap_to THEN gap_to ELSE NULL END,
+       gap_seen_at = CASE WHEN $3::bigint < gap_to THEN gap_seen_at ELSE NULL END
+     WHERE device_id = $1 AND journal_id = $2`,
+    [input.deviceId, input.journalId, input.upToSeq],
+  );
+  return { ok: true, gap };
 }
 
 export async function listClosedGaps(db: Db): Promise<ClosedGap[]> {

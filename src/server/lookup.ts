@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../shared/clock';
 import { LookupRequest, type LookupResponse } from '../shared/sync';
+import { citizenActor, recordAudit } from './audit';
 import { wireError } from './auth';
 import type { Db } from './db/Db';
 import { findDossier, normaliseLookupSecret, verifyLookupSecret } from './dossiers';
@@ -22,6 +23,10 @@ import { sha256Hex } from './secrets';
  *    checked, so concurrent tries cannot slip through together.
  * Both limits live in the database (`rate_limits`, migration 006), so N replicas share them and a
  * restart forgets nothing. The secret is never logged; failures are logged without code or secret.
+ *
+ * Every look-up of a well-formed code is written to the audit log (audit.ts): the code, the outcome
+ * (found, wrong-secret, unknown, limited) and the caller's network (/24), never the secret. Requests
+ * refused before a code is read (address limit, malformed body) name no dossier and are not.
  */
 export interface LookupLimits {
   /** Requests per source address per window (all outcomes). */
@@ -183,9 +188,12 @@ export function registerLookupRoutes(app: FastifyInstance, options: LookupRouteO
       const parsed = LookupRequest.safeParse(normalised);
       if (!parsed.success) return reply.code(400).send(wireError('lookup.bad-request', describeLookupIssues(parsed.error.issues)));
       const { code, secret } = parsed.data;
+      const audit = (outcome: 'found' | 'wrong-secret' | 'unknown' | 'limited') =>
+        recordAudit(db, { actorKind: 'citizen-lookup', actorId: citizenActor(request.ip), action: 'lookup.status', target: code, outcome, at: clock.now() });
       // Claimed before any work, identically for known and unknown codes, so it leaks nothing.
       const waitMs = await claimCodeTry(db, code, clock.now(), limits);
       if (waitMs > 0) {
+        await audit('limited');
         request.log.info({ outcome: 'code-waiting' }, 'lookup');
         return reply
           .code(429)
@@ -195,10 +203,13 @@ export function registerLookupRoutes(app: FastifyInstance, options: LookupRouteO
       const row = await findDossier(db, code);
       const ok = await verifyLookupSecret(secret, row?.lookupSecretHash ?? null);
       if (!ok || !row) {
+        // The log tells unknown from wrong secret; the answer never does (same body, same work).
+        await audit(row ? 'wrong-secret' : 'unknown');
         request.log.info({ outcome: 'not-found' }, 'lookup');
         return reply.code(404).send(NOT_FOUND);
       }
       await clearCodeTries(db, code);
+      await audit('found');
       request.log.info({ outcome: 'found' }, 'lookup');
       const answer: LookupResponse = {
         code: row.code,

@@ -4,11 +4,9 @@ import { systemClock, type Clock } from '../shared/clock';
 import { DossierReception } from '../shared/branchConfig';
 import { branchScope, type DossierStatus } from '../shared/published';
 import type { MutationEnvelope, MutationResult, WireError } from '../shared/sync';
-import { DossierSubmitArgs, RatingSubmitArgs, TicketIssueArgs } from '../shared/sync';
+import { AuditEventArgs, DossierSubmitArgs, RatingSubmitArgs, TicketIssueArgs } from '../shared/sync';
 import { publishChanges } from './changes';
-import { resolveDataProtection, type DataProtection } from './dataProtection';
 import type { Db } from './db/Db';
-import { personalColumns } from './personalData';
 import { hashLookupSecret, lockBlobBuckets, normaliseLookupSecret } from './dossiers';
 
 /**
@@ -41,8 +39,6 @@ export type PushOutcome =
 export interface PushOptions {
   /** The server's clock, for the status time of a received dossier (default: the system clock). */
   readonly clock?: Clock;
-  /** Seals a received dossier's personal fields (personalData.ts). */
-  readonly protection?: DataProtection;
 }
 
 export async function pushMutations(
@@ -53,11 +49,7 @@ export async function pushMutations(
   options: PushOptions = {},
 ): Promise<PushOutcome> {
   if (!(await ensureJournal(db, device.deviceId, journalId))) return { kind: 'journal-limit', limit: MAX_JOURNALS_PER_DEVICE };
-  const prepared: Prepared = {
-    dossiers: await prepareDossiers(db, device, journalId, mutations),
-    now: (options.clock ?? systemClock).now(),
-    protection: resolveDataProtection(options.protection),
-  };
+  const prepared: Prepared = { dossiers: await prepareDossiers(db, device, journalId, mutations), now: (options.clock ?? systemClock).now() };
   try {
     return await applyBatch(db, device, journalId, mutations, prepared);
   } catch (e) {
@@ -206,6 +198,7 @@ async function applyFresh(
   const context: BatchContext = { numbering: undefined, reception: undefined };
   const tickets: { i: number; a: TicketIssueArgs }[] = [];
   const ratings: { i: number; a: RatingSubmitArgs }[] = [];
+  const audits: { i: number; a: AuditEventArgs }[] = [];
   const dossiers: DossierItem[] = [];
   for (const [i, m] of fresh.entries()) {
     if (reused[i]) {
@@ -233,6 +226,12 @@ async function applyFresh(
       else if (parsed.data.branchCode !== device.branchCode)
         reasons[i] = reject('sync.wrong-branch', `device belongs to branch ${device.branchCode}, rating says ${parsed.data.branchCode}`);
       else ratings.push({ i, a: parsed.data });
+    } else if (m.name === 'audit.event@1') {
+      const parsed = AuditEventArgs.safeParse(m.args);
+      if (!parsed.success) reasons[i] = reject('sync.invalid-args', describeIssues(parsed.error.issues));
+      else if (parsed.data.branchCode !== device.branchCode)
+        reasons[i] = reject('sync.wrong-branch', `device belongs to branch ${device.branchCode}, audit event says ${parsed.data.branchCode}`);
+      else audits.push({ i, a: parsed.data });
     } else if (m.name === 'dossier.submit@1') {
       const parsed = DossierSubmitArgs.safeParse(m.args);
       if (!parsed.success) reasons[i] = reject('sync.invalid-args', describeIssues(parsed.error.issues));
@@ -331,7 +330,38 @@ async function applyFresh(
     for (const { i } of notInserted(ratings, inserted)) reasons[i] = reject('rating.id-taken', 'a rating with this id already exists');
   }
 
-  if (dossiers.length > 0) await applyDossiers(tx, device, dossiers, reasons, prepared.now, prepared.protection);
+  if (audits.length > 0) {
+    // The centre's audit log (audit.ts): actor = this device, time = the server's, the kiosk's own in device_at.
+    const inserted = new Set(
+      (
+        await tx.query<{ id: string }>(
+          `INSERT INTO audit_log (at, actor_kind, actor_id, branch_code, action, target, outcome, detail, event_id, device_at)
+           SELECT $3::bigint, 'device', $2::text, x.branch_code, x.action, x.dossier_code, 'ok', x.detail, x.id, x.at
+           FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, branch_code text, action text, dossier_code text, detail text, at bigint, ord bigint)
+           ORDER BY x.ord
+           ON CONFLICT DO NOTHING RETURNING event_id AS id`,
+          [
+            JSON.stringify(
+              audits.map(({ a }, ord) => ({
+                ord,
+                id: a.id,
+                branch_code: a.branchCode,
+                action: a.action,
+                dossier_code: a.dossierCode,
+                detail: a.relatedCode === null ? null : `into ${a.relatedCode}: ${a.documents} document(s)`,
+                at: a.at,
+              })),
+            ),
+            device.deviceId,
+            prepared.now,
+          ],
+        )
+      ).map((r) => r.id),
+    );
+    for (const { i } of notInserted(audits, inserted)) reasons[i] = reject('audit.id-taken', 'an audit event with this id already exists');
+  }
+
+  if (dossiers.length > 0) await applyDossiers(tx, device, dossiers, reasons, prepared.now);
 
   // The mutation log: one row per consumed seq (a reused mutationId has no row of its own).
   const logged = fresh.map((m, i) => ({ m, i })).filter(({ i }) => !reused[i]);
@@ -427,6 +457,8 @@ const MUTATION_ROLES: Readonly<Record<MutationEnvelope['name'], readonly string[
   'ticket.issue@1': ['citizen', 'counter'],
   'rating.submit@1': ['citizen', 'counter'],
   'dossier.submit@1': ['counter'],
+  // Receipts are printed and documents reused at counters only.
+  'audit.event@1': ['counter'],
 };
 
 /** Per-batch cache of what several mutations need (the branch's ticket and dossier numbering). */
@@ -543,7 +575,6 @@ async function prepareDossiers(
 /** The branch's published dossier numbering (BranchConfig.reception), as the code check needs it. */
 interface ReceptionNumbering {
   readonly unitCode: string;
-  readonly protection: DataProtection;
   readonly utcOffsetMinutes: number;
   readonly numbering: { readonly blockSize: number; readonly slots: number; readonly digits: number };
 }
@@ -608,14 +639,7 @@ async function receptionViolation(tx: Db, a: DossierSubmitArgs, context: BatchCo
  *  4. one INSERT of the received dossiers with their completeness, one of their blob references;
  *  5. one publish of their `dossierStatus` to the branch scope (numbered at commit order).
  */
-async function applyDossiers(
-  tx: Db,
-  device: AuthenticatedDevice,
-  items: readonly DossierItem[],
-  reasons: (WireError | null)[],
-  now: number,
-  protection: DataProtection,
-): Promise<void> {
+async function applyDossiers(tx: Db, device: AuthenticatedDevice, items: readonly DossierItem[], reasons: (WireError | null)[], now: number): Promise<void> {
   const codeTaken = (a: DossierSubmitArgs) =>
     reject('dossier.code-taken', `dossier code ${a.code} is already used by another dossier (two devices with one slot?)`);
   const idTaken = () => reject('dossier.id-taken', 'a dossier with this id already exists with another code');
@@ -697,16 +721,17 @@ async function applyDossiers(
         procedure_name: a.procedure.name,
         processing_time: a.procedure.processingTime,
         processing_unit: a.procedure.unit,
-        // The applicant, delivery detail and reason are sealed under the dossier's own key (personalData.ts).
-        ...personalColumns(protection, a.id, { applicant: a.applicant, resultDeliveryDetail: a.resultDelivery.detail, incompleteReason: a.incompleteReason }),
+        applicant: a.applicant,
         documents: a.documents,
         missing: a.missing,
+        incomplete_reason: a.incompleteReason,
         sets: a.sets,
         appointment_kind: a.appointment.kind,
         appointment_at: a.appointment.kind === 'date' ? a.appointment.at : null,
         appointment_date: a.appointment.kind === 'date' ? a.appointment.date : null,
         appointment_provisional: a.appointment.kind === 'date' ? a.appointment.provisional : null,
         result_delivery_method: a.resultDelivery.method,
+        result_delivery_detail: a.resultDelivery.detail,
         officer_name: a.officerName,
         code_warning: codeWarning,
         blob_count: shas.length,
@@ -716,17 +741,16 @@ async function applyDossiers(
     const inserted = await tx.query<{ id: string }>(
       `INSERT INTO received_dossiers (id, code, branch_code, device_id, slot, received_at, procedure_code, procedure_name, processing_time,
          processing_unit, applicant, documents, missing, incomplete_reason, sets, appointment_kind, appointment_at, appointment_date,
-         appointment_provisional, result_delivery_method, result_delivery_detail, officer_name, code_warning, blob_count, blobs_missing,
-         personal, personal_dek, personal_kek_id, id_number_index)
+         appointment_provisional, result_delivery_method, result_delivery_detail, officer_name, code_warning, blob_count, blobs_missing)
        SELECT x.id, x.code, x.branch_code, $2::uuid, x.slot, x.received_at, x.procedure_code, x.procedure_name, x.processing_time,
          x.processing_unit, x.applicant, x.documents, x.missing, x.incomplete_reason, x.sets, x.appointment_kind, x.appointment_at,
          x.appointment_date, x.appointment_provisional, x.result_delivery_method, x.result_delivery_detail, x.officer_name, x.code_warning, x.blob_count,
-         x.blobs_missing, decode(x.personal, 'base64'), decode(x.personal_dek, 'base64'), x.personal_kek_id, x.id_number_index
+         x.blobs_missing
        FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, code text, branch_code text, slot integer, received_at bigint, procedure_code text,
          procedure_name text, processing_time double precision, processing_unit text, applicant jsonb, documents jsonb, missing jsonb,
          incomplete_reason text, sets integer, appointment_kind text, appointment_at bigint, appointment_date text,
          appointment_provisional boolean, result_delivery_method text, result_delivery_detail text, officer_name text, code_warning text,
-         blob_count integer, blobs_missing integer, personal text, personal_dek text, personal_kek_id text, id_number_index text, ord bigint)
+         blob_count integer, blobs_missing integer, ord bigint)
        ORDER BY x.ord
        ON CONFLICT DO NOTHING RETURNING id`,
       [JSON.stringify(records), device.deviceId],

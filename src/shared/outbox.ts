@@ -18,5 +18,5 @@ export interface OutboxEntry {
   readonly bytes: number;
 }
 
-export const MUTATION_NAMES = ['ticket.issue@1', 'rating.submit@1', 'dossier.submit@1'] as const;
+export const MUTATION_NAMES = ['ticket.issue@1', 'rating.submit@1', 'dossier.submit@1', 'audit.event@1'] as const;
 export type MutationName = (typeof MUTATION_NAMES)[number];

@@ -239,6 +239,54 @@ export const DossierSubmitArgs = z
   });
 export type DossierSubmitArgs = z.infer<typeof DossierSubmitArgs>;
 
+/** What a counter reports to the centre's audit log (src/server/audit.ts) about a dossier it holds. */
+export const COUNTER_AUDIT_ACTIONS = ['receipt.print', 'receipt.reprint', 'dossier.reuse'] as const;
+export type CounterAuditAction = (typeof COUNTER_AUDIT_ACTIONS)[number];
+
+/**
+ * Arguments of `audit.event@1` (counters only): a receipt printed or printed again, or an earlier
+ * dossier's documents reused in a new one. Codes and counts only, no free text, so no personal
+ * data can travel in it; the centre records it with the sending device as the actor.
+ */
+export const AuditEventArgs = z
+  .object({
+    id: Uuid,
+    branchCode: BranchCode,
+    action: z.enum(COUNTER_AUDIT_ACTIONS),
+    /** The dossier acted on: the one printed, or the earlier one whose documents were reused. */
+    dossierCode: DossierCode,
+    /** dossier.reuse: the new dossier the documents went into; otherwise null. */
+    relatedCode: DossierCode.nullable(),
+    /** dossier.reuse: how many documents were reused; otherwise 0. */
+    documents: z.number().int().min(0).max(60),
+    /** The kiosk's clock when it happened. */
+    at: EpochMs,
+  })
+  .strict()
+  .refine((a) => (a.action === 'dossier.reuse') === (a.relatedCode !== null), {
+    message: 'relatedCode is set exactly for dossier.reuse',
+    path: ['relatedCode'],
+  });
+export type AuditEventArgs = z.infer<typeof AuditEventArgs>;
+
+/**
+ * GET /v1/admin/audit (centre staff): the audit log, newest first. `since` is an ISO time; `limit`
+ * defaults to 100.
+ */
+export const AuditQuery = z
+  .object({
+    code: DossierCode.optional(),
+    since: z.string().datetime({ offset: true }).optional(),
+    action: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/)
+      .max(64)
+      .optional(),
+    limit: z.coerce.number().int().min(1).max(10_000).optional(),
+  })
+  .strict();
+export type AuditQuery = z.infer<typeof AuditQuery>;
+
 /** A one-time enrolment code as the admin tool prints it: 4 groups of 4 from an unambiguous alphabet. */
 export const EnrolCode = z.string().regex(/^[A-HJ-NP-Z2-9]{4}(-[A-HJ-NP-Z2-9]{4}){3}$/);
 

@@ -8,7 +8,6 @@ import { fixedClock } from '../../src/shared/clock';
 import { EnrolResponse } from '../../src/shared/sync';
 import { createAdminToken, createBranch, createEnrolCode } from '../../src/server/admin';
 import { buildServer, type ServerOptions } from '../../src/server/app';
-import { resolveDataProtection } from '../../src/server/dataProtection';
 import type { Db } from '../../src/server/db/Db';
 import { migrate } from '../../src/server/db/migrate';
 
@@ -25,9 +24,6 @@ export const postgresEngine: Engine | null = dbEngines.find((e) => e.name === 'p
 export const engines: Engine[] = dbEngines;
 
 export const START = Date.UTC(2026, 10, 24, 2, 0, 0);
-
-/** The keys the test servers seal personal data with (one per test process); read stored data back with them. */
-export const testDataProtection = resolveDataProtection(undefined);
 
 export interface Harness {
   readonly db: Db;
@@ -56,7 +52,7 @@ export async function startServerOn(
 ): Promise<Harness> {
   const clock = fixedClock(START);
   const blobDir = await mkdtemp(join(tmpdir(), 'hpasc-blobs-'));
-  const app = buildServer({ db, clock, version: 'test', blobDir, dataProtection: testDataProtection, ...options.server });
+  const app = buildServer({ db, clock, version: 'test', blobDir, ...options.server });
   const base = options.listen ? await app.listen({ port: 0, host: '127.0.0.1' }) : (await app.ready(), null);
   return {
     db,
@@ -100,8 +96,12 @@ export async function adminAuthHeader(h: Pick<Harness, 'db' | 'clock'>, label = 
   return { authorization: `Bearer ${await createAdminToken(h.db, label, h.clock.now())}` };
 }
 
-/** Tables that count requests, not data: every look-up writes there by design (limits.ts, lookup.ts). */
-const LIMIT_BOOKKEEPING = new Set(['rate_limits']);
+/**
+ * Tables that count or record requests, not data: every look-up writes there by design (limits.ts,
+ * lookup.ts), and the audit log records attempts, refused ones included (audit.ts; audit.test.ts
+ * checks what it holds).
+ */
+const LIMIT_BOOKKEEPING = new Set(['rate_limits', 'audit_log']);
 
 /**
  * A fingerprint of everything stored: per table of the public schema, its row count and an md5 of
