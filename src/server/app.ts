@@ -22,6 +22,10 @@ import {
 import { adminAuth, deviceAuth, requireDevice, wireError } from './auth';
 import { recordAudit, registerAuditRoutes, withAudit } from './audit';
 import { registerBlobRoutes } from './blobs';
+import { blobStorageFromEnv, type BlobStorage } from './blobStore';
+import { resolveDataProtection, type DataProtection } from './dataProtection';
+import { DEFAULT_RETENTION_DAYS } from './personalData';
+import { DEFAULT_RETENTION_JOB_EVERY_MS, registerRetentionJob } from './retentionJob';
 import { CORS_ALLOWED_METHODS, corsPolicy, registerCors } from './cors';
 import { deviceMayRead, publishChanges, pullChanges } from './changes';
 import { registerLookupRoutes, type LookupLimits } from './lookup';
@@ -68,6 +72,15 @@ export interface ServerOptions {
   readonly trustedProxies?: TrustedProxies;
   /** Look-up limits (lookup.ts); absent fields take the defaults. */
   readonly lookupLimits?: Partial<LookupLimits>;
+  /**
+   * The keys personal data and scans are sealed with (dataProtection.ts): main.ts passes
+   * dataProtectionFromEnv(). Required outside vitest, where a per-process test keyring stands in.
+   */
+  readonly dataProtection?: DataProtection;
+  /** Where scans are stored; default from the environment (BLOB_S3_BUCKET, else blobDir). */
+  readonly blobStorage?: BlobStorage;
+  /** Days personal data is kept after a dossier's final status (RETENTION_DAYS), and how often the job runs. */
+  readonly retention?: { readonly retentionDays?: number; readonly everyMs?: number };
 }
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -75,6 +88,9 @@ export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 export function buildServer(options: ServerOptions): FastifyInstance {
   const { db } = options;
   const clock = options.clock ?? systemClock;
+  const protection = resolveDataProtection(options.dataProtection);
+  const blobDir = options.blobDir ?? null;
+  const storage = blobDir === null ? null : (options.blobStorage ?? blobStorageFromEnv(process.env, blobDir));
   const limits: ServerLimits = { ...DEFAULT_SERVER_LIMITS, ...options.limits };
   const trusted = options.trustedProxies ?? parseTrustedProxies(undefined);
   const app = Fastify({
@@ -208,7 +224,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     const device = requireDevice(request);
     const parsed = PushRequest.safeParse(request.body);
     if (!parsed.success) return reply.code(400).send(wireError('sync.bad-request', describeIssues(parsed.error.issues)));
-    const outcome = await pushMutations(db, device, parsed.data.journalId, parsed.data.mutations, { clock });
+    const outcome = await pushMutations(db, device, parsed.data.journalId, parsed.data.mutations, { clock, protection });
     // Best effort, after the push committed: a dossier left incomplete by a failed recount heals here.
     if (outcome.kind === 'done' || outcome.kind === 'gap') {
       await sweepIncompleteDossiers(db, device.branchCode).catch((e: unknown) => request.log.warn({ err: String(e) }, 'completeness sweep failed'));
@@ -334,7 +350,15 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     return reply.code(200).send(outcome.gap);
   });
 
-  registerBlobRoutes(app, { db, clock, authenticate, blobDir: options.blobDir ?? null, cors });
+  registerBlobRoutes(app, { db, clock, authenticate, blobDir, cors, protection, ...(storage ? { storage } : {}) });
+  registerRetentionJob(app, {
+    db,
+    clock,
+    protection,
+    storage,
+    retentionDays: options.retention?.retentionDays ?? DEFAULT_RETENTION_DAYS,
+    everyMs: options.retention?.everyMs ?? DEFAULT_RETENTION_JOB_EVERY_MS,
+  });
   registerLookupRoutes(app, { db, clock, limits: options.lookupLimits });
   registerAuditRoutes(app, { db, clock, authenticateAdmin });
 

@@ -220,7 +220,7 @@ export async function sweepIncompleteDossiers(db: Db, branchCode: string): Promi
   const rows = await db.query(
     `UPDATE received_dossiers r SET blobs_missing = (
        SELECT count(*) FROM dossier_blobs d WHERE d.dossier_id = r.id AND NOT EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = d.sha256))
-     WHERE r.branch_code = $1 AND r.blobs_missing > 0
+     WHERE r.branch_code = $1 AND r.blobs_missing > 0 AND r.personal_erased_at IS NULL
      RETURNING r.id`,
     [branchCode],
   );

@@ -6,7 +6,9 @@ import { branchScope, type DossierStatus } from '../shared/published';
 import type { MutationEnvelope, MutationResult, WireError } from '../shared/sync';
 import { AuditEventArgs, DossierSubmitArgs, RatingSubmitArgs, TicketIssueArgs } from '../shared/sync';
 import { publishChanges } from './changes';
+import { resolveDataProtection, type DataProtection } from './dataProtection';
 import type { Db } from './db/Db';
+import { personalColumns } from './personalData';
 import { hashLookupSecret, lockBlobBuckets, normaliseLookupSecret } from './dossiers';
 
 /**
@@ -39,6 +41,8 @@ export type PushOutcome =
 export interface PushOptions {
   /** The server's clock, for the status time of a received dossier (default: the system clock). */
   readonly clock?: Clock;
+  /** Seals a received dossier's personal fields (personalData.ts). */
+  readonly protection?: DataProtection;
 }
 
 export async function pushMutations(
@@ -49,7 +53,11 @@ export async function pushMutations(
   options: PushOptions = {},
 ): Promise<PushOutcome> {
   if (!(await ensureJournal(db, device.deviceId, journalId))) return { kind: 'journal-limit', limit: MAX_JOURNALS_PER_DEVICE };
-  const prepared: Prepared = { dossiers: await prepareDossiers(db, device, journalId, mutations), now: (options.clock ?? systemClock).now() };
+  const prepared: Prepared = {
+    dossiers: await prepareDossiers(db, device, journalId, mutations),
+    now: (options.clock ?? systemClock).now(),
+    protection: resolveDataProtection(options.protection),
+  };
   try {
     return await applyBatch(db, device, journalId, mutations, prepared);
   } catch (e) {
@@ -361,7 +369,7 @@ async function applyFresh(
     for (const { i } of notInserted(audits, inserted)) reasons[i] = reject('audit.id-taken', 'an audit event with this id already exists');
   }
 
-  if (dossiers.length > 0) await applyDossiers(tx, device, dossiers, reasons, prepared.now);
+  if (dossiers.length > 0) await applyDossiers(tx, device, dossiers, reasons, prepared.now, prepared.protection);
 
   // The mutation log: one row per consumed seq (a reused mutationId has no row of its own).
   const logged = fresh.map((m, i) => ({ m, i })).filter(({ i }) => !reused[i]);
@@ -535,6 +543,7 @@ interface Prepared {
   readonly dossiers: ReadonlyMap<MutationEnvelope, string>;
   /** The server's clock for this push (status time of received dossiers). */
   readonly now: number;
+  readonly protection: DataProtection;
 }
 
 interface DossierItem {
@@ -639,7 +648,14 @@ async function receptionViolation(tx: Db, a: DossierSubmitArgs, context: BatchCo
  *  4. one INSERT of the received dossiers with their completeness, one of their blob references;
  *  5. one publish of their `dossierStatus` to the branch scope (numbered at commit order).
  */
-async function applyDossiers(tx: Db, device: AuthenticatedDevice, items: readonly DossierItem[], reasons: (WireError | null)[], now: number): Promise<void> {
+async function applyDossiers(
+  tx: Db,
+  device: AuthenticatedDevice,
+  items: readonly DossierItem[],
+  reasons: (WireError | null)[],
+  now: number,
+  protection: DataProtection,
+): Promise<void> {
   const codeTaken = (a: DossierSubmitArgs) =>
     reject('dossier.code-taken', `dossier code ${a.code} is already used by another dossier (two devices with one slot?)`);
   const idTaken = () => reject('dossier.id-taken', 'a dossier with this id already exists with another code');
@@ -721,17 +737,16 @@ async function applyDossiers(tx: Db, device: AuthenticatedDevice, items: readonl
         procedure_name: a.procedure.name,
         processing_time: a.procedure.processingTime,
         processing_unit: a.procedure.unit,
-        applicant: a.applicant,
+        // The applicant, delivery detail and reason are sealed under the dossier's own key (personalData.ts).
+        ...personalColumns(protection, a.id, { applicant: a.applicant, resultDeliveryDetail: a.resultDelivery.detail, incompleteReason: a.incompleteReason }),
         documents: a.documents,
         missing: a.missing,
-        incomplete_reason: a.incompleteReason,
         sets: a.sets,
         appointment_kind: a.appointment.kind,
         appointment_at: a.appointment.kind === 'date' ? a.appointment.at : null,
         appointment_date: a.appointment.kind === 'date' ? a.appointment.date : null,
         appointment_provisional: a.appointment.kind === 'date' ? a.appointment.provisional : null,
         result_delivery_method: a.resultDelivery.method,
-        result_delivery_detail: a.resultDelivery.detail,
         officer_name: a.officerName,
         code_warning: codeWarning,
         blob_count: shas.length,
@@ -741,16 +756,17 @@ async function applyDossiers(tx: Db, device: AuthenticatedDevice, items: readonl
     const inserted = await tx.query<{ id: string }>(
       `INSERT INTO received_dossiers (id, code, branch_code, device_id, slot, received_at, procedure_code, procedure_name, processing_time,
          processing_unit, applicant, documents, missing, incomplete_reason, sets, appointment_kind, appointment_at, appointment_date,
-         appointment_provisional, result_delivery_method, result_delivery_detail, officer_name, code_warning, blob_count, blobs_missing)
+         appointment_provisional, result_delivery_method, result_delivery_detail, officer_name, code_warning, blob_count, blobs_missing,
+         personal, personal_dek, personal_kek_id, id_number_index)
        SELECT x.id, x.code, x.branch_code, $2::uuid, x.slot, x.received_at, x.procedure_code, x.procedure_name, x.processing_time,
          x.processing_unit, x.applicant, x.documents, x.missing, x.incomplete_reason, x.sets, x.appointment_kind, x.appointment_at,
          x.appointment_date, x.appointment_provisional, x.result_delivery_method, x.result_delivery_detail, x.officer_name, x.code_warning, x.blob_count,
-         x.blobs_missing
+         x.blobs_missing, decode(x.personal, 'base64'), decode(x.personal_dek, 'base64'), x.personal_kek_id, x.id_number_index
        FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, code text, branch_code text, slot integer, received_at bigint, procedure_code text,
          procedure_name text, processing_time double precision, processing_unit text, applicant jsonb, documents jsonb, missing jsonb,
          incomplete_reason text, sets integer, appointment_kind text, appointment_at bigint, appointment_date text,
          appointment_provisional boolean, result_delivery_method text, result_delivery_detail text, officer_name text, code_warning text,
-         blob_count integer, blobs_missing integer, ord bigint)
+         blob_count integer, blobs_missing integer, personal text, personal_dek text, personal_kek_id text, id_number_index text, ord bigint)
        ORDER BY x.ord
        ON CONFLICT DO NOTHING RETURNING id`,
       [JSON.stringify(records), device.deviceId],

@@ -8,6 +8,7 @@ import { fixedClock } from '../../src/shared/clock';
 import { EnrolResponse } from '../../src/shared/sync';
 import { createAdminToken, createBranch, createEnrolCode } from '../../src/server/admin';
 import { buildServer, type ServerOptions } from '../../src/server/app';
+import { resolveDataProtection } from '../../src/server/dataProtection';
 import type { Db } from '../../src/server/db/Db';
 import { migrate } from '../../src/server/db/migrate';
 
@@ -24,6 +25,9 @@ export const postgresEngine: Engine | null = dbEngines.find((e) => e.name === 'p
 export const engines: Engine[] = dbEngines;
 
 export const START = Date.UTC(2026, 10, 24, 2, 0, 0);
+
+/** The keys the test servers seal personal data with (one per test process); read stored data back with them. */
+export const testDataProtection = resolveDataProtection(undefined);
 
 export interface Harness {
   readonly db: Db;
@@ -52,7 +56,7 @@ export async function startServerOn(
 ): Promise<Harness> {
   const clock = fixedClock(START);
   const blobDir = await mkdtemp(join(tmpdir(), 'hpasc-blobs-'));
-  const app = buildServer({ db, clock, version: 'test', blobDir, ...options.server });
+  const app = buildServer({ db, clock, version: 'test', blobDir, dataProtection: testDataProtection, ...options.server });
   const base = options.listen ? await app.listen({ port: 0, host: '127.0.0.1' }) : (await app.ready(), null);
   return {
     db,
