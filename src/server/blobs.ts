@@ -271,7 +271,7 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
       throw hookError(422, 'blob.hash-mismatch', 'the uploaded bytes do not match the declared sha256; the upload was deleted, start again');
     }
     let sealed: Awaited<ReturnType<typeof sealUpload>> | null = null;
-    let inserted = false;
+    let inserted: boolean;
     try {
       const size = upload.size ?? upload.offset;
       // Sealed under a fresh data key into a file of its own (blobStore.ts) before the row names it.

@@ -73,7 +73,10 @@ const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
 
 /** ID numbers as typed: case, spaces, dashes and dots do not make another person. */
 export function normaliseIdNumber(idNumber: string): string {
-  return idNumber.normalize('NFKC').toUpperCase().replace(/[\s.\-_/]/g, '');
+  return idNumber
+    .normalize('NFKC')
+    .toUpperCase()
+    .replace(/[\s.\-_/]/g, '');
 }
 
 function gcmSeal(key: Buffer, plaintext: Buffer, aad: Buffer): Buffer {
@@ -101,7 +104,8 @@ export function keyring(keks: ReadonlyMap<string, Buffer>, currentKeyId: string,
     if (!KEY_ID.test(id)) throw new Error(`DATA_KEYS: key id "${id.slice(0, 40)}" must be 1–32 letters, digits, _ or -`);
     if (key.length !== KEY_BYTES) throw new Error(`DATA_KEYS: key "${id}" must be ${KEY_BYTES} bytes (base64 of 32 random bytes), got ${key.length}`);
   }
-  if (!keks.has(currentKeyId)) throw new Error(`DATA_KEY_ID: "${currentKeyId.slice(0, 40)}" is not one of the ids in DATA_KEYS (${[...keks.keys()].join(', ')})`);
+  if (!keks.has(currentKeyId))
+    throw new Error(`DATA_KEY_ID: "${currentKeyId.slice(0, 40)}" is not one of the ids in DATA_KEYS (${[...keks.keys()].join(', ')})`);
   if (indexKey.length !== KEY_BYTES) throw new Error(`DATA_INDEX_KEY must be ${KEY_BYTES} bytes (base64 of 32 random bytes), got ${indexKey.length}`);
   const kek = (id: string): Buffer => {
     const k = keks.get(id);
@@ -125,7 +129,9 @@ export function keyring(keks: ReadonlyMap<string, Buffer>, currentKeyId: string,
       return { keyId: currentKeyId, wrapped: gcmSeal(current, dek, wrapAad(kind, recordId)) };
     },
     blindIndex(idNumber) {
-      return createHmac('sha256', indexKey).update(`id-number:${normaliseIdNumber(idNumber)}`, 'utf8').digest('hex');
+      return createHmac('sha256', indexKey)
+        .update(`id-number:${normaliseIdNumber(idNumber)}`, 'utf8')
+        .digest('hex');
     },
     fingerprints() {
       return [
@@ -218,10 +224,12 @@ export function dataProtectionFromEnv(env: NodeJS.ProcessEnv, options: { dataDir
     const currentId = env.DATA_KEY_ID?.trim() || (keks.size === 1 ? [...keks.keys()][0]! : '');
     if (currentId === '') throw new Error('DATA_KEY_ID must name the current key when DATA_KEYS holds several');
     const index = env.DATA_INDEX_KEY?.trim();
-    if (!index) throw new Error('DATA_INDEX_KEY is not set: the blind index of ID numbers needs its own key (base64 of 32 random bytes, e.g. openssl rand -base64 32)');
+    if (!index)
+      throw new Error('DATA_INDEX_KEY is not set: the blind index of ID numbers needs its own key (base64 of 32 random bytes, e.g. openssl rand -base64 32)');
     return { protection: keyring(keks, currentId, decodeKey('DATA_INDEX_KEY', index)), source: 'environment', keyFile: null, created: false };
   }
-  if (env.DATA_KEY_ID?.trim() || env.DATA_INDEX_KEY?.trim()) throw new Error('DATA_KEY_ID or DATA_INDEX_KEY is set but DATA_KEYS is not: set DATA_KEYS=<id>:<base64 key>');
+  if (env.DATA_KEY_ID?.trim() || env.DATA_INDEX_KEY?.trim())
+    throw new Error('DATA_KEY_ID or DATA_INDEX_KEY is set but DATA_KEYS is not: set DATA_KEYS=<id>:<base64 key>');
   if (options.usesPostgres) {
     throw new Error(
       'DATA_KEYS is not set: on PostgreSQL (DATABASE_URL) the centre does not store personal data without a key from configuration. ' +
@@ -285,9 +293,15 @@ export async function checkKeysAgainstDatabase(db: Db, protection: DataProtectio
   );
   const missing = used.map((r) => r.key_id).filter((id) => !protection.keyIds.includes(id));
   if (missing.length > 0) {
-    throw new Error(`stored records are sealed under data key(s) ${missing.join(', ')}, which DATA_KEYS does not hold: add them back until rotate-data-keys has run`);
+    throw new Error(
+      `stored records are sealed under data key(s) ${missing.join(', ')}, which DATA_KEYS does not hold: add them back until rotate-data-keys has run`,
+    );
   }
   for (const f of protection.fingerprints()) {
-    await db.query('INSERT INTO data_key_fingerprints (kind, key_id, fingerprint) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [f.kind, f.keyId, f.fingerprint]);
+    await db.query('INSERT INTO data_key_fingerprints (kind, key_id, fingerprint) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
+      f.kind,
+      f.keyId,
+      f.fingerprint,
+    ]);
   }
 }

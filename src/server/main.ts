@@ -50,7 +50,10 @@ async function main(): Promise<void> {
     logger: { level: process.env.LOG_LEVEL ?? 'info' },
   });
   app.log.info({ db: db.kind, migrationsApplied: applied, version }, 'database ready');
-  app.log.info({ keySource: keys.source, currentKeyId: keys.protection.currentKeyId, keyIds: keys.protection.keyIds, retentionDays }, 'personal data sealed at rest');
+  app.log.info(
+    { keySource: keys.source, currentKeyId: keys.protection.currentKeyId, keyIds: keys.protection.keyIds, retentionDays },
+    'personal data sealed at rest',
+  );
   if (keys.source === 'key-file') {
     app.log.warn(
       { keyFile: keys.keyFile, created: keys.created },

@@ -225,7 +225,7 @@ export async function rotateDataKeys(db: Db, protection: DataProtection, storage
   const sealed = await sealUnsealed(db, protection, storage);
   const current = protection.currentKeyId;
   let dossiers = 0;
-  for (let after = '00000000-0000-0000-0000-000000000000'; ; ) {
+  for (let after = '00000000-0000-0000-0000-000000000000'; ;) {
     const page = await db.query<{ id: string; personal_dek: unknown; personal_kek_id: string }>(
       `SELECT id, personal_dek, personal_kek_id FROM received_dossiers WHERE personal_kek_id IS NOT NULL AND personal_kek_id <> $1 AND id > $2::uuid
        ORDER BY id LIMIT $3`,
@@ -245,7 +245,7 @@ export async function rotateDataKeys(db: Db, protection: DataProtection, storage
     after = page.at(-1)!.id;
   }
   let blobs = 0;
-  for (let after = ''; ; ) {
+  for (let after = ''; ;) {
     const page = await db.query<{ sha256: string; dek: unknown; kek_id: string }>(
       'SELECT sha256, dek, kek_id FROM blobs WHERE kek_id IS NOT NULL AND kek_id <> $1 AND sha256 > $2 ORDER BY sha256 LIMIT $3',
       [current, after, BATCH],

@@ -51,7 +51,8 @@ export function registerRetentionJob(app: FastifyInstance, options: RetentionJob
         actor: { kind: 'system', id: 'retention-purge' },
         onFileError: (err) => app.log.warn({ err }, 'cannot delete an erased scan file (its key is gone)'),
       });
-      if (purged.codes.length > 0) app.log.info({ dossiers: purged.codes.length, scans: purged.blobs, retentionDays: options.retentionDays }, 'personal data past retention erased');
+      if (purged.codes.length > 0)
+        app.log.info({ dossiers: purged.codes.length, scans: purged.blobs, retentionDays: options.retentionDays }, 'personal data past retention erased');
       return { sealed, purged };
     })().finally(() => {
       running = null;

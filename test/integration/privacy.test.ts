@@ -187,19 +187,33 @@ describe.each(engines)('personal data at rest on $name', (engine) => {
       'SELECT personal_kek_id, id_number_index, applicant FROM received_dossiers WHERE id = $1',
       [args.id],
     );
-    expect(raw[0]).toEqual({ personal_kek_id: testDataProtection.currentKeyId, id_number_index: testDataProtection.blindIndex(args.applicant.idNumber), applicant: null });
+    expect(raw[0]).toEqual({
+      personal_kek_id: testDataProtection.currentKeyId,
+      id_number_index: testDataProtection.blindIndex(args.applicant.idNumber),
+      applicant: null,
+    });
     expect(testDataProtection.blindIndex(` ${args.applicant.idNumber.slice(0, 4)} ${args.applicant.idNumber.slice(4)}`)).toBe(raw[0]!.id_number_index);
 
     // Read paths: the stored dossier, each scan, the citizen export, the status look-up.
     const [stored] = await readReceivedDossiers(h.db, testDataProtection, { ids: [args.id] });
-    expect(stored).toMatchObject({ code: args.code, applicant: args.applicant, result_delivery_detail: args.resultDelivery.detail, incomplete_reason: args.incompleteReason });
+    expect(stored).toMatchObject({
+      code: args.code,
+      applicant: args.applicant,
+      result_delivery_detail: args.resultDelivery.detail,
+      incomplete_reason: args.incompleteReason,
+    });
     const storage = diskStorage(h.blobDir);
     for (const scan of scans) expect(Buffer.from((await readBlobBytes(h.db, storage, testDataProtection, sha256(scan)))!).equals(Buffer.from(scan))).toBe(true);
     const out = await mkdtemp(path.join(tmpdir(), 'hpasc-export-'));
     try {
-      const exported = await exportCitizen(h.db, testDataProtection, storage, args.applicant.idNumber, out, { actor: { kind: 'admin-cli', id: 'tester' }, now: h.clock.now() });
+      const exported = await exportCitizen(h.db, testDataProtection, storage, args.applicant.idNumber, out, {
+        actor: { kind: 'admin-cli', id: 'tester' },
+        now: h.clock.now(),
+      });
       expect(exported.dossiers).toEqual([{ code: args.code, scans: 3, missingScans: 0 }]);
-      const json = JSON.parse(await readFile(exported.file, 'utf8')) as { dossiers: { applicant: unknown; resultDelivery: unknown; scans: { file: string }[] }[] };
+      const json = JSON.parse(await readFile(exported.file, 'utf8')) as {
+        dossiers: { applicant: unknown; resultDelivery: unknown; scans: { file: string }[] }[];
+      };
       expect(json.dossiers[0]).toMatchObject({ applicant: args.applicant, resultDelivery: { method: 'post', detail: args.resultDelivery.detail } });
       for (const [i, scan] of scans.entries()) expect((await readFile(path.join(out, json.dossiers[0]!.scans[i]!.file))).equals(Buffer.from(scan))).toBe(true);
       expect(statSync(exported.file).mode & 0o077).toBe(0);
@@ -255,7 +269,9 @@ describe.each(engines)('personal data at rest on $name', (engine) => {
     });
 
     const sealedState = async () => ({
-      rows: await k.db.query<{ id: string; personal: unknown; personal_kek_id: string }>('SELECT id, personal, personal_kek_id FROM received_dossiers ORDER BY id'),
+      rows: await k.db.query<{ id: string; personal: unknown; personal_kek_id: string }>(
+        'SELECT id, personal, personal_kek_id FROM received_dossiers ORDER BY id',
+      ),
       blobs: await k.db.query<{ sha256: string; kek_id: string; storage_key: string }>('SELECT sha256, kek_id, storage_key FROM blobs ORDER BY sha256'),
       files: await Promise.all((await allFiles(k.blobDir)).sort().map(async (f) => sha256(await readFile(f)))),
     });
@@ -305,7 +321,9 @@ describe.each(engines)('personal data at rest on $name', (engine) => {
     for (const scan of [shared, ownScan]) await upload(h.base!, counter, scan);
     for (const a of [old, open, recent]) await push(h.app, counter, a);
     const returned = async (code: string) =>
-      expect(await recordDossierStatus(h.db, { code, branchCode: 'CN01', status: 'returned', statusAt: clock.now(), appointmentDate: null, note: '' })).toMatchObject({ ok: true });
+      expect(
+        await recordDossierStatus(h.db, { code, branchCode: 'CN01', status: 'returned', statusAt: clock.now(), appointmentDate: null, note: '' }),
+      ).toMatchObject({ ok: true });
     await returned(old.code);
     clock.advance(89 * DAY);
     await returned(recent.code);
@@ -371,7 +389,11 @@ describe.each(engines)('personal data at rest on $name', (engine) => {
       await rm(out, { recursive: true, force: true });
     }
 
-    const erased = await deleteCitizen(h.db, testDataProtection, storage, person.idNumber, { actor, now: h.clock.now(), reason: 'yêu cầu xoá dữ liệu số 12/2026' });
+    const erased = await deleteCitizen(h.db, testDataProtection, storage, person.idNumber, {
+      actor,
+      now: h.clock.now(),
+      reason: 'yêu cầu xoá dữ liệu số 12/2026',
+    });
     expect(erased).toEqual({ codes: [first.code, second.code].sort(), blobs: 2, alreadyErased: [] });
     const rows = new Map((await readReceivedDossiers(h.db, testDataProtection, { codes: [first.code, second.code, theirs.code] })).map((r) => [r.code, r]));
     expect(rows.get(first.code)).toMatchObject({ applicant: null, personal_erased_reason: 'citizen-request' });
@@ -382,7 +404,8 @@ describe.each(engines)('personal data at rest on $name', (engine) => {
     expect(Buffer.from((await readBlobBytes(h.db, storage, testDataProtection, sha256(scanOther)))!).equals(Buffer.from(scanOther))).toBe(true);
     const dump = await dumpDatabase(h.db);
     for (const value of [person.idNumber, person.fullName, person.address, person.phone]) expect(betrays(dump, value)).toBe(false);
-    for (const file of await allFiles(h.blobDir)) for (const slice of [...scanSlices(scanA), ...scanSlices(scanB)]) expect((await readFile(file)).includes(slice)).toBe(false);
+    for (const file of await allFiles(h.blobDir))
+      for (const slice of [...scanSlices(scanA), ...scanSlices(scanB)]) expect((await readFile(file)).includes(slice)).toBe(false);
     expect((await lookup(h.app, first.code, first.lookupSecret)).statusCode).toBe(200);
 
     // Again: nothing left; the export now shows only what stays.

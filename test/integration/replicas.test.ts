@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -11,6 +11,8 @@ import { ERRORS } from '@tus/server';
 import { createBranch, createEnrolCode } from '../../src/server/admin';
 import { recordDossierStatus } from '../../src/server/dossiers';
 import { PostgresLeaseLocker } from '../../src/server/blobLocker';
+import { diskStorage, readBlobBytes } from '../../src/server/blobStore';
+import { keyring } from '../../src/server/dataProtection';
 import type { Db } from '../../src/server/db/Db';
 import { migrate } from '../../src/server/db/migrate';
 import { openPostgresDb } from '../../src/server/db/postgresDb';
@@ -98,6 +100,8 @@ describe.skipIf(!postgresUrl)('two server processes on one PostgreSQL: tus uploa
   let db: Db;
   let dbName: string;
   let blobDir: string;
+  /** The replicas' data key (DATA_KEYS), to open what they stored. */
+  const dataKey = randomBytes(32);
   let a: ServerProcess;
   let b: ServerProcess;
 
@@ -113,7 +117,9 @@ describe.skipIf(!postgresUrl)('two server processes on one PostgreSQL: tus uploa
     await migrate(db);
     await createBranch(db, 'CN01', 'Chi nhánh số 1');
     blobDir = await mkdtemp(path.join(tmpdir(), 'hpasc-replicas-'));
-    const env = { DATABASE_URL: url.toString(), BLOB_DIR: blobDir, DATA_DIR: blobDir, BLOB_MAX_UPLOADS_PER_DEVICE: String(MAX_UPLOADS) };
+    // On PostgreSQL the centre refuses to start without its data keys (dataProtection.ts): both replicas share them.
+    const keys = { DATA_KEYS: `replicas:${dataKey.toString('base64')}`, DATA_INDEX_KEY: randomBytes(32).toString('base64') };
+    const env = { DATABASE_URL: url.toString(), BLOB_DIR: blobDir, DATA_DIR: blobDir, BLOB_MAX_UPLOADS_PER_DEVICE: String(MAX_UPLOADS), ...keys };
     [a, b] = await Promise.all([startServer('server A', env), startServer('server B', env)]);
   }, 60_000);
 
@@ -193,7 +199,10 @@ describe.skipIf(!postgresUrl)('two server processes on one PostgreSQL: tus uploa
     const rows = await blobRows(sha256(bytes));
     expect(rows).toHaveLength(1);
     expect(Number(rows[0]!.size)).toBe(bytes.length);
-    expect(sha256(await readFile(path.join(blobDir, rows[0]!.storage_key)))).toBe(sha256(bytes));
+    // Stored sealed; opened with the replicas' key it is the scan.
+    expect(
+      sha256((await readBlobBytes(db, diskStorage(blobDir), keyring(new Map([['replicas', dataKey]]), 'replicas', randomBytes(32)), sha256(bytes)))!),
+    ).toBe(sha256(bytes));
   };
 
   it('every scan, created on one process, PATCHed on the other, cut mid-chunk and resumed across them, ends verified once with its SHA-256', async () => {
