@@ -108,5 +108,5 @@ export interface ReceiptLabels {
   readonly signatureHint: string; // "(Ký và ghi rõ họ tên)"
   readonly officerSignature: string; // "NGƯỜI TIẾP NHẬN"
   readonly lookupCode: string; // "Mã tra cứu"
-  readonly lookupCodeOnFirstReceipt: string; // "in trên giấy tiếp nhận lần đầu"
+  readonly lookupCodeOnFirstReceipt: string; // "xem bản in đầu"
 }

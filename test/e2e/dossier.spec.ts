@@ -41,6 +41,27 @@ async function pdfFixture(): Promise<Buffer> {
   return Buffer.from(await doc.save());
 }
 
+/** The first bytes of every stored scan, as text (a raw reader of the browser's database). */
+const blobHeads = (page: Page): Promise<string> =>
+  page.evaluate(
+    () =>
+      new Promise<string>((resolve, reject) => {
+        const open = indexedDB.open('hpasc-kiosk-journal');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const req = open.result.transaction('blobs', 'readonly').objectStore('blobs').getAll();
+          req.onerror = () => reject(req.error);
+          req.onsuccess = async () => {
+            const heads = await Promise.all(
+              (req.result as { data: Blob }[]).map(async (r) => new TextDecoder('latin1').decode(await r.data.slice(0, 16).arrayBuffer())),
+            );
+            open.result.close();
+            resolve(heads.join('\n'));
+          };
+        };
+      }),
+  );
+
 const printCalls = (page: Page): Promise<number> => page.evaluate(() => (window as Window & { __printCalls?: number }).__printCalls ?? 0);
 
 const screen = (name: string): string => join(SCREENS_DIR, `counter-${name}.png`);
@@ -182,6 +203,14 @@ test.describe('counter officer, network unplugged', () => {
     expect(blobs.length).toBeGreaterThanOrEqual(2);
     const outbox = await readRows(page, 'outbox');
     expect(outbox.some((m) => JSON.stringify(m).includes('dossier.submit'))).toBe(true);
+    // Sealed at rest (issue 11): what the browser keeps in IndexedDB has no name, ID number or
+    // look-up secret in clear, and the scans are ciphertext.
+    const secret = ((await page.getByTestId('desk.doneLookupSecret').textContent()) ?? '').trim();
+    expect(secret).toMatch(/^[A-HJ-NP-Z2-9]{6,12}$/);
+    const idNumber = CCCD_FIXTURE_PAYLOAD.split('|')[0]!;
+    const raw = JSON.stringify([dossiers, outbox, await readRows(page, 'documentIndex')]);
+    for (const personal of [APPLICANT, idNumber, secret]) expect(raw, `${personal} in clear in IndexedDB`).not.toContain(personal);
+    expect(await blobHeads(page)).not.toContain('%PDF');
 
     // The receipt: name with diacritics, the code, the appointment date.
     const receipt = await lastPrintedPdf(page);
@@ -217,7 +246,13 @@ test.describe('counter officer, network unplugged', () => {
     await page.getByTestId('details.reprint').click();
     await expect(page.getByTestId('desk.printState')).toHaveAttribute('data-state', 'printed');
     expect(await printCalls(page)).toBe(reprintsBefore + 1);
-    expect(pdfText(await lastPrintedPdf(page)).replace(/\s+/g, ' ')).toContain(code);
+    const reprint = pdfText(await lastPrintedPdf(page)).replace(/\s+/g, ' ');
+    expect(reprint).toContain(code);
+    // The machine forgot the look-up secret after the first print: the reprint says where it is.
+    expect(text).toContain(secret);
+    expect(reprint).not.toContain(secret);
+    expect(reprint).toContain('Mã tra cứu: xem bản in đầu');
+    renderPdfPng(await lastPrintedPdf(page), join(SCREENS_DIR, 'counter-receipt-reprint'));
     await page.getByTestId('details.view').first().click();
     await expect(page.getByTestId('details.pdf')).toBeVisible();
     await shot(page, 'details');
@@ -250,7 +285,13 @@ test.describe('counter officer, network unplugged', () => {
     await expect(page.getByTestId('desk.printState')).toHaveAttribute('data-state', 'printed', { timeout: 20_000 });
     const stored = await readRows(page, 'dossiers');
     expect(stored).toHaveLength(2);
-    expect(JSON.stringify(stored.find((d) => JSON.stringify(d).includes(second)))).toContain(`"reusedFrom":"${code}"`);
+    // The reused paper is the first dossier's PDF (same SHA-256), not a new scan.
+    const docsOf = (c: string) => ((stored.find((d) => d.code === c)?.documents ?? []) as { sha256: string; name: string }[]).map((d) => d.sha256);
+    const certificateHash = ((stored.find((d) => d.code === code)?.documents ?? []) as { sha256: string; name: string }[]).find((d) =>
+      d.name.includes('Giấy chứng sinh'),
+    )?.sha256;
+    expect(certificateHash).toBeDefined();
+    expect(docsOf(second)).toContain(certificateHash);
   });
 
   test("a counter left alone covers the citizen's data, and a key brings the dossier back as it was", async ({ page }) => {

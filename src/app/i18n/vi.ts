@@ -156,7 +156,7 @@ export const vi = {
       signatureHint: '(Ký và ghi rõ họ tên)',
       officerSignature: 'NGƯỜI TIẾP NHẬN',
       lookupCode: 'Mã tra cứu',
-      lookupCodeOnFirstReceipt: 'xem giấy tiếp nhận in lần đầu',
+      lookupCodeOnFirstReceipt: 'xem bản in đầu',
     },
   },
   errors: {
