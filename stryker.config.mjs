@@ -19,15 +19,10 @@ export const TARGETS = {
     // fuzz/syncFaults (random, minutes per mutant) nor auth/limits (real timeouts).
     testFiles: integration(['pushOutcomes', 'dossiers', 'journalGaps', 'server']),
   },
-  // The kiosk's sync engine and its loop.
+  // The kiosk's sync engine and its loop, against the in-memory server and fake IndexedDB.
   sync: {
     mutate: ['src/sync/SyncEngine.ts', 'src/sync/SyncLoop.ts'],
-    testFiles: [
-      'src/sync/SyncEngine.test.ts',
-      'src/sync/SyncLoop.test.ts',
-      'src/sync/syncOutcomes.test.ts',
-      ...integration(['sync', 'kioskSync', 'counterSync', 'journalGaps']),
-    ],
+    testFiles: ['src/sync/SyncEngine.test.ts', 'src/sync/SyncLoop.test.ts', 'src/sync/syncRunOutcomes.test.ts'],
   },
   // The kiosk repositories (IndexedDB through Dexie, fake-indexeddb in tests).
   storage: {
@@ -49,7 +44,7 @@ if (!target) throw new Error(`MUTATION_TARGET must be one of ${Object.keys(TARGE
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'vitest',
-  vitest: { configFile: 'vitest.config.ts', related: false },
+  vitest: { configFile: 'vitest.mutation.config.ts', related: false },
   mutate: target.mutate,
   testFiles: target.testFiles,
   // The machine is shared: two workers at most, each running only the tests that cover a mutant.

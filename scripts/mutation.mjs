@@ -4,7 +4,10 @@
 // per-file table of the mutation score: killed (and timed out) / (killed + timed out + survived +
 // not covered). Reports: reports/mutation/<target>.html (every mutant, with the tests that ran) and
 // .json. Slow (tens of minutes on 2 cores): it is not part of `npm test`.
-// FAULT_ROUNDS (default 10 here) shortens syncFaults.test.ts, which runs for every push mutant it covers.
+// The server tests run on a real PostgreSQL only (MUTATION_DB=postgres; TEST_DATABASE_URL, or a
+// throwaway cluster started here with scripts/ci-postgres.sh when its binaries are installed):
+// starting PGlite for every mutant is most of their time. Without PostgreSQL they run on PGlite
+// started from a snapshot (test/support/mutationDatabases.ts).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
@@ -21,6 +24,21 @@ if (wrong.length > 0 || unknownFlags.length > 0) {
   process.exit(2);
 }
 
+const env = { ...process.env };
+let startedPostgres = null;
+if (!env.MUTATION_DB) {
+  if (!env.TEST_DATABASE_URL && process.platform !== 'win32' && existsSync('/usr/lib/postgresql/15/bin/pg_ctl')) {
+    // A cluster of its own (port and folder), stopped at the end.
+    startedPostgres = { ...env, PG_PORT: env.MUTATION_PG_PORT ?? '54391', PG_DIR: '/tmp/hpasc-mutation-postgres' };
+    const pg = spawnSync('bash', ['scripts/ci-postgres.sh'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: startedPostgres });
+    const url = /^TEST_DATABASE_URL=(\S+)$/m.exec(pg.stdout ?? '')?.[1];
+    if (pg.status === 0 && url) env.TEST_DATABASE_URL = url;
+    else startedPostgres = null;
+  }
+  env.MUTATION_DB = env.TEST_DATABASE_URL ? 'postgres' : 'pglite';
+}
+console.log(`server tests on ${env.MUTATION_DB === 'postgres' ? `PostgreSQL (${env.TEST_DATABASE_URL})` : 'PGlite (from a snapshot)'}`);
+
 const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 const rows = [];
 let failed = false;
@@ -29,7 +47,7 @@ for (const target of targets) {
   console.log(`\n━━ mutation testing: ${target} (${TARGETS[target].mutate.join(', ')}) ━━`);
   const run = spawnSync(npx, ['stryker', 'run', 'stryker.config.mjs', ...flags], {
     stdio: 'inherit',
-    env: { ...process.env, MUTATION_TARGET: target, FAULT_ROUNDS: process.env.FAULT_ROUNDS ?? '10' },
+    env: { ...env, MUTATION_TARGET: target },
   });
   const minutes = (Date.now() - started) / 60_000;
   const report = `reports/mutation/${target}.json`;
@@ -57,6 +75,8 @@ for (const target of targets) {
     });
   }
 }
+
+if (startedPostgres) spawnSync('bash', ['scripts/ci-postgres.sh', 'stop'], { stdio: 'inherit', env: startedPostgres });
 
 const pad = (s, n) => String(s).padEnd(n);
 const num = (s, n) => String(s).padStart(n);
