@@ -6,6 +6,7 @@ import { DeviceRole } from '../src/shared/deviceConfig';
 import { DOSSIER_STATUSES } from '../src/shared/published';
 import { PublishRequest } from '../src/shared/sync';
 import { createAdminToken, createBranch, createEnrolCode, listDevices, reinstateDevice, revokeDevice } from '../src/server/admin';
+import { AUDIT_LIST_DEFAULT_LIMIT, describeFilter, listAudit, recordAudit, type AuditFilter } from '../src/server/audit';
 import { publishChanges } from '../src/server/changes';
 import { recordDossierStatus } from '../src/server/dossiers';
 import { newLookupSecret } from '../src/shared/sync';
@@ -32,6 +33,7 @@ import { auditRotation, dataKeyUsage, deleteCitizen, exportCitizen, purgeExpired
  *   npm run admin -- set-dossier-status <code> <branch> <status> [--secret S | --new-secret] [--appointment YYYY-MM-DD] [--note text] [--at ISO-time]
  *   npm run admin -- list-journals
  *   npm run admin -- close-gap <deviceId> <journalId> <upToSeq> --by <name> --reason <text>
+ *   npm run admin -- audit [--code <dossierCode>] [--since <ISO time>] [--action <a>] [--limit n]
  *   npm run admin -- export-citizen <idNumber> [--out dir] [--by name]
  *   npm run admin -- delete-citizen <idNumber> --by <name> --reason <text>
  *   npm run admin -- purge-expired [--by name]
@@ -57,6 +59,10 @@ const USAGE = `usage: npm run admin -- <command>
   list-journals                      kiosk streams stalled on a gap they cannot fill, and gaps closed so far
   close-gap <deviceId> <journalId> <upToSeq> --by <name> --reason <text>
                                      declares the kiosk's missing seqs up to upToSeq lost (audited), so its stream goes on
+  audit [--code <dossierCode>] [--since <ISO time>] [--action <e.g. receipt.reprint>] [--limit <n, default ${AUDIT_LIST_DEFAULT_LIMIT}>] [--by <name>]
+                                     the audit log, newest first: who looked up, printed, reused, exported… what
+enrol-code, revoke-device, reinstate-device and set-dossier-status take [--by <name>] too (default: your
+operating-system user name), recorded in the audit log.
   export-citizen <idNumber> [--out <dir>] [--by <name>]
                                      one citizen's dossiers, decrypted, in <dir>/dossiers.json and their scans in
                                      <dir>/scans/ (default dir: citizen-export-<time>; audited per dossier)
@@ -80,6 +86,7 @@ const COMMANDS = [
   'set-dossier-status',
   'list-journals',
   'close-gap',
+  'audit',
   'export-citizen',
   'delete-citizen',
   'purge-expired',
@@ -135,13 +142,13 @@ async function main(argv: string[]): Promise<number> {
       case 'enrol-code': {
         const firstOption = args.findIndex((a) => a.startsWith('--'));
         const positional = firstOption === -1 ? args : args.slice(0, firstOption);
-        const options = parseOptions(firstOption === -1 ? [] : args.slice(firstOption), ['device'], []);
+        const options = parseOptions(firstOption === -1 ? [] : args.slice(firstOption), ['device', 'by'], []);
         const [branch, roleArg, hoursArg, ...extra] = positional;
         const role = DeviceRole.safeParse(roleArg);
         const hours = hoursArg === undefined ? 24 : Number(hoursArg);
         if (!options || extra.length > 0 || !branch || !role.success || !(hours > 0 && hours <= 24 * 30)) return usage();
         const deviceId = options.get('device') ?? null;
-        const issued = await createEnrolCode(db, branch, role.data, Date.now(), hours * 3_600_000, deviceId);
+        const issued = await createEnrolCode(db, branch, role.data, Date.now(), hours * 3_600_000, deviceId, { kind: 'admin-cli', id: operator(options) });
         console.info(
           deviceId === null
             ? `one-time enrolment code for a new ${issued.role} device of ${issued.branchCode}:`
@@ -152,16 +159,18 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'revoke-device': {
-        const [deviceId] = args;
-        if (!deviceId) return usage();
-        const found = await revokeDevice(db, deviceId, Date.now());
+        const [deviceId, ...rest] = args;
+        const opts = parseOptions(rest, ['by'], []);
+        if (!deviceId || !opts) return usage();
+        const found = await revokeDevice(db, deviceId, Date.now(), { kind: 'admin-cli', id: operator(opts) });
         console.info(found ? `device ${deviceId} revoked` : `no device ${deviceId}`);
         return found ? 0 : 1;
       }
       case 'reinstate-device': {
         const [deviceId, ...rest] = args;
-        if (!deviceId || rest.length > 0) return usage();
-        const found = await reinstateDevice(db, deviceId);
+        const opts = parseOptions(rest, ['by'], []);
+        if (!deviceId || !opts) return usage();
+        const found = await reinstateDevice(db, deviceId, { kind: 'admin-cli', id: operator(opts) });
         if (found) console.info(`device ${deviceId} reinstated; re-enrol it with a code from: enrol-code <BRANCH> <role> --device ${deviceId}`);
         else console.info(`no revoked device ${deviceId} (list-devices shows them)`);
         return found ? 0 : 1;
@@ -208,7 +217,7 @@ async function main(argv: string[]): Promise<number> {
       }
       case 'set-dossier-status': {
         const [code, branch, status, ...rest] = args;
-        const opts = parseOptions(rest, ['secret', 'appointment', 'note', 'at'], ['new-secret']);
+        const opts = parseOptions(rest, ['secret', 'appointment', 'note', 'at', 'by'], ['new-secret']);
         if (!code || !branch || !status || !opts || (opts.has('secret') && opts.has('new-secret'))) return usage();
         const at = opts.has('at') ? Date.parse(opts.get('at')!) : Date.now();
         if (!Number.isFinite(at)) return usage();
@@ -221,6 +230,7 @@ async function main(argv: string[]): Promise<number> {
           statusAt: at,
           appointmentDate: opts.get('appointment') ?? null,
           note: opts.get('note') ?? '',
+          actor: { kind: 'admin-cli', id: operator(opts) },
         });
         if (!outcome.ok) {
           console.error(`set-dossier-status: refused (${outcome.error.code}): ${outcome.error.detail}`);
@@ -322,6 +332,40 @@ async function main(argv: string[]): Promise<number> {
           console.info(`sealed ${report.sealed.dossiers} dossier(s) and ${report.sealed.blobs} scan(s) found in plaintext`);
         for (const u of await dataKeyUsage(db)) console.info(`  key ${u.keyId}: ${u.dossiers} dossier(s), ${u.blobs} scan(s)`);
         console.info(`keys other than ${report.keyId} no longer listed above may now be removed from DATA_KEYS`);
+        return 0;
+      }
+      case 'audit': {
+        const opts = parseOptions(args, ['code', 'since', 'action', 'limit', 'by'], []);
+        if (!opts) return usage();
+        const since = opts.has('since') ? Date.parse(opts.get('since')!) : undefined;
+        const limit = opts.has('limit') ? Number(opts.get('limit')) : undefined;
+        if (since !== undefined && !Number.isFinite(since)) {
+          console.error(`audit: --since must be an ISO time such as 2026-03-01 or 2026-03-01T08:00:00+07:00, not ${opts.get('since')}`);
+          return 2;
+        }
+        const filter: AuditFilter = {
+          ...(opts.has('code') ? { code: opts.get('code')! } : {}),
+          ...(since !== undefined ? { since } : {}),
+          ...(opts.has('action') ? { action: opts.get('action')! } : {}),
+          ...(limit !== undefined ? { limit } : {}),
+        };
+        const entries = await listAudit(db, filter);
+        for (const e of entries) {
+          const device = e.deviceAt === null ? '' : ` (kiosk time ${new Date(e.deviceAt).toISOString()})`;
+          console.info(
+            `${new Date(e.at).toISOString()}  ${e.actorKind}:${e.actorId}  ${e.branchCode ?? '-'}  ${e.action}  ${e.target ?? '-'}  ${e.outcome}${e.detail ? `  ${e.detail}` : ''}${device}`,
+          );
+        }
+        console.info(entries.length === 0 ? 'no audit entry matches' : `${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}, newest first`);
+        // Reading the log is recorded too.
+        await recordAudit(db, {
+          actorKind: 'admin-cli',
+          actorId: operator(opts),
+          action: 'audit.list',
+          target: filter.code ?? null,
+          outcome: 'ok',
+          detail: describeFilter(filter, entries.length),
+        });
         return 0;
       }
       default:

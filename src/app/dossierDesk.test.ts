@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { freshDb, nodeRandom, seededBranch } from '../../test/unit/fixtures';
 import { createFakePlatform } from '../platform/fakePlatform';
 import type { Procedure } from '../shared/catalog';
@@ -120,6 +120,11 @@ function pdfText(bytes: Uint8Array): string {
   const file = join(mkdtempSync(join(tmpdir(), 'desk-')), 'r.pdf');
   writeFileSync(file, bytes);
   return execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' }).normalize('NFC');
+}
+
+/** The outbox entries for the centre's audit log, in order. */
+async function auditEvents(db: ReturnType<typeof freshDb>) {
+  return (await db.outbox.orderBy('deviceSeq').toArray()).filter((e) => e.name === 'audit.event@1');
 }
 
 function firstValue<T>(watch: (cb: (v: T) => void) => () => void, until: (v: T) => boolean): Promise<T> {
@@ -277,6 +282,32 @@ describe('dossier desk (counter officer, offline)', () => {
     expect(JSON.stringify(audit)).not.toContain('Hằng');
   });
 
+  it("tells the centre's audit log of each print and reprint (audit.event@1 in the outbox and the journal), never of a failed print, with codes only", async () => {
+    const { app, db, platform, clock } = await start();
+    const saved = await app.dossiers.submit(draft());
+    if (!saved.ok) throw new Error(saved.error.code);
+    const code = saved.value.args.code;
+    platform.failPrintingWith({ code: 'print.failed', detail: 'paper out' });
+    expect((await app.dossiers.printReceipt(code)).ok).toBe(false);
+    expect(await auditEvents(db)).toEqual([]);
+    platform.failPrintingWith(null);
+    expect((await app.dossiers.printReceipt(code)).ok).toBe(true);
+    clock.advance(60_000);
+    expect((await app.dossiers.printReceipt(code)).ok).toBe(true);
+    const events = await auditEvents(db);
+    expect(events.map((e) => e.args)).toEqual([
+      expect.objectContaining({ action: 'receipt.print', dossierCode: code, branchCode: 'CN01', relatedCode: null, documents: 0, at: WORKED_EXAMPLE }),
+      expect.objectContaining({ action: 'receipt.reprint', dossierCode: code, at: WORKED_EXAMPLE + 60_000 }),
+    ]);
+    // After the dossier's own entry, in order, each with its own event id, and handed to sync (the file journal).
+    const dossierSeq = (await db.outbox.toArray()).find((e) => e.name === 'dossier.submit@1')!.deviceSeq;
+    expect(events.map((e) => e.deviceSeq)).toEqual([dossierSeq + 1, dossierSeq + 2]);
+    expect(new Set(events.map((e) => (e.args as { id: string }).id)).size).toBe(2);
+    await vi.waitFor(() => expect([...platform.journals.values()].flat().filter((e) => e.name === 'audit.event@1')).toHaveLength(2));
+    const text = JSON.stringify(events);
+    for (const personal of [ID, 'Hằng', 'Hàng Bạc', '0912']) expect(text).not.toContain(personal);
+  });
+
   it('prints what is missing and why on the receipt of an incomplete dossier, and no invented processing time', async () => {
     const { app, platform } = await start();
     const saved = await app.dossiers.submit(draft({ documents: draft().documents.slice(0, 1), incompleteReason: 'Công dân hẹn bổ sung bản sao' }));
@@ -329,6 +360,15 @@ describe('dossier desk (counter officer, offline)', () => {
     expect(reused.value.args.documents[1]).toMatchObject({ reusedFrom: first.value.args.code, sha256: candidates.find((c) => c.documentId === 'd2')!.sha256 });
     expect(await db.blobs.count()).toBe(blobsBefore);
     expect(await app.dossiers.reuseCandidates('079203000001')).toEqual([]);
+    // The centre's audit log learns which earlier dossier's papers went into which new one, right after it.
+    const events = await auditEvents(db);
+    expect(events.map((e) => e.args)).toEqual([
+      expect.objectContaining({ action: 'dossier.reuse', dossierCode: first.value.args.code, relatedCode: reused.value.args.code, documents: 1 }),
+    ]);
+    const reusedSeq = (await db.outbox.toArray()).find(
+      (e) => e.name === 'dossier.submit@1' && (e.args as { id: string }).id === reused.value.args.id,
+    )?.deviceSeq;
+    expect(events[0]!.deviceSeq).toBe(reusedSeq! + 1);
   });
 
   it("lists today's dossiers with their sync state and the centre's status, and finds them by code, name or ID", async () => {

@@ -30,6 +30,7 @@ import {
   type NewDocumentPdf,
 } from '../storage/dossierRepository';
 import { isStuckScan, sha256OfBlob } from '../storage/blobRepository';
+import { recordCounterAudit, recordReceiptAudit } from '../storage/auditRepository';
 import type { DossierRecord, DossierRow, KioskDb } from '../storage/KioskDb';
 import { watchQuery } from '../storage/watch';
 import { DEFAULT_STUCK_AFTER_MS } from '../sync/SyncLoop';
@@ -197,6 +198,23 @@ export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
       receiptRenderer = null;
     });
     return receiptRenderer;
+  }
+
+  /**
+   * The centre's audit log: one `dossier.reuse` per earlier dossier whose documents went into
+   * `code`, right after the dossier is saved. The dossier stands if this fails; it is logged.
+   */
+  async function auditReuse(code: string, documents: readonly DossierDocumentArgs[]): Promise<void> {
+    const reused = new Map<string, number>();
+    for (const d of documents) if (d.reusedFrom !== null) reused.set(d.reusedFrom, (reused.get(d.reusedFrom) ?? 0) + 1);
+    if (reused.size === 0) return;
+    const events = [...reused].map(([from, count]) => ({ action: 'dossier.reuse' as const, dossierCode: from, relatedCode: code, documents: count }));
+    try {
+      const entries = await recordCounterAudit(db, deps.device().deviceId, branch.branchCode, events, clock, deps.random);
+      for (const entry of entries) void deps.saved(entry).catch(() => undefined);
+    } catch (e) {
+      console.error('could not record the reuse for the audit log', describeUnknown(e));
+    }
   }
 
   function receiptData(a: DossierRecord, r: DossierReception, lookupSecret: string | null): ReceiptPrintData {
@@ -407,6 +425,7 @@ export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
         );
         void deps.saved(outboxEntry).catch(() => undefined);
         await deps.reserveCounter?.(counter);
+        await auditReuse(row.code, documents);
         return ok(toReceived(row));
       } catch (e) {
         if (e instanceof AppFailure) return err(e.code, e.message);
@@ -438,7 +457,15 @@ export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
       const printed = await platform
         .printPdf({ printerName: deps.device().printerName, jobName: `Giay tiep nhan ${code}`, pdf: pdf.value, copies: 1 })
         .catch((e: unknown) => err<PrintPdfResponse>('print.failed', describeUnknown(e)));
-      if (printed.ok) await recordReceiptPrinted(db, code, clock.now()).catch(() => undefined);
+      if (printed.ok) {
+        await recordReceiptPrinted(db, code, clock.now()).catch(() => undefined);
+        // The centre's audit log: who printed (this device) which receipt, first print or reprint.
+        await recordReceiptAudit(db, deps.device().deviceId, branch.branchCode, code, clock, deps.random)
+          .then((entry) => {
+            if (entry) void deps.saved(entry).catch(() => undefined);
+          })
+          .catch((e: unknown) => console.error('could not record the print for the audit log', describeUnknown(e)));
+      }
       return printed;
     },
 
