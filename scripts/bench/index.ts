@@ -8,6 +8,7 @@ import { printBlobBench, runBlobBench } from './blobs.bench';
 import { printBrowserBench, runBrowserBench } from './browser.bench';
 import { printDrainBench, runDrainBench } from './drain.bench';
 import { printIngestBench, runIngestBench } from './ingest.bench';
+import { printPrivacyBench, runPrivacyBench } from './privacy.bench';
 import { printQrBench, runQrBench } from './qr.bench';
 import { printReceiptBench, runReceiptBench } from './receipt.bench';
 import { printScanToPdfBench, runScanToPdfBench } from './scanToPdf.bench';
@@ -21,7 +22,7 @@ console.log(
     .join(' ')}, node ${process.version}`,
 );
 
-/** BENCH_ONLY=drain,ingest (or `-- drain ingest`) runs only those benches: pdf (Node and Chromium), drain, ingest, blobs, search, receipt, qr, scan. */
+/** BENCH_ONLY=drain,ingest (or `-- drain ingest`) runs only those benches: pdf (Node and Chromium), drain, ingest, blobs, privacy, search, receipt, qr, scan. */
 const only = (process.env.BENCH_ONLY ?? process.argv.slice(2).join(','))
   .split(',')
   .map((s) => s.trim())
@@ -46,6 +47,10 @@ if (wants('ingest')) {
 if (wants('blobs')) {
   console.log('\nBlobs: 100 × 2 MB scans over tus to the server (PGlite, disk) vs one plain PUT per file; resume after a cut');
   printBlobBench(await runBlobBench());
+}
+if (wants('privacy')) {
+  console.log('\nCentre: receive a 20-page dossier (20 scans over tus + the push), personal data and scans sealed at rest vs not');
+  printPrivacyBench(await runPrivacyBench());
 }
 if (wants('search')) {
   console.log('\nProcedure search: MiniSearch (src/app/catalogSearch) vs a substring scan of normalised names, 1,700 and 100,000 procedures');

@@ -14,6 +14,9 @@ import { createCipheriv, createDecipheriv } from 'node:crypto';
  * segment is flagged in its nonce: a file cut at a segment boundary, or with segments dropped,
  * reordered or appended, fails authentication instead of reading as a shorter scan.
  */
+/** Bytes as a stream or an array of buffers. */
+type Chunks = AsyncIterable<Buffer | Uint8Array | string> | Iterable<Buffer | Uint8Array>;
+
 const MAGIC = Buffer.from('HPB1', 'ascii');
 export const BLOB_SEGMENT_BYTES = 64 * 1024;
 const TAG_BYTES = 16;
@@ -40,7 +43,7 @@ function openSegment(dek: Buffer, index: number, last: boolean, sealed: Buffer):
 }
 
 /** Re-cuts a byte stream into buffers of exactly `size` bytes (the last one shorter), holding one back to know which is last. */
-async function* segments(source: AsyncIterable<Buffer | Uint8Array | string>, size: number): AsyncGenerator<{ bytes: Buffer; last: boolean }> {
+async function* segments(source: Chunks, size: number): AsyncGenerator<{ bytes: Buffer; last: boolean }> {
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let held: Buffer | null = null;
@@ -66,7 +69,7 @@ async function* segments(source: AsyncIterable<Buffer | Uint8Array | string>, si
 }
 
 /** The sealed file, as a stream, of a blob's plaintext. */
-export async function* sealBlobStream(dek: Buffer, plaintext: AsyncIterable<Buffer | Uint8Array | string>): AsyncGenerator<Buffer> {
+export async function* sealBlobStream(dek: Buffer, plaintext: Chunks): AsyncGenerator<Buffer> {
   const header = Buffer.alloc(HEADER_BYTES);
   MAGIC.copy(header, 0);
   header.writeUInt32BE(BLOB_SEGMENT_BYTES, 4);
@@ -76,7 +79,7 @@ export async function* sealBlobStream(dek: Buffer, plaintext: AsyncIterable<Buff
 }
 
 /** A blob's plaintext from its sealed file; throws (mid-stream) on any tampering or truncation. */
-export async function* openBlobStream(dek: Buffer, sealed: AsyncIterable<Buffer | Uint8Array | string>): AsyncGenerator<Buffer> {
+export async function* openBlobStream(dek: Buffer, sealed: Chunks): AsyncGenerator<Buffer> {
   let header: Buffer | null = null;
   let buffered = Buffer.alloc(0);
   const source = async function* (): AsyncGenerator<Buffer> {
