@@ -15,9 +15,11 @@ export const TARGETS = {
   push: {
     mutate: ['src/server/push.ts'],
     // Server-side tests whose cases stand alone (Stryker runs only the tests covering a mutant, by
-    // name). Not sync/kioskSync/counterSync (the kiosk side; their cases build on each other),
-    // fuzz/syncFaults (random, minutes per mutant) nor auth/limits (real timeouts).
-    testFiles: integration(['pushOutcomes', 'dossiers', 'journalGaps', 'server']),
+    // name) and that drive the push: its outcomes, and received dossiers. Not sync/kioskSync/
+    // counterSync (the kiosk side; their cases build on each other), fuzz/syncFaults (random,
+    // minutes per mutant), auth/limits (real timeouts) nor server/journalGaps (their push cases are
+    // in pushOutcomes): every file here is re-run, set-up included, for each mutant it covers.
+    testFiles: integration(['pushOutcomes', 'dossiers']),
   },
   // The kiosk's sync engine and its loop, against the in-memory server and fake IndexedDB.
   sync: {
