@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createCipheriv, createHash, randomBytes, type Cipher } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -151,6 +151,53 @@ export function blobStorageFromEnv(env: NodeJS.ProcessEnv, blobDir: string): Blo
   return bucket ? s3Storage(env, bucket) : diskStorage(blobDir);
 }
 
+/**
+ * Keeps unfinished uploads unreadable on disk (or in the bucket) too: every PATCH's bytes are
+ * encrypted on their way into the store with AES-256-CTR under the upload's own key
+ * (`DataProtection.uploadKey`, the KEK id in the upload's server-set metadata `kek`). CTR keeps
+ * lengths and positions, so tus offsets, resumes at any byte and appends from any replica work
+ * unchanged; integrity is the whole-scan SHA-256 checked at the end, and the verified scan is then
+ * sealed with GCM (sealUpload). `read` of an upload returns its plaintext. Uploads without `kek`
+ * (begun before this, or under the benchmark's baseline) are read and written as they are.
+ * Install before the running hash (blobs.ts), so the hash sees the plaintext.
+ */
+export function keepUploadsEncrypted(storage: BlobStorage, protection: DataProtection): BlobStorage {
+  const { datastore } = storage;
+  const keyOf = async (uploadId: string): Promise<Buffer | null> => {
+    const kek = (await datastore.getUpload(uploadId)).metadata?.kek;
+    return kek ? protection.uploadKey(kek, uploadId) : null;
+  };
+  const write = datastore.write.bind(datastore);
+  datastore.write = async (readable, uploadId, offset) => {
+    const key = await keyOf(uploadId);
+    if (!key) return write(readable, uploadId, offset);
+    const cipher = ctrAt(key, offset);
+    readable.on('error', (error) => cipher.destroy(error));
+    return write(readable.pipe(cipher), uploadId, offset);
+  };
+  return {
+    ...storage,
+    async read(uploadId) {
+      const key = await keyOf(uploadId);
+      const raw = await storage.read(uploadId);
+      if (!key) return raw;
+      const cipher = ctrAt(key, 0);
+      raw.on('error', (error) => cipher.destroy(error));
+      return raw.pipe(cipher);
+    },
+  };
+}
+
+/** AES-256-CTR positioned at byte `offset` of the stream (the counter is the 16-byte block number). */
+function ctrAt(key: Buffer, offset: number): Cipher {
+  const iv = Buffer.alloc(16);
+  iv.writeBigUInt64BE(BigInt(Math.floor(offset / 16)), 8);
+  const cipher = createCipheriv('aes-256-ctr', key, iv);
+  const skip = offset % 16;
+  if (skip > 0) cipher.update(Buffer.alloc(skip));
+  return cipher;
+}
+
 export interface SealedBlob {
   readonly storageKey: string;
   readonly key: WrappedKey | null;
@@ -161,13 +208,27 @@ export const sealedKey = (sha256: string, writer: string) => `sha256/${sha256.sl
 
 /**
  * Seals a finished upload into the store under a fresh data key; the upload itself is left for the
- * caller to discard. In the benchmark's unencrypted mode the upload is promoted as is.
+ * caller to discard. The bytes sealed are hashed on the way: what is stored is exactly the content
+ * `sha256` names, or nothing (the sealed copy is removed and this throws). In the benchmark's
+ * unencrypted mode the upload is promoted as is.
  */
 export async function sealUpload(storage: BlobStorage, protection: DataProtection, uploadId: string, sha256: string, size: number): Promise<SealedBlob> {
   if (protection.mode !== 'encrypted') return { storageKey: await storage.promote(uploadId, sha256), key: null };
   const dataKey = protection.newDataKey('blob', sha256);
   const storageKey = sealedKey(sha256, uploadId);
-  await storage.writeStored(storageKey, sealBlobStream(dataKey.dek, await storage.read(uploadId)), sealedBlobSize(size));
+  const hash = createHash('sha256');
+  const plaintext = await storage.read(uploadId);
+  async function* hashed(): AsyncGenerator<Buffer> {
+    for await (const chunk of plaintext) {
+      hash.update(chunk as Buffer);
+      yield chunk as Buffer;
+    }
+  }
+  await storage.writeStored(storageKey, sealBlobStream(dataKey.dek, hashed()), sealedBlobSize(size));
+  if (hash.digest('hex') !== sha256) {
+    await storage.removeStored(storageKey);
+    throw new Error('the upload read back does not match its verified hash; nothing was stored');
+  }
   return { storageKey, key: { keyId: dataKey.keyId, wrapped: dataKey.wrapped } };
 }
 

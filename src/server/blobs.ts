@@ -7,7 +7,7 @@ import type { Clock } from '../shared/clock';
 import { BLOB_BY_HASH_PATH, BLOB_TUS_PATH, MAX_BLOB_BYTES, Sha256Hex } from '../shared/sync';
 import { requireDevice, wireError } from './auth';
 import { PostgresLeaseLocker } from './blobLocker';
-import { blobStorageFromEnv, sealUpload, type BlobStorage } from './blobStore';
+import { blobStorageFromEnv, keepUploadsEncrypted, sealUpload, type BlobStorage } from './blobStore';
 import {
   blobUploadLimitsFromEnv,
   DEFAULT_BLOB_UPLOAD_LIMITS,
@@ -42,8 +42,8 @@ import type { AuthenticatedDevice } from './push';
  *   deletes the plaintext upload and inserts the `blobs` row with the wrapped key, and only then
  *   answers 204 with `Blob-Verified: <hex>`. A `blobs` row therefore always names a verified,
  *   complete, sealed file. The SHA-256 of the plaintext stays the blob's identity.
- * - Unfinished uploads are plaintext until their last byte (tus appends to them at any offset):
- *   they live at most until verified or swept (`abandonAfterMs`), and belong to no dossier.
+ * - Unfinished uploads are encrypted as they arrive (AES-256-CTR under a key derived per upload,
+ *   blobStore.ts keepUploadsEncrypted), so no scan byte reaches the store in plaintext.
  * - `HEAD|GET /v1/blobs/sha256/:hex` answers 200 only for a verified blob of the device's branch.
  * - Malformed headers, ids or hashes are 4xx, never 500.
  * - Unfinished uploads untouched for `abandonAfterMs` are swept (every `sweepEveryMs`, and on demand
@@ -174,7 +174,9 @@ export function sweepAbandonedUploads(app: FastifyInstance): Promise<SweepReport
 export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptions): void {
   const { db, clock, authenticate, blobDir, cors, protection } = options;
   if (blobDir === null) return;
-  const storage = options.storage ?? blobStorageFromEnv(process.env, blobDir);
+  const stored = options.storage ?? blobStorageFromEnv(process.env, blobDir);
+  // Unfinished uploads are encrypted as they arrive (before the running hash is installed below).
+  const storage = protection.mode === 'encrypted' ? keepUploadsEncrypted(stored, protection) : stored;
   const limits: BlobUploadLimits = { ...DEFAULT_BLOB_UPLOAD_LIMITS, ...blobUploadLimitsFromEnv(process.env), ...options.limits };
   // PGlite is one process (its data directory is locked to it): memory locks are exact there.
   const leaseLocker = db.kind === 'postgres' ? new PostgresLeaseLocker(db, { onError: (err) => app.log.warn({ err }, 'blob lock renewal failed') }) : null;
@@ -218,8 +220,16 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
         app.log.warn({ deviceId: device.deviceId, reason: reservation.reason, ...reservation.held }, 'blob upload quota exceeded');
         throw quotaError(reservation.reason, reservation.held, upload.size, limits);
       }
-      // Server-set, so a device cannot claim another's upload or branch.
-      return { metadata: { sha256: sha256.data, deviceId: device.deviceId, branchCode: device.branchCode } };
+      // Server-set, so a device cannot claim another's upload or branch; `kek` names the key the
+      // upload's bytes are encrypted under while it is unfinished (blobStore.ts).
+      return {
+        metadata: {
+          sha256: sha256.data,
+          deviceId: device.deviceId,
+          branchCode: device.branchCode,
+          ...(protection.mode === 'encrypted' ? { kek: protection.currentKeyId } : {}),
+        },
+      };
     },
     async onUploadFinish(req, upload) {
       const device = deviceOf(req);

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Db } from './db/Db';
@@ -52,6 +52,12 @@ export interface DataProtection {
   rewrap(kind: SealedKind, recordId: string, key: WrappedKey): WrappedKey;
   /** The blind index of an ID number (normalised first): 64 hex digits. */
   blindIndex(idNumber: string): string;
+  /**
+   * The key an unfinished upload is kept under (blobStore.ts), derived from KEK `keyId` and the
+   * upload id (HKDF-SHA-256), so nothing needs storing: an upload outlives no key it was begun under
+   * by more than the sweep's period, and one whose key was retired fails its hash and is sent again.
+   */
+  uploadKey(keyId: string, uploadId: string): Buffer;
   /** Fingerprints of the keys, stored at first use to refuse a different key under the same id later. */
   fingerprints(): readonly { kind: 'kek' | 'index'; keyId: string; fingerprint: string }[];
 }
@@ -127,6 +133,9 @@ export function keyring(keks: ReadonlyMap<string, Buffer>, currentKeyId: string,
     rewrap(kind, recordId, key) {
       const dek = protection.unwrap(kind, recordId, key);
       return { keyId: currentKeyId, wrapped: gcmSeal(current, dek, wrapAad(kind, recordId)) };
+    },
+    uploadKey(keyId, uploadId) {
+      return Buffer.from(hkdfSync('sha256', kek(keyId), Buffer.from(uploadId, 'utf8'), 'hpasc/upload/v1', KEY_BYTES));
     },
     blindIndex(idNumber) {
       return createHmac('sha256', indexKey)

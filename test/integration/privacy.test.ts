@@ -223,6 +223,38 @@ describe.each(engines)('personal data at rest on $name', (engine) => {
     expect((await lookup(h.app, args.code, args.lookupSecret)).statusCode).toBe(200);
   });
 
+  it('keeps an unfinished upload encrypted on disk, resumes it at an odd offset and verifies the plaintext', async () => {
+    const scan = scanPdf(200_000);
+    const tus = (url: string, method: string, headers: Record<string, string>, body?: Uint8Array) =>
+      fetch(`${h.base}${url}`, {
+        method,
+        headers: { 'tus-resumable': '1.0.0', ...counter.auth, ...headers },
+        ...(body ? { body: body as Uint8Array<ArrayBuffer> } : {}),
+      });
+    const created = await tus('/v1/blobs/tus', 'POST', {
+      'upload-length': String(scan.length),
+      'upload-metadata': `sha256 ${Buffer.from(sha256(scan)).toString('base64')}`,
+    });
+    expect(created.status).toBe(201);
+    const url = new URL(created.headers.get('location')!, h.base!).pathname;
+    const half = 100_003; // not a multiple of the cipher's 16-byte block
+    const patch = (offset: number, body: Uint8Array) =>
+      tus(url, 'PATCH', { 'content-type': 'application/offset+octet-stream', 'upload-offset': String(offset) }, body);
+    expect((await patch(0, scan.subarray(0, half))).status).toBe(204);
+    // Half an upload on disk: the tus working file holds no byte of the scan.
+    const working = (await allFiles(h.blobDir)).filter((f) => f.includes(`${path.sep}uploads${path.sep}`));
+    expect(working.length).toBeGreaterThan(0);
+    for (const file of working) {
+      const bytes = await readFile(file);
+      for (const slice of [Buffer.from(scan.subarray(1_000, 1_048)), Buffer.from(scan.subarray(50_000, 50_048))])
+        expect(bytes.includes(slice), file).toBe(false);
+    }
+    const done = await patch(half, scan.subarray(half));
+    expect(done.status).toBe(204);
+    expect(done.headers.get('blob-verified')).toBe(sha256(scan));
+    expect(Buffer.from((await readBlobBytes(h.db, diskStorage(h.blobDir), testDataProtection, sha256(scan)))!).equals(Buffer.from(scan))).toBe(true);
+  });
+
   it('refuses a sealed scan that was altered or cut short, mid-stream rather than handing out bad bytes', async () => {
     const dek = randomBytes(32);
     const plain = randomBytes(200_000);
