@@ -5,6 +5,7 @@
  * files and runs only the test files that exercise them. Not part of `npm test`: it is slow.
  * README, "Mutation testing", has the figures.
  */
+import { readFileSync } from 'node:fs';
 import process from 'node:process';
 
 const integration = (names) => names.map((n) => `test/integration/${n}.test.ts`);
@@ -43,11 +44,26 @@ const name = process.env.MUTATION_TARGET ?? 'push';
 const target = TARGETS[/** @type {keyof typeof TARGETS} */ (name)];
 if (!target) throw new Error(`MUTATION_TARGET must be one of ${Object.keys(TARGETS).join(', ')}; got ${name}`);
 
+/**
+ * MUTATION_SAMPLE=k mutates a systematic sample instead of whole files: lines 1–10 of every 10·k
+ * (for a first figure when a full run would take hours on a busy machine; the report says so).
+ */
+const sample = Number(process.env.MUTATION_SAMPLE ?? 0);
+const mutate =
+  sample > 1
+    ? target.mutate.flatMap((file) => {
+        const lines = readFileSync(file, 'utf8').split('\n').length;
+        const ranges = [];
+        for (let start = 1; start <= lines; start += 10 * sample) ranges.push(`${file}:${start}-${Math.min(lines, start + 9)}`);
+        return ranges;
+      })
+    : target.mutate;
+
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'vitest',
   vitest: { configFile: 'vitest.mutation.config.ts', related: false },
-  mutate: target.mutate,
+  mutate,
   testFiles: target.testFiles,
   // The machine is shared: two workers at most, each running only the tests that cover a mutant.
   concurrency: 2,
@@ -61,7 +77,9 @@ export default {
   ignorePatterns: ['dist', 'dist-electron', 'release', 'test-results', 'playwright-report', '.data', 'bench-results', '.tmp', 'reports'],
   tempDirName: '.stryker-tmp',
   cleanTempDir: true,
-  reporters: ['clear-text', 'html', 'json', 'progress'],
+  // event-recorder: one file per tested mutant as it goes, so an interrupted run still tells something.
+  reporters: ['clear-text', 'html', 'json', 'progress', 'event-recorder'],
+  eventReporter: { baseDir: `reports/mutation/${name}-events` },
   htmlReporter: { fileName: `reports/mutation/${name}.html` },
   jsonReporter: { fileName: `reports/mutation/${name}.json` },
   incrementalFile: `reports/mutation/${name}.incremental.json`,

@@ -15,12 +15,15 @@ import { TARGETS } from '../stryker.config.mjs';
 
 const args = process.argv.slice(2);
 const flags = args.filter((a) => a.startsWith('--'));
-const unknownFlags = flags.filter((f) => f !== '--incremental');
+const sampleFlag = flags.find((f) => /^--sample=\d+$/.test(f));
+const unknownFlags = flags.filter((f) => f !== '--incremental' && f !== sampleFlag);
 const names = args.filter((a) => !a.startsWith('--'));
 const targets = names.length > 0 ? names : Object.keys(TARGETS);
 const wrong = targets.filter((t) => !(t in TARGETS));
 if (wrong.length > 0 || unknownFlags.length > 0) {
-  console.error(`usage: npm run mutation -- [${Object.keys(TARGETS).join('|')} …] [--incremental]; unknown: ${[...wrong, ...unknownFlags].join(' ')}`);
+  console.error(
+    `usage: npm run mutation -- [${Object.keys(TARGETS).join('|')} …] [--incremental] [--sample=k]; unknown: ${[...wrong, ...unknownFlags].join(' ')}`,
+  );
   process.exit(2);
 }
 
@@ -45,9 +48,9 @@ let failed = false;
 for (const target of targets) {
   const started = Date.now();
   console.log(`\n━━ mutation testing: ${target} (${TARGETS[target].mutate.join(', ')}) ━━`);
-  const run = spawnSync(npx, ['stryker', 'run', 'stryker.config.mjs', ...flags], {
+  const run = spawnSync(npx, ['stryker', 'run', 'stryker.config.mjs', ...flags.filter((f) => f !== sampleFlag)], {
     stdio: 'inherit',
-    env: { ...env, MUTATION_TARGET: target },
+    env: { ...env, MUTATION_TARGET: target, ...(sampleFlag ? { MUTATION_SAMPLE: sampleFlag.slice('--sample='.length) } : {}) },
   });
   const minutes = (Date.now() - started) / 60_000;
   const report = `reports/mutation/${target}.json`;
@@ -80,7 +83,9 @@ if (startedPostgres) spawnSync('bash', ['scripts/ci-postgres.sh', 'stop'], { std
 
 const pad = (s, n) => String(s).padEnd(n);
 const num = (s, n) => String(s).padStart(n);
-console.log('\nMutation score per file (killed incl. timeouts / killed + survived + no coverage):');
+console.log(
+  `\nMutation score per file (killed incl. timeouts / killed + survived + no coverage)${sampleFlag ? `, on lines 1–10 of every ${10 * Number(sampleFlag.slice(9))}` : ''}:`,
+);
 console.log(`${pad('file', 36)}${num('score', 8)}${num('killed', 8)}${num('survived', 10)}${num('no cov', 8)}${num('ignored', 9)}${num('errors', 8)}`);
 for (const r of rows) {
   const score = r.score === null ? 'n/a' : `${r.score.toFixed(1)} %`;
