@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -5,12 +6,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBranch } from '../../src/server/admin';
 import { buildServer } from '../../src/server/app';
 import { listAudit } from '../../src/server/audit';
 import { openBlobStream, sealBlobStream } from '../../src/server/blobCipher';
 import { diskStorage, findBlob, readBlobBytes } from '../../src/server/blobStore';
 import { checkKeysAgainstDatabase, dataProtectionFromEnv, KEY_FILE_NAME, keyring } from '../../src/server/dataProtection';
 import type { Db } from '../../src/server/db/Db';
+import { migrate } from '../../src/server/db/migrate';
+import { defaultPgliteDir, openPgliteDb } from '../../src/server/db/pgliteDb';
+import { fixedClock } from '../../src/shared/clock';
 import { recordDossierStatus } from '../../src/server/dossiers';
 import { deleteCitizen, exportCitizen, readReceivedDossiers, rotateDataKeys } from '../../src/server/personalData';
 import { runRetentionJob } from '../../src/server/retentionJob';
@@ -453,6 +458,85 @@ describe.each(engines)('personal data at rest on $name', (engine) => {
     ]);
     for (const e of audit) expect(`${e.detail} ${e.target}`).not.toContain(person.idNumber);
   });
+});
+
+describe('the admin commands on an embedded centre (npm run admin)', () => {
+  const admin = (dataDir: string, args: string[]) =>
+    new Promise<{ code: number; out: string }>((resolve) => {
+      const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir };
+      for (const name of ['DATABASE_URL', 'DATA_KEYS', 'DATA_KEY_ID', 'DATA_INDEX_KEY', 'BLOB_DIR', 'BLOB_S3_BUCKET']) delete env[name];
+      execFile(process.execPath, ['--import', 'tsx', 'scripts/admin.ts', ...args], { env }, (error, stdout, stderr) =>
+        resolve({ code: error ? Number(error.code ?? 1) : 0, out: `${stdout}${stderr}` }),
+      );
+    });
+
+  it('export-citizen writes the decrypted dossier and its scan; delete-citizen erases them and says what it erased; both audited', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'hpasc-admin-'));
+    try {
+      // The server as main.ts starts it on PGlite: keys from the key file beside the data.
+      const keys = dataProtectionFromEnv({}, { dataDir, usesPostgres: false });
+      const db = await openPgliteDb(defaultPgliteDir(dataDir));
+      await migrate(db);
+      await checkKeysAgainstDatabase(db, keys.protection);
+      await createBranch(db, 'CN01', 'Chi nhánh số 1');
+      const app = buildServer({ db, clock: fixedClock(START), blobDir: path.join(dataDir, 'blobs'), dataProtection: keys.protection });
+      const base = await app.listen({ port: 0, host: '127.0.0.1' });
+      const device = await enrolDevice({ db, app, clock: fixedClock(START) }, 'CN01', 'counter');
+      const scan = scanPdf(80_000);
+      const args = dossierArgs(citizen(8), [scan]);
+      await uploadBlobWithTus({
+        baseUrl: base,
+        token: device.token,
+        blob: { sha256: sha256(scan), size: scan.length, mimeType: 'application/pdf', data: new Blob([scan as Uint8Array<ArrayBuffer>]), uploadUrl: null },
+        hooks: { onUploadUrl: () => undefined },
+      });
+      const pushed = await app.inject({
+        method: 'POST',
+        url: '/v1/sync/push',
+        headers: device.auth,
+        payload: {
+          protocolVersion: SYNC_PROTOCOL_VERSION,
+          journalId: randomUUID(),
+          mutations: [{ mutationId: randomUUID(), deviceSeq: 1, name: 'dossier.submit@1', args, schemaVersion: 1, createdAt: START }],
+        },
+      });
+      expect(PushResponse.parse(pushed.json()).results[0]?.status).toBe('applied');
+      await app.close();
+      await db.close();
+
+      const out = path.join(dataDir, 'export');
+      const exported = await admin(dataDir, ['export-citizen', args.applicant.idNumber, '--out', out, '--by', 'Lê Văn Kiểm']);
+      expect(exported.code, exported.out).toBe(0);
+      expect(exported.out).toContain(`${args.code}: 1 scan(s)`);
+      const json = JSON.parse(await readFile(path.join(out, 'dossiers.json'), 'utf8')) as { dossiers: { applicant: unknown; scans: { file: string }[] }[] };
+      expect(json.dossiers[0]?.applicant).toEqual(args.applicant);
+      expect((await readFile(path.join(out, json.dossiers[0]!.scans[0]!.file))).equals(Buffer.from(scan))).toBe(true);
+
+      const deleted = await admin(dataDir, ['delete-citizen', args.applicant.idNumber, '--by', 'Lê Văn Kiểm', '--reason', 'đơn số 7/2026']);
+      expect(deleted.code, deleted.out).toBe(0);
+      expect(deleted.out).toContain(`${args.code}: applicant, delivery detail, reason and scans erased`);
+      expect(deleted.out).toContain('1 scan(s)');
+
+      const check = await openPgliteDb(defaultPgliteDir(dataDir));
+      try {
+        const trail = (await listAudit(check, { code: args.code })).map((e) => [e.action, e.actorId]);
+        expect(trail).toEqual(
+          expect.arrayContaining([
+            ['citizen.export', 'Lê Văn Kiểm'],
+            ['citizen.delete', 'Lê Văn Kiểm'],
+          ]),
+        );
+        expect(betrays(await dumpDatabase(check), args.applicant.fullName)).toBe(false);
+        expect(await readReceivedDossiers(check, keys.protection, { ids: [args.id] })).toEqual([
+          expect.objectContaining({ applicant: null, personal_erased_reason: 'citizen-request' }),
+        ]);
+      } finally {
+        await check.close();
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe('data keys from configuration', () => {
