@@ -3,6 +3,8 @@ import {
   type AppInfo,
   type CredentialWriteResponse,
   type DataKeyResponse,
+  type EnrolPostRequest,
+  type EnrolPostResponse,
   type DiskStatus,
   type IpcRequestOf,
   type IpcResponseOf,
@@ -23,6 +25,7 @@ import {
 import { IPC_CHANNELS, type IpcMethod } from '../src/shared/ipcChannels';
 import type { DeviceConfig } from '../src/shared/deviceConfig';
 import { describeUnknown, err, isResult, ok, summarizeIssues, truncateDetail, type Result } from '../src/shared/result';
+import { enrolPost } from './enrolProxy';
 import { createScannerService, type ScannerService } from './scanner';
 import { isAppOrigin } from './windowHardening';
 
@@ -57,6 +60,8 @@ export interface IpcServices {
   readonly credentialWrite: (token: string | null) => Promise<Result<CredentialWriteResponse>>;
   /** The device data key (electron/dataKeyStore.ts); never logged. */
   readonly dataKeyRead: () => Promise<Result<DataKeyResponse>>;
+  /** Enrolment sent by main (electron/enrolProxy.ts). Optional: defaults to the real one. */
+  readonly enrolPost?: (request: EnrolPostRequest) => Promise<Result<EnrolPostResponse>>;
   /** SANE scanners (electron/scanner.ts). Optional: when absent, one SANE service is created here. */
   readonly listScanners?: () => Promise<Result<ScannerInfo[]>>;
   /** One page at a time (scan.busy otherwise); `signal` fires when the calling window is gone. */
@@ -111,6 +116,7 @@ export function createIpcHandlers(services: IpcServices): IpcHandlers {
     credentialRead: guarded('credentialRead', () => services.credentialRead()),
     credentialWrite: guarded('credentialWrite', (request) => services.credentialWrite(request.token)),
     dataKeyRead: guarded('dataKeyRead', () => services.dataKeyRead()),
+    enrolPost: guarded('enrolPost', (request) => (services.enrolPost ?? enrolPost)(request)),
     listScanners: guarded('listScanners', () => listScanners()),
     scanPage: guarded('scanPage', (request, context) => scanPage(request, context.signal)),
   };

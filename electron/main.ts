@@ -9,7 +9,7 @@ import { DiskWatcher, thresholdFromEnv } from './diskWatcher';
 import { buildAppInfo, createIpcHandlers, registerIpcHandlers } from './ipcHandlers';
 import { JournalStore } from './journalStore';
 import { createPrintService } from './printing';
-import { buildWindowOptions, CONTENT_SECURITY_POLICY, hardenKeyboard, hardenSession, hardenWebContents, isWindowed } from './windowHardening';
+import { buildWindowOptions, contentSecurityPolicy, hardenKeyboard, hardenSession, hardenWebContents, isWindowed, serverOrigin } from './windowHardening';
 
 /**
  * Electron main process entry (bundled to dist-electron/main.cjs).
@@ -45,6 +45,9 @@ protocol.registerSchemesAsPrivileged([
 
 let mainWindow: BrowserWindow | null = null;
 
+/** The server the page may connect to (DeviceConfig.serverUrl), kept in step with writeConfig. */
+let configuredServer: string | null = null;
+
 function registerAppProtocol(): void {
   protocol.handle(APP_SCHEME, async (request) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -64,7 +67,7 @@ function registerAppProtocol(): void {
         // index.html must be re-read after an update; hashed assets may be cached by Chromium.
         'cache-control': resolved.contentType.startsWith('text/html') ? 'no-cache' : 'public, max-age=31536000, immutable',
       };
-      if (resolved.contentType.startsWith('text/html')) headers['content-security-policy'] = CONTENT_SECURITY_POLICY;
+      if (resolved.contentType.startsWith('text/html')) headers['content-security-policy'] = contentSecurityPolicy([configuredServer], !app.isPackaged);
       return new Response(request.method === 'HEAD' ? null : file.body, { status: 200, headers });
     } catch (e) {
       log(`app:// read failed: ${e instanceof Error ? e.name : 'unknown error'}`);
@@ -106,6 +109,9 @@ async function start(): Promise<void> {
 
   const userData = app.getPath('userData');
   const configStore = new DeviceConfigStore(userData);
+  // The page may connect only to the configured server (its CSP, set per page load above).
+  const stored = await configStore.read();
+  configuredServer = stored.ok ? (stored.value?.serverUrl ?? null) : null;
   const journal = new JournalStore(userData, log);
   const journalReady = await journal.init();
   // Not fatal: each append retries the folder and answers journal.write-failed if it still fails.
@@ -120,7 +126,16 @@ async function start(): Promise<void> {
     printPdf: (request) => printing.printPdf(request),
     listPrinters: () => printing.listPrinters(),
     readConfig: () => configStore.read(),
-    writeConfig: (config) => configStore.write(config),
+    writeConfig: async (config) => {
+      const written = await configStore.write(config);
+      if (written.ok && serverOrigin(written.value.serverUrl) !== serverOrigin(configuredServer)) {
+        // A new server (enrolment): the page reloads so its CSP lets it reach that server and no other.
+        configuredServer = written.value.serverUrl;
+        log('server changed: reloading the page for its new connection policy');
+        setTimeout(() => mainWindow?.webContents.reload(), 300);
+      }
+      return written;
+    },
     appInfo: () =>
       buildAppInfo({
         version: app.getVersion(),

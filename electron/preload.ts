@@ -32,6 +32,7 @@ const bridge = {
   credentialRead: () => invoke(IPC_CHANNELS.credentialRead),
   credentialWrite: (request) => invoke(IPC_CHANNELS.credentialWrite, request),
   dataKeyRead: () => invoke(IPC_CHANNELS.dataKeyRead),
+  enrolPost: (request) => invoke(IPC_CHANNELS.enrolPost, request),
   listScanners: () => invoke(IPC_CHANNELS.listScanners),
   scanPage: (request) => invoke(IPC_CHANNELS.scanPage, request),
 } satisfies KioskBridge;

@@ -105,11 +105,37 @@ export function buildWindowOptions({ packaged, env, preloadPath }: WindowEnv): B
 
 /**
  * Content-Security-Policy header sent with every HTML page of app://kiosk. The renderer's own
- * <meta> CSP (index.html) governs scripts, styles, connections, frames and objects; browsers
- * enforce the intersection of both, so this header only adds what a <meta> policy cannot say or
- * what the kiosk never needs, and never narrows what the renderer allows.
+ * <meta> CSP (src/ui/index.html) allows connections to any https: server (the web build cannot
+ * know its centre in advance); browsers enforce the intersection of both policies, so this header
+ * narrows `connect-src` to the one server this kiosk is configured for — a script injected into the
+ * page cannot send data anywhere else — and adds what a <meta> policy cannot say.
+ *
+ * `serverUrls`: the configured server (none before enrolment: the page then talks to no server at
+ * all; enrolment goes through main, see enrolProxy.ts). `allowLoopback`: development only.
+ * Invalid URLs are left out, never widened to a scheme.
  */
-export const CONTENT_SECURITY_POLICY = ["frame-ancestors 'none'", "base-uri 'none'", "form-action 'none'"].join('; ');
+export function contentSecurityPolicy(serverUrls: readonly (string | null)[], allowLoopback = false): string {
+  const origins = new Set<string>();
+  for (const url of serverUrls) {
+    const origin = serverOrigin(url);
+    if (origin) origins.add(origin);
+  }
+  if (allowLoopback) for (const o of ['http://localhost:*', 'http://127.0.0.1:*']) origins.add(o);
+  return [`connect-src 'self' blob: ${[...origins].join(' ')}`.trim(), "frame-ancestors 'none'", "base-uri 'none'", "form-action 'none'"].join('; ');
+}
+
+/** The origin of an http(s) server URL, or null (anything else: no connection allowed). */
+export function serverOrigin(url: string | null | undefined): string | null {
+  if (!url) return null;
+  try {
+    const u = new URL(url);
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') return null;
+    if (u.username || u.password) return null;
+    return u.origin;
+  } catch {
+    return null;
+  }
+}
 
 /** The fields of Electron's `Input` (before-input-event) the keyboard decision reads. */
 export interface KeyInput {

@@ -55,7 +55,7 @@ export interface SyncServiceDeps {
   readonly enrolRole?: () => DeviceConfig['role'];
   readonly saveDevice: (next: DeviceConfig) => Promise<Result<DeviceConfig>>;
   readonly appVersion: () => Promise<{ version: string; shell: 'electron' | 'browser' }>;
-  readonly transportFor?: (serverUrl: string, token: () => string | null) => Transport;
+  readonly transportFor?: (serverUrl: string, token: () => string | null, fetchImpl?: typeof fetch) => Transport;
   readonly isOnline?: () => boolean;
   readonly onlineEvents?: Pick<Window, 'addEventListener' | 'removeEventListener'> | null;
   readonly locks?: LockManager;
@@ -114,7 +114,22 @@ export async function startSyncService(deps: SyncServiceDeps): Promise<SyncServi
   let token = await readCredential();
   let disk: DiskStatus | null = null;
   let lastPruneAt = 0;
-  const transportFor = deps.transportFor ?? ((serverUrl, t) => createHttpTransport({ baseUrl: serverUrl, token: t }));
+  const transportFor = deps.transportFor ?? ((serverUrl, t, f) => createHttpTransport({ baseUrl: serverUrl, token: t, ...(f ? { fetch: f } : {}) }));
+
+  /**
+   * Enrolment's fetch: in Electron, main sends it (the page's CSP reaches only the configured
+   * server, and enrolment is how a server becomes configured); elsewhere the page sends it itself.
+   */
+  const enrolFetch: typeof fetch = async (input, init) => {
+    // Only the enrolment itself goes through main; anything else (the reachability probe after a
+    // failure) is the page's own request, which its connection policy may refuse like any other.
+    if (!new URL(String(input)).pathname.endsWith('/v1/enrol')) return fetch(input, init);
+    const answer = await platform.enrolPost({ url: String(input), body: typeof init?.body === 'string' ? init.body : '' });
+    if (answer.ok) return new Response(answer.value.body, { status: answer.value.status, headers: { 'content-type': answer.value.contentType } });
+    if (answer.error.code === 'enrol.direct') return fetch(input, init);
+    // What fetch itself would do: the transport reads it as a network failure.
+    throw new TypeError(`fetch failed: ${answer.error.detail}`);
+  };
 
   async function readCredential(): Promise<string | null> {
     const fromPlatform = await platform.credentialRead();
@@ -362,7 +377,11 @@ export async function startSyncService(deps: SyncServiceDeps): Promise<SyncServi
       const base = url.toString().replace(/\/+$/, '');
       const device = deps.device();
       try {
-        const answer = await transportFor(base, () => null).enrol({ code: dashed, deviceId: device.deviceId, role: deps.enrolRole?.() ?? device.role });
+        const answer = await transportFor(base, () => null, enrolFetch).enrol({
+          code: dashed,
+          deviceId: device.deviceId,
+          role: deps.enrolRole?.() ?? device.role,
+        });
         const stored = await writeCredential(answer.token, base, answer.branchCode);
         if (!stored.ok) return stored;
         const saved = await deps.saveDevice({ ...device, serverUrl: base, branchCode: answer.branchCode });

@@ -142,6 +142,9 @@ export function createBrowserPlatform(deps: BrowserPlatformDeps): Platform {
     async credentialWrite() {
       return err('credential.unsupported', 'a browser has no OS keystore; the credential stays in IndexedDB');
     },
+    async enrolPost() {
+      return err('enrol.direct', 'a browser page sends its enrolment itself (its CSP allows any https: server)');
+    },
     async dataKeyRead() {
       return err('datakey.unsupported', 'a browser has no OS keystore; the data key is kept in the browser profile');
     },

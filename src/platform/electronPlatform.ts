@@ -38,6 +38,7 @@ export function createElectronPlatform(bridge: KioskBridge): Platform {
     credentialRead: () => call('credentialRead', () => bridge.credentialRead()),
     credentialWrite: (request) => call('credentialWrite', () => bridge.credentialWrite(request)),
     dataKeyRead: () => call('dataKeyRead', () => bridge.dataKeyRead()),
+    enrolPost: (request) => call('enrolPost', () => bridge.enrolPost(request)),
     listScanners: () => call('listScanners', () => bridge.listScanners()),
     scanPage: (request) => call('scanPage', () => bridge.scanPage(request)),
   };

@@ -212,6 +212,9 @@ export function createFakePlatform(initial: DeviceConfig | null = null): FakePla
       fake.credential = token;
       return ok({ stored: token !== null });
     },
+    async enrolPost() {
+      return err('enrol.direct', 'the fake platform lets the page send its enrolment itself');
+    },
     async dataKeyRead() {
       if (typeof fake.dataKey !== 'string') return err(fake.dataKey.error, 'data key refused (fake)');
       return ok({ key: fake.dataKey, protection: fake.keystoreAvailable ? 'os-keystore' : 'file' });

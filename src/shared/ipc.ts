@@ -220,6 +220,28 @@ export const DataKeyResponse = z
   .strict();
 export type DataKeyResponse = z.infer<typeof DataKeyResponse>;
 
+/**
+ * Enrolment is the one request to a server the page is not yet allowed to reach (the Electron
+ * CSP's connect-src names only the configured server): main sends it instead, to `<server>/v1/enrol`
+ * only, and hands back the answer as it came.
+ */
+export const EnrolPostRequest = z
+  .object({
+    // http(s)://host[:port][/prefix]/v1/enrol: no credentials, query or fragment.
+    url: z
+      .string()
+      .max(2048)
+      .regex(/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/[A-Za-z0-9._~%-]+)*\/v1\/enrol$/, 'url must be an http(s) server address ending in /v1/enrol'),
+    body: z.string().max(4096),
+  })
+  .strict();
+export type EnrolPostRequest = z.infer<typeof EnrolPostRequest>;
+
+export const EnrolPostResponse = z
+  .object({ status: z.number().int().min(100).max(599), contentType: z.string().max(200), body: z.string().max(65_536) })
+  .strict();
+export type EnrolPostResponse = z.infer<typeof EnrolPostResponse>;
+
 /** Largest page a scanPage answer may carry (a 300 dpi A4 colour PNG is about 10–25 MB). */
 export const MAX_SCAN_PNG_BYTES = 64 * 1024 * 1024;
 
@@ -281,6 +303,7 @@ export const ipcContract = {
   credentialRead: { channel: IPC_CHANNELS.credentialRead, request: z.void(), response: DeviceToken.nullable() },
   credentialWrite: { channel: IPC_CHANNELS.credentialWrite, request: CredentialWriteRequest, response: CredentialWriteResponse },
   dataKeyRead: { channel: IPC_CHANNELS.dataKeyRead, request: z.void(), response: DataKeyResponse },
+  enrolPost: { channel: IPC_CHANNELS.enrolPost, request: EnrolPostRequest, response: EnrolPostResponse },
   listScanners: { channel: IPC_CHANNELS.listScanners, request: z.void(), response: z.array(ScannerInfo).max(64) },
   scanPage: { channel: IPC_CHANNELS.scanPage, request: ScanPageRequest, response: ScannedPage },
 } as const satisfies Record<IpcMethod, { channel: string; request: z.ZodType; response: z.ZodType }>;

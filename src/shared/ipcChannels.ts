@@ -16,6 +16,7 @@ export const IPC_CHANNELS = {
   credentialRead: 'kiosk:credential.read',
   credentialWrite: 'kiosk:credential.write',
   dataKeyRead: 'kiosk:datakey.read',
+  enrolPost: 'kiosk:enrol.post',
   listScanners: 'kiosk:scan.listScanners',
   scanPage: 'kiosk:scan.page',
 } as const;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { freshDb } from '../../test/unit/fixtures';
 import type { OutboxEntry } from '../shared/outbox';
 import { MAX_PUSH_ARGS_CHARS } from '../shared/sync';
-import type { BlobRecord, DossierRow } from './KioskDb';
+import type { BlobRecord, StoredDossierRow } from './KioskDb';
 import { pendingBatch, pendingBatchAfter, pruneConfirmed } from './syncRepository';
 
 const entry = (deviceSeq: number, chars: number): OutboxEntry => ({
@@ -47,18 +47,18 @@ describe('pruning', () => {
     createdAt: 0,
     verifiedAt,
   });
-  const dossier = (id: string, sha: string, syncedAt: number | null): DossierRow =>
+  const dossier = (id: string, sha: string, syncedAt: number | null): StoredDossierRow =>
     ({
       id,
       code: `000.21.01.H26-260101-000${id}`,
       day: '2026-01-01',
       receivedAt: 0,
       applicantId: '001195012345',
-      args: { documents: [{ sha256: sha.repeat(64) }] },
+      documents: [{ sha256: sha.repeat(64), name: 'x' }],
       syncedAt,
       printedAt: null,
       printCount: 0,
-    }) as unknown as DossierRow;
+    }) as StoredDossierRow;
 
   it('removes confirmed dossiers and verified scans only after retention, keeps what a dossier still here uses, and ends the reuse window', async () => {
     const db = freshDb();

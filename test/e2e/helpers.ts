@@ -58,7 +58,7 @@ export async function countRows(page: Page, table: 'tickets' | 'outbox'): Promis
   );
 }
 
-export type JournalTable = 'tickets' | 'outbox' | 'dossiers' | 'blobs';
+export type JournalTable = 'tickets' | 'outbox' | 'dossiers' | 'blobs' | 'documentIndex';
 
 /** Every row of a journal table (IndexedDB 'hpasc-kiosk-journal'), as structured-cloned JSON-able values; Blobs become their size. */
 export async function readRows(page: Page, table: JournalTable): Promise<Record<string, unknown>[]> {

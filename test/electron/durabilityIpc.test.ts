@@ -53,6 +53,7 @@ describe('durability IPC (handlers + stores)', () => {
     handlers = createIpcHandlers({
       printPdf: async () => err('print.failed', 'unused'),
       listPrinters: async () => ok([]),
+      dataKeyRead: async () => err('datakey.unreadable', 'unused'),
       readConfig: async () => ok(null),
       writeConfig: async (c) => ok(c),
       appInfo: () => buildAppInfo({ version: '0', packaged: false, versions: {}, platform: 'linux' }),

@@ -20,6 +20,7 @@ function bridge(overrides: Partial<KioskBridge> = {}): KioskBridge {
     credentialRead: async () => ok(null),
     credentialWrite: async (r) => ok({ stored: r.token !== null }),
     dataKeyRead: async () => ok({ key: Buffer.alloc(32, 1).toString('base64'), protection: 'os-keystore' }),
+    enrolPost: async () => ok({ status: 200, contentType: 'application/json', body: '{}' }),
     listScanners: async () => ok([]),
     scanPage: async () => err('scan.unsupported', 'no scanner in this test'),
     ...overrides,

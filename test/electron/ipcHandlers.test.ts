@@ -23,6 +23,7 @@ function services(overrides: Partial<IpcServices> = {}): IpcServices {
     journalReserve: vi.fn(async (r) => ok({ marks: r.marks })),
     credentialRead: vi.fn(async () => ok(null)),
     credentialWrite: vi.fn(async (token) => ok({ stored: token !== null })),
+    dataKeyRead: vi.fn(async () => ok({ key: Buffer.alloc(32, 7).toString('base64'), protection: 'os-keystore' as const })),
     ...overrides,
   };
 }

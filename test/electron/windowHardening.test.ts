@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { Session, WebContents } from 'electron';
 import {
   buildWindowOptions,
+  contentSecurityPolicy,
   decideKeyInput,
   decideNavigation,
   decidePermission,
@@ -10,7 +11,28 @@ import {
   hardenWebContents,
   isAppOrigin,
   safeOrigin,
+  serverOrigin,
 } from '../../electron/windowHardening';
+
+describe('contentSecurityPolicy (connect-src narrowed to the configured server)', () => {
+  const connectSrc = (csp: string) => csp.split('; ').find((d) => d.startsWith('connect-src'));
+  it('lets the page reach its own files and the configured server only', () => {
+    const csp = contentSecurityPolicy(['https://trungtam.hanoi.gov.vn/api/']);
+    expect(connectSrc(csp)).toBe("connect-src 'self' blob: https://trungtam.hanoi.gov.vn");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("form-action 'none'");
+  });
+  it('before enrolment, no server at all; never a scheme, credentials or a non-http URL', () => {
+    expect(connectSrc(contentSecurityPolicy([null]))).toBe("connect-src 'self' blob:");
+    for (const bad of ['javascript:alert(1)', 'file:///etc', 'https://user:pw@x.vn', 'not a url', 'https:'])
+      expect(connectSrc(contentSecurityPolicy([bad])), bad).toBe("connect-src 'self' blob:");
+    expect(serverOrigin('http://127.0.0.1:8080/x')).toBe('http://127.0.0.1:8080');
+  });
+  it('allows local servers only when asked (unpackaged development builds)', () => {
+    expect(connectSrc(contentSecurityPolicy([], true))).toContain('http://localhost:*');
+    expect(connectSrc(contentSecurityPolicy([]))).not.toContain('localhost');
+  });
+});
 
 describe('isAppOrigin', () => {
   it.each(['app://kiosk', 'app://kiosk/', 'app://kiosk/index.html?x=1#y', 'APP://KIOSK/route'])('accepts %s', (u) => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enrolPost } from '../../electron/enrolProxy';
 import { createFakePlatform, type FakePlatform } from '../../src/platform/fakePlatform';
 import { fixedClock } from '../../src/shared/clock';
 import { AppFailure, err } from '../../src/shared/result';
@@ -222,6 +223,38 @@ describe('the kiosk side of sync', () => {
     expect(platform.credential).toBeNull();
     expect((await loadCredential(db))?.branchCode).toBe('CN01');
     expect(app.sync.isEnrolled()).toBe(true);
+  });
+
+  it('in Electron, enrolment goes through main (the page reaches only its configured server), with the same answers as a direct request', async () => {
+    const platform = createFakePlatform();
+    const viaMain: string[] = [];
+    // Main's own network stack (Node's fetch), untouched by what the page may do.
+    const realFetch = globalThis.fetch;
+    platform.enrolPost = async (request) => {
+      viaMain.push(new URL(request.url).pathname);
+      return enrolPost(request, realFetch);
+    };
+    const { app } = await start(platform, new IDBFactory());
+    // The page itself could not reach the new server (its CSP): any direct request fails here.
+    const direct: string[] = [];
+    globalThis.fetch = (async (input: RequestInfo | URL) => {
+      direct.push(String(input));
+      throw new TypeError('fetch failed: blocked by the page connection policy (test)');
+    }) as typeof fetch;
+    try {
+      const unknown = await app.sync.enrol(centre.baseUrl, 'ABCD-EFGH-JKLM-NPQR');
+      expect(unknown.ok ? null : unknown.error.code).toBe('enrol.unknown-code');
+      const { code } = await createEnrolCode(centre.db, 'CN01', 'citizen', clock.now());
+      const enrolled = await app.sync.enrol(centre.baseUrl, code);
+      expect(enrolled.ok).toBe(true);
+      const gone = await app.sync.enrol('http://127.0.0.1:9', code);
+      expect(gone.ok ? null : gone.error.code).toBe('net.unreachable');
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+    expect(direct.filter((u) => u.includes('/v1/enrol'))).toEqual([]);
+    expect(viaMain).toEqual(['/v1/enrol', '/v1/enrol', '/v1/enrol']);
+    expect(platform.config?.serverUrl).toBe(centre.baseUrl);
   });
 
   it('keeps the credential in IndexedDB in the browser build', async () => {
