@@ -83,6 +83,10 @@ test.describe('citizen kiosk, network unplugged', () => {
     await page.getByTestId('technician.kioskSlot').fill('9');
     await page.getByTestId('technician.save').click();
     await expect(page.getByTestId('technician.notice')).toContainText('Vị trí kiosk phải là số từ 0 đến 3');
+    // The browser build says plainly what protects personal data at rest (issue 11).
+    await expect(page.getByTestId('technician.dataProtection')).toHaveAttribute('data-protection', 'browser-profile');
+    await expect(page.getByTestId('technician.dataProtection')).toContainText('hồ sơ trình duyệt');
+    await page.getByTestId('technician.diagnostics').screenshot({ path: join(SCREENS_DIR, 'technician-diagnostics.png') });
     await page.screenshot({ path: join(SCREENS_DIR, 'technician-home.png'), fullPage: true });
   });
 
