@@ -8,6 +8,7 @@ import { printBlobBench, runBlobBench } from './blobs.bench';
 import { printBrowserBench, runBrowserBench } from './browser.bench';
 import { printDrainBench, runDrainBench } from './drain.bench';
 import { printIngestBench, runIngestBench } from './ingest.bench';
+import { printKioskSealBench, runKioskSealBench } from './kioskSeal.bench';
 import { printPrivacyBench, runPrivacyBench } from './privacy.bench';
 import { printQrBench, runQrBench } from './qr.bench';
 import { printReceiptBench, runReceiptBench } from './receipt.bench';
@@ -22,7 +23,7 @@ console.log(
     .join(' ')}, node ${process.version}`,
 );
 
-/** BENCH_ONLY=drain,ingest (or `-- drain ingest`) runs only those benches: pdf (Node and Chromium), drain, ingest, blobs, privacy, search, receipt, qr, scan. */
+/** BENCH_ONLY=drain,ingest (or `-- drain ingest`) runs only those benches: pdf (Node and Chromium), drain, ingest, blobs, privacy, seal, search, receipt, qr, scan. */
 const only = (process.env.BENCH_ONLY ?? process.argv.slice(2).join(','))
   .split(',')
   .map((s) => s.trim())
@@ -51,6 +52,10 @@ if (wants('blobs')) {
 if (wants('privacy')) {
   console.log('\nCentre: receive a 20-page dossier (20 scans over tus + the push), personal data and scans sealed at rest vs not');
   printPrivacyBench(await runPrivacyBench());
+}
+if (wants('seal')) {
+  console.log('\nKiosk: seal a received 20-page dossier at rest (AES-256-GCM, WebCrypto) vs the SHA-256 the kiosk already computes over the same bytes');
+  printKioskSealBench(await runKioskSealBench());
 }
 if (wants('search')) {
   console.log('\nProcedure search: MiniSearch (src/app/catalogSearch) vs a substring scan of normalised names, 1,700 and 100,000 procedures');
