@@ -66,6 +66,11 @@ export const AUDIT_ACTIONS = [
   'device.enrol-code',
   'device.revoke',
   'device.reinstate',
+  // A citizen's rights and retention (personalData.ts).
+  'citizen.export',
+  'citizen.delete',
+  'retention.purge',
+  'data-keys.rotate',
   'audit.list',
 ] as const;
 
