@@ -36,7 +36,14 @@ export const TARGETS = {
       'src/storage/dossierRepository.ts',
       'src/storage/blobRepository.ts',
     ],
-    testFiles: ['src/storage/*.test.ts', 'src/sync/SyncEngine.test.ts', 'src/app/*.test.ts'],
+    // Their own tests, and the engine and the desk that use them.
+    testFiles: [
+      'src/storage/*.test.ts',
+      'src/sync/SyncEngine.test.ts',
+      'src/app/dossierDesk.test.ts',
+      'src/app/KioskApp.test.ts',
+      'src/app/counterReservations.test.ts',
+    ],
   },
 };
 
