@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
@@ -7,7 +8,9 @@ import type { FastifyInstance } from 'fastify';
 import { createAdminToken, createBranch, createEnrolCode, reinstateDevice, revokeDevice } from '../../src/server/admin';
 import { buildServer } from '../../src/server/app';
 import { wireError } from '../../src/server/auth';
+import { diskStorage, readBlobBytes } from '../../src/server/blobStore';
 import { ephemeralDataProtection } from '../../src/server/dataProtection';
+import { readReceivedDossiers } from '../../src/server/personalData';
 import { publishChanges } from '../../src/server/changes';
 import type { Db } from '../../src/server/db/Db';
 import { migrate } from '../../src/server/db/migrate';
@@ -71,7 +74,37 @@ export interface Centre {
   stopAtPatch(n: number): Promise<void>;
   /** The server comes back on the same port, with the same database and blob folder. */
   start(): Promise<void>;
+  /**
+   * From now on the server applies every push as usual but keeps its answer until `release`: a
+   * kiosk cut off meanwhile never hears that its records arrived. `arrived` resolves when the first
+   * held push has been applied (its transaction committed, the answer ready).
+   */
+  holdPushAnswers(): PushHold;
+  /** What the centre holds of the dossiers a device sent, decoded as the server reads them. */
+  receivedDossiers(deviceId: string): Promise<ReceivedDossierRow[]>;
+  /** The SHA-256 of the bytes the centre stored for a verified blob (null: no verified copy). */
+  storedBlobSha256(sha256: string): Promise<string | null>;
+  /** How many mutations of each (journal, seq) of a device the centre recorded, and their status. */
+  mutations(deviceId: string): Promise<{ journalId: string; deviceSeq: number; name: string; status: string; copies: number }[]>;
   close(): Promise<void>;
+}
+
+export interface PushHold {
+  readonly arrived: Promise<void>;
+  /** How many pushes were applied and are waiting for their answer. */
+  readonly held: () => number;
+  release(): void;
+}
+
+export interface ReceivedDossierRow {
+  readonly id: string;
+  readonly code: string;
+  readonly applicant: { readonly idNumber: string; readonly fullName: string; readonly [k: string]: unknown };
+  readonly procedureCode: string;
+  readonly documents: readonly { readonly documentId: string; readonly name: string; readonly sha256: string; readonly size: number; readonly pages: number }[];
+  readonly incompleteReason: string | null;
+  readonly blobCount: number;
+  readonly blobsMissing: number;
 }
 
 function kioskOrigin(): string[] {
@@ -97,6 +130,7 @@ export async function startCentre(options: CentreOptions = {}): Promise<Centre> 
   let port = 0;
   let app: FastifyInstance | null = null;
   let cut: { left: number; done: () => void } | null = null;
+  let pushGate: { gate: Promise<void>; arrived: () => void; count: number } | null = null;
 
   async function listen(): Promise<string> {
     const server = buildServer({ db, clock: systemClock, version: 'e2e', blobDir, corsOrigins, dataProtection });
@@ -106,6 +140,15 @@ export async function startCentre(options: CentreOptions = {}): Promise<Centre> 
       if (fault && request.headers.authorization && request.url.startsWith('/v1/')) {
         return reply.code(fault.status).send(wireError(fault.code, fault.detail));
       }
+    });
+    // A held push: its handler has run (transaction committed), only the answer waits.
+    server.addHook('onSend', async (request, _reply, payload) => {
+      const gate = pushGate;
+      if (!gate || request.method !== 'POST' || request.url !== '/v1/sync/push') return payload;
+      gate.count++;
+      gate.arrived();
+      await gate.gate;
+      return payload;
     });
     instance++;
     const seen = instance;
@@ -175,6 +218,49 @@ export async function startCentre(options: CentreOptions = {}): Promise<Centre> 
     },
     async start() {
       if (!app) await listen();
+    },
+    holdPushAnswers() {
+      let open = (): void => undefined;
+      let arrived = (): void => undefined;
+      const gate = new Promise<void>((resolve) => (open = resolve));
+      const arrival = new Promise<void>((resolve) => (arrived = resolve));
+      const hold = { gate, arrived, count: 0 };
+      pushGate = hold;
+      return {
+        arrived: arrival,
+        held: () => hold.count,
+        release() {
+          if (pushGate === hold) pushGate = null;
+          open();
+        },
+      };
+    },
+    async receivedDossiers(deviceId) {
+      // Decrypted as the centre reads them (personalData.ts).
+      const rows = await readReceivedDossiers(db, dataProtection, { deviceId });
+      return rows.map((r) => ({
+        id: r.id,
+        code: r.code,
+        applicant: r.applicant as ReceivedDossierRow['applicant'],
+        procedureCode: String(r.procedure_code),
+        documents: r.documents as ReceivedDossierRow['documents'],
+        incompleteReason: r.incomplete_reason,
+        blobCount: Number(r.blob_count),
+        blobsMissing: Number(r.blobs_missing),
+      }));
+    },
+    async storedBlobSha256(sha256) {
+      // Stored sealed: opened with its data key, as every read of the centre does.
+      const bytes = await readBlobBytes(db, diskStorage(blobDir), dataProtection, sha256);
+      return bytes === null ? null : createHash('sha256').update(bytes).digest('hex');
+    },
+    async mutations(deviceId) {
+      const rows = await db.query<{ journal_id: string; device_seq: string | number; name: string; status: string; copies: string | number }>(
+        `SELECT journal_id, device_seq, min(name) AS name, min(status) AS status, count(*) AS copies
+           FROM mutations WHERE device_id = $1 GROUP BY journal_id, device_seq ORDER BY journal_id, device_seq`,
+        [deviceId],
+      );
+      return rows.map((r) => ({ journalId: r.journal_id, deviceSeq: Number(r.device_seq), name: r.name, status: r.status, copies: Number(r.copies) }));
     },
     async close() {
       await app?.close();

@@ -1,8 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import net from 'node:net';
 import { join } from 'node:path';
-import type { Page } from '@playwright/test';
+import { chromium, type BrowserContext, type Page } from '@playwright/test';
+import { CHROMIUM_ARGS } from '../../playwright.config';
 
 export function kioskUrl(path = ''): string {
   const base = process.env.KIOSK_URL;
@@ -133,4 +135,134 @@ export async function paperPhoto(page: Page, title: string, type: 'image/jpeg' |
     { title, type },
   );
   return Buffer.from(bytes);
+}
+
+/**
+ * A kiosk browser whose profile lives in `userDataDir` (IndexedDB, service worker, credential),
+ * launched the way playwright.config.ts launches Chromium; a second launch on the same folder is
+ * the same machine after a restart. `offline` starts it with the network unplugged (Chromium's own
+ * switch), so what a restart left on disk can be looked at before the kiosk syncs it away.
+ */
+export async function launchKiosk(userDataDir: string, options: { offline?: boolean } = {}): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1080, height: 1920 },
+    locale: 'vi-VN',
+    timezoneId: 'Asia/Ho_Chi_Minh',
+    offline: options.offline ?? false,
+  });
+  // As fixtures.ts: headless Chromium has no print pipeline; print() only counts.
+  await context.addInitScript(() => {
+    window.print = () => {
+      try {
+        const top = window.top as (Window & { __printCalls?: number }) | null;
+        if (top) top.__printCalls = (top.__printCalls ?? 0) + 1;
+      } catch {
+        // A cross-origin top would throw; the kiosk never frames foreign pages.
+      }
+    };
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  return { context, page };
+}
+
+/** Pids of the Chromium running on `userDataDir`: its browser process and every process under it. */
+function browserTree(userDataDir: string): number[] {
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .map((line) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), args: m[3] ?? '' }));
+  const roots = rows.filter((r) => r.args.includes(`--user-data-dir=${userDataDir}`) && !r.args.includes('--type=') && !/^(\/bin\/)?(ba|da)?sh /.test(r.args));
+  const tree = new Set(roots.map((r) => r.pid));
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const r of rows) {
+      if (tree.has(r.ppid) && !tree.has(r.pid)) {
+        tree.add(r.pid);
+        grew = true;
+      }
+    }
+  }
+  return [...tree];
+}
+
+/**
+ * A power cut for the browser on `userDataDir`: every one of its processes (browser, renderers, the
+ * storage and network services) is frozen with SIGSTOP, then all get SIGKILL, so none of them runs
+ * another instruction (no shutdown, no flush, no commit) after the chosen moment. Resolves once
+ * Playwright has seen the browser go.
+ */
+export async function killBrowser(context: BrowserContext, userDataDir: string): Promise<number[]> {
+  const pids = browserTree(userDataDir);
+  if (pids.length === 0) throw new Error(`no Chromium process runs on ${userDataDir}`);
+  const closed = new Promise<void>((resolve) => context.once('close', () => resolve()));
+  for (const pid of pids) process.kill(pid, 'SIGSTOP');
+  for (const pid of pids) process.kill(pid, 'SIGKILL');
+  await closed;
+  await context.close().catch(() => undefined);
+  return pids;
+}
+
+/**
+ * A TCP proxy in front of the server that forwards what the client sends at most `bytesPerSecond`
+ * per connection (null: as fast as it comes); answers come back unthrottled. Nothing is changed or
+ * answered by it: a slow line, so that an upload is still on its way when the test needs it to be.
+ */
+export interface SlowProxy {
+  readonly url: string;
+  bytesPerSecond: number | null;
+  close(): Promise<void>;
+}
+
+export async function startSlowProxy(target: string, bytesPerSecond: number | null = null): Promise<SlowProxy> {
+  const { port: targetPort, hostname } = new URL(target);
+  const sockets = new Set<net.Socket>();
+  const proxy: SlowProxy = { url: '', bytesPerSecond, close: async () => undefined };
+  const TICK_MS = 50;
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(targetPort), hostname);
+    sockets.add(client).add(upstream);
+    const queue: Buffer[] = [];
+    let queued = 0;
+    const drop = (): void => {
+      clearInterval(timer);
+      client.destroy();
+      upstream.destroy();
+    };
+    const flush = (): void => {
+      let budget = proxy.bytesPerSecond === null ? Infinity : Math.max(1, Math.floor((proxy.bytesPerSecond * TICK_MS) / 1000));
+      while (budget > 0 && queue.length > 0) {
+        const head = queue[0]!;
+        const part = head.length <= budget ? head : head.subarray(0, budget);
+        if (part === head) queue.shift();
+        else queue[0] = head.subarray(budget);
+        budget -= part.length;
+        queued -= part.length;
+        upstream.write(part);
+      }
+      if (queued < 64 * 1024 && client.isPaused()) client.resume();
+    };
+    const timer = setInterval(flush, TICK_MS);
+    client.on('data', (data: Buffer) => {
+      queue.push(data);
+      queued += data.length;
+      if (proxy.bytesPerSecond === null) flush();
+      if (queued >= 64 * 1024) client.pause();
+    });
+    upstream.pipe(client);
+    client.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return Object.assign(proxy, {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  });
 }
