@@ -367,6 +367,40 @@ describe.each(engines)('push outcomes on $name', (engine) => {
     }
   });
 
+  it('rejects a record on a data exception (22…) but fails the push on a transient error (503), consuming nothing, so the same batch applies later', async () => {
+    // The database itself raises them (a trigger standing for a rule or an outage the schemas cannot know).
+    await h.db.exec(`
+      CREATE FUNCTION push_outcomes_raise() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.comment = 'data exception' THEN RAISE EXCEPTION 'refused' USING ERRCODE = '22023'; END IF;
+        IF NEW.comment = 'database busy' THEN RAISE EXCEPTION 'busy' USING ERRCODE = '53300'; END IF;
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER push_outcomes_raise BEFORE INSERT ON ratings FOR EACH ROW EXECUTE FUNCTION push_outcomes_raise();`);
+    try {
+      const kiosk = await enrolDevice(h, 'CN01', 'citizen');
+      const journalId = randomUUID();
+      const dataError = [envelope(1, ticket('CN01', 0, 81)), envelope(2, sampleRatingArgs('CN01', { comment: 'data exception' }), 'rating.submit@1')];
+      expect(outcomes((await push(kiosk, journalId, dataError)).results)).toEqual([
+        [1, 'applied', null],
+        [2, 'rejected', 'sync.unstorable'],
+      ]);
+
+      const busy = [envelope(3, ticket('CN01', 0, 83)), envelope(4, sampleRatingArgs('CN01', { comment: 'database busy' }), 'rating.submit@1')];
+      const refused = await post(kiosk, journalId, busy);
+      expect(refused).toMatchObject({ status: 503, body: { code: 'server.unavailable' } });
+      expect(await journal(kiosk, journalId)).toMatchObject({ lastSeq: 2 });
+      expect(await count('SELECT count(*) AS n FROM tickets WHERE id = $1', [(busy[0]!.args as { id: string }).id])).toBe(0);
+      await h.db.exec('DROP TRIGGER push_outcomes_raise ON ratings');
+      expect(outcomes((await push(kiosk, journalId, busy)).results)).toEqual([
+        [3, 'applied', null],
+        [4, 'applied', null],
+      ]);
+    } finally {
+      await h.db.exec('DROP TRIGGER IF EXISTS push_outcomes_raise ON ratings; DROP FUNCTION push_outcomes_raise()');
+    }
+  });
+
   it('refuses a rating id already stored (rating.id-taken) and ratings of another branch or with bad fields, without echoing values', async () => {
     const kiosk = await enrolDevice(h, 'CN01', 'citizen');
     const journalId = randomUUID();
