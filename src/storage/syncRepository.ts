@@ -75,6 +75,7 @@ export function describeMutation(name: MutationName | string, args: unknown): st
   if (name === 'rating.submit@1') return `rating ${String(a.level ?? '?')}`;
   // The dossier code only: the applicant's name and ID never reach the issues screen or events.
   if (name === 'dossier.submit@1') return `dossier ${String(a.code ?? '?')}`;
+  if (name === 'audit.event@1') return `${String(a.action ?? 'audit')} ${String(a.dossierCode ?? '?')}`;
   return name;
 }
 
