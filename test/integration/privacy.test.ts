@@ -11,13 +11,13 @@ import { buildServer } from '../../src/server/app';
 import { listAudit } from '../../src/server/audit';
 import { openBlobStream, sealBlobStream } from '../../src/server/blobCipher';
 import { diskStorage, findBlob, readBlobBytes } from '../../src/server/blobStore';
-import { checkKeysAgainstDatabase, dataProtectionFromEnv, KEY_FILE_NAME, keyring } from '../../src/server/dataProtection';
+import { checkKeysAgainstDatabase, dataProtectionFromEnv, KEY_FILE_NAME, keyring, unencryptedForBenchmarkOnly } from '../../src/server/dataProtection';
 import type { Db } from '../../src/server/db/Db';
 import { migrate } from '../../src/server/db/migrate';
 import { defaultPgliteDir, openPgliteDb } from '../../src/server/db/pgliteDb';
 import { fixedClock } from '../../src/shared/clock';
 import { recordDossierStatus } from '../../src/server/dossiers';
-import { deleteCitizen, exportCitizen, readReceivedDossiers, rotateDataKeys } from '../../src/server/personalData';
+import { deleteCitizen, exportCitizen, readReceivedDossiers, rotateDataKeys, sealUnsealed } from '../../src/server/personalData';
 import { runRetentionJob } from '../../src/server/retentionJob';
 import { PushResponse, SYNC_PROTOCOL_VERSION, type DossierSubmitArgs, type MutationEnvelope } from '../../src/shared/sync';
 import { uploadBlobWithTus } from '../../src/sync/tusUpload';
@@ -345,6 +345,31 @@ describe.each(engines)('personal data at rest on $name', (engine) => {
       expect((await readReceivedDossiers(k.db, after, { ids: [args.id] }))[0]?.applicant).toEqual(args.applicant);
       expect(Buffer.from((await readBlobBytes(k.db, diskStorage(k.blobDir), after, sha256(scan)))!).equals(Buffer.from(scan))).toBe(true);
       await expect(readReceivedDossiers(k.db, before, { ids: [args.id] })).rejects.toThrow(/k2026/);
+    });
+
+    it('seals what an older centre stored in plaintext (rows and scans), as the hourly job does, and every read still returns it', async () => {
+      // A centre from before migration 008 wrote plaintext columns and plain files: the benchmark's baseline still does.
+      const old = buildServer({ db: k.db, clock: fixedClock(START), blobDir: k.blobDir, dataProtection: unencryptedForBenchmarkOnly() });
+      const oldBase = await old.listen({ port: 0, host: '127.0.0.1' });
+      const scan = scanPdf(90_000);
+      const args = dossierArgs(citizen(9), [scan]);
+      try {
+        await upload(oldBase, device, scan);
+        await push(old, device, args, randomUUID(), 1);
+      } finally {
+        await old.close();
+      }
+      expect(betrays(await dumpDatabase(k.db), args.applicant.fullName)).toBe(true);
+      expect((await findBlob(k.db, sha256(scan)))?.key).toBeNull();
+
+      const report = await sealUnsealed(k.db, after, diskStorage(k.blobDir));
+      expect(report).toEqual({ dossiers: 1, blobs: 1 });
+      const dump = await dumpDatabase(k.db);
+      for (const value of personalValues(args).filter((v) => v !== args.lookupSecret)) expect(betrays(dump, value), value).toBe(false);
+      for (const file of await allFiles(k.blobDir)) for (const slice of scanSlices(scan)) expect((await readFile(file)).includes(slice), file).toBe(false);
+      expect((await readReceivedDossiers(k.db, after, { ids: [args.id] }))[0]?.applicant).toEqual(args.applicant);
+      expect(Buffer.from((await readBlobBytes(k.db, diskStorage(k.blobDir), after, sha256(scan)))!).equals(Buffer.from(scan))).toBe(true);
+      expect(await sealUnsealed(k.db, after, diskStorage(k.blobDir))).toEqual({ dossiers: 0, blobs: 0 });
     });
   });
 
