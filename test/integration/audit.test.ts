@@ -543,5 +543,5 @@ describe('npm run admin -- audit', () => {
     } finally {
       await db.close();
     }
-  }, 120_000);
+  }, 300_000);
 });
