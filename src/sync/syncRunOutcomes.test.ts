@@ -171,7 +171,10 @@ describe('a sync run, answer by answer', () => {
       server.publish('global', 'procedure', '1.000001', { code: '1.000001' });
       const transport = server.transport();
       const other = setUp({ transport: { ...transport, pull: async (r) => ({ ...(await transport.pull(r)), scope: 'branch:CN09' }) } });
-      await expect(other.engine.runOnce()).rejects.toMatchObject({ wire: { code: 'sync.bad-answer', detail: 'pull of global answered out of order' } });
+      await expect(other.engine.runOnce()).rejects.toMatchObject({
+        kind: 'protocol',
+        wire: { code: 'sync.bad-answer', detail: 'pull of global answered out of order' },
+      });
 
       const k = setUp({ transport });
       await k.engine.runOnce();
@@ -187,7 +190,10 @@ describe('a sync run, answer by answer', () => {
         branchCode: 'CN01',
         clock: k.clock,
       });
-      await expect(replaying.runOnce()).rejects.toMatchObject({ wire: { code: 'sync.bad-answer', detail: 'pull of global answered out of order' } });
+      await expect(replaying.runOnce()).rejects.toMatchObject({
+        kind: 'protocol',
+        wire: { code: 'sync.bad-answer', detail: 'pull of global answered out of order' },
+      });
     });
 
     it('starts a scope over once when the server is behind the cursor, and stops with sync.cursor-ahead if it goes back again', async () => {
@@ -402,6 +408,41 @@ describe('a sync run, answer by answer', () => {
       ]);
       expect(report.blobsUploaded).toBe(1);
       expect((await loadSyncMeta(k.db)).lastSuccessAt).toBeNull();
+    });
+
+    it('never sends a record twice when a push started beside a scan is still travelling as the next scan starts', async () => {
+      const { server } = setUp();
+      const base = server.transport();
+      const db = freshDb();
+      const pushed: number[][] = [];
+      let engine: SyncEngine | null = null;
+      engine = new SyncEngine({
+        db,
+        reference: new ReferenceDb('ref', { indexedDB: new IDBFactory(), IDBKeyRange }),
+        transport: {
+          ...base,
+          push: async (r) => {
+            pushed.push(r.mutations.map((m) => m.deviceSeq));
+            // A slow link: the answer arrives after the first scan is done.
+            await new Promise((resolve) => setTimeout(resolve, 30));
+            return base.push(r);
+          },
+          blobExists: async () => false,
+          uploadBlob: async (b) => {
+            if (!b.sha256.startsWith('a')) return;
+            // A citizen takes a ticket while the first scan uploads.
+            await tickets(db, 1);
+            engine!.pushSoon();
+          },
+        },
+        branchCode: 'CN01',
+        clock: fixedClock(START),
+        blobs: { pending: async () => [blob('a'), blob('b')], setUploadUrl: async () => undefined, markVerified: async () => undefined },
+      });
+      const report = await engine.runOnce();
+      expect(pushed).toEqual([[1]]);
+      expect(report).toMatchObject({ pushed: 1, applied: 1, duplicates: 0, blobsUploaded: 2 });
+      expect(server.applied).toHaveLength(1);
     });
   });
 });
