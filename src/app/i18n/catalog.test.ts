@@ -16,7 +16,8 @@ function producedErrorCodes(): string[] {
         const text = readFileSync(path, 'utf8');
         for (const m of text.matchAll(/(?:err|AppFailure)\(\s*'([a-z]+\.[a-z-]+)'/g)) codes.add(m[1]!);
         // Codes kept in lookup tables, e.g. `kioskSlot: 'config.slot-out-of-range',`.
-        for (const m of text.matchAll(/:\s*'((?:config|storage|print|ticket|ipc)\.[a-z-]+)',?$/gm)) codes.add(m[1]!);
+        // (Not the centre's audit actions, e.g. `action: 'config.publish'`: names, not errors.)
+        for (const m of text.matchAll(/^(?!\s*action:).*:\s*'((?:config|storage|print|ticket|ipc)\.[a-z-]+)',?$/gm)) codes.add(m[1]!);
       }
     }
   };
