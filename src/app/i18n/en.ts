@@ -155,6 +155,9 @@ export const en: Omit<Catalog, 'print'> = {
       'wrong-branch': 'The record belongs to another branch than the one this machine is enrolled in. A technician must check the branch code and enrol again.',
     },
     enrol: {
+      network: 'The server could not be reached to enrol. Check the server address and the network, then try again.',
+      'bad-answer': 'The server gave an unexpected answer to the enrolment. Check that the address is the centre’s server, then try again.',
+      direct: 'The browser sends the enrolment itself (not through the kiosk app).',
       'code-format': 'The enrolment code has 16 letters and digits, like ABCD-EFGH-JKLM-NPQR. Check it and type it again (or scan it).',
       'unknown-code': 'The server does not know this enrolment code. Check every character, or ask the centre for a new code.',
       'code-used': 'This enrolment code was already used. Each code works once: ask the centre for a new one.',

@@ -208,6 +208,9 @@ export const vi = {
       'wrong-branch': 'Bản ghi thuộc chi nhánh khác với chi nhánh đăng ký của máy. Kỹ thuật viên cần kiểm tra mã chi nhánh và đăng ký lại máy.',
     },
     enrol: {
+      network: 'Không liên lạc được với máy chủ để đăng ký. Kiểm tra địa chỉ máy chủ và mạng rồi thử lại.',
+      'bad-answer': 'Máy chủ trả lời không đúng dạng khi đăng ký. Kiểm tra địa chỉ máy chủ (có đúng máy chủ trung tâm không) rồi thử lại.',
+      direct: 'Trình duyệt tự gửi yêu cầu đăng ký (không qua ứng dụng kiosk).',
       'code-format': 'Mã đăng ký gồm 16 chữ cái và chữ số, ví dụ ABCD-EFGH-JKLM-NPQR. Kiểm tra và nhập lại (có thể quét bằng máy đọc mã).',
       'unknown-code': 'Máy chủ không nhận ra mã đăng ký này. Kiểm tra từng ký tự, hoặc xin trung tâm cấp mã mới.',
       'code-used': 'Mã đăng ký này đã được dùng. Mỗi mã chỉ dùng một lần: xin trung tâm cấp mã mới.',
