@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BranchConfig } from '../../src/shared/branchConfig';
-import { PushGap, PushResponse, SYNC_PROTOCOL_VERSION, type MutationEnvelope, type MutationResult } from '../../src/shared/sync';
+import { PushGap, PushResponse, SYNC_PROTOCOL_VERSION, type DossierSubmitArgs, type MutationEnvelope, type MutationResult } from '../../src/shared/sync';
 import { revokeDevice } from '../../src/server/admin';
 import { publishChanges } from '../../src/server/changes';
 import { MAX_JOURNALS_PER_DEVICE, pushMutations } from '../../src/server/push';
@@ -37,6 +37,34 @@ const envelope = (deviceSeq: number, args: unknown, name: MutationEnvelope['name
   args,
   schemaVersion: 1,
   createdAt: START + deviceSeq,
+});
+
+/** A dossier received at a counter of CN01 (slot 0), with one scan. */
+const dossier = (code: string, id = randomUUID()): DossierSubmitArgs => ({
+  id,
+  code,
+  branchCode: 'CN01',
+  slot: 0,
+  receivedAt: START,
+  procedure: { code: '1.001612', name: 'Đăng ký khai sinh', processingTime: 5, unit: 'working-day' },
+  applicant: {
+    idNumber: '001090012345',
+    fullName: 'Phạm Thị Thu',
+    dateOfBirth: '1991-03-04',
+    gender: 'female',
+    address: 'Số 2 Tràng Tiền, Hoàn Kiếm, Hà Nội',
+    phone: '0912000111',
+    email: '',
+    fromCard: true,
+  },
+  documents: [{ documentId: 'to-khai', name: 'Tờ khai', originals: 1, copies: 0, sha256: 'e'.repeat(64), size: 1000, pages: 1, reusedFrom: null }],
+  missing: [],
+  incompleteReason: null,
+  sets: 1,
+  appointment: { kind: 'needs-confirmation' },
+  resultDelivery: { method: 'counter', detail: '' },
+  lookupSecret: 'K7P4X9QM',
+  officerName: 'Lê Văn Cường',
 });
 
 /** [status, reason code] of each result, the way the kiosk's outbox reads them. */
@@ -399,6 +427,31 @@ describe.each(engines)('push outcomes on $name', (engine) => {
     } finally {
       await h.db.exec('DROP TRIGGER IF EXISTS push_outcomes_raise ON ratings; DROP FUNCTION push_outcomes_raise()');
     }
+  });
+
+  it('answers a dossier sent twice in one batch like its first copy, and the same id with another code as dossier.id-taken', async () => {
+    const counter = await enrolDevice(h, 'CN01', 'counter');
+    const journalId = randomUUID();
+    const first = dossier('000.21.01.H26-261124-0901');
+    const clash = dossier('000.21.01.H26-261124-0902');
+    const res = await push(counter, journalId, [
+      envelope(1, first, 'dossier.submit@1'),
+      envelope(2, first, 'dossier.submit@1'),
+      envelope(3, { ...first, code: '000.21.01.H26-261124-0903' }, 'dossier.submit@1'),
+      envelope(4, clash, 'dossier.submit@1'),
+      envelope(5, { ...clash, id: randomUUID() }, 'dossier.submit@1'),
+      envelope(6, { ...clash, id: randomUUID() }, 'dossier.submit@1'),
+    ]);
+    expect(outcomes(res.results)).toEqual([
+      [1, 'applied', null],
+      [2, 'applied', null],
+      [3, 'rejected', 'dossier.id-taken'],
+      [4, 'applied', null],
+      [5, 'rejected', 'dossier.code-taken'],
+      [6, 'rejected', 'dossier.code-taken'],
+    ]);
+    expect(await count('SELECT count(*) AS n FROM received_dossiers WHERE device_id = $1', [counter.deviceId])).toBe(2);
+    expect(await count("SELECT count(*) AS n FROM dossiers WHERE code LIKE '000.21.01.H26-261124-090%'")).toBe(2);
   });
 
   it('refuses a rating id already stored (rating.id-taken) and ratings of another branch or with bad fields, without echoing values', async () => {
