@@ -23,10 +23,56 @@ import type { Platform } from './Platform';
  *   (the camera and file import still work).
  */
 export const DEVICE_CONFIG_STORAGE_KEY = 'hpasc.deviceConfig';
+/** IndexedDB database and store of the device configuration (not the journal: it is read before it). */
+export const DEVICE_CONFIG_DB = 'hpasc-kiosk-device';
+const CONFIG_STORE = 'config';
+const CONFIG_KEY = 'device';
+
+/**
+ * The device configuration in its own small IndexedDB database, written with strict durability.
+ * (localStorage, where it used to live, reaches the disk seconds later: a power cut after
+ * enrolment lost the server address, and a lost slot change could give two kiosks one slot.)
+ */
+function deviceConfigStore(idb: IDBFactory): { read(): Promise<unknown>; write(value: DeviceConfig): Promise<void> } {
+  let opened: Promise<IDBDatabase> | null = null;
+  const open = (): Promise<IDBDatabase> =>
+    (opened ??= new Promise<IDBDatabase>((resolve, reject) => {
+      const req = idb.open(DEVICE_CONFIG_DB, 1);
+      req.onupgradeneeded = () => req.result.createObjectStore(CONFIG_STORE);
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error ?? new Error('the device configuration database did not open'));
+    }).catch((e: unknown) => {
+      opened = null;
+      throw e;
+    }));
+  return {
+    async read() {
+      const db = await open();
+      return new Promise<unknown>((resolve, reject) => {
+        const req = db.transaction(CONFIG_STORE, 'readonly').objectStore(CONFIG_STORE).get(CONFIG_KEY);
+        req.onsuccess = () => resolve(req.result as unknown);
+        req.onerror = () => reject(req.error ?? new Error('the device configuration could not be read'));
+      });
+    },
+    async write(value) {
+      const db = await open();
+      await new Promise<void>((resolve, reject) => {
+        const tx = db.transaction(CONFIG_STORE, 'readwrite', { durability: 'strict' });
+        tx.objectStore(CONFIG_STORE).put(value, CONFIG_KEY);
+        tx.oncomplete = () => resolve();
+        tx.onerror = () => reject(tx.error ?? new Error('the device configuration could not be written'));
+        tx.onabort = () => reject(tx.error ?? new Error('the device configuration write was aborted'));
+      });
+    },
+  };
+}
 
 export interface BrowserPlatformDeps {
   readonly document: Document;
+  /** Only read, for a configuration an older build kept there (moved to IndexedDB on first read). */
   readonly storage: Storage;
+  /** Where the device configuration lives (globalThis.indexedDB by default; tests pass fake-indexeddb). */
+  readonly indexedDB?: IDBFactory;
   readonly appVersion: string;
   readonly userAgent: string;
   /** navigator.storage by default; absent in insecure contexts and old browsers. */
@@ -85,6 +131,7 @@ export function createBrowserPlatform(deps: BrowserPlatformDeps): Platform {
     }
   }
 
+  const configStore = deviceConfigStore(deps.indexedDB ?? globalThis.indexedDB);
   return {
     kind: 'browser',
     printPdf,
@@ -93,24 +140,46 @@ export function createBrowserPlatform(deps: BrowserPlatformDeps): Platform {
       return ok([]);
     },
     async readConfig() {
-      const raw = deps.storage.getItem(DEVICE_CONFIG_STORAGE_KEY);
-      if (raw === null) return ok(null);
+      let stored: unknown;
       try {
-        const parsed = DeviceConfig.safeParse(JSON.parse(raw));
-        if (parsed.success) return ok(parsed.data);
-        return err('config.corrupt', summarizeIssues(parsed.error));
+        stored = await configStore.read();
       } catch (e) {
-        return err('config.corrupt', e instanceof Error ? e.message : String(e));
+        return err('config.unreadable', e instanceof Error ? e.message : String(e));
       }
+      if (stored === undefined) {
+        // An older build kept it in localStorage: move it into IndexedDB, durably, then forget it.
+        const raw = deps.storage.getItem(DEVICE_CONFIG_STORAGE_KEY);
+        if (raw === null) return ok(null);
+        try {
+          stored = JSON.parse(raw);
+        } catch (e) {
+          return err('config.corrupt', e instanceof Error ? e.message : String(e));
+        }
+        const legacy = DeviceConfig.safeParse(stored);
+        if (!legacy.success) return err('config.corrupt', summarizeIssues(legacy.error));
+        try {
+          await configStore.write(legacy.data);
+          deps.storage.removeItem(DEVICE_CONFIG_STORAGE_KEY);
+        } catch {
+          // Still readable from localStorage next time; the move is retried then.
+        }
+        return ok(legacy.data);
+      }
+      const parsed = DeviceConfig.safeParse(stored);
+      if (parsed.success) return ok(parsed.data);
+      return err('config.corrupt', summarizeIssues(parsed.error));
     },
     async writeConfig(config) {
       const parsed = DeviceConfig.safeParse(config);
       if (!parsed.success) return err('config.invalid', summarizeIssues(parsed.error));
       try {
-        deps.storage.setItem(DEVICE_CONFIG_STORAGE_KEY, JSON.stringify(parsed.data));
+        // Answered only once the transaction reached the disk (strict durability): a power cut
+        // right after enrolment or a slot change never brings back the old configuration.
+        await configStore.write(parsed.data);
         return ok(parsed.data);
       } catch (e) {
-        return err('storage.full', e instanceof Error ? e.message : String(e));
+        const name = e instanceof Error ? e.name : '';
+        return err(name === 'QuotaExceededError' ? 'storage.full' : 'config.write-failed', e instanceof Error ? e.message : String(e));
       }
     },
     async appInfo(): Promise<Result<AppInfo>> {

@@ -71,11 +71,7 @@ async function startKiosk(dir: string, offline: boolean): Promise<{ context: Bro
   return kiosk;
 }
 
-/**
- * Enrols the kiosk on `dir` as a counter and restarts its browser cleanly, as an installer would:
- * the web build keeps the enrolment in localStorage, which Chromium writes to disk only on its own
- * schedule (see the `test.fail` below); a clean shutdown writes it.
- */
+/** Enrols the kiosk on `dir` as a counter and restarts its browser cleanly, as an installer would. */
 async function installCounter(dir: string, centre: Centre, serverUrl: string): Promise<{ context: BrowserContext; page: Page; deviceId: string }> {
   const first = await startKiosk(dir, false);
   const deviceId = await enrolCounter(first.page, centre, serverUrl);
@@ -507,19 +503,18 @@ test.describe('the kiosk browser killed for real, restarted on the same profile'
     }
   });
 
-  // Found by this file: the web build keeps the device configuration (role, branch, slot, and the
+  // Found by this file: the web build kept the device configuration (role, branch, slot, and the
   // server URL that makes it "enrolled") in localStorage, which Chromium commits to disk lazily (a
-  // first write about 5 s later, then rate-limited to a commit a minute or so). Killed within that
-  // window — 8 s after enrolling was not enough here — the kiosk comes back not enrolled, its
-  // records held until a technician enrols it again; a lost slot change would make two kiosks share
-  // a slot. Expected to fail until the configuration is stored durably (e.g. in IndexedDB with
-  // strict durability, like the credential); remove `test.fail` then.
-  test('the enrolment survives a power cut a few seconds after it', async () => {
-    test.fail();
+  // first write about 5 s later, then rate-limited). Killed within that window the kiosk came back
+  // not enrolled, its records held until a technician enrolled it again; a lost slot change would
+  // have made two kiosks share a slot. The configuration now lives in IndexedDB, written with strict
+  // durability (src/platform/browserPlatform.ts). With localStorage this test failed every time.
+  test('the enrolment survives a power cut right after it', async () => {
     const dir = profile();
     const first = await startKiosk(dir, false);
-    // The technician sets the role first; the enrolment comes a little later, once Chromium has
-    // committed that first change (its first commit comes about 5 s after a write; later ones wait).
+    // The technician sets the role first and enrols a little later: Chromium's first localStorage
+    // commit (about 5 s after a write) has then passed, and the next one waits — the window in which
+    // the old store lost the enrolment.
     await first.page.goto(kioskUrl('?role=technician'));
     await first.page.getByTestId('technician.role').selectOption('counter');
     await first.page.getByTestId('technician.save').click();
