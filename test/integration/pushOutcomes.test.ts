@@ -72,9 +72,10 @@ const outcomes = (results: readonly MutationResult[]) => results.map((r) => [r.d
 
 describe.each(engines)('push outcomes on $name', (engine) => {
   let h: Harness;
+  // A server on a fresh database: PGlite's start can take a minute on a loaded 2-core machine.
   beforeAll(async () => {
     h = await openHarness(engine);
-  });
+  }, 180_000);
   afterAll(async () => {
     await h?.dispose();
   });
