@@ -224,46 +224,58 @@ export async function rotateDataKeys(db: Db, protection: DataProtection, storage
   if (protection.mode !== 'encrypted') throw new Error('rotate-data-keys needs the centre keys (DATA_KEYS)');
   const sealed = await sealUnsealed(db, protection, storage);
   const current = protection.currentKeyId;
-  let dossiers = 0;
-  for (let after = '00000000-0000-0000-0000-000000000000'; ;) {
-    const page = await db.query<{ id: string; personal_dek: unknown; personal_kek_id: string }>(
-      `SELECT id, personal_dek, personal_kek_id FROM received_dossiers WHERE personal_kek_id IS NOT NULL AND personal_kek_id <> $1 AND id > $2::uuid
-       ORDER BY id LIMIT $3`,
-      [current, after, BATCH],
-    );
-    for (const row of page) {
-      const next = protection.rewrap('dossier', row.id, { keyId: row.personal_kek_id, wrapped: bytes(row.personal_dek) });
-      const done = await db.query('UPDATE received_dossiers SET personal_dek = $3, personal_kek_id = $4 WHERE id = $1 AND personal_kek_id = $2 RETURNING 1', [
-        row.id,
-        row.personal_kek_id,
-        next.wrapped,
-        next.keyId,
-      ]);
-      dossiers += done.length;
-    }
-    if (page.length < BATCH) break;
-    after = page.at(-1)!.id;
-  }
-  let blobs = 0;
-  for (let after = ''; ;) {
-    const page = await db.query<{ sha256: string; dek: unknown; kek_id: string }>(
-      'SELECT sha256, dek, kek_id FROM blobs WHERE kek_id IS NOT NULL AND kek_id <> $1 AND sha256 > $2 ORDER BY sha256 LIMIT $3',
-      [current, after, BATCH],
-    );
-    for (const row of page) {
-      const next = protection.rewrap('blob', row.sha256, { keyId: row.kek_id, wrapped: bytes(row.dek) });
-      const done = await db.query('UPDATE blobs SET dek = $3, kek_id = $4 WHERE sha256 = $1 AND kek_id = $2 RETURNING 1', [
-        row.sha256,
-        row.kek_id,
-        next.wrapped,
-        next.keyId,
-      ]);
-      blobs += done.length;
-    }
-    if (page.length < BATCH) break;
-    after = page.at(-1)!.sha256;
-  }
+  const dossiers = await rewrapAll(db, protection, {
+    kind: 'dossier',
+    table: 'received_dossiers',
+    key: 'id',
+    dek: 'personal_dek',
+    kek: 'personal_kek_id',
+    first: '00000000-0000-0000-0000-000000000000',
+    cast: '::uuid',
+  });
+  const blobs = await rewrapAll(db, protection, { kind: 'blob', table: 'blobs', key: 'sha256', dek: 'dek', kek: 'kek_id', first: '', cast: '' });
   return { keyId: current, dossiers, blobs, sealed };
+}
+
+/** Where one kind of record keeps its wrapped data key (fixed identifiers, never user input). */
+interface WrappedKeyColumns {
+  readonly kind: 'dossier' | 'blob';
+  readonly table: 'received_dossiers' | 'blobs';
+  readonly key: 'id' | 'sha256';
+  readonly dek: 'personal_dek' | 'dek';
+  readonly kek: 'personal_kek_id' | 'kek_id';
+  /** A key below every real one, and the cast the key column needs. */
+  readonly first: string;
+  readonly cast: '' | '::uuid';
+}
+
+/**
+ * Rewraps, page by page in key order, every data key of one table that is not yet under the
+ * current KEK; a row changed meanwhile (another rotation) is left to it. Returns how many it rewrapped.
+ */
+async function rewrapAll(db: Db, protection: DataProtection, c: WrappedKeyColumns): Promise<number> {
+  const current = protection.currentKeyId;
+  let count = 0;
+  for (let after = c.first; ;) {
+    const page = await db.query<{ key: string; dek: unknown; kek: string }>(
+      `SELECT ${c.key} AS key, ${c.dek} AS dek, ${c.kek} AS kek FROM ${c.table}
+       WHERE ${c.kek} IS NOT NULL AND ${c.kek} <> $1 AND ${c.key} > $2${c.cast} ORDER BY ${c.key} LIMIT $3`,
+      [current, after, BATCH],
+    );
+    for (const row of page) {
+      const next = protection.rewrap(c.kind, row.key, { keyId: row.kek, wrapped: bytes(row.dek) });
+      const done = await db.query(`UPDATE ${c.table} SET ${c.dek} = $3, ${c.kek} = $4 WHERE ${c.key} = $1${c.cast} AND ${c.kek} = $2 RETURNING 1`, [
+        row.key,
+        row.kek,
+        next.wrapped,
+        next.keyId,
+      ]);
+      count += done.length;
+    }
+    if (page.length < BATCH) break;
+    after = page.at(-1)!.key;
+  }
+  return count;
 }
 
 /** Data keys still wrapped under each KEK: what must be rotated before a KEK may leave DATA_KEYS. */
