@@ -4,7 +4,17 @@ import type { OutboxEntry } from '../shared/outbox';
 import { MAX_PUSH_ARGS_CHARS } from '../shared/sync';
 import type { Ticket } from '../domain/ticket';
 import type { BlobRecord, Rating } from './KioskDb';
-import { loadCredential, loadSyncMeta, outboxStats, pendingBatch, pendingBatchAfter, pruneConfirmed, saveCredential, saveSyncMeta } from './syncRepository';
+import {
+  journalId,
+  loadCredential,
+  loadSyncMeta,
+  outboxStats,
+  pendingBatch,
+  pendingBatchAfter,
+  pruneConfirmed,
+  saveCredential,
+  saveSyncMeta,
+} from './syncRepository';
 
 /**
  * The engine's side of the journal besides confirmation: how much goes into one push, what pruning
@@ -110,6 +120,19 @@ describe('pruning confirmed records', () => {
 });
 
 describe('what the engine remembers', () => {
+  it('keeps one journal id for the database; if its row was removed by hand, starts one new stream and keeps it', async () => {
+    const db = freshDb('journal-id');
+    const born = await journalId(db);
+    expect(born).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await journalId(db)).toBe(born);
+    await db.settings.delete('journalId');
+    const [a, b] = await Promise.all([journalId(db), journalId(db)]);
+    expect(a).toBe(b);
+    expect(a).not.toBe(born);
+    expect(await journalId(db)).toBe(a);
+    db.close();
+  });
+
   it('starts with no push, pull, success or checksum, and keeps each as it is saved', async () => {
     const db = freshDb('sync-meta');
     expect(await loadSyncMeta(db)).toEqual({ lastPushAt: null, lastPullAt: null, lastSuccessAt: null, lastChecksumAt: null });
