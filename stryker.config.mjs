@@ -25,7 +25,13 @@ export const TARGETS = {
   // The kiosk's sync engine and its loop, against the in-memory server and fake IndexedDB.
   sync: {
     mutate: ['src/sync/SyncEngine.ts', 'src/sync/SyncLoop.ts'],
-    testFiles: ['src/sync/SyncEngine.test.ts', 'src/sync/SyncLoop.test.ts', 'src/sync/syncRunOutcomes.test.ts', 'src/sync/syncLoopStatus.test.ts'],
+    testFiles: [
+      'src/sync/SyncEngine.test.ts',
+      'src/sync/SyncLoop.test.ts',
+      'src/sync/syncRunOutcomes.test.ts',
+      'src/sync/syncLoopStatus.test.ts',
+      'src/sync/syncLoopProgress.test.ts',
+    ],
   },
   // The kiosk repositories (IndexedDB through Dexie, fake-indexeddb in tests).
   storage: {
