@@ -28,7 +28,8 @@ import { ephemeralDataProtection, unencryptedForBenchmarkOnly, type DataProtecti
 import type { Db } from '../../src/server/db/Db';
 import { migrate } from '../../src/server/db/migrate';
 import { openPgliteDb } from '../../src/server/db/pgliteDb';
-import { EnrolResponse, PushResponse, SYNC_PROTOCOL_VERSION, type DossierSubmitArgs } from '../../src/shared/sync';
+import { EnrolResponse, PushResponse, SYNC_PROTOCOL_VERSION } from '../../src/shared/sync';
+import { type DossierSubmitArgs } from '../../src/shared/records';
 import { uploadBlobWithTus } from '../../src/sync/tusUpload';
 import { percentile, round } from './stats';
 

@@ -10,7 +10,7 @@ import { freshDb, nodeRandom, seededBranch } from '../../test/unit/fixtures';
 import { createFakePlatform } from '../platform/fakePlatform';
 import type { Procedure } from '../shared/catalog';
 import { fixedClock } from '../shared/clock';
-import { DossierSubmitArgs } from '../shared/sync';
+import { DossierSubmitArgs } from '../shared/records';
 import { confirmMutations } from '../storage/syncRepository';
 import { markVerified, recordBlobFailure } from '../storage/blobRepository';
 import { DEFAULT_STUCK_AFTER_MS } from '../sync/SyncLoop';

@@ -16,7 +16,9 @@ import type { OutboxEntry } from '../shared/outbox';
 import type { PrintPdfResponse } from '../shared/ipc';
 import { branchScope, GLOBAL_SCOPE, type DossierStatus } from '../shared/published';
 import { AppFailure, describeUnknown, err, ok, summarizeIssues, type Result } from '../shared/result';
-import { DossierApplicantArgs, DossierSubmitArgs, MAX_BLOB_BYTES, newLookupSecret, type DossierDocumentArgs } from '../shared/sync';
+import { MAX_BLOB_BYTES } from '../shared/sync';
+import { DossierApplicantArgs, DossierSubmitArgs, type DossierDocumentArgs } from '../shared/records';
+import { newLookupSecret } from '../shared/wireTypes';
 import {
   allDossiers,
   blobStates,

@@ -5,7 +5,7 @@ import type { Procedure } from '../shared/catalog';
 import type { PrintPdfResponse } from '../shared/ipc';
 import type { DossierStatus } from '../shared/published';
 import type { Result } from '../shared/result';
-import type { DossierApplicantArgs, DossierSubmitArgs } from '../shared/sync';
+import type { DossierApplicantArgs, DossierSubmitArgs } from '../shared/records';
 import type { DossierRecord } from '../storage/KioskDb';
 import type { DocumentIndexRow } from '../storage/KioskDb';
 import type { CatalogSearchHit } from './catalogSearch';

@@ -4,8 +4,10 @@ import { Transform, type Readable } from 'node:stream';
 import { ERRORS, MemoryLocker, Server as TusServer, type DataStore, type Locker, type Upload } from '@tus/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../shared/clock';
-import { BLOB_BY_HASH_PATH, BLOB_TUS_PATH, MAX_BLOB_BYTES, Sha256Hex } from '../shared/sync';
-import { requireDevice, wireError } from './auth';
+import { BLOB_BY_HASH_PATH, BLOB_TUS_PATH, MAX_BLOB_BYTES } from '../shared/sync';
+import { Sha256Hex } from '../shared/wireTypes';
+import { requireDevice } from './auth';
+import { wireError } from './wireErrors';
 import { PostgresLeaseLocker } from './blobLocker';
 import { blobStorageFromEnv, keepUploadsEncrypted, sealUpload, type BlobStorage } from './blobStore';
 import {
@@ -23,7 +25,7 @@ import { CORS_EXPOSED_HEADERS, type CorsPolicy } from './cors';
 import type { DataProtection } from './dataProtection';
 import { isTransientDbError, type Db } from './db/Db';
 import { recomputeDossierCompleteness } from './dossiers';
-import type { AuthenticatedDevice } from './push';
+import type { AuthenticatedDevice } from './records';
 
 /**
  * Blob storage over tus (issue 3, item 4): scanned documents, content-addressed by SHA-256.

@@ -3,7 +3,7 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createWriteStream } from 'node:fs';
-import type { DossierApplicantArgs } from '../shared/sync';
+import type { DossierApplicantArgs } from '../shared/records';
 import { recordAudit, type AuditActorKind } from './audit';
 import { findBlob, readBlob, sealedKey, type BlobStorage } from './blobStore';
 import { sealBlobStream, sealedBlobSize } from './blobCipher';
