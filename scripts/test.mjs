@@ -11,7 +11,7 @@ import { ensurePrerequisites, processSystem } from './prerequisites.mjs';
 console.log('━━ system prerequisites ━━');
 const prerequisites = ensurePrerequisites(processSystem());
 if (!prerequisites.ok) {
-  console.error(`\n${prerequisites.message}`);
+  console.error(prerequisites.message);
   process.exit(1);
 }
 if (process.argv.includes('--prerequisites-only')) process.exit(0);
