@@ -6,12 +6,14 @@
 //  - nothing missing: no apt-get, no output beyond one line;
 //  - something missing, root and apt-get on PATH: `apt-get update`, then one
 //    `apt-get install -y --no-install-recommends <missing packages>` (noninteractive), then the
-//    check again — installed is only what the second check finds;
+//    check again: a package that did not bring what the tests look for is reported, not trusted;
 //  - otherwise: nothing runs, and the answer is one message listing what is missing, which tests
 //    need it and the exact command to run;
 //  - TEST_SKIP_PREREQUISITES=1 skips the check (and says so).
 // Everything outside (environment, file system, uid, child processes, output) comes in as `system`,
 // so the unit tests drive it with fakes (test/unit/prerequisites.test.ts).
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants, statSync } from 'node:fs';
 
 /** @typedef {{ command: string } | { file: string }} Probe */
 /**
@@ -22,9 +24,6 @@
  * @property {string} [overriddenBy]  an environment variable that points the tests elsewhere: when it
  *   is set and its target is missing, installing the package would not help
  */
-
-import { spawnSync } from 'node:child_process';
-import { accessSync, constants, statSync } from 'node:fs';
 
 const DEFAULT_PG_BIN = '/usr/lib/postgresql/15/bin';
 
