@@ -204,7 +204,11 @@ async function applyFresh(
     }
     const admitted = await admit(tx, i, m, batch, prepared);
     if ('reason' in admitted) reasons[i] = admitted.reason;
-    else accepted.set(m.name, [...(accepted.get(m.name) ?? []), admitted.item]);
+    else {
+      const items = accepted.get(m.name);
+      if (items) items.push(admitted.item);
+      else accepted.set(m.name, [admitted.item]);
+    }
   }
   // Each type's accepted records, set-based, one type after the other in registry order.
   for (const name of MUTATION_NAMES) {
