@@ -44,14 +44,22 @@ export async function pushMutations(
   mutations: readonly MutationEnvelope[],
   options: PushOptions = {},
 ): Promise<PushOutcome> {
-  if (!(await ensureJournal(db, device.deviceId, journalId))) return { kind: 'journal-limit', limit: MAX_JOURNALS_PER_DEVICE };
   const prepared: Prepared = {
     records: await prepareRecords(db, device, journalId, mutations),
     now: (options.clock ?? systemClock).now(),
     protection: resolveDataProtection(options.protection),
   };
+  // The stream's row is read (and locked) inside the batch's transaction; only a journal the
+  // server has not seen yet (a new kiosk, a recreated database) costs a statement more, once.
+  const attempt = async (batch: readonly MutationEnvelope[]): Promise<PushOutcome> => {
+    const first = await applyBatch(db, device, journalId, batch, prepared);
+    if (first.kind !== 'no-journal') return first;
+    if (!(await ensureJournal(db, device.deviceId, journalId))) return { kind: 'journal-limit', limit: MAX_JOURNALS_PER_DEVICE };
+    const again = await applyBatch(db, device, journalId, batch, prepared);
+    return again.kind === 'no-journal' ? { kind: 'revoked' } : again;
+  };
   try {
-    return await applyBatch(db, device, journalId, mutations, prepared);
+    return await attempt(mutations);
   } catch (e) {
     if (!isDataError(e)) throw e;
   }
@@ -62,7 +70,7 @@ export async function pushMutations(
   for (const m of mutations) {
     let outcome: PushOutcome;
     try {
-      outcome = await applyBatch(db, device, journalId, [m], prepared);
+      outcome = await attempt([m]);
     } catch (e) {
       if (!isDataError(e)) throw e;
       outcome = await rejectUnstorable(db, device, journalId, m);
@@ -107,19 +115,20 @@ async function applyBatch(
   journalId: string,
   mutations: readonly MutationEnvelope[],
   prepared: Prepared,
-): Promise<PushOutcome> {
+): Promise<PushOutcome | { readonly kind: 'no-journal' }> {
   // One transaction per batch: every mutation is applied together with the stream's new last_seq
   // (all of them or, on a transient error, none: the kiosk resends the same batch). The journal
   // row lock serialises pushes of one stream; other kiosks proceed in parallel.
-  return db.transaction(async (tx): Promise<PushOutcome> => {
+  return db.transaction(async (tx): Promise<PushOutcome | { readonly kind: 'no-journal' }> => {
     const rows = await tx.query<{ last_seq: unknown; revoked_at: unknown }>(
       `SELECT j.last_seq, d.revoked_at FROM journals j JOIN devices d ON d.device_id = j.device_id
        WHERE j.device_id = $1 AND j.journal_id = $2 FOR UPDATE OF j`,
       [device.deviceId, journalId],
     );
     const row = rows[0];
-    // Revoked (or removed) between authentication and this push.
-    if (!row || row.revoked_at !== null) return { kind: 'revoked' };
+    if (!row) return { kind: 'no-journal' };
+    // Revoked between authentication and this push.
+    if (row.revoked_at !== null) return { kind: 'revoked' };
     const initialSeq = Number(row.last_seq);
 
     // Partition the batch: already applied (≤ last_seq), the next ones in order, then a gap.
