@@ -34,6 +34,8 @@ export interface RecordType<A extends z.ZodType<{ readonly branchCode: string }>
   readonly describe: (args: Readonly<Record<string, unknown>>) => string;
   /** The arguments carry personal data: a kiosk keeps them sealed at rest (src/storage/sealing.ts). */
   readonly personal: boolean;
+  /** Its records reference scans uploaded as blobs: the roles that may send it may upload scans. */
+  readonly scans: boolean;
 }
 
 /** A field of possibly broken arguments, as text ("?" when absent). */
@@ -50,6 +52,7 @@ export const RECORD_TYPES = {
     noun: 'ticket',
     describe: (a) => `ticket ${field(a.number)} / ${field(a.day)}`,
     personal: false,
+    scans: false,
   }),
   /** A citizen's satisfaction rating: anonymous, linked to a ticket or dossier at most. */
   'rating.submit@1': recordType({
@@ -58,6 +61,7 @@ export const RECORD_TYPES = {
     noun: 'rating',
     describe: (a) => `rating ${field(a.level)}`,
     personal: false,
+    scans: false,
   }),
   /** A dossier received at a counter: the applicant, the documents (scans go as blobs), the appointment. */
   'dossier.submit@1': recordType({
@@ -67,6 +71,7 @@ export const RECORD_TYPES = {
     // The code only: the applicant's name and ID never reach the issues screen or events.
     describe: (a) => `dossier ${field(a.code)}`,
     personal: true,
+    scans: true,
   }),
   /** A receipt printed or printed again, or documents reused (counters only; codes and counts, no text). */
   'audit.event@1': recordType({
@@ -75,6 +80,7 @@ export const RECORD_TYPES = {
     noun: 'audit event',
     describe: (a) => `${a.action === undefined || a.action === null ? 'audit' : String(a.action)} ${field(a.dossierCode)}`,
     personal: false,
+    scans: false,
   }),
 } as const;
 
@@ -83,6 +89,9 @@ export type MutationName = keyof typeof RECORD_TYPES;
 export type ArgsOf<N extends MutationName> = z.infer<(typeof RECORD_TYPES)[N]['args']>;
 /** Every name, in registry order (the server stores a batch's records in this order, one statement per type). */
 export const MUTATION_NAMES = Object.keys(RECORD_TYPES) as [MutationName, ...MutationName[]];
+
+/** The roles that may upload scans: those of the record types whose records reference scans. */
+export const SCAN_UPLOAD_ROLES: readonly DeviceRole[] = [...new Set(MUTATION_NAMES.flatMap((n) => (RECORD_TYPES[n].scans ? RECORD_TYPES[n].roles : [])))];
 
 export function isMutationName(name: string): name is MutationName {
   return Object.prototype.hasOwnProperty.call(RECORD_TYPES, name);

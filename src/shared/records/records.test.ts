@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RECORD_SAMPLES } from '../../../test/support/recordSamples';
 import { DEVICE_ROLES } from '../deviceConfig';
 import { MutationEnvelope } from '../sync';
-import { isMutationName, MUTATION_NAMES, RECORD_TYPES } from './index';
+import { isMutationName, MUTATION_NAMES, RECORD_TYPES, SCAN_UPLOAD_ROLES } from './index';
 
 describe('the record-type registry', () => {
   it('names every type area.verb@version, once, in registry order, and the wire envelope accepts exactly those names', () => {
@@ -46,5 +46,10 @@ describe('the record-type registry', () => {
 
   it('marks exactly the types whose arguments carry personal data (sealed at rest on the kiosk)', () => {
     expect(MUTATION_NAMES.filter((n) => RECORD_TYPES[n].personal)).toEqual(['dossier.submit@1']);
+  });
+
+  it('lets upload scans exactly the roles that may send a record referencing scans (counters)', () => {
+    expect(MUTATION_NAMES.filter((n) => RECORD_TYPES[n].scans)).toEqual(['dossier.submit@1']);
+    expect(SCAN_UPLOAD_ROLES).toEqual(['counter']);
   });
 });
