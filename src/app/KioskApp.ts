@@ -2,6 +2,7 @@ import i18next, { type TFunction } from 'i18next';
 import { localDayKey } from '../domain/localDay';
 import type { Ticket } from '../domain/ticket';
 import type { Platform } from '../platform/Platform';
+import type { PdfFonts } from '../print/PdfFonts';
 import type { TicketPdfRenderer } from '../print/ticketPdf';
 import type { TicketLabels, TicketPrintData } from '../print/TicketPrintData';
 import { BranchConfig, type ServiceGroup } from '../shared/branchConfig';
@@ -36,19 +37,14 @@ import type { DossierDesk } from './dossierTypes';
  * and the platform port. The server is never on the path of a user action: everything here works
  * offline, and records reach the centre later through the outbox.
  */
-export interface Fonts {
-  readonly regular: Uint8Array;
-  readonly bold: Uint8Array;
-}
-
 export interface KioskAppDeps {
   readonly platform: Platform;
   readonly db: KioskDb;
   readonly clock: Clock;
   readonly random: RandomBytes;
-  readonly loadFonts: () => Promise<Fonts>;
+  readonly loadFonts: () => Promise<PdfFonts>;
   /** Makes the ticket renderer; the kiosk uses a worker, tests the same-thread one (the default). */
-  readonly createRenderer?: (fonts: Fonts) => Promise<TicketPdfRenderer>;
+  readonly createRenderer?: (fonts: PdfFonts) => Promise<TicketPdfRenderer>;
   /** Branch configuration shipped in assets/, used until the server publishes one. */
   readonly seedBranch: unknown;
   readonly storageManager?: StorageManager;

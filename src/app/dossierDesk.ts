@@ -4,6 +4,7 @@ import { maskIdNumber, parseCitizenIdQr } from '../domain/citizenId';
 import { localDayKey, toLocalDateTime } from '../domain/localDay';
 import { appointmentFor, nextWorkingMoment, type IsoWeekday, type WeeklyHours } from '../domain/workingCalendar';
 import type { Platform } from '../platform/Platform';
+import type { PdfFonts } from '../print/PdfFonts';
 import { createReceiptPdfRenderer, type ReceiptPdfRenderer } from '../print/receiptPdf';
 import type { ReceiptPrintData } from '../print/ReceiptPrintData';
 import type { BranchConfig, DossierReception } from '../shared/branchConfig';
@@ -51,7 +52,7 @@ export interface DossierDeskDeps {
   readonly random: RandomBytes;
   readonly branch: BranchConfig;
   readonly device: () => DeviceConfig;
-  readonly loadFonts: () => Promise<{ readonly regular: Uint8Array; readonly bold: Uint8Array }>;
+  readonly loadFonts: () => Promise<PdfFonts>;
   /** The catalog shipped with the app (assets/catalog), used until the centre publishes one. */
   readonly loadSeedCatalog: () => Promise<unknown>;
   /** Calendar years shipped with the app (assets/calendar); published years replace them. */

@@ -1,10 +1,10 @@
+import type { PdfFonts } from '../print/PdfFonts';
 import type { TicketPdfRenderer } from '../print/ticketPdf';
 import type { TicketPrintData } from '../print/TicketPrintData';
-import type { Fonts } from './KioskApp';
 import type { WorkerRequest, WorkerResponse } from './ticketPdf.worker';
 
 /** Same-thread renderer: the PDF engine is a lazily loaded chunk. Used in Node tests and as fallback. */
-export async function createInlineTicketRenderer(fonts: Fonts): Promise<TicketPdfRenderer> {
+export async function createInlineTicketRenderer(fonts: PdfFonts): Promise<TicketPdfRenderer> {
   const print = await import('../print/ticketPdf');
   return print.createTicketPdfRenderer(fonts);
 }
@@ -13,7 +13,7 @@ export async function createInlineTicketRenderer(fonts: Fonts): Promise<TicketPd
  * Renderer in a dedicated worker (the default in the kiosk). Falls back to the inline renderer when
  * workers are unavailable or the worker fails to start.
  */
-export async function createWorkerTicketRenderer(fonts: Fonts): Promise<TicketPdfRenderer> {
+export async function createWorkerTicketRenderer(fonts: PdfFonts): Promise<TicketPdfRenderer> {
   if (typeof Worker === 'undefined') return createInlineTicketRenderer(fonts);
   let worker: Worker;
   try {
@@ -37,7 +37,7 @@ export async function createWorkerTicketRenderer(fonts: Fonts): Promise<TicketPd
     for (const waiter of pending.values()) waiter.reject(broken);
     pending.clear();
   };
-  const init: WorkerRequest = { kind: 'init', regular: fonts.regular, bold: fonts.bold };
+  const init: WorkerRequest = { kind: 'init', fonts: { regular: fonts.regular, bold: fonts.bold } };
   worker.postMessage(init);
   let inline: Promise<TicketPdfRenderer> | null = null;
   return {
