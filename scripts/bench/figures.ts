@@ -63,7 +63,7 @@ export async function skippable(label: string, bench: () => Promise<void>): Prom
 export interface RunInfo {
   /** `git rev-parse --short HEAD`, or null outside a git checkout. */
   readonly commit: string | null;
-  /** Files `git status --porcelain` lists (0: the tree is the commit). */
+  /** Tracked files that differ from the commit (untracked ones, such as a linked node_modules, do not count). */
   readonly dirtyFiles: number;
   readonly date: Date;
   readonly cpus: number;
@@ -76,12 +76,12 @@ export interface RunInfo {
   readonly only: readonly string[];
 }
 
-/** The commit and whether the tree differs from it, as git sees the folder `cwd`. */
+/** The commit and how many tracked files differ from it, as git sees the folder `cwd`. */
 export function gitState(cwd: string): { commit: string | null; dirtyFiles: number } {
   const git = (...args: string[]): string => execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   try {
     const commit = git('rev-parse', '--short', 'HEAD').trim();
-    const dirtyFiles = git('status', '--porcelain').split('\n').filter(Boolean).length;
+    const dirtyFiles = git('status', '--porcelain', '--untracked-files=no').split('\n').filter(Boolean).length;
     return { commit, dirtyFiles };
   } catch {
     return { commit: null, dirtyFiles: 0 };
@@ -109,7 +109,7 @@ const loads = (l: readonly number[]): string => l.map((v) => v.toFixed(2)).join(
 
 /** The whole of bench-results/figures.md: a line saying which run it is, then the table. */
 export function figuresMarkdown(run: RunInfo, figures: readonly Figure[]): string {
-  const commit = run.commit === null ? 'no git commit' : `commit ${run.commit}${run.dirtyFiles > 0 ? ` + uncommitted changes in ${run.dirtyFiles} files` : ''}`;
+  const commit = run.commit === null ? 'no git commit' : `commit ${run.commit}${run.dirtyFiles > 0 ? ` + uncommitted changes to ${run.dirtyFiles} files` : ''}`;
   const which = run.only.length > 0 ? `\`BENCH_ONLY=${run.only.join(',')}\`` : 'every bench';
   const intro =
     `One run of \`npm run bench\` (${which}) at ${commit}, ${run.date.toISOString().replace(/\.\d+Z$/, 'Z')}: ` +

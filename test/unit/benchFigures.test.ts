@@ -49,7 +49,7 @@ describe('figuresMarkdown', () => {
 
   it('says when the tree differs from the commit and which benches BENCH_ONLY picked', () => {
     const intro = figuresMarkdown({ ...RUN, dirtyFiles: 3, only: ['ingest', 'search'] }, FIGURES).split('\n')[0];
-    expect(intro).toContain('(`BENCH_ONLY=ingest,search`) at commit dda13c6 + uncommitted changes in 3 files,');
+    expect(intro).toContain('(`BENCH_ONLY=ingest,search`) at commit dda13c6 + uncommitted changes to 3 files,');
     expect(figuresMarkdown({ ...RUN, commit: null }, FIGURES)).toContain('at no git commit,');
   });
 
