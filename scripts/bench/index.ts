@@ -21,9 +21,7 @@ import { printTicketPdfBench, runTicketPdfBench } from './ticketPdf.bench';
 const started = { date: new Date(), load: loadavg() };
 console.log(`HPASC kiosk benchmarks — ${started.date.toISOString()}`);
 console.log(
-  `machine: ${availableParallelism()} × ${cpus()[0]?.model ?? 'cpu'}, load ${loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ')}, node ${process.version}`,
+  `machine: ${availableParallelism()} × ${cpus()[0]?.model ?? 'cpu'}, load ${started.load.map((l) => l.toFixed(2)).join(' ')}, node ${process.version}`,
 );
 
 /** BENCH_ONLY=drain,ingest (or `-- drain ingest`) runs only those benches: pdf (Node and Chromium), drain, ingest, blobs, privacy, seal, search, receipt, qr, scan. */
