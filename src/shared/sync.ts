@@ -33,7 +33,19 @@ export const SYNC_PROTOCOL_VERSION = 1;
  */
 export const KIOSK_APP_ORIGIN = 'app://kiosk';
 
-export const MAX_PUSH_MUTATIONS = 100;
+/**
+ * The most mutations a server accepts in one push. Servers accept more than kiosks send
+ * (PUSH_BATCH_MUTATIONS), so a kiosk may raise its batch only after its servers (centre, hubs)
+ * run a release that accepts it: upgrade servers first.
+ */
+export const MAX_PUSH_MUTATIONS = 1000;
+/**
+ * How many mutations a kiosk sends in one push (fewer when MAX_PUSH_ARGS_CHARS is reached first).
+ * Chosen by measurement (README, Benchmarks: the drain): per push a server pays a fixed cost
+ * (authentication, the stream's row lock, a handful of statements, one commit) that a larger
+ * batch spreads over more records; 100 was the limit of servers before this release.
+ */
+export const PUSH_BATCH_MUTATIONS = 100;
 /**
  * A push batch also stops at this many characters of mutation arguments (as `OutboxEntry.bytes`
  * counts them), always taking at least one mutation: 100 dossiers with long document lists would

@@ -1,7 +1,7 @@
 import type { OutboxEntry } from '../shared/outbox';
 import { scopesOf, type Scope } from '../shared/published';
 import type { Clock } from '../shared/clock';
-import { MAX_PUSH_MUTATIONS, SYNC_PROTOCOL_VERSION, type MutationEnvelope, type MutationResult, type WireError } from '../shared/sync';
+import { MAX_PUSH_MUTATIONS, PUSH_BATCH_MUTATIONS, SYNC_PROTOCOL_VERSION, type MutationEnvelope, type MutationResult, type WireError } from '../shared/sync';
 import { AppFailure } from '../shared/result';
 import type { KioskDb } from '../storage/KioskDb';
 import type { ReferenceDb } from '../storage/referenceDb';
@@ -51,6 +51,8 @@ export interface SyncEngineOptions {
   /** How often a pull asks for the scope checksum. */
   readonly checksumEveryMs?: number;
   readonly onUploadProgress?: (sentBytes: number, totalBytes: number) => void;
+  /** Mutations per push (default PUSH_BATCH_MUTATIONS; at most the server's MAX_PUSH_MUTATIONS). */
+  readonly pushBatchSize?: number;
 }
 
 export interface RunReport {
@@ -80,6 +82,10 @@ export const DEFAULT_CHECKSUM_EVERY_MS = 10 * 60_000;
 
 export class SyncEngine {
   constructor(private readonly o: SyncEngineOptions) {}
+
+  private get batchSize(): number {
+    return Math.min(MAX_PUSH_MUTATIONS, Math.max(1, this.o.pushBatchSize ?? PUSH_BATCH_MUTATIONS));
+  }
 
   /** `blobs: false` leaves the scans out (the loop does while they back off). */
   async runOnce(options: { readonly blobs?: boolean } = {}): Promise<RunReport> {
@@ -156,7 +162,7 @@ export class SyncEngine {
     const { db } = this.o;
     const journal = await journalId(db);
     let recovered = false;
-    let batch = await pendingBatch(db, MAX_PUSH_MUTATIONS);
+    let batch = await pendingBatch(db, this.batchSize);
     let inFlight = batch.length > 0 ? this.send(journal, batch) : null;
     while (inFlight) {
       let results: readonly MutationResult[];
@@ -181,7 +187,7 @@ export class SyncEngine {
             detail: `the server expects mutation ${e.gap.expectedSeq} but this kiosk's oldest pending one is ${first.deviceSeq}`,
           });
         }
-        batch = await pendingBatch(db, MAX_PUSH_MUTATIONS);
+        batch = await pendingBatch(db, this.batchSize);
         inFlight = batch.length > 0 ? this.send(journal, batch) : null;
         continue;
       }
@@ -190,7 +196,7 @@ export class SyncEngine {
         throw new TransportError('protocol', { code: 'sync.bad-answer', detail: 'the server confirmed none of the pushed mutations' });
       }
       report.pushed += batch.length;
-      const next = await pendingBatchAfter(db, batch[batch.length - 1]!.deviceSeq, MAX_PUSH_MUTATIONS);
+      const next = await pendingBatchAfter(db, batch[batch.length - 1]!.deviceSeq, this.batchSize);
       const nextInFlight = next.length > 0 ? this.send(journal, next) : null;
       // Settled later by the loop; never an unhandled rejection while this batch is confirmed.
       nextInFlight?.catch(() => undefined);
