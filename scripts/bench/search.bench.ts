@@ -11,7 +11,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCatalogSearch } from '../../src/app/catalogSearch';
 import { normalizeForSearch } from '../../src/domain/normalizeText';
-import { generateCatalog, seededRandom } from '../../src/domain/catalogGenerator';
+import { generateCatalog } from '../../test/support/catalogGenerator';
+import { seededRandom } from '../../test/support/seededRandom';
 import { Procedure } from '../../src/shared/catalog';
 import { percentile, round } from './stats';
 
