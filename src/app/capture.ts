@@ -43,20 +43,32 @@ export { movePage, removePage, replacePage, rotate, totalBytes, type CapturedPag
 
 type Pages = Result<readonly CapturedPage[]>;
 
-/** True when the platform lists at least one document scanner (Electron with SANE and a device). */
-export async function scannerAvailable(platform: Platform): Promise<boolean> {
-  try {
-    const listed = await platform.listScanners();
-    return listed.ok && listed.value.length > 0;
-  } catch {
-    return false;
-  }
+/** The counter's document scanner, over the platform port: the screens never see the platform. */
+export interface DocumentScanner {
+  /** False in a shell that cannot drive a document scanner (a plain browser): the officer is told so. */
+  readonly supported: boolean;
+  /** True when at least one scanner is listed (Electron with SANE and a device). */
+  available(): Promise<boolean>;
+  /** One page from the first scanner, at 200 dpi (the target resolution), compressed. */
+  scanPage(mode: ScanColorMode): Promise<Pages>;
 }
 
-/** One page from the first scanner, at 200 dpi (the target resolution), compressed. */
-export async function scanPage(platform: Platform, mode: ScanColorMode): Promise<Pages> {
-  const page = await captureFromScanner(platform, { device: null, mode, resolution: DEFAULT_TARGET_DPI });
-  return page.ok ? ok([page.value]) : page;
+export function createDocumentScanner(platform: Platform): DocumentScanner {
+  return {
+    supported: platform.kind === 'electron',
+    async available() {
+      try {
+        const listed = await platform.listScanners();
+        return listed.ok && listed.value.length > 0;
+      } catch {
+        return false;
+      }
+    },
+    async scanPage(mode) {
+      const page = await captureFromScanner(platform, { device: null, mode, resolution: DEFAULT_TARGET_DPI });
+      return page.ok ? ok([page.value]) : page;
+    },
+  };
 }
 
 /** A still of the camera's current frame as a compressed page. */

@@ -1,6 +1,6 @@
 import { memo, useCallback, useEffect, useMemo, useRef, useState, type ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
-import { checkWedgeText, scannerAvailable } from '../../app/capture';
+import { checkWedgeText } from '../../app/capture';
 import type { AppointmentPreview, DossierDesk, DraftDocument, ReceivedDossier, ReuseCandidate } from '../../app/dossierTypes';
 import { inPersonChannel } from '../../domain/dossierAppointment';
 import type { Procedure } from '../../shared/catalog';
@@ -63,7 +63,7 @@ export const NewDossier = memo(function NewDossier({ desk, cardScan, onReset }: 
 
   useEffect(() => {
     let live = true;
-    void scannerAvailable(app.platform).then((ready) => live && setScannerReady(ready));
+    void app.documentScanner.available().then((ready) => live && setScannerReady(ready));
     return () => {
       live = false;
     };
@@ -163,7 +163,13 @@ export const NewDossier = memo(function NewDossier({ desk, cardScan, onReset }: 
       }),
     [],
   );
-  const onAddExtra = useCallback((name: string) => setExtras((list) => [...list, { documentId: `extra-${Date.now().toString(36)}`, name }]), []);
+  // Extra papers are numbered per screen: the id only has to be unique within this dossier.
+  const extraSeq = useRef(0);
+  const onAddExtra = useCallback((name: string) => {
+    extraSeq.current += 1;
+    const documentId = `extra-${extraSeq.current}`;
+    setExtras((list) => [...list, { documentId, name }]);
+  }, []);
   const onRemoveExtra = useCallback((id: string) => setExtras((list) => list.filter((x) => x.documentId !== id)), []);
 
   const missing = items.filter((i) => i.required && !received(procedureDocs.get(i.document.id)));
