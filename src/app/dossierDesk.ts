@@ -5,28 +5,23 @@ import { distinctDocuments, reusedFromCounts, reuseWindowStart, suggestReuse } f
 import { toLocalDateTime } from '../domain/localDay';
 import { normalizeApplicant } from '../domain/normalizeApplicant';
 import { normalizeText } from '../domain/normalizeText';
-import type { Platform } from '../platform/Platform';
-import type { BranchConfig, DossierReception } from '../shared/branchConfig';
+import type { DossierReception } from '../shared/branchConfig';
 import type { Procedure } from '../shared/catalog';
-import type { Clock, RandomBytes } from '../shared/clock';
-import type { DeviceConfig } from '../shared/deviceConfig';
 import { normalizeIdNumber } from '../shared/idNumber';
 import { uuidv7 } from '../shared/ids';
-import type { OutboxEntry } from '../shared/outbox';
 import { branchScope } from '../shared/published';
 import { AppFailure, describeUnknown, err, ok, summarizeIssues, type Result } from '../shared/result';
 import { DossierApplicantArgs, DossierSubmitArgs, newLookupSecret, type DossierDocumentArgs } from '../shared/sync';
 import { recordCounterAudit } from '../storage/auditRepository';
 import { documentBlob, documentsOf, getDossierByCode, receiveDossier } from '../storage/dossierRepository';
-import type { DossierRow, KioskDb } from '../storage/KioskDb';
-import type { ReferenceDb } from '../storage/referenceDb';
+import type { DossierRow } from '../storage/KioskDb';
 import { publishedKeysWithPrefix } from '../storage/referenceRepository';
 import { DEFAULT_STUCK_AFTER_MS } from '../sync/SyncLoop';
 import { assembleDocuments, checkDocuments } from './dossierDocuments';
 import { createDossierList } from './dossierList';
-import { createDossierReceipt } from './dossierReceipt';
+import { createDossierReceipt, type DossierReceiptDeps } from './dossierReceipt';
 import type { DossierDesk, DossierDraft, ReceivedDossier, ReuseCandidate } from './dossierTypes';
-import { createProcedureCatalog } from './procedureCatalog';
+import { createProcedureCatalog, type ProcedureCatalogDeps } from './procedureCatalog';
 
 /**
  * The counter officer's desk (`app.dossiers`): composes the catalog (procedureCatalog.ts), the
@@ -40,23 +35,9 @@ import { createProcedureCatalog } from './procedureCatalog';
  * this applicant gave at this branch within the validity window; the centre's audit log hears of
  * every earlier dossier whose papers were reused (after the save; the dossier stands if that fails).
  */
-export interface DossierDeskDeps {
-  readonly db: KioskDb;
-  readonly reference: ReferenceDb;
-  readonly platform: Platform;
-  readonly clock: Clock;
-  readonly random: RandomBytes;
-  readonly branch: BranchConfig;
-  readonly device: () => DeviceConfig;
-  readonly loadFonts: () => Promise<{ readonly regular: Uint8Array; readonly bold: Uint8Array }>;
-  /** The catalog shipped with the app (assets/catalog), used until the centre publishes one. */
-  readonly loadSeedCatalog: () => Promise<unknown>;
-  /** Calendar years shipped with the app (assets/calendar); published years replace them. */
-  readonly seedCalendars: readonly unknown[];
+export interface DossierDeskDeps extends ProcedureCatalogDeps, DossierReceiptDeps {
   /** Refuses new capture when the disk is nearly full (throws AppFailure). */
   readonly assertCaptureAllowed: () => void;
-  /** Hands the saved entry to sync (file journal copy, wake the leader). */
-  readonly saved: (entry: OutboxEntry) => Promise<void>;
   /** Resolves once this counter value's high-water mark is on disk (before the code is shown). */
   readonly reserveCounter?: (mark: { readonly key: string; readonly value: number }) => Promise<void>;
   /** A scan failing to reach the centre this long marks its dossier 'scans-stuck' (sync's threshold). */
