@@ -5,7 +5,7 @@
  * search to ≤ 250 KB) → assemble (pdf-lib) → one strict-durability IndexedDB put. Peers in the
  * same run: fixed JPEG quality 0.92 without the search, and lossless PNG pages.
  *
- * The pages are driven through a small harness page (src/scan/pages/harness) that this file builds
+ * The pages are driven through a small harness page (test/support/scanHarness) that this file builds
  * with Vite into .tmp/scan-harness (never dist/) and serves with Vite's preview server; the e2e
  * test test/e2e/capture.spec.ts uses the same helpers.
  * Run alone: `BENCH_ONLY=scan npm run bench` or `npx tsx scripts/bench/scanToPdf.bench.ts`.
@@ -16,12 +16,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, preview } from 'vite';
 import { CHROMIUM_ARGS } from '../../playwright.config';
-import type { BenchRun } from '../../src/scan/pages/harness/harnessApi';
+import type { BenchRun } from '../../test/support/scanHarness/harnessApi';
 import { BenchSkipped, recordFigure } from './figures';
 import { percentile, round, verdict } from './stats';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const SCAN_HARNESS_ROOT = path.join(REPO, 'src/scan/pages/harness');
+export const SCAN_HARNESS_ROOT = path.join(REPO, 'test/support/scanHarness');
 export const SCAN_HARNESS_OUT = path.join(REPO, '.tmp/scan-harness');
 
 /** Builds the harness page (and the pdf.js worker and zxing wasm it loads) into .tmp/scan-harness. */

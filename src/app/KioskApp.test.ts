@@ -62,6 +62,19 @@ describe('KioskApp', () => {
     expect(app.storedDevice.role).toBe('citizen');
   });
 
+  it('gives the screens the few platform capabilities they need, and the time from the clock port, never the platform itself', async () => {
+    const platform = createFakePlatform();
+    const { app } = await start(platform);
+    expect('platform' in app).toBe(false);
+    expect(app.now()).toBe(morning);
+    expect(await app.listPrinters()).toEqual(await platform.listPrinters());
+    // Only the Electron shell drives a document scanner; the fake lists one and scans a page.
+    expect(app.documentScanner.supported).toBe(false);
+    expect(await app.documentScanner.available()).toBe(true);
+    platform.scanners = [];
+    expect(await app.documentScanner.available()).toBe(false);
+  });
+
   it('issues, saves and prints a ticket through the platform port', async () => {
     const { app, db, platform } = await start();
     const outcome = await app.takeTicket('A', false);

@@ -8,7 +8,7 @@ import type { TicketLabels, TicketPrintData } from '../print/TicketPrintData';
 import { BranchConfig, type ServiceGroup } from '../shared/branchConfig';
 import type { Clock, RandomBytes } from '../shared/clock';
 import { DeviceConfig, defaultDeviceConfig } from '../shared/deviceConfig';
-import type { AppInfo, PrintPdfResponse } from '../shared/ipc';
+import type { AppInfo, PrinterInfo, PrintPdfResponse } from '../shared/ipc';
 import { uuidv7 } from '../shared/ids';
 import { AppFailure, describeUnknown, err, ok, summarizeIssues, type Result } from '../shared/result';
 import { recentEvents, recordEvent } from '../storage/eventRepository';
@@ -29,6 +29,7 @@ import { startSyncService, type SyncService, type SyncServiceDeps } from './sync
 import { watchPendingCount, watchTodayTally, type GroupTally } from '../storage/watch';
 import { ActivityTracker } from './ActivityTracker';
 import { createInlineTicketRenderer } from './ticketRenderer';
+import { createDocumentScanner, type DocumentScanner } from './capture';
 import { createDossierDesk } from './dossierDesk';
 import type { DossierDesk } from './dossierTypes';
 
@@ -78,13 +79,18 @@ export interface KioskApp {
   /** The configuration as stored; what the technician screen edits and saves. */
   readonly storedDevice: DeviceConfig;
   readonly branch: BranchConfig;
-  readonly platform: Platform;
   readonly activity: ActivityTracker;
   readonly persistence: PersistenceReport;
   takeTicket(groupPrefix: string, priority: boolean): Promise<TakeTicketOutcome>;
   saveDeviceConfig(next: DeviceConfig): Promise<Result<DeviceConfig>>;
   printTestPage(): Promise<Result<PrintPdfResponse>>;
   appInfo(): Promise<Result<AppInfo>>;
+  /** Printers the technician may pick (a plain browser lists none: it prints on its default printer). */
+  listPrinters(): Promise<Result<PrinterInfo[]>>;
+  /** The counter's document scanner (screens never reach the platform port itself). */
+  readonly documentScanner: DocumentScanner;
+  /** The time now, from the clock port: screens never read the system clock themselves. */
+  now(): number;
   recentEvents(): Promise<DeviceEvent[]>;
   watchPending(onChange: (count: number) => void): () => void;
   watchTodayTally(onChange: (tally: GroupTally[]) => void): () => void;
@@ -240,8 +246,8 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
     sync,
     restoredFromJournal,
     dataProtection,
-    platform,
     activity,
+    documentScanner: createDocumentScanner(platform),
     persistence,
 
     async takeTicket(groupPrefix, priority) {
@@ -304,6 +310,8 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
     },
 
     appInfo: () => platform.appInfo(),
+    listPrinters: () => platform.listPrinters(),
+    now: () => clock.now(),
     recentEvents: () => recentEvents(db),
     watchPending: (onChange) => watchPendingCount(db, onChange),
     watchTodayTally: (onChange) => watchTodayTally(db, () => clock.now(), branch.utcOffsetMinutes, onChange),

@@ -8,7 +8,7 @@ import { localDayKey } from '../../src/domain/localDay';
 import { buildServer } from '../../src/server/app';
 import type { Db } from '../../src/server/db/Db';
 import { recordDossierStatus, verifyLookupSecret } from '../../src/server/dossiers';
-import { seededRandom } from '../../src/domain/catalogGenerator';
+import { seededRandom } from '../support/seededRandom';
 import type { BranchConfig } from '../../src/shared/branchConfig';
 import { fixedClock } from '../../src/shared/clock';
 import { branchScope, type DossierStatus } from '../../src/shared/published';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IsoDate } from '../calendar';
+import { ID_NUMBER_PATTERN } from '../idNumber';
 import { ProcedureCode } from '../catalog';
 import { DossierCode } from '../published';
 import { BranchCode, EpochMs, LookupSecret, Sha256Hex, Uuid } from '../wireTypes';
@@ -29,7 +30,7 @@ export type DossierDocumentArgs = z.infer<typeof DossierDocumentArgs>;
 export const DossierApplicantArgs = z
   .object({
     /** 12-digit personal ID (CCCD / thẻ căn cước), or a 9-digit old ID / passport number typed by the officer. */
-    idNumber: z.string().regex(/^[0-9A-Z]{6,20}$/),
+    idNumber: z.string().regex(ID_NUMBER_PATTERN),
     fullName: z.string().min(1).max(200),
     dateOfBirth: IsoDate.nullable(),
     gender: z.enum(['male', 'female']).nullable(),
