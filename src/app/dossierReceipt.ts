@@ -1,6 +1,7 @@
 import i18next from 'i18next';
 import { maskApplicantIdNumber } from '../domain/citizenId';
 import type { Platform } from '../platform/Platform';
+import type { PdfFonts } from '../print/PdfFonts';
 import { createReceiptPdfRenderer, type ReceiptPdfRenderer } from '../print/receiptPdf';
 import type { ReceiptPrintData } from '../print/ReceiptPrintData';
 import type { BranchConfig, DossierReception } from '../shared/branchConfig';
@@ -35,7 +36,7 @@ export interface DossierReceiptDeps {
   readonly random: RandomBytes;
   readonly branch: BranchConfig;
   readonly device: () => DeviceConfig;
-  readonly loadFonts: () => Promise<{ readonly regular: Uint8Array; readonly bold: Uint8Array }>;
+  readonly loadFonts: () => Promise<PdfFonts>;
   /** Hands a saved outbox entry to sync. */
   readonly saved: (entry: OutboxEntry) => Promise<void>;
 }
