@@ -5,7 +5,7 @@
  * files and runs only the test files that exercise them. Not part of `npm test`: it is slow.
  * README, "Mutation testing", has the figures.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import process from 'node:process';
 
 const integration = (names) => names.map((n) => `test/integration/${n}.test.ts`);
@@ -14,13 +14,18 @@ const integration = (names) => names.map((n) => `test/integration/${n}.test.ts`)
 export const TARGETS = {
   // The server's push protocol and record handlers: real servers on PGlite, through HTTP or inject.
   push: {
-    mutate: ['src/server/push.ts', 'src/server/records/*.ts'],
+    mutate: [
+      'src/server/push.ts',
+      ...readdirSync('src/server/records')
+        .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+        .map((f) => `src/server/records/${f}`),
+    ],
     // Server-side tests whose cases stand alone (Stryker runs only the tests covering a mutant, by
     // name) and that drive the push: its outcomes, and received dossiers. Not sync/kioskSync/
     // counterSync (the kiosk side; their cases build on each other), fuzz/syncFaults (random,
     // minutes per mutant), auth/limits (real timeouts) nor server/journalGaps (their push cases are
     // in pushOutcomes): every file here is re-run, set-up included, for each mutant it covers.
-    testFiles: integration(['pushOutcomes', 'dossiers', 'recordTypes']),
+    testFiles: integration(['pushOutcomes', 'dossiers', 'recordTypes', 'journalGaps']),
   },
   // The kiosk's sync engine and its loop, against the in-memory server and fake IndexedDB.
   sync: {

@@ -456,6 +456,22 @@ describe.each(engines)('push outcomes on $name', (engine) => {
     expect(await count("SELECT count(*) AS n FROM dossiers WHERE code LIKE '000.21.01.H26-261124-090%'")).toBe(2);
   });
 
+  it('refuses a ticket number another ticket of the day and group holds (ticket.number-taken), in one batch and across two', async () => {
+    const kiosk = await enrolDevice(h, 'CN01', 'citizen');
+    const journalId = randomUUID();
+    const first = ticket('CN01', 0, 901);
+    const res = await push(kiosk, journalId, [envelope(1, first), envelope(2, ticket('CN01', 0, 901)), envelope(3, ticket('CN01', 0, 902))]);
+    expect(outcomes(res.results)).toEqual([
+      [1, 'applied', null],
+      [2, 'rejected', 'ticket.number-taken'],
+      [3, 'applied', null],
+    ]);
+    expect(res.results[1]!.reason!.detail).toBe(`ticket ${first.number} of ${first.day} already exists in branch CN01`);
+    const later = await push(kiosk, journalId, [envelope(4, ticket('CN01', 0, 902))]);
+    expect(outcomes(later.results)).toEqual([[4, 'rejected', 'ticket.number-taken']]);
+    expect(await count('SELECT count(*) AS n FROM tickets WHERE device_id = $1', [kiosk.deviceId])).toBe(2);
+  });
+
   it('refuses a rating id already stored (rating.id-taken) and ratings of another branch or with bad fields, without echoing values', async () => {
     const kiosk = await enrolDevice(h, 'CN01', 'citizen');
     const journalId = randomUUID();

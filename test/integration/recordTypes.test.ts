@@ -21,6 +21,22 @@ const PROTOCOL_TABLES = new Set(['mutations', 'journals', 'devices', 'enrolment_
 /** Everything stored, the audit log included (audit.event@1 is stored there). */
 const stored = (h: Harness) => stateHash(h.db, ['audit_log']);
 
+/** Paths of the string fields of a value (objects only, not arrays). */
+function textPaths(value: unknown, path: readonly string[] = []): string[][] {
+  if (typeof value === 'string') return [[...path]];
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return [];
+  return Object.entries(value).flatMap(([k, v]) => textPaths(v, [...path, k]));
+}
+
+/** A copy of `value` with the string at `path` replaced by `text`. */
+function withText<T>(value: T, path: readonly string[], text: string): T {
+  const copy = structuredClone(value) as Record<string, unknown>;
+  let at = copy;
+  for (const k of path.slice(0, -1)) at = at[k] as Record<string, unknown>;
+  at[path[path.length - 1]!] = text;
+  return copy as T;
+}
+
 for (const engine of engines) {
   describe(`every registered record type on ${engine.name}`, () => {
     let h: Harness;
@@ -137,6 +153,39 @@ for (const engine of engines) {
           expect(then.results.map((r) => r.status)).toEqual(['applied']);
           expect(then.lastSeq).toBe(bad.length + 1);
         });
+
+        it(`is refused when its id is already taken by another ${type.noun} (${name.split('.')[0]}.id-taken), in one batch or across two`, async () => {
+          const device = await enrol(allowed);
+          const first = sample(name);
+          const again = { ...sample(name), id: first.id };
+          const inOne = await pushOk(device, [envelope(name, 1, first), envelope(name, 2, again)]);
+          expect(inOne.results.map((r) => [r.status, r.reason?.code])).toEqual([
+            ['applied', undefined],
+            ['rejected', `${name.split('.')[0]}.id-taken`],
+          ]);
+          const later = await pushOk(device, [envelope(name, 3, { ...sample(name), id: first.id })]);
+          expect(later.results.map((r) => [r.status, r.reason?.code])).toEqual([['rejected', `${name.split('.')[0]}.id-taken`]]);
+        });
+
+        // Free text the schema accepts (a name, a comment) but PostgreSQL cannot store: NUL anywhere, a
+        // lone surrogate, also nested (an applicant's name). Types without free text have no such field.
+        const freeText = textPaths(sample(name)).filter((path) => type.args.safeParse(withText(sample(name), path, 'a\u0000b')).success);
+        if (freeText.length > 0) {
+          it(`is rejected (sync.invalid-args) with NUL or a lone surrogate in its free text (${freeText.map((p) => p.join('.')).join(', ')}), never 5xx`, async () => {
+            const device = await enrol(allowed);
+            const before = dataTables(await stored(h));
+            const bad = freeText.flatMap((path) => ['a\u0000b', 'a\ud800b', '\udc00', 'ok\ud83d'].map((text) => withText(sample(name), path, text)));
+            const res = await pushOk(
+              device,
+              bad.map((args, i) => envelope(name, i + 1, args)),
+            );
+            expect(res.results.map((r) => [r.status, r.reason?.code])).toEqual(bad.map(() => ['rejected', 'sync.invalid-args']));
+            expect(dataTables(await stored(h))).toEqual(before);
+            // A well-formed pair (an emoji) in the same fields is stored.
+            const emoji = withText(sample(name), freeText[0]!, 'Nguyễn 😀');
+            expect((await pushOk(device, [envelope(name, bad.length + 1, emoji)])).results.map((r) => r.status)).toEqual(['applied']);
+          });
+        }
 
         const forbidden = DEVICE_ROLES.filter((role) => !(type.roles as readonly string[]).includes(role));
         it(`is refused from ${forbidden.join(' and ') || 'no'} device${forbidden.length === 1 ? '' : 's'}: auth.role-forbidden, nothing stored`, async () => {
