@@ -3,7 +3,6 @@ import { localDayKey } from '../domain/localDay';
 import type { Ticket } from '../domain/ticket';
 import type { Platform } from '../platform/Platform';
 import type { PdfFonts } from '../print/PdfFonts';
-import type { TicketPdfRenderer } from '../print/ticketPdf';
 import type { TicketLabels, TicketPrintData } from '../print/TicketPrintData';
 import { BranchConfig, type ServiceGroup } from '../shared/branchConfig';
 import type { Clock, RandomBytes } from '../shared/clock';
@@ -28,7 +27,8 @@ import type { Rating } from '../storage/KioskDb';
 import { startSyncService, type SyncService, type SyncServiceDeps } from './syncService';
 import { watchPendingCount, watchTodayTally, type GroupTally } from '../storage/watch';
 import { ActivityTracker } from './ActivityTracker';
-import { createInlineTicketRenderer } from './ticketRenderer';
+import { createInlineTicketRenderer, type KioskTicketRenderer } from './ticketRenderer';
+import { afterNextPaint } from './afterNextPaint';
 import { createDocumentScanner, type DocumentScanner } from './capture';
 import { createDossierDesk } from './dossierDesk';
 import type { DossierDesk } from './dossierTypes';
@@ -44,8 +44,10 @@ export interface KioskAppDeps {
   readonly clock: Clock;
   readonly random: RandomBytes;
   readonly loadFonts: () => Promise<PdfFonts>;
-  /** Makes the ticket renderer; the kiosk uses a worker, tests the same-thread one (the default). */
-  readonly createRenderer?: (fonts: PdfFonts) => Promise<TicketPdfRenderer>;
+  /** Makes the ticket renderer; the same-thread one by default (`?pdf=worker` picks the worker). */
+  readonly createRenderer?: (fonts: PdfFonts) => Promise<KioskTicketRenderer>;
+  /** Resolves once what was rendered so far could be painted (default: afterNextPaint); tests control it. */
+  readonly nextPaint?: () => Promise<void>;
   /** Branch configuration shipped in assets/, used until the server publishes one. */
   readonly seedBranch: unknown;
   readonly storageManager?: StorageManager;
@@ -169,6 +171,9 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
   // the path to the first screen; fonts are fetched and parsed once, ahead of the first tap.
   const rendererPromise = deps.loadFonts().then((fonts) => (deps.createRenderer ?? createInlineTicketRenderer)(fonts));
   rendererPromise.catch(() => undefined);
+  let renderer: KioskTicketRenderer | null = null;
+  void rendererPromise.then((r) => (renderer = r)).catch(() => undefined);
+  const nextPaint = deps.nextPaint ?? (() => afterNextPaint());
   const activity = new ActivityTracker(clock);
   const printT: TFunction = i18next.getFixedT('vi', undefined, 'print');
 
@@ -255,8 +260,12 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
       const group = branch.serviceGroups.find((g) => g.prefix === groupPrefix);
       if (!group) throw new AppFailure('ticket.group-inactive', `unknown service group ${groupPrefix}`);
       sync.assertCaptureAllowed();
-      // The PDF is rendered while the transaction flushes to disk; it is printed only after the
-      // ticket is saved, and discarded if saving fails.
+      // The number goes on screen as soon as the ticket is saved, before anything else runs on the
+      // main thread. A renderer off the main thread renders while the transaction flushes to disk;
+      // one on the main thread would hold the screen until it finished (pdf-lib does not yield), so
+      // it starts once the number could be painted. The print job is handed over after that paint
+      // (in the browser it costs a frame teardown and a blob registration) and only after the
+      // ticket is saved: a PDF rendered for a transaction that failed is discarded.
       let pdf: Promise<Result<Uint8Array>> | null = null;
       const { ticket, waitingAhead, outboxEntry, counter } = await issueTicket(
         db,
@@ -264,14 +273,15 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
         clock,
         random,
         (issued) => {
-          pdf = render(ticketPrintData(issued.ticket, group, issued.waitingAhead));
+          if (renderer?.offMainThread) pdf = render(ticketPrintData(issued.ticket, group, issued.waitingAhead));
         },
       );
       measure('ticket.tap-to-saved', 'ticket.tap');
       void sync.saved(outboxEntry).catch(() => undefined);
       // Most taps are covered by the block reserved earlier; the first of a block waits for an fsync.
       await reservations.ensure(counter);
-      const printed = (pdf ?? render(ticketPrintData(ticket, group, waitingAhead)))
+      const printed = nextPaint()
+        .then(() => pdf ?? render(ticketPrintData(ticket, group, waitingAhead)))
         .then((bytes) => {
           if (bytes.ok) measure('ticket.tap-to-pdf', 'ticket.tap', 'ticket.pdf-ready');
           return print(bytes, `Phieu ${ticket.number}`);
