@@ -472,6 +472,34 @@ describe.each(engines)('push outcomes on $name', (engine) => {
     expect(await count('SELECT count(*) AS n FROM tickets WHERE device_id = $1', [kiosk.deviceId])).toBe(2);
   });
 
+  it("records a counter's audit events in the centre's log: a reuse with what it went into, a print without detail", async () => {
+    const counter = await enrolDevice(h, 'CN01', 'counter');
+    const event = (action: string, relatedCode: string | null, documents: number) => ({
+      id: randomUUID(),
+      branchCode: 'CN01',
+      action,
+      dossierCode: '000.21.01.H26-261124-0501',
+      relatedCode,
+      documents,
+      at: START + 5,
+    });
+    const reuse = event('dossier.reuse', '000.21.01.H26-261124-0502', 3);
+    const print = event('receipt.print', null, 0);
+    const res = await push(counter, randomUUID(), [envelope(1, reuse, 'audit.event@1'), envelope(2, print, 'audit.event@1')]);
+    expect(outcomes(res.results)).toEqual([
+      [1, 'applied', null],
+      [2, 'applied', null],
+    ]);
+    const logged = await rows<{ event_id: string; action: string; target: string; detail: string | null; actor_id: string; device_at: unknown }>(
+      'SELECT event_id, action, target, detail, actor_id, device_at FROM audit_log WHERE event_id = ANY($1::uuid[]) ORDER BY action',
+      [[reuse.id, print.id]],
+    );
+    expect(logged.map((r) => [r.action, r.target, r.detail, r.actor_id, Number(r.device_at)])).toEqual([
+      ['dossier.reuse', reuse.dossierCode, 'into 000.21.01.H26-261124-0502: 3 document(s)', counter.deviceId, START + 5],
+      ['receipt.print', print.dossierCode, null, counter.deviceId, START + 5],
+    ]);
+  });
+
   it('refuses a rating id already stored (rating.id-taken) and ratings of another branch or with bad fields, without echoing values', async () => {
     const kiosk = await enrolDevice(h, 'CN01', 'citizen');
     const journalId = randomUUID();

@@ -165,6 +165,7 @@ for (const engine of engines) {
           ]);
           const later = await pushOk(device, [envelope(name, 3, { ...sample(name), id: first.id })]);
           expect(later.results.map((r) => [r.status, r.reason?.code])).toEqual([['rejected', `${name.split('.')[0]}.id-taken`]]);
+          for (const r of [inOne.results[1]!, later.results[0]!]) expect(r.reason!.detail).toMatch(new RegExp(`^an? ${type.noun} with this id already exists`));
         });
 
         // Free text the schema accepts (a name, a comment) but PostgreSQL cannot store: NUL anywhere, a
