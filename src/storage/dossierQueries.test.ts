@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { RECORD_SAMPLES } from '../../test/support/recordSamples';
 import { freshDb, nodeRandom } from '../../test/unit/fixtures';
 import type { DossierCode } from '../domain/dossierCode';
 import { fixedClock } from '../shared/clock';
@@ -47,41 +48,17 @@ function receive(db: KioskDb, options: { at?: number; idNumber?: string; pdfs?: 
       utcOffsetMinutes: 420,
       receivedAt: at,
       pdfs,
-      build: ({ code }: DossierCode): DossierSubmitArgs => ({
-        id: crypto.randomUUID(),
-        code,
-        branchCode: 'CN01',
-        slot: 1,
-        receivedAt: at,
-        procedure: { code: '1.001612', name: 'Đăng ký khai sinh', processingTime: 5, unit: 'working-day' },
-        applicant: {
-          idNumber: options.idNumber ?? ALICE,
-          fullName: 'Phạm Thị Thu',
-          dateOfBirth: null,
-          gender: null,
-          address: '',
-          phone: '',
-          email: '',
-          fromCard: false,
-        },
-        documents: pdfs.map((p, i) => ({
-          documentId: `doc-${i}`,
-          name: `Giấy ${i}`,
-          originals: 1,
-          copies: 0,
-          sha256: p.sha256,
-          size: p.data.size,
-          pages: 1,
-          reusedFrom: null,
-        })),
-        missing: [],
-        incompleteReason: null,
-        sets: 1,
-        appointment: { kind: 'needs-confirmation' },
-        resultDelivery: { method: 'counter', detail: '' },
-        lookupSecret: 'K7P4X9QM',
-        officerName: '',
-      }),
+      build: ({ code }: DossierCode): DossierSubmitArgs => {
+        const sample = RECORD_SAMPLES['dossier.submit@1'](1, 'CN01');
+        return {
+          ...sample,
+          code,
+          slot: 1,
+          receivedAt: at,
+          applicant: { ...sample.applicant, idNumber: options.idNumber ?? ALICE, fullName: 'Phạm Thị Thu' },
+          documents: pdfs.map((p, i) => ({ ...sample.documents[0]!, documentId: `doc-${i}`, name: `Giấy ${i}`, sha256: p.sha256, size: p.data.size })),
+        };
+      },
     },
     fixedClock(at),
     nodeRandom,
