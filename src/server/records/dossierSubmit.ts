@@ -25,9 +25,10 @@ export const dossierSubmit: RecordHandler<'dossier.submit@1', string> = {
   prepare: (a) => hashLookupSecret(normaliseLookupSecret(a.lookupSecret)),
 
   async store(tx, items, batch, reasons) {
+    const reception = await receptionNumbering(batch);
     const dossiers: DossierItem[] = [];
     for (const { i, a, prepared } of items) {
-      const warning = await receptionViolation(a, batch);
+      const warning = receptionViolation(a, reception);
       dossiers.push({ i, a, secretHash: prepared, codeWarning: warning ? `${warning.code}: ${warning.detail}` : null });
     }
     await storeDossiers(tx, batch.device, dossiers, reasons, batch.now, batch.protection);
@@ -49,6 +50,16 @@ interface ReceptionNumbering {
   readonly numbering: { readonly blockSize: number; readonly slots: number; readonly digits: number };
 }
 
+/** The branch's published reception numbering, read once per batch; null when none is usable. */
+async function receptionNumbering(batch: Batch): Promise<ReceptionNumbering | null> {
+  const config = await batch.branchConfig();
+  const reception = DossierReception.safeParse(config?.reception);
+  const offset = Number(config?.utcOffsetMinutes);
+  return reception.success && Number.isInteger(offset)
+    ? { unitCode: reception.data.unitCode, utcOffsetMinutes: offset, numbering: reception.data.numbering }
+    : null;
+}
+
 /**
  * A dossier code must be one the sending device could have made under the branch's published
  * reception numbering (src/domain/dossierCode.ts): the branch's unit code, the receipt's local date
@@ -56,12 +67,7 @@ interface ReceptionNumbering {
  * reception configuration (or with one no code could be made under) the check is skipped; the
  * unique code still holds.
  */
-async function receptionViolation(a: DossierSubmitArgs, batch: Batch): Promise<WireError | null> {
-  const config = await batch.branchConfig();
-  const reception = DossierReception.safeParse(config?.reception);
-  const offset = Number(config?.utcOffsetMinutes);
-  const r: ReceptionNumbering | null =
-    reception.success && Number.isInteger(offset) ? { unitCode: reception.data.unitCode, utcOffsetMinutes: offset, numbering: reception.data.numbering } : null;
+function receptionViolation(a: DossierSubmitArgs, r: ReceptionNumbering | null): WireError | null {
   if (!r) return null;
   if (a.slot >= r.numbering.slots) return wireError('dossier.slot-out-of-range', `device slot ${a.slot} is not below the branch's ${r.numbering.slots} slots`);
   let parsed: ReturnType<typeof parseDossierCode>;
