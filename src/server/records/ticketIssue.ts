@@ -4,6 +4,19 @@ import type { WireError } from '../../shared/sync';
 import { wireError } from '../wireErrors';
 import { insertedIds, notInserted, type RecordHandler } from './types';
 
+/** The numbering in a batch's branch configuration, parsed once per batch (the object lives as long as its batch). */
+const parsedNumbering = new WeakMap<object, TicketNumbering | null>();
+function numberingOf(config: Readonly<Record<string, unknown>> | null): TicketNumbering | null {
+  if (!config) return null;
+  let numbering = parsedNumbering.get(config);
+  if (numbering === undefined) {
+    const parsed = TicketNumbering.safeParse(config.numbering);
+    numbering = parsed.success ? parsed.data : null;
+    parsedNumbering.set(config, numbering);
+  }
+  return numbering;
+}
+
 /**
  * `ticket.issue@1`: a queue ticket. Unique per id and per (branch, day, group, number). A number
  * must come from the sending kiosk's own blocks under the branch's published numbering
@@ -12,9 +25,8 @@ import { insertedIds, notInserted, type RecordHandler } from './types';
  */
 export const ticketIssue: RecordHandler<'ticket.issue@1'> = {
   async check(_tx, a, batch): Promise<WireError | null> {
-    const parsed = TicketNumbering.safeParse((await batch.branchConfig())?.numbering);
-    if (!parsed.success) return null;
-    const numbering = parsed.data;
+    const numbering = numberingOf(await batch.branchConfig());
+    if (!numbering) return null;
     if (a.kioskSlot >= numbering.slots)
       return wireError('ticket.slot-out-of-range', `kiosk slot ${a.kioskSlot} is not below the branch's ${numbering.slots} slots`);
     if (localSeqFor(a.numeric, a.kioskSlot, numbering) === null)
