@@ -25,7 +25,7 @@ import {
 import { CORS_EXPOSED_HEADERS, type CorsPolicy } from './cors';
 import type { DataProtection } from './dataProtection';
 import { isTransientDbError, type Db } from './db/Db';
-import { recomputeDossierCompleteness } from './dossiers';
+import { lockBlobBuckets, recomputeDossierCompleteness, type CompletenessChange } from './dossiers';
 import type { AuthenticatedDevice } from './records';
 
 /**
@@ -286,19 +286,23 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
     }
     let sealed: Awaited<ReturnType<typeof sealUpload>> | null = null;
     let inserted: boolean;
+    let completed: CompletenessChange[] = [];
     try {
       const size = upload.size ?? upload.offset;
       // Sealed under a fresh data key into a file of its own (blobStore.ts) before the row names it.
       sealed = await sealUpload(storage, protection, upload.id, actual, size);
       const { storageKey, key } = sealed;
-      // The row vouching for the blob and the end of the upload's quota share commit together.
+      // The row vouching for the blob, the recount of the dossiers waiting for it and the end of the
+      // upload's quota share commit together (the completeness lock first: see lockBlobBuckets).
       inserted = await db.transaction(async (tx) => {
+        await lockBlobBuckets(tx, [actual]);
         const rows = await tx.query(
           `INSERT INTO blobs (sha256, size, storage_key, branch_code, device_id, verified_at, dek, kek_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
            ON CONFLICT (sha256) DO NOTHING RETURNING 1`,
           [actual, size, storageKey, device.branchCode, device.deviceId, clock.now(), key?.wrapped ?? null, key?.keyId ?? null],
         );
         await forgetUpload(tx, upload.id);
+        completed = await recomputeDossierCompleteness(tx, actual);
         return rows.length > 0;
       });
     } catch (error) {
@@ -316,13 +320,8 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
       if (!inserted) await storage.removeStored(sealed.storageKey).catch((err: unknown) => app.log.error({ err }, 'cannot delete duplicate sealed blob'));
     }
     app.log.info({ deviceId: device.deviceId, size: upload.size }, 'blob verified');
-    // Dossiers received before this blob was verified may now be complete (dossiers.ts). The blob
-    // itself is stored and verified whatever happens here, so a failure is logged, not answered.
-    try {
-      const changed = await recomputeDossierCompleteness(db, actual);
-      if (changed.length > 0) app.log.info({ dossiers: changed.length, complete: changed.filter((c) => c.blobsMissing === 0).length }, 'dossier completeness');
-    } catch (error) {
-      app.log.error({ err: error }, 'cannot recompute dossier completeness');
+    if (completed.length > 0) {
+      app.log.info({ dossiers: completed.length, complete: completed.filter((c) => c.blobsMissing === 0).length }, 'dossier completeness');
     }
     return actual;
   }

@@ -178,8 +178,9 @@ const COMPLETENESS_BUCKETS = 64;
 /**
  * Takes the completeness locks of these blobs until the transaction ends, in one fixed order
  * (deadlock-free among takers). The push takes them for the blobs a new dossier lacks before its
- * final check; a blob's verification takes its lock before recomputing the dossiers that reference
- * it. Whichever of the two comes second sees what the first committed.
+ * final check; a blob's verification takes its lock before inserting the blob's row and recounting
+ * the dossiers that reference it, in one transaction. Whichever of the two comes second sees what
+ * the first committed.
  */
 export async function lockBlobBuckets(tx: Db, sha256s: readonly string[]): Promise<void> {
   const buckets = [...new Set(sha256s.map((h) => parseInt(h.slice(0, 2), 16) % COMPLETENESS_BUCKETS))].sort((a, b) => a - b);
@@ -194,28 +195,28 @@ export interface CompletenessChange {
 }
 
 /**
- * Called after a blob was verified and its `blobs` row committed (blobs.ts): recounts the missing
- * blobs of the incomplete dossiers that reference it; returns those it changed. A verified copy
- * from any branch counts: the bytes are on the server and match the hash.
+ * Recounts the missing blobs of the incomplete dossiers that reference this blob; returns those it
+ * changed. Runs inside the transaction that inserts the blob's `blobs` row (blobs.ts), after
+ * taking the blob's completeness lock (lockBlobBuckets) before that insert: a blob is never
+ * verified without its dossiers being recounted, whatever fails or crashes in between. A verified
+ * copy from any branch counts: the bytes are on the server and match the hash.
  */
-export async function recomputeDossierCompleteness(db: Db, sha256: string): Promise<CompletenessChange[]> {
-  return db.transaction(async (tx) => {
-    await lockBlobBuckets(tx, [sha256]);
-    const rows = await tx.query<{ code: string; blobs_missing: unknown }>(
-      `UPDATE received_dossiers r SET blobs_missing = (
-         SELECT count(*) FROM dossier_blobs d WHERE d.dossier_id = r.id AND NOT EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = d.sha256))
-       WHERE r.blobs_missing > 0 AND r.id IN (SELECT dossier_id FROM dossier_blobs WHERE sha256 = $1)
-       RETURNING r.code, r.blobs_missing`,
-      [sha256],
-    );
-    return rows.map((r) => ({ code: r.code, blobsMissing: Number(r.blobs_missing) }));
-  });
+export async function recomputeDossierCompleteness(tx: Db, sha256: string): Promise<CompletenessChange[]> {
+  const rows = await tx.query<{ code: string; blobs_missing: unknown }>(
+    `UPDATE received_dossiers r SET blobs_missing = (
+       SELECT count(*) FROM dossier_blobs d WHERE d.dossier_id = r.id AND NOT EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = d.sha256))
+     WHERE r.blobs_missing > 0 AND r.id IN (SELECT dossier_id FROM dossier_blobs WHERE sha256 = $1)
+     RETURNING r.code, r.blobs_missing`,
+    [sha256],
+  );
+  return rows.map((r) => ({ code: r.code, blobsMissing: Number(r.blobs_missing) }));
 }
 
 /**
- * The branch's dossiers still marked incomplete, counted again against the verified blobs: the
- * safety net when the recount after a blob's verification failed (it runs in its own transaction
- * and only logs a failure). Cheap: the partial index holds only incomplete dossiers.
+ * The branch's dossiers still marked incomplete, counted again against the verified blobs: a safety
+ * net for blobs verified by a server version that recounted in a transaction of its own (a crash
+ * between the two left the dossier incomplete). Cheap: the partial index holds only incomplete
+ * dossiers.
  */
 export async function sweepIncompleteDossiers(db: Db, branchCode: string): Promise<number> {
   const rows = await db.query(

@@ -261,7 +261,8 @@ describe.each(engines)('received dossiers on $name', (engine) => {
     });
     expect((await push(device, [envelope(1, args)], journal)).results[0]?.status).toBe('applied');
     expect(Number((await received(args.code))?.blobs_missing)).toBe(1);
-    // The blob became verified but its recount never ran (a crash between the two transactions).
+    // A blob verified by an older server, whose recount ran in a transaction of its own and never ran
+    // (a crash between the two); today's server recounts in the blob's own transaction.
     await h.db.query('INSERT INTO blobs (sha256, size, storage_key, branch_code, device_id, verified_at) VALUES ($1, $2, $3, $4, $5, $6)', [
       sha256(bytes),
       bytes.length,
@@ -310,6 +311,43 @@ describe.each(engines)('received dossiers on $name', (engine) => {
     expect((await listReceivedDossiers(h.db, 'CN01', { incompleteOnly: true })).map((d) => d.code)).not.toContain(args.code);
     const listed = (await listReceivedDossiers(h.db, 'CN01')).find((d) => d.code === args.code);
     expect(listed).toMatchObject({ status: 'received', blobCount: 2, blobsMissing: 0, complete: true });
+  });
+
+  it('never verifies a blob without recounting the dossiers waiting for it: a recount that fails fails the upload, which the retry completes', async () => {
+    const { device, journal } = await freshCounter();
+    const bytes = new Uint8Array(randomBytes(2500));
+    const args = dossierArgs({
+      documents: [{ documentId: 'to-khai', name: 'Tờ khai', originals: 1, copies: 0, sha256: sha256(bytes), size: bytes.length, pages: 1, reusedFrom: null }],
+    });
+    expect((await push(device, [envelope(1, args)], journal)).results[0]?.status).toBe('applied');
+    expect(Number((await received(args.code))?.blobs_missing)).toBe(1);
+    const upload = () =>
+      uploadBlobWithTus({
+        baseUrl: h.base!,
+        token: device.token,
+        blob: { sha256: sha256(bytes), size: bytes.length, mimeType: 'application/pdf', data: new Blob([bytes]), uploadUrl: null },
+        hooks: { onUploadUrl: () => undefined },
+      });
+    const verified = async () => (await h.db.query('SELECT 1 FROM blobs WHERE sha256 = $1', [sha256(bytes)])).length === 1;
+    // The recount dies (a crash, a lost connection) once the blob's row is written.
+    const trigger = `recount_fails_${randomUUID().replace(/-/g, '')}`;
+    await h.db.query(`CREATE FUNCTION ${trigger}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'recount dies'; END $$`);
+    await h.db.query(`CREATE TRIGGER ${trigger} BEFORE UPDATE OF blobs_missing ON received_dossiers FOR EACH ROW EXECUTE FUNCTION ${trigger}()`);
+    try {
+      await expect(upload()).rejects.toThrow(/503|server\.unavailable/);
+    } finally {
+      await h.db.query(`DROP TRIGGER ${trigger} ON received_dossiers`);
+      await h.db.query(`DROP FUNCTION ${trigger}()`);
+    }
+    // Neither half happened: the kiosk sends the scan again.
+    expect({ verified: await verified(), missing: Number((await received(args.code))?.blobs_missing) }).toEqual({ verified: false, missing: 1 });
+    await upload();
+    const row = await received(args.code);
+    expect({ verified: await verified(), missing: Number(row?.blobs_missing), complete: isTrue(row?.blobs_verified) }).toEqual({
+      verified: true,
+      missing: 0,
+      complete: true,
+    });
   });
 
   it('publishes an admin status change to the branch pull and the look-up', async () => {
