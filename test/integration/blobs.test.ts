@@ -1,5 +1,5 @@
 import { dbEngines } from './engines';
-import { startProxy, type CountingProxy } from '../support/countingProxy';
+import { startShapingProxy, type ShapingProxy } from '../support/shapingProxy';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, utimes } from 'node:fs/promises';
@@ -48,7 +48,7 @@ describe.each(engines)('blobs over tus on $name', (engine) => {
   let app: FastifyInstance;
   let base: string;
   let blobDir: string;
-  let proxy: CountingProxy;
+  let proxy: ShapingProxy;
   const clock = fixedClock(START);
 
   beforeAll(async () => {
@@ -59,7 +59,7 @@ describe.each(engines)('blobs over tus on $name', (engine) => {
     blobDir = await mkdtemp(path.join(tmpdir(), 'hpasc-blobs-'));
     app = buildServer({ db, clock, version: 'test', blobDir });
     base = await app.listen({ port: 0, host: '127.0.0.1' });
-    proxy = await startProxy(new URL(base));
+    proxy = await startShapingProxy(new URL(base));
   });
   afterAll(async () => {
     await proxy?.close();
