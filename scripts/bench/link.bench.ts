@@ -29,7 +29,7 @@ import { PersonalCipher } from '../../src/storage/personalCipher';
 import { ReferenceDb } from '../../src/storage/referenceDb';
 import { openBlobData } from '../../src/storage/sealing';
 import { createHttpTransport } from '../../src/sync/httpTransport';
-import { SyncEngine } from '../../src/sync/SyncEngine';
+import { DEFAULT_PARALLEL_SCANS, SyncEngine } from '../../src/sync/SyncEngine';
 import type { BlobToUpload, Transport } from '../../src/sync/Transport';
 import { DEFAULT_BLOB_CHUNK_BYTES } from '../../src/sync/tusUpload';
 import { queueCounterBacklog } from '../../test/support/counterBacklog';
@@ -139,7 +139,9 @@ async function oneRun(
       return answer;
     },
   };
-  const engine = new SyncEngine({ db, reference, transport, branchCode: branch.branchCode, clock, blobs });
+  // As the app composes it (src/app/syncService.ts); LINK_PARALLEL_SCANS=n to compare.
+  const parallelScans = Number(process.env.LINK_PARALLEL_SCANS ?? DEFAULT_PARALLEL_SCANS);
+  const engine = new SyncEngine({ db, reference, transport, branchCode: branch.branchCode, clock, blobs, parallelScans });
   proxy.cutEvery = cutEvery;
   let engineRuns = 0;
   let seconds: number;
