@@ -78,6 +78,7 @@ function requestKind(method: string, url: string): string {
   if (path === '/v1/sync/push') return 'push';
   if (path === '/v1/sync/pull') return 'pull';
   if (path.startsWith('/v1/blobs/sha256')) return 'hash';
+  if (path === '/v1/blobs/known') return 'known';
   if (path.startsWith('/v1/blobs/tus')) return method === 'POST' ? 'create' : method === 'HEAD' ? 'offset' : method.toLowerCase();
   if (path === '/health') return 'probe';
   return path;

@@ -327,7 +327,7 @@ export class SyncEngine {
   private async uploadAll(pending: readonly BlobToUpload[], queue: BlobQueue, report: RunReport): Promise<void> {
     const { transport, clock } = this.o;
     const width = this.parallelScans;
-    const held = pending.length > 0 && transport.blobsKnown ? await transport.blobsKnown(pending.map((b) => b.sha256)) : null;
+    const held = pending.length > 0 ? await this.heldByServer(pending) : null;
     const progress = this.progressOf(width);
     let next = 0;
     /** A failure that would meet every scan (or a fatal one): start no more. */
@@ -406,6 +406,22 @@ export class SyncEngine {
     launch();
     while (running.size > 0) await Promise.all([...running]);
     if (fatal) throw (fatal as { error: unknown }).error;
+  }
+
+  /**
+   * The pending blobs the server already holds, in one question when the transport can ask it;
+   * null means "ask per blob" (no batch question, or it failed: the per-blob requests meet and
+   * classify the same failure). A refused credential stops the run.
+   */
+  private async heldByServer(pending: readonly BlobToUpload[]): Promise<ReadonlySet<string> | null> {
+    const { transport } = this.o;
+    if (!transport.blobsKnown) return null;
+    try {
+      return await transport.blobsKnown(pending.map((b) => b.sha256));
+    } catch (e) {
+      if (e instanceof TransportError && e.kind === 'auth') throw e;
+      return null;
+    }
   }
 
   /** Reports upload progress: one upload's as it is, or the sum over this run's uploads. */
