@@ -124,10 +124,19 @@ async function oneRun(
     requests[kind] = (requests[kind] ?? 0) + 1;
     if (!process.env.LINK_DEBUG) return fetch(input, init);
     const t = performance.now();
-    return fetch(input, init).then((res) => {
-      console.error(`${Math.round(t - traceStart)} +${Math.round(performance.now() - t)} ${kind} ${res.status} conns=${proxy.connections}`);
-      return res;
-    });
+    return fetch(input, init).then(
+      (res) => {
+        console.error(`${Math.round(t - traceStart)} +${Math.round(performance.now() - t)} ${kind} ${res.status} conns=${proxy.connections}`);
+        return res;
+      },
+      (error: unknown) => {
+        const cause = (error as { cause?: unknown }).cause;
+        console.error(
+          `${Math.round(t - traceStart)} +${Math.round(performance.now() - t)} ${kind} FAILED ${String(error)} ${String(cause)} conns=${proxy.connections}`,
+        );
+        throw error;
+      },
+    );
   };
   const http = createHttpTransport({ baseUrl: proxy.url, token: () => token, fetch: counting as typeof fetch });
   let pushBytes = 0;
@@ -149,6 +158,7 @@ async function oneRun(
   try {
     const start = performance.now();
     traceStart = start;
+    if (process.env.LINK_DEBUG) console.error(`--- run, cut every ${cutEvery ?? 'never'}`);
     for (;;) {
       engineRuns++;
       await engine.runOnce().catch(() => undefined);

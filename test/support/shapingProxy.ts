@@ -234,11 +234,24 @@ export async function startShapingProxy(target: URL, shape: LinkShape = {}): Pro
       drop();
     };
     const endedBoth = () => {
-      if (toServer.ended && toKiosk.ended) drop();
+      if ((toServer.ended || serverGone) && toKiosk.ended) drop();
+    };
+    /**
+     * The server closed or reset its side (it may answer before reading a whole body, then close):
+     * what it sent still crosses the link to the kiosk, then the kiosk's side closes too. Bytes
+     * the kiosk sends meanwhile are lost, as they would be.
+     */
+    let serverGone = false;
+    const serverClosed = () => {
+      if (dropped || serverGone) return;
+      serverGone = true;
+      toServer.stop();
+      if (toKiosk.ended) drop();
+      else toKiosk.end();
     };
 
     const deliverUp = (data: Buffer): boolean => {
-      if (dropped || cutting) return false;
+      if (dropped || cutting || serverGone) return false;
       // Room before the next cut point (cutAfter: the link is down from there on).
       let room = Number.POSITIVE_INFINITY;
       if (proxy.cutAfter !== null) room = proxy.cutAfter - proxy.bytesIn;
@@ -275,17 +288,13 @@ export async function startShapingProxy(target: URL, shape: LinkShape = {}): Pro
 
     client.on('data', (data: Buffer) => {
       proxy.bytesOffered += data.length;
-      toServer.push(data);
+      if (!serverGone) toServer.push(data);
     });
     upstream.on('data', (data: Buffer) => toKiosk.push(data));
     client.on('end', () => toServer.end());
     upstream.on('end', () => toKiosk.end());
     client.on('error', drop).on('close', () => drop());
-    upstream.on('error', drop).on('close', () => {
-      // The server closed after answering: what it sent is still crossing the link.
-      if (!toKiosk.ended && !dropped) toKiosk.end();
-      else drop();
-    });
+    upstream.on('error', serverClosed).on('close', serverClosed);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as net.AddressInfo;
