@@ -333,8 +333,16 @@ export class SyncEngine {
     /** A failure that would meet every scan (or a fatal one): start no more. */
     let stopped = false;
     let fatal: { error: unknown } | null = null;
-    /** An upload got through this run: the route works, the others may go several at once. */
-    let wentThrough = false;
+    /**
+     * The centre created (or found) an upload this run: the link and the upload route work, and
+     * the other scans may go several at once.
+     */
+    let routeWorks = false;
+    const onRouteWorks = () => {
+      if (routeWorks) return;
+      routeWorks = true;
+      launch();
+    };
 
     const sendOne = async (index: number, blob: BlobToUpload): Promise<void> => {
       if (index > 0 && (await pendingBatch(this.o.db, 1)).length > 0) {
@@ -348,7 +356,10 @@ export class SyncEngine {
           return;
         }
         await transport.uploadBlob(queue.open ? await queue.open(blob) : blob, {
-          onUploadUrl: (url) => queue.setUploadUrl(blob.sha256, url),
+          onUploadUrl: (url) => {
+            onRouteWorks();
+            return queue.setUploadUrl(blob.sha256, url);
+          },
           onProgress: (sent, total) => progress(blob.sha256, sent, total),
         });
       } catch (e) {
@@ -379,7 +390,7 @@ export class SyncEngine {
       }
       await queue.markVerified(blob.sha256, clock.now());
       report.blobsUploaded++;
-      wentThrough = true;
+      onRouteWorks();
     };
 
     const running = new Set<Promise<void>>();
@@ -396,13 +407,14 @@ export class SyncEngine {
         launch();
       }
     };
-    // Until one upload got through, one at a time: a refused route costs one attempt, not n.
-    const launch = () => {
-      while (running.size < (wentThrough ? width : 1) && !stopped && next < pending.length) {
+    // One at a time until the centre created an upload: a dead link or a refused route costs one
+    // attempt, not n.
+    function launch(): void {
+      while (running.size < (routeWorks ? width : 1) && !stopped && next < pending.length) {
         const w: Promise<void> = worker().finally(() => running.delete(w));
         running.add(w);
       }
-    };
+    }
     launch();
     while (running.size > 0) await Promise.all([...running]);
     if (fatal) throw (fatal as { error: unknown }).error;
