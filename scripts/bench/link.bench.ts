@@ -19,20 +19,15 @@
  *   beyond the median clean run, per cut, against the mean request body of the scans.
  * Clean and cut runs alternate, each with a fresh kiosk, fresh scans and a fresh proxy.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { fixedClock } from '../../src/shared/clock';
-import { markVerified, pendingBlobs, recordBlobFailure, setUploadUrl } from '../../src/storage/blobRepository';
-import { KioskDb } from '../../src/storage/KioskDb';
-import { PersonalCipher } from '../../src/storage/personalCipher';
-import { ReferenceDb } from '../../src/storage/referenceDb';
-import { openBlobData } from '../../src/storage/sealing';
+import { pendingBlobs } from '../../src/storage/blobRepository';
 import { createHttpTransport } from '../../src/sync/httpTransport';
-import { DEFAULT_PARALLEL_SCANS, SyncEngine } from '../../src/sync/SyncEngine';
-import type { BlobToUpload, Transport } from '../../src/sync/Transport';
+import { DEFAULT_PARALLEL_SCANS } from '../../src/sync/SyncEngine';
+import type { Transport } from '../../src/sync/Transport';
 import { DEFAULT_BLOB_CHUNK_BYTES } from '../../src/sync/tusUpload';
-import { queueCounterBacklog } from '../../test/support/counterBacklog';
+import { openCounterKiosk, queueCounterBacklog } from '../../test/support/counterBacklog';
 import { startShapingProxy } from '../../test/support/shapingProxy';
 import { startChildServer, type ChildServer } from './child';
 import { benchBranch, nodeRandom, percentile, round, verdict } from './syncFixtures';
@@ -94,21 +89,11 @@ async function oneRun(
   const { code } = await centre.ask<{ code: string }>('enrol');
   const deviceId = randomUUID();
   const { token } = await createHttpTransport({ baseUrl: centre.baseUrl, token: () => null }).enrol({ code, deviceId, role: 'counter' });
-  const idb = new IDBFactory();
-  const db = new KioskDb(`link-${deviceId}-journal`, { indexedDB: idb, IDBKeyRange });
-  db.personal = await PersonalCipher.fromDataKey(new Uint8Array(randomBytes(32)));
-  const reference = new ReferenceDb(`link-${deviceId}-reference`, { indexedDB: idb, IDBKeyRange });
+  const kiosk = await openCounterKiosk(`link-${deviceId}`, clock);
+  const { db } = kiosk;
   const branch = benchBranch();
-  const blobs = {
-    pending: () => pendingBlobs(db),
-    open: async (blob: BlobToUpload) => ({ ...blob, data: await openBlobData(db, blob) }),
-    setUploadUrl: (sha: string, url: string | null) => setUploadUrl(db, sha, url),
-    markVerified: (sha: string) => markVerified(db, sha, clock),
-    recordFailure: (shas: readonly string[], error: { code: string; detail: string }, now: number) => recordBlobFailure(db, shas, error, now),
-  };
   // Enrolled and up to date before the outage: the branch configuration is pulled over loopback.
-  const direct = createHttpTransport({ baseUrl: centre.baseUrl, token: () => token });
-  await new SyncEngine({ db, reference, transport: direct, branchCode: branch.branchCode, clock, blobs }).runOnce();
+  await kiosk.engine(createHttpTransport({ baseUrl: centre.baseUrl, token: () => token }), branch.branchCode).runOnce();
 
   const backlog = await queueCounterBacklog(db, { deviceId, slot: 1, branch, clock, random: nodeRandom });
 
@@ -151,7 +136,7 @@ async function oneRun(
   };
   // As the app composes it (src/app/syncService.ts); LINK_PARALLEL_SCANS=n to compare.
   const parallelScans = Number(process.env.LINK_PARALLEL_SCANS ?? DEFAULT_PARALLEL_SCANS);
-  const engine = new SyncEngine({ db, reference, transport, branchCode: branch.branchCode, clock, blobs, parallelScans });
+  const engine = kiosk.engine(transport, branch.branchCode, { parallelScans });
   proxy.cutEvery = cutEvery;
   let engineRuns = 0;
   let seconds: number;
@@ -171,8 +156,7 @@ async function oneRun(
   }
   const wire = { up: proxy.bytesIn, down: proxy.bytesOut, offered: proxy.bytesOffered };
   const { connections, cuts } = proxy;
-  db.close();
-  reference.close();
+  kiosk.close();
 
   const held = await centre.ask<{
     tickets: number;

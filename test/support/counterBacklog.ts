@@ -3,12 +3,55 @@ import { localDayKey } from '../../src/domain/localDay';
 import type { BranchConfig } from '../../src/shared/branchConfig';
 import type { Clock, RandomBytes } from '../../src/shared/clock';
 import type { DossierSubmitArgs } from '../../src/shared/sync';
+import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
+import { markVerified, pendingBlobs, recordBlobFailure, setUploadUrl } from '../../src/storage/blobRepository';
 import { receiveDossier } from '../../src/storage/dossierRepository';
-import type { KioskDb } from '../../src/storage/KioskDb';
+import { KioskDb } from '../../src/storage/KioskDb';
+import { PersonalCipher } from '../../src/storage/personalCipher';
 import { submitRating } from '../../src/storage/ratingRepository';
+import { ReferenceDb } from '../../src/storage/referenceDb';
+import { openBlobData } from '../../src/storage/sealing';
 import { issueTicket } from '../../src/storage/ticketRepository';
+import { DEFAULT_PARALLEL_SCANS, SyncEngine, type BlobQueue, type SyncEngineOptions } from '../../src/sync/SyncEngine';
+import type { Transport } from '../../src/sync/Transport';
 
 /* Used by scripts/bench/link.bench.ts and test/integration/linkSync.test.ts. */
+
+/** A counter's two databases in a fresh fake IndexedDB, its scans sealed under its own data key. */
+export interface CounterKiosk {
+  readonly db: KioskDb;
+  readonly reference: ReferenceDb;
+  /** Its scans as the app hands them to the engine (src/app/syncService.ts). */
+  readonly blobs: BlobQueue;
+  /** An engine over `transport`, composed as the app composes it (parallel scans included). */
+  engine(transport: Transport, branchCode: string, options?: Partial<SyncEngineOptions>): SyncEngine;
+  close(): void;
+}
+
+export async function openCounterKiosk(name: string, clock: Clock): Promise<CounterKiosk> {
+  const idb = new IDBFactory();
+  const db = new KioskDb(`${name}-journal`, { indexedDB: idb, IDBKeyRange });
+  db.personal = await PersonalCipher.fromDataKey(new Uint8Array(randomBytes(32)));
+  const reference = new ReferenceDb(`${name}-reference`, { indexedDB: idb, IDBKeyRange });
+  const blobs: BlobQueue = {
+    pending: () => pendingBlobs(db),
+    open: async (blob) => ({ ...blob, data: await openBlobData(db, blob) }),
+    setUploadUrl: (sha, url) => setUploadUrl(db, sha, url),
+    markVerified: (sha) => markVerified(db, sha, clock),
+    recordFailure: (shas, error, now) => recordBlobFailure(db, shas, error, now),
+  };
+  return {
+    db,
+    reference,
+    blobs,
+    engine: (transport, branchCode, options = {}) =>
+      new SyncEngine({ db, reference, transport, branchCode, clock, blobs, parallelScans: DEFAULT_PARALLEL_SCANS, ...options }),
+    close() {
+      db.close();
+      reference.close();
+    },
+  };
+}
 
 /**
  * What a counter holds after a while without the network: `records` ordinary records (tickets
