@@ -30,6 +30,8 @@ export interface HttpTransportOptions {
   readonly timeoutMs?: number;
   /** tus chunk size for blob uploads. */
   readonly chunkSize?: number;
+  /** Resume a scan at once when a connection is cut mid-upload (tusUpload.ts); default true. */
+  readonly resumeAfterCut?: boolean;
 }
 
 export const DEFAULT_TIMEOUT_MS = 20_000;
@@ -123,7 +125,15 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
       if (!token) throw new TransportError('auth', { code: 'auth.not-enrolled', detail: 'this kiosk has no server credential yet' });
       // tus-js-client is loaded only when there is something to upload.
       const { uploadBlobWithTus } = await import('./tusUpload');
-      await uploadBlobWithTus({ baseUrl: base, token, blob, hooks, chunkSize: options.chunkSize, fetchLike: doFetch });
+      await uploadBlobWithTus({
+        baseUrl: base,
+        token,
+        blob,
+        hooks,
+        chunkSize: options.chunkSize,
+        fetchLike: doFetch,
+        resumeAfterCut: options.resumeAfterCut ?? true,
+      });
     },
   };
 }

@@ -13,11 +13,12 @@ import { TransportError, type BlobToUpload, type BlobUploadHooks } from './Trans
  *   engine can keep it in Dexie and resume after a restart (never localStorage: URL storage is off).
  * - It resolves only once the server has verified the SHA-256: the final PATCH answers
  *   `Blob-Verified: <hex>`, or, when the upload was already complete, HEAD by hash answers 200.
- * - A request that got no answer at all (a connection cut mid-upload, a server restarted) is
- *   resumed at once from the server's offset (HEAD, then PATCH the rest), as long as each attempt
- *   moved the upload on: a link that drops a connection every few MB costs a round trip per cut,
- *   not the rest of the sync run. An attempt that got nowhere, a timeout, or any answer the server
- *   gave (4xx, 5xx) ends the call.
+ * - One attempt by default: the first failure ends the call. With `resumeAfterCut` (the HTTP
+ *   transport sets it), a request that got no answer at all (a connection cut mid-upload, a server
+ *   restarted) is resumed at once from the server's offset (HEAD, then PATCH the rest), as long as
+ *   each attempt moved the upload on: a link that drops a connection every few MB costs a round
+ *   trip per cut, not the rest of the sync run. An attempt that got nowhere, a timeout, or any
+ *   answer the server gave (4xx, 5xx) ends the call.
  * - Every failure is a TransportError. `blob.hash-mismatch` and `blob.not-verified` (kind
  *   'protocol') mean the upload is gone or useless: the caller clears the stored uploadUrl
  *   (`mustRestartUpload`) and tries again later. Backoff belongs to the sync engine. Whether a
@@ -53,6 +54,8 @@ export interface TusUploadOptions {
   readonly requestTimeoutMs?: number;
   /** Lets the caller stop an attempt (shutdown, tests); it rejects with kind 'network'. */
   readonly signal?: AbortSignal;
+  /** Resume at once after a request cut without an answer, while the upload moves on (default false: one attempt). */
+  readonly resumeAfterCut?: boolean;
 }
 
 const RESTART_CODES: ReadonlySet<string> = new Set(['blob.hash-mismatch', 'blob.not-verified']);
@@ -82,7 +85,7 @@ export async function uploadBlobWithTus(options: TusUploadOptions): Promise<void
       headers: { authorization: auth },
       // One immediate retry per attempt that got no answer; tus-js-client allows another after
       // every attempt that moved the server's offset on (see onShouldRetry).
-      retryDelays: [0],
+      retryDelays: options.resumeAfterCut ? [0] : null,
       onShouldRetry: (error) => {
         const cause = (error as DetailedError).causingError;
         return !(error as DetailedError).originalResponse && cause instanceof RequestFailure && cause.kind === 'no-answer';

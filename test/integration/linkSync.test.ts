@@ -7,8 +7,9 @@ import { createEnrolCode } from '../../src/server/admin';
 import { fixedClock } from '../../src/shared/clock';
 import { countPendingBlobs } from '../../src/storage/blobRepository';
 import { createHttpTransport } from '../../src/sync/httpTransport';
-import { DEFAULT_BLOB_CHUNK_BYTES } from '../../src/sync/tusUpload';
-import { openCounterKiosk, queueCounterBacklog } from '../support/counterBacklog';
+import { TransportError } from '../../src/sync/Transport';
+import { DEFAULT_BLOB_CHUNK_BYTES, uploadBlobWithTus, type FetchLike } from '../../src/sync/tusUpload';
+import { openCounterKiosk, queueCounterBacklog, scannedPdf } from '../support/counterBacklog';
 import { startShapingProxy } from '../support/shapingProxy';
 import { nodeRandom, seededBranch } from '../unit/fixtures';
 import { sha256Hex, startCentre, storedBlobBytes, storedDossiers } from './syncHarness';
@@ -115,4 +116,55 @@ describe('a counter syncs over a branch link that cuts connections', () => {
     const resentPerCut = (cut.offered - clean.offered) / cut.cuts;
     expect(resentPerCut).toBeLessThanOrEqual(chunk);
   }, 120_000);
+
+  it('the tus client resumes a cut upload within the call while each attempt moves it on, and stops when one gets nowhere', async () => {
+    const deviceId = randomUUID();
+    const { code } = await createEnrolCode(centre.db, 'CN01', 'counter', serverClock.now());
+    const { token } = await createHttpTransport({ baseUrl: centre.baseUrl, token: () => null }).enrol({ code, deviceId, role: 'counter' });
+    const proxy = await startShapingProxy(new URL(centre.baseUrl));
+    try {
+      const sent: string[] = [];
+      const recording: FetchLike = (input, init) => {
+        const offset = (init.headers as Record<string, string> | undefined)?.['Upload-Offset'];
+        sent.push(`${init.method ?? 'GET'}${offset === undefined ? '' : ` ${offset}`}`);
+        return fetch(input, init);
+      };
+      const upload = (bytes: Uint8Array<ArrayBuffer>) =>
+        uploadBlobWithTus({
+          baseUrl: proxy.url,
+          token,
+          blob: { sha256: sha256Hex(bytes), size: bytes.length, mimeType: 'application/pdf', data: new Blob([bytes]), uploadUrl: null },
+          hooks: { onUploadUrl: () => undefined },
+          fetchLike: recording,
+          resumeAfterCut: true,
+        });
+
+      const bytes = scannedPdf(4);
+      proxy.cutEvery = 300_000;
+      await upload(bytes);
+      expect(proxy.cuts).toBeGreaterThanOrEqual(2);
+      expect(sha256Hex((await storedBlobBytes(centre.db, blobDir, sha256Hex(bytes)))!)).toBe(sha256Hex(bytes));
+      // Created once, then each cut answered by a HEAD and a PATCH from a further offset.
+      expect(sent.filter((s) => s === 'POST')).toHaveLength(1);
+      expect(sent.filter((s) => s === 'HEAD')).toHaveLength(proxy.cuts);
+      const offsets = sent.filter((s) => s.startsWith('PATCH')).map((s) => Number(s.split(' ')[1]));
+      expect(offsets).toHaveLength(proxy.cuts + 1);
+      expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
+      expect(new Set(offsets).size).toBe(offsets.length);
+
+      // The link goes down for good mid-upload: one resume that gets nowhere, then the call fails.
+      sent.length = 0;
+      proxy.cutEvery = null;
+      proxy.cutAfter = proxy.bytesIn + 200_000;
+      const error = await upload(scannedPdf(2)).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(TransportError);
+      expect((error as TransportError).retryable).toBe(true);
+      expect(sent).toEqual(['POST', 'PATCH 0', 'HEAD', 'GET']);
+    } finally {
+      await proxy.close();
+    }
+  });
 });
