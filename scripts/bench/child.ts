@@ -9,9 +9,9 @@ export interface ChildServer {
   close(): Promise<void>;
 }
 
-export async function startChildServer(mode: 'kiosk' | 'pouch' | 'centre'): Promise<ChildServer> {
+export async function startChildServer(mode: 'kiosk' | 'pouch' | 'centre' | 'link', args: readonly string[] = []): Promise<ChildServer> {
   const script = fileURLToPath(new URL('./childServer.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, mode], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', script, mode, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines: Interface = createInterface({ input: child.stdout });
   const queue: { resolve: (line: string) => void; reject: (e: Error) => void }[] = [];
   lines.on('line', (line) => queue.shift()?.resolve(line));

@@ -11,6 +11,7 @@ import { diskStorage, readBlobBytes } from '../../src/server/blobStore';
 import { ephemeralDataProtection } from '../../src/server/dataProtection';
 import { openPgliteDb } from '../../src/server/db/pgliteDb';
 import { fixedClock } from '../../src/shared/clock';
+import { startShapingProxy } from '../../test/support/shapingProxy';
 import { BRANCH, benchBranch, countingDb, startBenchServer } from './syncFixtures';
 
 /**
@@ -20,6 +21,7 @@ import { BRANCH, benchBranch, countingDb, startBenchServer } from './syncFixture
  *   tsx scripts/bench/childServer.ts kiosk   → central server on in-memory PGlite
  *   tsx scripts/bench/childServer.ts pouch   → express-pouchdb on the memory adapter
  *   tsx scripts/bench/childServer.ts centre  → the server with its blob routes, for the link bench
+ *   tsx scripts/bench/childServer.ts link …  → the shaping proxy in front of it
  * Prints one JSON line {baseUrl, …} when ready; then answers stdin commands with one JSON line:
  * `enrol` → {code}, `stats` → {tickets, transactions, txMs, queries, txQueries}, `reset` → {}.
  */
@@ -103,8 +105,34 @@ async function centre(): Promise<void> {
   await rm(dir, { recursive: true, force: true });
 }
 
+/**
+ * The link for the link bench, in a process of its own so that the kiosk's work (Dexie, WebCrypto)
+ * never holds the link's timers back: `link <target URL> <bits/s each way> <RTT ms>`.
+ * `cut <bytes>|none` sets cutEvery → {}; `stats` → the proxy's counters.
+ */
+async function link(): Promise<void> {
+  const [target, bps, rtt] = process.argv.slice(3);
+  const proxy = await startShapingProxy(new URL(target ?? ''), {
+    upBitsPerSecond: Number(bps),
+    downBitsPerSecond: Number(bps),
+    rttMs: Number(rtt),
+  });
+  console.log(JSON.stringify({ baseUrl: proxy.url }));
+  for await (const line of createInterface({ input: process.stdin })) {
+    const [command, arg] = line.split(' ');
+    if (command === 'cut') {
+      proxy.cutEvery = arg === 'none' ? null : Number(arg);
+      console.log('{}');
+    } else if (command === 'stats') {
+      const { bytesIn, bytesOut, bytesOffered, connections, cuts } = proxy;
+      console.log(JSON.stringify({ bytesIn, bytesOut, bytesOffered, connections, cuts }));
+    }
+  }
+  await proxy.close();
+}
+
 const mode = process.argv[2];
-const modes: Record<string, () => Promise<void>> = { kiosk, pouch, centre };
+const modes: Record<string, () => Promise<void>> = { kiosk, pouch, centre, link };
 (modes[mode ?? ''] ?? (() => Promise.reject(new Error('usage: childServer.ts kiosk|pouch|centre'))))().catch((e: unknown) => {
   console.error(e);
   process.exit(1);

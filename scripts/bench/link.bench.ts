@@ -4,8 +4,9 @@
  * `npx tsx scripts/bench/link.bench.ts` (LINK_RUNS=n runs per scenario, default 3).
  * - The centre: the real server in a process of its own (another machine in a branch), on
  *   in-memory PGlite with its blob routes on a temporary folder, scans sealed as in production.
- * - The link: test/support/shapingProxy.ts in front of it, 20 Mbit/s each way, 40 ms RTT (a
- *   handshake costs one RTT per new connection).
+ * - The link: test/support/shapingProxy.ts in front of it, in a third process (the kiosk's own
+ *   work must not hold the link's timers back), 20 Mbit/s each way, 40 ms RTT (a handshake costs
+ *   one RTT per new connection).
  * - The counter: the kiosk's own SyncEngine and HTTP/tus transport on fake-indexeddb, holding
  *   100 records (tickets and ratings) and one dossier of 20 scanned pages in 8 PDFs (≈ 4.5 MB,
  *   incompressible), written through its repositories (test/support/counterBacklog.ts) and sealed
@@ -21,6 +22,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fixedClock } from '../../src/shared/clock';
 import { pendingBlobs } from '../../src/storage/blobRepository';
 import { createHttpTransport } from '../../src/sync/httpTransport';
@@ -28,7 +30,6 @@ import { DEFAULT_PARALLEL_SCANS } from '../../src/sync/SyncEngine';
 import type { Transport } from '../../src/sync/Transport';
 import { DEFAULT_BLOB_CHUNK_BYTES } from '../../src/sync/tusUpload';
 import { openCounterKiosk, queueCounterBacklog } from '../../test/support/counterBacklog';
-import { startShapingProxy } from '../../test/support/shapingProxy';
 import { startChildServer, type ChildServer } from './child';
 import { benchBranch, nodeRandom, percentile, round, verdict } from './syncFixtures';
 
@@ -68,6 +69,15 @@ export interface LinkBenchResult {
 
 const START = Date.UTC(2026, 10, 24, 1, 30);
 
+/** The shaping proxy's counters (test/support/shapingProxy.ts), from its process. */
+interface LinkStats {
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  readonly bytesOffered: number;
+  readonly connections: number;
+  readonly cuts: number;
+}
+
 function requestKind(method: string, url: string): string {
   const path = new URL(url).pathname;
   if (path === '/v1/sync/push') return 'push';
@@ -97,11 +107,7 @@ async function oneRun(
 
   const backlog = await queueCounterBacklog(db, { deviceId, slot: 1, branch, clock, random: nodeRandom });
 
-  const proxy = await startShapingProxy(new URL(centre.baseUrl), {
-    upBitsPerSecond: LINK.bitsPerSecond,
-    downBitsPerSecond: LINK.bitsPerSecond,
-    rttMs: LINK.rttMs,
-  });
+  const proxy = await startChildServer('link', [centre.baseUrl, String(LINK.bitsPerSecond), String(LINK.rttMs)]);
   const requests: Record<string, number> = {};
   let traceStart = performance.now();
   const counting = (input: RequestInfo | URL, init?: RequestInit) => {
@@ -111,19 +117,17 @@ async function oneRun(
     const t = performance.now();
     return fetch(input, init).then(
       (res) => {
-        console.error(`${Math.round(t - traceStart)} +${Math.round(performance.now() - t)} ${kind} ${res.status} conns=${proxy.connections}`);
+        console.error(`${Math.round(t - traceStart)} +${Math.round(performance.now() - t)} ${kind} ${res.status}`);
         return res;
       },
       (error: unknown) => {
         const cause = (error as { cause?: unknown }).cause;
-        console.error(
-          `${Math.round(t - traceStart)} +${Math.round(performance.now() - t)} ${kind} FAILED ${String(error)} ${String(cause)} conns=${proxy.connections}`,
-        );
+        console.error(`${Math.round(t - traceStart)} +${Math.round(performance.now() - t)} ${kind} FAILED ${String(error)} ${String(cause)}`);
         throw error;
       },
     );
   };
-  const http = createHttpTransport({ baseUrl: proxy.url, token: () => token, fetch: counting as typeof fetch });
+  const http = createHttpTransport({ baseUrl: proxy.baseUrl, token: () => token, fetch: counting as typeof fetch });
   let pushBytes = 0;
   const transport: Transport = {
     ...http,
@@ -137,12 +141,15 @@ async function oneRun(
   // As the app composes it (src/app/syncService.ts); LINK_PARALLEL_SCANS=n to compare.
   const parallelScans = Number(process.env.LINK_PARALLEL_SCANS ?? DEFAULT_PARALLEL_SCANS);
   const engine = kiosk.engine(transport, branch.branchCode, { parallelScans });
-  proxy.cutEvery = cutEvery;
+  await proxy.ask(`cut ${cutEvery ?? 'none'}`);
   let engineRuns = 0;
   let seconds: number;
+  let link: LinkStats;
   try {
     const start = performance.now();
     traceStart = start;
+    const loopDelay = process.env.LINK_DEBUG ? monitorEventLoopDelay({ resolution: 5 }) : null;
+    loopDelay?.enable();
     if (process.env.LINK_DEBUG) console.error(`--- run, cut every ${cutEvery ?? 'never'}`);
     for (;;) {
       engineRuns++;
@@ -151,11 +158,18 @@ async function oneRun(
       if (engineRuns >= 50) throw new Error('the counter did not finish in 50 runs');
     }
     seconds = (performance.now() - start) / 1000;
+    if (loopDelay) {
+      loopDelay.disable();
+      console.error(
+        `event loop delay: mean ${(loopDelay.mean / 1e6).toFixed(1)} ms, p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms, max ${(loopDelay.max / 1e6).toFixed(1)} ms`,
+      );
+    }
+    link = await proxy.ask<LinkStats>('stats');
   } finally {
     await proxy.close();
   }
-  const wire = { up: proxy.bytesIn, down: proxy.bytesOut, offered: proxy.bytesOffered };
-  const { connections, cuts } = proxy;
+  const wire = { up: link.bytesIn, down: link.bytesOut, offered: link.bytesOffered };
+  const { connections, cuts } = link;
   kiosk.close();
 
   const held = await centre.ask<{
