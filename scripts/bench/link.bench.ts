@@ -153,7 +153,14 @@ async function oneRun(
     if (process.env.LINK_DEBUG) console.error(`--- run, cut every ${cutEvery ?? 'never'}`);
     for (;;) {
       engineRuns++;
-      await engine.runOnce().catch(() => undefined);
+      const report = await engine.runOnce().catch((e: unknown) => {
+        if (process.env.LINK_DEBUG) console.error(`run failed: ${String(e)}`);
+        return null;
+      });
+      if (process.env.LINK_DEBUG && report) {
+        for (const f of report.blobsFailed) console.error(`scan refused: ${f.error.code} ${f.detail}`);
+        for (const d of report.blobsDeferred) console.error(`scan deferred: ${d.error.message}`);
+      }
       if ((await db.outbox.count()) === 0 && (await pendingBlobs(db)).length === 0) break;
       if (engineRuns >= 50) throw new Error('the counter did not finish in 50 runs');
     }

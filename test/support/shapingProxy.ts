@@ -112,8 +112,9 @@ class Pipe {
 
   push(data: Buffer): void {
     const now = performance.now();
-    if (now < this.openAt) {
-      // Still in the handshake: the bytes wait for it without holding the link.
+    if (now < this.openAt || this.earlyTimer !== null) {
+      // Still in the handshake (or its end is not yet handled: a timer can fire after I/O that
+      // came later): the bytes wait behind the earlier ones without holding the link.
       this.early.push(data);
       this.full = this.early.reduce((n, b) => n + b.length, 0) > this.queueBytes;
       this.updateFlow();

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LinkBucket, startShapingProxy, type LinkShape, type ShapingProxy } from '../support/shapingProxy';
 
 /**
@@ -177,11 +177,12 @@ describe('startShapingProxy', () => {
   it('delays delivery by half the RTT each way, and a new connection by one more RTT (its handshake)', async () => {
     const rttMs = 60;
     const { sink, connect } = await setUp({ rttMs });
+    // Taken before connecting: the proxy accepts the connection after this, never before.
+    const connecting = performance.now();
     const socket = await connect();
-    const acceptedBy = performance.now();
     socket.write(Buffer.from('first'));
     await until(() => (sink.conns[0]?.firstAt ?? null) !== null);
-    expect(sink.conns[0]!.firstAt! - acceptedBy).toBeGreaterThanOrEqual(rttMs + rttMs / 2);
+    expect(sink.conns[0]!.firstAt! - connecting).toBeGreaterThanOrEqual(rttMs + rttMs / 2);
 
     const sentAt = performance.now();
     socket.write(Buffer.from('second'));
@@ -195,6 +196,27 @@ describe('startShapingProxy', () => {
     sink.conns[0]!.socket.write('answer');
     await until(() => answeredAt > 0);
     expect(answeredAt - writeAt).toBeGreaterThanOrEqual(rttMs / 2);
+  });
+
+  it('keeps bytes in order across the end of the handshake, even when I/O is handled before its timer', async () => {
+    // The proxy's clock, moved by hand: the second write is read after the handshake's end but
+    // before the timer that releases the first one has fired.
+    let fakeNow = 0;
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => fakeNow);
+    try {
+      const { sink, connect } = await setUp({ rttMs: 200 });
+      const socket = await connect();
+      socket.write(Buffer.alloc(1000, 'a'));
+      await new Promise((r) => setTimeout(r, 20));
+      fakeNow = 500;
+      socket.write(Buffer.alloc(1000, 'b'));
+      await new Promise((r) => setTimeout(r, 300));
+      fakeNow = 10_000;
+      await until(() => received(sink, 0).length === 2000);
+      expect(received(sink, 0).toString()).toBe('a'.repeat(1000) + 'b'.repeat(1000));
+    } finally {
+      clock.mockRestore();
+    }
   });
 
   it('never delivers faster than the bandwidth, however many connections share the link', async () => {
