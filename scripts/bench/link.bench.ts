@@ -55,6 +55,8 @@ export interface LinkRun {
 }
 
 export interface LinkBenchResult {
+  /** One scan at a time, a HEAD per scan, no resume inside an upload: the kiosk before the link levers. */
+  readonly before: { readonly clean: LinkRun; readonly cut: LinkRun };
   readonly scans: number;
   readonly scanBytes: number;
   readonly records: number;
@@ -89,10 +91,17 @@ function requestKind(method: string, url: string): string {
   return path;
 }
 
+/**
+ * The kiosk as the app composes it, or `oneAtATime`: as it was before the link levers — one scan
+ * after the push and the pull, a HEAD per scan, a cut ending the upload (the next run resumes it).
+ */
+type Kiosk = 'app' | 'oneAtATime';
+
 async function oneRun(
   centre: ChildServer,
   cutEvery: number | null,
   day: number,
+  kind: Kiosk = 'app',
 ): Promise<LinkRun & { scanBytes: number; scans: number; chunks: number; records: number }> {
   // A day of its own per run: each run is a new counter in slot 1, whose numbers restart daily.
   const clock = fixedClock(START + day * 86_400_000);
@@ -127,10 +136,12 @@ async function oneRun(
       },
     );
   };
-  const http = createHttpTransport({ baseUrl: proxy.baseUrl, token: () => token, fetch: counting as typeof fetch });
+  const oneAtATime = kind === 'oneAtATime';
+  const http = createHttpTransport({ baseUrl: proxy.baseUrl, token: () => token, fetch: counting as typeof fetch, resumeAfterCut: !oneAtATime });
   let pushBytes = 0;
   const transport: Transport = {
     ...http,
+    blobsKnown: oneAtATime ? undefined : http.blobsKnown,
     async push(request) {
       const answer = await http.push(request);
       pushBytes += Buffer.byteLength(JSON.stringify(request));
@@ -139,7 +150,7 @@ async function oneRun(
     },
   };
   // As the app composes it (src/app/syncService.ts); LINK_PARALLEL_SCANS=n to compare.
-  const parallelScans = Number(process.env.LINK_PARALLEL_SCANS ?? DEFAULT_PARALLEL_SCANS);
+  const parallelScans = oneAtATime ? 1 : Number(process.env.LINK_PARALLEL_SCANS ?? DEFAULT_PARALLEL_SCANS);
   const engine = kiosk.engine(transport, branch.branchCode, { parallelScans });
   await proxy.ask(`cut ${cutEvery ?? 'none'}`);
   let engineRuns = 0;
@@ -226,6 +237,8 @@ export async function runLinkBench(options: { runs?: number } = {}): Promise<Lin
       clean.push(await oneRun(centre, null, 1 + 2 * i));
       cut.push(await oneRun(centre, LINK.cutEveryBytes, 2 + 2 * i));
     }
+    // The baseline, once each: the same kiosk before the link levers.
+    const before = { clean: await oneRun(centre, null, 2 * runs + 1, 'oneAtATime'), cut: await oneRun(centre, LINK.cutEveryBytes, 2 * runs + 2, 'oneAtATime') };
     const median = (values: number[]) =>
       percentile(
         [...values].sort((a, b) => a - b),
@@ -238,6 +251,7 @@ export async function runLinkBench(options: { runs?: number } = {}): Promise<Lin
     // Worst run: bytes put on the link beyond a clean run's, per cut.
     const resentBytes = Math.max(...cut.map((r) => (r.wire.offered - cleanOffered) / Math.max(1, r.cuts)));
     return {
+      before,
       scans: first.scans,
       scanBytes: first.scanBytes,
       records: first.records,
@@ -276,6 +290,9 @@ export function printLinkBench(r: LinkBenchResult): void {
   );
   for (const run of r.clean) console.log(`clean     ${describe(run)}`);
   for (const run of r.cut) console.log(`cut/2MB   ${describe(run)}`);
+  console.log(`before    one scan at a time after the push and the pull, a HEAD per scan, a cut ends the upload:`);
+  console.log(`  clean   ${describe(r.before.clean)}`);
+  console.log(`  cut/2MB ${describe(r.before.cut)}`);
   console.log(
     `ratio     clean median ${r.cleanRatio}× line rate; with a cut every ${mb(LINK.cutEveryBytes)}: ` +
       `re-sent ${kb(r.resentPerCut.bytes)} per cut (worst run, beyond the median clean run) = ${r.resentPerCut.chunks} chunk`,
