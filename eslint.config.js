@@ -9,7 +9,8 @@ import tseslint from 'typescript-eslint';
  * Module boundaries (STYLE.md) are enforced here, not in review:
  *  - which src/ folder may import which (import-x/no-restricted-paths zones);
  *  - which third-party libraries are allowed only in one module (no-restricted-imports);
- *  - domain code gets no clock, randomness or DOM (time and I/O come in as parameters).
+ *  - domain code gets no clock, randomness or DOM (time and I/O come in as parameters);
+ *  - only src/platform reads the preload bridge; screens read the time from the app, not the system clock.
  */
 const MODULES = ['shared', 'domain', 'storage', 'sync', 'scan', 'print', 'platform', 'app', 'ui', 'server'];
 const MAY_IMPORT = {
@@ -56,6 +57,28 @@ const restrictedFor = (home) =>
     message: `only ${r.home.replace('|', ' and ')} may import ${r.pkg[0]} (STYLE.md boundaries)`,
   }));
 
+/**
+ * Only src/platform reads the preload bridge (`window.kiosk`, STYLE.md): every other module reaches
+ * Electron through the Platform port, which has a browser adapter and a fake beside it. Casts
+ * (`(window as X).kiosk`), `window['kiosk']`, destructuring and the shared BRIDGE_GLOBAL name count.
+ */
+const BRIDGE_MESSAGE = 'only src/platform reads the preload bridge (window.kiosk): go through the Platform port';
+/** `window`, `globalThis` or `self`, bare or behind up to two TypeScript casts. */
+const globalObjectAt = (path) =>
+  `:matches(${['', '.expression', '.expression.expression'].map((cast) => `[${path}${cast}.name=/^(window|globalThis|self)$/]`).join(', ')})`;
+const BRIDGE_READS = [
+  {
+    selector: `MemberExpression:matches([property.name='kiosk'], [property.value='kiosk'], [property.expression.value='kiosk'])${globalObjectAt('object')}`,
+    message: BRIDGE_MESSAGE,
+  },
+  { selector: `VariableDeclarator${globalObjectAt('init')} > ObjectPattern > Property[key.name='kiosk']`, message: BRIDGE_MESSAGE },
+  { selector: "ImportSpecifier[imported.name='BRIDGE_GLOBAL']", message: BRIDGE_MESSAGE },
+];
+const BRIDGE_GLOBAL_NAME = { name: 'kiosk', message: BRIDGE_MESSAGE };
+
+/** Screens take the time from the app (`app.now()`, `useNow`): the clock is a port tests control. */
+const UI_CLOCK_MESSAGE = 'src/ui reads the time from the app (app.now() or useNow()), never from the system clock';
+
 const homes = ['src/shared', 'src/domain', 'src/storage', 'src/sync', 'src/scan', 'src/print', 'src/platform', 'src/app', 'src/ui', 'src/server', 'electron'];
 
 export default tseslint.config(
@@ -96,6 +119,21 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: restrictedFor(home) }] },
   })),
   {
+    files: ['src/**/*.{ts,tsx}'],
+    ignores: ['src/platform/**'],
+    rules: {
+      'no-restricted-syntax': ['error', ...BRIDGE_READS],
+      'no-restricted-globals': ['error', BRIDGE_GLOBAL_NAME],
+    },
+  },
+  {
+    files: ['src/ui/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-syntax': ['error', ...BRIDGE_READS, { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: UI_CLOCK_MESSAGE }],
+      'no-restricted-properties': ['error', { object: 'Date', property: 'now', message: UI_CLOCK_MESSAGE }],
+    },
+  },
+  {
     files: ['src/domain/**/*.ts', 'src/shared/**/*.ts'],
     ignores: ['**/*.test.ts', 'src/shared/clock.ts'],
     rules: {
@@ -104,7 +142,7 @@ export default tseslint.config(
         { object: 'Date', property: 'now', message: 'take a Clock (src/shared/clock) as a parameter' },
         { object: 'Math', property: 'random', message: 'take RandomBytes as a parameter' },
       ],
-      'no-restricted-globals': ['error', 'window', 'document', 'navigator', 'localStorage', 'indexedDB', 'fetch', 'performance'],
+      'no-restricted-globals': ['error', 'window', 'document', 'navigator', 'localStorage', 'indexedDB', 'fetch', 'performance', BRIDGE_GLOBAL_NAME],
     },
   },
   {

@@ -5,22 +5,27 @@
  * files and runs only the test files that exercise them. Not part of `npm test`: it is slow.
  * README, "Mutation testing", has the figures.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import process from 'node:process';
 
 const integration = (names) => names.map((n) => `test/integration/${n}.test.ts`);
 
 /** What each target mutates, and the tests that may kill its mutants. */
 export const TARGETS = {
-  // The server's push/records: real servers on PGlite, through HTTP or inject.
+  // The server's push protocol and record handlers: real servers on PGlite, through HTTP or inject.
   push: {
-    mutate: ['src/server/push.ts'],
+    mutate: [
+      'src/server/push.ts',
+      ...readdirSync('src/server/records')
+        .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+        .map((f) => `src/server/records/${f}`),
+    ],
     // Server-side tests whose cases stand alone (Stryker runs only the tests covering a mutant, by
     // name) and that drive the push: its outcomes, and received dossiers. Not sync/kioskSync/
     // counterSync (the kiosk side; their cases build on each other), fuzz/syncFaults (random,
     // minutes per mutant), auth/limits (real timeouts) nor server/journalGaps (their push cases are
     // in pushOutcomes): every file here is re-run, set-up included, for each mutant it covers.
-    testFiles: integration(['pushOutcomes', 'dossiers']),
+    testFiles: integration(['pushOutcomes', 'dossiers', 'recordTypes', 'journalGaps']),
   },
   // The kiosk's sync engine and its loop, against the in-memory server and fake IndexedDB.
   sync: {
@@ -62,15 +67,18 @@ if (!target) throw new Error(`MUTATION_TARGET must be one of ${Object.keys(TARGE
  * (for a first figure when a full run would take hours on a busy machine; the report says so).
  */
 const sample = Number(process.env.MUTATION_SAMPLE ?? 0);
+/** MUTATION_FILES=syncRepository,outboxRepository keeps only the target's files whose path contains one of the words. */
+const only = (process.env.MUTATION_FILES ?? '').split(',').filter(Boolean);
+const files = only.length > 0 ? target.mutate.filter((f) => only.some((w) => f.includes(w))) : target.mutate;
 const mutate =
   sample > 1
-    ? target.mutate.flatMap((file) => {
+    ? files.flatMap((file) => {
         const lines = readFileSync(file, 'utf8').split('\n').length;
         const ranges = [];
         for (let start = 1; start <= lines; start += 10 * sample) ranges.push(`${file}:${start}-${Math.min(lines, start + 9)}`);
         return ranges;
       })
-    : target.mutate;
+    : files;
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {

@@ -9,8 +9,8 @@ import { createAdminToken, createBranch, createEnrolCode, listDevices, reinstate
 import { AUDIT_LIST_DEFAULT_LIMIT, describeFilter, listAudit, recordAudit, type AuditFilter } from '../src/server/audit';
 import { publishChanges } from '../src/server/changes';
 import { recordDossierStatus } from '../src/server/dossiers';
-import { newLookupSecret } from '../src/shared/sync';
-import { describeIssues } from '../src/server/push';
+import { newLookupSecret } from '../src/shared/wireTypes';
+import { describeIssues } from '../src/server/wireErrors';
 import { closeJournalGap, listClosedGaps, listStalledJournals } from '../src/server/journalGaps';
 import { migrate } from '../src/server/db/migrate';
 import { openDb } from '../src/server/db/openDb';

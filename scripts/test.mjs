@@ -1,9 +1,20 @@
 #!/usr/bin/env node
-// The whole test suite, as README and CI run it: lint (with module-boundary rules), type-check of
-// every tsconfig, unit and integration tests (vitest), a production build, then end-to-end tests in
-// Chromium (Playwright). Stops at the first failing stage and ends with one summary line.
+// The whole test suite, as README and CI run it: first the system packages the tests use
+// (scripts/prerequisites.mjs: installed when root, else one message and no stage runs), then lint
+// (with module-boundary rules), type-check of every tsconfig, unit and integration tests (vitest), a
+// production build, then end-to-end tests in Chromium (Playwright). Stops at the first failing stage
+// and ends with one summary line. `--prerequisites-only` stops after the first stage.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { ensurePrerequisites, processSystem } from './prerequisites.mjs';
+
+console.log('━━ system prerequisites ━━');
+const prerequisites = ensurePrerequisites(processSystem());
+if (!prerequisites.ok) {
+  console.error(prerequisites.message);
+  process.exit(1);
+}
+if (process.argv.includes('--prerequisites-only')) process.exit(0);
 
 const reports = '.tmp/test-reports';
 rmSync(reports, { recursive: true, force: true });
@@ -30,9 +41,10 @@ const stages = [
 ];
 
 // The server tests run on PGlite and on a real PostgreSQL. Without TEST_DATABASE_URL, start a
-// throwaway PostgreSQL 15 cluster when its binaries are installed (.ci/run installs them).
+// throwaway PostgreSQL 15 cluster (its binaries are a prerequisite; PG_BIN as in ci-postgres.sh).
 let startedPostgres = false;
-if (!process.env.TEST_DATABASE_URL && process.platform !== 'win32' && existsSync('/usr/lib/postgresql/15/bin/pg_ctl')) {
+const pgBin = process.env.PG_BIN || '/usr/lib/postgresql/15/bin';
+if (!process.env.TEST_DATABASE_URL && process.platform !== 'win32' && existsSync(`${pgBin}/pg_ctl`)) {
   const pg = spawnSync('bash', ['scripts/ci-postgres.sh'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   const url = /^TEST_DATABASE_URL=(\S+)$/m.exec(pg.stdout ?? '')?.[1];
   if (pg.status === 0 && url) {

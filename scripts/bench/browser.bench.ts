@@ -2,15 +2,30 @@
  * In-browser figures for the web kiosk, in Debian's Chromium driven by Playwright:
  *  - cold start to an interactive home: a first visit (empty profile, everything from the network)
  *    against a repeat visit served by the service worker's precache (the kiosk's everyday start);
- *  - tap → PDF bytes, read from the app's own performance measure `ticket.tap-to-pdf`, warm.
+ *  - tap → PDF bytes, read from the app's own performance measure `ticket.tap-to-pdf`, warm;
+ *  - tap → number on screen and tap → print job handed to the platform, against the fsync floor
+ *    measured between the same taps (p95 of a strict IndexedDB transaction of one small put): the
+ *    number must be on screen within floor + 30 ms, the print job within floor + 60 ms (p95).
+ * The taps run in a Chromium profile on disk, as on a kiosk (see tapSeriesOnDisk).
  * Run after `vite build`: `npx tsx scripts/bench/browser.bench.ts`.
  */
-import { chromium, type Browser } from '@playwright/test';
+import { chromium, type Browser, type BrowserContext } from '@playwright/test';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CHROMIUM_ARGS } from '../../playwright.config';
 import { startKioskPreview } from '../kioskPreview.mjs';
+import { BenchSkipped, recordFigure } from './figures';
 import { percentile as percentileOfSorted } from './stats';
+import { installTapProbe, readTapSamples, sampleFsyncFloor, type TapSample } from './tapProbe';
 
-export const BROWSER_TARGETS = { coldStartMs: 1500, tapToPdfP95Ms: 50 } as const;
+export const BROWSER_TARGETS = { coldStartMs: 1500, tapToPdfP95Ms: 50, screenOverFloorMs: 30, jobOverFloorMs: 60 } as const;
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** At least this many floor samples per tap series, spread between its taps. */
+const FLOOR_SAMPLES = 50;
+/** The ticket screen after the last tap of the default series, to see what was measured. */
+export const TAP_SCREENSHOT = 'test-results/bench/ticket-after-tap.png';
 
 /** Percentile of unsorted samples. */
 function percentile(values: readonly number[], p: number): number {
@@ -50,51 +65,119 @@ export interface BrowserBenchResult {
   readonly tapToPdfWorker: TapSeries;
 }
 
-interface TapSeries {
+interface Quantiles {
   readonly p50: number;
   readonly p95: number;
   readonly samples: number;
 }
 
-/** Taps service tiles and reads the app's own `ticket.tap-to-pdf` measures. */
-async function tapToPdf(browser: Browser, url: string, taps: number): Promise<TapSeries> {
-  const context = await browser.newContext({ viewport: { width: 1080, height: 1920 } });
-  // Headless Chromium crashes when print() runs on a PDF frame (see test/e2e/fixtures.ts).
-  await context.addInitScript(() => {
-    window.print = () => undefined;
-  });
+interface TapSeries extends Quantiles {
+  /** Strict-durability transactions of one small put, sampled between the taps of this series. */
+  readonly floor: Quantiles;
+  /** pointerup on the tile → the ticket's transaction committed (the app's `ticket.tap-to-saved` end). */
+  readonly saved: Quantiles;
+  /** pointerup on the tile → ticket number inserted in the DOM. */
+  readonly screen: Quantiles;
+  /** pointerup → the platform's printPdf holds the PDF bytes (its print frame inserted). */
+  readonly job: Quantiles;
+  /** pointerup → print() called on the print frame once the PDF loaded in it. */
+  readonly printCall: Quantiles;
+  /** Taps whose number reached the DOM after the print job was handed over. */
+  readonly screenAfterJob: number;
+}
+
+function quantiles(values: readonly number[]): Quantiles {
+  return { p50: percentile(values, 50), p95: percentile(values, 95), samples: values.length };
+}
+
+/**
+ * Taps service tiles in a kiosk page of a profile on disk, timing each tap in the page
+ * (scripts/bench/tapProbe.ts) and reading the app's own `ticket.tap-to-pdf` measures; between two
+ * taps, while the kiosk is idle, samples the fsync floor.
+ */
+async function tapSeries(context: BrowserContext, url: string, taps: number, floorPerTap: number, screenshot?: string): Promise<TapSeries> {
+  const page = await context.newPage();
   try {
-    const page = await context.newPage();
     await page.goto(url);
     const groups = ['A', 'B', 'C', 'D', 'E'];
-    for (let i = 0; i < taps + 5; i++) {
+    const warmUps = 5; // the first taps load the PDF engine and JIT-compile it
+    const floor: number[] = [];
+    for (let i = 0; i < taps + warmUps; i++) {
+      if (i >= warmUps) floor.push(...(await sampleFsyncFloor(page, floorPerTap)));
       await page.getByTestId(`citizen.service.${groups[i % groups.length]}`).click();
       await page.locator('[data-testid="ticket.result"][data-print="printed"]').waitFor();
+      if (screenshot !== undefined && i === taps + warmUps - 1) await page.screenshot({ path: screenshot });
       await page.getByTestId('ticket.done').click();
     }
-    const measures = await page.evaluate(() => performance.getEntriesByName('ticket.tap-to-pdf').map((e) => e.duration));
-    const warm = measures.slice(5); // the first taps load the PDF engine and JIT-compile it
-    return { p50: percentile(warm, 50), p95: percentile(warm, 95), samples: warm.length };
+    const measures = await page.evaluate(() => ({
+      pdf: performance.getEntriesByName('ticket.tap-to-pdf').map((e) => e.duration),
+      saved: performance.getEntriesByName('ticket.tap-to-saved').map((e) => e.startTime + e.duration),
+    }));
+    const warm = measures.pdf.slice(warmUps);
+    const savedAt = measures.saved.slice(warmUps);
+    const samples = (await readTapSamples(page)).slice(warmUps);
+    const since = (pick: (s: TapSample) => number | null): number[] =>
+      samples.map((s) => pick(s)).flatMap((at, k) => (at === null ? [] : [at - samples[k]!.tap]));
+    return {
+      ...quantiles(warm),
+      floor: quantiles(floor),
+      // One successful takeTicket per tap, in order: the k-th measure belongs to the k-th tap.
+      saved: quantiles(since((s) => savedAt[samples.indexOf(s)] ?? null)),
+      screen: quantiles(since((s) => s.screen)),
+      job: quantiles(since((s) => s.job)),
+      printCall: quantiles(since((s) => s.printCall)),
+      screenAfterJob: samples.filter((s) => s.screen !== null && s.job !== null && s.screen > s.job).length,
+    };
+  } finally {
+    await page.close();
+  }
+}
+
+/**
+ * The tap series run in a persistent profile in the repository's .tmp/ (on the project's disk, not
+ * a tmpfs): a Playwright `newContext()` is off the record, its IndexedDB lives in memory and a
+ * strict commit never reaches the disk (strace: no fdatasync at all), which would hide the fsync.
+ */
+async function tapSeriesOnDisk(url: string, taps: number): Promise<{ inline: TapSeries; worker: TapSeries }> {
+  mkdirSync(path.join(REPO, '.tmp'), { recursive: true });
+  mkdirSync(path.join(REPO, 'test-results/bench'), { recursive: true });
+  const profile = mkdtempSync(path.join(REPO, '.tmp/bench-profile-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1080, height: 1920 },
+  });
+  try {
+    await installTapProbe(context);
+    const floorPerTap = Math.max(1, Math.ceil(FLOOR_SAMPLES / taps));
+    const inline = await tapSeries(context, url, taps, floorPerTap, path.join(REPO, TAP_SCREENSHOT));
+    const worker = await tapSeries(context, `${url}?pdf=worker`, taps, floorPerTap);
+    return { inline, worker };
   } finally {
     await context.close();
+    rmSync(profile, { recursive: true, force: true });
   }
 }
 
 export async function runBrowserBench(options: { starts?: number; taps?: number } = {}): Promise<BrowserBenchResult> {
   const starts = options.starts ?? 8;
   const taps = options.taps ?? 40;
+  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (!existsSync(executablePath)) throw new BenchSkipped(`no Chromium at ${executablePath} (CHROMIUM_PATH)`);
   const preview = await startKioskPreview({ port: 0 });
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
   try {
     const first: number[] = [];
     const cached: number[] = [];
-    for (let i = 0; i < starts; i++) {
-      first.push(await timeToInteractiveHome(browser, preview.url, 0));
-      cached.push(await timeToInteractiveHome(browser, preview.url, 1));
+    const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    try {
+      for (let i = 0; i < starts; i++) {
+        first.push(await timeToInteractiveHome(browser, preview.url, 0));
+        cached.push(await timeToInteractiveHome(browser, preview.url, 1));
+      }
+    } finally {
+      await browser.close();
     }
-
-    const inline = await tapToPdf(browser, preview.url, taps);
-    const worker = await tapToPdf(browser, `${preview.url}?pdf=worker`, taps);
+    const { inline, worker } = await tapSeriesOnDisk(preview.url, taps);
     return {
       coldFirstVisit: { p50: percentile(first, 50), p95: percentile(first, 95) },
       coldCachedStart: { p50: percentile(cached, 50), p95: percentile(cached, 95) },
@@ -102,7 +185,6 @@ export async function runBrowserBench(options: { starts?: number; taps?: number 
       tapToPdfWorker: worker,
     };
   } finally {
-    await browser.close();
     await preview.close();
   }
 }
@@ -123,6 +205,51 @@ export function printBrowserBench(r: BrowserBenchResult, nodeSubsetP95: number |
   console.log(`  ratio worker / main thread (p95)    ${(r.tapToPdfWorker.p95 / r.tapToPdf.p95).toFixed(2)}×`);
   if (nodeSubsetP95 !== null) console.log(`  ratio browser tap→PDF / node render (p95) ${(r.tapToPdf.p95 / nodeSubsetP95).toFixed(2)}×`);
   console.log(`  target tap → PDF ≤ ${BROWSER_TARGETS.tapToPdfP95Ms} ms (p95): ${verdict(r.tapToPdf.p95 <= BROWSER_TARGETS.tapToPdfP95Ms)}`);
+  printTapVsFloor('main thread (default)', r.tapToPdf);
+  printTapVsFloor('worker (?pdf=worker)', r.tapToPdfWorker);
+  console.log(`  screenshot of the ticket screen after a tap: ${TAP_SCREENSHOT}`);
+  const ms = (n: number): string => `${n.toFixed(0)} ms`;
+  recordFigure({
+    figure: 'cold start to interactive home, cached',
+    measured: `p95 ${ms(r.coldCachedStart.p95)} (first visit ${ms(r.coldFirstVisit.p95)})`,
+    target: `p95 ≤ ${BROWSER_TARGETS.coldStartMs} ms`,
+    pass: r.coldCachedStart.p95 <= BROWSER_TARGETS.coldStartMs,
+  });
+  recordFigure({
+    figure: 'tap → PDF bytes in Chromium (warm)',
+    measured: `p95 ${ms(r.tapToPdf.p95)} (in a worker ${ms(r.tapToPdfWorker.p95)})`,
+    target: `p95 ≤ ${BROWSER_TARGETS.tapToPdfP95Ms} ms`,
+    pass: r.tapToPdf.p95 <= BROWSER_TARGETS.tapToPdfP95Ms,
+  });
+  const s = r.tapToPdf;
+  recordFigure({
+    figure: 'tap → number on screen (fsync floor + 30 ms)',
+    measured: `p95 ${ms(s.screen.p95)}, floor p95 ${ms(s.floor.p95)}`,
+    target: `p95 ≤ floor + ${BROWSER_TARGETS.screenOverFloorMs} ms`,
+    pass: s.screen.p95 <= s.floor.p95 + BROWSER_TARGETS.screenOverFloorMs,
+  });
+  recordFigure({
+    figure: 'tap → print job handed to the platform',
+    measured: `p95 ${ms(s.job.p95)}, floor p95 ${ms(s.floor.p95)}`,
+    target: `p95 ≤ floor + ${BROWSER_TARGETS.jobOverFloorMs} ms`,
+    pass: s.job.p95 <= s.floor.p95 + BROWSER_TARGETS.jobOverFloorMs,
+  });
+}
+
+function printTapVsFloor(label: string, s: TapSeries): void {
+  const f = (n: number): string => n.toFixed(1).padStart(7);
+  const line = (what: string, x: Quantiles, after = ''): void => console.log(`    ${what.padEnd(52)} p50 ${f(x.p50)} ms  p95 ${f(x.p95)} ms${after}`);
+  const target = (over: number, x: Quantiles): string => {
+    const limit = s.floor.p95 + over;
+    return `   target ≤ floor + ${over} = ${limit.toFixed(1)} ms (p95): ${verdict(x.p95 <= limit)}`;
+  };
+  console.log(`  tap → ticket vs the fsync floor, ${label}, profile on disk, ${s.screen.samples} taps`);
+  line(`fsync floor: strict transaction, one put (${s.floor.samples})`, s.floor);
+  line('tap → ticket saved (its transaction committed)', s.saved);
+  line('tap → number on screen (in the DOM)', s.screen, target(BROWSER_TARGETS.screenOverFloorMs, s.screen));
+  line('tap → print job handed to the platform', s.job, target(BROWSER_TARGETS.jobOverFloorMs, s.job));
+  line(`tap → print() on the loaded PDF frame (${s.printCall.samples})`, s.printCall);
+  console.log(`    number reached the DOM after the print job: ${s.screenAfterJob} of ${s.screen.samples} taps`);
 }
 
 if (process.argv[1] !== undefined && import.meta.url === `file://${process.argv[1]}`) {

@@ -1,12 +1,14 @@
 /**
  * `npm run bench`: every benchmark the issues ask for, each against its peer or baseline in the
  * same run, printing figures, ratios and PASS/MISS against the targets. Not a test: nothing fails
- * on a slow machine; the figures are for people.
+ * on a slow machine; the figures are for people. It ends with the table of every figure of the run
+ * (figures.ts), also written to bench-results/figures.md for the README.
  */
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { printBlobBench, runBlobBench } from './blobs.bench';
 import { printBrowserBench, runBrowserBench } from './browser.bench';
 import { printDrainBench, runDrainBench } from './drain.bench';
+import { printFiguresOfRun, skippable } from './figures';
 import { printIngestBench, runIngestBench } from './ingest.bench';
 import { printKioskSealBench, runKioskSealBench } from './kioskSeal.bench';
 import { printLinkBench, runLinkBench } from './link.bench';
@@ -17,11 +19,10 @@ import { printScanToPdfBench, runScanToPdfBench } from './scanToPdf.bench';
 import { printSearchBench, runSearchBench } from './search.bench';
 import { printTicketPdfBench, runTicketPdfBench } from './ticketPdf.bench';
 
-console.log(`HPASC kiosk benchmarks — ${new Date().toISOString()}`);
+const started = { date: new Date(), load: loadavg() };
+console.log(`HPASC kiosk benchmarks — ${started.date.toISOString()}`);
 console.log(
-  `machine: ${availableParallelism()} × ${cpus()[0]?.model ?? 'cpu'}, load ${loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ')}, node ${process.version}`,
+  `machine: ${availableParallelism()} × ${cpus()[0]?.model ?? 'cpu'}, load ${started.load.map((l) => l.toFixed(2)).join(' ')}, node ${process.version}`,
 );
 
 /** BENCH_ONLY=drain,ingest (or `-- drain ingest`) runs only those benches: pdf (Node and Chromium), drain, ingest, blobs, link, privacy, seal, search, receipt, qr, scan. */
@@ -35,8 +36,7 @@ if (wants('pdf')) {
   console.log('\nTicket PDF (node, pdf-lib + fontkit): subset font vs full font');
   const pdf = await runTicketPdfBench();
   printTicketPdfBench(pdf);
-  const browser = await runBrowserBench();
-  printBrowserBench(browser, pdf.subset.p95Ms);
+  await skippable('web kiosk in Chromium', async () => printBrowserBench(await runBrowserBench(), pdf.subset.p95Ms));
 }
 if (wants('drain')) {
   console.log('\nSync drain: 10,000 offline tickets, SyncEngine → server on PGlite vs PouchDB replicate → express-pouchdb');
@@ -78,5 +78,7 @@ if (wants('receipt')) {
 }
 if (wants('scan')) {
   console.log('\nDocument capture (Chromium): 20 A4 pages at 200 dpi, bitmap → compressed JPEG → PDF → IndexedDB, vs a fixed-quality baseline');
-  printScanToPdfBench(await runScanToPdfBench());
+  await skippable('document capture in Chromium', async () => printScanToPdfBench(await runScanToPdfBench()));
 }
+
+printFiguresOfRun(started, only);

@@ -5,12 +5,18 @@
  * ticket.issue@1 and rating.submit@1 alternating, with a gapless deviceSeq and ticket numbers from
  * the kiosk's own slot (branch configuration published with 20 slots). Figures: applied
  * records/s, per-request latency p50/p99, errors, and SQL statements per mutation.
- * Main run on real PostgreSQL (BENCH_DATABASE_URL, TEST_DATABASE_URL, or a throwaway cluster from
- * scripts/ci-postgres.sh; skipped with the reason when none is available); the same load for a
- * shorter time on in-memory PGlite is the comparison line.
- * Run alone: `npx tsx scripts/bench/ingest.bench.ts`. Env: INGEST_SECONDS (60), INGEST_PGLITE_SECONDS
- * (10), INGEST_KIOSKS (20), INGEST_POOL (PostgreSQL pool size; the server's default when unset).
- * Targets: ≥ 1,000 records/s with p99 ≤ 250 ms (on PostgreSQL).
+ * Main run on real PostgreSQL with the durability a centre runs (a throwaway cluster from
+ * `PG_DURABLE=1 scripts/ci-postgres.sh`, or BENCH_DATABASE_URL / TEST_DATABASE_URL as given; skipped
+ * with the reason when none is available). The cluster's fsync, synchronous_commit and
+ * full_page_writes are read and printed; the targets are judged only when all three make a commit
+ * durable, otherwise the figure is printed as not comparable. Side figure, same length, same
+ * cluster: a fresh database whose sessions run with synchronous_commit=off (commits stop waiting
+ * for the WAL flush; nothing else changes), with the ratio — what durability costs. The same load
+ * for a shorter time on in-memory PGlite is the last comparison line.
+ * Run alone: `npx tsx scripts/bench/ingest.bench.ts`. Env: INGEST_SECONDS (60, each PostgreSQL run),
+ * INGEST_PGLITE_SECONDS (10), INGEST_KIOSKS (20), INGEST_POOL (PostgreSQL pool size; the server's
+ * default when unset).
+ * Targets: ≥ 1,000 records/s with p99 ≤ 250 ms (on durable PostgreSQL).
  */
 import { fileURLToPath } from 'node:url';
 import { ticketNumberFor } from '../../src/domain/ticketNumbering';
@@ -26,15 +32,20 @@ import {
   BRANCH,
   benchBranch,
   countingDb,
+  describeDurability,
   enrolDevice,
   freshPostgresDb,
+  isDurable,
   nodeRandom,
   percentile,
+  postgresDurability,
   postgresUrl,
   round,
   startBenchServer,
   verdict,
+  type PostgresDurability,
 } from './syncFixtures';
+import { recordFigure, recordSkipped } from './figures';
 
 export const INGEST_TARGETS = { perSecond: 1000, p99Ms: 250 } as const;
 
@@ -57,12 +68,18 @@ export interface IngestRun {
   readonly serverRows: number;
   /** CPU time of this Node process (server + load generator) ÷ wall time: 100 % = one core busy. */
   readonly nodeCpuPercent: number;
+  /** PostgreSQL only: the settings the server's sessions ran with. */
+  readonly durability?: PostgresDurability;
 }
 
 export interface IngestBenchResult {
+  /** The figure the targets are about. */
   readonly postgres: IngestRun | { readonly skipped: string };
+  /** Side figure: the same cluster, sessions with synchronous_commit=off; null when the main run had it off already. */
+  readonly postgresAsyncCommit: IngestRun | null;
   readonly postgresSource: string | null;
   readonly pglite: IngestRun;
+  /** Null: not judged (no PostgreSQL, or a cluster that is not durable). */
   readonly pass: { readonly throughput: boolean; readonly p99: boolean } | null;
 }
 
@@ -231,17 +248,29 @@ export async function runIngestBench(options: { kiosks?: number; seconds?: numbe
   const pool = options.pool ?? (process.env.INGEST_POOL ? Number(process.env.INGEST_POOL) : undefined);
 
   let postgres: IngestRun | { skipped: string };
+  let postgresAsyncCommit: IngestRun | null = null;
   let postgresSource: string | null = null;
   const pgUrl = postgresUrl();
   if (pgUrl.url === null) {
     postgres = { skipped: `no PostgreSQL: ${pgUrl.reason}` };
   } else {
     postgresSource = pgUrl.source;
-    const fresh = await freshPostgresDb(pgUrl.url, pool);
+    const url = pgUrl.url;
+    const onPostgres = async (engine: string, synchronousCommit?: 'off'): Promise<IngestRun> => {
+      const fresh = await freshPostgresDb(url, pool, { synchronousCommit });
+      try {
+        const durability = await postgresDurability(fresh.db);
+        return { ...(await runLoad(engine, fresh.db, { kiosks, seconds })), durability };
+      } finally {
+        await fresh.dispose();
+      }
+    };
     try {
-      postgres = await runLoad(`PostgreSQL (pool ${pool ?? 'default'})`, fresh.db, { kiosks, seconds });
+      postgres = await onPostgres(`PostgreSQL (pool ${pool ?? 'default'})`);
+      if (postgres.durability?.synchronous_commit !== 'off') {
+        postgresAsyncCommit = await onPostgres(`PostgreSQL, synchronous_commit=off (pool ${pool ?? 'default'})`, 'off');
+      }
     } finally {
-      await fresh.dispose();
       pgUrl.stop?.();
     }
   }
@@ -252,8 +281,9 @@ export async function runIngestBench(options: { kiosks?: number; seconds?: numbe
   } finally {
     await lite.close();
   }
-  const pass = 'skipped' in postgres ? null : { throughput: postgres.perSecond >= INGEST_TARGETS.perSecond, p99: postgres.p99Ms <= INGEST_TARGETS.p99Ms };
-  return { postgres, postgresSource, pglite, pass };
+  const judged = 'skipped' in postgres || postgres.durability === undefined || !isDurable(postgres.durability) ? null : postgres;
+  const pass = judged && { throughput: judged.perSecond >= INGEST_TARGETS.perSecond, p99: judged.p99Ms <= INGEST_TARGETS.p99Ms };
+  return { postgres, postgresAsyncCommit, postgresSource, pglite, pass };
 }
 
 export function printIngestBench(r: IngestBenchResult): void {
@@ -263,17 +293,60 @@ export function printIngestBench(r: IngestBenchResult): void {
     `errors ${run.errors}${run.firstError ? ` (first: ${run.firstError})` : ''}; ` +
     `${round(run.sqlPerMutation, 1)} SQL statements/mutation + BEGIN/COMMIT, ${round(run.serverTxMsPerMutation, 2)} ms in transactions/mutation (incl. waiting for a pooled connection, summed over concurrent pushes); ` +
     `server rows ${run.serverRows}; Node process CPU ${Math.round(run.nodeCpuPercent)} % of one core`;
-  if ('skipped' in r.postgres) console.log(`postgres SKIPPED — ${r.postgres.skipped}`);
-  else console.log(`postgres ${line(r.postgres)}${r.postgresSource ? `\n         via ${r.postgresSource}` : ''}`);
-  console.log(`pglite   ${line(r.pglite)}`);
+  const short = (run: IngestRun): string =>
+    `${Math.round(run.perSecond).toLocaleString('en')} records/s, p99 ${round(run.p99Ms, 1)} ms${run.errors > 0 ? `, ${run.errors} errors` : ''}`;
+  const target = `≥ ${INGEST_TARGETS.perSecond.toLocaleString('en')} records/s, p99 ≤ ${INGEST_TARGETS.p99Ms} ms`;
+
   if ('skipped' in r.postgres) {
-    console.log(`target   ≥ ${INGEST_TARGETS.perSecond} records/s, p99 ≤ ${INGEST_TARGETS.p99Ms} ms: not judged (no PostgreSQL)`);
+    console.log(`postgres SKIPPED — ${r.postgres.skipped}`);
+    recordSkipped(`${r.pglite.kiosks} kiosks → PostgreSQL`, r.postgres.skipped);
+  } else {
+    const d = r.postgres.durability;
+    const durable = d !== undefined && isDurable(d);
+    console.log(`postgres ${line(r.postgres)}${r.postgresSource ? `\n         via ${r.postgresSource}` : ''}`);
+    console.log(`         settings ${d ? describeDurability(d) : 'unknown'} → ${durable ? 'durable (as a centre runs it)' : 'NOT durable'}`);
+    const side = r.postgresAsyncCommit;
+    const main = durable ? 'durable' : 'main run';
+    if (side === null) {
+      console.log('side     not run: this cluster already has synchronous_commit=off');
+    } else {
+      console.log(`side     ${line(side)}`);
+      console.log('         same cluster, a fresh database whose sessions run with synchronous_commit=off (commits do not wait for the WAL flush)');
+      console.log(
+        `ratio    ${main} ÷ synchronous_commit=off: records/s ${round(r.postgres.perSecond / side.perSecond)}×, p99 ${round(r.postgres.p99Ms / side.p99Ms)}×`,
+      );
+    }
+    const seconds = `${Math.round(r.postgres.seconds)} s`;
+    recordFigure({
+      figure: durable ? `${r.postgres.kiosks} kiosks → PostgreSQL, durable, ${seconds}` : `${r.postgres.kiosks} kiosks → PostgreSQL, ${seconds}`,
+      measured: short(r.postgres),
+      target,
+      pass: r.pass === null ? null : r.pass.throughput && r.pass.p99,
+      note: durable ? undefined : `not comparable: ${d ? describeDurability(d) : 'settings unknown'}`,
+    });
+    if (side !== null) {
+      recordFigure({
+        figure: `same, sessions with synchronous_commit=off`,
+        measured: `${short(side)} (${main}: ${round(r.postgres.perSecond / side.perSecond)}× the records/s)`,
+        target: '—',
+        pass: null,
+      });
+    }
+  }
+  console.log(`pglite   ${line(r.pglite)}`);
+  recordFigure({ figure: `same on PGlite (in memory), ${Math.round(r.pglite.seconds)} s`, measured: short(r.pglite), target: '—', pass: null });
+  if ('skipped' in r.postgres) {
+    console.log(`target   ${target}: not judged (no PostgreSQL)`);
     return;
   }
   console.log(`ratio    PostgreSQL ÷ PGlite records/s: ${round(r.postgres.perSecond / r.pglite.perSecond)}×`);
+  if (r.pass === null) {
+    console.log(`target   ${target}: not judged — the cluster is not durable, so the figure is not comparable with the target`);
+    return;
+  }
   console.log(
-    `target   ≥ ${INGEST_TARGETS.perSecond} records/s: ${verdict(r.pass?.throughput ?? false)} (${Math.round(r.postgres.perSecond)}); ` +
-      `p99 ≤ ${INGEST_TARGETS.p99Ms} ms: ${verdict(r.pass?.p99 ?? false)} (${round(r.postgres.p99Ms, 1)} ms)`,
+    `target   ≥ ${INGEST_TARGETS.perSecond} records/s: ${verdict(r.pass.throughput)} (${Math.round(r.postgres.perSecond)}); ` +
+      `p99 ≤ ${INGEST_TARGETS.p99Ms} ms: ${verdict(r.pass.p99)} (${round(r.postgres.p99Ms, 1)} ms)`,
   );
 }
 

@@ -13,6 +13,7 @@ import { RECEIPT_LABELS_VI } from '../../test/support/receiptLabels';
 import type { TicketPrintData } from '../../src/print/TicketPrintData';
 import { createReceiptPdfRenderer } from '../../src/print/receiptPdf';
 import { createTicketPdfRenderer } from '../../src/print/ticketPdf';
+import { recordFigure } from './figures';
 import { percentile, round } from './stats';
 
 export const RECEIPT_PDF_TARGETS = { p95Ms: 150 } as const;
@@ -145,4 +146,10 @@ export function printReceiptBench(r: ReceiptBenchResult): void {
   console.log(line('ticket', r.ticket));
   console.log(`ratio   receipt/ticket: time ${r.timeRatio}× (p50), size ${r.sizeRatio}×`);
   console.log(`target  p95 ≤ ${RECEIPT_PDF_TARGETS.p95Ms} ms: ${r.pass ? 'PASS' : 'MISS'} (${r.receipt.p95Ms} ms, 40 documents ${r.receiptLong.p95Ms} ms)`);
+  recordFigure({
+    figure: 'dossier receipt PDF (A4, two copies)',
+    measured: `p95 ${r.receipt.p95Ms} ms (40 documents ${r.receiptLong.p95Ms} ms)`,
+    target: `p95 ≤ ${RECEIPT_PDF_TARGETS.p95Ms} ms`,
+    pass: r.pass,
+  });
 }

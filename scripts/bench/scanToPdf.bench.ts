@@ -5,21 +5,23 @@
  * search to ≤ 250 KB) → assemble (pdf-lib) → one strict-durability IndexedDB put. Peers in the
  * same run: fixed JPEG quality 0.92 without the search, and lossless PNG pages.
  *
- * The pages are driven through a small harness page (src/scan/pages/harness) that this file builds
+ * The pages are driven through a small harness page (test/support/scanHarness) that this file builds
  * with Vite into .tmp/scan-harness (never dist/) and serves with Vite's preview server; the e2e
  * test test/e2e/capture.spec.ts uses the same helpers.
  * Run alone: `BENCH_ONLY=scan npm run bench` or `npx tsx scripts/bench/scanToPdf.bench.ts`.
  */
+import { existsSync } from 'node:fs';
 import { chromium } from '@playwright/test';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, preview } from 'vite';
 import { CHROMIUM_ARGS } from '../../playwright.config';
-import type { BenchRun } from '../../src/scan/pages/harness/harnessApi';
+import type { BenchRun } from '../../test/support/scanHarness/harnessApi';
+import { BenchSkipped, recordFigure } from './figures';
 import { percentile, round, verdict } from './stats';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const SCAN_HARNESS_ROOT = path.join(REPO, 'src/scan/pages/harness');
+export const SCAN_HARNESS_ROOT = path.join(REPO, 'test/support/scanHarness');
 export const SCAN_HARNESS_OUT = path.join(REPO, '.tmp/scan-harness');
 
 /** Builds the harness page (and the pdf.js worker and zxing wasm it loads) into .tmp/scan-harness. */
@@ -94,9 +96,11 @@ function toSeries(label: string, r: RunOutput): Series {
 }
 
 export async function runScanToPdfBench(): Promise<ScanBenchResult> {
+  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (!existsSync(executablePath)) throw new BenchSkipped(`no Chromium at ${executablePath} (CHROMIUM_PATH)`);
   await buildScanHarness();
   const server = await serveScanHarness();
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
   try {
     const page = await browser.newPage();
     await page.goto(server.url);
@@ -157,7 +161,25 @@ export function printScanToPdfBench(result: ScanBenchResult): void {
         `  ${s.label}: 20 pages bitmap → PDF in IndexedDB ${round(s.totalMs, 0)} ms (target ≤ ${SCAN_TARGETS.totalMs}) ${verdict(s.totalMs <= SCAN_TARGETS.totalMs)}; ` +
           `${round(s.kbPerPage, 0)} KB/page, max ${round(s.maxKb, 0)} (target ≤ ${SCAN_TARGETS.kbPerPage}) ${verdict(s.maxKb <= SCAN_TARGETS.kbPerPage)}`,
       );
+      recordFigure({
+        figure: `${PAGES} A4 pages 200 dpi → PDF in IndexedDB, ${s.label}`,
+        measured: `${round(s.totalMs / 1000, 2)} s, ${round(s.kbPerPage, 0)} KB/page (max ${round(s.maxKb, 0)})`,
+        target: `≤ ${SCAN_TARGETS.totalMs / 1000} s, ≤ ${SCAN_TARGETS.kbPerPage} KB/page`,
+        pass: s.totalMs <= SCAN_TARGETS.totalMs && s.maxKb <= SCAN_TARGETS.kbPerPage,
+      });
     }
+    recordFigure({
+      figure: 'same (gray), wait after the last page',
+      measured: `${round(gray.saveMs / 1000, 2)} s (assemble + store)`,
+      target: '—',
+      pass: null,
+    });
+    recordFigure({
+      figure: 'same with fixed JPEG quality 0.92',
+      measured: `gray ${round(grayNaive.kbPerPage, 0)} KB/page (${round(grayNaive.kbPerPage / gray.kbPerPage, 1)}× larger)`,
+      target: '—',
+      pass: null,
+    });
   }
   console.log(
     `  auto-levels + white balance (camera) cost: page p50 ${round(result.cameraEnhanceCostMs.p50, 0)} ms vs ${round(result.cameraEnhanceCostMs.plain, 0)} ms without`,

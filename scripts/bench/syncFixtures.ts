@@ -124,17 +124,24 @@ export function countingDb(inner: Db): { db: Db; counters: DbCounters; reset(): 
 }
 
 /**
- * A PostgreSQL URL to benchmark against: BENCH_DATABASE_URL, TEST_DATABASE_URL, or a throwaway
- * cluster from scripts/ci-postgres.sh on its own port and folder (54339, /tmp/hpasc-bench-postgres:
- * never the test cluster other runs may be using), stopped afterwards if this run started it. That
- * cluster runs with fsync=off, synchronous_commit=off. Null (with the reason) when none can be had,
- * e.g. no PostgreSQL binaries on this machine.
+ * A PostgreSQL URL to benchmark against: BENCH_DATABASE_URL or TEST_DATABASE_URL as given, or a
+ * throwaway cluster from scripts/ci-postgres.sh started durable (PG_DURABLE=1: fsync,
+ * synchronous_commit and full_page_writes at PostgreSQL's defaults, as a centre runs it) on its own
+ * port and folder (54349, /tmp/hpasc-bench-postgres-durable; BENCH_PG_PORT, BENCH_PG_DIR): never
+ * the test cluster, whose durability is off. Stopped afterwards if this run started it. Whichever
+ * it is, read its settings with postgresDurability() before trusting a figure. Null (with the
+ * reason) when none can be had, e.g. no PostgreSQL binaries on this machine.
  */
 export function postgresUrl(): { url: string; source: string; stop?: () => void } | { url: null; reason: string } {
   const given = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
   if (given) return { url: given, source: process.env.BENCH_DATABASE_URL ? 'BENCH_DATABASE_URL' : 'TEST_DATABASE_URL' };
   const script = join(ROOT, 'scripts/ci-postgres.sh');
-  const env = { ...process.env, PG_PORT: process.env.BENCH_PG_PORT ?? '54339', PG_DIR: process.env.BENCH_PG_DIR ?? '/tmp/hpasc-bench-postgres' };
+  const env = {
+    ...process.env,
+    PG_DURABLE: '1',
+    PG_PORT: process.env.BENCH_PG_PORT ?? '54349',
+    PG_DIR: process.env.BENCH_PG_DIR ?? '/tmp/hpasc-bench-postgres-durable',
+  };
   const wasRunning = existsSync(join(env.PG_DIR, 'data/postmaster.pid'));
   try {
     const out = execFileSync(script, [], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -142,7 +149,7 @@ export function postgresUrl(): { url: string; source: string; stop?: () => void 
     if (!m?.[1]) return { url: null, reason: `scripts/ci-postgres.sh printed no URL: ${out.trim().slice(0, 200)}` };
     return {
       url: m[1],
-      source: `scripts/ci-postgres.sh on port ${env.PG_PORT} (fsync=off, synchronous_commit=off)`,
+      source: `PG_DURABLE=1 scripts/ci-postgres.sh on port ${env.PG_PORT}, ${env.PG_DIR}${wasRunning ? ' (already running: reused)' : ''}`,
       stop: wasRunning ? undefined : () => execFileSync(script, ['stop'], { env, stdio: 'ignore' }),
     };
   } catch (e) {
@@ -152,8 +159,41 @@ export function postgresUrl(): { url: string; source: string; stop?: () => void 
   }
 }
 
-/** A fresh database on the PostgreSQL at `url`, dropped by dispose(). */
-export async function freshPostgresDb(url: string, poolMax?: number): Promise<{ db: Db; dispose(): Promise<void> }> {
+/** The settings that decide whether a commit survives a crash, as a session on the database sees them. */
+export interface PostgresDurability {
+  readonly fsync: string;
+  readonly synchronous_commit: string;
+  readonly full_page_writes: string;
+}
+
+export async function postgresDurability(db: Db): Promise<PostgresDurability> {
+  const rows = await db.query<{ name: string; setting: string }>(
+    "SELECT name, setting FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes')",
+  );
+  const get = (name: string): string => rows.find((r) => r.name === name)?.setting ?? 'unknown';
+  return { fsync: get('fsync'), synchronous_commit: get('synchronous_commit'), full_page_writes: get('full_page_writes') };
+}
+
+/**
+ * Durable = a commit that returned is on disk and a crash cannot tear a page: fsync and
+ * full_page_writes on, synchronous_commit anything but off (without standbys, every other value
+ * waits for the local WAL flush).
+ */
+export const isDurable = (s: PostgresDurability): boolean => s.fsync === 'on' && s.full_page_writes === 'on' && s.synchronous_commit !== 'off';
+
+export const describeDurability = (s: PostgresDurability): string =>
+  `fsync=${s.fsync}, synchronous_commit=${s.synchronous_commit}, full_page_writes=${s.full_page_writes}`;
+
+/**
+ * A fresh database on the PostgreSQL at `url`, dropped by dispose(). `synchronousCommit: 'off'`
+ * sets it for every session on that database (ALTER DATABASE … SET): commits stop waiting for
+ * the WAL flush while the cluster itself stays as it is.
+ */
+export async function freshPostgresDb(
+  url: string,
+  poolMax?: number,
+  options: { synchronousCommit?: 'off' } = {},
+): Promise<{ db: Db; dispose(): Promise<void> }> {
   const name = `hpasc_bench_${randomUUID().replace(/-/g, '')}`;
   const admin = async (sql: string): Promise<void> => {
     const c = new pg.Client({ connectionString: url });
@@ -165,6 +205,7 @@ export async function freshPostgresDb(url: string, poolMax?: number): Promise<{ 
     }
   };
   await admin(`CREATE DATABASE ${name}`);
+  if (options.synchronousCommit) await admin(`ALTER DATABASE ${name} SET synchronous_commit = ${options.synchronousCommit}`);
   const u = new URL(url);
   u.pathname = `/${name}`;
   const db = openPostgresDb(u.toString(), { max: poolMax });

@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TicketPrintData } from '../../src/print/TicketPrintData';
 import { createTicketPdfRenderer, type TicketPdfRenderer } from '../../src/print/ticketPdf';
+import { recordFigure } from './figures';
 import { percentile, round, verdict } from './stats';
 
 export const TICKET_PDF_TARGETS = { p95Ms: 50, maxKb: 15 } as const;
@@ -144,6 +145,13 @@ export function printTicketPdfBench(r: TicketPdfBenchResult): void {
     `target  p95 ≤ ${TICKET_PDF_TARGETS.p95Ms} ms: ${verdict(r.pass.p95)} (${r.subset.p95Ms} ms); ` +
       `size ≤ ${TICKET_PDF_TARGETS.maxKb} KB: ${verdict(r.pass.size)} (max ${r.subset.maxBytes} B)`,
   );
+  recordFigure({
+    figure: 'ticket PDF, Node, subset font',
+    measured: `p95 ${r.subset.p95Ms} ms, ${r.subset.kb} KB (max ${round(r.subset.maxBytes / 1024, 1)})`,
+    target: `p95 ≤ ${TICKET_PDF_TARGETS.p95Ms} ms, ≤ ${TICKET_PDF_TARGETS.maxKb} KB`,
+    pass: r.pass.p95 && r.pass.size,
+  });
+  recordFigure({ figure: 'same with the full font', measured: `p95 ${r.full.p95Ms} ms, ${r.full.kb} KB (${r.sizeRatio}× larger)`, target: '—', pass: null });
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {

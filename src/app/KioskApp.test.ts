@@ -5,11 +5,42 @@ import { fixedClock } from '../shared/clock';
 import { AppFailure } from '../shared/result';
 import { freshDb, nodeRandom, seededBranch } from '../../test/unit/fixtures';
 import { initI18n } from './i18n';
+import type { PdfFonts } from '../print/PdfFonts';
 import { startKioskApp } from './KioskApp';
+import { createInlineTicketRenderer, type KioskTicketRenderer } from './ticketRenderer';
 
 const font = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`../../assets/fonts/${name}`, import.meta.url)));
 const fonts = { regular: font('BeVietnamPro-Regular.ttf'), bold: font('BeVietnamPro-Bold.ttf') };
 const morning = Date.UTC(2026, 10, 23, 1, 5);
+
+/** A paint the test releases by hand, one per ticket (what afterNextPaint answers in the browser). */
+function controlledPaints() {
+  const pending: (() => void)[] = [];
+  return {
+    nextPaint: () => new Promise<void>((resolve) => pending.push(resolve)),
+    paint: () => {
+      for (const resolve of pending.splice(0)) resolve();
+    },
+    waiting: () => pending.length,
+  };
+}
+
+/** The real renderer, counting its renders and claiming to run where the test says. */
+function countingRenderer(offMainThread: boolean, rendered: string[]): (f: PdfFonts) => Promise<KioskTicketRenderer> {
+  return async (f) => {
+    const inner = await createInlineTicketRenderer(f);
+    return {
+      offMainThread,
+      render: (data) => {
+        rendered.push(data.number);
+        return inner.render(data);
+      },
+    };
+  };
+}
+
+/** Lets queued tasks run (the render, a print the app might start on its own). */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
 
 async function start(platform = createFakePlatform()) {
   const db = freshDb();
@@ -62,6 +93,19 @@ describe('KioskApp', () => {
     expect(app.storedDevice.role).toBe('citizen');
   });
 
+  it('gives the screens the few platform capabilities they need, and the time from the clock port, never the platform itself', async () => {
+    const platform = createFakePlatform();
+    const { app } = await start(platform);
+    expect('platform' in app).toBe(false);
+    expect(app.now()).toBe(morning);
+    expect(await app.listPrinters()).toEqual(await platform.listPrinters());
+    // Only the Electron shell drives a document scanner; the fake lists one and scans a page.
+    expect(app.documentScanner.supported).toBe(false);
+    expect(await app.documentScanner.available()).toBe(true);
+    platform.scanners = [];
+    expect(await app.documentScanner.available()).toBe(false);
+  });
+
   it('issues, saves and prints a ticket through the platform port', async () => {
     const { app, db, platform } = await start();
     const outcome = await app.takeTicket('A', false);
@@ -86,6 +130,98 @@ describe('KioskApp', () => {
     expect((await db.tickets.get(outcome.ticket.id))?.printStatus).toBe('failed');
     const events = await app.recentEvents();
     expect(events[0]).toMatchObject({ kind: 'print.failed', code: 'print.printer-not-found', subject: 'B0001' });
+  });
+
+  it('shows the number before a main-thread render: rendering and printing start only once the number could be painted', async () => {
+    const platform = createFakePlatform();
+    const paints = controlledPaints();
+    const rendered: string[] = [];
+    const app = await startKioskApp({
+      platform,
+      db: freshDb(),
+      clock: fixedClock(morning),
+      random: nodeRandom,
+      loadFonts: async () => fonts,
+      createRenderer: countingRenderer(false, rendered),
+      nextPaint: paints.nextPaint,
+      seedBranch: seededBranch(),
+    });
+    const outcome = await app.takeTicket('A', false);
+    await settle();
+    expect(rendered).toEqual([]);
+    expect(platform.printed).toHaveLength(0);
+    expect(paints.waiting()).toBe(1);
+    paints.paint();
+    expect((await outcome.print).ok).toBe(true);
+    expect(rendered).toEqual(['A0001']);
+    expect(platform.printed.map((p) => p.jobName)).toEqual(['Phieu A0001']);
+  });
+
+  it('renders off the main thread while the ticket is saved, and hands the print job over only after the number could be painted', async () => {
+    const platform = createFakePlatform();
+    const paints = controlledPaints();
+    const rendered: string[] = [];
+    const db = freshDb();
+    const app = await startKioskApp({
+      platform,
+      db,
+      clock: fixedClock(morning),
+      random: nodeRandom,
+      loadFonts: async () => fonts,
+      createRenderer: countingRenderer(true, rendered),
+      nextPaint: paints.nextPaint,
+      seedBranch: seededBranch(),
+    });
+    // The first ticket waits for the renderer to load; the second finds it ready.
+    const first = await app.takeTicket('A', false);
+    paints.paint();
+    await first.print;
+    const outcome = await app.takeTicket('A', false);
+    expect(rendered).toEqual(['A0001', 'A0002']);
+    await settle();
+    expect(platform.printed.map((p) => p.jobName)).toEqual(['Phieu A0001']);
+    paints.paint();
+    expect((await outcome.print).ok).toBe(true);
+    expect(platform.printed.map((p) => p.jobName)).toEqual(['Phieu A0001', 'Phieu A0002']);
+    expect((await db.tickets.get(outcome.ticket.id))?.printStatus).toBe('printed');
+  });
+
+  it('never prints a ticket rendered during a transaction that failed', async () => {
+    const platform = createFakePlatform();
+    const rendered: string[] = [];
+    const db = freshDb();
+    // The second ticket's transaction is aborted while its PDF renders, i.e. after it was numbered.
+    let abortSecond: (() => void) | null = null;
+    db.tickets.hook('creating', (_key, ticket, tx) => {
+      if ((ticket as { localSeq: number }).localSeq === 2) abortSecond = () => tx.abort();
+    });
+    const app = await startKioskApp({
+      platform,
+      db,
+      clock: fixedClock(morning),
+      random: nodeRandom,
+      loadFonts: async () => fonts,
+      createRenderer: async (f) => {
+        const inner = await countingRenderer(true, rendered)(f);
+        return {
+          offMainThread: true,
+          render: (data) => {
+            abortSecond?.();
+            return inner.render(data);
+          },
+        };
+      },
+      seedBranch: seededBranch(),
+    });
+    await (
+      await app.takeTicket('A', false)
+    ).print;
+    await expect(app.takeTicket('A', false)).rejects.toThrow();
+    expect(rendered).toEqual(['A0001', 'A0002']);
+    await settle();
+    expect(platform.printed.map((p) => p.jobName)).toEqual(['Phieu A0001']);
+    expect(await db.tickets.count()).toBe(1);
+    expect(await db.outbox.count()).toBe(1);
   });
 
   it('refuses an unknown service group without writing anything', async () => {

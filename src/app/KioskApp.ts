@@ -2,12 +2,12 @@ import i18next, { type TFunction } from 'i18next';
 import { localDayKey } from '../domain/localDay';
 import type { Ticket } from '../domain/ticket';
 import type { Platform } from '../platform/Platform';
-import type { TicketPdfRenderer } from '../print/ticketPdf';
+import type { PdfFonts } from '../print/PdfFonts';
 import type { TicketLabels, TicketPrintData } from '../print/TicketPrintData';
 import { BranchConfig, type ServiceGroup } from '../shared/branchConfig';
 import type { Clock, RandomBytes } from '../shared/clock';
 import { DeviceConfig, defaultDeviceConfig } from '../shared/deviceConfig';
-import type { AppInfo, PrintPdfResponse } from '../shared/ipc';
+import type { AppInfo, PrinterInfo, PrintPdfResponse } from '../shared/ipc';
 import { uuidv7 } from '../shared/ids';
 import { AppFailure, describeUnknown, err, ok, summarizeIssues, type Result } from '../shared/result';
 import { recentEvents, recordEvent } from '../storage/eventRepository';
@@ -27,7 +27,9 @@ import type { Rating } from '../storage/KioskDb';
 import { startSyncService, type SyncService, type SyncServiceDeps } from './syncService';
 import { watchPendingCount, watchTodayTally, type GroupTally } from '../storage/watch';
 import { ActivityTracker } from './ActivityTracker';
-import { createInlineTicketRenderer } from './ticketRenderer';
+import { createInlineTicketRenderer, type KioskTicketRenderer } from './ticketRenderer';
+import { afterNextPaint } from './afterNextPaint';
+import { createDocumentScanner, type DocumentScanner } from './capture';
 import { createDossierDesk } from './dossierDesk';
 import type { DossierDesk } from './dossierTypes';
 
@@ -36,19 +38,16 @@ import type { DossierDesk } from './dossierTypes';
  * and the platform port. The server is never on the path of a user action: everything here works
  * offline, and records reach the centre later through the outbox.
  */
-export interface Fonts {
-  readonly regular: Uint8Array;
-  readonly bold: Uint8Array;
-}
-
 export interface KioskAppDeps {
   readonly platform: Platform;
   readonly db: KioskDb;
   readonly clock: Clock;
   readonly random: RandomBytes;
-  readonly loadFonts: () => Promise<Fonts>;
-  /** Makes the ticket renderer; the kiosk uses a worker, tests the same-thread one (the default). */
-  readonly createRenderer?: (fonts: Fonts) => Promise<TicketPdfRenderer>;
+  readonly loadFonts: () => Promise<PdfFonts>;
+  /** Makes the ticket renderer; the same-thread one by default (`?pdf=worker` picks the worker). */
+  readonly createRenderer?: (fonts: PdfFonts) => Promise<KioskTicketRenderer>;
+  /** Resolves once what was rendered so far could be painted (default: afterNextPaint); tests control it. */
+  readonly nextPaint?: () => Promise<void>;
   /** Branch configuration shipped in assets/, used until the server publishes one. */
   readonly seedBranch: unknown;
   readonly storageManager?: StorageManager;
@@ -82,13 +81,18 @@ export interface KioskApp {
   /** The configuration as stored; what the technician screen edits and saves. */
   readonly storedDevice: DeviceConfig;
   readonly branch: BranchConfig;
-  readonly platform: Platform;
   readonly activity: ActivityTracker;
   readonly persistence: PersistenceReport;
   takeTicket(groupPrefix: string, priority: boolean): Promise<TakeTicketOutcome>;
   saveDeviceConfig(next: DeviceConfig): Promise<Result<DeviceConfig>>;
   printTestPage(): Promise<Result<PrintPdfResponse>>;
   appInfo(): Promise<Result<AppInfo>>;
+  /** Printers the technician may pick (a plain browser lists none: it prints on its default printer). */
+  listPrinters(): Promise<Result<PrinterInfo[]>>;
+  /** The counter's document scanner (screens never reach the platform port itself). */
+  readonly documentScanner: DocumentScanner;
+  /** The time now, from the clock port: screens never read the system clock themselves. */
+  now(): number;
   recentEvents(): Promise<DeviceEvent[]>;
   watchPending(onChange: (count: number) => void): () => void;
   watchTodayTally(onChange: (tally: GroupTally[]) => void): () => void;
@@ -167,6 +171,9 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
   // the path to the first screen; fonts are fetched and parsed once, ahead of the first tap.
   const rendererPromise = deps.loadFonts().then((fonts) => (deps.createRenderer ?? createInlineTicketRenderer)(fonts));
   rendererPromise.catch(() => undefined);
+  let renderer: KioskTicketRenderer | null = null;
+  void rendererPromise.then((r) => (renderer = r)).catch(() => undefined);
+  const nextPaint = deps.nextPaint ?? (() => afterNextPaint());
   const activity = new ActivityTracker(clock);
   const printT: TFunction = i18next.getFixedT('vi', undefined, 'print');
 
@@ -244,8 +251,8 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
     sync,
     restoredFromJournal,
     dataProtection,
-    platform,
     activity,
+    documentScanner: createDocumentScanner(platform),
     persistence,
 
     async takeTicket(groupPrefix, priority) {
@@ -253,8 +260,12 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
       const group = branch.serviceGroups.find((g) => g.prefix === groupPrefix);
       if (!group) throw new AppFailure('ticket.group-inactive', `unknown service group ${groupPrefix}`);
       sync.assertCaptureAllowed();
-      // The PDF is rendered while the transaction flushes to disk; it is printed only after the
-      // ticket is saved, and discarded if saving fails.
+      // The number goes on screen as soon as the ticket is saved, before anything else runs on the
+      // main thread. A renderer off the main thread renders while the transaction flushes to disk;
+      // one on the main thread would hold the screen until it finished (pdf-lib does not yield), so
+      // it starts once the number could be painted. The print job is handed over after that paint
+      // (in the browser it costs a frame teardown and a blob registration) and only after the
+      // ticket is saved: a PDF rendered for a transaction that failed is discarded.
       let pdf: Promise<Result<Uint8Array>> | null = null;
       const { ticket, waitingAhead, outboxEntry, counter } = await issueTicket(
         db,
@@ -262,14 +273,15 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
         clock,
         random,
         (issued) => {
-          pdf = render(ticketPrintData(issued.ticket, group, issued.waitingAhead));
+          if (renderer?.offMainThread) pdf = render(ticketPrintData(issued.ticket, group, issued.waitingAhead));
         },
       );
       measure('ticket.tap-to-saved', 'ticket.tap');
       void sync.saved(outboxEntry).catch(() => undefined);
       // Most taps are covered by the block reserved earlier; the first of a block waits for an fsync.
       await reservations.ensure(counter);
-      const printed = (pdf ?? render(ticketPrintData(ticket, group, waitingAhead)))
+      const printed = nextPaint()
+        .then(() => pdf ?? render(ticketPrintData(ticket, group, waitingAhead)))
         .then((bytes) => {
           if (bytes.ok) measure('ticket.tap-to-pdf', 'ticket.tap', 'ticket.pdf-ready');
           return print(bytes, `Phieu ${ticket.number}`);
@@ -308,6 +320,8 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
     },
 
     appInfo: () => platform.appInfo(),
+    listPrinters: () => platform.listPrinters(),
+    now: () => clock.now(),
     recentEvents: () => recentEvents(db),
     watchPending: (onChange) => watchPendingCount(db, onChange),
     watchTodayTally: (onChange) => watchTodayTally(db, () => clock.now(), branch.utcOffsetMinutes, onChange),

@@ -1,7 +1,8 @@
 /**
  * The counter screens' door to src/scan (src/ui may not import it, STYLE.md): reading the ID card's
  * QR from the camera with the default engine, the USB scanner's keyboard-wedge detector and
- * routing, and digitising document pages (scanner, camera, files) into one PDF per document.
+ * routing, and digitising document pages (scanner, camera, files) and editing the page list. The
+ * pages become one PDF per document in the desk, at submit (dossierDocuments.ts).
  *
  * Guarantees:
  *  - one QR decoder per page, created lazily with DEFAULT_QR_ENGINE (the benchmark's winner); the
@@ -13,17 +14,9 @@
 import { createQrDecoder, type QrDecoder } from '../scan/qr/QrDecoder';
 import { openCamera, startCameraQrScan } from '../scan/qr/cameraQrScanner';
 import { checkWedgeText, classifyScan, createKeyboardWedgeDetector } from '../scan/keyboardWedge';
-import {
-  assembleDocumentPdf,
-  captureFromScanner,
-  captureFromVideo,
-  DEFAULT_TARGET_DPI,
-  importFiles,
-  type CapturedPage,
-  type ScanColorMode,
-} from '../scan/pages';
+import { captureFromScanner, captureFromVideo, DEFAULT_TARGET_DPI, importFiles, type CapturedPage, type ScanColorMode } from '../scan/pages';
 import type { Platform } from '../platform/Platform';
-import { AppFailure, describeUnknown, err, ok, type AppError, type Result } from '../shared/result';
+import { err, ok, type AppError, type Result } from '../shared/result';
 
 export { openCamera, checkWedgeText, classifyScan, createKeyboardWedgeDetector };
 export type { ClassifiedScan, KeyboardWedgeDetector, WedgeEvent, WedgeStep } from '../scan/keyboardWedge';
@@ -50,20 +43,32 @@ export { movePage, removePage, replacePage, rotate, totalBytes, type CapturedPag
 
 type Pages = Result<readonly CapturedPage[]>;
 
-/** True when the platform lists at least one document scanner (Electron with SANE and a device). */
-export async function scannerAvailable(platform: Platform): Promise<boolean> {
-  try {
-    const listed = await platform.listScanners();
-    return listed.ok && listed.value.length > 0;
-  } catch {
-    return false;
-  }
+/** The counter's document scanner, over the platform port: the screens never see the platform. */
+export interface DocumentScanner {
+  /** False in a shell that cannot drive a document scanner (a plain browser): the officer is told so. */
+  readonly supported: boolean;
+  /** True when at least one scanner is listed (Electron with SANE and a device). */
+  available(): Promise<boolean>;
+  /** One page from the first scanner, at 200 dpi (the target resolution), compressed. */
+  scanPage(mode: ScanColorMode): Promise<Pages>;
 }
 
-/** One page from the first scanner, at 200 dpi (the target resolution), compressed. */
-export async function scanPage(platform: Platform, mode: ScanColorMode): Promise<Pages> {
-  const page = await captureFromScanner(platform, { device: null, mode, resolution: DEFAULT_TARGET_DPI });
-  return page.ok ? ok([page.value]) : page;
+export function createDocumentScanner(platform: Platform): DocumentScanner {
+  return {
+    supported: platform.kind === 'electron',
+    async available() {
+      try {
+        const listed = await platform.listScanners();
+        return listed.ok && listed.value.length > 0;
+      } catch {
+        return false;
+      }
+    },
+    async scanPage(mode) {
+      const page = await captureFromScanner(platform, { device: null, mode, resolution: DEFAULT_TARGET_DPI });
+      return page.ok ? ok([page.value]) : page;
+    },
+  };
 }
 
 /** A still of the camera's current frame as a compressed page. */
@@ -76,15 +81,4 @@ export async function captureStill(video: HTMLVideoElement | null, mode: ScanCol
 /** PDF/JPEG/PNG files (e.g. from a USB stick): one page per image, every page of a PDF. */
 export function importPageFiles(files: readonly File[], mode: ScanColorMode): Promise<Pages> {
   return importFiles(files, mode);
-}
-
-/** The document's pages as one PDF (pdf-lib); the title is the document's name, never personal data. */
-export async function assemblePdf(pages: readonly CapturedPage[], title: string, createdAt: number): Promise<Result<{ bytes: Blob; pages: number }>> {
-  try {
-    const bytes = await assembleDocumentPdf(pages, { title, createdAt });
-    return ok({ bytes: new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/pdf' }), pages: pages.length });
-  } catch (e) {
-    if (e instanceof AppFailure) return err(e.code, e.message);
-    return err('scan.file-unreadable', `assembling the document PDF failed: ${describeUnknown(e)}`.slice(0, 300));
-  }
 }

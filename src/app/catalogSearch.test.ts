@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import seedJson from '../../assets/catalog/procedures.vi.json' with { type: 'json' };
-import { generateCatalog, seededRandom } from '../domain/catalogGenerator';
+import { generateCatalog } from '../../test/support/catalogGenerator';
+import { seededRandom } from '../../test/support/seededRandom';
 import { Procedure } from '../shared/catalog';
-import { createCatalogSearch, normalizeForSearch, type CatalogSearch } from './catalogSearch';
+import { normalizeForSearch } from '../domain/normalizeText';
+import { createCatalogSearch, type CatalogSearch } from './catalogSearch';
 
 const seed: Procedure[] = Procedure.array().parse(seedJson);
 

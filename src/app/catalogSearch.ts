@@ -1,4 +1,5 @@
 import MiniSearch, { type Query, type SearchResult } from 'minisearch';
+import { normalizeForSearch } from '../domain/normalizeText';
 import type { Procedure } from '../shared/catalog';
 
 /**
@@ -64,11 +65,6 @@ const DEFAULT_LIMIT = 20;
 const MAX_SCORED_DOCUMENTS = 2_000;
 const FUZZY_MIN_LENGTH = 5;
 const TRANSPOSE_MIN_LENGTH = 4;
-
-/** Lower case, no combining marks, đ → d: the form both the index and the query are compared in. */
-export function normalizeForSearch(text: string): string {
-  return text.normalize('NFD').replace(/\p{M}/gu, '').replace(/[đĐ]/g, 'd').toLowerCase();
-}
 
 const WORD_SPLIT = /[^\p{L}\p{N}]+/u;
 /** A code or the start of one: "1.001612", "1.0016", "1.", "1.001612.h26.dd". */

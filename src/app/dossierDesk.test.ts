@@ -1,16 +1,20 @@
 // Dexie's live queries run only where a global indexedDB existed when Dexie loaded (as in a browser).
 import 'fake-indexeddb/auto';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
+import { PDFDocument } from 'pdf-lib';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { jpegPage, onePagePdf } from '../../test/support/capturedPages';
 import { freshDb, nodeRandom, seededBranch } from '../../test/unit/fixtures';
 import { createFakePlatform } from '../platform/fakePlatform';
+import { rotate, type CapturedPage } from '../scan/pages';
 import type { Procedure } from '../shared/catalog';
 import { fixedClock } from '../shared/clock';
-import { DossierSubmitArgs } from '../shared/sync';
+import { DossierSubmitArgs } from '../shared/records';
 import { confirmMutations } from '../storage/syncRepository';
 import { markVerified, recordBlobFailure } from '../storage/blobRepository';
 import { DEFAULT_STUCK_AFTER_MS } from '../sync/SyncLoop';
@@ -51,7 +55,8 @@ const TEST_PROCEDURE: Procedure = {
 const WORKED_EXAMPLE = Date.UTC(2026, 1, 12, 3, 0);
 const ID = '001095012345';
 
-const pdf = (tag: string): { bytes: Blob; pages: number } => ({ bytes: new Blob([`%PDF-1.7 ${tag}`], { type: 'application/pdf' }), pages: 1 });
+/** One captured A4 page per paper; `tag` makes the pages (and so the PDFs) of different papers differ. */
+const pages = (tag: string): CapturedPage[] => [jpegPage(tag, 1654, 2339, 200, tag)];
 
 function draft(over: Partial<DossierDraft> = {}): DossierDraft {
   return {
@@ -68,8 +73,8 @@ function draft(over: Partial<DossierDraft> = {}): DossierDraft {
       fromCard: true,
     },
     documents: [
-      { documentId: 'd1', name: 'Tờ khai đăng ký', originals: 1, copies: 0, pdf: pdf('d1'), reuse: null },
-      { documentId: 'd2', name: 'Bản sao Giấy khai sinh', originals: 0, copies: 1, pdf: pdf('d2'), reuse: null },
+      { documentId: 'd1', name: 'Tờ khai đăng ký', originals: 1, copies: 0, pages: pages('d1'), reuse: null },
+      { documentId: 'd2', name: 'Bản sao Giấy khai sinh', originals: 0, copies: 1, pages: pages('d2'), reuse: null },
     ],
     incompleteReason: null,
     sets: 1,
@@ -164,6 +169,70 @@ describe('dossier desk (counter officer, offline)', () => {
     expect(await db.blobs.count()).toBe(2);
   });
 
+  it('makes each paper one PDF from its captured pages, hashes it once and cleans the applicant up: the screen hands over the form as it is', async () => {
+    const { app, db } = await start();
+    const digest = vi.spyOn(crypto.subtle, 'digest');
+    const captured = [jpegPage('p1', 1654, 2339, 200, 'p1'), rotate(jpegPage('p2', 1165, 1654, 200, 'p2'), 90), await onePagePdf(842, 595)];
+    const result = await app.dossiers.submit(
+      draft({
+        applicant: {
+          idNumber: ' 001 095-012345 ',
+          fullName: '  Nguyễn   Thị\tThu Hằng '.normalize('NFD'),
+          dateOfBirth: '',
+          gender: '',
+          address: ' Số 12  ngõ 34 phố Hàng Bạc,\n Hoàn Kiếm ',
+          phone: '0912 345 678',
+          email: ' hang@example.vn ',
+          fromCard: false,
+        },
+        documents: [{ ...draft().documents[0]!, pages: captured }, draft().documents[1]!],
+      }),
+    );
+    const hashed = digest.mock.calls.filter(([algorithm]) => algorithm === 'SHA-256').length;
+    digest.mockRestore();
+    if (!result.ok) throw new Error(`${result.error.code}: ${result.error.detail}`);
+    const a = result.value.args;
+    expect(a.applicant).toEqual({
+      idNumber: ID,
+      fullName: 'Nguyễn Thị Thu Hằng',
+      dateOfBirth: null,
+      gender: null,
+      address: 'Số 12 ngõ 34 phố Hàng Bạc, Hoàn Kiếm',
+      phone: '0912345678',
+      email: 'hang@example.vn',
+      fromCard: false,
+    });
+    expect(a.applicant.fullName).toBe(a.applicant.fullName.normalize('NFC'));
+    // One PDF per paper, pages in the captured order, titled with the paper's name, dated by the clock port.
+    expect(a.documents.map((d) => [d.documentId, d.pages, d.reusedFrom])).toEqual([
+      ['d1', 3, null],
+      ['d2', 1, null],
+    ]);
+    expect(hashed).toBe(2);
+    for (const d of a.documents) {
+      const stored = await app.dossiers.documentPdf(d.sha256);
+      const bytes = new Uint8Array(await stored!.arrayBuffer());
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(d.sha256);
+      expect(bytes.length).toBe(d.size);
+      const pdf = await PDFDocument.load(bytes, { updateMetadata: false });
+      expect(pdf.getTitle()).toBe(d.name);
+      expect(pdf.getCreationDate()?.getTime()).toBe(WORKED_EXAMPLE);
+      expect(pdf.getPageCount()).toBe(d.pages);
+    }
+    const first = await PDFDocument.load(new Uint8Array(await (await app.dossiers.documentPdf(a.documents[0]!.sha256))!.arrayBuffer()));
+    expect(first.getPages().map((p) => [Math.round(p.getWidth()), Math.round(p.getHeight()), p.getRotation().angle])).toEqual([
+      [595, 842, 0],
+      [419, 595, 90],
+      [842, 595, 0],
+    ]);
+    expect(await db.blobs.count()).toBe(2);
+    // A page that cannot go into a PDF is the scanner's error, and nothing is saved.
+    const broken = { ...jpegPage('bad', 10, 10), bytes: new Blob(['not a jpeg']) };
+    const refused = await app.dossiers.submit(draft({ documents: [{ ...draft().documents[0]!, pages: [broken] }, draft().documents[1]!] }));
+    expect(!refused.ok && refused.error.code).toBe('scan.file-unreadable');
+    expect(await db.dossiers.count()).toBe(1);
+  });
+
   it('gives two offline counters disjoint codes and restarts the sequence on the next local day', async () => {
     const one = await start(WORKED_EXAMPLE, 0);
     const two = await start(WORKED_EXAMPLE, 1);
@@ -230,7 +299,7 @@ describe('dossier desk (counter officer, offline)', () => {
     const other = await app.dossiers.submit(
       draft({
         applicant: { ...draft().applicant, idNumber: '079203000001', fullName: 'Trần Văn Bình' },
-        documents: [draft().documents[0]!, { documentId: 'd2', name: 'Bản sao Giấy khai sinh', originals: 0, copies: 1, pdf: null, reuse: candidate! }],
+        documents: [draft().documents[0]!, { documentId: 'd2', name: 'Bản sao Giấy khai sinh', originals: 0, copies: 1, pages: [], reuse: candidate! }],
       }),
     );
     expect(!other.ok && other.error.code).toBe('dossier.reuse-not-allowed');
@@ -255,7 +324,7 @@ describe('dossier desk (counter officer, offline)', () => {
     expect(!noName.ok && noName.error.code).toBe('dossier.applicant-invalid');
     const badId = await app.dossiers.submit(draft({ applicant: { ...draft().applicant, idNumber: '12-34' } }));
     expect(!badId.ok && badId.error.code).toBe('dossier.applicant-invalid');
-    const empty = await app.dossiers.submit(draft({ documents: [{ ...draft().documents[0]!, pdf: null }, draft().documents[1]!] }));
+    const empty = await app.dossiers.submit(draft({ documents: [{ ...draft().documents[0]!, pages: [] }, draft().documents[1]!] }));
     expect(!empty.ok && empty.error.code).toBe('dossier.document-empty');
   });
 
@@ -323,7 +392,7 @@ describe('dossier desk (counter officer, offline)', () => {
     const other = await app.dossiers.submit(
       draft({
         procedureCode: noTime.code,
-        documents: docs.map((i) => ({ documentId: i.document.id, name: i.document.name, originals: 1, copies: 0, pdf: pdf(i.document.id), reuse: null })),
+        documents: docs.map((i) => ({ documentId: i.document.id, name: i.document.name, originals: 1, copies: 0, pages: pages(i.document.id), reuse: null })),
       }),
     );
     if (!other.ok) throw new Error(other.error.code);
@@ -351,14 +420,15 @@ describe('dossier desk (counter officer, offline)', () => {
       draft({
         documents: [
           draft().documents[0]!,
-          { documentId: 'd2', name: 'Bản sao Giấy khai sinh', originals: 0, copies: 1, pdf: null, reuse: suggestion.get('d2')! },
+          { documentId: 'd2', name: 'Bản sao Giấy khai sinh', originals: 0, copies: 1, pages: [], reuse: suggestion.get('d2')! },
         ],
       }),
     );
     expect(reused.ok).toBe(true);
     if (!reused.ok) return;
     expect(reused.value.args.documents[1]).toMatchObject({ reusedFrom: first.value.args.code, sha256: candidates.find((c) => c.documentId === 'd2')!.sha256 });
-    expect(await db.blobs.count()).toBe(blobsBefore);
+    // d1 was captured again (a new PDF, dated at this receipt): one blob more; the reused d2 is not stored again.
+    expect(await db.blobs.count()).toBe(blobsBefore + 1);
     expect(await app.dossiers.reuseCandidates('079203000001')).toEqual([]);
     // The centre's audit log learns which earlier dossier's papers went into which new one, right after it.
     const events = await auditEvents(db);
@@ -433,8 +503,8 @@ describe('dossier desk (counter officer, offline)', () => {
     const b = await app.dossiers.submit(
       draft({
         documents: [
-          { ...draft().documents[0]!, pdf: pdf('other-1') },
-          { ...draft().documents[1]!, pdf: pdf('other-2') },
+          { ...draft().documents[0]!, pages: pages('other-1') },
+          { ...draft().documents[1]!, pages: pages('other-2') },
         ],
       }),
     );

@@ -1,42 +1,46 @@
 import type { ChecklistItem } from '../domain/checklist';
 import type { CitizenIdQrResult } from '../domain/citizenId';
+import type { AppointmentPreview, ProcessingTime } from '../domain/dossierAppointment';
+import type { ApplicantInput } from '../domain/normalizeApplicant';
+import type { CapturedPage } from '../scan/pages';
 import type { DossierReception } from '../shared/branchConfig';
 import type { Procedure } from '../shared/catalog';
 import type { PrintPdfResponse } from '../shared/ipc';
 import type { DossierStatus } from '../shared/published';
 import type { Result } from '../shared/result';
-import type { DossierApplicantArgs, DossierSubmitArgs } from '../shared/sync';
+import type { DossierSubmitArgs } from '../shared/records';
 import type { DossierRecord } from '../storage/KioskDb';
 import type { DocumentIndexRow } from '../storage/KioskDb';
 import type { CatalogSearchHit } from './catalogSearch';
 
 /**
- * The counter officer's use cases (issue 4): receive a dossier offline, print its receipt, find it
- * again. What the UI calls; implemented by dossierDesk.ts over storage, printing and sync.
+ * The counter officer's use cases: receive a dossier offline, print its receipt, find it again.
+ * What the UI calls; implemented by dossierDesk.ts over storage, printing and sync.
  */
 
-/** A document received now: its pages digitised into one PDF, or a PDF reused from an earlier dossier. */
+export type { AppointmentPreview, ApplicantInput, ProcessingTime };
+
+/** A paper received now: the pages captured at the counter, or a PDF reused from an earlier dossier. */
 export interface DraftDocument {
   /** The catalog's RequiredDocument.id, or "extra-<n>" for a paper the catalog does not list. */
   readonly documentId: string;
   readonly name: string;
   readonly originals: number;
   readonly copies: number;
-  /** The assembled PDF of the pages captured at the counter (null when `reuse` is set). */
-  readonly pdf: { readonly bytes: Blob; readonly pages: number } | null;
-  /** A document the citizen already gave at this branch, used instead of scanning it again. */
+  /** The pages captured at the counter, in order; the desk makes them one PDF at submit. */
+  readonly pages: readonly CapturedPage[];
+  /** A document the citizen already gave at this branch, used instead of its pages. */
   readonly reuse: ReuseCandidate | null;
 }
-
-export type ApplicantInput = DossierApplicantArgs;
 
 export interface DossierDraft {
   readonly procedureCode: string;
   /** Checklist case sections the officer ticked ("case-1", …; see src/domain/checklist.ts). */
   readonly selectedCases: readonly string[];
+  /** As the form holds it: the desk cleans it up (`normalizeApplicant`) before validating. */
   readonly applicant: ApplicantInput;
   readonly documents: readonly DraftDocument[];
-  /** Required when required documents are missing: why the officer accepts the dossier anyway. */
+  /** Required when required documents are missing: why the officer accepts the dossier anyway (ignored otherwise). */
   readonly incompleteReason: string | null;
   readonly sets: number;
   readonly resultDelivery: { readonly method: 'counter' | 'post'; readonly detail: string };
@@ -45,12 +49,6 @@ export interface DossierDraft {
 /** A document PDF from an earlier dossier of the same citizen (same ID number), still valid. */
 export type ReuseCandidate = Omit<DocumentIndexRow, 'applicantId'>;
 
-/**
- * local = only on this machine; uploading = scans or record on the way; confirmed = the centre has
- * it; rejected = the centre refused it for good (see the sync-issues screen); scans-lost = a scan
- * never reached the centre and is no longer on this machine (restored from the journal file):
- * rescan those papers.
- */
 /**
  * Where a received dossier stands on its way to the centre, for the officer's list:
  * local (nothing sent yet) → uploading (scans travelling, record not yet confirmed) →
@@ -91,11 +89,6 @@ export interface DossierListRow {
   readonly printedAt: number | null;
 }
 
-/** The appointment a dossier received now would get (shown before submitting). */
-export type AppointmentPreview =
-  | { readonly kind: 'date'; readonly at: number; readonly date: string; readonly provisional: boolean }
-  | { readonly kind: 'needs-confirmation'; readonly reason: 'beyond-calendar' | 'no-working-days' };
-
 export interface DossierDesk {
   /** The branch's reception settings; null = this branch does not receive dossiers (no screen). */
   readonly reception: DossierReception | null;
@@ -109,16 +102,19 @@ export interface DossierDesk {
   /** Parses the ID card QR text (camera or USB scanner) against today's date. */
   readIdCard(text: string): CitizenIdQrResult;
   /** Legal processing time of the in-person channel, for display and the receipt. */
-  processingTime(procedure: Procedure): { readonly amount: number; readonly unit: 'working-day' | 'day' | 'hour'; readonly text: string } | null;
+  processingTime(procedure: Procedure): ProcessingTime | null;
   appointmentPreview(procedure: Procedure): Promise<AppointmentPreview>;
   /** Earlier documents of this citizen at this branch, newest first, one per PDF. */
   reuseCandidates(idNumber: string): Promise<readonly ReuseCandidate[]>;
   /** For each required document of `procedure`, the candidate that is the same paper, if any. */
   suggestReuse(procedure: Procedure, candidates: readonly ReuseCandidate[]): ReadonlyMap<string, ReuseCandidate>;
   /**
-   * Validates, numbers and saves the dossier, its PDFs and its outbox entry in one transaction.
+   * Cleans the applicant up, checks the papers, makes each captured paper's pages one PDF (dated
+   * by the clock) and hashes it, then numbers and saves the dossier, its PDFs and its outbox entry
+   * in one transaction. The caller hands over what the form holds; nothing needs preparing.
    * Errors: dossier.no-reception, dossier.procedure-unknown, dossier.applicant-invalid,
-   * dossier.missing-documents (missing with no reason), dossier.document-empty,
+   * dossier.reuse-not-allowed, dossier.document-empty, dossier.missing-documents (missing with no
+   * reason), dossier.document-too-large, scan.* (a page that cannot go into the PDF),
    * dossier.sequence-exhausted, storage.*, sync.disk-low.
    */
   submit(draft: DossierDraft): Promise<Result<ReceivedDossier>>;

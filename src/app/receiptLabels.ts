@@ -1,7 +1,6 @@
+import type { ProcessingUnit } from '../domain/dossierAppointment';
 import type { ReceiptLabels } from '../print/ReceiptPrintData';
 import type { Catalog } from './i18n/vi';
-
-export type ProcessingUnit = 'working-day' | 'day' | 'hour';
 
 /**
  * The receipt's printed labels from the Vietnamese catalog (receipts always print in Vietnamese).

@@ -4,10 +4,11 @@
  * screen and IndexedDB flushes the ticket. Protocol: one `init` with the fonts, then `render`
  * requests answered by id; errors come back as values.
  */
+import type { PdfFonts } from '../print/PdfFonts';
 import { createTicketPdfRenderer, type TicketPdfRenderer } from '../print/ticketPdf';
 import type { TicketPrintData } from '../print/TicketPrintData';
 
-export type WorkerRequest = { kind: 'init'; regular: Uint8Array; bold: Uint8Array } | { kind: 'render'; id: number; data: TicketPrintData };
+export type WorkerRequest = { kind: 'init'; fonts: PdfFonts } | { kind: 'render'; id: number; data: TicketPrintData };
 export type WorkerResponse = { kind: 'rendered'; id: number; pdf: Uint8Array } | { kind: 'failed'; id: number; detail: string };
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -16,7 +17,7 @@ let renderer: TicketPdfRenderer | null = null;
 self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
   const message = event.data;
   if (message.kind === 'init') {
-    renderer = createTicketPdfRenderer({ regular: message.regular, bold: message.bold });
+    renderer = createTicketPdfRenderer(message.fonts);
     return;
   }
   try {

@@ -1,19 +1,29 @@
+import type { PdfFonts } from '../print/PdfFonts';
 import type { TicketPdfRenderer } from '../print/ticketPdf';
 import type { TicketPrintData } from '../print/TicketPrintData';
-import type { Fonts } from './KioskApp';
 import type { WorkerRequest, WorkerResponse } from './ticketPdf.worker';
 
-/** Same-thread renderer: the PDF engine is a lazily loaded chunk. Used in Node tests and as fallback. */
-export async function createInlineTicketRenderer(fonts: Fonts): Promise<TicketPdfRenderer> {
+/** A ticket renderer that says where it renders, so the kiosk knows whether a render would hold the screen. */
+export interface KioskTicketRenderer extends TicketPdfRenderer {
+  /**
+   * true: `render` runs off the main thread and may overlap the journal commit without delaying
+   * the number on screen; false: it holds the main thread while it runs (pdf-lib does not yield).
+   */
+  readonly offMainThread: boolean;
+}
+
+/** Same-thread renderer: the PDF engine is a lazily loaded chunk. The kiosk's default (see bootstrap.ts); Node tests; fallback. */
+export async function createInlineTicketRenderer(fonts: PdfFonts): Promise<KioskTicketRenderer> {
   const print = await import('../print/ticketPdf');
-  return print.createTicketPdfRenderer(fonts);
+  const renderer = print.createTicketPdfRenderer(fonts);
+  return { offMainThread: false, render: (data) => renderer.render(data) };
 }
 
 /**
- * Renderer in a dedicated worker (the default in the kiosk). Falls back to the inline renderer when
- * workers are unavailable or the worker fails to start.
+ * Renderer in a dedicated worker (`?pdf=worker` in the web kiosk). Falls back to the inline
+ * renderer when workers are unavailable or the worker fails to start.
  */
-export async function createWorkerTicketRenderer(fonts: Fonts): Promise<TicketPdfRenderer> {
+export async function createWorkerTicketRenderer(fonts: PdfFonts): Promise<KioskTicketRenderer> {
   if (typeof Worker === 'undefined') return createInlineTicketRenderer(fonts);
   let worker: Worker;
   try {
@@ -37,10 +47,13 @@ export async function createWorkerTicketRenderer(fonts: Fonts): Promise<TicketPd
     for (const waiter of pending.values()) waiter.reject(broken);
     pending.clear();
   };
-  const init: WorkerRequest = { kind: 'init', regular: fonts.regular, bold: fonts.bold };
+  const init: WorkerRequest = { kind: 'init', fonts: { regular: fonts.regular, bold: fonts.bold } };
   worker.postMessage(init);
-  let inline: Promise<TicketPdfRenderer> | null = null;
+  let inline: Promise<KioskTicketRenderer> | null = null;
   return {
+    get offMainThread() {
+      return broken === null;
+    },
     render(data: TicketPrintData): Promise<Uint8Array> {
       // A dead worker must not stop tickets from printing: render on the main thread instead.
       if (broken) {

@@ -1,6 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CITIZEN_ID_ERROR_CODES, CITIZEN_ID_PROVINCES, type CitizenIdQrResult, looksLikeCitizenIdQr, maskIdNumber, parseCitizenIdQr } from './citizenId';
+import {
+  CITIZEN_ID_ERROR_CODES,
+  CITIZEN_ID_PROVINCES,
+  type CitizenIdQrResult,
+  looksLikeCitizenIdQr,
+  maskApplicantIdNumber,
+  maskIdNumber,
+  parseCitizenIdQr,
+} from './citizenId';
 
 // Every person, number and address below is invented.
 const today = { year: 2026, month: 11, day: 24 };
@@ -260,5 +268,14 @@ describe('maskIdNumber', () => {
     expect(maskIdNumber('012345678')).toBe('************');
     expect(maskIdNumber('')).toBe('************');
     expect(maskIdNumber('Nguyễn Văn An')).toBe('************');
+  });
+});
+
+describe('maskApplicantIdNumber', () => {
+  it('masks a citizen ID card number as maskIdNumber does, and keeps only the last three characters of another number', () => {
+    expect(maskApplicantIdNumber('001195012345')).toBe('001*******45');
+    expect(maskApplicantIdNumber('B1234567')).toBe('*****567');
+    expect(maskApplicantIdNumber('012345678')).toBe('******678');
+    expect(maskApplicantIdNumber('1234')).toBe('***');
   });
 });

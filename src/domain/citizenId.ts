@@ -19,6 +19,9 @@
  *    refused against it).
  */
 
+import { CITIZEN_ID_NUMBER_PATTERN, OLD_ID_NUMBER_PATTERN } from '../shared/idNumber';
+import { normalizeText } from './normalizeText';
+
 /** A calendar date in branch local time, as produced by `toLocalDateTime` (localDay.ts). */
 export interface CalendarDate {
   readonly year: number;
@@ -146,7 +149,9 @@ const BOM = '\uFEFF';
  * optional BOM or leading whitespace). It does not validate; `parseCitizenIdQr` does.
  */
 export function looksLikeCitizenIdQr(text: string): boolean {
-  return /^\d{12}\|/.test(stripFrame(text));
+  const body = stripFrame(text);
+  const bar = body.indexOf('|');
+  return bar > 0 && CITIZEN_ID_NUMBER_PATTERN.test(body.slice(0, bar));
 }
 
 /**
@@ -156,8 +161,17 @@ export function looksLikeCitizenIdQr(text: string): boolean {
 export function maskIdNumber(id: string): string {
   const digits = id.trim();
   // DOMAIN.md: province code and the last two digits stay, e.g. 001*******45.
-  if (!/^\d{12}$/.test(digits)) return '*'.repeat(12);
+  if (!CITIZEN_ID_NUMBER_PATTERN.test(digits)) return '*'.repeat(12);
   return `${digits.slice(0, 3)}${'*'.repeat(7)}${digits.slice(10)}`;
+}
+
+/**
+ * Any applicant's ID number for lists and receipts: a citizen ID card number as `maskIdNumber`
+ * shows it; another number (passport, old CMND) keeps only its last three characters.
+ */
+export function maskApplicantIdNumber(id: string): string {
+  if (CITIZEN_ID_NUMBER_PATTERN.test(id)) return maskIdNumber(id);
+  return id.length > 4 ? `${'*'.repeat(id.length - 3)}${id.slice(-3)}` : '***';
 }
 
 export function parseCitizenIdQr(text: string, today: CalendarDate): CitizenIdQrResult {
@@ -178,7 +192,8 @@ export function parseCitizenIdQr(text: string, today: CalendarDate): CitizenIdQr
   if (idNumber.length !== 12) return fail('cccd.id-format', `ID number has ${idNumber.length} digits, 12 expected`);
 
   const oldId = rawOldId.trim();
-  if (oldId !== '' && !/^\d{9}$/.test(oldId)) return fail('cccd.old-id-format', `old ID field has ${oldId.length} characters, 9 digits or empty expected`);
+  if (oldId !== '' && !OLD_ID_NUMBER_PATTERN.test(oldId))
+    return fail('cccd.old-id-format', `old ID field has ${oldId.length} characters, 9 digits or empty expected`);
 
   const fullName = normalizeText(rawName);
   if (fullName === '') return fail('cccd.name-missing', 'full name field is empty');
@@ -236,11 +251,6 @@ function fail(code: CitizenIdErrorCode, detail: string): CitizenIdQrResult {
 function stripFrame(text: string): string {
   const noBom = text.startsWith(BOM) ? text.slice(BOM.length) : text;
   return noBom.trim();
-}
-
-/** NFC (scanners and some encoders send NFD), whitespace runs collapsed to one space, trimmed. */
-function normalizeText(value: string): string {
-  return value.normalize('NFC').replace(/\s+/g, ' ').trim();
 }
 
 function parseGender(value: string): 'male' | 'female' | null {

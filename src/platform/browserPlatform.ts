@@ -106,9 +106,11 @@ export function createBrowserPlatform(deps: BrowserPlatformDeps): Platform {
     frame.setAttribute('aria-hidden', 'true');
     frame.title = parsed.data.jobName;
     frame.style.cssText = 'position:fixed;right:0;bottom:0;width:1px;height:1px;border:0;opacity:0;pointer-events:none;';
-    // Keep only the newest frame: its blob stays readable (tests and reprint diagnostics), older ones are freed.
-    document.querySelectorAll('iframe[data-testid="print.frame"]').forEach((old) => old.remove());
-    if (lastFrameUrl) URL.revokeObjectURL(lastFrameUrl);
+    // Keep only the newest frame: its blob stays readable (tests and reprint diagnostics), older ones
+    // are freed — once this job has been handed to print(): tearing down a frame that shows a PDF
+    // costs the main thread ~10 ms, which must not delay the citizen's ticket.
+    const older = Array.from(document.querySelectorAll('iframe[data-testid="print.frame"]'));
+    const olderUrl = lastFrameUrl;
     const url = URL.createObjectURL(new Blob([parsed.data.pdf as Uint8Array<ArrayBuffer>], { type: 'application/pdf' }));
     lastFrameUrl = url;
     try {
@@ -128,6 +130,9 @@ export function createBrowserPlatform(deps: BrowserPlatformDeps): Platform {
       return ok({ jobId: `browser-${jobCounter}` });
     } catch (e) {
       return err('print.failed', e instanceof Error ? e.message : String(e));
+    } finally {
+      for (const old of older) old.remove();
+      if (olderUrl) URL.revokeObjectURL(olderUrl);
     }
   }
 

@@ -5,46 +5,30 @@
  * - A4 portrait; two copies in one document (liên 1 kept, liên 2 for the applicant), each copy
  *   starting on a new page. A long document list flows onto continuation pages of the same copy
  *   (the table header is repeated); both copies have the same number of pages.
- * - Text follows the ticket's conventions (ticketPdf.ts): embedded Be Vietnam Pro TTF, hinting
- *   stripped, NFC input, "?" for characters without a glyph; `pdftotext` returns the exact strings.
+ * - Text as on the ticket (pdf/textLayout.ts, pdf/fontPreparation.ts): embedded Be Vietnam Pro TTF,
+ *   hinting stripped, NFC input, "?" for characters without a glyph; `pdftotext` returns the exact
+ *   strings.
  * - Every word printed comes from the data (`labels` included); the renderer adds only layout,
  *   numbering and date formatting (branch time from epoch ms + utcOffsetMinutes, no clock).
  * - The QR encodes `${lookupBaseUrl}?code=…&s=…` so a status look-up needs code and secret.
  * - Deterministic: same fonts + data → identical bytes. Metadata holds the title (dossier code),
  *   producer and dates only: no personal data.
  */
-import fontkit from '@pdf-lib/fontkit';
 import type { Font as FontkitFont } from '@pdf-lib/fontkit';
-import {
-  PDFDocument,
-  PDFName,
-  beginText,
-  endText,
-  fill,
-  popGraphicsState,
-  pushGraphicsState,
-  rectangle,
-  setFillingGrayscaleColor,
-  setFontAndSize,
-  setTextMatrix,
-  showText,
-  type PDFFont,
-  type PDFOperator,
-  type PDFPage,
-} from 'pdf-lib';
 import { toLocalDateTime } from '../domain/localDay';
+import type { FontKey, PdfFonts } from './PdfFonts';
 import type { ReceiptPrintData } from './ReceiptPrintData';
+import { prepareFonts, type ParsedFonts } from './pdf/fontPreparation';
+import type { BoxItem, PageContent, TextItem } from './pdf/pagePainter';
+import type { QrPlacement } from './pdf/qrDrawing';
+import { cleanText, measure, wrapBalanced, wrapText } from './pdf/textLayout';
+import { mm } from './pdf/units';
+import { writePdf } from './pdf/writePdf';
 import { qrMatrix } from './qrMatrix';
-import { cleanText, measure, qrOperators, stripTrueTypeHinting, subsetFontName, wrapBalanced, wrapText, type QrItem, type TicketFonts } from './ticketPdf';
-
-export type ReceiptFonts = TicketFonts;
 
 export interface ReceiptPdfRenderer {
   render(data: ReceiptPrintData): Promise<Uint8Array>;
 }
-
-const PT_PER_MM = 72 / 25.4;
-const mm = (v: number): number => v * PT_PER_MM;
 
 export const A4_WIDTH_PT = mm(210);
 export const A4_HEIGHT_PT = mm(297);
@@ -63,79 +47,34 @@ const LINE = 1.4; // line pitch in em
 const RULE = 0.6;
 const QR_SYMBOL = mm(26);
 
-type FontKey = 'regular' | 'bold';
-
-interface TextItem {
-  readonly text: string;
-  readonly font: FontKey;
-  readonly size: number;
-  readonly x: number;
-  /** Distance from the page top to the baseline. */
-  readonly baseline: number;
-}
-
-interface BoxItem {
-  readonly x: number;
-  readonly top: number;
-  readonly width: number;
-  readonly height: number;
-}
-
-interface PageLayout {
+/** A page while the layout fills it. */
+interface PageDraft {
   readonly texts: TextItem[];
   readonly boxes: BoxItem[];
-  qr?: QrItem;
+  qr?: QrPlacement;
 }
 
-interface ParsedFonts {
-  readonly regular: FontkitFont;
-  readonly bold: FontkitFont;
-}
-
-type PdfLibFontkit = Parameters<PDFDocument['registerFontkit']>[0];
-
-export function createReceiptPdfRenderer(fonts: ReceiptFonts): ReceiptPdfRenderer {
-  // As in createTicketPdfRenderer: strip hinting and parse once, hand pdf-lib the parsed fonts.
-  const bytes: ReceiptFonts = { regular: stripTrueTypeHinting(fonts.regular), bold: stripTrueTypeHinting(fonts.bold) };
-  const parsed: ParsedFonts = { regular: fontkit.create(bytes.regular), bold: fontkit.create(bytes.bold) };
-  const byBytes = new Map<Uint8Array, FontkitFont>([
-    [bytes.regular, parsed.regular],
-    [bytes.bold, parsed.bold],
-  ]);
-  const cachingFontkit = {
-    create: (b: Uint8Array): FontkitFont => byBytes.get(b) ?? fontkit.create(b),
-  } as unknown as PdfLibFontkit; // pdf-lib declares its own copy of fontkit's Font interface
-
+export function createReceiptPdfRenderer(fonts: PdfFonts): ReceiptPdfRenderer {
+  // Once per renderer, not per receipt: hinting stripped, fonts parsed, shaping memoised.
+  const prepared = prepareFonts(fonts);
+  const { parsed } = prepared;
   return {
     async render(data: ReceiptPrintData): Promise<Uint8Array> {
-      const pages = layoutReceipt(parsed, data);
-      const doc = await PDFDocument.create({ updateMetadata: false });
-      doc.registerFontkit(cachingFontkit);
-      doc.setTitle(`${cleanText(data.labels.title, parsed.bold)} ${cleanText(data.dossierCode, parsed.bold)}`);
-      doc.setProducer('HPASC Kiosk');
-      doc.setCreator('HPASC Kiosk');
-      doc.setLanguage('vi-VN');
-      const received = new Date(data.receivedAt);
-      doc.setCreationDate(received);
-      doc.setModificationDate(received);
-
-      const texts = pages.flatMap((copy) => copy.flatMap((page) => page.texts));
-      const pdfFonts: Record<FontKey, PDFFont> = {
-        regular: await doc.embedFont(bytes.regular, { subset: true, customName: subsetFontName(parsed.regular, texts, 'regular') }),
-        bold: await doc.embedFont(bytes.bold, { subset: true, customName: subsetFontName(parsed.bold, texts, 'bold') }),
-      };
-      for (const copy of pages) {
-        for (const layout of copy) paint(doc.addPage([A4_WIDTH_PT, A4_HEIGHT_PT]), layout, pdfFonts);
-      }
-      return doc.save({ useObjectStreams: true, objectsPerTick: Infinity });
+      const copies = layoutReceipt(parsed, data);
+      return writePdf(prepared, {
+        title: `${cleanText(data.labels.title, parsed.bold)} ${cleanText(data.dossierCode, parsed.bold)}`,
+        date: data.receivedAt,
+        subset: true,
+        pages: copies.flat().map((content) => ({ width: A4_WIDTH_PT, height: A4_HEIGHT_PT, content })),
+      });
     },
   };
 }
 
-const renderers = new WeakMap<ReceiptFonts, ReceiptPdfRenderer>();
+const renderers = new WeakMap<PdfFonts, ReceiptPdfRenderer>();
 
 /** One-call form; the renderer (stripped and parsed fonts) is kept per `fonts` object. */
-export function renderReceiptPdf(data: ReceiptPrintData, fonts: ReceiptFonts): Promise<Uint8Array> {
+export function renderReceiptPdf(data: ReceiptPrintData, fonts: PdfFonts): Promise<Uint8Array> {
   let renderer = renderers.get(fonts);
   if (renderer === undefined) {
     renderer = createReceiptPdfRenderer(fonts);
@@ -167,13 +106,13 @@ const width = (font: FontkitFont, text: string, size: number): number => measure
 // ---------------------------------------------------------------------------------------------
 // Layout: distances from the page top. Returns [copy][page].
 
-function layoutReceipt(fonts: ParsedFonts, data: ReceiptPrintData): PageLayout[][] {
+function layoutReceipt(fonts: ParsedFonts, data: ReceiptPrintData): PageContent[][] {
   const L = data.labels;
   const clean = (s: string, key: FontKey = 'regular'): string => cleanText(s, fonts[key]);
   const code = clean(data.dossierCode, 'bold');
 
-  const pages: PageLayout[] = [];
-  let page: PageLayout = { texts: [], boxes: [] };
+  const pages: PageDraft[] = [];
+  let page: PageDraft = { texts: [], boxes: [] };
   pages.push(page);
   let y = MARGIN_TOP;
 
@@ -361,7 +300,7 @@ function layoutReceipt(fonts: ParsedFonts, data: ReceiptPrintData): PageLayout[]
   // The same layout for each copy, with its label at the top right and a footer.
   return L.copies.map((copyLabel) => {
     const label = clean(copyLabel, 'bold');
-    return pages.map((p, i): PageLayout => {
+    return pages.map((p, i): PageContent => {
       const footer = `${label} – ${code} – ${fillTemplate(clean(L.pageOf), { page: String(i + 1), pages: String(pages.length) })}`;
       const texts: TextItem[] = [
         ...p.texts,
@@ -371,39 +310,4 @@ function layoutReceipt(fonts: ParsedFonts, data: ReceiptPrintData): PageLayout[]
       return p.qr === undefined ? { texts, boxes: p.boxes } : { texts, boxes: p.boxes, qr: p.qr };
     });
   });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Painting: page coordinates have their origin at the bottom left.
-
-const r2 = (v: number): number => Math.round(v * 100) / 100;
-
-function paint(page: PDFPage, layout: PageLayout, fonts: Record<FontKey, PDFFont>): void {
-  const H = A4_HEIGHT_PT;
-  if (layout.boxes.length > 0) {
-    const ops: PDFOperator[] = [pushGraphicsState(), setFillingGrayscaleColor(0)];
-    for (const b of layout.boxes) ops.push(rectangle(r2(b.x), r2(H - b.top - b.height), r2(b.width), r2(b.height)));
-    ops.push(fill(), popGraphicsState());
-    page.pushOperators(...ops);
-  }
-  // Fixed resource names: page.drawText() would register the font under a random name per call.
-  const resource: Record<FontKey, string> = { regular: 'F1', bold: 'F2' };
-  page.node.setFontDictionary(PDFName.of(resource.regular), fonts.regular.ref);
-  page.node.setFontDictionary(PDFName.of(resource.bold), fonts.bold.ref);
-  const ops: PDFOperator[] = [pushGraphicsState(), beginText(), setFillingGrayscaleColor(0)];
-  let font: string | undefined;
-  let size: number | undefined;
-  for (const t of layout.texts) {
-    if (resource[t.font] !== font || r2(t.size) !== size) {
-      font = resource[t.font];
-      size = r2(t.size);
-      ops.push(setFontAndSize(font, size));
-    }
-    ops.push(setTextMatrix(1, 0, 0, 1, r2(t.x), r2(H - t.baseline)));
-    ops.push(showText(fonts[t.font].encodeText(t.text)));
-  }
-  ops.push(endText(), popGraphicsState());
-  page.pushOperators(...ops);
-
-  if (layout.qr !== undefined) page.pushOperators(...qrOperators(layout.qr, H));
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../domain/catalogGenerator';
+import { seededRandom } from '../../test/support/seededRandom';
 import { checkWedgeText, classifyScan, createKeyboardWedgeDetector, type KeyboardWedgeDetector, type WedgeEvent } from './keyboardWedge';
 
 const CARD = '001195012345|012345678|Nguyễn Thị Thu Hằng|15081995|Nữ|Số 12 ngõ 34 phố Hàng Bạc, Phường Hoàn Kiếm, Hà Nội|20042021';

@@ -1,5 +1,5 @@
 import type { DeviceRole } from '../shared/deviceConfig';
-import { BranchCode } from '../shared/sync';
+import { BranchCode } from '../shared/wireTypes';
 import { recordAudit, withAudit, type AuditActor } from './audit';
 import type { Db } from './db/Db';
 import { newDeviceToken, newEnrolCode, sha256Hex } from './secrets';

@@ -19,7 +19,7 @@ import {
   type SyncStateResponse,
   type WireError,
 } from '../shared/sync';
-import { adminAuth, deviceAuth, requireDevice, wireError } from './auth';
+import { adminAuth, deviceAuth, requireDevice } from './auth';
 import { recordAudit, registerAuditRoutes, withAudit } from './audit';
 import { registerBlobRoutes } from './blobs';
 import { blobStorageFromEnv, type BlobStorage } from './blobStore';
@@ -40,7 +40,8 @@ import {
   type TrustedProxies,
 } from './limits';
 import { isTransientDbError, type Db } from './db/Db';
-import { describeIssues, journalLastSeq, pushMutations } from './push';
+import { journalLastSeq, pushMutations } from './push';
+import { describeIssues, wireError } from './wireErrors';
 import { sweepIncompleteDossiers } from './dossiers';
 import { closeJournalGap, listClosedGaps, listStalledJournals } from './journalGaps';
 import { newDeviceToken, normaliseEnrolCode, sha256Hex } from './secrets';

@@ -2,7 +2,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../shared/clock';
 import { AuditQuery } from '../shared/sync';
-import { wireError } from './auth';
+import { describeQueryFields, wireError } from './wireErrors';
 import type { Db } from './db/Db';
 
 /**
@@ -254,10 +254,8 @@ export function registerAuditRoutes(app: FastifyInstance, options: AuditRouteOpt
   app.get('/v1/admin/audit', { onRequest: options.authenticateAdmin }, async (request, reply) => {
     const parsed = AuditQuery.safeParse(request.query);
     if (!parsed.success) {
-      const fields = [...new Set(parsed.error.issues.map((i) => String(i.path[0] ?? '(query)')))].join(', ');
-      return reply
-        .code(400)
-        .send(wireError('audit.bad-query', `invalid ${fields}: code is a dossier code, since an ISO time, action like receipt.print, limit 1–10000`));
+      const hint = 'code is a dossier code, since an ISO time, action like receipt.print, limit 1–10000';
+      return reply.code(400).send(wireError('audit.bad-query', describeQueryFields(parsed.error.issues, hint)));
     }
     const q = parsed.data;
     const filter: AuditFilter = {

@@ -1,8 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { WireError } from '../shared/sync';
 import type { Db } from './db/Db';
-import type { AuthenticatedDevice } from './push';
+import type { AuthenticatedDevice } from './records';
 import { sha256Hex } from './secrets';
+import { wireError } from './wireErrors';
 
 /**
  * Request authentication, run as an `onRequest` hook, before the body is read: an unknown or
@@ -17,10 +17,6 @@ declare module 'fastify' {
 }
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]{20,128})$/;
-
-export function wireError(code: string, detail: string): WireError {
-  return { code, detail: detail.slice(0, 1000) };
-}
 
 export function deviceAuth(db: Db) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {

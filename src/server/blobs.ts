@@ -5,8 +5,11 @@ import { ERRORS, MemoryLocker, Server as TusServer, type DataStore, type Locker,
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../shared/clock';
 import { BLOBS_KNOWN_PATH, BlobsKnownRequest, MAX_BLOBS_KNOWN, type BlobsKnownResponse } from '../shared/blobsKnown';
-import { BLOB_BY_HASH_PATH, BLOB_TUS_PATH, MAX_BLOB_BYTES, Sha256Hex } from '../shared/sync';
-import { requireDevice, wireError } from './auth';
+import { BLOB_BY_HASH_PATH, BLOB_TUS_PATH, MAX_BLOB_BYTES } from '../shared/sync';
+import { Sha256Hex } from '../shared/wireTypes';
+import { requireDevice } from './auth';
+import { wireError } from './wireErrors';
+import { SCAN_UPLOAD_ROLES } from '../shared/records';
 import { PostgresLeaseLocker } from './blobLocker';
 import { blobStorageFromEnv, keepUploadsEncrypted, sealUpload, type BlobStorage } from './blobStore';
 import {
@@ -24,7 +27,7 @@ import { CORS_EXPOSED_HEADERS, type CorsPolicy } from './cors';
 import type { DataProtection } from './dataProtection';
 import { isTransientDbError, type Db } from './db/Db';
 import { recomputeDossierCompleteness } from './dossiers';
-import type { AuthenticatedDevice } from './push';
+import type { AuthenticatedDevice } from './records';
 
 /**
  * Blob storage over tus (issue 3, item 4): scanned documents, content-addressed by SHA-256.
@@ -79,11 +82,12 @@ export interface BlobRouteOptions {
 }
 
 /**
- * Roles whose devices upload scans: counters, which receive dossiers (`dossier.submit@1` is
- * counters-only, push.ts). A citizen kiosk and the technician screen scan nothing, so a scan from
- * them could never be referenced; refusing it keeps a misused credential off the disk.
+ * Roles whose devices upload scans: those that may send a record type whose records reference
+ * scans (the registry's `scans`: today `dossier.submit@1`, counters only). A citizen kiosk and the
+ * technician screen scan nothing, so a scan from them could never be referenced; refusing it keeps
+ * a misused credential off the disk.
  */
-export const BLOB_UPLOAD_ROLES: readonly string[] = ['counter'];
+export const BLOB_UPLOAD_ROLES: readonly string[] = SCAN_UPLOAD_ROLES;
 
 /** Sent on the final PATCH when the server has verified and stored the blob. */
 const BLOB_VERIFIED_HEADER = 'Blob-Verified';

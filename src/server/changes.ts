@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { entityAllowedInScope, isPublishedKey, validatePublished, type PublishedEntity, type Scope } from '../shared/published';
 import type { Change, PublishRequest, PullRequest, PullResponse, ScopeChecksum, WireError } from '../shared/sync';
 import type { Db } from './db/Db';
-import { describeIssues } from './push';
+import { describeIssues } from './wireErrors';
 
 /**
  * The per-scope change feed of published data (DESIGN.md, "Pull").

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { KIOSK_APP_ORIGIN } from '../shared/sync';
-import { wireError } from './auth';
+import { wireError } from './wireErrors';
 
 /**
  * Cross-origin access for kiosks. A kiosk's page is never served by this server: Electron loads it

@@ -1,10 +1,11 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { branchScope, DossierStatus } from '../shared/published';
-import { BranchCode, LookupSecret, type WireError } from '../shared/sync';
+import { type WireError } from '../shared/sync';
+import { BranchCode, LookupSecret } from '../shared/wireTypes';
 import { publishChanges } from './changes';
 import { withAudit, type AuditActorKind } from './audit';
 import type { Db } from './db/Db';
-import { describeIssues } from './push';
+import { describeIssues } from './wireErrors';
 
 /**
  * Dossier status as the citizen look-up sees it (table `dossiers`), and the look-up secret.

@@ -1,7 +1,7 @@
 import type { Db } from './db/Db';
 import type { WireError } from '../shared/sync';
 import { recordAudit } from './audit';
-import { wireError } from './auth';
+import { wireError } from './wireErrors';
 
 /**
  * Streams that cannot go on, and closing them — an explicit, audited act of centre staff.

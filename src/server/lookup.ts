@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../shared/clock';
 import { LookupRequest, type LookupResponse } from '../shared/sync';
 import { citizenActor, recordAudit } from './audit';
-import { wireError } from './auth';
+import { describeLookupIssues, wireError } from './wireErrors';
 import type { Db } from './db/Db';
 import { findDossier, normaliseLookupSecret, verifyLookupSecret } from './dossiers';
 import { sha256Hex } from './secrets';
@@ -131,24 +131,6 @@ export async function sweepRateLimits(db: Db, now: number, limits: LookupLimits)
     now,
   ]);
   return rows.length;
-}
-
-/**
- * Field paths and fixed messages only. zod's own messages can quote the input (an unrecognized
- * key's name), and this route is open to anyone, so nothing of the request comes back.
- */
-function describeLookupIssues(issues: readonly { path: readonly PropertyKey[]; code: string }[]): string {
-  const known = new Set(['code', 'secret']);
-  return issues
-    .slice(0, 5)
-    .map((i) => {
-      const field = i.path.length === 1 && known.has(String(i.path[0])) ? String(i.path[0]) : '(root)';
-      if (i.code === 'unrecognized_keys') return `${field}: only code and secret are accepted`;
-      if (field === 'code') return 'code: a dossier code like 000.00.21.H26-260212-0001';
-      if (field === 'secret') return 'secret: the 6–12 character look-up secret from the receipt';
-      return `${field}: expected {code, secret}`;
-    })
-    .join('; ');
 }
 
 export function registerLookupRoutes(app: FastifyInstance, options: LookupRouteOptions): void {

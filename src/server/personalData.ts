@@ -3,7 +3,8 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createWriteStream } from 'node:fs';
-import type { DossierApplicantArgs } from '../shared/sync';
+import { ID_NUMBER_PATTERN } from '../shared/idNumber';
+import type { DossierApplicantArgs } from '../shared/records';
 import { recordAudit, type AuditActorKind } from './audit';
 import { findBlob, readBlob, sealedKey, type BlobStorage } from './blobStore';
 import { sealBlobStream, sealedBlobSize } from './blobCipher';
@@ -414,7 +415,7 @@ export async function purgeExpired(
 /** One citizen's dossiers, by the blind index (or, for rows not yet sealed, the plaintext ID number). */
 async function citizenDossierIds(db: Db, protection: DataProtection, idNumber: string): Promise<{ id: string; code: string; branch_code: string }[]> {
   const normalised = normaliseIdNumber(idNumber);
-  if (!/^[0-9A-Z]{6,20}$/.test(normalised)) throw new Error('an ID number is 6–20 letters or digits');
+  if (!ID_NUMBER_PATTERN.test(normalised)) throw new Error('an ID number is 6–20 letters or digits');
   return db.query(
     `SELECT id, code, branch_code FROM received_dossiers
      WHERE id_number_index = $1 OR (personal IS NULL AND personal_erased_at IS NULL AND applicant->>'idNumber' = $2) ORDER BY code`,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Sha256Hex } from './sync';
+import { Sha256Hex } from './wireTypes';
 
 /**
  * `POST /v1/blobs/known` (device token): which of these scans the centre already holds verified

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { DeviceConfig } from './deviceConfig';
 import { IPC_CHANNELS, type IpcMethod } from './ipcChannels';
-import { MUTATION_NAMES, type OutboxEntry } from './outbox';
+import type { OutboxEntry } from './outbox';
+import { MUTATION_NAMES } from './records';
 import type { Result } from './result';
 
 /**

@@ -1,3 +1,5 @@
+import type { MutationName } from './records';
+
 /**
  * The sync envelope every local write produces (DESIGN.md, "Sync requirements"). The server applies
  * mutations in deviceSeq order, exactly once; names carry their version ("ticket.issue@1") so the
@@ -10,6 +12,10 @@ export interface OutboxEntry {
   /** Gapless per-device sequence, starting at 1. */
   readonly deviceSeq: number;
   readonly name: MutationName;
+  /**
+   * The record's arguments as stored: `ArgsOf<name>` (records/index.ts), sealed at rest for a record
+   * type whose arguments are personal (src/storage/sealing.ts opens them before a push).
+   */
   readonly args: unknown;
   /** Local schema version that produced the entry. */
   readonly schemaVersion: number;
@@ -17,6 +23,3 @@ export interface OutboxEntry {
   /** Approximate payload size, for the heartbeat's pending-bytes figure. */
   readonly bytes: number;
 }
-
-export const MUTATION_NAMES = ['ticket.issue@1', 'rating.submit@1', 'dossier.submit@1', 'audit.event@1'] as const;
-export type MutationName = (typeof MUTATION_NAMES)[number];

@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { IsoDate } from './calendar';
-import { ProcedureCode } from './catalog';
 import { DeviceRole } from './deviceConfig';
-import { MUTATION_NAMES } from './outbox';
-import { DossierCode, PUBLISHED_ENTITY_NAMES, RATING_REASONS, SATISFACTION_LEVELS, ScopeName } from './published';
+import { DossierCode, PUBLISHED_ENTITY_NAMES, ScopeName } from './published';
+import { MUTATION_NAMES } from './records';
+import { BranchCode, EpochMs, LookupSecret, Uuid } from './wireTypes';
 
 /**
  * The sync wire contract between a kiosk and the central server (DESIGN.md, "Sync requirements").
@@ -34,7 +33,19 @@ export const SYNC_PROTOCOL_VERSION = 1;
  */
 export const KIOSK_APP_ORIGIN = 'app://kiosk';
 
-export const MAX_PUSH_MUTATIONS = 100;
+/**
+ * The most mutations a server accepts in one push. Servers accept more than kiosks send
+ * (PUSH_BATCH_MUTATIONS), so a kiosk may raise its batch only after its servers (centre, hubs)
+ * run a release that accepts it: upgrade servers first.
+ */
+export const MAX_PUSH_MUTATIONS = 1000;
+/**
+ * How many mutations a kiosk sends in one push (fewer when MAX_PUSH_ARGS_CHARS is reached first).
+ * Chosen by measurement (README, Benchmarks: the drain): per push a server pays a fixed cost
+ * (authentication, the stream's row lock, a handful of statements, one commit) that a larger
+ * batch spreads over more records; 100 was the limit of servers before this release.
+ */
+export const PUSH_BATCH_MUTATIONS = 100;
 /**
  * A push batch also stops at this many characters of mutation arguments (as `OutboxEntry.bytes`
  * counts them), always taking at least one mutation: 100 dossiers with long document lists would
@@ -42,21 +53,6 @@ export const MAX_PUSH_MUTATIONS = 100;
  * Even all-Vietnamese text (≤ 3 UTF-8 bytes a character) stays under 1 MiB.
  */
 export const MAX_PUSH_ARGS_CHARS = 256 * 1024;
-/** Branch codes, as in DeviceConfig and BranchConfig. */
-export const BranchCode = z.string().regex(/^[A-Z0-9]{2,12}$/);
-const Uuid = z.string().max(36).uuid();
-/** Milliseconds since the epoch; bounded so it always fits a PostgreSQL bigint and a JS number. */
-const EpochMs = z.number().int().min(0).max(8_640_000_000_000_000);
-/** Content address of a scanned document. */
-export const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'SHA-256 as 64 lower-case hex digits');
-/** The receipt's short look-up secret ("mã tra cứu"): 32 symbols without I, O, 0, 1, read aloud without confusion. */
-export const LOOKUP_SECRET_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
-export const LookupSecret = z.string().regex(/^[A-HJ-NP-Z2-9]{6,12}$/, 'look-up secret of 6–12 characters from the receipt');
-
-/** A fresh look-up secret: 8 symbols of the alphabet (40 random bits), from `random` bytes. */
-export function newLookupSecret(random: (length: number) => Uint8Array): string {
-  return Array.from(random(8), (b) => LOOKUP_SECRET_ALPHABET[b & 31]!).join('');
-}
 
 export const MutationEnvelope = z
   .object({
@@ -115,159 +111,6 @@ export const PushGap = z
   })
   .strict();
 export type PushGap = z.infer<typeof PushGap>;
-
-/** Arguments of `ticket.issue@1`: what src/storage/ticketRepository.ts puts in the outbox. */
-export const TicketIssueArgs = z
-  .object({
-    id: Uuid,
-    branchCode: BranchCode,
-    kioskSlot: z.number().int().min(0).max(49),
-    day: IsoDate,
-    groupPrefix: z.string().regex(/^[A-Z][A-Z0-9]{0,2}$/),
-    number: z.string().regex(/^[A-Z][A-Z0-9]{0,2}\d{1,9}$/),
-    numeric: z.number().int().min(0).max(999_999_999),
-    priority: z.boolean(),
-    issuedAt: EpochMs,
-  })
-  .strict()
-  .refine((a) => a.number.startsWith(a.groupPrefix) && Number(a.number.slice(a.groupPrefix.length)) === a.numeric, {
-    message: 'number must be groupPrefix followed by numeric',
-  });
-export type TicketIssueArgs = z.infer<typeof TicketIssueArgs>;
-
-/** Arguments of `rating.submit@1`: a citizen's satisfaction rating, anonymous (DOMAIN.md). */
-export const RatingSubmitArgs = z
-  .object({
-    id: Uuid,
-    branchCode: BranchCode,
-    /** The ticket or dossier the rating is about, if the citizen scanned one. */
-    ticketId: Uuid.nullable(),
-    dossierCode: DossierCode.nullable(),
-    counter: z.string().max(20).nullable(),
-    level: z.enum(SATISFACTION_LEVELS),
-    reasons: z.array(z.enum(RATING_REASONS)).max(RATING_REASONS.length),
-    comment: z.string().max(500),
-    questionnaireId: z.string().max(40).nullable(),
-    questionnaireVersion: z.number().int().min(1).max(2_147_483_647).nullable(),
-    submittedAt: EpochMs,
-  })
-  .strict();
-export type RatingSubmitArgs = z.infer<typeof RatingSubmitArgs>;
-
-/** One document of a dossier as received: its digitised PDF (a blob the engine uploads first). */
-export const DossierDocumentArgs = z
-  .object({
-    /** The catalog's RequiredDocument.id, or "extra-<n>" for a paper the catalog does not list. */
-    documentId: z.string().regex(/^[a-z0-9-]{1,40}$/),
-    name: z.string().min(1).max(2000),
-    originals: z.number().int().min(0).max(20),
-    copies: z.number().int().min(0).max(20),
-    /** The document's PDF, content-addressed. */
-    sha256: Sha256Hex,
-    size: z
-      .number()
-      .int()
-      .min(1)
-      .max(200 * 1024 * 1024),
-    pages: z.number().int().min(1).max(1000),
-    /** Set when the PDF is one this citizen gave in an earlier dossier at this branch (reused, not rescanned). */
-    reusedFrom: DossierCode.nullable(),
-  })
-  .strict();
-export type DossierDocumentArgs = z.infer<typeof DossierDocumentArgs>;
-
-export const DossierApplicantArgs = z
-  .object({
-    /** 12-digit personal ID (CCCD / thẻ căn cước), or a 9-digit old ID / passport number typed by the officer. */
-    idNumber: z.string().regex(/^[0-9A-Z]{6,20}$/),
-    fullName: z.string().min(1).max(200),
-    dateOfBirth: IsoDate.nullable(),
-    gender: z.enum(['male', 'female']).nullable(),
-    address: z.string().max(500),
-    phone: z.string().max(20),
-    email: z.string().max(254),
-    /** True when name, ID, birth date and gender came from the ID card's QR, not typing. */
-    fromCard: z.boolean(),
-  })
-  .strict();
-export type DossierApplicantArgs = z.infer<typeof DossierApplicantArgs>;
-
-/**
- * Arguments of `dossier.submit@1`: a dossier received at a counter. It carries personal data (the
- * applicant) because the dossier is the citizen's request; the look-up secret travels once, over
- * the authenticated channel, and the server keeps only its scrypt hash.
- */
-export const DossierSubmitArgs = z
-  .object({
-    id: Uuid,
-    code: DossierCode,
-    branchCode: BranchCode,
-    /** The device slot whose sequence block produced the code. */
-    slot: z.number().int().min(0).max(49),
-    receivedAt: EpochMs,
-    procedure: z
-      .object({
-        code: ProcedureCode,
-        name: z.string().min(1).max(500),
-        /** Legal processing time as printed (working days unless `unit` says otherwise). */
-        processingTime: z.number().min(0).max(3650),
-        unit: z.enum(['working-day', 'day', 'hour']),
-      })
-      .strict(),
-    applicant: DossierApplicantArgs,
-    documents: z.array(DossierDocumentArgs).max(60),
-    /** Required documents not received. Non-empty only with the officer's reason. */
-    missing: z.array(z.object({ documentId: z.string().regex(/^[a-z0-9-]{1,40}$/), name: z.string().min(1).max(2000) }).strict()).max(60),
-    incompleteReason: z.string().max(1000).nullable(),
-    sets: z.number().int().min(1).max(10),
-    appointment: z.discriminatedUnion('kind', [
-      z.object({ kind: z.literal('date'), at: EpochMs, date: IsoDate, provisional: z.boolean() }).strict(),
-      z.object({ kind: z.literal('needs-confirmation') }).strict(),
-    ]),
-    resultDelivery: z.object({ method: z.enum(['counter', 'post']), detail: z.string().max(300) }).strict(),
-    lookupSecret: LookupSecret,
-    officerName: z.string().max(100),
-  })
-  .strict()
-  .refine((a) => a.missing.length === 0 || (a.incompleteReason ?? '').trim().length > 0, {
-    message: "a dossier with missing documents needs the officer's reason",
-    path: ['incompleteReason'],
-  })
-  .refine((a) => new Set(a.documents.map((d) => d.documentId)).size === a.documents.length, {
-    message: 'each document appears once',
-    path: ['documents'],
-  });
-export type DossierSubmitArgs = z.infer<typeof DossierSubmitArgs>;
-
-/** What a counter reports to the centre's audit log (src/server/audit.ts) about a dossier it holds. */
-export const COUNTER_AUDIT_ACTIONS = ['receipt.print', 'receipt.reprint', 'dossier.reuse'] as const;
-export type CounterAuditAction = (typeof COUNTER_AUDIT_ACTIONS)[number];
-
-/**
- * Arguments of `audit.event@1` (counters only): a receipt printed or printed again, or an earlier
- * dossier's documents reused in a new one. Codes and counts only, no free text, so no personal
- * data can travel in it; the centre records it with the sending device as the actor.
- */
-export const AuditEventArgs = z
-  .object({
-    id: Uuid,
-    branchCode: BranchCode,
-    action: z.enum(COUNTER_AUDIT_ACTIONS),
-    /** The dossier acted on: the one printed, or the earlier one whose documents were reused. */
-    dossierCode: DossierCode,
-    /** dossier.reuse: the new dossier the documents went into; otherwise null. */
-    relatedCode: DossierCode.nullable(),
-    /** dossier.reuse: how many documents were reused; otherwise 0. */
-    documents: z.number().int().min(0).max(60),
-    /** The kiosk's clock when it happened. */
-    at: EpochMs,
-  })
-  .strict()
-  .refine((a) => (a.action === 'dossier.reuse') === (a.relatedCode !== null), {
-    message: 'relatedCode is set exactly for dossier.reuse',
-    path: ['relatedCode'],
-  });
-export type AuditEventArgs = z.infer<typeof AuditEventArgs>;
 
 /**
  * GET /v1/admin/audit (centre staff): the audit log, newest first. `since` is an ISO time; `limit`

@@ -1,7 +1,8 @@
 import Dexie, { type Table } from 'dexie';
 import type { Ticket } from '../domain/ticket';
 import type { OutboxEntry } from '../shared/outbox';
-import type { DossierSubmitArgs, RatingSubmitArgs, WireError } from '../shared/sync';
+import type { WireError } from '../shared/sync';
+import type { DossierSubmitArgs, RatingSubmitArgs } from '../shared/records';
 import { AppFailure } from '../shared/result';
 import type { PersonalCipher, SealedBox } from './personalCipher';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { freshDb, nodeRandom } from '../../test/unit/fixtures';
 import { fixedClock } from '../shared/clock';
-import { AuditEventArgs } from '../shared/sync';
+import { AuditEventArgs } from '../shared/records';
 import { recordCounterAudit, recordReceiptAudit } from './auditRepository';
 import { confirmMutations, listSyncIssues } from './syncRepository';
 

@@ -1,7 +1,7 @@
 import type { Clock, RandomBytes } from '../shared/clock';
 import { uuidv7 } from '../shared/ids';
 import type { OutboxEntry } from '../shared/outbox';
-import { AuditEventArgs, type CounterAuditAction } from '../shared/sync';
+import { AuditEventArgs, type CounterAuditAction } from '../shared/records';
 import type { KioskDb } from './KioskDb';
 import { appendOutbox } from './outboxRepository';
 import { toStorageFailure } from './storageErrors';

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { fixedClock } from '../shared/clock';
-import type { MutationName } from '../shared/outbox';
+import type { MutationName } from '../shared/records';
 import type { MutationResult, WireError } from '../shared/sync';
 import { freshDb, nodeRandom } from '../../test/unit/fixtures';
 import type { Ticket } from '../domain/ticket';
 import type { KioskDb, Rating, StoredDossierRow } from './KioskDb';
-import { appendOutbox } from './outboxRepository';
+import { appendOutbox, type StoredArgs } from './outboxRepository';
 import { acknowledgeSyncIssue, confirmMutations, countOpenSyncIssues, describeMutation, listSyncIssues } from './syncRepository';
 
 /**
@@ -46,9 +46,10 @@ const dossierRow = (id: string, code: string): StoredDossierRow => ({
   printCount: 0,
 });
 
+/** Queues an entry with arguments of any shape: confirmation must cope with what is stored, whatever it is. */
 async function queue(db: KioskDb, name: MutationName, args: unknown) {
   const clock = fixedClock(START);
-  return db.transaction('rw', db.outbox, db.counters, () => appendOutbox(db, DEVICE, name, args, clock, nodeRandom));
+  return db.transaction('rw', db.outbox, db.counters, () => appendOutbox(db, DEVICE, name, args as StoredArgs<typeof name>, clock, nodeRandom));
 }
 
 async function syncedAt(db: KioskDb) {

@@ -3,7 +3,7 @@ import { localDayKey } from '../domain/localDay';
 import type { Clock, RandomBytes } from '../shared/clock';
 import type { OutboxEntry } from '../shared/outbox';
 import { AppFailure } from '../shared/result';
-import type { DossierSubmitArgs } from '../shared/sync';
+import type { DossierSubmitArgs } from '../shared/records';
 import type { BlobRecord, DocumentIndexRow, DossierRow, KioskDb, StoredDossierRow } from './KioskDb';
 import { DOSSIER_CONTEXT, openBlobData, openDossierRow, openDossierRows, sealedArgs } from './sealing';
 import { appendOutbox } from './outboxRepository';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { freshDb, nodeRandom } from '../../test/unit/fixtures';
 import { fixedClock } from '../shared/clock';
 import type { DossierCode } from '../domain/dossierCode';
-import type { DossierSubmitArgs } from '../shared/sync';
+import type { DossierSubmitArgs } from '../shared/records';
 import { dossierCounterKey, receiveDossier } from './dossierRepository';
 
 /**

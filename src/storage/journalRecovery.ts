@@ -4,7 +4,7 @@ import type { Ticket } from '../domain/ticket';
 import type { TicketNumbering } from '../shared/branchConfig';
 import type { CounterMark } from '../shared/ipc';
 import type { OutboxEntry } from '../shared/outbox';
-import { DossierSubmitArgs, RatingSubmitArgs, TicketIssueArgs } from '../shared/sync';
+import { DossierSubmitArgs, RatingSubmitArgs, TicketIssueArgs } from '../shared/records';
 import { dossierCounterKey } from './dossierRepository';
 import { JOURNAL_ID_KEY, type KioskDb, type Rating } from './KioskDb';
 import { ticketCounterKey } from './ticketRepository';

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { fixedClock } from '../shared/clock';
-import type { MutationName } from '../shared/outbox';
+import type { MutationName } from '../shared/records';
 import type { MutationResult } from '../shared/sync';
 import { freshDb, nodeRandom } from '../../test/unit/fixtures';
 import { isFreshJournal } from './journalRecovery';
 import { JOURNAL_SCHEMA_VERSION, type KioskDb } from './KioskDb';
-import { appendOutbox, pendingCount } from './outboxRepository';
+import { RECORD_SAMPLES } from '../../test/support/recordSamples';
+import { appendOutbox, pendingCount, type StoredArgs } from './outboxRepository';
 import { confirmMutations, outboxStats } from './syncRepository';
 
 /**
@@ -23,8 +24,21 @@ const applied = (e: { mutationId: string; deviceSeq: number }, status: 'applied'
   status,
 });
 
+/** Appends an entry; the sequence does not depend on the arguments, so any shape will do here. */
 function append(db: KioskDb, name: MutationName, args: unknown, clock = fixedClock(START)) {
-  return db.transaction('rw', db.outbox, db.counters, () => appendOutbox(db, DEVICE, name, args, clock, nodeRandom));
+  return db.transaction('rw', db.outbox, db.counters, () => appendOutbox(db, DEVICE, name, args as StoredArgs<typeof name>, clock, nodeRandom));
+}
+
+/** Never called: the outbox is typed by the record's name (tsc checks these lines with the tests). */
+export function outboxTypedByName(db: KioskDb): void {
+  const clock = fixedClock(START);
+  void appendOutbox(db, DEVICE, 'ticket.issue@1', RECORD_SAMPLES['ticket.issue@1'](1, 'CN01'), clock, nodeRandom);
+  // @ts-expect-error a rating's arguments under a ticket's name
+  void appendOutbox(db, DEVICE, 'ticket.issue@1', RECORD_SAMPLES['rating.submit@1'](1, 'CN01'), clock, nodeRandom);
+  // @ts-expect-error a ticket without its number
+  void appendOutbox(db, DEVICE, 'ticket.issue@1', { ...RECORD_SAMPLES['ticket.issue@1'](1, 'CN01'), number: undefined }, clock, nodeRandom);
+  // @ts-expect-error a dossier's arguments are personal: the outbox takes them sealed, never in clear
+  void appendOutbox(db, DEVICE, 'dossier.submit@1', RECORD_SAMPLES['dossier.submit@1'](1, 'CN01'), clock, nodeRandom);
 }
 
 describe('the outbox sequence', () => {
@@ -79,7 +93,7 @@ describe('the outbox sequence', () => {
     const db = freshDb('outbox-rollback');
     await expect(
       db.transaction('rw', db.outbox, db.counters, async () => {
-        await appendOutbox(db, DEVICE, 'ticket.issue@1', { id: 't1' }, fixedClock(START), nodeRandom);
+        await appendOutbox(db, DEVICE, 'ticket.issue@1', { id: 't1' } as StoredArgs<'ticket.issue@1'>, fixedClock(START), nodeRandom);
         throw new Error('the ticket could not be stored');
       }),
     ).rejects.toThrow('the ticket could not be stored');

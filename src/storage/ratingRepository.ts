@@ -1,7 +1,7 @@
 import type { Clock, RandomBytes } from '../shared/clock';
 import type { OutboxEntry } from '../shared/outbox';
 import { uuidv7 } from '../shared/ids';
-import type { RatingSubmitArgs } from '../shared/sync';
+import type { RatingSubmitArgs } from '../shared/records';
 import { appendOutbox } from './outboxRepository';
 import type { KioskDb, Rating } from './KioskDb';
 import { toStorageFailure } from './storageErrors';

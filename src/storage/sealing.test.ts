@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { FAKE_DATA_KEY, freshDb, nodeRandom, seededBranch, testCipher } from '../../test/unit/fixtures';
 import { fixedClock } from '../shared/clock';
 import { type AppFailure } from '../shared/result';
-import { DossierSubmitArgs } from '../shared/sync';
+import { DossierSubmitArgs } from '../shared/records';
 import { documentBlob, documentsOf, getDossierByCode, receiveDossier, recordReceiptPrinted } from './dossierRepository';
 import { restoreFromJournal } from './journalRecovery';
 import { KioskDb } from './KioskDb';

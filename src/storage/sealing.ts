@@ -1,6 +1,6 @@
 import type { OutboxEntry } from '../shared/outbox';
 import { AppFailure } from '../shared/result';
-import { DossierSubmitArgs } from '../shared/sync';
+import { DossierSubmitArgs } from '../shared/records';
 import type { BlobRecord, DocumentIndexRow, DossierRecord, DossierRow, KioskDb, StoredDossierRow } from './KioskDb';
 import { isSealedBox, type SealedBox } from './personalCipher';
 import { toStorageFailure } from './storageErrors';

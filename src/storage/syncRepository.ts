@@ -1,4 +1,5 @@
-import type { MutationName, OutboxEntry } from '../shared/outbox';
+import type { OutboxEntry } from '../shared/outbox';
+import { isMutationName, RECORD_TYPES, type MutationName } from '../shared/records';
 import { MAX_PUSH_ARGS_CHARS } from '../shared/sync';
 import type { MutationResult, WireError } from '../shared/sync';
 import { JOURNAL_ID_KEY, LEGACY_JOURNAL_ID, type KioskDb, type SyncIssue } from './KioskDb';
@@ -68,16 +69,26 @@ export async function outboxStats(db: KioskDb): Promise<OutboxStats> {
   });
 }
 
-/** A short description of a mutation's record for staff (no personal data). */
+/** A short description of a mutation's record for staff (the registry's `describe`; no personal data). */
 export function describeMutation(name: MutationName | string, args: unknown): string {
-  const a = (typeof args === 'object' && args !== null ? args : {}) as Record<string, unknown>;
-  if (name === 'ticket.issue@1') return `ticket ${String(a.number ?? '?')} / ${String(a.day ?? '?')}`;
-  if (name === 'rating.submit@1') return `rating ${String(a.level ?? '?')}`;
-  // The dossier code only: the applicant's name and ID never reach the issues screen or events.
-  if (name === 'dossier.submit@1') return `dossier ${String(a.code ?? '?')}`;
-  if (name === 'audit.event@1') return `${String(a.action ?? 'audit')} ${String(a.dossierCode ?? '?')}`;
-  return name;
+  if (!isMutationName(name)) return name;
+  return RECORD_TYPES[name].describe(typeof args === 'object' && args !== null ? (args as Record<string, unknown>) : {});
 }
+
+/** The local tables whose rows carry `syncedAt`. */
+const SYNCED_TABLES = ['tickets', 'ratings', 'dossiers'] as const;
+type SyncedTable = (typeof SYNCED_TABLES)[number];
+
+/**
+ * The row a confirmed record of each type marks synced (null: the record has no local row to mark).
+ * Typed by the registry: a new record type does not compile until it says where it lives.
+ */
+const SYNCED_TABLE: { readonly [N in MutationName]: SyncedTable | null } = {
+  'ticket.issue@1': 'tickets',
+  'rating.submit@1': 'ratings',
+  'dossier.submit@1': 'dossiers',
+  'audit.event@1': null,
+};
 
 /**
  * Records the server's outcomes for pushed mutations in one transaction: confirmed entries leave
@@ -94,9 +105,7 @@ export async function confirmMutations(db: KioskDb, results: readonly MutationRe
       let confirmedUpTo = 0;
       let rejected = 0;
       const done: string[] = [];
-      const ticketIds: string[] = [];
-      const ratingIds: string[] = [];
-      const dossierIds: string[] = [];
+      const synced: Record<SyncedTable, string[]> = { tickets: [], ratings: [], dossiers: [] };
       for (const [i, r] of results.entries()) {
         const entry = entries[i];
         if (!entry || entry.deviceSeq !== r.deviceSeq) continue;
@@ -109,14 +118,14 @@ export async function confirmMutations(db: KioskDb, results: readonly MutationRe
         }
         const id = (entry.args as { id?: unknown } | null)?.id;
         if (typeof id !== 'string') continue;
-        if (entry.name === 'ticket.issue@1') ticketIds.push(id);
-        else if (entry.name === 'rating.submit@1') ratingIds.push(id);
-        else if (entry.name === 'dossier.submit@1') dossierIds.push(id);
+        const table = isMutationName(entry.name) ? SYNCED_TABLE[entry.name] : null;
+        if (table) synced[table].push(id);
       }
       await db.outbox.bulkDelete(done);
-      if (ticketIds.length > 0) await db.tickets.bulkUpdate(ticketIds.map((key) => ({ key, changes: { syncedAt: now } })));
-      if (ratingIds.length > 0) await db.ratings.bulkUpdate(ratingIds.map((key) => ({ key, changes: { syncedAt: now } })));
-      if (dossierIds.length > 0) await db.dossiers.bulkUpdate(dossierIds.map((key) => ({ key, changes: { syncedAt: now } })));
+      for (const table of SYNCED_TABLES) {
+        const ids = synced[table];
+        if (ids.length > 0) await db[table].bulkUpdate(ids.map((key) => ({ key, changes: { syncedAt: now } })));
+      }
       return { confirmedUpTo, rejected };
     });
   } catch (e) {

@@ -5,6 +5,7 @@ import { ticketNumberFor } from '../domain/ticketNumbering';
 import type { BranchConfig, ServiceGroup } from '../shared/branchConfig';
 import type { Clock, RandomBytes } from '../shared/clock';
 import type { OutboxEntry } from '../shared/outbox';
+import type { TicketIssueArgs } from '../shared/records';
 import { uuidv7 } from '../shared/ids';
 import { AppFailure } from '../shared/result';
 import { appendOutbox } from './outboxRepository';
@@ -94,7 +95,7 @@ export async function issueTicket(
 }
 
 /** What the server receives: the ticket without local-only fields. */
-function ticketWireArgs(t: Ticket): Record<string, unknown> {
+function ticketWireArgs(t: Ticket): TicketIssueArgs {
   return {
     id: t.id,
     branchCode: t.branchCode,

@@ -1,7 +1,7 @@
 import type { OutboxEntry } from '../shared/outbox';
 import { scopesOf, type Scope } from '../shared/published';
 import type { Clock } from '../shared/clock';
-import { MAX_PUSH_MUTATIONS, SYNC_PROTOCOL_VERSION, type MutationEnvelope, type MutationResult, type WireError } from '../shared/sync';
+import { MAX_PUSH_MUTATIONS, PUSH_BATCH_MUTATIONS, SYNC_PROTOCOL_VERSION, type MutationEnvelope, type MutationResult, type WireError } from '../shared/sync';
 import { AppFailure } from '../shared/result';
 import type { KioskDb } from '../storage/KioskDb';
 import type { ReferenceDb } from '../storage/referenceDb';
@@ -62,6 +62,8 @@ export interface SyncEngineOptions {
   readonly parallelScans?: number;
   /** Scan upload progress: of the one upload at a time, or summed over the uploads of this run when several travel at once. */
   readonly onUploadProgress?: (sentBytes: number, totalBytes: number) => void;
+  /** Mutations per push (default PUSH_BATCH_MUTATIONS; at most the server's MAX_PUSH_MUTATIONS). */
+  readonly pushBatchSize?: number;
 }
 
 /**
@@ -98,6 +100,10 @@ export const DEFAULT_CHECKSUM_EVERY_MS = 10 * 60_000;
 
 export class SyncEngine {
   constructor(private readonly o: SyncEngineOptions) {}
+
+  private get batchSize(): number {
+    return Math.min(MAX_PUSH_MUTATIONS, Math.max(1, this.o.pushBatchSize ?? PUSH_BATCH_MUTATIONS));
+  }
 
   /** `blobs: false` leaves the scans out (the loop does while they back off). */
   async runOnce(options: { readonly blobs?: boolean } = {}): Promise<RunReport> {
@@ -197,7 +203,7 @@ export class SyncEngine {
     const { db } = this.o;
     const journal = await journalId(db);
     let recovered = false;
-    let batch = await pendingBatch(db, MAX_PUSH_MUTATIONS);
+    let batch = await pendingBatch(db, this.batchSize);
     let inFlight = batch.length > 0 ? this.send(journal, batch) : null;
     while (inFlight) {
       let results: readonly MutationResult[];
@@ -222,7 +228,7 @@ export class SyncEngine {
             detail: `the server expects mutation ${e.gap.expectedSeq} but this kiosk's oldest pending one is ${first.deviceSeq}`,
           });
         }
-        batch = await pendingBatch(db, MAX_PUSH_MUTATIONS);
+        batch = await pendingBatch(db, this.batchSize);
         inFlight = batch.length > 0 ? this.send(journal, batch) : null;
         continue;
       }
@@ -231,7 +237,7 @@ export class SyncEngine {
         throw new TransportError('protocol', { code: 'sync.bad-answer', detail: 'the server confirmed none of the pushed mutations' });
       }
       report.pushed += batch.length;
-      const next = await pendingBatchAfter(db, batch[batch.length - 1]!.deviceSeq, MAX_PUSH_MUTATIONS);
+      const next = await pendingBatchAfter(db, batch[batch.length - 1]!.deviceSeq, this.batchSize);
       const nextInFlight = next.length > 0 ? this.send(journal, next) : null;
       // Settled later by the loop; never an unhandled rejection while this batch is confirmed.
       nextInFlight?.catch(() => undefined);

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { KioskApp } from '../app/KioskApp';
 import { INITIAL_SYNC_STATUS, type SyncService } from '../app/syncService';
+import { useKiosk } from './KioskContext';
 
 /** The UI may not import src/sync or src/storage (lint zones): their types are read off the service. */
 export type SyncStatus = Parameters<Parameters<SyncService['watchStatus']>[0]>[0];
@@ -33,12 +34,14 @@ export function useWatch<T>(watch: (onChange: (value: T) => void) => () => void,
   return value;
 }
 
+/** The time now from the app's clock port, read again every `intervalMs`. */
 export function useNow(intervalMs: number): number {
-  const [now, setNow] = useState(() => Date.now());
+  const app = useKiosk();
+  const [now, setNow] = useState(() => app.now());
   useEffect(() => {
-    const id = setInterval(() => setNow(Date.now()), intervalMs);
+    const id = setInterval(() => setNow(app.now()), intervalMs);
     return () => clearInterval(id);
-  }, [intervalMs]);
+  }, [app, intervalMs]);
   return now;
 }
 

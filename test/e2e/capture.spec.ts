@@ -1,12 +1,12 @@
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { buildScanHarness, serveScanHarness } from '../../scripts/bench/scanToPdf.bench';
-import type {} from '../../src/scan/pages/harness/harnessApi';
+import type {} from '../support/scanHarness/harnessApi';
 
 /**
  * Digitising documents (src/scan/pages) in real Chromium: OffscreenCanvas, the JPEG encoder,
  * pdf-lib and the pdf.js worker. Node has none of these, so the module is driven through its
- * harness page (src/scan/pages/harness), built here with Vite into .tmp/scan-harness-e2e (never
+ * harness page (test/support/scanHarness), built here with Vite into .tmp/scan-harness-e2e (never
  * dist/) and served on a free port. Pages are synthetic scans: text, a stamp, a photo block, noise.
  */
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createAdminToken, createBranch, createEnrolCode, reinstateDevice, revokeDevice } from '../../src/server/admin';
 import { buildServer } from '../../src/server/app';
-import { wireError } from '../../src/server/auth';
+import { wireError } from '../../src/server/wireErrors';
 import { diskStorage, readBlobBytes } from '../../src/server/blobStore';
 import { ephemeralDataProtection } from '../../src/server/dataProtection';
 import { readReceivedDossiers } from '../../src/server/personalData';

@@ -15,9 +15,11 @@ import { fixedClock } from '../../src/shared/clock';
 import { defaultDeviceConfig } from '../../src/shared/deviceConfig';
 import { KioskDb } from '../../src/storage/KioskDb';
 import { ReferenceDb } from '../../src/storage/referenceDb';
+import { jpegPage } from '../support/capturedPages';
 import { nodeRandom, seededBranch } from '../unit/fixtures';
 import { startCentre, untilStatus } from './syncHarness';
-import { PushResponse, SYNC_PROTOCOL_VERSION, type AuditEventArgs, type DossierSubmitArgs, type MutationEnvelope } from '../../src/shared/sync';
+import { PushResponse, SYNC_PROTOCOL_VERSION, type MutationEnvelope } from '../../src/shared/sync';
+import { type AuditEventArgs, type DossierSubmitArgs } from '../../src/shared/records';
 import { createBranch, createEnrolCode, reinstateDevice, revokeDevice } from '../../src/server/admin';
 import { citizenActor, listAudit, recordAudit, scrubDetail, type AuditEntry } from '../../src/server/audit';
 import { recordDossierStatus } from '../../src/server/dossiers';
@@ -427,7 +429,7 @@ describe.each(engines)("a counter's prints, reprints and reuse reach the centre'
           name: item.document.name,
           originals: item.document.originals,
           copies: item.document.copies,
-          pdf: { bytes: new Blob([`%PDF-1.7 ${item.document.id}`], { type: 'application/pdf' }), pages: 1 },
+          pages: [jpegPage(item.document.id, 1654, 2339, 200, item.document.id)],
           reuse: null,
         })),
         incompleteReason: null,
@@ -450,7 +452,7 @@ describe.each(engines)("a counter's prints, reprints and reuse reach the centre'
         name: item.document.name,
         originals: item.document.originals,
         copies: item.document.copies,
-        pdf: i === 0 ? null : { bytes: new Blob([`%PDF-1.7 again ${item.document.id}`], { type: 'application/pdf' }), pages: 1 },
+        pages: i === 0 ? [] : [jpegPage(item.document.id, 1654, 2339, 200, `again ${item.document.id}`)],
         reuse: i === 0 ? candidate! : null,
       })),
       incompleteReason: null,

@@ -18,6 +18,8 @@ import { defaultDeviceConfig } from '../../src/shared/deviceConfig';
 import { LookupResponse } from '../../src/shared/sync';
 import { KioskDb } from '../../src/storage/KioskDb';
 import { ReferenceDb } from '../../src/storage/referenceDb';
+import type { CapturedPage } from '../../src/scan/pages';
+import { jpegPage } from '../support/capturedPages';
 import { nodeRandom, seededBranch } from '../unit/fixtures';
 import { startCentre, untilStatus as until } from './syncHarness';
 import { createHttpTransport } from '../../src/sync/httpTransport';
@@ -87,7 +89,15 @@ describe('a counter receives a dossier offline and the centre gets it', () => {
     expect(hit).toBeDefined();
     const procedure = hit!.procedure;
     const required = app.dossiers.checklist(procedure, []).filter((i) => i.required);
-    const scan = (n: number): Blob => new Blob([new Uint8Array(400_000 + n).map((_, i) => (i * (n + 3)) % 251)], { type: 'application/pdf' });
+    // A captured page of about 400 kB: its PDF takes more than one upload chunk.
+    const scan = (n: number): CapturedPage =>
+      jpegPage(
+        `scan-${n}`,
+        1654,
+        2339,
+        200,
+        new Uint8Array(400_000 + n).map((_, i) => (i * (n + 3)) % 251),
+      );
     const saved = await app.dossiers.submit({
       procedureCode: procedure.code,
       selectedCases: [],
@@ -106,7 +116,7 @@ describe('a counter receives a dossier offline and the centre gets it', () => {
         name: item.document.name,
         originals: item.document.originals,
         copies: item.document.copies,
-        pdf: { bytes: scan(i), pages: 1 },
+        pages: [scan(i)],
         reuse: null,
       })),
       incompleteReason: null,
@@ -200,7 +210,15 @@ describe('a counter receives a dossier offline and the centre gets it', () => {
           name: item.document.name,
           originals: item.document.originals,
           copies: item.document.copies,
-          pdf: { bytes: new Blob([new Uint8Array(300_000).map((_, i) => (i * 7) % 251)], { type: 'application/pdf' }), pages: 1 },
+          pages: [
+            jpegPage(
+              'scan',
+              1654,
+              2339,
+              200,
+              new Uint8Array(300_000).map((_, i) => (i * 7) % 251),
+            ),
+          ],
           reuse: null,
         })),
         incompleteReason: 'Công dân bổ sung sau',

@@ -19,7 +19,8 @@ import { fixedClock } from '../../src/shared/clock';
 import { recordDossierStatus } from '../../src/server/dossiers';
 import { deleteCitizen, exportCitizen, readReceivedDossiers, rotateDataKeys, sealUnsealed } from '../../src/server/personalData';
 import { runRetentionJob } from '../../src/server/retentionJob';
-import { PushResponse, SYNC_PROTOCOL_VERSION, type DossierSubmitArgs, type MutationEnvelope } from '../../src/shared/sync';
+import { PushResponse, SYNC_PROTOCOL_VERSION, type MutationEnvelope } from '../../src/shared/sync';
+import { type DossierSubmitArgs } from '../../src/shared/records';
 import { uploadBlobWithTus } from '../../src/sync/tusUpload';
 import { engines, enrolDevice, openHarness, START, testDataProtection, type EnrolledDevice, type Harness } from './serverHarness';
 

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BranchConfig } from '../../src/shared/branchConfig';
-import { PushGap, PushResponse, SYNC_PROTOCOL_VERSION, type DossierSubmitArgs, type MutationEnvelope, type MutationResult } from '../../src/shared/sync';
+import { PushGap, PushResponse, SYNC_PROTOCOL_VERSION, type MutationEnvelope, type MutationResult } from '../../src/shared/sync';
+import { type DossierSubmitArgs } from '../../src/shared/records';
 import { revokeDevice } from '../../src/server/admin';
 import { publishChanges } from '../../src/server/changes';
 import { MAX_JOURNALS_PER_DEVICE, pushMutations } from '../../src/server/push';
@@ -453,6 +454,50 @@ describe.each(engines)('push outcomes on $name', (engine) => {
     ]);
     expect(await count('SELECT count(*) AS n FROM received_dossiers WHERE device_id = $1', [counter.deviceId])).toBe(2);
     expect(await count("SELECT count(*) AS n FROM dossiers WHERE code LIKE '000.21.01.H26-261124-090%'")).toBe(2);
+  });
+
+  it('refuses a ticket number another ticket of the day and group holds (ticket.number-taken), in one batch and across two', async () => {
+    const kiosk = await enrolDevice(h, 'CN01', 'citizen');
+    const journalId = randomUUID();
+    const first = ticket('CN01', 0, 901);
+    const res = await push(kiosk, journalId, [envelope(1, first), envelope(2, ticket('CN01', 0, 901)), envelope(3, ticket('CN01', 0, 902))]);
+    expect(outcomes(res.results)).toEqual([
+      [1, 'applied', null],
+      [2, 'rejected', 'ticket.number-taken'],
+      [3, 'applied', null],
+    ]);
+    expect(res.results[1]!.reason!.detail).toBe(`ticket ${first.number} of ${first.day} already exists in branch CN01`);
+    const later = await push(kiosk, journalId, [envelope(4, ticket('CN01', 0, 902))]);
+    expect(outcomes(later.results)).toEqual([[4, 'rejected', 'ticket.number-taken']]);
+    expect(await count('SELECT count(*) AS n FROM tickets WHERE device_id = $1', [kiosk.deviceId])).toBe(2);
+  });
+
+  it("records a counter's audit events in the centre's log: a reuse with what it went into, a print without detail", async () => {
+    const counter = await enrolDevice(h, 'CN01', 'counter');
+    const event = (action: string, relatedCode: string | null, documents: number) => ({
+      id: randomUUID(),
+      branchCode: 'CN01',
+      action,
+      dossierCode: '000.21.01.H26-261124-0501',
+      relatedCode,
+      documents,
+      at: START + 5,
+    });
+    const reuse = event('dossier.reuse', '000.21.01.H26-261124-0502', 3);
+    const print = event('receipt.print', null, 0);
+    const res = await push(counter, randomUUID(), [envelope(1, reuse, 'audit.event@1'), envelope(2, print, 'audit.event@1')]);
+    expect(outcomes(res.results)).toEqual([
+      [1, 'applied', null],
+      [2, 'applied', null],
+    ]);
+    const logged = await rows<{ event_id: string; action: string; target: string; detail: string | null; actor_id: string; device_at: unknown }>(
+      'SELECT event_id, action, target, detail, actor_id, device_at FROM audit_log WHERE event_id = ANY($1::uuid[]) ORDER BY action',
+      [[reuse.id, print.id]],
+    );
+    expect(logged.map((r) => [r.action, r.target, r.detail, r.actor_id, Number(r.device_at)])).toEqual([
+      ['dossier.reuse', reuse.dossierCode, 'into 000.21.01.H26-261124-0502: 3 document(s)', counter.deviceId, START + 5],
+      ['receipt.print', print.dossierCode, null, counter.deviceId, START + 5],
+    ]);
   });
 
   it('refuses a rating id already stored (rating.id-taken) and ratings of another branch or with bad fields, without echoing values', async () => {

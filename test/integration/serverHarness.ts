@@ -109,14 +109,15 @@ const LIMIT_BOOKKEEPING = new Set(['rate_limits', 'audit_log']);
 
 /**
  * A fingerprint of everything stored: per table of the public schema, its row count and an md5 of
- * its rows in a stable order. Equal fingerprints = nothing was written.
+ * its rows in a stable order. Equal fingerprints = nothing was written. `alsoBookkeeping` keeps
+ * some of the bookkeeping tables in (e.g. the audit log, where a record type stores its rows).
  */
-export async function stateHash(db: Db): Promise<Record<string, string>> {
+export async function stateHash(db: Db, alsoBookkeeping: readonly string[] = []): Promise<Record<string, string>> {
   const tables = (
     await db.query<{ table_name: string }>(
       "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name",
     )
-  ).filter((t) => !LIMIT_BOOKKEEPING.has(t.table_name));
+  ).filter((t) => !LIMIT_BOOKKEEPING.has(t.table_name) || alsoBookkeeping.includes(t.table_name));
   const out: Record<string, string> = {};
   for (const { table_name } of tables) {
     const rows = await db.query<{ n: unknown; h: string }>(

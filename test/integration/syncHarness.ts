@@ -21,7 +21,7 @@ import { markVerified, pendingBlobs, recordBlobFailure, setUploadUrl } from '../
 import type { Ticket } from '../../src/domain/ticket';
 import { PersonalCipher } from '../../src/storage/personalCipher';
 import { openBlobData } from '../../src/storage/sealing';
-import type { DossierSubmitArgs, RatingSubmitArgs } from '../../src/shared/sync';
+import type { DossierSubmitArgs, RatingSubmitArgs } from '../../src/shared/records';
 import { createHttpTransport } from '../../src/sync/httpTransport';
 import { SyncEngine } from '../../src/sync/SyncEngine';
 import type { BlobToUpload, Transport } from '../../src/sync/Transport';

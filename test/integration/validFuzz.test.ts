@@ -6,18 +6,8 @@ import { publishChanges } from '../../src/server/changes';
 import { verifyLookupSecret } from '../../src/server/dossiers';
 import { BranchConfig } from '../../src/shared/branchConfig';
 import type { DossierStatus } from '../../src/shared/published';
-import {
-  DossierSubmitArgs,
-  EnrolResponse,
-  MAX_PUSH_MUTATIONS,
-  PullResponse,
-  PushGap,
-  PushResponse,
-  RatingSubmitArgs,
-  SYNC_PROTOCOL_VERSION,
-  TicketIssueArgs,
-  type MutationEnvelope,
-} from '../../src/shared/sync';
+import { EnrolResponse, MAX_PUSH_MUTATIONS, PullResponse, PushGap, PushResponse, SYNC_PROTOCOL_VERSION, type MutationEnvelope } from '../../src/shared/sync';
+import { DossierSubmitArgs, RatingSubmitArgs, TicketIssueArgs } from '../../src/shared/records';
 import { seededBranch } from '../unit/fixtures';
 import { engines, openHarness, type Harness } from './serverHarness';
 import { contentHash, dossierContent, ratingContent, storedDossiers, storedRatings, storedTickets } from './syncHarness';

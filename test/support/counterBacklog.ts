@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { localDayKey } from '../../src/domain/localDay';
 import type { BranchConfig } from '../../src/shared/branchConfig';
 import type { Clock, RandomBytes } from '../../src/shared/clock';
-import type { DossierSubmitArgs } from '../../src/shared/sync';
+import type { DossierSubmitArgs } from '../../src/shared/records';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { markVerified, pendingBlobs, recordBlobFailure, setUploadUrl } from '../../src/storage/blobRepository';
 import { receiveDossier } from '../../src/storage/dossierRepository';

@@ -14,7 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { EncodeHintType, QRCodeDecoderErrorCorrectionLevel, QRCodeEncoder } from '@zxing/library';
-import { seededRandom } from '../../src/domain/catalogGenerator';
+import { seededRandom } from './seededRandom';
 
 /** Invented person and number (DOMAIN.md layout, ID digits agree with the date of birth and gender). */
 export const CCCD_SAMPLE_PAYLOAD = '001195012345|012345678|Nguyễn Thị Thu Hằng|15081995|Nữ|Số 12 ngõ 34 phố Hàng Bạc, Phường Hoàn Kiếm, Hà Nội|20042021';

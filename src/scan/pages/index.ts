@@ -9,4 +9,3 @@ export { captureFromScanner, captureFromVideo, type ScannerPort } from './captur
 export { importFiles, MAX_IMPORT_FILE_BYTES, MAX_IMPORT_PDF_PAGES } from './importFiles';
 export { movePage, removePage, replacePage, rotate, totalBytes } from './pageList';
 export { assembleDocumentPdf, PDF_PRODUCER, type DocumentPdfMeta } from './assembleDocumentPdf';
-export { sha256Hex } from './sha256Hex';

@@ -5,7 +5,8 @@ import { maskIdNumber } from '../../domain/citizenId';
 import type { AppError } from '../../shared/result';
 import { errorMessage } from '../errorMessage';
 import { CameraView } from './CameraView';
-import { EMPTY_APPLICANT, normalizeIdNumber, type ApplicantState } from './draft';
+import { normalizeIdNumber } from '../../shared/idNumber';
+import { EMPTY_APPLICANT, type ApplicantState } from './draft';
 import { viDate } from './format';
 
 export interface ApplicantPanelProps {

@@ -37,7 +37,8 @@ const TABS: readonly { tab: Tab; key: string }[] = [
  */
 export const CounterShell = memo(function CounterShell({ onOpenIssues, active = true }: CounterShellProps) {
   const { t } = useTranslation();
-  const desk = useKiosk().dossiers;
+  const app = useKiosk();
+  const desk = app.dossiers;
   const reception = desk.reception;
   const [tab, setTab] = useState<Tab>(reception ? 'new' : 'queue');
   const [dossierKey, setDossierKey] = useState(0);
@@ -77,22 +78,22 @@ export const CounterShell = memo(function CounterShell({ onOpenIssues, active = 
 
   const [locked, setLocked] = useState(false);
   useEffect(() => {
-    let last = Date.now();
+    let last = app.now();
     const touch = (): void => {
-      last = Date.now();
+      last = app.now();
       setLocked(false);
     };
     window.addEventListener('pointerdown', touch, true);
     window.addEventListener('keydown', touch, true);
     const timer = setInterval(() => {
-      if (Date.now() - last >= IDLE_LOCK_MS) setLocked(true);
+      if (app.now() - last >= IDLE_LOCK_MS) setLocked(true);
     }, 5_000);
     return () => {
       window.removeEventListener('pointerdown', touch, true);
       window.removeEventListener('keydown', touch, true);
       clearInterval(timer);
     };
-  }, []);
+  }, [app]);
   const live = active && !locked;
 
   const newDossier = useCallback((carry?: CardScan) => {

@@ -1,17 +1,6 @@
 import { memo, useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import {
-  captureStill,
-  importPageFiles,
-  movePage,
-  removePage,
-  replacePage,
-  rotate,
-  scanPage,
-  totalBytes,
-  type CapturedPage,
-  type ScanColorMode,
-} from '../../app/capture';
+import { captureStill, importPageFiles, movePage, removePage, replacePage, rotate, totalBytes, type CapturedPage, type ScanColorMode } from '../../app/capture';
 import type { ReuseCandidate } from '../../app/dossierTypes';
 import type { AppError } from '../../shared/result';
 import { errorMessage } from '../errorMessage';
@@ -179,7 +168,7 @@ export const DocumentCard = memo(function DocumentCard(props: DocumentCardProps)
       setScannerNote(true);
       return;
     }
-    void run('scanner', () => scanPage(app.platform, mode));
+    void run('scanner', () => app.documentScanner.scanPage(mode));
   };
   const onShoot = (): void => {
     const v = video.current;
@@ -305,7 +294,7 @@ export const DocumentCard = memo(function DocumentCard(props: DocumentCardProps)
       )}
       {scannerNote && scannerReady !== true && (
         <p className="notice notice--warn" id={`note-${documentId}`} role="status" data-testid="desk.scannerNote">
-          {scannerReady === false && app.platform.kind !== 'electron' ? t('desk.doc.scannerBrowser') : t('desk.doc.scannerNone')}
+          {scannerReady === false && !app.documentScanner.supported ? t('desk.doc.scannerBrowser') : t('desk.doc.scannerNone')}
         </p>
       )}
       {camera && state.reuse === null && (

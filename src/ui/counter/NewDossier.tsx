@@ -1,17 +1,19 @@
 import { memo, useCallback, useEffect, useMemo, useRef, useState, type ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
-import { assemblePdf, checkWedgeText, scannerAvailable } from '../../app/capture';
+import { checkWedgeText } from '../../app/capture';
 import type { AppointmentPreview, DossierDesk, DraftDocument, ReceivedDossier, ReuseCandidate } from '../../app/dossierTypes';
+import { inPersonChannel } from '../../domain/dossierAppointment';
 import type { Procedure } from '../../shared/catalog';
+import { isCompleteIdNumber, isIdNumber } from '../../shared/idNumber';
 import type { AppError } from '../../shared/result';
 import { errorMessage } from '../errorMessage';
 import { useKiosk } from '../KioskContext';
 import { ApplicantPanel } from './ApplicantPanel';
 import { ChecklistPanel } from './ChecklistPanel';
 import { DossierDone } from './DossierDone';
-import { applicantFromCard, documentKey, EMPTY_APPLICANT, idNumberValid, received, type ApplicantState, type DocumentState, type ExtraDocument } from './draft';
+import { applicantFromCard, documentKey, EMPTY_APPLICANT, received, type ApplicantState, type DocumentState, type ExtraDocument } from './draft';
 import { appointmentText } from './appointment';
-import { inPersonChannel, ProcedurePicker } from './ProcedurePicker';
+import { ProcedurePicker } from './ProcedurePicker';
 
 /** A QR text for the applicant: from this screen's camera, or a USB scanner routed by the shell. */
 export interface CardScan {
@@ -61,7 +63,7 @@ export const NewDossier = memo(function NewDossier({ desk, cardScan, onReset }: 
 
   useEffect(() => {
     let live = true;
-    void scannerAvailable(app.platform).then((ready) => live && setScannerReady(ready));
+    void app.documentScanner.available().then((ready) => live && setScannerReady(ready));
     return () => {
       live = false;
     };
@@ -108,7 +110,7 @@ export const NewDossier = memo(function NewDossier({ desk, cardScan, onReset }: 
     });
   }, [idNumber]);
   useEffect(() => {
-    if (!idNumberValid(idNumber) || (/^\d+$/.test(idNumber) && idNumber.length !== 12 && idNumber.length !== 9)) {
+    if (!isCompleteIdNumber(idNumber)) {
       setCandidates([]);
       return;
     }
@@ -161,13 +163,19 @@ export const NewDossier = memo(function NewDossier({ desk, cardScan, onReset }: 
       }),
     [],
   );
-  const onAddExtra = useCallback((name: string) => setExtras((list) => [...list, { documentId: `extra-${Date.now().toString(36)}`, name }]), []);
+  // Extra papers are numbered per screen: the id only has to be unique within this dossier.
+  const extraSeq = useRef(0);
+  const onAddExtra = useCallback((name: string) => {
+    extraSeq.current += 1;
+    const documentId = `extra-${extraSeq.current}`;
+    setExtras((list) => [...list, { documentId, name }]);
+  }, []);
   const onRemoveExtra = useCallback((id: string) => setExtras((list) => list.filter((x) => x.documentId !== id)), []);
 
   const missing = items.filter((i) => i.required && !received(procedureDocs.get(i.document.id)));
   const checks: Check[] = [];
   if (procedure === null) checks.push('procedure');
-  if (!idNumberValid(applicant.idNumber)) checks.push('idNumber');
+  if (!isIdNumber(applicant.idNumber)) checks.push('idNumber');
   if (applicant.fullName.trim() === '') checks.push('fullName');
   const needsReason = missing.length > 0 && reason.trim() === '';
 
@@ -183,47 +191,27 @@ export const NewDossier = memo(function NewDossier({ desk, cardScan, onReset }: 
     setSubmitting(true);
     const end = app.activity.begin();
     try {
-      const documents: DraftDocument[] = [];
-      const now = Date.now();
       const papers = [
         ...items
           .filter((i) => i.section.kind !== 'show')
           .map((i) => ({ id: i.document.id, name: i.document.name, originals: i.document.originals, copies: i.document.copies })),
         ...extras.map((x) => ({ id: x.documentId, name: x.name, originals: 0, copies: 1 })),
       ];
+      const documents: DraftDocument[] = [];
       for (const paper of papers) {
         const state = procedureDocs.get(paper.id);
         if (!state || !received(state)) continue;
-        const base = { documentId: paper.id, name: paper.name, originals: paper.originals, copies: paper.copies };
-        if (state.reuse !== null) {
-          documents.push({ ...base, pdf: null, reuse: state.reuse });
-          continue;
-        }
-        const pdf = await assemblePdf(state.pages, paper.name, now);
-        if (!pdf.ok) {
-          setSubmitError(pdf.error);
-          return;
-        }
-        documents.push({ ...base, pdf: pdf.value, reuse: null });
+        documents.push({ documentId: paper.id, name: paper.name, originals: paper.originals, copies: paper.copies, pages: state.pages, reuse: state.reuse });
       }
-      const a = applicant;
+      // The desk cleans the applicant up, makes each paper's PDF and hashes it: hand over the form as it is.
       const r = await desk.submit({
         procedureCode: procedure.code,
         selectedCases,
-        applicant: {
-          idNumber: a.idNumber,
-          fullName: a.fullName.trim().normalize('NFC'),
-          dateOfBirth: a.dateOfBirth === '' ? null : a.dateOfBirth,
-          gender: a.gender === '' ? null : a.gender,
-          address: a.address.trim(),
-          phone: a.phone.trim(),
-          email: a.email.trim(),
-          fromCard: a.fromCard,
-        },
+        applicant,
         documents,
-        incompleteReason: missing.length > 0 ? reason.trim() : null,
+        incompleteReason: reason,
         sets,
-        resultDelivery: { method: delivery, detail: delivery === 'post' ? a.address.trim() : '' },
+        resultDelivery: { method: delivery, detail: delivery === 'post' ? applicant.address : '' },
       });
       if (r.ok) setDone(r.value);
       else setSubmitError(r.error);

@@ -2,6 +2,7 @@ import { memo, useEffect, useId, useRef, useState, type KeyboardEvent } from 're
 import { useTranslation } from 'react-i18next';
 import type { CatalogSearchHit } from '../../app/catalogSearch';
 import type { DossierDesk } from '../../app/dossierTypes';
+import { inPersonChannel } from '../../domain/dossierAppointment';
 import type { Procedure } from '../../shared/catalog';
 
 export interface ProcedurePickerProps {
@@ -11,11 +12,6 @@ export interface ProcedurePickerProps {
 }
 
 const LIMIT = 8;
-
-/** The processing time as the portal words it, from the in-person channel (else the first one). */
-export function inPersonChannel(p: Procedure): Procedure['channels'][number] | undefined {
-  return p.channels.find((c) => c.channel === 'in-person') ?? p.channels[0];
-}
 
 /**
  * Type-ahead over the catalog: no diacritics needed, a code works, results as you type. ↑/↓ move,

@@ -1,6 +1,6 @@
 import type { TFunction } from 'i18next';
 import type { AppointmentPreview } from '../../app/dossierTypes';
-import type { DossierSubmitArgs } from '../../shared/sync';
+import type { DossierSubmitArgs } from '../../shared/records';
 import { localHm, viDate } from './format';
 
 type Appointment = AppointmentPreview | DossierSubmitArgs['appointment'];

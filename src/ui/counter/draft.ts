@@ -44,15 +44,6 @@ export function applicantFromCard(card: CitizenCard, current: ApplicantState): A
   };
 }
 
-/** Upper case, no spaces: what the contract accepts as an ID (12-digit CCCD, 9-digit CMND, passport). */
-export function normalizeIdNumber(raw: string): string {
-  return raw.toUpperCase().replace(/[^0-9A-Z]/g, '');
-}
-
-export function idNumberValid(id: string): boolean {
-  return /^[0-9A-Z]{6,20}$/.test(id);
-}
-
 /** A received paper: pages captured at the counter, or a PDF reused from an earlier dossier. */
 export interface DocumentState {
   readonly pages: readonly CapturedPage[];

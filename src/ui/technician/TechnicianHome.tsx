@@ -26,7 +26,7 @@ export const TechnicianHome = memo(function TechnicianHome({ onOpenIssues }: Tec
   const [notice, setNotice] = useState<Notice>(null);
 
   useEffect(() => {
-    void app.platform.listPrinters().then((r) => r.ok && setPrinters(r.value));
+    void app.listPrinters().then((r) => r.ok && setPrinters(r.value));
     void app.appInfo().then((r) => r.ok && setInfo(r.value));
     void app.recentEvents().then(setEvents, () => setEvents([]));
   }, [app]);

@@ -1,4 +1,4 @@
-import type { Procedure, RequiredDocument } from '../shared/catalog';
+import type { Procedure, RequiredDocument } from '../../src/shared/catalog';
 
 /**
  * A realistic procedure catalog of any size, for tests and benchmarks (1,700 is about the size of a
@@ -62,18 +62,6 @@ const WARDS = [
 /** Share of synthetic procedures that are a ward's local variant of another one. */
 const LOCAL_VARIANT_SHARE = 0.08;
 const MAX_DOCUMENTS = 15;
-
-/** mulberry32: a small deterministic generator for tests and benchmarks (not for secrets). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pick<T>(items: readonly T[], random: () => number): T {
   if (items.length === 0) throw new RangeError('pick from an empty list');

@@ -2,8 +2,7 @@ import { EncodeHintType, QRCodeDecoderErrorCorrectionLevel, QRCodeEncoder } from
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { prepareZXingModule, readBarcodes } from 'zxing-wasm/reader';
 import zxingReaderWasmUrl from 'zxing-wasm/reader/zxing_reader.wasm?url';
-import { seededRandom } from '../../../domain/catalogGenerator';
-import { ok } from '../../../shared/result';
+import { ok } from '../../../src/shared/result';
 import {
   assembleDocumentPdf,
   captureFromScanner,
@@ -16,15 +15,16 @@ import {
   rotate,
   type CapturedPage,
   type ScanColorMode,
-} from '../index';
-import { processPixels } from '../compressPage';
-import { renderPdfThumbnails } from '../pdfThumbnail';
+} from '../../../src/scan/pages';
+import { processPixels } from '../../../src/scan/pages/compressPage';
+import { renderPdfThumbnails } from '../../../src/scan/pages/pdfThumbnail';
+import { seededRandom } from '../seededRandom';
 import type { PageSummary, PdfSummary, ScanHarnessApi } from './harnessApi';
 
 /**
  * Test and benchmark harness for src/scan/pages in a real Chromium (OffscreenCanvas, JPEG
  * encoder, pdf.js worker). Not part of the app: test/e2e/capture.spec.ts and
- * scripts/bench/scanToPdf.bench.ts build it with Vite into .tmp/scan-harness and drive
+ * scripts/bench/scanToPdf.bench.ts build it with Vite into .tmp/scan-harness(-e2e) and drive
  * `window.scanHarness` with Playwright. Synthetic pages look like a scanned administrative
  * document: off-white paper with sensor noise, a heading, ~45 lines of text, a red stamp, a photo
  * block, optionally a QR code.

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { Procedure } from '../shared/catalog';
-import { generateCatalog, seededRandom } from './catalogGenerator';
+import { Procedure } from '../../src/shared/catalog';
+import { generateCatalog } from '../support/catalogGenerator';
+import { seededRandom } from '../support/seededRandom';
 
 const seed = (JSON.parse(readFileSync(new URL('../../assets/catalog/procedures.vi.json', import.meta.url), 'utf8')) as unknown[]).map((p) =>
   Procedure.parse(p),
