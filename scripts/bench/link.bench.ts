@@ -31,6 +31,7 @@ import type { Transport } from '../../src/sync/Transport';
 import { DEFAULT_BLOB_CHUNK_BYTES } from '../../src/sync/tusUpload';
 import { openCounterKiosk, queueCounterBacklog } from '../../test/support/counterBacklog';
 import { startChildServer, type ChildServer } from './child';
+import { recordFigure } from './figures';
 import { benchBranch, nodeRandom, percentile, round, verdict } from './syncFixtures';
 
 export const LINK = { bitsPerSecond: 20e6, rttMs: 40, cutEveryBytes: 2_000_000 } as const;
@@ -301,6 +302,18 @@ export function printLinkBench(r: LinkBenchResult): void {
     `target    ≤ ${LINK_TARGETS.maxLineRateRatio}× line rate: ${verdict(r.pass.lineRate)} (${r.cleanRatio}×); ` +
       `with cuts completes: ${verdict(r.pass.completes)}; ≤ ${LINK_TARGETS.maxResentChunksPerCut} chunk re-sent per cut: ${verdict(r.pass.resent)} (${r.resentPerCut.chunks})`,
   );
+  recordFigure({
+    figure: `dossier + ${r.records} records over ${LINK.bitsPerSecond / 1e6} Mbit/s`,
+    measured: `${r.cleanRatio}× line rate (median of ${r.clean.length}; before ${round(r.before.clean.seconds / r.before.clean.lineRateSeconds)}×)`,
+    target: `≤ ${LINK_TARGETS.maxLineRateRatio}× line rate`,
+    pass: r.pass.lineRate,
+  });
+  recordFigure({
+    figure: `same, a cut every ${mb(LINK.cutEveryBytes)}`,
+    measured: `${r.pass.completes ? 'completes' : 'INCOMPLETE'}, ${r.resentPerCut.chunks} chunk re-sent per cut`,
+    target: `completes, ≤ ${LINK_TARGETS.maxResentChunksPerCut} chunk per cut`,
+    pass: r.pass.completes && r.pass.resent,
+  });
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
