@@ -10,7 +10,7 @@
  *   crossed the wire beyond the file size (request headers included) ÷ chunk size.
  * Targets (issue 3): ≥ 50 MB/s; resume overhead ≤ 1 chunk.
  */
-import { startProxy } from '../../test/support/countingProxy';
+import { startShapingProxy } from '../../test/support/shapingProxy';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -128,7 +128,7 @@ export async function runBlobBench(options: { files?: number; fileBytes?: number
     const tusSeconds = tusMs / 1000;
 
     // Resume: cut at half the file, then resume from the URL the first attempt reported.
-    const proxy = await startProxy(new URL(base));
+    const proxy = await startShapingProxy(new URL(base));
     const cutScan = makeScan(fileBytes);
     let url: string | null = null;
     proxy.cutAfter = fileBytes / 2;

@@ -9,16 +9,20 @@ export interface ChildServer {
   close(): Promise<void>;
 }
 
-export async function startChildServer(mode: 'kiosk' | 'pouch'): Promise<ChildServer> {
+export async function startChildServer(mode: 'kiosk' | 'pouch' | 'centre' | 'link', args: readonly string[] = []): Promise<ChildServer> {
   const script = fileURLToPath(new URL('./childServer.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, mode], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', script, mode, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines: Interface = createInterface({ input: child.stdout });
-  const queue: ((line: string) => void)[] = [];
-  lines.on('line', (line) => queue.shift()?.(line));
+  const queue: { resolve: (line: string) => void; reject: (e: Error) => void }[] = [];
+  lines.on('line', (line) => queue.shift()?.resolve(line));
+  // One listener for every pending answer (one per question would pile up over a long bench).
+  child.once('exit', (code) => {
+    for (const waiting of queue.splice(0)) waiting.reject(new Error(`bench server (${mode}) exited with ${code}`));
+  });
   const next = () =>
     new Promise<string>((resolve, reject) => {
-      queue.push(resolve);
-      child.once('exit', (code) => reject(new Error(`bench server (${mode}) exited with ${code}`)));
+      if (child.exitCode !== null) reject(new Error(`bench server (${mode}) exited with ${child.exitCode}`));
+      else queue.push({ resolve, reject });
     });
   const ready = JSON.parse(await next()) as { baseUrl: string };
   return {

@@ -1,10 +1,17 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createInterface } from 'node:readline';
 import { createEnrolCode } from '../../src/server/admin';
+import { diskStorage, readBlobBytes } from '../../src/server/blobStore';
+import { ephemeralDataProtection } from '../../src/server/dataProtection';
 import { openPgliteDb } from '../../src/server/db/pgliteDb';
 import { fixedClock } from '../../src/shared/clock';
+import { startShapingProxy } from '../../test/support/shapingProxy';
 import { BRANCH, benchBranch, countingDb, startBenchServer } from './syncFixtures';
 
 /**
@@ -13,6 +20,8 @@ import { BRANCH, benchBranch, countingDb, startBenchServer } from './syncFixture
  * the two cores, for ours and for PouchDB alike.
  *   tsx scripts/bench/childServer.ts kiosk   → central server on in-memory PGlite
  *   tsx scripts/bench/childServer.ts pouch   → express-pouchdb on the memory adapter
+ *   tsx scripts/bench/childServer.ts centre  → the server with its blob routes, for the link bench
+ *   tsx scripts/bench/childServer.ts link …  → the shaping proxy in front of it
  * Prints one JSON line {baseUrl, …} when ready; then answers stdin commands with one JSON line:
  * `enrol` → {code}, `stats` → {tickets, transactions, txMs, queries, txQueries}, `reset` → {}.
  */
@@ -53,8 +62,78 @@ async function pouch(): Promise<void> {
   httpServer.close();
 }
 
+/**
+ * The centre for the link bench: blob routes on a temporary folder, scans sealed as in production.
+ * `enrol` → {code} (a counter); `received <deviceId> <sha256,…>` → what the centre holds from that
+ * device: records by kind, its dossiers with their missing scans, its unfinished uploads, and the
+ * SHA-256 of each named scan as read back (decrypted) from the store, null when absent.
+ */
+async function centre(): Promise<void> {
+  const clock = fixedClock(Date.UTC(2026, 10, 24, 1));
+  const dir = await mkdtemp(path.join(tmpdir(), 'hpasc-link-bench-'));
+  const pglite = await openPgliteDb(null);
+  const protection = ephemeralDataProtection();
+  const blobDir = path.join(dir, 'blobs');
+  const server = await startBenchServer(pglite, clock, benchBranch(), { blobDir, dataProtection: protection });
+  console.log(JSON.stringify({ baseUrl: server.baseUrl }));
+  const count = async (sql: string, params: unknown[]) => Number((await pglite.query<{ n: unknown }>(sql, params))[0]?.n);
+  for await (const line of createInterface({ input: process.stdin })) {
+    const [command, deviceId = '', hashes = ''] = line.split(' ');
+    if (command === 'enrol') console.log(JSON.stringify({ code: (await createEnrolCode(pglite, BRANCH, 'counter', clock.now())).code }));
+    else if (command === 'received') {
+      const stored: Record<string, string | null> = {};
+      for (const sha of hashes.split(',').filter(Boolean)) {
+        const bytes = await readBlobBytes(pglite, diskStorage(blobDir), protection, sha);
+        stored[sha] = bytes ? createHash('sha256').update(bytes).digest('hex') : null;
+      }
+      const dossiers = await pglite.query<{ code: string; blobs_missing: unknown }>('SELECT code, blobs_missing FROM received_dossiers WHERE device_id = $1', [
+        deviceId,
+      ]);
+      console.log(
+        JSON.stringify({
+          tickets: await count('SELECT count(*) AS n FROM tickets WHERE device_id = $1', [deviceId]),
+          ratings: await count('SELECT count(*) AS n FROM ratings WHERE device_id = $1', [deviceId]),
+          dossiers: dossiers.map((d) => ({ code: d.code, blobsMissing: Number(d.blobs_missing) })),
+          unfinishedUploads: await count('SELECT count(*) AS n FROM blob_uploads WHERE device_id = $1', [deviceId]),
+          stored,
+        }),
+      );
+    }
+  }
+  await server.close();
+  await pglite.close();
+  await rm(dir, { recursive: true, force: true });
+}
+
+/**
+ * The link for the link bench, in a process of its own so that the kiosk's work (Dexie, WebCrypto)
+ * never holds the link's timers back: `link <target URL> <bits/s each way> <RTT ms>`.
+ * `cut <bytes>|none` sets cutEvery → {}; `stats` → the proxy's counters.
+ */
+async function link(): Promise<void> {
+  const [target, bps, rtt] = process.argv.slice(3);
+  const proxy = await startShapingProxy(new URL(target ?? ''), {
+    upBitsPerSecond: Number(bps),
+    downBitsPerSecond: Number(bps),
+    rttMs: Number(rtt),
+  });
+  console.log(JSON.stringify({ baseUrl: proxy.url }));
+  for await (const line of createInterface({ input: process.stdin })) {
+    const [command, arg] = line.split(' ');
+    if (command === 'cut') {
+      proxy.cutEvery = arg === 'none' ? null : Number(arg);
+      console.log('{}');
+    } else if (command === 'stats') {
+      const { bytesIn, bytesOut, bytesOffered, connections, cuts } = proxy;
+      console.log(JSON.stringify({ bytesIn, bytesOut, bytesOffered, connections, cuts }));
+    }
+  }
+  await proxy.close();
+}
+
 const mode = process.argv[2];
-(mode === 'kiosk' ? kiosk() : mode === 'pouch' ? pouch() : Promise.reject(new Error('usage: childServer.ts kiosk|pouch'))).catch((e: unknown) => {
+const modes: Record<string, () => Promise<void>> = { kiosk, pouch, centre, link };
+(modes[mode ?? ''] ?? (() => Promise.reject(new Error('usage: childServer.ts kiosk|pouch|centre'))))().catch((e: unknown) => {
   console.error(e);
   process.exit(1);
 });

@@ -11,6 +11,7 @@ import { printDrainBench, runDrainBench } from './drain.bench';
 import { printFiguresOfRun, skippable } from './figures';
 import { printIngestBench, runIngestBench } from './ingest.bench';
 import { printKioskSealBench, runKioskSealBench } from './kioskSeal.bench';
+import { printLinkBench, runLinkBench } from './link.bench';
 import { printPrivacyBench, runPrivacyBench } from './privacy.bench';
 import { printQrBench, runQrBench } from './qr.bench';
 import { printReceiptBench, runReceiptBench } from './receipt.bench';
@@ -24,7 +25,7 @@ console.log(
   `machine: ${availableParallelism()} × ${cpus()[0]?.model ?? 'cpu'}, load ${started.load.map((l) => l.toFixed(2)).join(' ')}, node ${process.version}`,
 );
 
-/** BENCH_ONLY=drain,ingest (or `-- drain ingest`) runs only those benches: pdf (Node and Chromium), drain, ingest, blobs, privacy, seal, search, receipt, qr, scan. */
+/** BENCH_ONLY=drain,ingest (or `-- drain ingest`) runs only those benches: pdf (Node and Chromium), drain, ingest, blobs, link, privacy, seal, search, receipt, qr, scan. */
 const only = (process.env.BENCH_ONLY ?? process.argv.slice(2).join(','))
   .split(',')
   .map((s) => s.trim())
@@ -48,6 +49,12 @@ if (wants('ingest')) {
 if (wants('blobs')) {
   console.log('\nBlobs: 100 × 2 MB scans over tus to the server (PGlite, disk) vs one plain PUT per file; resume after a cut');
   printBlobBench(await runBlobBench());
+}
+if (wants('link')) {
+  console.log(
+    "\nSync over a branch link: a counter's 20-page dossier (≈ 4.5 MB) + 100 records to the centre through 20 Mbit/s, 40 ms RTT, vs line rate; again with a cut every 2 MB",
+  );
+  printLinkBench(await runLinkBench());
 }
 if (wants('privacy')) {
   console.log('\nCentre: receive a 20-page dossier (20 scans over tus + the push), personal data and scans sealed at rest vs not');

@@ -12,7 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { createAdminToken, createBranch, createEnrolCode } from '../../src/server/admin';
 import { buildServer } from '../../src/server/app';
-import { ephemeralDataProtection } from '../../src/server/dataProtection';
+import { ephemeralDataProtection, type DataProtection } from '../../src/server/dataProtection';
 import type { Db } from '../../src/server/db/Db';
 import { migrate } from '../../src/server/db/migrate';
 import { openPostgresDb } from '../../src/server/db/postgresDb';
@@ -38,12 +38,27 @@ export interface BenchServer {
   close(): Promise<void>;
 }
 
-/** Migrates `db`, creates CN01, starts the server on 127.0.0.1:0 and publishes `branch`. */
-export async function startBenchServer(db: Db, clock: Clock, branch: BranchConfig): Promise<BenchServer> {
+/**
+ * Migrates `db`, creates CN01, starts the server on 127.0.0.1:0 and publishes `branch`. With
+ * `blobDir`, the blob routes are mounted (scans sealed under `dataProtection`, default ephemeral keys).
+ */
+export async function startBenchServer(
+  db: Db,
+  clock: Clock,
+  branch: BranchConfig,
+  options: { readonly blobDir?: string; readonly dataProtection?: DataProtection } = {},
+): Promise<BenchServer> {
   await migrate(db);
   await createBranch(db, BRANCH, 'Chi nhánh số 1');
   const adminToken = await createAdminToken(db, 'bench', clock.now());
-  const app = buildServer({ db, clock, version: 'bench', logger: false, dataProtection: ephemeralDataProtection() });
+  const app = buildServer({
+    db,
+    clock,
+    version: 'bench',
+    logger: false,
+    dataProtection: options.dataProtection ?? ephemeralDataProtection(),
+    blobDir: options.blobDir ?? null,
+  });
   const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
   const res = await fetch(`${baseUrl}/v1/admin/publish`, {
     method: 'POST',

@@ -34,7 +34,7 @@ import {
 } from '../storage/syncRepository';
 import { createHttpTransport } from '../sync/httpTransport';
 import { createSyncBell, requestLeadership, type LeaderHandle } from '../sync/leader';
-import { SyncEngine } from '../sync/SyncEngine';
+import { DEFAULT_PARALLEL_SCANS, SyncEngine } from '../sync/SyncEngine';
 import { DEFAULT_STUCK_AFTER_MS, SyncLoop, type LoopSnapshot, type Timers } from '../sync/SyncLoop';
 import { INITIAL_SYNC_STATUS, type SyncStatus } from '../sync/SyncStatus';
 import { TransportError, type Transport } from '../sync/Transport';
@@ -231,6 +231,7 @@ export async function startSyncService(deps: SyncServiceDeps): Promise<SyncServi
     transport: lazyTransport,
     branchCode: () => deps.device().branchCode,
     clock,
+    parallelScans: DEFAULT_PARALLEL_SCANS,
     blobs: {
       pending: () => pendingBlobs(db),
       // `pending` hands out the stored records themselves, `sealed` flag included.

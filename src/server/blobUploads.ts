@@ -34,8 +34,9 @@ export interface BlobUploadLimits {
 }
 
 /**
- * A counter sends its scans one at a time, so it holds one unfinished upload, plus one per upload
- * it lost track of (a kiosk database rebuilt, a URL forgotten after a failure) until the sweep.
+ * A counter sends up to three scans at a time (DEFAULT_PARALLEL_SCANS, src/sync/SyncEngine.ts), so
+ * it holds up to three unfinished uploads, plus one per upload it lost track of (a kiosk database
+ * rebuilt, a URL forgotten after a failure) until the sweep.
  * 50 uploads and 2 GiB (ten uploads of MAX_BLOB_BYTES) leave a healthy counter far below, and
  * bound the disk one credential, stolen or broken, can fill.
  */

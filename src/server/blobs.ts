@@ -4,6 +4,7 @@ import { Transform, type Readable } from 'node:stream';
 import { ERRORS, MemoryLocker, Server as TusServer, type DataStore, type Locker, type Upload } from '@tus/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../shared/clock';
+import { BLOBS_KNOWN_PATH, BlobsKnownRequest, MAX_BLOBS_KNOWN, type BlobsKnownResponse } from '../shared/blobsKnown';
 import { BLOB_BY_HASH_PATH, BLOB_TUS_PATH, MAX_BLOB_BYTES } from '../shared/sync';
 import { Sha256Hex } from '../shared/wireTypes';
 import { requireDevice } from './auth';
@@ -47,7 +48,8 @@ import type { AuthenticatedDevice } from './records';
  *   complete, sealed file. The SHA-256 of the plaintext stays the blob's identity.
  * - Unfinished uploads are encrypted as they arrive (AES-256-CTR under a key derived per upload,
  *   blobStore.ts keepUploadsEncrypted), so no scan byte reaches the store in plaintext.
- * - `HEAD|GET /v1/blobs/sha256/:hex` answers 200 only for a verified blob of the device's branch.
+ * - `HEAD|GET /v1/blobs/sha256/:hex` answers 200 only for a verified blob of the device's branch;
+ *   `POST /v1/blobs/known` lists, of up to MAX_BLOBS_KNOWN hashes, those that would answer 200.
  * - Malformed headers, ids or hashes are 4xx, never 500.
  * - Unfinished uploads untouched for `abandonAfterMs` are swept (every `sweepEveryMs`, and on demand
  *   with sweepAbandonedUploads); verified blobs are never touched by it.
@@ -432,6 +434,21 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
     if (!row) return reply.code(404).send(wireError('blob.not-found', 'no verified blob with this hash'));
     const size = Number(row.size);
     return reply.code(200).header(BLOB_SIZE_HEADER, String(size)).send({ sha256: parsed.data, size });
+  });
+
+  // The same question for many scans at once (src/shared/blobsKnown.ts): one round trip per sync run.
+  app.post(BLOBS_KNOWN_PATH, { onRequest: authenticate }, async (request, reply) => {
+    const device = requireDevice(request);
+    const parsed = BlobsKnownRequest.safeParse(request.body);
+    if (!parsed.success) {
+      return reply.code(400).send(wireError('blob.bad-hash', `expected {"sha256": [1 to ${MAX_BLOBS_KNOWN} SHA-256 as 64 lower-case hex digits]}`));
+    }
+    const rows = await db.query<{ sha256: string }>('SELECT sha256 FROM blobs WHERE sha256 = ANY($1::text[]) AND branch_code = $2', [
+      [...new Set(parsed.data.sha256)],
+      device.branchCode,
+    ]);
+    const answer: BlobsKnownResponse = { verified: rows.map((r) => r.sha256) };
+    return reply.code(200).send(answer);
   });
 }
 

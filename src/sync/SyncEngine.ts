@@ -11,7 +11,10 @@ import { TransportError, type BlobToUpload, type Transport } from './Transport';
 
 /**
  * One sync run: push the outbox in order, pull every scope the kiosk reads, then upload pending
- * blobs (scans), pushing again between scans when new records were saved meanwhile.
+ * blobs (scans), pushing again between scans when new records were saved meanwhile. With
+ * `parallelScans` above 1 the scans start with the run instead, beside the push and the pull,
+ * several at once once one got through: on a branch's WAN each request costs a round trip, and
+ * scans that wait for each other (or for the records) leave the link idle for those.
  *
  * Records go first and never wait behind a scan: a ticket must reach the centre in seconds while
  * a 20 MB dossier crawls up a slow link, and a scan that cannot be sent (a refused route, a dead
@@ -50,10 +53,25 @@ export interface SyncEngineOptions {
   readonly pullLimit?: number;
   /** How often a pull asks for the scope checksum. */
   readonly checksumEveryMs?: number;
+  /**
+   * Uploads the run drives at once, default 1: the run pushes, pulls, then sends the scans one by
+   * one. Above 1 (the app uses DEFAULT_PARALLEL_SCANS), the scans start with the run beside the
+   * push and the pull; the first goes alone (a refused route or a dead link costs one attempt,
+   * not n), and once one got through up to n travel at once.
+   */
+  readonly parallelScans?: number;
+  /** Scan upload progress: of the one upload at a time, or summed over the uploads of this run when several travel at once. */
   readonly onUploadProgress?: (sentBytes: number, totalBytes: number) => void;
   /** Mutations per push (default PUSH_BATCH_MUTATIONS; at most the server's MAX_PUSH_MUTATIONS). */
   readonly pushBatchSize?: number;
 }
+
+/**
+ * Three uploads at once keep a 20 Mbit/s, 40 ms branch link busy while each one waits for its
+ * round trips and the centre's verification (scripts/bench/link.bench.ts); the centre counts each
+ * unfinished upload against the device's quota (50 by default), far above this.
+ */
+export const DEFAULT_PARALLEL_SCANS = 3;
 
 export interface RunReport {
   pushed: number;
@@ -101,27 +119,50 @@ export class SyncEngine {
       repulled: [],
     };
     this.current = report;
+    const withScans = options.blobs !== false;
     try {
-      await this.pushOnce(report);
-      await saveSyncMeta(this.o.db, { lastPushAt: this.o.clock.now() });
-      // A pull that keeps failing (a diverged scope, a bad answer) must not hold the scans back
-      // either: they go, then the pull's error ends the run.
-      let pullError: unknown = null;
-      try {
-        await this.pull(report);
-        await saveSyncMeta(this.o.db, { lastPullAt: this.o.clock.now() });
-      } catch (e) {
-        pullError = e;
+      let pullError: unknown;
+      if (withScans && this.parallelScans > 1) {
+        // The scans travel beside the records; a failure of either is reported once both are done,
+        // the push's first (it stopped the pull), then the scans' (a refused credential).
+        const scans = settle(this.uploadBlobs(report));
+        const records = await settle(this.pushAndPull(report));
+        const scanned = await scans;
+        if (!records.ok) throw records.error;
+        if (!scanned.ok) throw scanned.error;
+        pullError = records.value;
+      } else {
+        pullError = await this.pushAndPull(report);
+        if (withScans) await this.uploadBlobs(report);
       }
-      if (options.blobs !== false) await this.uploadBlobs(report);
       if (pullError !== null) throw pullError;
-      if (options.blobs !== false && report.blobsDeferred.length === 0 && report.blobsFailed.length === 0) {
+      if (withScans && report.blobsDeferred.length === 0 && report.blobsFailed.length === 0) {
         await saveSyncMeta(this.o.db, { lastSuccessAt: this.o.clock.now() });
       }
       return report;
     } finally {
       await this.pushing?.catch(() => undefined);
       this.current = null;
+    }
+  }
+
+  private get parallelScans(): number {
+    return Math.max(1, Math.floor(this.o.parallelScans ?? 1));
+  }
+
+  /**
+   * Pushes, then pulls. A pull that keeps failing (a diverged scope, a bad answer) must not hold
+   * the scans back: its error is returned, for the run to throw once the scans went.
+   */
+  private async pushAndPull(report: RunReport): Promise<unknown> {
+    await this.pushOnce(report);
+    await saveSyncMeta(this.o.db, { lastPushAt: this.o.clock.now() });
+    try {
+      await this.pull(report);
+      await saveSyncMeta(this.o.db, { lastPullAt: this.o.clock.now() });
+      return null;
+    } catch (e) {
+      return e;
     }
   }
 
@@ -269,11 +310,13 @@ export class SyncEngine {
 
   /**
    * Uploads blobs the server does not hold yet (asks first: content-addressed, so a copy may be
-   * there). A blob that fails is set aside, never the run: refused bytes go to `blobsFailed`, a
-   * failure a retry may cure to `blobsDeferred`. No answer, a refused route or a timeout will be the
-   * same for the blobs after it, so those wait for the next run with the same reason; an overloaded
-   * answer (5xx) may be this upload's alone, so the next blob is tried. Records saved while scans
-   * travel are pushed between two blobs.
+   * there; one question for all of them when the transport can batch it). A blob that fails is set
+   * aside, never the run: refused bytes go to `blobsFailed`, a failure a retry may cure to
+   * `blobsDeferred`. No answer, a refused route or a timeout will be the same for the blobs after
+   * it, so no more start and those wait for the next run with the same reason (uploads already on
+   * their way finish); an overloaded answer (5xx) may be this upload's alone, so the next blob is
+   * tried. Records saved while scans travel are pushed between two blobs (one at a time: before the
+   * next; several: beside them).
    */
   async uploadBlobs(report: RunReport): Promise<void> {
     const queue = this.o.blobs;
@@ -281,24 +324,49 @@ export class SyncEngine {
     const pending = await queue.pending();
     this.uploading = true;
     try {
-      await this.uploadEach(pending, queue, report);
+      await this.uploadAll(pending, queue, report);
     } finally {
       this.uploading = false;
     }
   }
 
-  private async uploadEach(pending: readonly BlobToUpload[], queue: BlobQueue, report: RunReport): Promise<void> {
+  private async uploadAll(pending: readonly BlobToUpload[], queue: BlobQueue, report: RunReport): Promise<void> {
     const { transport, clock } = this.o;
-    for (const [index, blob] of pending.entries()) {
-      if (index > 0 && (await pendingBatch(this.o.db, 1)).length > 0) await this.pushOnce(report);
+    const width = this.parallelScans;
+    const held = pending.length > 0 ? await this.heldByServer(pending) : null;
+    const progress = this.progressOf(width);
+    let next = 0;
+    /** A failure that would meet every scan (or a fatal one): start no more. */
+    let stopped = false;
+    let fatal: { error: unknown } | null = null;
+    /**
+     * The centre created (or found) an upload this run: the link and the upload route work, and
+     * the other scans may go several at once.
+     */
+    let routeWorks = false;
+    const onRouteWorks = () => {
+      if (routeWorks) return;
+      routeWorks = true;
+      launch();
+    };
+
+    const sendOne = async (index: number, blob: BlobToUpload): Promise<void> => {
+      if (index > 0 && (await pendingBatch(this.o.db, 1)).length > 0) {
+        if (width === 1) await this.pushOnce(report);
+        // Beside the scans; its failure is the next run's (the run's own push reports it).
+        else this.pushOnce(report).catch(() => undefined);
+      }
       try {
-        if (await transport.blobExists(blob.sha256)) {
+        if (held ? held.has(blob.sha256) : await transport.blobExists(blob.sha256)) {
           await queue.markVerified(blob.sha256, clock.now());
-          continue;
+          return;
         }
         await transport.uploadBlob(queue.open ? await queue.open(blob) : blob, {
-          onUploadUrl: (url) => queue.setUploadUrl(blob.sha256, url),
-          onProgress: (sent, total) => this.o.onUploadProgress?.(sent, total),
+          onUploadUrl: (url) => {
+            onRouteWorks();
+            return queue.setUploadUrl(blob.sha256, url);
+          },
+          onProgress: (sent, total) => progress(blob.sha256, sent, total),
         });
       } catch (e) {
         // The credential is refused: nothing else would go either; the whole run stops.
@@ -307,14 +375,14 @@ export class SyncEngine {
           report.blobsDeferred.push({ sha256: blob.sha256, error: e });
           // A rate limit (429) is the server asking for less: the next scan would be refused too.
           const sameForAll = e.kind === 'network' || e.kind === 'blocked' || e.kind === 'timeout' || e.status === 429;
-          const waiting = sameForAll ? pending.slice(index) : [blob];
+          const waiting = sameForAll ? [blob, ...pending.slice(next)] : [blob];
+          if (sameForAll) stopped = true;
           await queue.recordFailure?.(
             waiting.map((b) => b.sha256),
             e.wire,
             clock.now(),
           );
-          if (sameForAll) return;
-          continue;
+          return;
         }
         // The server refused these bytes (hash mismatch, too large, gone upload), or the local copy
         // cannot be read any more: start this blob afresh next time, and let everything else —
@@ -324,13 +392,81 @@ export class SyncEngine {
         await queue.setUploadUrl(blob.sha256, null);
         await queue.recordFailure?.([blob.sha256], error, clock.now());
         report.blobsFailed.push({ sha256: blob.sha256, detail, error });
-        continue;
+        return;
       }
       await queue.markVerified(blob.sha256, clock.now());
       report.blobsUploaded++;
+      onRouteWorks();
+    };
+
+    const running = new Set<Promise<void>>();
+    const worker = async (): Promise<void> => {
+      while (!stopped && next < pending.length) {
+        const index = next++;
+        try {
+          await sendOne(index, pending[index]!);
+        } catch (error) {
+          stopped = true;
+          fatal ??= { error };
+          return;
+        }
+        launch();
+      }
+    };
+    // One at a time until the centre created an upload: a dead link or a refused route costs one
+    // attempt, not n.
+    function launch(): void {
+      while (running.size < (routeWorks ? width : 1) && !stopped && next < pending.length) {
+        const w: Promise<void> = worker().finally(() => running.delete(w));
+        running.add(w);
+      }
+    }
+    launch();
+    while (running.size > 0) await Promise.all([...running]);
+    if (fatal) throw (fatal as { error: unknown }).error;
+  }
+
+  /**
+   * The pending blobs the server already holds, in one question when the transport can ask it;
+   * null means "ask per blob" (no batch question, or it failed: the per-blob requests meet and
+   * classify the same failure). A refused credential stops the run.
+   */
+  private async heldByServer(pending: readonly BlobToUpload[]): Promise<ReadonlySet<string> | null> {
+    const { transport } = this.o;
+    if (!transport.blobsKnown) return null;
+    try {
+      return await transport.blobsKnown(pending.map((b) => b.sha256));
+    } catch (e) {
+      if (e instanceof TransportError && e.kind === 'auth') throw e;
+      return null;
     }
   }
+
+  /** Reports upload progress: one upload's as it is, or the sum over this run's uploads. */
+  private progressOf(width: number): (sha256: string, sent: number, total: number) => void {
+    const report = this.o.onUploadProgress;
+    if (!report) return () => undefined;
+    if (width === 1) return (_sha, sent, total) => report(sent, total);
+    const each = new Map<string, { sent: number; total: number }>();
+    return (sha256, sent, total) => {
+      each.set(sha256, { sent, total });
+      let sentSum = 0;
+      let totalSum = 0;
+      for (const p of each.values()) {
+        sentSum += p.sent;
+        totalSum += p.total;
+      }
+      report(sentSum, totalSum);
+    };
+  }
 }
+
+type Settled<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
+const settle = <T>(p: Promise<T>): Promise<Settled<T>> =>
+  p.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
 
 export function toEnvelope(e: OutboxEntry): MutationEnvelope {
   return { mutationId: e.mutationId, deviceSeq: e.deviceSeq, name: e.name, args: e.args, schemaVersion: e.schemaVersion, createdAt: e.createdAt };

@@ -44,6 +44,12 @@ export interface Transport {
   heartbeat(request: HeartbeatRequest): Promise<HeartbeatResponse>;
   /** True when the server already holds a verified copy of this blob. */
   blobExists(sha256: string): Promise<boolean>;
+  /**
+   * Which of these blobs the server already holds verified, asked in one request; null when the
+   * server cannot answer that question (a centre older than it): the engine asks `blobExists` per
+   * blob then. Optional: a transport without it is asked per blob.
+   */
+  blobsKnown?(sha256s: readonly string[]): Promise<ReadonlySet<string> | null>;
   /** Uploads (or resumes) a blob; resolves once the server verified its SHA-256. */
   uploadBlob(blob: BlobToUpload, hooks: BlobUploadHooks): Promise<void>;
 }

@@ -12,6 +12,7 @@ import {
   type PullRequest,
   type PushRequest,
 } from '../shared/sync';
+import { BLOBS_KNOWN_PATH, BlobsKnownResponse, MAX_BLOBS_KNOWN } from '../shared/blobsKnown';
 import { explainFetchFailure } from './fetchFailure';
 import { TransportError, type BlobToUpload, type BlobUploadHooks, type Transport, type TransportErrorKind } from './Transport';
 
@@ -29,6 +30,8 @@ export interface HttpTransportOptions {
   readonly timeoutMs?: number;
   /** tus chunk size for blob uploads. */
   readonly chunkSize?: number;
+  /** Resume a scan at once when a connection is cut mid-upload (tusUpload.ts); default true. */
+  readonly resumeAfterCut?: boolean;
 }
 
 export const DEFAULT_TIMEOUT_MS = 20_000;
@@ -104,12 +107,33 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
       if (r.status === 404) return false;
       throw errorFor(r.status, r.json);
     },
+    async blobsKnown(sha256s: readonly string[]) {
+      const known = new Set<string>();
+      for (let i = 0; i < sha256s.length; i += MAX_BLOBS_KNOWN) {
+        const asked = sha256s.slice(i, i + MAX_BLOBS_KNOWN);
+        const r = await call('POST', BLOBS_KNOWN_PATH, { sha256: asked }, true);
+        // A centre older than this question: the engine asks per blob.
+        if (r.status === 404) return null;
+        const answer = expect(BlobsKnownResponse, r);
+        const wanted = new Set(asked);
+        for (const h of answer.verified) if (wanted.has(h)) known.add(h);
+      }
+      return known;
+    },
     async uploadBlob(blob: BlobToUpload, hooks: BlobUploadHooks) {
       const token = options.token();
       if (!token) throw new TransportError('auth', { code: 'auth.not-enrolled', detail: 'this kiosk has no server credential yet' });
       // tus-js-client is loaded only when there is something to upload.
       const { uploadBlobWithTus } = await import('./tusUpload');
-      await uploadBlobWithTus({ baseUrl: base, token, blob, hooks, chunkSize: options.chunkSize, fetchLike: doFetch });
+      await uploadBlobWithTus({
+        baseUrl: base,
+        token,
+        blob,
+        hooks,
+        chunkSize: options.chunkSize,
+        fetchLike: doFetch,
+        resumeAfterCut: options.resumeAfterCut ?? true,
+      });
     },
   };
 }

@@ -13,10 +13,17 @@ import { TransportError, type BlobToUpload, type BlobUploadHooks } from './Trans
  *   engine can keep it in Dexie and resume after a restart (never localStorage: URL storage is off).
  * - It resolves only once the server has verified the SHA-256: the final PATCH answers
  *   `Blob-Verified: <hex>`, or, when the upload was already complete, HEAD by hash answers 200.
+ * - One attempt by default: the first failure ends the call. With `resumeAfterCut` (the HTTP
+ *   transport sets it), a request that got no answer at all (a connection cut mid-upload, a server
+ *   restarted) is resumed at once from the server's offset (HEAD, then PATCH the rest), as long as
+ *   each attempt moved the upload on: a link that drops a connection every few MB costs a round
+ *   trip per cut, not the rest of the sync run. An attempt that got nowhere, a timeout, or any
+ *   answer the server gave (4xx, 5xx) ends the call.
  * - Every failure is a TransportError. `blob.hash-mismatch` and `blob.not-verified` (kind
  *   'protocol') mean the upload is gone or useless: the caller clears the stored uploadUrl
- *   (`mustRestartUpload`) and tries again later. Retries and backoff belong to the sync engine;
- *   this makes one attempt.
+ *   (`mustRestartUpload`) and tries again later. Backoff belongs to the sync engine. Whether a
+ *   failed request was refused or unreachable (`fetchFailure.ts`, one probe of /health) is asked
+ *   only for the failure that ends the call.
  *
  * @tus/server has no checksum extension, so chunks carry no Upload-Checksum; integrity is the
  * whole-file SHA-256 the server checks before it accepts the blob.
@@ -47,6 +54,8 @@ export interface TusUploadOptions {
   readonly requestTimeoutMs?: number;
   /** Lets the caller stop an attempt (shutdown, tests); it rejects with kind 'network'. */
   readonly signal?: AbortSignal;
+  /** Resume at once after a request cut without an answer, while the upload moves on (default false: one attempt). */
+  readonly resumeAfterCut?: boolean;
 }
 
 const RESTART_CODES: ReadonlySet<string> = new Set(['blob.hash-mismatch', 'blob.not-verified']);
@@ -64,6 +73,7 @@ export async function uploadBlobWithTus(options: TusUploadOptions): Promise<void
   const auth = `Bearer ${options.token}`;
   const stack = new FetchHttpStack(fetchLike, timeoutMs, base);
   const urlWrites: Promise<void>[] = [];
+  let reportedUrl: string | null = null;
 
   const lastResponse = await new Promise<HttpResponse>((resolve, reject) => {
     const upload = new Upload(blob.data, {
@@ -73,7 +83,13 @@ export async function uploadBlobWithTus(options: TusUploadOptions): Promise<void
       chunkSize: options.chunkSize ?? DEFAULT_BLOB_CHUNK_BYTES,
       metadata: { sha256: blob.sha256, mimeType: blob.mimeType },
       headers: { authorization: auth },
-      retryDelays: null,
+      // One immediate retry per attempt that got no answer; tus-js-client allows another after
+      // every attempt that moved the server's offset on (see onShouldRetry).
+      retryDelays: options.resumeAfterCut ? [0] : null,
+      onShouldRetry: (error) => {
+        const cause = (error as DetailedError).causingError;
+        return !(error as DetailedError).originalResponse && cause instanceof RequestFailure && cause.kind === 'no-answer';
+      },
       storeFingerprintForResuming: false,
       removeFingerprintOnSuccess: false,
       urlStorage: noUrlStorage,
@@ -82,20 +98,23 @@ export async function uploadBlobWithTus(options: TusUploadOptions): Promise<void
       httpStack: stack,
       onUploadUrlAvailable() {
         const url = upload.url;
-        // A URL that could not be stored only costs the ability to resume (the next attempt
-        // starts afresh); it must not turn a verified upload into a failure.
-        if (url)
+        // Reported once per call (a resume within it finds the same URL again). A URL that
+        // could not be stored only costs the ability to resume (the next attempt starts afresh);
+        // it must not turn a verified upload into a failure.
+        if (url && url !== reportedUrl) {
+          reportedUrl = url;
           urlWrites.push(
             Promise.resolve()
               .then(() => hooks.onUploadUrl(url))
               .catch(() => undefined),
           );
+        }
       },
       onProgress(sent, total) {
         hooks.onProgress?.(sent, total);
       },
       onSuccess: ({ lastResponse }) => resolve(lastResponse),
-      onError: (error) => reject(toTransportError(error, stack)),
+      onError: (error) => void toTransportError(error, stack).then(reject),
     });
     options.signal?.addEventListener(
       'abort',
@@ -113,7 +132,11 @@ export async function uploadBlobWithTus(options: TusUploadOptions): Promise<void
   if (lastResponse.getHeader(BLOB_VERIFIED_HEADER) === blob.sha256) return;
   // The upload was already complete (a lost final answer, or a server restart mid-verification):
   // only a verified row counts.
-  const res = await stack.fetchOnce(`${base}${BLOB_BY_HASH_PATH}/${blob.sha256}`, { method: 'HEAD', headers: { authorization: auth } });
+  const res = await stack
+    .fetchOnce(`${base}${BLOB_BY_HASH_PATH}/${blob.sha256}`, { method: 'HEAD', headers: { authorization: auth } })
+    .catch(async (error: unknown) => {
+      throw error instanceof RequestFailure ? await stack.explain(error) : error;
+    });
   if (res.status === 200) return;
   throw toTransportErrorFromStatus(res.status, '', 'blob.not-verified', 'the upload is complete but the server has not verified it; upload again');
 }
@@ -142,10 +165,24 @@ interface FetchedAnswer {
   readonly body: string;
 }
 
+/**
+ * A request that failed without an answer: `no-answer` (fetch rejected: unreachable, refused by the
+ * browser, or cut) or `timeout`. What it means is asked only if it ends the upload (`explain`).
+ */
+class RequestFailure extends Error {
+  constructor(
+    readonly kind: 'no-answer' | 'timeout',
+    readonly method: string,
+    readonly url: string,
+    override readonly cause: unknown,
+  ) {
+    super(kind === 'timeout' ? 'no answer in time' : cause instanceof Error ? cause.message : 'network error');
+  }
+}
+
 /** tus-js-client's HTTP stack over fetch, so tests (and the engine) can inject the fetch. */
 class FetchHttpStack implements HttpStack {
   private readonly live = new Set<AbortController>();
-  timedOut = false;
 
   constructor(
     private readonly fetchLike: FetchLike,
@@ -167,8 +204,9 @@ class FetchHttpStack implements HttpStack {
 
   async fetchOnce(url: string, init: RequestInit, controller = new AbortController()): Promise<FetchedAnswer> {
     this.live.add(controller);
+    let timedOut = false;
     const timer = setTimeout(() => {
-      this.timedOut = true;
+      timedOut = true;
       controller.abort();
     }, this.timeoutMs);
     try {
@@ -176,16 +214,22 @@ class FetchHttpStack implements HttpStack {
       // Read the body inside the timeout: a stalled answer is a timeout too.
       return { status: res.status, headers: res.headers, body: await res.text() };
     } catch (error) {
-      if (this.timedOut) throw new TransportError('timeout', { code: 'net.timeout', detail: `no answer within ${this.timeoutMs} ms` });
+      const method = init.method ?? 'GET';
+      if (timedOut) throw new RequestFailure('timeout', method, url, error);
       // Stopped on purpose (abortAll): not the network's doing.
       if (controller.signal.aborted) throw error;
-      // Unreachable, or this request refused (CORS, a proxy) or cut: see fetchFailure.ts.
-      const path = url.startsWith(this.baseUrl) ? url.slice(this.baseUrl.length) : url;
-      throw await explainFetchFailure({ baseUrl: this.baseUrl, method: init.method ?? 'GET', path, cause: error, fetchLike: this.fetchLike });
+      throw new RequestFailure('no-answer', method, url, error);
     } finally {
       clearTimeout(timer);
       this.live.delete(controller);
     }
+  }
+
+  /** What a failed request means: a timeout, or unreachable vs refused/cut (fetchFailure.ts). */
+  async explain(failure: RequestFailure): Promise<TransportError> {
+    if (failure.kind === 'timeout') return new TransportError('timeout', { code: 'net.timeout', detail: `no answer within ${this.timeoutMs} ms` });
+    const path = failure.url.startsWith(this.baseUrl) ? failure.url.slice(this.baseUrl.length) : failure.url;
+    return explainFetchFailure({ baseUrl: this.baseUrl, method: failure.method, path, cause: failure.cause, fetchLike: this.fetchLike });
   }
 }
 
@@ -254,13 +298,13 @@ function toTransportErrorFromStatus(status: number, body: string, fallbackCode: 
   return new TransportError('protocol', wire, status);
 }
 
-function toTransportError(error: Error | DetailedError, stack: FetchHttpStack): TransportError {
+async function toTransportError(error: Error | DetailedError, stack: FetchHttpStack): Promise<TransportError> {
   const detailed = error as Partial<DetailedError>;
   const res = detailed.originalResponse;
   if (res) return toTransportErrorFromStatus(res.getStatus(), res.getBody(), 'blob.http', `HTTP ${res.getStatus()}`);
   const cause = detailed.causingError ?? error;
   if (cause instanceof TransportError) return cause;
-  if (stack.timedOut) return new TransportError('timeout', { code: 'net.timeout', detail: 'the server did not answer in time' });
+  if (cause instanceof RequestFailure) return stack.explain(cause);
   if (detailed.originalRequest) return new TransportError('network', { code: 'net.unreachable', detail: cause.message });
   // No request was involved: a bad option or input, not something a retry fixes.
   return new TransportError('protocol', { code: 'blob.client', detail: error.message });

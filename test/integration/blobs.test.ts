@@ -1,5 +1,5 @@
 import { dbEngines } from './engines';
-import { startProxy, type CountingProxy } from '../support/countingProxy';
+import { startShapingProxy, type ShapingProxy } from '../support/shapingProxy';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, utimes } from 'node:fs/promises';
@@ -19,6 +19,8 @@ import type { DeviceRole } from '../../src/shared/deviceConfig';
 import { BLOB_BY_HASH_PATH, BLOB_TUS_PATH, EnrolResponse, MAX_BLOB_BYTES } from '../../src/shared/sync';
 import { TransportError, type BlobToUpload } from '../../src/sync/Transport';
 import { mustRestartUpload, uploadBlobWithTus, type FetchLike } from '../../src/sync/tusUpload';
+import { createHttpTransport } from '../../src/sync/httpTransport';
+import { BLOBS_KNOWN_PATH, MAX_BLOBS_KNOWN } from '../../src/shared/blobsKnown';
 
 /**
  * Blob upload over tus against the real server (port 0) with a temporary blob folder, on PGlite
@@ -48,7 +50,7 @@ describe.each(engines)('blobs over tus on $name', (engine) => {
   let app: FastifyInstance;
   let base: string;
   let blobDir: string;
-  let proxy: CountingProxy;
+  let proxy: ShapingProxy;
   const clock = fixedClock(START);
 
   beforeAll(async () => {
@@ -59,7 +61,7 @@ describe.each(engines)('blobs over tus on $name', (engine) => {
     blobDir = await mkdtemp(path.join(tmpdir(), 'hpasc-blobs-'));
     app = buildServer({ db, clock, version: 'test', blobDir });
     base = await app.listen({ port: 0, host: '127.0.0.1' });
-    proxy = await startProxy(new URL(base));
+    proxy = await startShapingProxy(new URL(base));
   });
   afterAll(async () => {
     await proxy?.close();
@@ -279,6 +281,45 @@ describe.each(engines)('blobs over tus on $name', (engine) => {
     const revoked = await upload(owner.token, toUpload(scan(1024)));
     expect(revoked.error).toMatchObject({ kind: 'auth', status: 401 });
     expect((revoked.error as TransportError).wire.code).toBe('auth.revoked');
+  });
+
+  it('answers which of many hashes it holds verified for the branch in one request (POST /v1/blobs/known), as HEAD by hash would one by one', async () => {
+    const owner = await enrol('CN01');
+    const sameBranch = await enrol('CN01');
+    const otherBranch = await enrol('CN02');
+    const held = toUpload(scan(32 * 1024));
+    expect((await upload(owner.token, held)).error).toBeNull();
+    const unknown = sha256(scan(16));
+    const known = (token: string, baseUrl = base) => createHttpTransport({ baseUrl, token: () => token }).blobsKnown!([unknown, held.sha256, held.sha256]);
+
+    expect(await known(sameBranch.token)).toEqual(new Set([held.sha256]));
+    expect(await known(otherBranch.token)).toEqual(new Set());
+    const ask = (body: unknown, auth: Record<string, string> = owner.auth) =>
+      fetch(`${base}${BLOBS_KNOWN_PATH}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await ask({ sha256: [held.sha256] }, {})).status).toBe(401);
+    for (const bad of [
+      {},
+      { sha256: [] },
+      { sha256: [held.sha256.toUpperCase()] },
+      { sha256: Array(MAX_BLOBS_KNOWN + 1).fill(unknown) },
+      { sha256: [unknown], more: 1 },
+    ]) {
+      const res = await ask(bad);
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { code: string }).code).toBe('blob.bad-hash');
+    }
+    // More hashes than one request carries: the transport asks in several.
+    const many = [...Array.from({ length: MAX_BLOBS_KNOWN + 3 }, () => sha256(scan(8))), held.sha256];
+    expect(await createHttpTransport({ baseUrl: base, token: () => owner.token }).blobsKnown!(many)).toEqual(new Set([held.sha256]));
+
+    // A centre without the route (older, or without blob storage): the kiosk is told to ask per blob.
+    const older = buildServer({ db, clock, version: 'test', blobDir: null });
+    const olderBase = await older.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      expect(await known(owner.token, olderBase)).toBeNull();
+    } finally {
+      await older.close();
+    }
   });
 
   it('answers malformed tus and hash requests with 4xx, never 500', async () => {

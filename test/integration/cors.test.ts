@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CORS_ALLOWED_HEADERS, CORS_ALLOWED_METHODS, CorsConfigError, parseKioskOrigins } from '../../src/server/cors';
+import { BLOBS_KNOWN_PATH } from '../../src/shared/blobsKnown';
 import { BLOB_BY_HASH_PATH, BLOB_TUS_PATH, KIOSK_APP_ORIGIN } from '../../src/shared/sync';
 import { createHttpTransport } from '../../src/sync/httpTransport';
 import { uploadBlobWithTus, type FetchLike } from '../../src/sync/tusUpload';
@@ -27,6 +28,7 @@ const KIOSK_CALLS = [
   { method: 'POST', path: '/v1/heartbeat', headers: ['authorization', 'content-type'] },
   { method: 'POST', path: '/v1/lookup', headers: ['content-type'] },
   { method: 'HEAD', path: `${BLOB_BY_HASH_PATH}/${'a'.repeat(64)}`, headers: ['authorization'] },
+  { method: 'POST', path: BLOBS_KNOWN_PATH, headers: ['authorization', 'content-type'] },
   { method: 'POST', path: BLOB_TUS_PATH, headers: ['authorization', 'tus-resumable', 'upload-length', 'upload-metadata'] },
   { method: 'HEAD', path: `${BLOB_TUS_PATH}/${'0'.repeat(32)}`, headers: ['authorization', 'tus-resumable'] },
   { method: 'PATCH', path: `${BLOB_TUS_PATH}/${'0'.repeat(32)}`, headers: ['authorization', 'content-type', 'tus-resumable', 'upload-offset'] },

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { Sha256Hex } from './wireTypes';
+
+/**
+ * `POST /v1/blobs/known` (device token): which of these scans the centre already holds verified
+ * for the device's branch, asked in one request instead of one HEAD per scan: on a branch's WAN
+ * every request costs a round trip. The same rule as `HEAD /v1/blobs/sha256/:hex`: a hash is
+ * listed only when a verified copy exists for the device's branch. A centre older than this route
+ * answers 404, and the kiosk asks per scan instead.
+ */
+export const BLOBS_KNOWN_PATH = '/v1/blobs/known';
+
+/** Hashes per request: a kiosk's whole queue of scans in all but extreme cases; more go in several. */
+export const MAX_BLOBS_KNOWN = 500;
+
+export const BlobsKnownRequest = z
+  .object({
+    sha256: z.array(Sha256Hex).min(1).max(MAX_BLOBS_KNOWN),
+  })
+  .strict();
+export type BlobsKnownRequest = z.infer<typeof BlobsKnownRequest>;
+
+export const BlobsKnownResponse = z
+  .object({
+    /** The asked hashes the centre holds verified (a subset, any order). */
+    verified: z.array(Sha256Hex).max(MAX_BLOBS_KNOWN),
+  })
+  .strict();
+export type BlobsKnownResponse = z.infer<typeof BlobsKnownResponse>;
