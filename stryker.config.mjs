@@ -36,6 +36,7 @@ export const TARGETS = {
       'src/sync/syncRunOutcomes.test.ts',
       'src/sync/syncLoopStatus.test.ts',
       'src/sync/syncLoopProgress.test.ts',
+      'src/sync/parallelScans.test.ts',
     ],
   },
   // The kiosk repositories (IndexedDB through Dexie, fake-indexeddb in tests).
