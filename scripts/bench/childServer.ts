@@ -12,23 +12,46 @@ import { ephemeralDataProtection } from '../../src/server/dataProtection';
 import { openPgliteDb } from '../../src/server/db/pgliteDb';
 import { fixedClock } from '../../src/shared/clock';
 import { startShapingProxy } from '../../test/support/shapingProxy';
-import { BRANCH, benchBranch, countingDb, startBenchServer } from './syncFixtures';
+import type { Db } from '../../src/server/db/Db';
+import { BRANCH, benchBranch, countingDb, freshPostgresDb, postgresDurability, startBenchServer } from './syncFixtures';
 
 /**
  * A server for the drain bench in a process of its own, as in real life (the kiosk and the
  * central server are different machines): the kiosk's work and the server's run in parallel on
  * the two cores, for ours and for PouchDB alike.
- *   tsx scripts/bench/childServer.ts kiosk   → central server on in-memory PGlite
+ *   tsx scripts/bench/childServer.ts kiosk [memory|disk|postgres <url>] → central server on
+ *     in-memory PGlite (default), PGlite in a temporary folder, or a fresh PostgreSQL database
  *   tsx scripts/bench/childServer.ts pouch   → express-pouchdb on the memory adapter
  *   tsx scripts/bench/childServer.ts centre  → the server with its blob routes, for the link bench
  *   tsx scripts/bench/childServer.ts link …  → the shaping proxy in front of it
  * Prints one JSON line {baseUrl, …} when ready; then answers stdin commands with one JSON line:
- * `enrol` → {code}, `stats` → {tickets, transactions, txMs, queries, txQueries}, `reset` → {}.
+ * `enrol` → {code}, `stats` → {tickets, transactions, txMs, queries, txQueries}, `reset` → {},
+ * `durability` → PostgreSQL's fsync/synchronous_commit/full_page_writes (null on PGlite).
  */
 async function kiosk(): Promise<void> {
   const clock = fixedClock(Date.UTC(2026, 10, 24, 1));
-  const pglite = await openPgliteDb(null);
-  const counted = countingDb(pglite);
+  const [engine, url] = process.argv.slice(3);
+  // memory (default): in-memory PGlite; disk: PGlite in a folder, as `npm start` runs it;
+  // postgres <url>: a fresh database on that cluster, dropped at the end.
+  let dispose: () => Promise<void>;
+  let db: Db;
+  if (engine === 'postgres') {
+    if (!url) throw new Error('usage: childServer.ts kiosk postgres <url>');
+    const fresh = await freshPostgresDb(url);
+    db = fresh.db;
+    dispose = fresh.dispose;
+  } else if (engine === 'disk') {
+    const dir = await mkdtemp(path.join(tmpdir(), 'hpasc-drain-pglite-'));
+    db = await openPgliteDb(dir);
+    dispose = async () => {
+      await db.close();
+      await rm(dir, { recursive: true, force: true });
+    };
+  } else {
+    db = await openPgliteDb(null);
+    dispose = () => db.close();
+  }
+  const counted = countingDb(db);
   const server = await startBenchServer(counted.db, clock, benchBranch());
   console.log(JSON.stringify({ baseUrl: server.baseUrl }));
   for await (const line of createInterface({ input: process.stdin })) {
@@ -37,12 +60,14 @@ async function kiosk(): Promise<void> {
       counted.reset();
       console.log('{}');
     } else if (line === 'stats') {
-      const tickets = Number((await pglite.query<{ n: unknown }>('SELECT count(*) AS n FROM tickets'))[0]?.n);
+      const tickets = Number((await db.query<{ n: unknown }>('SELECT count(*) AS n FROM tickets'))[0]?.n);
       console.log(JSON.stringify({ tickets, ...counted.counters }));
+    } else if (line === 'durability') {
+      console.log(JSON.stringify(engine === 'postgres' ? await postgresDurability(db) : null));
     }
   }
   await server.close();
-  await pglite.close();
+  await dispose();
 }
 
 async function pouch(): Promise<void> {

@@ -39,7 +39,7 @@ if (wants('pdf')) {
   await skippable('web kiosk in Chromium', async () => printBrowserBench(await runBrowserBench(), pdf.subset.p95Ms));
 }
 if (wants('drain')) {
-  console.log('\nSync drain: 10,000 offline tickets, SyncEngine → server on PGlite vs PouchDB replicate → express-pouchdb');
+  console.log('\nSync drain: 10,000 offline tickets, SyncEngine → server on PGlite on disk and on durable PostgreSQL, vs PouchDB replicate → express-pouchdb');
   printDrainBench(await runDrainBench());
 }
 if (wants('ingest')) {

@@ -14,7 +14,7 @@ import { TransportError, type Transport } from './Transport';
 const clock = fixedClock(Date.UTC(2026, 10, 24, 2));
 const DEVICE = '0193a1b2-0000-7000-8000-00000000d00d';
 
-function kiosk(server: MemoryServer, db: KioskDb = freshDb()) {
+function kiosk(server: MemoryServer, db: KioskDb = freshDb(), pushBatchSize?: number) {
   const reference = new ReferenceDb('ref', { indexedDB: new IDBFactory(), IDBKeyRange });
   const confirmed: number[] = [];
   const engine = new SyncEngine({
@@ -24,6 +24,7 @@ function kiosk(server: MemoryServer, db: KioskDb = freshDb()) {
     branchCode: 'CN01',
     clock,
     pullLimit: 3,
+    ...(pushBatchSize === undefined ? {} : { pushBatchSize }),
     onConfirmed: (_j, upTo) => void confirmed.push(upTo),
   });
   return { db, reference, engine, confirmed };
@@ -38,7 +39,7 @@ async function tickets(db: KioskDb, n: number): Promise<void> {
 describe('SyncEngine (in-memory server)', () => {
   it('pushes 250 records in order in batches of at most 100 and confirms each batch', async () => {
     const server = new MemoryServer();
-    const k = kiosk(server);
+    const k = kiosk(server, freshDb(), 100);
     await tickets(k.db, 250);
     const report = await k.engine.runOnce();
     expect(report).toMatchObject({ pushed: 250, applied: 250, duplicates: 0, rejected: 0 });
