@@ -25,6 +25,7 @@ describe('CalendarYear finality', () => {
     expect(accepted({ year: 2026, final: false, finalThrough: '2025-12-31', days })).toBe(false);
     expect(accepted({ year: 2026, final: false, finalThrough: '2026-02-30', days })).toBe(false);
     expect(accepted({ year: 2026, final: false, finalThrough: '30/06/2026', days })).toBe(false);
+    expect(accepted({ year: 2026, final: false, finalThrough: 'abcd-ef-gh', days })).toBe(false);
   });
 
   it('rejects a final flag that disagrees with finalThrough (older kiosks read only final)', () => {

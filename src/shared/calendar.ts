@@ -64,7 +64,7 @@ export const CalendarYear = z
 export type CalendarYear = z.infer<typeof CalendarYear>;
 
 function isRealDate(date: string): boolean {
-  const [y, m, d] = date.split('-').map(Number);
-  if (y === undefined || m === undefined || d === undefined) return false;
-  return new Date(Date.UTC(y, m - 1, d)).toISOString().slice(0, 10) === date;
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  if (m === null) return false;
+  return new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))).toISOString().slice(0, 10) === date;
 }
