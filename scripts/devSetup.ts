@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     // to the global scope and pulled. Re-published only where the asset changed.
     const catalog = z.array(Procedure).parse(readJson('../assets/catalog/procedures.vi.json'));
     await publishIfChanged(db, 'global', 'procedure', catalog, (p) => p.code);
-    const calendars = ['2025', '2026'].map((y) => CalendarYear.parse(readJson(`../assets/calendar/${y}.json`)));
+    const calendars = ['2025', '2026', '2027'].map((y) => CalendarYear.parse(readJson(`../assets/calendar/${y}.json`)));
     await publishIfChanged(db, 'global', 'calendar', calendars, (c) => String(c.year));
     const citizen = await createEnrolCode(db, branch.branchCode, 'citizen', Date.now());
     const counter = await createEnrolCode(db, branch.branchCode, 'counter', Date.now());

@@ -1,5 +1,6 @@
 import calendar2025 from '../../assets/calendar/2025.json';
 import calendar2026 from '../../assets/calendar/2026.json';
+import calendar2027 from '../../assets/calendar/2027.json';
 import seedBranch from '../../assets/config/branch.json';
 import boldFontUrl from '../../assets/fonts/BeVietnamPro-Bold.ttf?url';
 import regularFontUrl from '../../assets/fonts/BeVietnamPro-Regular.ttf?url';
@@ -45,7 +46,7 @@ export async function bootstrapKiosk(): Promise<KioskApp> {
     seedBranch,
     // The seed catalog (≈ 0.8 MB) is its own chunk, fetched (and precached) when the counter needs it.
     loadSeedCatalog: async () => (await import('../../assets/catalog/procedures.vi.json')).default,
-    seedCalendars: [calendar2025, calendar2026],
+    seedCalendars: [calendar2025, calendar2026, calendar2027],
     storageManager: navigator.storage,
     roleOverride: roleOverride.success ? roleOverride.data : null,
   });

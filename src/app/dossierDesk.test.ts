@@ -28,7 +28,7 @@ import { RESERVE_AHEAD } from './counterReservations';
 const font = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`../../assets/fonts/${name}`, import.meta.url)));
 const fonts = { regular: font('BeVietnamPro-Regular.ttf'), bold: font('BeVietnamPro-Bold.ttf') };
 const seedCatalog = JSON.parse(readFileSync(new URL('../../assets/catalog/procedures.vi.json', import.meta.url), 'utf8')) as unknown[];
-const calendars = ['2025', '2026'].map((y) => JSON.parse(readFileSync(new URL(`../../assets/calendar/${y}.json`, import.meta.url), 'utf8')) as unknown);
+const calendars = ['2025', '2026', '2027'].map((y) => JSON.parse(readFileSync(new URL(`../../assets/calendar/${y}.json`, import.meta.url), 'utf8')) as unknown);
 
 /** A procedure with the DOMAIN.md worked example's 5 working days and every kind of checklist entry. */
 const TEST_PROCEDURE: Procedure = {
@@ -153,7 +153,7 @@ describe('dossier desk (counter officer, offline)', () => {
     if (!result.ok) return;
     const a = result.value.args;
     expect(a.code).toBe('000.21.01.H26-260212-0001');
-    expect(a.appointment).toEqual({ kind: 'date', at: Date.UTC(2026, 1, 26, 3, 0), date: '2026-02-26', provisional: true });
+    expect(a.appointment).toEqual({ kind: 'date', at: Date.UTC(2026, 1, 26, 3, 0), date: '2026-02-26', provisional: false });
     expect(a.applicant.phone).toBe('0912345678');
     expect(a.lookupSecret).toMatch(/^[A-HJ-NP-Z2-9]{8}$/);
     expect(DossierSubmitArgs.safeParse(a).success).toBe(true);
@@ -341,8 +341,8 @@ describe('dossier desk (counter officer, offline)', () => {
     expect(text).toContain('001*******45');
     expect(text).not.toContain(ID);
     expect(text).toContain('5 ngày làm việc');
-    // 2026 is published with final: false (National Day pending): the date is marked as expected.
-    expect(text.replace(/\s+/g, ' ')).toContain('(dự kiến');
+    // Every day of 2026 is announced: the date is not marked "dự kiến".
+    expect(text).not.toContain('dự kiến');
     expect(text).not.toContain('Giấy tờ còn thiếu');
     await app.dossiers.printReceipt(saved.value.args.code);
     expect((await app.dossiers.get(saved.value.args.code))?.printCount).toBe(2);
@@ -547,13 +547,27 @@ describe('dossier desk (counter officer, offline)', () => {
     expect(again.app.branch.reception?.unitCode).toBe('000.21.09.H26');
   });
 
+  it('marks the receipt "dự kiến" when the appointment lands in a period whose holidays are not yet announced', async () => {
+    // Wed 30/12/2026 10:00 + 5 working days = Thu 07/01/2027 10:00 (1/1 off), on the estimated 2027 calendar.
+    const { app, platform } = await start(Date.UTC(2026, 11, 30, 3));
+    const saved = await app.dossiers.submit(draft());
+    if (!saved.ok) throw new Error(saved.error.code);
+    expect(saved.value.args.appointment).toEqual({ kind: 'date', at: Date.UTC(2027, 0, 7, 3, 0), date: '2027-01-07', provisional: true });
+    expect((await app.dossiers.printReceipt(saved.value.args.code)).ok).toBe(true);
+    const text = pdfText(platform.printed[0]!.pdf).replace(/\s+/g, ' ');
+    expect(text).toContain('ngày 07 tháng 01 năm 2027');
+    expect(text).toContain('(dự kiến');
+  });
+
   it('finds procedures typed without diacritics and previews a provisional or to-be-confirmed appointment', async () => {
     const { app } = await start();
     const hits = await app.dossiers.searchProcedures('dang ky thu nghiem');
     expect(hits[0]?.procedure.code).toBe('1.999999');
     expect((await app.dossiers.searchProcedures('khai sinh')).length).toBeGreaterThan(0);
-    expect(await app.dossiers.appointmentPreview(TEST_PROCEDURE)).toMatchObject({ kind: 'date', date: '2026-02-26', provisional: true });
-    const late = await start(Date.UTC(2026, 11, 30, 3));
+    expect(await app.dossiers.appointmentPreview(TEST_PROCEDURE)).toMatchObject({ kind: 'date', date: '2026-02-26', provisional: false });
+    const december = await start(Date.UTC(2026, 11, 30, 3));
+    expect(await december.app.dossiers.appointmentPreview(TEST_PROCEDURE)).toMatchObject({ kind: 'date', date: '2027-01-07', provisional: true });
+    const late = await start(Date.UTC(2027, 11, 30, 3));
     expect(await late.app.dossiers.appointmentPreview(TEST_PROCEDURE)).toEqual({ kind: 'needs-confirmation', reason: 'beyond-calendar' });
   });
 

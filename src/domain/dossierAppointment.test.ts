@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import seed2025 from '../../assets/calendar/2025.json';
 import seed2026 from '../../assets/calendar/2026.json';
+import seed2027 from '../../assets/calendar/2027.json';
 import type { DossierReception } from '../shared/branchConfig';
 import { CalendarYear } from '../shared/calendar';
 import type { Procedure, ProcedureChannel } from '../shared/catalog';
@@ -10,7 +11,7 @@ const VN = 420;
 /** Epoch ms of a Hà Nội wall-clock time (UTC+7). */
 const vn = (y: number, mo: number, d: number, h: number, mi = 0): number => Date.UTC(y, mo - 1, d, h - 7, mi);
 
-const calendar = [CalendarYear.parse(seed2025), CalendarYear.parse(seed2026)];
+const calendar = [CalendarYear.parse(seed2025), CalendarYear.parse(seed2026), CalendarYear.parse(seed2027)];
 const reception: DossierReception = {
   unitCode: '000.21.01.H26',
   agencyName: 'TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG THÀNH PHỐ HÀ NỘI',
@@ -90,11 +91,18 @@ describe('the branch hours as the calendar reads them', () => {
 describe('dossier appointment', () => {
   const fiveWorkingDays = procedure(channel({ workingDays: 5, timeText: '5 Ngày làm việc' }));
 
-  it('counts working days on the calendar (DOMAIN.md worked example: Thu 12/02/2026 10:00 → Thu 26/02 10:00 after Tết), provisional in a year not final', () => {
+  it('counts working days on the calendar (DOMAIN.md worked example: Thu 12/02/2026 10:00 → Thu 26/02 10:00 after Tết), provisional past the announced days', () => {
     expect(dossierAppointment(fiveWorkingDays, vn(2026, 2, 12, 10), context)).toEqual({
       kind: 'date',
       at: vn(2026, 2, 26, 10),
       date: '2026-02-26',
+      provisional: false,
+    });
+    // Wed 30/12/2026 10:00 + 5 working days: Thu 31/12 (1); Fri 1/1/2027 off; Mon 4 … Thu 7/1/2027 (5). 2027 is an estimate.
+    expect(dossierAppointment(fiveWorkingDays, vn(2026, 12, 30, 10), context)).toEqual({
+      kind: 'date',
+      at: vn(2027, 1, 7, 10),
+      date: '2027-01-07',
       provisional: true,
     });
     // 2025 is final: Tue 4/03/2025 10:00 + 5 working days = Tue 11/03/2025 10:00.
@@ -114,7 +122,13 @@ describe('dossier appointment', () => {
   it('runs calendar days and hours around the clock and hands the result over at the next working moment', () => {
     const tenDays = procedure(channel({ timeText: '10 Ngày', duration: { amount: 10, unit: 'day' } }));
     // Thu 12/02/2026 10:00 + 10 days = Sun 22/02, still Tết: Mon 23/02 at opening time.
-    expect(dossierAppointment(tenDays, vn(2026, 2, 12, 10), context)).toEqual({ kind: 'date', at: vn(2026, 2, 23, 8), date: '2026-02-23', provisional: true });
+    expect(dossierAppointment(tenDays, vn(2026, 2, 12, 10), context)).toEqual({ kind: 'date', at: vn(2026, 2, 23, 8), date: '2026-02-23', provisional: false });
+    // Thu 24/12/2026 10:00 + 10 days = Sun 3/01/2027: handed over Mon 4/01 08:00, on the estimated 2027 calendar.
+    expect(dossierAppointment(tenDays, vn(2026, 12, 24, 10), context)).toEqual({ kind: 'date', at: vn(2027, 1, 4, 8), date: '2027-01-04', provisional: true });
+    // With 2026 announced only through November: due Wed 11/11 10:00 is final, due Fri 11/12 10:00 is provisional.
+    const throughNovember = { ...context, calendar: [{ ...CalendarYear.parse(seed2026), final: false, finalThrough: '2026-11-30' }] };
+    expect(dossierAppointment(tenDays, vn(2026, 12, 1, 10), throughNovember)).toMatchObject({ date: '2026-12-11', provisional: true });
+    expect(dossierAppointment(tenDays, vn(2026, 11, 1, 10), throughNovember)).toMatchObject({ date: '2026-11-11', provisional: false });
     const fourHours = procedure(channel({ timeText: '4 Giờ', duration: { amount: 4, unit: 'hour' } }));
     // Fri 7/03/2025 15:00 + 4 h = 19:00, after hours before a weekend: Mon 10/03 08:00 (the cut-off applies to receipts, not results).
     expect(dossierAppointment(fourHours, vn(2025, 3, 7, 15), context)).toEqual({
@@ -128,9 +142,9 @@ describe('dossier appointment', () => {
   });
 
   it('asks the officer to confirm past the calendar, without a processing time, or without reception settings', () => {
-    expect(dossierAppointment(fiveWorkingDays, vn(2026, 12, 30, 10), context)).toEqual({ kind: 'needs-confirmation', reason: 'beyond-calendar' });
+    expect(dossierAppointment(fiveWorkingDays, vn(2027, 12, 30, 10), context)).toEqual({ kind: 'needs-confirmation', reason: 'beyond-calendar' });
     const longDays = procedure(channel({ timeText: '30 Ngày', duration: { amount: 30, unit: 'day' } }));
-    expect(dossierAppointment(longDays, vn(2026, 12, 20, 10), context)).toEqual({ kind: 'needs-confirmation', reason: 'beyond-calendar' });
+    expect(dossierAppointment(longDays, vn(2027, 12, 20, 10), context)).toEqual({ kind: 'needs-confirmation', reason: 'beyond-calendar' });
     expect(dossierAppointment(procedure(channel({ timeText: '1' })), vn(2026, 2, 12, 10), context)).toEqual({
       kind: 'needs-confirmation',
       reason: 'no-working-days',

@@ -1,7 +1,7 @@
 import type { DossierReception } from '../shared/branchConfig';
 import type { CalendarYear } from '../shared/calendar';
 import type { Procedure, PROCEDURE_TIME_UNITS } from '../shared/catalog';
-import { localDayKey, toLocalDateTime } from './localDay';
+import { localDayKey } from './localDay';
 import { appointmentFor, nextWorkingMoment, type IsoWeekday, type WeeklyHours } from './workingCalendar';
 
 /**
@@ -16,7 +16,9 @@ import { appointmentFor, nextWorkingMoment, type IsoWeekday, type WeeklyHours } 
  * - Calendar days and hours run around the clock from the receipt; the result is handed over at the
  *   next working moment after that.
  * - Past the calendar's last published year the answer is `needs-confirmation` (the officer
- *   announces the date); a date in a year the centre has not made final is `provisional`.
+ *   announces the date); a date that depends on a day not yet announced (after its year's
+ *   `finalThrough`) is `provisional`: for working days any day from the receipt to the due day, for
+ *   calendar days and hours any day from the due moment to the working moment it is handed over.
  * - Pure: the receipt time and the calendar arrive as arguments.
  */
 
@@ -79,6 +81,5 @@ export function dossierAppointment(procedure: Procedure, receivedAt: number, con
   const due = receivedAt + time.amount * (time.unit === 'day' ? DAY_MS : HOUR_MS);
   const m = nextWorkingMoment({ ...base, at: due, cutoff: undefined });
   if (m.kind !== 'moment') return { kind: 'needs-confirmation', reason: 'beyond-calendar' };
-  const provisional = calendar.some((y) => !y.final && y.year === toLocalDateTime(m.at, utcOffsetMinutes).year);
-  return { kind: 'date', at: m.at, date: localDayKey(m.at, utcOffsetMinutes), provisional };
+  return { kind: 'date', at: m.at, date: localDayKey(m.at, utcOffsetMinutes), provisional: m.provisional };
 }

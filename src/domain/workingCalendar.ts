@@ -9,6 +9,10 @@ import type { CalendarYear } from '../shared/calendar';
  * - The calendar is data the centre publishes, one record per year. A year without a record is not
  *   covered, and no answer here is ever derived from an uncovered year: instead of a date the caller
  *   gets `needs-confirmation`, so an officer confirms the appointment by hand.
+ * - Finality is per period: a covered day after its year's last announced day (`finalThrough`, or
+ *   the whole year for `final: true` without it, none for `final: false` without it) is the
+ *   centre's estimate. A date is `provisional` exactly when a day the computation walked over, from
+ *   the receipt day to the due day, is such an estimate.
  * - Processing time counts from a moment inside working hours ("countedFrom"): the receipt itself if
  *   it is, otherwise the next start of a working period. A receipt at or after the branch cut-off
  *   counts from the next working morning. The due moment is the Nth working day after that day at
@@ -58,9 +62,19 @@ export interface Appointment {
   /** The moment processing time counts from, epoch ms (the receipt, or the next working moment). */
   readonly countedFrom: number;
   /**
-   * True when a year the computation used is published with `final: false` (e.g. National Day of
-   * 2026 not yet fixed): the date is right for the calendar as published but may still move.
+   * True when a day from the receipt day to the due day is after its year's last announced day
+   * (e.g. January of a year whose holidays are not yet announced): the date is right for the
+   * calendar as published but may still move.
    */
+  readonly provisional: boolean;
+}
+
+/** A moment processing time counts from, or a result is handed over at. */
+export interface WorkingMoment {
+  readonly kind: 'moment';
+  /** Epoch ms. */
+  readonly at: number;
+  /** True when a day from the day of the given moment to the day of `at` is not yet announced. */
   readonly provisional: boolean;
 }
 
@@ -91,8 +105,14 @@ const MINUTE_MS = 60_000;
 
 type DayStatus = 'work' | 'off' | 'uncovered';
 
+interface YearIndex {
+  /** The last announced day 'YYYY-MM-DD', or null when none is (string order is date order). */
+  readonly announcedThrough: string | null;
+  readonly days: ReadonlyMap<string, 'off' | 'work'>;
+}
+
 interface CalendarIndex {
-  readonly years: ReadonlyMap<number, { readonly final: boolean; readonly days: ReadonlyMap<string, 'off' | 'work'> }>;
+  readonly years: ReadonlyMap<number, YearIndex>;
 }
 
 /** A period in ms since local midnight. */
@@ -113,14 +133,19 @@ export function isWorkingDay(date: string, calendar: readonly CalendarYear[]): b
 }
 
 /** The earliest moment at or after `at` from which processing time counts. */
-export function nextWorkingMoment(input: WorkingTimeInput): { readonly kind: 'moment'; readonly at: number } | NeedsConfirmation {
+export function nextWorkingMoment(input: WorkingTimeInput): WorkingMoment | NeedsConfirmation {
   checkOffset(input.utcOffsetMinutes);
   const index = indexCalendar(input.calendar);
   const hours = parseHours(input.hours);
   const cutoff = input.cutoff === undefined ? undefined : parseClock(input.cutoff, 'cutoff');
-  const found = nextWorkingLocal(index, hours, input.at + input.utcOffsetMinutes * MINUTE_MS, cutoff);
+  const localMs = input.at + input.utcOffsetMinutes * MINUTE_MS;
+  const found = nextWorkingLocal(index, hours, localMs, cutoff);
   if (found.kind !== 'local') return found;
-  return { kind: 'moment', at: found.localMs - input.utcOffsetMinutes * MINUTE_MS };
+  return {
+    kind: 'moment',
+    at: found.localMs - input.utcOffsetMinutes * MINUTE_MS,
+    provisional: anyUnannounced(index, Math.floor(localMs / DAY_MS), Math.floor(found.localMs / DAY_MS)),
+  };
 }
 
 /** The appointment for the result of a dossier received at `receivedAt`, or a request for confirmation. */
@@ -149,16 +174,12 @@ export function appointmentFor(input: AppointmentInput): Appointment | NeedsConf
   }
 
   const dueLocal = day * DAY_MS + fitTimeOfDay(timeOfDay, spansFor(hours, index, day));
-  let provisional = false;
-  for (let y = yearOfDay(Math.floor(receivedLocal / DAY_MS)); y <= yearOfDay(day); y++) {
-    if (index.years.get(y)?.final === false) provisional = true;
-  }
   return {
     kind: 'date',
     dueAt: dueLocal - offsetMs,
     dueDate: dayKeyOf(day),
     countedFrom: start.localMs - offsetMs,
-    provisional,
+    provisional: anyUnannounced(index, Math.floor(receivedLocal / DAY_MS), day),
   };
 }
 
@@ -203,11 +224,32 @@ function beyondCalendar(index: CalendarIndex, uncoveredYear: number): NeedsConfi
   return { kind: 'needs-confirmation', reason: 'beyond-calendar', lastCoveredYear, uncoveredYear };
 }
 
+/**
+ * Whether a day in `fromDay`…`toDay` is after its year's last announced day. Every day in the range
+ * is covered (the walk stops at an uncovered year before a date is given).
+ */
+function anyUnannounced(index: CalendarIndex, fromDay: number, toDay: number): boolean {
+  for (let day = fromDay; day <= toDay; day++) {
+    const through = index.years.get(yearOfDay(day))?.announcedThrough ?? null;
+    if (through === null || dayKeyOf(day) > through) return true;
+  }
+  return false;
+}
+
+/**
+ * The last announced day of a published year. Without `finalThrough` (data published before it
+ * existed, still on kiosks) `final` keeps its meaning: the whole year, or none of it.
+ */
+function announcedThroughOf(record: CalendarYear): string | null {
+  if (record.finalThrough !== undefined) return record.finalThrough;
+  return record.final ? `${record.year}-12-31` : null;
+}
+
 function indexCalendar(calendar: readonly CalendarYear[]): CalendarIndex {
   // Later records of the same year replace earlier ones (a re-published year supersedes the old).
-  const years = new Map<number, { final: boolean; days: Map<string, 'off' | 'work'> }>();
+  const years = new Map<number, YearIndex>();
   for (const record of calendar) {
-    years.set(record.year, { final: record.final, days: new Map(record.days.map((d) => [d.date, d.kind])) });
+    years.set(record.year, { announcedThrough: announcedThroughOf(record), days: new Map(record.days.map((d) => [d.date, d.kind])) });
   }
   return { years };
 }

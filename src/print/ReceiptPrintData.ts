@@ -97,7 +97,7 @@ export interface ReceiptLabels {
   readonly appointment: string; // "Thời gian trả kết quả giải quyết hồ sơ"
   readonly dateTime: string; // "{{HH}} giờ {{mm}} phút, ngày {{dd}} tháng {{MM}} năm {{yyyy}}"
   readonly appointmentNeedsConfirmation: string; // "Cán bộ tiếp nhận sẽ thông báo ngày hẹn"
-  readonly appointmentProvisional: string; // "(dự kiến: lịch nghỉ lễ của năm chưa chính thức)"
+  readonly appointmentProvisional: string; // "(dự kiến: lịch nghỉ lễ chưa được công bố chính thức)"
   readonly processingUnknown: string; // "Theo quy định của thủ tục"
   readonly missingDocuments: string; // "Giấy tờ còn thiếu"
   readonly incompleteReason: string; // "Lý do tiếp nhận hồ sơ chưa đủ thành phần"

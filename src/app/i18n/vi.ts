@@ -145,7 +145,7 @@ export const vi = {
       appointment: 'Thời gian trả kết quả giải quyết hồ sơ',
       dateTime: '{{HH}} giờ {{mm}} phút, ngày {{dd}} tháng {{MM}} năm {{yyyy}}',
       appointmentNeedsConfirmation: 'Cán bộ tiếp nhận sẽ thông báo ngày hẹn',
-      appointmentProvisional: '(dự kiến: lịch nghỉ lễ của năm chưa được công bố chính thức)',
+      appointmentProvisional: '(dự kiến: lịch nghỉ lễ chưa được công bố chính thức)',
       processingUnknown: 'Theo quy định của thủ tục (cán bộ tiếp nhận thông báo)',
       missingDocuments: 'Giấy tờ còn thiếu',
       incompleteReason: 'Lý do tiếp nhận hồ sơ chưa đủ thành phần',
