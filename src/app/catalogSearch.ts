@@ -162,6 +162,8 @@ class Scratch {
   inName = new Uint8Array(0);
   neighbours = new Uint8Array(0);
   codeTier = new Uint8Array(0);
+  touched = new Int32Array(0);
+  wordTouched = new Int32Array(0);
 
   fit(slots: number): void {
     if (this.mask.length >= slots) return;
@@ -175,6 +177,8 @@ class Scratch {
     this.inName = new Uint8Array(size);
     this.neighbours = new Uint8Array(size);
     this.codeTier = new Uint8Array(size).fill(3);
+    this.touched = new Int32Array(size);
+    this.wordTouched = new Int32Array(size);
   }
 }
 
@@ -201,6 +205,14 @@ function before(a: Candidate, b: Candidate): boolean {
   if (a.quality !== b.quality) return a.quality > b.quality;
   if (a.nameLength !== b.nameLength) return a.nameLength < b.nameLength;
   return a.code < b.code;
+}
+
+/** Whether a procedure may come before `last`: every key but the code decides, a full tie is let through. */
+function aheadOf(tier: number, score: number, quality: number, nameLength: number, last: Candidate): boolean {
+  if (tier !== last.tier) return tier < last.tier;
+  if (score !== last.score) return score > last.score;
+  if (quality !== last.quality) return quality > last.quality;
+  return nameLength <= last.nameLength;
 }
 
 /** Up to this limit the best are kept by insertion as they come; above it, all are sorted once. */
@@ -247,6 +259,10 @@ export function createCatalogSearch(procedures: readonly Procedure[], config: Ca
   // Neighbouring words of a name ("chung thuc") → slots: a phrase of the query found as a phrase.
   let neighbourPostings = new Map<string, number[]>();
   let removed = 0;
+  /** 0 for a removed slot, 1 for a retired procedure, 2 for an active one: read per posting, so typed. */
+  let alive = new Uint8Array(1024);
+  /** While the whole catalog is indexed at once, new code terms are sorted once at the end. */
+  let bulk = false;
   const scratch = new Scratch();
 
   const termId = (term: string): number => {
@@ -285,11 +301,18 @@ export function createCatalogSearch(procedures: readonly Procedure[], config: Ca
       let list = codePostings.get(term);
       if (!list) {
         codePostings.set(term, (list = []));
-        sortedCodeTerms.splice(lowerBound(sortedCodeTerms, term), 0, term);
+        if (bulk) sortedCodeTerms.push(term);
+        else sortedCodeTerms.splice(lowerBound(sortedCodeTerms, term), 0, term);
       }
       list.push(slot * 2 + (i === 0 ? 1 : 0));
     });
     slots.push(procedure);
+    if (slot >= alive.length) {
+      const grown = new Uint8Array(alive.length * 2);
+      grown.set(alive);
+      alive = grown;
+    }
+    alive[slot] = procedure.active ? 2 : 1;
     nameLengths.push(name.length);
     slotTerms.push(ids);
     slotOf.set(procedure.code, slot);
@@ -307,8 +330,12 @@ export function createCatalogSearch(procedures: readonly Procedure[], config: Ca
     codePostings = new Map();
     sortedCodeTerms = [];
     neighbourPostings = new Map();
+    alive = new Uint8Array(Math.max(1024, live.length));
     removed = 0;
+    bulk = true;
     for (const p of live) index(p);
+    bulk = false;
+    sortedCodeTerms.sort();
   };
 
   const add = (procedure: Procedure): void => {
@@ -321,6 +348,7 @@ export function createCatalogSearch(procedures: readonly Procedure[], config: Ca
     if (slot === undefined) return false;
     slotOf.delete(code);
     slots[slot] = null;
+    alive[slot] = 0;
     for (const id of slotTerms[slot] ?? []) liveCount[id] = (liveCount[id] ?? 1) - 1;
     slotTerms[slot] = [];
     for (const term of codeTerms(code)) {
@@ -388,7 +416,7 @@ export function createCatalogSearch(procedures: readonly Procedure[], config: Ca
     for (const id of ids as number[]) {
       for (const p of postings[id] ?? []) {
         const slot = p >> 2;
-        if (slots[slot] === null) continue;
+        if (alive[slot] === 0) continue;
         if (count[slot] === 0) touched.push(slot);
         count[slot] = (count[slot] ?? 0) + 1;
         if (p & NAME) inName[slot] = (inName[slot] ?? 0) + 1;
@@ -417,17 +445,18 @@ export function createCatalogSearch(procedures: readonly Procedure[], config: Ca
     scratch.fit(slots.length);
     const { mask, quality, fields, best, bestFields, codeTier } = scratch;
     const spanFound = spans.map((span) => span.alternatives.map(matchWording));
-    const touched: number[] = [];
+    const { touched, wordTouched } = scratch;
+    let touchedCount = 0;
     const coveredBy: number[] = [];
     let codeQuery = false;
     // Fields a stop word matched in count only when the query is nothing else.
     const onlyStopWords = words.every((w) => w.stop);
 
     words.forEach((word, i) => {
-      const wordTouched: number[] = [];
+      let wordCount = 0;
       const accept = (slot: number, q: number, bits: number): void => {
-        if (slots[slot] === null) return;
-        if (best[slot] === 0) wordTouched.push(slot);
+        if (alive[slot] === 0) return;
+        if (best[slot] === 0) wordTouched[wordCount++] = slot;
         if (q > (best[slot] ?? 0)) best[slot] = q;
         bestFields[slot] = (bestFields[slot] ?? 0) | bits;
       };
@@ -435,16 +464,27 @@ export function createCatalogSearch(procedures: readonly Procedure[], config: Ca
       if (word.kind === 'code' || (word.kind === 'number' && word.raw.length >= CODE_NUMBER_MIN_DIGITS)) {
         codeQuery = true;
         matchCodes(word.raw, word.prefix, (slot, tier) => {
-          if (slots[slot] === null) return;
+          if (alive[slot] === 0) return;
           accept(slot, (tier === 2 ? PREFIX : EXACT) * FIELD_FACTOR[CODE], CODE);
           if (tier < (codeTier[slot] ?? 3)) codeTier[slot] = tier;
         });
       }
       if (word.kind !== 'code') {
+        // The hot loop (tens of thousands of postings for "dang" in a large catalog): inlined.
         for (const { id, quality: q } of acceptedTerms(word)) {
-          for (const p of postings[id] ?? []) {
+          const list = postings[id] ?? [];
+          const inName = q * FIELD_FACTOR[NAME];
+          const inField = q * FIELD_FACTOR[FIELD];
+          for (let k = 0; k < list.length; k++) {
+            const p = list[k] as number;
+            const slot = p >> 2;
+            if (alive[slot] === 0) continue;
             const bits = p & 3;
-            accept(p >> 2, q * (bits & NAME ? FIELD_FACTOR[NAME] : FIELD_FACTOR[FIELD]), bits);
+            const v = bits & NAME ? inName : inField;
+            const b = best[slot] as number;
+            if (b === 0) wordTouched[wordCount++] = slot;
+            if (v > b) best[slot] = v;
+            bestFields[slot] = (bestFields[slot] as number) | bits;
           }
         }
       }
@@ -452,17 +492,20 @@ export function createCatalogSearch(procedures: readonly Procedure[], config: Ca
         if (i < span.from || i >= span.to) return;
         for (const found of spanFound[s] ?? []) found.slots.forEach((slot, k) => accept(slot, found.quality[k] ?? 0, found.fields[k] ?? 0));
       });
-      for (const slot of wordTouched) {
-        if (mask[slot] === 0) touched.push(slot);
-        mask[slot] = (mask[slot] ?? 0) | (1 << i);
-        if (!word.stop || onlyStopWords) {
-          quality[slot] = (quality[slot] ?? 0) + (best[slot] ?? 0);
-          fields[slot] = (fields[slot] ?? 0) | (bestFields[slot] ?? 0);
+      const bit = 1 << i;
+      const counts = !word.stop || onlyStopWords;
+      for (let k = 0; k < wordCount; k++) {
+        const slot = wordTouched[k] as number;
+        if (mask[slot] === 0) touched[touchedCount++] = slot;
+        mask[slot] = (mask[slot] as number) | bit;
+        if (counts) {
+          quality[slot] = (quality[slot] as number) + (best[slot] as number);
+          fields[slot] = (fields[slot] as number) | (bestFields[slot] as number);
         }
         best[slot] = 0;
         bestFields[slot] = 0;
       }
-      coveredBy.push(wordTouched.length);
+      coveredBy.push(wordCount);
     });
 
     for (let i = 0; i + 1 < words.length; i++) {
@@ -484,21 +527,22 @@ export function createCatalogSearch(procedures: readonly Procedure[], config: Ca
     const meaningfulWeight = weights.reduce((sum, w, i) => (required & (1 << i) ? sum + w : sum), 0);
 
     const candidates: Candidate[] = [];
-    for (const slot of touched) {
-      const m = mask[slot] ?? 0;
-      const procedure = slots[slot];
-      if ((m & required) === 0 || !procedure || (!includeRetired && !procedure.active)) continue;
+    const minStatus = includeRetired ? 1 : 2;
+    for (let k = 0; k < touchedCount; k++) {
+      const slot = touched[k] as number;
+      const m = (mask[slot] as number) & required;
+      if (m === 0 || (alive[slot] as number) < minStatus) continue;
       let score = 0;
-      for (let i = 0; i < words.length; i++) if (m & (1 << i)) score += weights[i] ?? 0;
-      const candidate: Candidate = {
-        slot,
-        tier: codeQuery ? (codeTier[slot] ?? 3) : 3,
-        score,
-        quality: (quality[slot] ?? 0) - NAME_LENGTH_PENALTY * Math.min(NAME_LENGTH_PENALTY_MAX_WORDS, nameLengths[slot] ?? 0),
-        nameLength: nameLengths[slot] ?? 0,
-        code: procedure.code,
-      };
-      keepBest(candidates, candidate, limit);
+      for (let rest = m; rest !== 0; rest &= rest - 1) score += weights[31 - Math.clz32(rest & -rest)] ?? 0;
+      const tier = codeQuery ? (codeTier[slot] ?? 3) : 3;
+      const nameLength = nameLengths[slot] ?? 0;
+      const matchQuality = (quality[slot] ?? 0) - NAME_LENGTH_PENALTY * Math.min(NAME_LENGTH_PENALTY_MAX_WORDS, nameLength);
+      const last = candidates[candidates.length - 1];
+      // Most procedures of a large answer lose to the current last already: no object, no record read.
+      if (limit <= INSERTION_LIMIT && candidates.length === limit && last && !aheadOf(tier, score, matchQuality, nameLength, last)) continue;
+      const procedure = slots[slot];
+      if (!procedure) continue;
+      keepBest(candidates, { slot, tier, score, quality: matchQuality, nameLength, code: procedure.code }, limit);
     }
     const top = limit > INSERTION_LIMIT ? candidates.sort((a, b) => (before(a, b) ? -1 : 1)).slice(0, limit) : candidates;
 
@@ -518,7 +562,8 @@ export function createCatalogSearch(procedures: readonly Procedure[], config: Ca
         },
       ];
     });
-    for (const slot of touched) {
+    for (let k = 0; k < touchedCount; k++) {
+      const slot = touched[k] as number;
       mask[slot] = 0;
       quality[slot] = 0;
       fields[slot] = 0;
