@@ -94,8 +94,12 @@ describe('createCatalogSearch on the real seed', () => {
   it('weighs rare words above common ones', () => {
     // "lưu động" is rarer than "đăng ký": a procedure with it ranks above one with only "đăng ký".
     const hits = s.search('dang ky luu dong', 100);
-    const mobile = hits.findIndex((h) => normalizeForSearch(h.procedure.name).includes('luu dong') && !normalizeForSearch(h.procedure.name).includes('dang ky'));
-    const onlyRegister = hits.findIndex((h) => normalizeForSearch(h.procedure.name).includes('dang ky') && !normalizeForSearch(h.procedure.name).includes('luu dong'));
+    const mobile = hits.findIndex(
+      (h) => normalizeForSearch(h.procedure.name).includes('luu dong') && !normalizeForSearch(h.procedure.name).includes('dang ky'),
+    );
+    const onlyRegister = hits.findIndex(
+      (h) => normalizeForSearch(h.procedure.name).includes('dang ky') && !normalizeForSearch(h.procedure.name).includes('luu dong'),
+    );
     expect(onlyRegister).toBeGreaterThan(-1);
     if (mobile > -1) expect(mobile).toBeLessThan(onlyRegister);
     expect(hits[0]?.coverage).toBe(1);

@@ -15,7 +15,8 @@ import type { SearchSynonyms } from '../shared/searchSynonyms';
  *    finds its words and back ("BHYT" / "bảo hiểm y tế"), an everyday word finds the official one
  *    ("sổ đỏ" → "giấy chứng nhận quyền sử dụng đất"); a word of the query is found when it, or a
  *    run of words holding it, is found (every word of a wording, anywhere in name or field);
- *  - stop words ("cho con tôi", "ở đâu") never make a hit on their own and weigh little;
+ *  - stop words ("cho con tôi", "ở đâu") never make a hit and count for nothing, unless the query
+ *    is nothing else;
  *  - never empty when part of the query is found: procedures are ranked by the share of the query
  *    they hold, each word weighted by its rarity (log(1 + N / (1 + procedures holding it))), then by
  *    how well the words matched (in the name over the code over the field; exact over prefix over

@@ -137,7 +137,10 @@ interface Piece {
 
 function queryPieces(query: string): Piece[] {
   const out: Piece[] = [];
-  for (const typed of query.normalize('NFC').toLowerCase().split(/[^\p{L}\p{M}\p{N}.]+/u)) {
+  for (const typed of query
+    .normalize('NFC')
+    .toLowerCase()
+    .split(/[^\p{L}\p{M}\p{N}.]+/u)) {
     const piece = normalizeForSearch(typed);
     if (CODE_LIKE.test(piece)) {
       out.push({ raw: piece, accented: piece, plain: true, kind: 'code' });

@@ -32,7 +32,7 @@ export const SearchSynonyms = z
     meanings: z.array(SynonymMeaning).max(1000),
     /**
      * Words and phrases that say nothing about the procedure ("cho con tôi", "ở đâu", "làm sao"):
-     * they never make a procedure a hit on their own and count little in the ranking.
+     * they never make a procedure a hit and count for nothing in the ranking.
      */
     stopWords: z.array(Phrase).max(1000),
   })
