@@ -10,13 +10,14 @@ import type { Db } from '../src/server/db/Db';
 import { BranchConfig } from '../src/shared/branchConfig';
 import { CalendarYear } from '../src/shared/calendar';
 import { Procedure } from '../src/shared/catalog';
+import { SearchSynonyms } from '../src/shared/searchSynonyms';
 import type { PublishedEntity, Scope } from '../src/shared/published';
 import { MAX_PUBLISH_CHANGES } from '../src/shared/sync';
 
 /**
  * `npm start`'s server preparation (before the server opens the same database): migrations, the
  * demo branch of assets/config/branch.json with its configuration published, the seed procedure
- * catalog and calendars published to every kiosk, and fresh one-time enrolment codes for a citizen
+ * catalog, calendars and search synonyms published to every kiosk, and fresh one-time enrolment codes for a citizen
  * kiosk and a counter, printed as one JSON line for scripts/start.mjs.
  */
 function readJson(path: string): unknown {
@@ -63,6 +64,8 @@ async function main(): Promise<void> {
     await publishIfChanged(db, 'global', 'procedure', catalog, (p) => p.code);
     const calendars = ['2025', '2026', '2027'].map((y) => CalendarYear.parse(readJson(`../assets/calendar/${y}.json`)));
     await publishIfChanged(db, 'global', 'calendar', calendars, (c) => String(c.year));
+    const synonyms = SearchSynonyms.parse(readJson('../assets/search/synonyms.vi.json'));
+    await publishIfChanged(db, 'global', 'searchSynonyms', [synonyms], (s) => s.id);
     const citizen = await createEnrolCode(db, branch.branchCode, 'citizen', Date.now());
     const counter = await createEnrolCode(db, branch.branchCode, 'counter', Date.now());
     console.log(JSON.stringify({ branchCode: branch.branchCode, code: citizen.code, counterCode: counter.code, expiresAt: citizen.expiresAt }));

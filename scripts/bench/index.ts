@@ -65,7 +65,9 @@ if (wants('seal')) {
   printKioskSealBench(await runKioskSealBench());
 }
 if (wants('search')) {
-  console.log('\nProcedure search: MiniSearch (src/app/catalogSearch) vs a substring scan of normalised names, 1,700 and 100,000 procedures');
+  console.log(
+    '\nProcedure search: inverted index with the seeded synonyms (src/app/catalogSearch) vs a substring scan of normalised names, 1,700 and 100,000 procedures',
+  );
   printSearchBench(runSearchBench());
 }
 if (wants('qr')) {

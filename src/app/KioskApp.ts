@@ -59,6 +59,8 @@ export interface KioskAppDeps {
   readonly loadSeedCatalog?: () => Promise<unknown>;
   /** Working-day calendar years shipped with the app; the centre's published years replace them. */
   readonly seedCalendars?: readonly unknown[];
+  /** The search synonym table shipped with the app (assets/search), until the centre publishes one. */
+  readonly seedSynonyms?: unknown;
   /** Overrides for the sync service (tests: transport, timers, locks, online state). */
   readonly sync?: Partial<Pick<SyncServiceDeps, 'transportFor' | 'isOnline' | 'onlineEvents' | 'locks' | 'timers' | 'random' | 'retentionMs' | 'stuckAfterMs'>>;
 }
@@ -232,6 +234,7 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
     loadFonts: deps.loadFonts,
     loadSeedCatalog: deps.loadSeedCatalog ?? (async () => []),
     seedCalendars: deps.seedCalendars ?? [],
+    seedSynonyms: deps.seedSynonyms,
     assertCaptureAllowed: () => sync.assertCaptureAllowed(),
     saved: (entry) => sync.saved(entry),
     reserveCounter: (mark) => reservations.ensure(mark),

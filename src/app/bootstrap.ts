@@ -2,6 +2,7 @@ import calendar2025 from '../../assets/calendar/2025.json';
 import calendar2026 from '../../assets/calendar/2026.json';
 import calendar2027 from '../../assets/calendar/2027.json';
 import seedBranch from '../../assets/config/branch.json';
+import seedSynonyms from '../../assets/search/synonyms.vi.json';
 import boldFontUrl from '../../assets/fonts/BeVietnamPro-Bold.ttf?url';
 import regularFontUrl from '../../assets/fonts/BeVietnamPro-Regular.ttf?url';
 import { createBrowserPlatform } from '../platform/browserPlatform';
@@ -47,6 +48,7 @@ export async function bootstrapKiosk(): Promise<KioskApp> {
     // The seed catalog (≈ 0.8 MB) is its own chunk, fetched (and precached) when the counter needs it.
     loadSeedCatalog: async () => (await import('../../assets/catalog/procedures.vi.json')).default,
     seedCalendars: [calendar2025, calendar2026, calendar2027],
+    seedSynonyms,
     storageManager: navigator.storage,
     roleOverride: roleOverride.success ? roleOverride.data : null,
   });

@@ -1,6 +1,7 @@
 import { CalendarYear } from '../shared/calendar';
 import { Procedure } from '../shared/catalog';
 import { GLOBAL_SCOPE } from '../shared/published';
+import { SearchSynonyms } from '../shared/searchSynonyms';
 import { AppFailure, describeUnknown } from '../shared/result';
 import type { ReferenceDb } from '../storage/referenceDb';
 import { getCursor, readPublished } from '../storage/referenceRepository';
@@ -15,6 +16,8 @@ import { createCatalogSearch, type CatalogSearch, type CatalogSearchHit } from '
  *   (`assets/catalog`, loaded once, lazily; records that fail the schema are left out). The search
  *   index is rebuilt only when the global scope's pull cursor moved, so a call per keystroke costs
  *   one read.
+ * - Search synonyms: every table the centre published, else the shipped one (`assets/search`);
+ *   a table that fails the schema is left out. They change with the same cursor as the catalog.
  * - Calendars: the shipped years, each replaced by the centre's published year, sorted by year.
  * - A seed that cannot be loaded is `dossier.catalog-unavailable`, and is tried again next call.
  */
@@ -24,6 +27,8 @@ export interface ProcedureCatalogDeps {
   readonly loadSeedCatalog: () => Promise<unknown>;
   /** Calendar years shipped with the app; published years replace them. */
   readonly seedCalendars: readonly unknown[];
+  /** The synonym table shipped with the app, used until the centre publishes one; none = words only. */
+  readonly seedSynonyms?: unknown;
 }
 
 export interface ProcedureCatalog {
@@ -57,13 +62,23 @@ export function createProcedureCatalog(deps: ProcedureCatalogDeps): ProcedureCat
     return seed;
   }
 
+  async function synonyms(): Promise<SearchSynonyms[]> {
+    const published = (await readPublished<unknown>(reference, GLOBAL_SCOPE, 'searchSynonyms')).flatMap((raw) => {
+      const parsed = SearchSynonyms.safeParse(raw);
+      return parsed.success ? [parsed.data] : [];
+    });
+    if (published.length > 0) return published.sort((a, b) => (a.id < b.id ? -1 : 1));
+    const seeded = SearchSynonyms.safeParse(deps.seedSynonyms);
+    return seeded.success ? [seeded.data] : [];
+  }
+
   async function load(): Promise<NonNullable<typeof current>> {
     // The global scope's pull cursor moves with every published change: one read says whether the index is current.
     const key = `cursor:${await getCursor(reference, GLOBAL_SCOPE)}`;
     if (current?.key === key) return current;
     const published = await readPublished<Procedure>(reference, GLOBAL_SCOPE, 'procedure');
     const source = published.length > 0 ? published : await loadSeed();
-    current = { key, procedures: source, search: createCatalogSearch(source) };
+    current = { key, procedures: source, search: createCatalogSearch(source, { synonyms: await synonyms() }) };
     return current;
   }
 

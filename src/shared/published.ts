@@ -2,10 +2,11 @@ import { z } from 'zod';
 import { BranchConfig } from './branchConfig';
 import { CalendarYear } from './calendar';
 import { Procedure } from './catalog';
+import { SearchSynonyms } from './searchSynonyms';
 
 /**
  * What the centre publishes to kiosks through pull (DESIGN.md, "Pull"). Every record lives in one
- * scope: `global` (catalog, calendar, questionnaire: the same for every branch) or `branch:<code>`
+ * scope: `global` (catalog, calendar, questionnaire, search synonyms: the same for every branch) or `branch:<code>`
  * (the branch's configuration and the status of its dossiers). A kiosk may read `global` and its
  * own branch's scope, nothing else.
  */
@@ -70,6 +71,7 @@ export const PUBLISHED_ENTITIES = {
   calendar: { schema: CalendarYear, scope: 'global', keyOf: (r: CalendarYear) => String(r.year), key: z.string().regex(/^(20\d\d|2100)$/, 'a year 2000–2100') },
   questionnaire: { schema: Questionnaire, scope: 'global', keyOf: (r: Questionnaire) => r.id, key: Questionnaire.shape.id },
   dossierStatus: { schema: DossierStatus, scope: 'branch', keyOf: (r: DossierStatus) => r.code, key: DossierCode },
+  searchSynonyms: { schema: SearchSynonyms, scope: 'global', keyOf: (r: SearchSynonyms) => r.id, key: SearchSynonyms.shape.id },
 } as const;
 export type PublishedEntity = keyof typeof PUBLISHED_ENTITIES;
 export const PUBLISHED_ENTITY_NAMES = Object.keys(PUBLISHED_ENTITIES) as [PublishedEntity, ...PublishedEntity[]];
