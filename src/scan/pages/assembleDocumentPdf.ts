@@ -1,5 +1,6 @@
-import { degrees, PDFDocument } from 'pdf-lib';
+import { degrees, drawImage, PDFDocument, PDFRawStream, type PDFPage } from 'pdf-lib';
 import { AppFailure } from '../../shared/result';
+import { readBilevelPng } from './bilevelPng';
 import type { CapturedPage } from './CapturedPage';
 
 /**
@@ -8,6 +9,8 @@ import type { CapturedPage } from './CapturedPage';
  * Guarantees:
  * - One PDF page per captured page, in the given order. A JPEG page is embedded as it is (no
  *   re-encode) on a page of its physical size: widthPx / dpi × 72 points (A4 at 200 dpi → 595 × 842).
+ *   A bilevel page (1-bit PNG) becomes a 1-bit DeviceGray image whose FlateDecode data is the
+ *   PNG's IDAT as it is (`/Predictor 15` reads the PNG row filters): no decode, no re-encode.
  *   A page imported from a PDF is copied as a vector page (text stays text).
  * - A page's `rotation` becomes the PDF page's /Rotate (added to an imported page's own /Rotate),
  *   so the viewer shows it turned and the image bytes stay untouched.
@@ -22,6 +25,25 @@ export interface DocumentPdfMeta {
   readonly title: string;
   /** Epoch milliseconds of the capture, used for both PDF dates. */
   readonly createdAt: number;
+}
+
+/** A 1-bit PNG's rows as a 1-bit DeviceGray image filling the page (1 = white, as in the PNG). */
+function drawBilevelPng(page: PDFPage, png: Uint8Array, width: number, height: number): void {
+  const parts = readBilevelPng(png);
+  const context = page.doc.context;
+  const dict = context.obj({
+    Type: 'XObject',
+    Subtype: 'Image',
+    Width: parts.width,
+    Height: parts.height,
+    ColorSpace: 'DeviceGray',
+    BitsPerComponent: 1,
+    Filter: 'FlateDecode',
+    DecodeParms: { Predictor: 15, Colors: 1, BitsPerComponent: 1, Columns: parts.width },
+  });
+  const ref = context.register(PDFRawStream.of(dict, parts.zlibRows));
+  const name = page.node.newXObject('Image', ref);
+  page.pushOperators(...drawImage(name, { x: 0, y: 0, width, height, rotate: degrees(0), xSkew: degrees(0), ySkew: degrees(0) }));
 }
 
 /**
@@ -49,11 +71,11 @@ export async function assembleDocumentPdf(pages: readonly CapturedPage[], meta: 
         const added = doc.addPage(copied);
         added.setRotation(degrees((added.getRotation().angle + page.rotation) % 360));
       } else {
-        const image = await doc.embedJpg(bytes);
         const width = (page.widthPx / page.dpi) * 72;
         const height = (page.heightPx / page.dpi) * 72;
         const added = doc.addPage([width, height]);
-        added.drawImage(image, { x: 0, y: 0, width, height });
+        if (page.mime === 'image/png') drawBilevelPng(added, bytes, width, height);
+        else added.drawImage(await doc.embedJpg(bytes), { x: 0, y: 0, width, height });
         added.setRotation(degrees(page.rotation));
       }
     } catch (e) {

@@ -11,9 +11,20 @@ import { sharedPageCompressor } from './compressPool';
 /** The part of the platform port scanning needs (src/scan cannot import src/platform). */
 export type ScannerPort = Pick<KioskBridge, 'scanPage'>;
 
-/** Scans one page and compresses it (the scanner's PNG at its real dpi → JPEG ≤ 250 KB at ≤ 200 dpi). */
-export async function captureFromScanner(platform: ScannerPort, options: ScanPageRequest): Promise<Result<CapturedPage>> {
-  const scanned = await platform.scanPage(options);
+export interface ScannerCapture {
+  readonly device: ScanPageRequest['device'];
+  readonly mode: ScanColorMode;
+  readonly resolution: ScanPageRequest['resolution'];
+}
+
+/** What the scanner is asked for: colour where the page may keep colour ('auto' must see a stamp's red), gray otherwise. */
+export function scannerMode(mode: ScanColorMode): ScanPageRequest['mode'] {
+  return mode === 'color' || mode === 'auto' ? 'color' : 'gray';
+}
+
+/** Scans one page and compresses it (the scanner's PNG at its real dpi → a page ≤ 250 KB at ≤ 200 dpi). */
+export async function captureFromScanner(platform: ScannerPort, options: ScannerCapture): Promise<Result<CapturedPage>> {
+  const scanned = await platform.scanPage({ device: options.device, mode: scannerMode(options.mode), resolution: options.resolution });
   if (!scanned.ok) return scanned;
   let bitmap: ImageBitmap;
   try {

@@ -16,10 +16,13 @@ import {
   type CapturedPage,
   type ScanColorMode,
 } from '../../../src/scan/pages';
+import { packBits } from '../../../src/scan/pages/bilevel';
+import { encodeBilevelPng } from '../../../src/scan/pages/bilevelPng';
 import { processPixels } from '../../../src/scan/pages/compressPage';
+import { analysePage } from '../../../src/scan/pages/pageKind';
 import { renderPdfThumbnails } from '../../../src/scan/pages/pdfThumbnail';
 import { seededRandom } from '../seededRandom';
-import type { PageSummary, PdfSummary, ScanHarnessApi } from './harnessApi';
+import type { BilevelProbe, PageExtras, PageSummary, PdfSummary, ScanHarnessApi } from './harnessApi';
 
 /**
  * Test and benchmark harness for src/scan/pages in a real Chromium (OffscreenCanvas, JPEG
@@ -67,6 +70,7 @@ const WORDS = [
   'Nội',
 ];
 
+
 export interface SynthOptions {
   readonly seed: number;
   readonly qrText?: string;
@@ -76,6 +80,12 @@ export interface SynthOptions {
   readonly photoLike?: boolean;
   /** Every line full of text (worst case) instead of paragraphs and form lines. */
   readonly dense?: boolean;
+  /**
+   * What is on the page besides black text: a colour photo block and a red stamp ('both', the
+   * default), nothing ('none': a typed letter, a form filled in black), only the stamp, or only a
+   * gray photo block (a photocopied ID photo).
+   */
+  readonly extras?: PageExtras;
 }
 
 /** A realistic A4 page at 200 dpi (1654 × 2339 RGBA) as an ImageBitmap. */
@@ -109,32 +119,7 @@ export async function synthPage(options: SynthOptions): Promise<ImageBitmap> {
     if (options.dense !== true && roll > 0.85) line = `${line.slice(0, 24)}: ${'.'.repeat(60)}`;
     ctx.fillText(line, margin, y, textWidth * fill);
   }
-  // Photo block (an ID photo copy): smooth shading plus grain.
-  const photo = { x: width - margin - Math.round(width * 0.25), y: Math.round(height * 0.55), w: Math.round(width * 0.25), h: Math.round(width * 0.32) };
-  const gradient = ctx.createLinearGradient(photo.x, photo.y, photo.x + photo.w, photo.y + photo.h);
-  gradient.addColorStop(0, '#6d8fb3');
-  gradient.addColorStop(0.5, '#c9a27e');
-  gradient.addColorStop(1, '#2f3b2a');
-  ctx.fillStyle = gradient;
-  ctx.fillRect(photo.x, photo.y, photo.w, photo.h);
-  ctx.fillStyle = '#e9c9a8';
-  ctx.beginPath();
-  ctx.ellipse(photo.x + photo.w / 2, photo.y + photo.h * 0.42, photo.w * 0.28, photo.h * 0.3, 0, 0, Math.PI * 2);
-  ctx.fill();
-  // Red stamp over the signature area.
-  ctx.strokeStyle = 'rgba(200, 20, 30, 0.85)';
-  ctx.lineWidth = Math.max(3, width / 250);
-  const stamp = { x: margin + width * 0.2, y: height - margin - width * 0.15, r: width * 0.1 };
-  ctx.beginPath();
-  ctx.arc(stamp.x, stamp.y, stamp.r, 0, Math.PI * 2);
-  ctx.stroke();
-  ctx.beginPath();
-  ctx.arc(stamp.x, stamp.y, stamp.r * 0.8, 0, Math.PI * 2);
-  ctx.stroke();
-  ctx.fillStyle = 'rgba(200, 20, 30, 0.85)';
-  ctx.textAlign = 'center';
-  ctx.font = `bold ${Math.round(width / 45)}px DejaVu Sans, sans-serif`;
-  ctx.fillText('ỦY BAN NHÂN DÂN', stamp.x, stamp.y);
+  drawExtras(ctx, width, height, margin, options.extras ?? 'both');
   if (options.qrText !== undefined) {
     const hints = new Map<EncodeHintType, unknown>([[EncodeHintType.CHARACTER_SET, 'UTF-8']]);
     const matrix = QRCodeEncoder.encode(options.qrText, QRCodeDecoderErrorCorrectionLevel.M, hints).getMatrix();
@@ -160,6 +145,46 @@ export async function synthPage(options: SynthOptions): Promise<ImageBitmap> {
   }
   ctx.putImageData(image, 0, 0);
   return createImageBitmap(canvas);
+}
+
+/** Photo block (an ID photo copy: smooth shading) and/or a red stamp over the signature area. */
+function drawExtras(ctx: OffscreenCanvasRenderingContext2D, width: number, height: number, margin: number, extras: PageExtras): void {
+  if (extras === 'none') return;
+  ctx.save();
+  if (extras === 'grayPhoto') ctx.filter = 'grayscale(1)';
+  if (extras !== 'stamp') drawPhoto(ctx, width, height, margin);
+  ctx.restore();
+  if (extras === 'both' || extras === 'stamp') drawStamp(ctx, width, height, margin);
+}
+
+function drawPhoto(ctx: OffscreenCanvasRenderingContext2D, width: number, height: number, margin: number): void {
+  const photo = { x: width - margin - Math.round(width * 0.25), y: Math.round(height * 0.55), w: Math.round(width * 0.25), h: Math.round(width * 0.32) };
+  const gradient = ctx.createLinearGradient(photo.x, photo.y, photo.x + photo.w, photo.y + photo.h);
+  gradient.addColorStop(0, '#6d8fb3');
+  gradient.addColorStop(0.5, '#c9a27e');
+  gradient.addColorStop(1, '#2f3b2a');
+  ctx.fillStyle = gradient;
+  ctx.fillRect(photo.x, photo.y, photo.w, photo.h);
+  ctx.fillStyle = '#e9c9a8';
+  ctx.beginPath();
+  ctx.ellipse(photo.x + photo.w / 2, photo.y + photo.h * 0.42, photo.w * 0.28, photo.h * 0.3, 0, 0, Math.PI * 2);
+  ctx.fill();
+}
+
+function drawStamp(ctx: OffscreenCanvasRenderingContext2D, width: number, height: number, margin: number): void {
+  ctx.strokeStyle = 'rgba(200, 20, 30, 0.85)';
+  ctx.lineWidth = Math.max(3, width / 250);
+  const stamp = { x: margin + width * 0.2, y: height - margin - width * 0.15, r: width * 0.1 };
+  ctx.beginPath();
+  ctx.arc(stamp.x, stamp.y, stamp.r, 0, Math.PI * 2);
+  ctx.stroke();
+  ctx.beginPath();
+  ctx.arc(stamp.x, stamp.y, stamp.r * 0.8, 0, Math.PI * 2);
+  ctx.stroke();
+  ctx.fillStyle = 'rgba(200, 20, 30, 0.85)';
+  ctx.textAlign = 'center';
+  ctx.font = `bold ${Math.round(width / 45)}px DejaVu Sans, sans-serif`;
+  ctx.fillText('ỦY BAN NHÂN DÂN', stamp.x, stamp.y);
 }
 
 async function pixelsOf(source: ImageBitmap | Blob): Promise<ImageData> {
@@ -259,7 +284,7 @@ const api: ScanHarnessApi = {
   },
 
   /** JPEG size (KB) by quality for one synthetic page, raw and after processPixels (for the README's figures). */
-  async qualityCurve(options: { mode: ScanColorMode; seed: number; qrText?: string; dense?: boolean }) {
+  async qualityCurve(options: { mode: 'gray' | 'color'; seed: number; qrText?: string; dense?: boolean }) {
     const bitmap = await synthPage({ seed: options.seed, dense: options.dense, ...(options.qrText === undefined ? {} : { qrText: options.qrText }) });
     const out: Record<string, number[]> = {};
     for (const enhance of [false, true]) {
@@ -309,6 +334,78 @@ const api: ScanHarnessApi = {
     const port = { scanPage: async () => ok({ png, widthPx: bitmap.width, heightPx: bitmap.height, dpi: 300, mode: 'gray' as const }) };
     const r = await captureFromScanner(port, { device: null, mode: 'gray', resolution: 300 });
     return r.ok ? { ok: true as const, page: summary(r.value) } : { ok: false as const, error: r.error };
+  },
+
+  /**
+   * One synthetic page stored three ways — gray JPEG (quality search), bilevel (1-bit PNG), and what
+   * 'auto' picks — with the bilevel candidates measured step by step: PNG rows filtered None vs Up,
+   * and pdf-lib's embedPng of the same PNG vs the IDAT copied into the PDF. `pdfs`: the one-page
+   * document PDFs (base64) of the gray and the bilevel page, to render with pdftoppm.
+   */
+  async bilevelProbe(options: { seed: number; extras: PageExtras; dense?: boolean; pdfs?: boolean }): Promise<BilevelProbe> {
+    const bitmap = await synthPage({ seed: options.seed, extras: options.extras, dense: options.dense });
+    const compressOptions = { source: 'scanner', sourceDpi: 200 } as const;
+    const timed = async (mode: ScanColorMode): Promise<{ page: CapturedPage; ms: number }> => {
+      const t0 = performance.now();
+      const r = await compressPage(bitmap, { mode, ...compressOptions });
+      const ms = performance.now() - t0;
+      if (!r.ok) throw new Error(`${r.error.code}: ${r.error.detail}`);
+      return { page: r.value, ms };
+    };
+    const gray = await timed('gray');
+    const bilevel = await timed('bilevel');
+    const auto = await timed('auto');
+    // The bilevel path step by step.
+    const t0 = performance.now();
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    const ctx = canvas.getContext('2d', { willReadFrequently: true, alpha: false }) as OffscreenCanvasRenderingContext2D;
+    ctx.drawImage(bitmap, 0, 0);
+    const px = ctx.getImageData(0, 0, bitmap.width, bitmap.height);
+    const t1 = performance.now();
+    const analysis = analysePage(px.data, bitmap.width, bitmap.height);
+    const t2 = performance.now();
+    const bits = packBits(analysis.luminance, bitmap.width, bitmap.height, analysis.threshold);
+    const t3 = performance.now();
+    const pngNone = await encodeBilevelPng(bits, bitmap.width, bitmap.height, 'none');
+    const t4 = performance.now();
+    const pngUp = await encodeBilevelPng(bits, bitmap.width, bitmap.height, 'up');
+    const t5 = performance.now();
+    const doc = await PDFDocument.create({ updateMetadata: false });
+    const embedded = await doc.embedPng(pngNone);
+    const page = doc.addPage([(bitmap.width / 200) * 72, (bitmap.height / 200) * 72]);
+    page.drawImage(embedded, { x: 0, y: 0, width: page.getWidth(), height: page.getHeight() });
+    const viaEmbedPng = await doc.save({ useObjectStreams: true, objectsPerTick: Infinity });
+    const t6 = performance.now();
+    const direct = await assembleDocumentPdf([bilevel.page], { title: 'probe', createdAt: 0 });
+    const t7 = performance.now();
+    const base64 = (bytes: Uint8Array): string => {
+      let text = '';
+      for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      return btoa(text);
+    };
+    return {
+      kind: analysis.kind,
+      colourTiles: analysis.colourTiles,
+      toneTiles: analysis.toneTiles,
+      threshold: analysis.threshold,
+      inkLevel: Math.round(analysis.inkLevel),
+      paperLevel: Math.round(analysis.paperLevel),
+      gray: { ...summary(gray.page), ms: gray.ms },
+      bilevel: { ...summary(bilevel.page), ms: bilevel.ms },
+      auto: { ...summary(auto.page), ms: auto.ms },
+      steps: { readBackMs: t1 - t0, analyseMs: t2 - t1, packMs: t3 - t2, pngNoneMs: t4 - t3, pngUpMs: t5 - t4, embedPngMs: t6 - t5, directPdfMs: t7 - t6 },
+      pngNoneBytes: pngNone.length,
+      pngUpBytes: pngUp.length,
+      pdfViaEmbedPngBytes: viaEmbedPng.length,
+      pdfDirectBytes: direct.length,
+      pdfs:
+        options.pdfs === true
+          ? {
+              gray: base64(await assembleDocumentPdf([gray.page], { title: 'gray', createdAt: 0 })),
+              bilevel: base64(direct),
+            }
+          : null,
+    };
   },
 
   /** Three pages, rotate the 2nd, move the 3rd to the front, assemble; read the PDF back. */

@@ -47,7 +47,36 @@ export interface BenchRun {
   readonly minDpi: number;
 }
 
+export interface BilevelProbe {
+  readonly kind: 'text' | 'gray' | 'color';
+  readonly colourTiles: number;
+  readonly toneTiles: number;
+  readonly threshold: number;
+  readonly inkLevel: number;
+  readonly paperLevel: number;
+  readonly gray: PageSummary & { readonly ms: number };
+  readonly bilevel: PageSummary & { readonly ms: number };
+  readonly auto: PageSummary & { readonly ms: number };
+  readonly steps: {
+    readonly readBackMs: number;
+    readonly analyseMs: number;
+    readonly packMs: number;
+    readonly pngNoneMs: number;
+    readonly pngUpMs: number;
+    readonly embedPngMs: number;
+    readonly directPdfMs: number;
+  };
+  readonly pngNoneBytes: number;
+  readonly pngUpBytes: number;
+  readonly pdfViaEmbedPngBytes: number;
+  readonly pdfDirectBytes: number;
+  readonly pdfs: { readonly gray: string; readonly bilevel: string } | null;
+}
+
+export type PageExtras = 'both' | 'none' | 'stamp' | 'grayPhoto';
+
 export interface ScanHarnessApi {
+  bilevelProbe(options: { seed: number; extras: PageExtras; dense?: boolean; pdfs?: boolean }): Promise<BilevelProbe>;
   compressSynth(options: {
     mode: 'gray' | 'color';
     seed: number;
