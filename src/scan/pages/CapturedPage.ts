@@ -7,11 +7,12 @@ export interface CapturedPage {
   readonly id: string;
   readonly source: 'scanner' | 'camera' | 'file';
   /**
-   * image/jpeg: a gray or colour raster page; image/png: a bilevel (1-bit, black and white) page,
-   * always a 1-bit grayscale PNG written by bilevelPng.ts; application/pdf: a one-page PDF copied
-   * from an imported PDF.
+   * image/jpeg: a gray or colour raster page; image/x-ccitt-g4: a bilevel (1-bit, black and white)
+   * page, CCITT Group 4 data of widthPx × heightPx pixels (ccittG4.ts; no container, so only the
+   * document PDF and the thumbnail show it); application/pdf: a one-page PDF copied from an
+   * imported PDF.
    */
-  readonly mime: 'image/jpeg' | 'image/png' | 'application/pdf';
+  readonly mime: 'image/jpeg' | typeof G4_MIME | 'application/pdf';
   readonly bytes: Blob;
   /** Pixel size of the image; for a PDF page, its displayed size at `dpi`. */
   readonly widthPx: number;
@@ -31,6 +32,9 @@ export interface CapturedPage {
  * bilevel, one with a stamp or coloured ink in colour, one with a photo or shading in gray;
  * 'bilevel' (black and white), 'gray' and 'color' force the choice.
  */
+/** The mime of a bilevel page's bytes (not a registered type: raw G4 data has no file format). */
+export const G4_MIME = 'image/x-ccitt-g4';
+
 export type ScanColorMode = 'auto' | 'bilevel' | 'gray' | 'color';
 export const SCAN_COLOR_MODES = ['auto', 'bilevel', 'gray', 'color'] as const satisfies readonly ScanColorMode[];
 /** What the officer gets before choosing: text pages shrink to bilevel, stamps keep their colour. */

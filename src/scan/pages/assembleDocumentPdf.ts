@@ -1,7 +1,7 @@
 import { degrees, drawImage, PDFDocument, PDFRawStream, type PDFPage } from 'pdf-lib';
 import { AppFailure } from '../../shared/result';
-import { readBilevelPng } from './bilevelPng';
-import type { CapturedPage } from './CapturedPage';
+import { G4_MIME, type CapturedPage } from './CapturedPage';
+import { endsWithEofb } from './ccittG4';
 
 /**
  * The PDF of one document of a dossier (pdf-lib).
@@ -9,8 +9,8 @@ import type { CapturedPage } from './CapturedPage';
  * Guarantees:
  * - One PDF page per captured page, in the given order. A JPEG page is embedded as it is (no
  *   re-encode) on a page of its physical size: widthPx / dpi × 72 points (A4 at 200 dpi → 595 × 842).
- *   A bilevel page (1-bit PNG) becomes a 1-bit DeviceGray image whose FlateDecode data is the
- *   PNG's IDAT as it is (`/Predictor 15` reads the PNG row filters): no decode, no re-encode.
+ *   A bilevel page becomes a 1-bit DeviceGray image with its CCITT G4 data as it is
+ *   (`/CCITTFaxDecode`, `/K -1`): no decode, no re-encode.
  *   A page imported from a PDF is copied as a vector page (text stays text).
  * - A page's `rotation` becomes the PDF page's /Rotate (added to an imported page's own /Rotate),
  *   so the viewer shows it turned and the image bytes stay untouched.
@@ -27,22 +27,22 @@ export interface DocumentPdfMeta {
   readonly createdAt: number;
 }
 
-/** A 1-bit PNG's rows as a 1-bit DeviceGray image filling the page (1 = white, as in the PNG). */
-function drawBilevelPng(page: PDFPage, png: Uint8Array, width: number, height: number): void {
-  const parts = readBilevelPng(png);
+/** A bilevel page's G4 data as a 1-bit DeviceGray image filling the page (decoded 0 = black). */
+function drawBilevel(page: PDFPage, g4: Uint8Array, widthPx: number, heightPx: number, width: number, height: number): void {
+  // The data has no header: the last thing a sound stream holds (EOFB) is what can be checked.
+  if (!endsWithEofb(g4)) throw new RangeError('the bilevel page is not G4 data ending with EOFB');
   const context = page.doc.context;
   const dict = context.obj({
     Type: 'XObject',
     Subtype: 'Image',
-    Width: parts.width,
-    Height: parts.height,
+    Width: widthPx,
+    Height: heightPx,
     ColorSpace: 'DeviceGray',
     BitsPerComponent: 1,
-    Filter: 'FlateDecode',
-    DecodeParms: { Predictor: 15, Colors: 1, BitsPerComponent: 1, Columns: parts.width },
+    Filter: 'CCITTFaxDecode',
+    DecodeParms: { K: -1, Columns: widthPx, Rows: heightPx },
   });
-  const ref = context.register(PDFRawStream.of(dict, parts.zlibRows));
-  const name = page.node.newXObject('Image', ref);
+  const name = page.node.newXObject('Image', context.register(PDFRawStream.of(dict, g4)));
   page.pushOperators(...drawImage(name, { x: 0, y: 0, width, height, rotate: degrees(0), xSkew: degrees(0), ySkew: degrees(0) }));
 }
 
@@ -74,7 +74,7 @@ export async function assembleDocumentPdf(pages: readonly CapturedPage[], meta: 
         const width = (page.widthPx / page.dpi) * 72;
         const height = (page.heightPx / page.dpi) * 72;
         const added = doc.addPage([width, height]);
-        if (page.mime === 'image/png') drawBilevelPng(added, bytes, width, height);
+        if (page.mime === G4_MIME) drawBilevel(added, bytes, page.widthPx, page.heightPx, width, height);
         else added.drawImage(await doc.embedJpg(bytes), { x: 0, y: 0, width, height });
         added.setRotation(degrees(page.rotation));
       }

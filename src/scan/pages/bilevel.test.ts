@@ -1,31 +1,21 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { PDFDocument, PDFName, PDFNumber, PDFRawStream } from 'pdf-lib';
+import { PDFDict, PDFDocument, PDFName, PDFNumber, PDFRawStream } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
-import { jpegPage } from '../../../test/support/capturedPages';
+import { bilevelPage, jpegPage } from '../../../test/support/capturedPages';
 import { rasterPage } from '../../../test/support/rasterPages';
+import { renderPdfBits } from '../../../test/support/renderPdfBits';
 import { seededRandom } from '../../../test/support/seededRandom';
 import { assembleDocumentPdf } from './assembleDocumentPdf';
 import { bilevelPreview, bitAt, packBits, rowBytes } from './bilevel';
-import { encodeBilevelPng, pngScanlines, readBilevelPng } from './bilevelPng';
-import type { CapturedPage } from './CapturedPage';
 import { analysePage, otsuThreshold } from './pageKind';
 
 /**
  * Bilevel pages in Node: which pages 'auto' makes bilevel (pageKind.ts), thresholding and packing
- * (bilevel.ts), the 1-bit PNG (bilevelPng.ts) and its way into the document PDF, decoded back by
- * an independent decoder (poppler's pdftoppm). Chromium's side (canvas, thumbnails, sizes of real
- * pages) is in test/e2e/capture.spec.ts.
+ * (bilevel.ts), and the G4 page's way into the document PDF, decoded back by an independent
+ * decoder (poppler's pdftoppm). The G4 encoder's own tests are ccittG4.test.ts; Chromium's side
+ * (canvas, thumbnails, sizes of real pages) is test/e2e/capture.spec.ts.
  */
 
 const META = { title: 'Đơn đề nghị', createdAt: Date.UTC(2026, 1, 12, 3, 0, 0) };
-
-async function inflate(data: Uint8Array): Promise<Uint8Array> {
-  const stream = new Blob([data as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('deflate'));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
-}
 
 /** Random packed rows (the unused bits at each row's end set, as packBits leaves them). */
 function randomBits(width: number, height: number, seed: number): Uint8Array {
@@ -35,12 +25,6 @@ function randomBits(width: number, height: number, seed: number): Uint8Array {
   const spare = rowBytes(width) * 8 - width;
   if (spare > 0) for (let y = 0; y < height; y++) bits[(y + 1) * rowBytes(width) - 1]! |= (1 << spare) - 1;
   return bits;
-}
-
-async function bilevelPage(id: string, bits: Uint8Array, width: number, height: number, dpi = 200): Promise<CapturedPage> {
-  const png = await encodeBilevelPng(bits, width, height);
-  const bytes = new Blob([png as Uint8Array<ArrayBuffer>], { type: 'image/png' });
-  return { id, source: 'scanner', mime: 'image/png', bytes, widthPx: width, heightPx: height, dpi, rotation: 0, thumbnail: bytes, sizeBytes: bytes.size };
 }
 
 describe('analysePage: which pages auto stores as bilevel', () => {
@@ -117,104 +101,57 @@ describe('packBits and the preview', () => {
   });
 });
 
-describe('the 1-bit PNG', () => {
-  it('round-trips: its IDAT inflates to the same rows, each behind filter byte 0', async () => {
-    for (const [width, height] of [
-      [37, 11],
-      [64, 3],
-      [1, 1],
-    ] as const) {
-      const bits = randomBits(width, height, width);
-      const png = await encodeBilevelPng(bits, width, height);
-      const parts = readBilevelPng(png);
-      expect([parts.width, parts.height]).toEqual([width, height]);
-      const rows = await inflate(parts.zlibRows);
-      expect(rows).toEqual(pngScanlines(bits, width, height, 'none'));
-      const back = new Uint8Array(bits.length);
-      for (let y = 0; y < height; y++) {
-        expect(rows[y * (rowBytes(width) + 1)]).toBe(0);
-        back.set(rows.subarray(y * (rowBytes(width) + 1) + 1, (y + 1) * (rowBytes(width) + 1)), y * rowBytes(width));
-      }
-      expect(back).toEqual(bits);
-    }
-  });
-
-  it('refuses what it did not write: an 8-bit PNG, a broken CRC, missing chunks, rows of the wrong length', async () => {
-    const png = await encodeBilevelPng(randomBits(20, 4, 1), 20, 4);
-    const eightBit = png.slice();
-    eightBit[24] = 8;
-    expect(() => readBilevelPng(eightBit)).toThrow(/CRC|1-bit/);
-    const crc = png.slice();
-    crc[40] = crc[40]! ^ 0xff;
-    expect(() => readBilevelPng(crc)).toThrow(/CRC/);
-    expect(() => readBilevelPng(png.subarray(0, 33))).toThrow(RangeError);
-    expect(() => readBilevelPng(new Uint8Array(60))).toThrow('not a PNG');
-    await expect(encodeBilevelPng(new Uint8Array(5), 20, 4)).rejects.toThrow(RangeError);
-  });
-});
-
 describe('a bilevel page in the document PDF', () => {
-  it('is a 1-bit DeviceGray FlateDecode image holding the PNG rows as they are', async () => {
+  it('is a 1-bit DeviceGray CCITT G4 image (K −1) holding the page bytes as they are', async () => {
     const width = 165;
     const height = 234;
-    const bits = randomBits(width, height, 7);
-    const page = await bilevelPage('b', bits, width, height, 20);
-    const pdf = await assembleDocumentPdf([page], META);
-    const doc = await PDFDocument.load(pdf);
+    const page = bilevelPage('b', randomBits(width, height, 7), width, height, 20);
+    const doc = await PDFDocument.load(await assembleDocumentPdf([page], META));
     expect([Math.round(doc.getPage(0).getWidth()), Math.round(doc.getPage(0).getHeight())]).toEqual([594, 842]);
     const images = doc.context
       .enumerateIndirectObjects()
       .map(([, o]) => o)
       .filter((o): o is PDFRawStream => o instanceof PDFRawStream && o.dict.get(PDFName.of('Subtype')) === PDFName.of('Image'));
     expect(images).toHaveLength(1);
-    const image = images[0]!;
-    expect(image.dict.get(PDFName.of('BitsPerComponent'))).toEqual(PDFNumber.of(1));
-    expect(image.dict.get(PDFName.of('ColorSpace'))).toBe(PDFName.of('DeviceGray'));
-    expect(image.dict.get(PDFName.of('Filter'))).toBe(PDFName.of('FlateDecode'));
-    expect([image.dict.get(PDFName.of('Width')), image.dict.get(PDFName.of('Height'))]).toEqual([PDFNumber.of(width), PDFNumber.of(height)]);
-    expect(image.contents).toEqual(readBilevelPng(new Uint8Array(await page.bytes.arrayBuffer())).zlibRows);
+    const dict = images[0]!.dict;
+    expect(dict.get(PDFName.of('BitsPerComponent'))).toEqual(PDFNumber.of(1));
+    expect(dict.get(PDFName.of('ColorSpace'))).toBe(PDFName.of('DeviceGray'));
+    expect(dict.get(PDFName.of('Filter'))).toBe(PDFName.of('CCITTFaxDecode'));
+    expect([dict.get(PDFName.of('Width')), dict.get(PDFName.of('Height'))]).toEqual([PDFNumber.of(width), PDFNumber.of(height)]);
+    const parms = dict.get(PDFName.of('DecodeParms'));
+    expect(parms).toBeInstanceOf(PDFDict);
+    expect((parms as PDFDict).get(PDFName.of('K'))).toEqual(PDFNumber.of(-1));
+    expect((parms as PDFDict).get(PDFName.of('Columns'))).toEqual(PDFNumber.of(width));
+    expect((parms as PDFDict).get(PDFName.of('BlackIs1'))).toBeUndefined();
+    expect(images[0]!.contents).toEqual(new Uint8Array(await page.bytes.arrayBuffer()));
   });
 
-  it('renders back to the same bits in poppler (pdftoppm at 4× the page resolution, sampled at pixel centres)', async () => {
+  it('renders back to the thresholded bits in poppler, ink black and paper white', async () => {
     // A text-like page thresholded the way compressPage does it.
     const raster = rasterPage({ seed: 8, width: 200, height: 120 });
     const analysis = analysePage(raster.data, raster.width, raster.height);
     const bits = packBits(analysis.luminance, raster.width, raster.height, analysis.threshold);
-    const pdf = await assembleDocumentPdf([await bilevelPage('t', bits, raster.width, raster.height, 72)], META);
-    const dir = mkdtempSync(join(tmpdir(), 'bilevel-'));
-    try {
-      writeFileSync(join(dir, 'page.pdf'), pdf);
-      // At 1:1 poppler smooths image edges by part of a pixel; at 4× the centre of each source pixel is exact.
-      execFileSync('pdftoppm', ['-r', '288', '-gray', '-singlefile', join(dir, 'page.pdf'), join(dir, 'out')]);
-      const pgm = readFileSync(join(dir, 'out.pgm'));
-      // P5 header: "P5\n<width> <height>\n255\n", then one byte per pixel.
-      const header = /^P5\s+(\d+)\s+(\d+)\s+255\s/.exec(pgm.subarray(0, 40).toString('latin1'));
-      expect(header).not.toBeNull();
-      expect([Number(header![1]), Number(header![2])]).toEqual([raster.width * 4, raster.height * 4]);
-      const pixels = pgm.subarray(header![0].length);
-      let differ = 0;
-      let ink = 0;
-      for (let y = 0; y < raster.height; y++) {
-        for (let x = 0; x < raster.width; x++) {
-          const rendered = pixels[(4 * y + 2) * raster.width * 4 + 4 * x + 2]! >= 128 ? 1 : 0;
-          if (rendered !== bitAt(bits, raster.width, x, y)) differ++;
-          if (rendered === 0) ink++;
-        }
+    const pdf = await assembleDocumentPdf([bilevelPage('t', bits, raster.width, raster.height, 72)], META);
+    const rendered = renderPdfBits(pdf, raster.width, raster.height);
+    let ink = 0;
+    let differ = 0;
+    for (let y = 0; y < raster.height; y++) {
+      for (let x = 0; x < raster.width; x++) {
+        if (bitAt(rendered, raster.width, x, y) === 0) ink++;
+        if (bitAt(rendered, raster.width, x, y) !== bitAt(bits, raster.width, x, y)) differ++;
       }
-      expect(ink).toBeGreaterThan(raster.width * raster.height * 0.02);
-      expect(differ).toBe(0);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
     }
+    expect(ink).toBeGreaterThan(raster.width * raster.height * 0.02);
+    expect(differ).toBe(0);
+    // The ink is where the page was dark: the pixel at the first glyph's stem.
+    expect(analysis.luminance[50 * raster.width + 32]! <= analysis.threshold).toBe(bitAt(rendered, raster.width, 32, 50) === 0);
   });
 
-  it('keeps the document deterministic with bilevel and JPEG pages mixed, and refuses a PNG it did not write', async () => {
-    const pages = [jpegPage('a', 1654, 2339), await bilevelPage('b', randomBits(80, 60, 9), 80, 60), jpegPage('c', 1654, 2339)];
+  it('keeps the document deterministic with bilevel and JPEG pages mixed, and refuses bytes that are not G4 data', async () => {
+    const pages = [jpegPage('a', 1654, 2339), bilevelPage('b', randomBits(80, 60, 9), 80, 60), jpegPage('c', 1654, 2339)];
     const first = await assembleDocumentPdf(pages, META);
     expect(await assembleDocumentPdf(pages, META)).toEqual(first);
-    const png = new Uint8Array(await pages[1]!.bytes.arrayBuffer());
-    png[24] = 8; // bit depth 8 (and a CRC that no longer matches)
-    const foreign = { ...pages[1]!, bytes: new Blob([png]) };
-    await expect(assembleDocumentPdf([pages[0]!, foreign], META)).rejects.toMatchObject({ code: 'scan.file-unreadable', message: expect.stringContaining('page 2 of 2') });
+    const notG4 = { ...pages[1]!, bytes: new Blob([new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4])]) };
+    await expect(assembleDocumentPdf([pages[0]!, notG4], META)).rejects.toMatchObject({ code: 'scan.file-unreadable', message: expect.stringContaining('page 2 of 2') });
   });
 });

@@ -1,7 +1,7 @@
 import { describeUnknown, err, ok, type Result } from '../../shared/result';
 import { bilevelPreview, packBits } from './bilevel';
-import { encodeBilevelPng } from './bilevelPng';
-import { A4_MM, DEFAULT_MAX_PAGE_BYTES, DEFAULT_TARGET_DPI, THUMBNAIL_MAX_PX, type CapturedPage, type ScanColorMode } from './CapturedPage';
+import { A4_MM, DEFAULT_MAX_PAGE_BYTES, DEFAULT_TARGET_DPI, G4_MIME, THUMBNAIL_MAX_PX, type CapturedPage } from './CapturedPage';
+import { encodeG4 } from './ccittG4';
 import { analysePage } from './pageKind';
 
 /**
@@ -14,8 +14,8 @@ import { analysePage } from './pageKind';
  *   be A4's 297 mm (camera photos, image files).
  * - 'gray' pages are converted to luminance (BT.601) before encoding, so the JPEG decodes to R = G = B.
  * - 'auto' reads the page (pageKind.ts): text only → bilevel, colour → colour JPEG, tones → gray
- *   JPEG. 'bilevel' thresholds at Otsu's level whatever the page holds. A bilevel page is a 1-bit
- *   PNG (bilevelPng.ts); its thumbnail shows the stored bits. One that would not fit `maxBytes`
+ *   JPEG. 'bilevel' thresholds at Otsu's level whatever the page holds. A bilevel page is CCITT G4
+ *   data (ccittG4.ts); its thumbnail shows the stored bits. One that would not fit `maxBytes`
  *   (a halftone forced to bilevel) is stored as a gray JPEG instead.
  * - The JPEG fits `maxBytes` (250 KB): a search over quality (see fitJpeg: starts from the quality
  *   that fitted the previous page, at most 5 encodes, keeps the largest that fits); if even
@@ -274,11 +274,11 @@ export async function compressPage(image: ImageBitmap | Blob, options: CompressO
           const analysis = analysePage(pixels.data, width, height);
           if (mode === 'bilevel' || analysis.kind === 'text') {
             const bits = packBits(analysis.luminance, width, height, analysis.threshold);
-            const png = await encodeBilevelPng(bits, width, height);
-            if (png.length <= maxBytes) {
-              const bytes = new Blob([png as Uint8Array<ArrayBuffer>], { type: 'image/png' });
+            const g4 = encodeG4(bits, width, height);
+            if (g4.length <= maxBytes) {
+              const bytes = new Blob([g4 as Uint8Array<ArrayBuffer>], { type: G4_MIME });
               const thumbnail = await bilevelThumbnail(bits, width, height, encode);
-              return ok({ ...base, mime: 'image/png', bytes, widthPx: width, heightPx: height, dpi, thumbnail, sizeBytes: bytes.size });
+              return ok({ ...base, mime: G4_MIME, bytes, widthPx: width, heightPx: height, dpi, thumbnail, sizeBytes: bytes.size });
             }
           }
           jpegMode = analysis.kind === 'color' && mode === 'auto' ? 'color' : 'gray';

@@ -17,7 +17,8 @@ import {
   type ScanColorMode,
 } from '../../../src/scan/pages';
 import { packBits } from '../../../src/scan/pages/bilevel';
-import { encodeBilevelPng } from '../../../src/scan/pages/bilevelPng';
+import { encodeBilevelPng } from './flatePng';
+import { encodeG4 } from '../../../src/scan/pages/ccittG4';
 import { processPixels } from '../../../src/scan/pages/compressPage';
 import { analysePage } from '../../../src/scan/pages/pageKind';
 import { renderPdfThumbnails } from '../../../src/scan/pages/pdfThumbnail';
@@ -337,10 +338,11 @@ const api: ScanHarnessApi = {
   },
 
   /**
-   * One synthetic page stored three ways — gray JPEG (quality search), bilevel (1-bit PNG), and what
-   * 'auto' picks — with the bilevel candidates measured step by step: PNG rows filtered None vs Up,
-   * and pdf-lib's embedPng of the same PNG vs the IDAT copied into the PDF. `pdfs`: the one-page
-   * document PDFs (base64) of the gray and the bilevel page, to render with pdftoppm.
+   * One synthetic page stored three ways — gray JPEG (quality search), bilevel (CCITT G4), and what
+   * 'auto' picks — with the bilevel candidates measured step by step on the same bits: G4 vs a
+   * 1-bit PNG (Flate, rows filtered None vs Up, flatePng.ts), and pdf-lib's embedPng of that PNG
+   * (it re-encodes to 8-bit). `pdfs`: the one-page document PDFs (base64) of the gray and the
+   * bilevel page, to render with pdftoppm.
    */
   async bilevelProbe(options: { seed: number; extras: PageExtras; dense?: boolean; pdfs?: boolean }): Promise<BilevelProbe> {
     const bitmap = await synthPage({ seed: options.seed, extras: options.extras, dense: options.dense });
@@ -370,6 +372,8 @@ const api: ScanHarnessApi = {
     const t4 = performance.now();
     const pngUp = await encodeBilevelPng(bits, bitmap.width, bitmap.height, 'up');
     const t5 = performance.now();
+    const g4 = encodeG4(bits, bitmap.width, bitmap.height);
+    const g4Ms = performance.now() - t5;
     const doc = await PDFDocument.create({ updateMetadata: false });
     const embedded = await doc.embedPng(pngNone);
     const page = doc.addPage([(bitmap.width / 200) * 72, (bitmap.height / 200) * 72]);
@@ -393,11 +397,12 @@ const api: ScanHarnessApi = {
       gray: { ...summary(gray.page), ms: gray.ms },
       bilevel: { ...summary(bilevel.page), ms: bilevel.ms },
       auto: { ...summary(auto.page), ms: auto.ms },
-      steps: { readBackMs: t1 - t0, analyseMs: t2 - t1, packMs: t3 - t2, pngNoneMs: t4 - t3, pngUpMs: t5 - t4, embedPngMs: t6 - t5, directPdfMs: t7 - t6 },
+      steps: { readBackMs: t1 - t0, analyseMs: t2 - t1, packMs: t3 - t2, pngNoneMs: t4 - t3, pngUpMs: t5 - t4, g4Ms, embedPngMs: t6 - t5 - g4Ms, g4PdfMs: t7 - t6 },
+      g4Bytes: g4.length,
       pngNoneBytes: pngNone.length,
       pngUpBytes: pngUp.length,
       pdfViaEmbedPngBytes: viaEmbedPng.length,
-      pdfDirectBytes: direct.length,
+      pdfG4Bytes: direct.length,
       pdfs:
         options.pdfs === true
           ? {

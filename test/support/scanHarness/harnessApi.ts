@@ -63,13 +63,15 @@ export interface BilevelProbe {
     readonly packMs: number;
     readonly pngNoneMs: number;
     readonly pngUpMs: number;
+    readonly g4Ms: number;
     readonly embedPngMs: number;
-    readonly directPdfMs: number;
+    readonly g4PdfMs: number;
   };
   readonly pngNoneBytes: number;
   readonly pngUpBytes: number;
+  readonly g4Bytes: number;
   readonly pdfViaEmbedPngBytes: number;
-  readonly pdfDirectBytes: number;
+  readonly pdfG4Bytes: number;
   readonly pdfs: { readonly gray: string; readonly bilevel: string } | null;
 }
 
