@@ -1,6 +1,6 @@
 import { describeUnknown, err, ok, type Result } from '../../shared/result';
 import { bilevelPreview, packBits } from './bilevel';
-import { A4_MM, DEFAULT_MAX_PAGE_BYTES, DEFAULT_TARGET_DPI, G4_MIME, THUMBNAIL_MAX_PX, type CapturedPage } from './CapturedPage';
+import { A4_MM, DEFAULT_MAX_PAGE_BYTES, DEFAULT_TARGET_DPI, G4_MIME, THUMBNAIL_MAX_PX, type CapturedPage, type ScanColorMode } from './CapturedPage';
 import { encodeG4 } from './ccittG4';
 import { analysePage } from './pageKind';
 

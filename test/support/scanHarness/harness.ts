@@ -16,6 +16,7 @@ import {
   type CapturedPage,
   type ScanColorMode,
 } from '../../../src/scan/pages';
+import { G4_MIME } from '../../../src/scan/pages/CapturedPage';
 import { packBits } from '../../../src/scan/pages/bilevel';
 import { encodeBilevelPng } from './flatePng';
 import { encodeG4 } from '../../../src/scan/pages/ccittG4';
@@ -223,6 +224,27 @@ function inkAndGrayness(image: ImageData): { darkRatio: number; maxChannelSpread
   return { darkRatio: dark / (d.length / 4), maxChannelSpread: spread, paperLevel };
 }
 
+/** The page as pdf.js draws its document PDF at the page's own resolution. */
+async function renderThroughPdfJs(page: CapturedPage): Promise<ImageData> {
+  const pdfjs = await import('pdfjs-dist');
+  const worker = await import('pdfjs-dist/build/pdf.worker.min.mjs?worker');
+  pdfjs.GlobalWorkerOptions.workerPort ??= new worker.default();
+  const bytes = await assembleDocumentPdf([page], { title: 'render', createdAt: 0 });
+  const pdf = await pdfjs.getDocument({ data: bytes, isEvalSupported: false }).promise;
+  try {
+    const pdfPage = await pdf.getPage(1);
+    const viewport = pdfPage.getViewport({ scale: page.dpi / 72 });
+    const canvas = document.createElement('canvas');
+    canvas.width = Math.round(viewport.width);
+    canvas.height = Math.round(viewport.height);
+    const ctx = canvas.getContext('2d', { willReadFrequently: true }) as CanvasRenderingContext2D;
+    await pdfPage.render({ canvas, canvasContext: ctx, viewport }).promise;
+    return ctx.getImageData(0, 0, canvas.width, canvas.height);
+  } finally {
+    await pdf.destroy();
+  }
+}
+
 function summary(page: CapturedPage): PageSummary {
   return {
     id: page.id,
@@ -261,8 +283,13 @@ async function samplePdf(sizes: ReadonlyArray<readonly [number, number]>): Promi
 
 const api: ScanHarnessApi = {
   /** Compress one synthetic page and measure what a reader would notice. */
-  async compressSynth(options: { mode: ScanColorMode; seed: number; qrText?: string; photoLike?: boolean; enhance?: boolean }) {
-    const bitmap = await synthPage({ seed: options.seed, photoLike: options.photoLike, ...(options.qrText === undefined ? {} : { qrText: options.qrText }) });
+  async compressSynth(options: { mode: ScanColorMode; seed: number; qrText?: string; photoLike?: boolean; enhance?: boolean; extras?: PageExtras }) {
+    const bitmap = await synthPage({
+      seed: options.seed,
+      photoLike: options.photoLike,
+      extras: options.extras,
+      ...(options.qrText === undefined ? {} : { qrText: options.qrText }),
+    });
     const before = inkAndGrayness(await pixelsOf(bitmap));
     const t0 = performance.now();
     const result = await compressPage(bitmap, {
@@ -273,7 +300,9 @@ const api: ScanHarnessApi = {
     });
     const ms = performance.now() - t0;
     if (!result.ok) return { ok: false as const, error: result.error };
-    const decoded = await pixelsOf(result.value.bytes);
+    // A bilevel page has no image file a browser decodes: it is read back from its document PDF
+    // through pdf.js (its own CCITT decoder), at the page's resolution.
+    const decoded = result.value.mime === G4_MIME ? await renderThroughPdfJs(result.value) : await pixelsOf(result.value.bytes);
     const after = inkAndGrayness(decoded);
     const thumb = await createImageBitmap(result.value.thumbnail);
     let qr: string | null = null;

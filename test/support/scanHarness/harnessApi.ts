@@ -80,11 +80,12 @@ export type PageExtras = 'both' | 'none' | 'stamp' | 'grayPhoto';
 export interface ScanHarnessApi {
   bilevelProbe(options: { seed: number; extras: PageExtras; dense?: boolean; pdfs?: boolean }): Promise<BilevelProbe>;
   compressSynth(options: {
-    mode: 'gray' | 'color';
+    mode: 'auto' | 'bilevel' | 'gray' | 'color';
     seed: number;
     qrText?: string;
     photoLike?: boolean;
     enhance?: boolean;
+    extras?: PageExtras;
   }): Promise<
     { ok: true; page: PageSummary; before: InkStats; after: InkStats; thumb: { width: number; height: number }; qr: string | null; ms: number } | Failed
   >;
