@@ -73,7 +73,8 @@ const EOL_C = code(EOL);
 
 class BitWriter {
   private buffer: Uint8Array;
-  private byte = 0;
+  /** Bits not yet written out (fewer than 8 between calls), the newest in the low end. */
+  private pending = 0;
   private used = 0;
   private at = 0;
 
@@ -82,19 +83,19 @@ class BitWriter {
   }
 
   write(c: Code): void {
-    for (let i = c.length - 1; i >= 0; i--) {
-      this.byte = (this.byte << 1) | ((c.bits >>> i) & 1);
-      if (++this.used === 8) {
-        if (this.at === this.buffer.length) {
-          const grown = new Uint8Array(this.buffer.length * 2);
-          grown.set(this.buffer);
-          this.buffer = grown;
-        }
-        this.buffer[this.at++] = this.byte;
-        this.byte = 0;
-        this.used = 0;
+    // Codes are at most 13 bits, so pending stays below 2^21: plain 32-bit integer arithmetic.
+    this.pending = (this.pending << c.length) | c.bits;
+    this.used += c.length;
+    while (this.used >= 8) {
+      this.used -= 8;
+      if (this.at === this.buffer.length) {
+        const grown = new Uint8Array(this.buffer.length * 2);
+        grown.set(this.buffer);
+        this.buffer = grown;
       }
+      this.buffer[this.at++] = (this.pending >>> this.used) & 0xff;
     }
+    this.pending &= (1 << this.used) - 1;
   }
 
   finish(): Uint8Array {

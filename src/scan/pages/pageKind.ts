@@ -86,16 +86,22 @@ export function analysePage(data: Uint8ClampedArray | Uint8Array, width: number,
   const colourCounts = new Uint32Array(tilesX * tilesY);
   // One 32-bit read per pixel (RGBA bytes, little-endian on every platform Chromium runs on).
   const pixels = new Uint32Array(data.buffer, data.byteOffset, count);
-  for (let y = 0, i = 0; y < height; y++) {
+  for (let i = 0; i < count; i++) {
+    const v = pixels[i]!;
+    const lum = (77 * (v & 0xff) + 150 * ((v >>> 8) & 0xff) + 29 * ((v >>> 16) & 0xff)) >> 8;
+    luminance[i] = lum;
+    hist[lum]!++;
+  }
+  // Colour and tones are looked for on every other pixel of every other row (a quarter of the page,
+  // 256 samples per tile): stamps' strokes and photos are wider than 2 px, and it halves the
+  // analysis time of an A4 page.
+  for (let y = 0; y < height; y += 2) {
     const tileRow = (y >> 5) * tilesX;
-    for (let x = 0; x < width; x++, i++) {
+    for (let x = 0, i = y * width; x < width; x += 2, i += 2) {
       const v = pixels[i]!;
       const r = v & 0xff;
       const g = (v >>> 8) & 0xff;
       const b = (v >>> 16) & 0xff;
-      const lum = (77 * r + 150 * g + 29 * b) >> 8;
-      luminance[i] = lum;
-      hist[lum]!++;
       const max = r > g ? (r > b ? r : b) : g > b ? g : b;
       const min = r < g ? (r < b ? r : b) : g < b ? g : b;
       if (max - min > COLOUR_SPREAD) colourCounts[tileRow + (x >> 5)]!++;
@@ -121,9 +127,9 @@ export function analysePage(data: Uint8ClampedArray | Uint8Array, width: number,
   const midLow = inkLevel + gap * MID_MARGIN;
   const midHigh = paperLevel - gap * MID_MARGIN;
   const toneCounts = new Uint32Array(tilesX * tilesY);
-  for (let y = 0, i = 0; y < height; y++) {
+  for (let y = 0; y < height; y += 2) {
     const tileRow = (y >> 5) * tilesX;
-    for (let x = 0; x < width; x++, i++) {
+    for (let x = 0, i = y * width; x < width; x += 2, i += 2) {
       const lum = luminance[i]!;
       if (lum > midLow && lum < midHigh) toneCounts[tileRow + (x >> 5)]!++;
     }
@@ -131,12 +137,12 @@ export function analysePage(data: Uint8ClampedArray | Uint8Array, width: number,
   let colourTiles = 0;
   let toneTiles = 0;
   for (let ty = 0; ty < tilesY; ty++) {
-    const h = Math.min(TILE, height - ty * TILE);
+    const samplesY = (Math.min(TILE, height - ty * TILE) + 1) >> 1;
     for (let tx = 0; tx < tilesX; tx++) {
-      const pixelsInTile = h * Math.min(TILE, width - tx * TILE);
+      const samples = samplesY * ((Math.min(TILE, width - tx * TILE) + 1) >> 1);
       const t = ty * tilesX + tx;
-      if (colourCounts[t]! >= pixelsInTile * COLOUR_TILE_SHARE) colourTiles++;
-      if (toneCounts[t]! >= pixelsInTile * TONE_TILE_SHARE) toneTiles++;
+      if (colourCounts[t]! >= samples * COLOUR_TILE_SHARE) colourTiles++;
+      if (toneCounts[t]! >= samples * TONE_TILE_SHARE) toneTiles++;
     }
   }
   const kind: PageKind =

@@ -9,7 +9,6 @@ import {
   captureFromVideo,
   compressPage,
   createPageCompressor,
-  type PageCompressor,
   importFiles,
   movePage,
   rotate,
@@ -24,7 +23,7 @@ import { processPixels } from '../../../src/scan/pages/compressPage';
 import { analysePage } from '../../../src/scan/pages/pageKind';
 import { renderPdfThumbnails } from '../../../src/scan/pages/pdfThumbnail';
 import { seededRandom } from '../seededRandom';
-import type { BilevelProbe, PageExtras, PageSummary, PdfSummary, ScanHarnessApi } from './harnessApi';
+import type { BilevelProbe, PageExtras, PageSummary, PdfSummary, ScanHarnessApi, ScannerRun } from './harnessApi';
 
 /**
  * Test and benchmark harness for src/scan/pages in a real Chromium (OffscreenCanvas, JPEG
@@ -504,50 +503,84 @@ const api: ScanHarnessApi = {
   },
 
   /**
-   * Benchmark: `count` synthetic pages from bitmap to a PDF Blob stored in IndexedDB.
-   * `baseline`: fixed quality 0.92 with no search ('jpeg92') or lossless PNG pages ('png').
+   * A scanner feeding the kiosk's worker pool: page i (a PNG as the scanner sends it, made once and
+   * cached) is handed to the pool at i × intervalMs (0 = all at once: the pool's capacity), each is
+   * compressed as it arrives, and after the last one the document PDF is assembled and stored in
+   * IndexedDB. `waitMs` is what the officer waits for after the scanner delivered the last page:
+   * that page's compression (and any backlog) + assembly + the put.
    */
-  async bench(options: {
-    count: number;
-    mode: ScanColorMode;
-    baseline: 'none' | 'jpeg92' | 'png';
-    enhance?: boolean;
-    dense?: boolean;
-    concurrency?: number;
-    workers?: number;
-  }) {
+  async scannerRun(options: { extras: PageExtras[]; mode: ScanColorMode; intervalMs: number; workers: number; seed?: number }): Promise<ScannerRun> {
+    const pngs: Blob[] = [];
+    for (const [i, extras] of options.extras.entries()) pngs.push(await scannerPng((options.seed ?? 300) + i, extras));
+    const pool = createPageCompressor(options.workers);
+    try {
+      // Warm the workers (module load, JIT, the encoders), outside the measurement.
+      await Promise.all(Array.from({ length: options.workers }, () => pool.compress(pngs[0]!, { mode: options.mode, source: 'scanner', sourceDpi: 200 })));
+      const arrivals: number[] = [];
+      const dones: number[] = [];
+      const t0 = performance.now();
+      const jobs: Promise<CapturedPage>[] = [];
+      for (const [i, png] of pngs.entries()) {
+        const due = t0 + i * options.intervalMs;
+        const now = performance.now();
+        if (due > now) await new Promise((resolve) => setTimeout(resolve, due - now));
+        arrivals[i] = performance.now();
+        jobs.push(
+          pool.compress(png, { mode: options.mode, source: 'scanner', sourceDpi: 200 }).then((r) => {
+            dones[i] = performance.now();
+            if (!r.ok) throw new Error(`${r.error.code}: ${r.error.detail}`);
+            return r.value;
+          }),
+        );
+      }
+      const pages = await Promise.all(jobs);
+      const compressed = performance.now();
+      const pdf = await assembleDocumentPdf(pages, { title: 'bench', createdAt: 0 });
+      const assembled = performance.now();
+      await storeInIndexedDb(`scanner-${options.mode}`, new Blob([pdf as Uint8Array<ArrayBuffer>], { type: 'application/pdf' }));
+      const stored = performance.now();
+      return {
+        arrivals: arrivals.map((t) => t - t0),
+        dones: dones.map((t) => t - t0),
+        waitMs: stored - arrivals[arrivals.length - 1]!,
+        lastPageMs: dones[dones.length - 1]! - arrivals[arrivals.length - 1]!,
+        assembleMs: assembled - compressed,
+        storeMs: stored - assembled,
+        pageBytes: pages.map((p) => p.sizeBytes),
+        mimes: pages.map((p) => p.mime),
+        pdfBytes: pdf.length,
+      };
+    } finally {
+      pool.dispose();
+    }
+  },
+
+  /**
+   * Benchmark: `count` synthetic pages, one after another on this thread, from bitmap to a PDF Blob
+   * stored in IndexedDB (sizes and time per page). `baseline: 'jpeg92'`: fixed quality 0.92 with no
+   * search, for comparison.
+   */
+  async bench(options: { count: number; mode: ScanColorMode; baseline: 'none' | 'jpeg92'; enhance?: boolean; dense?: boolean; extras?: PageExtras }) {
     const bitmaps: ImageBitmap[] = [];
-    for (let i = 0; i < options.count; i++) bitmaps.push(await synthPage({ seed: 100 + i, dense: options.dense }));
+    for (let i = 0; i < options.count; i++) bitmaps.push(await synthPage({ seed: 100 + i, dense: options.dense, extras: options.extras }));
     const perPage: number[] = [];
     const sizes: number[] = [];
     const dpis: number[] = [];
+    const mimes: string[] = [];
     const t0 = performance.now();
     let pdfBytes: Uint8Array;
     let pagesDone = Number.NaN;
     if (options.baseline === 'none') {
-      const pages: CapturedPage[] = new Array<CapturedPage>(bitmaps.length);
-      // Pages as a scanner delivers them, `concurrency` compressions in flight (1 = one after another).
-      let next = 0;
-      let pool: PageCompressor | null = null;
-      const worker = async (): Promise<void> => {
-        while (next < bitmaps.length) {
-          const i = next++;
-          const p0 = performance.now();
-          const compressOptions = { mode: options.mode, source: 'scanner', sourceDpi: 200, enhance: options.enhance ?? false } as const;
-          const r = pool ? await pool.compress(bitmaps[i]!, compressOptions) : await compressPage(bitmaps[i]!, compressOptions);
-          dpis.push(r.ok ? r.value.dpi : 0);
-          perPage.push(performance.now() - p0);
-          if (!r.ok) throw new Error(r.error.code);
-          sizes.push(r.value.sizeBytes);
-          pages[i] = r.value;
-        }
-      };
-      // `workers`: the kiosk's pool (compressPool.ts), one page per worker in flight.
-      pool = options.workers ? createPageCompressor(options.workers) : null;
-      try {
-        await Promise.all(Array.from({ length: Math.max(1, options.workers ?? options.concurrency ?? 1) }, worker));
-      } finally {
-        pool?.dispose();
+      const pages: CapturedPage[] = [];
+      for (const bitmap of bitmaps) {
+        const p0 = performance.now();
+        const r = await compressPage(bitmap, { mode: options.mode, source: 'scanner', sourceDpi: 200, enhance: options.enhance ?? false });
+        perPage.push(performance.now() - p0);
+        if (!r.ok) throw new Error(r.error.code);
+        dpis.push(r.value.dpi);
+        sizes.push(r.value.sizeBytes);
+        mimes.push(r.value.mime);
+        pages.push(r.value);
       }
       pagesDone = performance.now();
       pdfBytes = await assembleDocumentPdf(pages, { title: 'bench', createdAt: 0 });
@@ -564,14 +597,13 @@ const api: ScanHarnessApi = {
           for (let i = 0; i < d.length; i += 4) d[i] = d[i + 1] = d[i + 2] = (77 * d[i]! + 150 * d[i + 1]! + 29 * d[i + 2]!) >> 8;
           ctx.putImageData(px, 0, 0);
         }
-        const blob =
-          options.baseline === 'png' ? await canvas.convertToBlob({ type: 'image/png' }) : await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.92 });
-        const bytes = new Uint8Array(await blob.arrayBuffer());
-        const image = options.baseline === 'png' ? await doc.embedPng(bytes) : await doc.embedJpg(bytes);
+        const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.92 });
+        const image = await doc.embedJpg(new Uint8Array(await blob.arrayBuffer()));
         const page = doc.addPage([(bitmap.width / 200) * 72, (bitmap.height / 200) * 72]);
         page.drawImage(image, { x: 0, y: 0, width: page.getWidth(), height: page.getHeight() });
         perPage.push(performance.now() - p0);
         sizes.push(blob.size);
+        mimes.push('image/jpeg');
       }
       pdfBytes = await doc.save({ useObjectStreams: true, objectsPerTick: Infinity });
     }
@@ -582,15 +614,32 @@ const api: ScanHarnessApi = {
     return {
       totalMs: done - t0,
       storeMs: done - tAssembled,
-      /** After the last page: assembling the PDF and storing it (what the officer waits for on save). */
+      /** After the last page: assembling the PDF and storing it. */
       saveMs: Number.isNaN(pagesDone) ? Number.NaN : done - pagesDone,
       perPageMs: perPage,
       pageBytes: sizes,
+      mimes,
       pdfBytes: pdfBytes.byteLength,
       minDpi: dpis.length ? Math.min(...dpis) : 200,
     };
   },
 };
+
+const scannerPngs = new Map<string, Blob>();
+/** A synthetic A4 page at 200 dpi as the scanner hands it over (a colour PNG), made once per seed and extras. */
+async function scannerPng(seed: number, extras: PageExtras): Promise<Blob> {
+  const key = `${seed}/${extras}`;
+  let png = scannerPngs.get(key);
+  if (png === undefined) {
+    const bitmap = await synthPage({ seed, extras });
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    (canvas.getContext('2d') as OffscreenCanvasRenderingContext2D).drawImage(bitmap, 0, 0);
+    bitmap.close();
+    png = await canvas.convertToBlob({ type: 'image/png' });
+    scannerPngs.set(key, png);
+  }
+  return png;
+}
 
 /** One durable put of the PDF Blob (strict durability, as the kiosk's journal database uses). */
 async function storeInIndexedDb(key: string, blob: Blob): Promise<void> {

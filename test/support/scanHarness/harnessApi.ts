@@ -43,6 +43,8 @@ export interface BenchRun {
   readonly storeMs: number;
   readonly perPageMs: number[];
   readonly pageBytes: number[];
+  /** What each page was stored as (image/jpeg or image/x-ccitt-g4). */
+  readonly mimes: string[];
   readonly pdfBytes: number;
   readonly minDpi: number;
 }
@@ -75,9 +77,30 @@ export interface BilevelProbe {
   readonly pdfs: { readonly gray: string; readonly bilevel: string } | null;
 }
 
+export interface ScannerRun {
+  /** When each page was handed to the pool and when it came back compressed, ms from the first hand-over. */
+  readonly arrivals: number[];
+  readonly dones: number[];
+  /** From the last page's hand-over to the PDF stored: what the officer waits for after the scanner stops. */
+  readonly waitMs: number;
+  readonly lastPageMs: number;
+  readonly assembleMs: number;
+  readonly storeMs: number;
+  readonly pageBytes: number[];
+  readonly mimes: string[];
+  readonly pdfBytes: number;
+}
+
 export type PageExtras = 'both' | 'none' | 'stamp' | 'grayPhoto';
 
 export interface ScanHarnessApi {
+  scannerRun(options: {
+    extras: PageExtras[];
+    mode: 'auto' | 'bilevel' | 'gray' | 'color';
+    intervalMs: number;
+    workers: number;
+    seed?: number;
+  }): Promise<ScannerRun>;
   bilevelProbe(options: { seed: number; extras: PageExtras; dense?: boolean; pdfs?: boolean }): Promise<BilevelProbe>;
   compressSynth(options: {
     mode: 'auto' | 'bilevel' | 'gray' | 'color';
@@ -108,12 +131,11 @@ export interface ScanHarnessApi {
   >;
   bench(options: {
     count: number;
-    mode: 'gray' | 'color';
-    baseline: 'none' | 'jpeg92' | 'png';
+    mode: 'auto' | 'bilevel' | 'gray' | 'color';
+    baseline: 'none' | 'jpeg92';
     enhance?: boolean;
     dense?: boolean;
-    concurrency?: number;
-    workers?: number;
+    extras?: PageExtras;
   }): Promise<BenchRun>;
 }
 
