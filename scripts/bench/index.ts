@@ -70,7 +70,9 @@ if (wants('receipt')) {
   printReceiptBench(await runReceiptBench());
 }
 if (wants('scan')) {
-  console.log('\nDocument capture (Chromium): A4 pages at 200 dpi → gray/colour JPEG or bilevel G4 → PDF → IndexedDB; the worker pool fed like a scanner: pages/s, wait after the last page');
+  console.log(
+    '\nDocument capture (Chromium): A4 pages at 200 dpi → gray/colour JPEG or bilevel G4 → PDF → IndexedDB; the worker pool fed like a scanner: pages/s, wait after the last page',
+  );
   await skippable('document capture in Chromium', async () => printScanToPdfBench(await runScanToPdfBench()));
 }
 

@@ -141,7 +141,8 @@ export async function runScanToPdfBench(): Promise<ScanBenchResult> {
     await page.getByTestId('harness.ready').waitFor({ state: 'attached' });
     await page.waitForFunction(() => typeof window.scanHarness === 'object');
     const run = (o: Parameters<ScanHarnessApi['bench']>[0]): Promise<BenchRun> => page.evaluate((options) => window.scanHarness.bench(options), o);
-    const scanner = (o: Parameters<ScanHarnessApi['scannerRun']>[0]): Promise<ScannerRun> => page.evaluate((options) => window.scanHarness.scannerRun(options), o);
+    const scanner = (o: Parameters<ScanHarnessApi['scannerRun']>[0]): Promise<ScannerRun> =>
+      page.evaluate((options) => window.scanHarness.scannerRun(options), o);
     // Warm-up: JIT, the JPEG encoder and pdf-lib's first load.
     await run({ count: 2, mode: 'gray', baseline: 'none' });
     await run({ count: 2, mode: 'auto', baseline: 'none', extras: 'none' });
@@ -237,7 +238,9 @@ export function printScanToPdfBench(result: ScanBenchResult): void {
       `text page bilevel (G4) ${round(textAuto.kbPerPage, 1)} KB vs gray JPEG ${ms(textGray.kbPerPage)} KB (${round(ratio, 1)}× smaller); ` +
       `dense text ${round(denseAuto.kbPerPage, 1)} KB at ${denseAuto.minDpi} dpi vs ${ms(denseGray.kbPerPage)} KB at ${denseGray.minDpi} dpi`;
     const allBilevel = textAuto.bilevel === textAuto.pages && denseAuto.bilevel === denseAuto.pages;
-    console.log(`  ${line}; auto chose bilevel for ${textAuto.bilevel + denseAuto.bilevel}/${textAuto.pages + denseAuto.pages} text pages ${verdict(allBilevel)}`);
+    console.log(
+      `  ${line}; auto chose bilevel for ${textAuto.bilevel + denseAuto.bilevel}/${textAuto.pages + denseAuto.pages} text pages ${verdict(allBilevel)}`,
+    );
     recordFigure({
       figure: 'scanning: bilevel vs gray, text-only A4 page',
       measured: `${round(textAuto.kbPerPage, 1)} vs ${ms(textGray.kbPerPage)} KB/page (${round(ratio, 1)}× smaller); dense ${round(denseAuto.kbPerPage, 1)} KB at ${denseAuto.minDpi} dpi vs ${ms(denseGray.kbPerPage)} KB at ${denseGray.minDpi} dpi`,

@@ -63,7 +63,9 @@ test('a 200-dpi A4 scan compresses to at most 250 KB, stays readable (its QR sti
   expect(foreign).toEqual([]);
 });
 
-test('auto stores a text-only page as bilevel G4 (smaller, 200 dpi, still readable through pdf.js), a stamped page in colour, a photo page in gray', async ({ page }) => {
+test('auto stores a text-only page as bilevel G4 (smaller, 200 dpi, still readable through pdf.js), a stamped page in colour, a photo page in gray', async ({
+  page,
+}) => {
   test.setTimeout(180_000);
   const foreign = await openHarness(page);
   const qrText = '000.00.21.H26-260212-0002|8RL3';

@@ -152,6 +152,9 @@ describe('a bilevel page in the document PDF', () => {
     const first = await assembleDocumentPdf(pages, META);
     expect(await assembleDocumentPdf(pages, META)).toEqual(first);
     const notG4 = { ...pages[1]!, bytes: new Blob([new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4])]) };
-    await expect(assembleDocumentPdf([pages[0]!, notG4], META)).rejects.toMatchObject({ code: 'scan.file-unreadable', message: expect.stringContaining('page 2 of 2') });
+    await expect(assembleDocumentPdf([pages[0]!, notG4], META)).rejects.toMatchObject({
+      code: 'scan.file-unreadable',
+      message: expect.stringContaining('page 2 of 2'),
+    });
   });
 });

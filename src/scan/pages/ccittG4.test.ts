@@ -34,7 +34,9 @@ function prefixFree(codes: readonly string[]): string | null {
 describe('encodeG4', () => {
   it('has prefix-free code sets per colour and for the modes, with one code per run length', () => {
     const t = G4_TABLES;
-    expect([t.WHITE_TERMINATING.length, t.BLACK_TERMINATING.length, t.WHITE_MAKEUP.length, t.BLACK_MAKEUP.length, t.EXTENDED_MAKEUP.length]).toEqual([64, 64, 27, 27, 13]);
+    expect([t.WHITE_TERMINATING.length, t.BLACK_TERMINATING.length, t.WHITE_MAKEUP.length, t.BLACK_MAKEUP.length, t.EXTENDED_MAKEUP.length]).toEqual([
+      64, 64, 27, 27, 13,
+    ]);
     expect(prefixFree([...t.WHITE_TERMINATING, ...t.WHITE_MAKEUP, ...t.EXTENDED_MAKEUP, t.EOL])).toBeNull();
     expect(prefixFree([...t.BLACK_TERMINATING, ...t.BLACK_MAKEUP, ...t.EXTENDED_MAKEUP, t.EOL])).toBeNull();
     expect(prefixFree([t.PASS, t.HORIZONTAL, ...t.VERTICAL, t.EOL])).toBeNull();

@@ -145,7 +145,6 @@ export function analysePage(data: Uint8ClampedArray | Uint8Array, width: number,
       if (toneCounts[t]! >= samples * TONE_TILE_SHARE) toneTiles++;
     }
   }
-  const kind: PageKind =
-    colourTiles > MAX_COLOUR_TILES ? 'color' : toneTiles > MAX_TONE_TILES || gap < MIN_CONTRAST ? 'gray' : 'text';
+  const kind: PageKind = colourTiles > MAX_COLOUR_TILES ? 'color' : toneTiles > MAX_TONE_TILES || gap < MIN_CONTRAST ? 'gray' : 'text';
   return { kind, luminance, threshold, inkLevel, paperLevel, colourTiles, toneTiles };
 }

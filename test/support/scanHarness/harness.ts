@@ -71,7 +71,6 @@ const WORDS = [
   'Nội',
 ];
 
-
 export interface SynthOptions {
   readonly seed: number;
   readonly qrText?: string;
@@ -425,7 +424,16 @@ const api: ScanHarnessApi = {
       gray: { ...summary(gray.page), ms: gray.ms },
       bilevel: { ...summary(bilevel.page), ms: bilevel.ms },
       auto: { ...summary(auto.page), ms: auto.ms },
-      steps: { readBackMs: t1 - t0, analyseMs: t2 - t1, packMs: t3 - t2, pngNoneMs: t4 - t3, pngUpMs: t5 - t4, g4Ms, embedPngMs: t6 - t5 - g4Ms, g4PdfMs: t7 - t6 },
+      steps: {
+        readBackMs: t1 - t0,
+        analyseMs: t2 - t1,
+        packMs: t3 - t2,
+        pngNoneMs: t4 - t3,
+        pngUpMs: t5 - t4,
+        g4Ms,
+        embedPngMs: t6 - t5 - g4Ms,
+        g4PdfMs: t7 - t6,
+      },
       g4Bytes: g4.length,
       pngNoneBytes: pngNone.length,
       pngUpBytes: pngUp.length,
@@ -509,7 +517,14 @@ const api: ScanHarnessApi = {
    * IndexedDB. `waitMs` is what the officer waits for after the scanner delivered the last page:
    * that page's compression (and any backlog) + assembly + the put.
    */
-  async scannerRun(options: { extras: PageExtras[]; mode: ScanColorMode; intervalMs: number; workers: number; seed?: number }): Promise<ScannerRun> {
+  async scannerRun(options: {
+    extras: PageExtras[];
+    mode: ScanColorMode;
+    intervalMs: number;
+    workers: number;
+    seed?: number;
+    decodeOnMain?: boolean;
+  }): Promise<ScannerRun> {
     const pngs: Blob[] = [];
     for (const [i, extras] of options.extras.entries()) pngs.push(await scannerPng((options.seed ?? 300) + i, extras));
     const pool = createPageCompressor(options.workers);
@@ -525,8 +540,10 @@ const api: ScanHarnessApi = {
         const now = performance.now();
         if (due > now) await new Promise((resolve) => setTimeout(resolve, due - now));
         arrivals[i] = performance.now();
+        // decodeOnMain: the PNG decoded on this thread and the bitmap handed over (the scanner path before the pool decoded it).
+        const image = options.decodeOnMain === true ? await createImageBitmap(png) : png;
         jobs.push(
-          pool.compress(png, { mode: options.mode, source: 'scanner', sourceDpi: 200 }).then((r) => {
+          pool.compress(image, { mode: options.mode, source: 'scanner', sourceDpi: 200 }).then((r) => {
             dones[i] = performance.now();
             if (!r.ok) throw new Error(`${r.error.code}: ${r.error.detail}`);
             return r.value;

@@ -100,6 +100,8 @@ export interface ScanHarnessApi {
     intervalMs: number;
     workers: number;
     seed?: number;
+    /** Decode the PNG on the page's thread and hand the pool a bitmap (the scanner path before). */
+    decodeOnMain?: boolean;
   }): Promise<ScannerRun>;
   bilevelProbe(options: { seed: number; extras: PageExtras; dense?: boolean; pdfs?: boolean }): Promise<BilevelProbe>;
   compressSynth(options: {
