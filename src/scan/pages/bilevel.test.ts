@@ -6,7 +6,7 @@ import { renderPdfBits } from '../../../test/support/renderPdfBits';
 import { seededRandom } from '../../../test/support/seededRandom';
 import { assembleDocumentPdf } from './assembleDocumentPdf';
 import { bilevelPreview, bitAt, packBits, rowBytes } from './bilevel';
-import { analysePage, otsuThreshold } from './pageKind';
+import { analysePage, looksColoured, otsuThreshold } from './pageKind';
 
 /**
  * Bilevel pages in Node: which pages 'auto' makes bilevel (pageKind.ts), thresholding and packing
@@ -56,6 +56,17 @@ describe('analysePage: which pages auto stores as bilevel', () => {
     expect(analysePage(speck.data, speck.width, speck.height).kind).toBe('text');
     const blank = rasterPage({ seed: 6, text: false });
     expect(analysePage(blank.data, blank.width, blank.height).kind).toBe('gray');
+  });
+
+  it('the quick colour look (on a small copy) sees the stamp and nothing on a text page or a gray photo', () => {
+    const seen = (options: Parameters<typeof rasterPage>[0]): boolean => {
+      const page = rasterPage(options);
+      return looksColoured(page.data, page.width, page.height, 32);
+    };
+    expect(seen({ seed: 3, redStamp: true })).toBe(true);
+    expect(seen({ seed: 1 })).toBe(false);
+    expect(seen({ seed: 2, grayPhoto: true })).toBe(false);
+    expect(seen({ seed: 5, blueSpeck: true })).toBe(false);
   });
 
   it('returns BT.601 luminance per pixel and refuses a buffer shorter than the page', () => {

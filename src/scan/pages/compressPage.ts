@@ -2,7 +2,7 @@ import { describeUnknown, err, ok, type Result } from '../../shared/result';
 import { bilevelPreview, packBits } from './bilevel';
 import { A4_MM, DEFAULT_MAX_PAGE_BYTES, DEFAULT_TARGET_DPI, G4_MIME, THUMBNAIL_MAX_PX, type CapturedPage, type ScanColorMode } from './CapturedPage';
 import { encodeG4 } from './ccittG4';
-import { analysePage } from './pageKind';
+import { analysePage, looksColoured, TILE } from './pageKind';
 
 /**
  * Raster page → compressed page (+ thumbnail), in the renderer, with OffscreenCanvas: a JPEG (gray
@@ -232,6 +232,15 @@ async function bilevelThumbnail(bits: Uint8Array, width: number, height: number,
   return encode(canvas, 0.7);
 }
 
+/** The colour check of 'auto' on a quarter-size copy of the page (32-px tiles at full size = 8 px here). */
+function quarterLooksColoured(bitmap: ImageBitmap): boolean {
+  const width = Math.max(1, Math.round(bitmap.width / 4));
+  const height = Math.max(1, Math.round(bitmap.height / 4));
+  const small = drawScaled(bitmap, width, height, true, 'low');
+  const pixels = (small.getContext('2d') as OffscreenCanvasRenderingContext2D).getImageData(0, 0, width, height);
+  return looksColoured(pixels.data, width, height, TILE / 4);
+}
+
 /**
  * Compresses one page image into a CapturedPage: scaled to at most `targetDpi`, bilevel, gray or
  * colour as `mode` says (or as the page looks, for 'auto'), within `maxBytes`, plus a thumbnail. Takes an ImageBitmap (scanner, camera frame) or an image
@@ -252,7 +261,10 @@ export async function compressPage(image: ImageBitmap | Blob, options: CompressO
     const sourceDpi = options.sourceDpi ?? Math.max(bitmap.width, bitmap.height) / a4LongInches;
     let scale = Math.min(1, targetDpi / sourceDpi);
     const enhance = options.enhance ?? false;
-    const mode = options.mode;
+    // 'auto' first looks at a quarter-size copy: a stamp's colour shows there already, and a colour
+    // page then needs neither the full-size read-back nor the analysis (the last page of a document
+    // often carries the stamp: this is the officer's wait).
+    const mode = options.mode === 'auto' && !enhance && quarterLooksColoured(bitmap) ? 'color' : options.mode;
     const looks = mode === 'auto' || mode === 'bilevel';
     // Gray alone is done by the canvas while drawing (no pixel read-back: 60–90 ms less per A4 page);
     // auto-levels and the page analysis need the pixels.

@@ -75,6 +75,33 @@ export function otsuThreshold(hist: Uint32Array): number {
   return best;
 }
 
+/**
+ * True when a small copy of the page (e.g. a quarter of its size) already shows colour tiles —
+ * tiles of `tile` px, every pixel, the same thresholds as analysePage. A page found coloured here
+ * is a colour page without reading the full-size pixels; one not found coloured still goes through
+ * analysePage, which looks again at full size (so a miss here never loses a stamp).
+ */
+export function looksColoured(data: Uint8ClampedArray | Uint8Array, width: number, height: number, tile: number): boolean {
+  const tilesX = Math.ceil(width / tile);
+  const counts = new Uint32Array(tilesX * Math.ceil(height / tile));
+  const pixels = new Uint32Array(data.buffer, data.byteOffset, width * height);
+  for (let y = 0, i = 0; y < height; y++) {
+    const tileRow = Math.floor(y / tile) * tilesX;
+    for (let x = 0; x < width; x++, i++) {
+      const v = pixels[i]!;
+      const r = v & 0xff;
+      const g = (v >>> 8) & 0xff;
+      const b = (v >>> 16) & 0xff;
+      const max = r > g ? (r > b ? r : b) : g > b ? g : b;
+      const min = r < g ? (r < b ? r : b) : g < b ? g : b;
+      if (max - min > COLOUR_SPREAD) counts[tileRow + Math.floor(x / tile)]!++;
+    }
+  }
+  let coloured = 0;
+  for (const c of counts) if (c >= tile * tile * COLOUR_TILE_SHARE) coloured++;
+  return coloured > MAX_COLOUR_TILES;
+}
+
 /** Classifies an RGBA page (`data.length === width * height * 4`) and returns its luminance. */
 export function analysePage(data: Uint8ClampedArray | Uint8Array, width: number, height: number): PageAnalysis {
   const count = width * height;
