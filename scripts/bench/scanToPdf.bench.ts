@@ -22,7 +22,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, preview } from 'vite';
 import { CHROMIUM_ARGS } from '../../playwright.config';
-import type { BenchRun, PageExtras, ScanHarnessApi, ScannerRun } from '../../test/support/scanHarness/harnessApi';
+import type { BenchRun, BilevelProbe, PageExtras, ScanHarnessApi, ScannerRun } from '../../test/support/scanHarness/harnessApi';
 import { BenchSkipped, recordFigure } from './figures';
 import { percentile, round, verdict } from './stats';
 
@@ -103,6 +103,8 @@ interface Waits {
 
 export interface ScanBenchResult {
   readonly series: readonly Series[];
+  /** The bilevel candidates on the same thresholded bits (text page, dense text page). */
+  readonly encodings: readonly BilevelProbe[];
   readonly capacity: readonly Capacity[];
   readonly waits: readonly Waits[];
   readonly cameraEnhanceCostMs: { p50: number; plain: number };
@@ -158,6 +160,10 @@ export async function runScanToPdfBench(): Promise<ScanBenchResult> {
     const enhanced = toSeries('gray + auto-levels (camera)', await run({ count: 10, mode: 'gray', baseline: 'none', enhance: true }));
     series.push(enhanced);
 
+    const encodings: BilevelProbe[] = [];
+    for (const dense of [false, true])
+      encodings.push(await page.evaluate((o) => window.scanHarness.bilevelProbe(o), { seed: 500, extras: 'none' as const, dense }));
+
     // The kiosk's pool, fed faster than it compresses: its output rate.
     const capacity: Capacity[] = [];
     for (const [label, mode, extras] of [
@@ -195,7 +201,7 @@ export async function runScanToPdfBench(): Promise<ScanBenchResult> {
       });
     }
     const plain = series[0]!;
-    return { series, capacity, waits, cameraEnhanceCostMs: { p50: enhanced.p50Ms, plain: plain.p50Ms } };
+    return { series, encodings, capacity, waits, cameraEnhanceCostMs: { p50: enhanced.p50Ms, plain: plain.p50Ms } };
   } finally {
     await browser.close();
     await server.close();
@@ -247,6 +253,14 @@ export function printScanToPdfBench(result: ScanBenchResult): void {
       target: 'auto picks bilevel for every text page, ≤ 250 KB',
       pass: allBilevel && textAuto.maxKb <= SCAN_TARGETS.kbPerPage && denseAuto.maxKb <= SCAN_TARGETS.kbPerPage,
     });
+  }
+  for (const [i, e] of result.encodings.entries()) {
+    const kb = (bytes: number): string => String(round(bytes / 1000, 1));
+    console.log(
+      `  bilevel encodings, ${i === 0 ? 'text' : 'dense text'} page, same bits: G4 ${kb(e.g4Bytes)} KB in ${ms(e.steps.g4Ms)} ms; ` +
+        `1-bit PNG (Flate) ${kb(e.pngNoneBytes)} KB in ${ms(e.steps.pngNoneMs)} ms ("Up" rows ${kb(e.pngUpBytes)} KB); ` +
+        `pdf-lib embedPng of it → ${kb(e.pdfViaEmbedPngBytes)} KB PDF in ${ms(e.steps.embedPngMs)} ms`,
+    );
   }
   if (gray && naive) console.log(`  gray quality search vs fixed q0.92: ${round(naive.kbPerPage / gray.kbPerPage, 1)}× smaller`);
   const worstRate = Math.min(...result.capacity.filter((c) => c.label.startsWith('auto')).map((c) => c.pagesPerSecond));
