@@ -38,7 +38,7 @@ export const PREREQUISITES = [
   {
     debianPackage: 'poppler-utils',
     neededBy:
-      'the PDF checks: src/print/ticketPdf.test.ts and receiptPdf.test.ts (/usr/bin/pdftotext, /usr/bin/pdftoppm), src/app/dossierDesk.test.ts and test/e2e/helpers.ts (from PATH)',
+      'the PDF checks: src/print/ticketPdf.test.ts and receiptPdf.test.ts (/usr/bin/pdftotext, /usr/bin/pdftoppm), src/app/dossierDesk.test.ts, test/e2e/helpers.ts and the bilevel page tests src/scan/pages/bilevel.test.ts and ccittG4.test.ts (from PATH)',
     probes: () => [{ command: 'pdftotext' }, { command: 'pdftoppm' }, { file: '/usr/bin/pdftotext' }, { file: '/usr/bin/pdftoppm' }],
   },
   {

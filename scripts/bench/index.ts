@@ -79,7 +79,9 @@ if (wants('receipt')) {
   printReceiptBench(await runReceiptBench());
 }
 if (wants('scan')) {
-  console.log('\nDocument capture (Chromium): 20 A4 pages at 200 dpi, bitmap → compressed JPEG → PDF → IndexedDB, vs a fixed-quality baseline');
+  console.log(
+    '\nDocument capture (Chromium): A4 pages at 200 dpi → gray/colour JPEG or bilevel G4 → PDF → IndexedDB; the worker pool fed like a scanner: pages/s, wait after the last page',
+  );
   await skippable('document capture in Chromium', async () => printScanToPdfBench(await runScanToPdfBench()));
 }
 

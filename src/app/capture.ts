@@ -39,7 +39,17 @@ export function stopStream(stream: MediaStream | null): void {
   for (const track of stream?.getTracks() ?? []) track.stop();
 }
 
-export { movePage, removePage, replacePage, rotate, totalBytes, type CapturedPage, type ScanColorMode } from '../scan/pages';
+export {
+  DEFAULT_SCAN_COLOR_MODE,
+  movePage,
+  removePage,
+  replacePage,
+  rotate,
+  SCAN_COLOR_MODES,
+  totalBytes,
+  type CapturedPage,
+  type ScanColorMode,
+} from '../scan/pages';
 
 type Pages = Result<readonly CapturedPage[]>;
 

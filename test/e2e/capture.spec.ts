@@ -63,6 +63,40 @@ test('a 200-dpi A4 scan compresses to at most 250 KB, stays readable (its QR sti
   expect(foreign).toEqual([]);
 });
 
+test('auto stores a text-only page as bilevel G4 (smaller, 200 dpi, still readable through pdf.js), a stamped page in colour, a photo page in gray', async ({
+  page,
+}) => {
+  test.setTimeout(180_000);
+  const foreign = await openHarness(page);
+  const qrText = '000.00.21.H26-260212-0002|8RL3';
+  const text = await page.evaluate((q) => window.scanHarness.compressSynth({ mode: 'auto', seed: 21, extras: 'none', qrText: q }), qrText);
+  const gray = await page.evaluate((q) => window.scanHarness.compressSynth({ mode: 'gray', seed: 21, extras: 'none', qrText: q }), qrText);
+  expect(text.ok && gray.ok).toBe(true);
+  if (!text.ok || !gray.ok) return;
+  expect(text.page).toMatchObject({ mime: 'image/x-ccitt-g4', widthPx: 1654, heightPx: 2339, dpi: 200, rotation: 0 });
+  expect(gray.page.mime).toBe('image/jpeg');
+  // Bytes, not time: the same page is at least 3× smaller in black and white than in gray.
+  expect(text.page.sizeBytes * 3).toBeLessThanOrEqual(gray.page.sizeBytes);
+  // Decoded by pdf.js from the document PDF: the ink is where it was, pure black on white, and the QR reads.
+  expect(text.after.darkRatio).toBeGreaterThan(text.before.darkRatio * 0.75);
+  expect(text.after.darkRatio).toBeLessThan(text.before.darkRatio * 1.25);
+  expect(text.after.paperLevel).toBeGreaterThanOrEqual(250);
+  expect(text.qr).toBe(qrText);
+  // The thumbnail is drawn from the stored bits, at the strip's size.
+  expect(Math.max(text.thumb.width, text.thumb.height)).toBe(320);
+
+  const stamped = await page.evaluate(() => window.scanHarness.compressSynth({ mode: 'auto', seed: 22, extras: 'stamp' }));
+  const photo = await page.evaluate(() => window.scanHarness.compressSynth({ mode: 'auto', seed: 23, extras: 'grayPhoto' }));
+  expect(stamped.ok && photo.ok).toBe(true);
+  if (!stamped.ok || !photo.ok) return;
+  expect(stamped.page.mime).toBe('image/jpeg');
+  expect(stamped.after.maxChannelSpread).toBeGreaterThan(100);
+  expect(photo.page.mime).toBe('image/jpeg');
+  expect(photo.after.maxChannelSpread).toBeLessThanOrEqual(8);
+  for (const p of [stamped.page, photo.page]) expect(p.sizeBytes as number).toBeLessThanOrEqual(250_000);
+  expect(foreign).toEqual([]);
+});
+
 test('a camera photo of paper under a yellow lamp comes out with white paper when enhanced', async ({ page }) => {
   test.setTimeout(120_000);
   await openHarness(page);

@@ -149,6 +149,10 @@ test.describe('counter officer, network unplugged', () => {
     await page.keyboard.press('F2');
     await expect(certificate.getByTestId('desk.pageVideo')).toBeVisible();
     await expect.poll(() => certificate.getByTestId('desk.pageVideo').evaluate((v) => (v as HTMLVideoElement).readyState)).toBeGreaterThanOrEqual(2);
+    // Pages are stored as the page looks unless the officer picks a mode: 'Tự động' is chosen.
+    await expect(certificate.getByTestId('desk.mode.auto')).toHaveAttribute('aria-checked', 'true');
+    await expect(certificate.getByTestId('desk.mode.auto')).toHaveText('Tự động');
+    await expect(certificate.getByRole('radio')).toHaveText(['Tự động', 'Đen trắng', 'Thang xám', 'Màu']);
     await certificate.getByTestId('desk.shoot').click();
     await expect(certificate).toHaveAttribute('data-pages', '1', { timeout: 15_000 });
     await expect(certificate.getByTestId('desk.page')).toHaveAttribute('data-source', 'camera');

@@ -1,5 +1,7 @@
 import { degrees, PDFDocument } from 'pdf-lib';
 import type { CapturedPage } from '../../src/scan/pages';
+import { G4_MIME } from '../../src/scan/pages/CapturedPage';
+import { encodeG4 } from '../../src/scan/pages/ccittG4';
 
 /**
  * Captured pages for tests that run in Node (no canvas): what src/scan hands the counter after a
@@ -18,6 +20,12 @@ function jpegHeader(width: number, height: number): Uint8Array {
 export function jpegPage(id: string, widthPx: number, heightPx: number, dpi = 200, tail: Uint8Array | string = ''): CapturedPage {
   const bytes = new Blob([jpegHeader(widthPx, heightPx) as Uint8Array<ArrayBuffer>, tail as Uint8Array<ArrayBuffer> | string], { type: 'image/jpeg' });
   return { id, source: 'scanner', mime: 'image/jpeg', bytes, widthPx, heightPx, dpi, rotation: 0, thumbnail: bytes, sizeBytes: bytes.size };
+}
+
+/** A bilevel page of packed rows (src/scan/pages/bilevel.ts layout), G4-encoded as compressPage stores it. */
+export function bilevelPage(id: string, bits: Uint8Array, widthPx: number, heightPx: number, dpi = 200): CapturedPage {
+  const bytes = new Blob([encodeG4(bits, widthPx, heightPx) as Uint8Array<ArrayBuffer>], { type: G4_MIME });
+  return { id, source: 'scanner', mime: G4_MIME, bytes, widthPx, heightPx, dpi, rotation: 0, thumbnail: bytes, sizeBytes: bytes.size };
 }
 
 /** One page imported from a PDF file. */

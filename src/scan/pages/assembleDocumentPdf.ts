@@ -1,6 +1,7 @@
-import { degrees, PDFDocument } from 'pdf-lib';
+import { degrees, drawImage, PDFDocument, PDFRawStream, type PDFPage } from 'pdf-lib';
 import { AppFailure } from '../../shared/result';
-import type { CapturedPage } from './CapturedPage';
+import { G4_MIME, type CapturedPage } from './CapturedPage';
+import { endsWithEofb } from './ccittG4';
 
 /**
  * The PDF of one document of a dossier (pdf-lib).
@@ -8,6 +9,8 @@ import type { CapturedPage } from './CapturedPage';
  * Guarantees:
  * - One PDF page per captured page, in the given order. A JPEG page is embedded as it is (no
  *   re-encode) on a page of its physical size: widthPx / dpi × 72 points (A4 at 200 dpi → 595 × 842).
+ *   A bilevel page becomes a 1-bit DeviceGray image with its CCITT G4 data as it is
+ *   (`/CCITTFaxDecode`, `/K -1`): no decode, no re-encode.
  *   A page imported from a PDF is copied as a vector page (text stays text).
  * - A page's `rotation` becomes the PDF page's /Rotate (added to an imported page's own /Rotate),
  *   so the viewer shows it turned and the image bytes stay untouched.
@@ -22,6 +25,25 @@ export interface DocumentPdfMeta {
   readonly title: string;
   /** Epoch milliseconds of the capture, used for both PDF dates. */
   readonly createdAt: number;
+}
+
+/** A bilevel page's G4 data as a 1-bit DeviceGray image filling the page (decoded 0 = black). */
+function drawBilevel(page: PDFPage, g4: Uint8Array, widthPx: number, heightPx: number, width: number, height: number): void {
+  // The data has no header: the last thing a sound stream holds (EOFB) is what can be checked.
+  if (!endsWithEofb(g4)) throw new RangeError('the bilevel page is not G4 data ending with EOFB');
+  const context = page.doc.context;
+  const dict = context.obj({
+    Type: 'XObject',
+    Subtype: 'Image',
+    Width: widthPx,
+    Height: heightPx,
+    ColorSpace: 'DeviceGray',
+    BitsPerComponent: 1,
+    Filter: 'CCITTFaxDecode',
+    DecodeParms: { K: -1, Columns: widthPx, Rows: heightPx },
+  });
+  const name = page.node.newXObject('Image', context.register(PDFRawStream.of(dict, g4)));
+  page.pushOperators(...drawImage(name, { x: 0, y: 0, width, height, rotate: degrees(0), xSkew: degrees(0), ySkew: degrees(0) }));
 }
 
 /**
@@ -49,11 +71,11 @@ export async function assembleDocumentPdf(pages: readonly CapturedPage[], meta: 
         const added = doc.addPage(copied);
         added.setRotation(degrees((added.getRotation().angle + page.rotation) % 360));
       } else {
-        const image = await doc.embedJpg(bytes);
         const width = (page.widthPx / page.dpi) * 72;
         const height = (page.heightPx / page.dpi) * 72;
         const added = doc.addPage([width, height]);
-        added.drawImage(image, { x: 0, y: 0, width, height });
+        if (page.mime === G4_MIME) drawBilevel(added, bytes, page.widthPx, page.heightPx, width, height);
+        else added.drawImage(await doc.embedJpg(bytes), { x: 0, y: 0, width, height });
         added.setRotation(degrees(page.rotation));
       }
     } catch (e) {

@@ -1,14 +1,22 @@
 import { describeUnknown, err, ok, type Result } from '../../shared/result';
-import { A4_MM, DEFAULT_MAX_PAGE_BYTES, DEFAULT_TARGET_DPI, THUMBNAIL_MAX_PX, type CapturedPage, type ScanColorMode } from './CapturedPage';
+import { bilevelPreview, packBits } from './bilevel';
+import { A4_MM, DEFAULT_MAX_PAGE_BYTES, DEFAULT_TARGET_DPI, G4_MIME, THUMBNAIL_MAX_PX, type CapturedPage, type ScanColorMode } from './CapturedPage';
+import { encodeG4 } from './ccittG4';
+import { analysePage, looksColoured, TILE } from './pageKind';
 
 /**
- * Raster page → compressed JPEG page (+ thumbnail), in the renderer, with OffscreenCanvas.
+ * Raster page → compressed page (+ thumbnail), in the renderer, with OffscreenCanvas: a JPEG (gray
+ * or colour) or a bilevel 1-bit PNG.
  *
  * Guarantees:
  * - The page is never stored above `targetDpi` (200): an A4 page is at most 1654 × 2339 px. The
  *   input's resolution is `sourceDpi` when known (scanner), otherwise its longest side is taken to
  *   be A4's 297 mm (camera photos, image files).
  * - 'gray' pages are converted to luminance (BT.601) before encoding, so the JPEG decodes to R = G = B.
+ * - 'auto' reads the page (pageKind.ts): text only → bilevel, colour → colour JPEG, tones → gray
+ *   JPEG. 'bilevel' thresholds at Otsu's level whatever the page holds. A bilevel page is CCITT G4
+ *   data (ccittG4.ts); its thumbnail shows the stored bits. One that would not fit `maxBytes`
+ *   (a halftone forced to bilevel) is stored as a gray JPEG instead.
  * - The JPEG fits `maxBytes` (250 KB): a search over quality (see fitJpeg: starts from the quality
  *   that fitted the previous page, at most 5 encodes, keeps the largest that fits); if even
  *   quality 0.2 is too large the page is scaled down (85 % per step) rather than exceeding the cap.
@@ -31,6 +39,9 @@ export interface CompressOptions {
   /** Auto-levels + white balance: paper becomes white, ink black (see processPixels). Default false; the camera turns it on. */
   readonly enhance?: boolean;
 }
+
+/** The two JPEG kinds of page. */
+export type JpegMode = 'gray' | 'color';
 
 export interface JpegEncoder {
   (canvas: OffscreenCanvas, quality: number): Promise<Blob>;
@@ -70,7 +81,7 @@ function histogramPercentile(hist: Uint32Array, total: number, p: number): numbe
  * its bytes on the ink, not on noise). Ink's black point is the 1st percentile. Each colour channel
  * gets its own white point, which also removes a lamp's colour cast from a camera photo.
  */
-export function processPixels(data: Uint8ClampedArray, mode: ScanColorMode, enhance: boolean): void {
+export function processPixels(data: Uint8ClampedArray, mode: JpegMode, enhance: boolean): void {
   const n = data.length;
   let lutR: Uint8Array | null = null;
   let lutG: Uint8Array | null = null;
@@ -135,7 +146,7 @@ export function processPixels(data: Uint8ClampedArray, mode: ScanColorMode, enha
  * page starts there and usually needs one or two encodes instead of a full search. (Module state on
  * purpose: it only changes where the search starts, never what fits.)
  */
-const lastFit: Record<ScanColorMode, number> = { gray: FIRST_QUALITY, color: FIRST_QUALITY };
+const lastFit: Record<JpegMode, number> = { gray: FIRST_QUALITY, color: FIRST_QUALITY };
 
 /**
  * Quality search: the best JPEG of `canvas` that fits maxBytes, or null if quality 0.2 does not fit.
@@ -199,16 +210,40 @@ function drawScaled(
   return canvas;
 }
 
+function thumbnailSize(width: number, height: number): { width: number; height: number } {
+  const scale = Math.min(1, THUMBNAIL_MAX_PX / Math.max(width, height));
+  return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
+}
+
 /** A small JPEG of a canvas (longest side ≤ 320 px). */
 export async function makeThumbnail(source: OffscreenCanvas | ImageBitmap | HTMLCanvasElement, encode: JpegEncoder = encodeJpeg): Promise<Blob> {
-  const scale = Math.min(1, THUMBNAIL_MAX_PX / Math.max(source.width, source.height));
-  const thumb = drawScaled(source, Math.max(1, Math.round(source.width * scale)), Math.max(1, Math.round(source.height * scale)), false, 'medium');
+  const size = thumbnailSize(source.width, source.height);
+  const thumb = drawScaled(source, size.width, size.height, false, 'medium');
   return encode(thumb, 0.7);
 }
 
+/** The thumbnail of a bilevel page, drawn from its bits (what is stored, not the scan before thresholding). */
+async function bilevelThumbnail(bits: Uint8Array, width: number, height: number, encode: JpegEncoder): Promise<Blob> {
+  const size = thumbnailSize(width, height);
+  const canvas = new OffscreenCanvas(size.width, size.height);
+  const ctx = canvas.getContext('2d');
+  if (ctx === null) throw new Error('no 2d context for OffscreenCanvas');
+  ctx.putImageData(new ImageData(bilevelPreview(bits, width, height, size.width, size.height), size.width, size.height), 0, 0);
+  return encode(canvas, 0.7);
+}
+
+/** The colour check of 'auto' on a quarter-size copy of the page (32-px tiles at full size = 8 px here). */
+function quarterLooksColoured(bitmap: ImageBitmap): boolean {
+  const width = Math.max(1, Math.round(bitmap.width / 4));
+  const height = Math.max(1, Math.round(bitmap.height / 4));
+  const small = drawScaled(bitmap, width, height, true, 'low');
+  const pixels = (small.getContext('2d') as OffscreenCanvasRenderingContext2D).getImageData(0, 0, width, height);
+  return looksColoured(pixels.data, width, height, TILE / 4);
+}
+
 /**
- * Compresses one page image into a CapturedPage: scaled to at most `targetDpi`, gray when asked,
- * JPEG within `maxBytes`, plus a thumbnail. Takes an ImageBitmap (scanner, camera frame) or an image
+ * Compresses one page image into a CapturedPage: scaled to at most `targetDpi`, bilevel, gray or
+ * colour as `mode` says (or as the page looks, for 'auto'), within `maxBytes`, plus a thumbnail. Takes an ImageBitmap (scanner, camera frame) or an image
  * Blob (JPEG/PNG file; its EXIF orientation is applied). An ImageBitmap passed in is not closed.
  */
 export async function compressPage(image: ImageBitmap | Blob, options: CompressOptions, encode: JpegEncoder = encodeJpeg): Promise<Result<CapturedPage>> {
@@ -226,40 +261,55 @@ export async function compressPage(image: ImageBitmap | Blob, options: CompressO
     const sourceDpi = options.sourceDpi ?? Math.max(bitmap.width, bitmap.height) / a4LongInches;
     let scale = Math.min(1, targetDpi / sourceDpi);
     const enhance = options.enhance ?? false;
+    // 'auto' first looks at a quarter-size copy: a stamp's colour shows there already, and a colour
+    // page then needs neither the full-size read-back nor the analysis (the last page of a document
+    // often carries the stamp: this is the officer's wait).
+    const mode = options.mode === 'auto' && !enhance && quarterLooksColoured(bitmap) ? 'color' : options.mode;
+    const looks = mode === 'auto' || mode === 'bilevel';
     // Gray alone is done by the canvas while drawing (no pixel read-back: 60–90 ms less per A4 page);
-    // auto-levels needs the pixels, and then converts to gray in the same pass.
-    const readBack = enhance;
-    const filterGray = options.mode === 'gray' && !enhance;
+    // auto-levels and the page analysis need the pixels.
+    const readBack = enhance || looks;
+    const filterGray = mode === 'gray' && !readBack;
+    const base = { id: newId(), source: options.source ?? 'file', rotation: 0 } as const;
     for (let attempt = 0; attempt <= MAX_DOWNSCALES; attempt++) {
       const width = Math.max(1, Math.round(bitmap.width * scale));
       const height = Math.max(1, Math.round(bitmap.height * scale));
+      const dpi = Math.max(1, Math.round(sourceDpi * scale));
       const canvas = drawScaled(bitmap, width, height, readBack, 'high', filterGray);
+      let jpegMode: JpegMode = mode === 'color' ? 'color' : 'gray';
       if (readBack) {
         const ctx = canvas.getContext('2d') as OffscreenCanvasRenderingContext2D;
         const pixels = ctx.getImageData(0, 0, width, height);
-        processPixels(pixels.data, options.mode, enhance);
-        ctx.putImageData(pixels, 0, 0);
+        if (looks) {
+          // Auto-levels first (camera), colour kept: the analysis needs to see a stamp's red.
+          processPixels(pixels.data, 'color', enhance);
+          const analysis = analysePage(pixels.data, width, height);
+          if (mode === 'bilevel' || analysis.kind === 'text') {
+            const bits = packBits(analysis.luminance, width, height, analysis.threshold);
+            const g4 = encodeG4(bits, width, height);
+            if (g4.length <= maxBytes) {
+              const bytes = new Blob([g4 as Uint8Array<ArrayBuffer>], { type: G4_MIME });
+              const thumbnail = await bilevelThumbnail(bits, width, height, encode);
+              return ok({ ...base, mime: G4_MIME, bytes, widthPx: width, heightPx: height, dpi, thumbnail, sizeBytes: bytes.size });
+            }
+          }
+          jpegMode = analysis.kind === 'color' && mode === 'auto' ? 'color' : 'gray';
+          if (jpegMode === 'gray') processPixels(pixels.data, 'gray', false);
+          if (enhance || jpegMode === 'gray') ctx.putImageData(pixels, 0, 0);
+        } else {
+          processPixels(pixels.data, jpegMode, enhance);
+          ctx.putImageData(pixels, 0, 0);
+        }
       }
-      const fitted = await fitJpeg(canvas, maxBytes, lastFit[options.mode], encode);
+      const fitted = await fitJpeg(canvas, maxBytes, lastFit[jpegMode], encode);
       if (fitted === null) {
         scale *= 0.85;
         continue;
       }
-      lastFit[options.mode] = fitted.quality;
+      lastFit[jpegMode] = fitted.quality;
       const jpeg = fitted.blob;
       const thumbnail = await makeThumbnail(canvas, encode);
-      return ok({
-        id: newId(),
-        source: options.source ?? 'file',
-        mime: 'image/jpeg',
-        bytes: jpeg,
-        widthPx: width,
-        heightPx: height,
-        dpi: Math.max(1, Math.round(sourceDpi * scale)),
-        rotation: 0,
-        thumbnail,
-        sizeBytes: jpeg.size,
-      });
+      return ok({ ...base, mime: 'image/jpeg', bytes: jpeg, widthPx: width, heightPx: height, dpi, thumbnail, sizeBytes: jpeg.size });
     }
     return err('scan.image-failed', `no JPEG of this page fits ${maxBytes} bytes`);
   } catch (e) {

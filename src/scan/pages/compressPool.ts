@@ -18,63 +18,78 @@ export interface PageCompressor {
   dispose(): void;
 }
 
-interface Pending {
+interface Job {
+  readonly id: number;
+  readonly image: ImageBitmap | Blob;
+  readonly options: CompressOptions;
   readonly resolve: (r: Result<CapturedPage>) => void;
+}
+
+interface Slot {
+  readonly worker: Worker;
+  job: Job | null;
 }
 
 export function createPageCompressor(size?: number): PageCompressor {
   const count = Math.max(1, Math.min(size ?? Math.min(2, navigator.hardwareConcurrency || 1), 4));
-  let workers: { worker: Worker; busy: number }[] | null = null;
+  let slots: Slot[] | null = null;
   try {
     if (typeof Worker === 'undefined' || typeof OffscreenCanvas === 'undefined') throw new Error('no workers');
-    workers = Array.from({ length: count }, () => ({ worker: new Worker(new URL('./compress.worker.ts', import.meta.url), { type: 'module' }), busy: 0 }));
+    slots = Array.from({ length: count }, () => ({ worker: new Worker(new URL('./compress.worker.ts', import.meta.url), { type: 'module' }), job: null }));
   } catch {
-    workers = null;
+    slots = null;
   }
-  const pending = new Map<number, Pending>();
+  // Pages wait here, in arrival order, until a worker is free: a worker holds one page at a time,
+  // so pages come back in about the order they came in (the strip fills as the scanner feeds) and
+  // at most `count` decoded pages are in memory at once.
+  const queue: Job[] = [];
   let nextId = 1;
 
-  const fail = (message: string): void => {
-    for (const [id, p] of pending) {
-      pending.delete(id);
-      p.resolve(err('scan.image-failed', message));
+  const start = (slot: Slot): void => {
+    const job = queue.shift();
+    if (job === undefined) return;
+    slot.job = job;
+    try {
+      slot.worker.postMessage({ id: job.id, image: job.image, options: job.options }, job.image instanceof ImageBitmap ? [job.image] : []);
+    } catch (e) {
+      slot.job = null;
+      job.resolve(err('scan.image-failed', describeUnknown(e).slice(0, 300)));
+      start(slot);
     }
   };
-  for (const w of workers ?? []) {
-    w.worker.onmessage = (event: MessageEvent<{ id: number; result: Result<CapturedPage> }>) => {
-      w.busy--;
-      const p = pending.get(event.data.id);
-      pending.delete(event.data.id);
-      p?.resolve(event.data.result);
+  const failAll = (message: string): void => {
+    for (const slot of slots ?? []) {
+      slot.job?.resolve(err('scan.image-failed', message));
+      slot.job = null;
+    }
+    for (const job of queue.splice(0)) job.resolve(err('scan.image-failed', message));
+  };
+  for (const slot of slots ?? []) {
+    slot.worker.onmessage = (event: MessageEvent<{ id: number; result: Result<CapturedPage> }>) => {
+      const job = slot.job;
+      slot.job = null;
+      if (job?.id === event.data.id) job.resolve(event.data.result);
+      start(slot);
     };
-    w.worker.onerror = (event) => {
+    slot.worker.onerror = (event) => {
       event.preventDefault();
-      fail(`a compression worker failed: ${String(event.message).slice(0, 200)}`);
+      failAll(`a compression worker failed: ${String(event.message).slice(0, 200)}`);
     };
   }
 
   return {
     compress(image, options) {
-      if (workers === null) return compressPage(image, options);
-      // The least busy worker takes the page.
-      const w = workers.reduce((a, b) => (b.busy < a.busy ? b : a));
-      const id = nextId++;
+      if (slots === null) return compressPage(image, options);
+      const free = slots.find((s) => s.job === null);
       return new Promise<Result<CapturedPage>>((resolve) => {
-        pending.set(id, { resolve });
-        w.busy++;
-        try {
-          w.worker.postMessage({ id, image, options }, image instanceof ImageBitmap ? [image] : []);
-        } catch (e) {
-          w.busy--;
-          pending.delete(id);
-          resolve(err('scan.image-failed', describeUnknown(e).slice(0, 300)));
-        }
+        queue.push({ id: nextId++, image, options, resolve });
+        if (free) start(free);
       });
     },
     dispose() {
-      for (const w of workers ?? []) w.worker.terminate();
-      fail('the page compressor was closed');
-      workers = null;
+      for (const slot of slots ?? []) slot.worker.terminate();
+      failAll('the page compressor was closed');
+      slots = null;
     },
   };
 }

@@ -1,6 +1,6 @@
 import { memo, useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { captureStill, importPageFiles, movePage, removePage, replacePage, rotate, totalBytes, type CapturedPage, type ScanColorMode } from '../../app/capture';
+import { captureStill, importPageFiles, movePage, removePage, replacePage, rotate, SCAN_COLOR_MODES, totalBytes, type CapturedPage } from '../../app/capture';
 import type { ReuseCandidate } from '../../app/dossierTypes';
 import type { AppError } from '../../shared/result';
 import { errorMessage } from '../errorMessage';
@@ -270,8 +270,8 @@ export const DocumentCard = memo(function DocumentCard(props: DocumentCardProps)
             {busy === 'file' ? t('desk.doc.importing') : t('desk.doc.file')}
           </button>
           <input ref={fileInput} type="file" multiple accept={ACCEPT} hidden onChange={(e) => onFiles(e.target.files)} data-testid="desk.fileInput" />
-          <div className="desk-choice desk-choice--small" role="radiogroup" aria-label={t('desk.doc.mode')}>
-            {(['gray', 'color'] as const satisfies readonly ScanColorMode[]).map((m) => (
+          <div className="desk-choice desk-choice--small" role="radiogroup" aria-label={t('desk.doc.mode')} title={t('desk.doc.modeHint')}>
+            {SCAN_COLOR_MODES.map((m) => (
               <button
                 key={m}
                 type="button"

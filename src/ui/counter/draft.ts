@@ -1,4 +1,4 @@
-import type { CapturedPage, ScanColorMode } from '../../app/capture';
+import { DEFAULT_SCAN_COLOR_MODE, type CapturedPage, type ScanColorMode } from '../../app/capture';
 import type { ReuseCandidate } from '../../app/dossierTypes';
 import type { CitizenCard } from '../../domain/citizenId';
 
@@ -51,7 +51,7 @@ export interface DocumentState {
   readonly mode: ScanColorMode;
 }
 
-export const EMPTY_DOCUMENT: DocumentState = { pages: [], reuse: null, mode: 'gray' };
+export const EMPTY_DOCUMENT: DocumentState = { pages: [], reuse: null, mode: DEFAULT_SCAN_COLOR_MODE };
 
 export function received(doc: DocumentState | undefined): boolean {
   return doc !== undefined && (doc.reuse !== null || doc.pages.length > 0);

@@ -9,17 +9,21 @@ import {
   captureFromVideo,
   compressPage,
   createPageCompressor,
-  type PageCompressor,
   importFiles,
   movePage,
   rotate,
   type CapturedPage,
   type ScanColorMode,
 } from '../../../src/scan/pages';
+import { G4_MIME } from '../../../src/scan/pages/CapturedPage';
+import { packBits } from '../../../src/scan/pages/bilevel';
+import { encodeBilevelPng } from './flatePng';
+import { encodeG4 } from '../../../src/scan/pages/ccittG4';
 import { processPixels } from '../../../src/scan/pages/compressPage';
+import { analysePage } from '../../../src/scan/pages/pageKind';
 import { renderPdfThumbnails } from '../../../src/scan/pages/pdfThumbnail';
 import { seededRandom } from '../seededRandom';
-import type { PageSummary, PdfSummary, ScanHarnessApi } from './harnessApi';
+import type { BilevelProbe, PageExtras, PageSummary, PdfSummary, ScanHarnessApi, ScannerRun } from './harnessApi';
 
 /**
  * Test and benchmark harness for src/scan/pages in a real Chromium (OffscreenCanvas, JPEG
@@ -76,6 +80,12 @@ export interface SynthOptions {
   readonly photoLike?: boolean;
   /** Every line full of text (worst case) instead of paragraphs and form lines. */
   readonly dense?: boolean;
+  /**
+   * What is on the page besides black text: a colour photo block and a red stamp ('both', the
+   * default), nothing ('none': a typed letter, a form filled in black), only the stamp, or only a
+   * gray photo block (a photocopied ID photo).
+   */
+  readonly extras?: PageExtras;
 }
 
 /** A realistic A4 page at 200 dpi (1654 × 2339 RGBA) as an ImageBitmap. */
@@ -109,32 +119,7 @@ export async function synthPage(options: SynthOptions): Promise<ImageBitmap> {
     if (options.dense !== true && roll > 0.85) line = `${line.slice(0, 24)}: ${'.'.repeat(60)}`;
     ctx.fillText(line, margin, y, textWidth * fill);
   }
-  // Photo block (an ID photo copy): smooth shading plus grain.
-  const photo = { x: width - margin - Math.round(width * 0.25), y: Math.round(height * 0.55), w: Math.round(width * 0.25), h: Math.round(width * 0.32) };
-  const gradient = ctx.createLinearGradient(photo.x, photo.y, photo.x + photo.w, photo.y + photo.h);
-  gradient.addColorStop(0, '#6d8fb3');
-  gradient.addColorStop(0.5, '#c9a27e');
-  gradient.addColorStop(1, '#2f3b2a');
-  ctx.fillStyle = gradient;
-  ctx.fillRect(photo.x, photo.y, photo.w, photo.h);
-  ctx.fillStyle = '#e9c9a8';
-  ctx.beginPath();
-  ctx.ellipse(photo.x + photo.w / 2, photo.y + photo.h * 0.42, photo.w * 0.28, photo.h * 0.3, 0, 0, Math.PI * 2);
-  ctx.fill();
-  // Red stamp over the signature area.
-  ctx.strokeStyle = 'rgba(200, 20, 30, 0.85)';
-  ctx.lineWidth = Math.max(3, width / 250);
-  const stamp = { x: margin + width * 0.2, y: height - margin - width * 0.15, r: width * 0.1 };
-  ctx.beginPath();
-  ctx.arc(stamp.x, stamp.y, stamp.r, 0, Math.PI * 2);
-  ctx.stroke();
-  ctx.beginPath();
-  ctx.arc(stamp.x, stamp.y, stamp.r * 0.8, 0, Math.PI * 2);
-  ctx.stroke();
-  ctx.fillStyle = 'rgba(200, 20, 30, 0.85)';
-  ctx.textAlign = 'center';
-  ctx.font = `bold ${Math.round(width / 45)}px DejaVu Sans, sans-serif`;
-  ctx.fillText('ỦY BAN NHÂN DÂN', stamp.x, stamp.y);
+  drawExtras(ctx, width, height, margin, options.extras ?? 'both');
   if (options.qrText !== undefined) {
     const hints = new Map<EncodeHintType, unknown>([[EncodeHintType.CHARACTER_SET, 'UTF-8']]);
     const matrix = QRCodeEncoder.encode(options.qrText, QRCodeDecoderErrorCorrectionLevel.M, hints).getMatrix();
@@ -160,6 +145,46 @@ export async function synthPage(options: SynthOptions): Promise<ImageBitmap> {
   }
   ctx.putImageData(image, 0, 0);
   return createImageBitmap(canvas);
+}
+
+/** Photo block (an ID photo copy: smooth shading) and/or a red stamp over the signature area. */
+function drawExtras(ctx: OffscreenCanvasRenderingContext2D, width: number, height: number, margin: number, extras: PageExtras): void {
+  if (extras === 'none') return;
+  ctx.save();
+  if (extras === 'grayPhoto') ctx.filter = 'grayscale(1)';
+  if (extras !== 'stamp') drawPhoto(ctx, width, height, margin);
+  ctx.restore();
+  if (extras === 'both' || extras === 'stamp') drawStamp(ctx, width, height, margin);
+}
+
+function drawPhoto(ctx: OffscreenCanvasRenderingContext2D, width: number, height: number, margin: number): void {
+  const photo = { x: width - margin - Math.round(width * 0.25), y: Math.round(height * 0.55), w: Math.round(width * 0.25), h: Math.round(width * 0.32) };
+  const gradient = ctx.createLinearGradient(photo.x, photo.y, photo.x + photo.w, photo.y + photo.h);
+  gradient.addColorStop(0, '#6d8fb3');
+  gradient.addColorStop(0.5, '#c9a27e');
+  gradient.addColorStop(1, '#2f3b2a');
+  ctx.fillStyle = gradient;
+  ctx.fillRect(photo.x, photo.y, photo.w, photo.h);
+  ctx.fillStyle = '#e9c9a8';
+  ctx.beginPath();
+  ctx.ellipse(photo.x + photo.w / 2, photo.y + photo.h * 0.42, photo.w * 0.28, photo.h * 0.3, 0, 0, Math.PI * 2);
+  ctx.fill();
+}
+
+function drawStamp(ctx: OffscreenCanvasRenderingContext2D, width: number, height: number, margin: number): void {
+  ctx.strokeStyle = 'rgba(200, 20, 30, 0.85)';
+  ctx.lineWidth = Math.max(3, width / 250);
+  const stamp = { x: margin + width * 0.2, y: height - margin - width * 0.15, r: width * 0.1 };
+  ctx.beginPath();
+  ctx.arc(stamp.x, stamp.y, stamp.r, 0, Math.PI * 2);
+  ctx.stroke();
+  ctx.beginPath();
+  ctx.arc(stamp.x, stamp.y, stamp.r * 0.8, 0, Math.PI * 2);
+  ctx.stroke();
+  ctx.fillStyle = 'rgba(200, 20, 30, 0.85)';
+  ctx.textAlign = 'center';
+  ctx.font = `bold ${Math.round(width / 45)}px DejaVu Sans, sans-serif`;
+  ctx.fillText('ỦY BAN NHÂN DÂN', stamp.x, stamp.y);
 }
 
 async function pixelsOf(source: ImageBitmap | Blob): Promise<ImageData> {
@@ -195,6 +220,27 @@ function inkAndGrayness(image: ImageData): { darkRatio: number; maxChannelSpread
     }
   }
   return { darkRatio: dark / (d.length / 4), maxChannelSpread: spread, paperLevel };
+}
+
+/** The page as pdf.js draws its document PDF at the page's own resolution. */
+async function renderThroughPdfJs(page: CapturedPage): Promise<ImageData> {
+  const pdfjs = await import('pdfjs-dist');
+  const worker = await import('pdfjs-dist/build/pdf.worker.min.mjs?worker');
+  pdfjs.GlobalWorkerOptions.workerPort ??= new worker.default();
+  const bytes = await assembleDocumentPdf([page], { title: 'render', createdAt: 0 });
+  const pdf = await pdfjs.getDocument({ data: bytes, isEvalSupported: false }).promise;
+  try {
+    const pdfPage = await pdf.getPage(1);
+    const viewport = pdfPage.getViewport({ scale: page.dpi / 72 });
+    const canvas = document.createElement('canvas');
+    canvas.width = Math.round(viewport.width);
+    canvas.height = Math.round(viewport.height);
+    const ctx = canvas.getContext('2d', { willReadFrequently: true }) as CanvasRenderingContext2D;
+    await pdfPage.render({ canvas, canvasContext: ctx, viewport }).promise;
+    return ctx.getImageData(0, 0, canvas.width, canvas.height);
+  } finally {
+    await pdf.destroy();
+  }
 }
 
 function summary(page: CapturedPage): PageSummary {
@@ -235,8 +281,13 @@ async function samplePdf(sizes: ReadonlyArray<readonly [number, number]>): Promi
 
 const api: ScanHarnessApi = {
   /** Compress one synthetic page and measure what a reader would notice. */
-  async compressSynth(options: { mode: ScanColorMode; seed: number; qrText?: string; photoLike?: boolean; enhance?: boolean }) {
-    const bitmap = await synthPage({ seed: options.seed, photoLike: options.photoLike, ...(options.qrText === undefined ? {} : { qrText: options.qrText }) });
+  async compressSynth(options: { mode: ScanColorMode; seed: number; qrText?: string; photoLike?: boolean; enhance?: boolean; extras?: PageExtras }) {
+    const bitmap = await synthPage({
+      seed: options.seed,
+      photoLike: options.photoLike,
+      extras: options.extras,
+      ...(options.qrText === undefined ? {} : { qrText: options.qrText }),
+    });
     const before = inkAndGrayness(await pixelsOf(bitmap));
     const t0 = performance.now();
     const result = await compressPage(bitmap, {
@@ -247,7 +298,9 @@ const api: ScanHarnessApi = {
     });
     const ms = performance.now() - t0;
     if (!result.ok) return { ok: false as const, error: result.error };
-    const decoded = await pixelsOf(result.value.bytes);
+    // A bilevel page has no image file a browser decodes: it is read back from its document PDF
+    // through pdf.js (its own CCITT decoder), at the page's resolution.
+    const decoded = result.value.mime === G4_MIME ? await renderThroughPdfJs(result.value) : await pixelsOf(result.value.bytes);
     const after = inkAndGrayness(decoded);
     const thumb = await createImageBitmap(result.value.thumbnail);
     let qr: string | null = null;
@@ -259,7 +312,7 @@ const api: ScanHarnessApi = {
   },
 
   /** JPEG size (KB) by quality for one synthetic page, raw and after processPixels (for the README's figures). */
-  async qualityCurve(options: { mode: ScanColorMode; seed: number; qrText?: string; dense?: boolean }) {
+  async qualityCurve(options: { mode: 'gray' | 'color'; seed: number; qrText?: string; dense?: boolean }) {
     const bitmap = await synthPage({ seed: options.seed, dense: options.dense, ...(options.qrText === undefined ? {} : { qrText: options.qrText }) });
     const out: Record<string, number[]> = {};
     for (const enhance of [false, true]) {
@@ -309,6 +362,91 @@ const api: ScanHarnessApi = {
     const port = { scanPage: async () => ok({ png, widthPx: bitmap.width, heightPx: bitmap.height, dpi: 300, mode: 'gray' as const }) };
     const r = await captureFromScanner(port, { device: null, mode: 'gray', resolution: 300 });
     return r.ok ? { ok: true as const, page: summary(r.value) } : { ok: false as const, error: r.error };
+  },
+
+  /**
+   * One synthetic page stored three ways — gray JPEG (quality search), bilevel (CCITT G4), and what
+   * 'auto' picks — with the bilevel candidates measured step by step on the same bits: G4 vs a
+   * 1-bit PNG (Flate, rows filtered None vs Up, flatePng.ts), and pdf-lib's embedPng of that PNG
+   * (it re-encodes to 8-bit). `pdfs`: the one-page document PDFs (base64) of the gray and the
+   * bilevel page, to render with pdftoppm.
+   */
+  async bilevelProbe(options: { seed: number; extras: PageExtras; dense?: boolean; pdfs?: boolean }): Promise<BilevelProbe> {
+    const bitmap = await synthPage({ seed: options.seed, extras: options.extras, dense: options.dense });
+    const compressOptions = { source: 'scanner', sourceDpi: 200 } as const;
+    const timed = async (mode: ScanColorMode): Promise<{ page: CapturedPage; ms: number }> => {
+      const t0 = performance.now();
+      const r = await compressPage(bitmap, { mode, ...compressOptions });
+      const ms = performance.now() - t0;
+      if (!r.ok) throw new Error(`${r.error.code}: ${r.error.detail}`);
+      return { page: r.value, ms };
+    };
+    const gray = await timed('gray');
+    const bilevel = await timed('bilevel');
+    const auto = await timed('auto');
+    // The bilevel path step by step.
+    const t0 = performance.now();
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    const ctx = canvas.getContext('2d', { willReadFrequently: true, alpha: false }) as OffscreenCanvasRenderingContext2D;
+    ctx.drawImage(bitmap, 0, 0);
+    const px = ctx.getImageData(0, 0, bitmap.width, bitmap.height);
+    const t1 = performance.now();
+    const analysis = analysePage(px.data, bitmap.width, bitmap.height);
+    const t2 = performance.now();
+    const bits = packBits(analysis.luminance, bitmap.width, bitmap.height, analysis.threshold);
+    const t3 = performance.now();
+    const pngNone = await encodeBilevelPng(bits, bitmap.width, bitmap.height, 'none');
+    const t4 = performance.now();
+    const pngUp = await encodeBilevelPng(bits, bitmap.width, bitmap.height, 'up');
+    const t5 = performance.now();
+    const g4 = encodeG4(bits, bitmap.width, bitmap.height);
+    const g4Ms = performance.now() - t5;
+    const doc = await PDFDocument.create({ updateMetadata: false });
+    const embedded = await doc.embedPng(pngNone);
+    const page = doc.addPage([(bitmap.width / 200) * 72, (bitmap.height / 200) * 72]);
+    page.drawImage(embedded, { x: 0, y: 0, width: page.getWidth(), height: page.getHeight() });
+    const viaEmbedPng = await doc.save({ useObjectStreams: true, objectsPerTick: Infinity });
+    const t6 = performance.now();
+    const direct = await assembleDocumentPdf([bilevel.page], { title: 'probe', createdAt: 0 });
+    const t7 = performance.now();
+    const base64 = (bytes: Uint8Array): string => {
+      let text = '';
+      for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      return btoa(text);
+    };
+    return {
+      kind: analysis.kind,
+      colourTiles: analysis.colourTiles,
+      toneTiles: analysis.toneTiles,
+      threshold: analysis.threshold,
+      inkLevel: Math.round(analysis.inkLevel),
+      paperLevel: Math.round(analysis.paperLevel),
+      gray: { ...summary(gray.page), ms: gray.ms },
+      bilevel: { ...summary(bilevel.page), ms: bilevel.ms },
+      auto: { ...summary(auto.page), ms: auto.ms },
+      steps: {
+        readBackMs: t1 - t0,
+        analyseMs: t2 - t1,
+        packMs: t3 - t2,
+        pngNoneMs: t4 - t3,
+        pngUpMs: t5 - t4,
+        g4Ms,
+        embedPngMs: t6 - t5 - g4Ms,
+        g4PdfMs: t7 - t6,
+      },
+      g4Bytes: g4.length,
+      pngNoneBytes: pngNone.length,
+      pngUpBytes: pngUp.length,
+      pdfViaEmbedPngBytes: viaEmbedPng.length,
+      pdfG4Bytes: direct.length,
+      pdfs:
+        options.pdfs === true
+          ? {
+              gray: base64(await assembleDocumentPdf([gray.page], { title: 'gray', createdAt: 0 })),
+              bilevel: base64(direct),
+            }
+          : null,
+    };
   },
 
   /** Three pages, rotate the 2nd, move the 3rd to the front, assemble; read the PDF back. */
@@ -373,50 +511,93 @@ const api: ScanHarnessApi = {
   },
 
   /**
-   * Benchmark: `count` synthetic pages from bitmap to a PDF Blob stored in IndexedDB.
-   * `baseline`: fixed quality 0.92 with no search ('jpeg92') or lossless PNG pages ('png').
+   * A scanner feeding the kiosk's worker pool: page i (a PNG as the scanner sends it, made once and
+   * cached) is handed to the pool at i × intervalMs (0 = all at once: the pool's capacity), each is
+   * compressed as it arrives, and after the last one the document PDF is assembled and stored in
+   * IndexedDB. `waitMs` is what the officer waits for after the scanner delivered the last page:
+   * that page's compression (and any backlog) + assembly + the put.
    */
-  async bench(options: {
-    count: number;
+  async scannerRun(options: {
+    extras: PageExtras[];
     mode: ScanColorMode;
-    baseline: 'none' | 'jpeg92' | 'png';
-    enhance?: boolean;
-    dense?: boolean;
-    concurrency?: number;
-    workers?: number;
-  }) {
+    intervalMs: number;
+    workers: number;
+    seed?: number;
+    decodeOnMain?: boolean;
+  }): Promise<ScannerRun> {
+    const pngs: Blob[] = [];
+    for (const [i, extras] of options.extras.entries()) pngs.push(await scannerPng((options.seed ?? 300) + i, extras));
+    const pool = createPageCompressor(options.workers);
+    try {
+      // Warm the workers (module load, JIT, the encoders), outside the measurement.
+      await Promise.all(Array.from({ length: options.workers }, () => pool.compress(pngs[0]!, { mode: options.mode, source: 'scanner', sourceDpi: 200 })));
+      const arrivals: number[] = [];
+      const dones: number[] = [];
+      const t0 = performance.now();
+      const jobs: Promise<CapturedPage>[] = [];
+      for (const [i, png] of pngs.entries()) {
+        const due = t0 + i * options.intervalMs;
+        const now = performance.now();
+        if (due > now) await new Promise((resolve) => setTimeout(resolve, due - now));
+        arrivals[i] = performance.now();
+        // decodeOnMain: the PNG decoded on this thread and the bitmap handed over (the scanner path before the pool decoded it).
+        const image = options.decodeOnMain === true ? await createImageBitmap(png) : png;
+        jobs.push(
+          pool.compress(image, { mode: options.mode, source: 'scanner', sourceDpi: 200 }).then((r) => {
+            dones[i] = performance.now();
+            if (!r.ok) throw new Error(`${r.error.code}: ${r.error.detail}`);
+            return r.value;
+          }),
+        );
+      }
+      const pages = await Promise.all(jobs);
+      const compressed = performance.now();
+      const pdf = await assembleDocumentPdf(pages, { title: 'bench', createdAt: 0 });
+      const assembled = performance.now();
+      await storeInIndexedDb(`scanner-${options.mode}`, new Blob([pdf as Uint8Array<ArrayBuffer>], { type: 'application/pdf' }));
+      const stored = performance.now();
+      return {
+        arrivals: arrivals.map((t) => t - t0),
+        dones: dones.map((t) => t - t0),
+        waitMs: stored - arrivals[arrivals.length - 1]!,
+        lastPageMs: dones[dones.length - 1]! - arrivals[arrivals.length - 1]!,
+        assembleMs: assembled - compressed,
+        storeMs: stored - assembled,
+        pageBytes: pages.map((p) => p.sizeBytes),
+        mimes: pages.map((p) => p.mime),
+        pdfBytes: pdf.length,
+      };
+    } finally {
+      pool.dispose();
+    }
+  },
+
+  /**
+   * Benchmark: `count` synthetic pages, one after another on this thread, from bitmap to a PDF Blob
+   * stored in IndexedDB (sizes and time per page). `baseline: 'jpeg92'`: fixed quality 0.92 with no
+   * search, for comparison.
+   */
+  async bench(options: { count: number; mode: ScanColorMode; baseline: 'none' | 'jpeg92'; enhance?: boolean; dense?: boolean; extras?: PageExtras }) {
     const bitmaps: ImageBitmap[] = [];
-    for (let i = 0; i < options.count; i++) bitmaps.push(await synthPage({ seed: 100 + i, dense: options.dense }));
+    for (let i = 0; i < options.count; i++) bitmaps.push(await synthPage({ seed: 100 + i, dense: options.dense, extras: options.extras }));
     const perPage: number[] = [];
     const sizes: number[] = [];
     const dpis: number[] = [];
+    const mimes: string[] = [];
     const t0 = performance.now();
     let pdfBytes: Uint8Array;
     let pagesDone = Number.NaN;
     if (options.baseline === 'none') {
-      const pages: CapturedPage[] = new Array<CapturedPage>(bitmaps.length);
-      // Pages as a scanner delivers them, `concurrency` compressions in flight (1 = one after another).
-      let next = 0;
-      let pool: PageCompressor | null = null;
-      const worker = async (): Promise<void> => {
-        while (next < bitmaps.length) {
-          const i = next++;
-          const p0 = performance.now();
-          const compressOptions = { mode: options.mode, source: 'scanner', sourceDpi: 200, enhance: options.enhance ?? false } as const;
-          const r = pool ? await pool.compress(bitmaps[i]!, compressOptions) : await compressPage(bitmaps[i]!, compressOptions);
-          dpis.push(r.ok ? r.value.dpi : 0);
-          perPage.push(performance.now() - p0);
-          if (!r.ok) throw new Error(r.error.code);
-          sizes.push(r.value.sizeBytes);
-          pages[i] = r.value;
-        }
-      };
-      // `workers`: the kiosk's pool (compressPool.ts), one page per worker in flight.
-      pool = options.workers ? createPageCompressor(options.workers) : null;
-      try {
-        await Promise.all(Array.from({ length: Math.max(1, options.workers ?? options.concurrency ?? 1) }, worker));
-      } finally {
-        pool?.dispose();
+      const pages: CapturedPage[] = [];
+      for (const bitmap of bitmaps) {
+        const p0 = performance.now();
+        const r = await compressPage(bitmap, { mode: options.mode, source: 'scanner', sourceDpi: 200, enhance: options.enhance ?? false });
+        perPage.push(performance.now() - p0);
+        if (!r.ok) throw new Error(r.error.code);
+        dpis.push(r.value.dpi);
+        sizes.push(r.value.sizeBytes);
+        mimes.push(r.value.mime);
+        pages.push(r.value);
       }
       pagesDone = performance.now();
       pdfBytes = await assembleDocumentPdf(pages, { title: 'bench', createdAt: 0 });
@@ -433,14 +614,13 @@ const api: ScanHarnessApi = {
           for (let i = 0; i < d.length; i += 4) d[i] = d[i + 1] = d[i + 2] = (77 * d[i]! + 150 * d[i + 1]! + 29 * d[i + 2]!) >> 8;
           ctx.putImageData(px, 0, 0);
         }
-        const blob =
-          options.baseline === 'png' ? await canvas.convertToBlob({ type: 'image/png' }) : await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.92 });
-        const bytes = new Uint8Array(await blob.arrayBuffer());
-        const image = options.baseline === 'png' ? await doc.embedPng(bytes) : await doc.embedJpg(bytes);
+        const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.92 });
+        const image = await doc.embedJpg(new Uint8Array(await blob.arrayBuffer()));
         const page = doc.addPage([(bitmap.width / 200) * 72, (bitmap.height / 200) * 72]);
         page.drawImage(image, { x: 0, y: 0, width: page.getWidth(), height: page.getHeight() });
         perPage.push(performance.now() - p0);
         sizes.push(blob.size);
+        mimes.push('image/jpeg');
       }
       pdfBytes = await doc.save({ useObjectStreams: true, objectsPerTick: Infinity });
     }
@@ -451,15 +631,32 @@ const api: ScanHarnessApi = {
     return {
       totalMs: done - t0,
       storeMs: done - tAssembled,
-      /** After the last page: assembling the PDF and storing it (what the officer waits for on save). */
+      /** After the last page: assembling the PDF and storing it. */
       saveMs: Number.isNaN(pagesDone) ? Number.NaN : done - pagesDone,
       perPageMs: perPage,
       pageBytes: sizes,
+      mimes,
       pdfBytes: pdfBytes.byteLength,
       minDpi: dpis.length ? Math.min(...dpis) : 200,
     };
   },
 };
+
+const scannerPngs = new Map<string, Blob>();
+/** A synthetic A4 page at 200 dpi as the scanner hands it over (a colour PNG), made once per seed and extras. */
+async function scannerPng(seed: number, extras: PageExtras): Promise<Blob> {
+  const key = `${seed}/${extras}`;
+  let png = scannerPngs.get(key);
+  if (png === undefined) {
+    const bitmap = await synthPage({ seed, extras });
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    (canvas.getContext('2d') as OffscreenCanvasRenderingContext2D).drawImage(bitmap, 0, 0);
+    bitmap.close();
+    png = await canvas.convertToBlob({ type: 'image/png' });
+    scannerPngs.set(key, png);
+  }
+  return png;
+}
 
 /** One durable put of the PDF Blob (strict durability, as the kiosk's journal database uses). */
 async function storeInIndexedDb(key: string, blob: Blob): Promise<void> {

@@ -43,17 +43,74 @@ export interface BenchRun {
   readonly storeMs: number;
   readonly perPageMs: number[];
   readonly pageBytes: number[];
+  /** What each page was stored as (image/jpeg or image/x-ccitt-g4). */
+  readonly mimes: string[];
   readonly pdfBytes: number;
   readonly minDpi: number;
 }
 
+export interface BilevelProbe {
+  readonly kind: 'text' | 'gray' | 'color';
+  readonly colourTiles: number;
+  readonly toneTiles: number;
+  readonly threshold: number;
+  readonly inkLevel: number;
+  readonly paperLevel: number;
+  readonly gray: PageSummary & { readonly ms: number };
+  readonly bilevel: PageSummary & { readonly ms: number };
+  readonly auto: PageSummary & { readonly ms: number };
+  readonly steps: {
+    readonly readBackMs: number;
+    readonly analyseMs: number;
+    readonly packMs: number;
+    readonly pngNoneMs: number;
+    readonly pngUpMs: number;
+    readonly g4Ms: number;
+    readonly embedPngMs: number;
+    readonly g4PdfMs: number;
+  };
+  readonly pngNoneBytes: number;
+  readonly pngUpBytes: number;
+  readonly g4Bytes: number;
+  readonly pdfViaEmbedPngBytes: number;
+  readonly pdfG4Bytes: number;
+  readonly pdfs: { readonly gray: string; readonly bilevel: string } | null;
+}
+
+export interface ScannerRun {
+  /** When each page was handed to the pool and when it came back compressed, ms from the first hand-over. */
+  readonly arrivals: number[];
+  readonly dones: number[];
+  /** From the last page's hand-over to the PDF stored: what the officer waits for after the scanner stops. */
+  readonly waitMs: number;
+  readonly lastPageMs: number;
+  readonly assembleMs: number;
+  readonly storeMs: number;
+  readonly pageBytes: number[];
+  readonly mimes: string[];
+  readonly pdfBytes: number;
+}
+
+export type PageExtras = 'both' | 'none' | 'stamp' | 'grayPhoto';
+
 export interface ScanHarnessApi {
+  scannerRun(options: {
+    extras: PageExtras[];
+    mode: 'auto' | 'bilevel' | 'gray' | 'color';
+    intervalMs: number;
+    workers: number;
+    seed?: number;
+    /** Decode the PNG on the page's thread and hand the pool a bitmap (the scanner path before). */
+    decodeOnMain?: boolean;
+  }): Promise<ScannerRun>;
+  bilevelProbe(options: { seed: number; extras: PageExtras; dense?: boolean; pdfs?: boolean }): Promise<BilevelProbe>;
   compressSynth(options: {
-    mode: 'gray' | 'color';
+    mode: 'auto' | 'bilevel' | 'gray' | 'color';
     seed: number;
     qrText?: string;
     photoLike?: boolean;
     enhance?: boolean;
+    extras?: PageExtras;
   }): Promise<
     { ok: true; page: PageSummary; before: InkStats; after: InkStats; thumb: { width: number; height: number }; qr: string | null; ms: number } | Failed
   >;
@@ -76,12 +133,11 @@ export interface ScanHarnessApi {
   >;
   bench(options: {
     count: number;
-    mode: 'gray' | 'color';
-    baseline: 'none' | 'jpeg92' | 'png';
+    mode: 'auto' | 'bilevel' | 'gray' | 'color';
+    baseline: 'none' | 'jpeg92';
     enhance?: boolean;
     dense?: boolean;
-    concurrency?: number;
-    workers?: number;
+    extras?: PageExtras;
   }): Promise<BenchRun>;
 }
 
