@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { localDayKey } from '../../src/domain/localDay';
 import type { BranchConfig } from '../../src/shared/branchConfig';
 import type { Clock, RandomBytes } from '../../src/shared/clock';
@@ -11,6 +11,7 @@ import { PersonalCipher } from '../../src/storage/personalCipher';
 import { submitRating } from '../../src/storage/ratingRepository';
 import { ReferenceDb } from '../../src/storage/referenceDb';
 import { openBlobData } from '../../src/storage/sealing';
+import { RECORD_SAMPLES } from './recordSamples';
 import { issueTicket } from '../../src/storage/ticketRepository';
 import { DEFAULT_PARALLEL_SCANS, SyncEngine, type BlobQueue, type SyncEngineOptions } from '../../src/sync/SyncEngine';
 import type { Transport } from '../../src/sync/Transport';
@@ -145,23 +146,12 @@ export async function queueCounterBacklog(db: KioskDb, input: CounterBacklogInpu
       utcOffsetMinutes: branch.utcOffsetMinutes,
       receivedAt,
       pdfs: scans.map((s) => ({ sha256: s.sha256, data: new Blob([s.bytes as Uint8Array<ArrayBuffer>], { type: 'application/pdf' }) })),
+      // The registry's sample dossier, with this backlog's code, slot, time, scans and appointment.
       build: (code): DossierSubmitArgs => ({
-        id: randomUUID(),
+        ...RECORD_SAMPLES['dossier.submit@1'](1, branch.branchCode),
         code: code.code,
-        branchCode: branch.branchCode,
         slot: input.slot,
         receivedAt,
-        procedure: { code: '1.001612', name: 'Đăng ký khai sinh', processingTime: 5, unit: 'working-day' },
-        applicant: {
-          idNumber: '001090012345',
-          fullName: 'Nguyễn Văn An',
-          dateOfBirth: '1990-02-01',
-          gender: 'male',
-          address: 'Số 1 Lý Thái Tổ, Hoàn Kiếm, Hà Nội',
-          phone: '0912345678',
-          email: '',
-          fromCard: true,
-        },
         documents: scans.map((s, i) => ({
           documentId: `giay-${i + 1}`,
           name: `Giấy tờ số ${i + 1}`,
@@ -172,13 +162,7 @@ export async function queueCounterBacklog(db: KioskDb, input: CounterBacklogInpu
           pages: s.pages,
           reusedFrom: null,
         })),
-        missing: [],
-        incompleteReason: null,
-        sets: 1,
         appointment: { kind: 'date', at: appointmentAt, date: localDayKey(appointmentAt, branch.utcOffsetMinutes), provisional: false },
-        resultDelivery: { method: 'counter', detail: '' },
-        lookupSecret: 'K7P4X9QM',
-        officerName: 'Trần Thị Bình',
       }),
     },
     clock,
