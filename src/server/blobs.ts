@@ -97,7 +97,7 @@ const BLOB_SIZE_HEADER = 'Blob-Size';
 const TUS_METHODS = ['POST', 'HEAD', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
 /** A bounded map of hints kept in memory; a miss (restart, another replica, eviction) falls back to the store. */
-class RecentMap<K, V> {
+export class RecentMap<K, V> {
   private readonly map = new Map<K, V>();
   constructor(private readonly limit: number) {}
   get(key: K): V | undefined {
@@ -113,7 +113,7 @@ class RecentMap<K, V> {
   }
 }
 
-interface RunningHash {
+export interface RunningHash {
   readonly hash: Hash;
   /** Bytes [0, offset) of the upload went through `hash`. */
   readonly offset: number;
@@ -128,7 +128,7 @@ interface RunningHash {
  * this process made up to offset n is still the hash of bytes [0, n) when a PATCH at n comes back
  * after others were served elsewhere; a PATCH at any other offset drops it.
  */
-function hashWhileWriting(datastore: DataStore, hashes: RecentMap<string, RunningHash>): void {
+export function hashWhileWriting(datastore: DataStore, hashes: RecentMap<string, RunningHash>): void {
   const write = datastore.write.bind(datastore);
   datastore.write = async (readable, id, offset) => {
     const running = hashes.get(id);
@@ -144,6 +144,10 @@ function hashWhileWriting(datastore: DataStore, hashes: RecentMap<string, Runnin
       },
     });
     readable.on('error', (error) => tap.destroy(error));
+    // The store reports a failure through write()'s promise. A request that fails after the store
+    // gave up on it (a 410 for an upload already gone, then the client cut) must not become an
+    // 'error' nobody listens to: that would be an uncaught exception and stop the server.
+    tap.on('error', () => undefined);
     const written = await write(readable.pipe(tap), id, offset);
     if (written === offset + seen) hashes.set(id, { hash, offset: written });
     return written;
