@@ -212,23 +212,23 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     };
     const audited = () =>
       withAudit(db, enrol, (o) =>
-      // Audited: every enrolment, and the refusals that protect a device the server knows (a code
-      // was valid, so someone holds one). Unknown, used and expired codes prove nothing and are not.
-      o.status === 200 || (o.status !== 401 && o.status !== 410 && 'code' in o.body && o.body.code !== 'enrol.role-mismatch')
-        ? {
-            actorKind: 'device',
-            actorId: deviceId,
-            branchCode: 'branchCode' in o.body ? o.body.branchCode : null,
-            action: 'device.enrol',
-            target: deviceId,
-            outcome: o.status === 200 ? 'ok' : 'refused',
-            detail:
-              'code' in o.body
-                ? o.body.code
-                : `as ${role}${o.slot !== null && o.slot !== undefined ? ` in slot ${o.slot}` : ''}${o.roleChange ? ` (role ${o.roleChange})` : ''}`,
-            at: now,
-          }
-        : null,
+        // Audited: every enrolment, and the refusals that protect a device the server knows (a code
+        // was valid, so someone holds one). Unknown, used and expired codes prove nothing and are not.
+        o.status === 200 || (o.status !== 401 && o.status !== 410 && 'code' in o.body && o.body.code !== 'enrol.role-mismatch')
+          ? {
+              actorKind: 'device',
+              actorId: deviceId,
+              branchCode: 'branchCode' in o.body ? o.body.branchCode : null,
+              action: 'device.enrol',
+              target: deviceId,
+              outcome: o.status === 200 ? 'ok' : 'refused',
+              detail:
+                'code' in o.body
+                  ? o.body.code
+                  : `as ${role}${o.slot !== null && o.slot !== undefined ? ` in slot ${o.slot}` : ''}${o.roleChange ? ` (role ${o.roleChange})` : ''}`,
+              at: now,
+            }
+          : null,
       );
     // Two enrolments claiming one free slot at once both pass the look-up; the unique index lets
     // one commit. The other runs again and now finds the slot held (refused, audited).

@@ -309,9 +309,10 @@ describe.each(engines)('blobs over tus on $name', (engine) => {
 
     // Stored once: one row (the first uploader's), two owners, one sealed file.
     expect(await blobRow(held.sha256)).toMatchObject({ branch_code: 'CN01', device_id: first.deviceId });
-    const owners = await db.query<{ branch_code: string; device_id: string }>('SELECT branch_code, device_id FROM blob_owners WHERE sha256 = $1 ORDER BY branch_code', [
-      held.sha256,
-    ]);
+    const owners = await db.query<{ branch_code: string; device_id: string }>(
+      'SELECT branch_code, device_id FROM blob_owners WHERE sha256 = $1 ORDER BY branch_code',
+      [held.sha256],
+    );
     expect(owners).toEqual([
       { branch_code: 'CN01', device_id: first.deviceId },
       { branch_code: 'CN02', device_id: second.deviceId },

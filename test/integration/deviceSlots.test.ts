@@ -256,7 +256,11 @@ describe.each(engines)('migration 011 on a database whose devices already share 
         middle,
       ]);
 
-      expect(await migrate(db)).toEqual(loadMigrations().filter((m) => m.version > 10).map((m) => m.version));
+      expect(await migrate(db)).toEqual(
+        loadMigrations()
+          .filter((m) => m.version > 10)
+          .map((m) => m.version),
+      );
 
       const rows = await db.query<{ device_id: string; slot: number | null; slot_conflict: number | null }>(
         'SELECT device_id, slot, slot_conflict FROM devices',

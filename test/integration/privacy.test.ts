@@ -492,7 +492,8 @@ describe.each(engines)('personal data at rest on $name', (engine) => {
     const shared = scanPdf(25_000);
     await upload(h.base!, counter, shared);
     await upload(h.base!, cn02, shared);
-    const head = async (device: EnrolledDevice) => (await fetch(`${h.base!}${BLOB_BY_HASH_PATH}/${sha256(shared)}`, { method: 'HEAD', headers: device.auth })).status;
+    const head = async (device: EnrolledDevice) =>
+      (await fetch(`${h.base!}${BLOB_BY_HASH_PATH}/${sha256(shared)}`, { method: 'HEAD', headers: device.auth })).status;
     expect([await head(counter), await head(cn02)]).toEqual([200, 200]);
     const mine = dossierArgs(person, [shared]);
     const theirs = dossierArgs(other, [shared], { branchCode: 'CN02', code: nextCode().replace('H26', 'H27') });
