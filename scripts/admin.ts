@@ -176,7 +176,11 @@ async function main(argv: string[]): Promise<number> {
         return found ? 0 : 1;
       }
       case 'list-devices': {
-        for (const d of await listDevices(db)) console.info(`${d.deviceId}  ${d.branchCode}  ${d.role}  lastSeq=${d.lastSeq}${d.revoked ? '  REVOKED' : ''}`);
+        for (const d of await listDevices(db)) {
+          const slot = d.slot === null ? 'slot=-' : `slot=${d.slot}`;
+          const conflict = d.slotConflict === null ? '' : `  SLOT-CONFLICT(${d.slotConflict}: revoke it or re-enrol it with another slot)`;
+          console.info(`${d.deviceId}  ${d.branchCode}  ${d.role}  ${slot}  lastSeq=${d.lastSeq}${d.revoked ? '  REVOKED' : ''}${conflict}`);
+        }
         return 0;
       }
       case 'create-admin-token': {

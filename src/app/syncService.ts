@@ -382,6 +382,8 @@ export async function startSyncService(deps: SyncServiceDeps): Promise<SyncServi
           code: dashed,
           deviceId: device.deviceId,
           role: deps.enrolRole?.() ?? device.role,
+          // The centre binds it: a slot held by another active device is refused (enrol.slot-taken).
+          slot: device.kioskSlot,
         });
         const stored = await writeCredential(answer.token, base, answer.branchCode);
         if (!stored.ok) return stored;

@@ -83,7 +83,9 @@ export async function reinstateDevice(db: Db, deviceId: string, by: AuditActor =
     db,
     (tx) =>
       tx.query<{ branch_code: string }>(
-        'UPDATE devices SET revoked_at = NULL, token_hash = $2 WHERE device_id = $1 AND revoked_at IS NOT NULL RETURNING branch_code',
+        // Its old slot may be held by its replacement now (deviceSlots.ts): it claims one again
+        // when it re-enrols, as the bound code requires anyway.
+        'UPDATE devices SET revoked_at = NULL, token_hash = $2, slot = NULL WHERE device_id = $1 AND revoked_at IS NOT NULL RETURNING branch_code',
         [deviceId, `reinstated:${sha256Hex(newDeviceToken())}`],
       ),
     (r) => deviceAudit(by, 'device.reinstate', deviceId, r[0]?.branch_code ?? null, nowMs),
@@ -113,14 +115,35 @@ export interface DeviceSummary {
   /** Mutations received from the device, over all its journals. */
   readonly lastSeq: number;
   readonly revoked: boolean;
+  /** The slot bound at enrolment (for a revoked device: the one it held); null: none bound. */
+  readonly slot: number | null;
+  /** A slot the device lost to a newer device of its branch at migration 011; null: none. */
+  readonly slotConflict: number | null;
 }
 
 export async function listDevices(db: Db): Promise<DeviceSummary[]> {
-  const rows = await db.query<{ device_id: string; branch_code: string; role: string; last_seq: unknown; revoked_at: unknown }>(
-    `SELECT d.device_id, d.branch_code, d.role, coalesce((SELECT sum(last_seq) FROM journals j WHERE j.device_id = d.device_id), 0) AS last_seq, d.revoked_at
+  const rows = await db.query<{
+    device_id: string;
+    branch_code: string;
+    role: string;
+    last_seq: unknown;
+    revoked_at: unknown;
+    slot: number | null;
+    slot_conflict: number | null;
+  }>(
+    `SELECT d.device_id, d.branch_code, d.role, coalesce((SELECT sum(last_seq) FROM journals j WHERE j.device_id = d.device_id), 0) AS last_seq, d.revoked_at,
+       d.slot, d.slot_conflict
      FROM devices d ORDER BY d.branch_code, d.device_id`,
   );
-  return rows.map((r) => ({ deviceId: r.device_id, branchCode: r.branch_code, role: r.role, lastSeq: Number(r.last_seq), revoked: r.revoked_at !== null }));
+  return rows.map((r) => ({
+    deviceId: r.device_id,
+    branchCode: r.branch_code,
+    role: r.role,
+    lastSeq: Number(r.last_seq),
+    revoked: r.revoked_at !== null,
+    slot: r.slot,
+    slotConflict: r.slot_conflict,
+  }));
 }
 
 /** A centre staff credential for publishing; only its hash is stored, so this is the one time it is shown. */

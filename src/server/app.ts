@@ -45,6 +45,7 @@ import { describeIssues, wireError } from './wireErrors';
 import { sweepIncompleteDossiers } from './dossiers';
 import { closeJournalGap, listClosedGaps, listStalledJournals } from './journalGaps';
 import { newDeviceToken, normaliseEnrolCode, sha256Hex } from './secrets';
+import { decideSlot, isActiveSlotTaken, SLOT_ROLES } from './deviceSlots';
 
 /**
  * The central server's HTTP API. Stateless between requests (everything is in the database), so
@@ -143,10 +144,10 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   app.post('/v1/enrol', async (request, reply) => {
     const parsed = EnrolRequest.safeParse(request.body);
     if (!parsed.success) return reply.code(400).send(wireError('enrol.bad-request', describeIssues(parsed.error.issues)));
-    const { code, deviceId, role } = parsed.data;
+    const { code, deviceId, role, slot } = parsed.data;
     const now = clock.now();
     const token = newDeviceToken();
-    const enrol = async (tx: Db): Promise<{ status: number; body: WireError | EnrolResponse; roleChange?: string }> => {
+    const enrol = async (tx: Db): Promise<{ status: number; body: WireError | EnrolResponse; roleChange?: string; slot?: number | null }> => {
       const codes = await tx.query<{ branch_code: string; role: string; expires_at: unknown; used_at: unknown; device_id: string | null }>(
         'SELECT branch_code, role, expires_at, used_at, device_id FROM enrolment_codes WHERE code_hash = $1 FOR UPDATE',
         [sha256Hex(normaliseEnrolCode(code))],
@@ -159,8 +160,8 @@ export function buildServer(options: ServerOptions): FastifyInstance {
       if (c.device_id !== null && c.device_id !== deviceId) {
         return { status: 403, body: wireError('enrol.code-other-device', 'this code was issued to re-enrol another device') };
       }
-      const existing = await tx.query<{ branch_code: string; role: string; revoked_at: unknown }>(
-        'SELECT branch_code, role, revoked_at FROM devices WHERE device_id = $1 FOR UPDATE',
+      const existing = await tx.query<{ branch_code: string; role: string; revoked_at: unknown; slot: number | null; slot_conflict: number | null }>(
+        'SELECT branch_code, role, revoked_at, slot, slot_conflict FROM devices WHERE device_id = $1 FOR UPDATE',
         [deviceId],
       );
       const known = existing[0];
@@ -182,38 +183,63 @@ export function buildServer(options: ServerOptions): FastifyInstance {
           body: wireError('enrol.device-known', 'this device is already enrolled; re-enrolling it needs a code the centre issues for this device id'),
         };
       }
+      // One active device per slot of the branch (deviceSlots.ts). Refused before the code is
+      // spent: the technician may choose another slot with the same code.
+      const slotDecision = await decideSlot(tx, {
+        branchCode: c.branch_code,
+        role,
+        deviceId,
+        requested: slot,
+        known: known ? { slot: known.slot, slotConflict: known.slot_conflict } : null,
+      });
+      if (!slotDecision.ok) return { status: slotDecision.status, body: slotDecision.error };
       // Re-enrolling a known device (reinstall, lost credential) replaces its credential and keeps
       // last_seq, so its outbox continues where the server stopped. Its role changes only through
       // the code staff issued for it (logged).
       await tx.query(
-        `INSERT INTO devices (device_id, branch_code, role, token_hash, enrolled_at) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (device_id) DO UPDATE SET role = EXCLUDED.role, token_hash = EXCLUDED.token_hash, enrolled_at = EXCLUDED.enrolled_at`,
-        [deviceId, c.branch_code, role, sha256Hex(token), now],
+        `INSERT INTO devices (device_id, branch_code, role, token_hash, enrolled_at, slot, slot_conflict) VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (device_id) DO UPDATE SET role = EXCLUDED.role, token_hash = EXCLUDED.token_hash, enrolled_at = EXCLUDED.enrolled_at,
+           slot = EXCLUDED.slot, slot_conflict = EXCLUDED.slot_conflict`,
+        [deviceId, c.branch_code, role, sha256Hex(token), now, slotDecision.slot, slotDecision.slotConflict],
       );
       await tx.query('UPDATE enrolment_codes SET used_at = $2, used_by = $3 WHERE code_hash = $1', [sha256Hex(normaliseEnrolCode(code)), now, deviceId]);
       return {
         status: 200,
         body: { deviceId, branchCode: c.branch_code, token },
+        slot: slotDecision.slot,
         ...(known && known.role !== role ? { roleChange: `${known.role} → ${role}` } : {}),
       };
     };
-    const outcome = await withAudit(db, enrol, (o) =>
-      // Audited: every enrolment, and the refusals that protect a device the server knows (a code
-      // was valid, so someone holds one). Unknown, used and expired codes prove nothing and are not.
-      o.status === 200 || (o.status !== 401 && o.status !== 410 && 'code' in o.body && o.body.code !== 'enrol.role-mismatch')
-        ? {
-            actorKind: 'device',
-            actorId: deviceId,
-            branchCode: 'branchCode' in o.body ? o.body.branchCode : null,
-            action: 'device.enrol',
-            target: deviceId,
-            outcome: o.status === 200 ? 'ok' : 'refused',
-            detail: 'code' in o.body ? o.body.code : `as ${role}${o.roleChange ? ` (role ${o.roleChange})` : ''}`,
-            at: now,
-          }
-        : null,
-    );
-    if (outcome.status === 200) request.log.info({ deviceId }, 'device enrolled');
+    const audited = () =>
+      withAudit(db, enrol, (o) =>
+        // Audited: every enrolment, and the refusals that protect a device the server knows (a code
+        // was valid, so someone holds one). Unknown, used and expired codes prove nothing and are not.
+        o.status === 200 || (o.status !== 401 && o.status !== 410 && 'code' in o.body && o.body.code !== 'enrol.role-mismatch')
+          ? {
+              actorKind: 'device',
+              actorId: deviceId,
+              branchCode: 'branchCode' in o.body ? o.body.branchCode : null,
+              action: 'device.enrol',
+              target: deviceId,
+              outcome: o.status === 200 ? 'ok' : 'refused',
+              detail:
+                'code' in o.body
+                  ? o.body.code
+                  : `as ${role}${o.slot !== null && o.slot !== undefined ? ` in slot ${o.slot}` : ''}${o.roleChange ? ` (role ${o.roleChange})` : ''}`,
+              at: now,
+            }
+          : null,
+      );
+    // Two enrolments claiming one free slot at once both pass the look-up; the unique index lets
+    // one commit. The other runs again and now finds the slot held (refused, audited).
+    const outcome = await audited().catch((e: unknown) => {
+      if (isActiveSlotTaken(e)) return audited();
+      throw e;
+    });
+    if (outcome.status === 200) request.log.info({ deviceId, slot: outcome.slot }, 'device enrolled');
+    if (outcome.status === 200 && slot === undefined && SLOT_ROLES.has(role)) {
+      request.log.warn({ deviceId }, 'device enrolled without a slot (a kiosk older than the slot binding): its slot is not checked');
+    }
     if (outcome.roleChange) request.log.warn({ deviceId, roleChange: outcome.roleChange }, 'device role changed by a code issued for it');
     return reply.code(outcome.status).send(outcome.body);
   });

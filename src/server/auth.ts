@@ -22,14 +22,14 @@ export function deviceAuth(db: Db) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const m = BEARER.exec(request.headers.authorization ?? '');
     if (!m) return void reply.code(401).send(wireError('auth.missing', 'Authorization: Bearer <device token> required'));
-    const rows = await db.query<{ device_id: string; branch_code: string; role: string; revoked_at: unknown }>(
-      'SELECT device_id, branch_code, role, revoked_at FROM devices WHERE token_hash = $1',
+    const rows = await db.query<{ device_id: string; branch_code: string; role: string; revoked_at: unknown; slot: number | null }>(
+      'SELECT device_id, branch_code, role, revoked_at, slot FROM devices WHERE token_hash = $1',
       [sha256Hex(m[1]!)],
     );
     const d = rows[0];
     if (!d) return void reply.code(401).send(wireError('auth.unknown-device', 'unknown device credential'));
     if (d.revoked_at !== null) return void reply.code(401).send(wireError('auth.revoked', 'this device has been revoked; re-enrol it'));
-    request.device = { deviceId: d.device_id, branchCode: d.branch_code, role: d.role };
+    request.device = { deviceId: d.device_id, branchCode: d.branch_code, role: d.role, slot: d.slot };
   };
 }
 

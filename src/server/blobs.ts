@@ -48,7 +48,10 @@ import type { AuthenticatedDevice } from './records';
  *   complete, sealed file. The SHA-256 of the plaintext stays the blob's identity.
  * - Unfinished uploads are encrypted as they arrive (AES-256-CTR under a key derived per upload,
  *   blobStore.ts keepUploadsEncrypted), so no scan byte reaches the store in plaintext.
- * - `HEAD|GET /v1/blobs/sha256/:hex` answers 200 only for a verified blob of the device's branch;
+ * - The bytes are stored once per hash (`blobs`), but every branch whose own upload of them
+ *   verified owns the blob (`blob_owners`, migration 012), even when they were already stored (that
+ *   upload's sealed copy is then deleted). `HEAD|GET /v1/blobs/sha256/:hex` answers 200 only to a
+ *   device of an owning branch, 404 to any other (no existence oracle across branches);
  *   `POST /v1/blobs/known` lists, of up to MAX_BLOBS_KNOWN hashes, those that would answer 200.
  * - Malformed headers, ids or hashes are 4xx, never 500.
  * - Unfinished uploads untouched for `abandonAfterMs` are swept (every `sweepEveryMs`, and on demand
@@ -307,6 +310,11 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
            ON CONFLICT (sha256) DO NOTHING RETURNING 1`,
           [actual, size, storageKey, device.branchCode, device.deviceId, clock.now(), key?.wrapped ?? null, key?.keyId ?? null],
         );
+        // The branch proved it holds these bytes: it owns the blob, whoever stored them first.
+        await tx.query(
+          `INSERT INTO blob_owners (sha256, branch_code, device_id, verified_at) VALUES ($1, $2, $3, $4) ON CONFLICT (sha256, branch_code) DO NOTHING`,
+          [actual, device.branchCode, device.deviceId, clock.now()],
+        );
         await forgetUpload(tx, upload.id);
         completed = await recomputeDossierCompleteness(tx, actual);
         return rows.length > 0;
@@ -433,7 +441,10 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
     const device = requireDevice(request);
     const parsed = Sha256Hex.safeParse(request.params.sha256);
     if (!parsed.success) return reply.code(400).send(wireError('blob.bad-hash', 'expected a SHA-256 as 64 lower-case hex digits'));
-    const rows = await db.query<{ size: unknown }>('SELECT size FROM blobs WHERE sha256 = $1 AND branch_code = $2', [parsed.data, device.branchCode]);
+    const rows = await db.query<{ size: unknown }>(
+      'SELECT b.size FROM blobs b JOIN blob_owners o ON o.sha256 = b.sha256 WHERE b.sha256 = $1 AND o.branch_code = $2',
+      [parsed.data, device.branchCode],
+    );
     const row = rows[0];
     if (!row) return reply.code(404).send(wireError('blob.not-found', 'no verified blob with this hash'));
     const size = Number(row.size);
@@ -447,7 +458,7 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
     if (!parsed.success) {
       return reply.code(400).send(wireError('blob.bad-hash', `expected {"sha256": [1 to ${MAX_BLOBS_KNOWN} SHA-256 as 64 lower-case hex digits]}`));
     }
-    const rows = await db.query<{ sha256: string }>('SELECT sha256 FROM blobs WHERE sha256 = ANY($1::text[]) AND branch_code = $2', [
+    const rows = await db.query<{ sha256: string }>('SELECT sha256 FROM blob_owners WHERE sha256 = ANY($1::text[]) AND branch_code = $2', [
       [...new Set(parsed.data.sha256)],
       device.branchCode,
     ]);

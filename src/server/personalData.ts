@@ -313,10 +313,10 @@ async function eraseDossiers(
 ): Promise<ErasureReport> {
   if (ids.length === 0) return { codes: [], blobs: 0 };
   const { codes, keys } = await db.transaction(async (tx) => {
-    const erased = await tx.query<{ id: string; code: string }>(
+    const erased = await tx.query<{ id: string; code: string; branch_code: string }>(
       `UPDATE received_dossiers SET applicant = NULL, result_delivery_detail = NULL, incomplete_reason = NULL, personal = NULL, personal_dek = NULL,
          personal_kek_id = NULL, id_number_index = NULL, personal_erased_at = $2, personal_erased_reason = $3
-       WHERE id = ANY($1::uuid[]) AND personal_erased_at IS NULL RETURNING id, code`,
+       WHERE id = ANY($1::uuid[]) AND personal_erased_at IS NULL RETURNING id, code, branch_code`,
       [ids, now, reason],
     );
     if (erased.length === 0) return { codes: [] as string[], keys: [] as string[] };
@@ -327,6 +327,14 @@ async function eraseDossiers(
     // Under the completeness locks, like a blob's verification: a dossier stored meanwhile either
     // committed its reference (the blob stays) or will find the blob missing.
     await lockBlobBuckets(tx, shas);
+    // A scan another branch's live dossier still needs stays, but a branch whose last dossier
+    // referencing it was erased no longer owns it (blob_owners): it reads it by hash no more.
+    await tx.query(
+      `DELETE FROM blob_owners o WHERE o.sha256 = ANY($1::text[]) AND o.branch_code = ANY($2::text[])
+         AND NOT EXISTS (SELECT 1 FROM dossier_blobs d JOIN received_dossiers r ON r.id = d.dossier_id WHERE d.sha256 = o.sha256 AND r.branch_code = o.branch_code)`,
+      [shas, [...new Set(erased.map((r) => r.branch_code))]],
+    );
+    // The owners of a scan no live dossier references go with its row (ON DELETE CASCADE).
     const removed = await tx.query<{ storage_key: string }>(
       `DELETE FROM blobs b WHERE b.sha256 = ANY($1::text[]) AND NOT EXISTS (SELECT 1 FROM dossier_blobs d WHERE d.sha256 = b.sha256) RETURNING storage_key`,
       [shas],

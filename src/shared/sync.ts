@@ -139,6 +139,12 @@ export const EnrolRequest = z
     code: z.string().min(1).max(64),
     deviceId: Uuid,
     role: DeviceRole,
+    /**
+     * The device's slot (DeviceConfig.kioskSlot): the centre binds it to this device, one active
+     * device per slot of a branch (409 `enrol.slot-taken`). Kiosks of this release always send it;
+     * it is optional only for older kiosks, which the centre enrols without a slot check.
+     */
+    slot: z.number().int().min(0).max(49).optional(),
   })
   .strict();
 export type EnrolRequest = z.infer<typeof EnrolRequest>;

@@ -185,6 +185,12 @@ export async function startCentre(options: CentreOptions = {}): Promise<Centre> 
     blobDir,
     tusLog,
     async enrolCode(role, branchCode = 'CN01', deviceId) {
+      // One centre serves many browser profiles, each a new device in the default slot 0, and the
+      // centre binds a slot to one active device (src/server/deviceSlots.ts). A branch would revoke
+      // the machine a new one replaces; here the earlier kiosks keep their credential and are only
+      // released from their slot (unbound devices sync as before), so the next one can claim it.
+      // deviceSlots.test.ts covers the binding itself.
+      await db.query('UPDATE devices SET slot = NULL WHERE branch_code = $1', [branchCode]);
       return (await createEnrolCode(db, branchCode, role, systemClock.now(), undefined, deviceId ?? null)).code;
     },
     async tickets(branchCode = 'CN01') {

@@ -283,6 +283,44 @@ describe.each(engines)('blobs over tus on $name', (engine) => {
     expect((revoked.error as TransportError).wire.code).toBe('auth.revoked');
   });
 
+  it('lets every branch that uploaded identical bytes read them by hash, and no branch that did not (no existence oracle)', async () => {
+    await createBranch(db, 'CN03', 'Chi nhánh số 3');
+    const first = await enrol('CN01');
+    const second = await enrol('CN02');
+    const third = await enrol('CN03');
+    const held = toUpload(scan(48 * 1024));
+    const known = (token: string) => createHttpTransport({ baseUrl: base, token: () => token }).blobsKnown!([held.sha256]);
+    expect((await upload(first.token, held)).error).toBeNull();
+    expect((await headByHash(held.sha256, second.auth)).status).toBe(404);
+    expect(await known(second.token)).toEqual(new Set());
+
+    // The second branch proves it holds the bytes by uploading them: the upload verifies and it now owns the blob.
+    const again = await upload(second.token, held);
+    expect(again.error).toBeNull();
+    for (const device of [first, second]) {
+      expect((await headByHash(held.sha256, device.auth)).status).toBe(200);
+      const get = await fetch(`${base}${BLOB_BY_HASH_PATH}/${held.sha256}`, { headers: device.auth });
+      expect(await get.json()).toEqual({ sha256: held.sha256, size: held.size });
+      expect(await known(device.token)).toEqual(new Set([held.sha256]));
+    }
+    expect((await headByHash(held.sha256, third.auth)).status).toBe(404);
+    expect((await fetch(`${base}${BLOB_BY_HASH_PATH}/${held.sha256}`, { headers: third.auth })).status).toBe(404);
+    expect(await known(third.token)).toEqual(new Set());
+
+    // Stored once: one row (the first uploader's), two owners, one sealed file.
+    expect(await blobRow(held.sha256)).toMatchObject({ branch_code: 'CN01', device_id: first.deviceId });
+    const owners = await db.query<{ branch_code: string; device_id: string }>(
+      'SELECT branch_code, device_id FROM blob_owners WHERE sha256 = $1 ORDER BY branch_code',
+      [held.sha256],
+    );
+    expect(owners).toEqual([
+      { branch_code: 'CN01', device_id: first.deviceId },
+      { branch_code: 'CN02', device_id: second.deviceId },
+    ]);
+    const files = await readdir(path.join(blobDir, 'sha256', held.sha256.slice(0, 2)));
+    expect(files.filter((f) => f.startsWith(held.sha256))).toHaveLength(1);
+  });
+
   it('answers which of many hashes it holds verified for the branch in one request (POST /v1/blobs/known), as HEAD by hash would one by one', async () => {
     const owner = await enrol('CN01');
     const sameBranch = await enrol('CN01');

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enrolPost } from '../../electron/enrolProxy';
 import { createFakePlatform, type FakePlatform } from '../../src/platform/fakePlatform';
 import { fixedClock } from '../../src/shared/clock';
+import { defaultDeviceConfig } from '../../src/shared/deviceConfig';
 import { AppFailure, err } from '../../src/shared/result';
 import { KioskDb } from '../../src/storage/KioskDb';
 import { ReferenceDb } from '../../src/storage/referenceDb';
@@ -38,6 +40,13 @@ async function start(platform: FakePlatform, idb: IDBFactory): Promise<{ app: Ki
   started.push(app);
   return { app, db };
 }
+
+/**
+ * A kiosk in its own slot: the centre binds a slot to one active device per branch, so kiosks
+ * enrolled in one branch need different slots (CN01 publishes 4; the kiosks that only check where
+ * the credential is kept enrol in CN02, which publishes none).
+ */
+const kioskInSlot = (kioskSlot: number): FakePlatform => createFakePlatform({ ...defaultDeviceConfig(randomUUID()), kioskSlot });
 
 describe('the kiosk side of sync', () => {
   let centre: Awaited<ReturnType<typeof startCentre>>;
@@ -174,7 +183,7 @@ describe('the kiosk side of sync', () => {
   });
 
   it('enrols with a one-time code, keeps the credential in the keystore, syncs and trims the journal file', async () => {
-    const platform = createFakePlatform();
+    const platform = kioskInSlot(1);
     const { app, db } = await start(platform, new IDBFactory());
     expect(app.sync.isEnrolled()).toBe(false);
     const bad = await app.sync.enrol(centre.baseUrl, 'not a code');
@@ -214,19 +223,19 @@ describe('the kiosk side of sync', () => {
   });
 
   it('keeps the credential in IndexedDB where Electron has no keystore (a kiosk without a secret service)', async () => {
-    const platform = createFakePlatform();
+    const platform = kioskInSlot(0);
     platform.keystoreAvailable = false;
     const { app, db } = await start(platform, new IDBFactory());
-    const { code } = await createEnrolCode(centre.db, 'CN01', 'citizen', clock.now());
+    const { code } = await createEnrolCode(centre.db, 'CN02', 'citizen', clock.now());
     const enrolled = await app.sync.enrol(centre.baseUrl, code);
     expect(enrolled.ok).toBe(true);
     expect(platform.credential).toBeNull();
-    expect((await loadCredential(db))?.branchCode).toBe('CN01');
+    expect((await loadCredential(db))?.branchCode).toBe('CN02');
     expect(app.sync.isEnrolled()).toBe(true);
   });
 
   it('in Electron, enrolment goes through main (the page reaches only its configured server), with the same answers as a direct request', async () => {
-    const platform = createFakePlatform();
+    const platform = kioskInSlot(1);
     const viaMain: string[] = [];
     // Main's own network stack (Node's fetch), untouched by what the page may do.
     const realFetch = globalThis.fetch;
@@ -244,7 +253,7 @@ describe('the kiosk side of sync', () => {
     try {
       const unknown = await app.sync.enrol(centre.baseUrl, 'ABCD-EFGH-JKLM-NPQR');
       expect(unknown.ok ? null : unknown.error.code).toBe('enrol.unknown-code');
-      const { code } = await createEnrolCode(centre.db, 'CN01', 'citizen', clock.now());
+      const { code } = await createEnrolCode(centre.db, 'CN02', 'citizen', clock.now());
       const enrolled = await app.sync.enrol(centre.baseUrl, code);
       expect(enrolled.ok).toBe(true);
       const gone = await app.sync.enrol('http://127.0.0.1:9', code);
@@ -258,11 +267,11 @@ describe('the kiosk side of sync', () => {
   });
 
   it('keeps the credential in IndexedDB in the browser build', async () => {
-    const platform = createFakePlatform();
+    const platform = kioskInSlot(2);
     platform.credentialRead = async () => err('credential.unsupported', 'browser');
     platform.credentialWrite = async () => err('credential.unsupported', 'browser');
     const { app, db } = await start(platform, new IDBFactory());
-    const { code } = await createEnrolCode(centre.db, 'CN01', 'citizen', clock.now());
+    const { code } = await createEnrolCode(centre.db, 'CN02', 'citizen', clock.now());
     const enrolled = await app.sync.enrol(centre.baseUrl, code);
     expect(enrolled.ok).toBe(true);
     expect((await loadCredential(db))?.serverUrl).toBe(centre.baseUrl);

@@ -19,7 +19,7 @@ import { fixedClock } from '../../src/shared/clock';
 import { recordDossierStatus } from '../../src/server/dossiers';
 import { deleteCitizen, exportCitizen, readReceivedDossiers, rotateDataKeys, sealUnsealed } from '../../src/server/personalData';
 import { runRetentionJob } from '../../src/server/retentionJob';
-import { PushResponse, SYNC_PROTOCOL_VERSION, type MutationEnvelope } from '../../src/shared/sync';
+import { BLOB_BY_HASH_PATH, PushResponse, SYNC_PROTOCOL_VERSION, type MutationEnvelope } from '../../src/shared/sync';
 import { type DossierSubmitArgs } from '../../src/shared/records';
 import { uploadBlobWithTus } from '../../src/sync/tusUpload';
 import { engines, enrolDevice, openHarness, START, testDataProtection, type EnrolledDevice, type Harness } from './serverHarness';
@@ -483,6 +483,43 @@ describe.each(engines)('personal data at rest on $name', (engine) => {
       ['citizen.export', 'admin-cli', 'Lê Văn Kiểm', 'exported'],
     ]);
     for (const e of audit) expect(`${e.detail} ${e.target}`).not.toContain(person.idNumber);
+  });
+
+  it('delete-citizen with a scan owned by two branches keeps it for the live dossier, ends the erased branch’s ownership, and removes it with the last dossier', async () => {
+    const person = citizen(8);
+    const other = citizen(9);
+    const cn02 = await enrolDevice(h, 'CN02', 'counter');
+    const shared = scanPdf(25_000);
+    await upload(h.base!, counter, shared);
+    await upload(h.base!, cn02, shared);
+    const head = async (device: EnrolledDevice) =>
+      (await fetch(`${h.base!}${BLOB_BY_HASH_PATH}/${sha256(shared)}`, { method: 'HEAD', headers: device.auth })).status;
+    expect([await head(counter), await head(cn02)]).toEqual([200, 200]);
+    const mine = dossierArgs(person, [shared]);
+    const theirs = dossierArgs(other, [shared], { branchCode: 'CN02', code: nextCode().replace('H26', 'H27') });
+    await push(h.app, counter, mine);
+    await push(h.app, cn02, theirs, randomUUID(), 1);
+    const storage = diskStorage(h.blobDir);
+    const actor = { kind: 'admin-cli' as const, id: 'Lê Văn Kiểm' };
+
+    expect(await deleteCitizen(h.db, testDataProtection, storage, person.idNumber, { actor, now: h.clock.now(), reason: 'yêu cầu số 13/2026' })).toEqual({
+      codes: [mine.code],
+      blobs: 0,
+      alreadyErased: [],
+    });
+    // CN02's live dossier still needs the scan: it stays, readable, and CN02 still owns it; CN01 no longer does.
+    expect(Buffer.from((await readBlobBytes(h.db, storage, testDataProtection, sha256(shared)))!).equals(Buffer.from(shared))).toBe(true);
+    expect([await head(counter), await head(cn02)]).toEqual([404, 200]);
+
+    expect(await deleteCitizen(h.db, testDataProtection, storage, other.idNumber, { actor, now: h.clock.now(), reason: 'yêu cầu số 14/2026' })).toEqual({
+      codes: [theirs.code],
+      blobs: 1,
+      alreadyErased: [],
+    });
+    expect(await findBlob(h.db, sha256(shared))).toBeNull();
+    expect(await h.db.query('SELECT 1 FROM blob_owners WHERE sha256 = $1', [sha256(shared)])).toEqual([]);
+    expect([await head(counter), await head(cn02)]).toEqual([404, 404]);
+    for (const file of await allFiles(h.blobDir)) for (const slice of scanSlices(shared)) expect((await readFile(file)).includes(slice)).toBe(false);
   });
 });
 

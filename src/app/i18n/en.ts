@@ -126,6 +126,8 @@ export const en: Omit<Catalog, 'print'> = {
       'number-out-of-range':
         'The ticket number is outside this kiosk slot’s range. Ask a technician to check the “kiosk slot” setting. The citizen is still served.',
       'slot-out-of-range': 'This machine’s kiosk slot is above the number of slots of the branch. A technician must choose another slot.',
+      'slot-not-enrolled':
+        'The ticket was numbered under another “kiosk slot” than the one this machine is enrolled with (the slot may have been changed in the settings). A technician sets the enrolled slot back, or asks the centre for a code for this machine and enrols it again with the new slot. The citizen is still served.',
       'id-taken': 'The server already has a ticket with the same identifier. Tell a technician; the citizen’s ticket is still valid at the counter.',
     },
     rating: {
@@ -167,6 +169,10 @@ export const en: Omit<Catalog, 'print'> = {
       'device-known':
         'This machine is already enrolled with the centre. To enrol it again (reinstall, lost credential), ask the centre for a code issued for this machine: read them the “Device id” above.',
       'device-revoked': 'The centre revoked this machine. The centre must reinstate it and issue a code for it: tell them the “Device id” above.',
+      'slot-taken':
+        'This “kiosk slot” belongs to another machine of the branch, so both would print the same ticket numbers and dossier codes (detail: {{detail}}). Choose a free slot under “Kiosk slot”, save, then enrol again with the same code; or, if this machine replaces the other, ask the centre to revoke the other one (revoke-device with the device id in the detail) and enrol again.',
+      'slot-out-of-range':
+        'The “kiosk slot” is beyond the slots the branch has (detail: {{detail}}). Choose a slot within the range, save, then enrol again with the same code.',
       'code-other-device': 'This code was issued for another machine. Compare the “Device id” above with the one the centre noted, or ask for a new code.',
       'bad-request': 'The enrolment request was invalid. Check the server address and the code, then try again.',
       failed: 'Enrolment failed ({{detail}}). Try again; if it keeps failing, tell the centre the error code.',
@@ -317,7 +323,8 @@ export const en: Omit<Catalog, 'print'> = {
     role: 'Role of this machine',
     branchCode: 'Branch code',
     kioskSlot: 'Kiosk slot (own number range)',
-    kioskSlotHint: 'Every ticket kiosk of a branch needs a different slot (0–{{max}}).',
+    kioskSlotHint:
+      'Every numbering machine of a branch (kiosk, counter) needs a different slot (0–{{max}}); the centre binds it to the machine at enrolment. To change an enrolled machine’s slot, wait until everything is sent, then enrol again with a code the centre issues for this machine.',
     printer: 'Printer',
     defaultPrinter: 'System default printer',
     serverUrl: 'Central server address',

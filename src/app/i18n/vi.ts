@@ -181,6 +181,8 @@ export const vi = {
       'number-out-of-range':
         'Số phiếu nằm ngoài dải số của vị trí kiosk này. Báo kỹ thuật viên kiểm tra “Vị trí kiosk” trong cài đặt. Công dân cầm phiếu vẫn được phục vụ.',
       'slot-out-of-range': 'Vị trí kiosk của máy lớn hơn số vị trí chi nhánh cho phép. Kỹ thuật viên cần chọn lại vị trí kiosk trong cài đặt.',
+      'slot-not-enrolled':
+        'Phiếu được cấp theo một “Vị trí kiosk” khác với vị trí máy đã đăng ký với trung tâm (có thể vị trí vừa bị đổi trong cài đặt). Kỹ thuật viên đặt lại đúng vị trí đã đăng ký, hoặc xin trung tâm mã cấp cho máy này rồi đăng ký lại với vị trí mới. Công dân cầm phiếu vẫn được phục vụ.',
       'id-taken': 'Máy chủ đã có một phiếu trùng mã định danh. Báo kỹ thuật viên; phiếu của công dân vẫn hợp lệ tại quầy.',
     },
     rating: {
@@ -220,6 +222,10 @@ export const vi = {
       'device-known':
         'Máy này đã được đăng ký với trung tâm. Muốn đăng ký lại (cài lại, mất khóa kết nối), xin trung tâm cấp mã dành riêng cho máy này: đọc cho trung tâm “Mã thiết bị” ở trên.',
       'device-revoked': 'Máy này đã bị trung tâm thu hồi. Trung tâm phải khôi phục máy rồi cấp mã dành riêng cho máy: báo trung tâm kèm “Mã thiết bị” ở trên.',
+      'slot-taken':
+        '“Vị trí kiosk” này đang thuộc một máy khác của chi nhánh, nên hai máy sẽ in trùng số phiếu và mã hồ sơ (chi tiết: {{detail}}). Chọn một vị trí còn trống ở “Vị trí kiosk”, lưu, rồi đăng ký lại với cùng mã; hoặc, nếu máy kia đã được thay bằng máy này, báo trung tâm thu hồi máy kia (revoke-device với mã thiết bị trong chi tiết) rồi đăng ký lại.',
+      'slot-out-of-range':
+        '“Vị trí kiosk” nằm ngoài số vị trí chi nhánh được cấp (chi tiết: {{detail}}). Chọn một vị trí trong khoảng cho phép, lưu, rồi đăng ký lại với cùng mã.',
       'code-other-device': 'Mã này được cấp riêng cho một máy khác. Kiểm tra “Mã thiết bị” ở trên với mã máy trung tâm đã ghi, hoặc xin mã mới.',
       'bad-request': 'Yêu cầu đăng ký không hợp lệ. Kiểm tra địa chỉ máy chủ và mã, rồi thử lại.',
       failed: 'Đăng ký không thành công ({{detail}}). Thử lại; nếu vẫn lỗi, báo trung tâm kèm mã lỗi.',
@@ -366,7 +372,8 @@ export const vi = {
     role: 'Vai trò của máy',
     branchCode: 'Mã chi nhánh',
     kioskSlot: 'Vị trí kiosk (dải số riêng)',
-    kioskSlotHint: 'Mỗi kiosk lấy số trong một chi nhánh phải có vị trí khác nhau (0–{{max}}).',
+    kioskSlotHint:
+      'Mỗi máy lấy số (kiosk, quầy) trong một chi nhánh phải có vị trí khác nhau (0–{{max}}); trung tâm giữ vị trí cho máy khi đăng ký. Đổi vị trí của máy đã đăng ký: đợi gửi hết dữ liệu, rồi đăng ký lại với mã trung tâm cấp cho máy này.',
     printer: 'Máy in',
     defaultPrinter: 'Máy in mặc định của hệ thống',
     serverUrl: 'Địa chỉ máy chủ trung tâm',

@@ -28,7 +28,7 @@ export const dossierSubmit: RecordHandler<'dossier.submit@1', string> = {
     const reception = await receptionNumbering(batch);
     const dossiers: DossierItem[] = [];
     for (const { i, a, prepared } of items) {
-      const warning = receptionViolation(a, reception);
+      const warning = slotViolation(a, batch.device) ?? receptionViolation(a, reception);
       dossiers.push({ i, a, secretHash: prepared, codeWarning: warning ? `${warning.code}: ${warning.detail}` : null });
     }
     await storeDossiers(tx, batch.device, dossiers, reasons, batch.now, batch.protection);
@@ -58,6 +58,12 @@ async function receptionNumbering(batch: Batch): Promise<ReceptionNumbering | nu
   return reception.success && Number.isInteger(offset)
     ? { unitCode: reception.data.unitCode, utcOffsetMinutes: offset, numbering: reception.data.numbering }
     : null;
+}
+
+/** A dossier numbered in another slot than the one its device is enrolled with (deviceSlots.ts). */
+function slotViolation(a: DossierSubmitArgs, device: AuthenticatedDevice): WireError | null {
+  if (typeof device.slot !== 'number' || a.slot === device.slot) return null;
+  return wireError('dossier.slot-not-enrolled', `dossier ${a.code} is numbered in slot ${a.slot}, but its device is enrolled with slot ${device.slot}`);
 }
 
 /**

@@ -25,6 +25,12 @@ function numberingOf(config: Readonly<Record<string, unknown>> | null): TicketNu
  */
 export const ticketIssue: RecordHandler<'ticket.issue@1'> = {
   async check(_tx, a, batch): Promise<WireError | null> {
+    // The slot is bound to one device at enrolment (deviceSlots.ts): a number from another slot's
+    // blocks is one another device may print. A device enrolled without a slot is not checked.
+    const enrolled = batch.device.slot;
+    if (typeof enrolled === 'number' && a.kioskSlot !== enrolled) {
+      return wireError('ticket.slot-not-enrolled', `the ticket is numbered in slot ${a.kioskSlot}, but this device is enrolled with slot ${enrolled}`);
+    }
     const numbering = numberingOf(await batch.branchConfig());
     if (!numbering) return null;
     if (a.kioskSlot >= numbering.slots)

@@ -8,6 +8,8 @@ export interface AuthenticatedDevice {
   readonly deviceId: string;
   readonly branchCode: string;
   readonly role?: string;
+  /** The slot bound at enrolment (deviceSlots.ts); null or absent: none bound, records' slots unchecked. */
+  readonly slot?: number | null;
 }
 
 /**

@@ -21,6 +21,8 @@ export const vi = {
       'reuse-not-allowed': 'Giấy tờ dùng lại không phải của người nộp này (có thể vừa đổi người nộp). Bỏ chọn “Dùng lại” và quét giấy tờ của người nộp.',
       'procedure-unknown': 'Thủ tục này không còn trong danh mục. Chọn lại thủ tục.',
       'slot-out-of-range': 'Vị trí của máy vượt quá số máy được cấp dải số hồ sơ của chi nhánh. Báo kỹ thuật viên chỉnh “Vị trí kiosk”.',
+      'slot-not-enrolled':
+        'Mã hồ sơ được cấp theo một “Vị trí kiosk” khác với vị trí máy đã đăng ký với trung tâm; trung tâm vẫn nhận hồ sơ và đánh dấu để kiểm tra. Báo kỹ thuật viên đặt lại đúng vị trí, hoặc đăng ký lại máy với vị trí mới bằng mã trung tâm cấp cho máy.',
       'code-taken':
         'Trung tâm đã có một hồ sơ khác cùng mã (có thể hai máy đang dùng cùng “Vị trí kiosk”). Báo kỹ thuật viên; liên hệ công dân để cấp lại giấy tiếp nhận.',
       'id-taken': 'Trung tâm đã nhận hồ sơ này với một mã khác. Báo kỹ thuật viên kiểm tra.',
@@ -55,6 +57,8 @@ export const en: Widen<typeof vi> = {
         'The reused paper does not belong to this applicant (the applicant may have changed). Untick “Reuse” and scan this applicant’s paper.',
       'procedure-unknown': 'This procedure is no longer in the catalog. Choose the procedure again.',
       'slot-out-of-range': 'This machine’s slot is beyond the branch’s dossier number slots. Ask a technician to fix the “kiosk slot”.',
+      'slot-not-enrolled':
+        'The dossier code was numbered under another “kiosk slot” than the one this machine is enrolled with; the centre still takes the dossier and flags it for checking. Ask a technician to set the enrolled slot back, or to enrol the machine again with the new slot using a code the centre issues for it.',
       'code-taken':
         'The centre already has another dossier with this code (two machines may share a “kiosk slot”). Call a technician; contact the citizen to reissue the receipt.',
       'id-taken': 'The centre received this dossier under another code. Ask a technician to check.',
