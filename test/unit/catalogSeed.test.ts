@@ -98,7 +98,7 @@ describe('seed catalog (assets/catalog/procedures.vi.json)', () => {
         const at = `${p.code} ${d.id}`;
         expect(d.name.length, at).toBeLessThanOrEqual(120);
         if (d.lookedUp !== true) expect(d.name, at).not.toMatch(legalNote);
-        if (d.notes != null) {
+        if (d.notes !== undefined && d.notes !== null) {
           expect(d.notes.length, at).toBeGreaterThan(d.name.length);
           // The name is the start of the portal's text (with "…" when cut mid-sentence).
           expect(d.notes.startsWith(d.name.replace(/…$/u, '')), at).toBe(true);
