@@ -16,7 +16,9 @@ describe('splitDocumentName (scripts/catalog)', () => {
   it('names a long text by its first sentence, or a clause prefix with "…", never over the limit nor with an open bracket', () => {
     const sentence = splitDocumentName(`Giấy tờ, tài liệu chứng minh việc chăm sóc, nuôi dưỡng. Trường hợp ${'người được chăm sóc '.repeat(10)}`);
     expect(sentence.name).toBe('Giấy tờ, tài liệu chứng minh việc chăm sóc, nuôi dưỡng');
-    const clause = splitDocumentName(`Giấy phép xây dựng, trừ trường hợp được miễn giấy phép xây dựng theo quy định của Luật Xây dựng (01 bản chính ${'hoặc bản sao '.repeat(10)})`);
+    const clause = splitDocumentName(
+      `Giấy phép xây dựng, trừ trường hợp được miễn giấy phép xây dựng theo quy định của Luật Xây dựng (01 bản chính ${'hoặc bản sao '.repeat(10)})`,
+    );
     expect(clause.name.length).toBeLessThanOrEqual(DOCUMENT_NAME_SHORT);
     expect(clause.name.endsWith('…')).toBe(true);
     expect(clause.name).not.toMatch(/\([^)]*$/u);

@@ -229,7 +229,12 @@ export const DocumentCard = memo(function DocumentCard(props: DocumentCardProps)
         <div className="doc__title">
           <DocumentNotes name={name} notes={notes} />
           <p className="doc__meta">
-            <CountField label={t('desk.doc.originals')} value={originals} testId="desk.docOriginals" onChange={(n) => update((s) => ({ ...s, originals: n }))} />
+            <CountField
+              label={t('desk.doc.originals')}
+              value={originals}
+              testId="desk.docOriginals"
+              onChange={(n) => update((s) => ({ ...s, originals: n }))}
+            />
             <CountField label={t('desk.doc.copies')} value={copies} testId="desk.docCopies" onChange={(n) => update((s) => ({ ...s, copies: n }))} />
             {required ? <span className="tag tag--required">{t('desk.doc.required')}</span> : <span className="tag">{t('desk.doc.optional')}</span>}
           </p>

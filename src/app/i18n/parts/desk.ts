@@ -68,7 +68,8 @@ export const vi = {
       show: 'Giấy tờ phải xuất trình',
       showLead: 'Chỉ xem bản chính rồi trả lại công dân; không cần quét.',
       lookup: 'Thông tin cơ quan tự khai thác',
-      lookupLead: 'Cán bộ tra cứu trong Cơ sở dữ liệu quốc gia về dân cư, cư trú hoặc tài khoản định danh điện tử; không thu giấy tờ, không in trên giấy tiếp nhận.',
+      lookupLead:
+        'Cán bộ tra cứu trong Cơ sở dữ liệu quốc gia về dân cư, cư trú hoặc tài khoản định danh điện tử; không thu giấy tờ, không in trên giấy tiếp nhận.',
       extras: 'Giấy tờ khác',
       extraName: 'Tên giấy tờ khác',
       addExtra: 'Thêm giấy tờ',
