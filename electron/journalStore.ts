@@ -35,7 +35,8 @@ import { fsyncDir, isErrno, removeFileDurably, writeFileAtomic } from './atomicF
  * - `reserve` raises counter high-water marks (`counters.json`, never trimmed by `confirm`: the
  *   highest ticket number or dossier code this machine may have shown per day, group and slot) and
  *   answers only after the file is replaced atomically and fsync'ed; a mark never goes down. Marks
- *   of days more than a week before the newest are dropped. A damaged file reads as no marks (and
+ *   of days more than a week before the newest are dropped; a reception-register book's mark
+ *   (`rseq|<year>|<book>`) is kept until two years after its own. A damaged file reads as no marks (and
  *   is logged); the next reservation rewrites it whole. `read` returns the marks with the journals.
  * - All operations run one at a time through a single queue, so concurrent calls never interleave
  *   lines and a compaction never races an append. (One process only: main holds the single-instance
@@ -164,7 +165,13 @@ export class JournalStore {
           .sort()
           .at(-1) ?? '';
       const oldestKept = newest ? new Date(Date.parse(`${newest}T00:00:00Z`) - MARK_DAYS_KEPT * 86_400_000).toISOString().slice(0, 10) : '';
-      for (const key of [...stored.keys()]) if ((DAY.exec(key)?.[0] ?? '') < oldestKept) stored.delete(key);
+      // A reception-register book (`rseq|<year>|…`) lives for its year: kept while its year is the
+      // newest mark's year or the one before; daily marks go after a week.
+      const newestYear = Number(newest.slice(0, 4)) || 0;
+      for (const key of [...stored.keys()]) {
+        const year = /^rseq\|(\d{4})\|/.exec(key)?.[1];
+        if (year !== undefined ? Number(year) < newestYear - 1 : (DAY.exec(key)?.[0] ?? '') < oldestKept) stored.delete(key);
+      }
       const all = [...stored].map(([key, value]) => ({ key, value }));
       await writeFileAtomic(path.join(this.dir, COUNTERS_FILE), `${JSON.stringify(all)}\n`);
       return ok({ marks: marks.map((m) => ({ key: m.key, value: stored.get(m.key) ?? m.value })) });

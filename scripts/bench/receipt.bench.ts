@@ -68,6 +68,7 @@ function receipt(i: number, documentCount: number): ReceiptPrintData {
     utcOffsetMinutes: 420,
     resultDelivery: { method: i % 2 === 0 ? 'counter' : 'post', detail: '' },
     officerName: 'Trần Văn Minh',
+    register: { book: '03/2026', serial: 1234 },
     lookupSecret: ((i * 2654435761) % 0xffffffff).toString(36).toUpperCase().padStart(8, 'X').slice(0, 8),
     lookupBaseUrl: 'https://dichvucong.hanoi.gov.vn/tra-cuu',
     labels: RECEIPT_LABELS_VI,

@@ -13,6 +13,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
 import { Procedure, type ProcedureChannel, type RequiredDocument } from '../../src/shared/catalog';
+import { splitDocumentName } from './documentNames';
 
 export const DEFAULT_REFERENCE = '/work/shared/data/procedures-reference.json';
 export const DEFAULT_OUTPUT = fileURLToPath(new URL('../../assets/catalog/procedures.vi.json', import.meta.url));
@@ -166,9 +167,12 @@ function buildDocuments(rec: ReferenceRecord): RequiredDocument[] | string {
     if (name.length === 0) continue;
     if (name.length > DOCUMENT_NAME_MAX) return `a document text is ${name.length} characters (notes run into the name; schema max ${DOCUMENT_NAME_MAX})`;
     const group = d.group ? cleanText(d.group).replace(/:$/, '').trim() : '';
+    const split = splitDocumentName(name);
     docs.push({
       id: `d${docs.length + 1}`,
-      name,
+      name: split.name,
+      ...(split.notes === null ? {} : { notes: split.notes }),
+      ...(split.lookedUp ? { lookedUp: true } : {}),
       originals: d.originals,
       copies: d.copies,
       optional: OPTIONAL_DOCUMENT.test(name),

@@ -278,6 +278,7 @@ describe('dossier desk (counter officer, offline)', () => {
     expect([a.value.args.code, b.value.args.code]).toEqual(['000.21.01.H26-260212-0001', '000.21.01.H26-260212-0002']);
     // The code was on disk beside the journal before it was shown (one reservation covers a block).
     expect(platform.marks.get('dseq|000.21.01.H26|2026-02-12')).toBe(RESERVE_AHEAD);
+    expect(platform.marks.get('rseq|2026|01')).toBe(RESERVE_AHEAD);
     // Both records reached the centre and left the journal file; then IndexedDB is lost.
     const journal = [...platform.journals.keys()][0]!;
     await platform.journalConfirm({ journalId: journal, upToSeq: 2 });
@@ -289,6 +290,8 @@ describe('dossier desk (counter officer, offline)', () => {
     });
     const c = await second.app.dossiers.submit(draft());
     expect(c.ok && c.value.args.code).toBe(`000.21.01.H26-260212-${String(RESERVE_AHEAD + 1).padStart(4, '0')}`);
+    // The register's serial, printed on the receipt, continues above its mark too.
+    expect(c.ok && c.value.args.register).toEqual({ book: '01/2026', serial: RESERVE_AHEAD + 1 });
   });
 
   it("refuses a reused paper that is not this applicant's", async () => {
@@ -341,6 +344,10 @@ describe('dossier desk (counter officer, offline)', () => {
     expect(text).toContain('001*******45');
     expect(text).not.toContain(ID);
     expect(text).toContain('5 ngày làm việc');
+    // The counter's reception register: slot 0's book of 2026, first serial.
+    expect(saved.value.args.register).toEqual({ book: '01/2026', serial: 1 });
+    expect(text.replace(/\s+/g, ' ')).toContain('Vào Sổ theo dõi hồ sơ, Quyển số: 01/2026, Số thứ tự: 1');
+    expect(text).toContain('NGƯỜI TIẾP NHẬN HỒ SƠ');
     // Every day of 2026 is announced: the date is not marked "dự kiến".
     expect(text).not.toContain('dự kiến');
     expect(text).not.toContain('Giấy tờ còn thiếu');

@@ -32,7 +32,8 @@ import { createProcedureCatalog, type ProcedureCatalogDeps } from './procedureCa
  *
  * `submit` guarantees: the dossier is checked with the schema the server applies before anything
  * is saved; the dossier, its new PDFs, its number and its outbox entry are one transaction; the
- * number is shown only once its counter mark is on disk (`reserveCounter`); a reused paper is one
+ * number and its reception-register serial are shown only once their counter marks are on disk
+ * (`reserveCounter`); a reused paper is one
  * this applicant gave at this branch within the validity window; the centre's audit log hears of
  * every earlier dossier whose papers were reused (after the save; the dossier stands if that fails).
  */
@@ -149,7 +150,7 @@ export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
         const knownCodes = await knownCodesOfDay(reception, receivedAt);
         const id = uuidv7(receivedAt, deps.random);
         const lookupSecret = newLookupSecret(deps.random);
-        const { row, outboxEntry, counter } = await receiveDossier(
+        const { row, outboxEntry, counter, registerCounter } = await receiveDossier(
           db,
           {
             deviceId: device.deviceId,
@@ -160,7 +161,7 @@ export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
             receivedAt,
             pdfs: [...pdfs],
             knownCodes,
-            build: (code) => {
+            build: (code, register) => {
               const args: DossierSubmitArgs = {
                 id,
                 code: code.code,
@@ -180,6 +181,7 @@ export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
                 resultDelivery: { method: draft.resultDelivery.method, detail: normalizeText(draft.resultDelivery.detail).slice(0, 300) },
                 lookupSecret,
                 officerName: '',
+                register,
               };
               // The same schema the server applies: a dossier the centre would refuse is never saved.
               const valid = DossierSubmitArgs.safeParse(args);
@@ -191,7 +193,7 @@ export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
           deps.random,
         );
         void deps.saved(outboxEntry).catch(() => undefined);
-        await deps.reserveCounter?.(counter);
+        await Promise.all([deps.reserveCounter?.(counter), deps.reserveCounter?.(registerCounter)]);
         await auditReuse(row.code, documents);
         return ok(toReceived(row));
       } catch (e) {

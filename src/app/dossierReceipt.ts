@@ -120,6 +120,7 @@ export function receiptData(a: DossierRecord, r: DossierReception, utcOffsetMinu
     utcOffsetMinutes,
     resultDelivery: a.resultDelivery,
     officerName: a.officerName,
+    register: a.register ?? null,
     lookupSecret: a.lookupSecret ?? lookupSecret,
     lookupBaseUrl: r.lookupBaseUrl,
     labels: receiptLabelsFrom(catalogVi.print.receipt, r.placeName, a.procedure.unit),

@@ -57,4 +57,19 @@ describe('required-documents checklist', () => {
     expect(sectionKindOf('Thành phần hồ sơ', 3)).toBe('submit');
     expect(sectionKindOf(null, 3)).toBe('submit');
   });
+
+  it('lists information the office looks up apart: never required, never missing, whatever case is chosen', () => {
+    const p = {
+      documents: [doc('d1', null), { ...doc('d2', 'Trường hợp 1: thuê nhà'), lookedUp: true }, doc('d3', 'Trường hợp 1: thuê nhà')],
+    };
+    const sections = checklistSections(p);
+    expect(sections.map((s) => [s.kind, s.documents.map((d) => d.id)])).toEqual([
+      ['submit', ['d1']],
+      ['case', ['d3']],
+      ['lookup', ['d2']],
+    ]);
+    const caseId = sections.find((s) => s.kind === 'case')!.id;
+    expect(missingDocuments(p, new Set([caseId]), new Set()).map((d) => d.id)).toEqual(['d1', 'd3']);
+    expect(checklistItems(p, new Set([caseId])).find((i) => i.document.id === 'd2')?.required).toBe(false);
+  });
 });

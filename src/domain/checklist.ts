@@ -11,13 +11,16 @@ import type { Procedure, RequiredDocument } from '../shared/catalog';
  *   collected, never "missing";
  * - a case heading ("Trường hợp 1: …", "a) Đối với …", "(ii) Trường hợp …", "1. NLĐ …"): documents
  *   needed only in that situation. Cases are alternatives: the officer picks the ones that apply, and
- *   only their documents become required.
+ *   only their documents become required;
+ * - a document marked `lookedUp` ("Thông tin … được khai thác trong Cơ sở dữ liệu quốc gia …"):
+ *   information the office reads from the national databases itself, listed apart, never collected,
+ *   never missing, never printed as a received paper.
  */
-export type ChecklistSectionKind = 'submit' | 'show' | 'case';
+export type ChecklistSectionKind = 'submit' | 'show' | 'case' | 'lookup';
 
 export interface ChecklistSection {
   readonly kind: ChecklistSectionKind;
-  /** Stable id within the procedure: "submit", "show", or "case-<n>" in catalog order. */
+  /** Stable id within the procedure: "submit", "show", "lookup", or "case-<n>" in catalog order. */
   readonly id: string;
   /** The catalog's heading (null for the unnamed main list). */
   readonly title: string | null;
@@ -66,7 +69,7 @@ export function checklistSections(procedure: Pick<Procedure, 'documents'>): Chec
   let cases = 0;
   const named = namedGroupCount(procedure);
   for (const doc of procedure.documents) {
-    const kind = sectionKindOf(doc.group, named);
+    const kind = doc.lookedUp === true ? 'lookup' : sectionKindOf(doc.group, named);
     // All non-case headings of one kind share a section; each case heading is its own section.
     const key = kind === 'case' ? `case|${doc.group ?? ''}` : kind;
     let section = byKey.get(key);
@@ -78,8 +81,8 @@ export function checklistSections(procedure: Pick<Procedure, 'documents'>): Chec
     }
     section.documents.push(doc);
   }
-  // The main list first, then cases, then papers to show.
-  const order: Record<ChecklistSectionKind, number> = { submit: 0, case: 1, show: 2 };
+  // The main list first, then cases, then papers to show, then what the office looks up.
+  const order: Record<ChecklistSectionKind, number> = { submit: 0, case: 1, show: 2, lookup: 3 };
   return sections.sort((a, b) => order[a.kind] - order[b.kind]);
 }
 

@@ -33,8 +33,13 @@ export interface ReceiptPrintData {
   readonly utcOffsetMinutes: number;
   /** Where the result is collected; `detail` (counter name, postal address) may be empty. */
   readonly resultDelivery: { readonly method: 'counter' | 'post'; readonly detail: string };
-  /** Receiving officer's name, printed under the officer's signature (may be empty). */
+  /** Receiving officer's name, printed under the officer's signature (may be empty: room is left to sign). */
   readonly officerName: string;
+  /**
+   * The counter's reception register ("Vào Sổ theo dõi hồ sơ, Quyển số … Số thứ tự …"); null for a
+   * dossier received before the register existed (then the line is left out).
+   */
+  readonly register: { readonly book: string; readonly serial: number } | null;
   /** Short look-up secret ("mã tra cứu"): status look-up needs dossier code + secret. */
   /**
    * null on a reprint after the first print: the kiosk no longer keeps the secret, so the QR carries
@@ -64,7 +69,7 @@ export interface ReceiptDocument {
 
 /**
  * Templates use `{{dd}}`, `{{MM}}`, `{{yyyy}}`, `{{HH}}`, `{{mm}}` (local date and time) and
- * `{{count}}`, `{{page}}`, `{{pages}}`; the renderer fills them. Field labels carry no colon.
+ * `{{count}}`, `{{page}}`, `{{pages}}`, `{{book}}`, `{{serial}}`; the renderer fills them. Field labels carry no colon.
  */
 export interface ReceiptLabels {
   readonly department: string; // "BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ"
@@ -101,12 +106,14 @@ export interface ReceiptLabels {
   readonly processingUnknown: string; // "Theo quy định của thủ tục"
   readonly missingDocuments: string; // "Giấy tờ còn thiếu"
   readonly incompleteReason: string; // "Lý do tiếp nhận hồ sơ chưa đủ thành phần"
-  readonly resultDelivery: string; // "Nơi nhận kết quả"
+  readonly resultDelivery: string; // "Đăng ký nhận kết quả tại"
   readonly deliveryCounter: string; // "Tại Bộ phận tiếp nhận và trả kết quả"
   readonly deliveryPost: string; // "Qua dịch vụ bưu chính công ích"
   readonly applicantSignature: string; // "NGƯỜI NỘP HỒ SƠ"
   readonly signatureHint: string; // "(Ký và ghi rõ họ tên)"
-  readonly officerSignature: string; // "NGƯỜI TIẾP NHẬN"
+  readonly officerSignature: string; // "NGƯỜI TIẾP NHẬN HỒ SƠ"
+  readonly register: string; // "Vào Sổ theo dõi hồ sơ, Quyển số: {{book}}, Số thứ tự: {{serial}}"
+  readonly copiesNote: string; // "Ghi chú: Giấy tiếp nhận … được lập thành 02 liên; …"
   readonly lookupCode: string; // "Mã tra cứu"
   readonly lookupCodeOnFirstReceipt: string; // "xem bản in đầu"
 }

@@ -53,6 +53,7 @@ const sampleReceipt: ReceiptPrintData = {
   utcOffsetMinutes: 420,
   resultDelivery: { method: 'counter', detail: 'Quầy số 5' },
   officerName: 'Trần Văn Minh',
+  register: { book: '03/2026', serial: 1234 },
   lookupSecret: 'K7QX2M9P',
   lookupBaseUrl: 'https://dichvucong.hanoi.gov.vn/tra-cuu',
   labels: RECEIPT_LABELS_VI,
@@ -155,7 +156,12 @@ describe('renderReceiptPdf', () => {
       expect(text).toContain('Bản sao căn cước của chủ hộ kinh doanh');
       expect(text).toContain('NGƯỜI NỘP HỒ SƠ');
       expect(text).toContain('(Ký và ghi rõ họ tên)');
-      expect(text).toContain('NGƯỜI TIẾP NHẬN');
+      expect(text).toContain('NGƯỜI TIẾP NHẬN HỒ SƠ');
+      expect(text).toContain('Trần Văn Minh'); // the officer's name under the signature
+      expect(text).toContain('Vào Sổ theo dõi hồ sơ, Quyển số: 03/2026, Số thứ tự: 1234');
+      expect(text).toContain('6. Đăng ký nhận kết quả tại: Tại Bộ phận tiếp nhận và trả kết quả');
+      expect(text).toContain('được lập thành 02 liên');
+      expect(text).toContain('Thư điện tử: huonggiang@example.vn');
       expect(text).toContain('Mã tra cứu: K7QX2M9P');
       expect(text).toContain('Tại Bộ phận tiếp nhận và trả kết quả – Quầy số 5');
       expect(text).not.toContain('Cán bộ tiếp nhận sẽ thông báo ngày hẹn');
@@ -180,6 +186,49 @@ describe('renderReceiptPdf', () => {
     expect(text).toContain('Cán bộ tiếp nhận sẽ thông báo ngày hẹn');
     expect(text).not.toContain('ngày 26 tháng 11 năm 2026');
     expect(text).toContain('Qua dịch vụ bưu chính công ích');
+  });
+
+  it('leaves out the lines it has nothing for: no e-mail, no phone, no register entry, no officer name', async () => {
+    const pdf = await renderer.render({
+      ...sampleReceipt,
+      applicant: { ...sampleReceipt.applicant, email: '', phone: ' ' },
+      register: null,
+      officerName: '',
+    });
+    const text = pdfText(pdf, 1);
+    expect(text).not.toContain('Thư điện tử');
+    expect(text).not.toContain('Số điện thoại');
+    expect(text).not.toContain('Vào Sổ theo dõi hồ sơ');
+    expect(text).not.toContain('Trần Văn Minh');
+    expect(text).toContain('Địa chỉ: Số 12 ngõ 34');
+    expect(text).toContain('NGƯỜI TIẾP NHẬN HỒ SƠ');
+  });
+
+  it('fits a typical dossier of 6 documents on one page per copy, signatures included, even with names as long as the catalog allows', async () => {
+    // 120 characters: the longest document name the seed catalog lists (test/unit/catalogSeed.test.ts).
+    const documents: ReceiptDocument[] = Array.from({ length: 6 }, (_, i) => ({
+      name: `Văn bản thỏa thuận số ${i + 1} về việc cấp chung một Giấy chứng nhận khi có nhiều người chung quyền sử dụng đất, nhà ở, công trình…`,
+      originals: 1,
+      copies: i % 2,
+    }));
+    expect(Math.max(...documents.map((d) => d.name.length))).toBeGreaterThanOrEqual(115);
+    const pdf = await renderer.render({ ...sampleReceipt, documents });
+    screenshot(pdf, 'receipt-six');
+    expect((await PDFDocument.load(pdf, { updateMetadata: false })).getPageCount()).toBe(2);
+    for (const page of [1, 2]) {
+      const text = pdfText(pdf, page);
+      expect(text).toContain('Văn bản thỏa thuận số 6');
+      expect(text).toContain('NGƯỜI TIẾP NHẬN HỒ SƠ');
+      expect(text).toContain('Trang 1/1');
+    }
+  });
+
+  it('breaks the agency name between words only, shrinking it when a word is wider than its column', async () => {
+    const agencyName = 'TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG THÀNH PHỐ HÀ NỘI – CHI NHÁNH ĐÔNG-ANH–SÓC-SƠN–MÊ-LINH–BA-VÌ';
+    const pdf = await renderer.render({ ...sampleReceipt, agencyName });
+    screenshot(pdf, 'receipt-agency');
+    // A word split over two lines would come out of pdftotext as two pieces.
+    for (const page of [1, 2]) expect(pdfText(pdf, page)).toContain('ĐÔNG-ANH–SÓC-SƠN–MÊ-LINH–BA-VÌ');
   });
 
   it('flows 40 documents onto continuation pages of each copy', async () => {

@@ -42,10 +42,13 @@ const CONTENT_BOTTOM = A4_HEIGHT_PT - MARGIN_BOTTOM;
 const FOOTER_BASELINE = A4_HEIGHT_PT - mm(9);
 const COPY_LABEL_BASELINE = mm(9);
 
+// Sizes chosen so a typical dossier (6 documents of 1–2 lines) fits one page per copy: the
+// form's lines at 11 pt with a 1.3 pitch, the table at 10 pt (README "Measured").
 const BODY = 11;
-const LINE = 1.4; // line pitch in em
+const LINE = 1.3; // line pitch in em
+const TABLE = 10;
 const RULE = 0.6;
-const QR_SYMBOL = mm(26);
+const QR_SYMBOL = mm(24);
 
 /** A page while the layout fills it. */
 interface PageDraft {
@@ -122,6 +125,14 @@ function layoutReceipt(fonts: ParsedFonts, data: ReceiptPrintData): PageContent[
   const hrule = (x: number, top: number, w: number, h = RULE): void => {
     page.boxes.push({ x, top, width: w, height: h });
   };
+  /** A paragraph without a label (a whole line of the form), wrapped at the content width. */
+  const paragraph = (s: string, size: number, key: FontKey = 'regular'): void => {
+    for (const line of wrapText(clean(s, key), fonts[key], size, CONTENT_WIDTH)) {
+      ensure(size * LINE);
+      text(line, key, size, MARGIN_LEFT, y + size * 1.05);
+      y += size * LINE;
+    }
+  };
   /** Lines centred in a column, from `top`; returns the bottom. */
   const centred = (s: string, key: FontKey, size: number, x: number, w: number, top: number): number => {
     let at = top;
@@ -142,12 +153,13 @@ function layoutReceipt(fonts: ParsedFonts, data: ReceiptPrintData): PageContent[
   const ensure = (height: number): void => {
     if (y + height > CONTENT_BOTTOM) newPage();
   };
-  /** "label: value" paragraph with a hanging indent; lines flow to the next page. */
+  /** "label: value" paragraph with a hanging indent; lines flow to the next page. No value, no line. */
   const field = (label: string, value: string, indent = mm(6), valueKey: FontKey = 'regular'): void => {
     const size = BODY;
     const head = `${clean(label)}: `;
     const headWidth = width(fonts.regular, head, size);
-    const body = clean(value, valueKey);
+    const body = clean(value, valueKey).trim();
+    if (body === '') return;
     // First line: label then as much of the value as fits; further lines indented.
     const firstLines = wrapText(body, fonts[valueKey], size, Math.max(CONTENT_WIDTH - headWidth, mm(40)));
     const first = firstLines[0] ?? '';
@@ -168,7 +180,15 @@ function layoutReceipt(fonts: ParsedFonts, data: ReceiptPrintData): PageContent[
     const leftW = CONTENT_WIDTH * 0.44;
     const rightX = MARGIN_LEFT + leftW;
     const rightW = CONTENT_WIDTH - leftW;
-    let left = centred(data.agencyName, 'regular', 10.5, MARGIN_LEFT, leftW, y);
+    // The agency's name wraps between words only: a size where its longest word fits and it takes
+    // at most 3 lines (wrapText would otherwise split a word wider than the column).
+    const agency = clean(data.agencyName);
+    const agencyWords = agency.split(' ');
+    const agencySize =
+      [10.5, 10, 9.5, 9, 8.5, 8].find(
+        (size) => agencyWords.every((w) => width(fonts.regular, w, size) <= leftW) && wrapBalanced(agency, fonts.regular, size, leftW).length <= 3,
+      ) ?? 8;
+    let left = centred(agency, 'regular', agencySize, MARGIN_LEFT, leftW, y);
     // The unit name reads as one line on the official form: shrink a little before wrapping.
     const department = clean(L.department, 'bold');
     const departmentSize = [10.5, 10, 9.5, 9].find((size) => width(fonts.bold, department, size) <= leftW - mm(2)) ?? 9;
@@ -183,11 +203,11 @@ function layoutReceipt(fonts: ParsedFonts, data: ReceiptPrintData): PageContent[
     hrule(rightX + (rightW - mottoW) / 2, right - 11 * LINE + 11 * 1.05 + 2.5, mottoW);
     right += mm(2.5);
     right = centred(fillTemplate(L.placeDate, dateValues(data.receivedAt, data.utcOffsetMinutes)), 'regular', 11, rightX, rightW, right);
-    y = Math.max(left, right) + mm(7);
+    y = Math.max(left, right) + mm(5);
   }
 
-  y = centred(L.title, 'bold', 14, MARGIN_LEFT, CONTENT_WIDTH, y) + mm(1);
-  y = centred(`${clean(L.dossierCode)}: ${code}`, 'bold', 12, MARGIN_LEFT, CONTENT_WIDTH, y) + mm(5);
+  y = centred(L.title, 'bold', 14, MARGIN_LEFT, CONTENT_WIDTH, y) + mm(0.5);
+  y = centred(`${clean(L.dossierCode)}: ${code}`, 'bold', 12, MARGIN_LEFT, CONTENT_WIDTH, y) + mm(3);
 
   field(L.receivingUnit, data.receivingUnitName);
   field(L.applicantName, data.applicant.name, mm(6), 'bold');
@@ -197,12 +217,12 @@ function layoutReceipt(fonts: ParsedFonts, data: ReceiptPrintData): PageContent[
   field(L.email, data.applicant.email);
   field(L.procedure, data.procedure.name, mm(6), 'bold');
   field(L.procedureCode, data.procedure.code);
-  y += mm(1.5);
+  y += mm(1);
 
   // 1. Documents table.
   {
-    const size = 10.5;
-    const pad = mm(1.5);
+    const size = TABLE;
+    const pad = mm(1.2);
     const cols = [mm(12), 0, mm(22), mm(22)];
     cols[1] = CONTENT_WIDTH - mm(12) - mm(44);
     const xs: number[] = [MARGIN_LEFT];
@@ -247,7 +267,7 @@ function layoutReceipt(fonts: ParsedFonts, data: ReceiptPrintData): PageContent[
       ]);
     });
     hrule(MARGIN_LEFT, y, CONTENT_WIDTH);
-    y += mm(3);
+    y += mm(2);
   }
   // An incomplete dossier says so on both copies: what is missing and why it was accepted.
   if (data.missing && data.missing.length > 0) {
@@ -271,16 +291,23 @@ function layoutReceipt(fonts: ParsedFonts, data: ReceiptPrintData): PageContent[
   const delivery = data.resultDelivery.method === 'post' ? L.deliveryPost : L.deliveryCounter;
   const detail = data.resultDelivery.detail.trim();
   field(`6. ${L.resultDelivery}`, detail === '' ? delivery : `${delivery} – ${detail}`);
-  y += mm(6);
+  if (data.register !== null) {
+    paragraph(fillTemplate(L.register, { book: data.register.book, serial: String(data.register.serial) }), BODY);
+  }
+  y += mm(4);
 
-  // Signatures either side, QR in the middle; kept together on one page.
+  // Signatures either side, QR in the middle, the note on the two copies below; kept together on
+  // one page (room is left for a hand signature and the officer's name, blank until sign-in).
   {
     const colW = CONTENT_WIDTH * 0.36;
     const midX = MARGIN_LEFT + colW;
     const midW = CONTENT_WIDTH - 2 * colW;
     const matrix = qrMatrix(receiptQrText(data), 'M');
     const module = QR_SYMBOL / matrix.size;
-    const blockH = Math.max(mm(42), QR_SYMBOL + mm(8));
+    const noteSize = 9;
+    const noteLines = wrapText(clean(L.copiesNote), fonts.regular, noteSize, CONTENT_WIDTH);
+    const signH = Math.max(mm(36), QR_SYMBOL + mm(8));
+    const blockH = signH + mm(2) + noteLines.length * noteSize * LINE;
     ensure(blockH);
     const top = y;
     for (const [x, title, name] of [
@@ -289,12 +316,16 @@ function layoutReceipt(fonts: ParsedFonts, data: ReceiptPrintData): PageContent[
     ] as const) {
       let at = centred(title, 'bold', 11, x, colW, top);
       at = centred(L.signatureHint, 'regular', 10, x, colW, at);
-      centred(name, 'bold', 11, x, colW, at + mm(22));
+      centred(name, 'bold', 11, x, colW, at + mm(20));
     }
     page.qr = { matrix, x: midX + (midW - QR_SYMBOL) / 2, top: top + mm(1), module };
     const secret = data.lookupSecret === null ? clean(L.lookupCodeOnFirstReceipt) : clean(data.lookupSecret, 'bold');
     centred(`${clean(L.lookupCode)}: ${secret}`, 'regular', 9.5, midX - mm(5), midW + mm(10), top + mm(1) + QR_SYMBOL + mm(2));
-    y = top + blockH;
+    y = top + signH + mm(2);
+    for (const line of noteLines) {
+      text(line, 'regular', noteSize, MARGIN_LEFT, y + noteSize * 1.05);
+      y += noteSize * LINE;
+    }
   }
 
   // The same layout for each copy, with its label at the top right and a footer.

@@ -41,7 +41,15 @@ export const RequiredDocument = z
   .object({
     /** Stable within the procedure, e.g. "d1". */
     id: z.string().regex(/^[a-z0-9-]{1,40}$/),
+    /** The short name a checklist shows and a receipt prints (the seed keeps it ≤ 120 characters). */
     name: Text(2000),
+    /** The portal's full text when it says more than the name (conditions, legal notes); absent = none. */
+    notes: z.string().max(8000).nullable().optional(),
+    /**
+     * Information the office looks up itself (national population or residence databases, VNeID):
+     * shown to the officer, never collected, never missing, never printed as a received paper.
+     */
+    lookedUp: z.boolean().optional(),
     originals: z.number().int().min(0).max(20),
     copies: z.number().int().min(0).max(20),
     /** Optional: a required document that may be missing without an officer's reason. */

@@ -148,7 +148,8 @@ export type JournalContents = z.infer<typeof JournalContents>;
 /**
  * A counter's high-water mark kept beside the journal and never trimmed: the highest number this
  * machine may already have shown for a ticket group (`seq|<day>|<group>|<slot>`) or a dossier
- * block (`dseq|<unit>|<day>`), the keys of the kiosk database's `counters` table. A database
+ * block (`dseq|<unit>|<day>`) or a reception-register book (`rseq|<year>|<book>`, kept for the
+ * year), the keys of the kiosk database's `counters` table. A database
  * restored after a loss continues above it, so a printed number is never issued again.
  */
 export const CounterMark = z
@@ -157,8 +158,8 @@ export const CounterMark = z
       .string()
       .max(100)
       .regex(
-        /^(seq\|\d{4}-\d{2}-\d{2}\|[A-Z0-9]{1,4}\|\d{1,4}|dseq\|[0-9A-Za-z.]{1,40}\|\d{4}-\d{2}-\d{2})$/,
-        'key must be seq|<day>|<group>|<slot> or dseq|<unit>|<day>',
+        /^(seq\|\d{4}-\d{2}-\d{2}\|[A-Z0-9]{1,4}\|\d{1,4}|dseq\|[0-9A-Za-z.]{1,40}\|\d{4}-\d{2}-\d{2}|rseq\|\d{4}\|\d{2,3})$/,
+        'key must be seq|<day>|<group>|<slot>, dseq|<unit>|<day> or rseq|<year>|<book>',
       ),
     value: z.number().int().min(0).max(1_000_000_000),
   })

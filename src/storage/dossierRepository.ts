@@ -1,5 +1,6 @@
 import { dossierCodeFor, parseDossierCode, type DossierCode, type DossierNumbering } from '../domain/dossierCode';
 import { localDayKey } from '../domain/localDay';
+import { registerBook, registerCounterKey, type RegisterEntry } from '../domain/receptionRegister';
 import type { Clock, RandomBytes } from '../shared/clock';
 import type { OutboxEntry } from '../shared/outbox';
 import { AppFailure } from '../shared/result';
@@ -13,8 +14,9 @@ import { toStorageFailure } from './storageErrors';
 /**
  * Dossiers received at this counter. One strict-durability transaction stores the dossier, the
  * PDFs of its documents (as blobs the sync engine uploads before the record), the reuse index and
- * the outbox entry, and takes the next code of this device's daily sequence block: the officer is
- * told "saved" (and the receipt prints) only after all of it reached the disk.
+ * the outbox entry, and takes the next code of this device's daily sequence block and the next
+ * serial of its reception-register book (src/domain/receptionRegister.ts): the officer is told
+ * "saved" (and the receipt prints) only after all of it reached the disk.
  */
 
 /** A document PDF to store with the dossier; its SHA-256 is computed by the caller, outside the transaction. */
@@ -32,8 +34,8 @@ export interface ReceiveDossierInput {
   readonly receivedAt: number;
   /** New PDFs (reused documents are referenced by hash only). */
   readonly pdfs: readonly NewDocumentPdf[];
-  /** The mutation's arguments, given the code the sequence produced. */
-  readonly build: (code: DossierCode) => DossierSubmitArgs;
+  /** The mutation's arguments, given the code the sequence produced and the register entry. */
+  readonly build: (code: DossierCode, register: RegisterEntry) => DossierSubmitArgs;
   /**
    * Codes of this unit and local day known from elsewhere (the centre's published statuses): the
    * sequence continues above this device's highest one, so a database lost after its dossiers
@@ -53,9 +55,13 @@ export async function receiveDossier(
   input: ReceiveDossierInput,
   clock: Clock,
   random: RandomBytes,
-): Promise<{ row: DossierRow; outboxEntry: OutboxEntry; counter: { key: string; value: number } }> {
+): Promise<{ row: DossierRow; outboxEntry: OutboxEntry; counter: { key: string; value: number }; registerCounter: { key: string; value: number } }> {
   const day = localDayKey(input.receivedAt, input.utcOffsetMinutes);
   const key = dossierCounterKey(input.unitCode, day);
+  const book = registerBook(input.slot, input.receivedAt, input.utcOffsetMinutes);
+  const registerKey = registerCounterKey(book);
+  // The book's last serial: its counter, restored after a loss from the journal's records and marks.
+  const usedSerial = async (): Promise<number> => (await db.counters.get(registerKey))?.value ?? 0;
   const cipher = db.cipher();
   // Highest local sequence of this slot already used: the counter, and any code of the day this
   // device issued that the counter does not know of (a restored or lost database).
@@ -100,13 +106,15 @@ export async function receiveDossier(
         numbering: input.numbering,
       });
       if (!code.ok) throw new AppFailure(code.error.code, code.error.detail);
-      const args = input.build(code.value);
+      const serial = (await usedSerial()) + 1;
+      const args = input.build(code.value, { book, serial });
       const box = await cipher.sealJson(args, DOSSIER_CONTEXT);
       const applicantId = await cipher.blindIndex(args.applicant.idNumber);
       try {
         return await db.transaction('rw', [db.dossiers, db.documentIndex, db.blobs, db.outbox, db.counters], async () => {
-          if ((await usedSeq()) + 1 !== localSeq) throw new CodeTaken();
+          if ((await usedSeq()) + 1 !== localSeq || (await usedSerial()) + 1 !== serial) throw new CodeTaken();
           await db.counters.put({ key, value: localSeq });
+          await db.counters.put({ key: registerKey, value: serial });
           // A scan stored meanwhile (the same bytes) is kept as it is.
           const present = await db.blobs.bulkGet(fresh.map((b) => b.sha256));
           const toAdd = fresh.filter((_, i) => !present[i]);
@@ -140,7 +148,7 @@ export async function receiveDossier(
           );
           const outboxEntry = await appendOutbox(db, input.deviceId, 'dossier.submit@1', sealedArgs(args, box), clock, random);
           const row: DossierRow = { id: args.id, code: args.code, day, receivedAt: args.receivedAt, args, syncedAt: null, printedAt: null, printCount: 0 };
-          return { row, outboxEntry, counter: { key, value: localSeq } };
+          return { row, outboxEntry, counter: { key, value: localSeq }, registerCounter: { key: registerKey, value: serial } };
         });
       } catch (e) {
         if (e instanceof CodeTaken && attempt < 20) continue;

@@ -1,4 +1,5 @@
 import { parseDossierCode, type DossierNumbering } from '../domain/dossierCode';
+import { registerCounterKey } from '../domain/receptionRegister';
 import { localSeqFor } from '../domain/ticketNumbering';
 import type { Ticket } from '../domain/ticket';
 import type { TicketNumbering } from '../shared/branchConfig';
@@ -19,7 +20,7 @@ import { toStorageFailure } from './storageErrors';
  * takes over the file's journal id, so the server sees the same stream continue; the records the
  * entries describe (tickets, ratings, dossiers) come back too.
  *
- * The ticket and dossier counters come back from the entries and from the counter high-water
+ * The ticket and dossier counters and the reception-register serials come back from the entries and from the counter high-water
  * marks kept beside the journal (never trimmed, see app/counterReservations.ts), whichever is
  * higher: numbers whose entries were already confirmed and trimmed from the file are never issued
  * again. With no entry left but marks, only the counters are restored (a new journal id stays).
@@ -128,6 +129,11 @@ export async function restoreFromJournal(
           if (parsed?.ok && parsed.value.slot === kioskSlot) {
             const key = dossierCounterKey(parsed.value.unitCode, day);
             ticketCounters.set(key, Math.max(ticketCounters.get(key) ?? 0, parsed.value.localSeq));
+          }
+          // The reception-register book of this counter continues above every serial it printed.
+          if (a.register && a.slot === kioskSlot) {
+            const key = registerCounterKey(a.register.book);
+            ticketCounters.set(key, Math.max(ticketCounters.get(key) ?? 0, a.register.serial));
           }
         }
       }

@@ -310,6 +310,15 @@ describe('JournalStore', () => {
       expect(await marks()).toEqual({ 'seq|2026-11-26|A|0': 40, 'seq|2026-12-02|B|1': 20 });
     });
 
+    it("keeps a reception-register book's mark for its year and the next, whatever the days", async () => {
+      await store.reserve({ marks: [{ key: 'rseq|2025|03', value: 900 }] });
+      await store.reserve({ marks: [{ key: 'rseq|2026|03', value: 40 }] });
+      await store.reserve({ marks: [{ key: 'seq|2026-12-02|B|1', value: 20 }] });
+      expect(await marks()).toEqual({ 'rseq|2025|03': 900, 'rseq|2026|03': 40, 'seq|2026-12-02|B|1': 20 });
+      await store.reserve({ marks: [{ key: 'seq|2027-01-04|B|1', value: 20 }] });
+      expect(await marks()).toEqual({ 'rseq|2026|03': 40, 'seq|2027-01-04|B|1': 20 });
+    });
+
     it('a full disk answers journal.write-failed and keeps the previous marks whole', async () => {
       await store.reserve({ marks: [{ key: 'seq|2026-12-02|A|0', value: 20 }] });
       vi.spyOn(fs, 'rename').mockRejectedValue(enospc());

@@ -425,5 +425,21 @@ describe.each(engines)('received dossiers on $name', (engine) => {
       }
       expect(JSON.stringify(rows)).not.toContain('Nguyễn');
     });
+
+    it("keeps the receipt's reception-register entry (book, serial); a dossier sent before the register existed has none", async () => {
+      const { device, journal } = await freshCounter('CN02');
+      const withRegister = dossierArgs({ branchCode: 'CN02', code: '000.21.02.H26-261124-1101', slot: 1, register: { book: '02/2026', serial: 17 } });
+      const older = dossierArgs({ branchCode: 'CN02', code: '000.21.02.H26-261124-1102', slot: 1 });
+      const res = await push(device, [envelope(1, withRegister), envelope(2, older)], journal);
+      expect(res.results.map((r) => r.reason?.code ?? r.status)).toEqual(['applied', 'applied']);
+      const rows = await h.db.query<{ code: string; register_book: string | null; register_serial: number | null }>(
+        'SELECT code, register_book, register_serial FROM received_dossiers WHERE code = ANY($1::text[]) ORDER BY code',
+        [[withRegister.code, older.code]],
+      );
+      expect(rows).toEqual([
+        { code: withRegister.code, register_book: '02/2026', register_serial: 17 },
+        { code: older.code, register_book: null, register_serial: null },
+      ]);
+    });
   });
 });

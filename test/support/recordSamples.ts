@@ -61,6 +61,7 @@ export const RECORD_SAMPLES: { readonly [N in MutationName]: (n: number, branchC
     resultDelivery: { method: 'counter', detail: '' },
     lookupSecret: 'K7P4X9QM',
     officerName: 'Cán bộ tiếp nhận',
+    register: { book: '01/2026', serial: n },
   }),
   'audit.event@1': (n, branchCode) => ({
     id: randomUUID(),

@@ -89,4 +89,34 @@ describe('seed catalog (assets/catalog/procedures.vi.json)', () => {
     expect(p.field).toBe('Lý lịch tư pháp');
     expect(channel(p, 'in-person')).toMatchObject({ workingDays: null, timeText: '10 Ngày', duration: { amount: 10, unit: 'day' } });
   });
+
+  // Every document name a checklist shows and a receipt prints, by rule, for all seeded procedures.
+  it('lists short document names: none over 120 characters, none a legal note; the portal text stays in notes', () => {
+    const legalNote = /được khai thác|^(?:lưu ý|ghi chú|chú ý)\b|^thông tin chứng minh\b|^trường hợp .* thì không phải nộp/iu;
+    for (const p of catalog) {
+      for (const d of p.documents) {
+        const at = `${p.code} ${d.id}`;
+        expect(d.name.length, at).toBeLessThanOrEqual(120);
+        if (d.lookedUp !== true) expect(d.name, at).not.toMatch(legalNote);
+        if (d.notes !== undefined && d.notes !== null) {
+          expect(d.notes.length, at).toBeGreaterThan(d.name.length);
+          // The name is the start of the portal's text (with "…" when cut mid-sentence).
+          expect(d.notes.startsWith(d.name.replace(/…$/u, '')), at).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('1.004222: information the office looks up (national databases) is marked, with a short name and the note kept', () => {
+    const p = byCode('1.004222');
+    const lookedUp = p.documents.filter((d) => d.lookedUp === true);
+    expect(lookedUp.map((d) => d.name)).toEqual([
+      'Thông tin chứng minh quan hệ nhân thân với chủ hộ, thành viên hộ gia đình',
+      'Thông tin chứng minh đủ diện tích nhà ở để đăng ký thường trú tại chỗ ở hợp pháp do thuê, mượn, ở nhờ',
+      'Thông tin chứng minh về chỗ ở hợp pháp',
+    ]);
+    for (const d of lookedUp) expect(d.notes).toMatch(/Cơ sở dữ liệu quốc gia về dân cư/u);
+    // Papers the citizen hands in are never marked.
+    expect(p.documents.find((d) => d.id === 'd12')?.lookedUp).toBeUndefined();
+  });
 });

@@ -78,6 +78,18 @@ export const DossierSubmitArgs = z
     resultDelivery: z.object({ method: z.enum(['counter', 'post']), detail: z.string().max(300) }).strict(),
     lookupSecret: LookupSecret,
     officerName: z.string().max(100),
+    /**
+     * Where the receipt entered the counter's reception register ("Vào Sổ theo dõi hồ sơ, Quyển số …
+     * Số thứ tự …", src/domain/receptionRegister.ts). Optional and additive: dossiers saved before
+     * the register existed (in outboxes and journal files) stay valid as they are.
+     */
+    register: z
+      .object({
+        book: z.string().regex(/^\d{2,3}\/\d{4}$/),
+        serial: z.number().int().min(1).max(9_999_999),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .refine((a) => a.missing.length === 0 || (a.incompleteReason ?? '').trim().length > 0, {

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { ReuseCandidate } from '../../app/dossierTypes';
 import type { ChecklistItem, ChecklistSection } from '../../domain/checklist';
 import { DocumentCard } from './DocumentCard';
+import { DocumentNotes } from './DocumentNotes';
 import { EMPTY_DOCUMENT, type DocumentState, type ExtraDocument } from './draft';
 
 export interface ChecklistPanelProps {
@@ -46,6 +47,7 @@ export const ChecklistPanel = memo(function ChecklistPanel(props: ChecklistPanel
         number={String(n)}
         documentId={id}
         name={item.document.name}
+        notes={item.document.notes ?? null}
         originals={item.document.originals}
         copies={item.document.copies}
         required={item.required}
@@ -101,6 +103,20 @@ export const ChecklistPanel = memo(function ChecklistPanel(props: ChecklistPanel
             </div>
           );
         }
+        if (section.kind === 'lookup')
+          return (
+            <div key={section.id} className="checklist__section" data-testid="desk.section" data-kind="lookup">
+              <h3>{t('desk.checklist.lookup')}</h3>
+              <p className="panel__lead">{t('desk.checklist.lookupLead')}</p>
+              <ul className="shown">
+                {sectionItems.map((item) => (
+                  <li key={item.document.id} data-testid="desk.lookedUp">
+                    <DocumentNotes name={item.document.name} notes={item.document.notes ?? null} />
+                  </li>
+                ))}
+              </ul>
+            </div>
+          );
         return (
           <div key={section.id} className="checklist__section" data-testid="desk.section" data-kind="show">
             <h3>{t('desk.checklist.show')}</h3>
@@ -131,6 +147,7 @@ export const ChecklistPanel = memo(function ChecklistPanel(props: ChecklistPanel
                   number={String(n)}
                   documentId={extra.documentId}
                   name={extra.name}
+                  notes={null}
                   originals={0}
                   copies={1}
                   required={false}

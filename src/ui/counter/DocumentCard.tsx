@@ -6,6 +6,7 @@ import type { AppError } from '../../shared/result';
 import { errorMessage } from '../errorMessage';
 import { useKiosk } from '../KioskContext';
 import { CameraView } from './CameraView';
+import { DocumentNotes } from './DocumentNotes';
 import type { DocumentState } from './draft';
 import { localDate, sizeText } from './format';
 
@@ -14,6 +15,9 @@ export interface DocumentCardProps {
   readonly number: string;
   readonly documentId: string;
   readonly name: string;
+  /** The catalog's full text when it says more than the name (shown on demand). */
+  readonly notes: string | null;
+  /** The catalog's counts; the officer may change them for this dossier (kept in `state`). */
   readonly originals: number;
   readonly copies: number;
   readonly required: boolean;
@@ -107,13 +111,37 @@ const PageThumb = memo(function PageThumb({ page, index, count, onMove, onRotate
   );
 });
 
+/** A small number field (0–20) for the originals or copies of a paper. */
+function CountField(props: { readonly label: string; readonly value: number; readonly testId: string; readonly onChange: (n: number) => void }) {
+  const { label, value, testId, onChange } = props;
+  return (
+    <label className="doc__count">
+      {label}{' '}
+      <input
+        type="number"
+        min={0}
+        max={20}
+        inputMode="numeric"
+        value={value}
+        onChange={(e) => {
+          const n = Math.trunc(Number(e.target.value));
+          if (Number.isFinite(n)) onChange(Math.min(20, Math.max(0, n)));
+        }}
+        data-testid={testId}
+      />
+    </label>
+  );
+}
+
 /**
  * One paper of the checklist: its pages from the scanner (Electron with SANE), the camera (still),
  * or files (PDF/JPEG/PNG from USB); thumbnails with reorder, rotate, retake and delete; grey or
  * colour; size per page; or "Dùng lại" the same paper from an earlier dossier of this citizen.
  */
 export const DocumentCard = memo(function DocumentCard(props: DocumentCardProps) {
-  const { number, documentId, name, originals, copies, required, state, onChange, suggestion, scannerReady, onRemove } = props;
+  const { number, documentId, name, notes, required, state, onChange, suggestion, scannerReady, onRemove } = props;
+  const originals = state.originals ?? props.originals;
+  const copies = state.copies ?? props.copies;
   const { t, i18n } = useTranslation();
   const app = useKiosk();
   const [camera, setCamera] = useState(false);
@@ -199,9 +227,15 @@ export const DocumentCard = memo(function DocumentCard(props: DocumentCardProps)
       <div className="doc__head">
         <span className="doc__number">{number}</span>
         <div className="doc__title">
-          <p className="doc__name">{name}</p>
+          <DocumentNotes name={name} notes={notes} />
           <p className="doc__meta">
-            {t('desk.doc.counts', { originals, copies })}
+            <CountField
+              label={t('desk.doc.originals')}
+              value={originals}
+              testId="desk.docOriginals"
+              onChange={(n) => update((s) => ({ ...s, originals: n }))}
+            />
+            <CountField label={t('desk.doc.copies')} value={copies} testId="desk.docCopies" onChange={(n) => update((s) => ({ ...s, copies: n }))} />
             {required ? <span className="tag tag--required">{t('desk.doc.required')}</span> : <span className="tag">{t('desk.doc.optional')}</span>}
           </p>
         </div>

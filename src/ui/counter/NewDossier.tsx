@@ -193,7 +193,7 @@ export const NewDossier = memo(function NewDossier({ desk, cardScan, onReset }: 
     try {
       const papers = [
         ...items
-          .filter((i) => i.section.kind !== 'show')
+          .filter((i) => i.section.kind !== 'show' && i.section.kind !== 'lookup')
           .map((i) => ({ id: i.document.id, name: i.document.name, originals: i.document.originals, copies: i.document.copies })),
         ...extras.map((x) => ({ id: x.documentId, name: x.name, originals: 0, copies: 1 })),
       ];
@@ -201,7 +201,14 @@ export const NewDossier = memo(function NewDossier({ desk, cardScan, onReset }: 
       for (const paper of papers) {
         const state = procedureDocs.get(paper.id);
         if (!state || !received(state)) continue;
-        documents.push({ documentId: paper.id, name: paper.name, originals: paper.originals, copies: paper.copies, pages: state.pages, reuse: state.reuse });
+        documents.push({
+          documentId: paper.id,
+          name: paper.name,
+          originals: state.originals ?? paper.originals,
+          copies: state.copies ?? paper.copies,
+          pages: state.pages,
+          reuse: state.reuse,
+        });
       }
       // The desk cleans the applicant up, makes each paper's PDF and hashes it: hand over the form as it is.
       const r = await desk.submit({

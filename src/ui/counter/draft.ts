@@ -49,6 +49,9 @@ export interface DocumentState {
   readonly pages: readonly CapturedPage[];
   readonly reuse: ReuseCandidate | null;
   readonly mode: ScanColorMode;
+  /** Originals and copies the officer counted, when they differ from the catalog's; absent = the catalog's. */
+  readonly originals?: number;
+  readonly copies?: number;
 }
 
 export const EMPTY_DOCUMENT: DocumentState = { pages: [], reuse: null, mode: DEFAULT_SCAN_COLOR_MODE };
