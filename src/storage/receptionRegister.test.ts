@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { RECORD_SAMPLES } from '../../test/support/recordSamples';
 import { freshDb, nodeRandom, seededBranch } from '../../test/unit/fixtures';
 import type { DossierCode } from '../domain/dossierCode';
 import type { RegisterEntry } from '../domain/receptionRegister';
@@ -16,32 +17,15 @@ const AT = Date.UTC(2026, 10, 24, 3); // 10:00 in Hà Nội, 2026-11-24
 const UNIT = '000.21.01.H26';
 const NUMBERING = { blockSize: 1000, slots: 4, digits: 4 };
 
+/** The registry's sample dossier, received at this counter (slot 1) with this code and register entry, no scans. */
 function args({ code }: DossierCode, register: RegisterEntry, receivedAt: number): DossierSubmitArgs {
   return {
-    id: crypto.randomUUID(),
+    ...RECORD_SAMPLES['dossier.submit@1'](1, 'CN01'),
     code,
-    branchCode: 'CN01',
     slot: 1,
     receivedAt,
-    procedure: { code: '1.001612', name: 'Đăng ký khai sinh', processingTime: 5, unit: 'working-day' },
-    applicant: {
-      idNumber: '001090012345',
-      fullName: 'Phạm Thị Thu',
-      dateOfBirth: '1991-03-04',
-      gender: 'female',
-      address: 'Số 2 Tràng Tiền, Hoàn Kiếm, Hà Nội',
-      phone: '',
-      email: '',
-      fromCard: true,
-    },
     documents: [],
-    missing: [],
-    incompleteReason: null,
-    sets: 1,
     appointment: { kind: 'needs-confirmation' },
-    resultDelivery: { method: 'counter', detail: '' },
-    lookupSecret: 'K7P4X9QM',
-    officerName: '',
     register,
   };
 }

@@ -8,6 +8,7 @@ import { loadMigrations, migrate } from '../../src/server/db/migrate';
 import type { BranchConfig } from '../../src/shared/branchConfig';
 import type { DeviceRole } from '../../src/shared/deviceConfig';
 import { EnrolResponse, PushResponse } from '../../src/shared/sync';
+import { RECORD_SAMPLES } from '../support/recordSamples';
 import { engines, openHarness, START, type Harness } from './serverHarness';
 
 /**
@@ -179,17 +180,7 @@ describe.each(engines)('slots bound to devices on $name', (engine) => {
               name: 'ticket.issue@1',
               schemaVersion: 1,
               createdAt: START,
-              args: {
-                id: randomUUID(),
-                branchCode: branch,
-                kioskSlot,
-                day: '2026-11-24',
-                groupPrefix: 'A',
-                number: `A${String(numeric).padStart(4, '0')}`,
-                numeric,
-                priority: false,
-                issuedAt: START,
-              },
+              args: { ...RECORD_SAMPLES['ticket.issue@1'](numeric, branch), kioskSlot, priority: false, issuedAt: START },
             },
           ],
         },
