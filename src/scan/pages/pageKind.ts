@@ -46,6 +46,16 @@ const MAX_TONE_TILES = 2;
 /** Ink and paper closer than this are not a text page (a blank page, a faint pencil, a photo). */
 const MIN_CONTRAST = 96;
 
+/** One RGBA pixel read as a little-endian 32-bit word: is it coloured (channels spread beyond COLOUR_SPREAD)? */
+function isColoured(v: number): boolean {
+  const r = v & 0xff;
+  const g = (v >>> 8) & 0xff;
+  const b = (v >>> 16) & 0xff;
+  const max = r > g ? (r > b ? r : b) : g > b ? g : b;
+  const min = r < g ? (r < b ? r : b) : g < b ? g : b;
+  return max - min > COLOUR_SPREAD;
+}
+
 /** Otsu's threshold of a 256-bin histogram: the level that maximises the between-class variance. */
 export function otsuThreshold(hist: Uint32Array): number {
   let total = 0;
@@ -88,13 +98,7 @@ export function looksColoured(data: Uint8ClampedArray | Uint8Array, width: numbe
   for (let y = 0, i = 0; y < height; y++) {
     const tileRow = Math.floor(y / tile) * tilesX;
     for (let x = 0; x < width; x++, i++) {
-      const v = pixels[i]!;
-      const r = v & 0xff;
-      const g = (v >>> 8) & 0xff;
-      const b = (v >>> 16) & 0xff;
-      const max = r > g ? (r > b ? r : b) : g > b ? g : b;
-      const min = r < g ? (r < b ? r : b) : g < b ? g : b;
-      if (max - min > COLOUR_SPREAD) counts[tileRow + Math.floor(x / tile)]!++;
+      if (isColoured(pixels[i]!)) counts[tileRow + Math.floor(x / tile)]!++;
     }
   }
   let coloured = 0;
@@ -125,13 +129,7 @@ export function analysePage(data: Uint8ClampedArray | Uint8Array, width: number,
   for (let y = 0; y < height; y += 2) {
     const tileRow = (y >> 5) * tilesX;
     for (let x = 0, i = y * width; x < width; x += 2, i += 2) {
-      const v = pixels[i]!;
-      const r = v & 0xff;
-      const g = (v >>> 8) & 0xff;
-      const b = (v >>> 16) & 0xff;
-      const max = r > g ? (r > b ? r : b) : g > b ? g : b;
-      const min = r < g ? (r < b ? r : b) : g < b ? g : b;
-      if (max - min > COLOUR_SPREAD) colourCounts[tileRow + (x >> 5)]!++;
+      if (isColoured(pixels[i]!)) colourCounts[tileRow + (x >> 5)]!++;
     }
   }
   const threshold = otsuThreshold(hist);
