@@ -19,8 +19,8 @@ import { BRANCH, benchBranch, countingDb, freshPostgresDb, postgresDurability, s
  * A server for the drain bench in a process of its own, as in real life (the kiosk and the
  * central server are different machines): the kiosk's work and the server's run in parallel on
  * the two cores, for ours and for PouchDB alike.
- *   tsx scripts/bench/childServer.ts kiosk [memory|disk|postgres <url>] → central server on
- *     in-memory PGlite (default), PGlite in a temporary folder, or a fresh PostgreSQL database
+ *   tsx scripts/bench/childServer.ts kiosk [postgres <url>] → central server on PGlite in a
+ *     temporary folder (as `npm start` runs it), or on a fresh database of that PostgreSQL
  *   tsx scripts/bench/childServer.ts pouch   → express-pouchdb on the memory adapter
  *   tsx scripts/bench/childServer.ts centre  → the server with its blob routes, for the link bench
  *   tsx scripts/bench/childServer.ts link …  → the shaping proxy in front of it
@@ -31,8 +31,8 @@ import { BRANCH, benchBranch, countingDb, freshPostgresDb, postgresDurability, s
 async function kiosk(): Promise<void> {
   const clock = fixedClock(Date.UTC(2026, 10, 24, 1));
   const [engine, url] = process.argv.slice(3);
-  // memory (default): in-memory PGlite; disk: PGlite in a folder, as `npm start` runs it;
-  // postgres <url>: a fresh database on that cluster, dropped at the end.
+  // PGlite in a folder, as `npm start` runs it; postgres <url>: a fresh database on that
+  // cluster, dropped at the end.
   let dispose: () => Promise<void>;
   let db: Db;
   if (engine === 'postgres') {
@@ -40,16 +40,13 @@ async function kiosk(): Promise<void> {
     const fresh = await freshPostgresDb(url);
     db = fresh.db;
     dispose = fresh.dispose;
-  } else if (engine === 'disk') {
+  } else {
     const dir = await mkdtemp(path.join(tmpdir(), 'hpasc-drain-pglite-'));
     db = await openPgliteDb(dir);
     dispose = async () => {
       await db.close();
       await rm(dir, { recursive: true, force: true });
     };
-  } else {
-    db = await openPgliteDb(null);
-    dispose = () => db.close();
   }
   const counted = countingDb(db);
   const server = await startBenchServer(counted.db, clock, benchBranch());

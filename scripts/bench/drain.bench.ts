@@ -120,7 +120,6 @@ async function makeBacklog(records: number): Promise<Backlog> {
 
 /** Where the server under test keeps its data (childServer.ts kiosk …). */
 export interface DrainServer {
-  readonly key: 'pglite' | 'postgres';
   /** In the figures: "PGlite on disk", "PostgreSQL (durable)". */
   readonly label: string;
   readonly childArgs: readonly string[];
@@ -257,8 +256,8 @@ export async function runDrainBench(options: { records?: number } = {}): Promise
   const backlog = await makeBacklog(records);
   const runs: DrainRun[] = [];
   const skipped: { server: DrainServer; reason: string }[] = [];
-  runs.push(await drainOurs(backlog, { key: 'pglite', label: 'PGlite on disk', childArgs: ['disk'], minSpeedup: DRAIN_TARGETS.minSpeedup }));
-  const postgres: DrainServer = { key: 'postgres', label: 'PostgreSQL', childArgs: [], minSpeedup: DRAIN_TARGETS.minSpeedupPostgres };
+  runs.push(await drainOurs(backlog, { label: 'PGlite on disk', childArgs: [], minSpeedup: DRAIN_TARGETS.minSpeedup }));
+  const postgres: DrainServer = { label: 'PostgreSQL', childArgs: [], minSpeedup: DRAIN_TARGETS.minSpeedupPostgres };
   const pg = postgresUrl();
   if (pg.url === null) skipped.push({ server: postgres, reason: pg.reason });
   else {
