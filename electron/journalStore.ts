@@ -3,6 +3,7 @@ import path from 'node:path';
 import {
   CounterMark,
   JournalEntry,
+  registerMarkYear,
   type JournalAppendRequest,
   type JournalAppendResponse,
   type JournalConfirmRequest,
@@ -169,8 +170,8 @@ export class JournalStore {
       // newest mark's year or the one before; daily marks go after a week.
       const newestYear = Number(newest.slice(0, 4)) || 0;
       for (const key of [...stored.keys()]) {
-        const year = /^rseq\|(\d{4})\|/.exec(key)?.[1];
-        if (year !== undefined ? Number(year) < newestYear - 1 : (DAY.exec(key)?.[0] ?? '') < oldestKept) stored.delete(key);
+        const year = registerMarkYear(key);
+        if (year !== null ? year < newestYear - 1 : (DAY.exec(key)?.[0] ?? '') < oldestKept) stored.delete(key);
       }
       const all = [...stored].map(([key, value]) => ({ key, value }));
       await writeFileAtomic(path.join(this.dir, COUNTERS_FILE), `${JSON.stringify(all)}\n`);

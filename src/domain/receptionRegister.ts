@@ -32,9 +32,3 @@ export function registerCounterKey(book: string): string {
   const [counter = '', year = ''] = book.split('/');
   return `rseq|${year}|${counter}`;
 }
-
-/** The book's year, from a counter key ("rseq|2026|03" → 2026); null for other keys. */
-export function registerKeyYear(key: string): number | null {
-  const m = /^rseq\|(\d{4})\|\d{2,3}$/.exec(key);
-  return m ? Number(m[1]) : null;
-}

@@ -166,6 +166,12 @@ export const CounterMark = z
   .strict();
 export type CounterMark = z.infer<typeof CounterMark>;
 
+/** The year of a reception-register book's mark ("rseq|2026|03" → 2026); null for any other key. */
+export function registerMarkYear(key: string): number | null {
+  const m = /^rseq\|(\d{4})\|\d{2,3}$/.exec(key);
+  return m ? Number(m[1]) : null;
+}
+
 export const JournalReserveRequest = z.object({ marks: z.array(CounterMark).min(1).max(64) }).strict();
 export type JournalReserveRequest = z.infer<typeof JournalReserveRequest>;
 
