@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { entityAllowedInScope, isPublishedKey, validatePublished, type PublishedEntity, type Scope } from '../shared/published';
+import { branchScope, entityAllowedInScope, isPublishedKey, validatePublished, type PublishedEntity, type Scope } from '../shared/published';
 import type { Change, PublishRequest, PullRequest, PullResponse, ScopeChecksum, WireError } from '../shared/sync';
 import type { Db } from './db/Db';
 import { describeIssues } from './wireErrors';
@@ -110,6 +110,15 @@ interface ChangeRow {
   live_sum: unknown;
   has_more: unknown;
   top: unknown;
+}
+
+/** The branch's published configuration (its current `branchConfig` in its scope), or null when none is published. */
+export async function publishedBranchConfig(db: Db, branchCode: string): Promise<Readonly<Record<string, unknown>> | null> {
+  const rows = await db.query<{ data: Readonly<Record<string, unknown>> | null }>(
+    `SELECT data FROM changes WHERE scope = $1 AND entity = 'branchConfig' AND key = $2 AND op = 'put'`,
+    [branchScope(branchCode), branchCode],
+  );
+  return rows[0]?.data ?? null;
 }
 
 /** One page of a scope's feed after `cursor`, with the scope checksum when the page is the last. */

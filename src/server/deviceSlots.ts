@@ -1,7 +1,7 @@
 import { DossierReception, TicketNumbering } from '../shared/branchConfig';
-import { branchScope } from '../shared/published';
 import { RECORD_TYPES } from '../shared/records';
 import type { WireError } from '../shared/sync';
+import { publishedBranchConfig } from './changes';
 import type { Db } from './db/Db';
 import { wireError } from './wireErrors';
 
@@ -86,11 +86,7 @@ export function isActiveSlotTaken(e: unknown): boolean {
 
 /** How many slots the branch's published configuration gives this role; null when none is published. */
 async function publishedSlotLimit(tx: Db, branchCode: string, role: string): Promise<{ slots: number; what: string } | null> {
-  const rows = await tx.query<{ data: Readonly<Record<string, unknown>> | null }>(
-    `SELECT data FROM changes WHERE scope = $1 AND entity = 'branchConfig' AND key = $2 AND op = 'put'`,
-    [branchScope(branchCode), branchCode],
-  );
-  const config = rows[0]?.data;
+  const config = await publishedBranchConfig(tx, branchCode);
   if (!config) return null;
   const tickets = TicketNumbering.safeParse(config.numbering);
   const reception = DOSSIER_ROLES.has(role) ? DossierReception.safeParse(config.reception) : null;

@@ -1,7 +1,7 @@
 import { systemClock, type Clock } from '../shared/clock';
-import { branchScope } from '../shared/published';
 import { MUTATION_NAMES, RECORD_TYPES, type MutationName } from '../shared/records';
 import type { MutationEnvelope, MutationResult, WireError } from '../shared/sync';
+import { publishedBranchConfig } from './changes';
 import { resolveDataProtection, type DataProtection } from './dataProtection';
 import type { Db } from './db/Db';
 import { RECORD_HANDLERS, type AuthenticatedDevice, type Batch, type RecordItem } from './records';
@@ -394,13 +394,7 @@ function openBatch(tx: Db, device: AuthenticatedDevice, prepared: Prepared): Bat
     device,
     now: prepared.now,
     protection: prepared.protection,
-    branchConfig: () =>
-      (config ??= tx
-        .query<{ data: Readonly<Record<string, unknown>> | null }>(
-          `SELECT data FROM changes WHERE scope = $1 AND entity = 'branchConfig' AND key = $2 AND op = 'put'`,
-          [branchScope(device.branchCode), device.branchCode],
-        )
-        .then((rows) => rows[0]?.data ?? null)),
+    branchConfig: () => (config ??= publishedBranchConfig(tx, device.branchCode)),
   };
 }
 
