@@ -30,7 +30,10 @@ export interface HttpTransportOptions {
   readonly timeoutMs?: number;
   /** tus chunk size for blob uploads. */
   readonly chunkSize?: number;
-  /** Resume a scan at once when a connection is cut mid-upload (tusUpload.ts); default true. */
+  /**
+   * Resume a scan at once when a connection is cut mid-upload (tusUpload.ts), and send a push,
+   * pull, state or blobs-known question once more when it got no answer at all; default true.
+   */
   readonly resumeAfterCut?: boolean;
 }
 
@@ -41,7 +44,35 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
   const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
 
-  async function call(method: 'GET' | 'POST' | 'HEAD', path: string, body: unknown, authenticated: boolean): Promise<{ status: number; json: unknown }> {
+  /**
+   * One request. `again`: the request is idempotent (push, pull, state, blobs known: the server
+   * answers a repeat the same way), so one that got no answer at all (a connection cut, a server
+   * restarted) is sent once more at once; the run does not fail on a single cut. A timeout is not
+   * repeated (a link that slow would only cost another timeout).
+   */
+  async function call(
+    method: 'GET' | 'POST' | 'HEAD',
+    path: string,
+    body: unknown,
+    authenticated: boolean,
+    again = false,
+  ): Promise<{ status: number; json: unknown }> {
+    if (!again || options.resumeAfterCut === false) return callOnce(method, path, body, authenticated);
+    try {
+      return await callOnce(method, path, body, authenticated, true);
+    } catch (e) {
+      if (!(e instanceof CutRequest)) throw e;
+      return callOnce(method, path, body, authenticated);
+    }
+  }
+
+  async function callOnce(
+    method: 'GET' | 'POST' | 'HEAD',
+    path: string,
+    body: unknown,
+    authenticated: boolean,
+    cutIsRetried = false,
+  ): Promise<{ status: number; json: unknown }> {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (authenticated) {
@@ -64,6 +95,7 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
       return { status: res.status, json: text ? safeJson(text) : null };
     } catch (e) {
       if (controller.signal.aborted) throw new TransportError('timeout', { code: 'net.timeout', detail: `no answer from the server within ${timeoutMs} ms` });
+      if (cutIsRetried) throw new CutRequest();
       // Unreachable, or reachable but this request refused (CORS, a proxy): fetch cannot say which.
       throw await explainFetchFailure({ baseUrl: base, method, path, cause: e, fetchLike: doFetch });
     } finally {
@@ -85,7 +117,7 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
       return expect(EnrolResponse, await call('POST', '/v1/enrol', request, false));
     },
     async push(request: PushRequest) {
-      const r = await call('POST', '/v1/sync/push', request, true);
+      const r = await call('POST', '/v1/sync/push', request, true, true);
       if (r.status === 409) {
         const gap = PushGap.safeParse(r.json);
         if (gap.success) throw new TransportError('gap', { code: gap.data.code, detail: gap.data.detail }, 409, gap.data);
@@ -93,10 +125,10 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
       return expect(PushResponse, r);
     },
     async pull(request: PullRequest) {
-      return expect(PullResponse, await call('POST', '/v1/sync/pull', request, true));
+      return expect(PullResponse, await call('POST', '/v1/sync/pull', request, true, true));
     },
     async syncState(journalId: string) {
-      return expect(SyncStateResponse, await call('GET', `/v1/sync/state?journalId=${encodeURIComponent(journalId)}`, undefined, true));
+      return expect(SyncStateResponse, await call('GET', `/v1/sync/state?journalId=${encodeURIComponent(journalId)}`, undefined, true, true));
     },
     async heartbeat(request: HeartbeatRequest) {
       return expect(HeartbeatResponse, await call('POST', '/v1/heartbeat', request, true));
@@ -111,7 +143,7 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
       const known = new Set<string>();
       for (let i = 0; i < sha256s.length; i += MAX_BLOBS_KNOWN) {
         const asked = sha256s.slice(i, i + MAX_BLOBS_KNOWN);
-        const r = await call('POST', BLOBS_KNOWN_PATH, { sha256: asked }, true);
+        const r = await call('POST', BLOBS_KNOWN_PATH, { sha256: asked }, true, true);
         // A centre older than this question: the engine asks per blob.
         if (r.status === 404) return null;
         const answer = expect(BlobsKnownResponse, r);
@@ -154,3 +186,6 @@ export function errorFor(status: number, json: unknown): TransportError {
   else if (status === 401 || status === 403) kind = 'auth';
   return new TransportError(kind, wire, status);
 }
+
+/** A request that got no answer, to be sent once more (never leaves `call`). */
+class CutRequest extends Error {}

@@ -15,10 +15,12 @@ import { TransportError, type BlobToUpload, type BlobUploadHooks } from './Trans
  *   `Blob-Verified: <hex>`, or, when the upload was already complete, HEAD by hash answers 200.
  * - One attempt by default: the first failure ends the call. With `resumeAfterCut` (the HTTP
  *   transport sets it), a request that got no answer at all (a connection cut mid-upload, a server
- *   restarted) is resumed at once from the server's offset (HEAD, then PATCH the rest), as long as
- *   each attempt moved the upload on: a link that drops a connection every few MB costs a round
- *   trip per cut, not the rest of the sync run. An attempt that got nowhere, a timeout, or any
- *   answer the server gave (4xx, 5xx) ends the call.
+ *   restarted) is resumed at once from the server's offset (HEAD, then PATCH the rest), as
+ *   long as the upload moves on: a link that drops a connection every few MB costs a round trip per
+ *   cut, not the rest of the sync run. A cut can lose everything the attempt sent (a reset discards
+ *   what the server had not read yet), so two attempts in a row that got nowhere are resumed; a
+ *   third ends the call (a link that is down costs two HEADs). So does a timeout, or any answer
+ *   the server gave (4xx, 5xx).
  * - Every failure is a TransportError. `blob.hash-mismatch` and `blob.not-verified` (kind
  *   'protocol') mean the upload is gone or useless: the caller clears the stored uploadUrl
  *   (`mustRestartUpload`) and tries again later. Backoff belongs to the sync engine. Whether a
@@ -58,6 +60,9 @@ export interface TusUploadOptions {
   readonly resumeAfterCut?: boolean;
 }
 
+/** Resumes in a row that may get nowhere before the call fails (each one immediate). */
+const NO_PROGRESS_RESUMES = [0, 0];
+
 const RESTART_CODES: ReadonlySet<string> = new Set(['blob.hash-mismatch', 'blob.not-verified']);
 
 /** True when the stored upload URL must be forgotten before the next attempt. */
@@ -83,9 +88,9 @@ export async function uploadBlobWithTus(options: TusUploadOptions): Promise<void
       chunkSize: options.chunkSize ?? DEFAULT_BLOB_CHUNK_BYTES,
       metadata: { sha256: blob.sha256, mimeType: blob.mimeType },
       headers: { authorization: auth },
-      // One immediate retry per attempt that got no answer; tus-js-client allows another after
-      // every attempt that moved the server's offset on (see onShouldRetry).
-      retryDelays: options.resumeAfterCut ? [0] : null,
+      // Immediate retries of a request that got no answer: two in a row that get nowhere, counted
+      // afresh by tus-js-client after every attempt that moved the server's offset on.
+      retryDelays: options.resumeAfterCut ? NO_PROGRESS_RESUMES : null,
       onShouldRetry: (error) => {
         const cause = (error as DetailedError).causingError;
         return !(error as DetailedError).originalResponse && cause instanceof RequestFailure && cause.kind === 'no-answer';

@@ -117,7 +117,40 @@ describe('a counter syncs over a branch link that cuts connections', () => {
     expect(resentPerCut).toBeLessThanOrEqual(chunk);
   }, 120_000);
 
-  it('the tus client resumes a cut upload within the call while each attempt moves it on, and stops when one gets nowhere', async () => {
+  it('a push and a pull cut once on their way are sent again at once: the run succeeds and the centre applies every record once', async () => {
+    const clock = fixedClock(START + 9 * 86_400_000);
+    const branch = seededBranch();
+    const deviceId = randomUUID();
+    const { code } = await createEnrolCode(centre.db, 'CN01', 'counter', serverClock.now());
+    const { token } = await createHttpTransport({ baseUrl: centre.baseUrl, token: () => null }).enrol({ code, deviceId, role: 'counter' });
+    const kiosk = await openCounterKiosk(`link-${deviceId}`, clock);
+    const proxy = await startShapingProxy(new URL(centre.baseUrl));
+    try {
+      await queueCounterBacklog(kiosk.db, { deviceId, slot: 1, branch, clock, random: nodeRandom, records: 30 });
+      const sent: string[] = [];
+      /** The first push and the first pull lose their connection 200 bytes in (inside the request). */
+      const toCut = new Set(['/v1/sync/push', '/v1/sync/pull']);
+      const cutting = (input: RequestInfo | URL, init?: RequestInit) => {
+        const path = new URL(String(input)).pathname;
+        sent.push(path);
+        proxy.cutAfter = toCut.delete(path) ? proxy.bytesIn + 200 : null;
+        return fetch(input, init);
+      };
+      const engine = kiosk.engine(createHttpTransport({ baseUrl: proxy.url, token: () => token, fetch: cutting as typeof fetch }), branch.branchCode);
+      const report = await engine.runOnce({ blobs: false });
+      expect(proxy.cuts).toBe(2);
+      expect(report).toMatchObject({ pushed: 31, applied: 31, duplicates: 0, rejected: 0 });
+      expect(sent.filter((p) => p === '/v1/sync/push')).toHaveLength(2);
+      expect(sent.filter((p) => p === '/v1/sync/pull').length).toBeGreaterThanOrEqual(2);
+      expect(sent).not.toContain('/health');
+      expect(await kiosk.db.outbox.count()).toBe(0);
+    } finally {
+      await proxy.close();
+      kiosk.close();
+    }
+  });
+
+  it('the tus client resumes a cut upload within the call while it moves on, and stops when the link is down', async () => {
     const deviceId = randomUUID();
     const { code } = await createEnrolCode(centre.db, 'CN01', 'counter', serverClock.now());
     const { token } = await createHttpTransport({ baseUrl: centre.baseUrl, token: () => null }).enrol({ code, deviceId, role: 'counter' });
@@ -152,7 +185,7 @@ describe('a counter syncs over a branch link that cuts connections', () => {
       expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
       expect(new Set(offsets).size).toBe(offsets.length);
 
-      // The link goes down for good mid-upload: one resume that gets nowhere, then the call fails.
+      // The link goes down for good mid-upload: two resumes that get nowhere, then the call fails.
       sent.length = 0;
       proxy.cutEvery = null;
       proxy.cutAfter = proxy.bytesIn + 200_000;
@@ -162,7 +195,58 @@ describe('a counter syncs over a branch link that cuts connections', () => {
       );
       expect(error).toBeInstanceOf(TransportError);
       expect((error as TransportError).retryable).toBe(true);
-      expect(sent).toEqual(['POST', 'PATCH 0', 'HEAD', 'GET']);
+      expect(sent).toEqual(['POST', 'PATCH 0', 'HEAD', 'HEAD', 'GET']);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('a cut that loses everything its PATCH sent is resumed, twice in a row; a third ends the call', async () => {
+    const deviceId = randomUUID();
+    const { code } = await createEnrolCode(centre.db, 'CN01', 'counter', serverClock.now());
+    const { token } = await createHttpTransport({ baseUrl: centre.baseUrl, token: () => null }).enrol({ code, deviceId, role: 'counter' });
+    const proxy = await startShapingProxy(new URL(centre.baseUrl));
+    try {
+      const sent: string[] = [];
+      /** PATCHes still to cut after their first 40 bytes (inside the request line: the server gets nothing). */
+      let toCut = 0;
+      const recording: FetchLike = (input, init) => {
+        const offset = (init.headers as Record<string, string> | undefined)?.['Upload-Offset'];
+        sent.push(`${init.method ?? 'GET'}${offset === undefined ? '' : ` ${offset}`}`);
+        if (init.method === 'PATCH' && toCut > 0) {
+          toCut--;
+          proxy.cutAfter = proxy.bytesIn + 40;
+        } else {
+          proxy.cutAfter = null;
+        }
+        return fetch(input, init);
+      };
+      const upload = (bytes: Uint8Array<ArrayBuffer>) =>
+        uploadBlobWithTus({
+          baseUrl: proxy.url,
+          token,
+          blob: { sha256: sha256Hex(bytes), size: bytes.length, mimeType: 'application/pdf', data: new Blob([bytes]), uploadUrl: null },
+          hooks: { onUploadUrl: () => undefined },
+          fetchLike: recording,
+          resumeAfterCut: true,
+        });
+
+      const bytes = scannedPdf(2);
+      toCut = 2;
+      await upload(bytes);
+      expect(sent).toEqual(['POST', 'PATCH 0', 'HEAD', 'PATCH 0', 'HEAD', 'PATCH 0']);
+      expect(proxy.cuts).toBe(2);
+      expect(sha256Hex((await storedBlobBytes(centre.db, blobDir, sha256Hex(bytes)))!)).toBe(sha256Hex(bytes));
+
+      sent.length = 0;
+      toCut = 3;
+      const error = await upload(scannedPdf(3)).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(TransportError);
+      expect((error as TransportError).retryable).toBe(true);
+      expect(sent).toEqual(['POST', 'PATCH 0', 'HEAD', 'PATCH 0', 'HEAD', 'PATCH 0', 'GET']);
     } finally {
       await proxy.close();
     }
