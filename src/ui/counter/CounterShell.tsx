@@ -76,7 +76,6 @@ export const CounterShell = memo(function CounterShell({ onOpenIssues, active = 
     },
     [reception],
   );
-  useScannerWedge(onScan, active);
 
   const session = useStaffState(app.staff);
   const withPin = session.current !== null;
@@ -104,6 +103,8 @@ export const CounterShell = memo(function CounterShell({ onOpenIssues, active = 
   const locked = withPin ? session.locked : idle;
   const unlock = useCallback((pin: string) => app.staff.unlock(pin), [app]);
   const live = active && !locked;
+  // Not under the lock: its PIN field takes keys, and a quick typist is not a scanner.
+  useScannerWedge(onScan, live);
 
   const newDossier = useCallback((carry?: CardScan) => {
     setCardScan(carry ?? null);

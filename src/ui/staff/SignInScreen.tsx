@@ -20,22 +20,23 @@ export const SignInScreen = memo(function SignInScreen({ purpose }: SignInScreen
   const [chosen, setChosen] = useState<string | null>(null);
   const pinArea = useRef<HTMLDivElement>(null);
 
+  const pick = useCallback((staffId: string) => {
+    setChosen(staffId);
+    requestAnimationFrame(() => pinArea.current?.querySelector('input')?.focus());
+  }, []);
+
   useEffect(() => {
     let live = true;
     void app.staff.choices().then((list) => {
       if (!live) return;
       setChoices(list);
-      if (list.length === 1) setChosen(list[0]!.staffId);
+      // One account: it is chosen, the cursor waits in the PIN field.
+      if (list.length === 1) pick(list[0]!.staffId);
     });
     return () => {
       live = false;
     };
-  }, [app]);
-
-  const pick = useCallback((staffId: string) => {
-    setChosen(staffId);
-    requestAnimationFrame(() => pinArea.current?.querySelector('input')?.focus());
-  }, []);
+  }, [app, pick]);
 
   const submit = useCallback(async (pin: string) => (chosen ? app.staff.signIn(chosen, pin) : null), [app, chosen]);
 
@@ -80,7 +81,6 @@ export const SignInScreen = memo(function SignInScreen({ purpose }: SignInScreen
               submitLabel={t('staff.signIn.submit')}
               onSubmit={submit}
               blocked={chosen ? null : t('staff.signIn.pickFirst')}
-              autoFocus={choices?.length === 1}
               testId="staff.signIn.form"
             />
           </div>
