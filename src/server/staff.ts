@@ -1,9 +1,17 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import { staffScope } from '../shared/published';
 import type { Clock } from '../shared/clock';
-import { BranchCode } from '../shared/wireTypes';
-import { isWeakPin, makePinVerifier, PIN_PATTERN, randomPin, STAFF_ROLES, StaffAccount, StaffId, type StaffRole } from '../shared/staff';
+import {
+  isWeakPin,
+  makePinVerifier,
+  PIN_PATTERN,
+  randomPin,
+  StaffAccount,
+  StaffAccountRequest,
+  StaffCreateRequest,
+  StaffListQuery,
+  type StaffRole,
+} from '../shared/staff';
 import { recordAudit, type AuditActor } from './audit';
 import { publishChanges } from './changes';
 import type { Db } from './db/Db';
@@ -103,10 +111,6 @@ export async function listStaff(db: Db, branchCode: string): Promise<StaffSummar
   return out;
 }
 
-const CreateBody = z.object({ branchCode: BranchCode, staffId: StaffId, name: z.string().trim().min(1).max(100), role: z.enum(STAFF_ROLES) }).strict();
-const AccountBody = z.object({ branchCode: BranchCode, staffId: StaffId }).strict();
-const ListQuery = z.object({ branch: BranchCode }).strict();
-
 export interface StaffRouteOptions {
   readonly db: Db;
   readonly clock: Clock;
@@ -125,14 +129,14 @@ export function registerStaffRoutes(app: FastifyInstance, o: StaffRouteOptions):
     reply.code(outcome.code === 'staff.exists' ? 409 : 404).send(wireError(outcome.code, outcome.detail));
 
   app.post('/v1/admin/staff', { onRequest: o.authenticateAdmin }, async (request, reply) => {
-    const parsed = CreateBody.safeParse(request.body);
+    const parsed = StaffCreateRequest.safeParse(request.body);
     if (!parsed.success) return reply.code(400).send(wireError('staff.bad-request', describeIssues(parsed.error.issues)));
     const outcome = await createStaff(o.db, parsed.data, actor(request), o.clock.now());
     if (!outcome.ok) return refuse(reply, outcome);
     return reply.code(201).send({ staffId: parsed.data.staffId, pin: outcome.value.pin });
   });
   app.post('/v1/admin/staff/reset-pin', { onRequest: o.authenticateAdmin }, async (request, reply) => {
-    const parsed = AccountBody.safeParse(request.body);
+    const parsed = StaffAccountRequest.safeParse(request.body);
     if (!parsed.success) return reply.code(400).send(wireError('staff.bad-request', describeIssues(parsed.error.issues)));
     const outcome = await resetStaffPin(o.db, parsed.data.branchCode, parsed.data.staffId, actor(request), o.clock.now());
     if (!outcome.ok) return refuse(reply, outcome);
@@ -140,7 +144,7 @@ export function registerStaffRoutes(app: FastifyInstance, o: StaffRouteOptions):
   });
   for (const active of [false, true]) {
     app.post(`/v1/admin/staff/${active ? 'enable' : 'disable'}`, { onRequest: o.authenticateAdmin }, async (request, reply) => {
-      const parsed = AccountBody.safeParse(request.body);
+      const parsed = StaffAccountRequest.safeParse(request.body);
       if (!parsed.success) return reply.code(400).send(wireError('staff.bad-request', describeIssues(parsed.error.issues)));
       const outcome = await setStaffActive(o.db, parsed.data.branchCode, parsed.data.staffId, active, actor(request), o.clock.now());
       if (!outcome.ok) return refuse(reply, outcome);
@@ -148,7 +152,7 @@ export function registerStaffRoutes(app: FastifyInstance, o: StaffRouteOptions):
     });
   }
   app.get('/v1/admin/staff', { onRequest: o.authenticateAdmin }, async (request, reply) => {
-    const parsed = ListQuery.safeParse(request.query);
+    const parsed = StaffListQuery.safeParse(request.query);
     if (!parsed.success) return reply.code(400).send(wireError('staff.bad-request', describeIssues(parsed.error.issues)));
     return reply.code(200).send({ staff: await listStaff(o.db, parsed.data.branch) });
   });

@@ -57,6 +57,13 @@ export type StaffAccount = z.infer<typeof StaffAccount>;
 export const StaffRef = z.object({ staffId: StaffId, name: z.string().min(1).max(100) }).strict();
 export type StaffRef = z.infer<typeof StaffRef>;
 
+/** Admin API bodies (src/server/staff.ts): create an account; name one; list a branch's. */
+export const StaffCreateRequest = z
+  .object({ branchCode: z.string().regex(/^[A-Z0-9]{2,12}$/), staffId: StaffId, name: z.string().trim().min(1).max(100), role: z.enum(STAFF_ROLES) })
+  .strict();
+export const StaffAccountRequest = z.object({ branchCode: z.string().regex(/^[A-Z0-9]{2,12}$/), staffId: StaffId }).strict();
+export const StaffListQuery = z.object({ branch: z.string().regex(/^[A-Z0-9]{2,12}$/) }).strict();
+
 /** Which staff roles may use a machine of this role: counters take officers and supervisors, the technician area technicians and supervisors. */
 export function staffRolesFor(deviceRole: 'counter' | 'technician'): readonly StaffRole[] {
   return deviceRole === 'counter' ? ['officer', 'supervisor'] : ['technician', 'supervisor'];
