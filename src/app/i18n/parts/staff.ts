@@ -73,7 +73,8 @@ export const en: Widen<typeof vi> = {
       'not-allowed': 'This account cannot be used on this machine. Choose your own name, or use a machine for your role.',
       'pin-format': 'A PIN is 6 to 8 digits. Enter it again.',
       'wrong-pin': 'Wrong PIN. {{count}} tries left, then the account is locked on this machine for a while.',
-      locked: 'The account is locked on this machine until {{time}} after too many wrong PINs. Wait until then, or ask the centre administrator to reset the PIN.',
+      locked:
+        'The account is locked on this machine until {{time}} after too many wrong PINs. Wait until then, or ask the centre administrator to reset the PIN.',
     },
   },
 } as const;
