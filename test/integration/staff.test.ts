@@ -22,14 +22,21 @@ describe.each(engines)('staff accounts on $name', (engine) => {
 
   const post = (url: string, payload: unknown, headers = admin) => h.app.inject({ method: 'POST', url, payload: payload as object, headers });
   const pullStaff = async (auth: { authorization: string }, scope = 'staff:CN01') =>
-    h.app.inject({ method: 'POST', url: '/v1/sync/pull', headers: auth, payload: { protocolVersion: SYNC_PROTOCOL_VERSION, scope, cursor: 0, limit: 100, withChecksum: true } });
+    h.app.inject({
+      method: 'POST',
+      url: '/v1/sync/pull',
+      headers: auth,
+      payload: { protocolVersion: SYNC_PROTOCOL_VERSION, scope, cursor: 0, limit: 100, withChecksum: true },
+    });
 
   it('creates, resets, disables and lists; each step published to the counters and audited', async () => {
     const created = await post('/v1/admin/staff', { branchCode: 'CN01', staffId: 'CB0107', name: 'Phạm Minh Đức', role: 'officer' });
     expect(created.statusCode).toBe(201);
     const { pin } = created.json() as { pin: string };
     expect(pin).toMatch(/^\d{6}$/);
-    expect((await post('/v1/admin/staff', { branchCode: 'CN01', staffId: 'CB0107', name: 'X', role: 'officer' })).json()).toMatchObject({ code: 'staff.exists' });
+    expect((await post('/v1/admin/staff', { branchCode: 'CN01', staffId: 'CB0107', name: 'X', role: 'officer' })).json()).toMatchObject({
+      code: 'staff.exists',
+    });
 
     const counter = await enrolDevice(h, 'CN01', 'counter');
     const first = PullResponse.parse((await pullStaff(counter.auth)).json());
@@ -62,12 +69,16 @@ describe.each(engines)('staff accounts on $name', (engine) => {
   });
 
   it("refuses what is not an admin's, not well formed, or not a branch's", async () => {
-    expect((await post('/v1/admin/staff', { branchCode: 'CN01', staffId: 'CB1', name: 'A', role: 'officer' }, { authorization: 'Bearer nope' })).statusCode).toBe(401);
+    expect(
+      (await post('/v1/admin/staff', { branchCode: 'CN01', staffId: 'CB1', name: 'A', role: 'officer' }, { authorization: 'Bearer nope' })).statusCode,
+    ).toBe(401);
     const bad = await post('/v1/admin/staff', { branchCode: 'CN01', staffId: 'cb 1', name: 'A', role: 'officer' });
     expect(bad.statusCode).toBe(400);
     expect(bad.json()).toMatchObject({ code: 'staff.bad-request' });
     expect((await post('/v1/admin/staff', { branchCode: 'CN01', staffId: 'CB2', name: 'A', role: 'admin' })).statusCode).toBe(400);
-    expect((await post('/v1/admin/staff', { branchCode: 'ZZ99', staffId: 'CB2', name: 'A', role: 'officer' })).json()).toMatchObject({ code: 'staff.unknown-branch' });
+    expect((await post('/v1/admin/staff', { branchCode: 'ZZ99', staffId: 'CB2', name: 'A', role: 'officer' })).json()).toMatchObject({
+      code: 'staff.unknown-branch',
+    });
     expect((await post('/v1/admin/staff/reset-pin', { branchCode: 'CN01', staffId: 'NOBODY' })).statusCode).toBe(404);
   });
 
