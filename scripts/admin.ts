@@ -6,6 +6,8 @@ import { DeviceRole } from '../src/shared/deviceConfig';
 import { DOSSIER_STATUSES } from '../src/shared/published';
 import { PublishRequest } from '../src/shared/sync';
 import { createAdminToken, createBranch, createEnrolCode, listDevices, reinstateDevice, revokeDevice } from '../src/server/admin';
+import { createStaff, listStaff, resetStaffPin, setStaffActive } from '../src/server/staff';
+import { STAFF_ROLES, StaffId } from '../src/shared/staff';
 import { AUDIT_LIST_DEFAULT_LIMIT, describeFilter, listAudit, recordAudit, type AuditFilter } from '../src/server/audit';
 import { publishChanges } from '../src/server/changes';
 import { recordDossierStatus } from '../src/server/dossiers';
@@ -28,6 +30,8 @@ import { auditRotation, dataKeyUsage, deleteCitizen, exportCitizen, purgeExpired
  *   npm run admin -- revoke-device <deviceId>
  *   npm run admin -- reinstate-device <deviceId>
  *   npm run admin -- list-devices
+ *   npm run admin -- staff-create CN01 CB0012 "Nguyễn Thị Lan" officer
+ *   npm run admin -- staff-reset-pin CN01 CB0012 | staff-disable CN01 CB0012 | staff-enable CN01 CB0012 | staff-list CN01
  *   npm run admin -- create-admin-token <label>
  *   npm run admin -- publish <scope> <file.json>
  *   npm run admin -- set-dossier-status <code> <branch> <status> [--secret S | --new-secret] [--appointment YYYY-MM-DD] [--note text] [--at ISO-time]
@@ -51,6 +55,13 @@ const USAGE = `usage: npm run admin -- <command>
   reinstate-device <deviceId>        lifts a revocation; the device then needs a code from
                                      enrol-code … --device <deviceId>
   list-devices
+  staff-create <BRANCH> <staffId> <name> <officer|supervisor|technician> [--by <name>]
+                                     an account that signs in at the branch's counters (officer, supervisor)
+                                     or technician area (technician, supervisor); prints its PIN once
+  staff-reset-pin <BRANCH> <staffId> [--by <name>]
+                                     a new PIN, printed once; the old one stops working once machines pull
+  staff-disable <BRANCH> <staffId> [--by <name>] | staff-enable <BRANCH> <staffId> [--by <name>]
+  staff-list <BRANCH>
   create-admin-token <label>
   publish <scope> <file.json>        file: the changes array, or the whole {scope, changes} request
   set-dossier-status <code> <BRANCH> <${DOSSIER_STATUSES.join('|')}>
@@ -81,6 +92,11 @@ const COMMANDS = [
   'revoke-device',
   'reinstate-device',
   'list-devices',
+  'staff-create',
+  'staff-reset-pin',
+  'staff-disable',
+  'staff-enable',
+  'staff-list',
   'create-admin-token',
   'publish',
   'set-dossier-status',
@@ -180,6 +196,59 @@ async function main(argv: string[]): Promise<number> {
           const slot = d.slot === null ? 'slot=-' : `slot=${d.slot}`;
           const conflict = d.slotConflict === null ? '' : `  SLOT-CONFLICT(${d.slotConflict}: revoke it or re-enrol it with another slot)`;
           console.info(`${d.deviceId}  ${d.branchCode}  ${d.role}  ${slot}  lastSeq=${d.lastSeq}${d.revoked ? '  REVOKED' : ''}${conflict}`);
+        }
+        return 0;
+      }
+      case 'staff-create': {
+        const [branch, staffId, name, roleArg, ...rest] = args;
+        const opts = parseOptions(rest, ['by'], []);
+        const role = STAFF_ROLES.find((r) => r === roleArg);
+        if (!branch || !staffId || !name || !role || !opts) return usage();
+        if (!StaffId.safeParse(staffId).success) {
+          console.error(`✖ "${staffId}" is not a staff id: 2–20 capital letters, digits, ".", "_" or "-" (e.g. CB0012)`);
+          return 1;
+        }
+        const out = await createStaff(db, { branchCode: branch, staffId, name, role }, { kind: 'admin-cli', id: operator(opts) }, Date.now());
+        if (!out.ok) {
+          console.error(`✖ ${out.detail}`);
+          return 1;
+        }
+        console.info(`${role} ${staffId} (${name}) created at ${branch}; PIN (shown only now, give it to them in person):`);
+        console.info(`\n    ${out.value.pin}\n`);
+        console.info('the branch machines get the account at their next sync');
+        return 0;
+      }
+      case 'staff-reset-pin': {
+        const [branch, staffId, ...rest] = args;
+        const opts = parseOptions(rest, ['by'], []);
+        if (!branch || !staffId || !opts) return usage();
+        const out = await resetStaffPin(db, branch, staffId, { kind: 'admin-cli', id: operator(opts) }, Date.now());
+        if (!out.ok) {
+          console.error(`✖ ${out.detail}`);
+          return 1;
+        }
+        console.info(`new PIN for ${staffId} at ${branch} (shown only now):\n\n    ${out.value.pin}\n`);
+        return 0;
+      }
+      case 'staff-disable':
+      case 'staff-enable': {
+        const [branch, staffId, ...rest] = args;
+        const opts = parseOptions(rest, ['by'], []);
+        if (!branch || !staffId || !opts) return usage();
+        const active = command === 'staff-enable';
+        const out = await setStaffActive(db, branch, staffId, active, { kind: 'admin-cli', id: operator(opts) }, Date.now());
+        if (!out.ok) {
+          console.error(`✖ ${out.detail}`);
+          return 1;
+        }
+        console.info(`${staffId} at ${branch} ${active ? 'enabled' : 'disabled'}`);
+        return 0;
+      }
+      case 'staff-list': {
+        const [branch, ...rest] = args;
+        if (!branch || rest.length > 0) return usage();
+        for (const a of await listStaff(db, branch)) {
+          console.info(`${a.staffId}  ${a.role}  ${a.active ? 'active' : 'DISABLED'}  PIN set ${new Date(a.pinSetAt).toISOString()}  ${a.name}`);
         }
         return 0;
       }

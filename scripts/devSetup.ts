@@ -13,6 +13,7 @@ import { Procedure } from '../src/shared/catalog';
 import { SearchSynonyms } from '../src/shared/searchSynonyms';
 import type { PublishedEntity, Scope } from '../src/shared/published';
 import { MAX_PUBLISH_CHANGES } from '../src/shared/sync';
+import { createStaff } from '../src/server/staff';
 
 /**
  * `npm start`'s server preparation (before the server opens the same database): migrations, the
@@ -20,6 +21,12 @@ import { MAX_PUBLISH_CHANGES } from '../src/shared/sync';
  * catalog, calendars and search synonyms published to every kiosk, and fresh one-time enrolment codes for a citizen
  * kiosk and a counter, printed as one JSON line for scripts/start.mjs.
  */
+/** The demo branch's staff (demo PINs: change them with `npm run admin -- staff-reset-pin`). */
+const DEMO_STAFF = [
+  { staffId: 'CB001', name: 'Nguyễn Thị Lan', role: 'officer', pin: '246813' },
+  { staffId: 'KT001', name: 'Trần Văn Kỹ', role: 'technician', pin: '135792' },
+] as const;
+
 function readJson(path: string): unknown {
   return JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
 }
@@ -66,9 +73,23 @@ async function main(): Promise<void> {
     await publishIfChanged(db, 'global', 'calendar', calendars, (c) => String(c.year));
     const synonyms = SearchSynonyms.parse(readJson('../assets/search/synonyms.vi.json'));
     await publishIfChanged(db, 'global', 'searchSynonyms', [synonyms], (s) => s.id);
+    // Demo staff, so a newcomer can sign in at the counter and in the technician area: fixed,
+    // printed PINs (demo data only; real accounts get a random PIN from `npm run admin -- staff-create`).
+    for (const demo of DEMO_STAFF) {
+      const out = await createStaff(db, { branchCode: branch.branchCode, ...demo }, { kind: 'admin-cli', id: 'npm-start' }, Date.now(), demo.pin);
+      if (!out.ok && out.code !== 'staff.exists') throw new Error(`${out.code}: ${out.detail}`);
+    }
     const citizen = await createEnrolCode(db, branch.branchCode, 'citizen', Date.now());
     const counter = await createEnrolCode(db, branch.branchCode, 'counter', Date.now());
-    console.log(JSON.stringify({ branchCode: branch.branchCode, code: citizen.code, counterCode: counter.code, expiresAt: citizen.expiresAt }));
+    console.log(
+      JSON.stringify({
+        branchCode: branch.branchCode,
+        code: citizen.code,
+        counterCode: counter.code,
+        expiresAt: citizen.expiresAt,
+        staff: DEMO_STAFF.map((d) => ({ staffId: d.staffId, name: d.name, role: d.role, pin: d.pin })),
+      }),
+    );
   } finally {
     await db.close();
   }

@@ -46,7 +46,7 @@ async function startServer(origins) {
     );
     process.exit(1);
   }
-  const { code, counterCode, branchCode } = JSON.parse(setup.stdout.trim().split('\n').pop());
+  const { code, counterCode, branchCode, staff } = JSON.parse(setup.stdout.trim().split('\n').pop());
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, PORT: String(serverPort), KIOSK_ORIGINS: origins, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
@@ -61,7 +61,7 @@ async function startServer(origins) {
     child.on('exit', (c) => reject(new Error(`the server exited (${c}); is port ${serverPort} in use? try  npm start -- --server-port 8790`)));
   });
   child.stdout.pipe(process.stdout);
-  return { child, url, code, counterCode, branchCode, origins };
+  return { child, url, code, counterCode, branchCode, origins, staff: staff ?? [] };
 }
 
 // The kiosk first: the server must know the kiosk's origin (its port) to allow it cross-origin.
@@ -97,6 +97,8 @@ ${
                           and the one-time code  ${server.code}  (valid 24 h)
   Connect a counter:      in a separate browser profile, set the role "Quầy tiếp nhận" in the
                           Technician view, save, then connect with  ${server.counterCode}
+  Demo staff (sign in once the kiosk has synced; demo PINs):
+${server.staff.map((s) => `                          ${s.staffId}  ${s.name}  (${s.role})  PIN ${s.pin}`).join('\n')}
 `
     : ''
 }

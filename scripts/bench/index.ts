@@ -12,6 +12,7 @@ import { printFiguresOfRun, skippable } from './figures';
 import { printIngestBench, runIngestBench } from './ingest.bench';
 import { printKioskSealBench, runKioskSealBench } from './kioskSeal.bench';
 import { printLinkBench, runLinkBench } from './link.bench';
+import { printPinBench, runPinBench } from './pin.bench';
 import { printPrivacyBench, runPrivacyBench } from './privacy.bench';
 import { printQrBench, runQrBench } from './qr.bench';
 import { printReceiptBench, runReceiptBench } from './receipt.bench';
@@ -25,7 +26,7 @@ console.log(
   `machine: ${availableParallelism()} × ${cpus()[0]?.model ?? 'cpu'}, load ${started.load.map((l) => l.toFixed(2)).join(' ')}, node ${process.version}`,
 );
 
-/** BENCH_ONLY=drain,ingest (or `-- drain ingest`) runs only those benches: pdf (Node and Chromium), drain, ingest, blobs, link, privacy, seal, search, receipt, qr, scan. */
+/** BENCH_ONLY=drain,ingest (or `-- drain ingest`) runs only those benches: pdf (Node and Chromium), drain, ingest, blobs, link, privacy, seal, search, receipt, qr, scan, pin. */
 const only = (process.env.BENCH_ONLY ?? process.argv.slice(2).join(','))
   .split(',')
   .map((s) => s.trim())
@@ -83,6 +84,11 @@ if (wants('scan')) {
     '\nDocument capture (Chromium): A4 pages at 200 dpi → gray/colour JPEG or bilevel G4 → PDF → IndexedDB; the worker pool fed like a scanner: pages/s, wait after the last page',
   );
   await skippable('document capture in Chromium', async () => printScanToPdfBench(await runScanToPdfBench()));
+}
+
+if (wants('pin')) {
+  console.log('\nOfficer sign-in: PIN check against its PBKDF2 verifier in Chromium (the counter) and Node, vs 210k iterations and one SHA-256');
+  await skippable('PIN check in Chromium', async () => printPinBench(await runPinBench()));
 }
 
 printFiguresOfRun(started, only);

@@ -30,6 +30,7 @@ import { ActivityTracker } from './ActivityTracker';
 import { createInlineTicketRenderer, type KioskTicketRenderer } from './ticketRenderer';
 import { afterNextPaint } from './afterNextPaint';
 import { createDocumentScanner, type DocumentScanner } from './capture';
+import { createStaffSession, type StaffSession } from './staffSession';
 import { createDossierDesk } from './dossierDesk';
 import type { DossierDesk } from './dossierTypes';
 
@@ -105,6 +106,8 @@ export interface KioskApp {
   readonly sync: SyncService;
   /** The counter officer's dossier reception (issue 4). */
   readonly dossiers: DossierDesk;
+  /** Who works at this machine: officer or technician sign-in, idle lock, sign-out. */
+  readonly staff: StaffSession;
   /** Set when pending records were restored from the file journal at start (IndexedDB had been lost). */
   readonly restoredFromJournal: number;
   /** How personal data is protected at rest on this machine (technician screen). */
@@ -223,6 +226,23 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
     };
   }
 
+  const staff = createStaffSession({
+    db,
+    reference,
+    clock,
+    branchCode: () => effectiveDevice.branchCode,
+    deviceRole: () => effectiveDevice.role,
+  });
+  await staff.refresh().catch(() => undefined);
+  // Accounts arrive (or are disabled) with a pull: read them again when a sync run ends.
+  let syncMark = '';
+  sync.watchStatus((status) => {
+    const mark = `${status.state}|${status.lastSuccessAt ?? ''}`;
+    if (mark === syncMark) return;
+    syncMark = mark;
+    void staff.refresh().catch(() => undefined);
+  });
+
   const dossiers = createDossierDesk({
     db,
     reference,
@@ -236,6 +256,7 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
     seedCalendars: deps.seedCalendars ?? [],
     seedSynonyms: deps.seedSynonyms,
     assertCaptureAllowed: () => sync.assertCaptureAllowed(),
+    officer: () => staff.officer(),
     saved: (entry) => sync.saved(entry),
     reserveCounter: (mark) => reservations.ensure(mark),
     // The same threshold as the sync watchdog: the list turns red exactly when staff see the scan listed.
@@ -244,6 +265,7 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
 
   return {
     dossiers,
+    staff,
     get device() {
       return effectiveDevice;
     },

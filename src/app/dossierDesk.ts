@@ -61,7 +61,8 @@ export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
   async function auditReuse(code: string, documents: readonly DossierDocumentArgs[]): Promise<void> {
     const reused = reusedFromCounts(documents);
     if (reused.size === 0) return;
-    const events = [...reused].map(([from, count]) => ({ action: 'dossier.reuse' as const, dossierCode: from, relatedCode: code, documents: count }));
+    const staffId = deps.officer?.()?.staffId ?? null;
+    const events = [...reused].map(([from, count]) => ({ action: 'dossier.reuse' as const, dossierCode: from, relatedCode: code, documents: count, staffId }));
     try {
       const entries = await recordCounterAudit(db, deps.device().deviceId, branch.branchCode, events, clock, deps.random);
       for (const entry of entries) void deps.saved(entry).catch(() => undefined);
@@ -148,6 +149,7 @@ export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
         const { documents, pdfs } = assembled.value;
         const appointment = await appointmentAt(procedure, receivedAt);
         const knownCodes = await knownCodesOfDay(reception, receivedAt);
+        const officer = deps.officer?.() ?? null;
         const id = uuidv7(receivedAt, deps.random);
         const lookupSecret = newLookupSecret(deps.random);
         const { row, outboxEntry, counter, registerCounter } = await receiveDossier(
@@ -180,7 +182,8 @@ export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
                     : { kind: 'needs-confirmation' },
                 resultDelivery: { method: draft.resultDelivery.method, detail: normalizeText(draft.resultDelivery.detail).slice(0, 300) },
                 lookupSecret,
-                officerName: '',
+                officerName: officer?.name ?? '',
+                ...(officer ? { officerId: officer.staffId } : {}),
                 register,
               };
               // The same schema the server applies: a dossier the centre would refuse is never saved.

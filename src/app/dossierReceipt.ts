@@ -1,3 +1,4 @@
+import type { StaffRef } from '../shared/staff';
 import i18next from 'i18next';
 import { maskApplicantIdNumber } from '../domain/citizenId';
 import type { Platform } from '../platform/Platform';
@@ -39,6 +40,8 @@ export interface DossierReceiptDeps {
   readonly loadFonts: () => Promise<PdfFonts>;
   /** Hands a saved outbox entry to sync. */
   readonly saved: (entry: OutboxEntry) => Promise<void>;
+  /** The signed-in officer (src/app/staffSession.ts), recorded with receipts and prints; null when nobody signs in here. */
+  readonly officer?: () => StaffRef | null;
 }
 
 export interface DossierReceipt {
@@ -81,7 +84,7 @@ export function createDossierReceipt(deps: DossierReceiptDeps): DossierReceipt {
         .catch((e: unknown) => err<PrintPdfResponse>('print.failed', describeUnknown(e)));
       if (printed.ok) {
         await recordReceiptPrinted(db, code, clock.now()).catch(() => undefined);
-        await recordReceiptAudit(db, deps.device().deviceId, branch.branchCode, code, clock, deps.random)
+        await recordReceiptAudit(db, deps.device().deviceId, branch.branchCode, code, clock, deps.random, deps.officer?.()?.staffId ?? null)
           .then((entry) => {
             if (entry) void deps.saved(entry).catch(() => undefined);
           })

@@ -230,6 +230,7 @@ export async function startSyncService(deps: SyncServiceDeps): Promise<SyncServi
     reference,
     transport: lazyTransport,
     branchCode: () => deps.device().branchCode,
+    role: () => deps.enrolRole?.() ?? deps.device().role,
     clock,
     parallelScans: DEFAULT_PARALLEL_SCANS,
     blobs: {

@@ -21,6 +21,7 @@ import {
 } from '../shared/sync';
 import { adminAuth, deviceAuth, requireDevice } from './auth';
 import { recordAudit, registerAuditRoutes, withAudit } from './audit';
+import { registerStaffRoutes } from './staff';
 import { registerBlobRoutes } from './blobs';
 import { blobStorageFromEnv, type BlobStorage } from './blobStore';
 import { resolveDataProtection, type DataProtection } from './dataProtection';
@@ -287,8 +288,10 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     const device = requireDevice(request);
     const parsed = PullRequest.safeParse(request.body);
     if (!parsed.success) return reply.code(400).send(wireError('sync.bad-request', describeIssues(parsed.error.issues)));
-    if (!deviceMayRead(device.branchCode, parsed.data.scope)) {
-      return reply.code(403).send(wireError('auth.scope-forbidden', `a device of branch ${device.branchCode} cannot read scope ${parsed.data.scope}`));
+    if (!deviceMayRead(device.branchCode, parsed.data.scope, device.role ?? 'citizen')) {
+      return reply
+        .code(403)
+        .send(wireError('auth.scope-forbidden', `a ${device.role} device of branch ${device.branchCode} cannot read scope ${parsed.data.scope}`));
     }
     return reply.code(200).send(await pullChanges(db, parsed.data));
   });
@@ -388,6 +391,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   });
   registerLookupRoutes(app, { db, clock, limits: options.lookupLimits });
   registerAuditRoutes(app, { db, clock, authenticateAdmin });
+  registerStaffRoutes(app, { db, clock, authenticateAdmin });
 
   return app;
 }

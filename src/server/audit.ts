@@ -66,6 +66,11 @@ export const AUDIT_ACTIONS = [
   'device.enrol-code',
   'device.revoke',
   'device.reinstate',
+  // Branch staff accounts (staff.ts).
+  'staff.create',
+  'staff.reset-pin',
+  'staff.disable',
+  'staff.enable',
   // A citizen's rights and retention (personalData.ts).
   'citizen.export',
   'citizen.delete',

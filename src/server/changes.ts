@@ -1,5 +1,15 @@
 import { createHash } from 'node:crypto';
-import { branchScope, entityAllowedInScope, isPublishedKey, validatePublished, type PublishedEntity, type Scope } from '../shared/published';
+import {
+  branchScope,
+  entityAllowedInScope,
+  isPublishedKey,
+  readsStaff,
+  scopeBranch,
+  staffScope,
+  validatePublished,
+  type PublishedEntity,
+  type Scope,
+} from '../shared/published';
 import type { Change, PublishRequest, PullRequest, PullResponse, ScopeChecksum, WireError } from '../shared/sync';
 import type { Db } from './db/Db';
 import { describeIssues } from './wireErrors';
@@ -58,7 +68,7 @@ export async function publishChanges(db: Db, request: PublishRequest): Promise<P
     }
     prepared.push({ entity: c.entity, key: v.key, op: 'put', data: v.data });
   }
-  const branch = scope.startsWith('branch:') ? scope.slice('branch:'.length) : null;
+  const branch = scopeBranch(scope);
   return db.transaction(async (tx): Promise<PublishOutcome> => {
     if (branch) {
       const known = await tx.query('SELECT 1 FROM branches WHERE code = $1', [branch]);
@@ -165,7 +175,8 @@ function toBool(v: unknown): boolean {
   return v === true || v === 't' || v === 'true';
 }
 
-/** May this device read this scope? Its own branch and the global scope only. */
-export function deviceMayRead(branchCode: string, scope: Scope): boolean {
-  return scope === 'global' || scope === `branch:${branchCode}`;
+/** May this device read this scope? The global scope and its own branch's; its branch's staff accounts only from a counter or technician machine. */
+export function deviceMayRead(branchCode: string, scope: Scope, role: string): boolean {
+  if (scope === staffScope(branchCode)) return readsStaff(role);
+  return scope === 'global' || scope === branchScope(branchCode);
 }

@@ -3,23 +3,43 @@ import { BranchConfig } from './branchConfig';
 import { CalendarYear } from './calendar';
 import { Procedure } from './catalog';
 import { SearchSynonyms } from './searchSynonyms';
+import { StaffAccount } from './staff';
 
 /**
  * What the centre publishes to kiosks through pull (DESIGN.md, "Pull"). Every record lives in one
  * scope: `global` (catalog, calendar, questionnaire, search synonyms: the same for every branch) or `branch:<code>`
- * (the branch's configuration and the status of its dossiers). A kiosk may read `global` and its
- * own branch's scope, nothing else.
+ * (the branch's configuration and the status of its dossiers), and the branch's staff accounts in
+ * `staff:<code>`. A kiosk may read `global` and its own branch's scope; the staff scope only a
+ * counter or technician machine of that branch (a citizen kiosk never holds a PIN verifier).
  */
 export const GLOBAL_SCOPE = 'global';
-export type Scope = typeof GLOBAL_SCOPE | `branch:${string}`;
-export const ScopeName = z.string().regex(/^(global|branch:[A-Z0-9]{2,12})$/, 'scope is "global" or "branch:<code>"') as z.ZodType<Scope>;
+export type Scope = typeof GLOBAL_SCOPE | `branch:${string}` | `staff:${string}`;
+export const ScopeName = z
+  .string()
+  .regex(/^(global|(branch|staff):[A-Z0-9]{2,12})$/, 'scope is "global", "branch:<code>" or "staff:<code>"') as z.ZodType<Scope>;
 
 export function branchScope(branchCode: string): Scope {
   return `branch:${branchCode}`;
 }
 
-export function scopesOf(branchCode: string): readonly Scope[] {
-  return [GLOBAL_SCOPE, branchScope(branchCode)];
+export function staffScope(branchCode: string): Scope {
+  return `staff:${branchCode}`;
+}
+
+/** The branch a branch or staff scope belongs to; null for global. */
+export function scopeBranch(scope: Scope): string | null {
+  const colon = scope.indexOf(':');
+  return colon === -1 ? null : scope.slice(colon + 1);
+}
+
+/** Whether machines of this role hold the branch's staff accounts (they sign staff in). */
+export function readsStaff(role: string): boolean {
+  return role === 'counter' || role === 'technician';
+}
+
+/** The scopes a machine of `role` in `branchCode` pulls. */
+export function scopesOf(branchCode: string, role?: string): readonly Scope[] {
+  return role !== undefined && readsStaff(role) ? [GLOBAL_SCOPE, branchScope(branchCode), staffScope(branchCode)] : [GLOBAL_SCOPE, branchScope(branchCode)];
 }
 
 /** Dossier code per Circular 01/2018/TT-VPCP art. 19, e.g. 000.00.21.H26-260212-0001. */
@@ -72,13 +92,15 @@ export const PUBLISHED_ENTITIES = {
   questionnaire: { schema: Questionnaire, scope: 'global', keyOf: (r: Questionnaire) => r.id, key: Questionnaire.shape.id },
   dossierStatus: { schema: DossierStatus, scope: 'branch', keyOf: (r: DossierStatus) => r.code, key: DossierCode },
   searchSynonyms: { schema: SearchSynonyms, scope: 'global', keyOf: (r: SearchSynonyms) => r.id, key: SearchSynonyms.shape.id },
+  staffAccount: { schema: StaffAccount, scope: 'staff', keyOf: (r: StaffAccount) => r.staffId, key: StaffAccount.shape.staffId },
 } as const;
 export type PublishedEntity = keyof typeof PUBLISHED_ENTITIES;
 export const PUBLISHED_ENTITY_NAMES = Object.keys(PUBLISHED_ENTITIES) as [PublishedEntity, ...PublishedEntity[]];
 export type PublishedRecord<E extends PublishedEntity> = z.infer<(typeof PUBLISHED_ENTITIES)[E]['schema']>;
 
 export function entityAllowedInScope(entity: PublishedEntity, scope: Scope): boolean {
-  return PUBLISHED_ENTITIES[entity].scope === 'global' ? scope === GLOBAL_SCOPE : scope.startsWith('branch:');
+  const home = PUBLISHED_ENTITIES[entity].scope;
+  return home === 'global' ? scope === GLOBAL_SCOPE : scope.startsWith(`${home}:`);
 }
 
 /** Whether `key` has the shape of a key of `entity` (a delete's key; never echoed back). */

@@ -19,6 +19,8 @@ export interface CounterAuditInput {
   readonly relatedCode?: string | null;
   /** dossier.reuse: how many of its documents were reused. */
   readonly documents?: number;
+  /** The signed-in officer's staff id, when one is. */
+  readonly staffId?: string | null;
 }
 
 /** Appends the events' outbox entries in one transaction, in the order given. */
@@ -54,13 +56,14 @@ export async function recordReceiptAudit(
   code: string,
   clock: Clock,
   random: RandomBytes,
+  staffId: string | null = null,
 ): Promise<OutboxEntry | null> {
   try {
     return await db.transaction('rw', [db.dossiers, db.outbox, db.counters], async () => {
       const row = await db.dossiers.where('code').equals(code).first();
       if (!row) return null;
       const action: CounterAuditAction = row.printCount <= 1 ? 'receipt.print' : 'receipt.reprint';
-      return appendOutbox(db, deviceId, 'audit.event@1', argsOf({ action, dossierCode: code }, branchCode, clock, random), clock, random);
+      return appendOutbox(db, deviceId, 'audit.event@1', argsOf({ action, dossierCode: code, staffId }, branchCode, clock, random), clock, random);
     });
   } catch (e) {
     throw toStorageFailure(e);
@@ -78,5 +81,6 @@ function argsOf(e: CounterAuditInput, branchCode: string, clock: Clock, random: 
     relatedCode: e.relatedCode ?? null,
     documents: e.documents ?? 0,
     at,
+    ...(e.staffId ? { staffId: e.staffId } : {}),
   });
 }

@@ -45,6 +45,8 @@ export interface SyncEngineOptions {
   readonly transport: Transport;
   /** The kiosk's branch (a function: enrolment may set it while the engine exists). */
   readonly branchCode: string | (() => string);
+  /** The role the kiosk is enrolled as: counter and technician machines also pull their branch's staff accounts. */
+  readonly role?: string | (() => string);
   readonly clock: Clock;
   readonly blobs?: BlobQueue;
   /** Called with the highest confirmed deviceSeq after each batch (trims the file journal). */
@@ -270,7 +272,8 @@ export class SyncEngine {
     const everyMs = this.o.checksumEveryMs ?? DEFAULT_CHECKSUM_EVERY_MS;
     const withChecksum = meta.lastChecksumAt === null || now - meta.lastChecksumAt >= everyMs || now < meta.lastChecksumAt;
     const branch = typeof this.o.branchCode === 'function' ? this.o.branchCode() : this.o.branchCode;
-    for (const scope of scopesOf(branch)) await this.pullScope(scope, withChecksum, report);
+    const role = typeof this.o.role === 'function' ? this.o.role() : this.o.role;
+    for (const scope of scopesOf(branch, role)) await this.pullScope(scope, withChecksum, report);
     if (withChecksum) await saveSyncMeta(this.o.db, { lastChecksumAt: now });
   }
 

@@ -5,6 +5,8 @@ import { CitizenHome } from './citizen/CitizenHome';
 import { CounterShell } from './counter/CounterShell';
 import { useKiosk } from './KioskContext';
 import { StatusBar } from './StatusBar';
+import { SignInScreen } from './staff/SignInScreen';
+import { useStaffState } from './staff/useStaff';
 import { SyncIssuesScreen } from './sync/SyncIssuesScreen';
 import { TechnicianHome } from './technician/TechnicianHome';
 import { useNow } from './hooks';
@@ -44,6 +46,12 @@ export const App = memo(function App({ updateReady }: AppProps) {
 
   const role = app.device.role;
   const staff = role !== 'citizen';
+  const session = useStaffState(app.staff);
+  // Counters and the technician area need a signed-in member of staff once the branch's accounts
+  // reached this machine — from the next start on: accounts that arrive mid-session (the first sync
+  // after enrolment) never pull the screen from under a technician or a half-typed dossier.
+  const [gated] = useState(() => app.staff.state().required);
+  const signIn = staff && gated && session.current === null;
   const clock = formatLocalDateTime(now, app.branch.utcOffsetMinutes);
   return (
     <div className="shell" data-testid="app.shell" data-role={role}>
@@ -57,21 +65,30 @@ export const App = memo(function App({ updateReady }: AppProps) {
           </p>
           <p className="shell__subtitle">{t(`role.${role}`)}</p>
         </div>
+        {staff && session.current && (
+          <div className="shell__staff" data-testid="staff.bar">
+            <span data-testid="staff.bar.name">{t('staff.bar.signedIn', { name: session.current.name })}</span>
+            <button type="button" className="btn btn--secondary btn--small" onClick={() => app.staff.signOut()} data-testid="staff.signOut">
+              {t('staff.bar.signOut')}
+            </button>
+          </div>
+        )}
         <div className="shell__clock" data-testid="app.clock">
           {clock.slice(11)}
           <div className="shell__subtitle">{clock.slice(0, 10)}</div>
         </div>
       </header>
       <main className="shell__main">
+        {signIn && <SignInScreen purpose={role === 'technician' ? 'technician' : 'counter'} />}
         {role === 'citizen' && <CitizenHome />}
-        {staff && screen === 'issues' && <SyncIssuesScreen onBack={closeIssues} />}
+        {staff && !signIn && screen === 'issues' && <SyncIssuesScreen onBack={closeIssues} />}
         {/* Kept mounted under the issues screen: a dossier being received must survive a look at sync issues. */}
-        {role === 'counter' && (
+        {role === 'counter' && !signIn && (
           <div hidden={screen !== 'home'}>
             <CounterShell onOpenIssues={openIssues} active={screen === 'home'} />
           </div>
         )}
-        {role === 'technician' && screen === 'home' && <TechnicianHome onOpenIssues={openIssues} />}
+        {role === 'technician' && !signIn && screen === 'home' && <TechnicianHome onOpenIssues={openIssues} />}
       </main>
       <StatusBar updateReady={updateReady} onToggleLanguage={toggleLanguage} onOpenIssues={staff ? openIssues : undefined} />
     </div>

@@ -1,13 +1,13 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { PDFDocument } from 'pdf-lib';
 import { recordDossierStatus } from '../../src/server/dossiers';
 import { LookupResponse } from '../../src/shared/sync';
-import { CCCD_FIXTURE_PAYLOAD } from '../support/qrFrames';
 import { startCentre, type Centre } from './centre';
 import { expect, test } from './fixtures';
-import { kioskUrl, paperPhoto, SCREENS_DIR, wedgeScan } from './helpers';
+import { enrol, listRow, nudge, receiveDossier } from './counterFlows';
+import { kioskUrl, paperPhoto, SCREENS_DIR } from './helpers';
 
 /**
  * Every sync path from where its user stands: a real Chromium page served by the kiosk's own
@@ -18,24 +18,6 @@ import { kioskUrl, paperPhoto, SCREENS_DIR, wedgeScan } from './helpers';
  * stopped and started again, a broken blob folder, an origin it does not allow); the only
  * browser-side helper is Chromium's own offline switch.
  */
-
-const PROCEDURE = '1.003583'; // Đăng ký khai sinh lưu động: "Giấy chứng sinh" and "Tờ khai" among its papers.
-
-async function enrol(page: Page, centre: Centre, role: 'citizen' | 'counter', serverUrl = centre.url): Promise<string> {
-  await page.goto(kioskUrl('?role=technician'));
-  if (role === 'counter') {
-    await page.getByTestId('technician.role').selectOption('counter');
-    await page.getByTestId('technician.save').click();
-    // Saving the role restarts the shell.
-    await page.waitForEvent('load');
-    await expect(page.getByTestId('technician.role')).toHaveValue('counter');
-  }
-  await page.getByTestId('connection.serverUrl').fill(serverUrl);
-  await page.getByTestId('connection.code').fill(await centre.enrolCode(role));
-  await page.getByTestId('connection.enrol').click();
-  await expect(page.getByTestId('connection.result')).toHaveAttribute('data-branch', 'CN01');
-  return (await page.getByTestId('technician.deviceId').textContent()) ?? '';
-}
 
 /**
  * A one-page PDF holding a photo of noise (incompressible), as a citizen's phone might save it:
@@ -64,50 +46,6 @@ async function bigPdfFixture(page: Page, megapixels: number): Promise<Buffer> {
   return Buffer.from(await doc.save());
 }
 
-/**
- * Receives a dossier for the fixture citizen, with these files on these papers; returns its code and
- * look-up secret. The applicant comes from the ID card read by a USB scanner, or is typed (a page
- * on Playwright's clock: the scanner detection times keys against performance.now, which that
- * clock replaces).
- */
-async function receiveDossier(
-  page: Page,
-  files: { paper: string; name: string; mimeType: string; buffer: Buffer }[],
-  applicant: 'card' | 'typed' = 'card',
-): Promise<{ code: string; secret: string }> {
-  await page.keyboard.press('F2');
-  await expect(page.getByTestId('desk.new')).toBeVisible();
-  if (applicant === 'card') {
-    await wedgeScan(page, CCCD_FIXTURE_PAYLOAD);
-    await expect(page.getByTestId('desk.cardOk')).toBeVisible();
-  } else {
-    await page.getByTestId('desk.idNumber').fill('001195012345');
-    await page.getByTestId('desk.fullName').fill('Nguyễn Thị Thu Hằng');
-    await page.getByTestId('desk.dateOfBirth').fill('15/08/1995');
-    await page.getByTestId('desk.gender').getByRole('radio', { name: 'Nữ' }).click();
-    await page.getByTestId('desk.address').fill('Số 12 ngõ 34 phố Hàng Bạc, Hoàn Kiếm, Hà Nội');
-  }
-  await page.getByTestId('desk.procedureSearch').fill(PROCEDURE);
-  await expect(page.getByTestId('desk.procedureOption').first()).toHaveAttribute('data-code', PROCEDURE);
-  await page.keyboard.press('Enter');
-  await expect(page.getByTestId('desk.procedureChosen')).toHaveAttribute('data-code', PROCEDURE);
-  for (const f of files) {
-    const paper = page.getByTestId('desk.document').filter({ hasText: f.paper });
-    await paper.getByTestId('desk.fileInput').setInputFiles([{ name: f.name, mimeType: f.mimeType, buffer: f.buffer }]);
-    await expect(paper).toHaveAttribute('data-pages', '1', { timeout: 30_000 });
-  }
-  await page.getByTestId('desk.submit').click();
-  await page.getByTestId('desk.reason').fill('Công dân bổ sung giấy tờ còn thiếu sau');
-  await page.getByTestId('desk.submit').click();
-  const done = page.getByTestId('desk.done');
-  await expect(done).toBeVisible({ timeout: 30_000 });
-  await expect(page.getByTestId('desk.printState')).toHaveAttribute('data-state', 'printed', { timeout: 20_000 });
-  const code = (await done.getAttribute('data-code')) ?? '';
-  const secret = ((await page.getByTestId('desk.doneLookupSecret').textContent()) ?? '').trim();
-  await page.getByTestId('desk.newDossier').click();
-  return { code, secret };
-}
-
 async function centreDossier(centre: Centre, code: string): Promise<{ blob_count: number; blobs_missing: number } | undefined> {
   const rows = await centre.db.query<{ blob_count: number; blobs_missing: number }>('SELECT blob_count, blobs_missing FROM received_dossiers WHERE code = $1', [
     code,
@@ -127,13 +65,6 @@ async function lookUp(page: Page, centre: Centre, code: string, secret: string):
 }
 
 /** The `online` event: the kiosk runs a sync at once (pull included). Chromium's own switch, nothing stubbed. */
-async function nudge(context: BrowserContext): Promise<void> {
-  await context.setOffline(true);
-  await context.setOffline(false);
-}
-
-const listRow = (page: Page, code: string) => page.locator(`[data-testid="list.row"][data-code="${code}"]`);
-
 test.describe('a kiosk on its own origin, the real centre on another, nothing stubbed between', () => {
   // A centre of this file's own: its tickets and dossier codes must not meet the other specs'
   // (the worker's shared centre), and these tests stop and break it.

@@ -12,9 +12,13 @@ export function kioskUrl(path = ''): string {
   return new URL(path, base).toString();
 }
 
-/** The PDF most recently handed to the browser print frame, as bytes. */
-export async function lastPrintedPdf(page: Page): Promise<Buffer> {
-  const frame = page.locator('iframe[data-testid="print.frame"]');
+/**
+ * The PDF most recently handed to the browser print frame, as bytes; with `jobTitle`, the newest
+ * job of that title (a frame stays a while after printing, so two jobs close together both show).
+ */
+export async function lastPrintedPdf(page: Page, jobTitle?: string): Promise<Buffer> {
+  const frames = page.locator(jobTitle === undefined ? 'iframe[data-testid="print.frame"]' : `iframe[data-testid="print.frame"][title="${jobTitle}"]`);
+  const frame = jobTitle === undefined ? frames : frames.last();
   await frame.waitFor({ state: 'attached' });
   const bytes = await frame.evaluate(async (el) => {
     const response = await fetch((el as HTMLIFrameElement).src);

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { enrolPost } from '../../electron/enrolProxy';
 import { createFakePlatform, type FakePlatform } from '../../src/platform/fakePlatform';
 import { fixedClock } from '../../src/shared/clock';
@@ -65,9 +65,9 @@ describe('the kiosk side of sync', () => {
     const t1 = await first.app.takeTicket('A', false);
     const t2 = await first.app.takeTicket('A', false);
     await Promise.all([t1.print, t2.print]);
-    await new Promise((r) => setTimeout(r, 50)); // the journal copy is written right after the save
     const journal = (await first.db.settings.get('journalId'))!.value as string;
-    expect(platform.journals.get(journal)).toHaveLength(2);
+    // The journal copy is written right after the save, not awaited by it.
+    await vi.waitFor(() => expect(platform.journals.get(journal)).toHaveLength(2));
     first.app.sync.stop();
 
     // Chromium reset the profile's IndexedDB; the device configuration and journal file survived.
@@ -94,8 +94,9 @@ describe('the kiosk side of sync', () => {
       issued.push(t.ticket.number);
     }
     expect(issued).toEqual(['A0001', 'A0002', 'A0003', 'B0001']);
-    await new Promise((r) => setTimeout(r, 50)); // the journal copy is written right after the save
     const journal = (await first.db.settings.get('journalId'))!.value as string;
+    // The journal copy is written right after the save, not awaited by it.
+    await vi.waitFor(() => expect(platform.journals.get(journal)).toHaveLength(4));
     await platform.journalConfirm({ journalId: journal, upToSeq: 3 });
     expect(platform.journals.get(journal)?.map((e) => (e.args as { number: string }).number)).toEqual(['B0001']);
     first.app.sync.stop();
@@ -107,7 +108,9 @@ describe('the kiosk side of sync', () => {
     expect(issued).not.toContain(next[1]);
     expect(next).toEqual([`A${String(RESERVE_AHEAD + 1).padStart(4, '0')}`, `B${String(RESERVE_AHEAD + 1).padStart(4, '0')}`]);
     second.app.sync.stop();
-    await new Promise((r) => setTimeout(r, 50));
+    // Both new tickets in the journal file before it is confirmed (a copy written after the
+    // confirmation would be pending again: the CI flake of this test on a loaded machine).
+    await vi.waitFor(() => expect(platform.journals.get(journal)).toHaveLength(3));
 
     // Lost again with nothing pending at all: only the marks are left, and they are enough.
     await platform.journalConfirm({ journalId: journal, upToSeq: 100 });

@@ -61,6 +61,7 @@ export const RECORD_SAMPLES: { readonly [N in MutationName]: (n: number, branchC
     resultDelivery: { method: 'counter', detail: '' },
     lookupSecret: 'K7P4X9QM',
     officerName: 'Cán bộ tiếp nhận',
+    officerId: 'CB0001',
     register: { book: '01/2026', serial: n },
   }),
   'audit.event@1': (n, branchCode) => ({
@@ -71,5 +72,6 @@ export const RECORD_SAMPLES: { readonly [N in MutationName]: (n: number, branchC
     relatedCode: null,
     documents: 0,
     at: AT + n * 1000,
+    staffId: 'CB0001',
   }),
 };

@@ -20,7 +20,7 @@ export const auditEvent: RecordHandler<'audit.event@1'> = {
         branch_code: a.branchCode,
         action: a.action,
         dossier_code: a.dossierCode,
-        detail: a.relatedCode === null ? null : `into ${a.relatedCode}: ${a.documents} document(s)`,
+        detail: auditDetail(a.relatedCode, a.documents, a.staffId ?? null),
         at: a.at,
       })),
       batch.device.deviceId,
@@ -29,3 +29,10 @@ export const auditEvent: RecordHandler<'audit.event@1'> = {
     for (const { i } of notInserted(items, inserted)) reasons[i] = wireError('audit.id-taken', 'an audit event with this id already exists');
   },
 };
+
+/** What the log says beyond the action: where reused papers went, and which officer acted. */
+function auditDetail(relatedCode: string | null, documents: number, staffId: string | null): string | null {
+  const parts = [relatedCode === null ? null : `into ${relatedCode}: ${documents} document(s)`, staffId === null ? null : `officer ${staffId}`];
+  const text = parts.filter((p) => p !== null).join('; ');
+  return text === '' ? null : text;
+}

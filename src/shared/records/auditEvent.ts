@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DossierCode } from '../published';
+import { StaffId } from '../staff';
 import { BranchCode, EpochMs, Uuid } from '../wireTypes';
 
 /** What a counter reports to the centre's audit log (src/server/audit.ts) about a dossier it holds. */
@@ -24,6 +25,8 @@ export const AuditEventArgs = z
     documents: z.number().int().min(0).max(60),
     /** The kiosk's clock when it happened. */
     at: EpochMs,
+    /** The signed-in officer who printed or reused (staff id only); absent or null where nobody signs in. */
+    staffId: StaffId.nullable().optional(),
   })
   .strict()
   .refine((a) => (a.action === 'dossier.reuse') === (a.relatedCode !== null), {

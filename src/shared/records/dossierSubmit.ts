@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { IsoDate } from '../calendar';
 import { ID_NUMBER_PATTERN } from '../idNumber';
 import { ProcedureCode } from '../catalog';
+import { StaffId } from '../staff';
 import { DossierCode } from '../published';
 import { BranchCode, EpochMs, LookupSecret, Sha256Hex, Uuid } from '../wireTypes';
 
@@ -78,6 +79,8 @@ export const DossierSubmitArgs = z
     resultDelivery: z.object({ method: z.enum(['counter', 'post']), detail: z.string().max(300) }).strict(),
     lookupSecret: LookupSecret,
     officerName: z.string().max(100),
+    /** The signed-in officer's staff id (src/shared/staff.ts); absent or null where nobody signs in. */
+    officerId: StaffId.nullable().optional(),
     /**
      * Where the receipt entered the counter's reception register ("Vào Sổ theo dõi hồ sơ, Quyển số …
      * Số thứ tự …", src/domain/receptionRegister.ts). Optional and additive: dossiers saved before

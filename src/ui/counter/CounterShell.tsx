@@ -3,6 +3,8 @@ import { useTranslation } from 'react-i18next';
 import { classifyScan } from '../../app/capture';
 import { useKiosk } from '../KioskContext';
 import { IssuesButton } from '../sync/IssuesButton';
+import { PinForm } from '../staff/PinForm';
+import { useStaffState } from '../staff/useStaff';
 import { CounterHome } from './CounterHome';
 import { NewDossier, type CardScan } from './NewDossier';
 import { PanelActive } from './panelActive';
@@ -74,19 +76,23 @@ export const CounterShell = memo(function CounterShell({ onOpenIssues, active = 
     },
     [reception],
   );
-  useScannerWedge(onScan, active);
 
-  const [locked, setLocked] = useState(false);
+  const session = useStaffState(app.staff);
+  const withPin = session.current !== null;
+  const [idle, setIdle] = useState(false);
   useEffect(() => {
     let last = app.now();
     const touch = (): void => {
       last = app.now();
-      setLocked(false);
+      // With a signed-in officer only the PIN unlocks (PinForm); otherwise any touch does.
+      if (!app.staff.state().current) setIdle(false);
     };
     window.addEventListener('pointerdown', touch, true);
     window.addEventListener('keydown', touch, true);
     const timer = setInterval(() => {
-      if (app.now() - last >= IDLE_LOCK_MS) setLocked(true);
+      if (app.now() - last < IDLE_LOCK_MS) return;
+      if (app.staff.state().current) app.staff.lock();
+      else setIdle(true);
     }, 5_000);
     return () => {
       window.removeEventListener('pointerdown', touch, true);
@@ -94,7 +100,11 @@ export const CounterShell = memo(function CounterShell({ onOpenIssues, active = 
       clearInterval(timer);
     };
   }, [app]);
+  const locked = withPin ? session.locked : idle;
+  const unlock = useCallback((pin: string) => app.staff.unlock(pin), [app]);
   const live = active && !locked;
+  // Not under the lock: its PIN field takes keys, and a quick typist is not a scanner.
+  useScannerWedge(onScan, live);
 
   const newDossier = useCallback((carry?: CardScan) => {
     setCardScan(carry ?? null);
@@ -107,9 +117,22 @@ export const CounterShell = memo(function CounterShell({ onOpenIssues, active = 
       {locked && (
         <div className="idle-lock" role="dialog" aria-modal="true" aria-labelledby="idle-lock-title" data-testid="counter.idleLock">
           <p id="idle-lock-title" className="idle-lock__title">
-            {t('desk.lock.title')}
+            {withPin ? t('staff.lock.title') : t('desk.lock.title')}
           </p>
-          <p className="idle-lock__hint">{t('desk.lock.hint')}</p>
+          {withPin && session.current ? (
+            <>
+              <p className="idle-lock__who" data-testid="counter.idleLock.who">
+                {t('staff.lock.who', { name: session.current.name, staffId: session.current.staffId })}
+              </p>
+              <p className="idle-lock__hint">{t('staff.lock.hint')}</p>
+              <PinForm submitLabel={t('staff.lock.unlock')} onSubmit={unlock} autoFocus testId="counter.idleLock.form" />
+              <button type="button" className="link-btn" onClick={() => app.staff.signOut()} data-testid="counter.idleLock.signOut">
+                {t('staff.lock.signOut')}
+              </button>
+            </>
+          ) : (
+            <p className="idle-lock__hint">{t('desk.lock.hint')}</p>
+          )}
         </div>
       )}
       <div className="counter__content" hidden={locked}>
@@ -135,6 +158,11 @@ export const CounterShell = memo(function CounterShell({ onOpenIssues, active = 
               </button>
             ))}
           </nav>
+          {!session.required && (
+            <span className="counter__nostaff" data-testid="counter.noAccounts">
+              {t('staff.noAccounts')}
+            </span>
+          )}
           <IssuesButton onOpen={onOpenIssues} />
         </div>
         {unknownScan && (

@@ -1,0 +1,172 @@
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import { createStaff } from '../../src/server/staff';
+import { startCentre, type Centre } from './centre';
+import { enrol, listRow, nudge, receiveDossier } from './counterFlows';
+import { expect, test } from './fixtures';
+import { kioskUrl, lastPrintedPdf, paperPhoto, pdfText, renderPdfPng, SCREENS_DIR } from './helpers';
+
+/**
+ * An officer's shift at a counter enrolled at a real centre (its own server on another origin,
+ * nothing stubbed between page and server): the branch's accounts arrive with the first sync, the
+ * counter asks who is working, the receipts carry the officer's name, the idle lock asks for the
+ * PIN, and the centre's records say who received each dossier and who reprinted.
+ */
+const OFFICER = { staffId: 'CB0107', name: 'Phạm Minh Đức', role: 'officer' as const, pin: '480315' };
+const OTHER = { staffId: 'CB0108', name: 'Lê Thu Trang', role: 'officer' as const, pin: '735190' };
+const TECHNICIAN = { staffId: 'KT0101', name: 'Đỗ Văn Kiên', role: 'technician' as const, pin: '602481' };
+
+const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENS_DIR, `shift-${name}.png`) });
+
+test.describe("an officer's shift", () => {
+  let centre: Centre;
+  test.beforeAll(async () => {
+    centre = await startCentre();
+    for (const s of [OFFICER, OTHER, TECHNICIAN]) {
+      const out = await createStaff(
+        centre.db,
+        { branchCode: 'CN01', staffId: s.staffId, name: s.name, role: s.role },
+        { kind: 'admin-cli', id: 'e2e' },
+        Date.now(),
+        s.pin,
+      );
+      expect(out.ok).toBe(true);
+    }
+  });
+  test.afterAll(async () => {
+    await centre?.close();
+  });
+
+  test('sign in → three dossiers → reprint → idle lock → PIN → sign out; receipts and the centre name the officer', async ({ page, context }) => {
+    test.setTimeout(240_000);
+    // Playwright's clock from the start, at 10:00 today in Hà Nội: the idle minutes jumped below never cross midnight.
+    const hanoiToday = new Date(Date.now() + 7 * 3600_000).toISOString().slice(0, 10);
+    await page.clock.install({ time: new Date(`${hanoiToday}T10:00:00+07:00`) });
+    await enrol(page, centre, 'counter');
+    // The accounts come with the first sync; from the next start nobody works at this counter until an officer signs in.
+    const signIn = page.getByTestId('staff.signIn');
+    await expect(async () => {
+      await page.goto(kioskUrl('?role=counter'));
+      await expect(signIn).toBeVisible({ timeout: 2_000 });
+    }).toPass({ timeout: 30_000 });
+    await expect(page.getByTestId('desk.new')).toHaveCount(0);
+    await expect(signIn.getByRole('radio')).toHaveText([`${OTHER.name}${OTHER.staffId}`, `${OFFICER.name}${OFFICER.staffId}`]);
+    await expect(page.getByTestId(`staff.signIn.choice.${TECHNICIAN.staffId}`)).toHaveCount(0);
+    await shot(page, 'sign-in');
+    // Keyboard only: the first name has the focus, an arrow moves to the officer, Enter picks it, the PIN goes in.
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId(`staff.signIn.choice.${OFFICER.staffId}`)).toHaveAttribute('aria-checked', 'true');
+    await expect(page.getByTestId('staff.signIn.form.pin')).toBeFocused();
+    await page.keyboard.type('480316');
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('staff.signIn.form.error')).toHaveText('Mã PIN không đúng. Còn 4 lần thử, sau đó tài khoản bị tạm khoá trên máy này.');
+    await shot(page, 'wrong-pin');
+    await page.keyboard.type(OFFICER.pin);
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('staff.bar.name')).toHaveText(`Cán bộ: ${OFFICER.name}`);
+    await expect(page.getByTestId('desk.new')).toBeVisible();
+
+    // Three dossiers (typed: the page runs on Playwright's clock, which the scanner detection cannot use); the first with a scanned paper.
+    const png = await paperPhoto(page, 'GIẤY CHỨNG SINH', 'image/png');
+    const first = await receiveDossier(page, [{ paper: 'Giấy chứng sinh', name: 'giay-chung-sinh.png', mimeType: 'image/png', buffer: png }], 'typed');
+    const receipt = pdfText(await lastPrintedPdf(page));
+    expect(receipt).toContain(OFFICER.name);
+    expect(receipt).toContain('NGƯỜI TIẾP NHẬN HỒ SƠ');
+    expect(receipt).toMatch(/Vào Sổ theo dõi hồ sơ, Quyển số: \d{2}\/\d{4}, Số thứ tự: \d+/);
+    renderPdfPng(await lastPrintedPdf(page), join(SCREENS_DIR, 'shift-receipt'));
+    const second = await receiveDossier(page, [], 'typed');
+    const third = await receiveDossier(page, [], 'typed');
+
+    // A reprint of the first from today's list.
+    await page.keyboard.press('F3');
+    await listRow(page, first.code).getByTestId('list.open').click();
+    const framesOfFirst = page.locator(`iframe[data-testid="print.frame"][title="Giay tiep nhan ${first.code}"]`);
+    await page.getByTestId('details.reprint').click();
+    // (The audit log below proves it was a reprint; the frame shows what was printed.)
+    await expect.poll(() => framesOfFirst.count()).toBeGreaterThan(0);
+    const reprinted = pdfText(await lastPrintedPdf(page, `Giay tiep nhan ${first.code}`));
+    expect(reprinted).toContain(first.code);
+    expect(reprinted).toContain(OFFICER.name);
+
+    // Left alone with a dossier half typed: the lock asks for this officer's PIN; a key does not open it.
+    await page.keyboard.press('F2');
+    await page.getByTestId('desk.phone').fill('0987654321');
+    await page.clock.fastForward(3 * 60_000 + 10_000);
+    const lock = page.getByTestId('counter.idleLock');
+    await expect(lock).toBeVisible();
+    await expect(page.getByTestId('counter.idleLock.who')).toHaveText(`Đang làm việc: ${OFFICER.name} (${OFFICER.staffId})`);
+    await expect(page.getByTestId('desk.phone')).toBeHidden();
+    await page.keyboard.press('Shift');
+    await expect(lock).toBeVisible();
+    await expect(page.getByTestId('counter.idleLock.form.pin')).toBeFocused();
+    await page.keyboard.type(OTHER.pin);
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('counter.idleLock.form.error')).toContainText('Mã PIN không đúng');
+    await shot(page, 'idle-lock');
+    await page.keyboard.type(OFFICER.pin);
+    await page.keyboard.press('Enter');
+    await expect(lock).toHaveCount(0);
+    await expect(page.getByTestId('desk.phone')).toHaveValue('0987654321');
+
+    // Sign out: the counter asks who works next, the half-typed dossier is gone with the session.
+    await page.getByTestId('staff.signOut').click();
+    await expect(page.getByTestId('staff.signIn')).toBeVisible();
+    await expect(page.getByTestId('desk.phone')).toHaveCount(0);
+
+    // The centre: who received each dossier, and who printed and reprinted.
+    await nudge(context);
+    await expect
+      .poll(
+        async () =>
+          (
+            await centre.db.query<{ code: string; officer_name: string; officer_id: string | null }>(
+              'SELECT code, officer_name, officer_id FROM received_dossiers WHERE code = ANY($1) ORDER BY code',
+              [[first.code, second.code, third.code]],
+            )
+          ).map((r) => `${r.code} ${r.officer_id} ${r.officer_name}`),
+        { timeout: 30_000 },
+      )
+      .toEqual([first.code, second.code, third.code].sort().map((c) => `${c} ${OFFICER.staffId} ${OFFICER.name}`));
+    await expect
+      .poll(
+        async () =>
+          (
+            await centre.db.query<{ action: string; detail: string | null }>(
+              `SELECT action, detail FROM audit_log WHERE target = $1 AND action LIKE 'receipt.%' ORDER BY id`,
+              [first.code],
+            )
+          ).map((r) => `${r.action} ${r.detail}`),
+        { timeout: 30_000 },
+      )
+      .toEqual([`receipt.print officer ${OFFICER.staffId}`, `receipt.reprint officer ${OFFICER.staffId}`]);
+  });
+
+  test('the technician area of an enrolled machine opens only with a technician PIN', async ({ page }) => {
+    await enrol(page, centre, 'citizen');
+    // A citizen kiosk never holds the accounts: its technician area stays as it was.
+    await page.goto(kioskUrl('?role=technician'));
+    await expect(page.getByTestId('technician.role')).toBeVisible();
+    const fresh = await page.context().browser()!.newContext();
+    const counter = await fresh.newPage();
+    try {
+      await enrol(counter, centre, 'counter');
+      // The technician who enrolled keeps the area until the machine starts again; then it asks.
+      await expect(counter.getByTestId('technician.role')).toBeVisible();
+      await expect(async () => {
+        await counter.goto(kioskUrl('?role=technician'));
+        await expect(counter.getByTestId('staff.signIn')).toHaveAttribute('data-purpose', 'technician', { timeout: 2_000 });
+      }).toPass({ timeout: 30_000 });
+      await expect(counter.getByRole('radio')).toHaveText([`${TECHNICIAN.name}${TECHNICIAN.staffId}`]);
+      await counter.keyboard.type(OFFICER.pin);
+      await counter.keyboard.press('Enter');
+      await expect(counter.getByTestId('staff.signIn.form.error')).toContainText('Mã PIN không đúng');
+      await counter.keyboard.type(TECHNICIAN.pin);
+      await counter.keyboard.press('Enter');
+      await expect(counter.getByTestId('technician.role')).toBeVisible();
+      await expect(counter.getByTestId('staff.bar.name')).toHaveText(`Cán bộ: ${TECHNICIAN.name}`);
+    } finally {
+      await fresh.close();
+    }
+  });
+});
