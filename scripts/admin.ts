@@ -8,6 +8,8 @@ import { PublishRequest } from '../src/shared/sync';
 import { createAdminToken, createBranch, createEnrolCode, listDevices, reinstateDevice, revokeDevice } from '../src/server/admin';
 import { AUDIT_LIST_DEFAULT_LIMIT, describeFilter, listAudit, recordAudit, type AuditFilter } from '../src/server/audit';
 import { publishChanges } from '../src/server/changes';
+import { correctProcessingTime } from '../src/server/catalogCorrections';
+import { ProcessingTimeCorrection } from '../src/shared/processingTimeCorrection';
 import { recordDossierStatus } from '../src/server/dossiers';
 import { newLookupSecret } from '../src/shared/wireTypes';
 import { describeIssues } from '../src/server/wireErrors';
@@ -30,6 +32,7 @@ import { auditRotation, dataKeyUsage, deleteCitizen, exportCitizen, purgeExpired
  *   npm run admin -- list-devices
  *   npm run admin -- create-admin-token <label>
  *   npm run admin -- publish <scope> <file.json>
+ *   npm run admin -- set-processing-time <procedureCode> <amount> <working-day|day|hour> [--text "5 Ngày làm việc"] [--by name]
  *   npm run admin -- set-dossier-status <code> <branch> <status> [--secret S | --new-secret] [--appointment YYYY-MM-DD] [--note text] [--at ISO-time]
  *   npm run admin -- list-journals
  *   npm run admin -- close-gap <deviceId> <journalId> <upToSeq> --by <name> --reason <text>
@@ -53,6 +56,9 @@ const USAGE = `usage: npm run admin -- <command>
   list-devices
   create-admin-token <label>
   publish <scope> <file.json>        file: the changes array, or the whole {scope, changes} request
+  set-processing-time <procedureCode> <amount> <working-day|day|hour> [--text <as printed>] [--by <name>]
+                                     publishes a corrected processing time for one published procedure (its
+                                     counter channel); kiosks use it from their next pull; audited
   set-dossier-status <code> <BRANCH> <${DOSSIER_STATUSES.join('|')}>
       [--secret <look-up secret> | --new-secret] [--appointment YYYY-MM-DD] [--note <text>] [--at <ISO time, default now>]
       (a new dossier needs --secret or --new-secret; the status is published to the branch's counters)
@@ -83,6 +89,7 @@ const COMMANDS = [
   'list-devices',
   'create-admin-token',
   'publish',
+  'set-processing-time',
   'set-dossier-status',
   'list-journals',
   'close-gap',
@@ -217,6 +224,29 @@ async function main(argv: string[]): Promise<number> {
           return 1;
         }
         console.info(`published ${parsed.data.changes.length} change(s) to ${scope}: seq ${outcome.firstSeq}–${outcome.lastSeq}`);
+        return 0;
+      }
+      case 'set-processing-time': {
+        const [code, amountArg, unit, ...rest] = args;
+        const opts = parseOptions(rest, ['text', 'by'], []);
+        if (!code || !amountArg || !unit || !opts) return usage();
+        const parsed = ProcessingTimeCorrection.safeParse({
+          code,
+          amount: Number(amountArg),
+          unit,
+          ...(opts.has('text') ? { timeText: opts.get('text') } : {}),
+        });
+        if (!parsed.success) {
+          console.error(`set-processing-time: invalid: ${describeIssues(parsed.error.issues)} (amount > 0, unit working-day, day or hour)`);
+          return 2;
+        }
+        const outcome = await correctProcessingTime(db, parsed.data, { actor: { kind: 'admin-cli', id: operator(opts) }, now: Date.now() });
+        if (!outcome.ok) {
+          console.error(`set-processing-time: refused (${outcome.error.code}): ${outcome.error.detail}`);
+          return 1;
+        }
+        const v = outcome.value;
+        console.info(`procedure ${v.code}, ${v.channel}: "${v.timeText}" published to global at seq ${v.seq}; kiosks use it from their next pull`);
         return 0;
       }
       case 'set-dossier-status': {

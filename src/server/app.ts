@@ -21,6 +21,7 @@ import {
 } from '../shared/sync';
 import { adminAuth, deviceAuth, requireDevice } from './auth';
 import { recordAudit, registerAuditRoutes, withAudit } from './audit';
+import { registerCatalogRoutes } from './catalogCorrections';
 import { registerBlobRoutes } from './blobs';
 import { blobStorageFromEnv, type BlobStorage } from './blobStore';
 import { resolveDataProtection, type DataProtection } from './dataProtection';
@@ -388,6 +389,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   });
   registerLookupRoutes(app, { db, clock, limits: options.lookupLimits });
   registerAuditRoutes(app, { db, clock, authenticateAdmin });
+  registerCatalogRoutes(app, { db, clock, authenticateAdmin });
 
   return app;
 }
