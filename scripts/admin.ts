@@ -10,6 +10,8 @@ import { createStaff, listStaff, resetStaffPin, setStaffActive } from '../src/se
 import { STAFF_ROLES, StaffId } from '../src/shared/staff';
 import { AUDIT_LIST_DEFAULT_LIMIT, describeFilter, listAudit, recordAudit, type AuditFilter } from '../src/server/audit';
 import { publishChanges } from '../src/server/changes';
+import { correctProcessingTime } from '../src/server/catalogCorrections';
+import { ProcessingTimeCorrection } from '../src/shared/processingTimeCorrection';
 import { recordDossierStatus } from '../src/server/dossiers';
 import { newLookupSecret } from '../src/shared/wireTypes';
 import { describeIssues } from '../src/server/wireErrors';
@@ -34,6 +36,7 @@ import { auditRotation, dataKeyUsage, deleteCitizen, exportCitizen, purgeExpired
  *   npm run admin -- staff-reset-pin CN01 CB0012 | staff-disable CN01 CB0012 | staff-enable CN01 CB0012 | staff-list CN01
  *   npm run admin -- create-admin-token <label>
  *   npm run admin -- publish <scope> <file.json>
+ *   npm run admin -- set-processing-time <procedureCode> <amount> <working-day|day|hour> [--text "5 Ngày làm việc"] [--by name]
  *   npm run admin -- set-dossier-status <code> <branch> <status> [--secret S | --new-secret] [--appointment YYYY-MM-DD] [--note text] [--at ISO-time]
  *   npm run admin -- list-journals
  *   npm run admin -- close-gap <deviceId> <journalId> <upToSeq> --by <name> --reason <text>
@@ -64,6 +67,9 @@ const USAGE = `usage: npm run admin -- <command>
   staff-list <BRANCH>
   create-admin-token <label>
   publish <scope> <file.json>        file: the changes array, or the whole {scope, changes} request
+  set-processing-time <procedureCode> <amount> <working-day|day|hour> [--text <as printed>] [--by <name>]
+                                     publishes a corrected processing time for one published procedure (its
+                                     counter channel); kiosks use it from their next pull; audited
   set-dossier-status <code> <BRANCH> <${DOSSIER_STATUSES.join('|')}>
       [--secret <look-up secret> | --new-secret] [--appointment YYYY-MM-DD] [--note <text>] [--at <ISO time, default now>]
       (a new dossier needs --secret or --new-secret; the status is published to the branch's counters)
@@ -99,6 +105,7 @@ const COMMANDS = [
   'staff-list',
   'create-admin-token',
   'publish',
+  'set-processing-time',
   'set-dossier-status',
   'list-journals',
   'close-gap',
@@ -286,6 +293,29 @@ async function main(argv: string[]): Promise<number> {
           return 1;
         }
         console.info(`published ${parsed.data.changes.length} change(s) to ${scope}: seq ${outcome.firstSeq}–${outcome.lastSeq}`);
+        return 0;
+      }
+      case 'set-processing-time': {
+        const [code, amountArg, unit, ...rest] = args;
+        const opts = parseOptions(rest, ['text', 'by'], []);
+        if (!code || !amountArg || !unit || !opts) return usage();
+        const parsed = ProcessingTimeCorrection.safeParse({
+          code,
+          amount: Number(amountArg),
+          unit,
+          ...(opts.has('text') ? { timeText: opts.get('text') } : {}),
+        });
+        if (!parsed.success) {
+          console.error(`set-processing-time: invalid: ${describeIssues(parsed.error.issues)} (amount > 0, unit working-day, day or hour)`);
+          return 2;
+        }
+        const outcome = await correctProcessingTime(db, parsed.data, { actor: { kind: 'admin-cli', id: operator(opts) }, now: Date.now() });
+        if (!outcome.ok) {
+          console.error(`set-processing-time: refused (${outcome.error.code}): ${outcome.error.detail}`);
+          return 1;
+        }
+        const v = outcome.value;
+        console.info(`procedure ${v.code}, ${v.channel}: "${v.timeText}" published to global at seq ${v.seq}; kiosks use it from their next pull`);
         return 0;
       }
       case 'set-dossier-status': {

@@ -5,13 +5,14 @@ import { distinctDocuments, reusedFromCounts, reuseWindowStart, suggestReuse } f
 import { toLocalDateTime } from '../domain/localDay';
 import { normalizeApplicant } from '../domain/normalizeApplicant';
 import { normalizeText } from '../domain/normalizeText';
+import { processingSetAppointment } from '../domain/processingSet';
 import type { DossierReception } from '../shared/branchConfig';
 import type { Procedure } from '../shared/catalog';
 import { normalizeIdNumber } from '../shared/idNumber';
 import { uuidv7 } from '../shared/ids';
 import { branchScope } from '../shared/published';
 import { AppFailure, describeUnknown, err, ok, summarizeIssues, type Result } from '../shared/result';
-import { DossierApplicantArgs, DossierSubmitArgs, type DossierDocumentArgs } from '../shared/records';
+import { DossierApplicantArgs, DossierSubmitArgs, type DossierDocumentArgs, type ProcessingSet } from '../shared/records';
 import { newLookupSecret } from '../shared/wireTypes';
 import { recordCounterAudit } from '../storage/auditRepository';
 import { documentBlob, documentsOf, getDossierByCode, receiveDossier } from '../storage/dossierRepository';
@@ -57,6 +58,10 @@ export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
     return dossierAppointment(procedure, receivedAt, { reception, utcOffsetMinutes: branch.utcOffsetMinutes, calendar: await catalog.calendars() });
   }
 
+  async function setAppointmentAt(set: ProcessingSet, receivedAt: number) {
+    return processingSetAppointment(set, receivedAt, { reception, utcOffsetMinutes: branch.utcOffsetMinutes, calendar: await catalog.calendars() });
+  }
+
   /** The centre's audit log: one `dossier.reuse` per earlier dossier whose papers went into `code`. */
   async function auditReuse(code: string, documents: readonly DossierDocumentArgs[]): Promise<void> {
     const reused = reusedFromCounts(documents);
@@ -99,6 +104,8 @@ export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
     processingTime: processingTimeOf,
 
     appointmentPreview: (procedure) => appointmentAt(procedure, clock.now()),
+
+    previewProcessingSet: (set) => setAppointmentAt(set, clock.now()),
 
     async reuseCandidates(idNumber) {
       const since = reuseWindowStart(clock.now(), reception?.reuseValidityDays ?? 0);
@@ -147,7 +154,14 @@ export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
         const assembled = await assembleDocuments(draft.documents, receivedAt);
         if (!assembled.ok) return assembled;
         const { documents, pdfs } = assembled.value;
-        const appointment = await appointmentAt(procedure, receivedAt);
+        // The officer's processing time replaces the catalog's; checked again at the receipt moment.
+        const set: ProcessingSet | null = draft.processingSet ? { ...draft.processingSet, reason: normalizeText(draft.processingSet.reason) } : null;
+        let appointment = await appointmentAt(procedure, receivedAt);
+        if (set) {
+          const fromSet = await setAppointmentAt(set, receivedAt);
+          if (!fromSet.ok) return err('dossier.processing-invalid', `${fromSet.error.code}: ${fromSet.error.detail}`);
+          appointment = fromSet.value;
+        }
         const knownCodes = await knownCodesOfDay(reception, receivedAt);
         const officer = deps.officer?.() ?? null;
         const id = uuidv7(receivedAt, deps.random);
@@ -185,6 +199,7 @@ export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
                 officerName: officer?.name ?? '',
                 ...(officer ? { officerId: officer.staffId } : {}),
                 register,
+                ...(set ? { processingSet: set } : {}),
               };
               // The same schema the server applies: a dossier the centre would refuse is never saved.
               const valid = DossierSubmitArgs.safeParse(args);

@@ -27,7 +27,7 @@ import { receiptLabelsFrom } from './receiptLabels';
  *   `audit.event@1` for the centre (`receipt.print` / `receipt.reprint`, codes only). A failed print
  *   records nothing.
  * - The ID number is printed masked; a catalog procedure without a unit-bearing time prints no
- *   invented processing time.
+ *   invented processing time; a time the officer set prints as set, with the officer's reason.
  * - The fonts load once, on the first receipt; a failed load is tried again next time.
  */
 export interface DossierReceiptDeps {
@@ -116,6 +116,7 @@ export function receiptData(a: DossierRecord, r: DossierReception, utcOffsetMinu
     sets: a.sets,
     // No unit-bearing time in the catalog: stored as 0 with an appointment to confirm.
     processingDays: a.procedure.processingTime === 0 && a.appointment.kind === 'needs-confirmation' ? null : a.procedure.processingTime,
+    processingSet: a.processingSet ?? null,
     receivedAt: a.receivedAt,
     appointment: a.appointment.kind === 'date' ? { kind: 'date', at: a.appointment.at, provisional: a.appointment.provisional } : { kind: 'needsConfirmation' },
     missing: a.missing,

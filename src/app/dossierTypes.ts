@@ -2,13 +2,14 @@ import type { ChecklistItem } from '../domain/checklist';
 import type { CitizenIdQrResult } from '../domain/citizenId';
 import type { AppointmentPreview, ProcessingTime } from '../domain/dossierAppointment';
 import type { ApplicantInput } from '../domain/normalizeApplicant';
+import type { ProcessingSetOutcome } from '../domain/processingSet';
 import type { CapturedPage } from '../scan/pages';
 import type { DossierReception } from '../shared/branchConfig';
 import type { Procedure } from '../shared/catalog';
 import type { PrintPdfResponse } from '../shared/ipc';
 import type { DossierStatus } from '../shared/published';
 import type { Result } from '../shared/result';
-import type { DossierSubmitArgs } from '../shared/records';
+import type { DossierSubmitArgs, ProcessingSet } from '../shared/records';
 import type { DossierRecord } from '../storage/KioskDb';
 import type { DocumentIndexRow } from '../storage/KioskDb';
 import type { CatalogSearchHit } from './catalogSearch';
@@ -18,7 +19,7 @@ import type { CatalogSearchHit } from './catalogSearch';
  * What the UI calls; implemented by dossierDesk.ts over storage, printing and sync.
  */
 
-export type { AppointmentPreview, ApplicantInput, ProcessingTime };
+export type { AppointmentPreview, ApplicantInput, ProcessingSet, ProcessingSetOutcome, ProcessingTime };
 
 /** A paper received now: the pages captured at the counter, or a PDF reused from an earlier dossier. */
 export interface DraftDocument {
@@ -44,6 +45,8 @@ export interface DossierDraft {
   readonly incompleteReason: string | null;
   readonly sets: number;
   readonly resultDelivery: { readonly method: 'counter' | 'post'; readonly detail: string };
+  /** The processing time the officer set (with the reason), replacing the catalog's; absent or null = the catalog's. */
+  readonly processingSet?: ProcessingSet | null;
 }
 
 /** A document PDF from an earlier dossier of the same citizen (same ID number), still valid. */
@@ -104,6 +107,8 @@ export interface DossierDesk {
   /** Legal processing time of the in-person channel, for display and the receipt. */
   processingTime(procedure: Procedure): ProcessingTime | null;
   appointmentPreview(procedure: Procedure): Promise<AppointmentPreview>;
+  /** The appointment a processing time set by the officer gives if received now, or the `processing.*` refusal (with values to name). */
+  previewProcessingSet(set: ProcessingSet): Promise<ProcessingSetOutcome>;
   /** Earlier documents of this citizen at this branch, newest first, one per PDF. */
   reuseCandidates(idNumber: string): Promise<readonly ReuseCandidate[]>;
   /** For each required document of `procedure`, the candidate that is the same paper, if any. */
@@ -114,7 +119,8 @@ export interface DossierDesk {
    * in one transaction. The caller hands over what the form holds; nothing needs preparing.
    * Errors: dossier.no-reception, dossier.procedure-unknown, dossier.applicant-invalid,
    * dossier.reuse-not-allowed, dossier.document-empty, dossier.missing-documents (missing with no
-   * reason), dossier.document-too-large, scan.* (a page that cannot go into the PDF),
+   * reason), dossier.processing-invalid (the officer's processing time refused at the receipt
+   * moment), dossier.document-too-large, scan.* (a page that cannot go into the PDF),
    * dossier.sequence-exhausted, storage.*, sync.disk-low.
    */
   submit(draft: DossierDraft): Promise<Result<ReceivedDossier>>;

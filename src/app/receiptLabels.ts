@@ -1,5 +1,6 @@
 import type { ProcessingUnit } from '../domain/dossierAppointment';
 import type { ReceiptLabels } from '../print/ReceiptPrintData';
+import { vi as processingTimeVi } from './i18n/parts/processingTime';
 import type { Catalog } from './i18n/vi';
 
 /**
@@ -13,5 +14,7 @@ export function receiptLabelsFrom(r: Catalog['print']['receipt'], place: string,
     placeDate: placeDate.replace('{{place}}', place),
     copies: [copy1, copy2],
     processingDays: unit === 'working-day' ? processingWorkingDays : unit === 'day' ? processingDays : processingHours,
+    // Its own message part; printed in Vietnamese like every receipt label.
+    processingSet: processingTimeVi.print.receipt.processingSet,
   };
 }

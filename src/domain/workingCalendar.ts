@@ -183,6 +183,56 @@ export function appointmentFor(input: AppointmentInput): Appointment | NeedsConf
   };
 }
 
+export interface WorkingHoursSpanInput extends WorkingTimeInput {
+  /** Working hours to count (same-day services), > 0. */
+  readonly workingHours: number;
+}
+
+/**
+ * When `workingHours` of working time have passed since `at` (a receipt): counting starts at the
+ * next working moment (the cut-off applies as for working days) and runs only inside working
+ * periods, over lunch breaks, evenings, weekends and holidays (4 working hours from 16:00 with
+ * 13:30–17:30 end at 10:30 the next working day when it opens at 08:00). A due moment that lands
+ * exactly on a period's end stays there (the counter closes then). `provisional` as for
+ * `appointmentFor`: a day from the receipt day to the due day is not yet announced.
+ */
+export function afterWorkingHours(input: WorkingHoursSpanInput): WorkingMoment | NeedsConfirmation {
+  if (!(input.workingHours > 0) || !Number.isFinite(input.workingHours)) {
+    throw new RangeError(`workingHours must be a positive number, got ${input.workingHours}`);
+  }
+  checkOffset(input.utcOffsetMinutes);
+  const offsetMs = input.utcOffsetMinutes * MINUTE_MS;
+  const index = indexCalendar(input.calendar);
+  const hours = parseHours(input.hours);
+  const cutoff = input.cutoff === undefined ? undefined : parseClock(input.cutoff, 'cutoff');
+  const receivedLocal = input.at + offsetMs;
+  const start = nextWorkingLocal(index, hours, receivedLocal, cutoff);
+  if (start.kind !== 'local') return start;
+
+  let remaining = Math.round(input.workingHours * 60) * MINUTE_MS;
+  let day = Math.floor(start.localMs / DAY_MS);
+  let from = start.localMs - day * DAY_MS;
+  // Terminates: each working day consumes time, and the walk meets an uncovered year otherwise.
+  for (;;) {
+    for (const span of spansFor(hours, index, day)) {
+      if (span.end <= from) continue;
+      const begin = Math.max(from, span.start);
+      if (remaining <= span.end - begin) {
+        const dueLocal = day * DAY_MS + begin + remaining;
+        return { kind: 'moment', at: dueLocal - offsetMs, provisional: anyUnannounced(index, Math.floor(receivedLocal / DAY_MS), day) };
+      }
+      remaining -= span.end - begin;
+    }
+    let status: DayStatus;
+    do {
+      day += 1;
+      status = dayStatus(index, day);
+    } while (status === 'off');
+    if (status === 'uncovered') return beyondCalendar(index, yearOfDay(day));
+    from = 0;
+  }
+}
+
 function nextWorkingLocal(
   index: CalendarIndex,
   hours: ParsedHours,

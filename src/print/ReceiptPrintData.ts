@@ -19,6 +19,15 @@ export interface ReceiptPrintData {
   readonly sets: number;
   /** Legal processing time (in the unit `labels.processingDays` names); null when the catalog gives none. */
   readonly processingDays: number | null;
+  /**
+   * The processing time the receiving officer set (it replaces `processingDays` in item 3, with the
+   * officer's reason); null or absent: the catalog's.
+   */
+  readonly processingSet?: {
+    readonly kind: 'working-days' | 'working-hours' | 'date';
+    readonly value: number | string;
+    readonly reason: string;
+  } | null;
   /** Epoch ms when the dossier was received; also the date in the header and the PDF dates. */
   readonly receivedAt: number;
   /**
@@ -104,6 +113,8 @@ export interface ReceiptLabels {
   readonly appointmentNeedsConfirmation: string; // "Cán bộ tiếp nhận sẽ thông báo ngày hẹn"
   readonly appointmentProvisional: string; // "(dự kiến: lịch nghỉ lễ chưa được công bố chính thức)"
   readonly processingUnknown: string; // "Theo quy định của thủ tục"
+  /** Item 3 when the officer set the time: "{{count}} ngày làm việc", "{{count}} giờ làm việc", the date case, "(do cán bộ tiếp nhận xác định: {{reason}})". */
+  readonly processingSet: { readonly workingDays: string; readonly workingHours: string; readonly date: string; readonly by: string };
   readonly missingDocuments: string; // "Giấy tờ còn thiếu"
   readonly incompleteReason: string; // "Lý do tiếp nhận hồ sơ chưa đủ thành phần"
   readonly resultDelivery: string; // "Đăng ký nhận kết quả tại"

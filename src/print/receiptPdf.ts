@@ -104,6 +104,16 @@ function dateValues(epochMs: number, utcOffsetMinutes: number): Record<string, s
   return { dd: pad2(t.day), MM: pad2(t.month), yyyy: String(t.year), HH: pad2(t.hour), mm: pad2(t.minute) };
 }
 
+/** Item 3: the time the officer set (with the reason), else the catalog's, else "Theo quy định của thủ tục". */
+function processingText(data: ReceiptPrintData): string {
+  const L = data.labels;
+  const set = data.processingSet;
+  if (!set) return data.processingDays === null ? L.processingUnknown : fillTemplate(L.processingDays, { count: String(data.processingDays) });
+  const S = L.processingSet;
+  const time = set.kind === 'date' ? S.date : fillTemplate(set.kind === 'working-days' ? S.workingDays : S.workingHours, { count: String(set.value) });
+  return `${time} ${fillTemplate(S.by, { reason: set.reason })}`;
+}
+
 const width = (font: FontkitFont, text: string, size: number): number => measure(font, text, size).width;
 
 // ---------------------------------------------------------------------------------------------
@@ -278,7 +288,7 @@ function layoutReceipt(fonts: ParsedFonts, data: ReceiptPrintData): PageContent[
 
   const values = dateValues(data.receivedAt, data.utcOffsetMinutes);
   field(`2. ${L.sets}`, fillTemplate(L.setsValue, { count: String(data.sets) }));
-  field(`3. ${L.processingTime}`, data.processingDays === null ? L.processingUnknown : fillTemplate(L.processingDays, { count: String(data.processingDays) }));
+  field(`3. ${L.processingTime}`, processingText(data));
   field(`4. ${L.receivedAt}`, fillTemplate(L.dateTime, values));
   field(
     `5. ${L.appointment}`,

@@ -22,6 +22,7 @@ import {
 import { adminAuth, deviceAuth, requireDevice } from './auth';
 import { recordAudit, registerAuditRoutes, withAudit } from './audit';
 import { registerStaffRoutes } from './staff';
+import { registerCatalogRoutes } from './catalogCorrections';
 import { registerBlobRoutes } from './blobs';
 import { blobStorageFromEnv, type BlobStorage } from './blobStore';
 import { resolveDataProtection, type DataProtection } from './dataProtection';
@@ -392,6 +393,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   registerLookupRoutes(app, { db, clock, limits: options.lookupLimits });
   registerAuditRoutes(app, { db, clock, authenticateAdmin });
   registerStaffRoutes(app, { db, clock, authenticateAdmin });
+  registerCatalogRoutes(app, { db, clock, authenticateAdmin });
 
   return app;
 }

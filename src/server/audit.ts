@@ -61,6 +61,8 @@ export const AUDIT_ACTIONS = [
   // Centre staff.
   'dossier.status',
   'config.publish',
+  // A corrected processing time published for one procedure (catalogCorrections.ts).
+  'catalog.processing-time',
   'journal.close-gap',
   'device.enrol',
   'device.enrol-code',

@@ -235,6 +235,10 @@ export interface ReceivedDossierSummary {
   readonly procedureCode: string;
   readonly receivedAt: number;
   readonly status: string;
+  /** The appointment date (YYYY-MM-DD) the receipt printed, or null ("the officer will announce it"). */
+  readonly appointmentDate: string | null;
+  /** The processing time the receiving officer set, with the reason; null: the catalog's applied. */
+  readonly processingSet: { readonly kind: string; readonly value: number | string; readonly reason: string } | null;
   readonly blobCount: number;
   readonly blobsMissing: number;
   readonly complete: boolean;
@@ -252,10 +256,12 @@ export async function listReceivedDossiers(
     procedure_code: string;
     received_at: unknown;
     status: string | null;
+    appointment_date: string | null;
+    processing_set: ReceivedDossierSummary['processingSet'];
     blob_count: unknown;
     blobs_missing: unknown;
   }>(
-    `SELECT r.code, r.branch_code, r.procedure_code, r.received_at, d.status, r.blob_count, r.blobs_missing
+    `SELECT r.code, r.branch_code, r.procedure_code, r.received_at, d.status, r.appointment_date, r.processing_set, r.blob_count, r.blobs_missing
      FROM received_dossiers r LEFT JOIN dossiers d ON d.code = r.code
      WHERE r.branch_code = $1 AND (NOT $2::boolean OR r.blobs_missing > 0)
      ORDER BY r.received_at DESC, r.code DESC LIMIT $3`,
@@ -267,6 +273,8 @@ export async function listReceivedDossiers(
     procedureCode: r.procedure_code,
     receivedAt: Number(r.received_at),
     status: r.status ?? 'unknown',
+    appointmentDate: r.appointment_date,
+    processingSet: r.processing_set ?? null,
     blobCount: Number(r.blob_count),
     blobsMissing: Number(r.blobs_missing),
     complete: Number(r.blobs_missing) === 0,

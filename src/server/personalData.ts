@@ -506,6 +506,7 @@ export async function exportCitizen(
       resultDelivery: { method: row.result_delivery_method, detail: row.result_delivery_detail },
       officerName: row.officer_name,
       officerId: row.officer_id ?? null,
+      processingSet: row.processing_set ?? null,
       status: status?.status ?? null,
       statusAt: status ? new Date(Number(status.status_at)).toISOString() : null,
       personalDataErasedAt: row.personal_erased_at === null ? null : new Date(Number(row.personal_erased_at)).toISOString(),

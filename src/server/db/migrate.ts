@@ -8,6 +8,11 @@ import type { Db } from './Db';
  * its own transaction together with its schema_migrations row: a migration is applied entirely and
  * recorded, or not at all. Running it again is a no-op. An advisory lock serialises replicas that
  * start at the same time. Schemas only move forward: never edit an applied file, add the next one.
+ *
+ * Numbers are unique and ascending; one may be skipped while the work that reserved it is not
+ * merged yet (parallel branches take numbers in advance). A migration is never applied after a
+ * higher one: a database that has 015 refuses a 014 that arrives later, naming it, instead of
+ * applying it out of order.
  */
 export interface Migration {
   readonly version: number;
@@ -29,7 +34,9 @@ export function loadMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
     })
     .sort((a, b) => a.version - b.version);
   migrations.forEach((m, i) => {
-    if (m.version !== i + 1) throw new Error(`migrations must be numbered 001, 002, … without gaps; found ${m.version} at position ${i + 1}`);
+    const previous = migrations[i - 1];
+    if (m.version < 1) throw new Error(`migrations are numbered from 001: ${m.version}_${m.name}`);
+    if (previous && previous.version === m.version) throw new Error(`two migrations numbered ${m.version}: ${previous.name} and ${m.name}`);
   });
   return migrations;
 }
@@ -48,6 +55,11 @@ export async function migrate(db: Db, migrations: readonly Migration[] = loadMig
       await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
       const done = await tx.query('SELECT 1 FROM schema_migrations WHERE version = $1', [m.version]);
       if (done.length > 0) return;
+      const later = await tx.query<{ version: number | null }>('SELECT max(version) AS version FROM schema_migrations WHERE version > $1', [m.version]);
+      const higher = later[0]?.version ?? null;
+      if (higher !== null) {
+        throw new Error(`migration ${String(m.version).padStart(3, '0')}_${m.name} is not applied but ${higher} is: renumber it above every applied migration`);
+      }
       await tx.exec(m.sql);
       await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
       applied.push(m.version);

@@ -16,7 +16,8 @@ import type { AuthenticatedDevice, Batch, RecordHandler } from './types';
  * `dossier.submit@1`: a dossier received at a counter. Before the transaction, its look-up secret
  * is hashed (scrypt ≈ 40 ms each, in parallel in libuv's pool: never under the stream's row lock);
  * the server keeps only the hash. In the transaction: the status row (unique code), the received
- * dossier with its personal fields sealed (personalData.ts), its blob references and completeness,
+ * dossier with its personal fields sealed (personalData.ts), the processing time the officer set
+ * (if any: `processing_set`, beside the appointment computed from it), its blob references and completeness,
  * and its `dossierStatus` published to the branch. The receipt with this code is already in the
  * citizen's hands, so a code that does not fit the branch's published numbering is stored and
  * flagged for the centre (`code_warning`), never refused: the unique code prevents collisions.
@@ -214,6 +215,7 @@ async function storeDossiers(
         officer_id: a.officerId ?? null,
         register_book: a.register?.book ?? null,
         register_serial: a.register?.serial ?? null,
+        processing_set: a.processingSet ?? null,
         code_warning: codeWarning,
         blob_count: shas.length,
         blobs_missing: shas.filter((h) => missing.has(h)).length,
@@ -222,18 +224,18 @@ async function storeDossiers(
     const inserted = await tx.query<{ id: string }>(
       `INSERT INTO received_dossiers (id, code, branch_code, device_id, slot, received_at, procedure_code, procedure_name, processing_time,
          processing_unit, applicant, documents, missing, incomplete_reason, sets, appointment_kind, appointment_at, appointment_date,
-         appointment_provisional, result_delivery_method, result_delivery_detail, officer_name, officer_id, register_book, register_serial, code_warning,
-         blob_count, blobs_missing, personal, personal_dek, personal_kek_id, id_number_index)
+         appointment_provisional, result_delivery_method, result_delivery_detail, officer_name, officer_id, register_book, register_serial, processing_set,
+         code_warning, blob_count, blobs_missing, personal, personal_dek, personal_kek_id, id_number_index)
        SELECT x.id, x.code, x.branch_code, $2::uuid, x.slot, x.received_at, x.procedure_code, x.procedure_name, x.processing_time,
          x.processing_unit, x.applicant, x.documents, x.missing, x.incomplete_reason, x.sets, x.appointment_kind, x.appointment_at,
          x.appointment_date, x.appointment_provisional, x.result_delivery_method, x.result_delivery_detail, x.officer_name, x.officer_id, x.register_book,
-         x.register_serial, x.code_warning, x.blob_count,
+         x.register_serial, x.processing_set, x.code_warning, x.blob_count,
          x.blobs_missing, decode(x.personal, 'base64'), decode(x.personal_dek, 'base64'), x.personal_kek_id, x.id_number_index
        FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, code text, branch_code text, slot integer, received_at bigint, procedure_code text,
          procedure_name text, processing_time double precision, processing_unit text, applicant jsonb, documents jsonb, missing jsonb,
          incomplete_reason text, sets integer, appointment_kind text, appointment_at bigint, appointment_date text,
          appointment_provisional boolean, result_delivery_method text, result_delivery_detail text, officer_name text, officer_id text, register_book text,
-         register_serial integer, code_warning text,
+         register_serial integer, processing_set jsonb, code_warning text,
          blob_count integer, blobs_missing integer, personal text, personal_dek text, personal_kek_id text, id_number_index text, ord bigint)
        ORDER BY x.ord
        ON CONFLICT DO NOTHING RETURNING id`,

@@ -44,6 +44,42 @@ export const DossierApplicantArgs = z
   .strict();
 export type DossierApplicantArgs = z.infer<typeof DossierApplicantArgs>;
 
+/** Longest reason an officer may give for a processing time set at the counter. */
+export const PROCESSING_REASON_MAX = 200;
+/** Bounds of a processing time set at the counter. */
+export const PROCESSING_SET_LIMITS = { 'working-days': { min: 1, max: 3650 }, 'working-hours': { min: 1, max: 200 } } as const;
+
+const ProcessingReason = z
+  .string()
+  .max(PROCESSING_REASON_MAX)
+  .refine((s) => s.trim().length > 0, 'a processing time set at the counter needs the reason');
+
+/**
+ * A processing time the officer set at the counter, because the catalog gives none with a unit or
+ * to override the catalog's: working days, working hours (same-day services) or a fixed date
+ * (YYYY-MM-DD, branch time), always with the officer's reason. Not personal data: the reason is a
+ * staff note ("Theo quy định tại quầy"), and the screen says to write no personal data in it.
+ */
+export const ProcessingSet = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('working-days'),
+      value: z.number().int().min(PROCESSING_SET_LIMITS['working-days'].min).max(PROCESSING_SET_LIMITS['working-days'].max),
+      reason: ProcessingReason,
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('working-hours'),
+      value: z.number().int().min(PROCESSING_SET_LIMITS['working-hours'].min).max(PROCESSING_SET_LIMITS['working-hours'].max),
+      reason: ProcessingReason,
+    })
+    .strict(),
+  z.object({ kind: z.literal('date'), value: IsoDate, reason: ProcessingReason }).strict(),
+]);
+export type ProcessingSet = z.infer<typeof ProcessingSet>;
+export type ProcessingSetKind = ProcessingSet['kind'];
+
 /**
  * Arguments of `dossier.submit@1`: a dossier received at a counter. It carries personal data (the
  * applicant) because the dossier is the citizen's request; the look-up secret travels once, over
@@ -93,6 +129,12 @@ export const DossierSubmitArgs = z
       })
       .strict()
       .optional(),
+    /**
+     * The processing time the officer set (the appointment is computed from it, not from the
+     * catalog's time, which `procedure` still records); null or absent: the catalog's. Optional and
+     * additive like `register`: kiosks without the control keep sending valid records.
+     */
+    processingSet: ProcessingSet.nullable().optional(),
   })
   .strict()
   .refine((a) => a.missing.length === 0 || (a.incompleteReason ?? '').trim().length > 0, {

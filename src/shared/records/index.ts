@@ -98,6 +98,7 @@ export function isMutationName(name: string): name is MutationName {
 }
 
 export { AuditEventArgs, COUNTER_AUDIT_ACTIONS, type CounterAuditAction } from './auditEvent';
-export { DossierApplicantArgs, DossierDocumentArgs, DossierSubmitArgs } from './dossierSubmit';
+export { DossierApplicantArgs, DossierDocumentArgs, DossierSubmitArgs, PROCESSING_REASON_MAX, PROCESSING_SET_LIMITS, ProcessingSet } from './dossierSubmit';
+export type { ProcessingSetKind } from './dossierSubmit';
 export { RatingSubmitArgs } from './ratingSubmit';
 export { TicketIssueArgs } from './ticketIssue';

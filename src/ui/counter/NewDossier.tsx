@@ -14,6 +14,7 @@ import { DossierDone } from './DossierDone';
 import { applicantFromCard, documentKey, EMPTY_APPLICANT, received, type ApplicantState, type DocumentState, type ExtraDocument } from './draft';
 import { appointmentText } from './appointment';
 import { ProcedurePicker } from './ProcedurePicker';
+import { NO_PROCESSING_SET, ProcessingTimeControl, type ProcessingState } from './ProcessingTimeControl';
 
 /** A QR text for the applicant: from this screen's camera, or a USB scanner routed by the shell. */
 export interface CardScan {
@@ -30,7 +31,7 @@ export interface NewDossierProps {
   readonly onReset: (carry?: CardScan) => void;
 }
 
-type Check = 'procedure' | 'idNumber' | 'fullName';
+type Check = 'procedure' | 'idNumber' | 'fullName' | 'processing';
 
 /**
  * "Tiếp nhận hồ sơ": one screen, top to bottom — applicant (ID card QR or typed), procedure
@@ -45,6 +46,7 @@ export const NewDossier = memo(function NewDossier({ desk, cardScan, onReset }: 
   const [cardReads, setCardReads] = useState(0);
   const [procedure, setProcedure] = useState<Procedure | null>(null);
   const [preview, setPreview] = useState<AppointmentPreview | null>(null);
+  const [processing, setProcessing] = useState<ProcessingState>(NO_PROCESSING_SET);
   const [selectedCases, setSelectedCases] = useState<readonly string[]>([]);
   const [docs, setDocs] = useState<ReadonlyMap<string, DocumentState>>(new Map());
   const [extras, setExtras] = useState<readonly ExtraDocument[]>([]);
@@ -177,6 +179,7 @@ export const NewDossier = memo(function NewDossier({ desk, cardScan, onReset }: 
   if (procedure === null) checks.push('procedure');
   if (!isIdNumber(applicant.idNumber)) checks.push('idNumber');
   if (applicant.fullName.trim() === '') checks.push('fullName');
+  if (processing.error) checks.push('processing');
   const needsReason = missing.length > 0 && reason.trim() === '';
 
   const submit = async (): Promise<void> => {
@@ -219,6 +222,7 @@ export const NewDossier = memo(function NewDossier({ desk, cardScan, onReset }: 
         incompleteReason: reason,
         sets,
         resultDelivery: { method: delivery, detail: delivery === 'post' ? applicant.address : '' },
+        processingSet: processing.set,
       });
       if (r.ok) setDone(r.value);
       else setSubmitError(r.error);
@@ -251,6 +255,8 @@ export const NewDossier = memo(function NewDossier({ desk, cardScan, onReset }: 
 
   const time = procedure ? desk.processingTime(procedure) : null;
   const channel = procedure ? inPersonChannel(procedure) : undefined;
+  // The officer's processing time, when set, gives the appointment shown.
+  const appointment = processing.preview ?? preview;
   const checkMessage = (c: Check): ReactElement => (
     <li key={c} data-testid={`desk.check.${c}`}>
       {t(`desk.submit.check.${c}`)}
@@ -286,13 +292,21 @@ export const NewDossier = memo(function NewDossier({ desk, cardScan, onReset }: 
                 <dt>{t('desk.procedure.appointment')}</dt>
                 <dd
                   data-testid="desk.appointmentPreview"
-                  data-kind={preview?.kind ?? 'loading'}
-                  data-date={preview?.kind === 'date' ? preview.date : ''}
-                  className={preview?.kind === 'needs-confirmation' ? 'text-danger' : ''}
+                  data-kind={appointment?.kind ?? 'loading'}
+                  data-date={appointment?.kind === 'date' ? appointment.date : ''}
+                  className={appointment?.kind === 'needs-confirmation' ? 'text-danger' : ''}
                 >
-                  {preview === null ? t('desk.procedure.appointmentLoading') : appointmentText(t, preview, offset)}
+                  {appointment === null ? t('desk.procedure.appointmentLoading') : appointmentText(t, appointment, offset)}
                 </dd>
               </dl>
+              <ProcessingTimeControl
+                key={procedure.code}
+                desk={desk}
+                catalogTime={time}
+                utcOffsetMinutes={offset}
+                showErrors={attempted}
+                onChange={setProcessing}
+              />
             </div>
             <button type="button" className="btn btn--secondary btn--small" onClick={() => setProcedure(null)} data-testid="desk.changeProcedure">
               {t('desk.procedure.change')}

@@ -7,5 +7,6 @@ import * as qr from './qr';
 import * as scan from './scan';
 import * as desk from './desk';
 import * as staff from './staff';
+import * as processingTime from './processingTime';
 
-export const PARTS: readonly { readonly vi: object; readonly en: object }[] = [dossier, qr, scan, desk, staff];
+export const PARTS: readonly { readonly vi: object; readonly en: object }[] = [dossier, qr, scan, desk, staff, processingTime];
