@@ -6,7 +6,7 @@
  * Output: each document gets `need` (and `situations`, `alternative` where they apply); the
  * procedure gets `checklist` (situation groups, alternative groups). See assets/catalog/README.md.
  */
-import { classifyByRules } from '../../src/domain/checklistRules';
+import { classifyByRules, SPECIAL_GROUP_LABEL } from '../../src/domain/checklistRules';
 import type { DocumentNeed, Procedure, ProcedureChecklist, RequiredDocument } from '../../src/shared/catalog';
 
 interface DocumentPatch {
@@ -124,6 +124,16 @@ export function classifyProcedure(procedure: Procedure): Procedure & { checklist
   ].filter((a) => usedAlternatives.has(a.id));
   // A situation no paper refers to any more (the review merged it) is dropped, then an empty group.
   const used = new Set(documents.flatMap((d) => d.situations ?? []));
-  const groups = situationGroups.map((g) => ({ ...g, situations: g.situations.filter((s) => used.has(s.id)) })).filter((g) => g.situations.length > 0);
+  // The rule asks for a situation when nothing is required without one; a paper the review made
+  // always required answers that, unless the review says the question stays required.
+  const anyRequired = documents.some((d) => d.need === 'required');
+  const groups = situationGroups
+    .map((g) => ({
+      ...g,
+      label: review.groups?.[g.id]?.label ?? (g.required && anyRequired && g.id === 'rieng' ? SPECIAL_GROUP_LABEL : g.label),
+      required: review.groups?.[g.id]?.required ?? (g.required && !anyRequired),
+      situations: g.situations.filter((s) => used.has(s.id)),
+    }))
+    .filter((g) => g.situations.length > 0);
   return { ...procedure, documents, checklist: { situationGroups: groups, alternatives } };
 }
