@@ -7,12 +7,14 @@
  *
  * Guarantees: every written record passes the `Procedure` schema; no value is guessed (a time
  * without a unit keeps its text and gets no number, a fee is a number only when an amount in đồng is
- * stated); every dropped procedure is logged to stderr with its reason.
+ * stated); every dropped procedure is logged to stderr with its reason; every document carries its
+ * checklist classification (scripts/catalog/checklistReview.ts).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
 import { Procedure, type ProcedureChannel, type RequiredDocument } from '../../src/shared/catalog';
+import { classifyProcedure } from './checklistReview';
 import { splitDocumentName } from './documentNames';
 
 export const DEFAULT_REFERENCE = '/work/shared/data/procedures-reference.json';
@@ -256,7 +258,13 @@ export function buildProcedure(rec: ReferenceRecord): BuildOutcome {
     const issue = parsed.error.issues[0];
     return { ok: false, code, reason: `schema: ${issue?.path.join('.')}: ${issue?.message}` };
   }
-  return { ok: true, procedure: parsed.data };
+  // The checklist classification (need, situations, alternatives): rule first, then the review.
+  const classified = Procedure.safeParse(classifyProcedure(parsed.data));
+  if (!classified.success) {
+    const issue = classified.error.issues[0];
+    return { ok: false, code, reason: `checklist: ${issue?.path.join('.')}: ${issue?.message}` };
+  }
+  return { ok: true, procedure: classified.data };
 }
 
 export function buildSeed(records: readonly ReferenceRecord[]): { procedures: Procedure[]; skipped: { code: string; reason: string }[] } {

@@ -321,6 +321,41 @@ describe('dossier desk (counter officer, offline)', () => {
     expect(accepted.value.args.incompleteReason).toBe('Công dân bổ sung bản sao sau');
   });
 
+  it('asks for the situation of a procedure whose papers all hang on one (1.004222), and records only its papers as missing', async () => {
+    const { app, db } = await start();
+    const residence = (await app.dossiers.procedure('1.004222'))!;
+    const none = await app.dossiers.submit(draft({ procedureCode: residence.code, documents: [], incompleteReason: 'Bổ sung sau' }));
+    expect(!none.ok && none.error.code).toBe('dossier.situation-missing');
+    expect(await db.dossiers.count()).toBe(0);
+    const renting = residence.checklist!.situationGroups[0]!.situations.find((s) => s.label.includes('thuê, mượn'))!;
+    const saved = await app.dossiers.submit(
+      draft({
+        procedureCode: residence.code,
+        selectedCases: [renting.id],
+        documents: [{ documentId: 'd12', name: 'Hợp đồng thuê nhà', originals: 1, copies: 0, pages: pages('d12'), reuse: null }],
+        incompleteReason: 'Công dân nộp tờ khai sau',
+      }),
+    );
+    if (!saved.ok) throw new Error(saved.error.code);
+    // The record the centre validates: only the really missing paper (the CT01 declaration).
+    expect(saved.value.args.missing.map((m) => m.documentId)).toEqual(['d15']);
+    expect(saved.value.args.documents.map((d) => d.documentId)).toEqual(['d12']);
+  });
+
+  it('does not list conditional birth-registration papers as missing in an ordinary case (1.001193)', async () => {
+    const { app } = await start();
+    const birth = (await app.dossiers.procedure('1.001193'))!;
+    const saved = await app.dossiers.submit(
+      draft({
+        procedureCode: birth.code,
+        documents: ['d4', 'd7'].map((id) => ({ documentId: id, name: id, originals: 1, copies: 0, pages: pages(id), reuse: null })),
+      }),
+    );
+    if (!saved.ok) throw new Error(saved.error.code);
+    expect(saved.value.args.missing).toEqual([]);
+    expect(saved.value.args.incompleteReason).toBeNull();
+  });
+
   it('refuses an applicant without a name or with a malformed ID, and a document without pages', async () => {
     const { app } = await start();
     const noName = await app.dossiers.submit(draft({ applicant: { ...draft().applicant, fullName: '   ' } }));
@@ -395,7 +430,7 @@ describe('dossier desk (counter officer, offline)', () => {
 
     // A catalog procedure without a unit-bearing processing time (the portal's bare "1").
     const noTime = (await app.dossiers.procedures()).find((p) => app.dossiers.processingTime(p) === null && p.documents.length > 0)!;
-    const docs = app.dossiers.checklist(noTime, []).filter((i) => i.required);
+    const docs = app.dossiers.checklist(noTime, []).items.filter((i) => i.required);
     const other = await app.dossiers.submit(
       draft({
         procedureCode: noTime.code,

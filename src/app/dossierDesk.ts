@@ -1,4 +1,4 @@
-import { checklistItems, missingDocuments } from '../domain/checklist';
+import { checklistView, missingDocuments, unansweredGroups } from '../domain/checklist';
 import { parseCitizenIdQr } from '../domain/citizenId';
 import { dossierAppointment, processingTimeOf, type AppointmentPreview } from '../domain/dossierAppointment';
 import { distinctDocuments, reusedFromCounts, reuseWindowStart, suggestReuse } from '../domain/documentReuse';
@@ -94,7 +94,7 @@ export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
 
     procedure: (code) => catalog.find(code),
 
-    checklist: (procedure, selectedCases) => checklistItems(procedure, new Set(selectedCases)),
+    checklist: (procedure, selectedCases) => checklistView(procedure, new Set(selectedCases)),
 
     readIdCard(text) {
       const t = toLocalDateTime(clock.now(), branch.utcOffsetMinutes);
@@ -143,8 +143,11 @@ export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
         const reusable = draft.documents.some((d) => d.reuse) ? (await desk.reuseCandidates(applicant.data.idNumber)).map((c) => c.sha256) : [];
         const checked = checkDocuments(draft.documents, new Set(reusable));
         if (!checked.ok) return checked;
+        const selected = new Set(draft.selectedCases);
+        const unanswered = unansweredGroups(procedure, selected);
+        if (unanswered.length > 0) return err('dossier.situation-missing', `no situation chosen for ${unanswered.map((g) => g.id).join(', ')}`);
         const received = new Set(draft.documents.map((d) => d.documentId));
-        const missing = missingDocuments(procedure, new Set(draft.selectedCases), received).map((d) => ({ documentId: d.id, name: d.name }));
+        const missing = missingDocuments(procedure, selected, received).map((d) => ({ documentId: d.documentId, name: d.name }));
         const reason = draft.incompleteReason?.trim() ?? '';
         if (missing.length > 0 && reason === '') {
           return err('dossier.missing-documents', `${missing.length} required document(s) missing and no reason given`);

@@ -1,4 +1,4 @@
-import type { ChecklistItem } from '../domain/checklist';
+import type { ChecklistView } from '../domain/checklist';
 import type { CitizenIdQrResult } from '../domain/citizenId';
 import type { AppointmentPreview, ProcessingTime } from '../domain/dossierAppointment';
 import type { ApplicantInput } from '../domain/normalizeApplicant';
@@ -36,7 +36,7 @@ export interface DraftDocument {
 
 export interface DossierDraft {
   readonly procedureCode: string;
-  /** Checklist case sections the officer ticked ("case-1", …; see src/domain/checklist.ts). */
+  /** Checklist situations the officer ticked (the catalog's situation ids; see src/domain/checklist.ts). */
   readonly selectedCases: readonly string[];
   /** As the form holds it: the desk cleans it up (`normalizeApplicant`) before validating. */
   readonly applicant: ApplicantInput;
@@ -100,8 +100,8 @@ export interface DossierDesk {
   /** Ranked, diacritics-insensitive, typo-tolerant; results as you type. */
   searchProcedures(query: string, limit?: number): Promise<readonly CatalogSearchHit[]>;
   procedure(code: string): Promise<Procedure | null>;
-  /** The procedure's checklist with what is required given the selected cases. */
-  checklist(procedure: Procedure, selectedCases: readonly string[]): readonly ChecklistItem[];
+  /** The procedure's checklist given the ticked situations: the questions, the papers that apply, what is required. */
+  checklist(procedure: Procedure, selectedCases: readonly string[]): ChecklistView;
   /** Parses the ID card QR text (camera or USB scanner) against today's date. */
   readIdCard(text: string): CitizenIdQrResult;
   /** Legal processing time of the in-person channel, for display and the receipt. */
@@ -118,9 +118,10 @@ export interface DossierDesk {
    * by the clock) and hashes it, then numbers and saves the dossier, its PDFs and its outbox entry
    * in one transaction. The caller hands over what the form holds; nothing needs preparing.
    * Errors: dossier.no-reception, dossier.procedure-unknown, dossier.applicant-invalid,
-   * dossier.reuse-not-allowed, dossier.document-empty, dossier.missing-documents (missing with no
-   * reason), dossier.processing-invalid (the officer's processing time refused at the receipt
-   * moment), dossier.document-too-large, scan.* (a page that cannot go into the PDF),
+   * dossier.reuse-not-allowed, dossier.document-empty, dossier.situation-missing (a required situation
+   * question unanswered), dossier.missing-documents (missing with no reason), dossier.processing-invalid
+   * (the officer's processing time refused at the receipt moment), dossier.document-too-large, scan.* (a
+   * page that cannot go into the PDF),
    * dossier.sequence-exhausted, storage.*, sync.disk-low.
    */
   submit(draft: DossierDraft): Promise<Result<ReceivedDossier>>;

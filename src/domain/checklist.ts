@@ -1,108 +1,164 @@
-import type { Procedure, RequiredDocument } from '../shared/catalog';
+import type { ChecklistAlternative, ChecklistSituationGroup, DocumentNeed, Procedure, ProcedureChecklist, RequiredDocument } from '../shared/catalog';
+import { classifyByRules } from './checklistRules';
 
 /**
  * The required-documents checklist of a procedure, as the counter officer works through it.
  *
- * The national catalog lists documents under headings (`RequiredDocument.group`) that mean
- * different things, and the checklist must not demand all of them:
- * - no heading, "Giấy tờ phải nộp", "Thành phần hồ sơ", "… gồm các giấy tờ sau": handed in, required
- *   (unless the document itself is optional, "nếu có");
- * - "Giấy tờ phải xuất trình": shown to the officer and handed back (the ID card…): checked, not
- *   collected, never "missing";
- * - a case heading ("Trường hợp 1: …", "a) Đối với …", "(ii) Trường hợp …", "1. NLĐ …"): documents
- *   needed only in that situation. Cases are alternatives: the officer picks the ones that apply, and
- *   only their documents become required;
- * - a document marked `lookedUp` ("Thông tin … được khai thác trong Cơ sở dữ liệu quốc gia …"):
- *   information the office reads from the national databases itself, listed apart, never collected,
- *   never missing, never printed as a received paper.
+ * The catalog classifies each paper (`RequiredDocument.need`, assets/catalog/README.md): always
+ * required, required in a situation the officer ticks, one of an alternative group, handed in if
+ * the citizen has one, shown and handed back, or only information. A procedure the centre has not
+ * classified (or classified in a way this kiosk cannot read) is classified by rule from its
+ * headings (`checklistRules.ts`), so a published catalog is always workable.
+ *
+ * Guarantees: only papers that apply are required; a paper only shown, only information or
+ * optional is never missing; an alternative group is missing once (under its label) when none of
+ * its papers was received; a required situation question without a ticked answer is reported by
+ * `unansweredGroups` (the dossier cannot be received without it).
  */
-export type ChecklistSectionKind = 'submit' | 'show' | 'case' | 'lookup';
 
-export interface ChecklistSection {
-  readonly kind: ChecklistSectionKind;
-  /** Stable id within the procedure: "submit", "show", "lookup", or "case-<n>" in catalog order. */
-  readonly id: string;
-  /** The catalog's heading (null for the unnamed main list). */
-  readonly title: string | null;
-  readonly documents: readonly RequiredDocument[];
+export interface Classification {
+  readonly checklist: ProcedureChecklist;
+  readonly needOf: (doc: RequiredDocument) => { need: DocumentNeed; situations: readonly string[]; alternative: string | null };
+}
+
+/** The catalog's classification when every paper has one that resolves, else the rule's. */
+export function classificationOf(procedure: Pick<Procedure, 'documents' | 'checklist'>): Classification {
+  const published = procedure.checklist;
+  if (published && procedure.documents.every((d) => d.need !== undefined) && resolves(procedure.documents, published)) {
+    return {
+      checklist: published,
+      needOf: (d) => ({ need: d.need ?? 'required', situations: d.situations ?? [], alternative: d.alternative ?? null }),
+    };
+  }
+  const rules = classifyByRules(procedure);
+  return {
+    checklist: rules.checklist,
+    needOf: (d) => {
+      const c = rules.documents.get(d.id);
+      return { need: c?.need ?? 'required', situations: c?.situations ?? [], alternative: c?.alternative ?? null };
+    },
+  };
+}
+
+function resolves(documents: readonly RequiredDocument[], checklist: ProcedureChecklist): boolean {
+  const situations = new Set(checklist.situationGroups.flatMap((g) => g.situations.map((s) => s.id)));
+  const alternatives = new Set(checklist.alternatives.map((a) => a.id));
+  return documents.every(
+    (d) =>
+      (d.situations ?? []).every((s) => situations.has(s)) &&
+      (d.need !== 'situation' || (d.situations ?? []).length > 0) &&
+      (d.need !== 'alternative' || (d.alternative !== undefined && alternatives.has(d.alternative))),
+  );
 }
 
 export interface ChecklistItem {
   readonly document: RequiredDocument;
-  readonly section: ChecklistSection;
-  /** Must be received (or excused with the officer's reason) before the dossier can be submitted. */
+  readonly need: DocumentNeed;
+  /** Must be received (or excused with the officer's reason): always-required papers and those of a ticked situation. */
   readonly required: boolean;
+  /** The ticked situations that bring the paper in (labels), for `situation` and situation-bound alternatives. */
+  readonly situations: readonly string[];
+  /** The group this paper is one of (`alternative`): one received paper of the group is enough. */
+  readonly alternative: ChecklistAlternative | null;
 }
 
-const SHOW = /phải xuất trình|xuất trình/i;
-/** "Trường hợp …", "Đối với …", "a) Đối với …", "(2) Trường hợp 2: …", "Tùy từng trường hợp …". */
-const CASE = /^\s*(\(?[0-9ivx]+\)|[a-zđ]\)|\d+\.|-)?\s*(\(?\d+\)?\s*)?(trường hợp|đối với|nếu|khi|tùy)/i;
-/** "(iii) …", "(4) …", "b) …", "1. Giấy tờ chứng minh …" (numbered situations). */
-const CASE_NUMBERED = /^\s*(\(?[ivx]+\)|\(\d+\)|[a-zđ]\)|\d+\.)\s/i;
-
-const MAIN_LIST = /^\s*(giấy tờ phải nộp|thành phần hồ sơ)(?!\p{L})/iu;
-
-/**
- * What a heading means. `namedGroups` is the number of distinct headings of the procedure that are
- * neither "to show" nor the generic main list: one such heading is the main list under another
- * name ("Hồ sơ đăng ký tạm trú gồm"); several are alternative situations ("Đăng ký thường trú vào
- * chỗ ở … của mình" / "… do thuê, mượn, ở nhờ").
- */
-export function sectionKindOf(group: string | null | undefined, namedGroups = 1): ChecklistSectionKind {
-  if (!group) return 'submit';
-  if (SHOW.test(group)) return 'show';
-  if (MAIN_LIST.test(group)) return 'submit';
-  if (CASE.test(group) || CASE_NUMBERED.test(group)) return 'case';
-  return namedGroups > 1 ? 'case' : 'submit';
+export interface SituationView {
+  readonly id: string;
+  readonly label: string;
+  readonly selected: boolean;
+  /** Papers the situation brings in. */
+  readonly documents: number;
 }
 
-function namedGroupCount(procedure: Pick<Procedure, 'documents'>): number {
-  const named = new Set<string>();
-  for (const d of procedure.documents) if (d.group && !SHOW.test(d.group) && !MAIN_LIST.test(d.group)) named.add(d.group);
-  return named.size;
+export interface SituationGroupView {
+  readonly id: string;
+  readonly label: string;
+  readonly pick: ChecklistSituationGroup['pick'];
+  readonly required: boolean;
+  readonly situations: readonly SituationView[];
+  /** Required and none of its situations ticked: the dossier cannot be received yet. */
+  readonly unanswered: boolean;
 }
 
-/** The procedure's documents in sections, catalog order kept; cases numbered in order of appearance. */
-export function checklistSections(procedure: Pick<Procedure, 'documents'>): ChecklistSection[] {
-  const sections: { kind: ChecklistSectionKind; id: string; title: string | null; documents: RequiredDocument[] }[] = [];
-  const byKey = new Map<string, (typeof sections)[number]>();
-  let cases = 0;
-  const named = namedGroupCount(procedure);
-  for (const doc of procedure.documents) {
-    const kind = doc.lookedUp === true ? 'lookup' : sectionKindOf(doc.group, named);
-    // All non-case headings of one kind share a section; each case heading is its own section.
-    const key = kind === 'case' ? `case|${doc.group ?? ''}` : kind;
-    let section = byKey.get(key);
-    if (!section) {
-      const id = kind === 'case' ? `case-${++cases}` : kind;
-      section = { kind, id, title: kind === 'case' || kind === 'show' ? (doc.group ?? null) : null, documents: [] };
-      byKey.set(key, section);
-      sections.push(section);
-    }
-    section.documents.push(doc);
-  }
-  // The main list first, then cases, then papers to show, then what the office looks up.
-  const order: Record<ChecklistSectionKind, number> = { submit: 0, case: 1, show: 2, lookup: 3 };
-  return sections.sort((a, b) => order[a.kind] - order[b.kind]);
+export interface ChecklistView {
+  readonly groups: readonly SituationGroupView[];
+  /** Papers that apply, in order: to hand in (catalog order), optional, to show, information. */
+  readonly items: readonly ChecklistItem[];
+  /** Papers of situations not ticked: not shown as papers to collect. */
+  readonly hidden: number;
 }
 
-/** Every document with whether it is required, given the cases the officer selected. */
-export function checklistItems(procedure: Pick<Procedure, 'documents'>, selectedCases: ReadonlySet<string>): ChecklistItem[] {
+const ORDER: Record<DocumentNeed, number> = { required: 0, situation: 0, alternative: 0, optional: 1, show: 2, info: 3 };
+
+/** The checklist given the situations the officer ticked (ids). */
+export function checklistView(procedure: Pick<Procedure, 'documents' | 'checklist'>, selected: ReadonlySet<string>): ChecklistView {
+  const { checklist, needOf } = classificationOf(procedure);
+  const labelOf = new Map(checklist.situationGroups.flatMap((g) => g.situations.map((s) => [s.id, s.label] as const)));
+  const alternatives = new Map(checklist.alternatives.map((a) => [a.id, a]));
+  const counts = new Map<string, number>();
   const items: ChecklistItem[] = [];
-  for (const section of checklistSections(procedure)) {
-    const applies = section.kind === 'submit' || (section.kind === 'case' && selectedCases.has(section.id));
-    for (const document of section.documents) items.push({ document, section, required: applies && !document.optional });
+  let hidden = 0;
+  for (const document of procedure.documents) {
+    const { need, situations, alternative } = needOf(document);
+    for (const s of situations) counts.set(s, (counts.get(s) ?? 0) + 1);
+    const ticked = situations.filter((s) => selected.has(s));
+    if (situations.length > 0 && ticked.length === 0 && (need === 'situation' || need === 'alternative')) {
+      hidden += 1;
+      continue;
+    }
+    items.push({
+      document,
+      need,
+      required: need === 'required' || need === 'situation',
+      situations: ticked.map((s) => labelOf.get(s) ?? s),
+      alternative: need === 'alternative' && alternative !== null ? (alternatives.get(alternative) ?? null) : null,
+    });
   }
-  return items;
+  items.sort((a, b) => ORDER[a.need] - ORDER[b.need]);
+  const groups = checklist.situationGroups.map((g): SituationGroupView => {
+    const situations = g.situations.map((s) => ({ id: s.id, label: s.label, selected: selected.has(s.id), documents: counts.get(s.id) ?? 0 }));
+    return { id: g.id, label: g.label, pick: g.pick, required: g.required, situations, unanswered: g.required && !situations.some((s) => s.selected) };
+  });
+  return { groups, items, hidden };
 }
 
-/** Required documents not received, in checklist order. */
+/** Every applicable paper with whether it is required, given the situations the officer ticked. */
+export function checklistItems(procedure: Pick<Procedure, 'documents' | 'checklist'>, selected: ReadonlySet<string>): ChecklistItem[] {
+  return [...checklistView(procedure, selected).items];
+}
+
+/** Required situation questions with nothing ticked. */
+export function unansweredGroups(procedure: Pick<Procedure, 'documents' | 'checklist'>, selected: ReadonlySet<string>): SituationGroupView[] {
+  return checklistView(procedure, selected).groups.filter((g) => g.unanswered);
+}
+
+/** A required paper not received: an alternative group counts once, named by its label, under its first paper's id. */
+export interface MissingPaper {
+  readonly documentId: string;
+  readonly name: string;
+}
+
+/** What is missing among `items` given the received ids, in checklist order. */
+export function missingOf(items: readonly ChecklistItem[], receivedIds: ReadonlySet<string>): MissingPaper[] {
+  const missing: MissingPaper[] = [];
+  const seen = new Set<string>();
+  for (const item of items) {
+    const group = item.alternative;
+    if (group !== null) {
+      if (seen.has(group.id)) continue;
+      seen.add(group.id);
+      const members = items.filter((i) => i.alternative?.id === group.id);
+      if (!members.some((i) => receivedIds.has(i.document.id))) missing.push({ documentId: item.document.id, name: group.label });
+    } else if (item.required && !receivedIds.has(item.document.id)) missing.push({ documentId: item.document.id, name: item.document.name });
+  }
+  return missing;
+}
+
+/** Required papers not received, given the ticked situations. */
 export function missingDocuments(
-  procedure: Pick<Procedure, 'documents'>,
-  selectedCases: ReadonlySet<string>,
+  procedure: Pick<Procedure, 'documents' | 'checklist'>,
+  selected: ReadonlySet<string>,
   receivedIds: ReadonlySet<string>,
-): RequiredDocument[] {
-  return checklistItems(procedure, selectedCases)
-    .filter((item) => item.required && !receivedIds.has(item.document.id))
-    .map((item) => item.document);
+): MissingPaper[] {
+  return missingOf(checklistView(procedure, selected).items, receivedIds);
 }

@@ -177,7 +177,9 @@ test.describe('counter officer, network unplugged', () => {
     await certificate.getByTestId('desk.scanPage').click();
     await expect(certificate.getByTestId('desk.scannerNote')).toContainText('ứng dụng kiosk');
 
-    // Submit with required papers missing: blocked, the list says what is missing.
+    // A surrogacy birth: ticking the situation makes its paper required; submit with it missing is
+    // blocked, the list says what is missing.
+    await page.getByTestId('desk.situation').filter({ hasText: 'mang thai hộ' }).click();
     await page.getByTestId('desk.submit').click();
     await expect(page.getByTestId('desk.missing')).toHaveAttribute('role', 'alert');
     await expect(page.getByTestId('desk.missingDoc').first()).toBeVisible();
@@ -187,7 +189,7 @@ test.describe('counter officer, network unplugged', () => {
     await page.getByTestId('desk.submitPanel').screenshot({ path: screen('missing-block') });
 
     // With the officer's reason it goes through.
-    await page.getByTestId('desk.reason').fill('Công dân bổ sung văn bản ủy quyền sau');
+    await page.getByTestId('desk.reason').fill('Công dân bổ sung văn bản xác nhận mang thai hộ sau');
     const printsBefore = await printCalls(page);
     await page.getByTestId('desk.submit').click();
     const done = page.getByTestId('desk.done');

@@ -408,7 +408,7 @@ describe.each(engines)("a counter's prints, reprints and reuse reach the centre'
     });
     const [hit] = await app.dossiers.searchProcedures('cap ban sao trich luc ho tich');
     const procedure = hit!.procedure;
-    const required = app.dossiers.checklist(procedure, []).filter((i) => i.required);
+    const required = app.dossiers.checklist(procedure, []).items.filter((i) => i.required);
     const applicant = {
       idNumber: ID_NUMBER,
       fullName: FULL_NAME,

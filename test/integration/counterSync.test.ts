@@ -88,7 +88,7 @@ describe('a counter receives a dossier offline and the centre gets it', () => {
     const [hit] = await app.dossiers.searchProcedures('cap ban sao trich luc ho tich');
     expect(hit).toBeDefined();
     const procedure = hit!.procedure;
-    const required = app.dossiers.checklist(procedure, []).filter((i) => i.required);
+    const required = app.dossiers.checklist(procedure, []).items.filter((i) => i.required);
     // A captured page of about 400 kB: its PDF takes more than one upload chunk.
     const scan = (n: number): CapturedPage =>
       jpegPage(
@@ -190,7 +190,7 @@ describe('a counter receives a dossier offline and the centre gets it', () => {
       expect((await blocked.sync.enrol(centre.baseUrl, enrolCode)).ok).toBe(true);
       const [hit] = await blocked.dossiers.searchProcedures('cap ban sao trich luc ho tich');
       const procedure = hit!.procedure;
-      const required = blocked.dossiers.checklist(procedure, []).filter((i) => i.required);
+      const required = blocked.dossiers.checklist(procedure, []).items.filter((i) => i.required);
       const applicant = {
         idNumber: '001195012345',
         fullName: 'Nguyễn Thị Thu Hằng',

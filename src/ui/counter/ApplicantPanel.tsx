@@ -5,8 +5,9 @@ import { maskIdNumber } from '../../domain/citizenId';
 import type { AppError } from '../../shared/result';
 import { errorMessage } from '../errorMessage';
 import { CameraView } from './CameraView';
+import { isoFromViDate } from '../../domain/applicantFields';
 import { normalizeIdNumber } from '../../shared/idNumber';
-import { EMPTY_APPLICANT, type ApplicantState } from './draft';
+import { EMPTY_APPLICANT, type ApplicantField, type ApplicantState } from './draft';
 import { viDate } from './format';
 
 export interface ApplicantPanelProps {
@@ -20,47 +21,40 @@ export interface ApplicantPanelProps {
   readonly cardReads: number;
   /** The officer starts a new scan: the previous read's error no longer applies. */
   readonly onScanStart: () => void;
+  /** Each field's problem as the officer should see it now (after leaving the field, or a save). */
+  readonly errors: Partial<Record<ApplicantField, string>>;
+  /** The officer left a field: its check is shown from now on. */
+  readonly onLeave: (field: ApplicantField) => void;
 }
 
-/** "dd/mm/yyyy" → "yyyy-mm-dd" when it is a real date, else "". */
-function isoFromVi(text: string): string {
-  const m = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/.exec(text.trim());
-  if (!m) return '';
-  const [d, mo, y] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const date = new Date(Date.UTC(y, mo - 1, d));
-  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return '';
-  return `${y}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
-}
-
-/** A date typed the Vietnamese way (dd/mm/yyyy), whatever the browser's locale would show in a date picker. */
-function DateInput({ id, iso, onIso }: { readonly id: string; readonly iso: string; readonly onIso: (iso: string) => void }) {
-  const { t } = useTranslation();
-  const [text, setText] = useState(() => viDate(iso));
-  const invalid = text.trim() !== '' && isoFromVi(text) === '';
+/** A field's error under it, linked by aria-describedby (`${id}-error`). */
+function FieldError({ id, message }: { readonly id: string; readonly message: string | undefined }) {
+  if (!message) return null;
   return (
-    <input
-      id={id}
-      data-testid="desk.dateOfBirth"
-      inputMode="numeric"
-      placeholder={t('desk.applicant.datePlaceholder')}
-      autoComplete="off"
-      maxLength={10}
-      value={text}
-      aria-invalid={invalid}
-      onChange={(e) => {
-        setText(e.target.value);
-        onIso(isoFromVi(e.target.value));
-      }}
-    />
+    <p className="field-error" id={`${id}-error`} data-testid={`desk.fieldError.${id}`}>
+      {message}
+    </p>
   );
 }
+
+const invalidProps = (id: string, message: string | undefined) =>
+  message ? { 'aria-invalid': true as const, 'aria-describedby': `${id}-error` } : { 'aria-invalid': false as const };
 
 /**
  * "Người nộp hồ sơ": scan the ID card (camera with live preview, or a USB scanner anywhere on the
  * screen), or type the details when the citizen has no chip card. From a card, the number is shown
  * masked and the card's fields are locked; phone and e-mail are always typed.
  */
-export const ApplicantPanel = memo(function ApplicantPanel({ applicant, onChange, onCardText, cardError, cardReads, onScanStart }: ApplicantPanelProps) {
+export const ApplicantPanel = memo(function ApplicantPanel({
+  applicant,
+  onChange,
+  onCardText,
+  cardError,
+  cardReads,
+  onScanStart,
+  errors,
+  onLeave,
+}: ApplicantPanelProps) {
   const { t } = useTranslation();
   const [camera, setCamera] = useState(false);
   const [cameraError, setCameraError] = useState<AppError | null>(null);
@@ -127,96 +121,137 @@ export const ApplicantPanel = memo(function ApplicantPanel({ applicant, onChange
           {t('desk.applicant.fromCard')}
         </div>
       )}
-      <div className="form desk-form">
-        <label htmlFor="desk-id">{t('desk.applicant.idNumber')}</label>
-        {locked ? (
-          <output id="desk-id" className="desk-readonly" data-testid="desk.idNumber">
-            {maskIdNumber(a.idNumber)}
-          </output>
-        ) : (
+      <div className="desk-fields">
+        <div className="desk-field">
+          <label htmlFor="desk-id">{t('desk.applicant.idNumber')}</label>
+          {locked ? (
+            <output id="desk-id" className="desk-readonly" data-testid="desk.idNumber">
+              {maskIdNumber(a.idNumber)}
+            </output>
+          ) : (
+            <input
+              id="desk-id"
+              data-testid="desk.idNumber"
+              value={a.idNumber}
+              inputMode="text"
+              autoComplete="off"
+              maxLength={20}
+              onChange={(e) => set('idNumber', normalizeIdNumber(e.target.value))}
+              onBlur={() => onLeave('idNumber')}
+              {...invalidProps('desk-id', errors.idNumber)}
+            />
+          )}
+          <FieldError id="desk-id" message={errors.idNumber} />
+        </div>
+        <div className="desk-field desk-field--wide">
+          <label htmlFor="desk-name">{t('desk.applicant.fullName')}</label>
+          {locked ? (
+            <output id="desk-name" className="desk-readonly" data-testid="desk.fullName">
+              {a.fullName}
+            </output>
+          ) : (
+            <input
+              id="desk-name"
+              data-testid="desk.fullName"
+              value={a.fullName}
+              autoComplete="off"
+              maxLength={200}
+              onChange={(e) => set('fullName', e.target.value)}
+              onBlur={() => onLeave('fullName')}
+              {...invalidProps('desk-name', errors.fullName)}
+            />
+          )}
+          <FieldError id="desk-name" message={errors.fullName} />
+        </div>
+        <div className="desk-field">
+          <label htmlFor="desk-dob">{t('desk.applicant.dateOfBirth')}</label>
+          {locked ? (
+            <output id="desk-dob" className="desk-readonly" data-testid="desk.dateOfBirth">
+              {viDate(a.dateOfBirth)}
+            </output>
+          ) : (
+            <input
+              id="desk-dob"
+              data-testid="desk.dateOfBirth"
+              inputMode="numeric"
+              placeholder={t('desk.applicant.datePlaceholder')}
+              autoComplete="off"
+              maxLength={10}
+              value={a.dateOfBirthText}
+              onChange={(e) => onChange({ ...a, dateOfBirthText: e.target.value, dateOfBirth: isoFromViDate(e.target.value) })}
+              onBlur={() => onLeave('dateOfBirth')}
+              {...invalidProps('desk-dob', errors.dateOfBirth)}
+            />
+          )}
+          <FieldError id="desk-dob" message={errors.dateOfBirth} />
+        </div>
+        <div className="desk-field">
+          <span id="desk-gender-l" className="desk-field__label">
+            {t('desk.applicant.gender')}
+          </span>
+          {locked ? (
+            <output aria-labelledby="desk-gender-l" className="desk-readonly" data-testid="desk.gender">
+              {t(`desk.applicant.${a.gender === 'female' ? 'female' : 'male'}`)}
+            </output>
+          ) : (
+            <div role="radiogroup" aria-labelledby="desk-gender-l" className="desk-choice" data-testid="desk.gender">
+              {(['male', 'female'] as const).map((g) => (
+                <button
+                  key={g}
+                  type="button"
+                  role="radio"
+                  aria-checked={a.gender === g}
+                  className="desk-choice__opt"
+                  onClick={() => set('gender', a.gender === g ? '' : g)}
+                >
+                  {t(`desk.applicant.${g}`)}
+                </button>
+              ))}
+            </div>
+          )}
+        </div>
+        <div className="desk-field desk-field--full">
+          <label htmlFor="desk-address">{t('desk.applicant.address')}</label>
           <input
-            id="desk-id"
-            data-testid="desk.idNumber"
-            value={a.idNumber}
-            inputMode="text"
+            id="desk-address"
+            data-testid="desk.address"
+            value={a.address}
+            autoComplete="off"
+            maxLength={500}
+            onChange={(e) => set('address', e.target.value)}
+          />
+        </div>
+        <div className="desk-field">
+          <label htmlFor="desk-phone">{t('desk.applicant.phone')}</label>
+          <input
+            id="desk-phone"
+            type="tel"
+            data-testid="desk.phone"
+            value={a.phone}
             autoComplete="off"
             maxLength={20}
-            onChange={(e) => set('idNumber', normalizeIdNumber(e.target.value))}
+            onChange={(e) => set('phone', e.target.value.replace(/[^0-9+ ]/g, ''))}
+            onBlur={() => onLeave('phone')}
+            {...invalidProps('desk-phone', errors.phone)}
           />
-        )}
-        <label htmlFor="desk-name">{t('desk.applicant.fullName')}</label>
-        {locked ? (
-          <output id="desk-name" className="desk-readonly" data-testid="desk.fullName">
-            {a.fullName}
-          </output>
-        ) : (
+          <FieldError id="desk-phone" message={errors.phone} />
+        </div>
+        <div className="desk-field">
+          <label htmlFor="desk-email">{t('desk.applicant.email')}</label>
           <input
-            id="desk-name"
-            data-testid="desk.fullName"
-            value={a.fullName}
+            id="desk-email"
+            type="text"
+            inputMode="email"
+            data-testid="desk.email"
+            value={a.email}
             autoComplete="off"
-            maxLength={200}
-            onChange={(e) => set('fullName', e.target.value)}
+            maxLength={254}
+            onChange={(e) => set('email', e.target.value.trim())}
+            onBlur={() => onLeave('email')}
+            {...invalidProps('desk-email', errors.email)}
           />
-        )}
-        <label htmlFor="desk-dob">{t('desk.applicant.dateOfBirth')}</label>
-        {locked ? (
-          <output id="desk-dob" className="desk-readonly" data-testid="desk.dateOfBirth">
-            {viDate(a.dateOfBirth)}
-          </output>
-        ) : (
-          <DateInput id="desk-dob" iso={a.dateOfBirth} onIso={(iso) => set('dateOfBirth', iso)} />
-        )}
-        <span id="desk-gender-l">{t('desk.applicant.gender')}</span>
-        {locked ? (
-          <output aria-labelledby="desk-gender-l" className="desk-readonly" data-testid="desk.gender">
-            {t(`desk.applicant.${a.gender === 'female' ? 'female' : 'male'}`)}
-          </output>
-        ) : (
-          <div role="radiogroup" aria-labelledby="desk-gender-l" className="desk-choice" data-testid="desk.gender">
-            {(['male', 'female'] as const).map((g) => (
-              <button
-                key={g}
-                type="button"
-                role="radio"
-                aria-checked={a.gender === g}
-                className="desk-choice__opt"
-                onClick={() => set('gender', a.gender === g ? '' : g)}
-              >
-                {t(`desk.applicant.${g}`)}
-              </button>
-            ))}
-          </div>
-        )}
-        <label htmlFor="desk-address">{t('desk.applicant.address')}</label>
-        <input
-          id="desk-address"
-          data-testid="desk.address"
-          value={a.address}
-          autoComplete="off"
-          maxLength={500}
-          onChange={(e) => set('address', e.target.value)}
-        />
-        <label htmlFor="desk-phone">{t('desk.applicant.phone')}</label>
-        <input
-          id="desk-phone"
-          type="tel"
-          data-testid="desk.phone"
-          value={a.phone}
-          autoComplete="off"
-          maxLength={20}
-          onChange={(e) => set('phone', e.target.value.replace(/[^0-9+ ]/g, ''))}
-        />
-        <label htmlFor="desk-email">{t('desk.applicant.email')}</label>
-        <input
-          id="desk-email"
-          type="email"
-          data-testid="desk.email"
-          value={a.email}
-          autoComplete="off"
-          maxLength={254}
-          onChange={(e) => set('email', e.target.value.trim())}
-        />
+          <FieldError id="desk-email" message={errors.email} />
+        </div>
       </div>
     </section>
   );

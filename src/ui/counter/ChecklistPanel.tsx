@@ -1,15 +1,16 @@
 import { memo, useState, type FormEvent, type ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ReuseCandidate } from '../../app/dossierTypes';
-import type { ChecklistItem, ChecklistSection } from '../../domain/checklist';
+import type { ChecklistItem, ChecklistView, SituationGroupView } from '../../domain/checklist';
 import { DocumentCard } from './DocumentCard';
 import { DocumentNotes } from './DocumentNotes';
-import { EMPTY_DOCUMENT, type DocumentState, type ExtraDocument } from './draft';
+import { EMPTY_DOCUMENT, situationFieldId, type DocumentState, type ExtraDocument } from './draft';
 
 export interface ChecklistPanelProps {
-  readonly items: readonly ChecklistItem[];
-  readonly selectedCases: readonly string[];
-  readonly onToggleCase: (sectionId: string) => void;
+  readonly view: ChecklistView;
+  readonly onToggleSituation: (groupId: string, situationId: string) => void;
+  /** A required question left unanswered is marked (after a save attempt). */
+  readonly showErrors: boolean;
   readonly docs: ReadonlyMap<string, DocumentState>;
   readonly onDocChange: (documentId: string, next: DocumentState) => void;
   readonly suggestions: ReadonlyMap<string, ReuseCandidate>;
@@ -22,25 +23,90 @@ export interface ChecklistPanelProps {
   readonly onToggleShown: (documentId: string) => void;
 }
 
+const SituationGroup = memo(function SituationGroup({
+  group,
+  onToggle,
+  showError,
+}: {
+  readonly group: SituationGroupView;
+  readonly onToggle: (groupId: string, situationId: string) => void;
+  readonly showError: boolean;
+}) {
+  const { t } = useTranslation();
+  const id = situationFieldId(group.id);
+  const error = showError && group.unanswered;
+  const one = group.pick === 'one';
+  return (
+    <fieldset
+      className={`situations ${error ? 'situations--error' : ''}`}
+      data-testid="desk.situationGroup"
+      data-group-id={group.id}
+      data-required={group.required}
+      aria-describedby={error ? `${id}-error` : undefined}
+    >
+      <legend className="situations__legend">
+        {group.label}
+        {group.required && <span className="tag tag--required">{t('form.checklist.situationsRequired')}</span>}
+        <span className="situations__pick">{one ? t('form.checklist.pickOne') : t('form.checklist.pickAny')}</span>
+      </legend>
+      {error && (
+        <p className="field-error" id={`${id}-error`} data-testid="desk.situationError">
+          {t('form.field.situation', { question: group.label })}
+        </p>
+      )}
+      <div className="situations__options" role={one ? 'radiogroup' : 'group'} aria-label={group.label}>
+        {group.situations.map((s, i) => (
+          <button
+            key={s.id}
+            id={i === 0 ? id : undefined}
+            type="button"
+            role={one ? 'radio' : 'checkbox'}
+            aria-checked={s.selected}
+            className="situation"
+            onClick={() => onToggle(group.id, s.id)}
+            data-testid="desk.situation"
+            data-situation-id={s.id}
+          >
+            <span className={`situation__box ${one ? 'situation__box--radio' : ''}`} aria-hidden="true">
+              {s.selected ? (one ? '●' : '✓') : ''}
+            </span>
+            <span className="situation__label">{s.label}</span>
+            <span className="situation__count">{t('form.checklist.papers', { count: s.documents })}</span>
+          </button>
+        ))}
+      </div>
+    </fieldset>
+  );
+});
+
 /**
- * "Thành phần hồ sơ": the main list, the alternative cases as toggles (only a selected case's papers
- * become required), the papers the citizen only shows, and extra papers the catalog does not list.
+ * "Thành phần hồ sơ": the situation questions first (what the officer ticks decides what is
+ * required), then the papers to hand in (always required, of a ticked situation, one of a group),
+ * papers handed in if the citizen has one, papers only shown, information, and extra papers the
+ * catalog does not list. Papers of situations not ticked are not listed.
  */
 export const ChecklistPanel = memo(function ChecklistPanel(props: ChecklistPanelProps) {
-  const { items, selectedCases, onToggleCase, docs, onDocChange, suggestions, scannerReady, extras, onAddExtra, onRemoveExtra, shown, onToggleShown } = props;
+  const { view, onToggleSituation, showErrors, docs, onDocChange, suggestions, scannerReady, extras, onAddExtra, onRemoveExtra, shown, onToggleShown } = props;
   const { t } = useTranslation();
   const [extraName, setExtraName] = useState('');
 
-  const sections: { section: ChecklistSection; items: ChecklistItem[] }[] = [];
-  for (const item of items) {
-    const last = sections[sections.length - 1];
-    if (last?.section.id === item.section.id) last.items.push(item);
-    else sections.push({ section: item.section, items: [item] });
-  }
+  const handIn = view.items.filter((i) => i.need === 'required' || i.need === 'situation' || i.need === 'alternative');
+  const optional = view.items.filter((i) => i.need === 'optional');
+  const show = view.items.filter((i) => i.need === 'show');
+  const info = view.items.filter((i) => i.need === 'info');
+
   let n = 0;
   const card = (item: ChecklistItem): ReactElement => {
     n += 1;
     const id = item.document.id;
+    const tag =
+      item.alternative !== null
+        ? t('form.checklist.alternativeBadge')
+        : item.need === 'situation'
+          ? `${t('desk.doc.required')} · ${item.situations.join(', ')}`
+          : item.need === 'optional'
+            ? t('form.checklist.optional')
+            : undefined;
     return (
       <DocumentCard
         key={id}
@@ -51,6 +117,7 @@ export const ChecklistPanel = memo(function ChecklistPanel(props: ChecklistPanel
         originals={item.document.originals}
         copies={item.document.copies}
         required={item.required}
+        tag={tag}
         state={docs.get(id) ?? EMPTY_DOCUMENT}
         onChange={onDocChange}
         suggestion={suggestions.get(id)}
@@ -58,6 +125,22 @@ export const ChecklistPanel = memo(function ChecklistPanel(props: ChecklistPanel
       />
     );
   };
+  // Papers of one alternative group under one heading, in catalog order of the group's first paper.
+  const handInList: ReactElement[] = [];
+  const seen = new Set<string>();
+  for (const item of handIn) {
+    const group = item.alternative;
+    if (group === null) handInList.push(card(item));
+    else if (!seen.has(group.id)) {
+      seen.add(group.id);
+      handInList.push(
+        <li key={`alt-${group.id}`} className="docs__group" data-testid="desk.alternative" data-alternative-id={group.id}>
+          <p className="docs__group-title">{t('form.checklist.alternative', { label: group.label })}</p>
+          <ol className="docs">{handIn.filter((i) => i.alternative?.id === group.id).map(card)}</ol>
+        </li>,
+      );
+    }
+  }
 
   const addExtra = (e: FormEvent): void => {
     e.preventDefault();
@@ -70,70 +153,56 @@ export const ChecklistPanel = memo(function ChecklistPanel(props: ChecklistPanel
   return (
     <section className="panel desk-panel" aria-labelledby="desk-checklist-h" data-testid="desk.checklist">
       <h2 id="desk-checklist-h">{t('desk.checklist.heading')}</h2>
-      <p className="panel__lead">{t('desk.checklist.lead')}</p>
-      {items.length === 0 && <p data-testid="desk.checklistEmpty">{t('desk.checklist.empty')}</p>}
-      {sections.map(({ section, items: sectionItems }) => {
-        if (section.kind === 'submit')
-          return (
-            <div key={section.id} className="checklist__section" data-testid="desk.section" data-kind="submit">
-              <h3>{t('desk.checklist.submit')}</h3>
-              <ol className="docs">{sectionItems.map(card)}</ol>
-            </div>
-          );
-        if (section.kind === 'case') {
-          const on = selectedCases.includes(section.id);
-          return (
-            <div
-              key={section.id}
-              className={`checklist__section checklist__case ${on ? 'is-on' : ''}`}
-              data-testid="desk.section"
-              data-kind="case"
-              data-section-id={section.id}
-            >
-              <button type="button" className="toggle toggle--case" aria-pressed={on} onClick={() => onToggleCase(section.id)} data-testid="desk.case">
-                <span className="toggle__box" aria-hidden="true">
-                  {on ? '✓' : ''}
-                </span>
-                <span>
-                  <span className="toggle__label">{section.title}</span>
-                  <span className="toggle__hint">{on ? t('desk.checklist.caseOn') : t('desk.checklist.caseOff')}</span>
-                </span>
-              </button>
-              <ol className="docs">{sectionItems.map(card)}</ol>
-            </div>
-          );
-        }
-        if (section.kind === 'lookup')
-          return (
-            <div key={section.id} className="checklist__section" data-testid="desk.section" data-kind="lookup">
-              <h3>{t('desk.checklist.lookup')}</h3>
-              <p className="panel__lead">{t('desk.checklist.lookupLead')}</p>
-              <ul className="shown">
-                {sectionItems.map((item) => (
-                  <li key={item.document.id} data-testid="desk.lookedUp">
-                    <DocumentNotes name={item.document.name} notes={item.document.notes ?? null} />
-                  </li>
-                ))}
-              </ul>
-            </div>
-          );
-        return (
-          <div key={section.id} className="checklist__section" data-testid="desk.section" data-kind="show">
-            <h3>{t('desk.checklist.show')}</h3>
-            <p className="panel__lead">{t('desk.checklist.showLead')}</p>
-            <ul className="shown">
-              {sectionItems.map((item) => (
-                <li key={item.document.id}>
-                  <label className="check">
-                    <input type="checkbox" checked={shown.has(item.document.id)} onChange={() => onToggleShown(item.document.id)} data-testid="desk.shown" />
-                    <span>{item.document.name}</span>
-                  </label>
-                </li>
-              ))}
-            </ul>
-          </div>
-        );
-      })}
+      {view.groups.map((g) => (
+        <SituationGroup key={g.id} group={g} onToggle={onToggleSituation} showError={showErrors} />
+      ))}
+      {view.items.length === 0 && view.groups.length === 0 && <p data-testid="desk.checklistEmpty">{t('desk.checklist.empty')}</p>}
+      {handInList.length > 0 && (
+        <div className="checklist__section" data-testid="desk.section" data-kind="submit">
+          <h3>{t('desk.checklist.submit')}</h3>
+          <ol className="docs">{handInList}</ol>
+        </div>
+      )}
+      {view.hidden > 0 && (
+        <p className="checklist__hidden" data-testid="desk.hiddenPapers">
+          {t('form.checklist.hidden', { count: view.hidden })}
+        </p>
+      )}
+      {optional.length > 0 && (
+        <div className="checklist__section" data-testid="desk.section" data-kind="optional">
+          <h3>{t('form.checklist.optional')}</h3>
+          <ol className="docs">{optional.map(card)}</ol>
+        </div>
+      )}
+      {show.length > 0 && (
+        <div className="checklist__section" data-testid="desk.section" data-kind="show">
+          <h3>{t('desk.checklist.show')}</h3>
+          <p className="panel__lead">{t('desk.checklist.showLead')}</p>
+          <ul className="shown">
+            {show.map((item) => (
+              <li key={item.document.id}>
+                <label className="check">
+                  <input type="checkbox" checked={shown.has(item.document.id)} onChange={() => onToggleShown(item.document.id)} data-testid="desk.shown" />
+                  <span>{item.document.name}</span>
+                </label>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+      {info.length > 0 && (
+        <div className="checklist__section" data-testid="desk.section" data-kind="lookup">
+          <h3>{t('form.checklist.info')}</h3>
+          <p className="panel__lead">{t('form.checklist.infoLead')}</p>
+          <ul className="shown">
+            {info.map((item) => (
+              <li key={item.document.id} data-testid="desk.lookedUp">
+                <DocumentNotes name={item.document.name} notes={item.document.notes ?? null} />
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
 
       <div className="checklist__section" data-testid="desk.extras">
         <h3>{t('desk.checklist.extras')}</h3>

@@ -21,6 +21,8 @@ export interface DocumentCardProps {
   readonly originals: number;
   readonly copies: number;
   readonly required: boolean;
+  /** The checklist's word for the paper when it is not plainly required or optional ("Một trong nhóm", "Nộp nếu có"). */
+  readonly tag?: string;
   readonly state: DocumentState;
   readonly onChange: (documentId: string, next: DocumentState) => void;
   /** The same paper from an earlier dossier of this citizen, offered instead of scanning. */
@@ -139,7 +141,7 @@ function CountField(props: { readonly label: string; readonly value: number; rea
  * colour; size per page; or "Dùng lại" the same paper from an earlier dossier of this citizen.
  */
 export const DocumentCard = memo(function DocumentCard(props: DocumentCardProps) {
-  const { number, documentId, name, notes, required, state, onChange, suggestion, scannerReady, onRemove } = props;
+  const { number, documentId, name, notes, required, tag, state, onChange, suggestion, scannerReady, onRemove } = props;
   const originals = state.originals ?? props.originals;
   const copies = state.copies ?? props.copies;
   const { t, i18n } = useTranslation();
@@ -236,7 +238,9 @@ export const DocumentCard = memo(function DocumentCard(props: DocumentCardProps)
               onChange={(n) => update((s) => ({ ...s, originals: n }))}
             />
             <CountField label={t('desk.doc.copies')} value={copies} testId="desk.docCopies" onChange={(n) => update((s) => ({ ...s, copies: n }))} />
-            {required ? <span className="tag tag--required">{t('desk.doc.required')}</span> : <span className="tag">{t('desk.doc.optional')}</span>}
+            <span className={`tag ${required ? 'tag--required' : ''}`} data-testid="desk.docTag">
+              {tag ?? (required ? t('desk.doc.required') : t('desk.doc.optional'))}
+            </span>
           </p>
         </div>
         <span className={`doc__status doc__status--${status}`} data-testid="desk.docStatus">

@@ -1,17 +1,31 @@
-import { memo, useCallback, useEffect, useMemo, useRef, useState, type ReactElement } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { checkWedgeText } from '../../app/capture';
 import type { AppointmentPreview, DossierDesk, DraftDocument, ReceivedDossier, ReuseCandidate } from '../../app/dossierTypes';
+import { checkDateOfBirth, checkEmail, checkFullName, checkIdNumber, checkPhone, type FieldProblem } from '../../domain/applicantFields';
+import { missingOf } from '../../domain/checklist';
 import { inPersonChannel } from '../../domain/dossierAppointment';
+import { toLocalDateTime } from '../../domain/localDay';
 import type { Procedure } from '../../shared/catalog';
-import { isCompleteIdNumber, isIdNumber } from '../../shared/idNumber';
+import { isCompleteIdNumber, normalizeIdNumber } from '../../shared/idNumber';
 import type { AppError } from '../../shared/result';
 import { errorMessage } from '../errorMessage';
 import { useKiosk } from '../KioskContext';
 import { ApplicantPanel } from './ApplicantPanel';
 import { ChecklistPanel } from './ChecklistPanel';
 import { DossierDone } from './DossierDone';
-import { applicantFromCard, documentKey, EMPTY_APPLICANT, received, type ApplicantState, type DocumentState, type ExtraDocument } from './draft';
+import {
+  applicantFromCard,
+  documentKey,
+  EMPTY_APPLICANT,
+  FIELD_IDS,
+  received,
+  situationFieldId,
+  type ApplicantField,
+  type ApplicantState,
+  type DocumentState,
+  type ExtraDocument,
+} from './draft';
 import { appointmentText } from './appointment';
 import { ProcedurePicker } from './ProcedurePicker';
 import { NO_PROCESSING_SET, ProcessingTimeControl, type ProcessingState } from './ProcessingTimeControl';
@@ -31,12 +45,25 @@ export interface NewDossierProps {
   readonly onReset: (carry?: CardScan) => void;
 }
 
-type Check = 'procedure' | 'idNumber' | 'fullName' | 'processing';
+/** One thing to fix before the dossier can be saved: where it is (a DOM id) and what to do. */
+interface FormError {
+  readonly key: string;
+  readonly targetId: string;
+  readonly message: string;
+}
+
+/** Where the summary sends the officer for a processing time the control refuses. */
+const PROCESSING_ID = 'desk-processing';
+
+const APPLICANT_FIELDS: readonly ApplicantField[] = ['idNumber', 'fullName', 'dateOfBirth', 'phone', 'email'];
 
 /**
- * "Tiếp nhận hồ sơ": one screen, top to bottom — applicant (ID card QR or typed), procedure
- * (type-ahead), checklist with each paper's pages, then submit. Nothing the officer captured is lost
- * on a failed submit; after a successful one the receipt prints at once.
+ * "Tiếp nhận hồ sơ", laid out for the counter's landscape screen: applicant, procedure and submit
+ * beside the checklist (three columns from 1700 px wide, two from 1200, one below), each column
+ * scrolling on its own so the submit button stays in view. Each field is checked where it is typed
+ * (when the officer leaves it) and all at once on save: an error summary at the top links to every
+ * field to fix, and focus moves to the first. Nothing the officer captured is lost on a failed
+ * submit; after a successful one the receipt prints at once.
  */
 export const NewDossier = memo(function NewDossier({ desk, cardScan, onReset }: NewDossierProps) {
   const { t } = useTranslation();
@@ -57,10 +84,10 @@ export const NewDossier = memo(function NewDossier({ desk, cardScan, onReset }: 
   const [sets, setSets] = useState(1);
   const [delivery, setDelivery] = useState<'counter' | 'post'>('counter');
   const [attempted, setAttempted] = useState(false);
+  const [left, setLeft] = useState<ReadonlySet<ApplicantField>>(new Set());
   const [submitting, setSubmitting] = useState(false);
   const [submitError, setSubmitError] = useState<AppError | null>(null);
   const [done, setDone] = useState<ReceivedDossier | null>(null);
-  const reasonRef = useRef<HTMLTextAreaElement>(null);
   const offset = app.branch.utcOffsetMinutes;
 
   useEffect(() => {
@@ -138,7 +165,8 @@ export const NewDossier = memo(function NewDossier({ desk, cardScan, onReset }: 
   );
 
   const code = procedure?.code ?? '';
-  const items = useMemo(() => (procedure ? desk.checklist(procedure, selectedCases) : []), [desk, procedure, selectedCases]);
+  const view = useMemo(() => (procedure ? desk.checklist(procedure, selectedCases) : null), [desk, procedure, selectedCases]);
+  const items = useMemo(() => view?.items ?? [], [view]);
   const suggestions = useMemo(() => (procedure ? desk.suggestReuse(procedure, candidates) : new Map<string, ReuseCandidate>()), [desk, procedure, candidates]);
   const procedureDocs = useMemo(() => {
     const m = new Map<string, DocumentState>();
@@ -154,7 +182,18 @@ export const NewDossier = memo(function NewDossier({ desk, cardScan, onReset }: 
       }),
     [code],
   );
-  const onToggleCase = useCallback((id: string) => setSelectedCases((s) => (s.includes(id) ? s.filter((x) => x !== id) : [...s, id])), []);
+  // A "pick one" question keeps one answer: ticking a situation unticks the others of its group.
+  const onToggleSituation = useCallback(
+    (groupId: string, id: string) =>
+      setSelectedCases((s) => {
+        if (s.includes(id)) return s.filter((x) => x !== id);
+        const group = view?.groups.find((g) => g.id === groupId);
+        const others = group?.pick === 'one' ? new Set(group.situations.map((x) => x.id)) : new Set<string>();
+        return [...s.filter((x) => !others.has(x)), id];
+      }),
+    [view],
+  );
+  const onLeave = useCallback((field: ApplicantField) => setLeft((s) => (s.has(field) ? s : new Set([...s, field]))), []);
   const onToggleShown = useCallback(
     (id: string) =>
       setShown((s) => {
@@ -174,21 +213,57 @@ export const NewDossier = memo(function NewDossier({ desk, cardScan, onReset }: 
   }, []);
   const onRemoveExtra = useCallback((id: string) => setExtras((list) => list.filter((x) => x.documentId !== id)), []);
 
-  const missing = items.filter((i) => i.required && !received(procedureDocs.get(i.document.id)));
-  const checks: Check[] = [];
-  if (procedure === null) checks.push('procedure');
-  if (!isIdNumber(applicant.idNumber)) checks.push('idNumber');
-  if (applicant.fullName.trim() === '') checks.push('fullName');
-  if (processing.error) checks.push('processing');
+  const receivedIds = new Set([...procedureDocs].filter(([, d]) => received(d)).map(([id]) => id));
+  const missing = missingOf(items, receivedIds);
   const needsReason = missing.length > 0 && reason.trim() === '';
+
+  // Each applicant field's problem, in Vietnamese with what to do; shown once the officer left the field or tried to save.
+  const today = toLocalDateTime(app.now(), offset);
+  const problems: Partial<Record<ApplicantField, FieldProblem>> = applicant.fromCard
+    ? {}
+    : {
+        idNumber: checkIdNumber(applicant.idNumber) ?? undefined,
+        fullName: checkFullName(applicant.fullName) ?? undefined,
+        dateOfBirth: checkDateOfBirth(applicant.dateOfBirthText, today) ?? undefined,
+      };
+  problems.phone = checkPhone(applicant.phone) ?? undefined;
+  problems.email = checkEmail(applicant.email) ?? undefined;
+  const fieldMessage = (field: ApplicantField): string | undefined => {
+    const p = problems[field];
+    if (p === undefined) return undefined;
+    return t(`form.field.${p}`, { count: normalizeIdNumber(applicant.idNumber).length });
+  };
+  const visibleFieldErrors: Partial<Record<ApplicantField, string>> = {};
+  for (const f of APPLICANT_FIELDS) if (attempted || left.has(f)) visibleFieldErrors[f] = fieldMessage(f);
+
+  // Everything to fix, in screen order (applicant, procedure, checklist, reason).
+  const errors: FormError[] = [];
+  for (const f of APPLICANT_FIELDS) {
+    const message = fieldMessage(f);
+    if (message) errors.push({ key: f, targetId: FIELD_IDS[f], message });
+  }
+  if (procedure === null) errors.push({ key: 'procedure', targetId: FIELD_IDS.procedure, message: t('form.field.procedure') });
+  for (const g of view?.groups ?? []) {
+    if (g.unanswered) errors.push({ key: `situation-${g.id}`, targetId: situationFieldId(g.id), message: t('form.field.situation', { question: g.label }) });
+  }
+  if (processing.error) errors.push({ key: 'processing', targetId: PROCESSING_ID, message: t('desk.submit.check.processing') });
+  if (needsReason) errors.push({ key: 'reason', targetId: FIELD_IDS.reason, message: t('form.field.reason', { count: missing.length }) });
+
+  const focusField = (targetId: string): void => {
+    const el = document.getElementById(targetId);
+    if (!el) return;
+    el.focus({ preventScroll: true });
+    el.scrollIntoView({ block: 'center' });
+  };
 
   const submit = async (): Promise<void> => {
     if (submitting || done) return;
     setAttempted(true);
     setSubmitError(null);
-    if (procedure === null || checks.length > 0) return;
-    if (needsReason) {
-      reasonRef.current?.focus();
+    const first = errors[0];
+    if (first !== undefined || procedure === null) {
+      // All errors show at once (summary and fields); the officer starts at the first one.
+      if (first) focusField(first.targetId);
       return;
     }
     setSubmitting(true);
@@ -196,7 +271,7 @@ export const NewDossier = memo(function NewDossier({ desk, cardScan, onReset }: 
     try {
       const papers = [
         ...items
-          .filter((i) => i.section.kind !== 'show' && i.section.kind !== 'lookup')
+          .filter((i) => i.need !== 'show' && i.need !== 'info')
           .map((i) => ({ id: i.document.id, name: i.document.name, originals: i.document.originals, copies: i.document.copies })),
         ...extras.map((x) => ({ id: x.documentId, name: x.name, originals: 0, copies: 1 })),
       ];
@@ -257,166 +332,195 @@ export const NewDossier = memo(function NewDossier({ desk, cardScan, onReset }: 
   const channel = procedure ? inPersonChannel(procedure) : undefined;
   // The officer's processing time, when set, gives the appointment shown.
   const appointment = processing.preview ?? preview;
-  const checkMessage = (c: Check): ReactElement => (
-    <li key={c} data-testid={`desk.check.${c}`}>
-      {t(`desk.submit.check.${c}`)}
-    </li>
-  );
+  const shownErrors = attempted ? errors : [];
   return (
     <div className="desk" data-testid="desk.new">
-      <ApplicantPanel
-        applicant={applicant}
-        onChange={setApplicant}
-        onCardText={onCameraText}
-        cardError={cardError}
-        cardReads={cardReads}
-        onScanStart={onScanStart}
-      />
-
-      <section className="panel desk-panel" aria-labelledby="desk-procedure-h" data-testid="desk.procedure">
-        <h2 id="desk-procedure-h">{t('desk.procedure.heading')}</h2>
-        {procedure === null ? (
-          <ProcedurePicker desk={desk} onPick={pickProcedure} />
-        ) : (
-          <div className="chosen" data-testid="desk.procedureChosen" data-code={procedure.code}>
-            <div className="chosen__main">
-              <p className="chosen__name">{procedure.name}</p>
-              <p className="chosen__meta">
-                <span className="picker__code">{procedure.code}</span> · {procedure.field}
-              </p>
-              <dl className="dl chosen__facts">
-                <dt>{t('desk.procedure.time')}</dt>
-                <dd data-testid="desk.processingTime">{time?.text ?? t('desk.procedure.timeUnknown')}</dd>
-                <dt>{t('desk.procedure.fee')}</dt>
-                <dd data-testid="desk.fee">{channel?.feeText || t('desk.procedure.feeUnknown')}</dd>
-                <dt>{t('desk.procedure.appointment')}</dt>
-                <dd
-                  data-testid="desk.appointmentPreview"
-                  data-kind={appointment?.kind ?? 'loading'}
-                  data-date={appointment?.kind === 'date' ? appointment.date : ''}
-                  className={appointment?.kind === 'needs-confirmation' ? 'text-danger' : ''}
+      {shownErrors.length > 0 && (
+        <div className="error-summary" role="alert" aria-labelledby="desk-errors-h" data-testid="desk.errorSummary" data-count={shownErrors.length}>
+          <p id="desk-errors-h" className="error-summary__title">
+            {t('form.summary.title', { count: shownErrors.length })}
+          </p>
+          <ul className="error-summary__list">
+            {shownErrors.map((e) => (
+              <li key={e.key} data-testid="desk.errorItem" data-key={e.key}>
+                <a
+                  href={`#${e.targetId}`}
+                  onClick={(ev) => {
+                    ev.preventDefault();
+                    focusField(e.targetId);
+                  }}
                 >
-                  {appointment === null ? t('desk.procedure.appointmentLoading') : appointmentText(t, appointment, offset)}
-                </dd>
-              </dl>
-              <ProcessingTimeControl
-                key={procedure.code}
-                desk={desk}
-                catalogTime={time}
-                utcOffsetMinutes={offset}
-                showErrors={attempted}
-                onChange={setProcessing}
-              />
-            </div>
-            <button type="button" className="btn btn--secondary btn--small" onClick={() => setProcedure(null)} data-testid="desk.changeProcedure">
-              {t('desk.procedure.change')}
-            </button>
-          </div>
-        )}
-      </section>
-
-      {procedure === null && (
-        <section className="panel desk-panel" aria-labelledby="desk-checklist-h">
-          <h2 id="desk-checklist-h">{t('desk.checklist.heading')}</h2>
-          <p className="panel__lead">{t('desk.checklist.choose')}</p>
-        </section>
-      )}
-      {procedure !== null && (
-        <ChecklistPanel
-          items={items}
-          selectedCases={selectedCases}
-          onToggleCase={onToggleCase}
-          docs={procedureDocs}
-          onDocChange={onDocChange}
-          suggestions={suggestions}
-          scannerReady={scannerReady}
-          extras={extras}
-          onAddExtra={onAddExtra}
-          onRemoveExtra={onRemoveExtra}
-          shown={shown}
-          onToggleShown={onToggleShown}
-        />
-      )}
-
-      <section className="panel desk-panel desk-submit" aria-labelledby="desk-submit-h" data-testid="desk.submitPanel">
-        <h2 id="desk-submit-h">{t('desk.submit.heading')}</h2>
-        <div className="form desk-form">
-          <label htmlFor="desk-sets">{t('desk.submit.sets')}</label>
-          <input
-            id="desk-sets"
-            type="number"
-            min={1}
-            max={10}
-            value={sets}
-            onChange={(e) => setSets(Math.min(10, Math.max(1, Number(e.target.value) || 1)))}
-            data-testid="desk.sets"
-          />
-          <span id="desk-delivery-l">{t('desk.submit.delivery')}</span>
-          <div role="radiogroup" aria-labelledby="desk-delivery-l" className="desk-choice">
-            {(['counter', 'post'] as const).map((m) => (
-              <button key={m} type="button" role="radio" aria-checked={delivery === m} className="desk-choice__opt" onClick={() => setDelivery(m)}>
-                {t(`desk.submit.${m}`)}
-              </button>
+                  {e.message}
+                </a>
+              </li>
             ))}
+          </ul>
+        </div>
+      )}
+      <div className="desk__col desk__col--left">
+        <div className="desk__scroll desk__scroll--applicant">
+          <ApplicantPanel
+            applicant={applicant}
+            onChange={setApplicant}
+            onCardText={onCameraText}
+            cardError={cardError}
+            cardReads={cardReads}
+            onScanStart={onScanStart}
+            errors={visibleFieldErrors}
+            onLeave={onLeave}
+          />
+        </div>
+        <div className="desk__scroll desk__scroll--procedure">
+          <section className="panel desk-panel" aria-labelledby="desk-procedure-h" data-testid="desk.procedure">
+            <h2 id="desk-procedure-h">{t('desk.procedure.heading')}</h2>
+            {procedure === null ? (
+              <>
+                <ProcedurePicker desk={desk} onPick={pickProcedure} />
+                {attempted && (
+                  <p className="field-error" data-testid="desk.fieldError.desk-procedure-search">
+                    {t('form.field.procedure')}
+                  </p>
+                )}
+              </>
+            ) : (
+              <div className="chosen" data-testid="desk.procedureChosen" data-code={procedure.code}>
+                <div className="chosen__main">
+                  <p className="chosen__name">{procedure.name}</p>
+                  <p className="chosen__meta">
+                    <span className="picker__code">{procedure.code}</span> · {procedure.field}
+                  </p>
+                  <dl className="dl chosen__facts">
+                    <dt>{t('desk.procedure.time')}</dt>
+                    <dd data-testid="desk.processingTime">{time?.text ?? t('desk.procedure.timeUnknown')}</dd>
+                    <dt>{t('desk.procedure.fee')}</dt>
+                    <dd data-testid="desk.fee">{channel?.feeText || t('desk.procedure.feeUnknown')}</dd>
+                    <dt>{t('desk.procedure.appointment')}</dt>
+                    <dd
+                      data-testid="desk.appointmentPreview"
+                      data-kind={appointment?.kind ?? 'loading'}
+                      data-date={appointment?.kind === 'date' ? appointment.date : ''}
+                      className={appointment?.kind === 'needs-confirmation' ? 'text-danger' : ''}
+                    >
+                      {appointment === null ? t('desk.procedure.appointmentLoading') : appointmentText(t, appointment, offset)}
+                    </dd>
+                  </dl>
+                  <div id={PROCESSING_ID} tabIndex={-1}>
+                    <ProcessingTimeControl
+                      key={procedure.code}
+                      desk={desk}
+                      catalogTime={time}
+                      utcOffsetMinutes={offset}
+                      showErrors={attempted}
+                      onChange={setProcessing}
+                    />
+                  </div>
+                </div>
+                <button type="button" className="btn btn--secondary btn--small" onClick={() => setProcedure(null)} data-testid="desk.changeProcedure">
+                  {t('desk.procedure.change')}
+                </button>
+              </div>
+            )}
+          </section>
+
+          <section className="panel desk-panel desk-submit" aria-labelledby="desk-submit-h" data-testid="desk.submitPanel">
+            <h2 id="desk-submit-h">{t('desk.submit.heading')}</h2>
+            <div className="desk-submit__options">
+              <label htmlFor="desk-sets">{t('desk.submit.sets')}</label>
+              <input
+                id="desk-sets"
+                type="number"
+                min={1}
+                max={10}
+                value={sets}
+                onChange={(e) => setSets(Math.min(10, Math.max(1, Number(e.target.value) || 1)))}
+                data-testid="desk.sets"
+              />
+              <span id="desk-delivery-l">{t('desk.submit.delivery')}</span>
+              <div role="radiogroup" aria-labelledby="desk-delivery-l" className="desk-choice">
+                {(['counter', 'post'] as const).map((m) => (
+                  <button key={m} type="button" role="radio" aria-checked={delivery === m} className="desk-choice__opt" onClick={() => setDelivery(m)}>
+                    {t(`desk.submit.${m}`)}
+                  </button>
+                ))}
+              </div>
+            </div>
+            {missing.length > 0 && (
+              <div
+                className={`notice ${attempted && needsReason ? 'notice--error' : 'notice--warn'}`}
+                role={attempted && needsReason ? 'alert' : 'status'}
+                data-testid="desk.missing"
+                data-count={missing.length}
+              >
+                <p className="notice__title">{t('desk.submit.missingTitle', { count: missing.length })}</p>
+                <ul className="missing-list">
+                  {missing.map((m) => (
+                    <li key={m.documentId} data-testid="desk.missingDoc">
+                      {m.name}
+                    </li>
+                  ))}
+                </ul>
+                <p>{t('desk.submit.missingHelp')}</p>
+                <label htmlFor="desk-reason" className="reason__label">
+                  {t('desk.submit.reason')}
+                </label>
+                <textarea
+                  id="desk-reason"
+                  className="reason"
+                  value={reason}
+                  maxLength={1000}
+                  rows={2}
+                  onChange={(e) => setReason(e.target.value)}
+                  aria-invalid={attempted && needsReason}
+                  data-testid="desk.reason"
+                />
+              </div>
+            )}
+            {submitError && (
+              <div className="notice notice--error" role="alert" data-testid="desk.submitError" data-code={submitError.code}>
+                {errorMessage(t, submitError.code, submitError.detail)}
+                <p className="notice__after">{t('desk.submit.kept')}</p>
+              </div>
+            )}
+          </section>
+          <div className="actions desk-submit__bar">
+            <button
+              type="button"
+              className="btn btn--primary btn--big"
+              onClick={() => void submit()}
+              disabled={submitting}
+              data-testid="desk.submit"
+              data-blocked={errors.length > 0}
+            >
+              {submitting ? t('desk.submit.saving') : t('desk.submit.button')}
+            </button>
+            <span className="actions__hint">{t('desk.submit.hint')}</span>
           </div>
         </div>
-        {attempted && checks.length > 0 && (
-          <div className="notice notice--error" role="alert" data-testid="desk.checks">
-            <p className="notice__title">{t('desk.submit.checksTitle')}</p>
-            <ul>{checks.map(checkMessage)}</ul>
-          </div>
+      </div>
+
+      <div className="desk__col desk__scroll desk__scroll--checklist">
+        {view === null ? (
+          <section className="panel desk-panel" aria-labelledby="desk-checklist-h">
+            <h2 id="desk-checklist-h">{t('desk.checklist.heading')}</h2>
+            <p className="panel__lead">{t('desk.checklist.choose')}</p>
+          </section>
+        ) : (
+          <ChecklistPanel
+            view={view}
+            onToggleSituation={onToggleSituation}
+            showErrors={attempted}
+            docs={procedureDocs}
+            onDocChange={onDocChange}
+            suggestions={suggestions}
+            scannerReady={scannerReady}
+            extras={extras}
+            onAddExtra={onAddExtra}
+            onRemoveExtra={onRemoveExtra}
+            shown={shown}
+            onToggleShown={onToggleShown}
+          />
         )}
-        {missing.length > 0 && (
-          <div
-            className={`notice ${attempted && needsReason ? 'notice--error' : 'notice--warn'}`}
-            role={attempted && needsReason ? 'alert' : 'status'}
-            data-testid="desk.missing"
-            data-count={missing.length}
-          >
-            <p className="notice__title">{t('desk.submit.missingTitle', { count: missing.length })}</p>
-            <ul className="missing-list">
-              {missing.map((m) => (
-                <li key={m.document.id} data-testid="desk.missingDoc">
-                  {m.document.name}
-                </li>
-              ))}
-            </ul>
-            <p>{t('desk.submit.missingHelp')}</p>
-            <label htmlFor="desk-reason" className="reason__label">
-              {t('desk.submit.reason')}
-            </label>
-            <textarea
-              id="desk-reason"
-              ref={reasonRef}
-              className="reason"
-              value={reason}
-              maxLength={1000}
-              rows={2}
-              onChange={(e) => setReason(e.target.value)}
-              data-testid="desk.reason"
-            />
-          </div>
-        )}
-        {submitError && (
-          <div className="notice notice--error" role="alert" data-testid="desk.submitError" data-code={submitError.code}>
-            {errorMessage(t, submitError.code, submitError.detail)}
-            <p className="notice__after">{t('desk.submit.kept')}</p>
-          </div>
-        )}
-        <div className="actions">
-          <button
-            type="button"
-            className="btn btn--primary btn--big"
-            onClick={() => void submit()}
-            disabled={submitting}
-            data-testid="desk.submit"
-            data-blocked={procedure === null || checks.length > 0 || needsReason}
-          >
-            {submitting ? t('desk.submit.saving') : t('desk.submit.button')}
-          </button>
-          <span className="actions__hint">{t('desk.submit.hint')}</span>
-        </div>
-      </section>
+      </div>
     </div>
   );
 });

@@ -73,6 +73,7 @@ export const ProcedurePicker = memo(function ProcedurePicker({ desk, onPick, aut
     <div className="picker" data-testid="desk.procedurePicker">
       <input
         ref={input}
+        id="desk-procedure-search"
         className="picker__input"
         type="search"
         role="combobox"

@@ -101,10 +101,11 @@ export const TodayList = memo(function TodayList({ desk, codeScan }: TodayListPr
                     {r.code}
                   </button>
                 </td>
-                <td>
+                <td data-testid="list.applicant">
+                  {/* Two citizens may share a masked number (001*******45): name and time tell them apart, nothing is unmasked. */}
                   <strong>{r.applicantName}</strong>
                   <br />
-                  <span className="muted">{r.idNumberMasked}</span>
+                  <span className="muted">{t('form.list.idAndTime', { id: r.idNumberMasked, time: localHm(r.receivedAt, offset) })}</span>
                 </td>
                 <td>
                   {r.procedureName}

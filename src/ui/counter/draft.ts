@@ -1,6 +1,7 @@
 import { DEFAULT_SCAN_COLOR_MODE, type CapturedPage, type ScanColorMode } from '../../app/capture';
 import type { ReuseCandidate } from '../../app/dossierTypes';
 import type { CitizenCard } from '../../domain/citizenId';
+import { viDate } from './format';
 
 /**
  * What the officer has entered for the dossier on screen, before it is submitted. Kept in memory
@@ -9,8 +10,10 @@ import type { CitizenCard } from '../../domain/citizenId';
 export interface ApplicantState {
   readonly idNumber: string;
   readonly fullName: string;
-  /** YYYY-MM-DD or "". */
+  /** YYYY-MM-DD or "" (also "" while the typed text is not a real date). */
   readonly dateOfBirth: string;
+  /** The birth date as typed (dd/mm/yyyy), checked where it is typed. */
+  readonly dateOfBirthText: string;
   readonly gender: '' | 'male' | 'female';
   readonly address: string;
   readonly phone: string;
@@ -23,6 +26,7 @@ export const EMPTY_APPLICANT: ApplicantState = {
   idNumber: '',
   fullName: '',
   dateOfBirth: '',
+  dateOfBirthText: '',
   gender: '',
   address: '',
   phone: '',
@@ -36,6 +40,7 @@ export function applicantFromCard(card: CitizenCard, current: ApplicantState): A
     idNumber: card.idNumber,
     fullName: card.fullName,
     dateOfBirth: card.dateOfBirth,
+    dateOfBirthText: viDate(card.dateOfBirth),
     gender: card.gender,
     address: card.address,
     phone: current.phone,
@@ -70,3 +75,19 @@ export interface ExtraDocument {
 export function documentKey(procedureCode: string, documentId: string): string {
   return `${procedureCode}/${documentId}`;
 }
+
+/** The applicant's fields the form checks where they are typed. */
+export type ApplicantField = 'idNumber' | 'fullName' | 'dateOfBirth' | 'phone' | 'email';
+
+/** DOM ids of the form's fields, for focus and the error summary's links. */
+export const FIELD_IDS: Readonly<Record<ApplicantField | 'procedure' | 'reason', string>> = {
+  idNumber: 'desk-id',
+  fullName: 'desk-name',
+  dateOfBirth: 'desk-dob',
+  phone: 'desk-phone',
+  email: 'desk-email',
+  procedure: 'desk-procedure-search',
+  reason: 'desk-reason',
+};
+
+export const situationFieldId = (groupId: string): string => `desk-situation-${groupId}`;

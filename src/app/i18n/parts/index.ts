@@ -8,5 +8,6 @@ import * as scan from './scan';
 import * as desk from './desk';
 import * as staff from './staff';
 import * as processingTime from './processingTime';
+import * as form from './form';
 
-export const PARTS: readonly { readonly vi: object; readonly en: object }[] = [dossier, qr, scan, desk, staff, processingTime];
+export const PARTS: readonly { readonly vi: object; readonly en: object }[] = [dossier, qr, scan, desk, staff, processingTime, form];
