@@ -237,6 +237,7 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
     seedSynonyms: deps.seedSynonyms,
     assertCaptureAllowed: () => sync.assertCaptureAllowed(),
     saved: (entry) => sync.saved(entry),
+    reuseCentre: () => sync.reuseCentre(),
     reserveCounter: (mark) => reservations.ensure(mark),
     // The same threshold as the sync watchdog: the list turns red exactly when staff see the scan listed.
     stuckScanAfterMs: deps.sync?.stuckAfterMs,

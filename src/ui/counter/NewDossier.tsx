@@ -14,6 +14,7 @@ import { DossierDone } from './DossierDone';
 import { applicantFromCard, documentKey, EMPTY_APPLICANT, received, type ApplicantState, type DocumentState, type ExtraDocument } from './draft';
 import { appointmentText } from './appointment';
 import { ProcedurePicker } from './ProcedurePicker';
+import { ReuseNotice } from './ReuseNotice';
 
 /** A QR text for the applicant: from this screen's camera, or a USB scanner routed by the shell. */
 export interface CardScan {
@@ -266,6 +267,7 @@ export const NewDossier = memo(function NewDossier({ desk, cardScan, onReset }: 
         cardReads={cardReads}
         onScanStart={onScanStart}
       />
+      <ReuseNotice desk={desk} active={isCompleteIdNumber(idNumber)} />
 
       <section className="panel desk-panel" aria-labelledby="desk-procedure-h" data-testid="desk.procedure">
         <h2 id="desk-procedure-h">{t('desk.procedure.heading')}</h2>

@@ -6,5 +6,6 @@ import * as dossier from './dossier';
 import * as qr from './qr';
 import * as scan from './scan';
 import * as desk from './desk';
+import * as reuse from './reuse';
 
-export const PARTS: readonly { readonly vi: object; readonly en: object }[] = [dossier, qr, scan, desk];
+export const PARTS: readonly { readonly vi: object; readonly en: object }[] = [dossier, qr, scan, desk, reuse];
