@@ -258,6 +258,7 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
     assertCaptureAllowed: () => sync.assertCaptureAllowed(),
     officer: () => staff.officer(),
     saved: (entry) => sync.saved(entry),
+    reuseCentre: () => sync.reuseCentre(),
     reserveCounter: (mark) => reservations.ensure(mark),
     // The same threshold as the sync watchdog: the list turns red exactly when staff see the scan listed.
     stuckScanAfterMs: deps.sync?.stuckAfterMs,

@@ -472,15 +472,12 @@ describe('dossier desk (counter officer, offline)', () => {
     // d1 was captured again (a new PDF, dated at this receipt): one blob more; the reused d2 is not stored again.
     expect(await db.blobs.count()).toBe(blobsBefore + 1);
     expect(await app.dossiers.reuseCandidates('079203000001')).toEqual([]);
-    // The centre's audit log learns which earlier dossier's papers went into which new one, right after it.
-    const events = await auditEvents(db);
-    expect(events.map((e) => e.args)).toEqual([
-      expect.objectContaining({ action: 'dossier.reuse', dossierCode: first.value.args.code, relatedCode: reused.value.args.code, documents: 1 }),
-    ]);
-    const reusedSeq = (await db.outbox.toArray()).find(
-      (e) => e.name === 'dossier.submit@1' && (e.args as { id: string }).id === reused.value.args.id,
-    )?.deviceSeq;
-    expect(events[0]!.deviceSeq).toBe(reusedSeq! + 1);
+    // The centre records the reuse from the dossier itself (its reusedFrom): no separate event is sent.
+    expect(await auditEvents(db)).toEqual([]);
+    // Not enrolled: only this machine's papers were offered, and the screen is told so.
+    const reach: unknown[] = [];
+    app.dossiers.watchReuseReach((r) => reach.push(r))();
+    expect(reach).toEqual([{ state: 'local-only', reason: 'not-enrolled' }]);
   });
 
   it("lists today's dossiers with their sync state and the centre's status, and finds them by code, name or ID", async () => {

@@ -1,42 +1,42 @@
 import { checklistView, missingDocuments, unansweredGroups } from '../domain/checklist';
 import { parseCitizenIdQr } from '../domain/citizenId';
 import { dossierAppointment, processingTimeOf, type AppointmentPreview } from '../domain/dossierAppointment';
-import { distinctDocuments, reusedFromCounts, reuseWindowStart, suggestReuse } from '../domain/documentReuse';
+import { suggestReuse } from '../domain/documentReuse';
 import { toLocalDateTime } from '../domain/localDay';
 import { normalizeApplicant } from '../domain/normalizeApplicant';
 import { normalizeText } from '../domain/normalizeText';
 import { processingSetAppointment } from '../domain/processingSet';
 import type { DossierReception } from '../shared/branchConfig';
 import type { Procedure } from '../shared/catalog';
-import { normalizeIdNumber } from '../shared/idNumber';
 import { uuidv7 } from '../shared/ids';
 import { branchScope } from '../shared/published';
 import { AppFailure, describeUnknown, err, ok, summarizeIssues, type Result } from '../shared/result';
-import { DossierApplicantArgs, DossierSubmitArgs, type DossierDocumentArgs, type ProcessingSet } from '../shared/records';
+import { DossierApplicantArgs, DossierSubmitArgs, type ProcessingSet } from '../shared/records';
 import { newLookupSecret } from '../shared/wireTypes';
-import { recordCounterAudit } from '../storage/auditRepository';
-import { documentBlob, documentsOf, getDossierByCode, receiveDossier } from '../storage/dossierRepository';
+import { documentBlob, getDossierByCode, receiveDossier } from '../storage/dossierRepository';
 import type { DossierRow } from '../storage/KioskDb';
 import { publishedKeysWithPrefix } from '../storage/referenceRepository';
 import { DEFAULT_STUCK_AFTER_MS } from '../sync/SyncLoop';
 import { assembleDocuments, checkDocuments } from './dossierDocuments';
 import { createDossierList } from './dossierList';
 import { createDossierReceipt, type DossierReceiptDeps } from './dossierReceipt';
-import type { DossierDesk, DossierDraft, ReceivedDossier, ReuseCandidate } from './dossierTypes';
+import { createDossierReuse } from './dossierReuse';
+import type { ReuseCentre } from './syncService';
+import type { DossierDesk, DossierDraft, ReceivedDossier } from './dossierTypes';
 import { createProcedureCatalog, type ProcedureCatalogDeps } from './procedureCatalog';
 
 /**
  * The counter officer's desk (`app.dossiers`): composes the catalog (procedureCatalog.ts), the
- * rules in src/domain (checklist, appointment, document reuse, applicant clean-up), the papers
- * (dossierDocuments.ts), the list (dossierList.ts) and the receipt (dossierReceipt.ts), and owns
- * the one write: `submit`.
+ * rules in src/domain (checklist, appointment, applicant clean-up), the citizen's earlier papers
+ * (dossierReuse.ts), the papers (dossierDocuments.ts), the list (dossierList.ts) and the receipt
+ * (dossierReceipt.ts), and owns the one write: `submit`.
  *
  * `submit` guarantees: the dossier is checked with the schema the server applies before anything
  * is saved; the dossier, its new PDFs, its number and its outbox entry are one transaction; the
  * number and its reception-register serial are shown only once their counter marks are on disk
- * (`reserveCounter`); a reused paper is one
- * this applicant gave at this branch within the validity window; the centre's audit log hears of
- * every earlier dossier whose papers were reused (after the save; the dossier stands if that fails).
+ * (`reserveCounter`); a reused paper is one this applicant gave (at this machine, or listed by the
+ * centre for this applicant) within the validity window. The centre records every reuse in its
+ * audit log from the dossier itself when it arrives (records/dossierSubmit.ts on the server).
  */
 export interface DossierDeskDeps extends ProcedureCatalogDeps, DossierReceiptDeps {
   /** Refuses new capture when the disk is nearly full (throws AppFailure). */
@@ -45,6 +45,8 @@ export interface DossierDeskDeps extends ProcedureCatalogDeps, DossierReceiptDep
   readonly reserveCounter?: (mark: { readonly key: string; readonly value: number }) => Promise<void>;
   /** A scan failing to reach the centre this long marks its dossier 'scans-stuck' (sync's threshold). */
   readonly stuckScanAfterMs?: number;
+  /** The centre's reuse routes now, or why not (syncService.ts); absent = this machine's papers only. */
+  readonly reuseCentre?: () => ReuseCentre | 'not-enrolled' | 'offline';
 }
 
 export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
@@ -53,6 +55,7 @@ export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
   const catalog = createProcedureCatalog(deps);
   const list = createDossierList({ db, reference, branch, clock, stuckScanAfterMs: deps.stuckScanAfterMs ?? DEFAULT_STUCK_AFTER_MS });
   const receipt = createDossierReceipt(deps);
+  const reuse = createDossierReuse({ db, clock, reuseValidityDays: reception?.reuseValidityDays ?? 0, centre: deps.reuseCentre });
 
   async function appointmentAt(procedure: Procedure, receivedAt: number): Promise<AppointmentPreview> {
     return dossierAppointment(procedure, receivedAt, { reception, utcOffsetMinutes: branch.utcOffsetMinutes, calendar: await catalog.calendars() });
@@ -60,20 +63,6 @@ export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
 
   async function setAppointmentAt(set: ProcessingSet, receivedAt: number) {
     return processingSetAppointment(set, receivedAt, { reception, utcOffsetMinutes: branch.utcOffsetMinutes, calendar: await catalog.calendars() });
-  }
-
-  /** The centre's audit log: one `dossier.reuse` per earlier dossier whose papers went into `code`. */
-  async function auditReuse(code: string, documents: readonly DossierDocumentArgs[]): Promise<void> {
-    const reused = reusedFromCounts(documents);
-    if (reused.size === 0) return;
-    const staffId = deps.officer?.()?.staffId ?? null;
-    const events = [...reused].map(([from, count]) => ({ action: 'dossier.reuse' as const, dossierCode: from, relatedCode: code, documents: count, staffId }));
-    try {
-      const entries = await recordCounterAudit(db, deps.device().deviceId, branch.branchCode, events, clock, deps.random);
-      for (const entry of entries) void deps.saved(entry).catch(() => undefined);
-    } catch (e) {
-      console.error('could not record the reuse for the audit log', describeUnknown(e));
-    }
   }
 
   /** Today's codes of this unit that the centre has published back, so a lost counter never reissues one. */
@@ -107,20 +96,9 @@ export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
 
     previewProcessingSet: (set) => setAppointmentAt(set, clock.now()),
 
-    async reuseCandidates(idNumber) {
-      const since = reuseWindowStart(clock.now(), reception?.reuseValidityDays ?? 0);
-      const rows = distinctDocuments(await documentsOf(db, normalizeIdNumber(idNumber), since));
-      return rows.map((r): ReuseCandidate => ({
-        sha256: r.sha256,
-        size: r.size,
-        pages: r.pages,
-        name: r.name,
-        documentId: r.documentId,
-        dossierCode: r.dossierCode,
-        procedureName: r.procedureName,
-        receivedAt: r.receivedAt,
-      }));
-    },
+    reuseCandidates: (idNumber) => reuse.candidates(idNumber),
+    fetchReuse: (candidate) => reuse.fetch(candidate),
+    watchReuseReach: (onChange) => reuse.watchReach(onChange),
 
     suggestReuse: (procedure, candidates) => suggestReuse(procedure.documents, candidates),
 
@@ -139,9 +117,9 @@ export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
         const applicant = DossierApplicantArgs.safeParse(normalizeApplicant(draft.applicant));
         if (!applicant.success) return err('dossier.applicant-invalid', summarizeIssues(applicant.error));
 
-        // A reused PDF must be one this applicant gave here: another citizen's papers never slip in.
-        const reusable = draft.documents.some((d) => d.reuse) ? (await desk.reuseCandidates(applicant.data.idNumber)).map((c) => c.sha256) : [];
-        const checked = checkDocuments(draft.documents, new Set(reusable));
+        // A reused PDF must be one this applicant gave: another citizen's papers never slip in.
+        const reusable = draft.documents.some((d) => d.reuse) ? await reuse.reusable(applicant.data.idNumber) : new Set<string>();
+        const checked = checkDocuments(draft.documents, reusable);
         if (!checked.ok) return checked;
         const selected = new Set(draft.selectedCases);
         const unanswered = unansweredGroups(procedure, selected);
@@ -215,7 +193,6 @@ export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
         );
         void deps.saved(outboxEntry).catch(() => undefined);
         await Promise.all([deps.reserveCounter?.(counter), deps.reserveCounter?.(registerCounter)]);
-        await auditReuse(row.code, documents);
         return ok(toReceived(row));
       } catch (e) {
         if (e instanceof AppFailure) return err(e.code, e.message);

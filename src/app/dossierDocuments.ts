@@ -12,11 +12,14 @@ import type { DraftDocument } from './dossierTypes';
  *
  * Guarantees:
  * - `checkDocuments` runs before any PDF is made: a reused paper must be one of `reusable` (this
- *   applicant's, at this branch, still valid); a captured one needs at least one page.
+ *   applicant's, given here or listed by the centre, still valid), and a centre paper must have
+ *   been downloaded; a captured one needs at least one page.
  * - `assembleDocuments` makes one PDF per paper, pages in order, titled with the paper's name
  *   (never personal data) and dated `createdAt` (the receipt time, from the clock port); each PDF
  *   is hashed once, and the hash is both its storage key and what the dossier references.
- * - A reused paper is referenced, never stored again. A paper set to reuse ignores its pages.
+ * - A reused paper is referenced, never stored again; one downloaded from the centre is stored with
+ *   the dossier (the centre already holds it, so it is not uploaded). A paper set to reuse ignores
+ *   its pages.
  */
 
 export interface AssembledDocuments {
@@ -29,7 +32,10 @@ export function checkDocuments(drafts: readonly DraftDocument[], reusable: Reado
   for (const d of drafts) {
     if (d.reuse) {
       if (!reusable.has(d.reuse.sha256)) {
-        return err('dossier.reuse-not-allowed', `document ${d.documentId}: the reused PDF is not one this applicant gave at this branch`);
+        return err('dossier.reuse-not-allowed', `document ${d.documentId}: the reused PDF is not one this applicant gave`);
+      }
+      if (d.reuse.source === 'centre' && !d.reuse.pdf) {
+        return err('dossier.reuse-not-fetched', `document ${d.documentId}: the reused PDF was not downloaded from the centre`);
       }
     } else if (d.pages.length === 0) {
       return err('dossier.document-empty', `document ${d.documentId} has no pages; capture it or remove it`);
@@ -45,6 +51,7 @@ export async function assembleDocuments(drafts: readonly DraftDocument[], create
     const base = { documentId: d.documentId, name: d.name, originals: d.originals, copies: d.copies };
     if (d.reuse) {
       documents.push({ ...base, sha256: d.reuse.sha256, size: d.reuse.size, pages: d.reuse.pages, reusedFrom: d.reuse.dossierCode });
+      if (d.reuse.pdf && !pdfs.some((p) => p.sha256 === d.reuse!.sha256)) pdfs.push({ sha256: d.reuse.sha256, data: d.reuse.pdf });
       continue;
     }
     const pdf = await documentPdf(d, createdAt);

@@ -30,7 +30,7 @@ export interface DraftDocument {
   readonly copies: number;
   /** The pages captured at the counter, in order; the desk makes them one PDF at submit. */
   readonly pages: readonly CapturedPage[];
-  /** A document the citizen already gave at this branch, used instead of its pages. */
+  /** A document the citizen already gave (here, or at any counter or branch), used instead of its pages. */
   readonly reuse: ReuseCandidate | null;
 }
 
@@ -49,8 +49,27 @@ export interface DossierDraft {
   readonly processingSet?: ProcessingSet | null;
 }
 
-/** A document PDF from an earlier dossier of the same citizen (same ID number), still valid. */
-export type ReuseCandidate = Omit<DocumentIndexRow, 'applicantId'>;
+/**
+ * A document PDF from an earlier dossier of the same citizen (same ID number), still valid: given
+ * at this machine (`source` 'machine' or absent), or listed by the centre (given at another counter
+ * or branch; its `documentId` and `procedureName` are then empty: the centre sends neither).
+ */
+export type ReuseCandidate = Omit<DocumentIndexRow, 'applicantId'> & {
+  readonly source?: 'machine' | 'centre';
+  /** A centre paper's PDF once downloaded (`fetchReuse`), checked against `sha256`. */
+  readonly pdf?: Blob;
+};
+
+/**
+ * Where the reuse offers of the citizen being served come from, for the screen: the centre was
+ * asked (papers from every counter and branch), or only this machine's papers could be offered
+ * (offline, not enrolled, or the centre did not answer in time).
+ */
+export type ReuseReach =
+  | { readonly state: 'idle' }
+  | { readonly state: 'asking' }
+  | { readonly state: 'centre' }
+  | { readonly state: 'local-only'; readonly reason: 'offline' | 'not-enrolled' | 'failed' };
 
 /**
  * Where a received dossier stands on its way to the centre, for the officer's list:
@@ -109,8 +128,19 @@ export interface DossierDesk {
   appointmentPreview(procedure: Procedure): Promise<AppointmentPreview>;
   /** The appointment a processing time set by the officer gives if received now, or the `processing.*` refusal (with values to name). */
   previewProcessingSet(set: ProcessingSet): Promise<ProcessingSetOutcome>;
-  /** Earlier documents of this citizen at this branch, newest first, one per PDF. */
+  /**
+   * Earlier documents of this citizen, newest first, one per PDF: this machine's, and those the
+   * centre lists (any counter, any branch) when it answers within a few seconds.
+   */
   reuseCandidates(idNumber: string): Promise<readonly ReuseCandidate[]>;
+  /**
+   * The candidate ready to go into a dossier: a centre paper's PDF downloaded (and checked against
+   * its hash); a paper of this machine as it is. Errors: reuse.offline, reuse.not-found,
+   * reuse.rate-limited, reuse.pdf-mismatch, reuse.failed.
+   */
+  fetchReuse(candidate: ReuseCandidate): Promise<Result<ReuseCandidate>>;
+  /** Whether the latest `reuseCandidates` reached the centre; called at once and on every change. */
+  watchReuseReach(onChange: (reach: ReuseReach) => void): () => void;
   /** For each required document of `procedure`, the candidate that is the same paper, if any. */
   suggestReuse(procedure: Procedure, candidates: readonly ReuseCandidate[]): ReadonlyMap<string, ReuseCandidate>;
   /**

@@ -5,6 +5,7 @@ import { MAX_JOURNAL_BATCH, type DiskStatus } from '../shared/ipc';
 import type { OutboxEntry } from '../shared/outbox';
 import { AppFailure, describeUnknown, err, ok, type Result } from '../shared/result';
 import { EnrolCode, SYNC_PROTOCOL_VERSION, type HeartbeatRequest } from '../shared/sync';
+import type { ReuseIndexResponse, ReusePdfRequest } from '../shared/reuseIndex';
 import {
   countPendingBlobs,
   countStuckBlobs,
@@ -87,7 +88,18 @@ export interface SyncService {
   /** Throws AppFailure('disk.low') when the disk is nearly full (new capture is refused). */
   assertCaptureAllowed(): void;
   disk(): DiskStatus | null;
+  /**
+   * The centre's side of reusing a citizen's papers (counters), or why it cannot be asked now. The
+   * answer is about this moment; a request may still fail (TransportError).
+   */
+  reuseCentre(): ReuseCentre | 'not-enrolled' | 'offline';
   stop(): void;
+}
+
+/** A citizen's document index at the centre and the download of one paper (src/shared/reuseIndex.ts). */
+export interface ReuseCentre {
+  index(idNumber: string): Promise<ReuseIndexResponse>;
+  pdf(request: ReusePdfRequest): Promise<Blob>;
 }
 
 /** What the UI shows for the instant before the service's first report (it reports on subscribe). */
@@ -210,6 +222,7 @@ export async function startSyncService(deps: SyncServiceDeps): Promise<SyncServi
   }, JOURNAL_REPAIR_CHECK_MS);
 
   const serverUrl = () => deps.device().serverUrl;
+  const isOnline = deps.isOnline ?? (() => (typeof navigator === 'undefined' ? true : navigator.onLine));
   const transport = (): Transport => {
     const url = serverUrl();
     if (!url) throw new TransportError('auth', { code: 'auth.not-enrolled', detail: 'this kiosk has no server yet' });
@@ -291,7 +304,7 @@ export async function startSyncService(deps: SyncServiceDeps): Promise<SyncServi
     clock,
     random: deps.random ?? Math.random,
     timers: deps.timers,
-    isOnline: deps.isOnline ?? (() => (typeof navigator === 'undefined' ? true : navigator.onLine)),
+    isOnline,
     isEnrolled: () => token !== null && serverUrl() !== null,
     stuckAfterMs: stuckBlobAfterMs,
     onSaveDuringRun: () => engine.pushSoon(),
@@ -421,6 +434,14 @@ export async function startSyncService(deps: SyncServiceDeps): Promise<SyncServi
       }
     },
     disk: () => disk,
+    reuseCentre() {
+      if (token === null || serverUrl() === null) return 'not-enrolled';
+      if (!isOnline()) return 'offline';
+      const t = transport();
+      const { reuseIndex, reusePdf } = t;
+      if (!reuseIndex || !reusePdf) return 'offline';
+      return { index: (id) => reuseIndex.call(t, id), pdf: (r) => reusePdf.call(t, r) };
+    },
     stop() {
       clearInterval(diskTimer);
       clearInterval(repairTimer);

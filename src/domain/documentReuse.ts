@@ -1,8 +1,8 @@
 import { normalizeForSearch } from './normalizeText';
 
 /**
- * Reusing a paper the citizen already gave at this branch (same ID number) instead of scanning it
- * again.
+ * Reusing a paper the citizen already gave (same ID number: at this machine, or at any counter or
+ * branch through the centre's index, src/app/dossierReuse.ts) instead of scanning it again.
  *
  * Guarantees:
  * - Only papers received within the branch's validity window count (`reuseWindowStart`); each PDF

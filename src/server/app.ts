@@ -31,6 +31,7 @@ import { DEFAULT_RETENTION_JOB_EVERY_MS, registerRetentionJob } from './retentio
 import { CORS_ALLOWED_METHODS, corsPolicy, registerCors } from './cors';
 import { deviceMayRead, publishChanges, pullChanges } from './changes';
 import { registerLookupRoutes, type LookupLimits } from './lookup';
+import { registerReuseRoutes, type ReuseLimits } from './reuse';
 import {
   capConnectionsPerAddress,
   DEFAULT_SERVER_LIMITS,
@@ -76,6 +77,8 @@ export interface ServerOptions {
   readonly trustedProxies?: TrustedProxies;
   /** Look-up limits (lookup.ts); absent fields take the defaults. */
   readonly lookupLimits?: Partial<LookupLimits>;
+  /** Limits of the cross-branch reuse routes (reuse.ts); absent fields take the defaults. */
+  readonly reuseLimits?: Partial<ReuseLimits>;
   /**
    * The keys personal data and scans are sealed with (dataProtection.ts): main.ts passes
    * dataProtectionFromEnv(). Required outside vitest, where a per-process test keyring stands in.
@@ -391,6 +394,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     everyMs: options.retention?.everyMs ?? DEFAULT_RETENTION_JOB_EVERY_MS,
   });
   registerLookupRoutes(app, { db, clock, limits: options.lookupLimits });
+  registerReuseRoutes(app, { db, clock, protection, authenticate, storage, limits: options.reuseLimits });
   registerAuditRoutes(app, { db, clock, authenticateAdmin });
   registerStaffRoutes(app, { db, clock, authenticateAdmin });
   registerCatalogRoutes(app, { db, clock, authenticateAdmin });

@@ -58,6 +58,9 @@ export const AUDIT_ACTIONS = [
   'receipt.print',
   'receipt.reprint',
   'dossier.reuse',
+  // Counter, at the centre (reuse.ts): a citizen's document index read, a PDF downloaded for reuse.
+  'reuse.index',
+  'reuse.pdf',
   // Centre staff.
   'dossier.status',
   'config.publish',

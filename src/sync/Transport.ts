@@ -11,6 +11,7 @@ import type {
   SyncStateResponse,
   WireError,
 } from '../shared/sync';
+import type { ReuseIndexResponse, ReusePdfRequest } from '../shared/reuseIndex';
 
 /**
  * The sync engine's port to the central server. Implementations: `createHttpTransport` (fetch +
@@ -52,6 +53,10 @@ export interface Transport {
   blobsKnown?(sha256s: readonly string[]): Promise<ReadonlySet<string> | null>;
   /** Uploads (or resumes) a blob; resolves once the server verified its SHA-256. */
   uploadBlob(blob: BlobToUpload, hooks: BlobUploadHooks): Promise<void>;
+  /** A citizen's document index at the centre (counters; src/shared/reuseIndex.ts). Optional: not every transport speaks it. */
+  reuseIndex?(idNumber: string): Promise<ReuseIndexResponse>;
+  /** The bytes of a paper listed in that citizen's index (counters); recorded at the centre. */
+  reusePdf?(request: ReusePdfRequest): Promise<Blob>;
 }
 
 export type TransportErrorKind =

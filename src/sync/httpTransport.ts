@@ -13,6 +13,7 @@ import {
   type PushRequest,
 } from '../shared/sync';
 import { BLOBS_KNOWN_PATH, BlobsKnownResponse, MAX_BLOBS_KNOWN } from '../shared/blobsKnown';
+import { REUSE_INDEX_PATH, REUSE_PDF_PATH, ReuseIndexResponse, type ReusePdfRequest } from '../shared/reuseIndex';
 import { explainFetchFailure } from './fetchFailure';
 import { TransportError, type BlobToUpload, type BlobUploadHooks, type Transport, type TransportErrorKind } from './Transport';
 
@@ -38,6 +39,7 @@ export interface HttpTransportOptions {
 }
 
 export const DEFAULT_TIMEOUT_MS = 20_000;
+const PDF_TIMEOUT_MS = 60_000;
 
 export function createHttpTransport(options: HttpTransportOptions): Transport {
   const base = options.baseUrl.replace(/\/+$/, '');
@@ -103,6 +105,33 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
     }
   }
 
+  /** A POST whose 2xx answer is bytes (a PDF), not JSON; an error answer is read as JSON. */
+  async function fetchBlob(path: string, body: unknown): Promise<Blob | { status: number; json: unknown }> {
+    const token = options.token();
+    if (!token) throw new TransportError('auth', { code: 'auth.not-enrolled', detail: 'this kiosk has no server credential yet' });
+    // A scan of several MB over a branch's link takes longer than a JSON answer.
+    const limitMs = Math.max(timeoutMs, PDF_TIMEOUT_MS);
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), limitMs);
+    try {
+      const res = await doFetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify(body),
+        signal: controller.signal,
+        cache: 'no-store',
+      });
+      if (res.status >= 200 && res.status < 300) return await res.blob();
+      const text = await res.text();
+      return { status: res.status, json: text ? safeJson(text) : null };
+    } catch (e) {
+      if (controller.signal.aborted) throw new TransportError('timeout', { code: 'net.timeout', detail: `no answer from the server within ${limitMs} ms` });
+      throw await explainFetchFailure({ baseUrl: base, method: 'POST', path, cause: e, fetchLike: doFetch });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   function expect<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } }, r: { status: number; json: unknown }): T {
     if (r.status >= 200 && r.status < 300) {
       const parsed = schema.safeParse(r.json);
@@ -151,6 +180,14 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
         for (const h of answer.verified) if (wanted.has(h)) known.add(h);
       }
       return known;
+    },
+    async reuseIndex(idNumber: string) {
+      return expect(ReuseIndexResponse, await call('POST', REUSE_INDEX_PATH, { idNumber }, true));
+    },
+    async reusePdf(request: ReusePdfRequest) {
+      const r = await fetchBlob(REUSE_PDF_PATH, request);
+      if (r instanceof Blob) return r;
+      throw errorFor(r.status, r.json);
     },
     async uploadBlob(blob: BlobToUpload, hooks: BlobUploadHooks) {
       const token = options.token();

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CORS_ALLOWED_HEADERS, CORS_ALLOWED_METHODS, CorsConfigError, parseKioskOrigins } from '../../src/server/cors';
 import { BLOBS_KNOWN_PATH } from '../../src/shared/blobsKnown';
+import { REUSE_INDEX_PATH, REUSE_PDF_PATH } from '../../src/shared/reuseIndex';
 import { BLOB_BY_HASH_PATH, BLOB_TUS_PATH, KIOSK_APP_ORIGIN } from '../../src/shared/sync';
 import { createHttpTransport } from '../../src/sync/httpTransport';
 import { uploadBlobWithTus, type FetchLike } from '../../src/sync/tusUpload';
@@ -29,6 +30,8 @@ const KIOSK_CALLS = [
   { method: 'POST', path: '/v1/lookup', headers: ['content-type'] },
   { method: 'HEAD', path: `${BLOB_BY_HASH_PATH}/${'a'.repeat(64)}`, headers: ['authorization'] },
   { method: 'POST', path: BLOBS_KNOWN_PATH, headers: ['authorization', 'content-type'] },
+  { method: 'POST', path: REUSE_INDEX_PATH, headers: ['authorization', 'content-type'] },
+  { method: 'POST', path: REUSE_PDF_PATH, headers: ['authorization', 'content-type'] },
   { method: 'POST', path: BLOB_TUS_PATH, headers: ['authorization', 'tus-resumable', 'upload-length', 'upload-metadata'] },
   { method: 'HEAD', path: `${BLOB_TUS_PATH}/${'0'.repeat(32)}`, headers: ['authorization', 'tus-resumable'] },
   { method: 'PATCH', path: `${BLOB_TUS_PATH}/${'0'.repeat(32)}`, headers: ['authorization', 'content-type', 'tus-resumable', 'upload-offset'] },

@@ -3,6 +3,7 @@ import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EnrolRequest, HeartbeatRequest, PublishRequest, PullRequest, PushRequest, SYNC_PROTOCOL_VERSION } from '../../src/shared/sync';
 import { recordDossierStatus } from '../../src/server/dossiers';
+import { REUSE_INDEX_PATH, REUSE_PDF_PATH, ReuseIndexRequest, ReusePdfRequest } from '../../src/shared/reuseIndex';
 import { adminAuthHeader, enrolDevice, openHarness, pgliteEngine, postgresEngine, START, stateHash, type Engine, type Harness } from './serverHarness';
 
 /**
@@ -490,6 +491,14 @@ function routes(): Route[] {
     jsonRoute('POST /v1/heartbeat', '/v1/heartbeat', 'device', heartbeat, HeartbeatRequest),
     jsonRoute('POST /v1/admin/publish', '/v1/admin/publish', 'admin', publish, PublishRequest),
     jsonRoute('POST /v1/lookup', '/v1/lookup', 'none', { code: '000.00.21.H26-261124-0001', secret: 'K7P4X9QM' }, null),
+    jsonRoute('POST /v1/reuse/index', REUSE_INDEX_PATH, 'device', { idNumber: '001090012345' }, ReuseIndexRequest),
+    jsonRoute(
+      'POST /v1/reuse/pdf',
+      REUSE_PDF_PATH,
+      'device',
+      { idNumber: '001090012345', sha256: 'ab'.repeat(32), dossierCode: '000.00.21.H26-261124-0001' },
+      ReusePdfRequest,
+    ),
     blobHashRoute(),
     tusRoute(),
   ];
@@ -574,7 +583,8 @@ function fuzzSuite(engine: Engine, perRoute: number) {
     const violations: Violation[] = [];
 
     beforeAll(async () => {
-      h = await openHarness(engine);
+      // The reuse routes' per-counter limit would answer most payloads 429 before reading them.
+      h = await openHarness(engine, { server: { reuseLimits: { indexPerMinute: 1e9, pdfPerMinute: 1e9 } } });
       // A counter: the role that uploads scans, so the tus route's validation is fuzzed, not only its role check.
       device = (await enrolDevice(h, 'CN01', 'counter')).auth;
       admin = await adminAuthHeader(h);

@@ -1,9 +1,11 @@
 import { parseDossierCode } from '../../domain/dossierCode';
+import { reusedFromCounts } from '../../domain/documentReuse';
 import { localDayKey } from '../../domain/localDay';
 import { DossierReception } from '../../shared/branchConfig';
 import { branchScope, type DossierStatus } from '../../shared/published';
 import type { DossierSubmitArgs } from '../../shared/records';
 import type { WireError } from '../../shared/sync';
+import { recordAudit } from '../audit';
 import { publishChanges } from '../changes';
 import type { DataProtection } from '../dataProtection';
 import type { Db } from '../db/Db';
@@ -110,7 +112,9 @@ function receptionViolation(a: DossierSubmitArgs, r: ReceptionNumbering | null):
  *  3. one INSERT of the status rows (`dossiers`: status received, the secret's hash): a code
  *     already there (another id, or a status the centre recorded) is `dossier.code-taken`;
  *  4. one INSERT of the received dossiers with their completeness, one of their blob references;
- *  5. one publish of their `dossierStatus` to the branch scope (numbered at commit order).
+ *  5. one publish of their `dossierStatus` to the branch scope (numbered at commit order);
+ *  6. one `dossier.reuse` audit entry per earlier dossier whose papers a new one reuses, from any
+ *     branch (who: the device and the dossier's officer name; which dossier; which source).
  */
 async function storeDossiers(
   tx: Db,
@@ -266,9 +270,35 @@ async function storeDossiers(
       changes: statuses.map((data) => ({ entity: 'dossierStatus' as const, op: 'put' as const, data })),
     });
     if (!published.ok) throw new Error(`publishing received dossiers failed: ${published.error.code}`);
+    await auditReuse(tx, device, accepted, now);
   }
 
   for (const { item, first } of repeats) reasons[item.i] = item.a.code === first.a.code ? reasons[first.i]! : idTaken();
+}
+
+/**
+ * The centre's record of every reuse, written from the dossier itself in the push's transaction (a
+ * kiosk cannot leave it out): per earlier dossier whose papers went into a new one, the device, the
+ * officer named on the dossier when there is one, the new dossier and the count. The source may be
+ * of any branch (reuse.ts hands out another branch's papers); the new dossier is complete as soon
+ * as the centre holds a verified copy of each paper, whoever uploaded it.
+ */
+async function auditReuse(tx: Db, device: AuthenticatedDevice, accepted: readonly DossierItem[], now: number): Promise<void> {
+  for (const { a } of accepted) {
+    const officer = a.officerName.trim();
+    for (const [from, count] of reusedFromCounts(a.documents)) {
+      await recordAudit(tx, {
+        actorKind: 'device',
+        actorId: device.deviceId,
+        branchCode: a.branchCode,
+        action: 'dossier.reuse',
+        target: from,
+        outcome: 'ok',
+        detail: `into ${a.code}: ${count} document(s)${officer ? `; officer: ${officer}` : ''}`,
+        at: now,
+      });
+    }
+  }
 }
 
 /**

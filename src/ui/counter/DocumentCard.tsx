@@ -148,7 +148,7 @@ export const DocumentCard = memo(function DocumentCard(props: DocumentCardProps)
   const app = useKiosk();
   const [camera, setCamera] = useState(false);
   const [retakeId, setRetakeId] = useState<string | null>(null);
-  const [busy, setBusy] = useState<'scanner' | 'camera' | 'file' | null>(null);
+  const [busy, setBusy] = useState<'scanner' | 'camera' | 'file' | 'reuse' | null>(null);
   const [error, setError] = useState<AppError | null>(null);
   const [scannerNote, setScannerNote] = useState(false);
   const video = useRef<HTMLVideoElement | null>(null);
@@ -186,6 +186,21 @@ export const DocumentCard = memo(function DocumentCard(props: DocumentCardProps)
       const got = await capture();
       if (got.ok) addPages(got.value);
       else setError(got.error);
+    } finally {
+      end();
+      setBusy(null);
+    }
+  };
+
+  // A paper the centre listed (another counter or branch) comes only now, when the officer takes it.
+  const onReuse = async (candidate: ReuseCandidate): Promise<void> => {
+    setBusy('reuse');
+    setError(null);
+    const end = app.activity.begin();
+    try {
+      const ready = await app.dossiers.fetchReuse(candidate);
+      if (ready.ok) update((s) => ({ ...s, reuse: ready.value }));
+      else setError(ready.error);
     } finally {
       end();
       setBusy(null);
@@ -259,9 +274,17 @@ export const DocumentCard = memo(function DocumentCard(props: DocumentCardProps)
               date: localDate(suggestion.receivedAt, app.branch.utcOffsetMinutes),
               pages: suggestion.pages,
             })}
+            {suggestion.source === 'centre' && <> {t('reuse.fromCentre')}</>}
           </span>
-          <button type="button" className="btn btn--primary btn--small" onClick={() => update((s) => ({ ...s, reuse: suggestion }))} data-testid="desk.reuse">
-            {t('desk.doc.reuse')}
+          <button
+            type="button"
+            className="btn btn--primary btn--small"
+            onClick={() => void onReuse(suggestion)}
+            disabled={busy !== null}
+            data-testid="desk.reuse"
+            data-source={suggestion.source ?? 'machine'}
+          >
+            {busy === 'reuse' ? t('reuse.fetching') : t('desk.doc.reuse')}
           </button>
         </div>
       )}

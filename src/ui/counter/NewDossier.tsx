@@ -29,6 +29,7 @@ import {
 import { appointmentText } from './appointment';
 import { ProcedurePicker } from './ProcedurePicker';
 import { NO_PROCESSING_SET, ProcessingTimeControl, type ProcessingState } from './ProcessingTimeControl';
+import { ReuseNotice } from './ReuseNotice';
 
 /** A QR text for the applicant: from this screen's camera, or a USB scanner routed by the shell. */
 export interface CardScan {
@@ -369,6 +370,7 @@ export const NewDossier = memo(function NewDossier({ desk, cardScan, onReset }: 
             errors={visibleFieldErrors}
             onLeave={onLeave}
           />
+          <ReuseNotice desk={desk} active={isCompleteIdNumber(idNumber)} />
         </div>
         <div className="desk__scroll desk__scroll--procedure">
           <section className="panel desk-panel" aria-labelledby="desk-procedure-h" data-testid="desk.procedure">

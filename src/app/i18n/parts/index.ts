@@ -9,5 +9,6 @@ import * as desk from './desk';
 import * as staff from './staff';
 import * as processingTime from './processingTime';
 import * as form from './form';
+import * as reuse from './reuse';
 
-export const PARTS: readonly { readonly vi: object; readonly en: object }[] = [dossier, qr, scan, desk, staff, processingTime, form];
+export const PARTS: readonly { readonly vi: object; readonly en: object }[] = [dossier, qr, scan, desk, staff, processingTime, form, reuse];
