@@ -235,6 +235,9 @@ export async function startSyncService(deps: SyncServiceDeps): Promise<SyncServi
     syncState: (j) => transport().syncState(j),
     heartbeat: (r) => transport().heartbeat(r),
     blobExists: (h) => transport().blobExists(h),
+    // One question for all pending scans (POST /v1/blobs/known) instead of a HEAD per scan; a
+    // transport without it answers null and the engine asks per scan.
+    blobsKnown: (hashes) => transport().blobsKnown?.(hashes) ?? Promise.resolve(null),
     uploadBlob: (b, h) => transport().uploadBlob(b, h),
   };
 

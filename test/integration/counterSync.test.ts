@@ -81,7 +81,16 @@ describe('a counter receives a dossier offline and the centre gets it', () => {
 
   it('uploads the PDFs, stores the dossier complete, answers the look-up and brings the centre status back', async () => {
     let online = false;
-    app = await startCounter('0193a1b2-0000-7000-8000-0000000c0001', 2, { isOnline: () => online, onlineEvents: null });
+    const asked: string[] = [];
+    const counting = (input: RequestInfo | URL, init?: RequestInit) => {
+      asked.push(`${init?.method ?? 'GET'} ${new URL(String(input)).pathname}`);
+      return fetch(input, init);
+    };
+    app = await startCounter('0193a1b2-0000-7000-8000-0000000c0001', 2, {
+      isOnline: () => online,
+      onlineEvents: null,
+      transportFor: (baseUrl, token) => createHttpTransport({ baseUrl, token, fetch: counting as typeof fetch }),
+    });
     const { code: enrolCode } = await createEnrolCode(centre.db, 'CN01', 'counter', clock.now());
 
     // Offline: the dossier is received and its receipt printed without the centre.
@@ -135,6 +144,9 @@ describe('a counter receives a dossier offline and the centre gets it', () => {
     online = true;
     app.sync.syncNow();
     await until(app, (s) => s.state === 'idle' && s.pending === 0 && s.pendingBlobs === 0 && s.lastSuccessAt !== null);
+    // The app asks once which scans the centre holds, never once per scan.
+    expect(asked).toContain('POST /v1/blobs/known');
+    expect(asked.filter((a) => a.startsWith('HEAD /v1/blobs/sha256'))).toEqual([]);
 
     // Read through the test servers' keys (personalData.ts): the applicant is stored sealed.
     const stored = await readReceivedDossiers(centre.db, resolveDataProtection(undefined), { ids: [dossier.id] });
