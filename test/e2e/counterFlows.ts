@@ -8,10 +8,11 @@ import { kioskUrl, wedgeScan } from './helpers';
 
 export const PROCEDURE = '1.003583'; // Đăng ký khai sinh lưu động: "Giấy chứng sinh" and "Tờ khai" among its papers.
 
-export async function enrol(page: Page, centre: Centre, role: 'citizen' | 'counter', serverUrl = centre.url): Promise<string> {
+export async function enrol(page: Page, centre: Centre, role: 'citizen' | 'counter', serverUrl = centre.url, slot?: number): Promise<string> {
   await page.goto(kioskUrl('?role=technician'));
   if (role === 'counter') {
     await page.getByTestId('technician.role').selectOption('counter');
+    if (slot !== undefined) await page.getByTestId('technician.kioskSlot').fill(String(slot));
     await page.getByTestId('technician.save').click();
     // Saving the role restarts the shell.
     await page.waitForEvent('load');

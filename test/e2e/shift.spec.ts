@@ -12,11 +12,27 @@ import { kioskUrl, lastPrintedPdf, paperPhoto, pdfText, renderPdfPng, SCREENS_DI
  * counter asks who is working, the receipts carry the officer's name, the idle lock asks for the
  * PIN, and the centre's records say who received each dossier and who reprinted.
  */
+const PROCEDURE = '1.003583'; // Đăng ký khai sinh lưu động: "Giấy chứng sinh" among its papers.
+const BIRTH = '1.001193'; // Đăng ký khai sinh: no processing time with a unit in the catalog.
 const OFFICER = { staffId: 'CB0107', name: 'Phạm Minh Đức', role: 'officer' as const, pin: '480315' };
 const OTHER = { staffId: 'CB0108', name: 'Lê Thu Trang', role: 'officer' as const, pin: '735190' };
 const TECHNICIAN = { staffId: 'KT0101', name: 'Đỗ Văn Kiên', role: 'technician' as const, pin: '602481' };
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENS_DIR, `shift-${name}.png`) });
+/** A person's pace at the keyboard (a burst of keys is a USB scanner's, useScannerWedge.ts). */
+const TYPING = { delay: 40 };
+
+/** From the machine's next start once the accounts arrived, the counter asks who works; `who` signs in. */
+async function signIn(page: Page, who: { staffId: string; pin: string }, url = kioskUrl('?role=counter')): Promise<void> {
+  await expect(async () => {
+    await page.goto(url);
+    await expect(page.getByTestId('staff.signIn')).toBeVisible({ timeout: 2_000 });
+  }).toPass({ timeout: 30_000 });
+  await page.getByTestId(`staff.signIn.choice.${who.staffId}`).click();
+  await page.getByTestId('staff.signIn.form.pin').fill(who.pin);
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('staff.bar')).toBeVisible();
+}
 
 test.describe("an officer's shift", () => {
   let centre: Centre;
@@ -39,18 +55,19 @@ test.describe("an officer's shift", () => {
 
   test('sign in → three dossiers → reprint → idle lock → PIN → sign out; receipts and the centre name the officer', async ({ page, context }) => {
     test.setTimeout(240_000);
+    let givenAtA!: string;
     // Playwright's clock from the start, at 10:00 today in Hà Nội: the idle minutes jumped below never cross midnight.
     const hanoiToday = new Date(Date.now() + 7 * 3600_000).toISOString().slice(0, 10);
     await page.clock.install({ time: new Date(`${hanoiToday}T10:00:00+07:00`) });
     await enrol(page, centre, 'counter');
     // The accounts come with the first sync; from the next start nobody works at this counter until an officer signs in.
-    const signIn = page.getByTestId('staff.signIn');
+    const signInScreen = page.getByTestId('staff.signIn');
     await expect(async () => {
       await page.goto(kioskUrl('?role=counter'));
-      await expect(signIn).toBeVisible({ timeout: 2_000 });
+      await expect(signInScreen).toBeVisible({ timeout: 2_000 });
     }).toPass({ timeout: 30_000 });
     await expect(page.getByTestId('desk.new')).toHaveCount(0);
-    await expect(signIn.getByRole('radio')).toHaveText([`${OTHER.name}${OTHER.staffId}`, `${OFFICER.name}${OFFICER.staffId}`]);
+    await expect(signInScreen.getByRole('radio')).toHaveText([`${OTHER.name}${OTHER.staffId}`, `${OFFICER.name}${OFFICER.staffId}`]);
     await expect(page.getByTestId(`staff.signIn.choice.${TECHNICIAN.staffId}`)).toHaveCount(0);
     await shot(page, 'sign-in');
     // Keyboard only: the first name has the focus, an arrow moves to the officer, Enter picks it, the PIN goes in.
@@ -67,15 +84,82 @@ test.describe("an officer's shift", () => {
     await expect(page.getByTestId('staff.bar.name')).toHaveText(`Cán bộ: ${OFFICER.name}`);
     await expect(page.getByTestId('desk.new')).toBeVisible();
 
-    // Three dossiers (typed: the page runs on Playwright's clock, which the scanner detection cannot use); the first with a scanned paper.
-    const png = await paperPhoto(page, 'GIẤY CHỨNG SINH', 'image/png');
-    const first = await receiveDossier(page, [{ paper: 'Giấy chứng sinh', name: 'giay-chung-sinh.png', mimeType: 'image/png', buffer: png }], 'typed');
+    // Counter A, another machine of the branch, where a colleague received the citizen's birth certificate earlier.
+    const machineA = await page.context().browser()!.newContext();
+    await machineA.addInitScript(() => {
+      window.print = () => undefined;
+    });
+    const a = await machineA.newPage();
+    try {
+      await enrol(a, centre, 'counter', centre.url, 1);
+      await signIn(a, OTHER);
+      const png = await paperPhoto(a, 'GIẤY CHỨNG SINH', 'image/png');
+      const given = await receiveDossier(a, [{ paper: 'Giấy chứng sinh', name: 'giay-chung-sinh.png', mimeType: 'image/png', buffer: png }], 'typed');
+      await a.keyboard.press('F3');
+      await expect(async () => {
+        await nudge(machineA);
+        await expect(listRow(a, given.code).getByTestId('list.sync')).toHaveText('Trung tâm đã nhận', { timeout: 3_000 });
+      }).toPass({ timeout: 60_000 });
+      givenAtA = given.code;
+    } finally {
+      await machineA.close();
+    }
+
+    // Dossier 1 at this counter: the same citizen; the paper given at counter A is offered and reused, not scanned again.
+    await page.keyboard.press('F2');
+    await page.getByTestId('desk.idNumber').fill('001195012345');
+    await page.getByTestId('desk.fullName').fill('Nguyễn Thị Thu Hằng');
+    await page.getByTestId('desk.dateOfBirth').fill('15/08/1995');
+    await page.getByTestId('desk.gender').getByRole('radio', { name: 'Nữ' }).click();
+    await page.getByTestId('desk.address').fill('Số 12 ngõ 34 phố Hàng Bạc, Hoàn Kiếm, Hà Nội');
+    await page.getByTestId('desk.procedureSearch').fill(PROCEDURE);
+    await expect(page.getByTestId('desk.procedureOption').first()).toHaveAttribute('data-code', PROCEDURE);
+    await page.keyboard.press('Enter');
+    const certificate = page.getByTestId('desk.document').filter({ hasText: 'Giấy chứng sinh' });
+    await expect(certificate.getByTestId('desk.reuseOffer')).toContainText(givenAtA, { timeout: 20_000 });
+    await certificate.getByTestId('desk.reuse').click();
+    await expect(certificate.getByTestId('desk.reused')).toContainText(givenAtA, { timeout: 20_000 });
+    await page.getByTestId('desk.submit').click();
+    await page.getByTestId('desk.reason').pressSequentially('Công dân bổ sung giấy tờ sau', TYPING);
+    await page.getByTestId('desk.submit').click();
+    await expect(page.getByTestId('desk.done')).toBeVisible({ timeout: 30_000 });
+    await expect(page.getByTestId('desk.printState')).toHaveAttribute('data-state', 'printed', { timeout: 20_000 });
+    const first = { code: (await page.getByTestId('desk.done').getAttribute('data-code')) ?? '' };
     const receipt = pdfText(await lastPrintedPdf(page));
     expect(receipt).toContain(OFFICER.name);
     expect(receipt).toContain('NGƯỜI TIẾP NHẬN HỒ SƠ');
     expect(receipt).toMatch(/Vào Sổ theo dõi hồ sơ, Quyển số: \d{2}\/\d{4}, Số thứ tự: \d+/);
     renderPdfPng(await lastPrintedPdf(page), join(SCREENS_DIR, 'shift-receipt'));
-    const second = await receiveDossier(page, [], 'typed');
+    await page.getByTestId('desk.newDossier').click();
+
+    // Dossier 2: a procedure whose catalog has no processing time; the officer sets three working days.
+    await page.getByTestId('desk.idNumber').fill('001089006789');
+    await page.getByTestId('desk.fullName').fill('Trần Văn Bình');
+    await page.getByTestId('desk.procedureSearch').fill(BIRTH);
+    await expect(page.getByTestId('desk.procedureOption').first()).toHaveAttribute('data-code', BIRTH);
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('desk.appointmentPreview')).toHaveAttribute('data-kind', 'needs-confirmation');
+    await page.getByTestId('processing.kind.working-days').check();
+    await page.getByTestId('processing.value').pressSequentially('3', TYPING);
+    await page.getByTestId('processing.reason').pressSequentially('Theo quy định tại quầy', TYPING);
+    await expect(page.getByTestId('desk.appointmentPreview')).toHaveAttribute('data-kind', 'date');
+    const setDate = (await page.getByTestId('desk.appointmentPreview').getAttribute('data-date')) ?? '';
+    await page.getByTestId('desk.submit').click();
+    if (await page.getByTestId('desk.reason').isVisible()) {
+      await page.getByTestId('desk.reason').pressSequentially('Công dân bổ sung giấy tờ sau', TYPING);
+      await page.getByTestId('desk.submit').click();
+    }
+    await expect(page.getByTestId('desk.done')).toHaveAttribute('data-appointment-date', setDate, { timeout: 30_000 });
+    await expect(page.getByTestId('desk.printState')).toHaveAttribute('data-state', 'printed', { timeout: 20_000 });
+    const second = { code: (await page.getByTestId('desk.done').getAttribute('data-code')) ?? '' };
+    const setReceipt = pdfText(await lastPrintedPdf(page)).replace(/\s+/g, ' ');
+    const [yyyy, mm, dd] = setDate.split('-');
+    expect(setReceipt).toContain(`ngày ${dd} tháng ${mm} năm ${yyyy}`);
+    expect(setReceipt).toContain('(do cán bộ tiếp nhận xác định: Theo quy định tại quầy)');
+    expect(setReceipt).toContain(OFFICER.name);
+    await page.getByTestId('desk.newDossier').click();
+
+    // Dossier 3: an ordinary one.
     const third = await receiveDossier(page, [], 'typed');
 
     // A reprint of the first from today's list.
@@ -114,7 +198,7 @@ test.describe("an officer's shift", () => {
     await expect(page.getByTestId('staff.signIn')).toBeVisible();
     await expect(page.getByTestId('desk.phone')).toHaveCount(0);
 
-    // The centre: who received each dossier, and who printed and reprinted.
+    // The centre: who received each dossier (the reused paper's dossier from counter A's officer), and who printed and reprinted.
     await nudge(context);
     await expect
       .poll(
@@ -140,6 +224,12 @@ test.describe("an officer's shift", () => {
         { timeout: 30_000 },
       )
       .toEqual([`receipt.print officer ${OFFICER.staffId}`, `receipt.reprint officer ${OFFICER.staffId}`]);
+    const givenRow = await centre.db.query<{ officer_id: string | null }>('SELECT officer_id FROM received_dossiers WHERE code = $1', [givenAtA]);
+    expect(givenRow.map((r) => r.officer_id)).toEqual([OTHER.staffId]);
+    const reuseAudit = await centre.db.query<{ detail: string | null }>(`SELECT detail FROM audit_log WHERE action = 'dossier.reuse' AND target = $1`, [
+      givenAtA,
+    ]);
+    expect(reuseAudit.map((r) => r.detail ?? '').join(' ')).toContain(first.code);
   });
 
   test('the technician area of an enrolled machine opens only with a technician PIN', async ({ page }) => {

@@ -159,7 +159,7 @@ export const CounterShell = memo(function CounterShell({ onOpenIssues, active = 
             ))}
           </nav>
           {!session.required && (
-            <span className="counter__nostaff" data-testid="counter.noAccounts">
+            <span className="counter__nostaff" title={t('staff.noAccounts')} data-testid="counter.noAccounts">
               {t('staff.noAccounts')}
             </span>
           )}

@@ -131,19 +131,20 @@ export const ProcessingTimeControl = memo(function ProcessingTimeControl({
       data-testid="processing.control"
       data-open="true"
       data-valid={state.set !== null}
-      style={{ border: 0, padding: 0, margin: '16px 0 0' }}
     >
-      <legend style={{ fontWeight: 700 }}>{t('processingTime.legend')}</legend>
+      <legend className="processing__legend">{t('processingTime.legend')}</legend>
       {catalogTime === null && (
         <p className="notice notice--warn" data-testid="processing.missing">
           {t('processingTime.missing')}
         </p>
       )}
-      <div className="form desk-form">
-        <span id={`${id}-kind`}>{t('processingTime.kind')}</span>
-        <div role="radiogroup" aria-labelledby={`${id}-kind`} style={{ display: 'flex', flexWrap: 'wrap', gap: '8px 24px' }}>
+      <div className="processing__form">
+        <span id={`${id}-kind`} className="processing__label">
+          {t('processingTime.kind')}
+        </span>
+        <div role="radiogroup" aria-labelledby={`${id}-kind`} className="processing__kinds">
           {KINDS.map((k) => (
-            <label key={k} style={{ display: 'inline-flex', alignItems: 'center', gap: 8, minHeight: 48 }}>
+            <label key={k} className="processing__kind">
               <input
                 type="radio"
                 name={`${id}-kind`}
@@ -151,14 +152,15 @@ export const ProcessingTimeControl = memo(function ProcessingTimeControl({
                 checked={kind === k}
                 onChange={() => setKind(k)}
                 onKeyDown={onEnter(() => valueRef.current?.focus())}
-                style={{ width: 24, height: 24, minHeight: 0 }}
                 data-testid={`processing.kind.${k}`}
               />
               {t(`processingTime.kinds.${k}`)}
             </label>
           ))}
         </div>
-        <label htmlFor={`${id}-value`}>{t(`processingTime.value.${kind}`)}</label>
+        <label htmlFor={`${id}-value`} className="processing__label">
+          {t(`processingTime.value.${kind}`)}
+        </label>
         <input
           id={`${id}-value`}
           ref={valueRef}
@@ -173,7 +175,9 @@ export const ProcessingTimeControl = memo(function ProcessingTimeControl({
           onKeyDown={onEnter(() => reasonRef.current?.focus())}
           data-testid="processing.value"
         />
-        <label htmlFor={`${id}-reason`}>{t('processingTime.reason')}</label>
+        <label htmlFor={`${id}-reason`} className="processing__label">
+          {t('processingTime.reason')}
+        </label>
         <input
           id={`${id}-reason`}
           ref={reasonRef}
@@ -193,7 +197,7 @@ export const ProcessingTimeControl = memo(function ProcessingTimeControl({
             <option key={p} value={t(`processingTime.reasonPreset.${p}`)} />
           ))}
         </datalist>
-        <span className="form__hint">{t('processingTime.hint')}</span>
+        <span className="processing__hint">{t('processingTime.hint')}</span>
       </div>
       {state.preview && (
         <p
