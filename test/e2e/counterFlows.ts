@@ -42,31 +42,58 @@ export async function receiveDossier(
     await wedgeScan(page, CCCD_FIXTURE_PAYLOAD);
     await expect(page.getByTestId('desk.cardOk')).toBeVisible();
   } else {
-    await page.getByTestId('desk.idNumber').fill('001195012345');
-    await page.getByTestId('desk.fullName').fill('Nguyễn Thị Thu Hằng');
-    await page.getByTestId('desk.dateOfBirth').fill('15/08/1995');
-    await page.getByTestId('desk.gender').getByRole('radio', { name: 'Nữ' }).click();
-    await page.getByTestId('desk.address').fill('Số 12 ngõ 34 phố Hàng Bạc, Hoàn Kiếm, Hà Nội');
+    await typeApplicant(page);
   }
-  await page.getByTestId('desk.procedureSearch').fill(PROCEDURE);
-  await expect(page.getByTestId('desk.procedureOption').first()).toHaveAttribute('data-code', PROCEDURE);
-  await page.keyboard.press('Enter');
-  await expect(page.getByTestId('desk.procedureChosen')).toHaveAttribute('data-code', PROCEDURE);
+  await chooseProcedure(page, PROCEDURE);
   for (const f of files) {
     const paper = page.getByTestId('desk.document').filter({ hasText: f.paper });
     await paper.getByTestId('desk.fileInput').setInputFiles([{ name: f.name, mimeType: f.mimeType, buffer: f.buffer }]);
     await expect(paper).toHaveAttribute('data-pages', '1', { timeout: 30_000 });
   }
+  return submitDossier(page);
+}
+
+/** The fixture citizen (the one on CCCD_FIXTURE_PAYLOAD), typed as an officer would without the card. */
+export async function typeApplicant(page: Page): Promise<void> {
+  await page.getByTestId('desk.idNumber').fill('001195012345');
+  await page.getByTestId('desk.fullName').fill('Nguyễn Thị Thu Hằng');
+  await page.getByTestId('desk.dateOfBirth').fill('15/08/1995');
+  await page.getByTestId('desk.gender').getByRole('radio', { name: 'Nữ' }).click();
+  await page.getByTestId('desk.address').fill('Số 12 ngõ 34 phố Hàng Bạc, Hoàn Kiếm, Hà Nội');
+}
+
+/** Types a procedure code in the search and takes the first result with Enter. */
+export async function chooseProcedure(page: Page, code: string): Promise<void> {
+  await page.getByTestId('desk.procedureSearch').fill(code);
+  await expect(page.getByTestId('desk.procedureOption').first()).toHaveAttribute('data-code', code);
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('desk.procedureChosen')).toHaveAttribute('data-code', code);
+}
+
+/**
+ * Saves the dossier on screen (giving a reason when papers are missing), waits for its receipt to
+ * print and returns its code and look-up secret; the screen is left on the saved dossier.
+ */
+export async function saveDossier(page: Page): Promise<{ code: string; secret: string }> {
   await page.getByTestId('desk.submit').click();
-  await page.getByTestId('desk.reason').fill('Công dân bổ sung giấy tờ còn thiếu sau');
-  await page.getByTestId('desk.submit').click();
+  if (await page.getByTestId('desk.reason').isVisible()) {
+    // A person's pace: a burst of keys a few milliseconds apart is a USB scanner's (useScannerWedge.ts).
+    await page.getByTestId('desk.reason').pressSequentially('Công dân bổ sung giấy tờ còn thiếu sau', { delay: 20 });
+    await page.getByTestId('desk.submit').click();
+  }
   const done = page.getByTestId('desk.done');
   await expect(done).toBeVisible({ timeout: 30_000 });
   await expect(page.getByTestId('desk.printState')).toHaveAttribute('data-state', 'printed', { timeout: 20_000 });
   const code = (await done.getAttribute('data-code')) ?? '';
   const secret = ((await page.getByTestId('desk.doneLookupSecret').textContent()) ?? '').trim();
-  await page.getByTestId('desk.newDossier').click();
   return { code, secret };
+}
+
+/** `saveDossier`, then "new dossier". */
+async function submitDossier(page: Page): Promise<{ code: string; secret: string }> {
+  const saved = await saveDossier(page);
+  await page.getByTestId('desk.newDossier').click();
+  return saved;
 }
 
 /** Makes the kiosk's sync run now (coming back online triggers a run). */

@@ -1,6 +1,7 @@
 import type { BrowserContext, Page } from '@playwright/test';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import type { Centre } from './centre';
+import { enrol } from './counterFlows';
 import { expect, test } from './fixtures';
 import { kioskUrl, readRows } from './helpers';
 
@@ -32,18 +33,9 @@ async function secondMachine(context: BrowserContext): Promise<Page> {
   return other.newPage();
 }
 
-/** The technician makes the machine a counter in `slot` and enrols it with the centre. */
+/** The technician makes the machine a counter in `slot` and enrols it with the centre; then the counter opens. */
 async function installCounter(page: Page, centre: Centre, slot: number): Promise<void> {
-  await page.goto(kioskUrl('?role=technician'));
-  await page.getByTestId('technician.role').selectOption('counter');
-  await page.getByTestId('technician.kioskSlot').fill(String(slot));
-  await page.getByTestId('technician.save').click();
-  await page.waitForEvent('load');
-  await expect(page.getByTestId('technician.role')).toHaveValue('counter');
-  await page.getByTestId('connection.serverUrl').fill(centre.url);
-  await page.getByTestId('connection.code').fill(await centre.enrolCode('counter'));
-  await page.getByTestId('connection.enrol').click();
-  await expect(page.getByTestId('connection.result')).toHaveAttribute('data-branch', 'CN01');
+  await enrol(page, centre, 'counter', centre.url, slot);
   await page.goto(kioskUrl());
   await expect(page.getByTestId('desk.new')).toBeVisible();
 }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { createStaff } from '../../src/server/staff';
 import { startCentre, type Centre } from './centre';
-import { enrol, listRow, nudge, receiveDossier } from './counterFlows';
+import { chooseProcedure, enrol, listRow, nudge, receiveDossier, saveDossier, typeApplicant } from './counterFlows';
 import { expect, test } from './fixtures';
 import { kioskUrl, lastPrintedPdf, paperPhoto, pdfText, renderPdfPng, SCREENS_DIR } from './helpers';
 
@@ -107,24 +107,13 @@ test.describe("an officer's shift", () => {
 
     // Dossier 1 at this counter: the same citizen; the paper given at counter A is offered and reused, not scanned again.
     await page.keyboard.press('F2');
-    await page.getByTestId('desk.idNumber').fill('001195012345');
-    await page.getByTestId('desk.fullName').fill('Nguyễn Thị Thu Hằng');
-    await page.getByTestId('desk.dateOfBirth').fill('15/08/1995');
-    await page.getByTestId('desk.gender').getByRole('radio', { name: 'Nữ' }).click();
-    await page.getByTestId('desk.address').fill('Số 12 ngõ 34 phố Hàng Bạc, Hoàn Kiếm, Hà Nội');
-    await page.getByTestId('desk.procedureSearch').fill(PROCEDURE);
-    await expect(page.getByTestId('desk.procedureOption').first()).toHaveAttribute('data-code', PROCEDURE);
-    await page.keyboard.press('Enter');
+    await typeApplicant(page);
+    await chooseProcedure(page, PROCEDURE);
     const certificate = page.getByTestId('desk.document').filter({ hasText: 'Giấy chứng sinh' });
     await expect(certificate.getByTestId('desk.reuseOffer')).toContainText(givenAtA, { timeout: 20_000 });
     await certificate.getByTestId('desk.reuse').click();
     await expect(certificate.getByTestId('desk.reused')).toContainText(givenAtA, { timeout: 20_000 });
-    await page.getByTestId('desk.submit').click();
-    await page.getByTestId('desk.reason').pressSequentially('Công dân bổ sung giấy tờ sau', TYPING);
-    await page.getByTestId('desk.submit').click();
-    await expect(page.getByTestId('desk.done')).toBeVisible({ timeout: 30_000 });
-    await expect(page.getByTestId('desk.printState')).toHaveAttribute('data-state', 'printed', { timeout: 20_000 });
-    const first = { code: (await page.getByTestId('desk.done').getAttribute('data-code')) ?? '' };
+    const first = await saveDossier(page);
     const receipt = pdfText(await lastPrintedPdf(page));
     expect(receipt).toContain(OFFICER.name);
     expect(receipt).toContain('NGƯỜI TIẾP NHẬN HỒ SƠ');
@@ -135,23 +124,15 @@ test.describe("an officer's shift", () => {
     // Dossier 2: a procedure whose catalog has no processing time; the officer sets three working days.
     await page.getByTestId('desk.idNumber').fill('001089006789');
     await page.getByTestId('desk.fullName').fill('Trần Văn Bình');
-    await page.getByTestId('desk.procedureSearch').fill(BIRTH);
-    await expect(page.getByTestId('desk.procedureOption').first()).toHaveAttribute('data-code', BIRTH);
-    await page.keyboard.press('Enter');
+    await chooseProcedure(page, BIRTH);
     await expect(page.getByTestId('desk.appointmentPreview')).toHaveAttribute('data-kind', 'needs-confirmation');
     await page.getByTestId('processing.kind.working-days').check();
     await page.getByTestId('processing.value').pressSequentially('3', TYPING);
     await page.getByTestId('processing.reason').pressSequentially('Theo quy định tại quầy', TYPING);
     await expect(page.getByTestId('desk.appointmentPreview')).toHaveAttribute('data-kind', 'date');
     const setDate = (await page.getByTestId('desk.appointmentPreview').getAttribute('data-date')) ?? '';
-    await page.getByTestId('desk.submit').click();
-    if (await page.getByTestId('desk.reason').isVisible()) {
-      await page.getByTestId('desk.reason').pressSequentially('Công dân bổ sung giấy tờ sau', TYPING);
-      await page.getByTestId('desk.submit').click();
-    }
-    await expect(page.getByTestId('desk.done')).toHaveAttribute('data-appointment-date', setDate, { timeout: 30_000 });
-    await expect(page.getByTestId('desk.printState')).toHaveAttribute('data-state', 'printed', { timeout: 20_000 });
-    const second = { code: (await page.getByTestId('desk.done').getAttribute('data-code')) ?? '' };
+    const second = await saveDossier(page);
+    await expect(page.getByTestId('desk.done')).toHaveAttribute('data-appointment-date', setDate);
     const setReceipt = pdfText(await lastPrintedPdf(page)).replace(/\s+/g, ' ');
     const [yyyy, mm, dd] = setDate.split('-');
     expect(setReceipt).toContain(`ngày ${dd} tháng ${mm} năm ${yyyy}`);

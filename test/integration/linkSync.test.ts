@@ -10,7 +10,7 @@ import { createHttpTransport } from '../../src/sync/httpTransport';
 import { TransportError } from '../../src/sync/Transport';
 import { DEFAULT_BLOB_CHUNK_BYTES, uploadBlobWithTus, type FetchLike } from '../../src/sync/tusUpload';
 import { openCounterKiosk, queueCounterBacklog, scannedPdf } from '../support/counterBacklog';
-import { startShapingProxy } from '../support/shapingProxy';
+import { startShapingProxy, type ShapingProxy } from '../support/shapingProxy';
 import { nodeRandom, seededBranch } from '../unit/fixtures';
 import { sha256Hex, startCentre, storedBlobBytes, storedDossiers } from './syncHarness';
 
@@ -150,28 +150,37 @@ describe('a counter syncs over a branch link that cuts connections', () => {
     }
   });
 
-  it('the tus client resumes a cut upload within the call while it moves on, and stops when the link is down', async () => {
+  /**
+   * A counter's tus client uploading through its own plain proxy: every request it sends is
+   * recorded as "METHOD [Upload-Offset]"; `beforeRequest` may arm a cut for the request.
+   */
+  async function tusThroughProxy(beforeRequest: (method: string, proxy: ShapingProxy) => void = () => undefined) {
     const deviceId = randomUUID();
     const { code } = await createEnrolCode(centre.db, 'CN01', 'counter', serverClock.now());
     const { token } = await createHttpTransport({ baseUrl: centre.baseUrl, token: () => null }).enrol({ code, deviceId, role: 'counter' });
     const proxy = await startShapingProxy(new URL(centre.baseUrl));
-    try {
-      const sent: string[] = [];
-      const recording: FetchLike = (input, init) => {
-        const offset = (init.headers as Record<string, string> | undefined)?.['Upload-Offset'];
-        sent.push(`${init.method ?? 'GET'}${offset === undefined ? '' : ` ${offset}`}`);
-        return fetch(input, init);
-      };
-      const upload = (bytes: Uint8Array<ArrayBuffer>) =>
-        uploadBlobWithTus({
-          baseUrl: proxy.url,
-          token,
-          blob: { sha256: sha256Hex(bytes), size: bytes.length, mimeType: 'application/pdf', data: new Blob([bytes]), uploadUrl: null },
-          hooks: { onUploadUrl: () => undefined },
-          fetchLike: recording,
-          resumeAfterCut: true,
-        });
+    const sent: string[] = [];
+    const recording: FetchLike = (input, init) => {
+      const offset = (init.headers as Record<string, string> | undefined)?.['Upload-Offset'];
+      sent.push(`${init.method ?? 'GET'}${offset === undefined ? '' : ` ${offset}`}`);
+      beforeRequest(init.method ?? 'GET', proxy);
+      return fetch(input, init);
+    };
+    const upload = (bytes: Uint8Array<ArrayBuffer>) =>
+      uploadBlobWithTus({
+        baseUrl: proxy.url,
+        token,
+        blob: { sha256: sha256Hex(bytes), size: bytes.length, mimeType: 'application/pdf', data: new Blob([bytes]), uploadUrl: null },
+        hooks: { onUploadUrl: () => undefined },
+        fetchLike: recording,
+        resumeAfterCut: true,
+      });
+    return { proxy, sent, upload };
+  }
 
+  it('the tus client resumes a cut upload within the call while it moves on, and stops when the link is down', async () => {
+    const { proxy, sent, upload } = await tusThroughProxy();
+    try {
       const bytes = scannedPdf(4);
       proxy.cutEvery = 300_000;
       await upload(bytes);
@@ -202,35 +211,17 @@ describe('a counter syncs over a branch link that cuts connections', () => {
   });
 
   it('a cut that loses everything its PATCH sent is resumed, twice in a row; a third ends the call', async () => {
-    const deviceId = randomUUID();
-    const { code } = await createEnrolCode(centre.db, 'CN01', 'counter', serverClock.now());
-    const { token } = await createHttpTransport({ baseUrl: centre.baseUrl, token: () => null }).enrol({ code, deviceId, role: 'counter' });
-    const proxy = await startShapingProxy(new URL(centre.baseUrl));
+    /** PATCHes still to cut after their first 40 bytes (inside the request line: the server gets nothing). */
+    let toCut = 0;
+    const { proxy, sent, upload } = await tusThroughProxy((method, link) => {
+      if (method === 'PATCH' && toCut > 0) {
+        toCut--;
+        link.cutAfter = link.bytesIn + 40;
+      } else {
+        link.cutAfter = null;
+      }
+    });
     try {
-      const sent: string[] = [];
-      /** PATCHes still to cut after their first 40 bytes (inside the request line: the server gets nothing). */
-      let toCut = 0;
-      const recording: FetchLike = (input, init) => {
-        const offset = (init.headers as Record<string, string> | undefined)?.['Upload-Offset'];
-        sent.push(`${init.method ?? 'GET'}${offset === undefined ? '' : ` ${offset}`}`);
-        if (init.method === 'PATCH' && toCut > 0) {
-          toCut--;
-          proxy.cutAfter = proxy.bytesIn + 40;
-        } else {
-          proxy.cutAfter = null;
-        }
-        return fetch(input, init);
-      };
-      const upload = (bytes: Uint8Array<ArrayBuffer>) =>
-        uploadBlobWithTus({
-          baseUrl: proxy.url,
-          token,
-          blob: { sha256: sha256Hex(bytes), size: bytes.length, mimeType: 'application/pdf', data: new Blob([bytes]), uploadUrl: null },
-          hooks: { onUploadUrl: () => undefined },
-          fetchLike: recording,
-          resumeAfterCut: true,
-        });
-
       const bytes = scannedPdf(2);
       toCut = 2;
       await upload(bytes);

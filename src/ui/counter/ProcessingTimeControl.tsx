@@ -126,12 +126,7 @@ export const ProcessingTimeControl = memo(function ProcessingTimeControl({
 
   const shownError = state.error && (touched || showErrors) ? state.error : null;
   return (
-    <fieldset
-      className="processing panel__lead"
-      data-testid="processing.control"
-      data-open="true"
-      data-valid={state.set !== null}
-    >
+    <fieldset className="processing panel__lead" data-testid="processing.control" data-open="true" data-valid={state.set !== null}>
       <legend className="processing__legend">{t('processingTime.legend')}</legend>
       {catalogTime === null && (
         <p className="notice notice--warn" data-testid="processing.missing">
