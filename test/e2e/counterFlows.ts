@@ -76,12 +76,14 @@ export async function chooseProcedure(page: Page, code: string): Promise<void> {
  */
 export async function saveDossier(page: Page): Promise<{ code: string; secret: string }> {
   await page.getByTestId('desk.submit').click();
-  if (await page.getByTestId('desk.reason').isVisible()) {
+  const done = page.getByTestId('desk.done');
+  const reason = page.getByTestId('desk.reason');
+  await expect(done.or(reason)).toBeVisible({ timeout: 30_000 });
+  if (await reason.isVisible()) {
     // A person's pace: a burst of keys a few milliseconds apart is a USB scanner's (useScannerWedge.ts).
-    await page.getByTestId('desk.reason').pressSequentially('Công dân bổ sung giấy tờ còn thiếu sau', { delay: 20 });
+    await reason.pressSequentially('Công dân bổ sung giấy tờ còn thiếu sau', { delay: 20 });
     await page.getByTestId('desk.submit').click();
   }
-  const done = page.getByTestId('desk.done');
   await expect(done).toBeVisible({ timeout: 30_000 });
   await expect(page.getByTestId('desk.printState')).toHaveAttribute('data-state', 'printed', { timeout: 20_000 });
   const code = (await done.getAttribute('data-code')) ?? '';

@@ -120,7 +120,8 @@ async function fillDossier(page: Page, who: Applicant, papers: readonly Paper[])
     await paper.getByTestId('desk.fileInput').setInputFiles([{ name: p.name, mimeType: p.mimeType, buffer: p.buffer }]);
     await expect(paper).toHaveAttribute('data-pages', '1', { timeout: 30_000 });
   }
-  // Papers are missing: the first press asks for the officer's reason.
+  // A surrogacy birth: its certificate of the surrogacy is missing, so the first press asks for the officer's reason.
+  await page.getByTestId('desk.situation').filter({ hasText: 'mang thai hộ' }).click();
   await page.getByTestId('desk.submit').click();
   await page.getByTestId('desk.reason').fill(`Công dân ${who.fullName} bổ sung giấy tờ sau`);
 }
