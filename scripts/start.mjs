@@ -97,7 +97,7 @@ ${
                           and the one-time code  ${server.code}  (valid 24 h)
   Connect a counter:      in a separate browser profile, set the role "Quầy tiếp nhận" in the
                           Technician view, save, then connect with  ${server.counterCode}
-  Demo staff (sign in once the kiosk has synced; demo PINs):
+  Demo staff (a counter or technician view enrolled here asks for them from its next start):
 ${server.staff.map((s) => `                          ${s.staffId}  ${s.name}  (${s.role})  PIN ${s.pin}`).join('\n')}
 `
     : ''
