@@ -1,32 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import seed2025 from '../../assets/calendar/2025.json';
-import seed2026 from '../../assets/calendar/2026.json';
-import seed2027 from '../../assets/calendar/2027.json';
-import type { DossierReception } from '../shared/branchConfig';
-import { CalendarYear } from '../shared/calendar';
+import { calendar, hanoiContext, reception, vn } from '../../test/support/hanoiReception';
 import type { Procedure, ProcedureChannel } from '../shared/catalog';
 import { dossierAppointment, inPersonChannel, processingTimeOf, weeklyHoursOf } from './dossierAppointment';
 
-const VN = 420;
-/** Epoch ms of a Hà Nội wall-clock time (UTC+7). */
-const vn = (y: number, mo: number, d: number, h: number, mi = 0): number => Date.UTC(y, mo - 1, d, h - 7, mi);
-
-const calendar = [CalendarYear.parse(seed2025), CalendarYear.parse(seed2026), CalendarYear.parse(seed2027)];
-const reception: DossierReception = {
-  unitCode: '000.21.01.H26',
-  agencyName: 'TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG THÀNH PHỐ HÀ NỘI',
-  receivingUnitName: 'Bộ phận tiếp nhận và trả kết quả',
-  placeName: 'Hà Nội',
-  numbering: { blockSize: 1000, slots: 4, digits: 4 },
-  workingHours: [
-    { start: '08:00', end: '12:00' },
-    { start: '13:30', end: '17:30' },
-  ],
-  cutoff: '16:30',
-  lookupBaseUrl: 'https://dichvucong.hanoi.gov.vn/tra-cuu',
-  reuseValidityDays: 365,
-};
-const context = { reception, utcOffsetMinutes: VN, calendar };
+const context = hanoiContext;
 
 const channel = (over: Partial<ProcedureChannel> = {}): ProcedureChannel => ({
   channel: 'in-person',
@@ -126,7 +103,7 @@ describe('dossier appointment', () => {
     // Thu 24/12/2026 10:00 + 10 days = Sun 3/01/2027: handed over Mon 4/01 08:00, on the estimated 2027 calendar.
     expect(dossierAppointment(tenDays, vn(2026, 12, 24, 10), context)).toEqual({ kind: 'date', at: vn(2027, 1, 4, 8), date: '2027-01-04', provisional: true });
     // With 2026 announced only through November: due Wed 11/11 10:00 is final, due Fri 11/12 10:00 is provisional.
-    const throughNovember = { ...context, calendar: [{ ...CalendarYear.parse(seed2026), final: false, finalThrough: '2026-11-30' }] };
+    const throughNovember = { ...context, calendar: [{ ...calendar.find((c) => c.year === 2026)!, final: false, finalThrough: '2026-11-30' }] };
     expect(dossierAppointment(tenDays, vn(2026, 12, 1, 10), throughNovember)).toMatchObject({ date: '2026-12-11', provisional: true });
     expect(dossierAppointment(tenDays, vn(2026, 11, 1, 10), throughNovember)).toMatchObject({ date: '2026-11-11', provisional: false });
     const fourHours = procedure(channel({ timeText: '4 Giờ', duration: { amount: 4, unit: 'hour' } }));

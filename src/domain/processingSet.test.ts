@@ -1,33 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import seed2025 from '../../assets/calendar/2025.json';
-import seed2026 from '../../assets/calendar/2026.json';
-import seed2027 from '../../assets/calendar/2027.json';
-import type { DossierReception } from '../shared/branchConfig';
-import { CalendarYear } from '../shared/calendar';
+import { hanoiContext, VN, vn } from '../../test/support/hanoiReception';
 import type { ProcessingSet } from '../shared/records';
 import { formatLocalDateTime } from './localDay';
 import { isoFromViDate, processingSetAppointment, type ProcessingSetOutcome } from './processingSet';
 
-const VN = 420;
-/** Epoch ms of a Hà Nội wall-clock time (UTC+7). */
-const vn = (y: number, mo: number, d: number, h: number, mi = 0): number => Date.UTC(y, mo - 1, d, h - 7, mi);
-
-const calendar = [CalendarYear.parse(seed2025), CalendarYear.parse(seed2026), CalendarYear.parse(seed2027)];
-const reception: DossierReception = {
-  unitCode: '000.21.01.H26',
-  agencyName: 'TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG THÀNH PHỐ HÀ NỘI',
-  receivingUnitName: 'Bộ phận tiếp nhận và trả kết quả',
-  placeName: 'Hà Nội',
-  numbering: { blockSize: 1000, slots: 4, digits: 4 },
-  workingHours: [
-    { start: '08:00', end: '12:00' },
-    { start: '13:30', end: '17:30' },
-  ],
-  cutoff: '16:30',
-  lookupBaseUrl: 'https://dichvucong.hanoi.gov.vn/tra-cuu',
-  reuseValidityDays: 365,
-};
-const context = { reception, utcOffsetMinutes: VN, calendar };
+const context = hanoiContext;
 const REASON = 'Theo quy định tại quầy';
 
 const set = (kind: ProcessingSet['kind'], value: number | string, reason = REASON): ProcessingSet => ({ kind, value, reason }) as ProcessingSet;
