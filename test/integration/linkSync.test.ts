@@ -104,9 +104,11 @@ describe('a counter syncs over a branch link that cuts connections', () => {
     expect(dossiers.map((d) => [d.content.code, d.blobsMissing, d.blobsVerified])).toEqual([[backlog.dossierCode, 0, true]]);
 
     // Each cut costs one request again: a HEAD for the centre's offset then a PATCH of the rest
-    // (or, for the rare cut inside a creation's few hundred bytes, that creation); no probe.
+    // (or, for the rare cut inside a small request — a creation, the push, a pull, the known-scans
+    // question — that request once more); no probe.
     const resumes = cut.requests['HEAD /v1/blobs/tus/:id'] ?? 0;
-    expect(resumes + (cut.requests['POST /v1/blobs/tus'] ?? 0) - 8).toBe(cut.cuts);
+    const again = (kind: string) => (cut.requests[kind] ?? 0) - (clean.requests[kind] ?? 0);
+    expect(resumes + again('POST /v1/blobs/tus') + again('POST /v1/sync/push') + again('POST /v1/sync/pull') + again('POST /v1/blobs/known')).toBe(cut.cuts);
     expect(cut.requests['PATCH /v1/blobs/tus/:id']).toBe(8 + resumes);
     expect(cut.requests['GET /health']).toBeUndefined();
     // What the counter put on the link beyond a run without cuts, per cut: at most one chunk (the
