@@ -1,6 +1,6 @@
 import { staffScope } from '../shared/published';
 import type { Clock } from '../shared/clock';
-import { StaffAccount, staffRolesFor, verifyPin, type StaffRef, type StaffRole } from '../shared/staff';
+import { PIN_PATTERN, StaffAccount, staffRolesFor, verifyPin, type StaffRef, type StaffRole } from '../shared/staff';
 import type { KioskDb } from '../storage/KioskDb';
 import type { ReferenceDb } from '../storage/referenceDb';
 import { readPublished } from '../storage/referenceRepository';
@@ -126,7 +126,7 @@ export function createStaffSession(deps: StaffSessionDeps): StaffSession {
     if (!account) return { ok: false, code: 'signin.unknown' };
     if (!account.active) return { ok: false, code: 'signin.disabled' };
     if (!allowedRoles().includes(account.role)) return { ok: false, code: 'signin.not-allowed' };
-    if (!/^\d{6,8}$/.test(pin)) return { ok: false, code: 'signin.pin-format' };
+    if (!PIN_PATTERN.test(pin)) return { ok: false, code: 'signin.pin-format' };
     const now = clock.now();
     const lock = await readLock(account);
     if (lock.lockedUntil > now) return { ok: false, code: 'signin.locked', lockedUntil: lock.lockedUntil };

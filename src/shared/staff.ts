@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BranchCode } from './wireTypes';
 
 /**
  * Branch staff accounts (officers at the counters, supervisors, technicians), managed at the centre
@@ -59,10 +60,10 @@ export type StaffRef = z.infer<typeof StaffRef>;
 
 /** Admin API bodies (src/server/staff.ts): create an account; name one; list a branch's. */
 export const StaffCreateRequest = z
-  .object({ branchCode: z.string().regex(/^[A-Z0-9]{2,12}$/), staffId: StaffId, name: z.string().trim().min(1).max(100), role: z.enum(STAFF_ROLES) })
+  .object({ branchCode: BranchCode, staffId: StaffId, name: z.string().trim().min(1).max(100), role: z.enum(STAFF_ROLES) })
   .strict();
-export const StaffAccountRequest = z.object({ branchCode: z.string().regex(/^[A-Z0-9]{2,12}$/), staffId: StaffId }).strict();
-export const StaffListQuery = z.object({ branch: z.string().regex(/^[A-Z0-9]{2,12}$/) }).strict();
+export const StaffAccountRequest = z.object({ branchCode: BranchCode, staffId: StaffId }).strict();
+export const StaffListQuery = z.object({ branch: BranchCode }).strict();
 
 /** Which staff roles may use a machine of this role: counters take officers and supervisors, the technician area technicians and supervisors. */
 export function staffRolesFor(deviceRole: 'counter' | 'technician'): readonly StaffRole[] {
