@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { QueueConfig } from './queue';
 
 /**
  * Branch configuration published by the central server (seeded from assets/config until the first
@@ -85,6 +86,8 @@ export const BranchConfig = z
     ticketQrBaseUrl: z.string().url().max(300),
     /** Dossier reception; absent for a branch whose counters do not receive dossiers yet. */
     reception: DossierReception.optional(),
+    /** How the counters call the queue (src/shared/queue.ts); DEFAULT_QUEUE_CONFIG when absent. */
+    queue: QueueConfig.optional(),
   })
   .strict()
   .superRefine((cfg, ctx) => {

@@ -88,6 +88,7 @@ const SYNCED_TABLE: { readonly [N in MutationName]: SyncedTable | null } = {
   'rating.submit@1': 'ratings',
   'dossier.submit@1': 'dossiers',
   'audit.event@1': null,
+  'queue.action@1': null,
 };
 
 /**

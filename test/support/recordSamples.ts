@@ -74,4 +74,20 @@ export const RECORD_SAMPLES: { readonly [N in MutationName]: (n: number, branchC
     at: AT + n * 1000,
     staffId: 'CB0001',
   }),
+  // A walk-in needs no ticket, so a sample stands alone (the queue tests cover actions on tickets).
+  'queue.action@1': (n, branchCode) => ({
+    id: randomUUID(),
+    branchCode,
+    day: '2026-11-24',
+    counter: (n % 9) + 1,
+    kind: 'walk-in',
+    how: null,
+    groups: [],
+    ticketNumber: null,
+    toGroup: null,
+    toCounter: null,
+    staffId: 'CB0001',
+    at: AT + n * 1000,
+    offline: false,
+  }),
 };

@@ -1,6 +1,7 @@
 import type { MutationName } from '../../shared/records';
 import { auditEvent } from './auditEvent';
 import { dossierSubmit } from './dossierSubmit';
+import { queueAction } from './queueAction';
 import { ratingSubmit } from './ratingSubmit';
 import { ticketIssue } from './ticketIssue';
 import type { RecordHandler } from './types';
@@ -14,6 +15,7 @@ export const RECORD_HANDLERS: { readonly [N in MutationName]: RecordHandler<N, u
   'rating.submit@1': ratingSubmit,
   'dossier.submit@1': dossierSubmit,
   'audit.event@1': auditEvent,
+  'queue.action@1': queueAction,
 };
 
 export type { AuthenticatedDevice, Batch, RecordHandler, RecordItem } from './types';

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { DeviceRole } from '../deviceConfig';
 import { AuditEventArgs } from './auditEvent';
+import { QueueActionArgs } from '../queue';
 import { DossierSubmitArgs } from './dossierSubmit';
 import { RatingSubmitArgs } from './ratingSubmit';
 import { TicketIssueArgs } from './ticketIssue';
@@ -82,6 +83,19 @@ export const RECORD_TYPES = {
     personal: false,
     scans: false,
   }),
+  /**
+   * A counter's action on the branch's queue (call, recall, no-show, return, serve, finish, transfer,
+   * walk-in): the branch's append-only queue log (src/shared/queue.ts). Applied at once by the queue
+   * owner when the counter reaches it; the record then only confirms it (same id, applied once).
+   */
+  'queue.action@1': recordType({
+    args: QueueActionArgs,
+    roles: ['counter'],
+    noun: 'queue action',
+    describe: (a) => `queue ${field(a.kind)} ${a.ticketNumber === undefined || a.ticketNumber === null ? '' : String(a.ticketNumber) + ' '}at counter ${field(a.counter)}`,
+    personal: false,
+    scans: false,
+  }),
 } as const;
 
 export type MutationName = keyof typeof RECORD_TYPES;
@@ -100,5 +114,6 @@ export function isMutationName(name: string): name is MutationName {
 export { AuditEventArgs, COUNTER_AUDIT_ACTIONS, type CounterAuditAction } from './auditEvent';
 export { DossierApplicantArgs, DossierDocumentArgs, DossierSubmitArgs, PROCESSING_REASON_MAX, PROCESSING_SET_LIMITS, ProcessingSet } from './dossierSubmit';
 export type { ProcessingSetKind } from './dossierSubmit';
+export { QueueActionArgs } from '../queue';
 export { RatingSubmitArgs } from './ratingSubmit';
 export { TicketIssueArgs } from './ticketIssue';
