@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IsoDate } from './calendar';
+import { DossierCode } from './published';
 import { BranchCode, EpochMs, Uuid } from './wireTypes';
 
 /**
@@ -105,6 +106,8 @@ export const QueueActionArgs = z
     /** For `transfer`: the group and/or counter it goes to. */
     toGroup: GroupPrefix.nullable(),
     toCounter: CounterNumber.nullable(),
+    /** For `finish`: the dossiers received from this citizen (the queue log links ticket and dossiers). */
+    dossierCodes: z.array(DossierCode).max(20),
     /** The signed-in officer (src/app/staffSession.ts), if any. */
     staffId: z.string().max(40).nullable(),
     /** When the counter took the action (its clock). */
@@ -122,6 +125,7 @@ export const QueueActionArgs = z
     if (a.kind === 'call' && a.how === 'next' && a.offline) issue('call next needs the queue owner; offline, call by number');
     if (a.kind === 'transfer' && a.toGroup === null && a.toCounter === null) issue('a transfer names a group or a counter');
     if (a.kind !== 'transfer' && (a.toGroup !== null || a.toCounter !== null)) issue('only a transfer has toGroup/toCounter');
+    if (a.kind !== 'finish' && a.dossierCodes.length > 0) issue('only a finish lists dossier codes');
   });
 export type QueueActionArgs = z.infer<typeof QueueActionArgs>;
 

@@ -86,6 +86,7 @@ export const RECORD_SAMPLES: { readonly [N in MutationName]: (n: number, branchC
     ticketNumber: null,
     toGroup: null,
     toCounter: null,
+    dossierCodes: [],
     staffId: 'CB0001',
     at: AT + n * 1000,
     offline: false,
