@@ -4,6 +4,7 @@ import { CalendarYear } from './calendar';
 import { Procedure } from './catalog';
 import { SearchSynonyms } from './searchSynonyms';
 import { StaffAccount } from './staff';
+import { DossierCode } from './wireTypes';
 
 /**
  * What the centre publishes to kiosks through pull (DESIGN.md, "Pull"). Every record lives in one
@@ -42,8 +43,7 @@ export function scopesOf(branchCode: string, role?: string): readonly Scope[] {
   return role !== undefined && readsStaff(role) ? [GLOBAL_SCOPE, branchScope(branchCode), staffScope(branchCode)] : [GLOBAL_SCOPE, branchScope(branchCode)];
 }
 
-/** Dossier code per Circular 01/2018/TT-VPCP art. 19, e.g. 000.00.21.H26-260212-0001. */
-export const DossierCode = z.string().regex(/^[0-9A-Z]{1,6}(\.[0-9A-Z]{1,6}){1,5}-\d{6}-\d{4,6}$/, 'dossier code like 000.00.21.H26-260212-0001');
+export { DossierCode };
 
 export const SATISFACTION_LEVELS = ['very-satisfied', 'satisfied', 'neutral', 'dissatisfied'] as const;
 export const RATING_REASONS = ['attitude', 'time', 'guidance', 'result'] as const;

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { IsoDate } from './calendar';
-import { DossierCode } from './published';
-import { BranchCode, EpochMs, Uuid } from './wireTypes';
+import { BranchCode, DossierCode, EpochMs, Uuid } from './wireTypes';
 
 /**
  * The queue at a branch's counters (DOMAIN.md, "Queue tickets"): the published rules, the action a
