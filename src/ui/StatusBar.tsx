@@ -45,18 +45,26 @@ interface SyncPartProps {
   readonly online: boolean;
 }
 
-/** One pill, never red: offline and not-enrolled are normal for a citizen (everything is saved here). */
+/**
+ * One pill, never red: offline and not-enrolled are normal for a citizen (everything is saved here).
+ * A kiosk enrolled with no server says so first, whatever the network, so staff notice it.
+ */
 const CitizenSync = memo(function CitizenSync({ status, online }: SyncPartProps) {
   const { t } = useTranslation();
   const offline = !online || status.state === 'offline';
   let kind: SyncIconKind;
   let text: string;
-  if (offline) {
+  const kept = status.pending + status.pendingBlobs;
+  if (status.state === 'not-enrolled') {
+    // Staff passing by must see that this kiosk talks to no server at all, not only that records wait.
+    kind = 'pending';
+    text = kept > 0 ? t('sync.notConnected', { count: kept }) : t('sync.notConnectedNone');
+  } else if (offline) {
     kind = 'offline';
     text = t('sync.offline');
   } else if (status.pending > 0 || status.pendingBlobs > 0) {
     kind = 'pending';
-    text = t('sync.waiting', { count: status.pending + status.pendingBlobs });
+    text = t('sync.waiting', { count: kept });
   } else if (status.state === 'idle' || status.state === 'syncing') {
     kind = 'ok';
     text = t('sync.synced');

@@ -34,7 +34,8 @@ test.describe('citizen kiosk, network unplugged', () => {
     expect(await countRows(page, 'tickets')).toBe(1);
     expect(await countRows(page, 'outbox')).toBe(1);
     await expect(page.getByTestId('status.sync')).toHaveAttribute('data-pending', '1');
-    await expect(page.getByTestId('status.sync')).toHaveText('Mất kết nối – vẫn hoạt động bình thường');
+    // This kiosk was never enrolled: that, not the cable, is what staff must see first.
+    await expect(page.getByTestId('status.sync')).toHaveText('Chưa kết nối máy chủ – 1 bản ghi lưu trên máy');
 
     // A priority ticket in another group, to see numbering per group and the priority mark.
     await page.getByTestId('ticket.done').click();
@@ -72,6 +73,9 @@ test.describe('citizen kiosk, network unplugged', () => {
       await page.getByTestId('ticket.done').click();
       await page.reload();
     }
+    // Online but enrolled with no server: the pill says so (staff walking by see it), calm for the citizen.
+    await expect(page.getByTestId('status.sync')).toHaveAttribute('data-state', 'not-enrolled');
+    await expect(page.getByTestId('status.sync')).toHaveText('Chưa kết nối máy chủ – 3 bản ghi lưu trên máy');
     await page.getByTestId('citizen.service.C').click();
     await expect(page.getByTestId('ticket.waiting')).toHaveText('Có 3 người đang chờ trước bạn');
   });

@@ -19,6 +19,9 @@ export const en: Omit<Catalog, 'print'> = {
   sync: {
     synced: 'Synced',
     savedHere: 'Saved on this kiosk',
+    notConnected_one: 'Not connected to a server – {{count}} record kept on this kiosk',
+    notConnected_other: 'Not connected to a server – {{count}} records kept on this kiosk',
+    notConnectedNone: 'Not connected to a server – data kept on this kiosk',
     waiting_one: 'Waiting to send: {{count}}',
     waiting_other: 'Waiting to send: {{count}}',
     offline: 'Offline – still working normally',

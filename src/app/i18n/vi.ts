@@ -17,6 +17,9 @@ export const vi = {
   sync: {
     synced: 'Đã đồng bộ',
     savedHere: 'Đã lưu trên máy',
+    notConnected_one: 'Chưa kết nối máy chủ – {{count}} bản ghi lưu trên máy',
+    notConnected_other: 'Chưa kết nối máy chủ – {{count}} bản ghi lưu trên máy',
+    notConnectedNone: 'Chưa kết nối máy chủ – dữ liệu lưu trên máy',
     waiting_one: 'Đang chờ gửi: {{count}}',
     waiting_other: 'Đang chờ gửi: {{count}}',
     offline: 'Mất kết nối – vẫn hoạt động bình thường',
