@@ -39,7 +39,12 @@ function kioskOrigins(kioskUrl) {
 /** Prepares the database (migrations, demo branch, enrolment code), then runs the server. */
 async function startServer(origins) {
   console.log('▶ Preparing the central server (database in .data/ unless DATABASE_URL is set)…');
-  const setup = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/devSetup.ts'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  // Receipts printed in the demo point their QR at this server's own look-up page.
+  const setup = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/devSetup.ts'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, DEMO_LOOKUP_BASE_URL: process.env.DEMO_LOOKUP_BASE_URL ?? `http://127.0.0.1:${serverPort}/tra-cuu` },
+  });
   if (setup.status !== 0) {
     console.error(
       '✖ The central server could not be prepared (see above). If another `npm start` or `npm run server` is running, stop it: the embedded database allows one process.',
@@ -92,6 +97,7 @@ console.log(`
 ${
   server
     ? `  Central server:         ${server.url}   (branch ${server.branchCode})
+  Dossier look-up page:   ${server.url}/tra-cuu   (the receipts' QR opens it; for phones)
   Kiosk origins allowed:  app://kiosk, ${server.origins.split(',').join(', ')}   (KIOSK_ORIGINS)
   Connect this kiosk:     open the Technician view, enter the server URL above
                           and the one-time code  ${server.code}  (valid 24 h)

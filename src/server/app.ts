@@ -31,6 +31,7 @@ import { DEFAULT_RETENTION_JOB_EVERY_MS, registerRetentionJob } from './retentio
 import { CORS_ALLOWED_METHODS, corsPolicy, registerCors } from './cors';
 import { deviceMayRead, publishChanges, pullChanges } from './changes';
 import { registerLookupRoutes, type LookupLimits } from './lookup';
+import { logRequestUrl, registerLookupPage } from './lookupPage';
 import { registerReuseRoutes, type ReuseLimits } from './reuse';
 import {
   capConnectionsPerAddress,
@@ -58,8 +59,8 @@ import { decideSlot, isActiveSlotTaken, SLOT_ROLES } from './deviceSlots';
  */
 export interface ServerOptions {
   readonly db: Db;
-  /** Fastify logger options: false (tests), true, or { level }. */
-  readonly logger?: boolean | { level: string };
+  /** Fastify logger options: false (tests), true, or { level } (and a stream, for tests that read the log). */
+  readonly logger?: boolean | { level: string; stream?: { write(line: string): void } };
   readonly clock?: Clock;
   readonly version?: string;
   /** Largest accepted request body, in bytes. */
@@ -100,8 +101,18 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   const storage = blobDir === null ? null : (options.blobStorage ?? blobStorageFromEnv(process.env, blobDir));
   const limits: ServerLimits = { ...DEFAULT_SERVER_LIMITS, ...options.limits };
   const trusted = options.trustedProxies ?? parseTrustedProxies(undefined);
+  const logger = options.logger ?? false;
   const app = Fastify({
-    logger: options.logger ?? false,
+    // The request log masks the look-up page's query (it carries the receipt's secret).
+    logger:
+      logger === false
+        ? false
+        : {
+            ...(logger === true ? {} : logger),
+            serializers: {
+              req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: logRequestUrl(req.url), remoteAddress: req.ip }),
+            },
+          },
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     ...fastifyTimeoutOptions(limits),
     trustProxy: trusted.list.length > 0 ? [...trusted.list] : false,
@@ -394,6 +405,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     everyMs: options.retention?.everyMs ?? DEFAULT_RETENTION_JOB_EVERY_MS,
   });
   registerLookupRoutes(app, { db, clock, limits: options.lookupLimits });
+  registerLookupPage(app);
   registerReuseRoutes(app, { db, clock, protection, authenticate, storage, limits: options.reuseLimits });
   registerAuditRoutes(app, { db, clock, authenticateAdmin });
   registerStaffRoutes(app, { db, clock, authenticateAdmin });
