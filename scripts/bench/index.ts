@@ -12,6 +12,7 @@ import { printFiguresOfRun, skippable } from './figures';
 import { printIngestBench, runIngestBench } from './ingest.bench';
 import { printKioskSealBench, runKioskSealBench } from './kioskSeal.bench';
 import { printLinkBench, runLinkBench } from './link.bench';
+import { printLookupPageBench, runLookupPageBench } from './lookupPage.bench';
 import { printPinBench, runPinBench } from './pin.bench';
 import { printPrivacyBench, runPrivacyBench } from './privacy.bench';
 import { printQrBench, runQrBench } from './qr.bench';
@@ -26,7 +27,7 @@ console.log(
   `machine: ${availableParallelism()} × ${cpus()[0]?.model ?? 'cpu'}, load ${started.load.map((l) => l.toFixed(2)).join(' ')}, node ${process.version}`,
 );
 
-/** BENCH_ONLY=drain,ingest (or `-- drain ingest`) runs only those benches: pdf (Node and Chromium), drain, ingest, blobs, link, privacy, seal, search, receipt, qr, scan, pin. */
+/** BENCH_ONLY=drain,ingest (or `-- drain ingest`) runs only those benches: pdf (Node and Chromium), drain, ingest, blobs, link, privacy, seal, search, receipt, qr, scan, pin, lookup. */
 const only = (process.env.BENCH_ONLY ?? process.argv.slice(2).join(','))
   .split(',')
   .map((s) => s.trim())
@@ -84,6 +85,11 @@ if (wants('scan')) {
     '\nDocument capture (Chromium): A4 pages at 200 dpi → gray/colour JPEG or bilevel G4 → PDF → IndexedDB; the worker pool fed like a scanner: pages/s, wait after the last page',
   );
   await skippable('document capture in Chromium', async () => printScanToPdfBench(await runScanToPdfBench()));
+}
+
+if (wants('lookup')) {
+  console.log("\nThe centre's dossier look-up page for phones: first load, and a look-up answered over loopback vs GET /health");
+  printLookupPageBench(await runLookupPageBench());
 }
 
 if (wants('pin')) {
