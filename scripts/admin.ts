@@ -1,3 +1,4 @@
+import { RatingFiguresQuery, ratingFigures, type FigureRow } from '../src/server/ratingFigures';
 import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { readFile } from 'node:fs/promises';
@@ -78,6 +79,9 @@ const USAGE = `usage: npm run admin -- <command>
                                      declares the kiosk's missing seqs up to upToSeq lost (audited), so its stream goes on
   audit [--code <dossierCode>] [--since <ISO time>] [--action <e.g. receipt.reprint>] [--limit <n, default ${AUDIT_LIST_DEFAULT_LIMIT}>] [--by <name>]
                                      the audit log, newest first: who looked up, printed, reused, exported… what
+  ratings --from YYYY-MM-DD --to YYYY-MM-DD [--branch <BRANCH>]
+                                     citizens' satisfaction: the share satisfied (target 95 %) per branch, counter,
+                                     service group and day, levels and reasons (Vietnam days, both ends included)
 enrol-code, revoke-device, reinstate-device and set-dossier-status take [--by <name>] too (default: your
 operating-system user name), recorded in the audit log.
   export-citizen <idNumber> [--out <dir>] [--by <name>]
@@ -110,6 +114,7 @@ const COMMANDS = [
   'list-journals',
   'close-gap',
   'audit',
+  'ratings',
   'export-citizen',
   'delete-citizen',
   'purge-expired',
@@ -435,6 +440,29 @@ async function main(argv: string[]): Promise<number> {
           console.info(`sealed ${report.sealed.dossiers} dossier(s) and ${report.sealed.blobs} scan(s) found in plaintext`);
         for (const u of await dataKeyUsage(db)) console.info(`  key ${u.keyId}: ${u.dossiers} dossier(s), ${u.blobs} scan(s)`);
         console.info(`keys other than ${report.keyId} no longer listed above may now be removed from DATA_KEYS`);
+        return 0;
+      }
+      case 'ratings': {
+        const opts = parseOptions(args, ['from', 'to', 'branch'], []);
+        if (!opts) return usage();
+        const query = RatingFiguresQuery.safeParse(Object.fromEntries(opts));
+        if (!query.success) {
+          console.error(`ratings: ${query.error.issues.map((i) => `${i.path.join('.') || 'range'}: ${i.message}`).join('; ')} (--from and --to as YYYY-MM-DD)`);
+          return 2;
+        }
+        const f = await ratingFigures(db, query.data);
+        const pct = (r: FigureRow) => (r.share === null ? '—' : `${(r.share * 100).toFixed(1)} %`);
+        const print = (title: string, rows: readonly FigureRow[]) => {
+          console.info(`${title}:`);
+          for (const r of rows) console.info(`  ${r.key.padEnd(16)} ${String(r.ratings).padStart(6)} ratings  ${pct(r).padStart(8)} satisfied${r.share !== null && r.share < f.target ? '  (below target)' : ''}`);
+        };
+        console.info(`Satisfaction ${f.from} – ${f.to}${f.branch ? `, branch ${f.branch}` : ''}: ${f.total.ratings} ratings, ${pct(f.total)} satisfied (target ${f.target * 100} %)`);
+        print('per branch', f.byBranch);
+        print('per counter', f.byCounter);
+        print('per service group', f.byGroup);
+        print('per day', f.byDay);
+        console.info(`levels: ${Object.entries(f.levels).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+        console.info(`reasons: ${Object.entries(f.reasons).map(([k, n]) => `${k} ${n}`).join(', ')}`);
         return 0;
       }
       case 'audit': {

@@ -32,6 +32,7 @@ import { CORS_ALLOWED_METHODS, corsPolicy, registerCors } from './cors';
 import { deviceMayRead, publishChanges, pullChanges } from './changes';
 import { registerLookupRoutes, type LookupLimits } from './lookup';
 import { logRequestUrl, registerLookupPage } from './lookupPage';
+import { registerRatingRoutes } from './ratingFigures';
 import { registerReuseRoutes, type ReuseLimits } from './reuse';
 import {
   capConnectionsPerAddress,
@@ -408,6 +409,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   registerLookupPage(app);
   registerReuseRoutes(app, { db, clock, protection, authenticate, storage, limits: options.reuseLimits });
   registerAuditRoutes(app, { db, clock, authenticateAdmin });
+  registerRatingRoutes(app, { db, authenticateAdmin });
   registerStaffRoutes(app, { db, clock, authenticateAdmin });
   registerCatalogRoutes(app, { db, clock, authenticateAdmin });
 
