@@ -454,15 +454,28 @@ async function main(argv: string[]): Promise<number> {
         const pct = (r: FigureRow) => (r.share === null ? '—' : `${(r.share * 100).toFixed(1)} %`);
         const print = (title: string, rows: readonly FigureRow[]) => {
           console.info(`${title}:`);
-          for (const r of rows) console.info(`  ${r.key.padEnd(16)} ${String(r.ratings).padStart(6)} ratings  ${pct(r).padStart(8)} satisfied${r.share !== null && r.share < f.target ? '  (below target)' : ''}`);
+          for (const r of rows)
+            console.info(
+              `  ${r.key.padEnd(16)} ${String(r.ratings).padStart(6)} ratings  ${pct(r).padStart(8)} satisfied${r.share !== null && r.share < f.target ? '  (below target)' : ''}`,
+            );
         };
-        console.info(`Satisfaction ${f.from} – ${f.to}${f.branch ? `, branch ${f.branch}` : ''}: ${f.total.ratings} ratings, ${pct(f.total)} satisfied (target ${f.target * 100} %)`);
+        console.info(
+          `Satisfaction ${f.from} – ${f.to}${f.branch ? `, branch ${f.branch}` : ''}: ${f.total.ratings} ratings, ${pct(f.total)} satisfied (target ${f.target * 100} %)`,
+        );
         print('per branch', f.byBranch);
         print('per counter', f.byCounter);
         print('per service group', f.byGroup);
         print('per day', f.byDay);
-        console.info(`levels: ${Object.entries(f.levels).map(([k, n]) => `${k} ${n}`).join(', ')}`);
-        console.info(`reasons: ${Object.entries(f.reasons).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+        console.info(
+          `levels: ${Object.entries(f.levels)
+            .map(([k, n]) => `${k} ${n}`)
+            .join(', ')}`,
+        );
+        console.info(
+          `reasons: ${Object.entries(f.reasons)
+            .map(([k, n]) => `${k} ${n}`)
+            .join(', ')}`,
+        );
         return 0;
       }
       case 'audit': {

@@ -50,15 +50,34 @@ export async function runLookupPageBench(): Promise<LookupPageBench> {
   const blobDir = await mkdtemp(join(tmpdir(), 'hpasc-bench-lookup-'));
   await migrate(db);
   await createBranch(db, 'CN01', 'Chi nhánh số 1');
-  await recordDossierStatus(db, { code: CODE, branchCode: 'CN01', lookupSecret: SECRET, status: 'processing', statusAt: systemClock.now(), appointmentDate: '2026-12-10', note: '' });
-  const app = buildServer({ db, clock: systemClock, version: 'bench', blobDir, dataProtection: ephemeralDataProtection(), lookupLimits: { perAddressMax: 1_000_000 } });
+  await recordDossierStatus(db, {
+    code: CODE,
+    branchCode: 'CN01',
+    lookupSecret: SECRET,
+    status: 'processing',
+    statusAt: systemClock.now(),
+    appointmentDate: '2026-12-10',
+    note: '',
+  });
+  const app = buildServer({
+    db,
+    clock: systemClock,
+    version: 'bench',
+    blobDir,
+    dataProtection: ephemeralDataProtection(),
+    lookupLimits: { perAddressMax: 1_000_000 },
+  });
   try {
     const base = await app.listen({ port: 0, host: '127.0.0.1' });
     const page = await fetch(`${base}${LOOKUP_PAGE_PATH}?code=${encodeURIComponent(CODE)}&s=${SECRET}`);
     // What the phone receives for the document (headers aside); the page needs nothing else to load.
     const pageKb = (await page.arrayBuffer()).byteLength / 1024;
     const lookup = await timed(ROUNDS, async () => {
-      const res = await fetch(`${base}/v1/lookup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: CODE, secret: SECRET }) });
+      const res = await fetch(`${base}/v1/lookup`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ code: CODE, secret: SECRET }),
+      });
       if (res.status !== 200) throw new Error(`look-up answered ${res.status}`);
       await res.arrayBuffer();
     });
@@ -89,7 +108,12 @@ export function printLookupPageBench(r: LookupPageBench): void {
   console.log(
     `  look-up answer: p50 ${round(r.lookup.p50, 1)} ms, p95 ${round(r.lookup.p95, 1)} ms; GET /health p95 ${round(r.health.p95, 2)} ms, the scrypt check alone p95 ${round(r.scrypt.p95, 1)} ms   target p95 ≤ ${LOOKUP_PAGE_TARGETS.p95Ms} ms   ${verdict(answerPass)}`,
   );
-  recordFigure({ figure: 'look-up page for phones, first load', measured: `${round(r.pageKb, 1)} KB`, target: `≤ ${LOOKUP_PAGE_TARGETS.maxFirstLoadKb} KB`, pass: pagePass });
+  recordFigure({
+    figure: 'look-up page for phones, first load',
+    measured: `${round(r.pageKb, 1)} KB`,
+    target: `≤ ${LOOKUP_PAGE_TARGETS.maxFirstLoadKb} KB`,
+    pass: pagePass,
+  });
   recordFigure({
     figure: 'look-up answer over loopback (scrypt + audit)',
     measured: `p95 ${round(r.lookup.p95, 1)} ms (GET /health ${round(r.health.p95, 2)} ms, scrypt alone ${round(r.scrypt.p95, 1)} ms)`,

@@ -11,9 +11,14 @@ function pageScript(lookupPath, statusText) {
   const button = document.getElementById('go');
   const out = document.getElementById('out');
   const dateOf = (ms) =>
-    new Intl.DateTimeFormat('vi-VN', { timeZone: 'Asia/Ho_Chi_Minh', hour: '2-digit', minute: '2-digit', day: '2-digit', month: '2-digit', year: 'numeric' }).format(
-      new Date(ms),
-    );
+    new Intl.DateTimeFormat('vi-VN', {
+      timeZone: 'Asia/Ho_Chi_Minh',
+      hour: '2-digit',
+      minute: '2-digit',
+      day: '2-digit',
+      month: '2-digit',
+      year: 'numeric',
+    }).format(new Date(ms));
   const el = (tag, text, cls) => {
     const e = document.createElement(tag);
     e.textContent = text;

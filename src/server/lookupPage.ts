@@ -24,10 +24,7 @@ export const LOOKUP_PAGE_PATH = '/tra-cuu';
 const STATUS_TEXT: Readonly<Record<string, readonly [string, string]>> = {
   received: ['Đã tiếp nhận', 'Hồ sơ đã được tiếp nhận và đang chờ chuyển đến cơ quan giải quyết.'],
   processing: ['Đang giải quyết', 'Hồ sơ đang được cơ quan có thẩm quyền giải quyết. Bạn chưa cần làm gì thêm.'],
-  'supplement-requested': [
-    'Cần bổ sung giấy tờ',
-    'Hồ sơ cần bổ sung. Vui lòng mang giấy tiếp nhận và giấy tờ được yêu cầu đến nơi đã nộp hồ sơ.',
-  ],
+  'supplement-requested': ['Cần bổ sung giấy tờ', 'Hồ sơ cần bổ sung. Vui lòng mang giấy tiếp nhận và giấy tờ được yêu cầu đến nơi đã nộp hồ sơ.'],
   ready: ['Đã có kết quả', 'Mời bạn đến nhận kết quả, mang theo giấy tiếp nhận và căn cước.'],
   returned: ['Đã trả kết quả', 'Kết quả đã được trả.'],
   rejected: ['Không được giải quyết', 'Lý do ở phần ghi chú. Bạn có thể hỏi thêm tại nơi đã nộp hồ sơ.'],

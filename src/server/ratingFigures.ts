@@ -26,7 +26,15 @@ const row = (key: string, ratings: number, satisfied: number): FigureRow => ({ k
 export async function ratingFigures(db: Db, q: RatingFiguresQuery): Promise<RatingFigures> {
   const fromMs = Date.parse(`${q.from}T00:00:00Z`) - VIETNAM_OFFSET_MS;
   const toMs = Date.parse(`${q.to}T00:00:00Z`) - VIETNAM_OFFSET_MS + DAY_MS;
-  const rows = await db.query<{ branch_code: string; counter: string | null; group_prefix: string | null; day: string; level: string; reasons: string[]; n: unknown }>(
+  const rows = await db.query<{
+    branch_code: string;
+    counter: string | null;
+    group_prefix: string | null;
+    day: string;
+    level: string;
+    reasons: string[];
+    n: unknown;
+  }>(
     `SELECT r.branch_code, r.counter, t.group_prefix,
             to_char(to_timestamp((r.submitted_at + $3::bigint) / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day,
             r.level, r.reasons, count(*) AS n
@@ -79,7 +87,8 @@ export async function ratingFigures(db: Db, q: RatingFiguresQuery): Promise<Rati
 export function registerRatingRoutes(app: FastifyInstance, options: { readonly db: Db; readonly authenticateAdmin: onRequestHookHandler }): void {
   app.get('/v1/admin/ratings', { onRequest: options.authenticateAdmin }, async (request, reply) => {
     const parsed = RatingFiguresQuery.safeParse(request.query);
-    if (!parsed.success) return reply.code(400).send(wireError('ratings.bad-query', `${describeIssues(parsed.error.issues)} (from and to as YYYY-MM-DD, branch like CN01)`));
+    if (!parsed.success)
+      return reply.code(400).send(wireError('ratings.bad-query', `${describeIssues(parsed.error.issues)} (from and to as YYYY-MM-DD, branch like CN01)`));
     reply.header('cache-control', 'no-store');
     return reply.code(200).send(await ratingFigures(options.db, parsed.data));
   });

@@ -40,4 +40,3 @@ export interface RatingFigures {
   readonly levels: Readonly<Record<string, number>>;
   readonly reasons: Readonly<Record<string, number>>;
 }
-

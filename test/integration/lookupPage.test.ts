@@ -70,7 +70,11 @@ describe('the look-up page', () => {
     expect(res.status).toBe(200);
     await res.text();
     // The page's own look-up, as its script sends it: the answer a phone shows.
-    const answer = await fetch(`${h.base}/v1/lookup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: CODE, secret: SECRET }) });
+    const answer = await fetch(`${h.base}/v1/lookup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code: CODE, secret: SECRET }),
+    });
     expect(answer.status).toBe(200);
     expect(await answer.json()).toMatchObject({ code: CODE, status: 'ready', appointmentDate: '2026-12-01' });
     const log = logLines.join('');

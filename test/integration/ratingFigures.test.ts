@@ -35,7 +35,12 @@ describe.each(engines)('satisfaction figures on $name', (engine) => {
       const deviceSeq = next();
       return { mutationId: randomUUID(), deviceSeq, name, args, schemaVersion: 1, createdAt: LATE };
     });
-    const res = await h.app.inject({ method: 'POST', url: '/v1/sync/push', headers: device.auth, payload: { protocolVersion: SYNC_PROTOCOL_VERSION, journalId, mutations } });
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/v1/sync/push',
+      headers: device.auth,
+      payload: { protocolVersion: SYNC_PROTOCOL_VERSION, journalId, mutations },
+    });
     expect(res.statusCode, res.body).toBe(200);
     expect((res.json() as { results: { status: string }[] }).results.map((r) => r.status)).toEqual(records.map(() => 'applied'));
   };
@@ -53,7 +58,9 @@ describe.each(engines)('satisfaction figures on $name', (engine) => {
       rating({ ticketId: ticketB.id, counter: '5', level: 'dissatisfied', reasons: ['time', 'attitude'], submittedAt: EARLY }),
       rating({ counter: null, level: 'neutral', submittedAt: EARLY }),
     ]);
-    await push(other, otherJournal, () => ++otherSeq, [{ name: 'rating.submit@1', args: sampleRatingArgs('CN02', { counter: '1', level: 'satisfied', submittedAt: EARLY }) }]);
+    await push(other, otherJournal, () => ++otherSeq, [
+      { name: 'rating.submit@1', args: sampleRatingArgs('CN02', { counter: '1', level: 'satisfied', submittedAt: EARLY }) },
+    ]);
   }, 60_000);
   afterAll(async () => {
     await h?.dispose();
