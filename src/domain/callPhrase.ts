@@ -26,10 +26,12 @@ const LETTER_WORDS: Readonly<Record<string, string>> = {
   D: 'dê',
   E: 'e',
   F: 'ép',
-  G: 'giê',
+  // Not "giê": in the northern accent it sounds exactly like D's "dê" (espeak-ng renders both the same).
+  G: 'gờ',
   H: 'hát',
   I: 'i',
-  J: 'gi',
+  // "gi" said alone is only a consonant to espeak-ng (130 ms of hiss); "di" sounds the same in the north.
+  J: 'di',
   K: 'ca',
   L: 'e lờ',
   M: 'em mờ',
