@@ -5,9 +5,10 @@ import type { QueueBoard } from '../../shared/queue';
 import { useAnnouncer, useAudioGate, useBoard, useBoardFeed, useBoardNow } from './BoardContext';
 import './board.css';
 
-/** Calls in progress shown at once: one column up to 6, two columns up to 12 (newest first). */
-const MAX_CURRENT = 12;
-const MAX_LAST = 6;
+/** Calls in progress shown at once: one column of five, two columns of five beyond (newest first). */
+const MAX_CURRENT = 10;
+const ONE_COLUMN = 5;
+const MAX_LAST = 4;
 
 const pad2 = (n: number): string => String(n).padStart(2, '0');
 
@@ -106,11 +107,13 @@ const CurrentCalls = memo(function CurrentCalls({ board }: { board: QueueBoard }
         </p>
       ) : (
         <>
-          <div className="board__columns" aria-hidden="true">
-            <Bilingual k="board.ticket" />
-            <Bilingual k="board.counter" />
-          </div>
-          <ol className={`board__calls${calls.length > 6 ? ' board__calls--dense' : ''}`}>
+          {calls.length <= ONE_COLUMN && (
+            <div className="board__columns" aria-hidden="true">
+              <Bilingual k="board.ticket" />
+              <Bilingual k="board.counter" />
+            </div>
+          )}
+          <ol className={`board__calls${calls.length > ONE_COLUMN ? ' board__calls--dense' : ''}`}>
             {calls.map((c, i) => (
               <li
                 // A new key per call replays the arrival highlight, a recall included.
@@ -195,17 +198,17 @@ const Waiting = memo(function Waiting({ board }: { board: QueueBoard }) {
                     {g.name.en}
                   </span>
                 </span>
-                <span className="board__groupCount">
-                  <span className="board__count">{g.waiting}</span>
+                <span className="board__estimate">
                   {estimateKey && (
-                    <span className="board__estimate">
+                    <>
                       {t(estimateKey, { ...range, lng: 'vi' })}
                       <span className="board__en" lang="en">
                         {en(estimateKey, range)}
                       </span>
-                    </span>
+                    </>
                   )}
                 </span>
+                <span className="board__count">{g.waiting}</span>
               </li>
             );
           })}
