@@ -35,8 +35,9 @@ export default defineConfig({
         icons: [{ src: '/icon.svg', sizes: 'any', type: 'image/svg+xml' }],
       },
       workbox: {
-        // wasm: the QR engine (zxing-wasm); mjs: pdf.js's worker — both must work offline.
-        globPatterns: ['**/*.{js,mjs,css,html,ttf,svg,png,json,webmanifest,wasm}'],
+        // wasm: the QR engine (zxing-wasm); mjs: pdf.js's worker; opus: the display board's voice
+        // clips (assets/voice/vi) — all must work offline.
+        globPatterns: ['**/*.{js,mjs,css,html,ttf,svg,png,json,webmanifest,wasm,opus}'],
         navigateFallback: '/index.html',
         cleanupOutdatedCaches: true,
         maximumFileSizeToCacheInBytes: 5 * 1024 * 1024,

@@ -2,6 +2,7 @@ import i18next from 'i18next';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { initReactI18next } from 'react-i18next';
+import { isDisplayRole } from '../app/boardApp';
 import { bootstrapKiosk } from '../app/bootstrap';
 import { initI18n } from '../app/i18n';
 import { registerServiceWorker } from '../app/serviceWorker';
@@ -15,6 +16,12 @@ const root = createRoot(rootElement);
 
 async function main(): Promise<void> {
   await initI18n('vi', [initReactI18next]);
+  // The display board is its own small app: no enrolment, no kiosk database, no status bar.
+  if (isDisplayRole(location.search)) {
+    const { startBoard } = await import('./board/startBoard');
+    await startBoard(root);
+    return;
+  }
   const app = await bootstrapKiosk();
   if (app.device.locale !== 'vi') await i18next.changeLanguage(app.device.locale);
   let updateReady = false;

@@ -1,0 +1,71 @@
+/** Messages of the display board (src/ui/board, `?role=display`), merged into the catalog by ../index.ts. */
+export const vi = {
+  board: {
+    title: 'Bảng gọi số',
+    branchCode: 'Chi nhánh {{code}}',
+    nowServing: 'Mời khách hàng',
+    ticket: 'Số',
+    counter: 'Quầy',
+    counterNumber: 'Quầy {{counter}}',
+    noCalls: 'Chưa có lượt gọi nào hôm nay',
+    lastCalls: 'Vừa gọi',
+    recall: 'gọi lại',
+    waiting: 'Đang chờ',
+    waitingCount: '{{count}} người',
+    estimate: 'khoảng {{low}}–{{high}} phút',
+    estimateOne: 'khoảng {{low}} phút',
+    noWaiting: 'Không có ai đang chờ',
+    connecting: 'Đang kết nối tới máy chủ…',
+    unreachable: 'Chưa kết nối được máy chủ {{server}}. Đang thử lại…',
+    offline: 'Mất kết nối – cập nhật lúc {{time}}',
+    sound: {
+      enable: 'Bật âm thanh',
+      hint: 'Trình duyệt chặn âm thanh cho tới khi có người bấm nút này.',
+    },
+    params: {
+      title: 'Chưa đủ thông tin để mở bảng gọi số',
+      missingServer: 'Thiếu địa chỉ máy chủ (server).',
+      missingBranch: 'Thiếu mã chi nhánh (branch).',
+      invalidServer: 'Địa chỉ máy chủ phải bắt đầu bằng http:// hoặc https://.',
+      invalidBranch: 'Mã chi nhánh gồm 2–12 chữ in hoa hoặc chữ số, ví dụ CN01.',
+      howTo: 'Thêm các tham số vào địa chỉ trang rồi tải lại, ví dụ:',
+      who: 'Máy chủ là trạm chi nhánh (hub) nếu chi nhánh có, nếu không là máy chủ trung tâm.',
+    },
+  },
+} as const;
+
+type Widen<T> = { -readonly [K in keyof T]: T[K] extends string ? string : Widen<T[K]> };
+export const en: Widen<typeof vi> = {
+  board: {
+    title: 'Queue display',
+    branchCode: 'Branch {{code}}',
+    nowServing: 'Now serving',
+    ticket: 'Number',
+    counter: 'Counter',
+    counterNumber: 'Counter {{counter}}',
+    noCalls: 'No calls yet today',
+    lastCalls: 'Last calls',
+    recall: 'recall',
+    waiting: 'Waiting',
+    waitingCount: '{{count}} waiting',
+    estimate: 'about {{low}}–{{high}} min',
+    estimateOne: 'about {{low}} min',
+    noWaiting: 'Nobody is waiting',
+    connecting: 'Connecting to the server…',
+    unreachable: 'Cannot reach the server {{server}} yet. Retrying…',
+    offline: 'Connection lost – updated at {{time}}',
+    sound: {
+      enable: 'Turn sound on',
+      hint: 'The browser blocks sound until someone presses this button.',
+    },
+    params: {
+      title: 'The queue display needs more information',
+      missingServer: 'The server address (server) is missing.',
+      missingBranch: 'The branch code (branch) is missing.',
+      invalidServer: 'The server address must start with http:// or https://.',
+      invalidBranch: 'A branch code is 2–12 capital letters or digits, e.g. CN01.',
+      howTo: 'Add the parameters to the page address and reload, for example:',
+      who: 'The server is the branch hub if the branch has one, otherwise the central server.',
+    },
+  },
+};
