@@ -39,6 +39,7 @@ export const vi = {
     waiting: 'Đang chờ',
     waitingNone: 'Chưa đọc được số người chờ',
     estimate: 'khoảng {{low}}–{{high}} phút',
+    estimateShort: '{{low}}–{{high}} ph',
     estimateNone: 'chưa ước tính',
     reach: {
       connecting: 'Đang kết nối máy chủ hàng đợi…',
@@ -150,6 +151,7 @@ export const en: Widen<typeof vi> = {
     waiting: 'Waiting',
     waitingNone: 'Waiting counts not read yet',
     estimate: 'about {{low}}–{{high}} min',
+    estimateShort: '{{low}}–{{high}} min',
     estimateNone: 'no estimate',
     reach: {
       connecting: 'Connecting to the queue server…',
