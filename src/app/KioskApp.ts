@@ -33,6 +33,7 @@ import { createDocumentScanner, type DocumentScanner } from './capture';
 import { createStaffSession, type StaffSession } from './staffSession';
 import { createDossierDesk } from './dossierDesk';
 import type { DossierDesk } from './dossierTypes';
+import { createQueueDesk, type QueueDesk, type QueueDeskDeps } from './queueDesk';
 
 /**
  * Composition root and use cases of the kiosk. The UI calls these; they combine storage, printing
@@ -64,6 +65,8 @@ export interface KioskAppDeps {
   readonly seedSynonyms?: unknown;
   /** Overrides for the sync service (tests: transport, timers, locks, online state). */
   readonly sync?: Partial<Pick<SyncServiceDeps, 'transportFor' | 'isOnline' | 'onlineEvents' | 'locks' | 'timers' | 'random' | 'retentionMs' | 'stuckAfterMs'>>;
+  /** Overrides for the counter's queue desk (tests: timers, retry delays). */
+  readonly queue?: Partial<Pick<QueueDeskDeps, 'timers' | 'retryDelaysMs' | 'pollMs' | 'jitter'>>;
 }
 
 export interface TakeTicketOutcome {
@@ -108,6 +111,8 @@ export interface KioskApp {
   readonly dossiers: DossierDesk;
   /** Who works at this machine: officer or technician sign-in, idle lock, sign-out. */
   readonly staff: StaffSession;
+  /** The counter's "Gọi số" panel: calling the branch's queue (queueDesk.ts). */
+  readonly queue: QueueDesk;
   /** Set when pending records were restored from the file journal at start (IndexedDB had been lost). */
   readonly restoredFromJournal: number;
   /** How personal data is protected at rest on this machine (technician screen). */
@@ -264,9 +269,23 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
     stuckScanAfterMs: deps.sync?.stuckAfterMs,
   });
 
+  const queue = createQueueDesk({
+    db,
+    clock,
+    random,
+    branch,
+    deviceId: () => effectiveDevice.deviceId,
+    staffId: () => staff.officer()?.staffId ?? null,
+    owner: () => sync.queueOwner(),
+    saved: (entry) => sync.saved(entry),
+    assertCaptureAllowed: () => sync.assertCaptureAllowed(),
+    ...deps.queue,
+  });
+
   return {
     dossiers,
     staff,
+    queue,
     get device() {
       return effectiveDevice;
     },

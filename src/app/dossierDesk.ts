@@ -1,3 +1,4 @@
+import { TicketNumberText } from '../shared/queue';
 import { checklistView, missingDocuments, unansweredGroups } from '../domain/checklist';
 import { parseCitizenIdQr } from '../domain/citizenId';
 import { dossierAppointment, processingTimeOf, type AppointmentPreview } from '../domain/dossierAppointment';
@@ -158,6 +159,8 @@ export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
             receivedAt,
             pdfs: [...pdfs],
             knownCodes,
+            // A malformed number is dropped rather than refusing the dossier: the link is a convenience.
+            ticketNumber: draft.ticketNumber && TicketNumberText.safeParse(draft.ticketNumber).success ? draft.ticketNumber : null,
             build: (code, register) => {
               const args: DossierSubmitArgs = {
                 id,
@@ -215,5 +218,5 @@ export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
 }
 
 function toReceived(row: DossierRow): ReceivedDossier {
-  return { args: row.args, syncedAt: row.syncedAt, printedAt: row.printedAt, printCount: row.printCount };
+  return { args: row.args, ticketNumber: row.ticketNumber, syncedAt: row.syncedAt, printedAt: row.printedAt, printCount: row.printCount };
 }

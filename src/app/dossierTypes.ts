@@ -47,6 +47,11 @@ export interface DossierDraft {
   readonly resultDelivery: { readonly method: 'counter' | 'post'; readonly detail: string };
   /** The processing time the officer set (with the reason), replacing the catalog's; absent or null = the catalog's. */
   readonly processingSet?: ProcessingSet | null;
+  /**
+   * The queue ticket of the citizen being served ("A015"), from the counter's "Gọi số" panel; kept
+   * on this machine's dossier row (not in `dossier.submit@1`) and listed by the ticket's `finish`.
+   */
+  readonly ticketNumber?: string | null;
 }
 
 /**
@@ -85,6 +90,8 @@ export type DossierSyncState = 'local' | 'uploading' | 'scans-pending' | 'confir
 export interface ReceivedDossier {
   /** The look-up secret is null once the receipt printed: this machine no longer keeps it. */
   readonly args: DossierRecord;
+  /** The queue ticket the citizen was served under at this counter, if any (this machine only). */
+  readonly ticketNumber: string | null;
   /** When the centre confirmed the dossier (null until then). */
   readonly syncedAt: number | null;
   /** When the receipt was last handed to the printer, and how many times. */

@@ -38,7 +38,8 @@ import { createSyncBell, requestLeadership, type LeaderHandle } from '../sync/le
 import { DEFAULT_PARALLEL_SCANS, SyncEngine } from '../sync/SyncEngine';
 import { DEFAULT_STUCK_AFTER_MS, SyncLoop, type LoopSnapshot, type Timers } from '../sync/SyncLoop';
 import { INITIAL_SYNC_STATUS, type SyncStatus } from '../sync/SyncStatus';
-import { TransportError, type Transport } from '../sync/Transport';
+import { TransportError, type QueueEventHandlers, type Transport } from '../sync/Transport';
+import type { QueueActionAnswer, QueueActionArgs, QueueState } from '../shared/queue';
 
 /**
  * The kiosk's side of sync, composed: the device credential (OS keystore under Electron, IndexedDB
@@ -93,7 +94,20 @@ export interface SyncService {
    * answer is about this moment; a request may still fail (TransportError).
    */
   reuseCentre(): ReuseCentre | 'not-enrolled' | 'offline';
+  /**
+   * The branch's queue owner (the hub, or the centre for a branch without one) over this device's
+   * transport and credential, or why it cannot be asked now. A request may still fail (TransportError).
+   */
+  queueOwner(): QueueOwner | 'not-enrolled' | 'offline';
   stop(): void;
+}
+
+/** The queue owner's routes (src/shared/queue.ts) as the counter's queue desk uses them. */
+export interface QueueOwner {
+  act(args: QueueActionArgs): Promise<QueueActionAnswer>;
+  state(day: string): Promise<QueueState>;
+  /** Absent where the transport cannot open server-sent events: the desk polls the state then. */
+  readonly events?: (branchCode: string, handlers: QueueEventHandlers) => () => void;
 }
 
 /** A citizen's document index at the centre and the download of one paper (src/shared/reuseIndex.ts). */
@@ -444,6 +458,18 @@ export async function startSyncService(deps: SyncServiceDeps): Promise<SyncServi
       const { reuseIndex, reusePdf } = t;
       if (!reuseIndex || !reusePdf) return 'offline';
       return { index: (id) => reuseIndex.call(t, id), pdf: (r) => reusePdf.call(t, r) };
+    },
+    queueOwner() {
+      if (token === null || serverUrl() === null) return 'not-enrolled';
+      if (!isOnline()) return 'offline';
+      const t = transport();
+      const { queueAction, queueState, queueEvents } = t;
+      if (!queueAction || !queueState) return 'offline';
+      return {
+        act: (args) => queueAction.call(t, args),
+        state: (day) => queueState.call(t, day),
+        ...(queueEvents ? { events: (branch: string, handlers: QueueEventHandlers) => queueEvents.call(t, branch, handlers) } : {}),
+      };
     },
     stop() {
       clearInterval(diskTimer);

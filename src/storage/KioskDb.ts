@@ -113,6 +113,8 @@ export interface DossierRow {
   readonly day: string;
   readonly receivedAt: number;
   readonly args: DossierRecord;
+  /** The queue ticket of the citizen it was received from (not part of `dossier.submit@1`), if any. */
+  readonly ticketNumber: string | null;
   readonly syncedAt: number | null;
   readonly printedAt: number | null;
   readonly printCount: number;
@@ -135,6 +137,13 @@ export interface StoredDossierRow {
   readonly documents?: readonly { readonly sha256: string; readonly name: string }[];
   /** Only on rows written before sealing existed. */
   readonly args?: DossierSubmitArgs;
+  /**
+   * The queue ticket being served when it was received ("A015"; no personal data, so in clear).
+   * Local only: `dossier.submit@1` does not carry it (the queue log's `finish` links ticket and
+   * dossiers at the centre). Absent on rows written before it existed and on rows restored from
+   * the file journal. Not indexed: no schema version.
+   */
+  readonly ticketNumber?: string | null;
   readonly syncedAt: number | null;
   readonly printedAt: number | null;
   readonly printCount: number;

@@ -42,6 +42,8 @@ export interface ReceiveDossierInput {
    * synced (counter gone with it) never reissues a code a citizen already holds.
    */
   readonly knownCodes?: readonly string[];
+  /** The queue ticket being served, kept on the local row only (the record's arguments do not change). */
+  readonly ticketNumber?: string | null;
 }
 
 /** The `counters` key of this device's dossier sequence for a receiving unit and local day. */
@@ -128,6 +130,7 @@ export async function receiveDossier(
             applicantId,
             sealed: box,
             documents: args.documents.map((d) => ({ sha256: d.sha256, name: d.name })),
+            ticketNumber: input.ticketNumber ?? null,
             syncedAt: null,
             printedAt: null,
             printCount: 0,
@@ -147,7 +150,17 @@ export async function receiveDossier(
             })),
           );
           const outboxEntry = await appendOutbox(db, input.deviceId, 'dossier.submit@1', sealedArgs(args, box), clock, random);
-          const row: DossierRow = { id: args.id, code: args.code, day, receivedAt: args.receivedAt, args, syncedAt: null, printedAt: null, printCount: 0 };
+          const row: DossierRow = {
+            id: args.id,
+            code: args.code,
+            day,
+            receivedAt: args.receivedAt,
+            args,
+            ticketNumber: input.ticketNumber ?? null,
+            syncedAt: null,
+            printedAt: null,
+            printCount: 0,
+          };
           return { row, outboxEntry, counter: { key, value: localSeq }, registerCounter: { key: registerKey, value: serial } };
         });
       } catch (e) {

@@ -65,6 +65,7 @@ export async function openDossierRow(db: KioskDb, row: StoredDossierRow): Promis
     day: row.day,
     receivedAt: row.receivedAt,
     args,
+    ticketNumber: row.ticketNumber ?? null,
     syncedAt: row.syncedAt,
     printedAt: row.printedAt,
     printCount: row.printCount,

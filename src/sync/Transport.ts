@@ -12,6 +12,7 @@ import type {
   WireError,
 } from '../shared/sync';
 import type { ReuseIndexResponse, ReusePdfRequest } from '../shared/reuseIndex';
+import type { QueueActionAnswer, QueueActionArgs, QueueState } from '../shared/queue';
 
 /**
  * The sync engine's port to the central server. Implementations: `createHttpTransport` (fetch +
@@ -57,6 +58,26 @@ export interface Transport {
   reuseIndex?(idNumber: string): Promise<ReuseIndexResponse>;
   /** The bytes of a paper listed in that citizen's index (counters); recorded at the centre. */
   reusePdf?(request: ReusePdfRequest): Promise<Blob>;
+  /**
+   * One action on the branch's queue, applied by its owner (counters; src/shared/queue.ts). The
+   * owner applies an id once: sending the same action again is safe and answers `repeated: true`.
+   * A refusal is a `protocol` TransportError whose wire code is a `queue.*` code. Optional.
+   */
+  queueAction?(args: QueueActionArgs): Promise<QueueActionAnswer>;
+  /** The branch's queue today as its owner sees it (waiting, active, counts, estimates, rules). */
+  queueState?(day: string): Promise<QueueState>;
+  /**
+   * Pokes when the branch's queue changed (server-sent events; a poke carries only the version:
+   * re-read the state). Returns a function that closes the stream. The stream does not reconnect
+   * by itself: `onError` is the caller's cue to reconnect with its own backoff.
+   */
+  queueEvents?(branchCode: string, handlers: QueueEventHandlers): () => void;
+}
+
+export interface QueueEventHandlers {
+  onOpen(): void;
+  onPoke(version: number): void;
+  onError(): void;
 }
 
 export type TransportErrorKind =

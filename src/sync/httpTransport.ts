@@ -14,8 +14,9 @@ import {
 } from '../shared/sync';
 import { BLOBS_KNOWN_PATH, BlobsKnownResponse, MAX_BLOBS_KNOWN } from '../shared/blobsKnown';
 import { REUSE_INDEX_PATH, REUSE_PDF_PATH, ReuseIndexResponse, type ReusePdfRequest } from '../shared/reuseIndex';
+import { QueueActionAnswer, QueueState, type QueueActionArgs } from '../shared/queue';
 import { explainFetchFailure } from './fetchFailure';
-import { TransportError, type BlobToUpload, type BlobUploadHooks, type Transport, type TransportErrorKind } from './Transport';
+import { TransportError, type BlobToUpload, type BlobUploadHooks, type QueueEventHandlers, type Transport, type TransportErrorKind } from './Transport';
 
 /**
  * The real transport: JSON over HTTPS with fetch, blobs with tus. `fetch` is injectable: tests pass
@@ -36,7 +37,28 @@ export interface HttpTransportOptions {
    * pull, state or blobs-known question once more when it got no answer at all; default true.
    */
   readonly resumeAfterCut?: boolean;
+  /**
+   * Opens the queue's server-sent events (default: the page's EventSource, when there is one).
+   * Tests pass a fake; without one, `queueEvents` is absent and callers poll the state.
+   */
+  readonly eventSource?: ((url: string) => QueueEventStream) | null;
 }
+
+/** The part of an EventSource the queue's pokes need. */
+export interface QueueEventStream {
+  addEventListener(type: 'open' | 'error', listener: () => void): void;
+  addEventListener(type: 'queue', listener: (e: { readonly data: string }) => void): void;
+  close(): void;
+}
+
+export const QUEUE_ACTIONS_PATH = '/v1/queue/actions';
+export const QUEUE_STATE_PATH = '/v1/queue/state';
+export const QUEUE_EVENTS_PATH = '/v1/queue/events';
+/**
+ * An officer waits on a queue action with the citizen in front of them: a much shorter limit than a
+ * push's. The action is idempotent by its id, so the caller may send it again after a timeout.
+ */
+export const QUEUE_TIMEOUT_MS = 4_000;
 
 export const DEFAULT_TIMEOUT_MS = 20_000;
 const PDF_TIMEOUT_MS = 60_000;
@@ -58,13 +80,14 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
     body: unknown,
     authenticated: boolean,
     again = false,
+    limitMs = timeoutMs,
   ): Promise<{ status: number; json: unknown }> {
-    if (!again || options.resumeAfterCut === false) return callOnce(method, path, body, authenticated);
+    if (!again || options.resumeAfterCut === false) return callOnce(method, path, body, authenticated, false, limitMs);
     try {
-      return await callOnce(method, path, body, authenticated, true);
+      return await callOnce(method, path, body, authenticated, true, limitMs);
     } catch (e) {
       if (!(e instanceof CutRequest)) throw e;
-      return callOnce(method, path, body, authenticated);
+      return callOnce(method, path, body, authenticated, false, limitMs);
     }
   }
 
@@ -74,6 +97,7 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
     body: unknown,
     authenticated: boolean,
     cutIsRetried = false,
+    limitMs = timeoutMs,
   ): Promise<{ status: number; json: unknown }> {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -84,7 +108,7 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
     }
     let res: Response;
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    const timer = setTimeout(() => controller.abort(), limitMs);
     try {
       res = await doFetch(`${base}${path}`, {
         method,
@@ -96,7 +120,7 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
       const text = method === 'HEAD' ? '' : await res.text();
       return { status: res.status, json: text ? safeJson(text) : null };
     } catch (e) {
-      if (controller.signal.aborted) throw new TransportError('timeout', { code: 'net.timeout', detail: `no answer from the server within ${timeoutMs} ms` });
+      if (controller.signal.aborted) throw new TransportError('timeout', { code: 'net.timeout', detail: `no answer from the server within ${limitMs} ms` });
       if (cutIsRetried) throw new CutRequest();
       // Unreachable, or reachable but this request refused (CORS, a proxy): fetch cannot say which.
       throw await explainFetchFailure({ baseUrl: base, method, path, cause: e, fetchLike: doFetch });
@@ -141,7 +165,50 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
     throw errorFor(r.status, r.json);
   }
 
+  const openEvents =
+    options.eventSource === undefined
+      ? typeof EventSource === 'undefined'
+        ? null
+        : (url: string): QueueEventStream => new EventSource(url) as unknown as QueueEventStream
+      : options.eventSource;
+
   return {
+    async queueAction(args: QueueActionArgs) {
+      return expect(QueueActionAnswer, await call('POST', QUEUE_ACTIONS_PATH, args, true, true, Math.min(timeoutMs, QUEUE_TIMEOUT_MS)));
+    },
+    async queueState(day: string) {
+      return expect(
+        QueueState,
+        await call('GET', `${QUEUE_STATE_PATH}?day=${encodeURIComponent(day)}`, undefined, true, true, Math.min(timeoutMs, QUEUE_TIMEOUT_MS)),
+      );
+    },
+    ...(openEvents === null
+      ? {}
+      : {
+          queueEvents(branchCode: string, handlers: QueueEventHandlers) {
+            // A poke only (no personal data, no queue content): the route needs no credential,
+            // which an EventSource could not send anyway.
+            const stream = openEvents(`${base}${QUEUE_EVENTS_PATH}?branch=${encodeURIComponent(branchCode)}`);
+            let closed = false;
+            stream.addEventListener('open', () => !closed && handlers.onOpen());
+            stream.addEventListener('queue', (e) => {
+              if (closed) return;
+              const version = (safeJson(e.data) as { version?: unknown } | null)?.version;
+              handlers.onPoke(typeof version === 'number' ? version : -1);
+            });
+            stream.addEventListener('error', () => {
+              if (closed) return;
+              // The caller reconnects with its own backoff; EventSource's own retry would hammer.
+              closed = true;
+              stream.close();
+              handlers.onError();
+            });
+            return () => {
+              closed = true;
+              stream.close();
+            };
+          },
+        }),
     async enrol(request: EnrolRequest) {
       return expect(EnrolResponse, await call('POST', '/v1/enrol', request, false));
     },

@@ -1,6 +1,8 @@
 import { memo, useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { classifyScan } from '../../app/capture';
+import type { QueueDeskView } from '../../app/queueDesk';
+import { useWatch } from '../hooks';
 import { useKiosk } from '../KioskContext';
 import { IssuesButton } from '../sync/IssuesButton';
 import { PinForm } from '../staff/PinForm';
@@ -8,6 +10,7 @@ import { useStaffState } from '../staff/useStaff';
 import { CounterHome } from './CounterHome';
 import { NewDossier, type CardScan } from './NewDossier';
 import { PanelActive } from './panelActive';
+import { QueuePanel } from './QueuePanel';
 import { TodayList, type CodeScan } from './TodayList';
 import { useScannerWedge } from './useScannerWedge';
 
@@ -106,11 +109,40 @@ export const CounterShell = memo(function CounterShell({ onOpenIssues, active = 
   // Not under the lock: its PIN field takes keys, and a quick typist is not a scanner.
   useScannerWedge(onScan, live);
 
+  // The form belongs to the ticket being served when it was opened (null: no ticket, or a walk-in).
+  const servedTicket = (): string | null => {
+    const c = app.queue.current();
+    return c?.state === 'serving' ? c.number : null;
+  };
+  const [formTicket, setFormTicket] = useState<string | null>(servedTicket);
+  const formDone = useRef(false);
   const newDossier = useCallback((carry?: CardScan) => {
     setCardScan(carry ?? null);
+    setFormTicket(servedTicket());
+    formDone.current = false;
     setDossierKey((k) => k + 1);
     setTab('new');
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- servedTicket reads the desk at call time
   }, []);
+  // "Tiếp nhận hồ sơ" from the queue panel: a fresh form for this ticket, unless the one on screen
+  // is already this ticket's (or untouched by another ticket) and not finished.
+  const receiveForTicket = useCallback(() => {
+    const ticket = servedTicket();
+    if (formDone.current || (formTicket !== null && formTicket !== ticket)) newDossier();
+    else {
+      setFormTicket(ticket);
+      setTab('new');
+    }
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- servedTicket reads the desk at call time
+  }, [formTicket, newDossier]);
+  const onFormStage = useCallback((stage: 'editing' | 'done') => {
+    formDone.current = stage === 'done';
+  }, []);
+  // A form keeps its ticket only while that ticket is still at the counter: after finish, no-show
+  // or transfer, a dossier saved from it is not that citizen's service any more.
+  const watchQueue = useCallback((cb: (v: QueueDeskView | null) => void) => app.queue.watch(cb), [app]);
+  const queueView = useWatch<QueueDeskView | null>(watchQueue, null);
+  const formTicketShown = formTicket !== null && queueView?.current?.number === formTicket ? formTicket : null;
 
   return (
     <section className="counter" data-testid="counter.shell" data-tab={tab} data-locked={locked}>
@@ -165,6 +197,7 @@ export const CounterShell = memo(function CounterShell({ onOpenIssues, active = 
           )}
           <IssuesButton onOpen={onOpenIssues} />
         </div>
+        <QueuePanel active={live} onReceive={receiveForTicket} />
         {unknownScan && (
           <div className="notice notice--warn" role="status" data-testid="counter.unknownScan">
             {t('desk.scan.unknown')}
@@ -172,7 +205,11 @@ export const CounterShell = memo(function CounterShell({ onOpenIssues, active = 
         )}
         <div id="counter-panel-new" role="tabpanel" aria-labelledby="counter-tab-new" hidden={tab !== 'new'}>
           <PanelActive.Provider value={live && tab === 'new'}>
-            {desk && reception ? <NewDossier key={dossierKey} desk={desk} cardScan={cardScan} onReset={newDossier} /> : <NoReception />}
+            {desk && reception ? (
+              <NewDossier key={dossierKey} desk={desk} cardScan={cardScan} onReset={newDossier} ticketNumber={formTicketShown} onStage={onFormStage} />
+            ) : (
+              <NoReception />
+            )}
           </PanelActive.Provider>
         </div>
         <div id="counter-panel-list" role="tabpanel" aria-labelledby="counter-tab-list" hidden={tab !== 'list'}>

@@ -68,6 +68,12 @@ export const DossierDetails = memo(function DossierDetails({ desk, code, onBack 
               <dd>
                 {localHm(a.receivedAt, offset)} · {localDate(a.receivedAt, offset)}
               </dd>
+              {dossier.ticketNumber !== null && (
+                <>
+                  <dt>{t('queue.dossier.ticketLabel')}</dt>
+                  <dd data-testid="details.ticket">{dossier.ticketNumber}</dd>
+                </>
+              )}
               <dt>{t('desk.done.applicant')}</dt>
               <dd data-testid="details.applicant">
                 {a.applicant.fullName} · {maskIdNumber(a.applicant.idNumber)}

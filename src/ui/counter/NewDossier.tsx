@@ -44,6 +44,10 @@ export interface NewDossierProps {
   /** "Hồ sơ mới": the shell remounts this screen, dropping everything (personal data included). */
   /** Starts a new dossier; `carry` is an ID card scanned on the done screen, read into the new one. */
   readonly onReset: (carry?: CardScan) => void;
+  /** The queue ticket being served (from the "Gọi số" panel): shown, and recorded on the dossier row. */
+  readonly ticketNumber?: string | null;
+  /** The form was saved (done screen) or is being filled in. */
+  readonly onStage?: (stage: 'editing' | 'done') => void;
 }
 
 /** One thing to fix before the dossier can be saved: where it is (a DOM id) and what to do. */
@@ -66,7 +70,7 @@ const APPLICANT_FIELDS: readonly ApplicantField[] = ['idNumber', 'fullName', 'da
  * field to fix, and focus moves to the first. Nothing the officer captured is lost on a failed
  * submit; after a successful one the receipt prints at once.
  */
-export const NewDossier = memo(function NewDossier({ desk, cardScan, onReset }: NewDossierProps) {
+export const NewDossier = memo(function NewDossier({ desk, cardScan, onReset, ticketNumber = null, onStage }: NewDossierProps) {
   const { t } = useTranslation();
   const app = useKiosk();
   const [applicant, setApplicant] = useState<ApplicantState>(EMPTY_APPLICANT);
@@ -299,6 +303,7 @@ export const NewDossier = memo(function NewDossier({ desk, cardScan, onReset }: 
         sets,
         resultDelivery: { method: delivery, detail: delivery === 'post' ? applicant.address : '' },
         processingSet: processing.set,
+        ticketNumber,
       });
       if (r.ok) setDone(r.value);
       else setSubmitError(r.error);
@@ -327,6 +332,7 @@ export const NewDossier = memo(function NewDossier({ desk, cardScan, onReset }: 
   }, []);
 
   doneRef.current = done !== null;
+  useEffect(() => onStage?.(done === null ? 'editing' : 'done'), [done, onStage]);
   if (done) return <DossierDone desk={desk} dossier={done} onNew={() => onReset()} />;
 
   const time = procedure ? desk.processingTime(procedure) : null;
@@ -335,7 +341,7 @@ export const NewDossier = memo(function NewDossier({ desk, cardScan, onReset }: 
   const appointment = processing.preview ?? preview;
   const shownErrors = attempted ? errors : [];
   return (
-    <div className="desk" data-testid="desk.new">
+    <div className="desk" data-testid="desk.new" data-ticket={ticketNumber ?? ''}>
       {shownErrors.length > 0 && (
         <div className="error-summary" role="alert" aria-labelledby="desk-errors-h" data-testid="desk.errorSummary" data-count={shownErrors.length}>
           <p id="desk-errors-h" className="error-summary__title">
@@ -360,6 +366,11 @@ export const NewDossier = memo(function NewDossier({ desk, cardScan, onReset }: 
       )}
       <div className="desk__col desk__col--left">
         <div className="desk__scroll desk__scroll--applicant">
+          {ticketNumber !== null && (
+            <p className="desk__ticket" data-testid="desk.ticket">
+              {t('queue.dossier.ticket', { number: ticketNumber })}
+            </p>
+          )}
           <ApplicantPanel
             applicant={applicant}
             onChange={setApplicant}

@@ -11,5 +11,6 @@ import * as processingTime from './processingTime';
 import * as form from './form';
 import * as reuse from './reuse';
 import * as board from './board';
+import * as queue from './queue';
 
-export const PARTS: readonly { readonly vi: object; readonly en: object }[] = [dossier, qr, scan, desk, staff, processingTime, form, reuse, board];
+export const PARTS: readonly { readonly vi: object; readonly en: object }[] = [dossier, qr, scan, desk, staff, processingTime, form, reuse, board, queue];
