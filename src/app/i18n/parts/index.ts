@@ -10,5 +10,6 @@ import * as staff from './staff';
 import * as processingTime from './processingTime';
 import * as form from './form';
 import * as reuse from './reuse';
+import * as citizen from './citizen';
 
-export const PARTS: readonly { readonly vi: object; readonly en: object }[] = [dossier, qr, scan, desk, staff, processingTime, form, reuse];
+export const PARTS: readonly { readonly vi: object; readonly en: object }[] = [dossier, qr, scan, desk, staff, processingTime, form, reuse, citizen];
