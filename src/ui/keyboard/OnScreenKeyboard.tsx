@@ -1,6 +1,6 @@
 import { memo, useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
-import Keyboard from 'simple-keyboard';
+import { SimpleKeyboard as Keyboard } from 'simple-keyboard';
 import 'simple-keyboard/build/css/index.css';
 import { typeTelex } from '../../domain/telex';
 import './keyboard.css';
@@ -106,7 +106,7 @@ export const OnScreenKeyboard = memo(function OnScreenKeyboard({ value, onChange
 
   return (
     <div className="kiosk-keyboard-wrap" data-testid={testId} data-mode={mode} role="group" aria-label={t('citizen.keyboard.label')}>
-      <div ref={host} />
+      <div ref={host} className="simple-keyboard" />
       {mode === 'telex' && <p className="kiosk-keyboard__hint">{t('citizen.keyboard.telexHint')}</p>}
     </div>
   );
