@@ -44,17 +44,42 @@ export function citizenChecklist(procedure: Pick<Procedure, 'documents' | 'check
     if (papers.length > 0) sections.push({ kind, label, question, papers });
   };
 
-  push('always', '', '', docs.filter((x) => x.need === 'required' && x.situations.length === 0).map((x) => paper(x.d)));
+  push(
+    'always',
+    '',
+    '',
+    docs.filter((x) => x.need === 'required' && x.situations.length === 0).map((x) => paper(x.d)),
+  );
   for (const alt of checklist.alternatives) {
-    push('oneOf', alt.label, '', docs.filter((x) => x.need === 'alternative' && x.alternative === alt.id && x.situations.length === 0).map((x) => paper(x.d)));
+    push(
+      'oneOf',
+      alt.label,
+      '',
+      docs.filter((x) => x.need === 'alternative' && x.alternative === alt.id && x.situations.length === 0).map((x) => paper(x.d)),
+    );
   }
   for (const group of checklist.situationGroups) {
     for (const s of group.situations) {
       const inSituation = docs.filter((x) => (x.need === 'situation' || x.need === 'alternative' || x.need === 'required') && x.situations.includes(s.id));
-      push('situation', s.label, group.label, inSituation.map((x) => paper(x.d)));
+      push(
+        'situation',
+        s.label,
+        group.label,
+        inSituation.map((x) => paper(x.d)),
+      );
     }
   }
-  push('ifAny', '', '', docs.filter((x) => x.need === 'optional').map((x) => paper(x.d)));
-  push('show', '', '', docs.filter((x) => x.need === 'show').map((x) => paper(x.d)));
+  push(
+    'ifAny',
+    '',
+    '',
+    docs.filter((x) => x.need === 'optional').map((x) => paper(x.d)),
+  );
+  push(
+    'show',
+    '',
+    '',
+    docs.filter((x) => x.need === 'show').map((x) => paper(x.d)),
+  );
   return sections;
 }

@@ -121,7 +121,33 @@ const RHYMES = (
   'oc om op ot ô ôi ôn ông ôc ôm ôp ôt ơ ơi ơn ơm ơp ơt u ua uân uâng uât uây uê uênh ui un ung uc um up ut uôi uôn uông uôc uôm uôt ' +
   'uy uya uyên uyêt uynh uych uyt ư ưa ưi ưu ưng ưc ưt ươi ươu ươn ương ươc ươm ươp ươt y yêu yên'
 ).split(' ');
-const QU_GI = ['qua', 'quai', 'quan', 'quang', 'quăn', 'quân', 'quây', 'que', 'quê', 'quy', 'quyên', 'quynh', 'quơ', 'gia', 'giai', 'giao', 'giăng', 'giây', 'giêng', 'gio', 'giông', 'giơ', 'giư', 'gi', 'gin'];
+const QU_GI = [
+  'qua',
+  'quai',
+  'quan',
+  'quang',
+  'quăn',
+  'quân',
+  'quây',
+  'que',
+  'quê',
+  'quy',
+  'quyên',
+  'quynh',
+  'quơ',
+  'gia',
+  'giai',
+  'giao',
+  'giăng',
+  'giây',
+  'giêng',
+  'gio',
+  'giông',
+  'giơ',
+  'giư',
+  'gi',
+  'gin',
+];
 const syllable = fc.oneof(
   fc.tuple(fc.constantFrom(...ONSETS), fc.constantFrom(...RHYMES)).map(([o, r]) => o + r),
   fc.constantFrom(...QU_GI),

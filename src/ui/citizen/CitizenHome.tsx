@@ -83,7 +83,14 @@ const CitizenSession = memo(function CitizenSession({ onReset }: CitizenSessionP
           </div>
         )}
         <div className="citizen-home__top">
-          <button type="button" className="toggle" aria-pressed={priority} onClick={() => setPriority((p) => !p)} data-testid="citizen.priority" disabled={busy}>
+          <button
+            type="button"
+            className="toggle"
+            aria-pressed={priority}
+            onClick={() => setPriority((p) => !p)}
+            data-testid="citizen.priority"
+            disabled={busy}
+          >
             <span className="toggle__box" aria-hidden="true">
               {priority ? '✓' : ''}
             </span>
@@ -96,7 +103,14 @@ const CitizenSession = memo(function CitizenSession({ onReset }: CitizenSessionP
         {groups.length === 0 && <div className="notice notice--warn">{t('citizen.noGroups')}</div>}
         <div className="tiles">
           {groups.map((g) => (
-            <button key={g.prefix} type="button" className="tile" disabled={busy} onClick={() => void take(g.prefix)} data-testid={`citizen.service.${g.prefix}`}>
+            <button
+              key={g.prefix}
+              type="button"
+              className="tile"
+              disabled={busy}
+              onClick={() => void take(g.prefix)}
+              data-testid={`citizen.service.${g.prefix}`}
+            >
               <span className="tile__badge" aria-hidden="true">
                 {g.prefix}
               </span>

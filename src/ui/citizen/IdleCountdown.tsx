@@ -9,7 +9,14 @@ export interface IdleCountdownProps {
 export const IdleCountdown = memo(function IdleCountdown({ seconds }: IdleCountdownProps) {
   const { t } = useTranslation();
   return (
-    <div className="idle-countdown" role="alertdialog" aria-live="assertive" aria-labelledby="idle-countdown-text" data-testid="citizen.idle" data-seconds={seconds}>
+    <div
+      className="idle-countdown"
+      role="alertdialog"
+      aria-live="assertive"
+      aria-labelledby="idle-countdown-text"
+      data-testid="citizen.idle"
+      data-seconds={seconds}
+    >
       <div className="idle-countdown__box">
         <p id="idle-countdown-text" className="idle-countdown__text">
           {t('citizen.idle.countdown', { count: seconds })}

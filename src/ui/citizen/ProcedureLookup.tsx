@@ -58,14 +58,27 @@ export const ProcedureLookup = memo(function ProcedureLookup({ onBack, onTakeTic
   }, [app, place]);
 
   if (place.kind === 'procedure') {
-    return <ProcedureScreen code={place.code} onBack={() => setPlace(place.from === 'field' ? { kind: 'field', field: inField[0]?.field ?? '' } : { kind: 'start' })} onHome={onBack} onTakeTicket={onTakeTicket} />;
+    return (
+      <ProcedureScreen
+        code={place.code}
+        onBack={() => setPlace(place.from === 'field' ? { kind: 'field', field: inField[0]?.field ?? '' } : { kind: 'start' })}
+        onHome={onBack}
+        onTakeTicket={onTakeTicket}
+      />
+    );
   }
 
   const list = (procedures: readonly Procedure[], from: 'start' | 'field', testId: string) => (
     <ul className="lookup-list" data-testid={testId}>
       {procedures.map((p) => (
         <li key={p.code}>
-          <button type="button" className="lookup-item" onClick={() => setPlace({ kind: 'procedure', code: p.code, from })} data-testid="lookup.procedure" data-code={p.code}>
+          <button
+            type="button"
+            className="lookup-item"
+            onClick={() => setPlace({ kind: 'procedure', code: p.code, from })}
+            data-testid="lookup.procedure"
+            data-code={p.code}
+          >
             <span className="lookup-item__name">{p.name}</span>
             <span className="lookup-item__field">{p.field}</span>
           </button>
@@ -133,7 +146,13 @@ export const ProcedureLookup = memo(function ProcedureLookup({ onBack, onTakeTic
               <ul className="field-grid" data-testid="lookup.fields">
                 {fields.map((f) => (
                   <li key={f.field}>
-                    <button type="button" className="field-tile" onClick={() => setPlace({ kind: 'field', field: f.field })} data-testid="lookup.fieldTile" data-field={f.field}>
+                    <button
+                      type="button"
+                      className="field-tile"
+                      onClick={() => setPlace({ kind: 'field', field: f.field })}
+                      data-testid="lookup.fieldTile"
+                      data-field={f.field}
+                    >
                       <span className="field-tile__name">{f.field}</span>
                       <span className="field-tile__count">{t('citizen.lookup.fieldCount', { count: f.count })}</span>
                     </button>

@@ -72,7 +72,13 @@ export const ProcedureScreen = memo(function ProcedureScreen({ code, onBack, onH
       </dl>
       <div className="procedure__actions">
         {group ? (
-          <button type="button" className="btn btn--primary procedure__take" onClick={() => onTakeTicket(group.prefix)} data-testid="procedure.takeTicket" data-prefix={group.prefix}>
+          <button
+            type="button"
+            className="btn btn--primary procedure__take"
+            onClick={() => onTakeTicket(group.prefix)}
+            data-testid="procedure.takeTicket"
+            data-prefix={group.prefix}
+          >
             <span className="procedure__take-title">{t('citizen.lookup.takeTicket')}</span>
             <span className="procedure__take-group">{serviceLine(t, group, lang)}</span>
           </button>
@@ -81,7 +87,13 @@ export const ProcedureScreen = memo(function ProcedureScreen({ code, onBack, onH
             {t('citizen.lookup.noGroup')}
           </p>
         )}
-        <button type="button" className="btn btn--secondary procedure__print" onClick={() => void printList()} disabled={print.kind === 'printing'} data-testid="procedure.print">
+        <button
+          type="button"
+          className="btn btn--secondary procedure__print"
+          onClick={() => void printList()}
+          disabled={print.kind === 'printing'}
+          data-testid="procedure.print"
+        >
           {t('citizen.lookup.print')}
         </button>
       </div>
