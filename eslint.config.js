@@ -46,7 +46,7 @@ const ONLY_IN = [
   { pkg: ['@zxing/*', 'zxing-wasm', 'zxing-wasm/*'], home: 'src/scan|src/print' },
   { pkg: ['pdf-lib', '@pdf-lib/*'], home: 'src/scan|src/print' },
   { pkg: ['pdfjs-dist', 'pdfjs-dist/*'], home: 'src/scan' },
-  { pkg: ['react', 'react-dom', 'react-dom/*', 'react-i18next'], home: 'src/ui' },
+  { pkg: ['react', 'react-dom', 'react-dom/*', 'react-i18next', 'simple-keyboard', 'simple-keyboard/*'], home: 'src/ui' },
   { pkg: ['zod', 'zod/*'], home: 'src/shared' },
   { pkg: ['electron'], home: 'electron' },
 ];

@@ -38,4 +38,19 @@ describe('ActivityTracker', () => {
     clock.advance(1000);
     expect(tracker.isIdle()).toBe(true);
   });
+
+  it('idleFor: time since the last touch, 0 while a task holds the kiosk (the citizen idle reset reads it)', () => {
+    const clock = fixedClock(0);
+    const tracker = new ActivityTracker(clock);
+    clock.advance(12_000);
+    expect(tracker.idleFor()).toBe(12_000);
+    tracker.touch();
+    expect(tracker.idleFor()).toBe(0);
+    const end = tracker.begin();
+    clock.advance(90_000);
+    expect(tracker.idleFor()).toBe(0);
+    end();
+    clock.advance(3_000);
+    expect(tracker.idleFor()).toBe(3_000);
+  });
 });

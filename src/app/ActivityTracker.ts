@@ -36,6 +36,11 @@ export class ActivityTracker {
     };
   }
 
+  /** How long nobody touched the kiosk, in ms; 0 while a task holds it busy. */
+  idleFor(): number {
+    return this.busy > 0 ? 0 : Math.max(0, this.clock.now() - this.lastTouch);
+  }
+
   isIdle(): boolean {
     return this.busy === 0 && this.clock.now() - this.lastTouch >= this.idleAfterMs;
   }

@@ -34,6 +34,8 @@ import { createStaffSession, type StaffSession } from './staffSession';
 import { createDossierDesk } from './dossierDesk';
 import type { DossierDesk } from './dossierTypes';
 import { createQueueDesk, type QueueDesk, type QueueDeskDeps } from './queueDesk';
+import { createProcedureCatalog } from './procedureCatalog';
+import { createProcedureGuide, type ProcedureGuide } from './procedureGuide';
 
 /**
  * Composition root and use cases of the kiosk. The UI calls these; they combine storage, printing
@@ -109,6 +111,10 @@ export interface KioskApp {
   readonly sync: SyncService;
   /** The counter officer's dossier reception (issue 4). */
   readonly dossiers: DossierDesk;
+  /** The citizen's procedure look-up: browse, search, one procedure, its checklist printed (procedureGuide.ts). */
+  readonly guide: ProcedureGuide;
+  /** The citizen kiosk's idle reset, from the branch configuration (defaults 60 s, countdown 10 s). */
+  readonly citizenIdle: { readonly afterMs: number; readonly countdownMs: number };
   /** Who works at this machine: officer or technician sign-in, idle lock, sign-out. */
   readonly staff: StaffSession;
   /** The counter's "Gọi số" panel: calling the branch's queue (queueDesk.ts). */
@@ -248,7 +254,24 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
     void staff.refresh().catch(() => undefined);
   });
 
+  // One catalog (and one search index) for the counter's desk and the citizen's look-up.
+  const catalog = createProcedureCatalog({
+    reference,
+    loadSeedCatalog: deps.loadSeedCatalog ?? (async () => []),
+    seedCalendars: deps.seedCalendars ?? [],
+    seedSynonyms: deps.seedSynonyms,
+  });
+  const guide = createProcedureGuide({
+    catalog,
+    branch,
+    clock,
+    loadFonts: deps.loadFonts,
+    print: (pdf, jobName) => print(ok(pdf), jobName),
+    printT: i18next.getFixedT('vi'),
+  });
+
   const dossiers = createDossierDesk({
+    catalog,
     db,
     reference,
     platform,
@@ -284,6 +307,11 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
 
   return {
     dossiers,
+    guide,
+    citizenIdle: {
+      afterMs: (branch.citizenIdle?.afterSeconds ?? 60) * 1000,
+      countdownMs: (branch.citizenIdle?.countdownSeconds ?? 10) * 1000,
+    },
     staff,
     queue,
     get device() {

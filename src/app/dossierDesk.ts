@@ -24,7 +24,7 @@ import { createDossierReceipt, type DossierReceiptDeps } from './dossierReceipt'
 import { createDossierReuse } from './dossierReuse';
 import type { ReuseCentre } from './syncService';
 import type { DossierDesk, DossierDraft, ReceivedDossier } from './dossierTypes';
-import { createProcedureCatalog, type ProcedureCatalogDeps } from './procedureCatalog';
+import { createProcedureCatalog, type ProcedureCatalog, type ProcedureCatalogDeps } from './procedureCatalog';
 
 /**
  * The counter officer's desk (`app.dossiers`): composes the catalog (procedureCatalog.ts), the
@@ -48,12 +48,14 @@ export interface DossierDeskDeps extends ProcedureCatalogDeps, DossierReceiptDep
   readonly stuckScanAfterMs?: number;
   /** The centre's reuse routes now, or why not (syncService.ts); absent = this machine's papers only. */
   readonly reuseCentre?: () => ReuseCentre | 'not-enrolled' | 'offline';
+  /** The catalog shared with the citizen's look-up (one index per kiosk); default: a new one from these deps. */
+  readonly catalog?: ProcedureCatalog;
 }
 
 export function createDossierDesk(deps: DossierDeskDeps): DossierDesk {
   const { db, reference, clock, branch } = deps;
   const reception: DossierReception | null = branch.reception ?? null;
-  const catalog = createProcedureCatalog(deps);
+  const catalog = deps.catalog ?? createProcedureCatalog(deps);
   const list = createDossierList({ db, reference, branch, clock, stuckScanAfterMs: deps.stuckScanAfterMs ?? DEFAULT_STUCK_AFTER_MS });
   const receipt = createDossierReceipt(deps);
   const reuse = createDossierReuse({ db, clock, reuseValidityDays: reception?.reuseValidityDays ?? 0, centre: deps.reuseCentre });

@@ -13,6 +13,12 @@ export const ServiceGroup = z
     description: z.object({ vi: z.string().max(400), en: z.string().max(400) }).strict(),
     /** Hidden groups keep their history but are not offered on the kiosk. */
     active: z.boolean(),
+    /**
+     * Catalog fields (`Procedure.field`, lĩnh vực) whose procedures this group receives: the
+     * citizen's "take a ticket for this procedure" (src/domain/procedureGroup.ts). Optional: without
+     * it the group's name decides.
+     */
+    fields: z.array(z.string().min(1).max(200)).max(100).optional(),
   })
   .strict();
 export type ServiceGroup = z.infer<typeof ServiceGroup>;
@@ -86,6 +92,16 @@ export const BranchConfig = z
     ticketQrBaseUrl: z.string().url().max(300),
     /** Dossier reception; absent for a branch whose counters do not receive dossiers yet. */
     reception: DossierReception.optional(),
+    /**
+     * The citizen kiosk's idle reset: after `afterSeconds` without a touch away from a clean start
+     * page, a countdown of `countdownSeconds` (within them), then everything back to the start.
+     * Absent: 60 and 10.
+     */
+    citizenIdle: z
+      .object({ afterSeconds: z.number().int().min(15).max(900), countdownSeconds: z.number().int().min(3).max(60) })
+      .strict()
+      .refine((c) => c.countdownSeconds < c.afterSeconds, 'the countdown must be shorter than the idle time')
+      .optional(),
     /** How the counters call the queue (src/shared/queue.ts); DEFAULT_QUEUE_CONFIG when absent. */
     queue: QueueConfig.optional(),
   })

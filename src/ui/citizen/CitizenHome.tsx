@@ -3,12 +3,41 @@ import { useTranslation } from 'react-i18next';
 import type { TakeTicketOutcome } from '../../app/KioskApp';
 import { codeOf, errorMessage } from '../errorMessage';
 import { useKiosk } from '../KioskContext';
+import './citizen.css';
+import { IdleCountdown } from './IdleCountdown';
+import { ProcedureLookup } from './ProcedureLookup';
 import { TicketResult } from './TicketResult';
+import { useCitizenIdle } from './useCitizenIdle';
 
-type State = { kind: 'choose' } | { kind: 'issuing'; prefix: string } | { kind: 'issued'; outcome: TakeTicketOutcome } | { kind: 'error'; code: string };
+type State =
+  | { kind: 'choose' }
+  | { kind: 'lookup' }
+  | { kind: 'issuing'; prefix: string }
+  | { kind: 'issued'; outcome: TakeTicketOutcome }
+  | { kind: 'error'; code: string };
 
-/** Citizen kiosk home: pick a service group, get a printed queue ticket. No typing, no personal data. */
+/**
+ * The citizen kiosk. Each citizen gets a fresh session: "Xong", the end of the ticket countdown
+ * and the idle reset all remount it (`key`), so nothing a citizen typed or chose survives in the
+ * DOM or in React state, and the language returns to the kiosk's own.
+ */
 export const CitizenHome = memo(function CitizenHome() {
+  const { i18n } = useTranslation();
+  const app = useKiosk();
+  const [session, setSession] = useState(0);
+  const reset = useCallback(() => {
+    setSession((s) => s + 1);
+    if (i18n.language !== app.device.locale) void i18n.changeLanguage(app.device.locale);
+  }, [i18n, app]);
+  return <CitizenSession key={session} onReset={reset} />;
+});
+
+interface CitizenSessionProps {
+  readonly onReset: () => void;
+}
+
+/** One citizen's visit: the service tiles and the look-up entry; a tap issues a ticket. */
+const CitizenSession = memo(function CitizenSession({ onReset }: CitizenSessionProps) {
   const { t, i18n } = useTranslation();
   const app = useKiosk();
   const [priority, setPriority] = useState(false);
@@ -32,48 +61,82 @@ export const CitizenHome = memo(function CitizenHome() {
     [app, priority],
   );
 
-  // Back to a clean home for the next citizen: no priority, the kiosk's own language.
-  const reset = useCallback(() => {
-    setPriority(false);
-    setState({ kind: 'choose' });
-    if (i18n.language !== app.device.locale) void i18n.changeLanguage(app.device.locale);
-  }, [i18n, app]);
+  // Anything a next citizen should not find: another screen, a choice, another language.
+  const dirty = state.kind !== 'choose' || priority || i18n.language !== app.device.locale;
+  const secondsLeft = useCitizenIdle(dirty && state.kind !== 'issued' && state.kind !== 'issuing', onReset);
 
-  if (state.kind === 'issued') return <TicketResult outcome={state.outcome} onDone={reset} />;
+  const openLookup = useCallback(() => setState({ kind: 'lookup' }), []);
+  const closeLookup = useCallback(() => setState({ kind: 'choose' }), []);
 
-  const busy = state.kind === 'issuing';
-  return (
-    <section data-testid="citizen.home" aria-busy={busy}>
-      <h1 className="page-title">{t('citizen.heading')}</h1>
-      <p className="page-lead">{busy ? t('citizen.issuing') : t('citizen.subheading')}</p>
-      {state.kind === 'error' && (
-        <div className="notice notice--error" role="alert" data-testid="citizen.error" data-code={state.code}>
-          {errorMessage(t, state.code)}
-        </div>
-      )}
-      <button type="button" className="toggle" aria-pressed={priority} onClick={() => setPriority((p) => !p)} data-testid="citizen.priority" disabled={busy}>
-        <span className="toggle__box" aria-hidden="true">
-          {priority ? '✓' : ''}
-        </span>
-        <span>
-          <span className="toggle__label">{priority ? t('citizen.priorityOn') : t('citizen.priorityToggle')}</span>
-          <span className="toggle__hint">{t('citizen.priorityHint')}</span>
-        </span>
-      </button>
-      {groups.length === 0 && <div className="notice notice--warn">{t('citizen.noGroups')}</div>}
-      <div className="tiles">
-        {groups.map((g) => (
-          <button key={g.prefix} type="button" className="tile" disabled={busy} onClick={() => void take(g.prefix)} data-testid={`citizen.service.${g.prefix}`}>
-            <span className="tile__badge" aria-hidden="true">
-              {g.prefix}
+  let screen;
+  if (state.kind === 'issued') screen = <TicketResult outcome={state.outcome} onDone={onReset} />;
+  else if (state.kind === 'lookup') screen = <ProcedureLookup onBack={closeLookup} onTakeTicket={(prefix) => void take(prefix)} />;
+  else {
+    const busy = state.kind === 'issuing';
+    screen = (
+      <section className="citizen-home" data-testid="citizen.home" aria-busy={busy}>
+        <h1 className="page-title">{t('citizen.heading')}</h1>
+        <p className="page-lead">{busy ? t('citizen.issuing') : t('citizen.subheading')}</p>
+        {state.kind === 'error' && (
+          <div className="notice notice--error" role="alert" data-testid="citizen.error" data-code={state.code}>
+            {errorMessage(t, state.code)}
+          </div>
+        )}
+        <div className="citizen-home__top">
+          <button
+            type="button"
+            className="toggle"
+            aria-pressed={priority}
+            onClick={() => setPriority((p) => !p)}
+            data-testid="citizen.priority"
+            disabled={busy}
+          >
+            <span className="toggle__box" aria-hidden="true">
+              {priority ? '✓' : ''}
             </span>
             <span>
-              <span className="tile__name">{g.name[lang]}</span>
-              <span className="tile__desc">{g.description[lang]}</span>
+              <span className="toggle__label">{priority ? t('citizen.priorityOn') : t('citizen.priorityToggle')}</span>
+              <span className="toggle__hint">{t('citizen.priorityHint')}</span>
             </span>
           </button>
-        ))}
-      </div>
-    </section>
+        </div>
+        {groups.length === 0 && <div className="notice notice--warn">{t('citizen.noGroups')}</div>}
+        <div className="tiles">
+          {groups.map((g) => (
+            <button
+              key={g.prefix}
+              type="button"
+              className="tile"
+              disabled={busy}
+              onClick={() => void take(g.prefix)}
+              data-testid={`citizen.service.${g.prefix}`}
+            >
+              <span className="tile__badge" aria-hidden="true">
+                {g.prefix}
+              </span>
+              <span>
+                <span className="tile__name">{g.name[lang]}</span>
+                <span className="tile__desc">{g.description[lang]}</span>
+              </span>
+            </button>
+          ))}
+        </div>
+        <button type="button" className="lookup-entry" disabled={busy} onClick={openLookup} data-testid="citizen.lookup">
+          <span className="lookup-entry__icon" aria-hidden="true">
+            ?
+          </span>
+          <span>
+            <span className="lookup-entry__title">{t('citizen.lookup.entry')}</span>
+            <span className="lookup-entry__hint">{t('citizen.lookup.entryHint')}</span>
+          </span>
+        </button>
+      </section>
+    );
+  }
+  return (
+    <>
+      {screen}
+      {secondsLeft !== null && <IdleCountdown seconds={secondsLeft} />}
+    </>
   );
 });

@@ -12,5 +12,6 @@ import * as form from './form';
 import * as reuse from './reuse';
 import * as board from './board';
 import * as queue from './queue';
+import * as citizen from './citizen';
 
-export const PARTS: readonly { readonly vi: object; readonly en: object }[] = [dossier, qr, scan, desk, staff, processingTime, form, reuse, board, queue];
+export const PARTS: readonly { readonly vi: object; readonly en: object }[] = [dossier, qr, scan, desk, staff, processingTime, form, reuse, board, queue, citizen];

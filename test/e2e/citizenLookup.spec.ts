@@ -1,0 +1,160 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures';
+import { kioskUrl, lastPrintedPdf, pdfText, renderPdfPng } from './helpers';
+
+/**
+ * The citizen looks up a procedure at the kiosk (issue 14): browse by field, search typed on the
+ * on-screen keyboard with Telex, print the papers to bring, take a ticket for the procedure's
+ * group; the idle reset brings the next citizen a clean start page in Vietnamese. Screenshots of
+ * every screen in both orientations go to test-results/citizen/ for a person to look at.
+ */
+const SHOTS = join('test-results', 'citizen');
+mkdirSync(SHOTS, { recursive: true });
+
+const ORIENTATIONS = [
+  { name: 'portrait', viewport: { width: 1080, height: 1920 } },
+  { name: 'landscape', viewport: { width: 1920, height: 1080 } },
+] as const;
+
+/** Taps keys of the on-screen keyboard, one by one (" " is the space bar). */
+async function tapKeys(page: Page, keys: string): Promise<void> {
+  const keyboard = page.getByTestId('lookup.keyboard');
+  for (const key of keys) await keyboard.locator(`[data-skbtn="${key === ' ' ? '{space}' : key}"]`).click();
+}
+
+for (const { name, viewport } of ORIENTATIONS) {
+  test.describe(`citizen look-up, ${name}`, () => {
+    test.use({ viewport });
+
+    test('browse to a procedure, print its checklist, take a ticket from it', async ({ page }) => {
+      await page.goto(kioskUrl('?role=citizen'));
+      await expect(page.getByTestId('citizen.home')).toBeVisible();
+      await page.screenshot({ path: join(SHOTS, `${name}-home.png`) });
+      // Every tile and the look-up entry are on screen above the status bar, no scrolling.
+      const bar = await page.getByTestId('status.sync').boundingBox();
+      for (const id of ['citizen.service.E', 'citizen.service.F', 'citizen.lookup']) {
+        const box = await page.getByTestId(id).boundingBox();
+        expect(box, id).not.toBeNull();
+        expect(box!.y + box!.height, `${id} ends above the status bar`).toBeLessThanOrEqual(bar!.y - 12);
+      }
+
+      await page.getByTestId('citizen.lookup').click();
+      await expect(page.getByTestId('lookup.home')).toBeVisible();
+      await expect(page.getByTestId('lookup.fieldTile').first()).toBeVisible();
+      await page.screenshot({ path: join(SHOTS, `${name}-lookup.png`) });
+
+      await page.locator('[data-testid="lookup.fieldTile"][data-field="Hộ tịch"]').click();
+      await expect(page.getByTestId('lookup.fieldList')).toBeVisible();
+      await page.screenshot({ path: join(SHOTS, `${name}-browse.png`) });
+
+      await page.locator('[data-testid="lookup.procedure"][data-code="1.001193"]').click();
+      await expect(page.getByTestId('procedure.name')).toHaveText('Thủ tục đăng ký khai sinh');
+      await expect(page.getByTestId('procedure.takeTicket')).toHaveAttribute('data-prefix', 'A');
+      await expect(page.getByTestId('procedure.takeTicket')).toContainText('Lấy số: A – Hộ tịch, chứng thực');
+      await expect(page.getByTestId('procedure.fee')).toHaveText('Miễn phí');
+      await expect(page.locator('[data-testid="procedure.section"][data-kind="always"]')).toContainText('Tờ khai đăng ký khai sinh');
+      await page.screenshot({ path: join(SHOTS, `${name}-procedure.png`) });
+
+      await page.getByTestId('procedure.print').click();
+      await expect(page.getByTestId('procedure.printed')).toBeVisible();
+      const pdf = await lastPrintedPdf(page, 'Giay to 1.001193');
+      const text = pdfText(pdf).replace(/\s+/g, ' ');
+      expect(text).toContain('DANH SÁCH GIẤY TỜ CẦN MANG');
+      expect(text).toContain('Thủ tục đăng ký khai sinh');
+      expect(text).toContain('Lấy số: A – Hộ tịch, chứng thực');
+      expect(text).toContain('Tờ khai đăng ký khai sinh theo mẫu');
+      expect(text).toContain('Nếu: Nộp hồ sơ theo ủy quyền');
+      renderPdfPng(pdf, join(SHOTS, `${name}-checklist-print`));
+
+      // One tap takes a ticket for the group, through the same path as the home tiles.
+      await page.getByTestId('procedure.takeTicket').click();
+      await expect(page.getByTestId('ticket.number')).toHaveText('A0001');
+      await expect(page.getByTestId('ticket.service')).toHaveText('Hộ tịch, chứng thực');
+      await expect(page.getByTestId('ticket.result')).toHaveAttribute('data-print', 'printed');
+      expect(pdfText(await lastPrintedPdf(page, 'Phieu A0001'))).toContain('A0001');
+      await page.getByTestId('ticket.done').click();
+      await expect(page.getByTestId('citizen.home')).toBeVisible();
+    });
+
+    test('search typed on the on-screen keyboard with Telex, then a ticket', async ({ page }) => {
+      await page.goto(kioskUrl('?role=citizen'));
+      await page.getByTestId('citizen.lookup').click();
+      await tapKeys(page, 'ddawng kys khai tuwr');
+      await expect(page.getByTestId('lookup.query')).toHaveValue('đăng ký khai tử');
+      await expect(page.getByTestId('lookup.results')).toBeVisible();
+      await expect(page.getByTestId('lookup.procedure').first()).toContainText('khai tử');
+      await page.screenshot({ path: join(SHOTS, `${name}-search-keyboard.png`) });
+      // Backspace deletes one letter as shown ("tử" is two).
+      for (let i = 0; i < 2; i++) await page.getByTestId('lookup.keyboard').locator('[data-skbtn="{bksp}"]').click();
+      await expect(page.getByTestId('lookup.query')).toHaveValue('đăng ký khai ');
+      await tapKeys(page, 'sinh');
+      await expect(page.getByTestId('lookup.procedure').first()).toContainText('khai sinh');
+      // A physical keyboard still types into the field.
+      await page.getByTestId('lookup.query').press('End');
+      await page.keyboard.type(' luu dong');
+      await expect(page.getByTestId('lookup.query')).toHaveValue('đăng ký khai sinh luu dong');
+      await expect(page.getByTestId('lookup.procedure').first()).toContainText('Thủ tục đăng ký khai sinh lưu động');
+      await page.getByTestId('lookup.procedure').first().click();
+      await expect(page.getByTestId('procedure.screen')).toHaveAttribute('data-code', '1.003583');
+      await page.getByTestId('procedure.takeTicket').click();
+      await expect(page.getByTestId('ticket.number')).toHaveText('A0001');
+    });
+
+    test('idle: a countdown, a touch keeps the visit, then everything back to the start in Vietnamese', async ({ page }) => {
+      await page.clock.install();
+      await page.goto(kioskUrl('?role=citizen'));
+      await page.getByTestId('status.language').click();
+      await expect(page.getByTestId('citizen.lookup')).toContainText('Look up a procedure');
+      await page.getByTestId('citizen.priority').click();
+      await page.getByTestId('citizen.lookup').click();
+      await tapKeys(page, 'quoocs tichj');
+      await expect(page.getByTestId('lookup.query')).toHaveValue('quốc tịch');
+
+      // 50 s without a touch: the countdown of the last 10 s.
+      await page.clock.fastForward(50_500);
+      await expect(page.getByTestId('citizen.idle')).toBeVisible();
+      await expect(page.getByTestId('citizen.idle')).toContainText('The screen returns to the start page in 10 seconds');
+      await page.screenshot({ path: join(SHOTS, `${name}-idle-countdown.png`) });
+      // A touch keeps the visit as it was.
+      await page.getByTestId('citizen.idle.continue').click();
+      await page.clock.fastForward(1_000);
+      await expect(page.getByTestId('citizen.idle')).toHaveCount(0);
+      await expect(page.getByTestId('lookup.query')).toHaveValue('quốc tịch');
+
+      await page.clock.fastForward(50_500);
+      await expect(page.getByTestId('citizen.idle')).toBeVisible();
+      await page.clock.fastForward(10_500);
+      await expect(page.getByTestId('citizen.home')).toBeVisible();
+      await expect(page.getByTestId('citizen.idle')).toHaveCount(0);
+      await expect(page.locator('html')).toHaveAttribute('lang', 'vi');
+      await expect(page.getByTestId('citizen.lookup')).toContainText('Tra cứu thủ tục');
+      await expect(page.getByTestId('citizen.priority')).toHaveAttribute('aria-pressed', 'false');
+      // Nothing typed remains anywhere in the page, in text or in an input's value.
+      const html = await page.content();
+      expect(html).not.toContain('quốc tịch');
+      expect(html).not.toContain('quoocs');
+      expect(await page.locator('input').evaluateAll((inputs) => inputs.map((i) => (i as HTMLInputElement).value).filter((v) => v !== ''))).toEqual([]);
+      // Reopened, the look-up starts empty.
+      await page.getByTestId('citizen.lookup').click();
+      await expect(page.getByTestId('lookup.query')).toHaveValue('');
+      await page.screenshot({ path: join(SHOTS, `${name}-after-reset.png`) });
+    });
+  });
+}
+
+test('English home in landscape: tiles E and F are above the status bar', async ({ page }) => {
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  await page.goto(kioskUrl('?role=citizen'));
+  await page.getByTestId('status.language').click();
+  await expect(page.getByTestId('citizen.service.A')).toContainText('Civil status and certification');
+  await page.screenshot({ path: join(SHOTS, 'landscape-home-en.png') });
+  const bar = await page.getByTestId('status.sync').boundingBox();
+  for (const id of ['citizen.service.E', 'citizen.service.F', 'citizen.lookup']) {
+    const box = await page.getByTestId(id).boundingBox();
+    expect(box!.y + box!.height, `${id} ends above the status bar`).toBeLessThanOrEqual(bar!.y - 12);
+  }
+  await page.setViewportSize({ width: 1080, height: 1920 });
+  await page.screenshot({ path: join(SHOTS, 'portrait-home-en.png') });
+});
