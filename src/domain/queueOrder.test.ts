@@ -92,10 +92,7 @@ const candidate = fc.record({
 const queue = fc
   .array(candidate, { maxLength: 40 })
   .map((xs) => xs.map((x, i) => ({ ...x, id: `id${String(i).padStart(3, '0')}`, number: `${x.group}${String(i).padStart(3, '0')}` })));
-const caller: fc.Arbitrary<Caller> = fc.option(
-  fc.record({ counter: fc.integer({ min: 1, max: 4 }), groups: fc.subarray(['A', 'B', 'C']) }),
-  { nil: null },
-);
+const caller: fc.Arbitrary<Caller> = fc.option(fc.record({ counter: fc.integer({ min: 1, max: 4 }), groups: fc.subarray(['A', 'B', 'C']) }), { nil: null });
 const rulesArb = fc.record({
   normalsPerPriority: fc.integer({ min: 0, max: 5 }),
   weights: fc.record({ A: fc.integer({ min: 0, max: 3 }), B: fc.integer({ min: 0, max: 3 }) }, { requiredKeys: [] }),
