@@ -32,6 +32,7 @@ import { CORS_ALLOWED_METHODS, corsPolicy, registerCors } from './cors';
 import { deviceMayRead, publishChanges, pullChanges } from './changes';
 import { registerLookupRoutes, type LookupLimits } from './lookup';
 import { registerReuseRoutes, type ReuseLimits } from './reuse';
+import { registerQueueRoutes, type QueueLimits } from './queueRoutes';
 import {
   capConnectionsPerAddress,
   DEFAULT_SERVER_LIMITS,
@@ -79,6 +80,8 @@ export interface ServerOptions {
   readonly lookupLimits?: Partial<LookupLimits>;
   /** Limits of the cross-branch reuse routes (reuse.ts); absent fields take the defaults. */
   readonly reuseLimits?: Partial<ReuseLimits>;
+  /** Limits of the queue's event streams (queueRoutes.ts); absent fields take the defaults. */
+  readonly queueLimits?: Partial<QueueLimits>;
   /**
    * The keys personal data and scans are sealed with (dataProtection.ts): main.ts passes
    * dataProtectionFromEnv(). Required outside vitest, where a per-process test keyring stands in.
@@ -398,6 +401,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   registerAuditRoutes(app, { db, clock, authenticateAdmin });
   registerStaffRoutes(app, { db, clock, authenticateAdmin });
   registerCatalogRoutes(app, { db, clock, authenticateAdmin });
+  registerQueueRoutes(app, { db, clock, authenticate, limits: options.queueLimits });
 
   return app;
 }

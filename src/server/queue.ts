@@ -356,10 +356,11 @@ export async function applyQueueAction(tx: Db, a: QueueActionArgs, ctx: ApplyCon
     ticketNumber: string | null,
     flag: string | null,
     answer: QueueActionAnswer | null,
+    version: number | null,
   ): Promise<void> => {
     await tx.query(
-      `INSERT INTO queue_actions (id, branch_code, day, counter, kind, ticket_number, args, server_at, offline, via, device_id, outcome, flag, answer)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, $12, $13, $14::jsonb)`,
+      `INSERT INTO queue_actions (id, branch_code, day, counter, kind, ticket_number, args, server_at, offline, via, device_id, outcome, flag, answer, version)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, $12, $13, $14::jsonb, $15)`,
       [
         a.id,
         a.branchCode,
@@ -375,14 +376,14 @@ export async function applyQueueAction(tx: Db, a: QueueActionArgs, ctx: ApplyCon
         outcome,
         flag,
         answer === null ? null : JSON.stringify(answer),
+        version,
       ],
     );
   };
 
   if (a.kind === 'walk-in') {
     const answer: QueueActionAnswer = { action: a, ticket: null, repeated: false };
-    await log('applied', null, null, answer);
-    await bumpDay(tx, a.branchCode, a.day, null);
+    await log('applied', null, null, answer, await bumpDay(tx, a.branchCode, a.day, null));
     return { kind: 'answered', answer };
   }
 
@@ -395,7 +396,7 @@ export async function applyQueueAction(tx: Db, a: QueueActionArgs, ctx: ApplyCon
     if (!chosen) {
       if (ctx.via === 'online') return refused(409, 'queue.empty', `no ticket waits for counter ${a.counter}`);
       // A call next that reached the owner only in a push (it was never answered): nothing to apply.
-      await log('conflict', null, 'queue.empty', null);
+      await log('conflict', null, 'queue.empty', null, null);
       return { kind: 'kept', outcome: 'conflict', flag: 'queue.empty' };
     }
     row = chosen.row;
@@ -404,18 +405,18 @@ export async function applyQueueAction(tx: Db, a: QueueActionArgs, ctx: ApplyCon
   }
   if (!row) {
     if (ctx.via === 'online') return refused(404, 'queue.ticket-unknown', `no ticket ${a.ticketNumber} on ${a.day} at this branch (yet)`);
-    await log('pending', a.ticketNumber, null, null);
+    await log('pending', a.ticketNumber, null, null, null);
     return { kind: 'kept', outcome: 'pending', flag: null };
   }
 
   const applied = await applyEffect(tx, a, row, at, s.config, day.normalsSincePriority);
   if (!applied.ok) {
     if (ctx.via === 'online') return refused(409, applied.code, applied.detail);
-    await log('conflict', row.number, applied.flag, null);
+    await log('conflict', row.number, applied.flag, null, applied.version);
     return { kind: 'kept', outcome: 'conflict', flag: applied.flag };
   }
   const answer: QueueActionAnswer = { action: { ...a, ticketNumber: row.number }, ticket: ticketView(applied.row), repeated: false };
-  await log('applied', row.number, null, answer);
+  await log('applied', row.number, null, answer, applied.version);
   return { kind: 'answered', answer };
 }
 
@@ -427,18 +428,16 @@ async function applyEffect(
   at: number,
   config: QueueConfig,
   normals: number,
-): Promise<{ ok: true; row: TicketRow } | { ok: false; code: QueueErrorCode; detail: string; flag: string }> {
+): Promise<{ ok: true; row: TicketRow; version: number } | { ok: false; code: QueueErrorCode; detail: string; flag: string; version: number }> {
   const effect = effectOf(a, row, at, config);
   if (!effect.ok) {
     const flag = conflictFlag(a, row, effect);
     // Staff see the ticket flagged; queue.called-twice is the one that matters most and stays.
     if (row.flag !== 'queue.called-twice') await tx.query('UPDATE queue_tickets SET flag = $2 WHERE ticket_id = $1', [row.ticket_id, flag]);
-    await bumpDay(tx, row.branch_code, row.day, null);
-    return { ...effect, flag };
+    return { ...effect, flag, version: await bumpDay(tx, row.branch_code, row.day, null) };
   }
   await writeTicket(tx, effect.row);
-  await bumpDay(tx, row.branch_code, row.day, interleaveAfter(a, row, normals, config));
-  return { ok: true, row: effect.row };
+  return { ok: true, row: effect.row, version: await bumpDay(tx, row.branch_code, row.day, interleaveAfter(a, row, normals, config)) };
 }
 
 async function ticketByNumber(tx: Db, branchCode: string, day: string, number: string): Promise<TicketRow | null> {
@@ -481,18 +480,19 @@ export async function enqueueTickets(tx: Db, tickets: readonly ArrivingTicket[],
     if (!s) settingsByBranch.set(branch, (s = await queueSettings(tx, branch)));
     const dayState = await lockDay(tx, branch, day, s.config);
     const mine = tickets.filter((t) => t.branchCode === branch && t.day === day);
+    const arrived = await bumpDay(tx, branch, day, null);
     await tx.query(
-      `INSERT INTO queue_tickets (ticket_id, branch_code, day, number, group_prefix, priority, issued_at, state)
-       SELECT x.id, $2, $3, x.number, x.group_prefix, x.priority, x.issued_at, 'waiting'
+      `INSERT INTO queue_tickets (ticket_id, branch_code, day, number, group_prefix, priority, issued_at, state, arrived_version)
+       SELECT x.id, $2, $3, x.number, x.group_prefix, x.priority, x.issued_at, 'waiting', $4
        FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, number text, group_prefix text, priority boolean, issued_at bigint)
        ON CONFLICT DO NOTHING`,
       [
         JSON.stringify(mine.map((t) => ({ id: t.id, number: t.number, group_prefix: t.groupPrefix, priority: t.priority, issued_at: t.issuedAt }))),
         branch,
         day,
+        arrived,
       ],
     );
-    await bumpDay(tx, branch, day, null);
     const pending = await tx.query<{ id: string; args: QueueActionArgs }>(
       `SELECT id, args FROM queue_actions WHERE branch_code = $1 AND day = $2 AND outcome = 'pending' AND ticket_number = ANY($3::text[]) ORDER BY seq`,
       [branch, day, mine.map((t) => t.number)],
@@ -503,12 +503,13 @@ export async function enqueueTickets(tx: Db, tickets: readonly ArrivingTicket[],
       const applied = await applyEffect(tx, p.args, row, Math.min(p.args.at, now), s.config, normals);
       const after = applied.ok ? interleaveAfter(p.args, row, normals, s.config) : null;
       if (after !== null) normals = after;
-      await tx.query('UPDATE queue_actions SET outcome = $2, flag = $3, answer = $4::jsonb, resolved_at = $5 WHERE id = $1', [
+      await tx.query('UPDATE queue_actions SET outcome = $2, flag = $3, answer = $4::jsonb, resolved_at = $5, version = $6 WHERE id = $1', [
         p.id,
         applied.ok ? 'applied' : 'conflict',
         applied.ok ? null : applied.flag,
         applied.ok ? JSON.stringify({ action: p.args, ticket: ticketView(applied.row), repeated: false } satisfies QueueActionAnswer) : null,
         now,
+        applied.version,
       ]);
     }
   }

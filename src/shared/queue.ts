@@ -119,8 +119,7 @@ export const QueueActionArgs = z
     const issue = (message: string) => ctx.addIssue({ code: 'custom', message });
     if ((a.kind === 'call') !== (a.how !== null)) issue('how is set for a call and only for a call');
     if (a.kind === 'walk-in' && a.ticketNumber !== null) issue('a walk-in has no ticket number');
-    if (a.kind !== 'walk-in' && a.ticketNumber === null && !(a.kind === 'call' && a.how === 'next' && !a.offline))
-      issue(`${a.kind} names its ticket`);
+    if (a.kind !== 'walk-in' && a.ticketNumber === null && !(a.kind === 'call' && a.how === 'next' && !a.offline)) issue(`${a.kind} names its ticket`);
     if (a.kind === 'call' && a.how === 'next' && a.offline) issue('call next needs the queue owner; offline, call by number');
     if (a.kind === 'transfer' && a.toGroup === null && a.toCounter === null) issue('a transfer names a group or a counter');
     if (a.kind !== 'transfer' && (a.toGroup !== null || a.toCounter !== null)) issue('only a transfer has toGroup/toCounter');
@@ -159,7 +158,10 @@ export const QueueTicketView = z
 export type QueueTicketView = z.infer<typeof QueueTicketView>;
 
 /** An honest range of minutes ("khoảng 10–20 phút"), or null when there is nothing to base it on. */
-export const WaitEstimate = z.object({ low: z.number().int().min(0), high: z.number().int().min(0) }).strict().nullable();
+export const WaitEstimate = z
+  .object({ low: z.number().int().min(0), high: z.number().int().min(0) })
+  .strict()
+  .nullable();
 export type WaitEstimate = z.infer<typeof WaitEstimate>;
 
 /** Answer of POST /v1/queue/actions. */
@@ -204,11 +206,20 @@ export const QueueBoard = z
     /** The last calls, newest first, recalls included (what the voice speaks, in order). */
     lastCalls: z.array(z.object({ id: Uuid, number: TicketNumberText, counter: CounterNumber, at: EpochMs, recall: z.boolean() }).strict()),
     waiting: z.array(
-      z.object({ group: GroupPrefix, name: z.object({ vi: z.string(), en: z.string() }).strict(), waiting: z.number().int().min(0), estimate: WaitEstimate }).strict(),
+      z
+        .object({ group: GroupPrefix, name: z.object({ vi: z.string(), en: z.string() }).strict(), waiting: z.number().int().min(0), estimate: WaitEstimate })
+        .strict(),
     ),
   })
   .strict();
 export type QueueBoard = z.infer<typeof QueueBoard>;
+
+/** Query of GET /v1/queue/state (the device's branch; today in branch time when no day). */
+export const QueueStateQuery = z.object({ day: IsoDate.optional() }).strict();
+/** Query of GET /v1/queue/board (public; today in branch time when no day). */
+export const QueueBoardQuery = z.object({ branch: BranchCode, day: IsoDate.optional() }).strict();
+/** Query of GET /v1/queue/events (public server-sent events: `event: queue`, data `{"version":N}`). */
+export const QueueEventsQuery = z.object({ branch: BranchCode }).strict();
 
 /** Error codes of the queue routes (with the wire error's detail). */
 export const QUEUE_ERRORS = [

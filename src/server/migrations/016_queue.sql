@@ -41,6 +41,8 @@ CREATE TABLE queue_tickets (
   occupied_ms bigint,
   -- Why staff should look at it (queue.called-twice…).
   flag text CHECK (length(flag) <= 60),
+  -- The day's version its arrival made: with queue_actions.version, what was waiting at each call.
+  arrived_version bigint NOT NULL DEFAULT 0,
   UNIQUE (branch_code, day, number)
 );
 CREATE INDEX queue_tickets_open ON queue_tickets (branch_code, day) WHERE state IN ('waiting', 'called', 'serving', 'no-show');
@@ -68,17 +70,19 @@ CREATE TABLE queue_actions (
   outcome text NOT NULL CHECK (outcome IN ('applied', 'pending', 'conflict')),
   flag text CHECK (length(flag) <= 60),
   answer jsonb,
+  -- The day's version after the action (null while pending: it changed nothing yet).
+  version bigint,
   resolved_at bigint
 );
 CREATE INDEX queue_actions_day ON queue_actions (branch_code, day, seq);
 CREATE INDEX queue_actions_pending ON queue_actions (branch_code, day, ticket_number, seq) WHERE outcome = 'pending';
 
 -- Append-only, like audit_log (009): no DELETE, no TRUNCATE, and no UPDATE except the one a
--- pending action gets when its ticket arrives (outcome, flag, answer, resolved_at; nothing else).
+-- pending action gets when its ticket arrives (outcome, flag, answer, version, resolved_at).
 CREATE FUNCTION queue_actions_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'UPDATE' AND OLD.outcome = 'pending'
-     AND (to_jsonb(NEW) - 'outcome' - 'flag' - 'answer' - 'resolved_at') = (to_jsonb(OLD) - 'outcome' - 'flag' - 'answer' - 'resolved_at') THEN
+     AND (to_jsonb(NEW) - 'outcome' - 'flag' - 'answer' - 'version' - 'resolved_at') = (to_jsonb(OLD) - 'outcome' - 'flag' - 'answer' - 'version' - 'resolved_at') THEN
     RETURN NEW;
   END IF;
   RAISE EXCEPTION 'queue_actions is append-only (% refused)', TG_OP USING ERRCODE = 'insufficient_privilege';
