@@ -92,7 +92,8 @@ export const RECORD_TYPES = {
     args: QueueActionArgs,
     roles: ['counter'],
     noun: 'queue action',
-    describe: (a) => `queue ${field(a.kind)} ${a.ticketNumber === undefined || a.ticketNumber === null ? '' : String(a.ticketNumber) + ' '}at counter ${field(a.counter)}`,
+    describe: (a) =>
+      `queue ${field(a.kind)} ${a.ticketNumber === undefined || a.ticketNumber === null ? '' : String(a.ticketNumber) + ' '}at counter ${field(a.counter)}`,
     personal: false,
     scans: false,
   }),
