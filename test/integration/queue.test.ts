@@ -435,3 +435,45 @@ for (const engine of engines) {
     }
   });
 }
+
+describe('queue event streams: limits and clean-up', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await openHarness(engines[0]!, { listen: true, server: { corsOrigins: [ORIGIN], queueLimits: { maxStreamsPerAddress: 2, heartbeatMs: 100 } } });
+  }, 120_000);
+  afterAll(async () => h?.dispose());
+
+  const open = (controller: AbortController) => fetch(`${h.base}/v1/queue/events?branch=CN01`, { headers: { origin: ORIGIN }, signal: controller.signal });
+
+  it('caps open streams per address (429, with CORS), frees a slot when a client leaves, beats a heartbeat, and a server with open streams still closes', async () => {
+    const first = new AbortController();
+    const second = new AbortController();
+    const a = await open(first);
+    const b = await open(second);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    const refused = await open(new AbortController());
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+    expect(await refused.json()).toMatchObject({ code: 'queue.too-many-streams' });
+    // The heartbeat: a comment line (starting with a colon) within a few beats.
+    const reader = b.body!.getReader();
+    let text = '';
+    while (!/(^|\n):/.test(text)) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error('stream ended without a heartbeat');
+      text += new TextDecoder().decode(value);
+    }
+    first.abort();
+    // The server notices the client left and frees its slot.
+    let again: Response | null = null;
+    for (let i = 0; i < 50 && again?.status !== 200; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      again = await open(new AbortController());
+    }
+    expect(again?.status).toBe(200);
+    expect((await fetch(`${h.base}/v1/queue/events?branch=ZZ99`)).status).toBe(404);
+    // Two streams are still open: closing the server must end them, not wait for them.
+    const closed = await Promise.race([h.app.close().then(() => 'closed'), new Promise((resolve) => setTimeout(() => resolve('hung'), 5000))]);
+    expect(closed).toBe('closed');
+  });
+});
