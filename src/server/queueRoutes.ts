@@ -30,6 +30,22 @@ export interface QueueLimits {
 
 export const DEFAULT_QUEUE_LIMITS: QueueLimits = { maxStreamsPerAddress: 32, maxStreams: 2_000, heartbeatMs: 20_000 };
 
+/** MAX_QUEUE_STREAMS_PER_ADDRESS and MAX_QUEUE_STREAMS from the environment; a bad value stops the server with its name. */
+export function queueLimitsFromEnv(env: NodeJS.ProcessEnv): Partial<QueueLimits> {
+  const out: { -readonly [K in keyof QueueLimits]?: number } = {};
+  for (const [key, name] of [
+    ['maxStreamsPerAddress', 'MAX_QUEUE_STREAMS_PER_ADDRESS'],
+    ['maxStreams', 'MAX_QUEUE_STREAMS'],
+  ] as const) {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') continue;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number ≥ 1, got "${raw}"`);
+    out[key] = value;
+  }
+  return out;
+}
+
 const STATE_ROLES: readonly string[] = ['counter', 'technician'];
 const ACTION_ROLES: readonly string[] = ['counter'];
 /** How long a board answer is reused while the day's version has not moved (estimates age with time). */
