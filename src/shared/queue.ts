@@ -231,5 +231,11 @@ export const QUEUE_ERRORS = [
   'queue.counter-unknown',
   'queue.group-unknown',
   'queue.id-reused',
+  /** A pushed queue.action@1 whose id the log holds with other content (the push's record-id rule). */
+  'queue.id-taken',
+  /** Board or events for a branch the server does not know. */
+  'queue.branch-unknown',
+  /** Too many open event streams from one address or in one process (429). */
+  'queue.too-many-streams',
 ] as const;
 export type QueueErrorCode = (typeof QUEUE_ERRORS)[number];
