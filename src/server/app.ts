@@ -34,6 +34,7 @@ import { registerLookupRoutes, type LookupLimits } from './lookup';
 import { logRequestUrl, registerLookupPage } from './lookupPage';
 import { registerRatingRoutes } from './ratingFigures';
 import { registerReuseRoutes, type ReuseLimits } from './reuse';
+import { registerQueueRoutes, type QueueLimits } from './queueRoutes';
 import {
   capConnectionsPerAddress,
   DEFAULT_SERVER_LIMITS,
@@ -81,6 +82,8 @@ export interface ServerOptions {
   readonly lookupLimits?: Partial<LookupLimits>;
   /** Limits of the cross-branch reuse routes (reuse.ts); absent fields take the defaults. */
   readonly reuseLimits?: Partial<ReuseLimits>;
+  /** Limits of the queue's event streams (queueRoutes.ts); absent fields take the defaults. */
+  readonly queueLimits?: Partial<QueueLimits>;
   /**
    * The keys personal data and scans are sealed with (dataProtection.ts): main.ts passes
    * dataProtectionFromEnv(). Required outside vitest, where a per-process test keyring stands in.
@@ -412,6 +415,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   registerRatingRoutes(app, { db, authenticateAdmin });
   registerStaffRoutes(app, { db, clock, authenticateAdmin });
   registerCatalogRoutes(app, { db, clock, authenticateAdmin });
+  registerQueueRoutes(app, { db, clock, authenticate, limits: options.queueLimits });
 
   return app;
 }

@@ -5,6 +5,7 @@ import { corsPolicy, parseKioskOrigins } from './cors';
 import { checkKeysAgainstDatabase, dataProtectionFromEnv } from './dataProtection';
 import { retentionDaysFromEnv } from './personalData';
 import { limitsFromEnv, parseTrustedProxies } from './limits';
+import { queueLimitsFromEnv } from './queueRoutes';
 import { migrate } from './db/migrate';
 import { openDb } from './db/openDb';
 import { defaultPgliteDir } from './db/pgliteDb';
@@ -17,6 +18,7 @@ import { defaultPgliteDir } from './db/pgliteDb';
  *   TRUST_PROXY (reverse proxies whose X-Forwarded-For is believed: addresses or CIDR ranges),
  *   REQUEST_TIMEOUT_MS, HEADERS_TIMEOUT_MS, IDLE_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS,
  *   MAX_CONNECTIONS_PER_ADDRESS, MAX_JSON_DEPTH (limits.ts; the server README lists the defaults),
+ *   MAX_QUEUE_STREAMS_PER_ADDRESS, MAX_QUEUE_STREAMS (open queue event streams, queueRoutes.ts),
  *   DATA_KEYS, DATA_KEY_ID, DATA_INDEX_KEY (keys of personal data at rest, dataProtection.ts),
  *   RETENTION_DAYS (personal data kept after a dossier's final status, personalData.ts).
  */
@@ -26,6 +28,7 @@ async function main(): Promise<void> {
   const corsOrigins = parseKioskOrigins(process.env.KIOSK_ORIGINS);
   const trustedProxies = parseTrustedProxies(process.env.TRUST_PROXY);
   const limits = limitsFromEnv(process.env);
+  const queueLimits = queueLimitsFromEnv(process.env);
   const host = process.env.HOST ?? '127.0.0.1';
   const dataDir = resolve(process.env.DATA_DIR ?? '.data');
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be 0–65535, got ${process.env.PORT}`);
@@ -44,6 +47,7 @@ async function main(): Promise<void> {
     blobDir,
     corsOrigins,
     limits,
+    queueLimits,
     trustedProxies,
     dataProtection: keys.protection,
     retention: { retentionDays },

@@ -214,6 +214,13 @@ export const QueueBoard = z
   .strict();
 export type QueueBoard = z.infer<typeof QueueBoard>;
 
+/** Query of GET /v1/queue/state (the device's branch; today in branch time when no day). */
+export const QueueStateQuery = z.object({ day: IsoDate.optional() }).strict();
+/** Query of GET /v1/queue/board (public; today in branch time when no day). */
+export const QueueBoardQuery = z.object({ branch: BranchCode, day: IsoDate.optional() }).strict();
+/** Query of GET /v1/queue/events (public server-sent events: `event: queue`, data `{"version":N}`). */
+export const QueueEventsQuery = z.object({ branch: BranchCode }).strict();
+
 /** Error codes of the queue routes (with the wire error's detail). */
 export const QUEUE_ERRORS = [
   'queue.bad-request',
@@ -224,5 +231,11 @@ export const QUEUE_ERRORS = [
   'queue.counter-unknown',
   'queue.group-unknown',
   'queue.id-reused',
+  /** A pushed queue.action@1 whose id the log holds with other content (the push's record-id rule). */
+  'queue.id-taken',
+  /** Board or events for a branch the server does not know. */
+  'queue.branch-unknown',
+  /** Too many open event streams from one address or in one process (429). */
+  'queue.too-many-streams',
 ] as const;
 export type QueueErrorCode = (typeof QUEUE_ERRORS)[number];

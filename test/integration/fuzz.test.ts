@@ -3,6 +3,7 @@ import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EnrolRequest, HeartbeatRequest, PublishRequest, PullRequest, PushRequest, SYNC_PROTOCOL_VERSION } from '../../src/shared/sync';
 import { recordDossierStatus } from '../../src/server/dossiers';
+import { QueueActionArgs } from '../../src/shared/queue';
 import { REUSE_INDEX_PATH, REUSE_PDF_PATH, ReuseIndexRequest, ReusePdfRequest } from '../../src/shared/reuseIndex';
 import { adminAuthHeader, enrolDevice, openHarness, pgliteEngine, postgresEngine, START, stateHash, type Engine, type Harness } from './serverHarness';
 
@@ -498,6 +499,28 @@ function routes(): Route[] {
       'device',
       { idNumber: '001090012345', sha256: 'ab'.repeat(32), dossierCode: '000.00.21.H26-261124-0001' },
       ReusePdfRequest,
+    ),
+    jsonRoute(
+      'POST /v1/queue/actions',
+      '/v1/queue/actions',
+      'device',
+      {
+        id: '0193a1b2-0000-7000-8000-00000000f0c1',
+        branchCode: 'CN01',
+        day: '2026-11-24',
+        counter: 1,
+        kind: 'call',
+        how: 'number',
+        groups: ['A'],
+        ticketNumber: 'A0001',
+        toGroup: null,
+        toCounter: null,
+        dossierCodes: [],
+        staffId: 'CB0001',
+        at: START,
+        offline: false,
+      },
+      QueueActionArgs,
     ),
     blobHashRoute(),
     tusRoute(),

@@ -16,6 +16,14 @@ export interface Db {
    * transaction's Db run inside the outer transaction.
    */
   transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
+  /**
+   * Calls onNotify with the payload of every `pg_notify(channel, payload)` committed by anyone on
+   * this database (a rolled-back transaction notifies nobody): on PostgreSQL one dedicated
+   * connection LISTENs (reconnecting after a loss), so every replica hears every replica; on
+   * PGlite the one process hears itself. Resolves once listening; the function it returns stops.
+   * Absent on a transaction's Db.
+   */
+  listen?(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 

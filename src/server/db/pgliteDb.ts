@@ -22,6 +22,13 @@ export async function openPgliteDb(dataDir: string | null): Promise<Db> {
       async transaction(fn) {
         return pg.transaction((tx) => fn(wrapTx(tx)));
       },
+      async listen(channel, onNotify) {
+        const stop = await pg.listen(channel, onNotify);
+        return async () => {
+          // Closing the database ends every listener with it.
+          if (!pg.closed) await stop();
+        };
+      },
       async close() {
         await pg.close();
         releaseLock();

@@ -48,6 +48,46 @@ export function openPostgresDb(connectionString: string, options: { max?: number
         client.release(broken);
       }
     },
+    async listen(channel, onNotify) {
+      if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`not a channel name: ${channel}`);
+      let stopped = false;
+      let client: pg.Client | null = null;
+      let retry: NodeJS.Timeout | null = null;
+      // One connection outside the pool, for as long as we listen. A lost connection is replaced
+      // after a second; notifications sent meanwhile are lost, so a listener treats a reconnect
+      // as "something may have changed" (onNotify with an empty payload).
+      const connect = async (): Promise<void> => {
+        const c = new pg.Client({ connectionString });
+        c.on('notification', (n) => {
+          if (n.channel === channel) onNotify(n.payload ?? '');
+        });
+        c.on('error', () => {
+          if (client === c) client = null;
+          void c.end().catch(() => {});
+          if (!stopped) retry = setTimeout(() => void reconnect(), 1000);
+        });
+        await c.connect();
+        await c.query(`LISTEN ${channel}`);
+        client = c;
+      };
+      const reconnect = async (): Promise<void> => {
+        retry = null;
+        if (stopped) return;
+        try {
+          await connect();
+          onNotify('');
+        } catch {
+          if (!stopped) retry = setTimeout(() => void reconnect(), 1000);
+        }
+      };
+      await connect();
+      return async () => {
+        stopped = true;
+        if (retry) clearTimeout(retry);
+        await client?.end().catch(() => {});
+        client = null;
+      };
+    },
     async close() {
       await pool.end();
     },

@@ -1,0 +1,642 @@
+import { localDayKey } from '../domain/localDay';
+import { waitEstimate } from '../domain/queueEstimate';
+import { afterCall, callOrder, mayCall, nextTicket, type QueueCandidate } from '../domain/queueOrder';
+import {
+  DEFAULT_QUEUE_CONFIG,
+  QueueConfig,
+  type QueueActionAnswer,
+  type QueueActionArgs,
+  type QueueBoard,
+  type QueueErrorCode,
+  type QueueState,
+  type QueueTicketState,
+  type QueueTicketView,
+  type WaitEstimate,
+} from '../shared/queue';
+import type { WireError } from '../shared/sync';
+import { publishedBranchConfig } from './changes';
+import type { Db } from './db/Db';
+import { wireError } from './wireErrors';
+
+/**
+ * The queue owner (issue 12): where every ticket of a branch's day stands, and the counters'
+ * actions on it. The branch hub plays this role for its branch, the centre for a branch without
+ * one: the same code.
+ *
+ * Guarantees:
+ * - **One action at a time per branch and day.** Every action runs in one transaction that first
+ *   locks the day's `queue_days` row (INSERT … ON CONFLICT DO NOTHING, then SELECT … FOR UPDATE;
+ *   on PGlite transactions run one at a time anyway). Call-next reads the waiting tickets after
+ *   taking the lock, so two counters never get the same ticket, and the interleave counter
+ *   (per branch, src/domain/queueOrder.ts) moves in call order.
+ * - **Once per action id.** The log row (`queue_actions.id` unique) is written in the action's
+ *   transaction with the answer given; the same id again is answered from it (`repeated: true`),
+ *   the same id with other content is refused (queue.id-reused online, queue.id-taken in a push).
+ *   A counter's record of an action the owner applied online is thus confirmed, not applied again.
+ * - **Nothing lost offline.** Through a push (`via: 'push'`), an action is never refused for the
+ *   queue's state: one naming a ticket that has not arrived is kept `pending` and applied, in log
+ *   order, in the transaction that brings the ticket (enqueueTickets); one that no longer fits
+ *   (another counter called the ticket meanwhile) is kept as a `conflict` and the ticket flagged
+ *   (`queue.called-twice`) for staff. Online, the officer is told at once instead (409).
+ * - **Every change is poked.** Each change moves the day's `version` and sends
+ *   `pg_notify('hpasc_queue', …)` in its transaction: delivered on commit, to every replica
+ *   (queuePokes.ts), never for a rolled-back one.
+ */
+
+export const QUEUE_NOTIFY_CHANNEL = 'hpasc_queue';
+/** A counter with no action for this long is not counted as open for the wait estimate. */
+const COUNTER_OPEN_MS = 30 * 60_000;
+/** Recent tickets per group the wait estimate is based on. */
+const ESTIMATE_SAMPLES = 20;
+/** Calls the board lists. */
+const BOARD_LAST_CALLS = 10;
+
+/** What a branch publishes that the queue needs (BranchConfig: queue, serviceGroups, utcOffsetMinutes). */
+export interface QueueSettings {
+  readonly config: QueueConfig;
+  /** The published service groups (prefix → names); null when the branch published no configuration. */
+  readonly groups: ReadonlyMap<string, { vi: string; en: string }> | null;
+  readonly utcOffsetMinutes: number;
+}
+
+export async function queueSettings(db: Db, branchCode: string): Promise<QueueSettings> {
+  const raw = await publishedBranchConfig(db, branchCode);
+  const parsed = QueueConfig.safeParse(raw?.queue);
+  const groups = Array.isArray(raw?.serviceGroups)
+    ? new Map(
+        (raw.serviceGroups as { prefix?: unknown; name?: { vi?: unknown; en?: unknown } }[])
+          .filter((g) => typeof g.prefix === 'string')
+          .map((g) => [g.prefix as string, { vi: String(g.name?.vi ?? g.prefix), en: String(g.name?.en ?? g.prefix) }]),
+      )
+    : null;
+  const offset = typeof raw?.utcOffsetMinutes === 'number' ? raw.utcOffsetMinutes : 420;
+  return { config: parsed.success ? parsed.data : DEFAULT_QUEUE_CONFIG, groups, utcOffsetMinutes: offset };
+}
+
+/** The branch's local day now ("2026-11-24"). */
+export function queueToday(settings: QueueSettings, now: number): string {
+  return localDayKey(now, settings.utcOffsetMinutes);
+}
+
+interface TicketRow {
+  ticket_id: string;
+  branch_code: string;
+  day: string;
+  number: string;
+  group_prefix: string;
+  priority: boolean;
+  appointment: boolean;
+  issued_at: unknown;
+  state: QueueTicketState;
+  counter: number | null;
+  to_counter: number | null;
+  called_at: unknown;
+  calls: number;
+  returned: boolean;
+  no_show_at: unknown;
+  serving_at: unknown;
+  done_at: unknown;
+  occupied_ms: unknown;
+  flag: string | null;
+}
+
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+function ticketView(r: TicketRow): QueueTicketView {
+  return {
+    id: r.ticket_id,
+    number: r.number,
+    group: r.group_prefix,
+    priority: r.priority,
+    appointment: r.appointment,
+    issuedAt: Number(r.issued_at),
+    state: r.state,
+    counter: r.state === 'waiting' ? r.to_counter : r.counter,
+    calledAt: numOrNull(r.called_at),
+    calls: Number(r.calls),
+    returned: r.returned,
+    noShowAt: numOrNull(r.no_show_at),
+    flag: r.flag,
+  };
+}
+
+function candidate(r: TicketRow): QueueCandidate & { row: TicketRow } {
+  return {
+    id: r.ticket_id,
+    number: r.number,
+    group: r.group_prefix,
+    priority: r.priority,
+    appointment: r.appointment,
+    issuedAt: Number(r.issued_at),
+    returned: r.returned,
+    toCounter: r.to_counter,
+    row: r,
+  };
+}
+
+/** Locks the branch's day (created on first use) and returns its version and interleave counter. */
+async function lockDay(tx: Db, branchCode: string, day: string, config: QueueConfig): Promise<{ version: number; normalsSincePriority: number }> {
+  await tx.query('INSERT INTO queue_days (branch_code, day, normals_since_priority) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
+    branchCode,
+    day,
+    config.normalsPerPriority,
+  ]);
+  const rows = await tx.query<{ version: unknown; normals_since_priority: number }>(
+    'SELECT version, normals_since_priority FROM queue_days WHERE branch_code = $1 AND day = $2 FOR UPDATE',
+    [branchCode, day],
+  );
+  return { version: Number(rows[0]!.version), normalsSincePriority: Number(rows[0]!.normals_since_priority) };
+}
+
+/** Moves the day's version (and the interleave counter when given) and pokes, delivered on commit. */
+async function bumpDay(tx: Db, branchCode: string, day: string, normalsSincePriority: number | null): Promise<number> {
+  const rows = await tx.query<{ version: unknown }>(
+    `UPDATE queue_days SET version = version + 1, normals_since_priority = coalesce($3, normals_since_priority)
+     WHERE branch_code = $1 AND day = $2 RETURNING version`,
+    [branchCode, day, normalsSincePriority],
+  );
+  const version = Number(rows[0]!.version);
+  await tx.query('SELECT pg_notify($1, $2)', [QUEUE_NOTIFY_CHANNEL, JSON.stringify({ branch: branchCode, day, version })]);
+  return version;
+}
+
+const TICKET_COLUMNS =
+  'ticket_id, branch_code, day, number, group_prefix, priority, appointment, issued_at, state, counter, to_counter, called_at, calls, returned, no_show_at, serving_at, done_at, occupied_ms, flag';
+
+/** The effect of an action on its ticket: the new row, or why it does not fit the ticket's state. */
+type Effect = { readonly ok: true; readonly row: TicketRow } | { readonly ok: false; readonly code: QueueErrorCode; readonly detail: string };
+
+function describeState(r: TicketRow): string {
+  const at =
+    r.counter !== null && (r.state === 'called' || r.state === 'serving' || r.state === 'served' || r.state === 'no-show') ? ` at counter ${r.counter}` : '';
+  return `ticket ${r.number} is ${r.state}${at}`;
+}
+
+function effectOf(a: QueueActionArgs, r: TicketRow, at: number, config: QueueConfig): Effect {
+  const wrong = (needs: string): Effect => ({ ok: false, code: 'queue.wrong-state', detail: `${describeState(r)}; ${a.kind} needs ${needs}` });
+  const mine = r.counter === a.counter;
+  const calledAt = numOrNull(r.called_at) ?? at;
+  switch (a.kind) {
+    case 'call':
+      if (r.state !== 'waiting') return wrong('a waiting ticket');
+      return {
+        ok: true,
+        row: { ...r, state: 'called', counter: a.counter, to_counter: null, called_at: at, calls: r.calls + 1, serving_at: null, done_at: null },
+      };
+    case 'recall':
+      if (r.state !== 'called' || !mine) return wrong(`a ticket called at counter ${a.counter}`);
+      return { ok: true, row: { ...r, calls: r.calls + 1 } };
+    case 'no-show':
+      if (r.state !== 'called' || !mine) return wrong(`a ticket called at counter ${a.counter}`);
+      return { ok: true, row: { ...r, state: 'no-show', no_show_at: at, done_at: at, occupied_ms: Math.max(0, at - calledAt) } };
+    case 'return': {
+      if (r.state !== 'no-show') return wrong('a no-show');
+      const since = at - Number(r.no_show_at);
+      if (since > config.noShowGraceMinutes * 60_000) {
+        return {
+          ok: false,
+          code: 'queue.grace-over',
+          detail: `ticket ${r.number} was a no-show ${Math.floor(since / 60_000)} minutes ago; it may return within ${config.noShowGraceMinutes}`,
+        };
+      }
+      return { ok: true, row: { ...r, state: 'waiting', returned: true, counter: null, to_counter: null } };
+    }
+    case 'serve':
+      if (r.state !== 'called' || !mine) return wrong(`a ticket called at counter ${a.counter}`);
+      return { ok: true, row: { ...r, state: 'serving', serving_at: at } };
+    case 'finish':
+      if ((r.state !== 'called' && r.state !== 'serving') || !mine) return wrong(`a ticket called or served at counter ${a.counter}`);
+      return { ok: true, row: { ...r, state: 'served', done_at: at, occupied_ms: Math.max(0, at - calledAt) } };
+    case 'transfer':
+      if ((r.state !== 'called' && r.state !== 'serving') || !mine) return wrong(`a ticket called or served at counter ${a.counter}`);
+      return {
+        ok: true,
+        row: {
+          ...r,
+          state: 'waiting',
+          group_prefix: a.toGroup ?? r.group_prefix,
+          to_counter: a.toCounter,
+          counter: null,
+          returned: false,
+          done_at: at,
+          occupied_ms: Math.max(0, at - calledAt),
+        },
+      };
+    case 'walk-in':
+      return wrong('no ticket');
+  }
+}
+
+async function writeTicket(tx: Db, r: TicketRow): Promise<void> {
+  await tx.query(
+    `UPDATE queue_tickets SET group_prefix = $2, state = $3, counter = $4, to_counter = $5, called_at = $6, calls = $7, returned = $8,
+       no_show_at = $9, serving_at = $10, done_at = $11, occupied_ms = $12, flag = $13 WHERE ticket_id = $1`,
+    [
+      r.ticket_id,
+      r.group_prefix,
+      r.state,
+      r.counter,
+      r.to_counter,
+      numOrNull(r.called_at),
+      r.calls,
+      r.returned,
+      numOrNull(r.no_show_at),
+      numOrNull(r.serving_at),
+      numOrNull(r.done_at),
+      numOrNull(r.occupied_ms),
+      r.flag,
+    ],
+  );
+}
+
+/** Does the action's call count for the interleave, and how does it move it? Null when it does not. */
+function interleaveAfter(a: QueueActionArgs, before: TicketRow, normals: number, config: QueueConfig): number | null {
+  if (a.kind !== 'call' || before.returned) return null;
+  return afterCall({ normalsSincePriority: normals }, before.priority, config).normalsSincePriority;
+}
+
+/** A flag for a pushed action that no longer fits its ticket: another counter had it, or it was late. */
+function conflictFlag(a: QueueActionArgs, r: TicketRow, effect: Extract<Effect, { ok: false }>): string {
+  if (r.counter !== null && r.counter !== a.counter && r.state !== 'waiting') return 'queue.called-twice';
+  return effect.code;
+}
+
+/** Canonical JSON (sorted keys) to compare an action sent again with the one logged. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** The same action: as the counter sent it, or as the owner applied it (call next with the ticket it chose). */
+function sameAction(logged: QueueActionArgs, loggedNumber: string | null, incoming: QueueActionArgs): boolean {
+  const c = canonical(incoming);
+  return (
+    c === canonical(logged) ||
+    c === canonical({ ...logged, ticketNumber: loggedNumber }) ||
+    canonical({ ...incoming, ticketNumber: loggedNumber }) === canonical(logged)
+  );
+}
+
+export interface ApplyContext {
+  /** `online`: POST /v1/queue/actions (state errors refused); `push`: a record (kept, never refused for state). */
+  readonly via: 'online' | 'push';
+  readonly deviceId: string | null;
+  /** The server's clock. */
+  readonly now: number;
+}
+
+export type ApplyOutcome =
+  | { readonly kind: 'answered'; readonly answer: QueueActionAnswer }
+  /** Push only: kept in the log, not (yet) applied. */
+  | { readonly kind: 'kept'; readonly outcome: 'pending' | 'conflict'; readonly flag: string | null }
+  | { readonly kind: 'refused'; readonly status: number; readonly error: WireError };
+
+const refused = (status: number, code: string, detail: string): ApplyOutcome => ({ kind: 'refused', status, error: wireError(code, detail) });
+
+/** The counter and groups an action names, against the published configuration (when it lists counters / groups). */
+function configProblem(a: QueueActionArgs, settings: QueueSettings): ApplyOutcome | null {
+  const { config, groups } = settings;
+  const counters = new Set(config.counters.map((c) => c.number));
+  if (counters.size > 0) {
+    if (!counters.has(a.counter)) return refused(400, 'queue.counter-unknown', `counter ${a.counter} is not in the branch's published counters`);
+    if (a.toCounter !== null && !counters.has(a.toCounter))
+      return refused(400, 'queue.counter-unknown', `counter ${a.toCounter} is not in the branch's published counters`);
+  }
+  if (groups !== null) {
+    for (const g of [...a.groups, ...(a.toGroup === null ? [] : [a.toGroup])]) {
+      if (!groups.has(g)) return refused(400, 'queue.group-unknown', `service group ${g} is not in the branch's published configuration`);
+    }
+  }
+  return null;
+}
+
+/** The groups a counter calls for: those it names, else its published ones, else every group. */
+function callerGroups(a: QueueActionArgs, config: QueueConfig): string[] {
+  if (a.groups.length > 0) return a.groups;
+  return config.counters.find((c) => c.number === a.counter)?.groups ?? [];
+}
+
+/**
+ * Applies one action in the caller's transaction (the route opens one; a push runs it in its
+ * batch's). The caller's transaction must not have read the day's tickets before (it locks first).
+ */
+export async function applyQueueAction(tx: Db, a: QueueActionArgs, ctx: ApplyContext, settings?: QueueSettings): Promise<ApplyOutcome> {
+  const s = settings ?? (await queueSettings(tx, a.branchCode));
+  const problem = configProblem(a, s);
+  if (problem) return problem;
+  const day = await lockDay(tx, a.branchCode, a.day, s.config);
+
+  const logged = await tx.query<{ args: QueueActionArgs; ticket_number: string | null; answer: QueueActionAnswer | null; outcome: string }>(
+    'SELECT args, ticket_number, answer, outcome FROM queue_actions WHERE id = $1',
+    [a.id],
+  );
+  const earlier = logged[0];
+  if (earlier) {
+    if (!sameAction(earlier.args, earlier.ticket_number, a)) {
+      return ctx.via === 'online'
+        ? refused(409, 'queue.id-reused', 'this action id was already used for another action')
+        : refused(409, 'queue.id-taken', 'a queue action with this id already exists');
+    }
+    if (earlier.answer) return { kind: 'answered', answer: { ...earlier.answer, repeated: true } };
+    // Kept (pending or conflict) when it came in a push: answered with where its ticket stands.
+    const ticket = earlier.ticket_number === null ? null : await ticketByNumber(tx, a.branchCode, a.day, earlier.ticket_number);
+    return { kind: 'answered', answer: { action: { ...earlier.args }, ticket: ticket ? ticketView(ticket) : null, repeated: true } };
+  }
+
+  // Online the server's clock decides; a pushed action keeps the counter's time (never in the future).
+  const at = ctx.via === 'online' ? ctx.now : Math.min(a.at, ctx.now);
+  const log = async (
+    outcome: 'applied' | 'pending' | 'conflict',
+    ticketNumber: string | null,
+    flag: string | null,
+    answer: QueueActionAnswer | null,
+    version: number | null,
+  ): Promise<void> => {
+    await tx.query(
+      `INSERT INTO queue_actions (id, branch_code, day, counter, kind, ticket_number, args, server_at, offline, via, device_id, outcome, flag, answer, version)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, $12, $13, $14::jsonb, $15)`,
+      [
+        a.id,
+        a.branchCode,
+        a.day,
+        a.counter,
+        a.kind,
+        ticketNumber,
+        JSON.stringify(a),
+        ctx.now,
+        a.offline,
+        ctx.via,
+        ctx.deviceId,
+        outcome,
+        flag,
+        answer === null ? null : JSON.stringify(answer),
+        version,
+      ],
+    );
+  };
+
+  if (a.kind === 'walk-in') {
+    const answer: QueueActionAnswer = { action: a, ticket: null, repeated: false };
+    await log('applied', null, null, answer, await bumpDay(tx, a.branchCode, a.day, null));
+    return { kind: 'answered', answer };
+  }
+
+  let row: TicketRow | null;
+  if (a.kind === 'call' && a.ticketNumber === null) {
+    const waiting = (
+      await tx.query<TicketRow>(`SELECT ${TICKET_COLUMNS} FROM queue_tickets WHERE branch_code = $1 AND day = $2 AND state = 'waiting'`, [a.branchCode, a.day])
+    ).map(candidate);
+    const chosen = nextTicket(waiting, { counter: a.counter, groups: callerGroups(a, s.config) }, s.config, { normalsSincePriority: day.normalsSincePriority });
+    if (!chosen) {
+      if (ctx.via === 'online') return refused(409, 'queue.empty', `no ticket waits for counter ${a.counter}`);
+      // A call next that reached the owner only in a push (it was never answered): nothing to apply.
+      await log('conflict', null, 'queue.empty', null, null);
+      return { kind: 'kept', outcome: 'conflict', flag: 'queue.empty' };
+    }
+    row = chosen.row;
+  } else {
+    row = await ticketByNumber(tx, a.branchCode, a.day, a.ticketNumber!);
+  }
+  if (!row) {
+    if (ctx.via === 'online') return refused(404, 'queue.ticket-unknown', `no ticket ${a.ticketNumber} on ${a.day} at this branch (yet)`);
+    await log('pending', a.ticketNumber, null, null, null);
+    return { kind: 'kept', outcome: 'pending', flag: null };
+  }
+
+  const applied = await applyEffect(tx, a, row, at, s.config, day.normalsSincePriority);
+  if (!applied.ok) {
+    if (ctx.via === 'online') return refused(409, applied.code, applied.detail);
+    await log('conflict', row.number, applied.flag, null, applied.version);
+    return { kind: 'kept', outcome: 'conflict', flag: applied.flag };
+  }
+  const answer: QueueActionAnswer = { action: { ...a, ticketNumber: row.number }, ticket: ticketView(applied.row), repeated: false };
+  await log('applied', row.number, null, answer, applied.version);
+  return { kind: 'answered', answer };
+}
+
+/** Applies the action's effect on its ticket, or flags the ticket when it does not fit (and says why). */
+async function applyEffect(
+  tx: Db,
+  a: QueueActionArgs,
+  row: TicketRow,
+  at: number,
+  config: QueueConfig,
+  normals: number,
+): Promise<{ ok: true; row: TicketRow; version: number } | { ok: false; code: QueueErrorCode; detail: string; flag: string; version: number }> {
+  const effect = effectOf(a, row, at, config);
+  if (!effect.ok) {
+    const flag = conflictFlag(a, row, effect);
+    // Staff see the ticket flagged; queue.called-twice is the one that matters most and stays.
+    if (row.flag !== 'queue.called-twice') await tx.query('UPDATE queue_tickets SET flag = $2 WHERE ticket_id = $1', [row.ticket_id, flag]);
+    return { ...effect, flag, version: await bumpDay(tx, row.branch_code, row.day, null) };
+  }
+  await writeTicket(tx, effect.row);
+  return { ok: true, row: effect.row, version: await bumpDay(tx, row.branch_code, row.day, interleaveAfter(a, row, normals, config)) };
+}
+
+async function ticketByNumber(tx: Db, branchCode: string, day: string, number: string): Promise<TicketRow | null> {
+  const rows = await tx.query<TicketRow>(`SELECT ${TICKET_COLUMNS} FROM queue_tickets WHERE branch_code = $1 AND day = $2 AND number = $3`, [
+    branchCode,
+    day,
+    number,
+  ]);
+  return rows[0] ?? null;
+}
+
+/** Online: one action in its own transaction. */
+export async function applyQueueActionOnline(db: Db, a: QueueActionArgs, deviceId: string, now: number): Promise<ApplyOutcome> {
+  const settings = await queueSettings(db, a.branchCode);
+  return db.transaction((tx) => applyQueueAction(tx, a, { via: 'online', deviceId, now }, settings));
+}
+
+export interface ArrivingTicket {
+  readonly id: string;
+  readonly branchCode: string;
+  readonly day: string;
+  readonly number: string;
+  readonly groupPrefix: string;
+  readonly priority: boolean;
+  readonly issuedAt: number;
+}
+
+/**
+ * Puts newly received tickets in their day's queue, waiting (records/ticketIssue.ts, in the push's
+ * transaction), and applies, in log order, the actions that were waiting for them (an offline
+ * counter's call by number that arrived first).
+ */
+export async function enqueueTickets(tx: Db, tickets: readonly ArrivingTicket[], now: number): Promise<void> {
+  if (tickets.length === 0) return;
+  const days = [...new Set(tickets.map((t) => `${t.branchCode}\u0000${t.day}`))].sort();
+  const settingsByBranch = new Map<string, QueueSettings>();
+  for (const key of days) {
+    const [branch, day] = key.split('\u0000') as [string, string];
+    let s = settingsByBranch.get(branch);
+    if (!s) settingsByBranch.set(branch, (s = await queueSettings(tx, branch)));
+    const dayState = await lockDay(tx, branch, day, s.config);
+    const mine = tickets.filter((t) => t.branchCode === branch && t.day === day);
+    const arrived = await bumpDay(tx, branch, day, null);
+    await tx.query(
+      `INSERT INTO queue_tickets (ticket_id, branch_code, day, number, group_prefix, priority, issued_at, state, arrived_version)
+       SELECT x.id, $2, $3, x.number, x.group_prefix, x.priority, x.issued_at, 'waiting', $4
+       FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, number text, group_prefix text, priority boolean, issued_at bigint)
+       ON CONFLICT DO NOTHING`,
+      [
+        JSON.stringify(mine.map((t) => ({ id: t.id, number: t.number, group_prefix: t.groupPrefix, priority: t.priority, issued_at: t.issuedAt }))),
+        branch,
+        day,
+        arrived,
+      ],
+    );
+    const pending = await tx.query<{ id: string; args: QueueActionArgs }>(
+      `SELECT id, args FROM queue_actions WHERE branch_code = $1 AND day = $2 AND outcome = 'pending' AND ticket_number = ANY($3::text[]) ORDER BY seq`,
+      [branch, day, mine.map((t) => t.number)],
+    );
+    let normals = dayState.normalsSincePriority;
+    for (const p of pending) {
+      const row = (await ticketByNumber(tx, branch, day, p.args.ticketNumber!))!;
+      const applied = await applyEffect(tx, p.args, row, Math.min(p.args.at, now), s.config, normals);
+      const after = applied.ok ? interleaveAfter(p.args, row, normals, s.config) : null;
+      if (after !== null) normals = after;
+      await tx.query('UPDATE queue_actions SET outcome = $2, flag = $3, answer = $4::jsonb, resolved_at = $5, version = $6 WHERE id = $1', [
+        p.id,
+        applied.ok ? 'applied' : 'conflict',
+        applied.ok ? null : applied.flag,
+        applied.ok ? JSON.stringify({ action: p.args, ticket: ticketView(applied.row), repeated: false } satisfies QueueActionAnswer) : null,
+        now,
+        applied.version,
+      ]);
+    }
+  }
+}
+
+// ---- views ---------------------------------------------------------------------------------------
+
+async function dayTickets(db: Db, branchCode: string, day: string): Promise<TicketRow[]> {
+  return db.query<TicketRow>(`SELECT ${TICKET_COLUMNS} FROM queue_tickets WHERE branch_code = $1 AND day = $2`, [branchCode, day]);
+}
+
+async function dayVersion(db: Db, branchCode: string, day: string, config: QueueConfig): Promise<{ version: number; normalsSincePriority: number }> {
+  const rows = await db.query<{ version: unknown; normals_since_priority: number }>(
+    'SELECT version, normals_since_priority FROM queue_days WHERE branch_code = $1 AND day = $2',
+    [branchCode, day],
+  );
+  const r = rows[0];
+  return r
+    ? { version: Number(r.version), normalsSincePriority: Number(r.normals_since_priority) }
+    : { version: 0, normalsSincePriority: config.normalsPerPriority };
+}
+
+/** The wait of a ticket joining each group now, from the day's log (queueEstimate.ts). */
+async function estimates(db: Db, branchCode: string, day: string, now: number, s: QueueSettings, tickets: readonly TicketRow[], groups: readonly string[]) {
+  const recent = await db.query<{ group_prefix: string; occupied_ms: unknown }>(
+    `SELECT group_prefix, occupied_ms FROM queue_tickets WHERE branch_code = $1 AND day = $2 AND occupied_ms IS NOT NULL ORDER BY done_at DESC LIMIT 500`,
+    [branchCode, day],
+  );
+  const openCounters = await db.query<{ counter: number; groups: string[] | null }>(
+    `SELECT a.counter, (SELECT c.args->'groups' FROM queue_actions c WHERE c.branch_code = $1 AND c.day = $2 AND c.counter = a.counter AND c.kind = 'call'
+       ORDER BY c.seq DESC LIMIT 1) AS groups
+     FROM queue_actions a WHERE a.branch_code = $1 AND a.day = $2 AND a.server_at > $3 GROUP BY a.counter`,
+    [branchCode, day, now - COUNTER_OPEN_MS],
+  );
+  const serving = openCounters.map((c) => ({
+    counter: c.counter,
+    groups: s.config.counters.find((x) => x.number === c.counter)?.groups ?? (Array.isArray(c.groups) ? c.groups : []),
+  }));
+  const waiting = tickets.filter((t) => t.state === 'waiting').map(candidate);
+  const share = tickets.length === 0 ? 0 : tickets.filter((t) => t.priority).length / tickets.length;
+  const overtaking = Math.min(share, 1 / (s.config.normalsPerPriority + 1));
+  const weight = (g: string) => s.config.weights[g] ?? 0;
+  const out: Record<string, WaitEstimate> = {};
+  for (const g of groups) {
+    const counters = serving.filter((c) => c.groups.length === 0 || c.groups.includes(g));
+    const samples = recent
+      .filter((r) => r.group_prefix === g)
+      .slice(0, ESTIMATE_SAMPLES)
+      .map((r) => Number(r.occupied_ms));
+    // Ahead of a normal ticket joining now: every waiting ticket those counters may call, of a group
+    // weighing at least as much (they arrived earlier).
+    const ahead = waiting.filter((t) => counters.some((c) => mayCall(t, { counter: c.counter, groups: c.groups })) && weight(t.group) >= weight(g)).length;
+    out[g] = waitEstimate(ahead, { recentOccupancyMs: samples, counters: counters.length, overtaking });
+  }
+  return out;
+}
+
+function groupsOf(s: QueueSettings, tickets: readonly TicketRow[]): string[] {
+  return [...new Set([...(s.groups ? [...s.groups.keys()] : []), ...tickets.map((t) => t.group_prefix)])].sort();
+}
+
+/** GET /v1/queue/state: the day's queue for the branch's counters and technicians. */
+export async function queueState(db: Db, branchCode: string, day: string, now: number): Promise<QueueState> {
+  const s = await queueSettings(db, branchCode);
+  const { version, normalsSincePriority } = await dayVersion(db, branchCode, day, s.config);
+  const tickets = await dayTickets(db, branchCode, day);
+  const waiting = callOrder(tickets.filter((t) => t.state === 'waiting').map(candidate), null, s.config, { normalsSincePriority }).map((c) =>
+    ticketView(c.row),
+  );
+  const graceMs = s.config.noShowGraceMinutes * 60_000;
+  const active = tickets
+    .filter(
+      (t) =>
+        t.state === 'called' ||
+        t.state === 'serving' ||
+        (t.state === 'no-show' && now - Number(t.no_show_at) <= graceMs) ||
+        (t.flag !== null && t.state !== 'waiting'),
+    )
+    .sort((x, y) => Number(y.called_at ?? 0) - Number(x.called_at ?? 0))
+    .map(ticketView);
+  const groups = groupsOf(s, tickets);
+  const waitingByGroup = Object.fromEntries(groups.map((g) => [g, waiting.filter((t) => t.group === g).length]));
+  return {
+    branchCode,
+    day,
+    version,
+    waiting,
+    active,
+    waitingByGroup,
+    estimateByGroup: await estimates(db, branchCode, day, now, s, tickets, groups),
+    config: s.config,
+  };
+}
+
+/** GET /v1/queue/board: numbers only, for the branch's TV. */
+export async function queueBoard(db: Db, branchCode: string, now: number, day?: string): Promise<QueueBoard> {
+  const s = await queueSettings(db, branchCode);
+  const d = day ?? queueToday(s, now);
+  const { version } = await dayVersion(db, branchCode, d, s.config);
+  const tickets = await dayTickets(db, branchCode, d);
+  const calls = await db.query<{ id: string; ticket_number: string; counter: number; server_at: unknown; kind: string }>(
+    `SELECT id, ticket_number, counter, server_at, kind FROM queue_actions
+     WHERE branch_code = $1 AND day = $2 AND kind IN ('call', 'recall') AND outcome = 'applied' ORDER BY seq DESC LIMIT $3`,
+    [branchCode, d, BOARD_LAST_CALLS],
+  );
+  const groups = groupsOf(s, tickets);
+  const est = await estimates(db, branchCode, d, now, s, tickets, groups);
+  return {
+    branchCode,
+    day: d,
+    version,
+    current: tickets
+      .filter((t) => (t.state === 'called' || t.state === 'serving') && t.counter !== null)
+      .sort((x, y) => Number(y.called_at) - Number(x.called_at))
+      .map((t) => ({ number: t.number, counter: t.counter!, calledAt: Number(t.called_at), calls: Math.max(1, t.calls) })),
+    lastCalls: calls.map((c) => ({ id: c.id, number: c.ticket_number, counter: c.counter, at: Number(c.server_at), recall: c.kind === 'recall' })),
+    waiting: groups.map((g) => ({
+      group: g,
+      name: s.groups?.get(g) ?? { vi: g, en: g },
+      waiting: tickets.filter((t) => t.state === 'waiting' && t.group_prefix === g).length,
+      estimate: est[g] ?? null,
+    })),
+  };
+}
+
+/** The day's version only (the board's cache key, the SSE's first poke). */
+export async function queueVersion(db: Db, branchCode: string, day: string): Promise<number> {
+  const rows = await db.query<{ version: unknown }>('SELECT version FROM queue_days WHERE branch_code = $1 AND day = $2', [branchCode, day]);
+  return rows[0] ? Number(rows[0].version) : 0;
+}
