@@ -64,8 +64,7 @@ async function main(): Promise<void> {
     const seeded = BranchConfig.parse(JSON.parse(readFileSync(new URL('../assets/config/branch.json', import.meta.url), 'utf8')));
     // `npm start` points the demo receipts' QR at its own look-up page (src/server/lookupPage.ts).
     const lookupBaseUrl = process.env.DEMO_LOOKUP_BASE_URL;
-    const branch =
-      lookupBaseUrl && seeded.reception ? BranchConfig.parse({ ...seeded, reception: { ...seeded.reception, lookupBaseUrl } }) : seeded;
+    const branch = lookupBaseUrl && seeded.reception ? BranchConfig.parse({ ...seeded, reception: { ...seeded.reception, lookupBaseUrl } }) : seeded;
     const known = await db.query('SELECT 1 FROM branches WHERE code = $1', [branch.branchCode]);
     if (known.length === 0) await createBranch(db, branch.branchCode, branch.name.vi);
     await publishIfChanged(db, `branch:${branch.branchCode}`, 'branchConfig', [branch], (b) => b.branchCode);

@@ -14,4 +14,16 @@ import * as board from './board';
 import * as queue from './queue';
 import * as citizen from './citizen';
 
-export const PARTS: readonly { readonly vi: object; readonly en: object }[] = [dossier, qr, scan, desk, staff, processingTime, form, reuse, board, queue, citizen];
+export const PARTS: readonly { readonly vi: object; readonly en: object }[] = [
+  dossier,
+  qr,
+  scan,
+  desk,
+  staff,
+  processingTime,
+  form,
+  reuse,
+  board,
+  queue,
+  citizen,
+];
