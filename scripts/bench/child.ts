@@ -9,7 +9,7 @@ export interface ChildServer {
   close(): Promise<void>;
 }
 
-export async function startChildServer(mode: 'kiosk' | 'pouch' | 'centre' | 'link', args: readonly string[] = []): Promise<ChildServer> {
+export async function startChildServer(mode: 'kiosk' | 'pouch' | 'centre' | 'link' | 'queue', args: readonly string[] = []): Promise<ChildServer> {
   const script = fileURLToPath(new URL('./childServer.ts', import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', script, mode, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines: Interface = createInterface({ input: child.stdout });

@@ -10,10 +10,12 @@ import { createEnrolCode } from '../../src/server/admin';
 import { diskStorage, readBlobBytes } from '../../src/server/blobStore';
 import { ephemeralDataProtection } from '../../src/server/dataProtection';
 import { openPgliteDb } from '../../src/server/db/pgliteDb';
-import { fixedClock } from '../../src/shared/clock';
+import { fixedClock, systemClock } from '../../src/shared/clock';
+import { queueSettings, queueToday } from '../../src/server/queue';
+import { QUEUE_BENCH_SLOTS } from './queue.bench';
 import { startShapingProxy } from '../../test/support/shapingProxy';
 import type { Db } from '../../src/server/db/Db';
-import { BRANCH, benchBranch, countingDb, freshPostgresDb, postgresDurability, startBenchServer } from './syncFixtures';
+import { BRANCH, benchBranch, benchBranchAllSlots, countingDb, freshPostgresDb, postgresDurability, startBenchServer } from './syncFixtures';
 
 /**
  * A server for the drain bench in a process of its own, as in real life (the kiosk and the
@@ -24,6 +26,8 @@ import { BRANCH, benchBranch, countingDb, freshPostgresDb, postgresDurability, s
  *   tsx scripts/bench/childServer.ts pouch   → express-pouchdb on the memory adapter
  *   tsx scripts/bench/childServer.ts centre  → the server with its blob routes, for the link bench
  *   tsx scripts/bench/childServer.ts link …  → the shaping proxy in front of it
+ *   tsx scripts/bench/childServer.ts queue   → the queue owner on PGlite in a folder (a hub), real clock;
+ *     `enrol <citizen|counter>` → {code}, `today` → {day} (the queue's day now)
  * Prints one JSON line {baseUrl, …} when ready; then answers stdin commands with one JSON line:
  * `enrol` → {code}, `stats` → {tickets, transactions, txMs, queries, txQueries}, `reset` → {},
  * `durability` → PostgreSQL's fsync/synchronous_commit/full_page_writes (null on PGlite).
@@ -127,6 +131,23 @@ async function centre(): Promise<void> {
   await rm(dir, { recursive: true, force: true });
 }
 
+/** The queue owner for the queue bench: PGlite in a temporary folder, as a branch hub runs it, and the real clock. */
+async function queue(): Promise<void> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'hpasc-queue-bench-'));
+  const db = await openPgliteDb(dir);
+  const server = await startBenchServer(db, systemClock, benchBranchAllSlots(QUEUE_BENCH_SLOTS));
+  console.log(JSON.stringify({ baseUrl: server.baseUrl }));
+  for await (const line of createInterface({ input: process.stdin })) {
+    const [command, role] = line.split(' ');
+    if (command === 'enrol')
+      console.log(JSON.stringify({ code: (await createEnrolCode(db, BRANCH, role === 'counter' ? 'counter' : 'citizen', systemClock.now())).code }));
+    else if (command === 'today') console.log(JSON.stringify({ day: queueToday(await queueSettings(db, BRANCH), systemClock.now()) }));
+  }
+  await server.close();
+  await db.close();
+  await rm(dir, { recursive: true, force: true });
+}
+
 /**
  * The link for the link bench, in a process of its own so that the kiosk's work (Dexie, WebCrypto)
  * never holds the link's timers back: `link <target URL> <bits/s each way> <RTT ms>`.
@@ -154,8 +175,8 @@ async function link(): Promise<void> {
 }
 
 const mode = process.argv[2];
-const modes: Record<string, () => Promise<void>> = { kiosk, pouch, centre, link };
-(modes[mode ?? ''] ?? (() => Promise.reject(new Error('usage: childServer.ts kiosk|pouch|centre'))))().catch((e: unknown) => {
+const modes: Record<string, () => Promise<void>> = { kiosk, pouch, centre, link, queue };
+(modes[mode ?? ''] ?? (() => Promise.reject(new Error('usage: childServer.ts kiosk|pouch|centre|link|queue'))))().catch((e: unknown) => {
   console.error(e);
   process.exit(1);
 });

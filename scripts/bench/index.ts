@@ -15,6 +15,7 @@ import { printLinkBench, runLinkBench } from './link.bench';
 import { printLookupPageBench, runLookupPageBench } from './lookupPage.bench';
 import { printPinBench, runPinBench } from './pin.bench';
 import { printPrivacyBench, runPrivacyBench } from './privacy.bench';
+import { printQueueBench, runQueueBench } from './queue.bench';
 import { printQrBench, runQrBench } from './qr.bench';
 import { printReceiptBench, runReceiptBench } from './receipt.bench';
 import { printScanToPdfBench, runScanToPdfBench } from './scanToPdf.bench';
@@ -27,7 +28,7 @@ console.log(
   `machine: ${availableParallelism()} × ${cpus()[0]?.model ?? 'cpu'}, load ${started.load.map((l) => l.toFixed(2)).join(' ')}, node ${process.version}`,
 );
 
-/** BENCH_ONLY=drain,ingest (or `-- drain ingest`) runs only those benches: pdf (Node and Chromium), drain, ingest, blobs, link, privacy, seal, search, receipt, qr, scan, pin, lookup. */
+/** BENCH_ONLY=drain,ingest (or `-- drain ingest`) runs only those benches: pdf (Node and Chromium), drain, ingest, blobs, link, privacy, seal, search, receipt, qr, scan, pin, lookup, queue. */
 const only = (process.env.BENCH_ONLY ?? process.argv.slice(2).join(','))
   .split(',')
   .map((s) => s.trim())
@@ -87,6 +88,12 @@ if (wants('scan')) {
   await skippable('document capture in Chromium', async () => printScanToPdfBench(await runScanToPdfBench()));
 }
 
+if (wants('queue')) {
+  console.log(
+    '\nCalling the queue: the queue owner on PGlite in a folder (a hub) while 4 counters call, serve and finish and 2 kiosks issue; a board on the SSE pokes',
+  );
+  printQueueBench(await runQueueBench());
+}
 if (wants('lookup')) {
   console.log("\nThe centre's dossier look-up page for phones: first load, and a look-up answered over loopback vs GET /health");
   printLookupPageBench(await runLookupPageBench());

@@ -31,6 +31,12 @@ export function benchBranch(slots?: number): BranchConfig {
   return slots === undefined ? cfg : BranchConfig.parse({ ...cfg, numbering: { ...cfg.numbering, slots } });
 }
 
+/** The shipped branch configuration with `slots` kiosk slots for tickets and for dossiers alike (a bench with many devices). */
+export function benchBranchAllSlots(slots: number): BranchConfig {
+  const cfg = benchBranch(slots);
+  return cfg.reception ? BranchConfig.parse({ ...cfg, reception: { ...cfg.reception, numbering: { ...cfg.reception.numbering, slots } } }) : cfg;
+}
+
 export interface BenchServer {
   readonly app: FastifyInstance;
   readonly baseUrl: string;
