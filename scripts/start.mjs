@@ -92,6 +92,7 @@ if (withServer) {
 console.log(`
   Web kiosk (citizen):    ${preview.url}
   Counter view:           ${preview.url}?role=counter
+  Display board:          ${server ? `${preview.url}?role=display&server=${encodeURIComponent(server.url)}&branch=${server.branchCode}` : '(needs the central server)'}
   Technician view:        ${preview.url}?role=technician
 
 ${
