@@ -1,7 +1,12 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { expect, test } from './fixtures';
+import { publishChanges } from '../../src/server/changes';
+import { Procedure } from '../../src/shared/catalog';
+import { PublishRequest } from '../../src/shared/sync';
+import { startCentre, type Centre } from './centre';
+import { enrol } from './counterFlows';
+import { test as base, expect } from './fixtures';
 import { kioskUrl, lastPrintedPdf, pdfText, renderPdfPng } from './helpers';
 
 /**
@@ -9,7 +14,64 @@ import { kioskUrl, lastPrintedPdf, pdfText, renderPdfPng } from './helpers';
  * on-screen keyboard with Telex, print the papers to bring, take a ticket for the procedure's
  * group; the idle reset brings the next citizen a clean start page in Vietnamese. Screenshots of
  * every screen in both orientations go to test-results/citizen/ for a person to look at.
+ *
+ * Against a real centre (centre.ts: its own origin, CORS for the kiosk's), nothing stubbed between
+ * the page and the server: every kiosk is enrolled from its technician screen and pulls the
+ * catalog and the branch's configuration from the centre, which publishes the shipped catalog with
+ * one paper of its own added to 1.001193 (so a screen showing it shows the centre's catalog, not
+ * the seed the kiosk ships with). A ticket taken from a procedure is asserted at the centre.
+ * Offline (Chromium's own switch), the look-up works from what the kiosk pulled and the status bar
+ * says it is offline; the ticket reaches the centre when the kiosk is back.
+ *
+ * Every test has a centre of its own: each kiosk is a new device in slot 0 and takes A0001, which
+ * one centre would refuse the second time (and the other specs' tickets stay out of it).
  */
+const CENTRE_PAPER = 'Giấy hẹn của trung tâm (kiểm thử e2e)';
+
+async function publishCatalog(centre: Centre): Promise<void> {
+  const seed = JSON.parse(readFileSync(new URL('../../assets/catalog/procedures.vi.json', import.meta.url), 'utf8')) as unknown[];
+  const procedures = seed.flatMap((raw) => {
+    const parsed = Procedure.safeParse(raw);
+    if (!parsed.success) return [];
+    const p = parsed.data;
+    if (p.code !== '1.001193') return [p];
+    const paper = { ...p.documents.find((d) => d.need === 'required')!, id: 'e2e-centre', name: CENTRE_PAPER };
+    delete (paper as { notes?: string }).notes;
+    return [{ ...p, documents: [...p.documents, paper] }];
+  });
+  expect(procedures.length).toBeGreaterThan(90);
+  const published = await publishChanges(
+    centre.db,
+    PublishRequest.parse({ scope: 'global', changes: procedures.map((data) => ({ entity: 'procedure', op: 'put', data })) }),
+  );
+  if (!published.ok) throw new Error(`could not publish the catalog: ${published.error.code} ${published.error.detail}`);
+}
+
+const test = base.extend<{ kioskCentre: Centre }>({
+  // eslint-disable-next-line no-empty-pattern -- Playwright reads a fixture's dependencies from this pattern; this one has none
+  kioskCentre: async ({}, use) => {
+    const centre = await startCentre();
+    await publishCatalog(centre);
+    await use(centre);
+    await centre.close();
+  },
+});
+
+/**
+ * Enrols this browser profile as a citizen kiosk at the centre and opens its start page once the
+ * first sync (the pull of catalog and configuration included) is done; returns the device id.
+ */
+async function enrolKiosk(page: Page, centre: Centre): Promise<string> {
+  const deviceId = await enrol(page, centre, 'citizen');
+  await expect(page.getByTestId('status.sync')).toHaveAttribute('data-state', 'idle', { timeout: 20_000 });
+  await page.goto(kioskUrl('?role=citizen'));
+  await expect(page.getByTestId('citizen.home')).toBeVisible();
+  return deviceId;
+}
+
+/** The numbers the centre holds from this kiosk. */
+const atCentre = async (centre: Centre, deviceId: string): Promise<string[]> =>
+  (await centre.tickets()).filter((t) => t.deviceId === deviceId).map((t) => t.number);
 const SHOTS = join('test-results', 'citizen');
 mkdirSync(SHOTS, { recursive: true });
 
@@ -28,9 +90,9 @@ for (const { name, viewport } of ORIENTATIONS) {
   test.describe(`citizen look-up, ${name}`, () => {
     test.use({ viewport });
 
-    test('browse to a procedure, print its checklist, take a ticket from it', async ({ page }) => {
-      await page.goto(kioskUrl('?role=citizen'));
-      await expect(page.getByTestId('citizen.home')).toBeVisible();
+    test('browse to a procedure, print its checklist, take a ticket from it that reaches the centre', async ({ page, kioskCentre }) => {
+      const deviceId = await enrolKiosk(page, kioskCentre);
+      await expect(page.getByTestId('status.sync')).toHaveAttribute('data-online', 'true');
       await page.screenshot({ path: join(SHOTS, `${name}-home.png`) });
       // Every tile and the look-up entry are on screen above the status bar, no scrolling.
       const bar = await page.getByTestId('status.sync').boundingBox();
@@ -55,6 +117,8 @@ for (const { name, viewport } of ORIENTATIONS) {
       await expect(page.getByTestId('procedure.takeTicket')).toContainText('Lấy số: A – Hộ tịch, chứng thực');
       await expect(page.getByTestId('procedure.fee')).toHaveText('Miễn phí');
       await expect(page.locator('[data-testid="procedure.section"][data-kind="always"]')).toContainText('Tờ khai đăng ký khai sinh');
+      // The centre's catalog, as pulled: the paper only the centre's version has.
+      await expect(page.getByTestId('procedure.screen')).toContainText(CENTRE_PAPER);
       await page.screenshot({ path: join(SHOTS, `${name}-procedure.png`) });
 
       await page.getByTestId('procedure.print').click();
@@ -66,6 +130,7 @@ for (const { name, viewport } of ORIENTATIONS) {
       expect(text).toContain('Lấy số: A – Hộ tịch, chứng thực');
       expect(text).toContain('Tờ khai đăng ký khai sinh theo mẫu');
       expect(text).toContain('Nếu: Nộp hồ sơ theo ủy quyền');
+      expect(text).toContain(CENTRE_PAPER);
       renderPdfPng(pdf, join(SHOTS, `${name}-checklist-print`));
 
       // One tap takes a ticket for the group, through the same path as the home tiles.
@@ -76,10 +141,12 @@ for (const { name, viewport } of ORIENTATIONS) {
       expect(pdfText(await lastPrintedPdf(page, 'Phieu A0001'))).toContain('A0001');
       await page.getByTestId('ticket.done').click();
       await expect(page.getByTestId('citizen.home')).toBeVisible();
+      // The ticket reached the centre (pushed by the kiosk's sync, cross-origin).
+      await expect.poll(() => atCentre(kioskCentre, deviceId), { timeout: 20_000 }).toEqual(['A0001']);
     });
 
-    test('search typed on the on-screen keyboard with Telex, then a ticket', async ({ page }) => {
-      await page.goto(kioskUrl('?role=citizen'));
+    test('search typed on the on-screen keyboard with Telex, then a ticket that reaches the centre', async ({ page, kioskCentre }) => {
+      const deviceId = await enrolKiosk(page, kioskCentre);
       await page.getByTestId('citizen.lookup').click();
       await tapKeys(page, 'ddawng kys khai tuwr');
       await expect(page.getByTestId('lookup.query')).toHaveValue('đăng ký khai tử');
@@ -100,9 +167,60 @@ for (const { name, viewport } of ORIENTATIONS) {
       await expect(page.getByTestId('procedure.screen')).toHaveAttribute('data-code', '1.003583');
       await page.getByTestId('procedure.takeTicket').click();
       await expect(page.getByTestId('ticket.number')).toHaveText('A0001');
+      await expect.poll(() => atCentre(kioskCentre, deviceId), { timeout: 20_000 }).toEqual(['A0001']);
     });
 
-    test('idle: a countdown, a touch keeps the visit, then everything back to the start in Vietnamese', async ({ page }) => {
+    test('offline: the look-up works from what the kiosk pulled, the screen says it is offline, the ticket follows on reconnect', async ({
+      page,
+      context,
+      kioskCentre,
+    }) => {
+      const deviceId = await enrolKiosk(page, kioskCentre);
+      // What the kiosk holds offline is also its app: wait until the service worker has it all
+      // (precached) and serves this page, as on any kiosk that ran before the line dropped.
+      await page.evaluate(async () => {
+        await navigator.serviceWorker.ready;
+      });
+      await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+      await context.setOffline(true);
+      await expect(page.getByTestId('status.sync')).toHaveAttribute('data-online', 'false');
+      await expect(page.getByTestId('status.sync')).toHaveText('Mất kết nối – vẫn hoạt động bình thường');
+
+      // Browsing: the centre's catalog as the kiosk holds it.
+      await page.getByTestId('citizen.lookup').click();
+      await page.locator('[data-testid="lookup.fieldTile"][data-field="Hộ tịch"]').click();
+      await page.locator('[data-testid="lookup.procedure"][data-code="1.001193"]').click();
+      await expect(page.getByTestId('procedure.name')).toHaveText('Thủ tục đăng ký khai sinh');
+      await expect(page.getByTestId('procedure.screen')).toContainText(CENTRE_PAPER);
+      await expect(page.getByTestId('status.sync')).toHaveText('Mất kết nối – vẫn hoạt động bình thường');
+      await page.screenshot({ path: join(SHOTS, `${name}-offline-procedure.png`) });
+      await page.getByTestId('procedure.print').click();
+      await expect(page.getByTestId('procedure.printed')).toBeVisible();
+      expect(pdfText(await lastPrintedPdf(page, 'Giay to 1.001193')).replace(/\s+/g, ' ')).toContain(CENTRE_PAPER);
+
+      // Searching on the on-screen keyboard.
+      await page.getByTestId('procedure.home').click();
+      await page.getByTestId('citizen.lookup').click();
+      await tapKeys(page, 'khai tuwr');
+      await expect(page.getByTestId('lookup.query')).toHaveValue('khai tử');
+      await expect(page.getByTestId('lookup.procedure').first()).toContainText('khai tử');
+      await expect(page.getByTestId('status.sync')).toHaveAttribute('data-online', 'false');
+      await page.screenshot({ path: join(SHOTS, `${name}-offline-search.png`) });
+
+      // A ticket: printed now, at the centre once the kiosk is back.
+      await page.getByTestId('lookup.procedure').first().click();
+      await page.getByTestId('procedure.takeTicket').click();
+      await expect(page.getByTestId('ticket.number')).toHaveText('A0001');
+      await expect(page.getByTestId('ticket.result')).toHaveAttribute('data-print', 'printed');
+      await expect(page.getByTestId('status.sync')).toHaveAttribute('data-pending', '1');
+      expect(await atCentre(kioskCentre, deviceId)).toEqual([]);
+      await context.setOffline(false);
+      await expect.poll(() => atCentre(kioskCentre, deviceId), { timeout: 20_000 }).toEqual(['A0001']);
+      await expect(page.getByTestId('status.sync')).toHaveAttribute('data-online', 'true');
+    });
+
+    test('idle: a countdown, a touch keeps the visit, then everything back to the start in Vietnamese', async ({ page, kioskCentre }) => {
+      await enrol(page, kioskCentre, 'citizen');
       await page.clock.install();
       await page.goto(kioskUrl('?role=citizen'));
       await page.getByTestId('status.language').click();
@@ -144,9 +262,9 @@ for (const { name, viewport } of ORIENTATIONS) {
   });
 }
 
-test('English home in landscape: tiles E and F are above the status bar', async ({ page }) => {
+test('English home in landscape: tiles E and F are above the status bar', async ({ page, kioskCentre }) => {
   await page.setViewportSize({ width: 1920, height: 1080 });
-  await page.goto(kioskUrl('?role=citizen'));
+  await enrolKiosk(page, kioskCentre);
   await page.getByTestId('status.language').click();
   await expect(page.getByTestId('citizen.service.A')).toContainText('Civil status and certification');
   await page.screenshot({ path: join(SHOTS, 'landscape-home-en.png') });
