@@ -1,4 +1,6 @@
 import { RatingFiguresQuery, ratingFigures, type FigureRow } from '../src/server/ratingFigures';
+import { QueueFiguresQuery, queueFigures } from '../src/server/queueFigures';
+import type { DurationFigures } from '../src/shared/queueFigures';
 import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { readFile } from 'node:fs/promises';
@@ -46,6 +48,7 @@ import { auditRotation, dataKeyUsage, deleteCitizen, exportCitizen, purgeExpired
  *   npm run admin -- delete-citizen <idNumber> --by <name> --reason <text>
  *   npm run admin -- purge-expired [--by name]
  *   npm run admin -- rotate-data-keys [--by name]
+ *   npm run admin -- queue-figures --branch CN01 --day YYYY-MM-DD
  *
  * Exit codes: 0 done, 1 refused (invalid data, unknown branch…), 2 bad arguments (usage printed).
  */
@@ -82,6 +85,10 @@ const USAGE = `usage: npm run admin -- <command>
   ratings --from YYYY-MM-DD --to YYYY-MM-DD [--branch <BRANCH>]
                                      citizens' satisfaction: the share satisfied (target 95 %) per branch, counter,
                                      service group and day, levels and reasons (Vietnam days, both ends included)
+  queue-figures --branch <BRANCH> --day YYYY-MM-DD
+                                     the branch's day at its counters from the queue log: wait and service time
+                                     (median, p90) per service group, share called within the target wait,
+                                     no-show rate; calls, served, service time and no-shows per counter and officer
 enrol-code, revoke-device, reinstate-device and set-dossier-status take [--by <name>] too (default: your
 operating-system user name), recorded in the audit log.
   export-citizen <idNumber> [--out <dir>] [--by <name>]
@@ -115,6 +122,7 @@ const COMMANDS = [
   'close-gap',
   'audit',
   'ratings',
+  'queue-figures',
   'export-citizen',
   'delete-citizen',
   'purge-expired',
@@ -476,6 +484,45 @@ async function main(argv: string[]): Promise<number> {
             .map(([k, n]) => `${k} ${n}`)
             .join(', ')}`,
         );
+        return 0;
+      }
+      case 'queue-figures': {
+        const opts = parseOptions(args, ['branch', 'day'], []);
+        if (!opts) return usage();
+        const query = QueueFiguresQuery.safeParse(Object.fromEntries(opts));
+        if (!query.success) {
+          console.error(
+            `queue-figures: ${query.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')} (--branch like CN01, --day as YYYY-MM-DD)`,
+          );
+          return 2;
+        }
+        const branches = await db.query('SELECT 1 FROM branches WHERE code = $1', [query.data.branch]);
+        if (branches.length === 0) {
+          console.error(`queue-figures: no branch ${query.data.branch}`);
+          return 1;
+        }
+        const f = await queueFigures(db, query.data, Date.now());
+        const mmss = (s: number | null) => (s === null ? '—' : `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`);
+        const dur = (d: DurationFigures) => `${mmss(d.medianS)} / ${mmss(d.p90S)}`.padStart(13);
+        const pct = (share: number | null) => (share === null ? '—' : `${(share * 100).toFixed(1)} %`).padStart(8);
+        console.info(
+          `Queue of ${f.branch} on ${f.day} (as of ${new Date(f.asOf).toISOString()}; target wait ${f.targetWaitMinutes} min; times m:ss, median / p90)`,
+        );
+        console.info('group  issued called never-called   wait          service       served  within target        no-shows');
+        for (const g of [...f.byGroup, f.total])
+          console.info(
+            `${(g.group === '*' ? 'all' : g.group).padEnd(6)} ${String(g.issued).padStart(6)} ${String(g.called).padStart(6)} ${String(g.neverCalled).padStart(12)} ${dur(g.wait)} ${dur(g.service)} ${String(g.served).padStart(7)}  ${pct(g.withinTarget.share)} (${g.withinTarget.within}/${g.withinTarget.of})  ${pct(g.noShowRate)} (${g.noShows})`,
+          );
+        const desk = (key: string, d: (typeof f.byCounter)[number] | (typeof f.byOfficer)[number]) =>
+          console.info(
+            `  ${key.padEnd(10)} ${String(d.calls).padStart(5)} calls ${String(d.recalls).padStart(4)} recalls ${String(d.served).padStart(5)} served  service median ${mmss(d.service.medianS).padStart(6)}  ${d.noShows} no-shows  ${d.transfers} transfers  ${d.walkIns} walk-ins`,
+          );
+        console.info('per counter:');
+        for (const c of f.byCounter) desk(`counter ${c.counter}`, c);
+        console.info('per officer (actions with a staffId):');
+        for (const o of f.byOfficer) desk(o.staffId, o);
+        if (f.notCounted.pending + f.notCounted.conflict > 0)
+          console.info(`not counted: ${f.notCounted.pending} pending action(s) (ticket not arrived), ${f.notCounted.conflict} conflict(s) kept for staff`);
         return 0;
       }
       case 'audit': {

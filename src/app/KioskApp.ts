@@ -34,6 +34,8 @@ import { createStaffSession, type StaffSession } from './staffSession';
 import { createDossierDesk } from './dossierDesk';
 import type { DossierDesk } from './dossierTypes';
 import { createQueueDesk, type QueueDesk, type QueueDeskDeps } from './queueDesk';
+import { createWaitEstimateFeed, type WaitEstimateFeedDeps } from './waitEstimateFeed';
+import type { WaitEstimate } from '../shared/queue';
 import { createProcedureCatalog } from './procedureCatalog';
 import { createProcedureGuide, type ProcedureGuide } from './procedureGuide';
 
@@ -69,12 +71,16 @@ export interface KioskAppDeps {
   readonly sync?: Partial<Pick<SyncServiceDeps, 'transportFor' | 'isOnline' | 'onlineEvents' | 'locks' | 'timers' | 'random' | 'retentionMs' | 'stuckAfterMs'>>;
   /** Overrides for the counter's queue desk (tests: timers, retry delays). */
   readonly queue?: Partial<Pick<QueueDeskDeps, 'timers' | 'retryDelaysMs' | 'pollMs' | 'jitter'>>;
+  /** Overrides for the citizen kiosk's wait estimate (tests: timers, refresh and staleness). */
+  readonly waitEstimate?: Partial<Pick<WaitEstimateFeedDeps, 'timers' | 'refreshMs' | 'maxAgeMs'>>;
 }
 
 export interface TakeTicketOutcome {
   readonly ticket: Ticket;
   readonly group: ServiceGroup;
   readonly waitingAhead: number;
+  /** The branch's estimate for the group when the kiosk had a fresh board at the tap; null: say nothing about the wait. */
+  readonly waitEstimate: WaitEstimate;
   /**
    * Settles when the ticket has been rendered and handed to the printer. The ticket is issued and
    * saved before this starts, so the number is on screen at once; a failed print is shown and
@@ -193,11 +199,12 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
   const activity = new ActivityTracker(clock);
   const printT: TFunction = i18next.getFixedT('vi', undefined, 'print');
 
-  function ticketLabels(waitingAhead: number): TicketLabels {
+  function ticketLabels(waitingAhead: number, estimate: WaitEstimate): TicketLabels {
     return {
       ticketTitle: printT('ticketTitle'),
       priority: printT('priority'),
       waitingAhead: printT('waitingAhead', { count: waitingAhead }),
+      waitEstimate: estimate ? printT('waitEstimate', { low: estimate.low, high: estimate.high }) : null,
       issuedAt: printT('issuedAt'),
       scanToFollow: printT('scanToFollow'),
       keepTicket: printT('keepTicket'),
@@ -223,7 +230,7 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
     }
   }
 
-  function ticketPrintData(ticket: Ticket, group: ServiceGroup, waitingAhead: number): TicketPrintData {
+  function ticketPrintData(ticket: Ticket, group: ServiceGroup, waitingAhead: number, estimate: WaitEstimate): TicketPrintData {
     return {
       branchName: branch.name.vi,
       serviceName: group.name.vi,
@@ -233,7 +240,7 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
       utcOffsetMinutes: branch.utcOffsetMinutes,
       waitingAhead,
       qrText: ticketQrText(branch, ticket),
-      labels: ticketLabels(waitingAhead),
+      labels: ticketLabels(waitingAhead, estimate),
     };
   }
 
@@ -292,6 +299,19 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
     stuckScanAfterMs: deps.sync?.stuckAfterMs,
   });
 
+  // Citizen kiosks show the branch's wait estimate on the ticket (waitEstimateFeed.ts).
+  const waitEstimates =
+    effectiveDevice.role === 'citizen'
+      ? createWaitEstimateFeed({
+          branch: device.branchCode,
+          today: () => localDayKey(clock.now(), branch.utcOffsetMinutes),
+          source: () => sync.queueBoard(),
+          clock,
+          ...deps.waitEstimate,
+        })
+      : null;
+  waitEstimates?.start();
+
   const queue = createQueueDesk({
     db,
     clock,
@@ -333,6 +353,8 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
       const group = branch.serviceGroups.find((g) => g.prefix === groupPrefix);
       if (!group) throw new AppFailure('ticket.group-inactive', `unknown service group ${groupPrefix}`);
       sync.assertCaptureAllowed();
+      // The last board fetched in the background, read without waiting for the network.
+      const estimate = waitEstimates?.estimateFor(group.prefix) ?? null;
       // The number goes on screen as soon as the ticket is saved, before anything else runs on the
       // main thread. A renderer off the main thread renders while the transaction flushes to disk;
       // one on the main thread would hold the screen until it finished (pdf-lib does not yield), so
@@ -346,7 +368,7 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
         clock,
         random,
         (issued) => {
-          if (renderer?.offMainThread) pdf = render(ticketPrintData(issued.ticket, group, issued.waitingAhead));
+          if (renderer?.offMainThread) pdf = render(ticketPrintData(issued.ticket, group, issued.waitingAhead, estimate));
         },
       );
       measure('ticket.tap-to-saved', 'ticket.tap');
@@ -354,7 +376,7 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
       // Most taps are covered by the block reserved earlier; the first of a block waits for an fsync.
       await reservations.ensure(counter);
       const printed = nextPaint()
-        .then(() => pdf ?? render(ticketPrintData(ticket, group, waitingAhead)))
+        .then(() => pdf ?? render(ticketPrintData(ticket, group, waitingAhead, estimate)))
         .then((bytes) => {
           if (bytes.ok) measure('ticket.tap-to-pdf', 'ticket.tap', 'ticket.pdf-ready');
           return print(bytes, `Phieu ${ticket.number}`);
@@ -368,7 +390,7 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
           }
           return result;
         });
-      return { ticket, group, waitingAhead, print: printed };
+      return { ticket, group, waitingAhead, waitEstimate: estimate, print: printed };
     },
 
     async saveDeviceConfig(next) {
@@ -387,7 +409,7 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
         utcOffsetMinutes: branch.utcOffsetMinutes,
         waitingAhead: 0,
         qrText: branch.ticketQrBaseUrl,
-        labels: ticketLabels(0),
+        labels: ticketLabels(0, null),
       };
       return print(await render(data), 'Test page');
     },

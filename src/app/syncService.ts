@@ -39,7 +39,7 @@ import { DEFAULT_PARALLEL_SCANS, SyncEngine } from '../sync/SyncEngine';
 import { DEFAULT_STUCK_AFTER_MS, SyncLoop, type LoopSnapshot, type Timers } from '../sync/SyncLoop';
 import { INITIAL_SYNC_STATUS, type SyncStatus } from '../sync/SyncStatus';
 import { TransportError, type QueueEventHandlers, type Transport } from '../sync/Transport';
-import type { QueueActionAnswer, QueueActionArgs, QueueState } from '../shared/queue';
+import type { QueueActionAnswer, QueueActionArgs, QueueBoard, QueueState } from '../shared/queue';
 
 /**
  * The kiosk's side of sync, composed: the device credential (OS keystore under Electron, IndexedDB
@@ -99,6 +99,8 @@ export interface SyncService {
    * transport and credential, or why it cannot be asked now. A request may still fail (TransportError).
    */
   queueOwner(): QueueOwner | 'not-enrolled' | 'offline';
+  /** The branch's public board on the server this device is enrolled with, or why it cannot be read now. */
+  queueBoard(): QueueBoardSource | 'not-enrolled' | 'offline';
   stop(): void;
 }
 
@@ -107,6 +109,12 @@ export interface QueueOwner {
   act(args: QueueActionArgs): Promise<QueueActionAnswer>;
   state(day: string): Promise<QueueState>;
   /** Absent where the transport cannot open server-sent events: the desk polls the state then. */
+  readonly events?: (branchCode: string, handlers: QueueEventHandlers) => () => void;
+}
+
+/** The public board (GET /v1/queue/board) and its pokes, as the citizen kiosk's wait estimate reads them. */
+export interface QueueBoardSource {
+  board(branchCode: string): Promise<QueueBoard>;
   readonly events?: (branchCode: string, handlers: QueueEventHandlers) => () => void;
 }
 
@@ -468,6 +476,17 @@ export async function startSyncService(deps: SyncServiceDeps): Promise<SyncServi
       return {
         act: (args) => queueAction.call(t, args),
         state: (day) => queueState.call(t, day),
+        ...(queueEvents ? { events: (branch: string, handlers: QueueEventHandlers) => queueEvents.call(t, branch, handlers) } : {}),
+      };
+    },
+    queueBoard() {
+      if (token === null || serverUrl() === null) return 'not-enrolled';
+      if (!isOnline()) return 'offline';
+      const t = transport();
+      const { queueBoard, queueEvents } = t;
+      if (!queueBoard) return 'offline';
+      return {
+        board: (branch) => queueBoard.call(t, branch),
         ...(queueEvents ? { events: (branch: string, handlers: QueueEventHandlers) => queueEvents.call(t, branch, handlers) } : {}),
       };
     },

@@ -25,6 +25,8 @@ export interface TicketLabels {
   readonly ticketTitle: string; // "PHIẾU THỨ TỰ"
   readonly priority: string; // "ƯU TIÊN"
   readonly waitingAhead: string; // "Số người chờ trước bạn: {{count}}" already formatted
+  /** "Thời gian chờ dự kiến: khoảng 10–20 phút" already formatted; null (or absent): nothing about the wait is printed. */
+  readonly waitEstimate?: string | null;
   readonly issuedAt: string; // "Thời gian lấy số"
   readonly scanToFollow: string; // "Quét mã để theo dõi lượt của bạn"
   readonly keepTicket: string; // "Vui lòng giữ phiếu và chờ gọi số"

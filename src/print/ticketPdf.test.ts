@@ -135,6 +135,16 @@ describe('createTicketPdfRenderer', () => {
     expect(text).not.toContain('ƯU TIÊN');
   });
 
+  it('prints the wait estimate as a range under the count, and nothing about the wait without one', async () => {
+    const withEstimate = pdfText(await renderer.render({ ...base, labels: { ...base.labels, waitEstimate: 'Thời gian chờ dự kiến: khoảng 10–20 phút' } }));
+    expect(withEstimate).toContain('Số người chờ trước bạn: 7 Thời gian chờ dự kiến: khoảng 10–20 phút');
+    for (const without of [base, { ...base, labels: { ...base.labels, waitEstimate: null } }]) {
+      const text = pdfText(await renderer.render(without));
+      expect(text).toContain('Số người chờ trước bạn: 7');
+      expect(text).not.toMatch(/dự kiến|phút/);
+    }
+  });
+
   it('marks priority tickets, and only those', async () => {
     const text = pdfText(await renderer.render({ ...base, priority: true, number: 'U007' }));
     expect(text).toContain('ƯU TIÊN');

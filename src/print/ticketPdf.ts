@@ -156,6 +156,7 @@ function layoutTicket(fonts: ParsedFonts, data: TicketPrintData): TicketLayout {
   }
 
   paragraph(labels.waitingAhead, 'regular', [10.5, 10, 9.5], 2);
+  if (labels.waitEstimate) paragraph(labels.waitEstimate, 'regular', [10.5, 10, 9.5], 2);
   gap(1.2);
   const when = formatLocalDateTime(data.issuedAt, data.utcOffsetMinutes);
   const issuedLabel = labels.issuedAt.trim();

@@ -33,6 +33,8 @@ import { deviceMayRead, publishChanges, pullChanges } from './changes';
 import { registerLookupRoutes, type LookupLimits } from './lookup';
 import { logRequestUrl, registerLookupPage } from './lookupPage';
 import { registerRatingRoutes } from './ratingFigures';
+import { registerQueueFiguresRoutes } from './queueFigures';
+import { registerQueueFiguresPage } from './queueFiguresPage';
 import { registerReuseRoutes, type ReuseLimits } from './reuse';
 import { registerQueueRoutes, type QueueLimits } from './queueRoutes';
 import {
@@ -416,6 +418,8 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   registerStaffRoutes(app, { db, clock, authenticateAdmin });
   registerCatalogRoutes(app, { db, clock, authenticateAdmin });
   registerQueueRoutes(app, { db, clock, authenticate, limits: options.queueLimits });
+  registerQueueFiguresRoutes(app, { db, clock, authenticateAdmin });
+  registerQueueFiguresPage(app);
 
   return app;
 }

@@ -12,7 +12,7 @@ import type {
   WireError,
 } from '../shared/sync';
 import type { ReuseIndexResponse, ReusePdfRequest } from '../shared/reuseIndex';
-import type { QueueActionAnswer, QueueActionArgs, QueueState } from '../shared/queue';
+import type { QueueActionAnswer, QueueActionArgs, QueueBoard, QueueState } from '../shared/queue';
 
 /**
  * The sync engine's port to the central server. Implementations: `createHttpTransport` (fetch +
@@ -72,6 +72,11 @@ export interface Transport {
    * by itself: `onError` is the caller's cue to reconnect with its own backoff.
    */
   queueEvents?(branchCode: string, handlers: QueueEventHandlers): () => void;
+  /**
+   * The branch's public board today (numbers, counts, wait estimates; no personal data): what the
+   * citizen kiosk reads to show the wait on a ticket. Needs no credential. Optional.
+   */
+  queueBoard?(branchCode: string): Promise<QueueBoard>;
 }
 
 export interface QueueEventHandlers {

@@ -14,7 +14,7 @@ import {
 } from '../shared/sync';
 import { BLOBS_KNOWN_PATH, BlobsKnownResponse, MAX_BLOBS_KNOWN } from '../shared/blobsKnown';
 import { REUSE_INDEX_PATH, REUSE_PDF_PATH, ReuseIndexResponse, type ReusePdfRequest } from '../shared/reuseIndex';
-import { QueueActionAnswer, QueueState, type QueueActionArgs } from '../shared/queue';
+import { QueueActionAnswer, QueueBoard, QueueState, type QueueActionArgs } from '../shared/queue';
 import { explainFetchFailure } from './fetchFailure';
 import { TransportError, type BlobToUpload, type BlobUploadHooks, type QueueEventHandlers, type Transport, type TransportErrorKind } from './Transport';
 
@@ -54,6 +54,7 @@ export interface QueueEventStream {
 export const QUEUE_ACTIONS_PATH = '/v1/queue/actions';
 export const QUEUE_STATE_PATH = '/v1/queue/state';
 export const QUEUE_EVENTS_PATH = '/v1/queue/events';
+export const QUEUE_BOARD_PATH = '/v1/queue/board';
 /**
  * An officer waits on a queue action with the citizen in front of them: a much shorter limit than a
  * push's. The action is idempotent by its id, so the caller may send it again after a timeout.
@@ -180,6 +181,12 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
       return expect(
         QueueState,
         await call('GET', `${QUEUE_STATE_PATH}?day=${encodeURIComponent(day)}`, undefined, true, true, Math.min(timeoutMs, QUEUE_TIMEOUT_MS)),
+      );
+    },
+    async queueBoard(branchCode: string) {
+      return expect(
+        QueueBoard,
+        await call('GET', `${QUEUE_BOARD_PATH}?branch=${encodeURIComponent(branchCode)}`, undefined, false, true, Math.min(timeoutMs, QUEUE_TIMEOUT_MS)),
       );
     },
     ...(openEvents === null

@@ -99,6 +99,7 @@ export const en: Omit<Catalog, 'print'> = {
     priority: 'PRIORITY',
     waitingAhead_one: '{{count}} person is waiting ahead of you',
     waitingAhead_other: '{{count}} people are waiting ahead of you',
+    waitEstimate: 'Expected wait: about {{low}}–{{high}} minutes',
     waitingAheadNone: 'Nobody is waiting ahead of you',
     printing: 'Printing your ticket…',
     printed: 'Please take your ticket from the printer slot below.',

@@ -54,7 +54,7 @@ export const TicketResult = memo(function TicketResult({ outcome, onDone }: Tick
     if ((seconds <= 0 && print.kind !== 'printing') || seconds <= RETURN_AFTER_PRINTED_S - RETURN_AFTER_FAILURE_S) onDone();
   }, [seconds, print.kind, onDone]);
 
-  const { ticket, group, waitingAhead } = outcome;
+  const { ticket, group, waitingAhead, waitEstimate } = outcome;
   return (
     <section className="ticket-result" data-testid="ticket.result" data-print={print.kind}>
       <p className="ticket-result__label">{t('ticket.yourNumber')}</p>
@@ -70,6 +70,11 @@ export const TicketResult = memo(function TicketResult({ outcome, onDone }: Tick
         {group.name[lang]}
       </p>
       <p data-testid="ticket.waiting">{waitingAhead === 0 ? t('ticket.waitingAheadNone') : t('ticket.waitingAhead', { count: waitingAhead })}</p>
+      {waitEstimate && (
+        <p data-testid="ticket.wait-estimate" data-low={waitEstimate.low} data-high={waitEstimate.high}>
+          {t('ticket.waitEstimate', { low: waitEstimate.low, high: waitEstimate.high })}
+        </p>
+      )}
       {print.kind === 'printing' && (
         <div className="notice notice--warn" role="status" data-testid="ticket.printing">
           {t('ticket.printing')}
