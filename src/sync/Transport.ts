@@ -10,6 +10,8 @@ import type {
   PushResponse,
   SyncStateResponse,
   WireError,
+  LookupRequest,
+  LookupResponse,
 } from '../shared/sync';
 import type { ReuseIndexResponse, ReusePdfRequest } from '../shared/reuseIndex';
 import type { QueueActionAnswer, QueueActionArgs, QueueState } from '../shared/queue';
@@ -72,7 +74,18 @@ export interface Transport {
    * by itself: `onError` is the caller's cue to reconnect with its own backoff.
    */
   queueEvents?(branchCode: string, handlers: QueueEventHandlers): () => void;
+  /**
+   * A citizen's dossier status (`POST /v1/lookup`, no credential: the code and the secret are the
+   * key). An unknown code and a wrong secret are one answer, `not-found`; the server's limit is
+   * `limited` with its wait. Anything else (offline, malformed, 5xx) is a TransportError. Optional.
+   */
+  lookup?(request: LookupRequest): Promise<LookupAnswer>;
 }
+
+export type LookupAnswer =
+  | { readonly kind: 'found'; readonly status: LookupResponse }
+  | { readonly kind: 'not-found' }
+  | { readonly kind: 'limited'; readonly retryAfterSeconds: number };
 
 export interface QueueEventHandlers {
   onOpen(): void;
