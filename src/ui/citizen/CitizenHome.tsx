@@ -140,8 +140,8 @@ const CitizenSession = memo(function CitizenSession({ onReset }: CitizenSessionP
         </button>
         <div className="citizen-home__more">
           <button type="button" className="lookup-entry lookup-entry--follow" disabled={busy} onClick={openFollow} data-testid="citizen.follow">
-            <span className="lookup-entry__icon" aria-hidden="true">
-              ⌕
+            <span className="lookup-entry__icon lookup-entry__icon--text" aria-hidden="true">
+              QR
             </span>
             <span>
               <span className="lookup-entry__title">{t('follow.entry')}</span>

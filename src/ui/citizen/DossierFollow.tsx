@@ -139,22 +139,17 @@ export const DossierFollow = memo(function DossierFollow({ onHome }: DossierFoll
         {back}
         <h1 className="page-title lookup__title">{t('follow.title')}</h1>
       </div>
-      {problem !== null && (
-        <div className="notice notice--error follow__problem" role="alert" data-testid="follow.problem" data-kind={problem.kind}>
-          {problemText(t, problem)}
-        </div>
-      )}
       <div className="follow__columns">
         <div className="follow__scan">
           <h2>{t('follow.scanTitle')}</h2>
           <QrScanner onText={onQr} label={t('follow.cameraLabel')} unavailable={t('follow.cameraUnavailable')} testId="follow.camera" />
           <p className="follow__hint">{t('follow.scanHint')}</p>
         </div>
-        <form
+        {/* Not a <form>: simple-keyboard's keys are <button>s, which would submit it on every tap. */}
+        <div
           className="follow__type"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void ask(code, secret);
+          onKeyDown={(e) => {
+            if (e.key === 'Enter' && e.target instanceof HTMLInputElement) void ask(code, secret);
           }}
         >
           <h2>{t('follow.typeTitle')}</h2>
@@ -191,10 +186,15 @@ export const DossierFollow = memo(function DossierFollow({ onHome }: DossierFoll
             data-testid="follow.secretInput"
           />
           <OnScreenKeyboard value={value} onChange={onKey} mode="code" maxLength={field === 'code' ? CODE_MAX : SECRET_MAX} testId="follow.keyboard" />
-          <button type="submit" className="btn btn--primary follow__submit" disabled={busy} data-testid="follow.submit">
+          {problem !== null && (
+            <div className="notice notice--error follow__problem" role="alert" data-testid="follow.problem" data-kind={problem.kind}>
+              {problemText(t, problem)}
+            </div>
+          )}
+          <button type="button" className="btn btn--primary follow__submit" disabled={busy} onClick={() => void ask(code, secret)} data-testid="follow.submit">
             {busy ? t('follow.asking') : t('follow.submit')}
           </button>
-        </form>
+        </div>
       </div>
       <p className="follow__privacy">{t('follow.privacy')}</p>
     </section>

@@ -13,8 +13,26 @@ export interface RatingPointProps {
   readonly onHome: () => void;
 }
 
-/** Faces for the levels, so the choice reads without reading (the words are always beside them). */
-const FACES: Readonly<Record<string, string>> = { 'very-satisfied': '😄', satisfied: '🙂', neutral: '😐', dissatisfied: '🙁' };
+/**
+ * A face per level, so the choice reads without reading (the words are always beside it). Drawn,
+ * not emoji: the kiosk's fonts have no colour emoji and several faces came out blank.
+ */
+const MOUTHS: Readonly<Record<string, string>> = {
+  'very-satisfied': 'M16 34 Q32 52 48 34 Z',
+  satisfied: 'M18 38 Q32 48 46 38',
+  neutral: 'M19 41 H45',
+  dissatisfied: 'M18 46 Q32 34 46 46',
+};
+function Face({ level }: { readonly level: string }) {
+  return (
+    <svg className={`rating-face rating-face--${level}`} viewBox="0 0 64 64" width="96" height="96" aria-hidden="true">
+      <circle cx="32" cy="32" r="29" fill="currentColor" opacity="0.18" stroke="currentColor" strokeWidth="3" />
+      <circle cx="22" cy="25" r="4" fill="currentColor" />
+      <circle cx="42" cy="25" r="4" fill="currentColor" />
+      <path d={MOUTHS[level] ?? MOUTHS.neutral} fill={level === 'very-satisfied' ? 'currentColor' : 'none'} stroke="currentColor" strokeWidth="4" strokeLinecap="round" />
+    </svg>
+  );
+}
 const THANKS_HOME_MS = 8_000;
 
 /**
@@ -93,9 +111,7 @@ const RatingSteps = memo(function RatingSteps({ onHome, questionnaire: q, builtI
   if (form.step === 'done') {
     return (
       <section className="follow rating-thanks" data-testid="rating.thanks">
-        <p className="rating-thanks__face" aria-hidden="true">
-          🙏
-        </p>
+        <Face level="very-satisfied" />
         <h1 className="page-title">{t('rating.thanksTitle')}</h1>
         <p className="page-lead">{t('rating.thanksText')}</p>
         <button type="button" className="btn btn--primary" onClick={onHome} data-testid="rating.home">
@@ -124,11 +140,11 @@ const RatingSteps = memo(function RatingSteps({ onHome, questionnaire: q, builtI
             <QrScanner onText={onQr} label={t('rating.cameraLabel')} unavailable={t('follow.cameraUnavailable')} testId="rating.camera" />
             <p className="follow__hint">{t('rating.ticketScanHint')}</p>
           </div>
-          <form
+          {/* Not a <form>: simple-keyboard's keys are <button>s, which would submit it on every tap. */}
+          <div
             className="follow__type"
-            onSubmit={(e) => {
-              e.preventDefault();
-              typedTicket();
+            onKeyDown={(e) => {
+              if (e.key === 'Enter' && e.target instanceof HTMLInputElement) typedTicket();
             }}
           >
             <h2>{t('rating.typeTitle')}</h2>
@@ -151,10 +167,10 @@ const RatingSteps = memo(function RatingSteps({ onHome, questionnaire: q, builtI
               </p>
             )}
             <OnScreenKeyboard value={form.typed} onChange={(text) => dispatch({ type: 'type', text })} mode="code" maxLength={10} testId="rating.keyboard" />
-            <button type="submit" className="btn btn--primary follow__submit" data-testid="rating.next">
+            <button type="button" className="btn btn--primary follow__submit" onClick={typedTicket} data-testid="rating.next">
               {t('rating.next')}
             </button>
-          </form>
+          </div>
         </div>
         <button type="button" className="btn btn--secondary rating__skip" onClick={() => dispatch({ type: 'skip' })} data-testid="rating.skip">
           {t('rating.skip')}
@@ -188,9 +204,7 @@ const RatingSteps = memo(function RatingSteps({ onHome, questionnaire: q, builtI
             onClick={() => dispatch({ type: 'level', level })}
             data-testid={`rating.level.${level}`}
           >
-            <span className="rating-level__face" aria-hidden="true">
-              {FACES[level] ?? '🙂'}
-            </span>
+            <Face level={level} />
             <span className="rating-level__word">{t(`rating.level.${level}`)}</span>
           </button>
         ))}
