@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Questionnaire } from '../shared/published';
-import { BUILT_IN_QUESTIONNAIRE, initialRatingForm, pickQuestionnaire, ratingFormStep, type RatingEvent, type RatingForm } from './ratingForm';
+import { BUILT_IN_QUESTIONNAIRE, initialRatingForm, pickQuestionnaire, ratingAnswer, ratingFormStep, type RatingEvent, type RatingForm } from './ratingForm';
 
 const TICKET = { branchCode: 'CN01', day: '2026-12-03', number: 'A015', ticketId: '0193a6f2-7c4e-7b1a-9f00-123456789abc' };
 const PUBLISHED: Questionnaire = {
@@ -19,10 +19,23 @@ function run(events: readonly RatingEvent[], q: Questionnaire = PUBLISHED, built
 
 describe('the rating form', () => {
   it('scanned ticket → level and reasons → saving carries the ticket id and the questionnaire', () => {
-    const form = run([{ type: 'scanned', ticket: TICKET }, { type: 'reason', reason: 'time' }, { type: 'reason', reason: 'attitude' }, { type: 'level', level: 'satisfied' }, { type: 'submit' }]);
+    const form = run([
+      { type: 'scanned', ticket: TICKET },
+      { type: 'reason', reason: 'time' },
+      { type: 'reason', reason: 'attitude' },
+      { type: 'level', level: 'satisfied' },
+      { type: 'submit' },
+    ]);
     expect(form).toEqual({
       step: 'saving',
-      answer: { ticketId: TICKET.ticketId, level: 'satisfied', reasons: ['attitude', 'time'], comment: '', questionnaireId: 'hai-long-quay', questionnaireVersion: 2 },
+      answer: {
+        ticketId: TICKET.ticketId,
+        level: 'satisfied',
+        reasons: ['attitude', 'time'],
+        comment: '',
+        questionnaireId: 'hai-long-quay',
+        questionnaireVersion: 2,
+      },
     });
   });
   it('a typed number or no ticket goes with ticketId null', () => {
@@ -32,8 +45,18 @@ describe('the rating form', () => {
     expect(none.step === 'saving' && none.answer.ticketId).toBeNull();
   });
   it('an unreadable number stays on the ticket step and says so', () => {
-    expect(run([{ type: 'type', text: 'A-1' }, { type: 'typed-number', ticket: null }])).toEqual({ step: 'ticket', typed: 'A-1', invalid: true });
-    expect(run([{ type: 'typed-number', ticket: null }, { type: 'type', text: 'A1' }])).toEqual({ step: 'ticket', typed: 'A1', invalid: false });
+    expect(
+      run([
+        { type: 'type', text: 'A-1' },
+        { type: 'typed-number', ticket: null },
+      ]),
+    ).toEqual({ step: 'ticket', typed: 'A-1', invalid: true });
+    expect(
+      run([
+        { type: 'typed-number', ticket: null },
+        { type: 'type', text: 'A1' },
+      ]),
+    ).toEqual({ step: 'ticket', typed: 'A1', invalid: false });
   });
   it('nothing is sent without a level', () => {
     const form = run([{ type: 'skip' }, { type: 'submit' }]);
@@ -42,14 +65,28 @@ describe('the rating form', () => {
     expect(chosen.step === 'answer' && chosen.missingLevel).toBe(false);
   });
   it('only the questionnaire’s own levels and reasons can be chosen; a second tap takes a reason back', () => {
-    const form = run([{ type: 'skip' }, { type: 'level', level: 'neutral' }, { type: 'reason', reason: 'result' }, { type: 'reason', reason: 'time' }, { type: 'reason', reason: 'time' }]);
+    const form = run([
+      { type: 'skip' },
+      { type: 'level', level: 'neutral' },
+      { type: 'reason', reason: 'result' },
+      { type: 'reason', reason: 'time' },
+      { type: 'reason', reason: 'time' },
+    ]);
     expect(form.step === 'answer' && [form.level, form.reasons]).toEqual([null, []]);
   });
   it('a comment only when the questionnaire allows one', () => {
     const allowed = run([{ type: 'skip' }, { type: 'comment', text: '  Cán bộ nhiệt tình ' }, { type: 'level', level: 'satisfied' }, { type: 'submit' }]);
     expect(allowed.step === 'saving' && allowed.answer.comment).toBe('Cán bộ nhiệt tình');
-    const built = run([{ type: 'skip' }, { type: 'comment', text: 'x' }, { type: 'level', level: 'neutral' }, { type: 'submit' }], BUILT_IN_QUESTIONNAIRE, true);
+    const built = run(
+      [{ type: 'skip' }, { type: 'comment', text: 'x' }, { type: 'level', level: 'neutral' }, { type: 'submit' }],
+      BUILT_IN_QUESTIONNAIRE,
+      true,
+    );
     expect(built.step === 'saving' && built.answer).toMatchObject({ comment: '', questionnaireId: null, questionnaireVersion: null });
+  });
+  it('the answer drops a comment the questionnaire does not allow, however it got into the form', () => {
+    const form = { step: 'answer', ticket: null, level: 'neutral', reasons: [], comment: 'x', missingLevel: false } as const;
+    expect(ratingAnswer(form, BUILT_IN_QUESTIONNAIRE, true)?.comment).toBe('');
   });
   it('saving → done; a failed save keeps the answer and can be retried', () => {
     const saving = run([{ type: 'skip' }, { type: 'level', level: 'satisfied' }, { type: 'submit' }]);

@@ -18,7 +18,15 @@ import { BLOBS_KNOWN_PATH, BlobsKnownResponse, MAX_BLOBS_KNOWN } from '../shared
 import { REUSE_INDEX_PATH, REUSE_PDF_PATH, ReuseIndexResponse, type ReusePdfRequest } from '../shared/reuseIndex';
 import { QueueActionAnswer, QueueState, type QueueActionArgs } from '../shared/queue';
 import { explainFetchFailure } from './fetchFailure';
-import { TransportError, type BlobToUpload, type BlobUploadHooks, type LookupAnswer, type QueueEventHandlers, type Transport, type TransportErrorKind } from './Transport';
+import {
+  TransportError,
+  type BlobToUpload,
+  type BlobUploadHooks,
+  type LookupAnswer,
+  type QueueEventHandlers,
+  type Transport,
+  type TransportErrorKind,
+} from './Transport';
 
 /**
  * The real transport: JSON over HTTPS with fetch, blobs with tus. `fetch` is injectable: tests pass

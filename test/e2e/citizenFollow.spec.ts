@@ -65,7 +65,11 @@ test.beforeAll(async ({ centre }) => {
   expect(created.ok).toBe(true);
 });
 
-test('follow a dossier by the receipt QR at the camera, then by code and secret tapped on the keyboard; a wrong secret; offline', async ({ page, context, centre }) => {
+test('follow a dossier by the receipt QR at the camera, then by code and secret tapped on the keyboard; a wrong secret; offline', async ({
+  page,
+  context,
+  centre,
+}) => {
   const asked: string[] = [];
   page.on('request', (r) => {
     if (new URL(r.url()).pathname === '/v1/lookup') asked.push(r.postData() ?? '');

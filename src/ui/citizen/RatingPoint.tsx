@@ -29,7 +29,13 @@ function Face({ level }: { readonly level: string }) {
       <circle cx="32" cy="32" r="29" fill="currentColor" opacity="0.18" stroke="currentColor" strokeWidth="3" />
       <circle cx="22" cy="25" r="4" fill="currentColor" />
       <circle cx="42" cy="25" r="4" fill="currentColor" />
-      <path d={MOUTHS[level] ?? MOUTHS.neutral} fill={level === 'very-satisfied' ? 'currentColor' : 'none'} stroke="currentColor" strokeWidth="4" strokeLinecap="round" />
+      <path
+        d={MOUTHS[level] ?? MOUTHS.neutral}
+        fill={level === 'very-satisfied' ? 'currentColor' : 'none'}
+        stroke="currentColor"
+        strokeWidth="4"
+        strokeLinecap="round"
+      />
     </svg>
   );
 }
@@ -249,7 +255,13 @@ const RatingSteps = memo(function RatingSteps({ onHome, questionnaire: q, builtI
             onChange={(e) => dispatch({ type: 'comment', text: e.target.value })}
             data-testid="rating.comment"
           />
-          <OnScreenKeyboard value={answer.comment} onChange={(text) => dispatch({ type: 'comment', text })} mode="telex" maxLength={RATING_COMMENT_MAX} testId="rating.commentKeyboard" />
+          <OnScreenKeyboard
+            value={answer.comment}
+            onChange={(text) => dispatch({ type: 'comment', text })}
+            mode="telex"
+            maxLength={RATING_COMMENT_MAX}
+            testId="rating.commentKeyboard"
+          />
         </div>
       )}
       {form.step === 'failed' && (
