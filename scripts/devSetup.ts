@@ -11,14 +11,14 @@ import { BranchConfig } from '../src/shared/branchConfig';
 import { CalendarYear } from '../src/shared/calendar';
 import { Procedure } from '../src/shared/catalog';
 import { SearchSynonyms } from '../src/shared/searchSynonyms';
-import type { PublishedEntity, Scope } from '../src/shared/published';
+import { Questionnaire, type PublishedEntity, type Scope } from '../src/shared/published';
 import { MAX_PUBLISH_CHANGES } from '../src/shared/sync';
 import { createStaff } from '../src/server/staff';
 
 /**
  * `npm start`'s server preparation (before the server opens the same database): migrations, the
  * demo branch of assets/config/branch.json with its configuration published, the seed procedure
- * catalog, calendars and search synonyms published to every kiosk, and fresh one-time enrolment codes for a citizen
+ * catalog, calendars, search synonyms and the satisfaction questionnaire published to every kiosk, and fresh one-time enrolment codes for a citizen
  * kiosk and a counter, printed as one JSON line for scripts/start.mjs.
  */
 /** The demo branch's staff (demo PINs: change them with `npm run admin -- staff-reset-pin`). */
@@ -76,6 +76,9 @@ async function main(): Promise<void> {
     await publishIfChanged(db, 'global', 'calendar', calendars, (c) => String(c.year));
     const synonyms = SearchSynonyms.parse(readJson('../assets/search/synonyms.vi.json'));
     await publishIfChanged(db, 'global', 'searchSynonyms', [synonyms], (s) => s.id);
+    // The satisfaction questionnaire a rating point shows (DOMAIN.md: versioned data from the centre).
+    const questionnaire = Questionnaire.parse(readJson('../assets/questionnaire/satisfaction.json'));
+    await publishIfChanged(db, 'global', 'questionnaire', [questionnaire], (q) => q.id);
     // Demo staff, so a newcomer can sign in at the counter and in the technician area: fixed,
     // printed PINs (demo data only; real accounts get a random PIN from `npm run admin -- staff-create`).
     for (const demo of DEMO_STAFF) {

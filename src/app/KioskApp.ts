@@ -38,6 +38,8 @@ import { createWaitEstimateFeed, type WaitEstimateFeedDeps } from './waitEstimat
 import type { WaitEstimate } from '../shared/queue';
 import { createProcedureCatalog } from './procedureCatalog';
 import { createProcedureGuide, type ProcedureGuide } from './procedureGuide';
+import { createDossierFollow, type DossierFollow } from './dossierFollow';
+import { createRatingPoint, type RatingPoint } from './ratingPoint';
 
 /**
  * Composition root and use cases of the kiosk. The UI calls these; they combine storage, printing
@@ -121,6 +123,10 @@ export interface KioskApp {
   readonly guide: ProcedureGuide;
   /** The citizen kiosk's idle reset, from the branch configuration (defaults 60 s, countdown 10 s). */
   readonly citizenIdle: { readonly afterMs: number; readonly countdownMs: number };
+  /** The citizen's "Theo dõi hồ sơ": a dossier's status from the hub or the centre (dossierFollow.ts). */
+  readonly follow: DossierFollow;
+  /** The citizen's "Đánh giá dịch vụ": the questionnaire in effect and the rating saved (ratingPoint.ts). */
+  readonly ratingPoint: RatingPoint;
   /** Who works at this machine: officer or technician sign-in, idle lock, sign-out. */
   readonly staff: StaffSession;
   /** The counter's "Gọi số" panel: calling the branch's queue (queueDesk.ts). */
@@ -325,9 +331,15 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
     ...deps.queue,
   });
 
-  return {
+  const follow = createDossierFollow({ sync });
+  // `submitRating` is defined on the object below; a late-bound call keeps one write path.
+  const ratingPoint = createRatingPoint({ reference, submitRating: (input) => app.submitRating(input) });
+
+  const app: KioskApp = {
     dossiers,
     guide,
+    follow,
+    ratingPoint,
     citizenIdle: {
       afterMs: (branch.citizenIdle?.afterSeconds ?? 60) * 1000,
       countdownMs: (branch.citizenIdle?.countdownSeconds ?? 10) * 1000,
@@ -429,6 +441,7 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
       return rating;
     },
   };
+  return app;
 }
 
 /**
@@ -488,8 +501,12 @@ function measure(name: string, start: string, end?: string): void {
   }
 }
 
-function ticketQrText(branch: BranchConfig, ticket: Ticket): string {
-  const params = new URLSearchParams({ b: branch.branchCode, d: ticket.day, n: ticket.number });
+/**
+ * The ticket's QR: branch, day and number, and the ticket's id (`t`) so a rating point can link a
+ * rating to this ticket (src/domain/followQr.ts reads it; older tickets without `t` still parse).
+ */
+export function ticketQrText(branch: Pick<BranchConfig, 'branchCode' | 'ticketQrBaseUrl'>, ticket: Pick<Ticket, 'id' | 'day' | 'number'>): string {
+  const params = new URLSearchParams({ b: branch.branchCode, d: ticket.day, n: ticket.number, t: ticket.id });
   return `${branch.ticketQrBaseUrl}?${params.toString()}`;
 }
 

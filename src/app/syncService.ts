@@ -4,7 +4,7 @@ import type { DeviceConfig } from '../shared/deviceConfig';
 import { MAX_JOURNAL_BATCH, type DiskStatus } from '../shared/ipc';
 import type { OutboxEntry } from '../shared/outbox';
 import { AppFailure, describeUnknown, err, ok, type Result } from '../shared/result';
-import { EnrolCode, SYNC_PROTOCOL_VERSION, type HeartbeatRequest } from '../shared/sync';
+import { EnrolCode, SYNC_PROTOCOL_VERSION, type HeartbeatRequest, type LookupRequest } from '../shared/sync';
 import type { ReuseIndexResponse, ReusePdfRequest } from '../shared/reuseIndex';
 import {
   countPendingBlobs,
@@ -38,7 +38,7 @@ import { createSyncBell, requestLeadership, type LeaderHandle } from '../sync/le
 import { DEFAULT_PARALLEL_SCANS, SyncEngine } from '../sync/SyncEngine';
 import { DEFAULT_STUCK_AFTER_MS, SyncLoop, type LoopSnapshot, type Timers } from '../sync/SyncLoop';
 import { INITIAL_SYNC_STATUS, type SyncStatus } from '../sync/SyncStatus';
-import { TransportError, type QueueEventHandlers, type Transport } from '../sync/Transport';
+import { TransportError, type LookupAnswer, type QueueEventHandlers, type Transport } from '../sync/Transport';
 import type { QueueActionAnswer, QueueActionArgs, QueueBoard, QueueState } from '../shared/queue';
 
 /**
@@ -101,6 +101,11 @@ export interface SyncService {
   queueOwner(): QueueOwner | 'not-enrolled' | 'offline';
   /** The branch's public board on the server this device is enrolled with, or why it cannot be read now. */
   queueBoard(): QueueBoardSource | 'not-enrolled' | 'offline';
+  /**
+   * The citizen's dossier look-up at the server this kiosk is enrolled with (hub or centre), over
+   * this device's transport, or why it cannot be asked now. A request may still fail (TransportError).
+   */
+  lookupServer(): ((request: LookupRequest) => Promise<LookupAnswer>) | 'not-enrolled' | 'offline';
   stop(): void;
 }
 
@@ -489,6 +494,14 @@ export async function startSyncService(deps: SyncServiceDeps): Promise<SyncServi
         board: (branch) => queueBoard.call(t, branch),
         ...(queueEvents ? { events: (branch: string, handlers: QueueEventHandlers) => queueEvents.call(t, branch, handlers) } : {}),
       };
+    },
+    lookupServer() {
+      if (token === null || serverUrl() === null) return 'not-enrolled';
+      if (!isOnline()) return 'offline';
+      const t = transport();
+      const { lookup } = t;
+      if (!lookup) return 'offline';
+      return (request) => lookup.call(t, request);
     },
     stop() {
       clearInterval(diskTimer);

@@ -10,6 +10,8 @@ import type {
   PushResponse,
   SyncStateResponse,
   WireError,
+  LookupRequest,
+  LookupResponse,
 } from '../shared/sync';
 import type { ReuseIndexResponse, ReusePdfRequest } from '../shared/reuseIndex';
 import type { QueueActionAnswer, QueueActionArgs, QueueBoard, QueueState } from '../shared/queue';
@@ -77,7 +79,18 @@ export interface Transport {
    * citizen kiosk reads to show the wait on a ticket. Needs no credential. Optional.
    */
   queueBoard?(branchCode: string): Promise<QueueBoard>;
+  /**
+   * A citizen's dossier status (`POST /v1/lookup`, no credential: the code and the secret are the
+   * key). An unknown code and a wrong secret are one answer, `not-found`; the server's limit is
+   * `limited` with its wait. Anything else (offline, malformed, 5xx) is a TransportError. Optional.
+   */
+  lookup?(request: LookupRequest): Promise<LookupAnswer>;
 }
+
+export type LookupAnswer =
+  | { readonly kind: 'found'; readonly status: LookupResponse }
+  | { readonly kind: 'not-found' }
+  | { readonly kind: 'limited'; readonly retryAfterSeconds: number };
 
 export interface QueueEventHandlers {
   onOpen(): void;

@@ -11,12 +11,22 @@ import {
   type HeartbeatRequest,
   type PullRequest,
   type PushRequest,
+  LookupResponse,
+  type LookupRequest,
 } from '../shared/sync';
 import { BLOBS_KNOWN_PATH, BlobsKnownResponse, MAX_BLOBS_KNOWN } from '../shared/blobsKnown';
 import { REUSE_INDEX_PATH, REUSE_PDF_PATH, ReuseIndexResponse, type ReusePdfRequest } from '../shared/reuseIndex';
 import { QueueActionAnswer, QueueBoard, QueueState, type QueueActionArgs } from '../shared/queue';
 import { explainFetchFailure } from './fetchFailure';
-import { TransportError, type BlobToUpload, type BlobUploadHooks, type QueueEventHandlers, type Transport, type TransportErrorKind } from './Transport';
+import {
+  TransportError,
+  type BlobToUpload,
+  type BlobUploadHooks,
+  type LookupAnswer,
+  type QueueEventHandlers,
+  type Transport,
+  type TransportErrorKind,
+} from './Transport';
 
 /**
  * The real transport: JSON over HTTPS with fetch, blobs with tus. `fetch` is injectable: tests pass
@@ -51,6 +61,15 @@ export interface QueueEventStream {
   close(): void;
 }
 
+/** One answer as read: status, JSON body, and the Retry-After header (429s say how long to wait). */
+interface Answer {
+  readonly status: number;
+  readonly json: unknown;
+  readonly retryAfter?: string | null;
+}
+
+/** The citizen's status look-up (src/server/lookup.ts). */
+export const LOOKUP_PATH = '/v1/lookup';
 export const QUEUE_ACTIONS_PATH = '/v1/queue/actions';
 export const QUEUE_STATE_PATH = '/v1/queue/state';
 export const QUEUE_EVENTS_PATH = '/v1/queue/events';
@@ -82,7 +101,7 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
     authenticated: boolean,
     again = false,
     limitMs = timeoutMs,
-  ): Promise<{ status: number; json: unknown }> {
+  ): Promise<Answer> {
     if (!again || options.resumeAfterCut === false) return callOnce(method, path, body, authenticated, false, limitMs);
     try {
       return await callOnce(method, path, body, authenticated, true, limitMs);
@@ -99,7 +118,7 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
     authenticated: boolean,
     cutIsRetried = false,
     limitMs = timeoutMs,
-  ): Promise<{ status: number; json: unknown }> {
+  ): Promise<Answer> {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (authenticated) {
@@ -119,7 +138,7 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
         cache: 'no-store',
       });
       const text = method === 'HEAD' ? '' : await res.text();
-      return { status: res.status, json: text ? safeJson(text) : null };
+      return { status: res.status, json: text ? safeJson(text) : null, retryAfter: res.headers.get('retry-after') };
     } catch (e) {
       if (controller.signal.aborted) throw new TransportError('timeout', { code: 'net.timeout', detail: `no answer from the server within ${limitMs} ms` });
       if (cutIsRetried) throw new CutRequest();
@@ -174,6 +193,16 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
       : options.eventSource;
 
   return {
+    async lookup(request: LookupRequest): Promise<LookupAnswer> {
+      // A citizen waits at the kiosk: the queue's short limit, and no credential (the keys are the secret).
+      const r = await call('POST', LOOKUP_PATH, request, false, false, Math.min(timeoutMs, QUEUE_TIMEOUT_MS));
+      if (r.status === 404) return { kind: 'not-found' };
+      if (r.status === 429) {
+        const seconds = Number(r.retryAfter);
+        return { kind: 'limited', retryAfterSeconds: Number.isFinite(seconds) && seconds > 0 ? Math.ceil(seconds) : 60 };
+      }
+      return { kind: 'found', status: expect(LookupResponse, r) };
+    },
     async queueAction(args: QueueActionArgs) {
       return expect(QueueActionAnswer, await call('POST', QUEUE_ACTIONS_PATH, args, true, true, Math.min(timeoutMs, QUEUE_TIMEOUT_MS)));
     },

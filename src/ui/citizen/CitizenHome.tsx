@@ -4,14 +4,18 @@ import type { TakeTicketOutcome } from '../../app/KioskApp';
 import { codeOf, errorMessage } from '../errorMessage';
 import { useKiosk } from '../KioskContext';
 import './citizen.css';
+import { DossierFollow } from './DossierFollow';
 import { IdleCountdown } from './IdleCountdown';
 import { ProcedureLookup } from './ProcedureLookup';
+import { RatingPoint } from './RatingPoint';
 import { TicketResult } from './TicketResult';
 import { useCitizenIdle } from './useCitizenIdle';
 
 type State =
   | { kind: 'choose' }
   | { kind: 'lookup' }
+  | { kind: 'follow' }
+  | { kind: 'rating' }
   | { kind: 'issuing'; prefix: string }
   | { kind: 'issued'; outcome: TakeTicketOutcome }
   | { kind: 'error'; code: string };
@@ -67,9 +71,13 @@ const CitizenSession = memo(function CitizenSession({ onReset }: CitizenSessionP
 
   const openLookup = useCallback(() => setState({ kind: 'lookup' }), []);
   const closeLookup = useCallback(() => setState({ kind: 'choose' }), []);
+  const openFollow = useCallback(() => setState({ kind: 'follow' }), []);
+  const openRating = useCallback(() => setState({ kind: 'rating' }), []);
 
   let screen;
   if (state.kind === 'issued') screen = <TicketResult outcome={state.outcome} onDone={onReset} />;
+  else if (state.kind === 'follow') screen = <DossierFollow onHome={closeLookup} />;
+  else if (state.kind === 'rating') screen = <RatingPoint onHome={closeLookup} />;
   else if (state.kind === 'lookup') screen = <ProcedureLookup onBack={closeLookup} onTakeTicket={(prefix) => void take(prefix)} />;
   else {
     const busy = state.kind === 'issuing';
@@ -130,6 +138,26 @@ const CitizenSession = memo(function CitizenSession({ onReset }: CitizenSessionP
             <span className="lookup-entry__hint">{t('citizen.lookup.entryHint')}</span>
           </span>
         </button>
+        <div className="citizen-home__more">
+          <button type="button" className="lookup-entry lookup-entry--follow" disabled={busy} onClick={openFollow} data-testid="citizen.follow">
+            <span className="lookup-entry__icon lookup-entry__icon--text" aria-hidden="true">
+              QR
+            </span>
+            <span>
+              <span className="lookup-entry__title">{t('follow.entry')}</span>
+              <span className="lookup-entry__hint">{t('follow.entryHint')}</span>
+            </span>
+          </button>
+          <button type="button" className="lookup-entry lookup-entry--rating" disabled={busy} onClick={openRating} data-testid="citizen.rating">
+            <span className="lookup-entry__icon" aria-hidden="true">
+              ★
+            </span>
+            <span>
+              <span className="lookup-entry__title">{t('rating.entry')}</span>
+              <span className="lookup-entry__hint">{t('rating.entryHint')}</span>
+            </span>
+          </button>
+        </div>
       </section>
     );
   }

@@ -13,6 +13,7 @@ import * as reuse from './reuse';
 import * as board from './board';
 import * as queue from './queue';
 import * as citizen from './citizen';
+import * as follow from './follow';
 
 export const PARTS: readonly { readonly vi: object; readonly en: object }[] = [
   dossier,
@@ -26,4 +27,5 @@ export const PARTS: readonly { readonly vi: object; readonly en: object }[] = [
   board,
   queue,
   citizen,
+  follow,
 ];
