@@ -5,6 +5,7 @@ import seedBranch from '../../assets/config/branch.json';
 import seedSynonyms from '../../assets/search/synonyms.vi.json';
 import boldFontUrl from '../../assets/fonts/BeVietnamPro-Bold.ttf?url';
 import regularFontUrl from '../../assets/fonts/BeVietnamPro-Regular.ttf?url';
+import seedCatalogUrl from '../../assets/catalog/procedures.vi.json?url';
 import { createBrowserPlatform } from '../platform/browserPlatform';
 import { createElectronPlatform, getElectronBridge } from '../platform/electronPlatform';
 import type { Platform } from '../platform/Platform';
@@ -45,8 +46,9 @@ export async function bootstrapKiosk(): Promise<KioskApp> {
     },
     createRenderer: workerPdf ? createWorkerTicketRenderer : createInlineTicketRenderer,
     seedBranch,
-    // The seed catalog (≈ 0.8 MB) is its own chunk, fetched (and precached) when the counter needs it.
-    loadSeedCatalog: async () => (await import('../../assets/catalog/procedures.vi.json')).default,
+    // The seed catalog (≈ 1 MB) is its own file, fetched (and precached) when a desk opens. fetch, not
+    // import(): a failed import() is remembered by the document and never retried.
+    loadSeedCatalog: async () => JSON.parse(new TextDecoder().decode(await fetchBytes(seedCatalogUrl))) as unknown,
     seedCalendars: [calendar2025, calendar2026, calendar2027],
     seedSynonyms,
     storageManager: navigator.storage,

@@ -52,7 +52,7 @@ async function shots(page: Page, name: string): Promise<void> {
   await page.setViewportSize({ width: 1080, height: 1920 });
 }
 
-test.beforeAll(async ({ centre }) => {
+test.beforeEach(async ({ centre }) => {
   const created = await recordDossierStatus(centre.db, {
     code: CODE,
     branchCode: 'CN01',
@@ -178,9 +178,10 @@ test('rate a ticket scanned from its QR: the rating reaches the centre with the 
       async () => {
         await nudge(context);
         await page.getByTestId('citizen.rating').click();
-        await expect(page.getByTestId('rating.ticket').or(page.getByTestId('rating.answer'))).toBeVisible();
+        // The ticket step shows first; the camera then reads the QR and the questions follow.
         const answer = page.getByTestId('rating.answer');
-        const which = (await answer.count()) > 0 ? await answer.getAttribute('data-questionnaire') : 'ticket';
+        await expect(answer).toBeVisible({ timeout: 10_000 });
+        const which = await answer.getAttribute('data-questionnaire');
         if (which !== 'hai-long-e2e@3') await page.getByTestId('rating.back').click();
         return which;
       },

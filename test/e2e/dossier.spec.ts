@@ -313,4 +313,27 @@ test.describe('counter officer, network unplugged', () => {
     await expect(page.getByTestId('counter.idleLock')).toHaveCount(0);
     await expect(page.getByTestId('desk.phone')).toHaveValue('0987654321');
   });
+
+  test('a counter whose shipped catalog could not be loaded says so in Vietnamese, and finds procedures once it can', async ({ browser }) => {
+    // A web kiosk taken offline before its service worker cached the app: the catalog's file cannot
+    // be fetched. No service worker here, and the file's request fails until the network is back.
+    const context = await browser.newContext({ serviceWorkers: 'block' });
+    let down = true;
+    await context.route('**/procedures.vi*.json', (route) => (down ? route.abort('internetdisconnected') : route.continue()));
+    const page = await context.newPage();
+    await page.goto(kioskUrl('?role=counter'));
+    await expect(page.getByTestId('desk.procedurePicker')).toHaveAttribute('data-catalog', 'failed');
+    await expect(page.getByTestId('desk.catalogUnavailable')).toContainText('Chưa tải được danh mục thủ tục trên máy này');
+    await page.getByTestId('desk.procedureSearch').fill('khai sinh');
+    await expect(page.getByTestId('desk.catalogUnavailable')).toContainText('Kiểm tra kết nối mạng rồi bấm “Thử lại”');
+    await expect(page.getByTestId('desk.procedureOption')).toHaveCount(0);
+    await page.getByTestId('desk.procedurePicker').screenshot({ path: join(SCREENS_DIR, 'desk-catalog-unavailable.png') });
+
+    down = false;
+    await page.getByTestId('desk.catalogRetry').click();
+    await expect(page.getByTestId('desk.procedurePicker')).toHaveAttribute('data-catalog', 'ready');
+    await expect(page.getByTestId('desk.catalogUnavailable')).toHaveCount(0);
+    await expect(page.getByTestId('desk.procedureOption').first()).toContainText('khai sinh');
+    await context.close();
+  });
 });

@@ -1,4 +1,6 @@
 import { test as base, expect } from '@playwright/test';
+import type { Db } from '../../src/server/db/Db';
+import { openPgliteDb } from '../../src/server/db/pgliteDb';
 import { startCentre, type Centre } from './centre';
 
 /**
@@ -6,10 +8,11 @@ import { startCentre, type Centre } from './centre';
  * renderer about a second later (Chromium 156, seen here). The kiosk calls print() for real; in
  * tests every frame's print() only counts the call, so a test can assert the PDF reached printing.
  *
- * `centre` is a real central server (see centre.ts), started once per worker and only by the tests
- * that ask for it.
+ * `centre` is a real central server (see centre.ts), started for each test that asks for it, on an
+ * emptied database: no test sees another's tickets, devices or dossiers, whatever the order the
+ * files run in. The PGlite behind it is booted once per worker (`centreDb`).
  */
-export const test = base.extend<object, { centre: Centre }>({
+export const test = base.extend<{ centre: Centre }, { centreDb: Db }>({
   context: async ({ context }, use) => {
     await context.addInitScript(() => {
       window.print = () => {
@@ -23,15 +26,20 @@ export const test = base.extend<object, { centre: Centre }>({
     });
     await use(context);
   },
-  centre: [
+  centreDb: [
     // eslint-disable-next-line no-empty-pattern -- Playwright reads a fixture's dependencies from this pattern; this one has none
     async ({}, use) => {
-      const centre = await startCentre();
-      await use(centre);
-      await centre.close();
+      const db = await openPgliteDb(null);
+      await use(db);
+      await db.close();
     },
     { scope: 'worker' },
   ],
+  centre: async ({ centreDb }, use) => {
+    const centre = await startCentre({ db: centreDb });
+    await use(centre);
+    await centre.close();
+  },
 });
 
 export { expect };

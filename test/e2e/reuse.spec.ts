@@ -38,6 +38,8 @@ async function installCounter(page: Page, centre: Centre, slot: number): Promise
   await enrol(page, centre, 'counter', centre.url, slot);
   await page.goto(kioskUrl());
   await expect(page.getByTestId('desk.new')).toBeVisible();
+  // The desk loads the catalog as it opens; only then can the machine search offline.
+  await expect(page.getByTestId('desk.procedurePicker')).toHaveAttribute('data-catalog', 'ready');
 }
 
 async function startDossier(page: Page): Promise<void> {

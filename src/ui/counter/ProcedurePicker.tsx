@@ -24,6 +24,10 @@ export const ProcedurePicker = memo(function ProcedurePicker({ desk, onPick, aut
   const [hits, setHits] = useState<readonly CatalogSearchHit[]>([]);
   const [active, setActive] = useState(0);
   const [searched, setSearched] = useState('');
+  // 'loading' until the catalog answered once; 'failed' when it could not be loaded (a web kiosk
+  // taken offline before its service worker cached the shipped catalog, a broken install).
+  const [catalog, setCatalog] = useState<'loading' | 'ready' | 'failed'>('loading');
+  const [attempt, setAttempt] = useState(0);
   const seq = useRef(0);
   const input = useRef<HTMLInputElement>(null);
 
@@ -37,15 +41,26 @@ export const ProcedurePicker = memo(function ProcedurePicker({ desk, onPick, aut
     if (q === '') {
       setHits([]);
       setSearched('');
-      return;
     }
-    void desk.searchProcedures(q, LIMIT).then((found) => {
-      if (mine !== seq.current) return;
-      setHits(found);
-      setActive(0);
-      setSearched(q);
-    });
-  }, [desk, query]);
+    // Asked even for an empty query: the catalog loads when the desk opens, while the machine is
+    // most likely online, not at the officer's first keystroke.
+    desk.searchProcedures(q === '' ? 'a' : q, q === '' ? 1 : LIMIT).then(
+      (found) => {
+        if (mine !== seq.current) return;
+        setCatalog('ready');
+        if (q === '') return;
+        setHits(found);
+        setActive(0);
+        setSearched(q);
+      },
+      () => {
+        if (mine !== seq.current) return;
+        setCatalog('failed');
+        setHits([]);
+        setSearched('');
+      },
+    );
+  }, [desk, query, attempt]);
 
   const pick = (hit: CatalogSearchHit | undefined): void => {
     if (!hit) return;
@@ -70,7 +85,7 @@ export const ProcedurePicker = memo(function ProcedurePicker({ desk, onPick, aut
 
   const open = hits.length > 0;
   return (
-    <div className="picker" data-testid="desk.procedurePicker">
+    <div className="picker" data-testid="desk.procedurePicker" data-catalog={catalog}>
       <input
         ref={input}
         id="desk-procedure-search"
@@ -90,6 +105,14 @@ export const ProcedurePicker = memo(function ProcedurePicker({ desk, onPick, aut
         onKeyDown={onKey}
         data-testid="desk.procedureSearch"
       />
+      {catalog === 'failed' && (
+        <div className="notice notice--error picker__unavailable" role="alert" data-testid="desk.catalogUnavailable">
+          {t('desk.procedure.unavailable')}{' '}
+          <button type="button" className="btn btn--small" onClick={() => setAttempt((n) => n + 1)} data-testid="desk.catalogRetry">
+            {t('desk.procedure.retry')}
+          </button>
+        </div>
+      )}
       {searched !== '' && hits.length === 0 && (
         <p className="picker__empty" data-testid="desk.procedureNone">
           {t('desk.procedure.none', { query: searched })}

@@ -44,6 +44,9 @@ export const vi = {
       placeholder: 'Gõ tên (không cần dấu) hoặc mã thủ tục, ví dụ: dang ky khai sinh',
       results: 'Kết quả tìm thủ tục',
       none: 'Không tìm thấy thủ tục nào khớp với “{{query}}”. Thử từ khác ngắn hơn, hoặc gõ mã thủ tục.',
+      unavailable:
+        'Chưa tải được danh mục thủ tục trên máy này, nên chưa tìm được thủ tục. Kiểm tra kết nối mạng rồi bấm “Thử lại”; nếu vẫn lỗi, báo kỹ thuật viên.',
+      retry: 'Thử lại',
       time: 'Thời hạn giải quyết',
       timeUnknown: 'Không có thông tin – cán bộ xác nhận',
       fee: 'Phí, lệ phí',
@@ -254,6 +257,9 @@ export const en: Widen<typeof vi> = {
       placeholder: 'Type a name (accents optional) or a code, e.g. dang ky khai sinh',
       results: 'Procedure search results',
       none: 'No procedure matches “{{query}}”. Try fewer or other words, or type the procedure code.',
+      unavailable:
+        'The procedure catalog could not be loaded on this machine, so no procedure can be found yet. Check the network, then press “Retry”; if it persists, call a technician.',
+      retry: 'Retry',
       time: 'Processing time',
       timeUnknown: 'Not given – the officer confirms it',
       fee: 'Fees',
