@@ -1,6 +1,7 @@
 /**
- * Renders the display board's Vietnamese voice clips into assets/voice/vi/ (committed; the build and
- * the tests never run this):
+ * Renders the Vietnamese voice clips (committed; the build and the tests never run this): the display
+ * board's words into assets/voice/vi/, the citizen kiosk's read-aloud guides into
+ * assets/voice/vi-screens/:
  *
  *   apt-get install -y --no-install-recommends espeak-ng opus-tools
  *   npx tsx scripts/voice/makeClips.ts
@@ -14,12 +15,17 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHIME_CLIP, VOICE_VOCABULARY } from '../../src/domain/callPhrase';
+import { READ_ALOUD_PHRASES } from '../../src/domain/readAloud';
 
-const OUT = join(import.meta.dirname, '../../assets/voice/vi');
+/** Each set of clips: its folder, its words, whether it has the chime. */
+const SETS = [
+  { out: join(import.meta.dirname, '../../assets/voice/vi'), vocabulary: VOICE_VOCABULARY, chime: true },
+  { out: join(import.meta.dirname, '../../assets/voice/vi-screens'), vocabulary: READ_ALOUD_PHRASES, chime: false },
+] as const;
 const RATE = 16_000;
 const BITRATE_KBPS = 24;
 /** espeak-ng words per minute: a little slower than its 175 default, for a hall. */
@@ -154,9 +160,9 @@ function encode(pcm: Pcm, work: string, id: string): Buffer {
   return readFileSync(opus);
 }
 
-function main(): void {
-  const espeak = execFileSync('espeak-ng', ['--version'], { encoding: 'utf8' }).trim();
-  const opusTools = execFileSync('opusenc', ['--version'], { encoding: 'utf8' }).split('\n')[0]?.trim() ?? 'opusenc';
+function renderSet(set: (typeof SETS)[number], espeak: string, opusTools: string): void {
+  const OUT = set.out;
+  mkdirSync(OUT, { recursive: true });
   const work = mkdtempSync(join(tmpdir(), 'hpasc-voice-'));
   try {
     const clips: { id: string; text: string; file: string; durationMs: number; bytes: number; sha256: string }[] = [];
@@ -173,8 +179,8 @@ function main(): void {
         sha256: createHash('sha256').update(bytes).digest('hex'),
       });
     };
-    add(CHIME_CLIP, '(chime)', chime());
-    for (const [id, text] of Object.entries(VOICE_VOCABULARY)) {
+    if (set.chime) add(CHIME_CLIP, '(chime)', chime());
+    for (const [id, text] of Object.entries(set.vocabulary)) {
       const raw = join(work, `${id}.raw.wav`);
       execFileSync('espeak-ng', ['-v', 'vi', '-s', String(SPEED_WPM), '-w', raw, text]);
       add(id, text, fadeAndNormalise(resample(trimSilence(readWav(readFileSync(raw))), RATE)));
@@ -195,6 +201,12 @@ function main(): void {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+function main(): void {
+  const espeak = execFileSync('espeak-ng', ['--version'], { encoding: 'utf8' }).trim();
+  const opusTools = execFileSync('opusenc', ['--version'], { encoding: 'utf8' }).split('\n')[0]?.trim() ?? 'opusenc';
+  for (const set of SETS) renderSet(set, espeak, opusTools);
 }
 
 main();

@@ -2,6 +2,7 @@ import i18next, { type TFunction } from 'i18next';
 import { localDayKey } from '../domain/localDay';
 import type { Ticket } from '../domain/ticket';
 import type { Platform } from '../platform/Platform';
+import type { VoicePort } from '../platform/voice/VoicePort';
 import type { PdfFonts } from '../print/PdfFonts';
 import type { TicketLabels, TicketPrintData } from '../print/TicketPrintData';
 import { BranchConfig, type ServiceGroup } from '../shared/branchConfig';
@@ -40,6 +41,7 @@ import { createProcedureCatalog } from './procedureCatalog';
 import { createProcedureGuide, type ProcedureGuide } from './procedureGuide';
 import { createDossierFollow, type DossierFollow } from './dossierFollow';
 import { createRatingPoint, type RatingPoint } from './ratingPoint';
+import { createReadAloud, type ReadAloud } from './readAloud';
 
 /**
  * Composition root and use cases of the kiosk. The UI calls these; they combine storage, printing
@@ -75,6 +77,8 @@ export interface KioskAppDeps {
   readonly queue?: Partial<Pick<QueueDeskDeps, 'timers' | 'retryDelaysMs' | 'pollMs' | 'jitter'>>;
   /** Overrides for the citizen kiosk's wait estimate (tests: timers, refresh and staleness). */
   readonly waitEstimate?: Partial<Pick<WaitEstimateFeedDeps, 'timers' | 'refreshMs' | 'maxAgeMs'>>;
+  /** Makes the voice of "Đọc to" on its first use (bootstrap: the OS voice, else the shipped clips); default: no voice. */
+  readonly makeVoice?: () => Promise<VoicePort>;
 }
 
 export interface TakeTicketOutcome {
@@ -127,6 +131,8 @@ export interface KioskApp {
   readonly follow: DossierFollow;
   /** The citizen's "Đánh giá dịch vụ": the questionnaire in effect and the rating saved (ratingPoint.ts). */
   readonly ratingPoint: RatingPoint;
+  /** The citizen's "Đọc to": the current screen's guide said in Vietnamese (readAloud.ts). */
+  readonly readAloud: ReadAloud;
   /** Who works at this machine: officer or technician sign-in, idle lock, sign-out. */
   readonly staff: StaffSession;
   /** The counter's "Gọi số" panel: calling the branch's queue (queueDesk.ts). */
@@ -340,6 +346,7 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
     guide,
     follow,
     ratingPoint,
+    readAloud: createReadAloud(deps.makeVoice ?? (() => Promise.reject(new Error('this kiosk has no voice')))),
     citizenIdle: {
       afterMs: (branch.citizenIdle?.afterSeconds ?? 60) * 1000,
       countdownMs: (branch.citizenIdle?.countdownSeconds ?? 10) * 1000,

@@ -7,6 +7,7 @@ import boldFontUrl from '../../assets/fonts/BeVietnamPro-Bold.ttf?url';
 import regularFontUrl from '../../assets/fonts/BeVietnamPro-Regular.ttf?url';
 import seedCatalogUrl from '../../assets/catalog/procedures.vi.json?url';
 import { createBrowserPlatform } from '../platform/browserPlatform';
+import { createVoice } from '../platform/voice/chooseVoice';
 import { createElectronPlatform, getElectronBridge } from '../platform/electronPlatform';
 import type { Platform } from '../platform/Platform';
 import { systemClock } from '../shared/clock';
@@ -21,6 +22,13 @@ export function createPlatform(): Platform {
   if (bridge) return createElectronPlatform(bridge);
   return createBrowserPlatform({ document, storage: localStorage, appVersion: __APP_VERSION__, userAgent: navigator.userAgent });
 }
+
+/** The voice clips "Đọc to" may play: the screen guides, and the board's letters and digits for a ticket number. */
+const voiceClipModules = import.meta.glob<string>(['../../assets/voice/vi/*.opus', '../../assets/voice/vi-screens/*.opus'], {
+  query: '?url',
+  import: 'default',
+  eager: true,
+});
 
 async function fetchBytes(url: string): Promise<Uint8Array> {
   const response = await fetch(url);
@@ -45,6 +53,16 @@ export async function bootstrapKiosk(): Promise<KioskApp> {
       return { regular, bold };
     },
     createRenderer: workerPdf ? createWorkerTicketRenderer : createInlineTicketRenderer,
+    makeVoice: () =>
+      createVoice({
+        clipUrls: Object.fromEntries(Object.entries(voiceClipModules).map(([path, url]) => [path.replace(/^.*\/|\.opus$/g, ''), url])),
+        createContext: () => new AudioContext({ latencyHint: 'playback' }),
+        fetch: (input, init) => fetch(input, init),
+        synth: 'speechSynthesis' in window ? window.speechSynthesis : undefined,
+        makeUtterance: (text) => new SpeechSynthesisUtterance(text),
+        // ?voice=clips: the shipped clips even where the OS has a Vietnamese voice (diagnostics, tests).
+        force: platform.kind === 'browser' && new URLSearchParams(location.search).get('voice') === 'clips' ? 'clips' : null,
+      }),
     seedBranch,
     // The seed catalog (≈ 1 MB) is its own file, fetched (and precached) when a desk opens. fetch, not
     // import(): a failed import() is remembered by the document and never retried.

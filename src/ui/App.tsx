@@ -41,6 +41,8 @@ export const App = memo(function App({ updateReady }: AppProps) {
 
   // Staff screens can open the sync-issues list; citizens never see it.
   const [screen, setScreen] = useState<'home' | 'issues'>('home');
+  // The citizen screens render their help buttons into the status bar (CitizenHome, AccessBar).
+  const [accessSlot, setAccessSlot] = useState<HTMLElement | null>(null);
   const openIssues = useCallback(() => setScreen('issues'), []);
   const closeIssues = useCallback(() => setScreen('home'), []);
 
@@ -80,7 +82,7 @@ export const App = memo(function App({ updateReady }: AppProps) {
       </header>
       <main className="shell__main">
         {signIn && <SignInScreen purpose={role === 'technician' ? 'technician' : 'counter'} />}
-        {role === 'citizen' && <CitizenHome />}
+        {role === 'citizen' && <CitizenHome accessSlot={accessSlot} />}
         {staff && !signIn && screen === 'issues' && <SyncIssuesScreen onBack={closeIssues} />}
         {/* Kept mounted under the issues screen: a dossier being received must survive a look at sync issues. */}
         {role === 'counter' && !signIn && (
@@ -90,7 +92,12 @@ export const App = memo(function App({ updateReady }: AppProps) {
         )}
         {role === 'technician' && !signIn && screen === 'home' && <TechnicianHome onOpenIssues={openIssues} />}
       </main>
-      <StatusBar updateReady={updateReady} onToggleLanguage={toggleLanguage} onOpenIssues={staff ? openIssues : undefined} />
+      <StatusBar
+        updateReady={updateReady}
+        onToggleLanguage={toggleLanguage}
+        onOpenIssues={staff ? openIssues : undefined}
+        accessSlotRef={role === 'citizen' ? setAccessSlot : undefined}
+      />
     </div>
   );
 });

@@ -11,6 +11,8 @@ export interface StatusBarProps {
   readonly onToggleLanguage: () => void;
   /** Staff roles: opens the sync-issues screen (the badge shows how many are open). */
   readonly onOpenIssues?: () => void;
+  /** Citizen kiosk: receives the element the citizen screens put their help buttons in (AccessBar). */
+  readonly accessSlotRef?: (element: HTMLElement | null) => void;
 }
 
 /**
@@ -18,7 +20,7 @@ export interface StatusBarProps {
  * kiosk works offline, nothing for them to do); staff see pending records and scans, the last
  * success, the next attempt, and what to do when sync is stuck or refused.
  */
-export const StatusBar = memo(function StatusBar({ updateReady, onToggleLanguage, onOpenIssues }: StatusBarProps) {
+export const StatusBar = memo(function StatusBar({ updateReady, onToggleLanguage, onOpenIssues, accessSlotRef }: StatusBarProps) {
   const { t } = useTranslation();
   const app = useKiosk();
   const online = useOnline();
@@ -33,6 +35,7 @@ export const StatusBar = memo(function StatusBar({ updateReady, onToggleLanguage
         </span>
       )}
       <span className="statusbar__spacer" />
+      {accessSlotRef && <div className="statusbar__access" ref={accessSlotRef} />}
       <button type="button" className="btn btn--secondary btn--small" onClick={onToggleLanguage} data-testid="status.language">
         {t('status.language')}
       </button>

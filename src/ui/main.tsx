@@ -9,6 +9,7 @@ import { registerServiceWorker } from '../app/serviceWorker';
 import { App } from './App';
 import { KioskContext } from './KioskContext';
 import './design/theme.css';
+import './design/access.css';
 
 const rootElement = document.getElementById('root');
 if (!rootElement) throw new Error('index.html has no #root element');

@@ -239,8 +239,12 @@ test('idle reset wipes the typed code and secret', async ({ page }) => {
   await page.clock.fastForward(50_500);
   await expect(page.getByTestId('citizen.idle')).toBeVisible();
   await page.clock.fastForward(10_500);
-  await expect(page.getByTestId('citizen.home')).toBeVisible();
+  // Nobody there: the attract screen, then the start page at the next touch.
+  await expect(page.getByTestId('citizen.attract')).toBeVisible();
   await expect(page.getByTestId('follow.codeInput')).toHaveCount(0);
+  expect(await page.content()).not.toContain(CODE);
+  await page.getByTestId('citizen.attract').click();
+  await expect(page.getByTestId('citizen.home')).toBeVisible();
   const html = await page.content();
   expect(html).not.toContain(CODE);
   expect(html).not.toContain(SECRET);

@@ -244,6 +244,12 @@ for (const { name, viewport } of ORIENTATIONS) {
       await page.clock.fastForward(50_500);
       await expect(page.getByTestId('citizen.idle')).toBeVisible();
       await page.clock.fastForward(10_500);
+      // Nobody there: the attract screen says what the kiosk can do; a touch opens the start page.
+      await expect(page.getByTestId('citizen.attract')).toBeVisible();
+      await expect(page.getByTestId('citizen.attract')).toContainText('Chạm vào màn hình để bắt đầu');
+      await page.screenshot({ path: join(SHOTS, `${name}-attract.png`) });
+      expect(await page.content()).not.toContain('quốc tịch');
+      await page.getByTestId('citizen.attract').click();
       await expect(page.getByTestId('citizen.home')).toBeVisible();
       await expect(page.getByTestId('citizen.idle')).toHaveCount(0);
       await expect(page.locator('html')).toHaveAttribute('lang', 'vi');

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHIME_CLIP, VOICE_VOCABULARY } from '../../src/domain/callPhrase';
+import { READ_ALOUD_PHRASES, readAloudWords } from '../../src/domain/readAloud';
 
 /**
  * The committed voice clips (assets/voice/vi, made by scripts/voice/makeClips.ts) read as Ogg Opus:
@@ -11,6 +12,7 @@ import { CHIME_CLIP, VOICE_VOCABULARY } from '../../src/domain/callPhrase';
  * (test/e2e/board.spec.ts, `data-clips`).
  */
 const DIR = join(import.meta.dirname, '../../assets/voice/vi');
+const SCREENS_DIR = join(import.meta.dirname, '../../assets/voice/vi-screens');
 
 interface Manifest {
   sampleRate: number;
@@ -18,6 +20,7 @@ interface Manifest {
   clips: { id: string; text: string; file: string; durationMs: number; bytes: number; sha256: string }[];
 }
 const manifest = JSON.parse(readFileSync(join(DIR, 'manifest.json'), 'utf8')) as Manifest;
+const screens = JSON.parse(readFileSync(join(SCREENS_DIR, 'manifest.json'), 'utf8')) as Manifest;
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, i) => {
   let r = i << 24;
@@ -65,24 +68,44 @@ describe('voice clips', () => {
     expect(manifest.totalBytes).toBeLessThan(150_000);
   });
 
-  it.each(manifest.clips.map((c) => [c.id, c] as const))('%s is a valid mono Ogg Opus clip of the manifest duration', (_id, clip) => {
-    const file = readFileSync(join(DIR, clip.file));
-    expect(file.length).toBe(clip.bytes);
-    expect(createHash('sha256').update(file).digest('hex')).toBe(clip.sha256);
-    const pages = readOgg(file);
-    const head = pages[0]?.packet;
-    expect(head?.toString('ascii', 0, 8)).toBe('OpusHead');
-    expect(pages[0]?.headerType).toBe(2); // beginning of stream
-    expect(head?.readUInt8(8)).toBe(1); // version
-    expect(head?.readUInt8(9)).toBe(1); // mono
-    expect(head?.readUInt32LE(12)).toBe(manifest.sampleRate);
-    expect(pages[1]?.packet.toString('ascii', 0, 8)).toBe('OpusTags');
-    const last = pages.at(-1);
-    expect((last?.headerType ?? 0) & 4).toBe(4); // end of stream
-    const preSkip = head?.readUInt16LE(10) ?? 0;
-    const durationMs = (Number(last?.granule ?? 0n) - preSkip) / 48;
-    expect(Math.abs(durationMs - clip.durationMs)).toBeLessThan(25);
-    expect(durationMs).toBeGreaterThan(150);
-    expect(durationMs).toBeLessThan(clip.id === CHIME_CLIP ? 2000 : 1800);
+  it('has one read-aloud clip per guide sentence, and every guide plays only clips that exist', () => {
+    expect(screens.clips.map((c) => c.id).sort()).toEqual(Object.keys(READ_ALOUD_PHRASES).sort());
+    for (const c of screens.clips) expect(c.text).toBe(READ_ALOUD_PHRASES[c.id]);
+    expect(screens.totalBytes).toBe(screens.clips.reduce((n, c) => n + c.bytes, 0));
+    expect(screens.totalBytes).toBeLessThan(250_000);
+    const known = new Set([...manifest.clips, ...screens.clips].map((c) => c.id));
+    for (const screen of [
+      { kind: 'home' },
+      { kind: 'lookup' },
+      { kind: 'procedure' },
+      { kind: 'follow' },
+      { kind: 'rating' },
+      { kind: 'ticket', number: 'Z0987' },
+    ] as const)
+      for (const w of readAloudWords(screen)) if (w.clip !== '|') expect(known, `${screen.kind}: ${w.clip}`).toContain(w.clip);
   });
+
+  it.each([...manifest.clips.map((c) => [c.id, c, DIR, 1800] as const), ...screens.clips.map((c) => [c.id, c, SCREENS_DIR, 30_000] as const)])(
+    '%s is a valid mono Ogg Opus clip of the manifest duration',
+    (_id, clip, dir, maxMs) => {
+      const file = readFileSync(join(dir, clip.file));
+      expect(file.length).toBe(clip.bytes);
+      expect(createHash('sha256').update(file).digest('hex')).toBe(clip.sha256);
+      const pages = readOgg(file);
+      const head = pages[0]?.packet;
+      expect(head?.toString('ascii', 0, 8)).toBe('OpusHead');
+      expect(pages[0]?.headerType).toBe(2); // beginning of stream
+      expect(head?.readUInt8(8)).toBe(1); // version
+      expect(head?.readUInt8(9)).toBe(1); // mono
+      expect(head?.readUInt32LE(12)).toBe(manifest.sampleRate);
+      expect(pages[1]?.packet.toString('ascii', 0, 8)).toBe('OpusTags');
+      const last = pages.at(-1);
+      expect((last?.headerType ?? 0) & 4).toBe(4); // end of stream
+      const preSkip = head?.readUInt16LE(10) ?? 0;
+      const durationMs = (Number(last?.granule ?? 0n) - preSkip) / 48;
+      expect(Math.abs(durationMs - clip.durationMs)).toBeLessThan(25);
+      expect(durationMs).toBeGreaterThan(150);
+      expect(durationMs).toBeLessThan(clip.id === CHIME_CLIP ? 2000 : maxMs);
+    },
+  );
 });

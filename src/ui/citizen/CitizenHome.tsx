@@ -1,8 +1,12 @@
-import { memo, useCallback, useState } from 'react';
+import { memo, useCallback, useEffect, useMemo, useState } from 'react';
+import { createPortal } from 'react-dom';
 import { useTranslation } from 'react-i18next';
 import type { TakeTicketOutcome } from '../../app/KioskApp';
+import type { ReadableScreen } from '../../domain/readAloud';
 import { codeOf, errorMessage } from '../errorMessage';
 import { useKiosk } from '../KioskContext';
+import { AccessBar, type AccessSettings } from './AccessBar';
+import { AttractScreen } from './AttractScreen';
 import './citizen.css';
 import { DossierFollow } from './DossierFollow';
 import { IdleCountdown } from './IdleCountdown';
@@ -20,32 +24,68 @@ type State =
   | { kind: 'issued'; outcome: TakeTicketOutcome }
   | { kind: 'error'; code: string };
 
+export interface CitizenHomeProps {
+  /** Where the help-for-everyone buttons go (the status bar's slot); null until it is mounted. */
+  readonly accessSlot: HTMLElement | null;
+}
+
 /**
  * The citizen kiosk. Each citizen gets a fresh session: "Xong", the end of the ticket countdown
  * and the idle reset all remount it (`key`), so nothing a citizen typed or chose survives in the
- * DOM or in React state, and the language returns to the kiosk's own.
+ * DOM or in React state, and the language, text size and contrast return to the kiosk's own. A
+ * kiosk nobody uses (after the idle reset, or its start page left alone as long) shows the
+ * attract screen until the next touch.
  */
-export const CitizenHome = memo(function CitizenHome() {
+export const CitizenHome = memo(function CitizenHome({ accessSlot }: CitizenHomeProps) {
   const { i18n } = useTranslation();
   const app = useKiosk();
   const [session, setSession] = useState(0);
-  const reset = useCallback(() => {
-    setSession((s) => s + 1);
-    if (i18n.language !== app.device.locale) void i18n.changeLanguage(app.device.locale);
-  }, [i18n, app]);
-  return <CitizenSession key={session} onReset={reset} />;
+  const [attract, setAttract] = useState(false);
+  const reset = useCallback(
+    (why: 'done' | 'idle') => {
+      setSession((s) => s + 1);
+      if (why === 'idle') setAttract(true);
+      if (i18n.language !== app.device.locale) void i18n.changeLanguage(app.device.locale);
+    },
+    [i18n, app],
+  );
+  const start = useCallback(() => {
+    app.activity.touch();
+    setAttract(false);
+  }, [app]);
+  if (attract) return <AttractScreen onStart={start} />;
+  return <CitizenSession key={session} onReset={reset} accessSlot={accessSlot} />;
 });
 
 interface CitizenSessionProps {
-  readonly onReset: () => void;
+  readonly onReset: (why: 'done' | 'idle') => void;
+  readonly accessSlot: HTMLElement | null;
 }
 
+const NO_ACCESS: AccessSettings = { largeText: false, highContrast: false };
+
 /** One citizen's visit: the service tiles and the look-up entry; a tap issues a ticket. */
-const CitizenSession = memo(function CitizenSession({ onReset }: CitizenSessionProps) {
+const CitizenSession = memo(function CitizenSession({ onReset, accessSlot }: CitizenSessionProps) {
   const { t, i18n } = useTranslation();
   const app = useKiosk();
   const [priority, setPriority] = useState(false);
   const [state, setState] = useState<State>({ kind: 'choose' });
+  const [access, setAccess] = useState<AccessSettings>(NO_ACCESS);
+  const [procedureOpen, setProcedureOpen] = useState(false);
+
+  // The switches dress the whole page (header and status bar too); the session's end takes them off.
+  useEffect(() => {
+    const root = document.documentElement;
+    if (access.largeText) root.dataset.text = 'large';
+    else delete root.dataset.text;
+    if (access.highContrast) root.dataset.contrast = 'high';
+    else delete root.dataset.contrast;
+    return () => {
+      delete root.dataset.text;
+      delete root.dataset.contrast;
+    };
+  }, [access]);
+
   const lang = i18n.language === 'en' ? 'en' : 'vi';
   const groups = app.branch.serviceGroups.filter((g) => g.active);
 
@@ -65,9 +105,26 @@ const CitizenSession = memo(function CitizenSession({ onReset }: CitizenSessionP
     [app, priority],
   );
 
-  // Anything a next citizen should not find: another screen, a choice, another language.
-  const dirty = state.kind !== 'choose' || priority || i18n.language !== app.device.locale;
-  const secondsLeft = useCitizenIdle(dirty && state.kind !== 'issued' && state.kind !== 'issuing', onReset);
+  // Anything a next citizen should not find: another screen, a choice, another language, a switch.
+  const dirty = state.kind !== 'choose' || priority || i18n.language !== app.device.locale || access.largeText || access.highContrast;
+  const idleReset = useCallback(() => onReset('idle'), [onReset]);
+  const done = useCallback(() => onReset('done'), [onReset]);
+  const secondsLeft = useCitizenIdle(dirty && state.kind !== 'issued' && state.kind !== 'issuing', idleReset);
+  // A clean start page left alone as long as the idle reset waits turns into the attract screen.
+  useEffect(() => {
+    if (dirty) return;
+    const timer = setInterval(() => {
+      if (app.activity.idleFor() >= app.citizenIdle.afterMs) idleReset();
+    }, 1000);
+    return () => clearInterval(timer);
+  }, [app, dirty, idleReset]);
+
+  const readable = useMemo<ReadableScreen>(() => {
+    if (state.kind === 'issued') return { kind: 'ticket', number: state.outcome.ticket.number };
+    if (state.kind === 'lookup') return { kind: procedureOpen ? 'procedure' : 'lookup' };
+    if (state.kind === 'follow' || state.kind === 'rating') return { kind: state.kind };
+    return { kind: 'home' };
+  }, [state, procedureOpen]);
 
   const openLookup = useCallback(() => setState({ kind: 'lookup' }), []);
   const closeLookup = useCallback(() => setState({ kind: 'choose' }), []);
@@ -75,10 +132,11 @@ const CitizenSession = memo(function CitizenSession({ onReset }: CitizenSessionP
   const openRating = useCallback(() => setState({ kind: 'rating' }), []);
 
   let screen;
-  if (state.kind === 'issued') screen = <TicketResult outcome={state.outcome} onDone={onReset} />;
+  if (state.kind === 'issued') screen = <TicketResult outcome={state.outcome} onDone={done} />;
   else if (state.kind === 'follow') screen = <DossierFollow onHome={closeLookup} />;
   else if (state.kind === 'rating') screen = <RatingPoint onHome={closeLookup} />;
-  else if (state.kind === 'lookup') screen = <ProcedureLookup onBack={closeLookup} onTakeTicket={(prefix) => void take(prefix)} />;
+  else if (state.kind === 'lookup')
+    screen = <ProcedureLookup onBack={closeLookup} onTakeTicket={(prefix) => void take(prefix)} onProcedureOpen={setProcedureOpen} />;
   else {
     const busy = state.kind === 'issuing';
     screen = (
@@ -165,6 +223,7 @@ const CitizenSession = memo(function CitizenSession({ onReset }: CitizenSessionP
     <>
       {screen}
       {secondsLeft !== null && <IdleCountdown seconds={secondsLeft} />}
+      {accessSlot && createPortal(<AccessBar settings={access} onChange={setAccess} readable={readable} />, accessSlot)}
     </>
   );
 });

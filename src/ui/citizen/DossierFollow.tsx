@@ -146,12 +146,7 @@ export const DossierFollow = memo(function DossierFollow({ onHome }: DossierFoll
           <p className="follow__hint">{t('follow.scanHint')}</p>
         </div>
         {/* Not a <form>: simple-keyboard's keys are <button>s, which would submit it on every tap. */}
-        <div
-          className="follow__type"
-          onKeyDown={(e) => {
-            if (e.key === 'Enter' && e.target instanceof HTMLInputElement) void ask(code, secret);
-          }}
-        >
+        <div className="follow__type">
           <h2>{t('follow.typeTitle')}</h2>
           <label className="lookup__label" htmlFor="follow-code">
             {t('follow.codeLabel')} <span className="follow__hint">{t('follow.codeHint')}</span>
@@ -167,6 +162,7 @@ export const DossierFollow = memo(function DossierFollow({ onHome }: DossierFoll
             aria-current={field === 'code'}
             onFocus={() => setField('code')}
             onChange={(e) => setCode(e.target.value)}
+            onKeyDown={(e) => e.key === 'Enter' && void ask(code, secret)}
             data-testid="follow.codeInput"
           />
           <label className="lookup__label" htmlFor="follow-secret">
@@ -183,6 +179,7 @@ export const DossierFollow = memo(function DossierFollow({ onHome }: DossierFoll
             aria-current={field === 'secret'}
             onFocus={() => setField('secret')}
             onChange={(e) => setSecret(e.target.value)}
+            onKeyDown={(e) => e.key === 'Enter' && void ask(code, secret)}
             data-testid="follow.secretInput"
           />
           <OnScreenKeyboard value={value} onChange={onKey} mode="code" maxLength={field === 'code' ? CODE_MAX : SECRET_MAX} testId="follow.keyboard" />

@@ -10,6 +10,8 @@ import { ProcedureScreen } from './ProcedureScreen';
 export interface ProcedureLookupProps {
   readonly onBack: () => void;
   readonly onTakeTicket: (prefix: string) => void;
+  /** Told when a procedure opens and closes ("Đọc to" then describes that screen). */
+  readonly onProcedureOpen?: (open: boolean) => void;
 }
 
 type Place = { kind: 'start' } | { kind: 'field'; field: string } | { kind: 'procedure'; code: string; from: 'start' | 'field' };
@@ -19,7 +21,7 @@ type Place = { kind: 'start' } | { kind: 'field'; field: string } | { kind: 'pro
  * on the on-screen keyboard (Telex) or a physical one, or browse by field; a procedure opens on one
  * screen (ProcedureScreen). Every step has a large back button.
  */
-export const ProcedureLookup = memo(function ProcedureLookup({ onBack, onTakeTicket }: ProcedureLookupProps) {
+export const ProcedureLookup = memo(function ProcedureLookup({ onBack, onTakeTicket, onProcedureOpen }: ProcedureLookupProps) {
   const { t } = useTranslation();
   const app = useKiosk();
   const [place, setPlace] = useState<Place>({ kind: 'start' });
@@ -27,6 +29,12 @@ export const ProcedureLookup = memo(function ProcedureLookup({ onBack, onTakeTic
   const [fields, setFields] = useState<readonly FieldSummary[]>([]);
   const [hits, setHits] = useState<readonly Procedure[] | null>(null);
   const [inField, setInField] = useState<readonly Procedure[]>([]);
+
+  const procedureOpen = place.kind === 'procedure';
+  useEffect(() => {
+    onProcedureOpen?.(procedureOpen);
+    return () => onProcedureOpen?.(false);
+  }, [onProcedureOpen, procedureOpen]);
 
   useEffect(() => {
     let live = true;

@@ -147,12 +147,7 @@ const RatingSteps = memo(function RatingSteps({ onHome, questionnaire: q, builtI
             <p className="follow__hint">{t('rating.ticketScanHint')}</p>
           </div>
           {/* Not a <form>: simple-keyboard's keys are <button>s, which would submit it on every tap. */}
-          <div
-            className="follow__type"
-            onKeyDown={(e) => {
-              if (e.key === 'Enter' && e.target instanceof HTMLInputElement) typedTicket();
-            }}
-          >
+          <div className="follow__type">
             <h2>{t('rating.typeTitle')}</h2>
             <label className="lookup__label" htmlFor="rating-number">
               {t('rating.numberLabel')}
@@ -165,6 +160,7 @@ const RatingSteps = memo(function RatingSteps({ onHome, questionnaire: q, builtI
               maxLength={10}
               value={form.typed}
               onChange={(e) => dispatch({ type: 'type', text: e.target.value })}
+              onKeyDown={(e) => e.key === 'Enter' && typedTicket()}
               data-testid="rating.numberInput"
             />
             {form.invalid && (

@@ -169,7 +169,7 @@ export const CounterShell = memo(function CounterShell({ onOpenIssues, active = 
       )}
       <div className="counter__content" hidden={locked}>
         <div className="counter__bar">
-          <nav className="tabs" role="tablist" aria-label={t('desk.tabs.label')}>
+          <div className="tabs" role="tablist" aria-label={t('desk.tabs.label')}>
             {TABS.map(({ tab: id, key }) => (
               <button
                 key={id}
@@ -189,7 +189,7 @@ export const CounterShell = memo(function CounterShell({ onOpenIssues, active = 
                 <kbd className="tab__key">{key}</kbd>
               </button>
             ))}
-          </nav>
+          </div>
           {!session.required && (
             <span className="counter__nostaff" title={t('staff.noAccounts')} data-testid="counter.noAccounts">
               {t('staff.noAccounts')}

@@ -122,6 +122,8 @@ export const ProcedurePicker = memo(function ProcedurePicker({ desk, onPick, aut
         {hits.map((hit, i) => {
           const time = desk.processingTime(hit.procedure)?.text ?? inPersonChannel(hit.procedure)?.timeText ?? '';
           return (
+            // The keyboard works in the combobox's input (arrows, Enter: aria-activedescendant); an option only takes clicks.
+            // eslint-disable-next-line jsx-a11y-x/click-events-have-key-events
             <li
               key={hit.procedure.code}
               id={`${listId}-${i}`}

@@ -1,4 +1,4 @@
-import { memo, useState, type FormEvent, type ReactNode } from 'react';
+import { memo, useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { QueueDeskView } from '../../app/queueDesk';
 import { errorMessage } from '../errorMessage';
@@ -17,6 +17,19 @@ interface DialogFrameProps {
 
 const DialogFrame = memo(function DialogFrame({ title, testId, onClose, onSubmit, children }: DialogFrameProps) {
   const id = `${testId.replace(/\./g, '-')}-title`;
+  // Escape closes the dialog and goes no further (the counter's own Escape handlers never see it).
+  const close = useRef(onClose);
+  close.current = onClose;
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent): void => {
+      if (e.key !== 'Escape') return;
+      e.stopImmediatePropagation();
+      e.preventDefault();
+      close.current();
+    };
+    window.addEventListener('keydown', onKey, true);
+    return () => window.removeEventListener('keydown', onKey, true);
+  }, []);
   return (
     <div className="queue-dialog__backdrop">
       <form
@@ -25,12 +38,6 @@ const DialogFrame = memo(function DialogFrame({ title, testId, onClose, onSubmit
         aria-modal="true"
         aria-labelledby={id}
         data-testid={testId}
-        onKeyDown={(e) => {
-          if (e.key === 'Escape') {
-            e.stopPropagation();
-            onClose();
-          }
-        }}
         onSubmit={(e: FormEvent) => {
           e.preventDefault();
           onSubmit();

@@ -14,6 +14,7 @@ import * as board from './board';
 import * as queue from './queue';
 import * as citizen from './citizen';
 import * as follow from './follow';
+import * as access from './access';
 
 export const PARTS: readonly { readonly vi: object; readonly en: object }[] = [
   dossier,
@@ -28,4 +29,5 @@ export const PARTS: readonly { readonly vi: object; readonly en: object }[] = [
   queue,
   citizen,
   follow,
+  access,
 ];

@@ -1,0 +1,208 @@
+import AxeBuilder from '@axe-core/playwright';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import { readAloudUtterance } from '../../src/app/readAloud';
+import { recordDossierStatus } from '../../src/server/dossiers';
+import { enrol } from './counterFlows';
+import { expect, test } from './fixtures';
+import { kioskUrl } from './helpers';
+
+/**
+ * The citizen kiosk for everyone (issue 14, "kiosk manners"): axe on every citizen screen in both
+ * orientations, plain and with larger text and high contrast; the switches dress the whole page
+ * and the idle reset takes them off (then the attract screen); "Đọc to" says the screen's guide
+ * in Vietnamese, the ticket's number included, with Chromium's audio (this Chromium has no
+ * Vietnamese OS voice: the shipped clips play); every control of the start page is reached with
+ * Tab. Against a real centre (the dossier followed is the centre's). Screenshots in
+ * test-results/access/.
+ */
+const SHOTS = join('test-results', 'access');
+mkdirSync(SHOTS, { recursive: true });
+
+const CODE = '000.00.21.H26-261203-0042';
+const SECRET = 'R7TQ4WXN';
+
+/** Serious and critical axe findings on the page as it is now, one line each (rule, node, summary). */
+async function axeProblems(page: Page): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']).analyze();
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')} — ${n.failureSummary?.split('\n')[1]?.trim() ?? v.help}`));
+}
+
+type Mode = { name: string; largeText: boolean; highContrast: boolean };
+const MODES: readonly Mode[] = [
+  { name: 'plain', largeText: false, highContrast: false },
+  { name: 'large-contrast', largeText: true, highContrast: true },
+];
+const ORIENTATIONS = [
+  { name: 'portrait', viewport: { width: 1080, height: 1920 } },
+  { name: 'landscape', viewport: { width: 1920, height: 1080 } },
+] as const;
+
+async function setMode(page: Page, mode: Mode): Promise<void> {
+  for (const [id, on] of [
+    ['access.largeText', mode.largeText],
+    ['access.highContrast', mode.highContrast],
+  ] as const) {
+    const button = page.getByTestId(id);
+    if ((await button.getAttribute('aria-pressed')) !== String(on)) await button.click();
+    await expect(button).toHaveAttribute('aria-pressed', String(on));
+  }
+}
+
+for (const { name: orientation, viewport } of ORIENTATIONS) {
+  for (const mode of MODES) {
+    test(`axe finds nothing serious on any citizen screen, ${orientation}, ${mode.name}`, async ({ page, centre }) => {
+      test.setTimeout(120_000);
+      const created = await recordDossierStatus(centre.db, {
+        code: CODE,
+        branchCode: 'CN01',
+        lookupSecret: SECRET,
+        status: 'ready',
+        statusAt: Date.UTC(2026, 11, 3, 3, 15),
+        appointmentDate: '2026-12-10',
+        note: '',
+      });
+      expect(created.ok ? 'ok' : created.error).toBe('ok');
+      await enrol(page, centre, 'citizen');
+      await page.setViewportSize(viewport);
+      await page.goto(kioskUrl('?role=citizen'));
+      await expect(page.getByTestId('citizen.home')).toBeVisible();
+      await setMode(page, mode);
+      const seen: Record<string, string[]> = {};
+      const check = async (screen: string): Promise<void> => {
+        await page.screenshot({ path: join(SHOTS, `${orientation}-${mode.name}-${screen}.png`) });
+        seen[screen] = await axeProblems(page);
+      };
+
+      await check('home');
+      await page.getByTestId('citizen.lookup').click();
+      await expect(page.getByTestId('lookup.fields')).toBeVisible();
+      await check('lookup');
+      await page.getByTestId('lookup.query').fill('khai sinh');
+      await expect(page.getByTestId('lookup.results').locator('[data-testid="lookup.procedure"]').first()).toBeVisible();
+      await check('lookup-results');
+      await page.getByTestId('lookup.results').locator('[data-testid="lookup.procedure"]').first().click();
+      await expect(page.getByTestId('procedure.screen')).toBeVisible();
+      await check('procedure');
+      await page.getByTestId('procedure.home').click();
+
+      await page.getByTestId('citizen.follow').click();
+      await check('follow');
+      await page.getByTestId('follow.codeInput').fill(CODE);
+      await page.getByTestId('follow.secretInput').fill(SECRET);
+      await page.getByTestId('follow.submit').click();
+      await expect(page.getByTestId('follow.result')).toHaveAttribute('data-status', 'ready');
+      await check('follow-result');
+      await page.getByTestId('follow.back').click();
+
+      await page.getByTestId('citizen.rating').click();
+      await check('rating-ticket');
+      await page.getByTestId('rating.skip').click();
+      await expect(page.getByTestId('rating.answer')).toBeVisible();
+      await page.getByTestId('rating.submit').click();
+      await expect(page.getByTestId('rating.missingLevel')).toBeVisible();
+      await check('rating-answer');
+      await page.getByTestId('rating.level.satisfied').click();
+      await page.getByTestId('rating.submit').click();
+      await expect(page.getByTestId('rating.thanks')).toBeVisible();
+      await check('rating-thanks');
+      await page.getByTestId('rating.home').click();
+
+      await page.getByTestId('citizen.service.A').click();
+      await expect(page.getByTestId('ticket.result')).toBeVisible();
+      await check('ticket');
+
+      expect(seen).toEqual(Object.fromEntries(Object.keys(seen).map((k) => [k, []])));
+    });
+  }
+}
+
+test('larger text and high contrast dress the whole page, the idle reset takes them off, then the attract screen', async ({ page }) => {
+  await page.clock.install();
+  await page.goto(kioskUrl('?role=citizen'));
+  const heading = page.locator('.citizen-home .page-title');
+  const plainHeight = (await heading.boundingBox())!.height;
+  const plainBg = await page.locator('html').evaluate((el) => getComputedStyle(el).backgroundColor);
+
+  await page.getByTestId('access.largeText').click();
+  await expect(page.locator('html')).toHaveAttribute('data-text', 'large');
+  await expect.poll(async () => (await heading.boundingBox())!.height).toBeGreaterThan(plainHeight * 1.2);
+  await page.getByTestId('access.highContrast').click();
+  await expect(page.locator('html')).toHaveAttribute('data-contrast', 'high');
+  await expect.poll(() => page.locator('html').evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(0, 0, 0)');
+  await expect(page.getByTestId('citizen.service.A')).toHaveCSS('color', 'rgb(255, 255, 255)');
+  expect(plainBg).not.toBe('rgb(0, 0, 0)');
+  await page.screenshot({ path: join(SHOTS, 'portrait-switches-home.png') });
+
+  // The switches are the visit's: a minute without a touch puts them back, and nobody is there.
+  await page.clock.fastForward(50_500);
+  await expect(page.getByTestId('citizen.idle')).toBeVisible();
+  expect(await axeProblems(page)).toEqual([]);
+  await page.clock.fastForward(10_500);
+  await expect(page.getByTestId('citizen.attract')).toBeVisible();
+  expect(await axeProblems(page)).toEqual([]);
+  await expect(page.locator('html')).not.toHaveAttribute('data-text', /./);
+  await expect(page.locator('html')).not.toHaveAttribute('data-contrast', /./);
+  await page.screenshot({ path: join(SHOTS, 'portrait-attract.png') });
+  // The touch that wakes the kiosk lands on the attract screen, never on a tile under it.
+  await page.getByTestId('citizen.attract').click({ position: { x: 300, y: 900 } });
+  await expect(page.getByTestId('citizen.home')).toBeVisible();
+  await expect(page.getByTestId('ticket.result')).toHaveCount(0);
+  await expect(page.getByTestId('access.largeText')).toHaveAttribute('aria-pressed', 'false');
+
+  // A start page nobody touches turns into the attract screen too.
+  await page.clock.fastForward(61_000);
+  await expect(page.getByTestId('citizen.attract')).toBeVisible();
+});
+
+test('"Đọc to" says the screen in Vietnamese, the ticket number included, once per tap', async ({ page }) => {
+  await page.goto(kioskUrl('?role=citizen'));
+  const read = page.getByTestId('access.readAloud');
+  const said = async (): Promise<string[]> => JSON.parse((await read.getAttribute('data-said')) ?? '[]') as string[];
+
+  await read.click();
+  await expect(read).toHaveAttribute('data-speaking', 'true');
+  // A second tap while it speaks is not queued (force: the button says aria-disabled, which Playwright would wait out).
+  await read.click({ force: true });
+  await expect(read).toHaveAttribute('data-speaking', 'false', { timeout: 40_000 });
+  await expect(read).toHaveAttribute('data-engine', 'clips');
+  await expect(read).toHaveAttribute('data-outcome', 'spoken');
+  expect(await said()).toEqual([readAloudUtterance({ kind: 'home' }).text]);
+  expect((await said())[0]).toContain('Chạm vào ô dịch vụ bạn cần');
+
+  await page.getByTestId('citizen.lookup').click();
+  await read.click();
+  await expect(read).toHaveAttribute('data-speaking', 'false', { timeout: 40_000 });
+  expect((await said()).at(-1)).toBe(readAloudUtterance({ kind: 'lookup' }).text);
+  await page.getByTestId('lookup.back').click();
+
+  await page.getByTestId('citizen.service.B').click();
+  await expect(page.getByTestId('ticket.result')).toBeVisible();
+  const number = (await page.getByTestId('ticket.number').textContent())!.trim();
+  await read.click();
+  await expect(read).toHaveAttribute('data-speaking', 'false', { timeout: 40_000 });
+  await expect(read).toHaveAttribute('data-outcome', 'spoken');
+  expect((await said()).at(-1)).toBe(readAloudUtterance({ kind: 'ticket', number }).text);
+  expect((await said()).at(-1)).toMatch(/^Số thứ tự của bạn là bê /);
+});
+
+test('every control of the start page is reached with Tab, in order, and works with Enter', async ({ page }) => {
+  await page.goto(kioskUrl('?role=citizen'));
+  await expect(page.getByTestId('citizen.home')).toBeVisible();
+  const reached: string[] = [];
+  for (let i = 0; i < 30; i++) {
+    await page.keyboard.press('Tab');
+    const id = await page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.tagName ?? '');
+    if (reached.includes(id)) break;
+    reached.push(id);
+  }
+  const controls = await page.locator('main button, footer button').evaluateAll((els) => els.map((el) => el.getAttribute('data-testid') ?? ''));
+  expect(reached.filter((id) => controls.includes(id))).toEqual(controls);
+  // Enter on a focused tile takes a ticket.
+  await page.getByTestId('citizen.service.A').focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('ticket.result')).toBeVisible();
+});
