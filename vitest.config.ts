@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -15,6 +16,9 @@ export default defineConfig({
     isolate: true,
     // Integration tests start PGlite (a WASM PostgreSQL) per file: seconds on a busy 2-core runner.
     hookTimeout: 60_000,
+    // Two files at a time even on 2 cores (Vitest's default is one fewer than the cores: one file at
+    // a time there). The integration files wait on PostgreSQL and HTTP as much as they compute.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     testTimeout: 30_000,
   },
 });

@@ -42,6 +42,12 @@ import { createProcedureGuide, type ProcedureGuide } from './procedureGuide';
 import { createDossierFollow, type DossierFollow } from './dossierFollow';
 import { createRatingPoint, type RatingPoint } from './ratingPoint';
 import { createReadAloud, type ReadAloud } from './readAloud';
+import { recordStaffCall, stillPending } from '../storage/staffCallRepository';
+import type { StaffCallScreen } from '../shared/records';
+
+/** How long "Gọi nhân viên" waits for the queue owner's confirmation before saying "go to the desk", and how often it looks. */
+const STAFF_CALL_CONFIRM_MS = 6_000;
+const STAFF_CALL_POLL_MS = 200;
 
 /**
  * Composition root and use cases of the kiosk. The UI calls these; they combine storage, printing
@@ -119,6 +125,13 @@ export interface KioskApp {
   today(): string;
   /** A citizen's satisfaction rating, saved offline and synced later. */
   submitRating(input: Omit<RatingInput, 'branchCode'>): Promise<Rating>;
+  /**
+   * "Gọi nhân viên" at a citizen kiosk: saved as a `staff.call@1` record (offline first) and pushed
+   * at once; resolves `told` when the queue owner confirmed it within a few seconds (the counters
+   * show it then), `queued` when it did not (it still goes when the link is back; the citizen is
+   * sent to the information desk meanwhile). Errors: storage.*, disk.low.
+   */
+  callStaff(screen: StaffCallScreen): Promise<'told' | 'queued'>;
   /** Sync with the centre: status, enrolment, rejected records. */
   readonly sync: SyncService;
   /** The counter officer's dossier reception (issue 4). */
@@ -440,6 +453,26 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
     watchPending: (onChange) => watchPendingCount(db, onChange),
     watchTodayTally: (onChange) => watchTodayTally(db, () => clock.now(), branch.utcOffsetMinutes, onChange),
     today: () => localDayKey(clock.now(), branch.utcOffsetMinutes),
+
+    async callStaff(screen) {
+      sync.assertCaptureAllowed();
+      const entry = await recordStaffCall(
+        db,
+        effectiveDevice.deviceId,
+        { branchCode: branch.branchCode, day: app.today(), screen, kioskSlot: effectiveDevice.kioskSlot },
+        clock,
+        random,
+      );
+      await sync.saved(entry).catch(() => undefined);
+      // Not enrolled, or the network is down: nobody can be told now (the record waits in the outbox).
+      if (typeof sync.lookupServer() === 'string') return 'queued';
+      sync.syncNow();
+      for (let waited = 0; waited < STAFF_CALL_CONFIRM_MS; waited += STAFF_CALL_POLL_MS) {
+        await new Promise((resolve) => setTimeout(resolve, STAFF_CALL_POLL_MS));
+        if (!(await stillPending(db, entry.mutationId))) return 'told';
+      }
+      return 'queued';
+    },
 
     async submitRating(input) {
       sync.assertCaptureAllowed();

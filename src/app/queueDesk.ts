@@ -12,6 +12,8 @@ import {
   type QueueConfig,
   type QueueState,
   type QueueTicketView,
+  type StaffCallAnswer,
+  type StaffCallView,
   type WaitEstimate,
 } from '../shared/queue';
 import { AppFailure, describeUnknown, err, ok, summarizeIssues, type Result } from '../shared/result';
@@ -80,6 +82,8 @@ export interface QueueDeskView {
   readonly config: QueueConfig;
   /** An action is on its way. */
   readonly busy: boolean;
+  /** "Gọi nhân viên" from the branch's citizen kiosks not answered yet, oldest first (owner's last state). */
+  readonly staffCalls: readonly StaffCallView[];
 }
 
 export type QueueRequest =
@@ -117,6 +121,11 @@ export interface QueueDesk {
    * storage.*, sync.disk-low.
    */
   act(request: QueueRequest): Promise<Result<QueueOutcome>>;
+  /**
+   * The officer goes to a kiosk that called for staff: closes the call on every counter. Errors:
+   * queue.not-set-up, queue.staff-call-unreachable, queue.not-enrolled, queue.staff-call-not-found, queue.failed.
+   */
+  answerStaffCall(id: string): Promise<Result<StaffCallAnswer>>;
   /** "Thử lại": read the owner's state and reopen the event stream now. */
   reconnect(): void;
   /** The ticket the counter handles now (the dossier reception links to it). */
@@ -202,7 +211,7 @@ export function createQueueDesk(deps: QueueDeskDeps): QueueDesk {
       .map((t) => ({ number: t.number, noShowAt: t.noShowAt }));
     // A ticket of an earlier day is not this counter's any more (a counter left on overnight).
     const shown = current && current.day === day() ? current : null;
-    return { setup, current: shown, reach, waiting, noShows, stateAt, config, busy: busy > 0 };
+    return { setup, current: shown, reach, waiting, noShows, stateAt, config, busy: busy > 0, staffCalls: state?.staffCalls ?? [] };
   }
   function emit(): void {
     if (!loaded) return;
@@ -584,6 +593,25 @@ export function createQueueDesk(deps: QueueDeskDeps): QueueDesk {
       return ok(saved);
     },
     act,
+    async answerStaffCall(id) {
+      await ready;
+      if (!setup) return err('queue.not-set-up', 'choose the counter number and its groups first');
+      const owner = deps.owner();
+      if (owner === 'not-enrolled') return err('queue.not-enrolled', 'this counter is not enrolled with a server');
+      if (owner === 'offline' || !owner.answerStaffCall) return err('queue.staff-call-unreachable', 'the queue owner cannot be reached now');
+      try {
+        const answer = await owner.answerStaffCall({ id, counter: setup.counter });
+        void refreshState();
+        return ok(answer);
+      } catch (e) {
+        if (e instanceof TransportError && e.kind === 'protocol' && e.wire.code === 'queue.staff-call-not-found') {
+          void refreshState();
+          return err('queue.staff-call-not-found', e.wire.detail);
+        }
+        if (e instanceof TransportError && e.retryable) return err('queue.staff-call-unreachable', describeUnknown(e));
+        return err('queue.failed', describeUnknown(e));
+      }
+    },
     reconnect() {
       failures = 0;
       if (reconnectTimer !== null) timers.clearTimeout(reconnectTimer);

@@ -39,7 +39,7 @@ import { DEFAULT_PARALLEL_SCANS, SyncEngine } from '../sync/SyncEngine';
 import { DEFAULT_STUCK_AFTER_MS, SyncLoop, type LoopSnapshot, type Timers } from '../sync/SyncLoop';
 import { INITIAL_SYNC_STATUS, type SyncStatus } from '../sync/SyncStatus';
 import { TransportError, type LookupAnswer, type QueueEventHandlers, type Transport } from '../sync/Transport';
-import type { QueueActionAnswer, QueueActionArgs, QueueBoard, QueueState } from '../shared/queue';
+import type { QueueActionAnswer, QueueActionArgs, QueueBoard, QueueState, StaffCallAnswer, StaffCallAnswerRequest } from '../shared/queue';
 
 /**
  * The kiosk's side of sync, composed: the device credential (OS keystore under Electron, IndexedDB
@@ -113,6 +113,8 @@ export interface SyncService {
 export interface QueueOwner {
   act(args: QueueActionArgs): Promise<QueueActionAnswer>;
   state(day: string): Promise<QueueState>;
+  /** "Gọi nhân viên" answered by this counter; absent where the transport cannot. */
+  readonly answerStaffCall?: (request: StaffCallAnswerRequest) => Promise<StaffCallAnswer>;
   /** Absent where the transport cannot open server-sent events: the desk polls the state then. */
   readonly events?: (branchCode: string, handlers: QueueEventHandlers) => () => void;
 }
@@ -476,11 +478,12 @@ export async function startSyncService(deps: SyncServiceDeps): Promise<SyncServi
       if (token === null || serverUrl() === null) return 'not-enrolled';
       if (!isOnline()) return 'offline';
       const t = transport();
-      const { queueAction, queueState, queueEvents } = t;
+      const { queueAction, queueState, queueEvents, answerStaffCall } = t;
       if (!queueAction || !queueState) return 'offline';
       return {
         act: (args) => queueAction.call(t, args),
         state: (day) => queueState.call(t, day),
+        ...(answerStaffCall ? { answerStaffCall: (request: StaffCallAnswerRequest) => answerStaffCall.call(t, request) } : {}),
         ...(queueEvents ? { events: (branch: string, handlers: QueueEventHandlers) => queueEvents.call(t, branch, handlers) } : {}),
       };
     },

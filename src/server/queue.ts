@@ -11,6 +11,7 @@ import {
   type QueueState,
   type QueueTicketState,
   type QueueTicketView,
+  type StaffCallView,
   type WaitEstimate,
 } from '../shared/queue';
 import type { WireError } from '../shared/sync';
@@ -455,6 +456,17 @@ export async function applyQueueActionOnline(db: Db, a: QueueActionArgs, deviceI
   return db.transaction((tx) => applyQueueAction(tx, a, { via: 'online', deviceId, now }, settings));
 }
 
+/**
+ * Moves a day's queue version and pokes its watchers, in the caller's transaction, for a change
+ * beside the tickets (a call for staff raised or answered: staffCalls.ts). The day's row lock
+ * orders it with the counters' actions.
+ */
+export async function touchQueueDay(tx: Db, branchCode: string, day: string): Promise<number> {
+  const s = await queueSettings(tx, branchCode);
+  await lockDay(tx, branchCode, day, s.config);
+  return bumpDay(tx, branchCode, day, null);
+}
+
 export interface ArrivingTicket {
   readonly id: string;
   readonly branchCode: string;
@@ -571,6 +583,20 @@ function groupsOf(s: QueueSettings, tickets: readonly TicketRow[]): string[] {
   return [...new Set([...(s.groups ? [...s.groups.keys()] : []), ...tickets.map((t) => t.group_prefix)])].sort();
 }
 
+/** A call for staff older than this is no longer shown (the citizen has gone); staffCalls.ts. */
+export const STAFF_CALL_OPEN_MS = 30 * 60_000;
+
+/** Open calls of a branch's day, oldest first, with the calling kiosk's slot. */
+export async function openStaffCalls(db: Db, branchCode: string, day: string, now: number): Promise<StaffCallView[]> {
+  const rows = await db.query<{ id: string; screen: string; called_at: unknown; kiosk_slot: number }>(
+    `SELECT id, screen, called_at, kiosk_slot FROM staff_calls
+     WHERE branch_code = $1 AND day = $2 AND answered_at IS NULL AND received_at >= $3
+     ORDER BY called_at, id`,
+    [branchCode, day, now - STAFF_CALL_OPEN_MS],
+  );
+  return rows.map((r) => ({ id: r.id, screen: r.screen as StaffCallView['screen'], calledAt: Number(r.called_at), kioskSlot: r.kiosk_slot }));
+}
+
 /** GET /v1/queue/state: the day's queue for the branch's counters and technicians. */
 export async function queueState(db: Db, branchCode: string, day: string, now: number): Promise<QueueState> {
   const s = await queueSettings(db, branchCode);
@@ -601,6 +627,7 @@ export async function queueState(db: Db, branchCode: string, day: string, now: n
     waitingByGroup,
     estimateByGroup: await estimates(db, branchCode, day, now, s, tickets, groups),
     config: s.config,
+    staffCalls: await openStaffCalls(db, branchCode, day, now),
   };
 }
 

@@ -5,12 +5,15 @@ import {
   QueueBoardQuery as BoardQuery,
   QueueEventsQuery as EventsQuery,
   QueueStateQuery as StateQuery,
+  StaffCallAnswerRequest,
   type QueueBoard,
+  type StaffCallAnswer,
 } from '../shared/queue';
 import { requireDevice } from './auth';
 import type { Db } from './db/Db';
 import { applyQueueActionOnline, queueBoard, queueSettings, queueState, queueToday, queueVersion } from './queue';
 import { queuePokes, type QueuePoke } from './queuePokes';
+import { answerStaffCall } from './staffCalls';
 import { describeIssues, wireError } from './wireErrors';
 
 /**
@@ -92,6 +95,23 @@ export function registerQueueRoutes(
     if (outcome.kind === 'kept') throw new Error('an online action is never kept');
     request.log.info({ deviceId: device.deviceId, kind: parsed.data.kind, counter: parsed.data.counter, repeated: outcome.answer.repeated }, 'queue action');
     return reply.code(200).send(outcome.answer);
+  });
+
+  // "Gọi nhân viên": the officer at a counter goes to the kiosk; the call closes on every counter.
+  app.post('/v1/queue/staff-calls/answer', { onRequest: authenticate }, async (request, reply) => {
+    const device = requireDevice(request);
+    if (device.role !== undefined && !ACTION_ROLES.includes(device.role)) {
+      return reply.code(403).send(wireError('auth.role-forbidden', `a ${device.role} device may not answer calls for staff`));
+    }
+    const parsed = StaffCallAnswerRequest.safeParse(request.body);
+    if (!parsed.success) return reply.code(400).send(wireError('queue.bad-request', describeIssues(parsed.error.issues)));
+    const outcome = await answerStaffCall(db, device.branchCode, parsed.data.id, parsed.data.counter, device.deviceId, clock.now());
+    if (outcome.kind === 'not-found')
+      return reply.code(404).send(wireError('queue.staff-call-not-found', `no call for staff ${parsed.data.id} in branch ${device.branchCode}`));
+    request.log.info({ deviceId: device.deviceId, counter: parsed.data.counter, first: outcome.first }, 'call for staff answered');
+    return reply
+      .code(200)
+      .send({ id: parsed.data.id, answeredAt: outcome.answeredAt, counter: outcome.counter, first: outcome.first } satisfies StaffCallAnswer);
   });
 
   app.get('/v1/queue/state', { onRequest: authenticate }, async (request, reply) => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IsoDate } from './calendar';
+import { STAFF_CALL_SCREENS } from './records/staffCall';
 import { BranchCode, DossierCode, EpochMs, Uuid } from './wireTypes';
 
 /**
@@ -178,6 +179,26 @@ export const QueueActionAnswer = z
 export type QueueActionAnswer = z.infer<typeof QueueActionAnswer>;
 
 /** Answer of GET /v1/queue/state?day= (counters and technicians of the branch). */
+/** An open "Gọi nhân viên" from a citizen kiosk of the branch (src/server/staffCalls.ts). */
+export const StaffCallView = z
+  .object({
+    id: Uuid,
+    screen: z.enum(STAFF_CALL_SCREENS),
+    /** The kiosk's clock when it was tapped. */
+    calledAt: EpochMs,
+    /** The calling kiosk's slot (its "Máy lấy số" number is slot + 1). */
+    kioskSlot: z.number().int().min(0).max(49),
+  })
+  .strict();
+export type StaffCallView = z.infer<typeof StaffCallView>;
+
+/** POST /v1/queue/staff-calls/answer: the officer at `counter` goes to the kiosk. */
+export const StaffCallAnswerRequest = z.object({ id: Uuid, counter: CounterNumber }).strict();
+export type StaffCallAnswerRequest = z.infer<typeof StaffCallAnswerRequest>;
+/** Its answer: who answered (the first officer; `first` false when another counter had already). */
+export const StaffCallAnswer = z.object({ id: Uuid, answeredAt: EpochMs, counter: CounterNumber, first: z.boolean() }).strict();
+export type StaffCallAnswer = z.infer<typeof StaffCallAnswer>;
+
 export const QueueState = z
   .object({
     branchCode: BranchCode,
@@ -191,6 +212,8 @@ export const QueueState = z
     waitingByGroup: z.record(GroupPrefix, z.number().int().min(0)),
     estimateByGroup: z.record(GroupPrefix, WaitEstimate),
     config: QueueConfig,
+    /** Open calls for staff, oldest first (absent from an owner older than them). */
+    staffCalls: z.array(StaffCallView).max(200).optional(),
   })
   .strict();
 export type QueueState = z.infer<typeof QueueState>;

@@ -89,6 +89,7 @@ const SYNCED_TABLE: { readonly [N in MutationName]: SyncedTable | null } = {
   'dossier.submit@1': 'dossiers',
   'audit.event@1': null,
   'queue.action@1': null,
+  'staff.call@1': null,
 };
 
 /**

@@ -14,7 +14,7 @@ import type {
   LookupResponse,
 } from '../shared/sync';
 import type { ReuseIndexResponse, ReusePdfRequest } from '../shared/reuseIndex';
-import type { QueueActionAnswer, QueueActionArgs, QueueBoard, QueueState } from '../shared/queue';
+import type { QueueActionAnswer, QueueActionArgs, QueueBoard, QueueState, StaffCallAnswer, StaffCallAnswerRequest } from '../shared/queue';
 
 /**
  * The sync engine's port to the central server. Implementations: `createHttpTransport` (fetch +
@@ -66,8 +66,10 @@ export interface Transport {
    * A refusal is a `protocol` TransportError whose wire code is a `queue.*` code. Optional.
    */
   queueAction?(args: QueueActionArgs): Promise<QueueActionAnswer>;
-  /** The branch's queue today as its owner sees it (waiting, active, counts, estimates, rules). */
+  /** The branch's queue today as its owner sees it (waiting, active, counts, estimates, rules, calls for staff). */
   queueState?(day: string): Promise<QueueState>;
+  /** "Gọi nhân viên": the officer at this counter goes to the kiosk (counters; idempotent). 404: `queue.staff-call-not-found`. */
+  answerStaffCall?(request: StaffCallAnswerRequest): Promise<StaffCallAnswer>;
   /**
    * Pokes when the branch's queue changed (server-sent events; a poke carries only the version:
    * re-read the state). Returns a function that closes the stream. The stream does not reconnect

@@ -16,7 +16,7 @@ import {
 } from '../shared/sync';
 import { BLOBS_KNOWN_PATH, BlobsKnownResponse, MAX_BLOBS_KNOWN } from '../shared/blobsKnown';
 import { REUSE_INDEX_PATH, REUSE_PDF_PATH, ReuseIndexResponse, type ReusePdfRequest } from '../shared/reuseIndex';
-import { QueueActionAnswer, QueueBoard, QueueState, type QueueActionArgs } from '../shared/queue';
+import { QueueActionAnswer, QueueBoard, QueueState, StaffCallAnswer, type QueueActionArgs, type StaffCallAnswerRequest } from '../shared/queue';
 import { explainFetchFailure } from './fetchFailure';
 import {
   TransportError,
@@ -72,6 +72,7 @@ interface Answer {
 export const LOOKUP_PATH = '/v1/lookup';
 export const QUEUE_ACTIONS_PATH = '/v1/queue/actions';
 export const QUEUE_STATE_PATH = '/v1/queue/state';
+export const STAFF_CALL_ANSWER_PATH = '/v1/queue/staff-calls/answer';
 export const QUEUE_EVENTS_PATH = '/v1/queue/events';
 export const QUEUE_BOARD_PATH = '/v1/queue/board';
 /**
@@ -211,6 +212,9 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
         QueueState,
         await call('GET', `${QUEUE_STATE_PATH}?day=${encodeURIComponent(day)}`, undefined, true, true, Math.min(timeoutMs, QUEUE_TIMEOUT_MS)),
       );
+    },
+    async answerStaffCall(request: StaffCallAnswerRequest) {
+      return expect(StaffCallAnswer, await call('POST', STAFF_CALL_ANSWER_PATH, request, true, true, Math.min(timeoutMs, QUEUE_TIMEOUT_MS)));
     },
     async queueBoard(branchCode: string) {
       return expect(

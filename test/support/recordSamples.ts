@@ -91,4 +91,12 @@ export const RECORD_SAMPLES: { readonly [N in MutationName]: (n: number, branchC
     at: AT + n * 1000,
     offline: false,
   }),
+  'staff.call@1': (n, branchCode) => ({
+    id: randomUUID(),
+    branchCode,
+    day: '2026-11-24',
+    screen: (['home', 'lookup', 'procedure', 'follow', 'rating', 'ticket'] as const)[n % 6]!,
+    kioskSlot: n % 4,
+    calledAt: AT + n * 1000,
+  }),
 };

@@ -137,6 +137,9 @@ export const en: Omit<Catalog, 'print'> = {
     rating: {
       'id-taken': 'The server already has a rating with this id. Nothing to do; tell a technician if it happens often.',
     },
+    staff: {
+      'id-taken': 'The server already has a call for staff with this id. Nothing to do; tell a technician if it happens often.',
+    },
     sync: {
       failed: 'Sync did not succeed. The machine retries by itself; if it lasts, check the network or call a technician.',
       stuck:

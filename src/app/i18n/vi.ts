@@ -196,6 +196,9 @@ export const vi = {
     rating: {
       'id-taken': 'Máy chủ đã có một đánh giá trùng mã. Không cần làm gì thêm; báo kỹ thuật viên nếu lặp lại nhiều lần.',
     },
+    staff: {
+      'id-taken': 'Máy chủ đã có một yêu cầu gọi nhân viên trùng mã. Không cần làm gì thêm; báo kỹ thuật viên nếu lặp lại nhiều lần.',
+    },
     sync: {
       failed: 'Đồng bộ chưa thành công. Máy sẽ tự thử lại; nếu kéo dài, kiểm tra mạng hoặc báo kỹ thuật viên.',
       stuck: 'Dữ liệu chờ gửi không giảm dù máy đang có mạng. Bấm “Đồng bộ ngay”; nếu vẫn vậy, báo kỹ thuật viên kèm mã lỗi.',

@@ -3,6 +3,7 @@ import { auditEvent } from './auditEvent';
 import { dossierSubmit } from './dossierSubmit';
 import { queueAction } from './queueAction';
 import { ratingSubmit } from './ratingSubmit';
+import { staffCall } from './staffCall';
 import { ticketIssue } from './ticketIssue';
 import type { RecordHandler } from './types';
 
@@ -16,6 +17,7 @@ export const RECORD_HANDLERS: { readonly [N in MutationName]: RecordHandler<N, u
   'dossier.submit@1': dossierSubmit,
   'audit.event@1': auditEvent,
   'queue.action@1': queueAction,
+  'staff.call@1': staffCall,
 };
 
 export type { AuthenticatedDevice, Batch, RecordHandler, RecordItem } from './types';

@@ -4,6 +4,7 @@ import { AuditEventArgs } from './auditEvent';
 import { QueueActionArgs } from '../queue';
 import { DossierSubmitArgs } from './dossierSubmit';
 import { RatingSubmitArgs } from './ratingSubmit';
+import { StaffCallArgs } from './staffCall';
 import { TicketIssueArgs } from './ticketIssue';
 
 /**
@@ -97,6 +98,15 @@ export const RECORD_TYPES = {
     personal: false,
     scans: false,
   }),
+  /** "Gọi nhân viên" at a citizen kiosk: shown on the branch's counters until an officer answers it. */
+  'staff.call@1': recordType({
+    args: StaffCallArgs,
+    roles: ['citizen'],
+    noun: 'call for staff',
+    describe: (a) => `call for staff at ${field(a.screen)}`,
+    personal: false,
+    scans: false,
+  }),
 } as const;
 
 export type MutationName = keyof typeof RECORD_TYPES;
@@ -117,4 +127,5 @@ export { DossierApplicantArgs, DossierDocumentArgs, DossierSubmitArgs, PROCESSIN
 export type { ProcessingSetKind } from './dossierSubmit';
 export { QueueActionArgs } from '../queue';
 export { RatingSubmitArgs } from './ratingSubmit';
+export { STAFF_CALL_SCREENS, StaffCallArgs, type StaffCallScreen } from './staffCall';
 export { TicketIssueArgs } from './ticketIssue';

@@ -4,7 +4,7 @@ import type { ReadableScreen } from '../../domain/readAloud';
 import { useKiosk } from '../KioskContext';
 
 /** Drawn, not emoji or symbol characters: the kiosk's fonts have neither. */
-function Icon({ kind }: { readonly kind: 'contrast' | 'speaker' }) {
+function Icon({ kind }: { readonly kind: 'contrast' | 'speaker' | 'bell' }) {
   return (
     <svg
       className="access-bar__icon"
@@ -22,6 +22,12 @@ function Icon({ kind }: { readonly kind: 'contrast' | 'speaker' }) {
         <>
           <circle cx="12" cy="12" r="9" />
           <path d="M12 3a9 9 0 0 1 0 18z" fill="currentColor" />
+        </>
+      )}
+      {kind === 'bell' && (
+        <>
+          <path d="M12 3a6 6 0 0 0-6 6v4l-2 3h16l-2-3V9a6 6 0 0 0-6-6z" fill="currentColor" />
+          <path d="M10 19a2 2 0 0 0 4 0" />
         </>
       )}
       {kind === 'speaker' && (
@@ -44,15 +50,20 @@ export interface AccessBarProps {
   readonly onChange: (next: AccessSettings) => void;
   /** The screen "Đọc to" describes now. */
   readonly readable: ReadableScreen;
+  readonly staffCall: StaffCallState;
+  readonly onCallStaff: () => void;
 }
+
+/** "Gọi nhân viên": not tapped, on its way, the counters were told, or not (yet). */
+export type StaffCallState = 'idle' | 'calling' | 'told' | 'queued' | 'failed';
 
 /**
  * The citizen's help for everyone, at the bottom of every citizen screen (in the status bar, where
  * the language switch is): larger text, high contrast, "Đọc to" (the screen's guide said in
- * Vietnamese). The switches are the visit's: the idle reset and "Xong" put them
+ * Vietnamese) and "Gọi nhân viên" (the branch's counters are told: app.callStaff). The switches are the visit's: the idle reset and "Xong" put them
  * back. Large touch targets, `aria-pressed` for the switches.
  */
-export const AccessBar = memo(function AccessBar({ settings, onChange, readable }: AccessBarProps) {
+export const AccessBar = memo(function AccessBar({ settings, onChange, readable, staffCall, onCallStaff }: AccessBarProps) {
   const { t } = useTranslation();
   const app = useKiosk();
   const voice = useSyncExternalStore(app.readAloud.subscribe, app.readAloud.state);
@@ -95,6 +106,17 @@ export const AccessBar = memo(function AccessBar({ settings, onChange, readable 
       >
         <Icon kind="speaker" />
         {voice.speaking ? t('access.reading') : t('access.readAloud')}
+      </button>
+      <button
+        type="button"
+        className="access-bar__btn access-bar__btn--staff"
+        onClick={onCallStaff}
+        aria-disabled={staffCall === 'calling'}
+        data-testid="access.callStaff"
+        data-state={staffCall}
+      >
+        <Icon kind="bell" />
+        {staffCall === 'calling' ? t('access.callingStaff') : t('access.callStaff')}
       </button>
       {voice.last === 'failed' && !voice.speaking && (
         <p className="access-bar__note" role="alert" data-testid="access.readFailed">

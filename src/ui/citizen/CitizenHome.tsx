@@ -5,7 +5,7 @@ import type { TakeTicketOutcome } from '../../app/KioskApp';
 import type { ReadableScreen } from '../../domain/readAloud';
 import { codeOf, errorMessage } from '../errorMessage';
 import { useKiosk } from '../KioskContext';
-import { AccessBar, type AccessSettings } from './AccessBar';
+import { AccessBar, type AccessSettings, type StaffCallState } from './AccessBar';
 import { AttractScreen } from './AttractScreen';
 import './citizen.css';
 import { DossierFollow } from './DossierFollow';
@@ -72,6 +72,7 @@ const CitizenSession = memo(function CitizenSession({ onReset, accessSlot }: Cit
   const [state, setState] = useState<State>({ kind: 'choose' });
   const [access, setAccess] = useState<AccessSettings>(NO_ACCESS);
   const [procedureOpen, setProcedureOpen] = useState(false);
+  const [staffCall, setStaffCall] = useState<StaffCallState>('idle');
 
   // The switches dress the whole page (header and status bar too); the session's end takes them off.
   useEffect(() => {
@@ -118,6 +119,26 @@ const CitizenSession = memo(function CitizenSession({ onReset, accessSlot }: Cit
     }, 1000);
     return () => clearInterval(timer);
   }, [app, dirty, idleReset]);
+
+  const callStaff = useCallback(() => {
+    if (staffCall === 'calling') return;
+    setStaffCall('calling');
+    const screen =
+      state.kind === 'issued'
+        ? 'ticket'
+        : state.kind === 'lookup'
+          ? procedureOpen
+            ? 'procedure'
+            : 'lookup'
+          : state.kind === 'follow' || state.kind === 'rating'
+            ? state.kind
+            : 'home';
+    const end = app.activity.begin();
+    app
+      .callStaff(screen)
+      .then(setStaffCall, () => setStaffCall('failed'))
+      .finally(end);
+  }, [app, staffCall, state.kind, procedureOpen]);
 
   const readable = useMemo<ReadableScreen>(() => {
     if (state.kind === 'issued') return { kind: 'ticket', number: state.outcome.ticket.number };
@@ -221,9 +242,20 @@ const CitizenSession = memo(function CitizenSession({ onReset, accessSlot }: Cit
   }
   return (
     <>
+      {(staffCall === 'told' || staffCall === 'queued' || staffCall === 'failed') && (
+        <div
+          className={`notice ${staffCall === 'told' ? 'notice--ok' : 'notice--warn'} citizen-staff-call`}
+          role={staffCall === 'told' ? 'status' : 'alert'}
+          data-testid="access.staffCalled"
+          data-state={staffCall}
+        >
+          {staffCall === 'told' ? t('access.staffCalled') : t('access.staffCallFailed')}
+        </div>
+      )}
       {screen}
       {secondsLeft !== null && <IdleCountdown seconds={secondsLeft} />}
-      {accessSlot && createPortal(<AccessBar settings={access} onChange={setAccess} readable={readable} />, accessSlot)}
+      {accessSlot &&
+        createPortal(<AccessBar settings={access} onChange={setAccess} readable={readable} staffCall={staffCall} onCallStaff={callStaff} />, accessSlot)}
     </>
   );
 });

@@ -66,6 +66,12 @@ export const QueuePanel = memo(function QueuePanel({ active, onReceive }: QueueP
     setMessage({ kind: 'error', text: errorMessage(t, r.error.code, r.error.detail), code: r.error.code });
     return false;
   };
+  // "Gọi nhân viên" from a kiosk: the officer who goes closes it on every counter.
+  const answerStaffCall = async (id: string): Promise<void> => {
+    setMessage(null);
+    const r = await desk.answerStaffCall(id).finally(() => setActed((n) => n + 1));
+    if (!r.ok) setMessage({ kind: 'error', text: errorMessage(t, r.error.code, r.error.detail), code: r.error.code });
+  };
   const runRef = useRef(run);
   useEffect(() => {
     runRef.current = run;
@@ -206,6 +212,22 @@ export const QueuePanel = memo(function QueuePanel({ active, onReceive }: QueueP
           <p className="queue__keys">{busy ? t('queue.busy') : t('queue.keys')}</p>
         </div>
       </div>
+      {view.staffCalls.length > 0 && (
+        <div className="queue__calls" role="alert" data-testid="queue.staffCalls">
+          <strong className="queue__calls-title">{t('queue.staffCall.title')}</strong>
+          {view.staffCalls.map((c) => (
+            <p key={c.id} className="queue__call" data-testid="queue.staffCall" data-id={c.id} data-screen={c.screen}>
+              <span>
+                {t('queue.staffCall.kiosk', { number: c.kioskSlot + 1 })} · {t(`queue.staffCall.screen.${c.screen}`)} ·{' '}
+                {t('queue.staffCall.at', { time: localHm(c.calledAt, offset) })}
+              </span>
+              <button type="button" className="btn btn--primary btn--small" onClick={() => void answerStaffCall(c.id)} data-testid="queue.staffCall.answer">
+                {t('queue.staffCall.answer')}
+              </button>
+            </p>
+          ))}
+        </div>
+      )}
       {(disconnected || reach === 'connecting' || message || current?.offline || current?.flag) && (
         <div className="queue__notes">
           {disconnected && (

@@ -2,6 +2,20 @@
 export const vi = {
   queue: {
     title: 'Gọi số',
+    staffCall: {
+      title: 'Khách cần hỗ trợ',
+      kiosk: 'Máy lấy số {{number}}',
+      at: 'lúc {{time}}',
+      screen: {
+        home: 'ở trang đầu',
+        lookup: 'đang tra cứu thủ tục',
+        procedure: 'đang xem một thủ tục',
+        follow: 'đang theo dõi hồ sơ',
+        rating: 'đang đánh giá',
+        ticket: 'vừa lấy số',
+      },
+      answer: 'Tôi đến hỗ trợ',
+    },
     counter: 'Quầy {{counter}}',
     allGroups: 'mọi nhóm',
     none: 'Chưa gọi khách nào',
@@ -106,6 +120,8 @@ export const vi = {
       failed: 'Không thực hiện được thao tác. Thử lại; nếu còn lỗi, báo kỹ thuật viên.',
       'setup-counter': 'Số quầy phải từ 1 đến 99.',
       'setup-groups': 'Chọn ít nhất một nhóm dịch vụ cho quầy này.',
+      'staff-call-not-found': 'Yêu cầu hỗ trợ này không còn (đã quá 30 phút hoặc thuộc chi nhánh khác). Không cần làm gì thêm.',
+      'staff-call-unreachable': 'Không kết nối được máy chủ hàng đợi nên chưa báo được các quầy khác. Vẫn đến hỗ trợ khách; bấm lại khi có kết nối.',
     },
   },
 } as const;
@@ -114,6 +130,20 @@ type Widen<T> = { -readonly [K in keyof T]: T[K] extends string ? string : Widen
 export const en: Widen<typeof vi> = {
   queue: {
     title: 'Calling',
+    staffCall: {
+      title: 'A citizen needs help',
+      kiosk: 'Kiosk {{number}}',
+      at: 'at {{time}}',
+      screen: {
+        home: 'on the start page',
+        lookup: 'looking up a procedure',
+        procedure: 'reading a procedure',
+        follow: 'following a dossier',
+        rating: 'rating the service',
+        ticket: 'just took a ticket',
+      },
+      answer: 'I am going',
+    },
     counter: 'Counter {{counter}}',
     allGroups: 'all groups',
     none: 'Nobody called yet',
@@ -220,6 +250,9 @@ export const en: Widen<typeof vi> = {
       failed: 'The action could not be carried out. Try again; if it persists, call a technician.',
       'setup-counter': 'The counter number must be between 1 and 99.',
       'setup-groups': 'Choose at least one service group for this counter.',
+      'staff-call-not-found': 'This call for staff is gone (over 30 minutes old, or of another branch). Nothing to do.',
+      'staff-call-unreachable':
+        'The queue server cannot be reached, so the other counters were not told. Go to the citizen anyway; press again once connected.',
     },
   },
 };
