@@ -3,11 +3,11 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { afterCall, dayStartInterleave, nextTicket, type QueueCandidate } from '../../src/domain/queueOrder';
 import { ticketNumberFor } from '../../src/domain/ticketNumbering';
-import { EnrolResponse, PushResponse, type MutationEnvelope } from '../../src/shared/sync';
+import { EnrolResponse, type MutationEnvelope } from '../../src/shared/sync';
 import { QueueActionAnswer, QueueBoard, QueueState, type QueueActionArgs, type QueueConfig } from '../../src/shared/queue';
 import { createEnrolCode } from '../../src/server/admin';
 import { seededRandom } from '../support/seededRandom';
-import { adminAuthHeader, engines, enrolDevice, openHarness, START, type Harness } from './serverHarness';
+import { adminAuthHeader, engines, enrolDevice, openHarness, pushRecords, START, type Harness } from './serverHarness';
 
 /**
  * The queue owner on a real server (port 0, HTTP), on PGlite and PostgreSQL: tickets a kiosk
@@ -76,23 +76,7 @@ for (const engine of engines) {
       return { id: randomUUID(), branchCode: 'CN01', kioskSlot: 0, day: DAY, groupPrefix: group, number: n.display, numeric: n.numeric, priority, issuedAt };
     }
 
-    async function push(device: Device, records: readonly { name: MutationEnvelope['name']; args: unknown }[]) {
-      const mutations = records.map((r) => ({
-        mutationId: randomUUID(),
-        deviceSeq: ++device.seq,
-        name: r.name,
-        args: r.args,
-        schemaVersion: 1,
-        createdAt: START,
-      }));
-      const res = await fetch(`${base}/v1/sync/push`, {
-        method: 'POST',
-        headers: { ...device.auth, 'content-type': 'application/json' },
-        body: JSON.stringify({ protocolVersion: 1, journalId: device.journalId, mutations }),
-      });
-      expect(res.status).toBe(200);
-      return PushResponse.parse(await res.json());
-    }
+    const push = (device: Device, records: readonly { name: MutationEnvelope['name']; args: unknown }[]) => pushRecords(base, device, records);
     const pushTickets = async (tickets: readonly ReturnType<typeof ticket>[]) => {
       const r = await push(
         kiosk,

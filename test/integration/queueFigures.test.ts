@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ticketNumberFor } from '../../src/domain/ticketNumbering';
-import { PushResponse, type MutationEnvelope } from '../../src/shared/sync';
+import type { MutationEnvelope } from '../../src/shared/sync';
 import { QueueActionAnswer, type QueueActionArgs, type QueueConfig } from '../../src/shared/queue';
 import { QueueDayFigures } from '../../src/shared/queueFigures';
-import { adminAuthHeader, engines, enrolDevice, openHarness, START, type Harness } from './serverHarness';
+import { adminAuthHeader, engines, enrolDevice, openHarness, pushRecords, START, type Harness } from './serverHarness';
 
 /**
  * The branch's day on a real server (port 0, HTTP), on PGlite and PostgreSQL: tickets pushed by a
@@ -73,23 +73,7 @@ for (const engine of engines) {
         issuedAt,
       };
     }
-    async function push(device: Device, records: readonly { name: MutationEnvelope['name']; args: unknown }[]) {
-      const mutations = records.map((r) => ({
-        mutationId: randomUUID(),
-        deviceSeq: ++device.seq,
-        name: r.name,
-        args: r.args,
-        schemaVersion: 1,
-        createdAt: START,
-      }));
-      const res = await fetch(`${base}/v1/sync/push`, {
-        method: 'POST',
-        headers: { ...device.auth, 'content-type': 'application/json' },
-        body: JSON.stringify({ protocolVersion: 1, journalId: device.journalId, mutations }),
-      });
-      expect(res.status).toBe(200);
-      return PushResponse.parse(await res.json());
-    }
+    const push = (device: Device, records: readonly { name: MutationEnvelope['name']; args: unknown }[]) => pushRecords(base, device, records);
     function action(
       counter: number,
       kind: QueueActionArgs['kind'],

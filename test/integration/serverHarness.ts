@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { fixedClock } from '../../src/shared/clock';
-import { EnrolResponse } from '../../src/shared/sync';
+import { EnrolResponse, PushResponse, type MutationEnvelope } from '../../src/shared/sync';
 import { createAdminToken, createBranch, createEnrolCode } from '../../src/server/admin';
 import { buildServer, type ServerOptions } from '../../src/server/app';
 import { resolveDataProtection } from '../../src/server/dataProtection';
@@ -167,4 +167,27 @@ export function sampleHeartbeat(journalId: string, extra: Record<string, unknown
     sentAt: START,
     ...extra,
   };
+}
+
+/** A device that pushes over HTTP: its credential, its journal and the last seq it sent. */
+export interface PushingDevice {
+  readonly auth: { authorization: string };
+  readonly journalId: string;
+  seq: number;
+}
+
+/** Pushes records over HTTP as `device`, with its next gapless seqs; the answer must be 200. */
+export async function pushRecords(
+  base: string,
+  device: PushingDevice,
+  records: readonly { name: MutationEnvelope['name']; args: unknown }[],
+): Promise<PushResponse> {
+  const mutations = records.map((r) => ({ mutationId: randomUUID(), deviceSeq: ++device.seq, name: r.name, args: r.args, schemaVersion: 1, createdAt: START }));
+  const res = await fetch(`${base}/v1/sync/push`, {
+    method: 'POST',
+    headers: { ...device.auth, 'content-type': 'application/json' },
+    body: JSON.stringify({ protocolVersion: 1, journalId: device.journalId, mutations }),
+  });
+  if (res.status !== 200) throw new Error(`push answered ${res.status}: ${await res.text()}`);
+  return PushResponse.parse(await res.json());
 }

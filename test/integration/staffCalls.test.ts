@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PushResponse, type MutationEnvelope } from '../../src/shared/sync';
+import type { MutationEnvelope } from '../../src/shared/sync';
 import { QueueState, StaffCallAnswer, type StaffCallView } from '../../src/shared/queue';
 import type { StaffCallArgs } from '../../src/shared/records';
-import { engines, enrolDevice, openHarness, START, type Harness } from './serverHarness';
+import { engines, enrolDevice, openHarness, pushRecords, type Harness } from './serverHarness';
 
 /**
  * "Gọi nhân viên" at the queue owner, on a real server (port 0, HTTP), on PGlite and PostgreSQL:
@@ -52,23 +52,8 @@ for (const engine of engines) {
       ...extra,
     });
 
-    async function push(device: Device, records: readonly { name: MutationEnvelope['name']; args: unknown }[]) {
-      const mutations = records.map((r) => ({
-        mutationId: randomUUID(),
-        deviceSeq: ++device.seq,
-        name: r.name,
-        args: r.args,
-        schemaVersion: 1,
-        createdAt: START,
-      }));
-      const res = await fetch(`${base}/v1/sync/push`, {
-        method: 'POST',
-        headers: { ...device.auth, 'content-type': 'application/json' },
-        body: JSON.stringify({ protocolVersion: 1, journalId: device.journalId, mutations }),
-      });
-      expect(res.status).toBe(200);
-      return PushResponse.parse(await res.json()).results.map((r) => (r.status === 'rejected' ? r.reason?.code : r.status));
-    }
+    const push = async (device: Device, records: readonly { name: MutationEnvelope['name']; args: unknown }[]) =>
+      (await pushRecords(base, device, records)).results.map((r) => (r.status === 'rejected' ? r.reason?.code : r.status));
     async function state(device: Device = counter1) {
       const res = await fetch(`${base}/v1/queue/state?day=${DAY}`, { headers: device.auth });
       expect(res.status).toBe(200);
