@@ -1,11 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { freshDb, nodeRandom, seededBranch } from '../../test/unit/fixtures';
 import { fixedClock } from '../shared/clock';
-import { DEFAULT_QUEUE_CONFIG, QueueActionArgs, type QueueActionAnswer, type QueueState, type QueueTicketView } from '../shared/queue';
+import {
+  DEFAULT_QUEUE_CONFIG,
+  QueueActionArgs,
+  type QueueActionAnswer,
+  type QueueState,
+  type QueueTicketView,
+  type StaffCallAnswer,
+  type StaffCallAnswerRequest,
+  type StaffCallView,
+} from '../shared/queue';
 import type { KioskDb, StoredDossierRow } from '../storage/KioskDb';
 import { TransportError, type Transport } from '../sync/Transport';
 import { initI18n } from './i18n';
-import { createQueueDesk, type QueueDeskDeps } from './queueDesk';
+import { createQueueDesk, type QueueDeskDeps, type QueueDeskView } from './queueDesk';
 import type { QueueOwner } from './syncService';
 import i18next from 'i18next';
 
@@ -20,7 +29,9 @@ type Script = 'answer' | 'no-answer' | { refuse: string };
  * (call next picks the first waiting ticket of the asked groups), can lose answers, and records
  * every request it received (with the id), so a test sees what was sent and how often.
  */
-class FakeQueueTransport implements Pick<Transport, 'queueAction' | 'queueState'> {
+class FakeQueueTransport implements Pick<Transport, 'queueAction' | 'queueState' | 'answerStaffCall'> {
+  staffCalls: StaffCallView[] = [];
+  answered = new Map<string, number>();
   readonly received: QueueActionArgs[] = [];
   readonly applied = new Map<string, QueueActionAnswer>();
   script: Script[] = [];
@@ -99,11 +110,20 @@ class FakeQueueTransport implements Pick<Transport, 'queueAction' | 'queueState'
       waitingByGroup: { A: this.waiting.filter((n) => n.startsWith('A')).length, B: this.waiting.filter((n) => n.startsWith('B')).length },
       estimateByGroup: { A: { low: 10, high: 20 }, B: null },
       config: DEFAULT_QUEUE_CONFIG,
+      staffCalls: this.staffCalls.filter((c) => !this.answered.has(c.id)),
     };
   }
 
+  async answerStaffCall(request: StaffCallAnswerRequest): Promise<StaffCallAnswer> {
+    if (!this.reachable) throw new TransportError('network', { code: 'net.unreachable', detail: 'no answer' });
+    if (!this.staffCalls.some((c) => c.id === request.id)) throw new TransportError('protocol', { code: 'queue.staff-call-not-found', detail: 'gone' }, 404);
+    const first = !this.answered.has(request.id);
+    if (first) this.answered.set(request.id, request.counter);
+    return { id: request.id, answeredAt: T0, counter: this.answered.get(request.id)!, first };
+  }
+
   owner(): QueueOwner {
-    return { act: (a) => this.queueAction(a), state: (d) => this.queueState(d) };
+    return { act: (a) => this.queueAction(a), state: (d) => this.queueState(d), answerStaffCall: (r) => this.answerStaffCall(r) };
   }
 }
 
@@ -337,5 +357,29 @@ describe('the counter queue desk', () => {
     m.desk.reconnect();
     await new Promise((r) => setTimeout(r, 10));
     expect(m.desk.current()).toMatchObject({ number: 'A0001', state: 'called' });
+  });
+
+  it('shows the kiosks’ calls for staff, closes one when the officer goes, and says why when it cannot', async () => {
+    const m = machine();
+    const t = m.transport as FakeQueueTransport;
+    const call: StaffCallView = { id: '0193a1b2-0000-7000-8000-0000000000c1', screen: 'follow', calledAt: T0 - 5_000, kioskSlot: 2 };
+    t.staffCalls = [call];
+    expect(await m.desk.answerStaffCall(call.id)).toMatchObject({ ok: false, error: { code: 'queue.not-set-up' } });
+    await m.desk.saveSetup({ counter: 3, groups: ['A'] });
+    const views: QueueDeskView[] = [];
+    const stop = m.desk.watch((v) => views.push(v));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(views.at(-1)?.staffCalls).toEqual([call]);
+
+    expect(await m.desk.answerStaffCall(call.id)).toEqual({ ok: true, value: { id: call.id, answeredAt: T0, counter: 3, first: true } });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(views.at(-1)?.staffCalls).toEqual([]);
+    expect(await m.desk.answerStaffCall('0193a1b2-0000-7000-8000-0000000000c9')).toMatchObject({ ok: false, error: { code: 'queue.staff-call-not-found' } });
+    t.reachable = false;
+    expect(await m.desk.answerStaffCall(call.id)).toMatchObject({ ok: false, error: { code: 'queue.staff-call-unreachable' } });
+    stop();
+    const offline = machine(freshDb(), 'not-enrolled');
+    await offline.desk.saveSetup({ counter: 1, groups: ['A'] });
+    expect(await offline.desk.answerStaffCall(call.id)).toMatchObject({ ok: false, error: { code: 'queue.not-enrolled' } });
   });
 });
