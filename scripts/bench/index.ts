@@ -7,6 +7,7 @@
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { printBlobBench, runBlobBench } from './blobs.bench';
 import { printBrowserBench, runBrowserBench } from './browser.bench';
+import { printCitizenBench, runCitizenBench } from './citizen.bench';
 import { printDrainBench, runDrainBench } from './drain.bench';
 import { printFiguresOfRun, skippable } from './figures';
 import { printIngestBench, runIngestBench } from './ingest.bench';
@@ -28,7 +29,7 @@ console.log(
   `machine: ${availableParallelism()} × ${cpus()[0]?.model ?? 'cpu'}, load ${started.load.map((l) => l.toFixed(2)).join(' ')}, node ${process.version}`,
 );
 
-/** BENCH_ONLY=drain,ingest (or `-- drain ingest`) runs only those benches: pdf (Node and Chromium), drain, ingest, blobs, link, privacy, seal, search, receipt, qr, scan, pin, lookup, queue. */
+/** BENCH_ONLY=drain,ingest (or `-- drain ingest`) runs only those benches: pdf (Node and Chromium), drain, ingest, blobs, link, privacy, seal, search, receipt, qr, scan, pin, lookup, queue, citizen. */
 const only = (process.env.BENCH_ONLY ?? process.argv.slice(2).join(','))
   .split(',')
   .map((s) => s.trim())
@@ -99,6 +100,12 @@ if (wants('lookup')) {
   printLookupPageBench(await runLookupPageBench());
 }
 
+if (wants('citizen')) {
+  console.log(
+    '\nCitizen kiosk (Chromium, 1,700 procedures): tap → next screen vs the frame floor, on-screen key → search results vs the key\'s echo, renderer heap over visits with idle resets',
+  );
+  await skippable('citizen kiosk in Chromium', async () => printCitizenBench(await runCitizenBench()));
+}
 if (wants('pin')) {
   console.log('\nOfficer sign-in: PIN check against its PBKDF2 verifier in Chromium (the counter) and Node, vs 210k iterations and one SHA-256');
   await skippable('PIN check in Chromium', async () => printPinBench(await runPinBench()));

@@ -5,6 +5,7 @@ import { createReadAloud, readAloudUtterance } from './readAloud';
 function fakeVoice(gate: AudioGate = 'allowed') {
   const said: Utterance[] = [];
   let unlocks = 0;
+  let stops = 0;
   let current = gate;
   let finish: ((o: SayOutcome) => void) | null = null;
   const port: VoicePort = {
@@ -13,6 +14,11 @@ function fakeVoice(gate: AudioGate = 'allowed') {
     say: (u) => {
       said.push(u);
       return new Promise((resolve) => (finish = resolve));
+    },
+    stop: () => {
+      stops++;
+      finish?.('stopped');
+      finish = null;
     },
     gate: () => current,
     onGateChange: () => () => undefined,
@@ -27,6 +33,7 @@ function fakeVoice(gate: AudioGate = 'allowed') {
     port,
     said,
     unlocks: () => unlocks,
+    stops: () => stops,
     end: (o: SayOutcome = 'spoken') => {
       finish?.(o);
       finish = null;
@@ -101,6 +108,24 @@ describe('read aloud', () => {
     voice.end('spoken');
     expect(await again).toBe('spoken');
     expect(attempts).toBe(2);
+  });
+
+  it('stops the guide when the citizen leaves the screen, and reads again on the next tap', async () => {
+    const voice = fakeVoice();
+    const reader = createReadAloud(() => Promise.resolve(voice.port));
+    reader.stop();
+    expect(voice.stops()).toBe(0);
+    const reading = reader.read({ kind: 'home' });
+    await tick();
+    reader.stop();
+    expect(await reading).toBe('stopped');
+    expect(voice.stops()).toBe(1);
+    expect(reader.state()).toMatchObject({ speaking: false, last: 'stopped' });
+    const again = reader.read({ kind: 'follow' });
+    await tick();
+    voice.end('spoken');
+    expect(await again).toBe('spoken');
+    expect(voice.stops()).toBe(1);
   });
 
   it('keeps only the last 20 sentences', async () => {

@@ -10,7 +10,8 @@ import type { SayOutcome, Utterance, VoiceEngine, VoicePort } from '../platform/
  *   browser lets a page play sound only after a user gesture: a read asks the voice to unlock audio
  *   synchronously inside the tap when the voice is ready, before anything is awaited.
  * - One guide at a time: a tap while one is being said is ignored (`busy`), never queued — a
- *   citizen tapping twice must not hear the guide twice.
+ *   citizen tapping twice must not hear the guide twice. Leaving the screen (another screen, the
+ *   idle reset) stops the guide at once (`stop`): it never goes on about a screen no longer shown.
  * - What was said is kept (the last 20 sentences) for diagnostics and tests; never anything
  *   personal: the guides are fixed sentences and a ticket number.
  */
@@ -27,6 +28,8 @@ export interface ReadAloud {
   /** Makes the voice now (the OS lists its voices asynchronously), so the first tap can unlock audio at once. */
   prepare(): void;
   read(screen: ReadableScreen): Promise<SayOutcome | 'busy'>;
+  /** The citizen left the screen being read: the guide ends now ('stopped'); nothing when silent. */
+  stop(): void;
   state(): ReadAloudState;
   subscribe(listener: () => void): () => void;
 }
@@ -81,6 +84,9 @@ export function createReadAloud(makeVoice: () => Promise<VoicePort>): ReadAloud 
         set({ speaking: false, last: outcome });
       }
       return outcome;
+    },
+    stop() {
+      if (state.speaking) ready?.stop();
     },
     state: () => state,
     subscribe(listener) {

@@ -48,9 +48,9 @@ async function publishCatalog(centre: Centre): Promise<void> {
 }
 
 const test = base.extend<{ kioskCentre: Centre }>({
-  // eslint-disable-next-line no-empty-pattern -- Playwright reads a fixture's dependencies from this pattern; this one has none
-  kioskCentre: async ({}, use) => {
-    const centre = await startCentre();
+  // On the worker's PGlite, emptied for each test (fixtures.ts): no test here also asks for `centre`.
+  kioskCentre: async ({ centreDb }, use) => {
+    const centre = await startCentre({ db: centreDb });
     await publishCatalog(centre);
     await use(centre);
     await centre.close();
@@ -144,129 +144,142 @@ for (const { name, viewport } of ORIENTATIONS) {
       // The ticket reached the centre (pushed by the kiosk's sync, cross-origin).
       await expect.poll(() => atCentre(kioskCentre, deviceId), { timeout: 20_000 }).toEqual(['A0001']);
     });
-
-    test('search typed on the on-screen keyboard with Telex, then a ticket that reaches the centre', async ({ page, kioskCentre }) => {
-      const deviceId = await enrolKiosk(page, kioskCentre);
-      await page.getByTestId('citizen.lookup').click();
-      await tapKeys(page, 'ddawng kys khai tuwr');
-      await expect(page.getByTestId('lookup.query')).toHaveValue('đăng ký khai tử');
-      await expect(page.getByTestId('lookup.results')).toBeVisible();
-      await expect(page.getByTestId('lookup.procedure').first()).toContainText('khai tử');
-      await page.screenshot({ path: join(SHOTS, `${name}-search-keyboard.png`) });
-      // Backspace deletes one letter as shown ("tử" is two).
-      for (let i = 0; i < 2; i++) await page.getByTestId('lookup.keyboard').locator('[data-skbtn="{bksp}"]').click();
-      await expect(page.getByTestId('lookup.query')).toHaveValue('đăng ký khai ');
-      await tapKeys(page, 'sinh');
-      await expect(page.getByTestId('lookup.procedure').first()).toContainText('khai sinh');
-      // A physical keyboard still types into the field.
-      await page.getByTestId('lookup.query').press('End');
-      await page.keyboard.type(' luu dong');
-      await expect(page.getByTestId('lookup.query')).toHaveValue('đăng ký khai sinh luu dong');
-      await expect(page.getByTestId('lookup.procedure').first()).toContainText('Thủ tục đăng ký khai sinh lưu động');
-      await page.getByTestId('lookup.procedure').first().click();
-      await expect(page.getByTestId('procedure.screen')).toHaveAttribute('data-code', '1.003583');
-      await page.getByTestId('procedure.takeTicket').click();
-      await expect(page.getByTestId('ticket.number')).toHaveText('A0001');
-      await expect.poll(() => atCentre(kioskCentre, deviceId), { timeout: 20_000 }).toEqual(['A0001']);
-    });
-
-    test('offline: the look-up works from what the kiosk pulled, the screen says it is offline, the ticket follows on reconnect', async ({
-      page,
-      context,
-      kioskCentre,
-    }) => {
-      const deviceId = await enrolKiosk(page, kioskCentre);
-      // What the kiosk holds offline is also its app: wait until the service worker has it all
-      // (precached) and serves this page, as on any kiosk that ran before the line dropped.
-      await page.evaluate(async () => {
-        await navigator.serviceWorker.ready;
-      });
-      await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
-      await context.setOffline(true);
-      await expect(page.getByTestId('status.sync')).toHaveAttribute('data-online', 'false');
-      await expect(page.getByTestId('status.sync')).toHaveText('Mất kết nối – vẫn hoạt động bình thường');
-
-      // Browsing: the centre's catalog as the kiosk holds it.
-      await page.getByTestId('citizen.lookup').click();
-      await page.locator('[data-testid="lookup.fieldTile"][data-field="Hộ tịch"]').click();
-      await page.locator('[data-testid="lookup.procedure"][data-code="1.001193"]').click();
-      await expect(page.getByTestId('procedure.name')).toHaveText('Thủ tục đăng ký khai sinh');
-      await expect(page.getByTestId('procedure.screen')).toContainText(CENTRE_PAPER);
-      await expect(page.getByTestId('status.sync')).toHaveText('Mất kết nối – vẫn hoạt động bình thường');
-      await page.screenshot({ path: join(SHOTS, `${name}-offline-procedure.png`) });
-      await page.getByTestId('procedure.print').click();
-      await expect(page.getByTestId('procedure.printed')).toBeVisible();
-      expect(pdfText(await lastPrintedPdf(page, 'Giay to 1.001193')).replace(/\s+/g, ' ')).toContain(CENTRE_PAPER);
-
-      // Searching on the on-screen keyboard.
-      await page.getByTestId('procedure.home').click();
-      await page.getByTestId('citizen.lookup').click();
-      await tapKeys(page, 'khai tuwr');
-      await expect(page.getByTestId('lookup.query')).toHaveValue('khai tử');
-      await expect(page.getByTestId('lookup.procedure').first()).toContainText('khai tử');
-      await expect(page.getByTestId('status.sync')).toHaveAttribute('data-online', 'false');
-      await page.screenshot({ path: join(SHOTS, `${name}-offline-search.png`) });
-
-      // A ticket: printed now, at the centre once the kiosk is back.
-      await page.getByTestId('lookup.procedure').first().click();
-      await page.getByTestId('procedure.takeTicket').click();
-      await expect(page.getByTestId('ticket.number')).toHaveText('A0001');
-      await expect(page.getByTestId('ticket.result')).toHaveAttribute('data-print', 'printed');
-      await expect(page.getByTestId('status.sync')).toHaveAttribute('data-pending', '1');
-      expect(await atCentre(kioskCentre, deviceId)).toEqual([]);
-      await context.setOffline(false);
-      await expect.poll(() => atCentre(kioskCentre, deviceId), { timeout: 20_000 }).toEqual(['A0001']);
-      await expect(page.getByTestId('status.sync')).toHaveAttribute('data-online', 'true');
-    });
-
-    test('idle: a countdown, a touch keeps the visit, then everything back to the start in Vietnamese', async ({ page, kioskCentre }) => {
-      await enrol(page, kioskCentre, 'citizen');
-      await page.clock.install();
-      await page.goto(kioskUrl('?role=citizen'));
-      await page.getByTestId('status.language').click();
-      await expect(page.getByTestId('citizen.lookup')).toContainText('Look up a procedure');
-      await page.getByTestId('citizen.priority').click();
-      await page.getByTestId('citizen.lookup').click();
-      await tapKeys(page, 'quoocs tichj');
-      await expect(page.getByTestId('lookup.query')).toHaveValue('quốc tịch');
-
-      // 50 s without a touch: the countdown of the last 10 s.
-      await page.clock.fastForward(50_500);
-      await expect(page.getByTestId('citizen.idle')).toBeVisible();
-      await expect(page.getByTestId('citizen.idle')).toContainText('The screen returns to the start page in 10 seconds');
-      await page.screenshot({ path: join(SHOTS, `${name}-idle-countdown.png`) });
-      // A touch keeps the visit as it was.
-      await page.getByTestId('citizen.idle.continue').click();
-      await page.clock.fastForward(1_000);
-      await expect(page.getByTestId('citizen.idle')).toHaveCount(0);
-      await expect(page.getByTestId('lookup.query')).toHaveValue('quốc tịch');
-
-      await page.clock.fastForward(50_500);
-      await expect(page.getByTestId('citizen.idle')).toBeVisible();
-      await page.clock.fastForward(10_500);
-      // Nobody there: the attract screen says what the kiosk can do; a touch opens the start page.
-      await expect(page.getByTestId('citizen.attract')).toBeVisible();
-      await expect(page.getByTestId('citizen.attract')).toContainText('Chạm vào màn hình để bắt đầu');
-      await page.screenshot({ path: join(SHOTS, `${name}-attract.png`) });
-      expect(await page.content()).not.toContain('quốc tịch');
-      await page.getByTestId('citizen.attract').click();
-      await expect(page.getByTestId('citizen.home')).toBeVisible();
-      await expect(page.getByTestId('citizen.idle')).toHaveCount(0);
-      await expect(page.locator('html')).toHaveAttribute('lang', 'vi');
-      await expect(page.getByTestId('citizen.lookup')).toContainText('Tra cứu thủ tục');
-      await expect(page.getByTestId('citizen.priority')).toHaveAttribute('aria-pressed', 'false');
-      // Nothing typed remains anywhere in the page, in text or in an input's value.
-      const html = await page.content();
-      expect(html).not.toContain('quốc tịch');
-      expect(html).not.toContain('quoocs');
-      expect(await page.locator('input').evaluateAll((inputs) => inputs.map((i) => (i as HTMLInputElement).value).filter((v) => v !== ''))).toEqual([]);
-      // Reopened, the look-up starts empty.
-      await page.getByTestId('citizen.lookup').click();
-      await expect(page.getByTestId('lookup.query')).toHaveValue('');
-      await page.screenshot({ path: join(SHOTS, `${name}-after-reset.png`) });
-    });
   });
 }
+
+/**
+ * The rest in portrait, each screen also photographed in landscape (the browse test above checks the
+ * landscape layout; the flows are the same code in both).
+ */
+async function bothOrientations(page: Page, label: string): Promise<void> {
+  await page.screenshot({ path: join(SHOTS, `portrait-${label}.png`) });
+  await page.setViewportSize(ORIENTATIONS[1].viewport);
+  await page.screenshot({ path: join(SHOTS, `landscape-${label}.png`) });
+  await page.setViewportSize(ORIENTATIONS[0].viewport);
+}
+
+test.describe('citizen look-up', () => {
+  test('search typed on the on-screen keyboard with Telex, then a ticket that reaches the centre', async ({ page, kioskCentre }) => {
+    const deviceId = await enrolKiosk(page, kioskCentre);
+    await page.getByTestId('citizen.lookup').click();
+    await tapKeys(page, 'ddawng kys khai tuwr');
+    await expect(page.getByTestId('lookup.query')).toHaveValue('đăng ký khai tử');
+    await expect(page.getByTestId('lookup.results')).toBeVisible();
+    await expect(page.getByTestId('lookup.procedure').first()).toContainText('khai tử');
+    await bothOrientations(page, 'search-keyboard');
+    // Backspace deletes one letter as shown ("tử" is two).
+    for (let i = 0; i < 2; i++) await page.getByTestId('lookup.keyboard').locator('[data-skbtn="{bksp}"]').click();
+    await expect(page.getByTestId('lookup.query')).toHaveValue('đăng ký khai ');
+    await tapKeys(page, 'sinh');
+    await expect(page.getByTestId('lookup.procedure').first()).toContainText('khai sinh');
+    // A physical keyboard still types into the field.
+    await page.getByTestId('lookup.query').press('End');
+    await page.keyboard.type(' luu dong');
+    await expect(page.getByTestId('lookup.query')).toHaveValue('đăng ký khai sinh luu dong');
+    await expect(page.getByTestId('lookup.procedure').first()).toContainText('Thủ tục đăng ký khai sinh lưu động');
+    await page.getByTestId('lookup.procedure').first().click();
+    await expect(page.getByTestId('procedure.screen')).toHaveAttribute('data-code', '1.003583');
+    await page.getByTestId('procedure.takeTicket').click();
+    await expect(page.getByTestId('ticket.number')).toHaveText('A0001');
+    await expect.poll(() => atCentre(kioskCentre, deviceId), { timeout: 20_000 }).toEqual(['A0001']);
+  });
+
+  test('offline: the look-up works from what the kiosk pulled, the screen says it is offline, the ticket follows on reconnect', async ({
+    page,
+    context,
+    kioskCentre,
+  }) => {
+    const deviceId = await enrolKiosk(page, kioskCentre);
+    // What the kiosk holds offline is also its app: wait until the service worker has it all
+    // (precached) and serves this page, as on any kiosk that ran before the line dropped.
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+    });
+    await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+    await context.setOffline(true);
+    await expect(page.getByTestId('status.sync')).toHaveAttribute('data-online', 'false');
+    await expect(page.getByTestId('status.sync')).toHaveText('Mất kết nối – vẫn hoạt động bình thường');
+
+    // Browsing: the centre's catalog as the kiosk holds it.
+    await page.getByTestId('citizen.lookup').click();
+    await page.locator('[data-testid="lookup.fieldTile"][data-field="Hộ tịch"]').click();
+    await page.locator('[data-testid="lookup.procedure"][data-code="1.001193"]').click();
+    await expect(page.getByTestId('procedure.name')).toHaveText('Thủ tục đăng ký khai sinh');
+    await expect(page.getByTestId('procedure.screen')).toContainText(CENTRE_PAPER);
+    await expect(page.getByTestId('status.sync')).toHaveText('Mất kết nối – vẫn hoạt động bình thường');
+    await bothOrientations(page, 'offline-procedure');
+    await page.getByTestId('procedure.print').click();
+    await expect(page.getByTestId('procedure.printed')).toBeVisible();
+    expect(pdfText(await lastPrintedPdf(page, 'Giay to 1.001193')).replace(/\s+/g, ' ')).toContain(CENTRE_PAPER);
+
+    // Searching on the on-screen keyboard.
+    await page.getByTestId('procedure.home').click();
+    await page.getByTestId('citizen.lookup').click();
+    await tapKeys(page, 'khai tuwr');
+    await expect(page.getByTestId('lookup.query')).toHaveValue('khai tử');
+    await expect(page.getByTestId('lookup.procedure').first()).toContainText('khai tử');
+    await expect(page.getByTestId('status.sync')).toHaveAttribute('data-online', 'false');
+    await bothOrientations(page, 'offline-search');
+
+    // A ticket: printed now, at the centre once the kiosk is back.
+    await page.getByTestId('lookup.procedure').first().click();
+    await page.getByTestId('procedure.takeTicket').click();
+    await expect(page.getByTestId('ticket.number')).toHaveText('A0001');
+    await expect(page.getByTestId('ticket.result')).toHaveAttribute('data-print', 'printed');
+    await expect(page.getByTestId('status.sync')).toHaveAttribute('data-pending', '1');
+    expect(await atCentre(kioskCentre, deviceId)).toEqual([]);
+    await context.setOffline(false);
+    await expect.poll(() => atCentre(kioskCentre, deviceId), { timeout: 20_000 }).toEqual(['A0001']);
+    await expect(page.getByTestId('status.sync')).toHaveAttribute('data-online', 'true');
+  });
+
+  test('idle: a countdown, a touch keeps the visit, then everything back to the start in Vietnamese', async ({ page, kioskCentre }) => {
+    await enrol(page, kioskCentre, 'citizen');
+    await page.clock.install();
+    await page.goto(kioskUrl('?role=citizen'));
+    await page.getByTestId('status.language').click();
+    await expect(page.getByTestId('citizen.lookup')).toContainText('Look up a procedure');
+    await page.getByTestId('citizen.priority').click();
+    await page.getByTestId('citizen.lookup').click();
+    await tapKeys(page, 'quoocs tichj');
+    await expect(page.getByTestId('lookup.query')).toHaveValue('quốc tịch');
+
+    // 50 s without a touch: the countdown of the last 10 s.
+    await page.clock.fastForward(50_500);
+    await expect(page.getByTestId('citizen.idle')).toBeVisible();
+    await expect(page.getByTestId('citizen.idle')).toContainText('The screen returns to the start page in 10 seconds');
+    await bothOrientations(page, 'idle-countdown');
+    // A touch keeps the visit as it was.
+    await page.getByTestId('citizen.idle.continue').click();
+    await page.clock.fastForward(1_000);
+    await expect(page.getByTestId('citizen.idle')).toHaveCount(0);
+    await expect(page.getByTestId('lookup.query')).toHaveValue('quốc tịch');
+
+    await page.clock.fastForward(50_500);
+    await expect(page.getByTestId('citizen.idle')).toBeVisible();
+    await page.clock.fastForward(10_500);
+    // Nobody there: the attract screen says what the kiosk can do; a touch opens the start page.
+    await expect(page.getByTestId('citizen.attract')).toBeVisible();
+    await expect(page.getByTestId('citizen.attract')).toContainText('Chạm vào màn hình để bắt đầu');
+    await bothOrientations(page, 'attract');
+    expect(await page.content()).not.toContain('quốc tịch');
+    await page.getByTestId('citizen.attract').click();
+    await expect(page.getByTestId('citizen.home')).toBeVisible();
+    await expect(page.getByTestId('citizen.idle')).toHaveCount(0);
+    await expect(page.locator('html')).toHaveAttribute('lang', 'vi');
+    await expect(page.getByTestId('citizen.lookup')).toContainText('Tra cứu thủ tục');
+    await expect(page.getByTestId('citizen.priority')).toHaveAttribute('aria-pressed', 'false');
+    // Nothing typed remains anywhere in the page, in text or in an input's value.
+    const html = await page.content();
+    expect(html).not.toContain('quốc tịch');
+    expect(html).not.toContain('quoocs');
+    expect(await page.locator('input').evaluateAll((inputs) => inputs.map((i) => (i as HTMLInputElement).value).filter((v) => v !== ''))).toEqual([]);
+    // Reopened, the look-up starts empty.
+    await page.getByTestId('citizen.lookup').click();
+    await expect(page.getByTestId('lookup.query')).toHaveValue('');
+    await bothOrientations(page, 'after-reset');
+  });
+});
 
 test('English home in landscape: tiles E and F are above the status bar', async ({ page, kioskCentre }) => {
   await page.setViewportSize({ width: 1920, height: 1080 });

@@ -18,6 +18,7 @@ export function createFakeVoice(opts: { durationMs?: number; gate?: AudioGate; n
   let maxConcurrent = 0;
   const listeners = new Set<(g: AudioGate) => void>();
   const log: FakeVoice['log'] = [];
+  let stopCurrent: (() => void) | null = null;
   return {
     engine: 'fake',
     voiceName: null,
@@ -35,10 +36,20 @@ export function createFakeVoice(opts: { durationMs?: number; gate?: AudioGate; n
       maxConcurrent = Math.max(maxConcurrent, active);
       const entry = { text: u.text, startedAt: opts.now(), endedAt: null as number | null };
       log.push(entry);
-      await new Promise((r) => setTimeout(r, durationMs));
+      const outcome = await new Promise<SayOutcome>((r) => {
+        const timer = setTimeout(() => r('spoken'), durationMs);
+        stopCurrent = () => {
+          clearTimeout(timer);
+          r('stopped');
+        };
+      });
+      stopCurrent = null;
       entry.endedAt = opts.now();
       active--;
-      return 'spoken';
+      return outcome;
+    },
+    stop() {
+      stopCurrent?.();
     },
     gate: () => gate,
     onGateChange(l) {

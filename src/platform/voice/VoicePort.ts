@@ -20,8 +20,11 @@ export interface Utterance {
 /** Whether the browser lets this page play sound now (autoplay policy: a user gesture unlocks it). */
 export type AudioGate = 'allowed' | 'blocked';
 
-/** How a `say` ended: spoken to the end; not played because audio is blocked (say it again once allowed); failed (a missing clip, an engine error). */
-export type SayOutcome = 'spoken' | 'blocked' | 'failed';
+/**
+ * How a `say` ended: spoken to the end; not played because audio is blocked (say it again once
+ * allowed); failed (a missing clip, an engine error); stopped by `stop()` before its end.
+ */
+export type SayOutcome = 'spoken' | 'blocked' | 'failed' | 'stopped';
 
 export type VoiceEngine = 'speech' | 'clips' | 'fake';
 
@@ -31,6 +34,12 @@ export interface VoicePort {
   readonly voiceName: string | null;
   /** Says it to the end; never rejects, never interrupts (one call at a time). */
   say(utterance: Utterance): Promise<SayOutcome>;
+  /**
+   * Ends what is being said now, at once (its `say` resolves 'stopped'); nothing when silent. The
+   * board never calls it (a call is never cut off); the citizen kiosk's "Đọc to" does when the
+   * citizen leaves the screen being read.
+   */
+  stop(): void;
   gate(): AudioGate;
   /** `onGateChange(listener)` returns the unsubscribe function. */
   onGateChange(listener: (gate: AudioGate) => void): () => void;

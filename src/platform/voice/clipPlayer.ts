@@ -23,8 +23,13 @@ export interface ClipPlayer {
   onGateChange(listener: (gate: AudioGate) => void): () => void;
   unlock(): Promise<AudioGate>;
   prepare(ids?: readonly string[]): Promise<{ ready: number; failed: string[] }>;
-  /** Plays the sequence; false when a clip is missing or could not be decoded (nothing is played then). */
-  play(ids: readonly string[]): Promise<boolean>;
+  /**
+   * Plays the sequence: 'played' to its end; 'failed' when a clip is missing or could not be decoded
+   * (nothing is played then); 'stopped' when `stop()` ended it.
+   */
+  play(ids: readonly string[]): Promise<'played' | 'failed' | 'stopped'>;
+  /** Ends the sequence being played (its sources stop now); nothing when silent. */
+  stop(): void;
 }
 
 /** Silence between words, after the chime, and at a pause, in seconds. */
@@ -36,6 +41,8 @@ export function createClipPlayer(deps: ClipPlayerDeps): ClipPlayer {
   let context: AudioContext | null = null;
   const listeners = new Set<(gate: AudioGate) => void>();
   const buffers = new Map<string, Promise<AudioBuffer | null>>();
+  /** The sequence being played (or loading): stop() ends it. */
+  let current: { stopped: boolean; sources: AudioBufferSourceNode[]; end: () => void } | null = null;
 
   const ctx = (): AudioContext => {
     if (context) return context;
@@ -86,36 +93,67 @@ export function createClipPlayer(deps: ClipPlayerDeps): ClipPlayer {
       const failed = loaded.filter(([, b]) => b === null).map(([id]) => id);
       return { ready: loaded.length - failed.length, failed };
     },
-    async play(ids) {
-      const sounds = await Promise.all(ids.map((id) => (id === PAUSE_CLIP ? Promise.resolve('pause' as const) : load(id))));
-      if (sounds.some((s) => s === null)) return false;
-      const c = ctx();
-      let at = c.currentTime + 0.05;
-      let last: AudioBufferSourceNode | null = null;
-      for (const [i, sound] of sounds.entries()) {
-        if (sound === 'pause' || sound === null) {
-          at += PAUSE_S;
-          continue;
+    stop() {
+      if (!current) return;
+      current.stopped = true;
+      for (const source of current.sources) {
+        try {
+          source.stop();
+        } catch {
+          // Already ended.
         }
-        const source = c.createBufferSource();
-        source.buffer = sound;
-        source.connect(c.destination);
-        source.start(at);
-        at += sound.duration + (ids[i] === 'chime' ? CHIME_GAP_S : GAP_S);
-        last = source;
       }
-      const finished = last;
-      if (finished === null) return true;
-      const endsIn = Math.max(0, at - c.currentTime);
-      await new Promise<void>((resolve) => {
-        // 'ended' is the signal; the timer only guards against a context suspended mid-sequence.
-        const guard = setTimeout(resolve, endsIn * 1000 + 1500);
-        finished.addEventListener('ended', () => {
-          clearTimeout(guard);
-          resolve();
-        });
-      });
-      return true;
+      current.end();
+    },
+    async play(ids) {
+      const playing: { stopped: boolean; sources: AudioBufferSourceNode[]; end: () => void } = { stopped: false, sources: [], end: () => undefined };
+      current = playing;
+      try {
+        const sounds = await Promise.all(ids.map((id) => (id === PAUSE_CLIP ? Promise.resolve('pause' as const) : load(id))));
+        if (playing.stopped) return 'stopped';
+        if (sounds.some((s) => s === null)) return 'failed';
+        await schedule(ids, sounds, playing);
+        return playing.stopped ? 'stopped' : 'played';
+      } finally {
+        if (current === playing) current = null;
+      }
     },
   };
+
+  /** Schedules the sounds back to back on the audio clock; resolves when the last has ended (or stop() ended it). */
+  async function schedule(
+    ids: readonly string[],
+    sounds: readonly (AudioBuffer | 'pause' | null)[],
+    playing: { sources: AudioBufferSourceNode[]; end: () => void },
+  ): Promise<void> {
+    const c = ctx();
+    let at = c.currentTime + 0.05;
+    let last: AudioBufferSourceNode | null = null;
+    for (const [i, sound] of sounds.entries()) {
+      if (sound === 'pause' || sound === null) {
+        at += PAUSE_S;
+        continue;
+      }
+      const source = c.createBufferSource();
+      source.buffer = sound;
+      source.connect(c.destination);
+      source.start(at);
+      playing.sources.push(source);
+      at += sound.duration + (ids[i] === 'chime' ? CHIME_GAP_S : GAP_S);
+      last = source;
+    }
+    const finished = last;
+    if (finished === null) return;
+    const endsIn = Math.max(0, at - c.currentTime);
+    await new Promise<void>((resolve) => {
+      // 'ended' is the signal; the timer only guards against a context suspended mid-sequence.
+      const guard = setTimeout(resolve, endsIn * 1000 + 1500);
+      const done = (): void => {
+        clearTimeout(guard);
+        resolve();
+      };
+      playing.end = done;
+      finished.addEventListener('ended', done);
+    });
+  }
 }

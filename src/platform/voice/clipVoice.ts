@@ -8,8 +8,10 @@ export function createClipVoice(player: ClipPlayer): VoicePort {
     voiceName: null,
     async say(u) {
       if (player.gate() === 'blocked') return 'blocked';
-      return (await player.play(u.chime ? ['chime', ...u.clips] : u.clips)) ? 'spoken' : 'failed';
+      const played = await player.play(u.chime ? ['chime', ...u.clips] : u.clips);
+      return played === 'played' ? 'spoken' : played;
     },
+    stop: () => player.stop(),
     gate: () => player.gate(),
     onGateChange: (l) => player.onGateChange(l),
     unlock: () => player.unlock(),

@@ -69,6 +69,9 @@ export const AccessBar = memo(function AccessBar({ settings, onChange, readable,
   const voice = useSyncExternalStore(app.readAloud.subscribe, app.readAloud.state);
   const read = useCallback(() => void app.readAloud.read(readable), [app, readable]);
   useEffect(() => app.readAloud.prepare(), [app]);
+  // Another screen (or none: the idle reset, "Xong") ends the guide of the one that was read.
+  const screenKey = readable.kind === 'ticket' ? `ticket ${readable.number}` : readable.kind;
+  useEffect(() => () => app.readAloud.stop(), [app, screenKey]);
   return (
     <div className="access-bar" role="group" aria-label={t('access.label')} data-testid="access.bar">
       <button

@@ -27,7 +27,9 @@ export const ProcedureLookup = memo(function ProcedureLookup({ onBack, onTakeTic
   const [place, setPlace] = useState<Place>({ kind: 'start' });
   const [query, setQuery] = useState('');
   const [fields, setFields] = useState<readonly FieldSummary[]>([]);
-  const [hits, setHits] = useState<readonly Procedure[] | null>(null);
+  // The results and the query they answer (the search is asynchronous: until the answer to the
+  // latest keystroke arrives, the previous answer stays on screen, marked with its own query).
+  const [hits, setHits] = useState<{ readonly query: string; readonly list: readonly Procedure[] } | null>(null);
   const [inField, setInField] = useState<readonly Procedure[]>([]);
 
   const procedureOpen = place.kind === 'procedure';
@@ -50,7 +52,7 @@ export const ProcedureLookup = memo(function ProcedureLookup({ onBack, onTakeTic
       setHits(null);
       return;
     }
-    void app.guide.search(query, 12).then((found) => live && setHits(found.map((h) => h.procedure)));
+    void app.guide.search(query, 12).then((found) => live && setHits({ query, list: found.map((h) => h.procedure) }));
     return () => {
       live = false;
     };
@@ -136,16 +138,16 @@ export const ProcedureLookup = memo(function ProcedureLookup({ onBack, onTakeTic
           />
           <OnScreenKeyboard value={query} onChange={setQuery} mode="telex" testId="lookup.keyboard" />
         </div>
-        <div className="lookup__results">
+        <div className="lookup__results" data-query={hits?.query ?? ''} data-testid="lookup.resultsPane">
           {hits !== null ? (
             <>
               <h2>{t('citizen.lookup.resultsTitle')}</h2>
-              {hits.length === 0 ? (
+              {hits.list.length === 0 ? (
                 <p className="notice notice--warn" data-testid="lookup.noResults">
                   {t('citizen.lookup.noResults')}
                 </p>
               ) : (
-                list(hits, 'start', 'lookup.results')
+                list(hits.list, 'start', 'lookup.results')
               )}
             </>
           ) : (
