@@ -292,6 +292,7 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
     loadSeedCatalog: deps.loadSeedCatalog ?? (async () => []),
     seedCalendars: deps.seedCalendars ?? [],
     seedSynonyms: deps.seedSynonyms,
+    now: () => clock.now(),
   });
   const guide = createProcedureGuide({
     catalog,

@@ -17,6 +17,43 @@ const publishedTable: SearchSynonyms = {
   stopWords: [],
 };
 
+describe('procedure catalog freshness', () => {
+  const procedure = (code: string, name: string) => ({ ...(seedJson as { code: string }[])[0]!, code, name, active: true });
+
+  it('a pull in this page is searched at once; between pulls a keystroke reads nothing from IndexedDB', async () => {
+    const reference = fresh('fresh-pull');
+    let at = 1_000;
+    const catalog = createProcedureCatalog({ reference, loadSeedCatalog: async () => seedJson, seedCalendars: [], now: () => at });
+    expect(await catalog.search('khai sinh', 1)).toHaveLength(1);
+    let cursorReads = 0;
+    const get = reference.cursors.get.bind(reference.cursors);
+    reference.cursors.get = ((key: string) => {
+      cursorReads++;
+      return get(key);
+    }) as typeof reference.cursors.get;
+    for (const q of ['kh', 'kha', 'khai', 'khai s']) await catalog.search(q, 5);
+    at += 1_000;
+    await catalog.search('khai si', 5);
+    expect(cursorReads).toBe(0);
+
+    await applyPullPage(reference, 'global', [{ seq: 1, entity: 'procedure', key: '9.999001', op: 'put', data: procedure('9.999001', 'Cấp giấy phép nuôi chim yến'), checksum: 1 }], 1, 0);
+    expect((await catalog.search('chim yen', 1)).map((h) => h.procedure.code)).toEqual(['9.999001']);
+  });
+
+  it('a change this page did not make (another tab pulled) is searched within seconds', async () => {
+    const reference = fresh('fresh-other-tab');
+    let at = 1_000;
+    const catalog = createProcedureCatalog({ reference, loadSeedCatalog: async () => seedJson, seedCalendars: [], now: () => at });
+    expect(await catalog.search('chim yen', 1)).toEqual([]);
+    // Written straight to the tables, as another page's pull would: this page's generation does not move.
+    await reference.records.put({ scope: 'global', entity: 'procedure', key: '9.999002', seq: 1, checksum: 1, data: procedure('9.999002', 'Cấp giấy phép nuôi chim yến') });
+    await reference.cursors.put({ scope: 'global', cursor: 1, pulledAt: 0 });
+    expect(await catalog.search('chim yen', 1)).toEqual([]);
+    at += 5_000;
+    expect((await catalog.search('chim yen', 1)).map((h) => h.procedure.code)).toEqual(['9.999002']);
+  });
+});
+
 describe('procedure catalog search and the synonym table', () => {
   it('uses the shipped table until the centre publishes one, then the published one', async () => {
     const reference = fresh('synonyms-published');

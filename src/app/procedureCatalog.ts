@@ -4,7 +4,7 @@ import { GLOBAL_SCOPE } from '../shared/published';
 import { SearchSynonyms } from '../shared/searchSynonyms';
 import { AppFailure, describeUnknown } from '../shared/result';
 import type { ReferenceDb } from '../storage/referenceDb';
-import { getCursor, readPublished } from '../storage/referenceRepository';
+import { getCursor, readPublished, referenceGeneration } from '../storage/referenceRepository';
 import { createCatalogSearch, type CatalogSearch, type CatalogSearchHit } from './catalogSearch';
 
 /**
@@ -29,7 +29,16 @@ export interface ProcedureCatalogDeps {
   readonly seedCalendars: readonly unknown[];
   /** The synonym table shipped with the app, used until the centre publishes one; none = words only. */
   readonly seedSynonyms?: unknown;
+  /** Milliseconds, for how long a check of the pulled cursor holds (the clock port's `now`). */
+  readonly now?: () => number;
 }
+
+/**
+ * The index is rebuilt when the pulled global scope moved. A pull in this page says so at once
+ * (referenceGeneration); otherwise the cursor is read again at most this often, for writes this
+ * page did not make (another tab): a keystroke never waits for IndexedDB.
+ */
+const RECHECK_MS = 5_000;
 
 export interface ProcedureCatalog {
   /** Every procedure, retired ones included. */
@@ -42,7 +51,8 @@ export interface ProcedureCatalog {
 
 export function createProcedureCatalog(deps: ProcedureCatalogDeps): ProcedureCatalog {
   const { reference } = deps;
-  let current: { key: string; procedures: readonly Procedure[]; search: CatalogSearch } | null = null;
+  let current: { key: string; generation: number; checkedAt: number; procedures: readonly Procedure[]; search: CatalogSearch } | null = null;
+  const now = deps.now ?? (() => Date.now());
   let seed: Promise<readonly Procedure[]> | null = null;
 
   function loadSeed(): Promise<readonly Procedure[]> {
@@ -73,12 +83,18 @@ export function createProcedureCatalog(deps: ProcedureCatalogDeps): ProcedureCat
   }
 
   async function load(): Promise<NonNullable<typeof current>> {
+    const generation = referenceGeneration(reference);
+    const at = now();
+    if (current && current.generation === generation && at >= current.checkedAt && at - current.checkedAt < RECHECK_MS) return current;
     // The global scope's pull cursor moves with every published change: one read says whether the index is current.
     const key = `cursor:${await getCursor(reference, GLOBAL_SCOPE)}`;
-    if (current?.key === key) return current;
+    if (current?.key === key) {
+      current = { ...current, generation, checkedAt: at };
+      return current;
+    }
     const published = await readPublished<Procedure>(reference, GLOBAL_SCOPE, 'procedure');
     const source = published.length > 0 ? published : await loadSeed();
-    current = { key, procedures: source, search: createCatalogSearch(source, { synonyms: await synonyms() }) };
+    current = { key, generation, checkedAt: at, procedures: source, search: createCatalogSearch(source, { synonyms: await synonyms() }) };
     return current;
   }
 

@@ -7,6 +7,20 @@ import type { ReferenceDb, ReferenceRow } from './referenceDb';
  * one transaction, so a crash leaves either the old cursor and old rows or the new ones: the next
  * pull resumes exactly after the last applied page.
  */
+const generations = new WeakMap<ReferenceDb, number>();
+
+/**
+ * How many times this JS context changed `db`'s published rows (pull pages, scope resets): a free
+ * "anything new?" for indexes kept in memory over them (the procedure catalog's search), instead of
+ * an IndexedDB read per keystroke. Writes from another context (a second tab) are not counted:
+ * such an index also re-reads the cursor now and then.
+ */
+export function referenceGeneration(db: ReferenceDb): number {
+  return generations.get(db) ?? 0;
+}
+
+const changed = (db: ReferenceDb): void => void generations.set(db, referenceGeneration(db) + 1);
+
 export async function getCursor(db: ReferenceDb, scope: Scope): Promise<number> {
   return (await db.cursors.get(scope))?.cursor ?? 0;
 }
@@ -22,6 +36,7 @@ export async function applyPullPage(db: ReferenceDb, scope: Scope, changes: read
     }
     await db.cursors.put({ scope, cursor, pulledAt: now });
   });
+  changed(db);
 }
 
 /** The same figure as the server's scope checksum, over the local rows. */
@@ -44,6 +59,7 @@ export async function resetScope(db: ReferenceDb, scope: Scope): Promise<void> {
     await db.records.where('scope').equals(scope).delete();
     await db.cursors.delete(scope);
   });
+  changed(db);
 }
 
 export async function readPublished<T = unknown>(db: ReferenceDb, scope: Scope, entity: PublishedEntity): Promise<T[]> {
