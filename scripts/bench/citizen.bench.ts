@@ -66,7 +66,11 @@ export interface CitizenBench {
   readonly catalogSize: number;
   /** Of those, the active ones the look-up shows. */
   readonly activeProcedures: number;
-  readonly heap: { readonly sessions: number; readonly points: readonly { session: number; heapMb: number; nodes: number; listeners: number }[]; readonly growth: number };
+  readonly heap: {
+    readonly sessions: number;
+    readonly points: readonly { session: number; heapMb: number; nodes: number; listeners: number }[];
+    readonly growth: number;
+  };
 }
 
 function quantiles(values: readonly number[]): Quantiles {
@@ -145,9 +149,12 @@ async function installProbe(context: BrowserContext): Promise<void> {
 }
 
 async function arm(page: Page, kind: 'tap' | 'key', label: string, target = ''): Promise<void> {
-  await page.evaluate((a) => {
-    window.__citizenProbe!.armed = a;
-  }, { kind, label, target });
+  await page.evaluate(
+    (a) => {
+      window.__citizenProbe!.armed = a;
+    },
+    { kind, label, target },
+  );
 }
 
 /** Waits until the newest sample has its frame (or gives up: the step did not lead where it should). */
@@ -162,7 +169,11 @@ async function settle(page: Page): Promise<void> {
       { timeout: 10_000 },
     );
   } catch (e) {
-    const probe = await page.evaluate(() => ({ armed: window.__citizenProbe?.armed, last: window.__citizenProbe?.samples.at(-1), n: window.__citizenProbe?.samples.length }));
+    const probe = await page.evaluate(() => ({
+      armed: window.__citizenProbe?.armed,
+      last: window.__citizenProbe?.samples.at(-1),
+      n: window.__citizenProbe?.samples.length,
+    }));
     throw new Error(`a timed step did not end: ${JSON.stringify(probe)}`, { cause: e });
   }
 }
@@ -302,7 +313,10 @@ export async function runCitizenBench(): Promise<CitizenBench> {
       await page.getByTestId('citizen.lookup').click();
       await page.getByTestId('lookup.fieldTile').first().waitFor();
       catalogSize = await page.evaluate(() =>
-        [...document.querySelectorAll('[data-testid="lookup.fieldTile"] .field-tile__count')].reduce((n, el) => n + Number(/\d+/.exec(el.textContent ?? '')?.[0] ?? 0), 0),
+        [...document.querySelectorAll('[data-testid="lookup.fieldTile"] .field-tile__count')].reduce(
+          (n, el) => n + Number(/\d+/.exec(el.textContent ?? '')?.[0] ?? 0),
+          0,
+        ),
       );
       await page.getByTestId('lookup.back').click();
       if (catalogSize < expected) await page.waitForTimeout(1_000);
@@ -386,9 +400,12 @@ export function printCitizenBench(r: CitizenBench): void {
     `  key → results p95 ${round(r.keyDom.p95, 1)} ms, ${round(r.keyDom.p95 / r.keyEcho.p95, 2)}× the echo: ${verdict(keyPass)} (≤ ${CITIZEN_TARGETS.keystrokeToResultsP95Ms} ms, in the DOM)`,
   );
   console.log(`  renderer heap over ${r.heap.sessions} visits with idle resets (after GC):`);
-  for (const p of r.heap.points) console.log(`    after ${String(p.session).padStart(5)} visits: ${round(p.heapMb, 2)} MB, ${p.nodes} DOM nodes, ${p.listeners} listeners`);
+  for (const p of r.heap.points)
+    console.log(`    after ${String(p.session).padStart(5)} visits: ${round(p.heapMb, 2)} MB, ${p.nodes} DOM nodes, ${p.listeners} listeners`);
   const heapPass = r.heap.growth <= CITIZEN_TARGETS.heapGrowth;
-  console.log(`  heap growth after the first ${WARM_UP_SESSIONS} visits: ${round(r.heap.growth * 100, 1)} %: ${verdict(heapPass)} (≤ ${CITIZEN_TARGETS.heapGrowth * 100} %)`);
+  console.log(
+    `  heap growth after the first ${WARM_UP_SESSIONS} visits: ${round(r.heap.growth * 100, 1)} %: ${verdict(heapPass)} (≤ ${CITIZEN_TARGETS.heapGrowth * 100} %)`,
+  );
 
   recordFigure({
     figure: 'citizen kiosk: tap → next screen (Chromium, painted frame)',

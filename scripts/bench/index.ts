@@ -102,7 +102,7 @@ if (wants('lookup')) {
 
 if (wants('citizen')) {
   console.log(
-    '\nCitizen kiosk (Chromium, 1,700 procedures): tap → next screen vs the frame floor, on-screen key → search results vs the key\'s echo, renderer heap over visits with idle resets',
+    "\nCitizen kiosk (Chromium, 1,700 procedures): tap → next screen vs the frame floor, on-screen key → search results vs the key's echo, renderer heap over visits with idle resets",
   );
   await skippable('citizen kiosk in Chromium', async () => printCitizenBench(await runCitizenBench()));
 }

@@ -36,7 +36,13 @@ describe('procedure catalog freshness', () => {
     await catalog.search('khai si', 5);
     expect(cursorReads).toBe(0);
 
-    await applyPullPage(reference, 'global', [{ seq: 1, entity: 'procedure', key: '9.999001', op: 'put', data: procedure('9.999001', 'Cấp giấy phép nuôi chim yến'), checksum: 1 }], 1, 0);
+    await applyPullPage(
+      reference,
+      'global',
+      [{ seq: 1, entity: 'procedure', key: '9.999001', op: 'put', data: procedure('9.999001', 'Cấp giấy phép nuôi chim yến'), checksum: 1 }],
+      1,
+      0,
+    );
     expect((await catalog.search('chim yen', 1)).map((h) => h.procedure.code)).toEqual(['9.999001']);
   });
 
@@ -46,7 +52,14 @@ describe('procedure catalog freshness', () => {
     const catalog = createProcedureCatalog({ reference, loadSeedCatalog: async () => seedJson, seedCalendars: [], now: () => at });
     expect(await catalog.search('chim yen', 1)).toEqual([]);
     // Written straight to the tables, as another page's pull would: this page's generation does not move.
-    await reference.records.put({ scope: 'global', entity: 'procedure', key: '9.999002', seq: 1, checksum: 1, data: procedure('9.999002', 'Cấp giấy phép nuôi chim yến') });
+    await reference.records.put({
+      scope: 'global',
+      entity: 'procedure',
+      key: '9.999002',
+      seq: 1,
+      checksum: 1,
+      data: procedure('9.999002', 'Cấp giấy phép nuôi chim yến'),
+    });
     await reference.cursors.put({ scope: 'global', cursor: 1, pulledAt: 0 });
     expect(await catalog.search('chim yen', 1)).toEqual([]);
     at += 5_000;

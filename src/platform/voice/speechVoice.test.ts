@@ -7,7 +7,11 @@ function fakeSynth() {
   type Listener = (e: { error?: string }) => void;
   const spoken: { text: string; listeners: Map<string, Listener[]> }[] = [];
   let cancels = 0;
-  const fire = (name: string, e: { error?: string } = {}) => spoken.at(-1)?.listeners.get(name)?.forEach((l) => l(e));
+  const fire = (name: string, e: { error?: string } = {}) =>
+    spoken
+      .at(-1)
+      ?.listeners.get(name)
+      ?.forEach((l) => l(e));
   const synth = {
     speak: (u: { text: string; listeners: Map<string, Listener[]> }) => spoken.push(u),
     cancel: () => {
