@@ -229,6 +229,8 @@ test.describe("an officer's shift", () => {
         await expect(counter.getByTestId('staff.signIn')).toHaveAttribute('data-purpose', 'technician', { timeout: 2_000 });
       }).toPass({ timeout: 30_000 });
       await expect(counter.getByRole('radio')).toHaveText([`${TECHNICIAN.name}${TECHNICIAN.staffId}`]);
+      // The only account is chosen and the cursor goes to the PIN field a frame later: type then.
+      await expect(counter.getByTestId('staff.signIn.form.pin')).toBeFocused();
       await counter.keyboard.type(OFFICER.pin);
       await counter.keyboard.press('Enter');
       await expect(counter.getByTestId('staff.signIn.form.error')).toContainText('Mã PIN không đúng');
