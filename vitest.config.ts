@@ -1,5 +1,38 @@
 import { availableParallelism } from 'node:os';
+import { relative } from 'node:path';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * The files that take a minute or more on a 2-core runner (one bare-Debian run of 5939893: fault
+ * rounds ≈ 95 s per engine, lookup 133 s, limits 99 s, queue 81 s, audit 77 s, privacy 65 s, fuzz
+ * 64 s), started first. Without Vitest's cache of durations (CI, a fresh clone) it runs larger files
+ * first, and these are small files that call big harnesses: they came last and made the stage's tail.
+ */
+const SLOW_FIRST = [
+  'test/integration/syncFaults.postgres.test.ts',
+  'test/integration/syncFaults.pglite.test.ts',
+  'test/integration/lookup.test.ts',
+  'test/integration/limits.test.ts',
+  'test/integration/queue.test.ts',
+  'test/integration/audit.test.ts',
+  'test/integration/privacy.test.ts',
+  'test/integration/fuzz.test.ts',
+];
+
+class SlowFirstSequencer extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const rank = (f: TestSpecification): number => {
+      const i = SLOW_FIRST.indexOf(relative(process.cwd(), f.moduleId).replaceAll('\\', '/'));
+      return i === -1 ? SLOW_FIRST.length : i;
+    };
+    return sorted
+      .map((f, i) => ({ f, i }))
+      .sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i)
+      .map(({ f }) => f);
+  }
+}
 
 export default defineConfig({
   test: {
@@ -20,5 +53,6 @@ export default defineConfig({
     // a time there). The integration files wait on PostgreSQL and HTTP as much as they compute.
     maxWorkers: Math.max(2, availableParallelism() - 1),
     testTimeout: 30_000,
+    sequence: { sequencer: SlowFirstSequencer },
   },
 });
