@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { CHROMIUM_ARGS } from '../../playwright.config';
 import { startKioskPreview } from '../kioskPreview.mjs';
 import { BenchSkipped, recordFigure } from './figures';
-import { percentile as percentileOfSorted } from './stats';
+import { percentile as percentileOfSorted, quantiles, type Quantiles } from './stats';
 import { installTapProbe, readTapSamples, sampleFsyncFloor, type TapSample } from './tapProbe';
 
 export const BROWSER_TARGETS = { coldStartMs: 1500, tapToPdfP95Ms: 50, screenOverFloorMs: 30, jobOverFloorMs: 60 } as const;
@@ -65,12 +65,6 @@ export interface BrowserBenchResult {
   readonly tapToPdfWorker: TapSeries;
 }
 
-interface Quantiles {
-  readonly p50: number;
-  readonly p95: number;
-  readonly samples: number;
-}
-
 interface TapSeries extends Quantiles {
   /** Strict-durability transactions of one small put, sampled between the taps of this series. */
   readonly floor: Quantiles;
@@ -84,10 +78,6 @@ interface TapSeries extends Quantiles {
   readonly printCall: Quantiles;
   /** Taps whose number reached the DOM after the print job was handed over. */
   readonly screenAfterJob: number;
-}
-
-function quantiles(values: readonly number[]): Quantiles {
-  return { p50: percentile(values, 50), p95: percentile(values, 95), samples: values.length };
 }
 
 /**

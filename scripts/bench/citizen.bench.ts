@@ -31,7 +31,7 @@ import { generateCatalog } from '../../test/support/catalogGenerator';
 import { seededRandom } from '../../test/support/seededRandom';
 import { startKioskPreview } from '../kioskPreview.mjs';
 import { recordFigure } from './figures';
-import { percentile, round, verdict } from './stats';
+import { quantiles, round, verdict, type Quantiles } from './stats';
 
 export const CITIZEN_TARGETS = { tapToScreenP95Ms: 100, keystrokeToResultsP95Ms: 16, heapGrowth: 0.1 } as const;
 const CATALOG_SIZE = 1_700;
@@ -43,12 +43,6 @@ const SESSIONS = Number(process.env.CITIZEN_SESSIONS ?? 2_000);
 const STEP_TIMEOUT_MS = 10_000;
 const HEAP_EVERY = 100;
 const WARM_UP_SESSIONS = 200;
-
-export interface Quantiles {
-  readonly p50: number;
-  readonly p95: number;
-  readonly samples: number;
-}
 
 export interface CitizenBench {
   /** pointerup → next screen in the DOM. */
@@ -71,11 +65,6 @@ export interface CitizenBench {
     readonly points: readonly { session: number; heapMb: number; nodes: number; listeners: number }[];
     readonly growth: number;
   };
-}
-
-function quantiles(values: readonly number[]): Quantiles {
-  const sorted = [...values].sort((a, b) => a - b);
-  return { p50: percentile(sorted, 50), p95: percentile(sorted, 95), samples: sorted.length };
 }
 
 interface ProbeSample {

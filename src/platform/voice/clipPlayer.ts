@@ -32,6 +32,13 @@ export interface ClipPlayer {
   stop(): void;
 }
 
+/** A sequence in progress: its scheduled sources, and `end` that settles its wait (stop() uses both). */
+interface Playing {
+  stopped: boolean;
+  readonly sources: AudioBufferSourceNode[];
+  end: () => void;
+}
+
 /** Silence between words, after the chime, and at a pause, in seconds. */
 const GAP_S = 0.03;
 const CHIME_GAP_S = 0.25;
@@ -42,7 +49,7 @@ export function createClipPlayer(deps: ClipPlayerDeps): ClipPlayer {
   const listeners = new Set<(gate: AudioGate) => void>();
   const buffers = new Map<string, Promise<AudioBuffer | null>>();
   /** The sequence being played (or loading): stop() ends it. */
-  let current: { stopped: boolean; sources: AudioBufferSourceNode[]; end: () => void } | null = null;
+  let current: Playing | null = null;
 
   const ctx = (): AudioContext => {
     if (context) return context;
@@ -106,7 +113,7 @@ export function createClipPlayer(deps: ClipPlayerDeps): ClipPlayer {
       current.end();
     },
     async play(ids) {
-      const playing: { stopped: boolean; sources: AudioBufferSourceNode[]; end: () => void } = { stopped: false, sources: [], end: () => undefined };
+      const playing: Playing = { stopped: false, sources: [], end: () => undefined };
       current = playing;
       try {
         const sounds = await Promise.all(ids.map((id) => (id === PAUSE_CLIP ? Promise.resolve('pause' as const) : load(id))));
@@ -121,11 +128,7 @@ export function createClipPlayer(deps: ClipPlayerDeps): ClipPlayer {
   };
 
   /** Schedules the sounds back to back on the audio clock; resolves when the last has ended (or stop() ended it). */
-  async function schedule(
-    ids: readonly string[],
-    sounds: readonly (AudioBuffer | 'pause' | null)[],
-    playing: { sources: AudioBufferSourceNode[]; end: () => void },
-  ): Promise<void> {
+  async function schedule(ids: readonly string[], sounds: readonly (AudioBuffer | 'pause' | null)[], playing: Playing): Promise<void> {
     const c = ctx();
     let at = c.currentTime + 0.05;
     let last: AudioBufferSourceNode | null = null;
