@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { DeviceRole } from '../src/shared/deviceConfig';
+import { EnrolRole } from '../src/shared/sync';
 import { DOSSIER_STATUSES } from '../src/shared/published';
 import { PublishRequest } from '../src/shared/sync';
 import { createAdminToken, createBranch, createEnrolCode, listDevices, reinstateDevice, revokeDevice } from '../src/server/admin';
@@ -31,7 +31,7 @@ import { auditRotation, dataKeyUsage, deleteCitizen, exportCitizen, purgeExpired
  * stop the server first: an embedded data directory has one user at a time).
  *
  *   npm run admin -- create-branch CN01 "Chi nhánh số 1"
- *   npm run admin -- enrol-code CN01 citizen [hours-valid, default 24] [--device <deviceId>]
+ *   npm run admin -- enrol-code CN01 citizen|counter|technician|hub [hours-valid, default 24] [--device <deviceId>]
  *   npm run admin -- revoke-device <deviceId>
  *   npm run admin -- reinstate-device <deviceId>
  *   npm run admin -- list-devices
@@ -54,7 +54,9 @@ import { auditRotation, dataKeyUsage, deleteCitizen, exportCitizen, purgeExpired
  */
 const USAGE = `usage: npm run admin -- <command>
   create-branch <CODE> <name>
-  enrol-code <BRANCH> <citizen|counter|technician> [hours-valid=24] [--device <deviceId>]
+  enrol-code <BRANCH> <citizen|counter|technician|hub> [hours-valid=24] [--device <deviceId>]
+                                     hub: the code a branch hub starts with (npm run hub -- --upstream … --code …);
+                                     kiosks behind a hub enrol with codes of their own role, as without one
                                      --device: a code for that device only; the one way to re-enrol a
                                      device the centre already knows (reinstall, lost credential) or
                                      to change its role
@@ -180,7 +182,7 @@ async function main(argv: string[]): Promise<number> {
         const positional = firstOption === -1 ? args : args.slice(0, firstOption);
         const options = parseOptions(firstOption === -1 ? [] : args.slice(firstOption), ['device', 'by'], []);
         const [branch, roleArg, hoursArg, ...extra] = positional;
-        const role = DeviceRole.safeParse(roleArg);
+        const role = EnrolRole.safeParse(roleArg);
         const hours = hoursArg === undefined ? 24 : Number(hoursArg);
         if (!options || extra.length > 0 || !branch || !role.success || !(hours > 0 && hours <= 24 * 30)) return usage();
         const deviceId = options.get('device') ?? null;

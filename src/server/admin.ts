@@ -1,4 +1,4 @@
-import type { DeviceRole } from '../shared/deviceConfig';
+import type { EnrolRole } from '../shared/sync';
 import { BranchCode } from '../shared/wireTypes';
 import { recordAudit, withAudit, type AuditActor } from './audit';
 import type { Db } from './db/Db';
@@ -23,7 +23,7 @@ export async function createBranch(db: Db, code: string, name: string): Promise<
 export interface IssuedEnrolCode {
   readonly code: string;
   readonly branchCode: string;
-  readonly role: DeviceRole;
+  readonly role: EnrolRole;
   readonly expiresAt: number;
 }
 
@@ -31,7 +31,7 @@ export interface IssuedEnrolCode {
 export async function createEnrolCode(
   db: Db,
   branchCode: string,
-  role: DeviceRole,
+  role: EnrolRole,
   nowMs: number,
   ttlMs = DEFAULT_ENROL_CODE_TTL_MS,
   /**

@@ -10,17 +10,13 @@ import {
   PushRequest,
   SYNC_PROTOCOL_VERSION,
   SyncStateQuery,
-  type EnrolResponse,
   type HealthResponse,
   type HeartbeatResponse,
   type PublishResponse,
-  type PushGap,
-  type PushResponse,
   type SyncStateResponse,
-  type WireError,
 } from '../shared/sync';
 import { adminAuth, deviceAuth, requireDevice } from './auth';
-import { recordAudit, registerAuditRoutes, withAudit } from './audit';
+import { recordAudit, registerAuditRoutes } from './audit';
 import { registerStaffRoutes } from './staff';
 import { registerCatalogRoutes } from './catalogCorrections';
 import { registerBlobRoutes } from './blobs';
@@ -49,11 +45,14 @@ import {
 } from './limits';
 import { isTransientDbError, type Db } from './db/Db';
 import { journalLastSeq, pushMutations } from './push';
+import { countStatuses, pushAnswer } from './pushAnswer';
+import { enrolDevice } from './enrol';
+import { registerHubRoutes } from './hubRoutes';
+import { createHub, type Hub, type HubOptions } from './hub/hub';
+import { relayJournalState } from './hub/relayStore';
 import { describeIssues, wireError } from './wireErrors';
 import { sweepIncompleteDossiers } from './dossiers';
 import { closeJournalGap, listClosedGaps, listStalledJournals } from './journalGaps';
-import { newDeviceToken, normaliseEnrolCode, sha256Hex } from './secrets';
-import { decideSlot, isActiveSlotTaken, SLOT_ROLES } from './deviceSlots';
 
 /**
  * The central server's HTTP API. Stateless between requests (everything is in the database), so
@@ -95,6 +94,8 @@ export interface ServerOptions {
   readonly blobStorage?: BlobStorage;
   /** Days personal data is kept after a dossier's final status (RETENTION_DAYS), and how often the job runs. */
   readonly retention?: { readonly retentionDays?: number; readonly everyMs?: number };
+  /** Branch mode (src/server/hub): this server is its branch's hub, relaying to the centre at `upstreamUrl`. */
+  readonly hub?: HubOptions;
 }
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -128,6 +129,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
       void (reply as unknown as FastifyReply).code(status).send(wireError('http.bad-url', 'malformed URL'));
     },
   });
+  const hub: Hub | null = options.hub ? createHub(app, { ...options.hub, db, clock, protection }) : null;
   // The API speaks JSON only; any other body type is answered 415 before a handler runs.
   app.removeContentTypeParser('text/plain');
   registerJsonParser(app, limits.maxJsonDepth);
@@ -166,103 +168,9 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   app.post('/v1/enrol', async (request, reply) => {
     const parsed = EnrolRequest.safeParse(request.body);
     if (!parsed.success) return reply.code(400).send(wireError('enrol.bad-request', describeIssues(parsed.error.issues)));
-    const { code, deviceId, role, slot } = parsed.data;
-    const now = clock.now();
-    const token = newDeviceToken();
-    const enrol = async (tx: Db): Promise<{ status: number; body: WireError | EnrolResponse; roleChange?: string; slot?: number | null }> => {
-      const codes = await tx.query<{ branch_code: string; role: string; expires_at: unknown; used_at: unknown; device_id: string | null }>(
-        'SELECT branch_code, role, expires_at, used_at, device_id FROM enrolment_codes WHERE code_hash = $1 FOR UPDATE',
-        [sha256Hex(normaliseEnrolCode(code))],
-      );
-      const c = codes[0];
-      if (!c) return { status: 401, body: wireError('enrol.unknown-code', 'no such enrolment code') };
-      if (c.used_at !== null) return { status: 410, body: wireError('enrol.code-used', 'this enrolment code was already used; ask for a new one') };
-      if (Number(c.expires_at) <= now) return { status: 410, body: wireError('enrol.code-expired', 'this enrolment code has expired; ask for a new one') };
-      if (c.role !== role) return { status: 403, body: wireError('enrol.role-mismatch', `this code enrols a ${c.role} device, not ${role}`) };
-      if (c.device_id !== null && c.device_id !== deviceId) {
-        return { status: 403, body: wireError('enrol.code-other-device', 'this code was issued to re-enrol another device') };
-      }
-      const existing = await tx.query<{ branch_code: string; role: string; revoked_at: unknown; slot: number | null; slot_conflict: number | null }>(
-        'SELECT branch_code, role, revoked_at, slot, slot_conflict FROM devices WHERE device_id = $1 FOR UPDATE',
-        [deviceId],
-      );
-      const known = existing[0];
-      if (known && known.branch_code !== c.branch_code) {
-        return { status: 409, body: wireError('enrol.other-branch', `device is enrolled in branch ${known.branch_code}`) };
-      }
-      // A revocation stands until staff reinstate the device; no code lifts it.
-      if (known && known.revoked_at !== null) {
-        return {
-          status: 403,
-          body: wireError('enrol.device-revoked', 'this device was revoked; the centre must reinstate it and issue a code for this device id'),
-        };
-      }
-      // A device the server knows is re-enrolled only with a code the centre issued for it: any
-      // fresh code of the branch plus a known device id must not take over its stream and role.
-      if (known && c.device_id === null) {
-        return {
-          status: 409,
-          body: wireError('enrol.device-known', 'this device is already enrolled; re-enrolling it needs a code the centre issues for this device id'),
-        };
-      }
-      // One active device per slot of the branch (deviceSlots.ts). Refused before the code is
-      // spent: the technician may choose another slot with the same code.
-      const slotDecision = await decideSlot(tx, {
-        branchCode: c.branch_code,
-        role,
-        deviceId,
-        requested: slot,
-        known: known ? { slot: known.slot, slotConflict: known.slot_conflict } : null,
-      });
-      if (!slotDecision.ok) return { status: slotDecision.status, body: slotDecision.error };
-      // Re-enrolling a known device (reinstall, lost credential) replaces its credential and keeps
-      // last_seq, so its outbox continues where the server stopped. Its role changes only through
-      // the code staff issued for it (logged).
-      await tx.query(
-        `INSERT INTO devices (device_id, branch_code, role, token_hash, enrolled_at, slot, slot_conflict) VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (device_id) DO UPDATE SET role = EXCLUDED.role, token_hash = EXCLUDED.token_hash, enrolled_at = EXCLUDED.enrolled_at,
-           slot = EXCLUDED.slot, slot_conflict = EXCLUDED.slot_conflict`,
-        [deviceId, c.branch_code, role, sha256Hex(token), now, slotDecision.slot, slotDecision.slotConflict],
-      );
-      await tx.query('UPDATE enrolment_codes SET used_at = $2, used_by = $3 WHERE code_hash = $1', [sha256Hex(normaliseEnrolCode(code)), now, deviceId]);
-      return {
-        status: 200,
-        body: { deviceId, branchCode: c.branch_code, token },
-        slot: slotDecision.slot,
-        ...(known && known.role !== role ? { roleChange: `${known.role} → ${role}` } : {}),
-      };
-    };
-    const audited = () =>
-      withAudit(db, enrol, (o) =>
-        // Audited: every enrolment, and the refusals that protect a device the server knows (a code
-        // was valid, so someone holds one). Unknown, used and expired codes prove nothing and are not.
-        o.status === 200 || (o.status !== 401 && o.status !== 410 && 'code' in o.body && o.body.code !== 'enrol.role-mismatch')
-          ? {
-              actorKind: 'device',
-              actorId: deviceId,
-              branchCode: 'branchCode' in o.body ? o.body.branchCode : null,
-              action: 'device.enrol',
-              target: deviceId,
-              outcome: o.status === 200 ? 'ok' : 'refused',
-              detail:
-                'code' in o.body
-                  ? o.body.code
-                  : `as ${role}${o.slot !== null && o.slot !== undefined ? ` in slot ${o.slot}` : ''}${o.roleChange ? ` (role ${o.roleChange})` : ''}`,
-              at: now,
-            }
-          : null,
-      );
-    // Two enrolments claiming one free slot at once both pass the look-up; the unique index lets
-    // one commit. The other runs again and now finds the slot held (refused, audited).
-    const outcome = await audited().catch((e: unknown) => {
-      if (isActiveSlotTaken(e)) return audited();
-      throw e;
-    });
-    if (outcome.status === 200) request.log.info({ deviceId, slot: outcome.slot }, 'device enrolled');
-    if (outcome.status === 200 && slot === undefined && SLOT_ROLES.has(role)) {
-      request.log.warn({ deviceId }, 'device enrolled without a slot (a kiosk older than the slot binding): its slot is not checked');
-    }
-    if (outcome.roleChange) request.log.warn({ deviceId, roleChange: outcome.roleChange }, 'device role changed by a code issued for it');
+    // A branch hub enrols its kiosks at the centre (the code is the centre's) and keeps the credential's hash.
+    if (hub) return hub.enrolThroughCentre(parsed.data, reply);
+    const outcome = await enrolDevice(db, clock, request.log, parsed.data);
     return reply.code(outcome.status).send(outcome.body);
   });
 
@@ -273,36 +181,23 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     const device = requireDevice(request);
     const parsed = PushRequest.safeParse(request.body);
     if (!parsed.success) return reply.code(400).send(wireError('sync.bad-request', describeIssues(parsed.error.issues)));
-    const outcome = await pushMutations(db, device, parsed.data.journalId, parsed.data.mutations, { clock, protection });
+    const { journalId, mutations, confirmedSeq } = parsed.data;
+    const outcome = await pushMutations(db, device, journalId, mutations, {
+      clock,
+      protection,
+      ...(hub ? { relay: { baseSeq: () => hub.journalBaseSeq(device.deviceId, journalId, confirmedSeq) } } : {}),
+    });
     // Best effort, after the push committed: a dossier left incomplete by a failed recount heals here.
     if (outcome.kind === 'done' || outcome.kind === 'gap') {
       await sweepIncompleteDossiers(db, device.branchCode).catch((e: unknown) => request.log.warn({ err: String(e) }, 'completeness sweep failed'));
     }
     const counts = outcome.kind === 'revoked' || outcome.kind === 'journal-limit' ? {} : countStatuses(outcome.results);
     request.log.info({ deviceId: device.deviceId, outcome: outcome.kind, ...counts }, 'push');
-    if (outcome.kind === 'revoked') return reply.code(401).send(wireError('auth.revoked', 'this device has been revoked; re-enrol it'));
-    if (outcome.kind === 'journal-limit') {
-      request.log.warn({ deviceId: device.deviceId, limit: outcome.limit }, 'device opened too many journal streams');
-      return reply
-        .code(409)
-        .send(
-          wireError(
-            'sync.journal-limit',
-            `this device already has ${outcome.limit} journal streams; the centre must check it (list-journals) before it opens another`,
-          ),
-        );
-    }
-    if (outcome.kind === 'gap') {
-      const body: PushGap = {
-        code: 'sync.gap',
-        detail: `expected deviceSeq ${outcome.expectedSeq}`,
-        expectedSeq: outcome.expectedSeq,
-        results: outcome.results,
-      };
-      return reply.code(409).send(body);
-    }
-    const body: PushResponse = { lastSeq: outcome.lastSeq, results: outcome.results };
-    return reply.code(200).send(body);
+    if (outcome.kind === 'journal-limit') request.log.warn({ deviceId: device.deviceId, limit: outcome.limit }, 'device opened too many journal streams');
+    if (hub && (outcome.kind === 'done' || outcome.kind === 'gap')) hub.relaySoon();
+    const upstream = hub ? await relayJournalState(db, device.deviceId, journalId) : undefined;
+    const answer = pushAnswer(outcome, upstream ? { upstream } : {});
+    return reply.code(answer.status).send(answer.body);
   });
 
   app.post('/v1/sync/pull', { onRequest: authenticate }, async (request, reply) => {
@@ -321,7 +216,11 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     const device = requireDevice(request);
     const parsed = SyncStateQuery.safeParse(request.query);
     if (!parsed.success) return reply.code(400).send(wireError('sync.bad-request', describeIssues(parsed.error.issues)));
-    const body: SyncStateResponse = { journalId: parsed.data.journalId, lastSeq: await journalLastSeq(db, device.deviceId, parsed.data.journalId) };
+    const body: SyncStateResponse = {
+      journalId: parsed.data.journalId,
+      lastSeq: await journalLastSeq(db, device.deviceId, parsed.data.journalId),
+      ...(hub ? { confirmedSeq: (await relayJournalState(db, device.deviceId, parsed.data.journalId)).centreSeq } : {}),
+    };
     return reply.code(200).send(body);
   });
 
@@ -356,11 +255,16 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     if ((h.stuckBlobs ?? 0) > 0) {
       request.log.warn({ deviceId: device.deviceId, stuckBlobs: h.stuckBlobs, reason: h.lastBlobError?.code ?? null }, 'kiosk reports scans it cannot send');
     }
-    const body: HeartbeatResponse = { serverTime: now, lastSeq: await journalLastSeq(db, device.deviceId, h.journalId) };
+    const body: HeartbeatResponse = {
+      serverTime: now,
+      lastSeq: await journalLastSeq(db, device.deviceId, h.journalId),
+      ...(hub ? { confirmedSeq: (await relayJournalState(db, device.deviceId, h.journalId)).centreSeq } : {}),
+    };
     return reply.code(200).send(body);
   });
 
   app.post('/v1/admin/publish', { onRequest: authenticateAdmin }, async (request, reply) => {
+    if (hub) return reply.code(409).send(wireError('hub.publish-at-centre', 'a branch hub mirrors what the centre publishes; publish at the centre'));
     const parsed = PublishRequest.safeParse(request.body);
     if (!parsed.success) return reply.code(400).send(wireError('publish.bad-request', describeIssues(parsed.error.issues)));
     // Published and audited in one transaction.
@@ -401,6 +305,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     return reply.code(200).send(outcome.gap);
   });
 
+  if (!hub) registerHubRoutes(app, { db, clock, protection, authenticate });
   registerBlobRoutes(app, { db, clock, authenticate, blobDir, cors, protection, ...(storage ? { storage } : {}) });
   registerRetentionJob(app, {
     db,
@@ -422,10 +327,4 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   registerQueueFiguresPage(app);
 
   return app;
-}
-
-function countStatuses(results: readonly { status: string }[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const r of results) counts[r.status] = (counts[r.status] ?? 0) + 1;
-  return counts;
 }

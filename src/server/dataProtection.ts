@@ -26,7 +26,8 @@ import type { Db } from './db/Db';
  *   The one unencrypted mode is `unencryptedForBenchmarkOnly()`, reachable from code only (the
  *   benchmark's baseline), never from configuration.
  */
-export type SealedKind = 'dossier' | 'blob';
+/** What a data key seals: a received dossier, a stored scan, or a record a branch hub holds for the centre (hub/relayStore.ts). */
+export type SealedKind = 'dossier' | 'blob' | 'relay';
 
 export interface WrappedKey {
   readonly keyId: string;

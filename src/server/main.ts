@@ -9,6 +9,8 @@ import { queueLimitsFromEnv } from './queueRoutes';
 import { migrate } from './db/migrate';
 import { openDb } from './db/openDb';
 import { defaultPgliteDir } from './db/pgliteDb';
+import { enrolHub, readIdentity, toHubIdentity, writeIdentity } from './hub/identity';
+import type { HubOptions } from './hub/hub';
 
 /**
  * Starts the central server. Environment:
@@ -23,17 +25,22 @@ import { defaultPgliteDir } from './db/pgliteDb';
  *   RETENTION_DAYS (personal data kept after a dossier's final status, personalData.ts).
  */
 async function main(): Promise<void> {
-  const port = Number(process.env.PORT ?? 8787);
+  // Branch mode (`npm run hub -- --upstream <centre URL> --code <code>`): the branch's hub.
+  const hubMode = process.argv.includes('--hub');
+  const hubArgs = hubMode ? parseHubArgs(process.argv.slice(2)) : null;
+  const port = Number(process.env.PORT ?? (hubMode ? 8788 : 8787));
   // Checked before the database opens: a typo here must not leave browsers failing silently.
   const corsOrigins = parseKioskOrigins(process.env.KIOSK_ORIGINS);
   const trustedProxies = parseTrustedProxies(process.env.TRUST_PROXY);
   const limits = limitsFromEnv(process.env);
   const queueLimits = queueLimitsFromEnv(process.env);
-  const host = process.env.HOST ?? '127.0.0.1';
-  const dataDir = resolve(process.env.DATA_DIR ?? '.data');
+  // A hub serves the branch's LAN; the centre listens on loopback unless told (behind its proxy).
+  const host = process.env.HOST ?? (hubMode ? '0.0.0.0' : '127.0.0.1');
+  const dataDir = resolve(process.env.DATA_DIR ?? (hubMode ? '.hub-data' : '.data'));
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be 0–65535, got ${process.env.PORT}`);
   const retentionDays = retentionDaysFromEnv(process.env);
   mkdirSync(dataDir, { recursive: true });
+  const hub = hubArgs ? await hubIdentity(dataDir, hubArgs) : undefined;
   // Before the database opens: without keys, nothing personal may be received.
   const keys = dataProtectionFromEnv(process.env, { dataDir, usesPostgres: Boolean(process.env.DATABASE_URL) });
   const db = await openDb({ databaseUrl: process.env.DATABASE_URL, pgliteDir: defaultPgliteDir(dataDir) });
@@ -52,6 +59,7 @@ async function main(): Promise<void> {
     dataProtection: keys.protection,
     retention: { retentionDays },
     logger: { level: process.env.LOG_LEVEL ?? 'info' },
+    ...(hub ? { hub } : {}),
   });
   app.log.info({ db: db.kind, migrationsApplied: applied, version }, 'database ready');
   app.log.info(
@@ -73,8 +81,59 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   const url = await app.listen({ port, host });
-  console.info(`Central server: ${url}  (database: ${db.kind === 'postgres' ? 'PostgreSQL' : `PGlite in ${defaultPgliteDir(dataDir)}`})`);
+  const database = db.kind === 'postgres' ? 'PostgreSQL' : `PGlite in ${defaultPgliteDir(dataDir)}`;
+  if (hub) {
+    console.info(`Branch hub of ${hub.identity.branchCode}: ${url}  (database: ${database}; centre: ${hub.upstreamUrl})`);
+    console.info(`Kiosks of the branch use this hub's address as their server; its state: ${url}/v1/hub/status`);
+  } else {
+    console.info(`Central server: ${url}  (database: ${database})`);
+  }
   console.info(`Kiosk origins allowed (KIOSK_ORIGINS): ${corsPolicy(corsOrigins).origins.join(', ')}`);
+}
+
+interface HubArgs {
+  readonly upstream: string | null;
+  readonly code: string | null;
+}
+
+function parseHubArgs(args: readonly string[]): HubArgs {
+  const value = (name: string): string | null => {
+    const i = args.indexOf(name);
+    if (i === -1) return null;
+    const v = args[i + 1];
+    if (v === undefined || v.startsWith('--'))
+      throw new Error(`${name} needs a value (npm run hub -- --upstream https://centre.example --code XXXX-XXXX-XXXX-XXXX)`);
+    return v;
+  };
+  const known = new Set(['--hub', '--upstream', '--code']);
+  for (const [i, a] of args.entries()) {
+    if (a.startsWith('--') && !known.has(a)) throw new Error(`unknown option ${a}; the hub takes --upstream <centre URL> and --code <enrolment code>`);
+    if (!a.startsWith('--') && (i === 0 || !['--upstream', '--code'].includes(args[i - 1]!))) throw new Error(`unexpected argument "${a}"`);
+  }
+  const upstream = value('--upstream');
+  if (upstream !== null && !/^https?:\/\/[^\s/]+/.test(upstream)) throw new Error(`--upstream must be the centre's http(s) address, got "${upstream}"`);
+  return { upstream, code: value('--code') };
+}
+
+/** The hub's credential: read from DATA_DIR, or made now with the code (once; again to re-enrol). */
+async function hubIdentity(dataDir: string, args: HubArgs): Promise<HubOptions> {
+  const known = readIdentity(dataDir);
+  let stored = known;
+  if (args.code !== null) {
+    const upstream = args.upstream ?? known?.upstream;
+    if (!upstream) throw new Error("the first start of a hub needs the centre's address: npm run hub -- --upstream https://centre.example --code <code>");
+    stored = await enrolHub(upstream, args.code, known);
+    writeIdentity(dataDir, stored);
+    console.info(`Hub enrolled at ${stored.upstream} for branch ${stored.branchCode} (device ${stored.deviceId}); credential kept in ${dataDir}`);
+  } else if (!stored) {
+    throw new Error(
+      'this hub is not enrolled yet: ask the centre for a hub code (npm run admin -- enrol-code <BRANCH> hub), then run: npm run hub -- --upstream <centre URL> --code <code>',
+    );
+  } else if (args.upstream !== null && args.upstream.replace(/\/+$/, '') !== stored.upstream) {
+    stored = { ...stored, upstream: args.upstream.replace(/\/+$/, '') };
+    writeIdentity(dataDir, stored);
+  }
+  return { upstreamUrl: stored.upstream, identity: toHubIdentity(stored) };
 }
 
 function readVersion(): string {

@@ -6,6 +6,7 @@ import { resolveDataProtection, type DataProtection } from './dataProtection';
 import type { Db } from './db/Db';
 import { RECORD_HANDLERS, type AuthenticatedDevice, type Batch, type RecordItem } from './records';
 import { describeIssues, wireError } from './wireErrors';
+import { appendRelay, ensureRelayJournal } from './hub/relayStore';
 
 export type { AuthenticatedDevice } from './records';
 
@@ -35,6 +36,12 @@ export interface PushOptions {
   readonly clock?: Clock;
   /** Seals a received dossier's personal fields (personalData.ts). */
   readonly protection?: DataProtection;
+  /**
+   * On a branch hub (src/server/hub): every consumed seq is also kept for the centre, in the same
+   * transaction (hub/relayStore.ts), and a journal the hub has not seen starts at `baseSeq()` — what
+   * the centre already holds of it — instead of 0.
+   */
+  readonly relay?: { baseSeq(): Promise<number> };
 }
 
 export async function pushMutations(
@@ -48,13 +55,17 @@ export async function pushMutations(
     records: await prepareRecords(db, device, journalId, mutations),
     now: (options.clock ?? systemClock).now(),
     protection: resolveDataProtection(options.protection),
+    relay: options.relay !== undefined,
   };
   // The stream's row is read (and locked) inside the batch's transaction; only a journal the
   // server has not seen yet (a new kiosk, a recreated database) costs a statement more, once.
   const attempt = async (batch: readonly MutationEnvelope[]): Promise<PushOutcome> => {
     const first = await applyBatch(db, device, journalId, batch, prepared);
     if (first.kind !== 'no-journal') return first;
-    if (!(await ensureJournal(db, device.deviceId, journalId))) return { kind: 'journal-limit', limit: MAX_JOURNALS_PER_DEVICE };
+    const baseSeq = options.relay ? await options.relay.baseSeq() : 0;
+    if (!(await ensureJournal(db, device.deviceId, journalId, MAX_JOURNALS_PER_DEVICE, baseSeq)))
+      return { kind: 'journal-limit', limit: MAX_JOURNALS_PER_DEVICE };
+    if (options.relay) await ensureRelayJournal(db, device.deviceId, journalId, baseSeq);
     const again = await applyBatch(db, device, journalId, batch, prepared);
     return again.kind === 'no-journal' ? { kind: 'revoked' } : again;
   };
@@ -73,7 +84,7 @@ export async function pushMutations(
       outcome = await attempt([m]);
     } catch (e) {
       if (!isDataError(e)) throw e;
-      outcome = await rejectUnstorable(db, device, journalId, m);
+      outcome = await rejectUnstorable(db, device, journalId, m, prepared);
     }
     if (outcome.kind === 'revoked' || outcome.kind === 'journal-limit') return outcome;
     if (outcome.kind === 'gap') return { ...outcome, results: [...results, ...outcome.results] };
@@ -90,7 +101,7 @@ function isDataError(e: unknown): boolean {
 }
 
 /** Consumes the mutation's seq with a rejection, when it is the next one of its stream. */
-async function rejectUnstorable(db: Db, device: AuthenticatedDevice, journalId: string, m: MutationEnvelope): Promise<PushOutcome> {
+async function rejectUnstorable(db: Db, device: AuthenticatedDevice, journalId: string, m: MutationEnvelope, prepared: Prepared): Promise<PushOutcome> {
   return db.transaction(async (tx): Promise<PushOutcome> => {
     const rows = await tx.query<{ last_seq: unknown }>('SELECT last_seq FROM journals WHERE device_id = $1 AND journal_id = $2 FOR UPDATE', [
       device.deviceId,
@@ -105,6 +116,7 @@ async function rejectUnstorable(db: Db, device: AuthenticatedDevice, journalId: 
       [m.mutationId, device.deviceId, journalId, m.deviceSeq, m.name, JSON.stringify(reason)],
     );
     await tx.query('UPDATE journals SET last_seq = $3 WHERE device_id = $1 AND journal_id = $2', [device.deviceId, journalId, m.deviceSeq]);
+    if (prepared.relay) await appendRelay(tx, prepared, device.deviceId, journalId, [m]);
     return { kind: 'done', lastSeq: m.deviceSeq, results: [{ mutationId: m.mutationId, deviceSeq: m.deviceSeq, status: 'rejected', reason }] };
   });
 }
@@ -148,6 +160,7 @@ async function applyBatch(
       }
     }
     const freshOutcomes = await applyFresh(tx, device, journalId, fresh, prepared);
+    if (prepared.relay) await appendRelay(tx, prepared, device.deviceId, journalId, fresh);
     const oldOutcomes = await storedOutcomes(tx, device, journalId, old, freshOutcomes);
     const lastSeq = initialSeq + fresh.length;
     if (fresh.length > 0) {
@@ -323,16 +336,16 @@ export const MAX_JOURNALS_PER_DEVICE = 16;
  * has MAX_JOURNALS_PER_DEVICE of them (nothing written). Two racing first pushes may overshoot the
  * cap by one each: a bound on rows, not an exact count.
  */
-export async function ensureJournal(db: Db, deviceId: string, journalId: string, maxJournals = MAX_JOURNALS_PER_DEVICE): Promise<boolean> {
+export async function ensureJournal(db: Db, deviceId: string, journalId: string, maxJournals = MAX_JOURNALS_PER_DEVICE, initialSeq = 0): Promise<boolean> {
   const rows = await db.query(
     `WITH existing AS (SELECT 1 FROM journals WHERE device_id = $1 AND journal_id = $2),
           inserted AS (
-            INSERT INTO journals (device_id, journal_id)
-            SELECT $1, $2 WHERE NOT EXISTS (SELECT 1 FROM existing)
+            INSERT INTO journals (device_id, journal_id, last_seq)
+            SELECT $1, $2, $4 WHERE NOT EXISTS (SELECT 1 FROM existing)
               AND (SELECT count(*) FROM journals WHERE device_id = $1) < $3
             ON CONFLICT DO NOTHING RETURNING 1)
      SELECT 1 FROM existing UNION ALL SELECT 1 FROM inserted`,
-    [deviceId, journalId, maxJournals],
+    [deviceId, journalId, maxJournals, initialSeq],
   );
   if (rows.length > 0) return true;
   // Lost a race with a concurrent first push of the same stream: it exists now.
@@ -352,6 +365,8 @@ interface Prepared {
   /** The server's clock for this push (status time of received dossiers). */
   readonly now: number;
   readonly protection: DataProtection;
+  /** Keep every consumed seq for the centre (a branch hub). */
+  readonly relay: boolean;
 }
 
 /** May this device's role send records of this type (the registry's `roles`)? Unknown role: an older credential, allowed. */

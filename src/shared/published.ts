@@ -33,9 +33,9 @@ export function scopeBranch(scope: Scope): string | null {
   return colon === -1 ? null : scope.slice(colon + 1);
 }
 
-/** Whether machines of this role hold the branch's staff accounts (they sign staff in). */
+/** Whether machines of this role hold the branch's staff accounts (they sign staff in; a branch hub serves them). */
 export function readsStaff(role: string): boolean {
-  return role === 'counter' || role === 'technician';
+  return role === 'counter' || role === 'technician' || role === 'hub';
 }
 
 /** The scopes a machine of `role` in `branchCode` pulls. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DeviceRole } from './deviceConfig';
+import { DEVICE_ROLES } from './deviceConfig';
 import { DossierCode, PUBLISHED_ENTITY_NAMES, ScopeName } from './published';
 import { MUTATION_NAMES } from './records';
 import { BranchCode, EpochMs, LookupSecret, Uuid } from './wireTypes';
@@ -73,6 +73,12 @@ export const PushRequest = z
     protocolVersion: z.literal(SYNC_PROTOCOL_VERSION),
     journalId: Uuid,
     mutations: z.array(MutationEnvelope).min(1).max(MAX_PUSH_MUTATIONS),
+    /**
+     * The seq up to which the kiosk knows the centre holds this journal (it still holds everything
+     * above). A branch hub that has never seen the journal (a new hub, a deleted hub database)
+     * starts its copy of the stream there; the centre ignores it. Optional: older kiosks omit it.
+     */
+    confirmedSeq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
   })
   .strict();
 export type PushRequest = z.infer<typeof PushRequest>;
@@ -92,11 +98,19 @@ export const MutationResult = z
   .strict();
 export type MutationResult = z.infer<typeof MutationResult>;
 
+/**
+ * Behind a branch hub, the seq up to which the **centre** holds the journal: entries above it are
+ * held by the hub only, and the kiosk keeps them (it may prune only what the centre holds). Absent
+ * from the centre's own answers: there, everything up to `lastSeq` is at the centre.
+ */
+const ConfirmedSeq = z.number().int().min(0).optional();
+
 export const PushResponse = z
   .object({
     /** The device's lastSeq on the server after this push. */
     lastSeq: z.number().int().min(0),
     results: z.array(MutationResult).max(MAX_PUSH_MUTATIONS),
+    confirmedSeq: ConfirmedSeq,
   })
   .strict();
 export type PushResponse = z.infer<typeof PushResponse>;
@@ -109,6 +123,7 @@ export const PushGap = z
     expectedSeq: z.number().int().min(1),
     /** Outcomes of the mutations before the gap, already committed. */
     results: z.array(MutationResult).max(MAX_PUSH_MUTATIONS),
+    confirmedSeq: ConfirmedSeq,
   })
   .strict();
 export type PushGap = z.infer<typeof PushGap>;
@@ -134,11 +149,16 @@ export type AuditQuery = z.infer<typeof AuditQuery>;
 /** A one-time enrolment code as the admin tool prints it: 4 groups of 4 from an unambiguous alphabet. */
 export const EnrolCode = z.string().regex(/^[A-HJ-NP-Z2-9]{4}(-[A-HJ-NP-Z2-9]{4}){3}$/);
 
+/** What a code enrols: a kiosk of one of the DeviceRoles, or a branch hub (src/server/hub). */
+export const ENROL_ROLES = [...DEVICE_ROLES, 'hub'] as const;
+export const EnrolRole = z.enum(ENROL_ROLES);
+export type EnrolRole = z.infer<typeof EnrolRole>;
+
 export const EnrolRequest = z
   .object({
     code: z.string().min(1).max(64),
     deviceId: Uuid,
-    role: DeviceRole,
+    role: EnrolRole,
     /**
      * The device's slot (DeviceConfig.kioskSlot): the centre binds it to this device, one active
      * device per slot of a branch (409 `enrol.slot-taken`). Kiosks of this release always send it;
@@ -292,6 +312,7 @@ export const HeartbeatResponse = z
     serverTime: EpochMs,
     /** The device's lastSeq for this journal on the server. */
     lastSeq: z.number().int().min(0),
+    confirmedSeq: ConfirmedSeq,
   })
   .strict();
 export type HeartbeatResponse = z.infer<typeof HeartbeatResponse>;
@@ -313,7 +334,7 @@ export type CloseGapRequest = z.infer<typeof CloseGapRequest>;
 
 /** GET /v1/sync/state?journalId=…: where the server stands for this device's journal. */
 export const SyncStateQuery = z.object({ journalId: Uuid }).strict();
-export const SyncStateResponse = z.object({ journalId: Uuid, lastSeq: z.number().int().min(0) }).strict();
+export const SyncStateResponse = z.object({ journalId: Uuid, lastSeq: z.number().int().min(0), confirmedSeq: ConfirmedSeq }).strict();
 export type SyncStateResponse = z.infer<typeof SyncStateResponse>;
 
 // ---------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import { nodeRandom, seededBranch, testCipher } from '../../test/unit/fixtures';
 import { addBlob } from './blobRepository';
 import { openBlobData } from './sealing';
 import { JOURNAL_ID_KEY, KioskDb, LEGACY_JOURNAL_ID } from './KioskDb';
-import { journalId, pendingBatch } from './syncRepository';
+import { journalId, pendingBatchOutside } from './syncRepository';
 import { issueTicket } from './ticketRepository';
 
 /**
@@ -69,7 +69,7 @@ describe('journal database upgrades', () => {
     const db = new KioskDb('upgrade', { indexedDB: idb, IDBKeyRange });
     await db.open();
     expect(db.verno).toBe(3);
-    expect((await pendingBatch(db, 100)).map((e) => e.deviceSeq)).toEqual([1, 2, 3]);
+    expect((await pendingBatchOutside(db, 0, { confirmedSeq: 0, heldSeq: 0 }, 100)).map((e) => e.deviceSeq)).toEqual([1, 2, 3]);
     expect(await db.tickets.count()).toBe(3);
     expect(await journalId(db)).toBe(LEGACY_JOURNAL_ID);
     // New writes continue the same gapless sequence.
@@ -138,7 +138,7 @@ describe('journal database upgrades', () => {
     const db = new KioskDb('v2', { indexedDB: idb, IDBKeyRange });
     await db.open();
     expect(db.verno).toBe(3);
-    expect((await pendingBatch(db, 100)).map((e) => e.deviceSeq)).toEqual([1, 2]);
+    expect((await pendingBatchOutside(db, 0, { confirmedSeq: 0, heldSeq: 0 }, 100)).map((e) => e.deviceSeq)).toEqual([1, 2]);
     expect((await db.blobs.get('a'.repeat(64)))?.state).toBe('pending');
     expect(await journalId(db)).toBe('0193a1b2-0000-7000-8000-0000000000ff');
     expect(await db.dossiers.count()).toBe(0);
@@ -183,7 +183,7 @@ describe('journal database upgrades', () => {
     v4.personal = testCipher;
     await v4.open();
     expect(v4.verno).toBe(4);
-    expect((await pendingBatch(v4, 100)).map((e) => e.deviceSeq)).toEqual([1, 2, 3, 4, 5]);
+    expect((await pendingBatchOutside(v4, 0, { confirmedSeq: 0, heldSeq: 0 }, 100)).map((e) => e.deviceSeq)).toEqual([1, 2, 3, 4, 5]);
     const kept = await v4.blobs.get(blob.sha256);
     expect(kept?.state).toBe('pending');
     expect(kept?.size).toBe(300_000);

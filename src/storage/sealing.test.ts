@@ -11,7 +11,7 @@ import { KioskDb } from './KioskDb';
 import { PersonalCipher } from './personalCipher';
 import { sealPlainRows } from './sealing';
 import { sha256OfBlob } from './blobRepository';
-import { pendingBatch } from './syncRepository';
+import { pendingBatchOutside } from './syncRepository';
 
 /**
  * Personal data at rest on the kiosk (issue 11 item 5): what IndexedDB (and so the journal file,
@@ -100,7 +100,7 @@ describe('personal data sealed at rest on the kiosk', () => {
     // Every read path opens what was sealed: the officer's view, the wire, the scan, the reuse index.
     const read = await getDossierByCode(db, row.code);
     expect(read?.args).toEqual(row.args);
-    const [wire] = await pendingBatch(db, 10);
+    const [wire] = await pendingBatchOutside(db, 0, { confirmedSeq: 0, heldSeq: 0 }, 10);
     expect(wire?.args).toEqual(row.args);
     expect(await (await documentBlob(db, sha256))!.text()).toBe(await pdf.text());
     expect((await documentsOf(db, ID, 0)).map((d) => d.dossierCode)).toEqual([row.code]);
@@ -116,7 +116,7 @@ describe('personal data sealed at rest on the kiosk', () => {
     expect(after?.args.lookupSecret).toBeNull();
     expect(after?.printCount).toBe(1);
     expect({ ...after!.args, lookupSecret: SECRET }).toEqual(row.args);
-    const [wire] = await pendingBatch(db, 10);
+    const [wire] = await pendingBatchOutside(db, 0, { confirmedSeq: 0, heldSeq: 0 }, 10);
     expect((wire?.args as DossierSubmitArgs).lookupSecret).toBe(SECRET);
     db.close();
   });
@@ -134,7 +134,9 @@ describe('personal data sealed at rest on the kiosk', () => {
     const other = new KioskDb('k', { indexedDB: idb, IDBKeyRange });
     other.personal = await PersonalCipher.fromDataKey(new Uint8Array(32).fill(9));
     expect(((await getDossierByCode(other, row.code).catch((e: unknown) => e)) as AppFailure).code).toBe('storage.cannot-decrypt');
-    expect(((await pendingBatch(other, 10).catch((e: unknown) => e)) as AppFailure).code).toBe('storage.cannot-decrypt');
+    expect(((await pendingBatchOutside(other, 0, { confirmedSeq: 0, heldSeq: 0 }, 10).catch((e: unknown) => e)) as AppFailure).code).toBe(
+      'storage.cannot-decrypt',
+    );
     expect(((await documentBlob(other, sha256).catch((e: unknown) => e)) as AppFailure).code).toBe('storage.cannot-decrypt');
     // Nothing was changed by the failed reads: the right key still opens everything.
     other.personal = await PersonalCipher.fromDataKey(FAKE_DATA_KEY);
@@ -158,7 +160,7 @@ describe('personal data sealed at rest on the kiosk', () => {
     clear.personal = null;
     const seeded = freshDb('seed');
     const { row, sha256, pdf } = await receive(seeded);
-    const wire = (await pendingBatch(seeded, 1))[0]!;
+    const wire = (await pendingBatchOutside(seeded, 0, { confirmedSeq: 0, heldSeq: 0 }, 1))[0]!;
     seeded.close();
     await clear.dossiers.add({
       id: row.id,
@@ -202,7 +204,7 @@ describe('personal data sealed at rest on the kiosk', () => {
     for (const value of PERSONAL) expect(raw.text, `"${value}" still in clear`).not.toContain(value);
     expect(raw.blobBytes[0]).not.toContain(SCAN_MARK);
     expect((await getDossierByCode(clear, row.code))?.args).toEqual(row.args);
-    expect((await pendingBatch(clear, 10))[0]?.args).toEqual(row.args);
+    expect((await pendingBatchOutside(clear, 0, { confirmedSeq: 0, heldSeq: 0 }, 10))[0]?.args).toEqual(row.args);
     expect(await (await documentBlob(clear, sha256))!.text()).toBe(await pdf.text());
     expect((await documentsOf(clear, ID, 0)).map((d) => d.dossierCode)).toEqual([row.code]);
     clear.close();
@@ -212,7 +214,7 @@ describe('personal data sealed at rest on the kiosk', () => {
     const first = freshDb('journal-source');
     const { row } = await receive(first);
     const sealedEntries = await first.outbox.toArray();
-    const clearEntries = await pendingBatch(first, 10);
+    const clearEntries = await pendingBatchOutside(first, 0, { confirmedSeq: 0, heldSeq: 0 }, 10);
     first.close();
     expect(JSON.stringify(sealedEntries)).not.toContain(NAME);
     const branch = seededBranch();
@@ -231,7 +233,7 @@ describe('personal data sealed at rest on the kiosk', () => {
       const raw = await rawDump(lost);
       for (const value of PERSONAL) expect(raw.text, `"${value}" in clear after restore`).not.toContain(value);
       expect((await getDossierByCode(lost, row.code))?.args).toEqual(row.args);
-      expect((await pendingBatch(lost, 10))[0]?.args).toEqual(row.args);
+      expect((await pendingBatchOutside(lost, 0, { confirmedSeq: 0, heldSeq: 0 }, 10))[0]?.args).toEqual(row.args);
       lost.close();
     }
   });

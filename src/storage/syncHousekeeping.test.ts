@@ -4,17 +4,10 @@ import type { OutboxEntry } from '../shared/outbox';
 import { MAX_PUSH_ARGS_CHARS } from '../shared/sync';
 import type { Ticket } from '../domain/ticket';
 import type { BlobRecord, Rating } from './KioskDb';
-import {
-  journalId,
-  loadCredential,
-  loadSyncMeta,
-  outboxStats,
-  pendingBatch,
-  pendingBatchAfter,
-  pruneConfirmed,
-  saveCredential,
-  saveSyncMeta,
-} from './syncRepository';
+import { journalId, loadCredential, loadSyncMeta, outboxStats, pendingBatchOutside, pruneConfirmed, saveCredential, saveSyncMeta } from './syncRepository';
+
+/** Talking to the centre directly: nothing held by a hub. */
+const NO_HUB = { confirmedSeq: 0, heldSeq: 0 };
 
 /**
  * The engine's side of the journal besides confirmation: how much goes into one push, what pruning
@@ -38,10 +31,24 @@ describe('push batches', () => {
   it('take entries in deviceSeq order up to the count limit', async () => {
     const db = freshDb('batch-limit');
     await db.outbox.bulkAdd([1, 2, 3, 4, 5].map((seq) => entry(seq, 10)));
-    expect((await pendingBatch(db, 2)).map((e) => e.deviceSeq)).toEqual([1, 2]);
-    expect((await pendingBatch(db, 100)).map((e) => e.deviceSeq)).toEqual([1, 2, 3, 4, 5]);
-    expect((await pendingBatchAfter(db, 2, 2)).map((e) => e.deviceSeq)).toEqual([3, 4]);
-    expect(await pendingBatchAfter(db, 5, 100)).toEqual([]);
+    expect((await pendingBatchOutside(db, 0, NO_HUB, 2)).map((e) => e.deviceSeq)).toEqual([1, 2]);
+    expect((await pendingBatchOutside(db, 0, NO_HUB, 100)).map((e) => e.deviceSeq)).toEqual([1, 2, 3, 4, 5]);
+    expect((await pendingBatchOutside(db, 2, NO_HUB, 2)).map((e) => e.deviceSeq)).toEqual([3, 4]);
+    expect(await pendingBatchOutside(db, 5, NO_HUB, 100)).toEqual([]);
+    db.close();
+  });
+
+  it('behind a hub, skip what only the hub holds and send again what the centre now holds, in seq order', async () => {
+    const db = freshDb('batch-held');
+    await db.outbox.bulkAdd([1, 2, 3, 4, 5, 6, 7].map((seq) => entry(seq, 10)));
+    // The centre holds up to 2 (still in the outbox: outcome not read yet), the hub up to 5.
+    const position = { confirmedSeq: 2, heldSeq: 5 };
+    expect((await pendingBatchOutside(db, 0, position, 100)).map((e) => e.deviceSeq)).toEqual([1, 2, 6, 7]);
+    expect((await pendingBatchOutside(db, 0, position, 3)).map((e) => e.deviceSeq)).toEqual([1, 2, 6]);
+    expect((await pendingBatchOutside(db, 1, position, 100)).map((e) => e.deviceSeq)).toEqual([2, 6, 7]);
+    expect((await pendingBatchOutside(db, 6, position, 100)).map((e) => e.deviceSeq)).toEqual([7]);
+    // Nothing held: everything from the start.
+    expect((await pendingBatchOutside(db, 0, { confirmedSeq: 5, heldSeq: 5 }, 100)).map((e) => e.deviceSeq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     db.close();
   });
 
@@ -49,8 +56,8 @@ describe('push batches', () => {
     const db = freshDb('batch-budget');
     const half = MAX_PUSH_ARGS_CHARS / 2;
     await db.outbox.bulkAdd([entry(1, half), entry(2, half), entry(3, 1), entry(4, 1)]);
-    expect((await pendingBatch(db, 100)).map((e) => e.deviceSeq)).toEqual([1, 2]);
-    expect((await pendingBatchAfter(db, 1, 100)).map((e) => e.deviceSeq)).toEqual([2, 3, 4]);
+    expect((await pendingBatchOutside(db, 0, NO_HUB, 100)).map((e) => e.deviceSeq)).toEqual([1, 2]);
+    expect((await pendingBatchOutside(db, 1, NO_HUB, 100)).map((e) => e.deviceSeq)).toEqual([2, 3, 4]);
     db.close();
   });
 });
@@ -135,10 +142,25 @@ describe('what the engine remembers', () => {
 
   it('starts with no push, pull, success or checksum, and keeps each as it is saved', async () => {
     const db = freshDb('sync-meta');
-    expect(await loadSyncMeta(db)).toEqual({ lastPushAt: null, lastPullAt: null, lastSuccessAt: null, lastChecksumAt: null });
-    expect(await saveSyncMeta(db, { lastPushAt: 10 })).toEqual({ lastPushAt: 10, lastPullAt: null, lastSuccessAt: null, lastChecksumAt: null });
+    expect(await loadSyncMeta(db)).toEqual({ lastPushAt: null, lastPullAt: null, lastSuccessAt: null, lastChecksumAt: null, confirmedSeq: 0, heldSeq: 0 });
+    expect(await saveSyncMeta(db, { lastPushAt: 10 })).toEqual({
+      lastPushAt: 10,
+      lastPullAt: null,
+      lastSuccessAt: null,
+      lastChecksumAt: null,
+      confirmedSeq: 0,
+      heldSeq: 0,
+    });
     await saveSyncMeta(db, { lastPullAt: 20, lastSuccessAt: 20 });
-    expect(await loadSyncMeta(db)).toEqual({ lastPushAt: 10, lastPullAt: 20, lastSuccessAt: 20, lastChecksumAt: null });
+    expect(await loadSyncMeta(db)).toEqual({ lastPushAt: 10, lastPullAt: 20, lastSuccessAt: 20, lastChecksumAt: null, confirmedSeq: 0, heldSeq: 0 });
+    db.close();
+  });
+
+  it('keeps where the journal stands behind a hub beside the times', async () => {
+    const db = freshDb('sync-position');
+    await saveSyncMeta(db, { confirmedSeq: 3, heldSeq: 7 });
+    await saveSyncMeta(db, { lastPushAt: 9 });
+    expect(await loadSyncMeta(db)).toMatchObject({ confirmedSeq: 3, heldSeq: 7, lastPushAt: 9 });
     db.close();
   });
 
@@ -148,7 +170,7 @@ describe('what the engine remembers', () => {
       { key: 'syncMeta', value: { lastPushAt: 5, lastSuccessAt: 4 } },
       { key: 'deviceCredential', value: { token: 'old', serverUrl: 'https://hpasc.example', branchCode: '000.21.01.H26' } },
     ]);
-    expect(await loadSyncMeta(db)).toEqual({ lastPushAt: 5, lastPullAt: null, lastSuccessAt: 4, lastChecksumAt: null });
+    expect(await loadSyncMeta(db)).toEqual({ lastPushAt: 5, lastPullAt: null, lastSuccessAt: 4, lastChecksumAt: null, confirmedSeq: 0, heldSeq: 0 });
     expect(await loadCredential(db)).toEqual({ token: 'old', serverUrl: 'https://hpasc.example', branchCode: '000.21.01.H26' });
     db.close();
   });

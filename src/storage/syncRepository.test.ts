@@ -3,7 +3,10 @@ import { freshDb } from '../../test/unit/fixtures';
 import type { OutboxEntry } from '../shared/outbox';
 import { MAX_PUSH_ARGS_CHARS } from '../shared/sync';
 import type { BlobRecord, StoredDossierRow } from './KioskDb';
-import { pendingBatch, pendingBatchAfter, pruneConfirmed } from './syncRepository';
+import { pendingBatchOutside, pruneConfirmed } from './syncRepository';
+
+/** Talking to the centre directly: nothing held by a hub. */
+const NO_HUB = { confirmedSeq: 0, heldSeq: 0 };
 
 const entry = (deviceSeq: number, chars: number): OutboxEntry => ({
   mutationId: `0193a1b2-0000-7000-8000-${String(deviceSeq).padStart(12, '0')}`,
@@ -21,15 +24,15 @@ describe('push batches', () => {
     const db = freshDb();
     const big = Math.floor(MAX_PUSH_ARGS_CHARS / 3) + 1;
     await db.outbox.bulkAdd([1, 2, 3, 4, 5].map((seq) => entry(seq, big)));
-    expect((await pendingBatch(db, 100)).map((e) => e.deviceSeq)).toEqual([1, 2]);
-    expect((await pendingBatchAfter(db, 2, 100)).map((e) => e.deviceSeq)).toEqual([3, 4]);
+    expect((await pendingBatchOutside(db, 0, NO_HUB, 100)).map((e) => e.deviceSeq)).toEqual([1, 2]);
+    expect((await pendingBatchOutside(db, 2, NO_HUB, 100)).map((e) => e.deviceSeq)).toEqual([3, 4]);
     db.close();
   });
 
   it('always takes the oldest entry, however large, so the queue keeps moving', async () => {
     const db = freshDb();
     await db.outbox.bulkAdd([entry(1, MAX_PUSH_ARGS_CHARS + 10), entry(2, 10)]);
-    expect((await pendingBatch(db, 100)).map((e) => e.deviceSeq)).toEqual([1]);
+    expect((await pendingBatchOutside(db, 0, NO_HUB, 100)).map((e) => e.deviceSeq)).toEqual([1]);
     db.close();
   });
 });

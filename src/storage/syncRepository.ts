@@ -29,16 +29,39 @@ export async function journalId(db: KioskDb): Promise<string> {
 export { LEGACY_JOURNAL_ID };
 
 /**
- * The oldest pending mutations, in the order the server must apply them (bounded by count and size),
- * with sealed arguments opened: what goes on the wire.
+ * Where this kiosk's journal stands upstream (behind a branch hub; src/sync/README.md "Behind a
+ * branch hub"): `confirmedSeq` — the centre holds every entry up to it (they may leave the outbox
+ * once their outcome is read); `heldSeq` — the server the kiosk talks to holds up to it. Entries in
+ * (confirmedSeq, heldSeq] are held by a hub only: not sent again, and kept. Talking to the centre
+ * directly, both are the centre's lastSeq and nothing is ever held.
  */
-export async function pendingBatch(db: KioskDb, limit: number): Promise<OutboxEntry[]> {
-  return openOutboxEntries(db, withinBudget(await db.outbox.orderBy('deviceSeq').limit(limit).toArray()));
+export interface PushPosition {
+  readonly confirmedSeq: number;
+  readonly heldSeq: number;
 }
 
-/** The next pending mutations after `deviceSeq` (for pipelining: read while a batch is in flight), opened. */
-export async function pendingBatchAfter(db: KioskDb, deviceSeq: number, limit: number): Promise<OutboxEntry[]> {
-  return openOutboxEntries(db, withinBudget(await db.outbox.where('deviceSeq').above(deviceSeq).limit(limit).toArray()));
+/**
+ * The next entries to push after `afterSeq` (0 = from the start), in the order the server must
+ * apply them, bounded by count and size, with sealed arguments opened (what goes on the wire): those
+ * at or below `confirmedSeq` still in the outbox (held earlier; sent again to read their final
+ * outcome, answered as duplicates) and those above `heldSeq`; never those only a hub holds.
+ */
+export async function pendingBatchOutside(db: KioskDb, afterSeq: number, position: PushPosition, limit: number): Promise<OutboxEntry[]> {
+  const { confirmedSeq, heldSeq } = position;
+  const entries: OutboxEntry[] = [];
+  if (afterSeq < confirmedSeq) {
+    entries.push(...(await db.outbox.where('deviceSeq').between(afterSeq, confirmedSeq, false, true).limit(limit).toArray()));
+  }
+  if (entries.length < limit) {
+    entries.push(
+      ...(await db.outbox
+        .where('deviceSeq')
+        .above(Math.max(afterSeq, heldSeq, confirmedSeq))
+        .limit(limit - entries.length)
+        .toArray()),
+    );
+  }
+  return openOutboxEntries(db, withinBudget(entries));
 }
 
 /** The longest prefix within MAX_PUSH_ARGS_CHARS, and never less than one entry (the queue must move). */
@@ -161,10 +184,13 @@ export interface SyncMeta {
   readonly lastPullAt: number | null;
   readonly lastSuccessAt: number | null;
   readonly lastChecksumAt: number | null;
+  /** See PushPosition (0 before the first answer, and in databases older than the branch hub). */
+  readonly confirmedSeq: number;
+  readonly heldSeq: number;
 }
 
 const SYNC_META_KEY = 'syncMeta';
-const EMPTY_META: SyncMeta = { lastPushAt: null, lastPullAt: null, lastSuccessAt: null, lastChecksumAt: null };
+const EMPTY_META: SyncMeta = { lastPushAt: null, lastPullAt: null, lastSuccessAt: null, lastChecksumAt: null, confirmedSeq: 0, heldSeq: 0 };
 
 export async function loadSyncMeta(db: KioskDb): Promise<SyncMeta> {
   const row = await db.settings.get(SYNC_META_KEY);

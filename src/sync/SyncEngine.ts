@@ -1,12 +1,20 @@
 import type { OutboxEntry } from '../shared/outbox';
 import { scopesOf, type Scope } from '../shared/published';
 import type { Clock } from '../shared/clock';
-import { MAX_PUSH_MUTATIONS, PUSH_BATCH_MUTATIONS, SYNC_PROTOCOL_VERSION, type MutationEnvelope, type MutationResult, type WireError } from '../shared/sync';
+import {
+  MAX_PUSH_MUTATIONS,
+  PUSH_BATCH_MUTATIONS,
+  SYNC_PROTOCOL_VERSION,
+  type MutationEnvelope,
+  type MutationResult,
+  type PushResponse,
+  type WireError,
+} from '../shared/sync';
 import { AppFailure } from '../shared/result';
 import type { KioskDb } from '../storage/KioskDb';
 import type { ReferenceDb } from '../storage/referenceDb';
 import { applyPullPage, getCursor, localChecksum, resetScope } from '../storage/referenceRepository';
-import { confirmMutations, journalId, loadSyncMeta, pendingBatch, pendingBatchAfter, saveSyncMeta } from '../storage/syncRepository';
+import { confirmMutations, journalId, loadSyncMeta, pendingBatchOutside, saveSyncMeta, type PushPosition } from '../storage/syncRepository';
 import { TransportError, type BlobToUpload, type Transport } from './Transport';
 
 /**
@@ -200,22 +208,36 @@ export class SyncEngine {
    * Pushes the whole outbox, batch after batch, in deviceSeq order. Pipelined: batch n+1 is read and
    * sent as soon as batch n's answer arrives, and batch n is confirmed locally while n+1 travels.
    * A crash in between only means batch n is sent again and answered as duplicates.
+   *
+   * Behind a branch hub, an answer says how far the centre holds the journal (`confirmedSeq`):
+   * entries above it that the hub holds stay in the outbox, untold, and are not sent again; once
+   * the centre has them they are sent once more to read their final outcome (duplicates), and only
+   * then leave. When the hub holds less than it did (its database was lost), the entries above
+   * what it holds are sent again. See PushPosition.
    */
   async push(report: RunReport): Promise<void> {
     const { db } = this.o;
     const journal = await journalId(db);
+    const meta = await loadSyncMeta(db);
+    let position: PushPosition = { confirmedSeq: meta.confirmedSeq, heldSeq: meta.heldSeq };
+    if (position.heldSeq > position.confirmedSeq) {
+      // A hub holds entries the centre had not confirmed: ask whether it has them now.
+      const state = await this.o.transport.syncState(journal);
+      position = await this.learnPosition(position, state.lastSeq, state.confirmedSeq);
+    }
     let recovered = false;
-    let batch = await pendingBatch(db, this.batchSize);
-    let inFlight = batch.length > 0 ? this.send(journal, batch) : null;
+    let batch = await pendingBatchOutside(db, 0, position, this.batchSize);
+    let inFlight = batch.length > 0 ? this.send(journal, batch, position) : null;
     while (inFlight) {
-      let results: readonly MutationResult[];
+      let answer: PushResponse;
       try {
-        results = await inFlight;
+        answer = await inFlight;
       } catch (e) {
         if (!(e instanceof TransportError) || e.kind !== 'gap' || !e.gap) throw e;
         // Mutations before the gap were committed: record them, then see what the server misses.
-        await this.confirm(journal, e.gap.results, report);
-        const first = (await pendingBatch(db, 1))[0];
+        position = await this.learnPosition(position, e.gap.expectedSeq - 1, e.gap.confirmedSeq);
+        await this.confirm(journal, e.gap.results, position, report);
+        const first = (await pendingBatchOutside(db, 0, position, 1))[0];
         if (first && e.gap.expectedSeq < first.deviceSeq && !recovered && this.o.recoverMissing) {
           recovered = true;
           const missing = await this.o.recoverMissing(journal, e.gap.expectedSeq, first.deviceSeq);
@@ -230,30 +252,56 @@ export class SyncEngine {
             detail: `the server expects mutation ${e.gap.expectedSeq} but this kiosk's oldest pending one is ${first.deviceSeq}`,
           });
         }
-        batch = await pendingBatch(db, this.batchSize);
-        inFlight = batch.length > 0 ? this.send(journal, batch) : null;
+        batch = await pendingBatchOutside(db, 0, position, this.batchSize);
+        inFlight = batch.length > 0 ? this.send(journal, batch, position) : null;
         continue;
       }
+      const { results } = answer;
       // A server that answered without an outcome for our first entry would make this loop spin.
       if (!results.some((r) => r.mutationId === batch[0]!.mutationId)) {
         throw new TransportError('protocol', { code: 'sync.bad-answer', detail: 'the server confirmed none of the pushed mutations' });
       }
       report.pushed += batch.length;
-      const next = await pendingBatchAfter(db, batch[batch.length - 1]!.deviceSeq, this.batchSize);
-      const nextInFlight = next.length > 0 ? this.send(journal, next) : null;
+      position = await this.learnPosition(position, answer.lastSeq, answer.confirmedSeq);
+      const next = await pendingBatchOutside(db, batch[batch.length - 1]!.deviceSeq, position, this.batchSize);
+      const nextInFlight = next.length > 0 ? this.send(journal, next, position) : null;
       // Settled later by the loop; never an unhandled rejection while this batch is confirmed.
       nextInFlight?.catch(() => undefined);
-      await this.confirm(journal, results, report);
+      await this.confirm(journal, results, position, report);
       batch = next;
       inFlight = nextInFlight;
     }
   }
 
-  private async send(journal: string, batch: readonly OutboxEntry[]): Promise<readonly MutationResult[]> {
-    return (await this.o.transport.push({ protocolVersion: SYNC_PROTOCOL_VERSION, journalId: journal, mutations: batch.map(toEnvelope) })).results;
+  /** Entries saved since the last push (not those only a hub holds). */
+  private async hasEntriesToSend(): Promise<boolean> {
+    const meta = await loadSyncMeta(this.o.db);
+    return (await pendingBatchOutside(this.o.db, 0, meta, 1)).length > 0;
   }
 
-  private async confirm(journal: string, results: readonly MutationResult[], report: RunReport): Promise<void> {
+  /**
+   * The position after an answer: the server holds exactly up to its lastSeq; the centre holds up
+   * to `confirmedSeq` (absent: the server is the centre). What the centre holds never shrinks.
+   */
+  private async learnPosition(before: PushPosition, lastSeq: number, confirmedSeq: number | undefined): Promise<PushPosition> {
+    const confirmed = Math.max(before.confirmedSeq, Math.min(confirmedSeq ?? lastSeq, lastSeq));
+    const next: PushPosition = { confirmedSeq: confirmed, heldSeq: Math.max(lastSeq, confirmed) };
+    if (next.confirmedSeq !== before.confirmedSeq || next.heldSeq !== before.heldSeq) await saveSyncMeta(this.o.db, next);
+    return next;
+  }
+
+  private async send(journal: string, batch: readonly OutboxEntry[], position: PushPosition): Promise<PushResponse> {
+    return this.o.transport.push({
+      protocolVersion: SYNC_PROTOCOL_VERSION,
+      journalId: journal,
+      mutations: batch.map(toEnvelope),
+      confirmedSeq: position.confirmedSeq,
+    });
+  }
+
+  /** Records the final outcomes: those of entries the centre holds; the others stay in the outbox. */
+  private async confirm(journal: string, all: readonly MutationResult[], position: PushPosition, report: RunReport): Promise<void> {
+    const results = all.filter((r) => r.deviceSeq <= position.confirmedSeq);
     if (results.length === 0) return;
     const { confirmedUpTo, rejected } = await confirmMutations(this.o.db, results, this.o.clock.now());
     for (const r of results) {
@@ -354,7 +402,7 @@ export class SyncEngine {
     };
 
     const sendOne = async (index: number, blob: BlobToUpload): Promise<void> => {
-      if (index > 0 && (await pendingBatch(this.o.db, 1)).length > 0) {
+      if (index > 0 && (await this.hasEntriesToSend())) {
         if (width === 1) await this.pushOnce(report);
         // Beside the scans; its failure is the next run's (the run's own push reports it).
         else this.pushOnce(report).catch(() => undefined);

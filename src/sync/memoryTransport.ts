@@ -36,6 +36,20 @@ export class MemoryServer {
   private readonly scopes = new Map<string, { lastSeq: number; rows: Map<string, Change> }>();
   private failures: TransportError[] = [];
   rejectWhen: (name: string, args: unknown) => { code: string; detail: string } | null = () => null;
+  /**
+   * Plays a branch hub (src/server/hub) when set: per journal, how far "the centre" holds it. Answers
+   * then carry `confirmedSeq`, and a journal the hub has not seen starts at the kiosk's confirmedSeq.
+   */
+  hub: Map<string, number> | null = null;
+
+  /** As a hub: its database is lost (the journal and what it held are gone). */
+  forgetJournal(journalId: string): void {
+    this.journals.delete(journalId);
+  }
+
+  private confirmed(journalId: string): { confirmedSeq?: number } {
+    return this.hub ? { confirmedSeq: this.hub.get(journalId) ?? 0 } : {};
+  }
 
   /** The next `count` calls fail with this error (network, timeout, unavailable, …). */
   failNext(error: TransportError, count = 1): void {
@@ -72,7 +86,7 @@ export class MemoryServer {
       },
       syncState: async (journalId: string): Promise<SyncStateResponse> => {
         await gate();
-        return { journalId, lastSeq: this.journals.get(journalId)?.lastSeq ?? 0 };
+        return { journalId, lastSeq: this.journals.get(journalId)?.lastSeq ?? 0, ...this.confirmed(journalId) };
       },
       heartbeat: async (r: HeartbeatRequest): Promise<HeartbeatResponse> => {
         await gate();
@@ -94,13 +108,17 @@ export class MemoryServer {
 
   private push(r: PushRequest): PushResponse {
     if (r.protocolVersion !== SYNC_PROTOCOL_VERSION) throw new TransportError('protocol', { code: 'sync.bad-request', detail: 'protocol version' }, 400);
-    const j = this.journals.get(r.journalId) ?? { lastSeq: 0, outcomes: new Map<number, Stored>() };
+    const j = this.journals.get(r.journalId) ?? { lastSeq: this.hub ? (r.confirmedSeq ?? 0) : 0, outcomes: new Map<number, Stored>() };
     this.journals.set(r.journalId, j);
     const results: MutationResult[] = [];
     for (const m of r.mutations) {
       if (m.deviceSeq <= j.lastSeq) {
         const s = j.outcomes.get(m.deviceSeq);
         const base = { mutationId: m.mutationId, deviceSeq: m.deviceSeq, status: 'duplicate' as const };
+        if (!s && this.hub) {
+          results.push(base); // below where this hub's copy started: the centre's
+          continue;
+        }
         if (!s || s.mutationId !== m.mutationId) results.push({ ...base, reason: { code: 'sync.seq-reused', detail: 'seq used by another mutation' } });
         else results.push(s.result.reason ? { ...base, reason: s.result.reason } : base);
         continue;
@@ -111,6 +129,7 @@ export class MemoryServer {
           detail: `expected deviceSeq ${j.lastSeq + 1}`,
           expectedSeq: j.lastSeq + 1,
           results,
+          ...this.confirmed(r.journalId),
         });
       }
       const reason = this.rejectWhen(m.name, m.args);
@@ -122,7 +141,7 @@ export class MemoryServer {
       j.lastSeq = m.deviceSeq;
       results.push(result);
     }
-    return { lastSeq: j.lastSeq, results };
+    return { lastSeq: j.lastSeq, results, ...this.confirmed(r.journalId) };
   }
 
   private pull(r: PullRequest): PullResponse {

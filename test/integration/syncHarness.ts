@@ -38,6 +38,8 @@ export interface TestKiosk {
   engine: SyncEngine;
   /** Simulates the process dying: drop every in-memory object and reopen the same databases. */
   restart(): void;
+  /** Restarts talking to another server (a kiosk moved between a branch hub and the centre). */
+  moveTo(baseUrl: string): void;
 }
 
 export function makeKioskDbs(idb: IDBFactory, name: string): { db: KioskDb; reference: ReferenceDb } {
@@ -63,6 +65,7 @@ export async function enrolKiosk(
   const plain = createHttpTransport({ baseUrl, token: () => null, fetch: options.fetch, timeoutMs: options.timeoutMs });
   const { token } = await plain.enrol({ code, deviceId, role });
   const kiosk = {} as TestKiosk;
+  let serverUrl = baseUrl;
   // The machine's data key (the OS keystore's in Electron): the same across restarts.
   const cipher = await PersonalCipher.fromDataKey(new Uint8Array(randomBytes(32)));
   const wire = () => {
@@ -70,7 +73,7 @@ export async function enrolKiosk(
     dbs.db.personal = cipher;
     kiosk.db = dbs.db;
     kiosk.reference = dbs.reference;
-    kiosk.transport = createHttpTransport({ baseUrl, token: () => kiosk.token, fetch: options.fetch, timeoutMs: options.timeoutMs });
+    kiosk.transport = createHttpTransport({ baseUrl: serverUrl, token: () => kiosk.token, fetch: options.fetch, timeoutMs: options.timeoutMs });
     const local = dbs.db;
     // A counter uploads its scans (tus) the way the app's sync service wires it.
     const blobs =
@@ -93,6 +96,10 @@ export async function enrolKiosk(
       kiosk.db.close();
       kiosk.reference.close();
       wire();
+    },
+    moveTo(url: string) {
+      serverUrl = url;
+      kiosk.restart();
     },
   });
   wire();

@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
+import { fixedClock } from '../shared/clock';
+import { freshDb, nodeRandom, seededBranch } from '../../test/unit/fixtures';
+import { ReferenceDb } from '../storage/referenceDb';
+import { journalId, listSyncIssues, loadSyncMeta } from '../storage/syncRepository';
+import { issueTicket } from '../storage/ticketRepository';
+import type { KioskDb } from '../storage/KioskDb';
+import { MemoryServer } from './memoryTransport';
+import { SyncEngine } from './SyncEngine';
+
+/**
+ * The sync engine behind a branch hub (PushPosition): what only the hub holds stays in the outbox,
+ * untold and not sent again; it leaves once the centre holds it; what a hub lost is sent again.
+ */
+const clock = fixedClock(Date.UTC(2026, 10, 24, 2));
+const DEVICE = '0193a1b2-0000-7000-8000-00000000d0bb';
+
+function kiosk(server: MemoryServer) {
+  const db = freshDb();
+  const confirmed: number[] = [];
+  const sent: number[][] = [];
+  const transport = server.transport();
+  const push = transport.push.bind(transport);
+  transport.push = (r) => {
+    sent.push(r.mutations.map((m) => m.deviceSeq));
+    return push(r);
+  };
+  const engine = new SyncEngine({
+    db,
+    reference: new ReferenceDb('ref', { indexedDB: new IDBFactory(), IDBKeyRange }),
+    transport,
+    branchCode: 'CN01',
+    clock,
+    onConfirmed: (_j, upTo) => void confirmed.push(upTo),
+  });
+  return { db, engine, confirmed, sent, transport };
+}
+
+async function tickets(db: KioskDb, n: number): Promise<void> {
+  const branch = seededBranch();
+  for (let i = 0; i < n; i++)
+    await issueTicket(db, { deviceId: DEVICE, kioskSlot: 0, branch, group: branch.serviceGroups[0]!, priority: false }, clock, nodeRandom);
+}
+
+const outbox = async (db: KioskDb) => (await db.outbox.orderBy('deviceSeq').toArray()).map((e) => e.deviceSeq);
+
+describe('the sync engine behind a branch hub', () => {
+  it('keeps what only the hub holds, sends it once, and lets it go with its outcome once the centre has it', async () => {
+    const server = new MemoryServer();
+    server.hub = new Map();
+    const k = kiosk(server);
+    await tickets(k.db, 4);
+    const journal = await journalId(k.db);
+    const first = await k.engine.runOnce({ blobs: false });
+    expect(first).toMatchObject({ pushed: 4, applied: 0, duplicates: 0 });
+    expect(await outbox(k.db)).toEqual([1, 2, 3, 4]);
+    expect((await k.db.tickets.toArray()).every((t) => (t.syncedAt ?? null) === null)).toBe(true);
+    expect(k.confirmed).toEqual([]); // the file journal keeps them too
+
+    // Nothing new: nothing is sent again.
+    await k.engine.runOnce({ blobs: false });
+    expect(k.sent).toEqual([[1, 2, 3, 4]]);
+
+    // The centre now holds 1–3, and one was refused there.
+    server.hub.set(journal, 3);
+    server.rejectWhen = () => null;
+    await tickets(k.db, 1);
+    const second = await k.engine.runOnce({ blobs: false });
+    expect(k.sent[1]).toEqual([1, 2, 3, 5]);
+    expect(second.duplicates).toBe(3);
+    expect(await outbox(k.db)).toEqual([4, 5]);
+    expect(k.confirmed).toEqual([3]);
+    expect(await loadSyncMeta(k.db)).toMatchObject({ confirmedSeq: 3, heldSeq: 5 });
+
+    // The centre catches up while the kiosk has nothing new: the run asks, and reads the outcomes.
+    server.hub.set(journal, 5);
+    await k.engine.runOnce({ blobs: false });
+    expect(k.sent[2]).toEqual([4, 5]);
+    expect(await outbox(k.db)).toEqual([]);
+    expect((await k.db.tickets.toArray()).every((t) => typeof t.syncedAt === 'number')).toBe(true);
+    expect(await listSyncIssues(k.db)).toEqual([]);
+  });
+
+  it('sends again what a hub lost with its database, from what the centre holds', async () => {
+    const server = new MemoryServer();
+    server.hub = new Map();
+    const k = kiosk(server);
+    await tickets(k.db, 3);
+    const journal = await journalId(k.db);
+    server.hub.set(journal, 0);
+    await k.engine.runOnce({ blobs: false });
+    server.hub.set(journal, 2);
+    await k.engine.runOnce({ blobs: false }); // reads 1–2's outcomes
+    expect(await outbox(k.db)).toEqual([3]);
+    await tickets(k.db, 2);
+    await k.engine.runOnce({ blobs: false });
+    expect(await outbox(k.db)).toEqual([3, 4, 5]);
+
+    // The hub's disk dies: a new hub knows nothing of the journal.
+    server.forgetJournal(journal);
+    await k.engine.runOnce({ blobs: false });
+    // Its state said 0 held: everything above what the centre holds went again, from 3.
+    expect(k.sent.at(-1)).toEqual([3, 4, 5]);
+    expect(server.journals.get(journal)?.lastSeq).toBe(5);
+    expect(await outbox(k.db)).toEqual([3, 4, 5]);
+    expect(await loadSyncMeta(k.db)).toMatchObject({ confirmedSeq: 2, heldSeq: 5 });
+  });
+
+  it('a hub that says it holds less than the kiosk thought (a gap) gets the rest again', async () => {
+    const server = new MemoryServer();
+    server.hub = new Map();
+    const k = kiosk(server);
+    await tickets(k.db, 2);
+    await k.engine.runOnce({ blobs: false });
+    const journal = await journalId(k.db);
+    // Lost between the state question and the push: the question still hears 2 held, the push meets a gap at 1.
+    k.transport.syncState = async (id) => ({ journalId: id, lastSeq: 2, confirmedSeq: 0 });
+    server.forgetJournal(journal);
+    await tickets(k.db, 1);
+    await k.engine.runOnce({ blobs: false });
+    expect(k.sent.slice(1)).toEqual([[3], [1, 2, 3]]);
+    expect(server.journals.get(journal)?.lastSeq).toBe(3);
+  });
+
+  it('talking to the centre itself, nothing is ever held: every outcome is final at once', async () => {
+    const server = new MemoryServer();
+    const k = kiosk(server);
+    await tickets(k.db, 3);
+    expect(await k.engine.runOnce({ blobs: false })).toMatchObject({ pushed: 3, applied: 3 });
+    expect(await outbox(k.db)).toEqual([]);
+    expect(k.confirmed).toEqual([3]);
+    expect(await loadSyncMeta(k.db)).toMatchObject({ confirmedSeq: 3, heldSeq: 3 });
+  });
+});

@@ -1,0 +1,233 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { fixedClock } from '../../src/shared/clock';
+import { createEnrolCode, revokeDevice } from '../../src/server/admin';
+import { buildServer } from '../../src/server/app';
+import type { Db } from '../../src/server/db/Db';
+import { migrate } from '../../src/server/db/migrate';
+import { openPgliteDb } from '../../src/server/db/pgliteDb';
+import { enrolHub, toHubIdentity, type StoredIdentity } from '../../src/server/hub/identity';
+import { HubStatus } from '../../src/shared/hub';
+import { loadSyncMeta } from '../../src/storage/syncRepository';
+import { getCursor, localChecksum } from '../../src/storage/referenceRepository';
+import { enrolKiosk, procedure, publish, startCentre, storedTickets, takeTicket, ticketContent, type TestKiosk } from './syncHarness';
+
+/**
+ * The branch hub (src/server/hub) between kiosks and the centre, each a real server on port 0 with
+ * its own PGlite; the kiosks are the real sync engine on fake-indexeddb. The hub's link to the
+ * centre goes through a fetch the test can cut.
+ */
+const clock = fixedClock(Date.UTC(2026, 10, 24, 2, 0));
+
+interface RunningHub {
+  db: Db;
+  app: FastifyInstance;
+  base: string;
+  close(): Promise<void>;
+}
+
+describe('branch hub', () => {
+  let centre: Awaited<ReturnType<typeof startCentre>>;
+  let identity: StoredIdentity;
+  const link = { down: false };
+  const linkFetch: typeof fetch = (input, init) => (link.down ? Promise.reject(new TypeError('fetch failed (link cut by the test)')) : fetch(input, init));
+  const hubs: RunningHub[] = [];
+
+  async function startHub(db?: Db): Promise<RunningHub> {
+    const database = db ?? (await openPgliteDb(null));
+    await migrate(database);
+    const app = buildServer({
+      db: database,
+      clock,
+      version: 'test',
+      blobDir: null,
+      hub: { upstreamUrl: centre.baseUrl, identity: toHubIdentity(identity), fetch: linkFetch, relayEveryMs: 100, relayMaxBackoffMs: 200, mirrorEveryMs: 100 },
+    });
+    const base = await app.listen({ port: 0, host: '127.0.0.1' });
+    const hub: RunningHub = {
+      db: database,
+      app,
+      base,
+      async close() {
+        await app.close();
+        await database.close();
+      },
+    };
+    hubs.push(hub);
+    return hub;
+  }
+
+  const centreHas = async (ids: readonly string[]) => (await storedTickets(centre.db, ids)).size;
+  const status = async (hub: RunningHub) => HubStatus.parse(await (await fetch(`${hub.base}/v1/hub/status`)).json());
+  const outboxSeqs = async (k: TestKiosk) => (await k.db.outbox.orderBy('deviceSeq').toArray()).map((e) => e.deviceSeq);
+
+  beforeAll(async () => {
+    centre = await startCentre(clock);
+    const { code } = await createEnrolCode(centre.db, 'CN01', 'hub', clock.now());
+    identity = await enrolHub(centre.baseUrl, code, null);
+  });
+  afterEach(() => {
+    link.down = false;
+  });
+  afterAll(async () => {
+    for (const h of hubs.splice(0)) await h.close().catch(() => undefined);
+    await centre?.close();
+  });
+
+  it('kiosks enrol at the hub with the centre’s codes; records reach the hub at once, the centre through the relay, and the kiosk keeps them until the centre has them', async () => {
+    const hub = await startHub();
+    const kiosk = await enrolKiosk(centre.db, hub.base, clock, 0);
+    link.down = true;
+    const ids = [await takeTicket(kiosk, clock), await takeTicket(kiosk, clock), await takeTicket(kiosk, clock)];
+    const first = await kiosk.engine.runOnce({ blobs: false });
+    expect(first.pushed).toBe(3);
+    // The branch has them (its queue runs on the hub); the centre does not yet.
+    expect((await storedTickets(hub.db, ids)).size).toBe(3);
+    expect(await centreHas(ids)).toBe(0);
+    // Held by the hub only: kept, not synced, and not sent again.
+    expect(await outboxSeqs(kiosk)).toEqual([1, 2, 3]);
+    expect((await kiosk.db.tickets.toArray()).every((t) => (t.syncedAt ?? null) === null)).toBe(true);
+    expect(await loadSyncMeta(kiosk.db)).toMatchObject({ confirmedSeq: 0, heldSeq: 3 });
+    expect((await kiosk.engine.runOnce({ blobs: false })).pushed).toBe(0);
+    const waiting = await status(hub);
+    expect(waiting).toMatchObject({ branchCode: 'CN01', upstreamReachable: false, unrelayedRecords: 3 });
+
+    link.down = false;
+    await vi.waitFor(async () => expect(await centreHas(ids)).toBe(3), { timeout: 10_000, interval: 50 });
+    // Exactly what the kiosk wrote, once.
+    const atCentre = await storedTickets(centre.db, ids);
+    for (const t of await kiosk.db.tickets.toArray()) expect(atCentre.get(t.id)).toEqual(ticketContent(t));
+    const again = await kiosk.engine.runOnce({ blobs: false });
+    expect(again.duplicates).toBe(3);
+    expect(await outboxSeqs(kiosk)).toEqual([]);
+    expect((await kiosk.db.tickets.toArray()).every((t) => typeof t.syncedAt === 'number')).toBe(true);
+    expect(await loadSyncMeta(kiosk.db)).toMatchObject({ confirmedSeq: 3, heldSeq: 3 });
+    await vi.waitFor(async () => expect(await status(hub)).toMatchObject({ upstreamReachable: true, unrelayedRecords: 0 }), { timeout: 5_000 });
+    const [centreRows] = await centre.db.query<{ n: unknown }>('SELECT count(*) AS n FROM mutations WHERE device_id = $1', [kiosk.deviceId]);
+    expect(Number(centreRows!.n)).toBe(3);
+    await hub.close();
+    hubs.splice(hubs.indexOf(hub), 1);
+  });
+
+  it('a hub whose database is lost loses nothing: kiosks send again what only it held, and the centre has each record once', async () => {
+    const hubA = await startHub();
+    const kiosk = await enrolKiosk(centre.db, hubA.base, clock, 1);
+    const relayed = [await takeTicket(kiosk, clock), await takeTicket(kiosk, clock)];
+    await kiosk.engine.runOnce({ blobs: false });
+    await vi.waitFor(async () => expect(await centreHas(relayed)).toBe(2), { timeout: 10_000, interval: 50 });
+    await kiosk.engine.runOnce({ blobs: false });
+    expect(await outboxSeqs(kiosk)).toEqual([]);
+
+    link.down = true;
+    const onlyAtHub = [await takeTicket(kiosk, clock), await takeTicket(kiosk, clock)];
+    await kiosk.engine.runOnce({ blobs: false });
+    expect((await storedTickets(hubA.db, onlyAtHub)).size).toBe(2);
+    expect(await outboxSeqs(kiosk)).toEqual([3, 4]);
+    // The hub's machine dies with its disk; a new one starts empty, with the same hub credential.
+    await hubA.close();
+    hubs.splice(hubs.indexOf(hubA), 1);
+    link.down = false;
+    const hubB = await startHub();
+    // Its first mirror pass brings back the branch's devices (credential hashes) from the centre.
+    await vi.waitFor(async () => expect((await hubB.db.query('SELECT 1 FROM devices WHERE device_id = $1', [kiosk.deviceId])).length).toBe(1), {
+      timeout: 5_000,
+    });
+    kiosk.moveTo(hubB.base);
+    const report = await kiosk.engine.runOnce({ blobs: false });
+    expect(report.pushed).toBe(2);
+    await vi.waitFor(async () => expect(await centreHas([...relayed, ...onlyAtHub])).toBe(4), { timeout: 10_000, interval: 50 });
+    const [n] = await centre.db.query<{ n: unknown }>('SELECT count(*) AS n FROM mutations WHERE device_id = $1', [kiosk.deviceId]);
+    expect(Number(n!.n)).toBe(4);
+  });
+
+  it('mirrors what the centre publishes, verbatim: a kiosk behind the hub pulls it with the centre’s cursors and checksums', async () => {
+    const hub = await startHub();
+    const kiosk = await enrolKiosk(centre.db, hub.base, clock, 2);
+    const published = await publish(centre.baseUrl, centre.adminToken, 'global', [
+      { entity: 'procedure', op: 'put', data: procedure('1.007001', 'Thủ tục qua hub') },
+    ]);
+    expect(published.status).toBe(200);
+    const top = (published.body as { lastSeq: number }).lastSeq;
+    await vi.waitFor(async () => expect((await status(hub)).scopes.find((s) => s.scope === 'global')?.cursor).toBe(top), { timeout: 5_000 });
+    const report = await kiosk.engine.runOnce({ blobs: false });
+    expect(report.repulled).toEqual([]);
+    expect(await getCursor(kiosk.reference, 'global')).toBe(top);
+    // The same feed as the centre's: the centre's checksum matches what the kiosk pulled from the hub.
+    const atCentre = await fetch(`${centre.baseUrl}/v1/sync/pull`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${identity.token}` },
+      body: JSON.stringify({ protocolVersion: 1, scope: 'global', cursor: top, limit: 1, withChecksum: true }),
+    });
+    expect((await atCentre.json()).checksum).toEqual(await localChecksum(kiosk.reference, 'global'));
+    // The hub does not publish on its own.
+    const refused = await publish(hub.base, centre.adminToken, 'global', [{ entity: 'procedure', op: 'put', data: procedure('1.007002', 'Thủ tục khác') }]);
+    expect(refused.status).toBe(401);
+  });
+
+  it('enrolment through the hub: codes of another branch are refused unspent; without the centre it says so; a revocation at the centre reaches the hub', async () => {
+    const hub = await startHub();
+    const other = await createEnrolCode(centre.db, 'CN02', 'citizen', clock.now());
+    const enrol = (code: string, deviceId: string) =>
+      fetch(`${hub.base}/v1/enrol`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ code, deviceId, role: 'citizen', slot: 20 }),
+      });
+    const refused = await enrol(other.code, crypto.randomUUID());
+    expect(refused.status).toBe(403);
+    expect((await refused.json()).code).toBe('enrol.other-branch-code');
+    // Unspent: it still enrols a kiosk of CN02 at the centre.
+    const atCentre = await fetch(`${centre.baseUrl}/v1/enrol`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code: other.code, deviceId: crypto.randomUUID(), role: 'citizen', slot: 20 }),
+    });
+    expect(atCentre.status).toBe(200);
+
+    link.down = true;
+    const mine = await createEnrolCode(centre.db, 'CN01', 'citizen', clock.now());
+    const offline = await enrol(mine.code, crypto.randomUUID());
+    expect(offline.status).toBe(503);
+    expect((await offline.json()).code).toBe('hub.upstream-unreachable');
+    link.down = false;
+
+    const kiosk = await enrolKiosk(centre.db, hub.base, clock, 3);
+    await takeTicket(kiosk, clock);
+    expect((await kiosk.engine.runOnce({ blobs: false })).pushed).toBe(1);
+    await revokeDevice(centre.db, kiosk.deviceId, clock.now());
+    await vi.waitFor(
+      async () =>
+        expect(
+          (await hub.db.query<{ revoked_at: unknown }>('SELECT revoked_at FROM devices WHERE device_id = $1', [kiosk.deviceId]))[0]?.revoked_at,
+        ).not.toBeNull(),
+      { timeout: 5_000 },
+    );
+    await takeTicket(kiosk, clock);
+    await expect(kiosk.engine.runOnce({ blobs: false })).rejects.toMatchObject({ kind: 'auth' });
+  });
+
+  it('the centre’s hub routes answer only a hub, and only for its own branch', async () => {
+    const kiosk = await enrolKiosk(centre.db, centre.baseUrl, clock, 15);
+    const asKiosk = await fetch(`${centre.baseUrl}/v1/hub/devices`, { headers: { authorization: `Bearer ${kiosk.token}` } });
+    expect(asKiosk.status).toBe(403);
+    expect((await asKiosk.json()).code).toBe('auth.not-hub');
+    const cn02 = await enrolKiosk(centre.db, centre.baseUrl, clock, 16, { branch: 'CN02' });
+    const relay = await fetch(`${centre.baseUrl}/v1/hub/relay`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${identity.token}` },
+      body: JSON.stringify({
+        protocolVersion: 1,
+        deviceId: cn02.deviceId,
+        journalId: crypto.randomUUID(),
+        mutations: [{ mutationId: crypto.randomUUID(), deviceSeq: 1, name: 'ticket.issue@1', args: {}, schemaVersion: 1, createdAt: clock.now() }],
+      }),
+    });
+    expect(relay.status).toBe(404);
+    expect((await relay.json()).code).toBe('hub.unknown-device');
+    const list = await fetch(`${centre.baseUrl}/v1/hub/devices`, { headers: { authorization: `Bearer ${identity.token}` } });
+    const devices = ((await list.json()) as { devices: { deviceId: string }[] }).devices.map((d) => d.deviceId);
+    expect(devices).toContain(kiosk.deviceId);
+    expect(devices).not.toContain(cn02.deviceId);
+    expect(devices).not.toContain(identity.deviceId);
+  });
+});
