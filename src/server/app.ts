@@ -129,7 +129,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
       void (reply as unknown as FastifyReply).code(status).send(wireError('http.bad-url', 'malformed URL'));
     },
   });
-  const hub: Hub | null = options.hub ? createHub(app, { ...options.hub, db, clock, protection }) : null;
+  const hub: Hub | null = options.hub ? createHub(app, { ...options.hub, db, clock, protection, storage }) : null;
   // The API speaks JSON only; any other body type is answered 415 before a handler runs.
   app.removeContentTypeParser('text/plain');
   registerJsonParser(app, limits.maxJsonDepth);
@@ -306,7 +306,16 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   });
 
   if (!hub) registerHubRoutes(app, { db, clock, protection, authenticate });
-  registerBlobRoutes(app, { db, clock, authenticate, blobDir, cors, protection, ...(storage ? { storage } : {}) });
+  registerBlobRoutes(app, {
+    db,
+    clock,
+    authenticate,
+    blobDir,
+    cors,
+    protection,
+    ...(storage ? { storage } : {}),
+    ...(hub ? { onVerified: (tx: Db, blob: { sha256: string; deviceId: string; size: number; at: number }) => hub.scanVerified(tx, blob) } : {}),
+  });
   registerRetentionJob(app, {
     db,
     clock,

@@ -5,7 +5,7 @@ import { ERRORS, MemoryLocker, Server as TusServer, type DataStore, type Locker,
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../shared/clock';
 import { BLOBS_KNOWN_PATH, BlobsKnownRequest, MAX_BLOBS_KNOWN, type BlobsKnownResponse } from '../shared/blobsKnown';
-import { BLOB_BY_HASH_PATH, BLOB_TUS_PATH, MAX_BLOB_BYTES } from '../shared/sync';
+import { BLOB_BY_HASH_PATH, BLOB_TUS_PATH, MAX_BLOB_BYTES, type WireError } from '../shared/sync';
 import { Sha256Hex } from '../shared/wireTypes';
 import { requireDevice } from './auth';
 import { wireError } from './wireErrors';
@@ -82,6 +82,8 @@ export interface BlobRouteOptions {
   readonly protection: DataProtection;
   /** The store; default from the environment (BLOB_S3_BUCKET, else `blobDir`). */
   readonly storage?: BlobStorage;
+  /** In the verification's transaction (a branch hub queues the scan for the centre: hub/blobRelay.ts). */
+  readonly onVerified?: (tx: Db, blob: { sha256: string; deviceId: string; size: number; at: number }) => Promise<void>;
 }
 
 /**
@@ -316,6 +318,7 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
           [actual, device.branchCode, device.deviceId, clock.now()],
         );
         await forgetUpload(tx, upload.id);
+        await options.onVerified?.(tx, { sha256: actual, deviceId: device.deviceId, size, at: clock.now() });
         completed = await recomputeDossierCompleteness(tx, actual);
         return rows.length > 0;
       });
@@ -340,13 +343,48 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
     return actual;
   }
 
+  /**
+   * The device a hub's upload request stands for: on creation, the `device` named in its
+   * Upload-Metadata; on an existing upload, the upload's owner. Only a device of the hub's branch,
+   * not revoked; the role check and the quota are then that device's, as if it uploaded itself.
+   */
+  async function actingForHub(hub: AuthenticatedDevice, request: FastifyRequest<{ Params: { id?: string } }>): Promise<AuthenticatedDevice | WireError> {
+    let deviceId: string | undefined;
+    const id = request.params.id;
+    if (id !== undefined) {
+      if (!UPLOAD_ID.test(id)) return wireError('hub.unknown-device', 'no such upload');
+      const rows = await db.query<{ device_id: string }>('SELECT device_id FROM blob_uploads WHERE upload_id = $1', [id]);
+      deviceId = rows[0]?.device_id ?? (await storage.datastore.getUpload(id).catch(() => null))?.metadata?.deviceId ?? undefined;
+    } else {
+      const metadata = request.headers['upload-metadata'];
+      const pair = typeof metadata === 'string' ? metadata.split(',').find((p) => p.trim().startsWith('device ')) : undefined;
+      deviceId = pair ? Buffer.from(pair.trim().slice('device '.length), 'base64').toString('utf8') : undefined;
+    }
+    if (deviceId === undefined || !/^[0-9a-f-]{36}$/.test(deviceId)) {
+      return request.method === 'POST'
+        ? wireError('blob.bad-metadata', 'a hub names the device it uploads for: Upload-Metadata device <base64 device id>')
+        : wireError('hub.unknown-device', 'no such upload');
+    }
+    const rows = await db.query<{ branch_code: string; role: string; slot: number | null; revoked_at: unknown }>(
+      'SELECT branch_code, role, slot, revoked_at FROM devices WHERE device_id = $1',
+      [deviceId],
+    );
+    const d = rows[0];
+    if (!d || d.branch_code !== hub.branchCode || d.role === 'hub') return wireError('hub.unknown-device', `no device ${deviceId} in branch ${hub.branchCode}`);
+    if (d.revoked_at !== null) return wireError('hub.device-revoked', `device ${deviceId} was revoked at the centre; its scans are not accepted`);
+    return { deviceId, branchCode: d.branch_code, role: d.role, slot: d.slot };
+  }
+
   app.register(async (scope) => {
     // tus reads the request body itself: never let fastify consume it, whatever its type.
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_request, _payload, done) => done(null));
 
     const handleTus = async (request: FastifyRequest<{ Params: { id?: string } }>, reply: FastifyReply) => {
-      const device = requireDevice(request);
+      const caller = requireDevice(request);
+      // A branch hub relays its kiosks' scans: it uploads as the device that scanned them.
+      const device = caller.role === 'hub' ? await actingForHub(caller, request) : caller;
+      if ('code' in device) return reply.code(device.code === 'hub.unknown-device' ? 404 : 403).send(device);
       if ((request.method === 'POST' || request.method === 'PATCH') && !BLOB_UPLOAD_ROLES.includes(device.role ?? '')) {
         request.log.warn({ deviceId: device.deviceId, role: device.role }, 'blob upload refused for role');
         return reply

@@ -63,6 +63,10 @@ export const HubStatus = z
     unrelayedBytes: z.number().int().min(0),
     oldestUnrelayedAgeMs: z.number().int().min(0).nullable(),
     lastRelayAt: EpochMs.nullable(),
+    /** Scans verified by the hub that the centre has not confirmed yet. */
+    unrelayedScans: z.number().int().min(0),
+    unrelayedScanBytes: z.number().int().min(0),
+    oldestUnrelayedScanAgeMs: z.number().int().min(0).nullable(),
     /** Journals whose relaying stopped on an answer a retry will not change (a gap, a revoked kiosk). */
     stalledJournals: z.array(z.object({ deviceId: Uuid, journalId: Uuid, error: WireError, since: EpochMs }).strict()).max(50),
     /** The published scopes mirrored from the centre: cursor and when last brought up to date. */

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { fixedClock } from '../../src/shared/clock';
@@ -10,7 +13,20 @@ import { enrolHub, toHubIdentity, type StoredIdentity } from '../../src/server/h
 import { HubStatus } from '../../src/shared/hub';
 import { loadSyncMeta } from '../../src/storage/syncRepository';
 import { getCursor, localChecksum } from '../../src/storage/referenceRepository';
-import { enrolKiosk, procedure, publish, startCentre, storedTickets, takeTicket, ticketContent, type TestKiosk } from './syncHarness';
+import { queueCounterBacklog } from '../support/counterBacklog';
+import { nodeRandom, seededBranch } from '../unit/fixtures';
+import {
+  enrolKiosk,
+  procedure,
+  publish,
+  startCentre,
+  storedBlobBytes,
+  storedDossiers,
+  storedTickets,
+  takeTicket,
+  ticketContent,
+  type TestKiosk,
+} from './syncHarness';
 
 /**
  * The branch hub (src/server/hub) between kiosks and the centre, each a real server on port 0 with
@@ -29,6 +45,7 @@ interface RunningHub {
 describe('branch hub', () => {
   let centre: Awaited<ReturnType<typeof startCentre>>;
   let identity: StoredIdentity;
+  let centreBlobs: string;
   const link = { down: false };
   const linkFetch: typeof fetch = (input, init) => (link.down ? Promise.reject(new TypeError('fetch failed (link cut by the test)')) : fetch(input, init));
   const hubs: RunningHub[] = [];
@@ -40,7 +57,7 @@ describe('branch hub', () => {
       db: database,
       clock,
       version: 'test',
-      blobDir: null,
+      blobDir: mkdtempSync(join(tmpdir(), 'hpasc-hub-blobs-')),
       hub: { upstreamUrl: centre.baseUrl, identity: toHubIdentity(identity), fetch: linkFetch, relayEveryMs: 100, relayMaxBackoffMs: 200, mirrorEveryMs: 100 },
     });
     const base = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -62,7 +79,8 @@ describe('branch hub', () => {
   const outboxSeqs = async (k: TestKiosk) => (await k.db.outbox.orderBy('deviceSeq').toArray()).map((e) => e.deviceSeq);
 
   beforeAll(async () => {
-    centre = await startCentre(clock);
+    centreBlobs = mkdtempSync(join(tmpdir(), 'hpasc-centre-blobs-'));
+    centre = await startCentre(clock, undefined, { blobDir: centreBlobs });
     const { code } = await createEnrolCode(centre.db, 'CN01', 'hub', clock.now());
     identity = await enrolHub(centre.baseUrl, code, null);
   });
@@ -140,9 +158,45 @@ describe('branch hub', () => {
     expect(Number(n!.n)).toBe(4);
   });
 
+  it('a counter’s dossier with scans goes on while the link is down, and reaches the centre whole, each scan verified once', async () => {
+    const hub = await startHub();
+    const counter = await enrolKiosk(centre.db, hub.base, clock, 2, { role: 'counter' });
+    link.down = true;
+    const backlog = await queueCounterBacklog(counter.db, {
+      deviceId: counter.deviceId,
+      slot: 2,
+      branch: seededBranch(),
+      clock,
+      random: nodeRandom,
+      records: 5,
+      pages: [1, 2, 1],
+      pageBytes: 60_000,
+    });
+    const run = await counter.engine.runOnce();
+    expect(run.blobsUploaded).toBe(3);
+    const [dossierId] = (await counter.db.dossiers.toArray()).map((d) => d.id);
+    expect((await storedDossiers(hub.db, [dossierId!])).get(dossierId!)?.blobsMissing).toBe(0);
+    expect((await status(hub)).unrelayedScans).toBe(3);
+    expect((await storedDossiers(centre.db, [dossierId!])).size).toBe(0);
+
+    link.down = false;
+    await vi.waitFor(async () => expect((await storedDossiers(centre.db, [dossierId!])).get(dossierId!)?.blobsMissing).toBe(0), {
+      timeout: 15_000,
+      interval: 100,
+    });
+    for (const scan of backlog.scans) expect(await storedBlobBytes(centre.db, centreBlobs, scan.sha256)).toEqual(Buffer.from(scan.bytes));
+    const owners = await centre.db.query<{ device_id: string }>('SELECT device_id FROM blob_owners WHERE sha256 = ANY($1::text[])', [
+      backlog.scans.map((x) => x.sha256),
+    ]);
+    expect(owners.map((o) => o.device_id)).toEqual([counter.deviceId, counter.deviceId, counter.deviceId]);
+    await vi.waitFor(async () => expect(await status(hub)).toMatchObject({ unrelayedScans: 0, unrelayedRecords: 0 }), { timeout: 5_000 });
+    await counter.engine.runOnce();
+    expect(await counter.db.outbox.count()).toBe(0);
+  });
+
   it('mirrors what the centre publishes, verbatim: a kiosk behind the hub pulls it with the centre’s cursors and checksums', async () => {
     const hub = await startHub();
-    const kiosk = await enrolKiosk(centre.db, hub.base, clock, 2);
+    const kiosk = await enrolKiosk(centre.db, hub.base, clock, 20);
     const published = await publish(centre.baseUrl, centre.adminToken, 'global', [
       { entity: 'procedure', op: 'put', data: procedure('1.007001', 'Thủ tục qua hub') },
     ]);

@@ -6,6 +6,8 @@ import type { DataProtection } from '../dataProtection';
 import type { Db } from '../db/Db';
 import { sha256Hex } from '../secrets';
 import { wireError } from '../wireErrors';
+import type { BlobStorage } from '../blobStore';
+import { createBlobRelay } from './blobRelay';
 import { createMirror, type Mirror } from './mirror';
 import { createRelayWorker, type RelayWorker } from './relay';
 import { relayFigures } from './relayStore';
@@ -43,6 +45,8 @@ export interface Hub {
   readonly upstream: Upstream;
   readonly relay: RelayWorker;
   readonly mirror: Mirror;
+  /** Queues a scan the hub verified for the centre (blobs.ts calls it in the verification's transaction). */
+  scanVerified(tx: Db, blob: { sha256: string; deviceId: string; size: number; at: number }): Promise<void>;
   enrolThroughCentre(request: EnrolRequest, reply: FastifyReply): Promise<FastifyReply>;
   /** Where the hub's copy of a journal it has never seen starts (see PushRequest.confirmedSeq). */
   journalBaseSeq(deviceId: string, journalId: string, kioskConfirmedSeq: number | undefined): Promise<number>;
@@ -50,7 +54,7 @@ export interface Hub {
   status(): Promise<HubStatus>;
 }
 
-export function createHub(app: FastifyInstance, options: HubOptions & { db: Db; clock: Clock; protection: DataProtection }): Hub {
+export function createHub(app: FastifyInstance, options: HubOptions & { db: Db; clock: Clock; protection: DataProtection; storage: BlobStorage | null }): Hub {
   const { db, clock, protection, identity } = options;
   const log: FastifyBaseLogger = app.log.child({ hub: identity.branchCode });
   const upstream = createUpstream({
@@ -60,12 +64,14 @@ export function createHub(app: FastifyInstance, options: HubOptions & { db: Db; 
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.upstreamTimeoutMs ? { timeoutMs: options.upstreamTimeoutMs } : {}),
   });
+  const blobs = options.storage ? createBlobRelay({ db, storage: options.storage, protection, clock, upstream, log }) : null;
   const relay = createRelayWorker({
     db,
     protection,
     clock,
     upstream,
     log,
+    blobs,
     ...(options.relayEveryMs ? { everyMs: options.relayEveryMs } : {}),
     ...(options.relayMaxBackoffMs ? { maxBackoffMs: options.relayMaxBackoffMs } : {}),
   });
@@ -166,9 +172,20 @@ export function createHub(app: FastifyInstance, options: HubOptions & { db: Db; 
 
     relaySoon: () => relay.soon(),
 
+    async scanVerified(tx, blob) {
+      await tx.query('INSERT INTO relay_blobs (sha256, device_id, size, added_at) VALUES ($1, $2, $3, $4) ON CONFLICT (sha256) DO NOTHING', [
+        blob.sha256,
+        blob.deviceId,
+        blob.size,
+        blob.at,
+      ]);
+      setTimeout(() => relay.soon(), 0).unref?.();
+    },
+
     async status() {
       const now = clock.now();
       const figures = await relayFigures(db, now);
+      const scans = blobs ? await blobs.pending() : { blobs: 0, bytes: 0, oldestAddedAt: null };
       const link = upstream.link();
       const scopes = await Promise.all(
         mirror.scopes().map(async (scope) => {
@@ -188,6 +205,9 @@ export function createHub(app: FastifyInstance, options: HubOptions & { db: Db; 
         unrelayedBytes: figures.bytes,
         oldestUnrelayedAgeMs: figures.oldestAgeMs,
         lastRelayAt: relay.lastRelayAt(),
+        unrelayedScans: scans.blobs,
+        unrelayedScanBytes: scans.bytes,
+        oldestUnrelayedScanAgeMs: scans.oldestAddedAt === null ? null : Math.max(0, now - scans.oldestAddedAt),
         stalledJournals: [...figures.stalled],
         scopes,
       };

@@ -4,11 +4,12 @@ import type { HubRelayRequest } from '../../shared/hub';
 import { MAX_PUSH_ARGS_CHARS, MAX_PUSH_MUTATIONS, PushGap, PushResponse, SYNC_PROTOCOL_VERSION, WireError } from '../../shared/sync';
 import type { DataProtection } from '../dataProtection';
 import type { Db } from '../db/Db';
+import type { BlobRelay } from './blobRelay';
 import { journalsToRelay, recordRelayed, recordRelayError, relayBatch } from './relayStore';
 import { UpstreamUnreachable, type Upstream } from './upstream';
 
 /**
- * Sends what the hub holds to the centre, journal by journal, in seq order, each batch exactly as
+ * Sends what the hub holds to the centre, journal by journal (then the scans: blobRelay.ts), in seq order, each batch exactly as
  * the kiosk sent it (POST /v1/hub/relay). The centre applies it as the kiosk's own push, so a batch
  * sent twice (the answer was lost, the hub restarted) is answered as duplicates. A row leaves the
  * hub only with the centre's answer for its seq, in one transaction (recordRelayed).
@@ -23,6 +24,8 @@ export interface RelayRun {
   readonly relayed: number;
   readonly journals: number;
   readonly stalled: number;
+  readonly scans: number;
+  readonly scansFailed: number;
 }
 
 export interface RelayWorker {
@@ -46,6 +49,8 @@ export function createRelayWorker(options: {
   readonly maxBackoffMs?: number;
   /** Envelopes per relayed batch (default the push limit). */
   readonly batchSize?: number;
+  /** The scans, sent after the records of each pass (absent: the hub stores no scans). */
+  readonly blobs?: BlobRelay | null;
 }): RelayWorker {
   const { db, protection, clock, upstream, log } = options;
   const everyMs = options.everyMs ?? 5_000;
@@ -119,7 +124,9 @@ export function createRelayWorker(options: {
       if (r.stalled) stalled++;
     }
     if (relayed > 0) log.info({ relayed, journals }, 'relayed to the centre');
-    return { relayed, journals, stalled };
+    // Records first: a dossier's record reaches the centre in seconds (incomplete until its scans follow).
+    const scans = options.blobs ? await options.blobs.runOnce() : { relayed: 0, failed: 0 };
+    return { relayed, journals, stalled, scans: scans.relayed, scansFailed: scans.failed };
   };
 
   const schedule = (ms: number): void => {

@@ -25,6 +25,8 @@ export interface LinkState {
 export interface Upstream {
   readonly baseUrl: string;
   request(method: 'GET' | 'POST', path: string, body?: unknown, options?: { timeoutMs?: number; auth?: boolean }): Promise<UpstreamAnswer>;
+  /** Any request (tus), with the hub's credential; `target` is a path or an absolute URL on the centre. */
+  raw(method: string, target: string, init: { headers?: Record<string, string>; body?: Uint8Array<ArrayBuffer>; timeoutMs?: number }): Promise<Response>;
   link(): LinkState;
 }
 
@@ -40,9 +42,33 @@ export function createUpstream(options: {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const doFetch = options.fetch ?? fetch;
   let state: LinkState = { reachable: null, lastAnswerAt: null, lastFailureAt: null, lastFailure: null };
+  const failed = (e: unknown): UpstreamUnreachable => {
+    const why = e instanceof Error ? `${e.name}: ${(e.cause instanceof Error ? e.cause.message : e.message).slice(0, 200)}` : 'no answer';
+    state = { ...state, reachable: false, lastFailureAt: options.clock.now(), lastFailure: why };
+    return new UpstreamUnreachable(`the centre (${baseUrl}) did not answer: ${why}`);
+  };
   return {
     baseUrl,
     link: () => state,
+    async raw(method, target, init) {
+      const url = /^https?:\/\//.test(target) ? target : `${baseUrl}${target}`;
+      if (!url.startsWith(`${baseUrl}/`)) throw new Error(`refusing to send the hub credential outside the centre: ${url.slice(0, 100)}`);
+      const headers: Record<string, string> = { ...init.headers };
+      const token = options.token();
+      if (token) headers.authorization = `Bearer ${token}`;
+      try {
+        const res = await doFetch(url, {
+          method,
+          headers,
+          ...(init.body ? { body: init.body } : {}),
+          signal: AbortSignal.timeout(init.timeoutMs ?? options.timeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS),
+        });
+        state = { ...state, reachable: true, lastAnswerAt: options.clock.now() };
+        return res;
+      } catch (e) {
+        throw failed(e);
+      }
+    },
     async request(method, path, body, requestOptions = {}) {
       const headers: Record<string, string> = { accept: 'application/json' };
       if (body !== undefined) headers['content-type'] = 'application/json';
@@ -57,9 +83,7 @@ export function createUpstream(options: {
           signal: AbortSignal.timeout(requestOptions.timeoutMs ?? options.timeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS),
         });
       } catch (e) {
-        const why = e instanceof Error ? `${e.name}: ${(e.cause instanceof Error ? e.cause.message : e.message).slice(0, 200)}` : 'no answer';
-        state = { ...state, reachable: false, lastFailureAt: options.clock.now(), lastFailure: why };
-        throw new UpstreamUnreachable(`the centre (${baseUrl}) did not answer: ${why}`);
+        throw failed(e);
       }
       const text = await res.text().catch(() => '');
       let parsed: unknown;

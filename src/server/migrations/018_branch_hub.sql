@@ -37,3 +37,18 @@ CREATE TABLE relay_journals (
   relayed_at bigint,
   PRIMARY KEY (device_id, journal_id)
 );
+
+-- Scans the hub verified that the centre has not confirmed yet (blobs.ts adds the row in the
+-- verification's transaction): uploaded to the centre over tus for the device that scanned them,
+-- resuming at `upload_url`; the row leaves once the centre knows the hash for the branch.
+CREATE TABLE relay_blobs (
+  sha256 text PRIMARY KEY,
+  device_id uuid NOT NULL,
+  size bigint NOT NULL,
+  added_at bigint NOT NULL,
+  upload_url text,
+  attempts integer NOT NULL DEFAULT 0,
+  last_error jsonb,
+  last_error_at bigint
+);
+CREATE INDEX relay_blobs_added ON relay_blobs (added_at);

@@ -1,0 +1,153 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { BLOBS_KNOWN_PATH, BlobsKnownResponse, MAX_BLOBS_KNOWN } from '../../shared/blobsKnown';
+import type { Clock } from '../../shared/clock';
+import { BLOB_TUS_PATH, WireError } from '../../shared/sync';
+import { readBlobBytes, type BlobStorage } from '../blobStore';
+import type { DataProtection } from '../dataProtection';
+import type { Db } from '../db/Db';
+import type { Upstream } from './upstream';
+
+/**
+ * Sends the scans the hub verified to the centre (relay_blobs, migration 018): first one question
+ * for all of them (POST /v1/blobs/known: content-addressed, the centre may hold them already), then
+ * each missing one over tus as the device that scanned it (`device` in Upload-Metadata, blobs.ts),
+ * in chunks, resuming a cut upload where the centre's Upload-Offset says. The centre verifies the
+ * SHA-256 before it keeps anything; the row leaves only when the centre says the bytes verified.
+ * No answer stops the pass (the next one resumes); a refusal is kept on the row for the status.
+ */
+export interface BlobRelay {
+  runOnce(): Promise<{ relayed: number; known: number; failed: number }>;
+  pending(): Promise<{ blobs: number; bytes: number; oldestAddedAt: number | null }>;
+}
+
+export const RELAY_CHUNK_BYTES = 4 * 1024 * 1024;
+
+export function createBlobRelay(options: {
+  readonly db: Db;
+  readonly storage: BlobStorage;
+  readonly protection: DataProtection;
+  readonly clock: Clock;
+  readonly upstream: Upstream;
+  readonly log: FastifyBaseLogger;
+  readonly chunkBytes?: number;
+}): BlobRelay {
+  const { db, storage, protection, clock, upstream, log } = options;
+  const chunkBytes = options.chunkBytes ?? RELAY_CHUNK_BYTES;
+
+  const fail = async (sha256: string, error: { code: string; detail: string }): Promise<void> => {
+    await db.query('UPDATE relay_blobs SET attempts = attempts + 1, last_error = $2::jsonb, last_error_at = $3 WHERE sha256 = $1', [
+      sha256,
+      JSON.stringify(error),
+      clock.now(),
+    ]);
+  };
+
+  const wireOf = async (res: Response): Promise<WireError> => {
+    const body = (await res.json().catch(() => null)) as unknown;
+    const parsed = WireError.safeParse(body);
+    return parsed.success ? parsed.data : { code: 'relay.blob-refused', detail: `the centre answered HTTP ${res.status}` };
+  };
+
+  /** The upload's offset at the centre, or null when it no longer exists there. */
+  const offsetOf = async (url: string): Promise<number | null> => {
+    const res = await upstream.raw('HEAD', url, { headers: { 'tus-resumable': '1.0.0' } });
+    if (res.status === 404 || res.status === 410 || res.status === 403) return null;
+    const offset = Number(res.headers.get('upload-offset'));
+    if (!res.ok || !Number.isSafeInteger(offset)) throw new Error(`the centre answered HTTP ${res.status} to the HEAD of an upload`);
+    return offset;
+  };
+
+  /** Uploads one scan; true when the centre verified it, false when it refused it (recorded). */
+  const send = async (row: { sha256: string; device_id: string; size: number; upload_url: string | null }): Promise<boolean> => {
+    const bytes = await readBlobBytes(db, storage, protection, row.sha256);
+    if (!bytes) {
+      await fail(row.sha256, { code: 'relay.blob-missing', detail: 'the hub no longer holds these bytes; the kiosk that scanned them must send them again' });
+      return false;
+    }
+    let url = row.upload_url;
+    let offset = url ? await offsetOf(url) : null;
+    if (offset === null) {
+      const metadata = [`sha256 ${Buffer.from(row.sha256).toString('base64')}`, `device ${Buffer.from(row.device_id).toString('base64')}`].join(',');
+      const res = await upstream.raw('POST', BLOB_TUS_PATH, {
+        headers: { 'tus-resumable': '1.0.0', 'upload-length': String(bytes.length), 'upload-metadata': metadata },
+      });
+      const location = res.headers.get('location');
+      if (res.status !== 201 || !location) {
+        if (res.status >= 500 || res.status === 429) throw new Error(`the centre answered HTTP ${res.status} to an upload's creation`);
+        await fail(row.sha256, await wireOf(res));
+        return false;
+      }
+      url = new URL(location, `${upstream.baseUrl}${BLOB_TUS_PATH}/`).toString();
+      offset = 0;
+      await db.query('UPDATE relay_blobs SET upload_url = $2 WHERE sha256 = $1', [row.sha256, url]);
+    }
+    while (offset < bytes.length) {
+      const chunk = new Uint8Array(bytes.subarray(offset, Math.min(bytes.length, offset + chunkBytes)));
+      const res = await upstream.raw('PATCH', url!, {
+        headers: { 'tus-resumable': '1.0.0', 'upload-offset': String(offset), 'content-type': 'application/offset+octet-stream' },
+        body: chunk,
+        timeoutMs: 120_000,
+      });
+      if (res.status === 204) {
+        const next = Number(res.headers.get('upload-offset'));
+        if (!Number.isSafeInteger(next) || next <= offset) throw new Error('the centre answered a PATCH without moving the offset');
+        offset = next;
+        continue;
+      }
+      if (res.status === 409) {
+        // Our idea of the offset was behind or ahead of the centre's (a cut answer): ask again.
+        const again = await offsetOf(url!);
+        if (again === null) throw new Error('the upload vanished at the centre; it starts over next pass');
+        offset = again;
+        continue;
+      }
+      if (res.status === 404 || res.status === 410) {
+        await db.query('UPDATE relay_blobs SET upload_url = NULL WHERE sha256 = $1', [row.sha256]);
+        throw new Error('the upload vanished at the centre; it starts over next pass');
+      }
+      if (res.status >= 500 || res.status === 429) throw new Error(`the centre answered HTTP ${res.status} to a PATCH`);
+      // A refusal of the bytes themselves (422 hash mismatch): the upload is gone at the centre.
+      await db.query('UPDATE relay_blobs SET upload_url = NULL WHERE sha256 = $1', [row.sha256]);
+      await fail(row.sha256, await wireOf(res));
+      return false;
+    }
+    return true;
+  };
+
+  return {
+    async runOnce() {
+      const rows = (
+        await db.query<{ sha256: string; device_id: string; size: unknown; upload_url: string | null }>(
+          'SELECT sha256, device_id, size, upload_url FROM relay_blobs ORDER BY added_at, sha256 LIMIT $1',
+          [MAX_BLOBS_KNOWN],
+        )
+      ).map((r) => ({ ...r, size: Number(r.size) }));
+      if (rows.length === 0) return { relayed: 0, known: 0, failed: 0 };
+      const asked = await upstream.request('POST', BLOBS_KNOWN_PATH, { sha256: rows.map((r) => r.sha256) });
+      if (asked.status !== 200) throw new Error(`the centre answered HTTP ${asked.status} to the question which scans it holds`);
+      const verified = new Set(BlobsKnownResponse.parse(asked.body).verified);
+      if (verified.size > 0) await db.query('DELETE FROM relay_blobs WHERE sha256 = ANY($1::text[])', [[...verified]]);
+      let relayed = 0;
+      let failed = 0;
+      for (const row of rows) {
+        if (verified.has(row.sha256)) continue;
+        if (await send(row)) {
+          await db.query('DELETE FROM relay_blobs WHERE sha256 = $1', [row.sha256]);
+          relayed++;
+        } else failed++;
+      }
+      if (relayed > 0 || failed > 0) log.info({ relayed, failed }, 'scans relayed to the centre');
+      return { relayed, known: verified.size, failed };
+    },
+    async pending() {
+      const [row] = await db.query<{ n: unknown; bytes: unknown; oldest: unknown }>(
+        'SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes, min(added_at) AS oldest FROM relay_blobs',
+      );
+      return {
+        blobs: Number(row?.n ?? 0),
+        bytes: Number(row?.bytes ?? 0),
+        oldestAddedAt: row?.oldest === null || row?.oldest === undefined ? null : Number(row.oldest),
+      };
+    },
+  };
+}
