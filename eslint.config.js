@@ -119,6 +119,27 @@ export default tseslint.config(
     ignores: ['**/*.test.ts', '**/*.test.tsx'],
     rules: { 'no-restricted-imports': ['error', { patterns: restrictedFor(home) }] },
   })),
+  // The PDF engine (pdf-lib, fontkit) and @zxing/library stay out of the start bundle: src/app loads
+  // the modules that use them with import() (types are free). The ticket worker is its own bundle.
+  {
+    files: ['src/app/**/*.ts'],
+    ignores: ['**/*.test.ts', 'src/app/ticketPdf.worker.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex:
+                '/(print/(ticketPdf|receiptPdf|checklistPdf|qrMatrix|pdf/[^/]+)|scan/pages/(assembleDocumentPdf|importFiles|pdfThumbnail)|scan/qr/zxing[^/]*)$',
+              allowTypeImports: true,
+              message: 'load it with import() where it is used: it would put the PDF or QR engine back into the start bundle (src/print/README.md)',
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     files: ['src/**/*.{ts,tsx}'],
     ignores: ['src/platform/**'],

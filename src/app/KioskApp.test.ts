@@ -224,6 +224,37 @@ describe('KioskApp', () => {
     expect(await db.outbox.count()).toBe(1);
   });
 
+  it('loads the ticket renderer once the first screen is idle at a citizen kiosk, and only on first use elsewhere', async () => {
+    let releaseIdle: () => void = () => undefined;
+    const idle = () => new Promise<void>((resolve) => (releaseIdle = resolve));
+    const made: string[] = [];
+    const counting = (role: string) => async (f: PdfFonts) => {
+      made.push(role);
+      return createInlineTicketRenderer(f);
+    };
+    const common = { clock: fixedClock(morning), random: nodeRandom, loadFonts: async () => fonts, seedBranch: seededBranch(), idle };
+
+    await startKioskApp({ ...common, platform: createFakePlatform(), db: freshDb(), createRenderer: counting('citizen') });
+    await settle();
+    expect(made).toEqual([]);
+    releaseIdle();
+    await settle();
+    expect(made).toEqual(['citizen']);
+
+    const counter = await startKioskApp({
+      ...common,
+      platform: createFakePlatform(),
+      db: freshDb(),
+      createRenderer: counting('counter'),
+      roleOverride: 'counter',
+    });
+    releaseIdle();
+    await settle();
+    expect(made).toEqual(['citizen']);
+    expect((await counter.printTestPage()).ok).toBe(true);
+    expect(made).toEqual(['citizen', 'counter']);
+  });
+
   it('refuses an unknown service group without writing anything', async () => {
     const { app, db } = await start();
     await expect(app.takeTicket('Z', false)).rejects.toBeInstanceOf(AppFailure);

@@ -30,6 +30,7 @@ import { watchPendingCount, watchTodayTally, type GroupTally } from '../storage/
 import { ActivityTracker } from './ActivityTracker';
 import { createInlineTicketRenderer, type KioskTicketRenderer } from './ticketRenderer';
 import { afterNextPaint } from './afterNextPaint';
+import { afterIdle } from './afterIdle';
 import { createDocumentScanner, type DocumentScanner } from './capture';
 import { createStaffSession, type StaffSession } from './staffSession';
 import { createDossierDesk } from './dossierDesk';
@@ -64,6 +65,11 @@ export interface KioskAppDeps {
   readonly createRenderer?: (fonts: PdfFonts) => Promise<KioskTicketRenderer>;
   /** Resolves once what was rendered so far could be painted (default: afterNextPaint); tests control it. */
   readonly nextPaint?: () => Promise<void>;
+  /**
+   * Resolves when the first screen is up and the page is idle (default: afterIdle): the ticket
+   * renderer (fonts and the PDF chunk) starts loading then, or at the first render if that is sooner.
+   */
+  readonly idle?: () => Promise<void>;
   /** Branch configuration shipped in assets/, used until the server publishes one. */
   readonly seedBranch: unknown;
   readonly storageManager?: StorageManager;
@@ -214,12 +220,25 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
     ...deps.sync,
   });
 
-  // The PDF engine (pdf-lib, fontkit, QR encoder) is a separate chunk loaded right after start, off
-  // the path to the first screen; fonts are fetched and parsed once, ahead of the first tap.
-  const rendererPromise = deps.loadFonts().then((fonts) => (deps.createRenderer ?? createInlineTicketRenderer)(fonts));
-  rendererPromise.catch(() => undefined);
+  // The PDF engine (pdf-lib, fontkit, QR encoder) is a separate chunk, kept off the path to the
+  // first screen: it is fetched, evaluated and given the fonts once that screen is up and the page
+  // idle, ahead of the first tap; a render asked for sooner starts it at once.
+  let rendererPromise: Promise<KioskTicketRenderer> | null = null;
   let renderer: KioskTicketRenderer | null = null;
-  void rendererPromise.then((r) => (renderer = r)).catch(() => undefined);
+  function loadRenderer(): Promise<KioskTicketRenderer> {
+    if (rendererPromise) return rendererPromise;
+    performance.mark('print.renderer-load');
+    rendererPromise = deps.loadFonts().then((fonts) => (deps.createRenderer ?? createInlineTicketRenderer)(fonts));
+    void rendererPromise.then((r) => (renderer = r)).catch(() => undefined);
+    return rendererPromise;
+  }
+  // Only the citizen kiosk prints on a tap; elsewhere (a counter's receipt, a technician's test
+  // page) the engine loads on first use, so those screens never pay for it.
+  if (effectiveDevice.role === 'citizen') {
+    void (deps.idle ?? (() => afterIdle()))()
+      .then(loadRenderer)
+      .catch(() => undefined);
+  }
   const nextPaint = deps.nextPaint ?? (() => afterNextPaint());
   const activity = new ActivityTracker(clock);
   const printT: TFunction = i18next.getFixedT('vi', undefined, 'print');
@@ -238,7 +257,7 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
 
   async function render(data: TicketPrintData): Promise<Result<Uint8Array>> {
     try {
-      const pdf = await (await rendererPromise).render(data);
+      const pdf = await (await loadRenderer()).render(data);
       performance.mark('ticket.pdf-ready');
       return ok(pdf);
     } catch (e) {

@@ -3,7 +3,7 @@ import i18next from 'i18next';
 import { maskApplicantIdNumber } from '../domain/citizenId';
 import type { Platform } from '../platform/Platform';
 import type { PdfFonts } from '../print/PdfFonts';
-import { createReceiptPdfRenderer, type ReceiptPdfRenderer } from '../print/receiptPdf';
+import type { ReceiptPdfRenderer } from '../print/receiptPdf';
 import type { ReceiptPrintData } from '../print/ReceiptPrintData';
 import type { BranchConfig, DossierReception } from '../shared/branchConfig';
 import type { Clock, RandomBytes } from '../shared/clock';
@@ -28,7 +28,8 @@ import { receiptLabelsFrom } from './receiptLabels';
  *   records nothing.
  * - The ID number is printed masked; a catalog procedure without a unit-bearing time prints no
  *   invented processing time; a time the officer set prints as set, with the officer's reason.
- * - The fonts load once, on the first receipt; a failed load is tried again next time.
+ * - The fonts and the receipt's PDF code (a lazily loaded chunk) load once, on the first receipt;
+ *   a failed load is tried again next time.
  */
 export interface DossierReceiptDeps {
   readonly db: KioskDb;
@@ -55,7 +56,8 @@ export function createDossierReceipt(deps: DossierReceiptDeps): DossierReceipt {
 
   let renderer: Promise<ReceiptPdfRenderer> | null = null;
   function loadRenderer(): Promise<ReceiptPdfRenderer> {
-    renderer ??= deps.loadFonts().then((fonts) => createReceiptPdfRenderer(fonts));
+    // The PDF engine is a chunk of its own, off the start path; the ticket renderer has usually loaded it already (KioskApp.ts).
+    renderer ??= Promise.all([deps.loadFonts(), import('../print/receiptPdf')]).then(([fonts, m]) => m.createReceiptPdfRenderer(fonts));
     renderer.catch(() => {
       renderer = null;
     });
