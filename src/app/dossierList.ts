@@ -50,7 +50,7 @@ export function dossierSyncState(facts: SyncFacts, now: number, stuckScanAfterMs
   if (scans.some((s) => s === null)) return 'scans-lost';
   if (unsent.some((s) => isStuckScan(s!.failingSince, now, stuckScanAfterMs))) return 'scans-stuck';
   if (facts.syncedAt !== null) return unsent.length > 0 ? 'scans-pending' : 'confirmed';
-  if (scans.some((s) => s!.state === 'uploading' || s!.state === 'verified')) return 'uploading';
+  if (scans.some((s) => s!.state === 'uploading' || s!.state === 'held' || s!.state === 'verified')) return 'uploading';
   return 'local';
 }
 

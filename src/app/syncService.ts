@@ -1,4 +1,5 @@
 import type { Platform } from '../platform/Platform';
+import { kioskBlobQueue } from '../sync/kioskBlobQueue';
 import type { Clock } from '../shared/clock';
 import type { DeviceConfig } from '../shared/deviceConfig';
 import { MAX_JOURNAL_BATCH, type DiskStatus } from '../shared/ipc';
@@ -11,16 +12,11 @@ import {
   countStuckBlobs,
   getBlob,
   listStuckBlobs,
-  markVerified,
   oldestPendingBlobAt,
-  pendingBlobs,
-  recordBlobFailure,
-  setUploadUrl,
   type StuckScan,
 } from '../storage/blobRepository';
 import { recordEvent } from '../storage/eventRepository';
 import { JOURNAL_SCHEMA_VERSION, type KioskDb, type SyncIssue } from '../storage/KioskDb';
-import { openBlobData } from '../storage/sealing';
 import type { ReferenceDb } from '../storage/referenceDb';
 import {
   acknowledgeSyncIssue,
@@ -278,14 +274,7 @@ export async function startSyncService(deps: SyncServiceDeps): Promise<SyncServi
     role: () => deps.enrolRole?.() ?? deps.device().role,
     clock,
     parallelScans: DEFAULT_PARALLEL_SCANS,
-    blobs: {
-      pending: () => pendingBlobs(db),
-      // `pending` hands out the stored records themselves, `sealed` flag included.
-      open: async (blob) => ({ ...blob, data: await openBlobData(db, blob) }),
-      setUploadUrl: (sha, url) => setUploadUrl(db, sha, url),
-      markVerified: (sha) => markVerified(db, sha, clock),
-      recordFailure: (shas, error, now) => recordBlobFailure(db, shas, error, now),
-    },
+    blobs: kioskBlobQueue(db, clock),
     onConfirmed: async (journal, upToSeq) => {
       const r = await platform.journalConfirm({ journalId: journal, upToSeq });
       if (!r.ok) console.warn('journal confirm failed:', r.error.code);

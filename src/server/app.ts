@@ -314,7 +314,12 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     cors,
     protection,
     ...(storage ? { storage } : {}),
-    ...(hub ? { onVerified: (tx: Db, blob: { sha256: string; deviceId: string; size: number; at: number }) => hub.scanVerified(tx, blob) } : {}),
+    ...(hub
+      ? {
+          onVerified: (tx: Db, blob: { sha256: string; deviceId: string; size: number; at: number }) => hub.scanVerified(tx, blob),
+          notYetUpstream: (sha256s: readonly string[]) => hub.scansNotYetUpstream(sha256s),
+        }
+      : {}),
   });
   registerRetentionJob(app, {
     db,

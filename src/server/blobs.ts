@@ -4,7 +4,7 @@ import { Transform, type Readable } from 'node:stream';
 import { ERRORS, MemoryLocker, Server as TusServer, type DataStore, type Locker, type Upload } from '@tus/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../shared/clock';
-import { BLOBS_KNOWN_PATH, BlobsKnownRequest, MAX_BLOBS_KNOWN, type BlobsKnownResponse } from '../shared/blobsKnown';
+import { BLOB_RELAY_HEADER, BLOB_RELAY_PENDING, BLOBS_KNOWN_PATH, BlobsKnownRequest, MAX_BLOBS_KNOWN, type BlobsKnownResponse } from '../shared/blobsKnown';
 import { BLOB_BY_HASH_PATH, BLOB_TUS_PATH, MAX_BLOB_BYTES, type WireError } from '../shared/sync';
 import { Sha256Hex } from '../shared/wireTypes';
 import { requireDevice } from './auth';
@@ -84,6 +84,12 @@ export interface BlobRouteOptions {
   readonly storage?: BlobStorage;
   /** In the verification's transaction (a branch hub queues the scan for the centre: hub/blobRelay.ts). */
   readonly onVerified?: (tx: Db, blob: { sha256: string; deviceId: string; size: number; at: number }) => Promise<void>;
+  /**
+   * A branch hub: of these verified scans, those not yet at the centre. Answers about them say so
+   * (`held` in blobs/known, `Blob-Relay: pending` on the final PATCH and HEAD), so a device keeps
+   * its copy until the centre has it and the hub is never the only one.
+   */
+  readonly notYetUpstream?: (sha256s: readonly string[]) => Promise<ReadonlySet<string>>;
 }
 
 /**
@@ -248,7 +254,9 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
     },
     async onUploadFinish(req, upload) {
       const device = deviceOf(req);
-      return { headers: { [BLOB_VERIFIED_HEADER]: await verifyAndStore(upload, device) } };
+      const sha256 = await verifyAndStore(upload, device);
+      const held = options.notYetUpstream ? (await options.notYetUpstream([sha256])).has(sha256) : false;
+      return { headers: { [BLOB_VERIFIED_HEADER]: sha256, ...(held ? { [BLOB_RELAY_HEADER]: BLOB_RELAY_PENDING } : {}) } };
     },
     onResponseError(_req, err) {
       if (err instanceof TusHookError) return { status_code: err.status_code, body: err.body };
@@ -486,6 +494,7 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
     const row = rows[0];
     if (!row) return reply.code(404).send(wireError('blob.not-found', 'no verified blob with this hash'));
     const size = Number(row.size);
+    if (options.notYetUpstream && (await options.notYetUpstream([parsed.data])).has(parsed.data)) reply.header(BLOB_RELAY_HEADER, BLOB_RELAY_PENDING);
     return reply.code(200).header(BLOB_SIZE_HEADER, String(size)).send({ sha256: parsed.data, size });
   });
 
@@ -500,7 +509,10 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
       [...new Set(parsed.data.sha256)],
       device.branchCode,
     ]);
-    const answer: BlobsKnownResponse = { verified: rows.map((r) => r.sha256) };
+    const known = rows.map((r) => r.sha256);
+    if (!options.notYetUpstream) return reply.code(200).send({ verified: known } satisfies BlobsKnownResponse);
+    const held = known.length > 0 ? await options.notYetUpstream(known) : new Set<string>();
+    const answer: BlobsKnownResponse = { verified: known.filter((h) => !held.has(h)), held: known.filter((h) => held.has(h)) };
     return reply.code(200).send(answer);
   });
 }

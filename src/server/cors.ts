@@ -18,7 +18,7 @@ import { wireError } from './wireErrors';
  *   what to configure.
  * - A real request from an allowed origin gets `Access-Control-Allow-Origin: <origin>`, `Vary:
  *   Origin` and the response headers a kiosk reads exposed (tus's `Location`, `Upload-Offset`…,
- *   `Retry-After`, `Blob-Verified`). The headers are set on the raw response, so hijacked replies
+ *   `Retry-After`, `Blob-Verified`, a hub's `Blob-Relay`). The headers are set on the raw response, so hijacked replies
  *   (tus) carry them as well. Other origins get no CORS header: the browser hides the answer.
  * - Requests without `Origin` (Node, curl, the server's own tools) are unaffected.
  */
@@ -66,6 +66,7 @@ export const CORS_EXPOSED_HEADERS = [
   'upload-expires',
   'blob-verified',
   'blob-size',
+  'blob-relay',
 ] as const;
 
 const MAX_AGE_SECONDS = 600;

@@ -409,6 +409,7 @@ function openBatch(tx: Db, device: AuthenticatedDevice, prepared: Prepared): Bat
     device,
     now: prepared.now,
     protection: prepared.protection,
+    publishes: !prepared.relay,
     branchConfig: () => (config ??= publishedBranchConfig(tx, device.branchCode)),
   };
 }

@@ -24,6 +24,20 @@ export const BlobsKnownResponse = z
   .object({
     /** The asked hashes the centre holds verified (a subset, any order). */
     verified: z.array(Sha256Hex).max(MAX_BLOBS_KNOWN),
+    /**
+     * Only a branch hub sends it: the asked hashes it holds verified that have not reached the
+     * centre yet. The device keeps such a scan (state 'held') and asks again; a hash in neither
+     * list, e.g. after the hub lost its disk, is uploaded again.
+     */
+    held: z.array(Sha256Hex).max(MAX_BLOBS_KNOWN).optional(),
   })
   .strict();
 export type BlobsKnownResponse = z.infer<typeof BlobsKnownResponse>;
+
+/**
+ * A branch hub's answer to a finished upload (with `Blob-Verified`) and to HEAD by hash when the
+ * scan is verified at the hub but not yet at the centre: `Blob-Relay: pending`. The device keeps
+ * the scan until the centre has it (src/server/hub/blobRelay.ts).
+ */
+export const BLOB_RELAY_HEADER = 'Blob-Relay';
+export const BLOB_RELAY_PENDING = 'pending';

@@ -60,7 +60,12 @@ export interface SyncIssue {
   readonly acknowledgedAt: number | null;
 }
 
-export const BLOB_STATES = ['pending', 'uploading', 'verified'] as const;
+/**
+ * pending → uploading (a tus upload exists) → verified (the centre holds it). Behind a branch hub,
+ * 'held' between the last two: the hub verified it, the centre does not have it yet; the scan is
+ * kept and asked about again, and uploaded afresh if the hub no longer holds it.
+ */
+export const BLOB_STATES = ['pending', 'uploading', 'held', 'verified'] as const;
 export type BlobState = (typeof BLOB_STATES)[number];
 
 /**

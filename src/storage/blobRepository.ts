@@ -9,11 +9,12 @@ import { toStorageFailure } from './storageErrors';
 /**
  * The only module that touches `db.blobs`: scanned documents waiting to reach the server,
  * addressed by SHA-256. A blob moves pending → uploading (a tus upload URL is stored, so a restart
- * resumes it) → verified (the server confirmed the hash). Its bytes stay until pruning, which
- * waits for verification plus a retention window.
+ * resumes it) → verified (the centre confirmed the hash); behind a branch hub it is 'held' in
+ * between (the hub verified it, the centre not yet). Its bytes stay until pruning, which waits for
+ * the centre's verification plus a retention window.
  */
 
-const UNVERIFIED = ['pending', 'uploading'] as const;
+const UNVERIFIED = ['pending', 'uploading', 'held'] as const;
 
 export async function sha256OfBlob(data: Blob): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', await data.arrayBuffer());
@@ -82,6 +83,22 @@ export async function setUploadUrl(db: KioskDb, sha256: string, uploadUrl: strin
   }
 }
 
+/**
+ * A branch hub verified it; the centre does not have it yet. Still counted as waiting (and asked
+ * about on every run), no longer failing, and never pruned (only a verified scan is).
+ */
+export async function markHeld(db: KioskDb, sha256: string): Promise<void> {
+  try {
+    await db.transaction('rw', db.blobs, async () => {
+      const current = await db.blobs.get(sha256);
+      if (!current || current.state === 'verified' || current.state === 'held') return;
+      await db.blobs.update(sha256, { state: 'held', uploadUrl: null, lastError: null, failingSince: null });
+    });
+  } catch (e) {
+    throw toStorageFailure(e);
+  }
+}
+
 /** The server holds a verified copy: the blob no longer counts as pending, nor as failing. */
 export async function markVerified(db: KioskDb, sha256: string, clock: Clock): Promise<void> {
   try {
@@ -116,7 +133,7 @@ export async function recordBlobFailure(db: KioskDb, sha256s: readonly string[],
     await db.transaction('rw', db.blobs, async () => {
       const rows = await db.blobs.bulkGet([...sha256s]);
       const changes = rows
-        .filter((r): r is BlobRecord => r !== undefined && r.state !== 'verified')
+        .filter((r): r is BlobRecord => r !== undefined && r.state !== 'verified' && r.state !== 'held')
         .map((r) => ({
           key: r.sha256,
           changes: { lastError: reason, lastAttemptAt: now, failingSince: r.failingSince ?? now, failedAttempts: (r.failedAttempts ?? 0) + 1 },

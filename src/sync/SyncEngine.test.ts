@@ -174,6 +174,9 @@ describe('SyncEngine (in-memory server)', () => {
         pending: async () => [blob('a'), blob('b'), blob('c')],
         setUploadUrl: async (_sha, url) => void urls.push(url),
         markVerified: async (sha) => void verified.push(sha),
+        markHeld: async () => {
+          throw new Error('a centre never answers held');
+        },
       },
     });
     const report = await engine.runOnce();
@@ -220,6 +223,9 @@ describe('SyncEngine (in-memory server)', () => {
           pending: async () => pending.filter((c) => !verified.includes(c.repeat(64))).map(blob),
           setUploadUrl: async (_sha, url) => void urls.push(url),
           markVerified: async (sha) => void verified.push(sha),
+          markHeld: async () => {
+            throw new Error('a centre never answers held');
+          },
           recordFailure: async (shas, error) => void failures.push({ shas: shas.map((h) => h[0]!), code: error.code }),
         },
       });

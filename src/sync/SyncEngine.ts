@@ -15,7 +15,7 @@ import type { KioskDb } from '../storage/KioskDb';
 import type { ReferenceDb } from '../storage/referenceDb';
 import { applyPullPage, getCursor, localChecksum, resetScope } from '../storage/referenceRepository';
 import { confirmMutations, journalId, loadSyncMeta, pendingBatchOutside, saveSyncMeta, type PushPosition } from '../storage/syncRepository';
-import { TransportError, type BlobToUpload, type Transport } from './Transport';
+import { TransportError, type BlobsKnown, type BlobToUpload, type Transport } from './Transport';
 
 /**
  * One sync run: push the outbox in order, pull every scope the kiosk reads, then upload pending
@@ -40,6 +40,8 @@ export interface BlobQueue {
   open?(blob: BlobToUpload): Promise<BlobToUpload>;
   setUploadUrl(sha256: string, url: string | null): Promise<void>;
   markVerified(sha256: string, now: number): Promise<void>;
+  /** A branch hub verified it, the centre not yet: keep it, ask again next run. */
+  markHeld(sha256: string, now: number): Promise<void>;
   /** Remembers why these blobs could not be sent (for the staff screen and the heartbeat). */
   recordFailure?(sha256s: readonly string[], error: WireError, now: number): Promise<void>;
 }
@@ -381,10 +383,14 @@ export class SyncEngine {
     }
   }
 
-  private async uploadAll(pending: readonly BlobToUpload[], queue: BlobQueue, report: RunReport): Promise<void> {
+  private async uploadAll(all: readonly BlobToUpload[], queue: BlobQueue, report: RunReport): Promise<void> {
     const { transport, clock } = this.o;
     const width = this.parallelScans;
-    const held = pending.length > 0 ? await this.heldByServer(pending) : null;
+    const asked = all.length > 0 ? await this.heldByServer(all) : null;
+    // A scan a branch hub already holds is safe there: without an answer about it this run, it
+    // waits for the next one rather than being asked about or sent again one by one.
+    const known = asked;
+    const pending = asked ? all : all.filter((b) => b.state !== 'held');
     const progress = this.progressOf(width);
     let next = 0;
     /** A failure that would meet every scan (or a fatal one): start no more. */
@@ -407,12 +413,20 @@ export class SyncEngine {
         // Beside the scans; its failure is the next run's (the run's own push reports it).
         else this.pushOnce(report).catch(() => undefined);
       }
+      let outcome: void | 'held';
       try {
-        if (held ? held.has(blob.sha256) : await transport.blobExists(blob.sha256)) {
+        const there = known ? (known.verified.has(blob.sha256) ? true : known.held.has(blob.sha256) ? 'held' : false) : await transport.blobExists(blob.sha256);
+        if (there === true) {
           await queue.markVerified(blob.sha256, clock.now());
           return;
         }
-        await transport.uploadBlob(queue.open ? await queue.open(blob) : blob, {
+        if (there === 'held') {
+          await queue.markHeld(blob.sha256, clock.now());
+          return;
+        }
+        // The hub that held it no longer does (its disk was lost): this copy is the only one left.
+        if (blob.state === 'held') await queue.setUploadUrl(blob.sha256, null);
+        outcome = await transport.uploadBlob(queue.open ? await queue.open(blob) : blob, {
           onUploadUrl: (url) => {
             onRouteWorks();
             return queue.setUploadUrl(blob.sha256, url);
@@ -426,7 +440,7 @@ export class SyncEngine {
           report.blobsDeferred.push({ sha256: blob.sha256, error: e });
           // A rate limit (429) is the server asking for less: the next scan would be refused too.
           const sameForAll = e.kind === 'network' || e.kind === 'blocked' || e.kind === 'timeout' || e.status === 429;
-          const waiting = sameForAll ? [blob, ...pending.slice(next)] : [blob];
+          const waiting = sameForAll ? [blob, ...pending.slice(next).filter((b) => b.state !== 'held')] : [blob];
           if (sameForAll) stopped = true;
           await queue.recordFailure?.(
             waiting.map((b) => b.sha256),
@@ -445,7 +459,8 @@ export class SyncEngine {
         report.blobsFailed.push({ sha256: blob.sha256, detail, error });
         return;
       }
-      await queue.markVerified(blob.sha256, clock.now());
+      if (outcome === 'held') await queue.markHeld(blob.sha256, clock.now());
+      else await queue.markVerified(blob.sha256, clock.now());
       report.blobsUploaded++;
       onRouteWorks();
     };
@@ -482,7 +497,7 @@ export class SyncEngine {
    * null means "ask per blob" (no batch question, or it failed: the per-blob requests meet and
    * classify the same failure). A refused credential stops the run.
    */
-  private async heldByServer(pending: readonly BlobToUpload[]): Promise<ReadonlySet<string> | null> {
+  private async heldByServer(pending: readonly BlobToUpload[]): Promise<BlobsKnown | null> {
     const { transport } = this.o;
     if (!transport.blobsKnown) return null;
     try {

@@ -38,6 +38,21 @@ export interface BlobToUpload {
   readonly data: Blob;
   /** From an earlier attempt: resume this upload instead of starting again. */
   readonly uploadUrl: string | null;
+  /**
+   * 'held': a branch hub verified it but the centre does not have it yet. It is not uploaded
+   * again unless the server says it no longer holds it (a hub that lost its disk).
+   */
+  readonly state?: 'pending' | 'uploading' | 'held' | 'verified';
+}
+
+/**
+ * The answer to "which of these scans do you hold?": `verified` — held where it counts (the
+ * centre, or a hub that relayed it there); `held` — a branch hub holds it verified but the centre
+ * does not have it yet, so the device keeps its copy (always empty from a centre).
+ */
+export interface BlobsKnown {
+  readonly verified: ReadonlySet<string>;
+  readonly held: ReadonlySet<string>;
 }
 
 export interface Transport {
@@ -46,16 +61,19 @@ export interface Transport {
   pull(request: PullRequest): Promise<PullResponse>;
   syncState(journalId: string): Promise<SyncStateResponse>;
   heartbeat(request: HeartbeatRequest): Promise<HeartbeatResponse>;
-  /** True when the server already holds a verified copy of this blob. */
-  blobExists(sha256: string): Promise<boolean>;
+  /** True when the server already holds a verified copy of this blob; 'held' when a branch hub holds it and the centre does not yet. */
+  blobExists(sha256: string): Promise<boolean | 'held'>;
   /**
    * Which of these blobs the server already holds verified, asked in one request; null when the
    * server cannot answer that question (a centre older than it): the engine asks `blobExists` per
    * blob then. Optional: a transport without it is asked per blob.
    */
-  blobsKnown?(sha256s: readonly string[]): Promise<ReadonlySet<string> | null>;
-  /** Uploads (or resumes) a blob; resolves once the server verified its SHA-256. */
-  uploadBlob(blob: BlobToUpload, hooks: BlobUploadHooks): Promise<void>;
+  blobsKnown?(sha256s: readonly string[]): Promise<BlobsKnown | null>;
+  /**
+   * Uploads (or resumes) a blob; resolves once the server verified its SHA-256 — with 'held' when
+   * the server is a branch hub that has not passed it on to the centre yet.
+   */
+  uploadBlob(blob: BlobToUpload, hooks: BlobUploadHooks): Promise<void | 'held'>;
   /** A citizen's document index at the centre (counters; src/shared/reuseIndex.ts). Optional: not every transport speaks it. */
   reuseIndex?(idNumber: string): Promise<ReuseIndexResponse>;
   /** The bytes of a paper listed in that citizen's index (counters); recorded at the centre. */

@@ -14,7 +14,7 @@ import {
   LookupResponse,
   type LookupRequest,
 } from '../shared/sync';
-import { BLOBS_KNOWN_PATH, BlobsKnownResponse, MAX_BLOBS_KNOWN } from '../shared/blobsKnown';
+import { BLOB_RELAY_HEADER, BLOB_RELAY_PENDING, BLOBS_KNOWN_PATH, BlobsKnownResponse, MAX_BLOBS_KNOWN } from '../shared/blobsKnown';
 import { REUSE_INDEX_PATH, REUSE_PDF_PATH, ReuseIndexResponse, type ReusePdfRequest } from '../shared/reuseIndex';
 import { QueueActionAnswer, QueueBoard, QueueState, StaffCallAnswer, type QueueActionArgs, type StaffCallAnswerRequest } from '../shared/queue';
 import { explainFetchFailure } from './fetchFailure';
@@ -66,6 +66,8 @@ interface Answer {
   readonly status: number;
   readonly json: unknown;
   readonly retryAfter?: string | null;
+  /** A branch hub's `Blob-Relay` header (HEAD by hash). */
+  readonly relay?: string | null;
 }
 
 /** The citizen's status look-up (src/server/lookup.ts). */
@@ -139,7 +141,7 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
         cache: 'no-store',
       });
       const text = method === 'HEAD' ? '' : await res.text();
-      return { status: res.status, json: text ? safeJson(text) : null, retryAfter: res.headers.get('retry-after') };
+      return { status: res.status, json: text ? safeJson(text) : null, retryAfter: res.headers.get('retry-after'), relay: res.headers.get(BLOB_RELAY_HEADER) };
     } catch (e) {
       if (controller.signal.aborted) throw new TransportError('timeout', { code: 'net.timeout', detail: `no answer from the server within ${limitMs} ms` });
       if (cutIsRetried) throw new CutRequest();
@@ -271,12 +273,13 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
     },
     async blobExists(sha256: string) {
       const r = await call('HEAD', `${BLOB_BY_HASH_PATH}/${sha256}`, undefined, true);
-      if (r.status === 200) return true;
+      if (r.status === 200) return r.relay === BLOB_RELAY_PENDING ? 'held' : true;
       if (r.status === 404) return false;
       throw errorFor(r.status, r.json);
     },
     async blobsKnown(sha256s: readonly string[]) {
-      const known = new Set<string>();
+      const verified = new Set<string>();
+      const held = new Set<string>();
       for (let i = 0; i < sha256s.length; i += MAX_BLOBS_KNOWN) {
         const asked = sha256s.slice(i, i + MAX_BLOBS_KNOWN);
         const r = await call('POST', BLOBS_KNOWN_PATH, { sha256: asked }, true, true);
@@ -284,9 +287,10 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
         if (r.status === 404) return null;
         const answer = expect(BlobsKnownResponse, r);
         const wanted = new Set(asked);
-        for (const h of answer.verified) if (wanted.has(h)) known.add(h);
+        for (const h of answer.verified) if (wanted.has(h)) verified.add(h);
+        for (const h of answer.held ?? []) if (wanted.has(h) && !verified.has(h)) held.add(h);
       }
-      return known;
+      return { verified, held };
     },
     async reuseIndex(idNumber: string) {
       return expect(ReuseIndexResponse, await call('POST', REUSE_INDEX_PATH, { idNumber }, true));
@@ -301,7 +305,7 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
       if (!token) throw new TransportError('auth', { code: 'auth.not-enrolled', detail: 'this kiosk has no server credential yet' });
       // tus-js-client is loaded only when there is something to upload.
       const { uploadBlobWithTus } = await import('./tusUpload');
-      await uploadBlobWithTus({
+      return uploadBlobWithTus({
         baseUrl: base,
         token,
         blob,

@@ -83,6 +83,9 @@ function setUp(
       pending: async () => pending.filter((b) => !verified.includes(b.sha256)),
       setUploadUrl: async () => undefined,
       markVerified: async (sha) => void verified.push(sha),
+      markHeld: async () => {
+        throw new Error('a centre never answers held');
+      },
       recordFailure: async (shas, error) => void failures.push({ shas: shas.map((h) => h[0]!), code: error.code }),
     },
   });
@@ -282,7 +285,7 @@ describe('scans sent several at a time', () => {
         {
           blobsKnown: async (shas) => {
             asked.push(shas.map((s) => s[0]!));
-            return new Set(['b'.repeat(64)]);
+            return { verified: new Set(['b'.repeat(64)]), held: new Set<string>() };
           },
         },
       );
@@ -321,7 +324,7 @@ describe('scans sent several at a time', () => {
         {
           blobsKnown: async (shas) => {
             asked.push(shas.length);
-            return new Set(shas);
+            return { verified: new Set(shas), held: new Set<string>() };
           },
         },
         1,

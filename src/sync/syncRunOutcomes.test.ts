@@ -307,6 +307,9 @@ describe('a sync run, answer by answer', () => {
           pending: async () => pending.filter((b) => !verified.some(([h]) => h === b.sha256)),
           setUploadUrl: async (sha, url) => void urls.push([sha[0]!, url]),
           markVerified: async (sha, now) => void verified.push([sha, now]),
+          markHeld: async () => {
+            throw new Error('a centre never answers held');
+          },
           recordFailure: async (shas, error, now) => void failures.push([shas.map((h) => h[0]!), error.code, now]),
           ...queueExtra,
         },
@@ -437,7 +440,14 @@ describe('a sync run, answer by answer', () => {
         },
         branchCode: 'CN01',
         clock: fixedClock(START),
-        blobs: { pending: async () => [blob('a'), blob('b')], setUploadUrl: async () => undefined, markVerified: async () => undefined },
+        blobs: {
+          pending: async () => [blob('a'), blob('b')],
+          setUploadUrl: async () => undefined,
+          markVerified: async () => undefined,
+          markHeld: async () => {
+            throw new Error('a centre never answers held');
+          },
+        },
       });
       const report = await engine.runOnce();
       expect(pushed).toEqual([[1]]);

@@ -1,4 +1,5 @@
 import { Upload, type DetailedError, type HttpRequest, type HttpResponse, type HttpStack, type UrlStorage } from 'tus-js-client';
+import { BLOB_RELAY_HEADER, BLOB_RELAY_PENDING } from '../shared/blobsKnown';
 import { BLOB_BY_HASH_PATH, BLOB_TUS_PATH, type WireError } from '../shared/sync';
 import { explainFetchFailure } from './fetchFailure';
 import { TransportError, type BlobToUpload, type BlobUploadHooks } from './Transport';
@@ -13,6 +14,8 @@ import { TransportError, type BlobToUpload, type BlobUploadHooks } from './Trans
  *   engine can keep it in Dexie and resume after a restart (never localStorage: URL storage is off).
  * - It resolves only once the server has verified the SHA-256: the final PATCH answers
  *   `Blob-Verified: <hex>`, or, when the upload was already complete, HEAD by hash answers 200.
+ *   It resolves 'held' when the server is a branch hub that has not passed the scan on to the
+ *   centre yet (`Blob-Relay: pending` on that answer): the device keeps it until the centre has it.
  * - One attempt by default: the first failure ends the call. With `resumeAfterCut` (the HTTP
  *   transport sets it), a request that got no answer at all (a connection cut mid-upload, a server
  *   restarted) is resumed at once from the server's offset (HEAD, then PATCH the rest), as
@@ -70,7 +73,7 @@ export function mustRestartUpload(error: unknown): boolean {
   return error instanceof TransportError && RESTART_CODES.has(error.wire.code);
 }
 
-export async function uploadBlobWithTus(options: TusUploadOptions): Promise<void> {
+export async function uploadBlobWithTus(options: TusUploadOptions): Promise<void | 'held'> {
   const { blob, hooks } = options;
   const fetchLike = options.fetchLike ?? ((input, init) => fetch(input, init));
   const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
@@ -134,7 +137,7 @@ export async function uploadBlobWithTus(options: TusUploadOptions): Promise<void
   });
   await Promise.all(urlWrites);
 
-  if (lastResponse.getHeader(BLOB_VERIFIED_HEADER) === blob.sha256) return;
+  if (lastResponse.getHeader(BLOB_VERIFIED_HEADER) === blob.sha256) return lastResponse.getHeader(BLOB_RELAY_HEADER) === BLOB_RELAY_PENDING ? 'held' : undefined;
   // The upload was already complete (a lost final answer, or a server restart mid-verification):
   // only a verified row counts.
   const res = await stack
@@ -142,7 +145,7 @@ export async function uploadBlobWithTus(options: TusUploadOptions): Promise<void
     .catch(async (error: unknown) => {
       throw error instanceof RequestFailure ? await stack.explain(error) : error;
     });
-  if (res.status === 200) return;
+  if (res.status === 200) return res.headers.get(BLOB_RELAY_HEADER) === BLOB_RELAY_PENDING ? 'held' : undefined;
   throw toTransportErrorFromStatus(res.status, '', 'blob.not-verified', 'the upload is complete but the server has not verified it; upload again');
 }
 

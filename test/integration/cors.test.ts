@@ -180,7 +180,7 @@ describe.each(engines)('CORS for kiosk origins on $name', (engine) => {
       expect(a.vary).toContain('origin');
     }
     for (const a of answers.filter((x) => x.method !== 'HEAD')) {
-      expect(a.exposed).toEqual(expect.arrayContaining(['location', 'upload-offset', 'upload-length', 'tus-resumable', 'blob-verified']));
+      expect(a.exposed).toEqual(expect.arrayContaining(['location', 'upload-offset', 'upload-length', 'tus-resumable', 'blob-verified', 'blob-relay']));
     }
     expect(answers.map((a) => `${a.method} ${a.status}`)).toEqual([
       'POST 201',

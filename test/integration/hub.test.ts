@@ -12,7 +12,8 @@ import { openPgliteDb } from '../../src/server/db/pgliteDb';
 import { enrolHub, toHubIdentity, type StoredIdentity } from '../../src/server/hub/identity';
 import { HubStatus } from '../../src/shared/hub';
 import { loadSyncMeta } from '../../src/storage/syncRepository';
-import { getCursor, localChecksum } from '../../src/storage/referenceRepository';
+import { getCursor, localChecksum, readPublishedOne } from '../../src/storage/referenceRepository';
+import { branchScope, type DossierStatus } from '../../src/shared/published';
 import { queueCounterBacklog } from '../support/counterBacklog';
 import { nodeRandom, seededBranch } from '../unit/fixtures';
 import {
@@ -174,13 +175,21 @@ describe('branch hub', () => {
     });
     const run = await counter.engine.runOnce();
     expect(run.blobsUploaded).toBe(3);
-    const [dossierId] = (await counter.db.dossiers.toArray()).map((d) => d.id);
-    expect((await storedDossiers(hub.db, [dossierId!])).get(dossierId!)?.blobsMissing).toBe(0);
+    const [dossier] = await counter.db.dossiers.toArray();
+    const dossierId = dossier!.id;
+    expect((await storedDossiers(hub.db, [dossierId])).get(dossierId)?.blobsMissing).toBe(0);
     expect((await status(hub)).unrelayedScans).toBe(3);
-    expect((await storedDossiers(centre.db, [dossierId!])).size).toBe(0);
+    expect((await storedDossiers(centre.db, [dossierId])).size).toBe(0);
+    // The hub has the scans, the centre not yet: the counter keeps every one of them.
+    const states = async () => (await counter.db.blobs.bulkGet(backlog.scans.map((x) => x.sha256))).map((b) => b?.state);
+    expect(await states()).toEqual(['held', 'held', 'held']);
+    expect(await counter.engine.runOnce()).toMatchObject({ blobsUploaded: 0 });
+    // The received status is the centre's to publish: the hub's branch feed (a mirror) has none yet.
+    const statusAtHub = async () => readPublishedOne<DossierStatus>(counter.reference, branchScope('CN01'), 'dossierStatus', dossier!.code);
+    expect(await statusAtHub()).toBeNull();
 
     link.down = false;
-    await vi.waitFor(async () => expect((await storedDossiers(centre.db, [dossierId!])).get(dossierId!)?.blobsMissing).toBe(0), {
+    await vi.waitFor(async () => expect((await storedDossiers(centre.db, [dossierId])).get(dossierId)?.blobsMissing).toBe(0), {
       timeout: 15_000,
       interval: 100,
     });
@@ -190,8 +199,54 @@ describe('branch hub', () => {
     ]);
     expect(owners.map((o) => o.device_id)).toEqual([counter.deviceId, counter.deviceId, counter.deviceId]);
     await vi.waitFor(async () => expect(await status(hub)).toMatchObject({ unrelayedScans: 0, unrelayedRecords: 0 }), { timeout: 5_000 });
-    await counter.engine.runOnce();
+    await vi.waitFor(async () => expect((await status(hub)).scopes.find((x) => x.scope === branchScope('CN01'))?.cursor).toBeGreaterThan(0), { timeout: 5_000 });
+    const after = await counter.engine.runOnce();
+    expect(after.repulled).toEqual([]);
     expect(await counter.db.outbox.count()).toBe(0);
+    expect(await states()).toEqual(['verified', 'verified', 'verified']);
+    expect(await statusAtHub()).toMatchObject({ code: dossier!.code, status: 'received' });
+  });
+
+  it('scans only the hub held are sent again to a hub that lost its disk, and reach the centre once', async () => {
+    const hubA = await startHub();
+    const counter = await enrolKiosk(centre.db, hubA.base, clock, 3, { role: 'counter' });
+    link.down = true;
+    const backlog = await queueCounterBacklog(counter.db, {
+      deviceId: counter.deviceId,
+      slot: 3,
+      branch: seededBranch(),
+      clock,
+      random: nodeRandom,
+      records: 2,
+      pages: [2, 1],
+      pageBytes: 40_000,
+    });
+    expect((await counter.engine.runOnce()).blobsUploaded).toBe(2);
+    expect((await status(hubA)).unrelayedScans).toBe(2);
+    // The hub's machine dies with its disk before the link returns.
+    await hubA.close();
+    hubs.splice(hubs.indexOf(hubA), 1);
+    link.down = false;
+    const hubB = await startHub();
+    await vi.waitFor(async () => expect((await hubB.db.query('SELECT 1 FROM devices WHERE device_id = $1', [counter.deviceId])).length).toBe(1), {
+      timeout: 5_000,
+    });
+    counter.moveTo(hubB.base);
+    const again = await counter.engine.runOnce();
+    expect(again.blobsUploaded).toBe(2);
+    const [dossier] = await counter.db.dossiers.toArray();
+    await vi.waitFor(async () => expect((await storedDossiers(centre.db, [dossier!.id])).get(dossier!.id)?.blobsMissing).toBe(0), {
+      timeout: 15_000,
+      interval: 100,
+    });
+    for (const x of backlog.scans) expect(await storedBlobBytes(centre.db, centreBlobs, x.sha256)).toEqual(Buffer.from(x.bytes));
+    const [owners] = await centre.db.query<{ n: unknown }>('SELECT count(*) AS n FROM blob_owners WHERE sha256 = ANY($1::text[])', [
+      backlog.scans.map((x) => x.sha256),
+    ]);
+    expect(Number(owners!.n)).toBe(2);
+    await vi.waitFor(async () => expect((await status(hubB)).unrelayedScans).toBe(0), { timeout: 5_000 });
+    await counter.engine.runOnce();
+    expect((await counter.db.blobs.toArray()).map((b) => b.state)).toEqual(['verified', 'verified']);
   });
 
   it('mirrors what the centre publishes, verbatim: a kiosk behind the hub pulls it with the centre’s cursors and checksums', async () => {

@@ -1,4 +1,5 @@
 import type { SyncStatus } from '../../src/sync/SyncStatus';
+import { kioskBlobQueue } from '../../src/sync/kioskBlobQueue';
 import type { KioskApp } from '../../src/app/KioskApp';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
@@ -17,14 +18,12 @@ import { KioskDb } from '../../src/storage/KioskDb';
 import { ReferenceDb } from '../../src/storage/referenceDb';
 import { issueTicket } from '../../src/storage/ticketRepository';
 import { submitRating } from '../../src/storage/ratingRepository';
-import { markVerified, pendingBlobs, recordBlobFailure, setUploadUrl } from '../../src/storage/blobRepository';
 import type { Ticket } from '../../src/domain/ticket';
 import { PersonalCipher } from '../../src/storage/personalCipher';
-import { openBlobData } from '../../src/storage/sealing';
 import type { DossierSubmitArgs, RatingSubmitArgs } from '../../src/shared/records';
 import { createHttpTransport } from '../../src/sync/httpTransport';
 import { SyncEngine } from '../../src/sync/SyncEngine';
-import type { BlobToUpload, Transport } from '../../src/sync/Transport';
+import type { Transport } from '../../src/sync/Transport';
 import { nodeRandom, seededBranch } from '../unit/fixtures';
 
 /** A kiosk as the sync engine sees it: its two databases, its credential, an engine. */
@@ -76,16 +75,7 @@ export async function enrolKiosk(
     kiosk.transport = createHttpTransport({ baseUrl: serverUrl, token: () => kiosk.token, fetch: options.fetch, timeoutMs: options.timeoutMs });
     const local = dbs.db;
     // A counter uploads its scans (tus) the way the app's sync service wires it.
-    const blobs =
-      role === 'counter'
-        ? {
-            pending: () => pendingBlobs(local),
-            open: async (blob: BlobToUpload) => ({ ...blob, data: await openBlobData(local, blob) }),
-            setUploadUrl: (sha: string, url: string | null) => setUploadUrl(local, sha, url),
-            markVerified: (sha: string) => markVerified(local, sha, clock),
-            recordFailure: (shas: readonly string[], error: { code: string; detail: string }, now: number) => recordBlobFailure(local, shas, error, now),
-          }
-        : undefined;
+    const blobs = role === 'counter' ? kioskBlobQueue(local, clock) : undefined;
     kiosk.engine = new SyncEngine({ db: kiosk.db, reference: kiosk.reference, transport: kiosk.transport, branchCode: branch, clock, pullLimit: 7, blobs });
   };
   Object.assign(kiosk, {

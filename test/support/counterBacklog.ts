@@ -1,16 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { kioskBlobQueue } from '../../src/sync/kioskBlobQueue';
 import { localDayKey } from '../../src/domain/localDay';
 import type { BranchConfig } from '../../src/shared/branchConfig';
 import type { Clock, RandomBytes } from '../../src/shared/clock';
 import type { DossierSubmitArgs } from '../../src/shared/records';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
-import { markVerified, pendingBlobs, recordBlobFailure, setUploadUrl } from '../../src/storage/blobRepository';
 import { receiveDossier } from '../../src/storage/dossierRepository';
 import { KioskDb } from '../../src/storage/KioskDb';
 import { PersonalCipher } from '../../src/storage/personalCipher';
 import { submitRating } from '../../src/storage/ratingRepository';
 import { ReferenceDb } from '../../src/storage/referenceDb';
-import { openBlobData } from '../../src/storage/sealing';
 import { RECORD_SAMPLES } from './recordSamples';
 import { issueTicket } from '../../src/storage/ticketRepository';
 import { DEFAULT_PARALLEL_SCANS, SyncEngine, type BlobQueue, type SyncEngineOptions } from '../../src/sync/SyncEngine';
@@ -34,13 +33,7 @@ export async function openCounterKiosk(name: string, clock: Clock): Promise<Coun
   const db = new KioskDb(`${name}-journal`, { indexedDB: idb, IDBKeyRange });
   db.personal = await PersonalCipher.fromDataKey(new Uint8Array(randomBytes(32)));
   const reference = new ReferenceDb(`${name}-reference`, { indexedDB: idb, IDBKeyRange });
-  const blobs: BlobQueue = {
-    pending: () => pendingBlobs(db),
-    open: async (blob) => ({ ...blob, data: await openBlobData(db, blob) }),
-    setUploadUrl: (sha, url) => setUploadUrl(db, sha, url),
-    markVerified: (sha) => markVerified(db, sha, clock),
-    recordFailure: (shas, error, now) => recordBlobFailure(db, shas, error, now),
-  };
+  const blobs: BlobQueue = kioskBlobQueue(db, clock);
   return {
     db,
     reference,

@@ -47,11 +47,20 @@ export interface Hub {
   readonly mirror: Mirror;
   /** Queues a scan the hub verified for the centre (blobs.ts calls it in the verification's transaction). */
   scanVerified(tx: Db, blob: { sha256: string; deviceId: string; size: number; at: number }): Promise<void>;
+  /** Of these scans (verified here), those still waiting for the centre: devices keep their copies of them. */
+  scansNotYetUpstream(sha256s: readonly string[]): Promise<ReadonlySet<string>>;
   enrolThroughCentre(request: EnrolRequest, reply: FastifyReply): Promise<FastifyReply>;
   /** Where the hub's copy of a journal it has never seen starts (see PushRequest.confirmedSeq). */
   journalBaseSeq(deviceId: string, journalId: string, kioskConfirmedSeq: number | undefined): Promise<number>;
   relaySoon(): void;
   status(): Promise<HubStatus>;
+}
+
+const hubs = new WeakMap<FastifyInstance, Hub>();
+
+/** The hub a server runs in branch mode (tests drive its relay and mirror by hand); null on a centre. */
+export function hubOf(app: FastifyInstance): Hub | null {
+  return hubs.get(app) ?? null;
 }
 
 export function createHub(app: FastifyInstance, options: HubOptions & { db: Db; clock: Clock; protection: DataProtection; storage: BlobStorage | null }): Hub {
@@ -182,6 +191,11 @@ export function createHub(app: FastifyInstance, options: HubOptions & { db: Db; 
       setTimeout(() => relay.soon(), 0).unref?.();
     },
 
+    async scansNotYetUpstream(sha256s) {
+      const rows = await db.query<{ sha256: string }>('SELECT sha256 FROM relay_blobs WHERE sha256 = ANY($1::text[])', [[...new Set(sha256s)]]);
+      return new Set(rows.map((r) => r.sha256));
+    },
+
     async status() {
       const now = clock.now();
       const figures = await relayFigures(db, now);
@@ -215,5 +229,6 @@ export function createHub(app: FastifyInstance, options: HubOptions & { db: Db; 
   };
 
   app.get('/v1/hub/status', async () => hub.status());
+  hubs.set(app, hub);
   return hub;
 }

@@ -34,7 +34,7 @@ export const dossierSubmit: RecordHandler<'dossier.submit@1', string> = {
       const warning = slotViolation(a, batch.device) ?? receptionViolation(a, reception);
       dossiers.push({ i, a, secretHash: prepared, codeWarning: warning ? `${warning.code}: ${warning.detail}` : null });
     }
-    await storeDossiers(tx, batch.device, dossiers, reasons, batch.now, batch.protection);
+    await storeDossiers(tx, batch, dossiers, reasons);
   },
 };
 
@@ -112,18 +112,18 @@ function receptionViolation(a: DossierSubmitArgs, r: ReceptionNumbering | null):
  *  3. one INSERT of the status rows (`dossiers`: status received, the secret's hash): a code
  *     already there (another id, or a status the centre recorded) is `dossier.code-taken`;
  *  4. one INSERT of the received dossiers with their completeness, one of their blob references;
- *  5. one publish of their `dossierStatus` to the branch scope (numbered at commit order);
+ *  5. one publish of their `dossierStatus` to the branch scope (numbered at commit order), except
+ *     on a branch hub, whose scopes mirror the centre's (`Batch.publishes`);
  *  6. one `dossier.reuse` audit entry per earlier dossier whose papers a new one reuses, from any
  *     branch (who: the device and the dossier's officer name; which dossier; which source).
  */
 async function storeDossiers(
   tx: Db,
-  device: AuthenticatedDevice,
+  batch: Batch,
   items: readonly DossierItem[],
   reasons: (WireError | null)[],
-  now: number,
-  protection: DataProtection,
 ): Promise<void> {
+  const { device, now, protection } = batch;
   const codeTaken = (a: DossierSubmitArgs) =>
     wireError('dossier.code-taken', `dossier code ${a.code} is already used by another dossier (two devices with one slot?)`);
   const idTaken = () => wireError('dossier.id-taken', 'a dossier with this id already exists with another code');
@@ -258,18 +258,20 @@ async function storeDossiers(
         [JSON.stringify(references)],
       );
     }
-    const statuses: DossierStatus[] = accepted.map(({ a }) => ({
-      code: a.code,
-      status: 'received',
-      statusAt: now,
-      appointmentDate: a.appointment.kind === 'date' ? a.appointment.date : null,
-      note: '',
-    }));
-    const published = await publishChanges(tx, {
-      scope: branchScope(device.branchCode),
-      changes: statuses.map((data) => ({ entity: 'dossierStatus' as const, op: 'put' as const, data })),
-    });
-    if (!published.ok) throw new Error(`publishing received dossiers failed: ${published.error.code}`);
+    if (batch.publishes) {
+      const statuses: DossierStatus[] = accepted.map(({ a }) => ({
+        code: a.code,
+        status: 'received',
+        statusAt: now,
+        appointmentDate: a.appointment.kind === 'date' ? a.appointment.date : null,
+        note: '',
+      }));
+      const published = await publishChanges(tx, {
+        scope: branchScope(device.branchCode),
+        changes: statuses.map((data) => ({ entity: 'dossierStatus' as const, op: 'put' as const, data })),
+      });
+      if (!published.ok) throw new Error(`publishing received dossiers failed: ${published.error.code}`);
+    }
     await auditReuse(tx, device, accepted, now);
   }
 

@@ -22,6 +22,12 @@ export interface Batch {
   readonly now: number;
   /** Seals personal fields at rest (personalData.ts). */
   readonly protection: DataProtection;
+  /**
+   * Whether this server publishes what records change (a received dossier's status). False on a
+   * branch hub: its published scopes are the centre's, mirrored verbatim (hub/mirror.ts), and the
+   * centre publishes the status when the relayed record reaches it.
+   */
+  readonly publishes: boolean;
   branchConfig(): Promise<Readonly<Record<string, unknown>> | null>;
 }
 
