@@ -137,7 +137,8 @@ export async function uploadBlobWithTus(options: TusUploadOptions): Promise<void
   });
   await Promise.all(urlWrites);
 
-  if (lastResponse.getHeader(BLOB_VERIFIED_HEADER) === blob.sha256) return lastResponse.getHeader(BLOB_RELAY_HEADER) === BLOB_RELAY_PENDING ? 'held' : undefined;
+  if (lastResponse.getHeader(BLOB_VERIFIED_HEADER) === blob.sha256)
+    return lastResponse.getHeader(BLOB_RELAY_HEADER) === BLOB_RELAY_PENDING ? 'held' : undefined;
   // The upload was already complete (a lost final answer, or a server restart mid-verification):
   // only a verified row counts.
   const res = await stack

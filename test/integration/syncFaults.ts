@@ -5,8 +5,13 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localDayKey } from '../../src/domain/localDay';
+import { createEnrolCode } from '../../src/server/admin';
 import { buildServer } from '../../src/server/app';
 import type { Db } from '../../src/server/db/Db';
+import { migrate } from '../../src/server/db/migrate';
+import { openPgliteDb } from '../../src/server/db/pgliteDb';
+import { hubOf, type HubIdentity } from '../../src/server/hub/hub';
+import { enrolHub, toHubIdentity } from '../../src/server/hub/identity';
 import { recordDossierStatus, verifyLookupSecret } from '../../src/server/dossiers';
 import { seededRandom } from '../support/seededRandom';
 import type { BranchConfig } from '../../src/shared/branchConfig';
@@ -63,6 +68,16 @@ import {
  *
  * Seeded and reproducible: FAULT_SEED=<n> reruns a failing seed (printed in the failure message);
  * FAULT_ROUNDS overrides the number of rounds.
+ *
+ * Through a branch hub (`viaHub`, issue 12): the kiosks enrol at and talk to a hub (its own
+ * embedded PGlite, as a branch runs it), which relays to the centre. The faults of the first hop
+ * are the same, the hub restarting where the centre did; the hub's link to the centre has its own
+ * (dropped connections, 500s, answers lost after the centre committed, the centre restarting
+ * mid-request), and now and then the hub's machine dies with its disk: a new hub starts with an
+ * empty database and blob folder. Recovery: the hub mirrors and relays with the faults off, then
+ * the kiosks sync as before. The checks are the same, at the centre: through two hops, nothing
+ * lost, nothing stored twice, and what the kiosks pull from the hub is the centre's, with its
+ * cursors and checksums; the hub has nothing left to relay.
  */
 const SEED = Number(process.env.FAULT_SEED ?? 20261124);
 const START = Date.UTC(2026, 10, 24, 1, 0, 0);
@@ -128,20 +143,30 @@ const COMMENTS = ['', 'Cán bộ hướng dẫn tận tình', 'Chờ hơi lâu',
  * (syncFaults.pglite.test.ts, syncFaults.postgres.test.ts), so that the two — the longest files of
  * the suite — run side by side on Vitest's two workers instead of one after the other.
  */
-export function describeSyncFaults(engine: DbEngine): void {
-  describe(`sync under faults on ${engine.name} (${ROUNDS} rounds)`, () => {
+export function describeSyncFaults(engine: DbEngine, options: { readonly viaHub?: boolean } = {}): void {
+  const viaHub = options.viaHub === true;
+  describe(`sync under faults on ${engine.name}${viaHub ? ', through a branch hub,' : ''} (${ROUNDS} rounds)`, () => {
     let db: Db;
     let dispose: () => Promise<void>;
     let centre: Awaited<ReturnType<typeof startCentre>>;
     let blobDir = '';
     const clock = fixedClock(START);
-    const rnd = seededRandom(SEED + (engine.name === 'pglite' ? 0 : 1));
+    const rnd = seededRandom(SEED + (engine.name === 'pglite' ? 0 : 1) + (viaHub ? 10 : 0));
     const pick = <T>(items: readonly T[]): T => items[Math.floor(rnd() * items.length)]!;
     const flaky = { failIn: null as number | null };
     let app: FastifyInstance;
     let realBase = '';
     const faultsOn = { value: false };
-    const counts: Record<string, number> = { drop: 0, lostAnswer: 0, http500: 0, restart: 0, killBefore: 0, killAfter: 0, ok: 0 };
+    const counts: Record<string, number> = {
+      drop: 0,
+      lostAnswer: 0,
+      http500: 0,
+      restart: 0,
+      killBefore: 0,
+      killAfter: 0,
+      ok: 0,
+      ...(viaHub ? { upDrop: 0, up500: 0, upLostAnswer: 0, upCentreRestart: 0, upOk: 0, hubDiskLost: 0 } : {}),
+    };
     const branch: BranchConfig = seededBranch();
     const reception = branch.reception!;
     /** A kiosk still configured for another branch. */
@@ -162,11 +187,94 @@ export function describeSyncFaults(engine: DbEngine): void {
       return restarting;
     }
 
-    /** Every kiosk talks to http://centre.test; its wrapper forwards to the current server and injects faults. */
+    // The branch hub (viaHub): its database (embedded PGlite, as a branch runs it), its connection
+    // that dies like the centre's, its credential at the centre.
+    let hubDb: Db;
+    const hubFlaky = { failIn: null as number | null };
+    let hubApp: FastifyInstance | null = null;
+    let hubBase = '';
+    let hubIdentity: HubIdentity;
+    const hubBlobDirs: string[] = [];
+    let restartingHub: Promise<void> = Promise.resolve();
+
+    async function startHub(): Promise<void> {
+      hubApp = buildServer({
+        db: flakyDb(hubDb, hubFlaky),
+        clock,
+        version: 'test',
+        blobDir: hubBlobDirs.at(-1)!,
+        hub: { upstreamUrl: 'http://centre.test', identity: hubIdentity, fetch: upstreamFetch, relayEveryMs: 200, relayMaxBackoffMs: 400, mirrorEveryMs: 300 },
+      });
+      hubBase = await hubApp.listen({ port: 0, host: '127.0.0.1' });
+    }
+    function restartHub(): Promise<void> {
+      restartingHub = restartingHub.then(async () => {
+        const old = hubApp!;
+        old.server.closeAllConnections();
+        await old.close();
+        await startHub();
+      });
+      return restartingHub;
+    }
+    /** The hub's machine dies with its disk: a new one starts with an empty database and blob folder. */
+    function loseHubDisk(): Promise<void> {
+      restartingHub = restartingHub.then(async () => {
+        counts.hubDiskLost!++;
+        const old = hubApp!;
+        old.server.closeAllConnections();
+        await old.close();
+        await hubDb.query('DROP SCHEMA public CASCADE');
+        await hubDb.query('CREATE SCHEMA public');
+        await migrate(hubDb);
+        hubBlobDirs.push(await mkdtemp(join(tmpdir(), 'hpasc-faults-hub-')));
+        await startHub();
+      });
+      return restartingHub;
+    }
+
+    /** The hub's link to the centre (http://centre.test): its own faults while they are on. */
+    const upstreamFetch: typeof fetch = async (input, init) => {
+      const url = () => String(input).replace('http://centre.test', realBase);
+      if (!faultsOn.value) return fetch(url(), init);
+      const roll = rnd();
+      if (roll < 0.06) {
+        counts.upDrop!++;
+        throw new TypeError('fetch failed: the branch link is down');
+      }
+      if (roll < 0.1) {
+        counts.up500!++;
+        return new Response(JSON.stringify({ code: 'server.internal', detail: 'injected' }), { status: 500, headers: { 'content-type': 'application/json' } });
+      }
+      if (roll < 0.15) {
+        counts.upCentreRestart!++;
+        flaky.failIn = Math.floor(rnd() * 40);
+        const res = await fetch(url(), init).catch(() => null);
+        if (res) await res.clone().arrayBuffer();
+        flaky.failIn = null;
+        await restartServer();
+        if (res && rnd() < 0.5) return res;
+        throw new TypeError('fetch failed: socket hang up');
+      }
+      const res = await fetch(url(), init);
+      await res.clone().arrayBuffer();
+      if (roll < 0.23) {
+        counts.upLostAnswer!++;
+        throw new TypeError('fetch failed: the link dropped after the centre answered');
+      }
+      counts.upOk!++;
+      return res;
+    };
+
+    /** Where the kiosks' requests go: the centre, or the branch hub (viaHub), with what a restart mid-request kills. */
+    const firstHop = viaHub
+      ? { origin: 'http://hub.test', base: () => hubBase, flaky: hubFlaky, restart: restartHub }
+      : { origin: 'http://centre.test', base: () => realBase, flaky, restart: restartServer };
+
+    /** Every kiosk talks to its server through a wrapper that forwards to the current instance and injects faults. */
     const faultyFetchFor =
       (wire: { killed: boolean }): typeof fetch =>
       async (input, init) => {
-        const url = () => String(input).replace('http://centre.test', realBase);
+        const url = () => String(input).replace(firstHop.origin, firstHop.base());
         if (!faultsOn.value) return fetch(url(), init);
         // A killed kiosk sends nothing more until it is started again.
         if (wire.killed) throw new KioskKilled('the kiosk process is dead');
@@ -190,11 +298,11 @@ export function describeSyncFaults(engine: DbEngine): void {
         if (roll < 0.24) {
           // The server restarts in the middle of this request: its database dies after a few statements.
           counts.restart!++;
-          flaky.failIn = Math.floor(rnd() * 40);
+          firstHop.flaky.failIn = Math.floor(rnd() * 40);
           const res = await fetch(url(), init).catch(() => null);
           if (res) await res.clone().arrayBuffer();
-          flaky.failIn = null;
-          await restartServer();
+          firstHop.flaky.failIn = null;
+          await firstHop.restart();
           if (res && rnd() < 0.5) return res;
           throw new TypeError('fetch failed: socket hang up');
         }
@@ -233,6 +341,15 @@ export function describeSyncFaults(engine: DbEngine): void {
       centre = await startCentre(clock, db);
       app = buildServer({ db: flakyDb(db, flaky), clock, version: 'test', blobDir });
       realBase = await app.listen({ port: 0, host: '127.0.0.1' });
+      if (viaHub) {
+        const { code } = await createEnrolCode(db, BRANCH, 'hub', clock.now());
+        hubIdentity = toHubIdentity(await enrolHub(realBase, code, null));
+        hubDb = await openPgliteDb(null);
+        await migrate(hubDb);
+        hubBlobDirs.push(await mkdtemp(join(tmpdir(), 'hpasc-faults-hub-')));
+        await startHub();
+        await hubOf(hubApp!)!.mirror.runOnce();
+      }
       // Every kiosk request goes through its wrapper (faults are off while enrolling).
       for (const [slot, role] of [
         [0, 'citizen'],
@@ -241,10 +358,14 @@ export function describeSyncFaults(engine: DbEngine): void {
       ] as const) {
         const wire = { killed: false };
         wires.push(wire);
-        kiosks.push(await enrolKiosk(db, 'http://centre.test', clock, slot, { fetch: faultyFetchFor(wire), role }));
+        kiosks.push(await enrolKiosk(db, firstHop.origin, clock, slot, { fetch: faultyFetchFor(wire), role }));
       }
     }, 180_000);
     afterAll(async () => {
+      await restartingHub.catch(() => undefined);
+      await hubApp?.close();
+      await hubDb?.close();
+      for (const dir of hubBlobDirs) await rm(dir, { recursive: true, force: true });
       await app?.close();
       await centre?.close();
       await dispose?.();
@@ -461,6 +582,26 @@ export function describeSyncFaults(engine: DbEngine): void {
       expect(theirs, `${context}: ${what}s on the server (id → content hash)`).toEqual(mine);
     }
 
+    /** Through a hub, every relay pass until it holds nothing for the centre, then a mirror pass. */
+    async function drainHub(context: string): Promise<void> {
+      const hub = hubOf(hubApp!)!;
+      for (let pass = 0; ; pass++) {
+        await hub.relay.runOnce();
+        const status = await hub.status();
+        if (status.unrelayedRecords === 0 && status.unrelayedScans === 0) break;
+        expect(pass, `${context}: relay passes with the link healed (${JSON.stringify(status)})`).toBeLessThan(5);
+      }
+      await hub.mirror.runOnce();
+    }
+
+    /** One sync of a kiosk; through a hub, it then relays and mirrors, and the kiosk syncs again to learn what the centre holds. */
+    async function syncOnce(k: TestKiosk, context: string): Promise<void> {
+      await k.engine.runOnce();
+      if (!viaHub) return;
+      await drainHub(context);
+      await k.engine.runOnce();
+    }
+
     it(
       'stores exactly what the kiosks wrote, once; refuses the invalid for good without blocking; keeps scans, cursors and checksums consistent',
       { timeout: 1_200_000 },
@@ -484,24 +625,40 @@ export function describeSyncFaults(engine: DbEngine): void {
           }
           // Sync under faults, every kiosk at once, a few times.
           const tries = 1 + Math.floor(rnd() * 3);
-          for (let t = 0; t < tries; t++) await Promise.all(kiosks.map((_, i) => attempt(i)));
+          for (let t = 0; t < tries; t++) {
+            // Now and then the hub's machine dies with its disk, between two syncs.
+            if (viaHub && rnd() < 0.04) await loseHubDisk();
+            await Promise.all(kiosks.map((_, i) => attempt(i)));
+          }
 
           // Recovery: the network heals, every kiosk starts again.
           faultsOn.value = false;
           flaky.failIn = null;
+          hubFlaky.failIn = null;
           await restarting;
+          await restartingHub;
+          if (viaHub) {
+            // The hub first gets back what a lost disk took (the branch's devices), then everything
+            // the kiosks hold reaches it and goes on to the centre.
+            await hubOf(hubApp!)!.mirror.runOnce();
+            for (const i of [1, 2, 0]) {
+              kiosks[i]!.restart();
+              await kiosks[i]!.engine.runOnce();
+            }
+            await drainHub(context);
+          }
           // Counters first (their dossiers publish statuses), then the citizen kiosk, then the first
           // counter once more for what the second one published: every kiosk has pulled everything.
           for (const i of [1, 2, 0]) {
             const k = kiosks[i]!;
             k.restart();
-            await k.engine.runOnce();
+            await syncOnce(k, context);
             expect(await k.db.outbox.count(), context).toBe(0);
             if (isCounter(i)) {
               // A scan whose upload the server dropped (a restart mid-verification) is started afresh by the next run.
               for (let extra = 0; extra < 2 && (await countPendingBlobs(k.db)) > 0; extra++) {
                 tally.extraBlobRuns++;
-                await k.engine.runOnce();
+                await syncOnce(k, context);
               }
               expect(await countPendingBlobs(k.db), `${context}: scans still pending on counter ${i}`).toBe(0);
             }
@@ -510,7 +667,14 @@ export function describeSyncFaults(engine: DbEngine): void {
             const refused = Object.fromEntries([...sent.values()].filter((s) => s.kiosk === i && s.rejectedWith).map((s) => [s.mutationId, s.rejectedWith]));
             expect(issues, `${context}: sync issues of kiosk ${i}`).toEqual(refused);
           }
-          await kiosks[1]!.engine.runOnce();
+          await syncOnce(kiosks[1]!, context);
+          if (viaHub) {
+            const status = await hubOf(hubApp!)!.status();
+            expect(
+              { records: status.unrelayedRecords, scans: status.unrelayedScans, stalled: status.stalledJournals },
+              `${context}: what the hub still holds for the centre`,
+            ).toEqual({ records: 0, scans: 0, stalled: [] });
+          }
 
           // Content, exactly once, nothing refused stored.
           const accepted = (kind: Sent['kind']) => new Map([...sent].filter(([, s]) => s.kind === kind && !s.rejectedWith));

@@ -162,7 +162,15 @@ export function createMirror(options: {
     });
   };
 
-  const runOnce = async (): Promise<MirrorPass> => {
+  // One pass at a time: the timer's and a caller's (tests, a technician's command) never interleave.
+  let lock: Promise<unknown> = Promise.resolve();
+  const runOnce = (): Promise<MirrorPass> => {
+    const pass = lock.then(onePass, onePass);
+    lock = pass.catch(() => undefined);
+    return pass;
+  };
+
+  const onePass = async (): Promise<MirrorPass> => {
     const repulled: Scope[] = [];
     let pulled = 0;
     for (const scope of scopes) pulled += await mirrorScope(scope, repulled);

@@ -113,7 +113,16 @@ export function createRelayWorker(options: {
     }
   };
 
-  const runOnce = async (): Promise<RelayRun> => {
+  // One pass at a time: the worker's and a caller's (tests, a technician's command) never send the
+  // same batch side by side.
+  let lock: Promise<unknown> = Promise.resolve();
+  const runOnce = (): Promise<RelayRun> => {
+    const pass = lock.then(onePass, onePass);
+    lock = pass.catch(() => undefined);
+    return pass;
+  };
+
+  const onePass = async (): Promise<RelayRun> => {
     let relayed = 0;
     let journals = 0;
     let stalled = 0;
