@@ -48,6 +48,7 @@ import { journalLastSeq, pushMutations } from './push';
 import { countStatuses, pushAnswer } from './pushAnswer';
 import { enrolDevice } from './enrol';
 import { registerHubRoutes } from './hubRoutes';
+import { registerHubReportRoutes } from './hubReports';
 import { createHub, type Hub, type HubOptions } from './hub/hub';
 import { relayJournalState } from './hub/relayStore';
 import { describeIssues, wireError } from './wireErrors';
@@ -129,7 +130,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
       void (reply as unknown as FastifyReply).code(status).send(wireError('http.bad-url', 'malformed URL'));
     },
   });
-  const hub: Hub | null = options.hub ? createHub(app, { ...options.hub, db, clock, protection, storage }) : null;
+  const hub: Hub | null = options.hub ? createHub(app, { ...options.hub, db, clock, protection, storage, version: options.version ?? '0.0.0' }) : null;
   // The API speaks JSON only; any other body type is answered 415 before a handler runs.
   app.removeContentTypeParser('text/plain');
   registerJsonParser(app, limits.maxJsonDepth);
@@ -305,7 +306,10 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     return reply.code(200).send(outcome.gap);
   });
 
-  if (!hub) registerHubRoutes(app, { db, clock, protection, authenticate });
+  if (!hub) {
+    registerHubRoutes(app, { db, clock, protection, authenticate });
+    registerHubReportRoutes(app, { db, clock, authenticateAdmin });
+  }
   registerBlobRoutes(app, {
     db,
     clock,

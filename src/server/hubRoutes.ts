@@ -1,12 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../shared/clock';
-import { HubRelayRequest, HubStateQuery, type HubDevicesResponse, type HubEnrolResponse } from '../shared/hub';
+import { HubHeartbeatRequest, HubRelayRequest, HubStateQuery, type HubDevicesResponse, type HubEnrolResponse, type HubHeartbeatResponse } from '../shared/hub';
 import { EnrolRequest, type SyncStateResponse } from '../shared/sync';
 import { requireDevice } from './auth';
 import type { DataProtection } from './dataProtection';
 import type { Db } from './db/Db';
 import { sweepIncompleteDossiers } from './dossiers';
 import { enrolDevice } from './enrol';
+import { storeHubHeartbeat } from './hubReports';
 import { journalLastSeq, pushMutations } from './push';
 import { countStatuses, pushAnswer } from './pushAnswer';
 import type { AuthenticatedDevice } from './records';
@@ -20,6 +21,8 @@ import { describeIssues, wireError } from './wireErrors';
  *    push would be (same journal, same seqs), so exactly-once holds end to end.
  *  - GET /v1/hub/state: the centre's lastSeq of a kiosk journal (a hub that never saw it starts there).
  *  - GET /v1/hub/devices: the branch's devices with their credentials' hashes (HubDevice).
+ *  - POST /v1/hub/heartbeat: the hub's status figures (HubHeartbeatRequest); the latest is kept
+ *    with the centre's receive time (hubReports.ts).
  */
 export function registerHubRoutes(
   app: FastifyInstance,
@@ -91,6 +94,35 @@ export function registerHubRoutes(
     if (rows[0]?.branch_code !== hub.branchCode)
       return reply.code(404).send(wireError('hub.unknown-device', `no device ${parsed.data.deviceId} in branch ${hub.branchCode}`));
     const body: SyncStateResponse = { journalId: parsed.data.journalId, lastSeq: await journalLastSeq(db, parsed.data.deviceId, parsed.data.journalId) };
+    return reply.code(200).send(body);
+  });
+
+  app.post('/v1/hub/heartbeat', { onRequest: authenticate }, async (request, reply) => {
+    const hub = hubOf(request, reply);
+    if (!hub) return reply;
+    const parsed = HubHeartbeatRequest.safeParse(request.body);
+    if (!parsed.success) return reply.code(400).send(wireError('hub.bad-heartbeat', describeIssues(parsed.error.issues)));
+    const now = clock.now();
+    await storeHubHeartbeat(db, hub, parsed.data, now);
+    const h = parsed.data;
+    request.log.info(
+      {
+        hub: hub.deviceId,
+        branch: hub.branchCode,
+        unrelayedRecords: h.unrelayedRecords,
+        unrelayedBytes: h.unrelayedBytes,
+        oldestUnrelayedAgeMs: h.oldestUnrelayedAgeMs,
+        unrelayedScans: h.unrelayedScans,
+        stalledJournals: h.stalledJournals.length,
+        clockOffsetMs: h.sentAt - now,
+        app: h.appVersion,
+      },
+      'hub heartbeat',
+    );
+    if (h.stalledJournals.length > 0) {
+      request.log.warn({ hub: hub.deviceId, stalled: h.stalledJournals.map((j) => j.error.code) }, 'hub reports journals it cannot relay');
+    }
+    const body: HubHeartbeatResponse = { serverTime: now };
     return reply.code(200).send(body);
   });
 

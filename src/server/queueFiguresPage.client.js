@@ -1,10 +1,11 @@
 // The staff page of a branch's day (src/server/queueFiguresPage.ts inlines it, with a CSP hash):
-// plain JavaScript, no build step. `pageScript(figuresPath)` sends the form's admin token as an
-// Authorization header to GET /v1/admin/queue-figures and draws the answer as tables. The token
-// lives in the password field only: never in the address, never stored.
+// plain JavaScript, no build step. `pageScript(figuresPath, hubsPath)` sends the form's admin token
+// as an Authorization header to GET /v1/admin/queue-figures and draws the answer as tables; on the
+// centre, the branch's hub from GET /v1/admin/hubs below them (a hub's own page has no such list and
+// shows none). The token lives in the password field only: never in the address, never stored.
 /* global document, fetch, URLSearchParams, location */
 // eslint-disable-next-line @typescript-eslint/no-unused-vars -- called by the inline script queueFiguresPage.ts writes after it
-function pageScript(figuresPath) {
+function pageScript(figuresPath, hubsPath) {
   const form = document.getElementById('f');
   const branchInput = document.getElementById('branch');
   const dayInput = document.getElementById('day');
@@ -43,6 +44,47 @@ function pageScript(figuresPath) {
     }
     section.append(t);
     return section;
+  };
+  const bytes = (n) => (n < 1024 ? `${n} B` : n < 1048576 ? `${Math.round(n / 1024)} kB` : `${(n / 1048576).toFixed(1)} MB`);
+  const age = (ms) => (ms === null ? '—' : ms < 60000 ? 'dưới 1 phút' : ms < 3600000 ? `${Math.round(ms / 60000)} phút` : `${(ms / 3600000).toFixed(1)} giờ`);
+  const clockTime = (ms) =>
+    ms === null
+      ? 'Chưa liên lạc'
+      : new Intl.DateTimeFormat('vi-VN', { timeZone: 'Asia/Ho_Chi_Minh', dateStyle: 'short', timeStyle: 'medium' }).format(new Date(ms));
+  // The branch's hub as the centre last heard it; nothing when this server keeps no such list.
+  const hubSection = async (token, branch) => {
+    try {
+      const res = await fetch(`${hubsPath}?${new URLSearchParams({ branch })}`, {
+        headers: { authorization: `Bearer ${token}` },
+        cache: 'no-store',
+        credentials: 'omit',
+      });
+      const body = res.ok ? await res.json() : null;
+      if (!body || !Array.isArray(body.hubs) || body.hubs.length === 0) return [];
+      const rows = body.hubs.map((h) => {
+        const r = h.report;
+        return [
+          h.hubDeviceId.slice(0, 8),
+          clockTime(h.lastHeardAt),
+          h.silent ? 'Mất liên lạc' : 'Đang liên lạc',
+          r ? `${r.unrelayedRecords} bản ghi (${bytes(r.unrelayedBytes)})` : '—',
+          r ? age(r.oldestUnrelayedAgeMs) : '—',
+          r ? `${r.unrelayedScans} (${bytes(r.unrelayedScanBytes)})` : '—',
+          r ? r.stalledJournals.length : '—',
+          r ? r.appVersion : '—',
+        ];
+      });
+      return [
+        table(
+          'Máy chủ chi nhánh',
+          ['Máy chủ', 'Lần liên lạc cuối', 'Trạng thái', 'Chưa gửi lên trung tâm', 'Bản ghi chờ lâu nhất', 'Bản chụp chưa gửi', 'Nhật ký bị dừng', 'Phiên bản'],
+          rows,
+        ),
+        el('p', `Số liệu theo lần liên lạc cuối; mất liên lạc khi quá ${Math.round(body.silentAfterMs / 60000)} phút trung tâm không nhận được tin.`, 'muted'),
+      ];
+    } catch {
+      return [];
+    }
   };
   const show = (parts, error) => {
     out.replaceChildren(...parts);
@@ -93,6 +135,7 @@ function pageScript(figuresPath) {
           f.byOfficer.map((o) => deskRow(o.staffId, o)),
         ),
         el('p', `Chưa tính: ${f.notCounted.pending} thao tác chờ số, ${f.notCounted.conflict} thao tác xung đột.`, 'muted'),
+        ...(await hubSection(token, f.branch)),
       ]);
     } catch {
       show([el('p', 'Không kết nối được máy chủ.')], true);

@@ -6,7 +6,8 @@ import type { FastifyInstance } from 'fastify';
  * The branch's day as a plain page for staff: `GET /thong-ke[?branch=CN01&day=YYYY-MM-DD]`, served by
  * the centre and by a branch hub. The page itself holds no figures and needs no credential; the
  * figures come from GET /v1/admin/queue-figures with the admin token the staff member types into
- * the page, sent as an `Authorization` header.
+ * the page, sent as an `Authorization` header. On the centre the page also shows the branch's hub
+ * as last heard (GET /v1/admin/hubs, same token): "Máy chủ chi nhánh".
  *
  * - The token is never in the address (no history, no proxy or request log, no Referer): a password
  *   field, read when the form is sent, never stored by the page. Branch and day may be in the address.
@@ -16,6 +17,8 @@ import type { FastifyInstance } from 'fastify';
  */
 export const QUEUE_FIGURES_PAGE_PATH = '/thong-ke';
 export const QUEUE_FIGURES_PATH = '/v1/admin/queue-figures';
+/** The centre's list of branch hubs (hubReports.ts), drawn under the day's figures when the server has it. */
+export const HUBS_PATH = '/v1/admin/hubs';
 
 const STYLE = `
 *{box-sizing:border-box}
@@ -44,7 +47,7 @@ const CLIENT_SCRIPT = readFileSync(new URL('./queueFiguresPage.client.js', impor
 const cspHash = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
 
 export function buildQueueFiguresPage(): { html: string; headers: Record<string, string> } {
-  const script = `${CLIENT_SCRIPT}\npageScript(${JSON.stringify(QUEUE_FIGURES_PATH)});`;
+  const script = `${CLIENT_SCRIPT}\npageScript(${JSON.stringify(QUEUE_FIGURES_PATH)}, ${JSON.stringify(HUBS_PATH)});`;
   const html = `<!doctype html>
 <html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="referrer" content="no-referrer"><meta name="robots" content="noindex"><title>Thống kê ngày – hàng đợi</title><style>${STYLE}</style></head>

@@ -75,6 +75,56 @@ export const HubStatus = z
   .strict();
 export type HubStatus = z.infer<typeof HubStatus>;
 
+/**
+ * POST /v1/hub/heartbeat (hub → centre, about once a minute; skipped, never queued, while the
+ * centre is out of reach): the hub's status figures as the hub computed them when it sent this.
+ * What the centre knows from the credential (branch, device, its own address) is not repeated.
+ */
+export const HubHeartbeatRequest = HubStatus.omit({
+  mode: true,
+  branchCode: true,
+  hubDeviceId: true,
+  upstream: true,
+  upstreamReachable: true,
+  lastUpstreamAnswerAt: true,
+})
+  .extend({
+    protocolVersion: z.literal(SYNC_PROTOCOL_VERSION),
+    appVersion: z.string().max(64),
+    /** The hub's clock when it sent this (the centre keeps its own receive time beside it). */
+    sentAt: EpochMs,
+  })
+  .strict();
+export type HubHeartbeatRequest = z.infer<typeof HubHeartbeatRequest>;
+
+export const HubHeartbeatResponse = z.object({ serverTime: EpochMs }).strict();
+export type HubHeartbeatResponse = z.infer<typeof HubHeartbeatResponse>;
+
+/** GET /v1/admin/hubs[?branch=] (admin token, centre): the query. */
+export const HubsQuery = z.object({ branch: BranchCode.optional() }).strict();
+
+/**
+ * GET /v1/admin/hubs: every enrolled, unrevoked hub with what its last heartbeat said. `silent` once
+ * the centre has not heard from it for longer than `silentAfterMs` (counted from its enrolment
+ * when it was never heard); the figures are then those of `lastHeardAt`, not of now.
+ */
+export const HubOverview = z
+  .object({
+    branchCode: BranchCode,
+    hubDeviceId: Uuid,
+    enrolledAt: EpochMs,
+    /** The centre's clock when the last heartbeat arrived; null: never heard. */
+    lastHeardAt: EpochMs.nullable(),
+    silent: z.boolean(),
+    /** The last heartbeat as the hub sent it (its `sentAt` is the hub's clock). */
+    report: HubHeartbeatRequest.nullable(),
+  })
+  .strict();
+export type HubOverview = z.infer<typeof HubOverview>;
+
+export const HubsResponse = z.object({ asOf: EpochMs, silentAfterMs: z.number().int().min(0), hubs: z.array(HubOverview).max(10_000) }).strict();
+export type HubsResponse = z.infer<typeof HubsResponse>;
+
 /** A hub's credential at the centre, as kept beside its data (src/server/hub/identity.ts). */
 export const HubIdentityFile = z
   .object({ upstream: z.string().url().max(500), deviceId: Uuid, branchCode: BranchCode, token: z.string().min(32).max(128) })

@@ -8,6 +8,7 @@ import { sha256Hex } from '../secrets';
 import { wireError } from '../wireErrors';
 import type { BlobStorage } from '../blobStore';
 import { createBlobRelay } from './blobRelay';
+import { createHubHeartbeat, type HubHeartbeat } from './heartbeat';
 import { createMirror, type Mirror } from './mirror';
 import { createRelayWorker, type RelayWorker } from './relay';
 import { relayFigures } from './relayStore';
@@ -22,6 +23,7 @@ import { createUpstream, UpstreamUnreachable, type Upstream } from './upstream';
  *    in the same transaction; the relay worker sends it on unchanged. Answers carry how far the
  *    centre holds the journal (confirmedSeq): kiosks prune only that.
  *  - Published data is mirrored from the centre verbatim (mirror.ts).
+ *  - The hub's status figures go to the centre in a heartbeat about once a minute (heartbeat.ts).
  */
 export interface HubIdentity {
   readonly deviceId: string;
@@ -38,6 +40,9 @@ export interface HubOptions {
   readonly relayMaxBackoffMs?: number;
   readonly mirrorEveryMs?: number;
   readonly upstreamTimeoutMs?: number;
+  /** The heartbeat to the centre (heartbeat.ts): its period, and how often the link is watched after a miss. */
+  readonly heartbeatEveryMs?: number;
+  readonly heartbeatWatchMs?: number;
 }
 
 export interface Hub {
@@ -45,6 +50,7 @@ export interface Hub {
   readonly upstream: Upstream;
   readonly relay: RelayWorker;
   readonly mirror: Mirror;
+  readonly heartbeat: HubHeartbeat;
   /** Queues a scan the hub verified for the centre (blobs.ts calls it in the verification's transaction). */
   scanVerified(tx: Db, blob: { sha256: string; deviceId: string; size: number; at: number }): Promise<void>;
   /** Of these scans (verified here), those still waiting for the centre: devices keep their copies of them. */
@@ -63,7 +69,10 @@ export function hubOf(app: FastifyInstance): Hub | null {
   return hubs.get(app) ?? null;
 }
 
-export function createHub(app: FastifyInstance, options: HubOptions & { db: Db; clock: Clock; protection: DataProtection; storage: BlobStorage | null }): Hub {
+export function createHub(
+  app: FastifyInstance,
+  options: HubOptions & { db: Db; clock: Clock; protection: DataProtection; storage: BlobStorage | null; version?: string },
+): Hub {
   const { db, clock, protection, identity } = options;
   const log: FastifyBaseLogger = app.log.child({ hub: identity.branchCode });
   const upstream = createUpstream({
@@ -92,14 +101,26 @@ export function createHub(app: FastifyInstance, options: HubOptions & { db: Db; 
     log,
     ...(options.mirrorEveryMs ? { everyMs: options.mirrorEveryMs } : {}),
   });
+  // Reads the hub's status when it sends (after onReady), so `hub` below is defined by then.
+  const heartbeat = createHubHeartbeat({
+    upstream,
+    clock,
+    log,
+    status: () => hub.status(),
+    appVersion: options.version ?? '0.0.0',
+    ...(options.heartbeatEveryMs ? { everyMs: options.heartbeatEveryMs } : {}),
+    ...(options.heartbeatWatchMs ? { watchMs: options.heartbeatWatchMs } : {}),
+  });
 
   app.addHook('onReady', async () => {
     // The branch row the kiosks' records refer to (its name arrives with the branch's configuration).
     await db.query('INSERT INTO branches (code, name) VALUES ($1, $1) ON CONFLICT (code) DO NOTHING', [identity.branchCode]);
     relay.start();
     mirror.start();
+    heartbeat.start();
   });
   app.addHook('preClose', async () => {
+    await heartbeat.stop();
     await relay.stop();
     await mirror.stop();
   });
@@ -109,6 +130,7 @@ export function createHub(app: FastifyInstance, options: HubOptions & { db: Db; 
     upstream,
     relay,
     mirror,
+    heartbeat,
 
     async enrolThroughCentre(request, reply) {
       let res;
