@@ -10,6 +10,8 @@ import { defineConfig } from 'vitest/config';
  * first, and these are small files that call big harnesses: they came last and made the stage's tail.
  */
 const SLOW_FIRST = [
+  'test/integration/hubFaults.postgres.test.ts',
+  'test/integration/hubFaults.pglite.test.ts',
   'test/integration/syncFaults.postgres.test.ts',
   'test/integration/syncFaults.pglite.test.ts',
   'test/integration/lookup.test.ts',

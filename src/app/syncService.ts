@@ -7,14 +7,7 @@ import type { OutboxEntry } from '../shared/outbox';
 import { AppFailure, describeUnknown, err, ok, type Result } from '../shared/result';
 import { EnrolCode, SYNC_PROTOCOL_VERSION, type HeartbeatRequest, type LookupRequest } from '../shared/sync';
 import type { ReuseIndexResponse, ReusePdfRequest } from '../shared/reuseIndex';
-import {
-  countPendingBlobs,
-  countStuckBlobs,
-  getBlob,
-  listStuckBlobs,
-  oldestPendingBlobAt,
-  type StuckScan,
-} from '../storage/blobRepository';
+import { countPendingBlobs, countStuckBlobs, getBlob, listStuckBlobs, oldestPendingBlobAt, type StuckScan } from '../storage/blobRepository';
 import { recordEvent } from '../storage/eventRepository';
 import { JOURNAL_SCHEMA_VERSION, type KioskDb, type SyncIssue } from '../storage/KioskDb';
 import type { ReferenceDb } from '../storage/referenceDb';

@@ -289,7 +289,8 @@ describe.each(engines)('blobs over tus on $name', (engine) => {
     const second = await enrol('CN02');
     const third = await enrol('CN03');
     const held = toUpload(scan(48 * 1024));
-    const known = (token: string) => createHttpTransport({ baseUrl: base, token: () => token }).blobsKnown!([held.sha256]).then((k) => (k === null ? null : k.verified));
+    const known = (token: string) =>
+      createHttpTransport({ baseUrl: base, token: () => token }).blobsKnown!([held.sha256]).then((k) => (k === null ? null : k.verified));
     expect((await upload(first.token, held)).error).toBeNull();
     expect((await headByHash(held.sha256, second.auth)).status).toBe(404);
     expect(await known(second.token)).toEqual(new Set());
@@ -328,7 +329,8 @@ describe.each(engines)('blobs over tus on $name', (engine) => {
     const held = toUpload(scan(32 * 1024));
     expect((await upload(owner.token, held)).error).toBeNull();
     const unknown = sha256(scan(16));
-    const known = (token: string, baseUrl = base) => createHttpTransport({ baseUrl, token: () => token }).blobsKnown!([unknown, held.sha256, held.sha256]).then((k) => (k === null ? null : k.verified));
+    const known = (token: string, baseUrl = base) =>
+      createHttpTransport({ baseUrl, token: () => token }).blobsKnown!([unknown, held.sha256, held.sha256]).then((k) => (k === null ? null : k.verified));
 
     expect(await known(sameBranch.token)).toEqual(new Set([held.sha256]));
     expect(await known(otherBranch.token)).toEqual(new Set());
@@ -348,7 +350,10 @@ describe.each(engines)('blobs over tus on $name', (engine) => {
     }
     // More hashes than one request carries: the transport asks in several.
     const many = [...Array.from({ length: MAX_BLOBS_KNOWN + 3 }, () => sha256(scan(8))), held.sha256];
-    expect(await createHttpTransport({ baseUrl: base, token: () => owner.token }).blobsKnown!(many)).toEqual({ verified: new Set([held.sha256]), held: new Set() });
+    expect(await createHttpTransport({ baseUrl: base, token: () => owner.token }).blobsKnown!(many)).toEqual({
+      verified: new Set([held.sha256]),
+      held: new Set(),
+    });
 
     // A centre without the route (older, or without blob storage): the kiosk is told to ask per blob.
     const older = buildServer({ db, clock, version: 'test', blobDir: null });

@@ -128,7 +128,7 @@ describe('branch hub', () => {
     hubs.splice(hubs.indexOf(hub), 1);
   });
 
-  it('a hub whose database is lost loses nothing: kiosks send again what only it held, and the centre has each record once', async () => {
+  it('a hub whose database is lost loses nothing: kiosks send again what only it held, and the centre has each record once', { timeout: 90_000 }, async () => {
     const hubA = await startHub();
     const kiosk = await enrolKiosk(centre.db, hubA.base, clock, 1);
     const relayed = [await takeTicket(kiosk, clock), await takeTicket(kiosk, clock)];
@@ -199,7 +199,9 @@ describe('branch hub', () => {
     ]);
     expect(owners.map((o) => o.device_id)).toEqual([counter.deviceId, counter.deviceId, counter.deviceId]);
     await vi.waitFor(async () => expect(await status(hub)).toMatchObject({ unrelayedScans: 0, unrelayedRecords: 0 }), { timeout: 5_000 });
-    await vi.waitFor(async () => expect((await status(hub)).scopes.find((x) => x.scope === branchScope('CN01'))?.cursor).toBeGreaterThan(0), { timeout: 5_000 });
+    await vi.waitFor(async () => expect((await status(hub)).scopes.find((x) => x.scope === branchScope('CN01'))?.cursor).toBeGreaterThan(0), {
+      timeout: 5_000,
+    });
     const after = await counter.engine.runOnce();
     expect(after.repulled).toEqual([]);
     expect(await counter.db.outbox.count()).toBe(0);

@@ -38,6 +38,8 @@ export interface HubOptions {
   readonly fetch?: typeof fetch;
   readonly relayEveryMs?: number;
   readonly relayMaxBackoffMs?: number;
+  /** Records per relayed batch (default the push limit; tests make it small to relay in many batches). */
+  readonly relayBatchSize?: number;
   readonly mirrorEveryMs?: number;
   readonly upstreamTimeoutMs?: number;
   /** The heartbeat to the centre (heartbeat.ts): its period, and how often the link is watched after a miss. */
@@ -92,6 +94,7 @@ export function createHub(
     blobs,
     ...(options.relayEveryMs ? { everyMs: options.relayEveryMs } : {}),
     ...(options.relayMaxBackoffMs ? { maxBackoffMs: options.relayMaxBackoffMs } : {}),
+    ...(options.relayBatchSize ? { batchSize: options.relayBatchSize } : {}),
   });
   const mirror = createMirror({
     db,

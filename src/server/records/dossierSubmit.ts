@@ -7,7 +7,6 @@ import type { DossierSubmitArgs } from '../../shared/records';
 import type { WireError } from '../../shared/sync';
 import { recordAudit } from '../audit';
 import { publishChanges } from '../changes';
-import type { DataProtection } from '../dataProtection';
 import type { Db } from '../db/Db';
 import { hashLookupSecret, lockBlobBuckets, normaliseLookupSecret } from '../dossiers';
 import { personalColumns } from '../personalData';
@@ -117,12 +116,7 @@ function receptionViolation(a: DossierSubmitArgs, r: ReceptionNumbering | null):
  *  6. one `dossier.reuse` audit entry per earlier dossier whose papers a new one reuses, from any
  *     branch (who: the device and the dossier's officer name; which dossier; which source).
  */
-async function storeDossiers(
-  tx: Db,
-  batch: Batch,
-  items: readonly DossierItem[],
-  reasons: (WireError | null)[],
-): Promise<void> {
+async function storeDossiers(tx: Db, batch: Batch, items: readonly DossierItem[], reasons: (WireError | null)[]): Promise<void> {
   const { device, now, protection } = batch;
   const codeTaken = (a: DossierSubmitArgs) =>
     wireError('dossier.code-taken', `dossier code ${a.code} is already used by another dossier (two devices with one slot?)`);
