@@ -8,17 +8,30 @@ import { kioskUrl, wedgeScan } from './helpers';
 
 export const PROCEDURE = '1.003583'; // Đăng ký khai sinh lưu động: "Giấy chứng sinh" and "Tờ khai" among its papers.
 
-export async function enrol(page: Page, centre: Centre, role: 'citizen' | 'counter', serverUrl = centre.url, slot?: number): Promise<string> {
+/**
+ * Enrols the machine from the technician screen with a one-time code of the centre, at `serverUrl`
+ * (the centre, or the branch's hub, possibly still starting). A counter's role, and a slot when given, are saved first (the
+ * shell restarts to apply them).
+ */
+export async function enrol(
+  page: Page,
+  centre: Centre,
+  role: 'citizen' | 'counter',
+  serverUrl: string | PromiseLike<string> = centre.url,
+  slot?: number,
+): Promise<string> {
   await page.goto(kioskUrl('?role=technician'));
-  if (role === 'counter') {
-    await page.getByTestId('technician.role').selectOption('counter');
+  if (role === 'counter' || slot !== undefined) {
+    if (role === 'counter') await page.getByTestId('technician.role').selectOption('counter');
     if (slot !== undefined) await page.getByTestId('technician.kioskSlot').fill(String(slot));
     await page.getByTestId('technician.save').click();
-    // Saving the role restarts the shell.
+    // Saving the role or the slot restarts the shell.
     await page.waitForEvent('load');
-    await expect(page.getByTestId('technician.role')).toHaveValue('counter');
+    await expect(page.getByTestId('technician.role')).toHaveValue(role);
+    if (slot !== undefined) await expect(page.getByTestId('technician.kioskSlot')).toHaveValue(String(slot));
   }
-  await page.getByTestId('connection.serverUrl').fill(serverUrl);
+  // A server still starting (a hub) is awaited only now: the machine's own setup goes first.
+  await page.getByTestId('connection.serverUrl').fill(await serverUrl);
   await page.getByTestId('connection.code').fill(await centre.enrolCode(role));
   await page.getByTestId('connection.enrol').click();
   await expect(page.getByTestId('connection.result')).toHaveAttribute('data-branch', 'CN01');
@@ -45,12 +58,17 @@ export async function receiveDossier(
     await typeApplicant(page);
   }
   await chooseProcedure(page, PROCEDURE);
+  await attachFiles(page, files);
+  return submitDossier(page);
+}
+
+/** Attaches each file to its paper of the checklist on screen (one page each), as from a USB stick. */
+export async function attachFiles(page: Page, files: { paper: string; name: string; mimeType: string; buffer: Buffer }[]): Promise<void> {
   for (const f of files) {
     const paper = page.getByTestId('desk.document').filter({ hasText: f.paper });
     await paper.getByTestId('desk.fileInput').setInputFiles([{ name: f.name, mimeType: f.mimeType, buffer: f.buffer }]);
     await expect(paper).toHaveAttribute('data-pages', '1', { timeout: 30_000 });
   }
-  return submitDossier(page);
 }
 
 /** The fixture citizen (the one on CCCD_FIXTURE_PAYLOAD), typed as an officer would without the card. */

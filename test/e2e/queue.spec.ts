@@ -1,11 +1,10 @@
 import { join } from 'node:path';
-import type { Browser, Page } from '@playwright/test';
-import type { Centre } from './centre';
-import { chooseProcedure, enrol, listRow, saveDossier, typeApplicant } from './counterFlows';
+import { chooseProcedure, listRow, saveDossier, typeApplicant } from './counterFlows';
 import { currentCalls, enableSound, lastCalls, openBoard, utteranceFor, waitForSpoken, waitingCounts as boardWaiting } from './boardFlows';
 import { expect, test } from './fixtures';
-import { kioskUrl, SCREENS_DIR } from './helpers';
-import { callNext, callNumber, counterSetup, currentTicket, finish, receiveForTicket, serve, setCounter } from './queueFlows';
+import { SCREENS_DIR } from './helpers';
+import { enrolKiosk, newMachine, openCounter, takeTicket } from './kioskFlows';
+import { callNext, callNumber, currentTicket, finish, receiveForTicket, serve } from './queueFlows';
 
 /**
  * A branch served as one, without a hub: the centre is the queue owner for its branch (issue 12).
@@ -17,54 +16,13 @@ import { callNext, callNumber, counterSetup, currentTicket, finish, receiveForTi
  * the counter's own sync.
  */
 
-async function newPage(browser: Browser): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
-  // Headless Chromium cannot print a PDF frame (see fixtures.ts): count the calls instead.
-  await context.addInitScript(() => {
-    window.print = () => {
-      const top = window.top as (Window & { __printCalls?: number }) | null;
-      if (top) top.__printCalls = (top.__printCalls ?? 0) + 1;
-    };
-  });
-  return context.newPage();
-}
-
-/** A citizen kiosk in its own ticket slot (two kiosks in one slot would print the same numbers). */
-async function enrolKiosk(page: Page, centre: Centre, slot: number): Promise<string> {
-  await page.goto(kioskUrl('?role=technician'));
-  await page.getByTestId('technician.kioskSlot').fill(String(slot));
-  await page.getByTestId('technician.save').click();
-  await expect(page.getByTestId('technician.kioskSlot')).toHaveValue(String(slot));
-  const deviceId = await enrol(page, centre, 'citizen');
-  await page.goto(kioskUrl());
-  await expect(page.getByTestId('citizen.home')).toBeVisible();
-  return deviceId;
-}
-
-async function takeTicket(page: Page, group: string, priority = false): Promise<string> {
-  if (priority) await page.getByTestId('citizen.priority').click();
-  await page.getByTestId(`citizen.service.${group}`).click();
-  await expect(page.getByTestId('ticket.result')).toHaveAttribute('data-print', 'printed');
-  const number = (await page.getByTestId('ticket.number').textContent()) ?? '';
-  await page.getByTestId('ticket.done').click();
-  return number;
-}
-
-async function openCounter(page: Page, centre: Centre, slot: number, counter: number, groups: string[]): Promise<string> {
-  const deviceId = await enrol(page, centre, 'counter', centre.url, slot);
-  await page.goto(kioskUrl('?role=counter'));
-  await setCounter(page, counter, groups);
-  expect(await counterSetup(page)).toEqual({ counter, groups });
-  return deviceId;
-}
-
 test('two kiosks, two counters and a board on one centre: order, board and voice, a dossier linked to its ticket, each action once at the centre', async ({
   browser,
   centre,
 }) => {
   test.setTimeout(300_000);
-  const kioskA = await newPage(browser);
-  const kioskB = await newPage(browser);
+  const kioskA = await newMachine(browser);
+  const kioskB = await newMachine(browser);
   await enrolKiosk(kioskA, centre, 0);
   await enrolKiosk(kioskB, centre, 1);
 
@@ -82,8 +40,8 @@ test('two kiosks, two counters and a board on one centre: order, board and voice
   await enableSound(board);
   await expect.poll(async () => boardWaiting(board)).toMatchObject({ A: { count: 3 }, B: { count: 1 } });
 
-  const counter1 = await newPage(browser);
-  const counter2 = await newPage(browser);
+  const counter1 = await newMachine(browser);
+  const counter2 = await newMachine(browser);
   const counter1Id = await openCounter(counter1, centre, 2, 1, ['A']);
   await openCounter(counter2, centre, 3, 2, ['A', 'B']);
 
