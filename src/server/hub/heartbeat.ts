@@ -3,6 +3,7 @@ import type { Clock } from '../../shared/clock';
 import type { HubHeartbeatRequest, HubStatus } from '../../shared/hub';
 import { SYNC_PROTOCOL_VERSION } from '../../shared/sync';
 import { UpstreamUnreachable, type Upstream } from './upstream';
+import { oneAtATime } from './oneAtATime';
 
 /**
  * The hub's heartbeat to the centre (POST /v1/hub/heartbeat): its status figures (what it holds
@@ -85,12 +86,7 @@ export function createHubHeartbeat(options: {
     return 'refused';
   };
 
-  let lock: Promise<unknown> = Promise.resolve();
-  const sendOnce = (): Promise<HeartbeatOutcome> => {
-    const pass = lock.then(onePass, onePass);
-    lock = pass.catch(() => undefined);
-    return pass;
-  };
+  const sendOnce = oneAtATime(onePass);
 
   const schedule = (ms: number, fn: () => void): void => {
     if (stopped) return;

@@ -5,6 +5,7 @@ import { scopesOf, type Scope } from '../../shared/published';
 import { MAX_PULL_LIMIT, PullResponse, SYNC_PROTOCOL_VERSION, type Change } from '../../shared/sync';
 import type { Db } from '../db/Db';
 import { UpstreamUnreachable, type Upstream } from './upstream';
+import { oneAtATime } from './oneAtATime';
 
 /**
  * The hub's copy of what the centre publishes for its branch (the global scope, the branch's, its
@@ -163,21 +164,14 @@ export function createMirror(options: {
   };
 
   // One pass at a time: the timer's and a caller's (tests, a technician's command) never interleave.
-  let lock: Promise<unknown> = Promise.resolve();
-  const runOnce = (): Promise<MirrorPass> => {
-    const pass = lock.then(onePass, onePass);
-    lock = pass.catch(() => undefined);
-    return pass;
-  };
-
-  const onePass = async (): Promise<MirrorPass> => {
+  const runOnce = oneAtATime(async (): Promise<MirrorPass> => {
     const repulled: Scope[] = [];
     let pulled = 0;
     for (const scope of scopes) pulled += await mirrorScope(scope, repulled);
     await mirrorDevices();
     if (pulled > 0 || repulled.length > 0) log.info({ pulled, repulled }, 'mirrored the centre’s published data');
     return { pulled, repulled };
-  };
+  });
 
   const schedule = (ms: number): void => {
     if (stopped) return;

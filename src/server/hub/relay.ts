@@ -7,6 +7,7 @@ import type { Db } from '../db/Db';
 import type { BlobRelay } from './blobRelay';
 import { journalsToRelay, recordRelayed, recordRelayError, relayBatch } from './relayStore';
 import { UpstreamUnreachable, type Upstream } from './upstream';
+import { oneAtATime } from './oneAtATime';
 
 /**
  * Sends what the hub holds to the centre, journal by journal (then the scans: blobRelay.ts), in seq order, each batch exactly as
@@ -115,14 +116,7 @@ export function createRelayWorker(options: {
 
   // One pass at a time: the worker's and a caller's (tests, a technician's command) never send the
   // same batch side by side.
-  let lock: Promise<unknown> = Promise.resolve();
-  const runOnce = (): Promise<RelayRun> => {
-    const pass = lock.then(onePass, onePass);
-    lock = pass.catch(() => undefined);
-    return pass;
-  };
-
-  const onePass = async (): Promise<RelayRun> => {
+  const runOnce = oneAtATime(async (): Promise<RelayRun> => {
     let relayed = 0;
     let journals = 0;
     let stalled = 0;
@@ -136,7 +130,7 @@ export function createRelayWorker(options: {
     // Records first: a dossier's record reaches the centre in seconds (incomplete until its scans follow).
     const scans = options.blobs ? await options.blobs.runOnce() : { relayed: 0, failed: 0 };
     return { relayed, journals, stalled, scans: scans.relayed, scansFailed: scans.failed };
-  };
+  });
 
   const schedule = (ms: number): void => {
     if (stopped) return;
