@@ -45,7 +45,7 @@ import {
 } from './limits';
 import { isTransientDbError, type Db } from './db/Db';
 import { journalLastSeq, pushMutations } from './push';
-import { countStatuses, pushAnswer } from './pushAnswer';
+import { countStatuses, outcomesAtCentre, pushAnswer } from './pushAnswer';
 import { enrolDevice } from './enrol';
 import { registerHubRoutes } from './hubRoutes';
 import { registerHubReportRoutes } from './hubReports';
@@ -196,7 +196,20 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     request.log.info({ deviceId: device.deviceId, outcome: outcome.kind, ...counts }, 'push');
     if (outcome.kind === 'journal-limit') request.log.warn({ deviceId: device.deviceId, limit: outcome.limit }, 'device opened too many journal streams');
     if (hub && (outcome.kind === 'done' || outcome.kind === 'gap')) hub.relaySoon();
-    const upstream = hub ? await relayJournalState(db, device.deviceId, journalId) : undefined;
+    const state = hub ? await relayJournalState(db, device.deviceId, journalId) : undefined;
+    let upstream: Parameters<typeof pushAnswer>[1]['upstream'] = state;
+    if (hub && state && (outcome.kind === 'done' || outcome.kind === 'gap')) {
+      // Entries the centre holds but this hub has no outcome for (it lost its database): the centre tells.
+      const ask = new Set(outcomesAtCentre(outcome.results, state.baseSeq).map((r) => r.deviceSeq));
+      if (ask.size > 0) {
+        const fromCentre = await hub.outcomesFromCentre(
+          device.deviceId,
+          journalId,
+          mutations.filter((m) => ask.has(m.deviceSeq)),
+        );
+        upstream = { ...state, fromCentre };
+      }
+    }
     const answer = pushAnswer(outcome, upstream ? { upstream } : {});
     return reply.code(answer.status).send(answer.body);
   });

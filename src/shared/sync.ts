@@ -99,6 +99,13 @@ export const MutationResult = z
 export type MutationResult = z.infer<typeof MutationResult>;
 
 /**
+ * A branch hub's answer for an entry the centre holds but whose outcome only the centre knows (the
+ * hub lost its database after the kiosk learnt the centre's position, and the centre could not be
+ * asked just now). Not a verdict: the kiosk keeps the entry and asks again on a later run.
+ */
+export const OUTCOME_AT_CENTRE = 'sync.outcome-at-centre';
+
+/**
  * Behind a branch hub, the seq up to which the **centre** holds the journal: entries above it are
  * held by the hub only, and the kiosk keeps them (it may prune only what the centre holds). Absent
  * from the centre's own answers: there, everything up to `lastSeq` is at the centre.

@@ -3,6 +3,7 @@ import { scopesOf, type Scope } from '../shared/published';
 import type { Clock } from '../shared/clock';
 import {
   MAX_PUSH_MUTATIONS,
+  OUTCOME_AT_CENTRE,
   PUSH_BATCH_MUTATIONS,
   SYNC_PROTOCOL_VERSION,
   type MutationEnvelope,
@@ -301,11 +302,18 @@ export class SyncEngine {
     });
   }
 
-  /** Records the final outcomes: those of entries the centre holds; the others stay in the outbox. */
+  /**
+   * Records the final outcomes: those of entries the centre holds; the others stay in the outbox.
+   * An entry whose outcome a hub could not get from the centre just now (OUTCOME_AT_CENTRE) stays
+   * too, and is asked about again on the next run; the file journal keeps everything from it on.
+   */
   private async confirm(journal: string, all: readonly MutationResult[], position: PushPosition, report: RunReport): Promise<void> {
-    const results = all.filter((r) => r.deviceSeq <= position.confirmedSeq);
+    const held = all.filter((r) => r.deviceSeq <= position.confirmedSeq && r.reason?.code === OUTCOME_AT_CENTRE);
+    const results = all.filter((r) => r.deviceSeq <= position.confirmedSeq && r.reason?.code !== OUTCOME_AT_CENTRE);
     if (results.length === 0) return;
-    const { confirmedUpTo, rejected } = await confirmMutations(this.o.db, results, this.o.clock.now());
+    const outcomes = await confirmMutations(this.o.db, results, this.o.clock.now());
+    const { rejected } = outcomes;
+    const confirmedUpTo = held.length > 0 ? Math.min(outcomes.confirmedUpTo, Math.min(...held.map((r) => r.deviceSeq)) - 1) : outcomes.confirmedUpTo;
     for (const r of results) {
       if (r.reason) continue;
       if (r.status === 'applied') report.applied++;

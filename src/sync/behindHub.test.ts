@@ -8,6 +8,7 @@ import { issueTicket } from '../storage/ticketRepository';
 import type { KioskDb } from '../storage/KioskDb';
 import { MemoryServer } from './memoryTransport';
 import { SyncEngine } from './SyncEngine';
+import { TransportError } from './Transport';
 
 /**
  * The sync engine behind a branch hub (PushPosition): what only the hub holds stays in the outbox,
@@ -105,6 +106,44 @@ describe('the sync engine behind a branch hub', () => {
     expect(server.journals.get(journal)?.lastSeq).toBe(5);
     expect(await outbox(k.db)).toEqual([3, 4, 5]);
     expect(await loadSyncMeta(k.db)).toMatchObject({ confirmedSeq: 2, heldSeq: 5 });
+  });
+
+  it('entries whose outcome only the centre knows (the hub lost it) stay until the centre tells; newer ones go on meanwhile', async () => {
+    const server = new MemoryServer();
+    server.hub = new Map();
+    const k = kiosk(server);
+    await tickets(k.db, 3);
+    await k.engine.runOnce({ blobs: false });
+    const journal = await journalId(k.db);
+    server.hub.set(journal, 3);
+    // The kiosk learns that the centre holds 1–3, but the push that would read their outcomes is lost…
+    const push = k.transport.push;
+    k.transport.push = async () => {
+      throw new TransportError('network', { code: 'sync.network', detail: 'lost' });
+    };
+    await k.engine.runOnce({ blobs: false }).catch(() => undefined);
+    k.transport.push = push;
+    expect(await loadSyncMeta(k.db)).toMatchObject({ confirmedSeq: 3, heldSeq: 3 });
+    // …and the hub's database with them. The centre cannot be asked now.
+    server.forgetJournal(journal);
+    await tickets(k.db, 1);
+    server.hub.set(journal, 4);
+    const cut = await k.engine.runOnce({ blobs: false });
+    expect(cut).toMatchObject({ applied: 1, duplicates: 0, rejected: 0 });
+    expect(await outbox(k.db)).toEqual([1, 2, 3]);
+    expect(await listSyncIssues(k.db)).toEqual([]);
+    expect(k.confirmed).toEqual([]); // the file journal keeps everything from the first unknown outcome on
+
+    // The centre answers: it refused seq 2.
+    server.askCentre = (_j, m) =>
+      m.deviceSeq === 2
+        ? { mutationId: m.mutationId, deviceSeq: 2, status: 'duplicate', reason: { code: 'ticket.slot-out-of-range', detail: 'refused at the centre' } }
+        : { mutationId: m.mutationId, deviceSeq: m.deviceSeq, status: 'duplicate' };
+    const told = await k.engine.runOnce({ blobs: false });
+    expect(told).toMatchObject({ duplicates: 2, rejected: 1 });
+    expect(await outbox(k.db)).toEqual([]);
+    expect((await listSyncIssues(k.db)).map((i) => [i.deviceSeq, i.reason.code])).toEqual([[2, 'ticket.slot-out-of-range']]);
+    expect(k.confirmed).toEqual([3]);
   });
 
   it('a hub that says it holds less than the kiosk thought (a gap) gets the rest again', async () => {

@@ -1,11 +1,13 @@
 import type { PublishedEntity } from '../shared/published';
 import {
+  OUTCOME_AT_CENTRE,
   SYNC_PROTOCOL_VERSION,
   type Change,
   type EnrolRequest,
   type EnrolResponse,
   type HeartbeatRequest,
   type HeartbeatResponse,
+  type MutationEnvelope,
   type MutationResult,
   type PullRequest,
   type PullResponse,
@@ -41,6 +43,11 @@ export class MemoryServer {
    * then carry `confirmedSeq`, and a journal the hub has not seen starts at the kiosk's confirmedSeq.
    */
   hub: Map<string, number> | null = null;
+  /**
+   * As a hub: the centre's outcome of an entry below where this hub's copy of the journal started
+   * (null: the centre cannot be asked now, and the answer says so with OUTCOME_AT_CENTRE).
+   */
+  askCentre: (journalId: string, m: MutationEnvelope) => MutationResult | null = () => null;
 
   /** As a hub: its database is lost (the journal and what it held are gone). */
   forgetJournal(journalId: string): void {
@@ -116,7 +123,15 @@ export class MemoryServer {
         const s = j.outcomes.get(m.deviceSeq);
         const base = { mutationId: m.mutationId, deviceSeq: m.deviceSeq, status: 'duplicate' as const };
         if (!s && this.hub) {
-          results.push(base); // below where this hub's copy started: the centre's
+          // Below where this hub's copy started: the outcome is the centre's.
+          const centre = this.askCentre(r.journalId, m);
+          results.push(
+            centre
+              ? centre.reason
+                ? { ...base, reason: centre.reason }
+                : base
+              : { ...base, reason: { code: OUTCOME_AT_CENTRE, detail: 'the centre holds it; ask again later' } },
+          );
           continue;
         }
         if (!s || s.mutationId !== m.mutationId) results.push({ ...base, reason: { code: 'sync.seq-reused', detail: 'seq used by another mutation' } });

@@ -11,7 +11,9 @@ import { migrate } from '../../src/server/db/migrate';
 import { openPgliteDb } from '../../src/server/db/pgliteDb';
 import { enrolHub, toHubIdentity, type StoredIdentity } from '../../src/server/hub/identity';
 import { HubStatus } from '../../src/shared/hub';
-import { loadSyncMeta } from '../../src/storage/syncRepository';
+import { journalId, listSyncIssues, loadSyncMeta } from '../../src/storage/syncRepository';
+import { issueTicket } from '../../src/storage/ticketRepository';
+import { TransportError } from '../../src/sync/Transport';
 import { getCursor, localChecksum, readPublishedOne } from '../../src/storage/referenceRepository';
 import { branchScope, type DossierStatus } from '../../src/shared/published';
 import { queueCounterBacklog } from '../support/counterBacklog';
@@ -158,6 +160,73 @@ describe('branch hub', () => {
     const [n] = await centre.db.query<{ n: unknown }>('SELECT count(*) AS n FROM mutations WHERE device_id = $1', [kiosk.deviceId]);
     expect(Number(n!.n)).toBe(4);
   });
+
+  it(
+    'a refusal the centre recorded reaches the kiosk even when the hub that relayed it lost its database before the kiosk read it',
+    { timeout: 90_000 },
+    async () => {
+      const hubA = await startHub();
+      const kiosk = await enrolKiosk(centre.db, hubA.base, clock, 2);
+      const branch = seededBranch();
+      const group = branch.serviceGroups[0]!;
+      // Numbered under a stale configuration (8 slots where the centre published 4): refused (ticket.slot-out-of-range).
+      const stale = { ...branch, numbering: { ...branch.numbering, slots: 8 } };
+      const { ticket: refused } = await issueTicket(
+        kiosk.db,
+        { deviceId: kiosk.deviceId, kioskSlot: 6, branch: stale, group, priority: false },
+        clock,
+        nodeRandom,
+      );
+      const accepted = await takeTicket(kiosk, clock);
+      await kiosk.engine.runOnce({ blobs: false });
+      const journal = await journalId(kiosk.db);
+      await vi.waitFor(
+        async () =>
+          expect((await centre.db.query('SELECT 1 FROM mutations WHERE device_id = $1 AND journal_id = $2', [kiosk.deviceId, journal])).length).toBe(2),
+        { timeout: 10_000, interval: 50 },
+      );
+      // The kiosk hears that the centre holds both (the state question) but its push is lost.
+      const push = kiosk.transport.push.bind(kiosk.transport);
+      let lost = 0;
+      kiosk.transport.push = async (r) => {
+        if (lost++ === 0) throw new TransportError('network', { code: 'sync.network', detail: 'lost by the test' });
+        return push(r);
+      };
+      await expect(kiosk.engine.runOnce({ blobs: false })).rejects.toThrow();
+      expect(await loadSyncMeta(kiosk.db)).toMatchObject({ confirmedSeq: 2, heldSeq: 2 });
+      expect(await outboxSeqs(kiosk)).toEqual([1, 2]);
+
+      // The hub's disk dies; a new one starts at what the kiosk says the centre holds, and knows no outcome there.
+      await hubA.close();
+      hubs.splice(hubs.indexOf(hubA), 1);
+      const hubB = await startHub();
+      await vi.waitFor(async () => expect((await hubB.db.query('SELECT 1 FROM devices WHERE device_id = $1', [kiosk.deviceId])).length).toBe(1), {
+        timeout: 5_000,
+      });
+      kiosk.moveTo(hubB.base);
+      // The link is down: the outcomes live at the centre only, so the kiosk keeps both entries and
+      // its new records still reach the branch.
+      link.down = true;
+      const later = await takeTicket(kiosk, clock);
+      const cut = await kiosk.engine.runOnce({ blobs: false });
+      expect(cut).toMatchObject({ applied: 0, duplicates: 0, rejected: 0 });
+      expect(await outboxSeqs(kiosk)).toEqual([1, 2, 3]);
+      expect((await storedTickets(hubB.db, [later])).size).toBe(1);
+      expect(await listSyncIssues(kiosk.db)).toEqual([]);
+
+      // Link back: the hub asks the centre, and the kiosk reads the centre's verdicts.
+      link.down = false;
+      await vi.waitFor(async () => expect(await centreHas([later])).toBe(1), { timeout: 10_000, interval: 50 });
+      await kiosk.engine.runOnce({ blobs: false });
+      expect(await outboxSeqs(kiosk)).toEqual([]);
+      const issues = await listSyncIssues(kiosk.db);
+      expect(issues.map((i) => [i.deviceSeq, i.reason.code])).toEqual([[1, 'ticket.slot-out-of-range']]);
+      const tickets = new Map((await kiosk.db.tickets.toArray()).map((t) => [t.id, t.syncedAt ?? null]));
+      expect(typeof tickets.get(accepted)).toBe('number');
+      expect(typeof tickets.get(later)).toBe('number');
+      expect(tickets.get(refused.id)).toBeNull();
+    },
+  );
 
   it('a counter’s dossier with scans goes on while the link is down, and reaches the centre whole, each scan verified once', async () => {
     const hub = await startHub();

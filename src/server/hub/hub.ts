@@ -1,7 +1,16 @@
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply } from 'fastify';
 import type { Clock } from '../../shared/clock';
-import { HubEnrolResponse, type HubStatus } from '../../shared/hub';
-import { WireError, type EnrolRequest, type EnrolResponse } from '../../shared/sync';
+import { HubEnrolResponse, type HubRelayRequest, type HubStatus } from '../../shared/hub';
+import {
+  PushGap,
+  PushResponse,
+  SYNC_PROTOCOL_VERSION,
+  WireError,
+  type EnrolRequest,
+  type EnrolResponse,
+  type MutationEnvelope,
+  type MutationResult,
+} from '../../shared/sync';
 import type { DataProtection } from '../dataProtection';
 import type { Db } from '../db/Db';
 import { sha256Hex } from '../secrets';
@@ -60,6 +69,13 @@ export interface Hub {
   enrolThroughCentre(request: EnrolRequest, reply: FastifyReply): Promise<FastifyReply>;
   /** Where the hub's copy of a journal it has never seen starts (see PushRequest.confirmedSeq). */
   journalBaseSeq(deviceId: string, journalId: string, kioskConfirmedSeq: number | undefined): Promise<number>;
+  /**
+   * The centre's outcomes of entries it holds that this hub has none for (a journal restarted at the
+   * kiosk's confirmedSeq after the hub lost its database), by seq. Asked by sending the envelopes
+   * again (POST /v1/hub/relay answers them as duplicates with the centre's stored verdicts). Empty
+   * when the centre cannot be asked now: the kiosk is told to ask again (pushAnswer).
+   */
+  outcomesFromCentre(deviceId: string, journalId: string, mutations: readonly MutationEnvelope[]): Promise<ReadonlyMap<number, MutationResult>>;
   relaySoon(): void;
   status(): Promise<HubStatus>;
 }
@@ -181,6 +197,27 @@ export function createHub(
       log.info({ deviceId: d.deviceId, role: d.role, slot: d.slot }, 'device enrolled through the hub');
       const body: EnrolResponse = { deviceId: d.deviceId, branchCode: d.branchCode, token: d.token };
       return reply.code(200).send(body);
+    },
+
+    async outcomesFromCentre(deviceId, journalId, mutations) {
+      const found = new Map<number, MutationResult>();
+      if (mutations.length === 0) return found;
+      const request: HubRelayRequest = { protocolVersion: SYNC_PROTOCOL_VERSION, deviceId, journalId, mutations: [...mutations] };
+      let res;
+      try {
+        res = await upstream.request('POST', '/v1/hub/relay', request, { timeoutMs: 3_000 });
+      } catch (e) {
+        if (!(e instanceof UpstreamUnreachable)) throw e;
+        return found;
+      }
+      const body = res.status === 200 ? PushResponse.safeParse(res.body) : res.status === 409 ? PushGap.safeParse(res.body) : null;
+      if (!body?.success) {
+        log.warn({ deviceId, journalId, status: res.status }, 'the centre did not give the outcomes of records it holds');
+        return found;
+      }
+      for (const r of body.data.results) found.set(r.deviceSeq, r);
+      log.info({ deviceId, journalId, asked: mutations.length, told: found.size }, 'outcomes read from the centre for a journal this hub restarted');
+      return found;
     },
 
     async journalBaseSeq(deviceId, journalId, kioskConfirmedSeq) {
