@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ticketNumberFor } from '../../src/domain/ticketNumbering';
 import { BranchConfig } from '../../src/shared/branchConfig';
 import { QueueActionAnswer, QueueBoard, type QueueActionArgs, type QueueActionKind } from '../../src/shared/queue';
@@ -17,6 +18,7 @@ import {
   waitingCounts,
 } from './boardFlows';
 import { startCentre, type Centre } from './centre';
+import { SCREENS_DIR } from './helpers';
 import { expect, test } from './fixtures';
 
 /**
@@ -189,6 +191,9 @@ test('the board shows the queue, says new calls in order without cutting one off
   expect(await waitForSpoken(page, 2, POKED_MS)).toEqual([said('A0005', 3), said('B0001', 12)]);
   await expect(page.getByTestId('board.current').first()).toHaveAttribute('data-number', 'B0001');
   await expect(page.getByTestId('board.current').first()).toHaveAttribute('data-newest', 'true');
+  // While the new call flashes (3 s), both its number and its counter stay readable.
+  mkdirSync(SCREENS_DIR, { recursive: true });
+  await page.screenshot({ path: join(SCREENS_DIR, 'board-new-call-flash.png') });
   expect((await lastCalls(page)).slice(0, 2)).toEqual([
     { number: 'B0001', counter: 12 },
     { number: 'A0005', counter: 3 },
@@ -227,6 +232,16 @@ test('the board shows the queue, says new calls in order without cutting one off
   // Live again: the next call arrives by a poke.
   expect(await act(1, 'call', { groups: ['A'] })).toBe('A0006');
   expect(await waitForSpoken(page, 2, POKED_MS)).toEqual([said('C0001', 5), said('A0006', 1)]);
+
+  // Every call of the day finished: the board says no one is being called now, not "no calls today".
+  for (const c of (await serverBoard(centre)).current) {
+    await act(c.counter, 'serve', { ticket: c.number });
+    await act(c.counter, 'finish', { ticket: c.number });
+  }
+  await expect(page.getByTestId('board.noCalls')).toContainText('Hiện chưa gọi khách nào, xin chờ', { timeout: POKED_MS });
+  await expect(page.getByTestId('board.noCalls')).not.toContainText('Chưa có lượt gọi nào hôm nay');
+  expect((await lastCalls(page)).length).toBeGreaterThanOrEqual(4);
+  await page.screenshot({ path: join(SCREENS_DIR, 'board-all-finished.png'), animations: 'disabled' });
 });
 
 test('an address without server or branch says what to add', async ({ page }) => {

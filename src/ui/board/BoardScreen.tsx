@@ -102,8 +102,9 @@ const CurrentCalls = memo(function CurrentCalls({ board }: { board: QueueBoard }
         <Bilingual k="board.nowServing" />
       </h1>
       {calls.length === 0 ? (
+        // Calls today that have all finished are not "no calls today" (the last calls list shows them).
         <p className="board__notice" data-testid="board.noCalls">
-          <Bilingual k="board.noCalls" />
+          <Bilingual k={board.lastCalls.length > 0 ? 'board.noCurrent' : 'board.noCalls'} />
         </p>
       ) : (
         <>
