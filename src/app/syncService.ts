@@ -7,12 +7,13 @@ import type { OutboxEntry } from '../shared/outbox';
 import { AppFailure, describeUnknown, err, ok, type Result } from '../shared/result';
 import { EnrolCode, SYNC_PROTOCOL_VERSION, type HeartbeatRequest, type LookupRequest } from '../shared/sync';
 import type { ReuseIndexResponse, ReusePdfRequest } from '../shared/reuseIndex';
-import { countPendingBlobs, countStuckBlobs, getBlob, listStuckBlobs, oldestPendingBlobAt, type StuckScan } from '../storage/blobRepository';
+import { countHeldBlobs, countPendingBlobs, countStuckBlobs, getBlob, listStuckBlobs, oldestPendingBlobAt, type StuckScan } from '../storage/blobRepository';
 import { recordEvent } from '../storage/eventRepository';
 import { JOURNAL_SCHEMA_VERSION, type KioskDb, type SyncIssue } from '../storage/KioskDb';
 import type { ReferenceDb } from '../storage/referenceDb';
 import {
   acknowledgeSyncIssue,
+  countHeldAtHub,
   countOpenSyncIssues,
   journalId,
   listSyncIssues,
@@ -282,13 +283,24 @@ export async function startSyncService(deps: SyncServiceDeps): Promise<SyncServi
 
   const stuckBlobAfterMs = deps.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS;
   async function snapshot(): Promise<LoopSnapshot> {
-    const [stats, blobs, rejected, stuckBlobs] = await Promise.all([
+    const [stats, blobs, rejected, stuckBlobs, pendingAtHub, pendingBlobsAtHub] = await Promise.all([
       outboxStats(db),
       countPendingBlobs(db),
       countOpenSyncIssues(db),
       countStuckBlobs(db, clock.now(), stuckBlobAfterMs),
+      countHeldAtHub(db),
+      countHeldBlobs(db),
     ]);
-    return { pending: stats.count, oldestPendingAt: stats.oldestCreatedAt, pendingBytes: stats.bytes, pendingBlobs: blobs, rejected, stuckBlobs };
+    return {
+      pending: stats.count,
+      oldestPendingAt: stats.oldestCreatedAt,
+      pendingBytes: stats.bytes,
+      pendingBlobs: blobs,
+      pendingAtHub,
+      pendingBlobsAtHub,
+      rejected,
+      stuckBlobs,
+    };
   }
 
   function emit(next: SyncStatus): void {

@@ -66,6 +66,11 @@ export async function countPendingBlobs(db: KioskDb): Promise<number> {
   return db.blobs.where('state').anyOf(UNVERIFIED).count();
 }
 
+/** Scans a branch hub verified and holds for the centre (state `held`). */
+export async function countHeldBlobs(db: KioskDb): Promise<number> {
+  return db.blobs.where('state').equals('held').count();
+}
+
 /**
  * Remembers (url) or forgets (null) the tus upload of an unverified blob. Forgetting is what a
  * `blob.hash-mismatch` asks for: the next attempt starts a fresh upload. A verified blob is left

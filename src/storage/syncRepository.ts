@@ -92,6 +92,13 @@ export async function outboxStats(db: KioskDb): Promise<OutboxStats> {
   });
 }
 
+/** Outbox entries a branch hub holds and the centre does not yet (sent, kept until the centre has them). */
+export async function countHeldAtHub(db: KioskDb): Promise<number> {
+  const { confirmedSeq, heldSeq } = await loadSyncMeta(db);
+  if (heldSeq <= confirmedSeq) return 0;
+  return db.outbox.where('deviceSeq').between(confirmedSeq, heldSeq, false, true).count();
+}
+
 /** A short description of a mutation's record for staff (the registry's `describe`; no personal data). */
 export function describeMutation(name: MutationName | string, args: unknown): string {
   if (!isMutationName(name)) return name;

@@ -29,6 +29,9 @@ export interface LoopSnapshot {
   readonly oldestPendingAt: number | null;
   readonly pendingBytes: number;
   readonly pendingBlobs: number;
+  /** Of those, what a branch hub holds for the centre (absent: none). */
+  readonly pendingAtHub?: number;
+  readonly pendingBlobsAtHub?: number;
   readonly rejected: number;
   /** Scans that have failed to reach the centre for longer than the stuck threshold. */
   readonly stuckBlobs: number;
@@ -145,7 +148,7 @@ export class SyncLoop {
   /** Re-reads the queue figures (after a local save) without running. */
   async refresh(): Promise<void> {
     const snap = await this.o.snapshot();
-    this.emit({ ...this.status, pending: snap.pending, pendingBlobs: snap.pendingBlobs, rejected: snap.rejected, stuckBlobs: snap.stuckBlobs });
+    this.emit({ ...this.status, ...queueFigures(snap) });
   }
 
   private schedule(ms: number): void {
@@ -208,10 +211,7 @@ export class SyncLoop {
     const snap = await this.o.snapshot().catch(() => null);
     const base = {
       ...this.status,
-      pending: snap?.pending ?? this.status.pending,
-      pendingBlobs: snap?.pendingBlobs ?? this.status.pendingBlobs,
-      rejected: snap?.rejected ?? this.status.rejected,
-      stuckBlobs: snap?.stuckBlobs ?? this.status.stuckBlobs,
+      ...(snap ? queueFigures(snap) : {}),
       upload: null,
     };
     if (!error && this.blobsRetryAt === null) {
@@ -295,4 +295,16 @@ export class SyncLoop {
   get state(): SyncState {
     return this.status.state;
   }
+}
+
+/** The status's queue figures from a snapshot. */
+function queueFigures(snap: LoopSnapshot): Pick<SyncStatus, 'pending' | 'pendingBlobs' | 'pendingAtHub' | 'pendingBlobsAtHub' | 'rejected' | 'stuckBlobs'> {
+  return {
+    pending: snap.pending,
+    pendingBlobs: snap.pendingBlobs,
+    pendingAtHub: Math.min(snap.pending, snap.pendingAtHub ?? 0),
+    pendingBlobsAtHub: Math.min(snap.pendingBlobs, snap.pendingBlobsAtHub ?? 0),
+    rejected: snap.rejected,
+    stuckBlobs: snap.stuckBlobs,
+  };
 }

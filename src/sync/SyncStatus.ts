@@ -17,6 +17,12 @@ export interface SyncStatus {
   readonly pending: number;
   /** Blobs (scanned documents) not yet verified by the server. */
   readonly pendingBlobs: number;
+  /**
+   * Of `pending` and `pendingBlobs`: those a branch hub holds and the centre does not have yet
+   * (sent, kept here until the centre has them; nothing for anyone at this machine to do).
+   */
+  readonly pendingAtHub: number;
+  readonly pendingBlobsAtHub: number;
   /** Rejected mutations staff have not acknowledged yet. */
   readonly rejected: number;
   /**
@@ -36,6 +42,8 @@ export const INITIAL_SYNC_STATUS: SyncStatus = {
   state: 'not-enrolled',
   pending: 0,
   pendingBlobs: 0,
+  pendingAtHub: 0,
+  pendingBlobsAtHub: 0,
   rejected: 0,
   stuckBlobs: 0,
   lastSuccessAt: null,

@@ -65,6 +65,10 @@ const CitizenSync = memo(function CitizenSync({ status, online }: SyncPartProps)
   } else if (offline) {
     kind = 'offline';
     text = t('sync.offline');
+  } else if (kept > 0 && onlyAtHub(status)) {
+    // Behind a branch hub with its link to the centre down: sent, and the branch has it.
+    kind = 'ok';
+    text = t('sync.atHub');
   } else if (status.pending > 0 || status.pendingBlobs > 0) {
     kind = 'pending';
     text = t('sync.waiting', { count: kept });
@@ -109,9 +113,12 @@ const StaffSync = memo(function StaffSync({ status, online, onOpenIssues }: Staf
   const app = useKiosk();
   const offset = app.branch.utcOffsetMinutes;
   const state = !online && status.state !== 'refused' && status.state !== 'not-enrolled' ? 'offline' : status.state;
-  const tone = STATE_TONE[state];
-  const stateText =
-    state === 'backoff'
+  // Idle with everything waiting held by the branch hub: not "synced", and nothing wrong here either.
+  const atHub = state === 'idle' && status.pending + status.pendingBlobs > 0 && onlyAtHub(status);
+  const tone = atHub ? 'neutral' : STATE_TONE[state];
+  const stateText = atHub
+    ? t('sync.state.atHub')
+    : state === 'backoff'
       ? status.nextAttemptAt === null
         ? t('sync.state.backoffSoon')
         : t('sync.state.backoff', { time: localTime(status.nextAttemptAt, offset, true) })
@@ -120,18 +127,19 @@ const StaffSync = memo(function StaffSync({ status, online, onOpenIssues }: Staf
   const waiting = status.pending > 0 || status.pendingBlobs > 0;
   return (
     <>
-      <span className={`pill pill--icon pill--${tone}`} role="status" data-testid="status.sync" data-state={state} data-online={online}>
+      <span className={`pill pill--icon pill--${tone}`} role="status" data-testid="status.sync" data-state={state} data-online={online} data-at-hub={atHub}>
         <SyncIcon kind={icon} />
         {stateText}
       </span>
       <span
-        className={`pill ${waiting ? 'pill--warn' : 'pill--neutral'}`}
+        className={`pill ${waiting && !atHub ? 'pill--warn' : 'pill--neutral'}`}
         data-testid="status.pending"
         data-count={status.pending}
         data-blobs={status.pendingBlobs}
       >
         {t('sync.pendingRecords', { count: status.pending })}
         {status.pendingBlobs > 0 && ` · ${t('sync.pendingBlobs', { count: status.pendingBlobs })}`}
+        {status.pendingAtHub + status.pendingBlobsAtHub > 0 && ` (${t('sync.atHubCount', { count: status.pendingAtHub + status.pendingBlobsAtHub })})`}
       </span>
       <span className="statusbar__note" data-testid="status.lastSuccess">
         {status.lastSuccessAt === null ? t('sync.lastSuccessNever') : t('sync.lastSuccess', { time: localTime(status.lastSuccessAt, offset) })}
@@ -160,3 +168,8 @@ const StaffSync = memo(function StaffSync({ status, online, onOpenIssues }: Staf
     </>
   );
 });
+
+/** Everything this machine still keeps is held by a branch hub, waiting for the centre. */
+function onlyAtHub(status: SyncStatus): boolean {
+  return status.pending === status.pendingAtHub && status.pendingBlobs === status.pendingBlobsAtHub;
+}

@@ -320,6 +320,12 @@ for (const mode of ['hub', 'centre'] as const satisfies readonly Mode[]) {
         expect(await outboxSeqs(m.page), `${m.name} keeps what only the hub has`).toEqual(range(meta.confirmedSeq + 1, meta.heldSeq));
         kept += meta.heldSeq - meta.confirmedSeq;
       }
+      // The machines say so: sent to the branch, waiting for the centre (not "synced", not an error).
+      await expect(counter2.page.getByTestId('status.sync')).toHaveAttribute('data-at-hub', 'true');
+      await expect(counter2.page.getByTestId('status.sync')).toContainText('Đã tới máy chủ chi nhánh – chờ chuyển về trung tâm');
+      await expect(counter2.page.getByTestId('status.pending')).toContainText('đã ở máy chủ chi nhánh');
+      await expect(kioskA.page.getByTestId('status.sync')).toContainText('Đã gửi tới máy chủ chi nhánh');
+      await counter2.page.screenshot({ path: join(SCREENS_DIR, 'hub-cut-counter-status.png') });
       const phase2Ticket = (await readRows(kioskA.page, 'tickets')).find((t) => t.number === a3);
       expect(phase2Ticket?.syncedAt ?? null).toBeNull();
       expect(await blobStates(counter2.page)).toEqual(['held', 'held']);

@@ -24,6 +24,9 @@ export const en: Omit<Catalog, 'print'> = {
     notConnectedNone: 'Not connected to a server – data kept on this kiosk',
     waiting_one: 'Waiting to send: {{count}}',
     waiting_other: 'Waiting to send: {{count}}',
+    atHub: 'Sent to the branch server',
+    atHubCount_one: 'at the branch server: {{count}}',
+    atHubCount_other: 'at the branch server: {{count}}',
     offline: 'Offline – still working normally',
     syncing: 'Syncing…',
     state: {
@@ -33,6 +36,7 @@ export const en: Omit<Catalog, 'print'> = {
       offline: 'Offline – still working normally',
       backoff: 'Not sent yet – next try at {{time}}',
       backoffSoon: 'Not sent yet – will try again',
+      atHub: 'At the branch server – waiting to reach the centre',
       stuck: 'Sync is stuck',
       refused: 'This machine is not enrolled or was revoked – call a technician',
     },

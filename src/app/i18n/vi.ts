@@ -22,6 +22,9 @@ export const vi = {
     notConnectedNone: 'Chưa kết nối máy chủ – dữ liệu lưu trên máy',
     waiting_one: 'Đang chờ gửi: {{count}}',
     waiting_other: 'Đang chờ gửi: {{count}}',
+    atHub: 'Đã gửi tới máy chủ chi nhánh',
+    atHubCount_one: 'đã ở máy chủ chi nhánh: {{count}}',
+    atHubCount_other: 'đã ở máy chủ chi nhánh: {{count}}',
     offline: 'Mất kết nối – vẫn hoạt động bình thường',
     syncing: 'Đang đồng bộ…',
     state: {
@@ -31,6 +34,7 @@ export const vi = {
       offline: 'Mất kết nối – vẫn hoạt động bình thường',
       backoff: 'Chưa gửi được – thử lại lúc {{time}}',
       backoffSoon: 'Chưa gửi được – sẽ thử lại',
+      atHub: 'Đã tới máy chủ chi nhánh – chờ chuyển về trung tâm',
       stuck: 'Đồng bộ bị kẹt',
       refused: 'Máy chưa được đăng ký hoặc đã bị thu hồi – gọi kỹ thuật viên',
     },
