@@ -445,10 +445,13 @@ async function main(argv: string[]): Promise<number> {
         const now = Date.now();
         const report = await rotateDataKeys(db, protection, storage());
         await auditRotation(db, { kind: 'admin-cli', id: operator(opts) }, report, now);
-        console.info(`rewrapped ${report.dossiers} dossier key(s) and ${report.blobs} scan key(s) under ${report.keyId}`);
+        console.info(
+          `rewrapped ${report.dossiers} dossier key(s), ${report.blobs} scan key(s) and ${report.relayRecords} relay record key(s) under ${report.keyId}`,
+        );
         if (report.sealed.dossiers + report.sealed.blobs > 0)
           console.info(`sealed ${report.sealed.dossiers} dossier(s) and ${report.sealed.blobs} scan(s) found in plaintext`);
-        for (const u of await dataKeyUsage(db)) console.info(`  key ${u.keyId}: ${u.dossiers} dossier(s), ${u.blobs} scan(s)`);
+        for (const u of await dataKeyUsage(db))
+          console.info(`  key ${u.keyId}: ${u.dossiers} dossier(s), ${u.blobs} scan(s), ${u.relayRecords} record(s) a hub holds for the centre`);
         console.info(`keys other than ${report.keyId} no longer listed above may now be removed from DATA_KEYS`);
         return 0;
       }

@@ -299,7 +299,8 @@ export async function checkKeysAgainstDatabase(db: Db, protection: DataProtectio
   }
   const used = await db.query<{ key_id: string }>(
     `SELECT DISTINCT personal_kek_id AS key_id FROM received_dossiers WHERE personal_kek_id IS NOT NULL
-     UNION SELECT DISTINCT kek_id FROM blobs WHERE kek_id IS NOT NULL`,
+     UNION SELECT DISTINCT kek_id FROM blobs WHERE kek_id IS NOT NULL
+     UNION SELECT DISTINCT kek_id FROM relay_outbox WHERE kek_id IS NOT NULL`,
   );
   const missing = used.map((r) => r.key_id).filter((id) => !protection.keyIds.includes(id));
   if (missing.length > 0) {

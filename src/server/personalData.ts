@@ -212,6 +212,8 @@ export async function sealUnsealed(db: Db, protection: DataProtection, storage: 
 
 export interface RotationReport extends SealReport {
   readonly keyId: string;
+  /** Records a branch hub holds for the centre (relay_outbox), personal ones sealed. */
+  readonly relayRecords: number;
   /** Rows and files found in plaintext and sealed on the way. */
   readonly sealed: SealReport;
 }
@@ -235,7 +237,39 @@ export async function rotateDataKeys(db: Db, protection: DataProtection, storage
     cast: '::uuid',
   });
   const blobs = await rewrapAll(db, protection, { kind: 'blob', table: 'blobs', key: 'sha256', dek: 'dek', kek: 'kek_id', first: '', cast: '' });
-  return { keyId: current, dossiers, blobs, sealed };
+  const relayRecords = await rewrapRelay(db, protection);
+  return { keyId: current, dossiers, blobs, relayRecords, sealed };
+}
+
+/**
+ * The relay rows of a branch hub (hub/relayStore.ts): keyed by (device, journal, seq), each with its
+ * own data key bound to its mutation id — one mutation id may sit at two seqs (a reused id), so
+ * never rewrapped by mutation id alone.
+ */
+async function rewrapRelay(db: Db, protection: DataProtection): Promise<number> {
+  const current = protection.currentKeyId;
+  let count = 0;
+  let after = { device: '00000000-0000-0000-0000-000000000000', journal: '00000000-0000-0000-0000-000000000000', seq: 0 };
+  for (;;) {
+    const page = await db.query<{ device_id: string; journal_id: string; device_seq: unknown; mutation_id: string; dek: unknown; kek_id: string }>(
+      `SELECT device_id, journal_id, device_seq, mutation_id, dek, kek_id FROM relay_outbox
+       WHERE kek_id IS NOT NULL AND kek_id <> $1 AND (device_id, journal_id, device_seq) > ($2::uuid, $3::uuid, $4::bigint)
+       ORDER BY device_id, journal_id, device_seq LIMIT $5`,
+      [current, after.device, after.journal, after.seq, BATCH],
+    );
+    for (const row of page) {
+      const next = protection.rewrap('relay', row.mutation_id, { keyId: row.kek_id, wrapped: bytes(row.dek) });
+      const done = await db.query(
+        `UPDATE relay_outbox SET dek = $5, kek_id = $6 WHERE device_id = $1 AND journal_id = $2 AND device_seq = $3 AND kek_id = $4 RETURNING 1`,
+        [row.device_id, row.journal_id, row.device_seq, row.kek_id, next.wrapped, next.keyId],
+      );
+      count += done.length;
+    }
+    if (page.length < BATCH) break;
+    const last = page.at(-1)!;
+    after = { device: last.device_id, journal: last.journal_id, seq: Number(last.device_seq) };
+  }
+  return count;
 }
 
 /** Where one kind of record keeps its wrapped data key (fixed identifiers, never user input). */
@@ -280,14 +314,15 @@ async function rewrapAll(db: Db, protection: DataProtection, c: WrappedKeyColumn
 }
 
 /** Data keys still wrapped under each KEK: what must be rotated before a KEK may leave DATA_KEYS. */
-export async function dataKeyUsage(db: Db): Promise<{ keyId: string; dossiers: number; blobs: number }[]> {
-  const rows = await db.query<{ key_id: string; dossiers: unknown; blobs: unknown }>(
-    `SELECT key_id, sum(d) AS dossiers, sum(b) AS blobs FROM (
-       SELECT personal_kek_id AS key_id, count(*) AS d, 0 AS b FROM received_dossiers WHERE personal_kek_id IS NOT NULL GROUP BY personal_kek_id
-       UNION ALL SELECT kek_id, 0, count(*) FROM blobs WHERE kek_id IS NOT NULL GROUP BY kek_id) u
+export async function dataKeyUsage(db: Db): Promise<{ keyId: string; dossiers: number; blobs: number; relayRecords: number }[]> {
+  const rows = await db.query<{ key_id: string; dossiers: unknown; blobs: unknown; relay: unknown }>(
+    `SELECT key_id, sum(d) AS dossiers, sum(b) AS blobs, sum(r) AS relay FROM (
+       SELECT personal_kek_id AS key_id, count(*) AS d, 0 AS b, 0 AS r FROM received_dossiers WHERE personal_kek_id IS NOT NULL GROUP BY personal_kek_id
+       UNION ALL SELECT kek_id, 0, count(*), 0 FROM blobs WHERE kek_id IS NOT NULL GROUP BY kek_id
+       UNION ALL SELECT kek_id, 0, 0, count(*) FROM relay_outbox WHERE kek_id IS NOT NULL GROUP BY kek_id) u
      GROUP BY key_id ORDER BY key_id`,
   );
-  return rows.map((r) => ({ keyId: r.key_id, dossiers: Number(r.dossiers), blobs: Number(r.blobs) }));
+  return rows.map((r) => ({ keyId: r.key_id, dossiers: Number(r.dossiers), blobs: Number(r.blobs), relayRecords: Number(r.relay) }));
 }
 
 export interface ErasureReport {
@@ -576,7 +611,7 @@ export async function auditRotation(db: Db, actor: Actor, report: RotationReport
     action: 'data-keys.rotate',
     target: report.keyId,
     outcome: 'ok',
-    detail: `rewrapped ${report.dossiers} dossier key(s) and ${report.blobs} scan key(s) under ${report.keyId}; sealed ${report.sealed.dossiers} dossier(s) and ${report.sealed.blobs} scan(s) left in plaintext`,
+    detail: `rewrapped ${report.dossiers} dossier key(s), ${report.blobs} scan key(s) and ${report.relayRecords} relay record key(s) under ${report.keyId}; sealed ${report.sealed.dossiers} dossier(s) and ${report.sealed.blobs} scan(s) left in plaintext`,
     at: now,
   });
 }

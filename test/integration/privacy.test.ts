@@ -17,7 +17,8 @@ import { migrate } from '../../src/server/db/migrate';
 import { defaultPgliteDir, openPgliteDb } from '../../src/server/db/pgliteDb';
 import { fixedClock } from '../../src/shared/clock';
 import { recordDossierStatus } from '../../src/server/dossiers';
-import { deleteCitizen, exportCitizen, readReceivedDossiers, rotateDataKeys, sealUnsealed } from '../../src/server/personalData';
+import { dataKeyUsage, deleteCitizen, exportCitizen, readReceivedDossiers, rotateDataKeys, sealUnsealed } from '../../src/server/personalData';
+import { appendRelay, relayBatch } from '../../src/server/hub/relayStore';
 import { runRetentionJob } from '../../src/server/retentionJob';
 import { BLOB_BY_HASH_PATH, PushResponse, SYNC_PROTOCOL_VERSION, type MutationEnvelope } from '../../src/shared/sync';
 import { type DossierSubmitArgs } from '../../src/shared/records';
@@ -328,10 +329,35 @@ describe.each(engines)('personal data at rest on $name', (engine) => {
       await expect(checkKeysAgainstDatabase(k.db, keyring(new Map([['k2025', randomBytes(32)]]), 'k2025', indexKey))).rejects.toThrow(/k2025/);
       await expect(checkKeysAgainstDatabase(k.db, keyring(new Map([['k2025', oldKey]]), 'k2025', randomBytes(32)))).rejects.toThrow(/DATA_INDEX_KEY/);
 
+      // A branch hub's copy of a dossier it holds for the centre is sealed under the old key too,
+      // beside another seq of the same journal reusing that mutation id (its own data key).
+      const relayed = dossierArgs(citizen(3), []);
+      const relayJournal = randomUUID();
+      const relayMutation = randomUUID();
+      const envelope = (seq: number, args: DossierSubmitArgs): MutationEnvelope => ({
+        mutationId: relayMutation,
+        deviceSeq: seq,
+        name: 'dossier.submit@1',
+        args,
+        schemaVersion: 1,
+        createdAt: START,
+      });
+      const reused = dossierArgs(citizen(4), []);
+      await appendRelay(k.db, { protection: before, now: START }, device.deviceId, relayJournal, [envelope(1, relayed), envelope(2, reused)]);
+      expect((await dataKeyUsage(k.db)).find((u) => u.keyId === 'k2025')).toMatchObject({ relayRecords: 2 });
+
       const sealedBefore = await sealedState();
       expect(sealedBefore.rows.map((r) => r.personal_kek_id)).toEqual(['k2025']);
       const report = await rotateDataKeys(k.db, during, diskStorage(k.blobDir));
-      expect(report).toMatchObject({ keyId: 'k2026', dossiers: 1, blobs: 1 });
+      expect(report).toMatchObject({ keyId: 'k2026', dossiers: 1, blobs: 1, relayRecords: 2 });
+      expect((await dataKeyUsage(k.db)).map((u) => u.keyId)).toEqual(['k2026']);
+      // The hub relays them with the new key alone, each exactly as the kiosk sent it.
+      const batch = await relayBatch(k.db, after, device.deviceId, relayJournal, 10, 1_000_000);
+      expect(batch.mutations.map((m) => [m.deviceSeq, m.args])).toEqual([
+        [1, relayed],
+        [2, reused],
+      ]);
+      await k.db.query('DELETE FROM relay_outbox WHERE journal_id = $1', [relayJournal]);
       const sealedAfter = await sealedState();
       // Ciphertext and files untouched; only the key ids (and wrapped keys) moved.
       expect(sealedAfter.rows.map((r) => [r.id, Buffer.from(r.personal as Uint8Array).toString('hex')])).toEqual(
