@@ -2,15 +2,24 @@ import { spawn } from 'node:child_process';
 import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-/** A bench server in its own process (scripts/bench/childServer.ts), driven by one-line commands. */
+/** A bench server in its own process (scripts/bench/childServer.ts, hubChild.ts), driven by one-line commands. */
 export interface ChildServer {
   readonly baseUrl: string;
+  /** The child's process id: its CPU time and memory can be read from /proc/<pid>. */
+  readonly pid: number;
   ask<T>(command: string): Promise<T>;
   close(): Promise<void>;
 }
 
 export async function startChildServer(mode: 'kiosk' | 'pouch' | 'centre' | 'link' | 'queue', args: readonly string[] = []): Promise<ChildServer> {
-  const script = fileURLToPath(new URL('./childServer.ts', import.meta.url));
+  return startChildProcess(fileURLToPath(new URL('./childServer.ts', import.meta.url)), mode, args);
+}
+
+/**
+ * Runs `script mode …args` under tsx in a process of its own. The script prints one JSON line
+ * {baseUrl, …} when ready, then answers each stdin line with one JSON line.
+ */
+export async function startChildProcess(script: string, mode: string, args: readonly string[] = []): Promise<ChildServer> {
   const child = spawn(process.execPath, ['--import', 'tsx', script, mode, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines: Interface = createInterface({ input: child.stdout });
   const queue: { resolve: (line: string) => void; reject: (e: Error) => void }[] = [];
@@ -27,6 +36,7 @@ export async function startChildServer(mode: 'kiosk' | 'pouch' | 'centre' | 'lin
   const ready = JSON.parse(await next()) as { baseUrl: string };
   return {
     baseUrl: ready.baseUrl,
+    pid: child.pid ?? -1,
     async ask<T>(command: string) {
       const answer = next();
       child.stdin.write(`${command}\n`);

@@ -10,6 +10,7 @@ import { printBrowserBench, runBrowserBench } from './browser.bench';
 import { printCitizenBench, runCitizenBench } from './citizen.bench';
 import { printDrainBench, runDrainBench } from './drain.bench';
 import { printFiguresOfRun, skippable } from './figures';
+import { printHubBench, runHubBench } from './hub.bench';
 import { printIngestBench, runIngestBench } from './ingest.bench';
 import { printKioskSealBench, runKioskSealBench } from './kioskSeal.bench';
 import { printLinkBench, runLinkBench } from './link.bench';
@@ -29,7 +30,7 @@ console.log(
   `machine: ${availableParallelism()} × ${cpus()[0]?.model ?? 'cpu'}, load ${started.load.map((l) => l.toFixed(2)).join(' ')}, node ${process.version}`,
 );
 
-/** BENCH_ONLY=drain,ingest (or `-- drain ingest`) runs only those benches: pdf (Node and Chromium), drain, ingest, blobs, link, privacy, seal, search, receipt, qr, scan, pin, lookup, queue, citizen. */
+/** BENCH_ONLY=drain,ingest (or `-- drain ingest`) runs only those benches: pdf (Node and Chromium), drain, ingest, blobs, link, privacy, seal, search, receipt, qr, scan, pin, lookup, queue, hub, citizen. */
 const only = (process.env.BENCH_ONLY ?? process.argv.slice(2).join(','))
   .split(',')
   .map((s) => s.trim())
@@ -94,6 +95,12 @@ if (wants('queue')) {
     '\nCalling the queue: the queue owner on PGlite in a folder (a hub) while 4 counters call, serve and finish and 2 kiosks issue; a board on the SSE pokes',
   );
   printQueueBench(await runQueueBench());
+}
+if (wants('hub')) {
+  console.log(
+    '\nBranch hub: records and a dossier relayed kiosk → hub → centre vs kiosk → centre, on loopback and over 20 Mbit/s, 40 ms RTT; a busy day (1,500 tickets, 600 dossiers, 20 machines) on the hub: CPU, RSS',
+  );
+  printHubBench(await runHubBench());
 }
 if (wants('lookup')) {
   console.log("\nThe centre's dossier look-up page for phones: first load, and a look-up answered over loopback vs GET /health");

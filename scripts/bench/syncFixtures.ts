@@ -37,6 +37,13 @@ export function benchBranchAllSlots(slots: number): BranchConfig {
   return cfg.reception ? BranchConfig.parse({ ...cfg, reception: { ...cfg.reception, numbering: { ...cfg.reception.numbering, slots } } }) : cfg;
 }
 
+/** The hub bench's branch (hub.bench.ts): 20 device slots for tickets and dossiers alike, six-digit numbers so every slot's block fits. */
+export function hubBenchBranch(): BranchConfig {
+  const cfg = benchBranch();
+  const numbering = { blockSize: 1000, slots: 20, digits: 6 };
+  return BranchConfig.parse({ ...cfg, numbering, ...(cfg.reception ? { reception: { ...cfg.reception, numbering } } : {}) });
+}
+
 export interface BenchServer {
   readonly app: FastifyInstance;
   readonly baseUrl: string;

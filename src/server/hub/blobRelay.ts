@@ -11,8 +11,9 @@ import type { Upstream } from './upstream';
  * Sends the scans the hub verified to the centre (relay_blobs, migration 018): first one question
  * for all of them (POST /v1/blobs/known: content-addressed, the centre may hold them already), then
  * each missing one over tus as the device that scanned it (`device` in Upload-Metadata, blobs.ts),
- * in chunks, resuming a cut upload where the centre's Upload-Offset says. The centre verifies the
- * SHA-256 before it keeps anything; the row leaves only when the centre says the bytes verified.
+ * RELAY_PARALLEL_SCANS at a time, in chunks, resuming a cut upload where the centre's Upload-Offset
+ * says. The centre verifies the SHA-256 before it keeps anything; the row leaves only when the
+ * centre says the bytes verified.
  * No answer stops the pass (the next one resumes); a refusal is kept on the row for the status.
  */
 export interface BlobRelay {
@@ -21,6 +22,8 @@ export interface BlobRelay {
 }
 
 export const RELAY_CHUNK_BYTES = 4 * 1024 * 1024;
+/** Scans sent at once (as a kiosk sends its own: src/sync/SyncEngine.ts, DEFAULT_PARALLEL_SCANS). */
+export const RELAY_PARALLEL_SCANS = 3;
 
 export function createBlobRelay(options: {
   readonly db: Db;
@@ -129,14 +132,28 @@ export function createBlobRelay(options: {
       if (verified.size > 0) await db.query('DELETE FROM relay_blobs WHERE sha256 = ANY($1::text[])', [[...verified]]);
       let relayed = 0;
       let failed = 0;
-      for (const row of rows) {
-        if (verified.has(row.sha256)) continue;
-        if (await send(row)) {
-          await db.query('DELETE FROM relay_blobs WHERE sha256 = $1', [row.sha256]);
-          relayed++;
-        } else failed++;
-      }
+      // A few at a time, as kiosks send theirs: one scan's round trips (creation, the PATCH's answer)
+      // overlap another's bytes on the link. No answer stops the pass: no new scan starts, the
+      // ones under way end, then the pass fails (the next one resumes them).
+      const todo = rows.filter((r) => !verified.has(r.sha256));
+      let next = 0;
+      let stopped: { error: unknown } | null = null;
+      const worker = async (): Promise<void> => {
+        while (stopped === null && next < todo.length) {
+          const row = todo[next++]!;
+          try {
+            if (await send(row)) {
+              await db.query('DELETE FROM relay_blobs WHERE sha256 = $1', [row.sha256]);
+              relayed++;
+            } else failed++;
+          } catch (error) {
+            stopped ??= { error };
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(RELAY_PARALLEL_SCANS, todo.length) }, worker));
       if (relayed > 0 || failed > 0) log.info({ relayed, failed }, 'scans relayed to the centre');
+      if (stopped !== null) throw (stopped as { error: unknown }).error;
       return { relayed, known: verified.size, failed };
     },
     async pending() {
