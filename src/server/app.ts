@@ -197,7 +197,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     if (outcome.kind === 'journal-limit') request.log.warn({ deviceId: device.deviceId, limit: outcome.limit }, 'device opened too many journal streams');
     if (hub && (outcome.kind === 'done' || outcome.kind === 'gap')) hub.relaySoon();
     const state = hub ? await relayJournalState(db, device.deviceId, journalId) : undefined;
-    let upstream: Parameters<typeof pushAnswer>[1]['upstream'] = state;
+    let upstream: NonNullable<Parameters<typeof pushAnswer>[1]>['upstream'] = state;
     if (hub && state && (outcome.kind === 'done' || outcome.kind === 'gap')) {
       // Entries the centre holds but this hub has no outcome for (it lost its database): the centre tells.
       const ask = new Set(outcomesAtCentre(outcome.results, state.baseSeq).map((r) => r.deviceSeq));
