@@ -45,11 +45,16 @@ export function pushAnswer(
 
 /** Entries of this answer whose outcome is the centre's to give (see pushAnswer). */
 export function outcomesAtCentre(results: readonly MutationResult[], baseSeq: number): MutationResult[] {
-  return results.filter((r) => r.deviceSeq <= baseSeq && r.reason?.code === 'sync.outcome-unknown');
+  return results.filter((r) => centreOwns(r, baseSeq));
+}
+
+/** No stored outcome at or below where the hub's copy of the journal starts: the centre's to give. */
+function centreOwns(r: MutationResult, baseSeq: number): boolean {
+  return r.deviceSeq <= baseSeq && r.reason?.code === 'sync.outcome-unknown';
 }
 
 function heldByCentre(r: MutationResult, baseSeq: number, fromCentre: ReadonlyMap<number, MutationResult> | undefined): MutationResult {
-  if (r.deviceSeq > baseSeq || r.reason?.code !== 'sync.outcome-unknown') return r;
+  if (!centreOwns(r, baseSeq)) return r;
   const centre = fromCentre?.get(r.deviceSeq);
   if (centre && centre.mutationId === r.mutationId)
     return centre.reason ? { ...r, reason: centre.reason } : { mutationId: r.mutationId, deviceSeq: r.deviceSeq, status: 'duplicate' };
