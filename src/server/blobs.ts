@@ -4,7 +4,15 @@ import { Transform, type Readable } from 'node:stream';
 import { ERRORS, MemoryLocker, Server as TusServer, type DataStore, type Locker, type Upload } from '@tus/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../shared/clock';
-import { BLOB_RELAY_HEADER, BLOB_RELAY_PENDING, BLOBS_KNOWN_PATH, BlobsKnownRequest, MAX_BLOBS_KNOWN, type BlobsKnownResponse } from '../shared/blobsKnown';
+import {
+  BLOB_RELAY_HEADER,
+  BLOB_RELAY_PENDING,
+  BLOB_VERIFIED_HEADER,
+  BLOBS_KNOWN_PATH,
+  BlobsKnownRequest,
+  MAX_BLOBS_KNOWN,
+  type BlobsKnownResponse,
+} from '../shared/blobsKnown';
 import { BLOB_BY_HASH_PATH, BLOB_TUS_PATH, MAX_BLOB_BYTES, type WireError } from '../shared/sync';
 import { Sha256Hex } from '../shared/wireTypes';
 import { requireDevice } from './auth';
@@ -100,8 +108,6 @@ export interface BlobRouteOptions {
  */
 export const BLOB_UPLOAD_ROLES: readonly string[] = SCAN_UPLOAD_ROLES;
 
-/** Sent on the final PATCH when the server has verified and stored the blob. */
-const BLOB_VERIFIED_HEADER = 'Blob-Verified';
 /** Sent with HEAD/GET by hash: the verified blob's size in bytes. */
 const BLOB_SIZE_HEADER = 'Blob-Size';
 

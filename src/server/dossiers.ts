@@ -196,12 +196,24 @@ export interface CompletenessChange {
 
 /**
  * Recounts the missing blobs of the incomplete dossiers that reference this blob; returns those it
- * changed. Runs inside the transaction that inserts the blob's `blobs` row (blobs.ts), after
+ * changed. Needs READ COMMITTED (a new snapshot per statement), PostgreSQL's default. Runs inside the transaction that inserts the blob's `blobs` row (blobs.ts), after
  * taking the blob's completeness lock (lockBlobBuckets) before that insert: a blob is never
  * verified without its dossiers being recounted, whatever fails or crashes in between. A verified
  * copy from any branch counts: the bytes are on the server and match the hash.
  */
 export async function recomputeDossierCompleteness(tx: Db, sha256: string): Promise<CompletenessChange[]> {
+  // Two scans of one dossier verified at once (a device or a hub sends three at a time) hold
+  // different bucket locks: each would count the other's row as missing, and an UPDATE that waits
+  // for the other's row lock still counts with its old snapshot, so the dossier would stay
+  // incomplete for good. Locking the rows first (in one order) and counting in the next statement,
+  // whose snapshot is taken after that wait, makes the second count see the first's blob.
+  const locked = await tx.query(
+    `SELECT r.id FROM received_dossiers r
+     WHERE r.blobs_missing > 0 AND r.id IN (SELECT dossier_id FROM dossier_blobs WHERE sha256 = $1)
+     ORDER BY r.id FOR UPDATE`,
+    [sha256],
+  );
+  if (locked.length === 0) return [];
   const rows = await tx.query<{ code: string; blobs_missing: unknown }>(
     `UPDATE received_dossiers r SET blobs_missing = (
        SELECT count(*) FROM dossier_blobs d WHERE d.dossier_id = r.id AND NOT EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = d.sha256))

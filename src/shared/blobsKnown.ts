@@ -35,6 +35,13 @@ export const BlobsKnownResponse = z
 export type BlobsKnownResponse = z.infer<typeof BlobsKnownResponse>;
 
 /**
+ * The final PATCH's answer once the server has verified the SHA-256 and stored the blob: its hash.
+ * Only this (or HEAD by hash, or blobs/known) says a blob is kept; a tus offset equal to the
+ * length does not (the server may have died between the last byte and the verification).
+ */
+export const BLOB_VERIFIED_HEADER = 'Blob-Verified';
+
+/**
  * A branch hub's answer to a finished upload (with `Blob-Verified`) and to HEAD by hash when the
  * scan is verified at the hub but not yet at the centre: `Blob-Relay: pending`. The device keeps
  * the scan until the centre has it (src/server/hub/blobRelay.ts).

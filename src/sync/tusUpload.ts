@@ -1,5 +1,5 @@
 import { Upload, type DetailedError, type HttpRequest, type HttpResponse, type HttpStack, type UrlStorage } from 'tus-js-client';
-import { BLOB_RELAY_HEADER, BLOB_RELAY_PENDING } from '../shared/blobsKnown';
+import { BLOB_RELAY_HEADER, BLOB_RELAY_PENDING, BLOB_VERIFIED_HEADER } from '../shared/blobsKnown';
 import { BLOB_BY_HASH_PATH, BLOB_TUS_PATH, type WireError } from '../shared/sync';
 import { explainFetchFailure } from './fetchFailure';
 import { TransportError, type BlobToUpload, type BlobUploadHooks } from './Transport';
@@ -42,7 +42,6 @@ import { TransportError, type BlobToUpload, type BlobUploadHooks } from './Trans
  */
 export const DEFAULT_BLOB_CHUNK_BYTES = 2 * 1024 * 1024;
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
-const BLOB_VERIFIED_HEADER = 'Blob-Verified';
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 

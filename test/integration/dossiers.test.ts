@@ -9,7 +9,8 @@ import { listReceivedDossiers, recordDossierStatus } from '../../src/server/doss
 import { readReceivedDossiers } from '../../src/server/personalData';
 import { uploadBlobWithTus } from '../../src/sync/tusUpload';
 import { serverStateHash } from './engines';
-import { engines, enrolDevice, openHarness, START, stateHash, testDataProtection, type EnrolledDevice, type Harness } from './serverHarness';
+import type { Db } from '../../src/server/db/Db';
+import { engines, enrolDevice, openHarness, START, startServerOn, stateHash, testDataProtection, type EnrolledDevice, type Harness } from './serverHarness';
 
 /**
  * The server side of a received dossier (`dossier.submit@1`, push.ts; status and completeness,
@@ -349,6 +350,66 @@ describe.each(engines)('received dossiers on $name', (engine) => {
       complete: true,
     });
   });
+
+  // PGlite runs one transaction at a time, so two verifications cannot overlap there.
+  if (engine.name === 'postgres') {
+    it('completes a dossier whose two scans are verified at the same moment (each transaction waiting for the other)', async () => {
+      const { device, journal } = await freshCounter();
+      const first = new Uint8Array(randomBytes(2200));
+      const second = new Uint8Array(randomBytes(2300));
+      // Different completeness buckets (the first byte of the hash), so the bucket locks do not serialise them.
+      if (sha256(first).slice(0, 2) === sha256(second).slice(0, 2)) second[0] = second[0]! ^ 0xff;
+      const doc = (documentId: string, bytes: Uint8Array) => ({
+        documentId,
+        name: documentId,
+        originals: 1,
+        copies: 0,
+        sha256: sha256(bytes),
+        size: bytes.length,
+        pages: 1,
+        reusedFrom: null,
+      });
+      const args = dossierArgs({ documents: [doc('to-khai', first), doc('cccd', second)] });
+      expect((await push(device, [envelope(1, args)], journal)).results[0]?.status).toBe('applied');
+      // A second server on the same database whose verifications meet after writing their blob
+      // rows and before recounting: neither has committed, so each sees only its own row.
+      let waiting = 0;
+      let met = 0;
+      let release: () => void = () => undefined;
+      const bothThere = new Promise<void>((resolve) => (release = resolve));
+      const meeting = (tx: Db): Db => ({
+        ...tx,
+        async query<T>(sql: string, params?: readonly unknown[]) {
+          const result = await tx.query<T>(sql, params);
+          if (sql.trimStart().startsWith('INSERT INTO blob_owners')) {
+            if (++waiting === 2) {
+              met++;
+              release();
+            }
+            await Promise.race([bothThere, new Promise((r) => setTimeout(r, 5000))]);
+          }
+          return result;
+        },
+        transaction: (fn) => tx.transaction((inner) => fn(meeting(inner))),
+      });
+      const second_ = await startServerOn(meeting(h.db), async () => undefined, { listen: true });
+      try {
+        const upload = (bytes: Uint8Array<ArrayBuffer>) =>
+          uploadBlobWithTus({
+            baseUrl: second_.base!,
+            token: device.token,
+            blob: { sha256: sha256(bytes), size: bytes.length, mimeType: 'application/pdf', data: new Blob([bytes]), uploadUrl: null },
+            hooks: { onUploadUrl: () => undefined },
+          });
+        await Promise.all([upload(first), upload(second)]);
+      } finally {
+        await second_.dispose();
+      }
+      expect(met, 'the two verifications overlapped').toBe(1);
+      const row = await received(args.code);
+      expect({ missing: Number(row?.blobs_missing), complete: isTrue(row?.blobs_verified) }).toEqual({ missing: 0, complete: true });
+    });
+  }
 
   it('publishes an admin status change to the branch pull and the look-up', async () => {
     const { device, journal } = await freshCounter();

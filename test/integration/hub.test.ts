@@ -53,7 +53,7 @@ describe('branch hub', () => {
   const linkFetch: typeof fetch = (input, init) => (link.down ? Promise.reject(new TypeError('fetch failed (link cut by the test)')) : fetch(input, init));
   const hubs: RunningHub[] = [];
 
-  async function startHub(db?: Db): Promise<RunningHub> {
+  async function startHub(db?: Db, upstreamFetch: typeof fetch = linkFetch): Promise<RunningHub> {
     const database = db ?? (await openPgliteDb(null));
     await migrate(database);
     const app = buildServer({
@@ -61,7 +61,14 @@ describe('branch hub', () => {
       clock,
       version: 'test',
       blobDir: mkdtempSync(join(tmpdir(), 'hpasc-hub-blobs-')),
-      hub: { upstreamUrl: centre.baseUrl, identity: toHubIdentity(identity), fetch: linkFetch, relayEveryMs: 100, relayMaxBackoffMs: 200, mirrorEveryMs: 100 },
+      hub: {
+        upstreamUrl: centre.baseUrl,
+        identity: toHubIdentity(identity),
+        fetch: upstreamFetch,
+        relayEveryMs: 100,
+        relayMaxBackoffMs: 200,
+        mirrorEveryMs: 100,
+      },
     });
     const base = await app.listen({ port: 0, host: '127.0.0.1' });
     const hub: RunningHub = {
@@ -276,6 +283,47 @@ describe('branch hub', () => {
     expect(await counter.db.outbox.count()).toBe(0);
     expect(await states()).toEqual(['verified', 'verified', 'verified']);
     expect(await statusAtHub()).toMatchObject({ code: dossier!.code, status: 'received' });
+  });
+
+  it('a scan whose every byte reached the centre but which nothing says it verified is sent again, not taken as delivered', async () => {
+    // The first two final PATCHes are answered as by a centre that died between its last byte and
+    // the verification: every byte counted (Upload-Offset = length), no Blob-Verified.
+    const cutShort = new Set<string>();
+    const dyingCentre: typeof fetch = async (input, init) => {
+      const url = String(input);
+      if (init?.method === 'PATCH') {
+        const headers = new Headers(init.headers);
+        const offset = Number(headers.get('upload-offset'));
+        const length = (init.body as Uint8Array).byteLength;
+        const head = await fetch(url, { method: 'HEAD', headers: { 'tus-resumable': '1.0.0', authorization: headers.get('authorization') ?? '' } });
+        if (offset + length === Number(head.headers.get('upload-length')) && cutShort.size < 2) {
+          cutShort.add(url);
+          return new Response(null, { status: 204, headers: { 'tus-resumable': '1.0.0', 'upload-offset': String(offset + length) } });
+        }
+      }
+      return linkFetch(input, init);
+    };
+    const hub = await startHub(undefined, dyingCentre);
+    const counter = await enrolKiosk(centre.db, hub.base, clock, 1, { role: 'counter' });
+    const backlog = await queueCounterBacklog(counter.db, {
+      deviceId: counter.deviceId,
+      slot: 1,
+      branch: seededBranch(),
+      clock,
+      random: nodeRandom,
+      records: 1,
+      pages: [1, 2],
+      pageBytes: 30_000,
+    });
+    expect((await counter.engine.runOnce()).blobsUploaded).toBe(2);
+    const [dossier] = await counter.db.dossiers.toArray();
+    await vi.waitFor(async () => expect((await storedDossiers(centre.db, [dossier!.id])).get(dossier!.id)?.blobsMissing).toBe(0), {
+      timeout: 15_000,
+      interval: 100,
+    });
+    expect(cutShort.size, 'the centre "died" twice').toBe(2);
+    for (const x of backlog.scans) expect(await storedBlobBytes(centre.db, centreBlobs, x.sha256)).toEqual(Buffer.from(x.bytes));
+    await vi.waitFor(async () => expect((await status(hub)).unrelayedScans).toBe(0), { timeout: 5_000 });
   });
 
   it('scans only the hub held are sent again to a hub that lost its disk, and reach the centre once', async () => {

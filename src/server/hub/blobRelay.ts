@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { BLOBS_KNOWN_PATH, BlobsKnownResponse, MAX_BLOBS_KNOWN } from '../../shared/blobsKnown';
+import { BLOB_VERIFIED_HEADER, BLOBS_KNOWN_PATH, BlobsKnownResponse, MAX_BLOBS_KNOWN } from '../../shared/blobsKnown';
 import type { Clock } from '../../shared/clock';
 import { BLOB_TUS_PATH, WireError } from '../../shared/sync';
 import { readBlobBytes, type BlobStorage } from '../blobStore';
@@ -13,7 +13,8 @@ import type { Upstream } from './upstream';
  * each missing one over tus as the device that scanned it (`device` in Upload-Metadata, blobs.ts),
  * RELAY_PARALLEL_SCANS at a time, in chunks, resuming a cut upload where the centre's Upload-Offset
  * says. The centre verifies the SHA-256 before it keeps anything; the row leaves only when the
- * centre says the bytes verified.
+ * centre says the bytes verified (`Blob-Verified` on the final PATCH, or blobs/known): an upload
+ * whose every byte arrived is not enough, the centre may have died before verifying it.
  * No answer stops the pass (the next one resumes); a refusal is kept on the row for the status.
  */
 export interface BlobRelay {
@@ -60,6 +61,13 @@ export function createBlobRelay(options: {
     return offset;
   };
 
+  /** Of these scans, those the centre holds verified. */
+  const knownAtCentre = async (sha256: readonly string[]): Promise<Set<string>> => {
+    const asked = await upstream.request('POST', BLOBS_KNOWN_PATH, { sha256 });
+    if (asked.status !== 200) throw new Error(`the centre answered HTTP ${asked.status} to the question which scans it holds`);
+    return new Set(BlobsKnownResponse.parse(asked.body).verified);
+  };
+
   /** Uploads one scan; true when the centre verified it, false when it refused it (recorded). */
   const send = async (row: { sha256: string; device_id: string; size: number; upload_url: string | null }): Promise<boolean> => {
     const bytes = await readBlobBytes(db, storage, protection, row.sha256);
@@ -84,6 +92,7 @@ export function createBlobRelay(options: {
       offset = 0;
       await db.query('UPDATE relay_blobs SET upload_url = $2 WHERE sha256 = $1', [row.sha256, url]);
     }
+    let verified = false;
     while (offset < bytes.length) {
       const chunk = new Uint8Array(bytes.subarray(offset, Math.min(bytes.length, offset + chunkBytes)));
       const res = await upstream.raw('PATCH', url!, {
@@ -95,6 +104,7 @@ export function createBlobRelay(options: {
         const next = Number(res.headers.get('upload-offset'));
         if (!Number.isSafeInteger(next) || next <= offset) throw new Error('the centre answered a PATCH without moving the offset');
         offset = next;
+        verified = res.headers.get(BLOB_VERIFIED_HEADER) === row.sha256;
         continue;
       }
       if (res.status === 409) {
@@ -114,7 +124,13 @@ export function createBlobRelay(options: {
       await fail(row.sha256, await wireOf(res));
       return false;
     }
-    return true;
+    if (verified) return true;
+    // Every byte is at the centre but nothing says it verified them: the final answer was lost, or
+    // the centre died between the last byte and the verification (then no row vouches for the
+    // upload and it never will). Only the centre's verified list counts.
+    if ((await knownAtCentre([row.sha256])).has(row.sha256)) return true;
+    await db.query('UPDATE relay_blobs SET upload_url = NULL WHERE sha256 = $1', [row.sha256]);
+    throw new Error('the upload is complete at the centre but not verified; it starts over next pass');
   };
 
   return {
@@ -126,9 +142,7 @@ export function createBlobRelay(options: {
         )
       ).map((r) => ({ ...r, size: Number(r.size) }));
       if (rows.length === 0) return { relayed: 0, known: 0, failed: 0 };
-      const asked = await upstream.request('POST', BLOBS_KNOWN_PATH, { sha256: rows.map((r) => r.sha256) });
-      if (asked.status !== 200) throw new Error(`the centre answered HTTP ${asked.status} to the question which scans it holds`);
-      const verified = new Set(BlobsKnownResponse.parse(asked.body).verified);
+      const verified = await knownAtCentre(rows.map((r) => r.sha256));
       if (verified.size > 0) await db.query('DELETE FROM relay_blobs WHERE sha256 = ANY($1::text[])', [[...verified]]);
       let relayed = 0;
       let failed = 0;
