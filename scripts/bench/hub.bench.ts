@@ -54,12 +54,14 @@ import { loadSyncMeta } from '../../src/storage/syncRepository';
 import { issueTicket } from '../../src/storage/ticketRepository';
 import { createHttpTransport } from '../../src/sync/httpTransport';
 import { TransportError, type Transport } from '../../src/sync/Transport';
-import { openCounterKiosk, queueCounterBacklog, scannedPdf, type CounterKiosk } from '../../test/support/counterBacklog';
+import { openCounterKiosk, queueCounterBacklog, scannedDocuments, scannedPdf, type CounterKiosk } from '../../test/support/counterBacklog';
 import { RECORD_SAMPLES } from '../../test/support/recordSamples';
+import { queueAction } from '../../test/support/queueActions';
 import { startChildProcess, startChildServer, type ChildServer } from './child';
 import { recordFigure } from './figures';
 import type { HubBenchHolds, RouteTiming } from './hubChild';
 import { LINK } from './link.bench';
+import { followQueuePokes } from './queuePokes';
 import { quantiles, type Quantiles } from './stats';
 import { BRANCH, hubBenchBranch, nodeRandom, percentile, round, verdict } from './syncFixtures';
 
@@ -470,49 +472,15 @@ async function pushAndPull(m: Machine, records: readonly { name: MutationEnvelop
 
 /** Follows the queue's server-sent pokes and reads (`read`) after each, one read at a time, as a board or a desk does. */
 function followPokes(baseUrl: string, read: () => Promise<unknown>, c: DayCounters): { stop(): void; ready: Promise<void> } {
-  const controller = new AbortController();
-  let markReady!: () => void;
-  const ready = new Promise<void>((resolve) => (markReady = resolve));
-  let reading = false;
-  let again = false;
-  const refresh = async (): Promise<void> => {
-    if (reading) {
-      again = true;
-      return;
-    }
-    reading = true;
-    do {
-      again = false;
+  return followQueuePokes(
+    baseUrl,
+    BRANCH,
+    async () => {
       await read();
       c.reads++;
-    } while (again && !controller.signal.aborted);
-    reading = false;
-  };
-  void (async () => {
-    const res = await fetch(`${baseUrl}/v1/queue/events?branch=${BRANCH}`, { signal: controller.signal });
-    if (!res.body) throw new Error('the event stream has no body');
-    const reader = res.body.getReader();
-    const decoder = new TextDecoder();
-    let buffered = '';
-    markReady();
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buffered += decoder.decode(value, { stream: true });
-      let end: number;
-      while ((end = buffered.indexOf('\n\n')) >= 0) {
-        const event = buffered.slice(0, end);
-        buffered = buffered.slice(end + 2);
-        if (event.includes('event: queue')) {
-          c.pokes++;
-          void refresh().catch((e: unknown) => failed(c, e));
-        }
-      }
-    }
-  })().catch((e: unknown) => {
-    if (!controller.signal.aborted) failed(c, e);
-  });
-  return { stop: () => controller.abort(), ready };
+    },
+    { onPoke: () => c.pokes++, onError: (e) => failed(c, e) },
+  );
 }
 
 /** Waits until `at` (ms since `start`, performance.now()), or returns at once when behind. */
@@ -614,16 +582,7 @@ async function runDay(centre: ChildServer, identity: StoredIdentity, scale: numb
         code: code.value.code,
         slot: m.slot,
         receivedAt,
-        documents: files.map((f, j) => ({
-          documentId: `giay-${j + 1}`,
-          name: `Giấy tờ số ${j + 1}`,
-          originals: 1,
-          copies: 0,
-          sha256: f.sha256,
-          size: f.bytes.length,
-          pages: f.pages,
-          reusedFrom: null,
-        })),
+        documents: scannedDocuments(files),
         appointment: { kind: 'date', at: appointmentAt, date: localDayKey(appointmentAt, branch.utcOffsetMinutes), provisional: false },
       };
       const uploads = async () => {
@@ -646,22 +605,8 @@ async function runDay(centre: ChildServer, identity: StoredIdentity, scale: numb
     };
     /** Calls the next ticket and finishes it at the queue owner (the hub), then pushes both actions as the desk records them. */
     const serve = async (m: Machine, counter: number): Promise<void> => {
-      const action = (kind: 'call' | 'finish', ticketNumber: string | null): QueueActionArgs => ({
-        id: randomUUID(),
-        branchCode: BRANCH,
-        day,
-        counter,
-        kind,
-        how: kind === 'call' ? 'next' : null,
-        groups: [],
-        ticketNumber,
-        toGroup: null,
-        toCounter: null,
-        dossierCodes: [],
-        staffId: null,
-        at: Date.now(),
-        offline: false,
-      });
+      const action = (kind: 'call' | 'finish', ticketNumber: string | null): QueueActionArgs =>
+        queueAction({ branchCode: BRANCH, day, counter, kind, ticketNumber, at: Date.now() });
       const t = performance.now();
       let called;
       try {

@@ -15,6 +15,8 @@ import type { TicketIssueArgs } from '../../src/shared/records';
 import { SYNC_PROTOCOL_VERSION } from '../../src/shared/sync';
 import { startChildServer, type ChildServer } from './child';
 import { recordFigure } from './figures';
+import { followQueuePokes } from './queuePokes';
+import { queueAction } from '../../test/support/queueActions';
 import { BRANCH, benchBranchAllSlots, percentile, round, verdict } from './syncFixtures';
 
 /** Device slots of the bench branch: 2 kiosks and 4 counters, each its own. */
@@ -89,46 +91,15 @@ function kiosk(server: ChildServer, device: Device, slot: number, day: string) {
 
 /** A display board: listens to the branch's pokes and fetches the board after each; reports when a ticket first appears in its last calls. */
 function board(server: ChildServer, onBoard: (b: QueueBoard, at: number) => void): { stop(): void; ready: Promise<void> } {
-  const controller = new AbortController();
-  let markReady!: () => void;
-  const ready = new Promise<void>((resolve) => (markReady = resolve));
-  void (async () => {
-    const res = await fetch(`${server.baseUrl}/v1/queue/events?branch=${BRANCH}`, { signal: controller.signal });
-    if (!res.body) throw new Error('the event stream has no body');
-    const reader = res.body.getReader();
-    const decoder = new TextDecoder();
-    let buffered = '';
-    let fetching = false;
-    let again = false;
-    const refresh = async (): Promise<void> => {
-      if (fetching) {
-        again = true;
-        return;
-      }
-      fetching = true;
-      do {
-        again = false;
-        const b = (await (await fetch(`${server.baseUrl}/v1/queue/board?branch=${BRANCH}`, { signal: controller.signal })).json()) as QueueBoard;
-        onBoard(b, performance.now());
-      } while (again);
-      fetching = false;
-    };
-    markReady();
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buffered += decoder.decode(value, { stream: true });
-      let end: number;
-      while ((end = buffered.indexOf('\n\n')) >= 0) {
-        const event = buffered.slice(0, end);
-        buffered = buffered.slice(end + 2);
-        if (event.includes('event: queue')) void refresh().catch(() => undefined);
-      }
-    }
-  })().catch((e: unknown) => {
-    if (!controller.signal.aborted) console.error('  board stream failed:', e);
-  });
-  return { stop: () => controller.abort(), ready };
+  return followQueuePokes(
+    server.baseUrl,
+    BRANCH,
+    async (signal) => {
+      const b = (await (await fetch(`${server.baseUrl}/v1/queue/board?branch=${BRANCH}`, { signal })).json()) as QueueBoard;
+      onBoard(b, performance.now());
+    },
+    { onError: (e) => console.error('  board stream failed:', e) },
+  );
 }
 
 export async function runQueueBench(): Promise<QueueBench> {
@@ -168,22 +139,7 @@ export async function runQueueBench(): Promise<QueueBench> {
       const res = await fetch(`${server.baseUrl}/v1/queue/actions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: device.auth },
-        body: JSON.stringify({
-          id: randomUUID(),
-          branchCode: BRANCH,
-          day,
-          counter,
-          how: null,
-          groups: [],
-          ticketNumber: null,
-          toGroup: null,
-          toCounter: null,
-          dossierCodes: [],
-          staffId: null,
-          at: Date.now(),
-          offline: false,
-          ...body,
-        }),
+        body: JSON.stringify({ ...queueAction({ branchCode: BRANCH, day, counter, kind: 'call', at: Date.now() }), how: null, ...body }),
       });
       if (res.status !== 200) throw new Error(`counter ${counter}: ${String(body.kind)} answered ${res.status}: ${await res.text()}`);
       return (await res.json()) as QueueActionAnswer;

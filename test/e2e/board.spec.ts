@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ticketNumberFor } from '../../src/domain/ticketNumbering';
 import { BranchConfig } from '../../src/shared/branchConfig';
-import { QueueActionAnswer, QueueBoard, type QueueActionArgs, type QueueActionKind } from '../../src/shared/queue';
+import { QueueActionAnswer, QueueBoard, type QueueActionKind } from '../../src/shared/queue';
 import { EnrolResponse, PushResponse, SYNC_PROTOCOL_VERSION } from '../../src/shared/sync';
 import {
   boardUrl,
@@ -19,6 +19,7 @@ import {
 } from './boardFlows';
 import { startCentre, type Centre } from './centre';
 import { SCREENS_DIR } from './helpers';
+import { queueAction } from '../support/queueActions';
 import { expect, test } from './fixtures';
 
 /**
@@ -100,22 +101,15 @@ function ticketKiosk(centre: Centre, device: Device, slot: number) {
 /** A counter machine acting on the queue for any counter number it is set to. */
 function counterDesk(centre: Centre, device: Device) {
   return async function act(counter: number, kind: QueueActionKind, what: { groups?: string[]; ticket?: string } = {}): Promise<string | null> {
-    const action: QueueActionArgs = {
-      id: randomUUID(),
+    const action = queueAction({
       branchCode: 'CN01',
       day: branchToday(),
       counter,
       kind,
-      how: kind === 'call' ? (what.ticket ? 'number' : 'next') : null,
       groups: what.groups ?? [],
       ticketNumber: what.ticket ?? null,
-      toGroup: null,
-      toCounter: null,
-      dossierCodes: [],
-      staffId: null,
       at: Date.now(),
-      offline: false,
-    };
+    });
     const res = await post(centre, '/v1/queue/actions', action, device.auth);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     return QueueActionAnswer.parse(res.body).ticket?.number ?? null;

@@ -7,6 +7,7 @@ import { EnrolResponse, type MutationEnvelope } from '../../src/shared/sync';
 import { QueueActionAnswer, QueueBoard, QueueState, type QueueActionArgs, type QueueConfig } from '../../src/shared/queue';
 import { createEnrolCode } from '../../src/server/admin';
 import { seededRandom } from '../support/seededRandom';
+import { queueAction } from '../support/queueActions';
 import { adminAuthHeader, engines, enrolDevice, openHarness, pushRecords, START, type Harness } from './serverHarness';
 
 /**
@@ -86,23 +87,7 @@ for (const engine of engines) {
     };
 
     function action(counter: number, kind: QueueActionArgs['kind'], extra: Partial<QueueActionArgs> = {}): QueueActionArgs {
-      return {
-        id: randomUUID(),
-        branchCode: 'CN01',
-        day: DAY,
-        counter,
-        kind,
-        how: kind === 'call' ? 'next' : null,
-        groups: [],
-        ticketNumber: null,
-        toGroup: null,
-        toCounter: null,
-        dossierCodes: [],
-        staffId: 'CB0001',
-        at: h.clock.now(),
-        offline: false,
-        ...extra,
-      };
+      return queueAction({ branchCode: 'CN01', day: DAY, counter, kind, how: kind === 'call' ? 'next' : null, staffId: 'CB0001', at: h.clock.now(), ...extra });
     }
     async function act(device: Device, args: unknown, headers: Record<string, string> = {}) {
       const res = await fetch(`${base}/v1/queue/actions`, {

@@ -5,6 +5,7 @@ import { ticketNumberFor } from '../../src/domain/ticketNumbering';
 import type { MutationEnvelope } from '../../src/shared/sync';
 import { QueueActionAnswer, type QueueActionArgs, type QueueConfig } from '../../src/shared/queue';
 import { QueueDayFigures } from '../../src/shared/queueFigures';
+import { queueAction } from '../support/queueActions';
 import { adminAuthHeader, engines, enrolDevice, openHarness, pushRecords, START, type Harness } from './serverHarness';
 
 /**
@@ -81,23 +82,17 @@ for (const engine of engines) {
       staffId: string | null,
       extra: Partial<QueueActionArgs> = {},
     ): QueueActionArgs {
-      return {
-        id: randomUUID(),
+      return queueAction({
         branchCode: 'CN01',
         day: DAY,
         counter,
         kind,
         how: kind === 'call' ? 'number' : null,
-        groups: [],
         ticketNumber,
-        toGroup: null,
-        toCounter: null,
-        dossierCodes: [],
         staffId,
         at: h.clock.now(),
-        offline: false,
         ...extra,
-      };
+      });
     }
     async function at(minute: number, device: Device, args: Omit<QueueActionArgs, 'at'>) {
       h.clock.set(START + minute * MIN);

@@ -145,16 +145,7 @@ export async function queueCounterBacklog(db: KioskDb, input: CounterBacklogInpu
         code: code.code,
         slot: input.slot,
         receivedAt,
-        documents: scans.map((s, i) => ({
-          documentId: `giay-${i + 1}`,
-          name: `Giấy tờ số ${i + 1}`,
-          originals: 1,
-          copies: 0,
-          sha256: s.sha256,
-          size: s.bytes.length,
-          pages: s.pages,
-          reusedFrom: null,
-        })),
+        documents: scannedDocuments(scans),
         appointment: { kind: 'date', at: appointmentAt, date: localDayKey(appointmentAt, branch.utcOffsetMinutes), provisional: false },
       }),
     },
@@ -167,4 +158,18 @@ export async function queueCounterBacklog(db: KioskDb, input: CounterBacklogInpu
     dossierCode: row.code,
     mutations: records + 1,
   };
+}
+
+/** The documents of a dossier whose every document is one of these scanned PDFs ("Giấy tờ số N"). */
+export function scannedDocuments(scans: readonly { sha256: string; bytes: Uint8Array; pages: number }[]): DossierSubmitArgs['documents'] {
+  return scans.map((s, i) => ({
+    documentId: `giay-${i + 1}`,
+    name: `Giấy tờ số ${i + 1}`,
+    originals: 1,
+    copies: 0,
+    sha256: s.sha256,
+    size: s.bytes.length,
+    pages: s.pages,
+    reusedFrom: null,
+  }));
 }

@@ -250,7 +250,7 @@ export function createHub(
         blob.size,
         blob.at,
       ]);
-      setTimeout(() => relay.soon(), 0).unref?.();
+      setTimeout(() => relay.scansSoon(), 0).unref?.();
     },
 
     async scansNotYetUpstream(sha256s) {

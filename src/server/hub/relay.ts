@@ -10,7 +10,7 @@ import { UpstreamUnreachable, type Upstream } from './upstream';
 import { oneAtATime } from './oneAtATime';
 
 /**
- * Sends what the hub holds to the centre, journal by journal (then the scans: blobRelay.ts), in seq order, each batch exactly as
+ * Sends what the hub holds to the centre, journal by journal, in seq order, each batch exactly as
  * the kiosk sent it (POST /v1/hub/relay). The centre applies it as the kiosk's own push, so a batch
  * sent twice (the answer was lost, the hub restarted) is answered as duplicates. A row leaves the
  * hub only with the centre's answer for its seq, in one transaction (recordRelayed).
@@ -19,7 +19,8 @@ import { oneAtATime } from './oneAtATime';
  * holds, a revoked kiosk, a malformed batch) is set aside with the reason (the hub's status lists
  * it) and retried at the slow pace; the other journals go on. No answer at all stops the run: the
  * next one starts after a back-off (1 s doubling to `maxBackoffMs`), or at once when a push arrives
- * and the link answered meanwhile.
+ * and the link answered meanwhile. The scans (blobRelay.ts) go in a lane of their own on the same
+ * rules, so records never wait behind megabytes of scans.
  */
 export interface RelayRun {
   readonly relayed: number;
@@ -30,9 +31,11 @@ export interface RelayRun {
 }
 
 export interface RelayWorker {
-  /** Runs as soon as the current run ends (a push just brought records). */
+  /** Relays records as soon as the current records pass ends (a push just brought some). */
   soon(): void;
-  /** One full pass (tests; the worker's own loop calls it). */
+  /** Relays scans as soon as the current scans pass ends (a scan was just verified). */
+  scansSoon(): void;
+  /** One pass of each: the records, then the scans (tests, a link that came back). */
   runOnce(): Promise<RelayRun>;
   start(): void;
   stop(): Promise<void>;
@@ -50,18 +53,13 @@ export function createRelayWorker(options: {
   readonly maxBackoffMs?: number;
   /** Envelopes per relayed batch (default the push limit). */
   readonly batchSize?: number;
-  /** The scans, sent after the records of each pass (absent: the hub stores no scans). */
+  /** The scans, relayed in their own lane (absent: the hub stores no scans). */
   readonly blobs?: BlobRelay | null;
 }): RelayWorker {
   const { db, protection, clock, upstream, log } = options;
   const everyMs = options.everyMs ?? 5_000;
   const maxBackoffMs = options.maxBackoffMs ?? 30_000;
   const batchSize = Math.min(MAX_PUSH_MUTATIONS, options.batchSize ?? MAX_PUSH_MUTATIONS);
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  let running: Promise<unknown> | null = null;
-  let again = false;
-  let stopped = true;
-  let failures = 0;
   let lastRelayAt: number | null = null;
 
   const relayJournal = async (deviceId: string, journalId: string): Promise<{ relayed: number; stalled: boolean }> => {
@@ -114,9 +112,9 @@ export function createRelayWorker(options: {
     }
   };
 
-  // One pass at a time: the worker's and a caller's (tests, a technician's command) never send the
-  // same batch side by side.
-  const runOnce = oneAtATime(async (): Promise<RelayRun> => {
+  // One pass at a time per kind: the worker's and a caller's (tests, a technician's command) never
+  // send the same batch side by side.
+  const recordsPass = oneAtATime(async (): Promise<{ relayed: number; journals: number; stalled: number }> => {
     let relayed = 0;
     let journals = 0;
     let stalled = 0;
@@ -127,10 +125,52 @@ export function createRelayWorker(options: {
       if (r.stalled) stalled++;
     }
     if (relayed > 0) log.info({ relayed, journals }, 'relayed to the centre');
-    // Records first: a dossier's record reaches the centre in seconds (incomplete until its scans follow).
-    const scans = options.blobs ? await options.blobs.runOnce() : { relayed: 0, failed: 0 };
-    return { relayed, journals, stalled, scans: scans.relayed, scansFailed: scans.failed };
+    return { relayed, journals, stalled };
   });
+  const scansPass = oneAtATime(async () => (options.blobs ? await options.blobs.runOnce() : { relayed: 0, failed: 0, known: 0 }));
+
+  // Records and scans run in lanes of their own: records pushed while a pass uploads megabytes of
+  // scans go up at once instead of waiting behind them (a dossier's record may reach the centre
+  // before its scans; it is incomplete there until they follow, as when a kiosk sends it directly).
+  const lanes = {
+    records: createLane(recordsPass, { everyMs, maxBackoffMs, log, name: 'relay' }),
+    scans: createLane(scansPass, { everyMs, maxBackoffMs, log, name: 'scan relay' }),
+  };
+
+  return {
+    soon: () => lanes.records.soon(),
+    scansSoon: () => lanes.scans.soon(),
+    async runOnce() {
+      const records = await recordsPass();
+      const scans = await scansPass();
+      return { ...records, scans: scans.relayed, scansFailed: scans.failed };
+    },
+    start() {
+      lanes.records.start();
+      if (options.blobs) lanes.scans.start();
+    },
+    async stop() {
+      await Promise.all([lanes.records.stop(), lanes.scans.stop()]);
+    },
+    lastRelayAt: () => lastRelayAt,
+  };
+}
+
+/**
+ * A pass run on a timer: every `everyMs`, at once on `soon()` (after the pass under way, if one
+ * is), and after a failure with a back-off (1 s doubling to `maxBackoffMs`) during which `soon()`
+ * waits too: a link that is down is not hammered by every push.
+ */
+function createLane(
+  pass: () => Promise<unknown>,
+  options: { readonly everyMs: number; readonly maxBackoffMs: number; readonly log: FastifyBaseLogger; readonly name: string },
+): { soon(): void; start(): void; stop(): Promise<void> } {
+  const { everyMs, maxBackoffMs, log, name } = options;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let running: Promise<unknown> | null = null;
+  let again = false;
+  let stopped = true;
+  let failures = 0;
 
   const schedule = (ms: number): void => {
     if (stopped) return;
@@ -145,7 +185,7 @@ export function createRelayWorker(options: {
       again = true;
       return;
     }
-    const p = runOnce()
+    const p = pass()
       .then(() => {
         failures = 0;
         return everyMs;
@@ -153,7 +193,7 @@ export function createRelayWorker(options: {
       .catch((e: unknown) => {
         failures++;
         if (e instanceof HubRefused) log.error({ code: e.wire.code }, 'the centre refuses the hub credential: re-enrol the hub (npm run hub -- --code …)');
-        else if (!(e instanceof UpstreamUnreachable)) log.warn({ err: e instanceof Error ? e.message : String(e) }, 'relay run failed');
+        else if (!(e instanceof UpstreamUnreachable)) log.warn({ err: e instanceof Error ? e.message : String(e) }, `${name} run failed`);
         return Math.min(maxBackoffMs, 1_000 * 2 ** Math.min(failures - 1, 10));
       })
       .then((next) => {
@@ -175,7 +215,6 @@ export function createRelayWorker(options: {
       if (running) again = true;
       else if (failures === 0) schedule(0);
     },
-    runOnce,
     start() {
       if (!stopped) return;
       stopped = false;
@@ -187,7 +226,6 @@ export function createRelayWorker(options: {
       timer = null;
       await running;
     },
-    lastRelayAt: () => lastRelayAt,
   };
 }
 
