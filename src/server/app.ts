@@ -175,7 +175,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     return reply.code(outcome.status).send(outcome.body);
   });
 
-  const authenticate = deviceAuth(db);
+  const authenticate = deviceAuth(db, hub ? { refreshUnknown: () => hub.mirror.devicesNow() } : {});
   const authenticateAdmin = adminAuth(db);
 
   app.post('/v1/sync/push', { onRequest: authenticate }, async (request, reply) => {

@@ -293,7 +293,9 @@ describe('the stuck flag the status bar shows', () => {
     expect(h.loop.current).toEqual({
       state: 'idle',
       pending: 0,
+      pendingAtHub: 0,
       pendingBlobs: 0,
+      pendingBlobsAtHub: 0,
       rejected: 0,
       stuckBlobs: 0,
       lastSuccessAt: T0 + STUCK_AFTER + MIN,

@@ -9,6 +9,7 @@ import { buildServer } from '../../src/server/app';
 import type { Db } from '../../src/server/db/Db';
 import { migrate } from '../../src/server/db/migrate';
 import { openPgliteDb } from '../../src/server/db/pgliteDb';
+import { hubOf } from '../../src/server/hub/hub';
 import { enrolHub, toHubIdentity, type StoredIdentity } from '../../src/server/hub/identity';
 import { HubStatus } from '../../src/shared/hub';
 import { journalId, listSyncIssues, loadSyncMeta } from '../../src/storage/syncRepository';
@@ -22,9 +23,11 @@ import {
   enrolKiosk,
   procedure,
   publish,
+  rate,
   startCentre,
   storedBlobBytes,
   storedDossiers,
+  storedRatings,
   storedTickets,
   takeTicket,
   ticketContent,
@@ -53,7 +56,7 @@ describe('branch hub', () => {
   const linkFetch: typeof fetch = (input, init) => (link.down ? Promise.reject(new TypeError('fetch failed (link cut by the test)')) : fetch(input, init));
   const hubs: RunningHub[] = [];
 
-  async function startHub(db?: Db, upstreamFetch: typeof fetch = linkFetch): Promise<RunningHub> {
+  async function startHub(db?: Db, options: { fetch?: typeof fetch; mirrorEveryMs?: number } = {}): Promise<RunningHub> {
     const database = db ?? (await openPgliteDb(null));
     await migrate(database);
     const app = buildServer({
@@ -64,10 +67,10 @@ describe('branch hub', () => {
       hub: {
         upstreamUrl: centre.baseUrl,
         identity: toHubIdentity(identity),
-        fetch: upstreamFetch,
+        fetch: options.fetch ?? linkFetch,
         relayEveryMs: 100,
         relayMaxBackoffMs: 200,
-        mirrorEveryMs: 100,
+        mirrorEveryMs: options.mirrorEveryMs ?? 100,
       },
     });
     const base = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -303,7 +306,7 @@ describe('branch hub', () => {
       }
       return linkFetch(input, init);
     };
-    const hub = await startHub(undefined, dyingCentre);
+    const hub = await startHub(undefined, { fetch: dyingCentre });
     const counter = await enrolKiosk(centre.db, hub.base, clock, 1, { role: 'counter' });
     const backlog = await queueCounterBacklog(counter.db, {
       deviceId: counter.deviceId,
@@ -366,6 +369,26 @@ describe('branch hub', () => {
     await vi.waitFor(async () => expect((await status(hubB)).unrelayedScans).toBe(0), { timeout: 5_000 });
     await counter.engine.runOnce();
     expect((await counter.db.blobs.toArray()).map((b) => b.state)).toEqual(['verified', 'verified']);
+  });
+
+  it('a kiosk the hub has not heard of yet is let in at once: the hub asks the centre for its devices instead of answering 401 until its next pass', async () => {
+    const hub = await startHub(undefined, { mirrorEveryMs: 600_000 });
+    // The start's pass (its timer may fire while the first call runs; calls queue) and ours end:
+    // no other until the test ends.
+    await hubOf(hub.app)!.mirror.runOnce();
+    await hubOf(hub.app)!.mirror.runOnce();
+    // Enrolled at the centre after the hub's only pass (a kiosk moved here, or a hub that lost its database).
+    const kiosk = await enrolKiosk(centre.db, centre.baseUrl, clock, 0);
+    expect((await hub.db.query('SELECT 1 FROM devices WHERE device_id = $1', [kiosk.deviceId])).length).toBe(0);
+    kiosk.moveTo(hub.base);
+    // A rating: no ticket number that the other tests' slot-0 kiosk could already have taken.
+    const rating = await rate(kiosk, clock);
+    const run = await kiosk.engine.runOnce();
+    expect(run.pushed, JSON.stringify(run)).toBe(1);
+    await vi.waitFor(async () => expect((await storedRatings(centre.db, [rating])).size).toBe(1), { timeout: 5_000 });
+    // An unknown credential is still refused, and asks the centre at most once in a while.
+    const stranger = await fetch(`${hub.base}/v1/sync/state`, { headers: { authorization: `Bearer ${'x'.repeat(40)}` } });
+    expect(stranger.status).toBe(401);
   });
 
   it('mirrors what the centre publishes, verbatim: a kiosk behind the hub pulls it with the centre’s cursors and checksums', async () => {

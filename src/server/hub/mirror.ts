@@ -30,7 +30,17 @@ export interface Mirror {
   stop(): Promise<void>;
   upToDateAt(scope: Scope): number | null;
   scopes(): readonly Scope[];
+  /**
+   * Reads the branch's devices from the centre now (a credential the hub does not know: a kiosk
+   * enrolled since the last pass, or a hub that lost its database). Calls made while one is under
+   * way share it; after one, the next waits DEVICES_ASK_EVERY_MS (an unknown token must not make
+   * the hub hammer the centre). True when the list was read.
+   */
+  devicesNow(): Promise<boolean>;
 }
+
+/** At most one on-demand device read per this many ms (mirror.devicesNow). */
+export const DEVICES_ASK_EVERY_MS = 5_000;
 
 export function createMirror(options: {
   readonly db: Db;
@@ -136,8 +146,8 @@ export function createMirror(options: {
    * the hub's copy becomes the centre's, in one transaction (slots cleared first, so a slot that
    * moved between two devices never trips the one-active-device-per-slot index midway).
    */
-  const mirrorDevices = async (): Promise<void> => {
-    const res = await upstream.request('GET', '/v1/hub/devices');
+  const mirrorDevices = async (timeoutMs?: number): Promise<void> => {
+    const res = await upstream.request('GET', '/v1/hub/devices', undefined, timeoutMs === undefined ? {} : { timeoutMs });
     if (res.status !== 200) throw new Error(`the centre answered ${res.status} to the device list`);
     const list = HubDevicesResponse.parse(res.body);
     if (list.branchCode !== options.branchCode) throw new Error(`the centre listed the devices of ${list.branchCode}, not of ${options.branchCode}`);
@@ -189,8 +199,27 @@ export function createMirror(options: {
     timer.unref?.();
   };
 
+  let devicesAsk: Promise<boolean> | null = null;
+  let devicesAskedAt = -Infinity;
+
   return {
     runOnce,
+    devicesNow() {
+      if (devicesAsk) return devicesAsk;
+      // A rate limit, not domain time: the monotonic clock, whatever the injected clock says.
+      if (performance.now() - devicesAskedAt < DEVICES_ASK_EVERY_MS) return Promise.resolve(false);
+      devicesAskedAt = performance.now();
+      devicesAsk = mirrorDevices(3_000)
+        .then(() => true)
+        .catch((e: unknown) => {
+          if (!(e instanceof UpstreamUnreachable)) log.warn({ err: e instanceof Error ? e.message : String(e) }, 'reading the devices failed');
+          return false;
+        })
+        .finally(() => {
+          devicesAsk = null;
+        });
+      return devicesAsk;
+    },
     start() {
       if (!stopped) return;
       stopped = false;
