@@ -30,6 +30,27 @@ const nextCode = () => `000.21.01.H26-261124-${String(++codeCounter).padStart(4,
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 const fakeSha = () => randomBytes(32).toString('hex');
 
+/** A one-page document of the dossier whose scan is these bytes, named by its id. */
+const scanDoc = (documentId: string, bytes: Uint8Array) => ({
+  documentId,
+  name: documentId,
+  originals: 1,
+  copies: 0,
+  sha256: sha256(bytes),
+  size: bytes.length,
+  pages: 1,
+  reusedFrom: null,
+});
+
+/** Uploads a scan over tus as the device, to the server at `baseUrl`; resolves once it is verified. */
+const uploadScan = (baseUrl: string, device: EnrolledDevice, bytes: Uint8Array<ArrayBuffer>) =>
+  uploadBlobWithTus({
+    baseUrl,
+    token: device.token,
+    blob: { sha256: sha256(bytes), size: bytes.length, mimeType: 'application/pdf', data: new Blob([bytes]), uploadUrl: null },
+    hooks: { onUploadUrl: () => undefined },
+  });
+
 function dossierArgs(overrides: Partial<DossierSubmitArgs> = {}): DossierSubmitArgs {
   return {
     id: randomUUID(),
@@ -282,25 +303,9 @@ describe.each(engines)('received dossiers on $name', (engine) => {
     const { device, journal } = await freshCounter();
     const uploadedBytes = new Uint8Array(randomBytes(3000));
     const laterBytes = new Uint8Array(randomBytes(2000));
-    const upload = (bytes: Uint8Array<ArrayBuffer>) =>
-      uploadBlobWithTus({
-        baseUrl: h.base!,
-        token: device.token,
-        blob: { sha256: sha256(bytes), size: bytes.length, mimeType: 'application/pdf', data: new Blob([bytes]), uploadUrl: null },
-        hooks: { onUploadUrl: () => undefined },
-      });
+    const upload = (bytes: Uint8Array<ArrayBuffer>) => uploadScan(h.base!, device, bytes);
     await upload(uploadedBytes);
-    const doc = (documentId: string, bytes: Uint8Array) => ({
-      documentId,
-      name: documentId,
-      originals: 1,
-      copies: 0,
-      sha256: sha256(bytes),
-      size: bytes.length,
-      pages: 1,
-      reusedFrom: null,
-    });
-    const args = dossierArgs({ documents: [doc('to-khai', uploadedBytes), doc('cccd', laterBytes), doc('ban-sao', laterBytes)] });
+    const args = dossierArgs({ documents: [scanDoc('to-khai', uploadedBytes), scanDoc('cccd', laterBytes), scanDoc('ban-sao', laterBytes)] });
     expect((await push(device, [envelope(1, args)], journal)).results[0]?.status).toBe('applied');
     let row = await received(args.code);
     expect([Number(row?.blob_count), Number(row?.blobs_missing), isTrue(row?.blobs_verified)]).toEqual([2, 1, false]);
@@ -322,13 +327,7 @@ describe.each(engines)('received dossiers on $name', (engine) => {
     });
     expect((await push(device, [envelope(1, args)], journal)).results[0]?.status).toBe('applied');
     expect(Number((await received(args.code))?.blobs_missing)).toBe(1);
-    const upload = () =>
-      uploadBlobWithTus({
-        baseUrl: h.base!,
-        token: device.token,
-        blob: { sha256: sha256(bytes), size: bytes.length, mimeType: 'application/pdf', data: new Blob([bytes]), uploadUrl: null },
-        hooks: { onUploadUrl: () => undefined },
-      });
+    const upload = () => uploadScan(h.base!, device, bytes);
     const verified = async () => (await h.db.query('SELECT 1 FROM blobs WHERE sha256 = $1', [sha256(bytes)])).length === 1;
     // The recount dies (a crash, a lost connection) once the blob's row is written.
     const trigger = `recount_fails_${randomUUID().replace(/-/g, '')}`;
@@ -359,17 +358,7 @@ describe.each(engines)('received dossiers on $name', (engine) => {
       const second = new Uint8Array(randomBytes(2300));
       // Different completeness buckets (the first byte of the hash), so the bucket locks do not serialise them.
       if (sha256(first).slice(0, 2) === sha256(second).slice(0, 2)) second[0] = second[0]! ^ 0xff;
-      const doc = (documentId: string, bytes: Uint8Array) => ({
-        documentId,
-        name: documentId,
-        originals: 1,
-        copies: 0,
-        sha256: sha256(bytes),
-        size: bytes.length,
-        pages: 1,
-        reusedFrom: null,
-      });
-      const args = dossierArgs({ documents: [doc('to-khai', first), doc('cccd', second)] });
+      const args = dossierArgs({ documents: [scanDoc('to-khai', first), scanDoc('cccd', second)] });
       expect((await push(device, [envelope(1, args)], journal)).results[0]?.status).toBe('applied');
       // A second server on the same database whose verifications meet after writing their blob
       // rows and before recounting: neither has committed, so each sees only its own row.
@@ -392,18 +381,11 @@ describe.each(engines)('received dossiers on $name', (engine) => {
         },
         transaction: (fn) => tx.transaction((inner) => fn(meeting(inner))),
       });
-      const second_ = await startServerOn(meeting(h.db), async () => undefined, { listen: true });
+      const meetingServer = await startServerOn(meeting(h.db), async () => undefined, { listen: true });
       try {
-        const upload = (bytes: Uint8Array<ArrayBuffer>) =>
-          uploadBlobWithTus({
-            baseUrl: second_.base!,
-            token: device.token,
-            blob: { sha256: sha256(bytes), size: bytes.length, mimeType: 'application/pdf', data: new Blob([bytes]), uploadUrl: null },
-            hooks: { onUploadUrl: () => undefined },
-          });
-        await Promise.all([upload(first), upload(second)]);
+        await Promise.all([uploadScan(meetingServer.base!, device, first), uploadScan(meetingServer.base!, device, second)]);
       } finally {
-        await second_.dispose();
+        await meetingServer.dispose();
       }
       expect(met, 'the two verifications overlapped').toBe(1);
       const row = await received(args.code);
