@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -45,6 +45,7 @@ interface RunningHub {
   db: Db;
   app: FastifyInstance;
   base: string;
+  blobDir: string;
   close(): Promise<void>;
 }
 
@@ -59,11 +60,12 @@ describe('branch hub', () => {
   async function startHub(db?: Db, options: { fetch?: typeof fetch; mirrorEveryMs?: number } = {}): Promise<RunningHub> {
     const database = db ?? (await openPgliteDb(null));
     await migrate(database);
+    const blobDir = mkdtempSync(join(tmpdir(), 'hpasc-hub-blobs-'));
     const app = buildServer({
       db: database,
       clock,
       version: 'test',
-      blobDir: mkdtempSync(join(tmpdir(), 'hpasc-hub-blobs-')),
+      blobDir,
       hub: {
         upstreamUrl: centre.baseUrl,
         identity: toHubIdentity(identity),
@@ -78,6 +80,7 @@ describe('branch hub', () => {
       db: database,
       app,
       base,
+      blobDir,
       async close() {
         await app.close();
         await database.close();
@@ -369,6 +372,58 @@ describe('branch hub', () => {
     await vi.waitFor(async () => expect((await status(hubB)).unrelayedScans).toBe(0), { timeout: 5_000 });
     await counter.engine.runOnce();
     expect((await counter.db.blobs.toArray()).map((b) => b.state)).toEqual(['verified', 'verified']);
+  });
+
+  it('scans whose bytes the hub lost while its database kept them are asked of the kiosk again, and reach the centre whole', async () => {
+    // Slot 0: no other test here receives a dossier in it (the first dossier of a slot and day has one code).
+    const hub = await startHub();
+    const counter = await enrolKiosk(centre.db, hub.base, clock, 0, { role: 'counter' });
+    link.down = true;
+    const backlog = await queueCounterBacklog(counter.db, {
+      deviceId: counter.deviceId,
+      slot: 0,
+      branch: seededBranch(),
+      clock,
+      random: nodeRandom,
+      records: 0,
+      pages: [1, 2],
+      pageBytes: 30_000,
+    });
+    expect((await counter.engine.runOnce()).blobsUploaded).toBe(2);
+    const [dossier] = await counter.db.dossiers.toArray();
+    const dossierId = dossier!.id;
+    expect((await storedDossiers(hub.db, [dossierId])).get(dossierId)?.blobsMissing).toBe(0);
+    // The hub's scan folder is damaged while its database lives on: one sealed copy is gone, the
+    // other's bytes are overwritten.
+    const [first, second] = backlog.scans.map((x) => x.sha256);
+    const sealedFile = (sha: string) => {
+      const folder = join(hub.blobDir, 'sha256', sha.slice(0, 2));
+      return join(
+        folder,
+        readdirSync(folder).find((f) => f.startsWith(sha))!,
+      );
+    };
+    rmSync(sealedFile(first!));
+    writeFileSync(sealedFile(second!), Buffer.alloc(40_000, 7));
+    link.down = false;
+    // The relay finds both lost and forgets them: the hub counts them missing again and no longer
+    // says it holds them, rather than failing on them for ever.
+    await vi.waitFor(async () => expect((await storedDossiers(hub.db, [dossierId])).get(dossierId)?.blobsMissing).toBe(2), {
+      timeout: 10_000,
+      interval: 100,
+    });
+    expect((await status(hub)).unrelayedScans).toBe(0);
+    expect((await counter.db.blobs.bulkGet([first!, second!])).map((b) => b?.state)).toEqual(['held', 'held']);
+    // The counter kept its copies: its next run sends both again, and they reach the centre.
+    expect((await counter.engine.runOnce()).blobsUploaded).toBe(2);
+    await vi.waitFor(async () => expect((await storedDossiers(centre.db, [dossierId])).get(dossierId)?.blobsMissing).toBe(0), {
+      timeout: 15_000,
+      interval: 100,
+    });
+    for (const x of backlog.scans) expect(await storedBlobBytes(centre.db, centreBlobs, x.sha256)).toEqual(Buffer.from(x.bytes));
+    await vi.waitFor(async () => expect((await status(hub)).unrelayedScans).toBe(0), { timeout: 5_000 });
+    await counter.engine.runOnce();
+    expect((await counter.db.blobs.bulkGet([first!, second!])).map((b) => b?.state)).toEqual(['verified', 'verified']);
   });
 
   it('a kiosk the hub has not heard of yet is let in at once: the hub asks the centre for its devices instead of answering 401 until its next pass', async () => {

@@ -2,9 +2,11 @@ import type { FastifyBaseLogger } from 'fastify';
 import { BLOB_VERIFIED_HEADER, BLOBS_KNOWN_PATH, BlobsKnownResponse, MAX_BLOBS_KNOWN } from '../../shared/blobsKnown';
 import type { Clock } from '../../shared/clock';
 import { BLOB_TUS_PATH, WireError } from '../../shared/sync';
-import { readBlobBytes, type BlobStorage } from '../blobStore';
+import { createHash } from 'node:crypto';
+import { findBlob, readBlob, type BlobStorage } from '../blobStore';
 import type { DataProtection } from '../dataProtection';
 import type { Db } from '../db/Db';
+import { lockBlobBuckets } from '../dossiers';
 import type { Upstream } from './upstream';
 
 /**
@@ -16,9 +18,15 @@ import type { Upstream } from './upstream';
  * centre says the bytes verified (`Blob-Verified` on the final PATCH, or blobs/known): an upload
  * whose every byte arrived is not enough, the centre may have died before verifying it.
  * No answer stops the pass (the next one resumes); a refusal is kept on the row for the status.
+ *
+ * A scan whose bytes the hub lost (file gone, sealed copy damaged, bytes not matching the hash) is
+ * forgotten here as if it never verified: its rows go, the hub's dossiers count it missing again,
+ * and the next `blobs/known` a kiosk asks answers neither verified nor held. The kiosk kept its own
+ * copy (it prunes a scan only when the centre has it), so it sends the scan again and the relay
+ * picks it up from there.
  */
 export interface BlobRelay {
-  runOnce(): Promise<{ relayed: number; known: number; failed: number }>;
+  runOnce(): Promise<{ relayed: number; known: number; failed: number; lost: number }>;
   pending(): Promise<{ blobs: number; bytes: number; oldestAddedAt: number | null }>;
 }
 
@@ -68,12 +76,58 @@ export function createBlobRelay(options: {
     return new Set(BlobsKnownResponse.parse(asked.body).verified);
   };
 
-  /** Uploads one scan; true when the centre verified it, false when it refused it (recorded). */
-  const send = async (row: { sha256: string; device_id: string; size: number; upload_url: string | null }): Promise<boolean> => {
-    const bytes = await readBlobBytes(db, storage, protection, row.sha256);
-    if (!bytes) {
-      await fail(row.sha256, { code: 'relay.blob-missing', detail: 'the hub no longer holds these bytes; the kiosk that scanned them must send them again' });
-      return false;
+  /**
+   * The scan's plaintext, or 'lost' when the hub can no longer give these bytes: no row, no file,
+   * a sealed copy that does not open, or bytes that are not the ones the hash names. Any other
+   * failure (a store that does not answer) throws and the pass is tried again.
+   */
+  const bytesOf = async (sha256: string): Promise<Buffer | 'lost'> => {
+    const row = await findBlob(db, sha256);
+    if (!row) return 'lost';
+    let stream;
+    try {
+      stream = await readBlob(storage, protection, row);
+    } catch (error) {
+      if (isNotFound(error)) return 'lost';
+      throw error;
+    }
+    const chunks: Buffer[] = [];
+    try {
+      for await (const chunk of stream) chunks.push(chunk as Buffer);
+    } catch (error) {
+      // Mid-stream, a sealed copy that fails to open is damaged (blobCipher checks every segment).
+      if (storage.kind === 'disk' || isNotFound(error)) return 'lost';
+      throw error;
+    }
+    const bytes = Buffer.concat(chunks);
+    return createHash('sha256').update(bytes).digest('hex') === sha256 ? bytes : 'lost';
+  };
+
+  /** Forgets a scan the hub lost, so the kiosk that has it sends it again (one transaction). */
+  const forgetLost = async (sha256: string): Promise<void> => {
+    const keys = await db.transaction(async (tx) => {
+      await lockBlobBuckets(tx, [sha256]);
+      await tx.query('DELETE FROM relay_blobs WHERE sha256 = $1', [sha256]);
+      // Owners go with the row (ON DELETE CASCADE).
+      const removed = await tx.query<{ storage_key: string }>('DELETE FROM blobs WHERE sha256 = $1 RETURNING storage_key', [sha256]);
+      await tx.query(
+        `UPDATE received_dossiers r SET blobs_missing = (
+           SELECT count(*) FROM dossier_blobs d WHERE d.dossier_id = r.id AND NOT EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = d.sha256))
+         WHERE r.id IN (SELECT dossier_id FROM dossier_blobs WHERE sha256 = $1)`,
+        [sha256],
+      );
+      return removed.map((r) => r.storage_key);
+    });
+    for (const key of keys) await storage.removeStored(key).catch(() => undefined);
+    log.warn({ sha256: sha256.slice(0, 12) }, 'a scan the hub held is lost; the kiosk that scanned it will send it again');
+  };
+
+  /** Uploads one scan; true when the centre verified it, false when it refused it (recorded), 'lost' when the hub lost it. */
+  const send = async (row: { sha256: string; device_id: string; size: number; upload_url: string | null }): Promise<boolean | 'lost'> => {
+    const bytes = await bytesOf(row.sha256);
+    if (bytes === 'lost') {
+      await forgetLost(row.sha256);
+      return 'lost';
     }
     let url = row.upload_url;
     let offset = url ? await offsetOf(url) : null;
@@ -141,11 +195,12 @@ export function createBlobRelay(options: {
           [MAX_BLOBS_KNOWN],
         )
       ).map((r) => ({ ...r, size: Number(r.size) }));
-      if (rows.length === 0) return { relayed: 0, known: 0, failed: 0 };
+      if (rows.length === 0) return { relayed: 0, known: 0, failed: 0, lost: 0 };
       const verified = await knownAtCentre(rows.map((r) => r.sha256));
       if (verified.size > 0) await db.query('DELETE FROM relay_blobs WHERE sha256 = ANY($1::text[])', [[...verified]]);
       let relayed = 0;
       let failed = 0;
+      let lost = 0;
       // A few at a time, as kiosks send theirs: one scan's round trips (creation, the PATCH's answer)
       // overlap another's bytes on the link. No answer stops the pass: no new scan starts, the
       // ones under way end, then the pass fails (the next one resumes them).
@@ -156,7 +211,9 @@ export function createBlobRelay(options: {
         while (stopped === null && next < todo.length) {
           const row = todo[next++]!;
           try {
-            if (await send(row)) {
+            const sent = await send(row);
+            if (sent === 'lost') lost++;
+            else if (sent) {
               await db.query('DELETE FROM relay_blobs WHERE sha256 = $1', [row.sha256]);
               relayed++;
             } else failed++;
@@ -168,7 +225,7 @@ export function createBlobRelay(options: {
       await Promise.all(Array.from({ length: Math.min(RELAY_PARALLEL_SCANS, todo.length) }, worker));
       if (relayed > 0 || failed > 0) log.info({ relayed, failed }, 'scans relayed to the centre');
       if (stopped !== null) throw (stopped as { error: unknown }).error;
-      return { relayed, known: verified.size, failed };
+      return { relayed, known: verified.size, failed, lost };
     },
     async pending() {
       const [row] = await db.query<{ n: unknown; bytes: unknown; oldest: unknown }>(
@@ -181,4 +238,10 @@ export function createBlobRelay(options: {
       };
     },
   };
+}
+
+/** A stored object that is not there: ENOENT on disk, NoSuchKey (or a 404) from S3. */
+function isNotFound(error: unknown): boolean {
+  const e = error as { code?: unknown; name?: unknown; $metadata?: { httpStatusCode?: unknown } } | null;
+  return e?.code === 'ENOENT' || e?.name === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404;
 }

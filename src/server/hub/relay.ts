@@ -127,7 +127,7 @@ export function createRelayWorker(options: {
     if (relayed > 0) log.info({ relayed, journals }, 'relayed to the centre');
     return { relayed, journals, stalled };
   });
-  const scansPass = oneAtATime(async () => (options.blobs ? await options.blobs.runOnce() : { relayed: 0, failed: 0, known: 0 }));
+  const scansPass = oneAtATime(async () => (options.blobs ? await options.blobs.runOnce() : { relayed: 0, failed: 0, known: 0, lost: 0 }));
 
   // Records and scans run in lanes of their own: records pushed while a pass uploads megabytes of
   // scans go up at once instead of waiting behind them (a dossier's record may reach the centre
