@@ -4,7 +4,7 @@ import { dossierSyncState } from './dossierList';
 const MIN = 60_000;
 const NOW = 1_000 * MIN;
 const STUCK = 15 * MIN;
-const scan = (state: 'pending' | 'uploading' | 'verified', failingSince: number | null = null) => ({ state, failingSince });
+const scan = (state: 'pending' | 'uploading' | 'held' | 'verified', failingSince: number | null = null) => ({ state, failingSince });
 
 describe('dossierSyncState', () => {
   it('follows the record and its scans: local → uploading → scans-pending → confirmed', () => {
@@ -17,6 +17,21 @@ describe('dossierSyncState', () => {
     // Every paper reused: nothing of its own to send.
     expect(at(null)).toBe('local');
     expect(at(NOW)).toBe('confirmed');
+  });
+
+  it('behind a branch hub: at-hub once the hub holds the record and every scan, then the centre’s states', () => {
+    const at = (heldAtHub: boolean, syncedAt: number | null, ...scans: ReturnType<typeof scan>[]) =>
+      dossierSyncState({ rejected: false, syncedAt, heldAtHub, scans }, NOW, STUCK);
+    expect(at(true, null, scan('held'), scan('uploading'))).toBe('uploading');
+    expect(at(true, null, scan('held'), scan('pending'))).toBe('uploading');
+    expect(at(false, null, scan('held'), scan('held'))).toBe('uploading');
+    expect(at(true, null, scan('held'), scan('held'))).toBe('at-hub');
+    expect(at(true, null, scan('held'), scan('verified'))).toBe('at-hub');
+    expect(at(true, null)).toBe('at-hub');
+    expect(at(false, NOW, scan('held'), scan('verified'))).toBe('scans-pending');
+    expect(at(false, NOW, scan('verified'))).toBe('confirmed');
+    // A scan failing to reach the hub for long is still what staff must see.
+    expect(at(true, null, scan('held'), scan('uploading', NOW - STUCK))).toBe('scans-stuck');
   });
 
   it('puts what needs staff first: refused, then a scan gone, then a scan failing past the threshold', () => {

@@ -10,6 +10,7 @@ import { allDossiers, blobStates, dossiersOfDay, rejectedDossierCodes } from '..
 import type { BlobState, DossierRow, KioskDb } from '../storage/KioskDb';
 import type { ReferenceDb } from '../storage/referenceDb';
 import { readPublishedOne } from '../storage/referenceRepository';
+import { recordIdsHeldAtHub } from '../storage/syncRepository';
 import { watchQuery } from '../storage/watch';
 import type { DossierListRow, DossierSyncState } from './dossierTypes';
 
@@ -35,6 +36,8 @@ export interface DossierList {
 export interface SyncFacts {
   readonly rejected: boolean;
   readonly syncedAt: number | null;
+  /** A branch hub holds the record and the centre does not yet (its outbox entry is held: syncRepository). */
+  readonly heldAtHub?: boolean;
   /** One per scan captured for this dossier (reused papers are the earlier dossier's); null = no longer on this machine. */
   readonly scans: readonly ({ readonly state: BlobState; readonly failingSince: number | null } | null)[];
 }
@@ -50,6 +53,8 @@ export function dossierSyncState(facts: SyncFacts, now: number, stuckScanAfterMs
   if (scans.some((s) => s === null)) return 'scans-lost';
   if (unsent.some((s) => isStuckScan(s!.failingSince, now, stuckScanAfterMs))) return 'scans-stuck';
   if (facts.syncedAt !== null) return unsent.length > 0 ? 'scans-pending' : 'confirmed';
+  // Behind a hub: record and every scan there, none still travelling from this machine.
+  if (facts.heldAtHub && scans.every((s) => s!.state === 'held' || s!.state === 'verified')) return 'at-hub';
   if (scans.some((s) => s!.state === 'uploading' || s!.state === 'held' || s!.state === 'verified')) return 'uploading';
   return 'local';
 }
@@ -59,20 +64,23 @@ export function createDossierList(deps: DossierListDeps): DossierList {
 
   /** List rows; the sync issues are read once for all of them. */
   async function listRows(rows: readonly DossierRow[]): Promise<DossierListRow[]> {
-    const rejected = await rejectedDossierCodes(
-      db,
-      rows.map((r) => r.code),
-    );
-    return Promise.all(rows.map((row) => listRow(row, rejected.has(row.code))));
+    const [rejected, held] = await Promise.all([
+      rejectedDossierCodes(
+        db,
+        rows.map((r) => r.code),
+      ),
+      recordIdsHeldAtHub(db),
+    ]);
+    return Promise.all(rows.map((row) => listRow(row, rejected.has(row.code), held.has(row.id))));
   }
 
-  async function listRow(row: DossierRow, rejected: boolean): Promise<DossierListRow> {
+  async function listRow(row: DossierRow, rejected: boolean, heldAtHub: boolean): Promise<DossierListRow> {
     const a = row.args;
     const scans = await blobStates(
       db,
       a.documents.filter((d) => d.reusedFrom === null).map((d) => d.sha256),
     );
-    const syncState = dossierSyncState({ rejected, syncedAt: row.syncedAt, scans }, clock.now(), deps.stuckScanAfterMs);
+    const syncState = dossierSyncState({ rejected, syncedAt: row.syncedAt, heldAtHub, scans }, clock.now(), deps.stuckScanAfterMs);
     const centreStatus = await readPublishedOne<DossierStatus>(reference, branchScope(branch.branchCode), 'dossierStatus', row.code);
     return {
       id: row.id,

@@ -80,11 +80,12 @@ export type ReuseReach =
  * Where a received dossier stands on its way to the centre, for the officer's list:
  * local (nothing sent yet) → uploading (scans travelling, record not yet confirmed) →
  * scans-pending (the centre has the record, scans still on their way) → confirmed (record and every
- * scan at the centre); scans-stuck (a scan has failed to go for longer than the threshold: see the
+ * scan at the centre). Behind a branch hub, at-hub sits before confirmed: the hub holds the record
+ * and every scan, the centre not yet (the link is down, or the relay is on its way); scans-stuck (a scan has failed to go for longer than the threshold: see the
  * sync-issues screen), rejected (the centre refused the record), scans-lost (a scan is no longer
  * on this machine).
  */
-export type DossierSyncState = 'local' | 'uploading' | 'scans-pending' | 'confirmed' | 'scans-stuck' | 'rejected' | 'scans-lost';
+export type DossierSyncState = 'local' | 'uploading' | 'at-hub' | 'scans-pending' | 'confirmed' | 'scans-stuck' | 'rejected' | 'scans-lost';
 
 /** A received dossier as stored on this machine. */
 export interface ReceivedDossier {

@@ -99,6 +99,15 @@ export async function countHeldAtHub(db: KioskDb): Promise<number> {
   return db.outbox.where('deviceSeq').between(confirmedSeq, heldSeq, false, true).count();
 }
 
+/** The ids of the records whose outbox entries a branch hub holds and the centre does not yet. */
+export async function recordIdsHeldAtHub(db: KioskDb): Promise<Set<string>> {
+  const { confirmedSeq, heldSeq } = await loadSyncMeta(db);
+  if (heldSeq <= confirmedSeq) return new Set();
+  const held = await db.outbox.where('deviceSeq').between(confirmedSeq, heldSeq, false, true).toArray();
+  // A sealed entry keeps its record's id in clear (sealing.ts).
+  return new Set(held.map((e) => (e.args as { id?: unknown } | null)?.id).filter((id): id is string => typeof id === 'string'));
+}
+
 /** A short description of a mutation's record for staff (the registry's `describe`; no personal data). */
 export function describeMutation(name: MutationName | string, args: unknown): string {
   if (!isMutationName(name)) return name;

@@ -330,7 +330,9 @@ for (const mode of ['hub', 'centre'] as const satisfies readonly Mode[]) {
       expect(phase2Ticket?.syncedAt ?? null).toBeNull();
       expect(await blobStates(counter2.page)).toEqual(['held', 'held']);
       expect(await blobStates(counter1.page)).toEqual(['verified', 'verified']);
-      await expect(listRow(counter2.page, code2)).toHaveAttribute('data-sync', 'uploading');
+      // The officer's list says where the dossier is: at the branch's server, not yet at the centre.
+      await expect(listRow(counter2.page, code2)).toHaveAttribute('data-sync', 'at-hub');
+      await expect(listRow(counter2.page, code2).getByTestId('list.sync')).toHaveText('Máy chủ chi nhánh đã nhận – chờ gửi lên trung tâm');
       expect(await hub.status()).toMatchObject({ upstreamReachable: false, unrelayedRecords: kept, unrelayedScans: 2, stalledJournals: [] });
       // The centre has nothing of phase 2.
       expect((await centre.tickets()).map((t) => t.number)).toEqual([a1, a2, p1, b1]);
@@ -363,6 +365,7 @@ for (const mode of ['hub', 'centre'] as const satisfies readonly Mode[]) {
     }
     for (const m of [kioskA, kioskB]) expect((await readRows(m.page, 'tickets')).filter((t) => typeof t.syncedAt !== 'number')).toEqual([]);
     for (const m of [counter1, counter2]) expect((await readRows(m.page, 'dossiers')).filter((d) => typeof d.syncedAt !== 'number')).toEqual([]);
+    if (hub) await expect(listRow(counter2.page, code2)).toHaveAttribute('data-sync', 'confirmed');
 
     // ── The centre holds every record and scan exactly once ───────────────────────────────
     expect((await centre.tickets()).map((t) => `${t.number} ${t.deviceId}`)).toEqual([

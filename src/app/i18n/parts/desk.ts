@@ -177,6 +177,7 @@ export const vi = {
     sync: {
       local: 'Trên máy',
       uploading: 'Đang gửi',
+      'at-hub': 'Máy chủ chi nhánh đã nhận – chờ gửi lên trung tâm',
       'scans-pending': 'Trung tâm đã nhận hồ sơ – đang gửi bản quét',
       confirmed: 'Trung tâm đã nhận',
       'scans-stuck': 'Bản quét chưa gửi được – xem Sự cố đồng bộ',
@@ -389,6 +390,7 @@ export const en: Widen<typeof vi> = {
     sync: {
       local: 'On this machine',
       uploading: 'Sending',
+      'at-hub': 'Branch server has it – waiting to reach the centre',
       'scans-pending': 'Centre has the record – sending scans',
       confirmed: 'Centre has it',
       'scans-stuck': 'Scans not sent – see Sync issues',
