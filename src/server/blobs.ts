@@ -414,11 +414,15 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
       const h = request.headers;
       if (h['tus-resumable'] !== '1.0.0') return reply.code(412).send(wireError('blob.tus-version', 'Tus-Resumable: 1.0.0 required'));
       if (h['upload-concat'] !== undefined) return reply.code(400).send(wireError('blob.unsupported', 'Upload-Concat is not supported'));
+      // A scan's size is known before it is sent (it is hashed first): no deferred length.
+      if (h['upload-defer-length'] !== undefined) {
+        return reply.code(400).send(wireError('blob.unsupported', 'Upload-Defer-Length is not supported; send Upload-Length'));
+      }
       const metadata = h['upload-metadata'];
       if (metadata !== undefined && !validTusMetadata(metadata)) {
         return reply.code(400).send(wireError('blob.bad-metadata', 'Upload-Metadata must be "key base64" pairs separated by commas'));
       }
-      for (const name of ['upload-length', 'upload-offset', 'upload-defer-length'] as const) {
+      for (const name of ['upload-length', 'upload-offset'] as const) {
         const v = h[name];
         if (v !== undefined && (typeof v !== 'string' || !/^\d{1,15}$/.test(v))) {
           return reply.code(400).send(wireError('blob.bad-header', `${name} must be a non-negative integer`));

@@ -3,7 +3,9 @@ import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EnrolRequest, HeartbeatRequest, PublishRequest, PullRequest, PushRequest, SYNC_PROTOCOL_VERSION } from '../../src/shared/sync';
 import { recordDossierStatus } from '../../src/server/dossiers';
-import { QueueActionArgs } from '../../src/shared/queue';
+import { QueueActionArgs, QueueBoardQuery, QueueEventsQuery, StaffCallAnswerRequest } from '../../src/shared/queue';
+import { BLOBS_KNOWN_PATH, BlobsKnownRequest } from '../../src/shared/blobsKnown';
+import { HubHeartbeatRequest, HubRelayRequest } from '../../src/shared/hub';
 import { REUSE_INDEX_PATH, REUSE_PDF_PATH, ReuseIndexRequest, ReusePdfRequest } from '../../src/shared/reuseIndex';
 import { adminAuthHeader, enrolDevice, openHarness, pgliteEngine, postgresEngine, START, stateHash, type Engine, type Harness } from './serverHarness';
 
@@ -276,7 +278,8 @@ function passesSchema(schema: { safeParse(v: unknown): { success: boolean } } | 
 
 interface Route {
   readonly name: string;
-  readonly auth: 'device' | 'admin' | 'none';
+  /** The credential that reaches validation: a counter, the admin, a branch hub, or none. */
+  readonly auth: 'device' | 'admin' | 'hub' | 'none';
   /** Builds one request (without the credential). */
   make(r: Rng): InjectOptions & { description: string };
 }
@@ -327,28 +330,56 @@ function hostileUrlPart(r: Rng): string {
   }
 }
 
-function stateRoute(): Route {
+/**
+ * A GET route whose query the schema checks: hostile keys and values, repeated and missing keys,
+ * arrays, prototype names, a huge value, a body on a GET. A query that would pass the schema is
+ * drawn again (the SSE route would answer it with an endless stream).
+ */
+function queryRoute(
+  name: string,
+  path: string,
+  auth: Route['auth'],
+  valid: Record<string, string>,
+  schema: { safeParse(v: unknown): { success: boolean } } | null,
+): Route {
+  const keys = Object.keys(valid);
   return {
-    name: 'GET /v1/sync/state',
-    auth: 'device',
+    name,
+    auth,
     make(r) {
-      const parts: string[] = [];
-      const n = r.int(4);
-      for (let i = 0; i < n; i++) {
-        const key = r.pick(['journalId', 'journalId', 'journalId[]', '__proto__', 'constructor', `${MARK}`, 'journalId[__proto__]', '']);
-        parts.push(`${encodeURIComponent(key)}=${r.chance(0.3) ? JOURNAL.slice(0, r.int(37)) : hostileUrlPart(r)}`);
+      for (;;) {
+        const parts: string[] = [];
+        const n = r.int(keys.length + 3);
+        for (let i = 0; i < n; i++) {
+          const key = r.pick([
+            ...keys,
+            ...keys,
+            ...keys.map((k) => `${k}[]`),
+            '__proto__',
+            'constructor',
+            `${MARK}`,
+            ...keys.map((k) => `${k}[__proto__]`),
+            '',
+          ]);
+          const name = key.replace(/\[.*$/, '');
+          const base = Object.hasOwn(valid, name) ? valid[name] : undefined;
+          const value = base !== undefined && r.chance(0.3) ? base.slice(0, r.int(base.length + 1)) : hostileUrlPart(r);
+          parts.push(`${encodeURIComponent(key)}=${value}`);
+        }
+        if (keys.length > 0 && r.chance(0.1)) parts.push(...keys.flatMap((k) => [`${k}=${valid[k]}`, `${k}=${valid[k]}`]));
+        if (r.chance(0.05)) parts.push(`x=${'q'.repeat(100_000)}${MARK}`);
+        const query = parts.join(r.pick(['&', '&&', ';']));
+        const url = `${path}${parts.length > 0 || r.chance(0.5) ? `?${query}` : ''}`;
+        if (schema && schema.safeParse(Object.fromEntries(new URLSearchParams(url.split('?')[1] ?? ''))).success) continue;
+        const withBody = r.chance(0.1);
+        return {
+          method: 'GET',
+          url,
+          headers: withBody ? { 'content-type': 'application/json' } : {},
+          payload: withBody ? `{"${keys[0] ?? 'x'}":"${MARK}"}` : undefined,
+          description: describeBody(url),
+        };
       }
-      if (r.chance(0.1)) parts.push(`journalId=${JOURNAL}`, `journalId=${JOURNAL}`);
-      if (r.chance(0.05)) parts.push(`x=${'q'.repeat(100_000)}${MARK}`);
-      const url = `/v1/sync/state${parts.length > 0 || r.chance(0.5) ? `?${parts.join(r.pick(['&', '&&', ';']))}` : ''}`;
-      const withBody = r.chance(0.1);
-      return {
-        method: 'GET',
-        url,
-        headers: withBody ? { 'content-type': 'application/json' } : {},
-        payload: withBody ? `{"journalId":"${MARK}"}` : undefined,
-        description: describeBody(url),
-      };
     },
   };
 }
@@ -466,6 +497,20 @@ function routes(): Route[] {
     schemaVersion: 2,
     sentAt: START,
   };
+  const hubHeartbeat = {
+    protocolVersion: SYNC_PROTOCOL_VERSION,
+    appVersion: '0.1.0',
+    sentAt: START,
+    unrelayedRecords: 0,
+    unrelayedBytes: 0,
+    oldestUnrelayedAgeMs: null,
+    lastRelayAt: null,
+    unrelayedScans: 0,
+    unrelayedScanBytes: 0,
+    oldestUnrelayedScanAgeMs: null,
+    stalledJournals: [],
+    scopes: [{ scope: 'global', cursor: 0, upToDateAt: null }],
+  };
   const publish = {
     scope: 'global',
     changes: [
@@ -488,7 +533,7 @@ function routes(): Route[] {
     jsonRoute('POST /v1/enrol', '/v1/enrol', 'none', { code: 'AAAA-BBBB-CCCC-DDDD', deviceId: randomUUID(), role: 'citizen' }, EnrolRequest),
     jsonRoute('POST /v1/sync/push', '/v1/sync/push', 'device', { protocolVersion: 1, journalId: JOURNAL, mutations: [envelope] }, PushRequest),
     jsonRoute('POST /v1/sync/pull', '/v1/sync/pull', 'device', { protocolVersion: 1, scope: 'global', cursor: 0, limit: 10, withChecksum: true }, PullRequest),
-    stateRoute(),
+    queryRoute('GET /v1/sync/state', '/v1/sync/state', 'device', { journalId: JOURNAL }, null),
     jsonRoute('POST /v1/heartbeat', '/v1/heartbeat', 'device', heartbeat, HeartbeatRequest),
     jsonRoute('POST /v1/admin/publish', '/v1/admin/publish', 'admin', publish, PublishRequest),
     jsonRoute('POST /v1/lookup', '/v1/lookup', 'none', { code: '000.00.21.H26-261124-0001', secret: 'K7P4X9QM' }, null),
@@ -522,6 +567,29 @@ function routes(): Route[] {
       },
       QueueActionArgs,
     ),
+    jsonRoute(
+      'POST /v1/queue/staff-calls/answer',
+      '/v1/queue/staff-calls/answer',
+      'device',
+      { id: '0193a1b2-0000-7000-8000-00000000f0d1', counter: 1 },
+      StaffCallAnswerRequest,
+    ),
+    queryRoute('GET /v1/queue/state', '/v1/queue/state', 'device', { day: '2026-11-24' }, null),
+    queryRoute('GET /v1/queue/board', '/v1/queue/board', 'none', { branch: 'CN01', day: '2026-11-24' }, QueueBoardQuery),
+    queryRoute('GET /v1/queue/events', '/v1/queue/events', 'none', { branch: 'CN01' }, QueueEventsQuery),
+    jsonRoute('POST /v1/blobs/known', BLOBS_KNOWN_PATH, 'device', { sha256: ['ab'.repeat(32)] }, BlobsKnownRequest),
+    // What only a branch hub may call at the centre (hubRoutes.ts), fuzzed with the hub's credential.
+    jsonRoute('POST /v1/hub/enrol', '/v1/hub/enrol', 'hub', { code: 'AAAA-BBBB-CCCC-DDDD', deviceId: randomUUID(), role: 'citizen' }, EnrolRequest),
+    jsonRoute(
+      'POST /v1/hub/relay',
+      '/v1/hub/relay',
+      'hub',
+      { protocolVersion: SYNC_PROTOCOL_VERSION, deviceId: '0193a1b2-0000-7000-8000-00000000f0e1', journalId: JOURNAL, mutations: [envelope] },
+      HubRelayRequest,
+    ),
+    queryRoute('GET /v1/hub/state', '/v1/hub/state', 'hub', { deviceId: '0193a1b2-0000-7000-8000-00000000f0e1', journalId: JOURNAL }, null),
+    jsonRoute('POST /v1/hub/heartbeat', '/v1/hub/heartbeat', 'hub', hubHeartbeat, HubHeartbeatRequest),
+    queryRoute('GET /v1/hub/devices', '/v1/hub/devices', 'hub', {}, null),
     blobHashRoute(),
     tusRoute(),
   ];
@@ -602,6 +670,7 @@ function fuzzSuite(engine: Engine, perRoute: number) {
     let h: Harness;
     let device: { authorization: string };
     let admin: { authorization: string };
+    let hub: { authorization: string };
     let baseline: Record<string, string>;
     const violations: Violation[] = [];
 
@@ -611,6 +680,7 @@ function fuzzSuite(engine: Engine, perRoute: number) {
       // A counter: the role that uploads scans, so the tus route's validation is fuzzed, not only its role check.
       device = (await enrolDevice(h, 'CN01', 'counter')).auth;
       admin = await adminAuthHeader(h);
+      hub = (await enrolDevice(h, 'CN01', 'hub')).auth;
       await recordDossierStatus(h.db, {
         code: '000.00.21.H26-261124-0001',
         branchCode: 'CN01',
@@ -636,7 +706,14 @@ function fuzzSuite(engine: Engine, perRoute: number) {
           const req = route.make(r);
           const { description, ...options } = req;
           const credentials: (Record<string, string> | null)[] =
-            route.auth === 'none' ? [null] : [route.auth === 'admin' ? admin : device, null, ...(route.auth === 'admin' ? [device] : [])];
+            route.auth === 'none'
+              ? [null]
+              : route.auth === 'admin'
+                ? [admin, null, device]
+                : route.auth === 'hub'
+                  ? // A kiosk's credential on a hub route, too: refused, never read as the hub.
+                    [hub, null, device]
+                  : [device, null];
           if (r.chance(0.05))
             credentials.push({ authorization: r.pick([`Bearer ${MARK}${'a'.repeat(30)}`, `Bearer ${'a'.repeat(43)}\u0000`, `Basic ${MARK}`]) });
           const ip = `10.${r.int(250)}.${r.int(250)}.${r.int(250) + 1}`;

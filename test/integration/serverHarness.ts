@@ -83,7 +83,7 @@ export interface EnrolledDevice {
 export async function enrolDevice(
   h: Pick<Harness, 'db' | 'app' | 'clock'>,
   branch = 'CN01',
-  role: 'citizen' | 'counter' = 'citizen',
+  role: 'citizen' | 'counter' | 'hub' = 'citizen',
   deviceId: string = randomUUID(),
   /** A code issued for this device id: the only way to re-enrol a device the server knows. */
   forDevice = false,
