@@ -12,7 +12,25 @@ import { startCentre, type Centre } from './centre';
  * emptied database: no test sees another's tickets, devices or dossiers, whatever the order the
  * files run in. The PGlite behind it is booted once per worker (`centreDb`).
  */
-export const test = base.extend<{ centre: Centre }, { centreDb: Db }>({
+export const test = base.extend<{ centre: Centre; closeOwnContexts: void }, { centreDb: Db }>({
+  /**
+   * Every browser context a test opened itself (another machine, the board) is closed when it ends,
+   * whether it passed or not: the browser lives as long as the worker, and a context left open keeps
+   * its sync loops, timers and event streams running through every later test.
+   */
+  closeOwnContexts: [
+    async ({ browser }, use) => {
+      const before = new Set(browser.contexts());
+      await use();
+      await Promise.all(
+        browser
+          .contexts()
+          .filter((c) => !before.has(c))
+          .map((c) => c.close().catch(() => undefined)),
+      );
+    },
+    { auto: true },
+  ],
   context: async ({ context }, use) => {
     await context.addInitScript(() => {
       window.print = () => {
