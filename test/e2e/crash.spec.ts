@@ -200,10 +200,17 @@ async function noisePdf(page: Page, megapixels: number): Promise<Buffer> {
     for (let i = 3; i < image.data.length; i += 4) image.data[i] = 255;
     g.putImageData(image, 0, 0);
     const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 1 });
-    return Array.from(new Uint8Array(await blob.arrayBuffer()));
+    // Base64 of a data URL, not an array of numbers: megabytes cross the protocol as one string.
+    const url = await new Promise<string>((resolve, reject) => {
+      const reader = new FileReader();
+      reader.onload = () => resolve(reader.result as string);
+      reader.onerror = () => reject(reader.error);
+      reader.readAsDataURL(blob);
+    });
+    return url.slice(url.indexOf(',') + 1);
   }, side);
   const doc = await PDFDocument.create();
-  const img = await doc.embedJpg(Uint8Array.from(jpeg));
+  const img = await doc.embedJpg(Buffer.from(jpeg, 'base64'));
   doc.addPage([595, 842]).drawImage(img, { x: 0, y: 0, width: 595, height: 842 });
   return Buffer.from(await doc.save());
 }

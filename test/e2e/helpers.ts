@@ -22,9 +22,16 @@ export async function lastPrintedPdf(page: Page, jobTitle?: string): Promise<Buf
   await frame.waitFor({ state: 'attached' });
   const bytes = await frame.evaluate(async (el) => {
     const response = await fetch((el as HTMLIFrameElement).src);
-    return Array.from(new Uint8Array(await response.arrayBuffer()));
+    const blob = await response.blob();
+    const url = await new Promise<string>((resolve, reject) => {
+      const reader = new FileReader();
+      reader.onload = () => resolve(reader.result as string);
+      reader.onerror = () => reject(reader.error);
+      reader.readAsDataURL(blob);
+    });
+    return url.slice(url.indexOf(',') + 1);
   });
-  return Buffer.from(bytes);
+  return Buffer.from(bytes, 'base64');
 }
 
 /** Text of a PDF as poppler's pdftotext extracts it (what a screen reader or search index sees). */
@@ -134,11 +141,18 @@ export async function paperPhoto(page: Page, title: string, type: 'image/jpeg' |
       g.fillText(title, 120, 200);
       for (let i = 0; i < 30; i++) g.fillRect(120, 320 + i * 44, 900 - (i % 4) * 120, 10);
       const blob = await canvas.convertToBlob({ type, quality: 0.85 });
-      return Array.from(new Uint8Array(await blob.arrayBuffer()));
+      // Base64 of a data URL, not an array of numbers: megabytes cross the protocol as one string.
+      const url = await new Promise<string>((resolve, reject) => {
+        const reader = new FileReader();
+        reader.onload = () => resolve(reader.result as string);
+        reader.onerror = () => reject(reader.error);
+        reader.readAsDataURL(blob);
+      });
+      return url.slice(url.indexOf(',') + 1);
     },
     { title, type },
   );
-  return Buffer.from(bytes);
+  return Buffer.from(bytes, 'base64');
 }
 
 /**
