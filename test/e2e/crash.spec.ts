@@ -5,7 +5,7 @@ import type { BrowserContext, CDPSession, Page } from '@playwright/test';
 import { PDFDocument } from 'pdf-lib';
 import { startCentre, type Centre } from './centre';
 import { expect, test } from './fixtures';
-import { killBrowser, kioskUrl, launchKiosk, paperPhoto, readRows, SCREENS_DIR, startSlowProxy } from './helpers';
+import { blobBytes, jpegPagePdf, killBrowser, kioskUrl, launchKiosk, paperPhoto, readRows, SCREENS_DIR, startSlowProxy } from './helpers';
 
 /**
  * One real browser kill (issue 11, item 7): the kiosk's Chromium runs on a profile folder of its
@@ -192,27 +192,16 @@ async function takeTicket(page: Page, prefix: string): Promise<string> {
  */
 async function noisePdf(page: Page, megapixels: number): Promise<Buffer> {
   const side = Math.round(Math.sqrt(megapixels * 1e6));
-  const jpeg = await page.evaluate(async (n) => {
+  const jpeg = await page.evaluateHandle(async (n) => {
     const canvas = new OffscreenCanvas(n, n);
     const g = canvas.getContext('2d')!;
     const image = g.createImageData(n, n);
     for (let at = 0; at < image.data.length; at += 65536) crypto.getRandomValues(image.data.subarray(at, Math.min(at + 65536, image.data.length)));
     for (let i = 3; i < image.data.length; i += 4) image.data[i] = 255;
     g.putImageData(image, 0, 0);
-    const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 1 });
-    // Base64 of a data URL, not an array of numbers: megabytes cross the protocol as one string.
-    const url = await new Promise<string>((resolve, reject) => {
-      const reader = new FileReader();
-      reader.onload = () => resolve(reader.result as string);
-      reader.onerror = () => reject(reader.error);
-      reader.readAsDataURL(blob);
-    });
-    return url.slice(url.indexOf(',') + 1);
+    return canvas.convertToBlob({ type: 'image/jpeg', quality: 1 });
   }, side);
-  const doc = await PDFDocument.create();
-  const img = await doc.embedJpg(Buffer.from(jpeg, 'base64'));
-  doc.addPage([595, 842]).drawImage(img, { x: 0, y: 0, width: 595, height: 842 });
-  return Buffer.from(await doc.save());
+  return jpegPagePdf(await blobBytes(jpeg));
 }
 
 const listRow = (page: Page, code: string) => page.locator(`[data-testid="list.row"][data-code="${code}"]`);

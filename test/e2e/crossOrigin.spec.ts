@@ -1,13 +1,12 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { PDFDocument } from 'pdf-lib';
 import { recordDossierStatus } from '../../src/server/dossiers';
 import { LookupResponse } from '../../src/shared/sync';
 import { startCentre, type Centre } from './centre';
 import { expect, test } from './fixtures';
 import { enrol, listRow, nudge, receiveDossier } from './counterFlows';
-import { kioskUrl, paperPhoto, SCREENS_DIR } from './helpers';
+import { blobBytes, jpegPagePdf, kioskUrl, paperPhoto, SCREENS_DIR } from './helpers';
 
 /**
  * Every sync path from where its user stands: a real Chromium page served by the kiosk's own
@@ -25,7 +24,7 @@ import { kioskUrl, paperPhoto, SCREENS_DIR } from './helpers';
  */
 async function bigPdfFixture(page: Page, megapixels: number): Promise<Buffer> {
   const side = Math.round(Math.sqrt(megapixels * 1e6));
-  const jpeg = await page.evaluate(async (n) => {
+  const jpeg = await page.evaluateHandle(async (n) => {
     const canvas = new OffscreenCanvas(n, n);
     const g = canvas.getContext('2d')!;
     const image = g.createImageData(n, n);
@@ -37,20 +36,9 @@ async function bigPdfFixture(page: Page, megapixels: number): Promise<Buffer> {
       image.data[i] = i % 4 === 3 ? 255 : x & 255;
     }
     g.putImageData(image, 0, 0);
-    const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 1 });
-    // Base64 of a data URL, not an array of numbers: megabytes cross the protocol as one string.
-    const url = await new Promise<string>((resolve, reject) => {
-      const reader = new FileReader();
-      reader.onload = () => resolve(reader.result as string);
-      reader.onerror = () => reject(reader.error);
-      reader.readAsDataURL(blob);
-    });
-    return url.slice(url.indexOf(',') + 1);
+    return canvas.convertToBlob({ type: 'image/jpeg', quality: 1 });
   }, side);
-  const doc = await PDFDocument.create();
-  const img = await doc.embedJpg(Buffer.from(jpeg, 'base64'));
-  doc.addPage([595, 842]).drawImage(img, { x: 0, y: 0, width: 595, height: 842 });
-  return Buffer.from(await doc.save());
+  return jpegPagePdf(await blobBytes(jpeg));
 }
 
 async function centreDossier(centre: Centre, code: string): Promise<{ blob_count: number; blobs_missing: number } | undefined> {

@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import net from 'node:net';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from '@playwright/test';
+import { chromium, type BrowserContext, type JSHandle, type Page } from '@playwright/test';
+import { PDFDocument } from 'pdf-lib';
 import { CHROMIUM_ARGS } from '../../playwright.config';
 
 export function kioskUrl(path = ''): string {
@@ -20,18 +21,37 @@ export async function lastPrintedPdf(page: Page, jobTitle?: string): Promise<Buf
   const frames = page.locator(jobTitle === undefined ? 'iframe[data-testid="print.frame"]' : `iframe[data-testid="print.frame"][title="${jobTitle}"]`);
   const frame = jobTitle === undefined ? frames : frames.last();
   await frame.waitFor({ state: 'attached' });
-  const bytes = await frame.evaluate(async (el) => {
-    const response = await fetch((el as HTMLIFrameElement).src);
-    const blob = await response.blob();
-    const url = await new Promise<string>((resolve, reject) => {
-      const reader = new FileReader();
-      reader.onload = () => resolve(reader.result as string);
-      reader.onerror = () => reject(reader.error);
-      reader.readAsDataURL(blob);
-    });
-    return url.slice(url.indexOf(',') + 1);
-  });
-  return Buffer.from(bytes, 'base64');
+  return blobBytes(await frame.evaluateHandle(async (el) => (await fetch((el as HTMLIFrameElement).src)).blob()));
+}
+
+/**
+ * The bytes of a Blob made in the page. They cross the protocol as one base64 string: an array of
+ * numbers (`Array.from(bytes)`) is checked and traced by Playwright element by element, which cost
+ * seconds per megabyte.
+ */
+export async function blobBytes(blob: JSHandle<Blob>): Promise<Buffer> {
+  const base64 = await blob.evaluate(
+    (b) =>
+      new Promise<string>((resolve, reject) => {
+        const reader = new FileReader();
+        reader.onload = () => {
+          const url = reader.result as string;
+          resolve(url.slice(url.indexOf(',') + 1));
+        };
+        reader.onerror = () => reject(reader.error);
+        reader.readAsDataURL(b);
+      }),
+  );
+  await blob.dispose();
+  return Buffer.from(base64, 'base64');
+}
+
+/** A one-page A4 PDF filled by one JPEG (a photo saved as PDF, as a phone or a scanner app does). */
+export async function jpegPagePdf(jpeg: Uint8Array): Promise<Buffer> {
+  const doc = await PDFDocument.create();
+  const img = await doc.embedJpg(jpeg);
+  doc.addPage([595, 842]).drawImage(img, { x: 0, y: 0, width: 595, height: 842 });
+  return Buffer.from(await doc.save());
 }
 
 /** Text of a PDF as poppler's pdftotext extracts it (what a screen reader or search index sees). */
@@ -130,7 +150,7 @@ export async function wedgeScan(page: Page, text: string): Promise<void> {
  * brings on a USB stick or a phone.
  */
 export async function paperPhoto(page: Page, title: string, type: 'image/jpeg' | 'image/png'): Promise<Buffer> {
-  const bytes = await page.evaluate(
+  const photo = await page.evaluateHandle(
     async ({ title, type }) => {
       const canvas = new OffscreenCanvas(1240, 1754);
       const g = canvas.getContext('2d')!;
@@ -140,19 +160,11 @@ export async function paperPhoto(page: Page, title: string, type: 'image/jpeg' |
       g.font = 'bold 64px sans-serif';
       g.fillText(title, 120, 200);
       for (let i = 0; i < 30; i++) g.fillRect(120, 320 + i * 44, 900 - (i % 4) * 120, 10);
-      const blob = await canvas.convertToBlob({ type, quality: 0.85 });
-      // Base64 of a data URL, not an array of numbers: megabytes cross the protocol as one string.
-      const url = await new Promise<string>((resolve, reject) => {
-        const reader = new FileReader();
-        reader.onload = () => resolve(reader.result as string);
-        reader.onerror = () => reject(reader.error);
-        reader.readAsDataURL(blob);
-      });
-      return url.slice(url.indexOf(',') + 1);
+      return canvas.convertToBlob({ type, quality: 0.85 });
     },
     { title, type },
   );
-  return Buffer.from(bytes, 'base64');
+  return blobBytes(photo);
 }
 
 /**
