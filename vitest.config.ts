@@ -5,18 +5,18 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * The files that take half a minute or more on a 2-core machine, longest first (one run on this
- * machine, threads pool, 2026-12-06: direct fault rounds ≈ 105 s per engine, hub 71 s, hub fault
- * rounds ≈ 62 s per engine, lookup 54 s, limits 46 s, fuzz 43 s, hub heartbeat 39 s, queue 35 s,
+ * machine, threads pool, 2026-12-06: hub fault rounds ≈ 165 s per engine (200 rounds), direct
+ * fault rounds ≈ 105 s per engine, hub 71 s, lookup 54 s, limits 46 s, fuzz 43 s, hub heartbeat 39 s, queue 35 s,
  * audit 30 s, then 20–25 s each). Without Vitest's cache of durations (CI, a fresh clone) it runs
  * larger files first, and these are small files that call big harnesses: they came last and made
  * the stage's tail.
  */
 const SLOW_FIRST = [
+  'test/integration/hubFaults.postgres.test.ts',
+  'test/integration/hubFaults.pglite.test.ts',
   'test/integration/syncFaults.postgres.test.ts',
   'test/integration/syncFaults.pglite.test.ts',
   'test/integration/hub.test.ts',
-  'test/integration/hubFaults.postgres.test.ts',
-  'test/integration/hubFaults.pglite.test.ts',
   'test/integration/lookup.test.ts',
   'test/integration/limits.test.ts',
   'test/integration/fuzz.test.ts',

@@ -29,7 +29,7 @@
  *    centre.
  *
  * Run alone: `BENCH_ONLY=hub npx tsx scripts/bench/index.ts` or `npx tsx scripts/bench/hub.bench.ts`.
- * Env: HUB_RECORDS (2000 tickets), HUB_RELAY_RUNS (1 run per path and hop; medians when more),
+ * Env: HUB_RECORDS (2000 tickets), HUB_RELAY_RUNS (5 runs per path and hop, medians: one run varies by ±0.2 s),
  * HUB_DAY_SCALE (0.075 of the day; 1 = all of it; the run's length scales with it, so the rate stays),
  * HUB_DAY_SECONDS (600: the whole day's length at that rate).
  */
@@ -696,7 +696,7 @@ function sha256Hex(bytes: Uint8Array): string {
 
 export async function runHubBench(): Promise<HubBenchResult> {
   const records = Number(process.env.HUB_RECORDS ?? 2000);
-  const runs = Number(process.env.HUB_RELAY_RUNS ?? 1);
+  const runs = Number(process.env.HUB_RELAY_RUNS ?? 5);
   const scale = Number(process.env.HUB_DAY_SCALE ?? DAY_DEFAULTS.scale);
   const daySeconds = Number(process.env.HUB_DAY_SECONDS ?? DAY_DEFAULTS.seconds);
   const centre = await startChildProcess(HUB_CHILD, 'centre');

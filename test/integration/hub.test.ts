@@ -536,4 +536,40 @@ describe('branch hub', () => {
     expect(devices).not.toContain(cn02.deviceId);
     expect(devices).not.toContain(identity.deviceId);
   });
+
+  it('a scan that reaches the hub while a relay pass is uploading another goes up beside it, not after the pass', async () => {
+    // The centre takes the hub's PATCHes only when the test lets it: the first scan's upload is
+    // under way and held there when the second dossier's scan arrives at the hub.
+    const held: { url: string; release: () => void }[] = [];
+    const gate = { open: false, patches: 0 };
+    const slowCentre: typeof fetch = async (input, init) => {
+      if (init?.method === 'PATCH') {
+        gate.patches++;
+        if (!gate.open) await new Promise<void>((release) => held.push({ url: String(input), release }));
+      }
+      return linkFetch(input, init);
+    };
+    // Last in the file, on a day of its own: a fresh counter in slot 1 numbers its dossiers from 1
+    // again, and the centre would refuse codes another test's counter took today.
+    clock.advance(24 * 3_600_000);
+    const hub = await startHub(undefined, { fetch: slowCentre });
+    const counter = await enrolKiosk(centre.db, hub.base, clock, 1, { role: 'counter' });
+    const options = { deviceId: counter.deviceId, slot: 1, branch: seededBranch(), clock, random: nodeRandom, records: 0, pageBytes: 20_000 };
+    const first = await queueCounterBacklog(counter.db, { ...options, pages: [1] });
+    expect((await counter.engine.runOnce()).blobsUploaded).toBe(1);
+    await vi.waitFor(() => expect(held).toHaveLength(1), { timeout: 5_000, interval: 20 });
+
+    const second = await queueCounterBacklog(counter.db, { ...options, pages: [1] });
+    expect((await counter.engine.runOnce()).blobsUploaded).toBe(1);
+    // The first upload is still held, and the second has its own PATCH in flight beside it.
+    await vi.waitFor(() => expect(held).toHaveLength(2), { timeout: 5_000, interval: 20 });
+    expect(new Set(held.map((h) => h.url)).size).toBe(2);
+
+    gate.open = true;
+    for (const h of held) h.release();
+    const scans = [...first.scans, ...second.scans];
+    await vi.waitFor(async () => expect((await status(hub)).unrelayedScans).toBe(0), { timeout: 10_000, interval: 50 });
+    for (const x of scans) expect(await storedBlobBytes(centre.db, centreBlobs, x.sha256)).toEqual(Buffer.from(x.bytes));
+    expect(gate.patches, 'each scan went up in one PATCH').toBe(2);
+  });
 });

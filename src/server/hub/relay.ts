@@ -33,7 +33,7 @@ export interface RelayRun {
 export interface RelayWorker {
   /** Relays records as soon as the current records pass ends (a push just brought some). */
   soon(): void;
-  /** Relays scans as soon as the current scans pass ends (a scan was just verified). */
+  /** A scan was just verified: a scans pass under way takes it up, else one starts at once. */
   scansSoon(): void;
   /** One pass of each: the records, then the scans (tests, a link that came back). */
   runOnce(): Promise<RelayRun>;
@@ -139,7 +139,10 @@ export function createRelayWorker(options: {
 
   return {
     soon: () => lanes.records.soon(),
-    scansSoon: () => lanes.scans.soon(),
+    scansSoon: () => {
+      options.blobs?.arrived();
+      lanes.scans.soon();
+    },
     async runOnce() {
       const records = await recordsPass();
       const scans = await scansPass();
