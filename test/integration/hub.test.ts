@@ -9,6 +9,7 @@ import { buildServer } from '../../src/server/app';
 import type { Db } from '../../src/server/db/Db';
 import { migrate } from '../../src/server/db/migrate';
 import { openPgliteDb } from '../../src/server/db/pgliteDb';
+import { RELAY_PARALLEL_SCANS } from '../../src/server/hub/blobRelay';
 import { hubOf } from '../../src/server/hub/hub';
 import { enrolHub, toHubIdentity, type StoredIdentity } from '../../src/server/hub/identity';
 import { HubStatus } from '../../src/shared/hub';
@@ -571,5 +572,42 @@ describe('branch hub', () => {
     await vi.waitFor(async () => expect((await status(hub)).unrelayedScans).toBe(0), { timeout: 10_000, interval: 50 });
     for (const x of scans) expect(await storedBlobBytes(centre.db, centreBlobs, x.sha256)).toEqual(Buffer.from(x.bytes));
     expect(gate.patches, 'each scan went up in one PATCH').toBe(2);
+  });
+
+  it('scans the centre got from the counter directly are not all sent again by the hub: only those under way when the centre says it holds them', async () => {
+    const link = { up: true, patches: 0 };
+    const countingLink: typeof fetch = (input, init) => {
+      if (!link.up) return Promise.reject(new TypeError('fetch failed (link cut by the test)'));
+      if (init?.method === 'PATCH') link.patches++;
+      return fetch(input, init);
+    };
+    clock.advance(24 * 3_600_000); // a day of its own, as above
+    const hub = await startHub(undefined, { fetch: countingLink });
+    const counter = await enrolKiosk(centre.db, hub.base, clock, 1, { role: 'counter' });
+    link.up = false;
+    const backlog = await queueCounterBacklog(counter.db, {
+      deviceId: counter.deviceId,
+      slot: 1,
+      branch: seededBranch(),
+      clock,
+      random: nodeRandom,
+      records: 0,
+      pages: [1, 1, 1, 1, 1, 1, 1, 1],
+      pageBytes: 20_000,
+    });
+    expect((await counter.engine.runOnce()).blobsUploaded).toBe(8);
+    expect((await status(hub)).unrelayedScans).toBe(8);
+    // The counter moves to the centre and sends it everything the centre lacks, the scans too.
+    counter.moveTo(centre.baseUrl);
+    expect((await counter.engine.runOnce()).blobsUploaded).toBe(8);
+    for (const x of backlog.scans) expect(await storedBlobBytes(centre.db, centreBlobs, x.sha256)).toEqual(Buffer.from(x.bytes));
+
+    link.up = true;
+    await vi.waitFor(async () => expect((await status(hub)).unrelayedScans).toBe(0), { timeout: 10_000, interval: 50 });
+    // The hub's pass asks the centre which of the eight it holds while its first uploads start:
+    // at most those (three at a time) go up again, never all eight.
+    expect(link.patches).toBeLessThanOrEqual(RELAY_PARALLEL_SCANS);
+    const [dossier] = await counter.db.dossiers.toArray();
+    expect((await storedDossiers(centre.db, [dossier!.id])).get(dossier!.id)?.blobsMissing).toBe(0);
   });
 });
