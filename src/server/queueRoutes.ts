@@ -7,11 +7,12 @@ import {
   QueueStateQuery as StateQuery,
   StaffCallAnswerRequest,
   type QueueBoard,
+  type QueueState,
   type StaffCallAnswer,
 } from '../shared/queue';
 import { requireDevice } from './auth';
 import type { Db } from './db/Db';
-import { applyQueueActionOnline, queueBoard, queueSettings, queueState, queueToday, queueVersion } from './queue';
+import { applyQueueActionOnline, queueBoard, queueSettings, queueState, queueToday, queueVersion, type QueueSettings } from './queue';
 import { queuePokes, type QueuePoke } from './queuePokes';
 import { answerStaffCall } from './staffCalls';
 import { describeIssues, wireError } from './wireErrors';
@@ -51,8 +52,41 @@ export function queueLimitsFromEnv(env: NodeJS.ProcessEnv): Partial<QueueLimits>
 
 const STATE_ROLES: readonly string[] = ['counter', 'technician'];
 const ACTION_ROLES: readonly string[] = ['counter'];
-/** How long a board answer is reused while the day's version has not moved (estimates age with time). */
-const BOARD_CACHE_MS = 5_000;
+/**
+ * How long a board or state answer is reused while the day's version and the published queue
+ * settings have not moved: every action, ticket and call for staff moves the version, so what is
+ * left to age is time itself (estimates, a no-show's grace, a call for staff's 30 minutes).
+ */
+const ANSWER_CACHE_MS = 5_000;
+
+/**
+ * Answers computed from the day's tickets, reused while nothing they depend on moved (version,
+ * settings, ANSWER_CACHE_MS). Every counter desk and board of a branch reads on every poke: the
+ * first read after a change computes, the others are one indexed read of the version and one of
+ * the settings (the hub's busy day: `GET /v1/queue/state` was most of its CPU as the day grew).
+ */
+function answerCache<T extends { readonly version: number }>(): {
+  get(key: string, version: number, settings: string, now: number): T | null;
+  set(key: string, answer: T, settings: string, now: number): void;
+} {
+  const entries = new Map<string, { version: number; settings: string; at: number; answer: T }>();
+  return {
+    get(key, version, settings, now) {
+      const e = entries.get(key);
+      return e && e.version === version && e.settings === settings && now - e.at < ANSWER_CACHE_MS && now >= e.at ? e.answer : null;
+    },
+    set(key, answer, settings, now) {
+      // Branches × days seen since the start; a centre serving many for weeks starts afresh.
+      if (entries.size >= 1_000) entries.clear();
+      entries.set(key, { version: answer.version, settings, at: now, answer });
+    },
+  };
+}
+
+/** What of the published settings an answer depends on, as one comparable string. */
+function settingsKey(s: QueueSettings): string {
+  return JSON.stringify([s.config, s.groups ? [...s.groups] : null, s.utcOffsetMinutes]);
+}
 
 export function registerQueueRoutes(
   app: FastifyInstance,
@@ -71,7 +105,8 @@ export function registerQueueRoutes(
   const pokes = queuePokes(db, (e) => app.log.warn({ err: String(e) }, 'queue poke not understood'));
   const streams = new Set<() => void>();
   const perAddress = new Map<string, number>();
-  const boardCache = new Map<string, { version: number; at: number; board: QueueBoard }>();
+  const boardCache = answerCache<QueueBoard>();
+  const stateCache = answerCache<QueueState>();
 
   app.addHook('onReady', async () => pokes.start());
   // Open streams would hold the server's close forever: end them first.
@@ -122,11 +157,15 @@ export function registerQueueRoutes(
     const parsed = StateQuery.safeParse(request.query);
     if (!parsed.success) return reply.code(400).send(wireError('queue.bad-request', describeIssues(parsed.error.issues)));
     const now = clock.now();
-    const day = parsed.data.day ?? queueToday(await queueSettings(db, device.branchCode), now);
-    return reply
-      .code(200)
-      .header('cache-control', 'no-store')
-      .send(await queueState(db, device.branchCode, day, now));
+    const settings = await queueSettings(db, device.branchCode);
+    const day = parsed.data.day ?? queueToday(settings, now);
+    const key = `${device.branchCode}\u0000${day}`;
+    const fingerprint = settingsKey(settings);
+    const cached = stateCache.get(key, await queueVersion(db, device.branchCode, day), fingerprint, now);
+    if (cached) return reply.code(200).header('cache-control', 'no-store').send(cached);
+    const state = await queueState(db, device.branchCode, day, now);
+    stateCache.set(key, state, fingerprint, now);
+    return reply.code(200).header('cache-control', 'no-store').send(state);
   });
 
   // Public: the branch's TV has no credential. Numbers, counters and counts only.
@@ -136,16 +175,15 @@ export function registerQueueRoutes(
     const branch = parsed.data.branch;
     if (!(await branchExists(db, branch))) return reply.code(404).send(wireError('queue.branch-unknown', 'no such branch'));
     const now = clock.now();
-    const day = parsed.data.day ?? queueToday(await queueSettings(db, branch), now);
+    const settings = await queueSettings(db, branch);
+    const day = parsed.data.day ?? queueToday(settings, now);
     // Cheap while nothing moves: one indexed read of the version, the answer from memory.
     const key = `${branch}\u0000${day}`;
-    const version = await queueVersion(db, branch, day);
-    const cached = boardCache.get(key);
-    if (cached && cached.version === version && now - cached.at < BOARD_CACHE_MS && now >= cached.at) {
-      return reply.code(200).header('cache-control', 'no-store').send(cached.board);
-    }
+    const fingerprint = settingsKey(settings);
+    const cached = boardCache.get(key, await queueVersion(db, branch, day), fingerprint, now);
+    if (cached) return reply.code(200).header('cache-control', 'no-store').send(cached);
     const board = await queueBoard(db, branch, now, day);
-    boardCache.set(key, { version: board.version, at: now, board });
+    boardCache.set(key, board, fingerprint, now);
     return reply.code(200).header('cache-control', 'no-store').send(board);
   });
 

@@ -193,6 +193,29 @@ for (const engine of engines) {
       expect((await state()).version).toBeGreaterThan(before);
     });
 
+    it('the state a desk reads is the queue as of now, though the server reuses it while nothing moved: a ticket, new settings and a no-show whose grace ran out show at once', async () => {
+      const [t1, t2] = [ticket('A'), ticket('A')];
+      await pushTickets([t1]);
+      const first = await state();
+      expect(first.waiting.map((t) => t.number)).toEqual([t1.number]);
+      expect(await state(counter2)).toEqual(first);
+      // A pushed ticket moves the day's version.
+      await pushTickets([t2]);
+      expect((await state()).waiting.map((t) => t.number)).toEqual([t1.number, t2.number]);
+      // New published settings show at once, the clock and the day's version unmoved.
+      await publishConfig({ ...QUEUE, noShowGraceMinutes: 7 });
+      expect((await state()).config.noShowGraceMinutes).toBe(7);
+      await publishConfig(QUEUE);
+      expect((await state()).config.noShowGraceMinutes).toBe(15);
+      // A no-show stays on the desk for its grace period, then leaves it with nothing else moving.
+      expect((await actOk(counter1, action(1, 'call'))).ticket!.number).toBe(t1.number);
+      await actOk(counter1, action(1, 'no-show', { ticketNumber: t1.number }));
+      expect((await state()).active.map((t) => [t.number, t.state])).toContainEqual([t1.number, 'no-show']);
+      h.clock.advance(16 * 60_000);
+      expect((await state()).active.map((t) => t.number)).not.toContain(t1.number);
+      expect(await drain(counter1, 1)).toEqual([t2.number]);
+    });
+
     it('refuses other roles, other branches, unknown tickets, counters and groups, and bad bodies', async () => {
       const t = ticket('A');
       await pushTickets([t]);
