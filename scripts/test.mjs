@@ -7,7 +7,7 @@
 // phase all run to the end. Ends with one summary line. `--prerequisites-only` stops after the
 // first stage.
 //
-// Why side by side: the end-to-end tests leave the two cores about half idle (the browser waits for
+// Why side by side: the end-to-end tests leave the two cores about two thirds idle (the browser waits for
 // speech, for sync back-off, for servers starting), and vitest fills them; one after the other the
 // two took 686 s + 960 s of a 1847 s CI run. The end-to-end output streams as it comes; every other
 // stage's output is kept in .tmp/test-reports/<stage>.log and printed whole when that stage ends,
@@ -68,25 +68,48 @@ if (!process.env.TEST_DATABASE_URL && process.platform !== 'win32' && existsSync
   }
 }
 
+/** The side stages under way and their logs: a run stopped from outside prints what they wrote. */
+const running = new Map();
+const children = new Set();
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    for (const child of children) child.kill(signal);
+    for (const [name, log] of running) {
+      const lines = readFileSync(log, 'utf8').split('\n');
+      console.log(`\n━━ ${name}: stopped by ${signal}; the last lines of ${log} ━━\n${lines.slice(-60).join('\n')}`);
+    }
+    if (startedPostgres) spawnSync('bash', ['scripts/ci-postgres.sh', 'stop'], { stdio: 'inherit' });
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  });
+}
+
 /** Runs one stage; its output streams (live) or goes to its log, printed whole when it ends. */
 function run(stage) {
   const started = Date.now();
   const log = `${reports}/${stage.name.replace(/\W+/g, '-').replace(/^-|-$/g, '')}.log`;
   if (stage.live) console.log(`\n━━ ${stage.name} ━━`);
   return new Promise((resolve) => {
-    // Colours only on a terminal: a log file or CI gets plain text. NO_COLOR, since some of the
-    // tools' colour libraries read any FORCE_COLOR, even FORCE_COLOR=0, as "colours on".
+    // Colours only on a terminal: a log file, a pipe or CI gets plain text. NO_COLOR, since some
+    // of the tools' colour libraries read any FORCE_COLOR, even FORCE_COLOR=0, as "colours on".
     const env = { ...process.env, ...stage.env };
-    if (stage.live && !process.env.CI) env.FORCE_COLOR = '1';
+    if (stage.live && process.stdout.isTTY && !process.env.CI) env.FORCE_COLOR = '1';
     else {
       delete env.FORCE_COLOR;
       env.NO_COLOR = '1';
     }
     const child = spawn(stage.cmd, stage.args, { stdio: stage.live ? 'inherit' : ['ignore', 'pipe', 'pipe'], env });
+    children.add(child);
+    child.on('exit', () => children.delete(child));
     const file = stage.live ? null : createWriteStream(log);
     child.stdout?.pipe(file, { end: false });
     child.stderr?.pipe(file, { end: false });
+    if (file) running.set(stage.name, log);
+    let finished = false;
     const finish = (status) => {
+      // A command that cannot start emits 'error' and then 'close': one report.
+      if (finished) return;
+      finished = true;
+      running.delete(stage.name);
       const seconds = Math.round((Date.now() - started) / 1000);
       const done = () => {
         if (!stage.live) {
@@ -100,7 +123,8 @@ function run(stage) {
       else done();
     };
     child.on('error', (error) => {
-      file?.write(`${error.message}\n`);
+      if (file) file.write(`${error.message}\n`);
+      else console.error(`${stage.name}: ${error.message}`);
       finish(1);
     });
     child.on('close', (code) => finish(code ?? 1));

@@ -334,6 +334,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     ...(hub
       ? {
           onVerified: (tx: Db, blob: { sha256: string; deviceId: string; size: number; at: number }) => hub.scanVerified(tx, blob),
+          afterVerified: () => hub.relay.scansSoon(),
           notYetUpstream: (sha256s: readonly string[]) => hub.scansNotYetUpstream(sha256s),
         }
       : {}),

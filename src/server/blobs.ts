@@ -92,6 +92,8 @@ export interface BlobRouteOptions {
   readonly storage?: BlobStorage;
   /** In the verification's transaction (a branch hub queues the scan for the centre: hub/blobRelay.ts). */
   readonly onVerified?: (tx: Db, blob: { sha256: string; deviceId: string; size: number; at: number }) => Promise<void>;
+  /** Once that transaction committed, so what onVerified wrote is visible (a branch hub wakes its relay). */
+  readonly afterVerified?: () => void;
   /**
    * A branch hub: of these verified scans, those not yet at the centre. Answers about them say so
    * (`held` in blobs/known, `Blob-Relay: pending` on the final PATCH and HEAD), so a device keeps
@@ -344,6 +346,7 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
       await dropUpload(upload.id);
       throw hookError(503, 'server.unavailable', 'the blob could not be stored; upload it again');
     }
+    options.afterVerified?.();
     if (sealed.key !== null) {
       // The plaintext upload goes as soon as its sealed copy is stored; a copy of content the
       // centre already held (another branch, a retry) is not kept. Failures are left to the sweep.

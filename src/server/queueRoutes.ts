@@ -54,31 +54,41 @@ const STATE_ROLES: readonly string[] = ['counter', 'technician'];
 const ACTION_ROLES: readonly string[] = ['counter'];
 /**
  * How long a board or state answer is reused while the day's version and the published queue
- * settings have not moved: every action, ticket and call for staff moves the version, so what is
+ * settings have not moved: every applied action, ticket and call for staff moves the version, so what is
  * left to age is time itself (estimates, a no-show's grace, a call for staff's 30 minutes).
  */
 const ANSWER_CACHE_MS = 5_000;
 
 /**
  * Answers computed from the day's tickets, reused while nothing they depend on moved (version,
- * settings, ANSWER_CACHE_MS). Every counter desk and board of a branch reads on every poke: the
- * first read after a change computes, the others are one indexed read of the version and one of
- * the settings (the hub's busy day: `GET /v1/queue/state` was most of its CPU as the day grew).
+ * settings, ANSWER_CACHE_MS). Every counter desk and board of a branch reads on every poke, all at
+ * once: the first read after a change computes the answer and the reads that come meanwhile wait
+ * for that one computation; later ones cost an indexed read of the version and one of the settings
+ * (the hub's busy day: `GET /v1/queue/state` was most of its CPU as the day grew).
  */
 function answerCache<T extends { readonly version: number }>(): {
-  get(key: string, version: number, settings: string, now: number): T | null;
-  set(key: string, answer: T, settings: string, now: number): void;
+  answer(key: string, version: number, settings: string, now: number, compute: () => Promise<T>): Promise<T>;
 } {
   const entries = new Map<string, { version: number; settings: string; at: number; answer: T }>();
+  const computing = new Map<string, Promise<T>>();
   return {
-    get(key, version, settings, now) {
+    answer(key, version, settings, now, compute) {
       const e = entries.get(key);
-      return e && e.version === version && e.settings === settings && now - e.at < ANSWER_CACHE_MS && now >= e.at ? e.answer : null;
-    },
-    set(key, answer, settings, now) {
-      // Branches × days seen since the start; a centre serving many for weeks starts afresh.
-      if (entries.size >= 1_000) entries.clear();
-      entries.set(key, { version: answer.version, settings, at: now, answer });
+      if (e && e.version === version && e.settings === settings && now - e.at < ANSWER_CACHE_MS && now >= e.at) return Promise.resolve(e.answer);
+      const flight = `${key}\u0000${version}\u0000${settings}`;
+      let pending = computing.get(flight);
+      if (!pending) {
+        pending = compute()
+          .then((answer) => {
+            // Branches × days seen since the start; a centre serving many for weeks starts afresh.
+            if (entries.size >= 1_000) entries.clear();
+            entries.set(key, { version: answer.version, settings, at: now, answer });
+            return answer;
+          })
+          .finally(() => computing.delete(flight));
+        computing.set(flight, pending);
+      }
+      return pending;
     },
   };
 }
@@ -161,10 +171,8 @@ export function registerQueueRoutes(
     const day = parsed.data.day ?? queueToday(settings, now);
     const key = `${device.branchCode}\u0000${day}`;
     const fingerprint = settingsKey(settings);
-    const cached = stateCache.get(key, await queueVersion(db, device.branchCode, day), fingerprint, now);
-    if (cached) return reply.code(200).header('cache-control', 'no-store').send(cached);
-    const state = await queueState(db, device.branchCode, day, now);
-    stateCache.set(key, state, fingerprint, now);
+    const version = await queueVersion(db, device.branchCode, day);
+    const state = await stateCache.answer(key, version, fingerprint, now, () => queueState(db, device.branchCode, day, now));
     return reply.code(200).header('cache-control', 'no-store').send(state);
   });
 
@@ -180,10 +188,8 @@ export function registerQueueRoutes(
     // Cheap while nothing moves: one indexed read of the version, the answer from memory.
     const key = `${branch}\u0000${day}`;
     const fingerprint = settingsKey(settings);
-    const cached = boardCache.get(key, await queueVersion(db, branch, day), fingerprint, now);
-    if (cached) return reply.code(200).header('cache-control', 'no-store').send(cached);
-    const board = await queueBoard(db, branch, now, day);
-    boardCache.set(key, board, fingerprint, now);
+    const version = await queueVersion(db, branch, day);
+    const board = await boardCache.answer(key, version, fingerprint, now, () => queueBoard(db, branch, now, day));
     return reply.code(200).header('cache-control', 'no-store').send(board);
   });
 

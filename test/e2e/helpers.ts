@@ -30,20 +30,23 @@ export async function lastPrintedPdf(page: Page, jobTitle?: string): Promise<Buf
  * seconds per megabyte.
  */
 export async function blobBytes(blob: JSHandle<Blob>): Promise<Buffer> {
-  const base64 = await blob.evaluate(
-    (b) =>
-      new Promise<string>((resolve, reject) => {
-        const reader = new FileReader();
-        reader.onload = () => {
-          const url = reader.result as string;
-          resolve(url.slice(url.indexOf(',') + 1));
-        };
-        reader.onerror = () => reject(reader.error);
-        reader.readAsDataURL(b);
-      }),
-  );
-  await blob.dispose();
-  return Buffer.from(base64, 'base64');
+  try {
+    const base64 = await blob.evaluate(
+      (b) =>
+        new Promise<string>((resolve, reject) => {
+          const reader = new FileReader();
+          reader.onload = () => {
+            const url = reader.result as string;
+            resolve(url.slice(url.indexOf(',') + 1));
+          };
+          reader.onerror = () => reject(reader.error);
+          reader.readAsDataURL(b);
+        }),
+    );
+    return Buffer.from(base64, 'base64');
+  } finally {
+    await blob.dispose();
+  }
 }
 
 /** A one-page A4 PDF filled by one JPEG (a photo saved as PDF, as a phone or a scanner app does). */

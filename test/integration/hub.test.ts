@@ -10,6 +10,7 @@ import type { Db } from '../../src/server/db/Db';
 import { migrate } from '../../src/server/db/migrate';
 import { openPgliteDb } from '../../src/server/db/pgliteDb';
 import { RELAY_PARALLEL_SCANS } from '../../src/server/hub/blobRelay';
+import { BLOBS_KNOWN_PATH } from '../../src/shared/blobsKnown';
 import { hubOf } from '../../src/server/hub/hub';
 import { enrolHub, toHubIdentity, type StoredIdentity } from '../../src/server/hub/identity';
 import { HubStatus } from '../../src/shared/hub';
@@ -575,11 +576,20 @@ describe('branch hub', () => {
   });
 
   it('scans the centre got from the counter directly are not all sent again by the hub: only those under way when the centre says it holds them', async () => {
+    // Once the link is back, the hub's PATCHes wait until the centre has answered its question
+    // which scans it holds: the uploads started before that answer are the ones sent again.
+    let answered!: () => void;
+    const answer = new Promise<void>((resolve) => (answered = resolve));
     const link = { up: true, patches: 0 };
-    const countingLink: typeof fetch = (input, init) => {
-      if (!link.up) return Promise.reject(new TypeError('fetch failed (link cut by the test)'));
-      if (init?.method === 'PATCH') link.patches++;
-      return fetch(input, init);
+    const countingLink: typeof fetch = async (input, init) => {
+      if (!link.up) throw new TypeError('fetch failed (link cut by the test)');
+      if (init?.method === 'PATCH') {
+        link.patches++;
+        await answer;
+      }
+      const res = await fetch(input, init);
+      if (String(input).endsWith(BLOBS_KNOWN_PATH) && res.ok) answered();
+      return res;
     };
     clock.advance(24 * 3_600_000); // a day of its own, as above
     const hub = await startHub(undefined, { fetch: countingLink });
@@ -602,10 +612,14 @@ describe('branch hub', () => {
     expect((await counter.engine.runOnce()).blobsUploaded).toBe(8);
     for (const x of backlog.scans) expect(await storedBlobBytes(centre.db, centreBlobs, x.sha256)).toEqual(Buffer.from(x.bytes));
 
+    // The hub's own passes stop (the one under way ends); the test runs the next one itself.
+    const relay = hubOf(hub.app)!.relay;
+    await relay.stop();
     link.up = true;
-    await vi.waitFor(async () => expect((await status(hub)).unrelayedScans).toBe(0), { timeout: 10_000, interval: 50 });
-    // The hub's pass asks the centre which of the eight it holds while its first uploads start:
-    // at most those (three at a time) go up again, never all eight.
+    await relay.runOnce();
+    expect((await status(hub)).unrelayedScans).toBe(0);
+    // The pass asks the centre which of the eight it holds while its first uploads start: only
+    // those (three at a time) go up again, never all eight.
     expect(link.patches).toBeLessThanOrEqual(RELAY_PARALLEL_SCANS);
     const [dossier] = await counter.db.dossiers.toArray();
     expect((await storedDossiers(centre.db, [dossier!.id])).get(dossier!.id)?.blobsMissing).toBe(0);

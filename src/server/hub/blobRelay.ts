@@ -209,61 +209,69 @@ export function createBlobRelay(options: {
       };
       const todo = await take();
       if (todo.length === 0) return { relayed: 0, known: 0, failed: 0, lost: 0 };
-      let relayed = 0;
-      let failed = 0;
-      let lost = 0;
+      const outcomes = new Map<string, 'relayed' | 'failed' | 'lost'>();
       let next = 0;
       let sending = 0;
+      let done = false;
       let stopped: { error: unknown } | null = null;
       const stop = (error: unknown): void => {
         stopped ??= { error };
         changed.wake();
       };
-      // One question for the scans the pass starts with: which does the centre hold already
-      // (left from before a restart, sent again after the hub lost its disk, uploaded to the
-      // centre directly)? Those are not sent. It goes beside the first uploads, not before them:
-      // over a branch link, behind a centre busy applying the records just relayed, the answer
-      // took 0.1–0.2 s in the hub bench, with the link idle. A scan already under way when the
-      // answer comes is sent anyway; the centre stores it once (blobs.ts), at the cost of its
-      // bytes, at most RELAY_PARALLEL_SCANS of them a pass.
+      // For every batch the pass takes up, one question: which does the centre hold already (left
+      // from before a restart, sent again after the hub lost its disk, uploaded to the centre
+      // directly)? Those are not sent. It goes beside the uploads, not before them: over a branch
+      // link, behind a centre busy applying the records just relayed, the answer took 0.1–0.2 s in
+      // the hub bench, with the link idle. A scan started before the answer came is sent anyway;
+      // the centre stores it once (blobs.ts), at the cost of its bytes.
       const atCentre = new Set<string>();
-      const asked = knownAtCentre(todo.map((r) => r.sha256))
-        .then(async (verified) => {
-          for (const sha256 of verified) atCentre.add(sha256);
-          if (verified.size > 0) await db.query('DELETE FROM relay_blobs WHERE sha256 = ANY($1::text[])', [[...verified]]);
-        })
-        .catch(stop);
+      const questions: Promise<void>[] = [];
+      const ask = (rows: readonly Row[]): void => {
+        questions.push(
+          knownAtCentre(rows.map((r) => r.sha256))
+            .then(async (verified) => {
+              for (const sha256 of verified) atCentre.add(sha256);
+              if (verified.size > 0) await db.query('DELETE FROM relay_blobs WHERE sha256 = ANY($1::text[])', [[...verified]]);
+            })
+            .catch(stop),
+        );
+      };
+      ask(todo);
       // A few at a time, as kiosks send theirs: one scan's round trips (creation, the PATCH's answer)
       // overlap another's bytes on the link. A scan the hub verifies while the pass runs joins it
-      // (`arrived()` wakes a worker with nothing to send; one look at a time) without the question
-      // (it was verified here a moment ago), so a dossier's pages go on to the centre as the kiosk
-      // uploads them, not after the pass that started before them. The pass ends when no worker
-      // is sending and nothing is left. No answer stops the pass: no new scan starts, the ones
-      // under way end, then the pass fails (the next one resumes them).
+      // (`arrived()` wakes a worker with nothing to send; one look at a time), so a dossier's pages
+      // go on to the centre as the kiosk uploads them, not after the pass that started before
+      // them; up to MAX_BLOBS_KNOWN scans a pass, then the lane starts the next one (a pass ends,
+      // and the hub can stop, between two batches). The pass ends when a look finds nothing and no
+      // worker is sending. No answer stops the pass: no new scan starts, the ones under way end,
+      // then the pass fails (the next one resumes them).
       let looking: Promise<boolean> | null = null;
       /** True when scans that arrived meanwhile joined the pass. */
       const lookAgain = (): Promise<boolean> =>
-        (looking ??= take()
+        (looking ??= (seen.size >= MAX_BLOBS_KNOWN ? Promise.resolve([]) : take())
           .then((rows) => {
-            todo.push(...rows);
+            if (rows.length > 0) {
+              todo.push(...rows);
+              ask(rows);
+            }
             return rows.length > 0;
           })
           .finally(() => {
             looking = null;
           }));
       const worker = async (): Promise<void> => {
-        while (stopped === null) {
+        while (stopped === null && !done) {
           if (next < todo.length) {
             const row = todo[next++]!;
             if (atCentre.has(row.sha256)) continue;
             sending++;
             try {
               const sent = await send(row);
-              if (sent === 'lost') lost++;
+              if (sent === 'lost') outcomes.set(row.sha256, 'lost');
               else if (sent) {
                 await db.query('DELETE FROM relay_blobs WHERE sha256 = $1', [row.sha256]);
-                if (!atCentre.has(row.sha256)) relayed++;
-              } else failed++;
+                outcomes.set(row.sha256, 'relayed');
+              } else outcomes.set(row.sha256, 'failed');
             } catch (error) {
               stop(error);
             } finally {
@@ -281,6 +289,8 @@ export function createBlobRelay(options: {
           }
           if (next < todo.length) continue;
           if (sending === 0) {
+            // Nothing left and nobody sending: the pass ends for every worker at once.
+            done = true;
             changed.wake();
             return;
           }
@@ -288,7 +298,13 @@ export function createBlobRelay(options: {
           await woken;
         }
       };
-      await Promise.all([asked, ...Array.from({ length: RELAY_PARALLEL_SCANS }, worker)]);
+      await Promise.all(Array.from({ length: RELAY_PARALLEL_SCANS }, worker));
+      await Promise.all(questions);
+      // Each scan counted once: one the centre turned out to hold is known, whatever its upload did.
+      const count = (outcome: string) => [...outcomes].filter(([sha256, o]) => o === outcome && !atCentre.has(sha256)).length;
+      const relayed = count('relayed');
+      const failed = count('failed');
+      const lost = count('lost');
       if (relayed > 0 || failed > 0) log.info({ relayed, failed }, 'scans relayed to the centre');
       if (stopped !== null) throw (stopped as { error: unknown }).error;
       return { relayed, known: atCentre.size, failed, lost };

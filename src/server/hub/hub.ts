@@ -62,7 +62,7 @@ export interface Hub {
   readonly relay: RelayWorker;
   readonly mirror: Mirror;
   readonly heartbeat: HubHeartbeat;
-  /** Queues a scan the hub verified for the centre (blobs.ts calls it in the verification's transaction). */
+  /** Queues a scan the hub verified for the centre (blobs.ts calls it in the verification's transaction; once that commits, `afterVerified` wakes `relay.scansSoon()`). */
   scanVerified(tx: Db, blob: { sha256: string; deviceId: string; size: number; at: number }): Promise<void>;
   /** Of these scans (verified here), those still waiting for the centre: devices keep their copies of them. */
   scansNotYetUpstream(sha256s: readonly string[]): Promise<ReadonlySet<string>>;
@@ -250,7 +250,6 @@ export function createHub(
         blob.size,
         blob.at,
       ]);
-      setTimeout(() => relay.scansSoon(), 0).unref?.();
     },
 
     async scansNotYetUpstream(sha256s) {
