@@ -172,8 +172,12 @@ test('the board shows the queue, says new calls in order without cutting one off
   expect(Object.keys(counts).sort()).toEqual(BRANCH.serviceGroups.map((g) => g.prefix).sort());
   await expect(page.locator('[data-testid="board.waiting"][data-group="A"]')).toContainText(`khoảng ${estimateA!.low}–${estimateA!.high} phút`);
 
-  // Sound: blocked until a click; then every committed clip decodes in Chromium.
-  await expect(page.getByTestId('board.voice')).toHaveAttribute('data-gate', 'blocked');
+  // Sound: until Chromium lets the page play, the board offers "Bật âm thanh"; a click opens it, then
+  // every committed clip decodes in Chromium. (Chromium usually holds a page's sound until a click,
+  // but in about one run in four here it let the board's AudioContext run without one: then there
+  // is no button to press.)
+  const gate = await page.getByTestId('board.voice').getAttribute('data-gate');
+  await expect(page.getByTestId('board.soundOn')).toHaveCount(gate === 'blocked' ? 1 : 0);
   await enableSound(page);
   await expect(page.getByTestId('board.voice')).toHaveAttribute('data-clips', '43');
   expect(await spokenPhrases(page)).toEqual([]); // the calls on the first board are history
