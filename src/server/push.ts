@@ -63,9 +63,16 @@ export async function pushMutations(
     const first = await applyBatch(db, device, journalId, batch, prepared);
     if (first.kind !== 'no-journal') return first;
     const baseSeq = options.relay ? await options.relay.baseSeq() : 0;
-    if (!(await ensureJournal(db, device.deviceId, journalId, MAX_JOURNALS_PER_DEVICE, baseSeq)))
-      return { kind: 'journal-limit', limit: MAX_JOURNALS_PER_DEVICE };
-    if (options.relay) await ensureRelayJournal(db, device.deviceId, journalId, baseSeq);
+    // On a hub the stream and the hub's copy of it start together: a crash between the two would
+    // leave a journal whose pushes apply but whose answers never say the centre holds them.
+    const created = options.relay
+      ? await db.transaction(async (tx) => {
+          if (!(await ensureJournal(tx, device.deviceId, journalId, MAX_JOURNALS_PER_DEVICE, baseSeq))) return false;
+          await ensureRelayJournal(tx, device.deviceId, journalId, baseSeq);
+          return true;
+        })
+      : await ensureJournal(db, device.deviceId, journalId, MAX_JOURNALS_PER_DEVICE, baseSeq);
+    if (!created) return { kind: 'journal-limit', limit: MAX_JOURNALS_PER_DEVICE };
     const again = await applyBatch(db, device, journalId, batch, prepared);
     return again.kind === 'no-journal' ? { kind: 'revoked' } : again;
   };

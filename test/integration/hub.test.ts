@@ -145,6 +145,30 @@ describe('branch hub', () => {
     hubs.splice(hubs.indexOf(hub), 1);
   });
 
+  it('a hub that dies while it starts a kiosk’s journal still tells the kiosk, once the centre has its records, that it may let them go', async () => {
+    // The connection dies on the first statement that starts the hub's copy of a journal (a power
+    // cut between the stream's row and its relay row): the push fails, the kiosk sends it again.
+    const cut = { pending: true };
+    const dying = dyingOnce(await openPgliteDb(null), 'INSERT INTO relay_journals', cut);
+    const hub = await startHub(dying);
+    const kiosk = await enrolKiosk(centre.db, hub.base, clock, 0);
+    const ids = [await takeTicket(kiosk, clock), await takeTicket(kiosk, clock)];
+    await expect(kiosk.engine.runOnce({ blobs: false })).rejects.toMatchObject({ kind: 'unavailable' });
+    expect(cut.pending).toBe(false);
+    expect((await kiosk.engine.runOnce({ blobs: false })).pushed).toBe(2);
+    await vi.waitFor(async () => expect(await centreHas(ids)).toBe(2), { timeout: 10_000, interval: 50 });
+    await vi.waitFor(
+      async () => {
+        await kiosk.engine.runOnce({ blobs: false });
+        expect(await outboxSeqs(kiosk)).toEqual([]);
+      },
+      { timeout: 10_000, interval: 100 },
+    );
+    expect(await loadSyncMeta(kiosk.db)).toMatchObject({ confirmedSeq: 2, heldSeq: 2 });
+    await hub.close();
+    hubs.splice(hubs.indexOf(hub), 1);
+  });
+
   it('a hub whose database is lost loses nothing: kiosks send again what only it held, and the centre has each record once', { timeout: 90_000 }, async () => {
     const hubA = await startHub();
     const kiosk = await enrolKiosk(centre.db, hubA.base, clock, 1);
@@ -625,3 +649,21 @@ describe('branch hub', () => {
     expect((await storedDossiers(centre.db, [dossier!.id])).get(dossier!.id)?.blobsMissing).toBe(0);
   });
 });
+
+/** A database whose connection dies once, on the first statement containing `marker` (a power cut there). */
+function dyingOnce(inner: Db, marker: string, state: { pending: boolean }): Db {
+  const wrap = (db: Db): Db => ({
+    kind: db.kind,
+    async query(sql, params) {
+      if (state.pending && sql.includes(marker)) {
+        state.pending = false;
+        throw Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+      }
+      return db.query(sql, params);
+    },
+    exec: (sql) => db.exec(sql),
+    transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
+    close: () => db.close(),
+  });
+  return wrap(inner);
+}
