@@ -42,6 +42,12 @@ import {
  * centre goes through a fetch the test can cut.
  */
 const clock = fixedClock(Date.UTC(2026, 10, 24, 2, 0));
+/**
+ * How long a test waits for what the hub does in the background (relay and mirror passes every
+ * 100 ms): long enough for a CI machine running the browser tests beside this file, where 5–10 s
+ * waits timed out; what never happens still fails, later.
+ */
+const SETTLE_MS = 30_000;
 
 interface RunningHub {
   db: Db;
@@ -51,7 +57,7 @@ interface RunningHub {
   close(): Promise<void>;
 }
 
-describe('branch hub', () => {
+describe('branch hub', { timeout: 120_000 }, () => {
   let centre: Awaited<ReturnType<typeof startCentre>>;
   let identity: StoredIdentity;
   let centreBlobs: string;
@@ -102,11 +108,13 @@ describe('branch hub', () => {
     const { code } = await createEnrolCode(centre.db, 'CN01', 'hub', clock.now());
     identity = await enrolHub(centre.baseUrl, code, null);
   });
-  afterEach(() => {
+  afterEach(async () => {
     link.down = false;
+    // A test's hubs stop with it: left running, their relay and mirror passes (every 100 ms) load
+    // the one process every later test runs in (30 s timeouts hit under a busy CI machine).
+    for (const h of hubs.splice(0)) await h.close().catch(() => undefined);
   });
   afterAll(async () => {
-    for (const h of hubs.splice(0)) await h.close().catch(() => undefined);
     await centre?.close();
   });
 
@@ -129,7 +137,7 @@ describe('branch hub', () => {
     expect(waiting).toMatchObject({ branchCode: 'CN01', upstreamReachable: false, unrelayedRecords: 3 });
 
     link.down = false;
-    await vi.waitFor(async () => expect(await centreHas(ids)).toBe(3), { timeout: 10_000, interval: 50 });
+    await vi.waitFor(async () => expect(await centreHas(ids)).toBe(3), { timeout: SETTLE_MS, interval: 50 });
     // Exactly what the kiosk wrote, once.
     const atCentre = await storedTickets(centre.db, ids);
     for (const t of await kiosk.db.tickets.toArray()) expect(atCentre.get(t.id)).toEqual(ticketContent(t));
@@ -138,11 +146,9 @@ describe('branch hub', () => {
     expect(await outboxSeqs(kiosk)).toEqual([]);
     expect((await kiosk.db.tickets.toArray()).every((t) => typeof t.syncedAt === 'number')).toBe(true);
     expect(await loadSyncMeta(kiosk.db)).toMatchObject({ confirmedSeq: 3, heldSeq: 3 });
-    await vi.waitFor(async () => expect(await status(hub)).toMatchObject({ upstreamReachable: true, unrelayedRecords: 0 }), { timeout: 5_000 });
+    await vi.waitFor(async () => expect(await status(hub)).toMatchObject({ upstreamReachable: true, unrelayedRecords: 0 }), { timeout: SETTLE_MS });
     const [centreRows] = await centre.db.query<{ n: unknown }>('SELECT count(*) AS n FROM mutations WHERE device_id = $1', [kiosk.deviceId]);
     expect(Number(centreRows!.n)).toBe(3);
-    await hub.close();
-    hubs.splice(hubs.indexOf(hub), 1);
   });
 
   it('a hub that dies while it starts a kiosk’s journal still tells the kiosk, once the centre has its records, that it may let them go', async () => {
@@ -152,21 +158,19 @@ describe('branch hub', () => {
     const dying = dyingOnce(await openPgliteDb(null), 'INSERT INTO relay_journals', cut);
     const hub = await startHub(dying);
     const kiosk = await enrolKiosk(centre.db, hub.base, clock, 0);
-    const ids = [await takeTicket(kiosk, clock), await takeTicket(kiosk, clock)];
+    const ids = [await takeTicket(kiosk, clock, undefined, 'D'), await takeTicket(kiosk, clock, undefined, 'D')]; // group D: slot 0's A tickets are the first test's
     await expect(kiosk.engine.runOnce({ blobs: false })).rejects.toMatchObject({ kind: 'unavailable' });
     expect(cut.pending).toBe(false);
     expect((await kiosk.engine.runOnce({ blobs: false })).pushed).toBe(2);
-    await vi.waitFor(async () => expect(await centreHas(ids)).toBe(2), { timeout: 10_000, interval: 50 });
+    await vi.waitFor(async () => expect(await centreHas(ids)).toBe(2), { timeout: SETTLE_MS, interval: 50 });
     await vi.waitFor(
       async () => {
         await kiosk.engine.runOnce({ blobs: false });
         expect(await outboxSeqs(kiosk)).toEqual([]);
       },
-      { timeout: 10_000, interval: 100 },
+      { timeout: SETTLE_MS, interval: 100 },
     );
     expect(await loadSyncMeta(kiosk.db)).toMatchObject({ confirmedSeq: 2, heldSeq: 2 });
-    await hub.close();
-    hubs.splice(hubs.indexOf(hub), 1);
   });
 
   it('a hub whose database is lost loses nothing: kiosks send again what only it held, and the centre has each record once', { timeout: 90_000 }, async () => {
@@ -174,7 +178,7 @@ describe('branch hub', () => {
     const kiosk = await enrolKiosk(centre.db, hubA.base, clock, 1);
     const relayed = [await takeTicket(kiosk, clock), await takeTicket(kiosk, clock)];
     await kiosk.engine.runOnce({ blobs: false });
-    await vi.waitFor(async () => expect(await centreHas(relayed)).toBe(2), { timeout: 10_000, interval: 50 });
+    await vi.waitFor(async () => expect(await centreHas(relayed)).toBe(2), { timeout: SETTLE_MS, interval: 50 });
     await kiosk.engine.runOnce({ blobs: false });
     expect(await outboxSeqs(kiosk)).toEqual([]);
 
@@ -190,12 +194,12 @@ describe('branch hub', () => {
     const hubB = await startHub();
     // Its first mirror pass brings back the branch's devices (credential hashes) from the centre.
     await vi.waitFor(async () => expect((await hubB.db.query('SELECT 1 FROM devices WHERE device_id = $1', [kiosk.deviceId])).length).toBe(1), {
-      timeout: 5_000,
+      timeout: SETTLE_MS,
     });
     kiosk.moveTo(hubB.base);
     const report = await kiosk.engine.runOnce({ blobs: false });
     expect(report.pushed).toBe(2);
-    await vi.waitFor(async () => expect(await centreHas([...relayed, ...onlyAtHub])).toBe(4), { timeout: 10_000, interval: 50 });
+    await vi.waitFor(async () => expect(await centreHas([...relayed, ...onlyAtHub])).toBe(4), { timeout: SETTLE_MS, interval: 50 });
     const [n] = await centre.db.query<{ n: unknown }>('SELECT count(*) AS n FROM mutations WHERE device_id = $1', [kiosk.deviceId]);
     expect(Number(n!.n)).toBe(4);
   });
@@ -222,7 +226,7 @@ describe('branch hub', () => {
       await vi.waitFor(
         async () =>
           expect((await centre.db.query('SELECT 1 FROM mutations WHERE device_id = $1 AND journal_id = $2', [kiosk.deviceId, journal])).length).toBe(2),
-        { timeout: 10_000, interval: 50 },
+        { timeout: SETTLE_MS, interval: 50 },
       );
       // The kiosk hears that the centre holds both (the state question) but its push is lost.
       const push = kiosk.transport.push.bind(kiosk.transport);
@@ -240,7 +244,7 @@ describe('branch hub', () => {
       hubs.splice(hubs.indexOf(hubA), 1);
       const hubB = await startHub();
       await vi.waitFor(async () => expect((await hubB.db.query('SELECT 1 FROM devices WHERE device_id = $1', [kiosk.deviceId])).length).toBe(1), {
-        timeout: 5_000,
+        timeout: SETTLE_MS,
       });
       kiosk.moveTo(hubB.base);
       // The link is down: the outcomes live at the centre only, so the kiosk keeps both entries and
@@ -255,7 +259,7 @@ describe('branch hub', () => {
 
       // Link back: the hub asks the centre, and the kiosk reads the centre's verdicts.
       link.down = false;
-      await vi.waitFor(async () => expect(await centreHas([later])).toBe(1), { timeout: 10_000, interval: 50 });
+      await vi.waitFor(async () => expect(await centreHas([later])).toBe(1), { timeout: SETTLE_MS, interval: 50 });
       await kiosk.engine.runOnce({ blobs: false });
       expect(await outboxSeqs(kiosk)).toEqual([]);
       const issues = await listSyncIssues(kiosk.db);
@@ -298,7 +302,7 @@ describe('branch hub', () => {
 
     link.down = false;
     await vi.waitFor(async () => expect((await storedDossiers(centre.db, [dossierId])).get(dossierId)?.blobsMissing).toBe(0), {
-      timeout: 15_000,
+      timeout: SETTLE_MS,
       interval: 100,
     });
     for (const scan of backlog.scans) expect(await storedBlobBytes(centre.db, centreBlobs, scan.sha256)).toEqual(Buffer.from(scan.bytes));
@@ -306,9 +310,9 @@ describe('branch hub', () => {
       backlog.scans.map((x) => x.sha256),
     ]);
     expect(owners.map((o) => o.device_id)).toEqual([counter.deviceId, counter.deviceId, counter.deviceId]);
-    await vi.waitFor(async () => expect(await status(hub)).toMatchObject({ unrelayedScans: 0, unrelayedRecords: 0 }), { timeout: 5_000 });
+    await vi.waitFor(async () => expect(await status(hub)).toMatchObject({ unrelayedScans: 0, unrelayedRecords: 0 }), { timeout: SETTLE_MS });
     await vi.waitFor(async () => expect((await status(hub)).scopes.find((x) => x.scope === branchScope('CN01'))?.cursor).toBeGreaterThan(0), {
-      timeout: 5_000,
+      timeout: SETTLE_MS,
     });
     const after = await counter.engine.runOnce();
     expect(after.repulled).toEqual([]);
@@ -350,12 +354,12 @@ describe('branch hub', () => {
     expect((await counter.engine.runOnce()).blobsUploaded).toBe(2);
     const [dossier] = await counter.db.dossiers.toArray();
     await vi.waitFor(async () => expect((await storedDossiers(centre.db, [dossier!.id])).get(dossier!.id)?.blobsMissing).toBe(0), {
-      timeout: 15_000,
+      timeout: SETTLE_MS,
       interval: 100,
     });
     expect(cutShort.size, 'the centre "died" twice').toBe(2);
     for (const x of backlog.scans) expect(await storedBlobBytes(centre.db, centreBlobs, x.sha256)).toEqual(Buffer.from(x.bytes));
-    await vi.waitFor(async () => expect((await status(hub)).unrelayedScans).toBe(0), { timeout: 5_000 });
+    await vi.waitFor(async () => expect((await status(hub)).unrelayedScans).toBe(0), { timeout: SETTLE_MS });
   });
 
   it('scans only the hub held are sent again to a hub that lost its disk, and reach the centre once', async () => {
@@ -380,14 +384,14 @@ describe('branch hub', () => {
     link.down = false;
     const hubB = await startHub();
     await vi.waitFor(async () => expect((await hubB.db.query('SELECT 1 FROM devices WHERE device_id = $1', [counter.deviceId])).length).toBe(1), {
-      timeout: 5_000,
+      timeout: SETTLE_MS,
     });
     counter.moveTo(hubB.base);
     const again = await counter.engine.runOnce();
     expect(again.blobsUploaded).toBe(2);
     const [dossier] = await counter.db.dossiers.toArray();
     await vi.waitFor(async () => expect((await storedDossiers(centre.db, [dossier!.id])).get(dossier!.id)?.blobsMissing).toBe(0), {
-      timeout: 15_000,
+      timeout: SETTLE_MS,
       interval: 100,
     });
     for (const x of backlog.scans) expect(await storedBlobBytes(centre.db, centreBlobs, x.sha256)).toEqual(Buffer.from(x.bytes));
@@ -395,7 +399,7 @@ describe('branch hub', () => {
       backlog.scans.map((x) => x.sha256),
     ]);
     expect(Number(owners!.n)).toBe(2);
-    await vi.waitFor(async () => expect((await status(hubB)).unrelayedScans).toBe(0), { timeout: 5_000 });
+    await vi.waitFor(async () => expect((await status(hubB)).unrelayedScans).toBe(0), { timeout: SETTLE_MS });
     await counter.engine.runOnce();
     expect((await counter.db.blobs.toArray()).map((b) => b.state)).toEqual(['verified', 'verified']);
   });
@@ -435,7 +439,7 @@ describe('branch hub', () => {
     // The relay finds both lost and forgets them: the hub counts them missing again and no longer
     // says it holds them, rather than failing on them for ever.
     await vi.waitFor(async () => expect((await storedDossiers(hub.db, [dossierId])).get(dossierId)?.blobsMissing).toBe(2), {
-      timeout: 10_000,
+      timeout: SETTLE_MS,
       interval: 100,
     });
     expect((await status(hub)).unrelayedScans).toBe(0);
@@ -443,11 +447,11 @@ describe('branch hub', () => {
     // The counter kept its copies: its next run sends both again, and they reach the centre.
     expect((await counter.engine.runOnce()).blobsUploaded).toBe(2);
     await vi.waitFor(async () => expect((await storedDossiers(centre.db, [dossierId])).get(dossierId)?.blobsMissing).toBe(0), {
-      timeout: 15_000,
+      timeout: SETTLE_MS,
       interval: 100,
     });
     for (const x of backlog.scans) expect(await storedBlobBytes(centre.db, centreBlobs, x.sha256)).toEqual(Buffer.from(x.bytes));
-    await vi.waitFor(async () => expect((await status(hub)).unrelayedScans).toBe(0), { timeout: 5_000 });
+    await vi.waitFor(async () => expect((await status(hub)).unrelayedScans).toBe(0), { timeout: SETTLE_MS });
     await counter.engine.runOnce();
     expect((await counter.db.blobs.bulkGet([first!, second!])).map((b) => b?.state)).toEqual(['verified', 'verified']);
   });
@@ -466,7 +470,7 @@ describe('branch hub', () => {
     const rating = await rate(kiosk, clock);
     const run = await kiosk.engine.runOnce();
     expect(run.pushed, JSON.stringify(run)).toBe(1);
-    await vi.waitFor(async () => expect((await storedRatings(centre.db, [rating])).size).toBe(1), { timeout: 5_000 });
+    await vi.waitFor(async () => expect((await storedRatings(centre.db, [rating])).size).toBe(1), { timeout: SETTLE_MS });
     // An unknown credential is still refused, and asks the centre at most once in a while.
     const stranger = await fetch(`${hub.base}/v1/sync/state`, { headers: { authorization: `Bearer ${'x'.repeat(40)}` } });
     expect(stranger.status).toBe(401);
@@ -480,7 +484,7 @@ describe('branch hub', () => {
     ]);
     expect(published.status).toBe(200);
     const top = (published.body as { lastSeq: number }).lastSeq;
-    await vi.waitFor(async () => expect((await status(hub)).scopes.find((s) => s.scope === 'global')?.cursor).toBe(top), { timeout: 5_000 });
+    await vi.waitFor(async () => expect((await status(hub)).scopes.find((s) => s.scope === 'global')?.cursor).toBe(top), { timeout: SETTLE_MS });
     const report = await kiosk.engine.runOnce({ blobs: false });
     expect(report.repulled).toEqual([]);
     expect(await getCursor(kiosk.reference, 'global')).toBe(top);
@@ -532,7 +536,7 @@ describe('branch hub', () => {
         expect(
           (await hub.db.query<{ revoked_at: unknown }>('SELECT revoked_at FROM devices WHERE device_id = $1', [kiosk.deviceId]))[0]?.revoked_at,
         ).not.toBeNull(),
-      { timeout: 5_000 },
+      { timeout: SETTLE_MS },
     );
     await takeTicket(kiosk, clock);
     await expect(kiosk.engine.runOnce({ blobs: false })).rejects.toMatchObject({ kind: 'auth' });
@@ -583,18 +587,18 @@ describe('branch hub', () => {
     const options = { deviceId: counter.deviceId, slot: 1, branch: seededBranch(), clock, random: nodeRandom, records: 0, pageBytes: 20_000 };
     const first = await queueCounterBacklog(counter.db, { ...options, pages: [1] });
     expect((await counter.engine.runOnce()).blobsUploaded).toBe(1);
-    await vi.waitFor(() => expect(held).toHaveLength(1), { timeout: 5_000, interval: 20 });
+    await vi.waitFor(() => expect(held).toHaveLength(1), { timeout: SETTLE_MS, interval: 20 });
 
     const second = await queueCounterBacklog(counter.db, { ...options, pages: [1] });
     expect((await counter.engine.runOnce()).blobsUploaded).toBe(1);
     // The first upload is still held, and the second has its own PATCH in flight beside it.
-    await vi.waitFor(() => expect(held).toHaveLength(2), { timeout: 5_000, interval: 20 });
+    await vi.waitFor(() => expect(held).toHaveLength(2), { timeout: SETTLE_MS, interval: 20 });
     expect(new Set(held.map((h) => h.url)).size).toBe(2);
 
     gate.open = true;
     for (const h of held) h.release();
     const scans = [...first.scans, ...second.scans];
-    await vi.waitFor(async () => expect((await status(hub)).unrelayedScans).toBe(0), { timeout: 10_000, interval: 50 });
+    await vi.waitFor(async () => expect((await status(hub)).unrelayedScans).toBe(0), { timeout: SETTLE_MS, interval: 50 });
     for (const x of scans) expect(await storedBlobBytes(centre.db, centreBlobs, x.sha256)).toEqual(Buffer.from(x.bytes));
     expect(gate.patches, 'each scan went up in one PATCH').toBe(2);
   });
