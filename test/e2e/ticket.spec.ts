@@ -80,6 +80,26 @@ test.describe('citizen kiosk, network unplugged', () => {
     await expect(page.getByTestId('ticket.waiting')).toHaveText('Có 3 người đang chờ trước bạn');
   });
 
+  test('a double tap gives one ticket, not two', async ({ page }) => {
+    // An impatient citizen taps twice: as two taps of the touch screen, and as two clicks in the
+    // same task (before the page could paint the disabled tiles), the harshest case.
+    await page.goto(kioskUrl());
+    const tile = page.getByTestId('citizen.service.D');
+    await tile.dblclick();
+    await expect(page.getByTestId('ticket.number')).toHaveText('D0001');
+    await expect(page.getByTestId('ticket.result')).toHaveAttribute('data-print', 'printed');
+    await page.getByTestId('ticket.done').click();
+    await tile.evaluate((el: HTMLElement) => {
+      el.click();
+      el.click();
+    });
+    await expect(page.getByTestId('ticket.number')).toHaveText('D0002');
+    await expect(page.getByTestId('ticket.result')).toHaveAttribute('data-print', 'printed');
+    expect(await countRows(page, 'tickets')).toBe(2);
+    expect(await countRows(page, 'outbox')).toBe(2);
+    expect(await page.evaluate(() => (window as Window & { __printCalls?: number }).__printCalls)).toBe(2);
+  });
+
   test('technician screen shows diagnostics and refuses an out-of-range kiosk slot in Vietnamese', async ({ page }) => {
     await page.goto(kioskUrl('?role=technician'));
     await expect(page.getByTestId('technician.home')).toBeVisible();

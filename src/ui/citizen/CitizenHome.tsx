@@ -1,4 +1,4 @@
-import { memo, useCallback, useEffect, useMemo, useState } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { createPortal } from 'react-dom';
 import { useTranslation } from 'react-i18next';
 import type { TakeTicketOutcome } from '../../app/KioskApp';
@@ -90,8 +90,13 @@ const CitizenSession = memo(function CitizenSession({ onReset, accessSlot }: Cit
   const lang = i18n.language === 'en' ? 'en' : 'vi';
   const groups = app.branch.serviceGroups.filter((g) => g.active);
 
+  // One ticket per tap, however fast the taps: the disabled tiles come with the next render, and
+  // two clicks can arrive before it (a double tap, a bouncing touch screen).
+  const issuing = useRef(false);
   const take = useCallback(
     async (prefix: string) => {
+      if (issuing.current) return;
+      issuing.current = true;
       const end = app.activity.begin();
       setState({ kind: 'issuing', prefix });
       try {
@@ -100,6 +105,7 @@ const CitizenSession = memo(function CitizenSession({ onReset, accessSlot }: Cit
       } catch (e) {
         setState({ kind: 'error', code: codeOf(e) });
       } finally {
+        issuing.current = false;
         end();
       }
     },
