@@ -8,6 +8,7 @@ import { CCCD_FIXTURE_PAYLOAD } from '../support/qrFrames';
 import { cccdFixtureY4m } from '../support/y4m';
 import { expect, test } from './fixtures';
 import { countRows, kioskUrl, lastPrintedPdf, paperPhoto, pdfText, readRows, renderPdfPng, SCREENS_DIR, wedgeScan } from './helpers';
+import { chooseProcedure, typeApplicant } from './counterFlows';
 
 /**
  * The counter officer receives a dossier with the network unplugged (issue 4's acceptance): the ID
@@ -298,6 +299,27 @@ test.describe('counter officer, network unplugged', () => {
     )?.sha256;
     expect(certificateHash).toBeDefined();
     expect(docsOf(second)).toContain(certificateHash);
+  });
+
+  test('a double click on save keeps one dossier, with one code and one receipt', async ({ page }) => {
+    await page.goto(kioskUrl('?role=counter'));
+    await page.keyboard.press('F2');
+    await expect(page.getByTestId('desk.new')).toBeVisible();
+    await typeApplicant(page);
+    await chooseProcedure(page, PROCEDURE);
+    // Papers are missing: the first save asks for the reason, and saves nothing.
+    await page.getByTestId('desk.submit').click();
+    await page.getByTestId('desk.reason').pressSequentially('Công dân bổ sung giấy tờ sau', { delay: 20 });
+    // Two clicks in one task, before the page could render the disabled button.
+    await page.getByTestId('desk.submit').evaluate((el: HTMLElement) => {
+      el.click();
+      el.click();
+    });
+    await expect(page.getByTestId('desk.done')).toBeVisible({ timeout: 30_000 });
+    await expect(page.getByTestId('desk.printState')).toHaveAttribute('data-state', 'printed', { timeout: 20_000 });
+    expect(await countRows(page, 'dossiers')).toBe(1);
+    const outbox = await readRows(page, 'outbox');
+    expect(outbox.filter((e) => String(e.name).startsWith('dossier.submit'))).toHaveLength(1);
   });
 
   test("a counter left alone covers the citizen's data, and a key brings the dossier back as it was", async ({ page }) => {

@@ -261,8 +261,11 @@ export const NewDossier = memo(function NewDossier({ desk, cardScan, onReset, ti
     el.scrollIntoView({ block: 'center' });
   };
 
+  // One dossier per submission, however fast the clicks or Ctrl+Enter: `submitting` reaches this
+  // closure only with the next render, and a double click can come before it.
+  const submittingNow = useRef(false);
   const submit = async (): Promise<void> => {
-    if (submitting || done) return;
+    if (submittingNow.current || submitting || done) return;
     setAttempted(true);
     setSubmitError(null);
     const first = errors[0];
@@ -271,6 +274,7 @@ export const NewDossier = memo(function NewDossier({ desk, cardScan, onReset, ti
       if (first) focusField(first.targetId);
       return;
     }
+    submittingNow.current = true;
     setSubmitting(true);
     const end = app.activity.begin();
     try {
@@ -307,7 +311,10 @@ export const NewDossier = memo(function NewDossier({ desk, cardScan, onReset, ti
       });
       if (r.ok) setDone(r.value);
       else setSubmitError(r.error);
+      // A saved dossier stays saved: the next one is a new form (CounterShell remounts it).
+      submittingNow.current = r.ok;
     } catch (e) {
+      submittingNow.current = false;
       setSubmitError({ code: 'storage.write-failed', detail: e instanceof Error ? e.message : String(e) });
     } finally {
       end();
