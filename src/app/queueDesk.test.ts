@@ -173,6 +173,19 @@ describe('the counter queue desk', () => {
     expect(m.desk.current()).toMatchObject({ number: 'A0001', state: 'called', calls: 1, offline: false });
   });
 
+  it('two presses of next at once (a bouncing foot pedal) call one ticket: the second is told the counter has it', async () => {
+    const m = machine();
+    const fake = m.transport as FakeQueueTransport;
+    expect((await m.desk.saveSetup({ counter: 3, groups: ['A'] })).ok).toBe(true);
+    const [first, second] = await Promise.all([m.desk.act({ kind: 'call-next' }), m.desk.act({ kind: 'call-next' })]);
+    expect(first.ok && first.value.current?.number).toBe('A0001');
+    expect(second.ok ? 'called' : second.error.code).toBe('queue.counter-busy');
+    expect(fake.received).toHaveLength(1);
+    expect(fake.waiting).toEqual(['A0002', 'B0001']);
+    expect(await outboxActions(m.db)).toHaveLength(1);
+    expect(m.desk.current()).toMatchObject({ number: 'A0001', state: 'called' });
+  });
+
   it('sends the same id again when no answer comes, and records the action once', async () => {
     const m = machine();
     const fake = m.transport as FakeQueueTransport;

@@ -116,7 +116,7 @@ export interface QueueDesk {
   watch(onChange: (view: QueueDeskView) => void): () => void;
   saveSetup(setup: CounterQueueSetup): Promise<Result<CounterQueueSetup>>;
   /**
-   * One officer action. Errors: the owner's `queue.*` codes, queue.not-set-up, queue.counter-busy,
+   * One officer action, after those pressed before it have ended. Errors: the owner's `queue.*` codes, queue.not-set-up, queue.counter-busy,
    * queue.no-ticket, queue.number-format, queue.unreachable, queue.not-enrolled, queue.failed,
    * storage.*, sync.disk-low.
    */
@@ -468,7 +468,17 @@ export function createQueueDesk(deps: QueueDeskDeps): QueueDesk {
     void deps.saved(entry).catch(() => undefined);
   }
 
-  async function act(request: QueueRequest): Promise<Result<QueueOutcome>> {
+  // One action at a time, in the order pressed: each sees where the one before it left the counter
+  // (a bouncing foot pedal's second "next" is told the counter has a ticket, instead of calling a
+  // second one that nobody serves).
+  let acting: Promise<unknown> = Promise.resolve();
+  function act(request: QueueRequest): Promise<Result<QueueOutcome>> {
+    const run = acting.then(() => actNow(request));
+    acting = run.catch(() => undefined);
+    return run;
+  }
+
+  async function actNow(request: QueueRequest): Promise<Result<QueueOutcome>> {
     await ready;
     if (!setup) return err('queue.not-set-up', 'choose the counter number and its groups first');
     const before = current && current.day === day() ? current : null;
