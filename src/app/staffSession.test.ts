@@ -79,6 +79,19 @@ describe('staff sign-in at a machine', () => {
     expect((await session.signIn('KT001', '135792')).ok).toBe(true);
   });
 
+  it('wrong PINs sent at once each count: five together lock the account, none is lost to another', async () => {
+    const m = machine();
+    await publish(m.reference, [account({})]);
+    const session = m.open();
+    await session.refresh();
+    const outcomes = await Promise.all(Array.from({ length: MAX_FAILURES }, () => session.signIn('CB0012', '000001')));
+    expect(outcomes.map((o) => (o.ok ? 'ok' : o.code === 'signin.wrong-pin' ? o.attemptsLeft : o.code))).toEqual([
+      ...Array.from({ length: MAX_FAILURES - 1 }, (_, i) => MAX_FAILURES - 1 - i),
+      'signin.locked',
+    ]);
+    expect(await session.signIn('CB0012', '480315')).toMatchObject({ ok: false, code: 'signin.locked' });
+  });
+
   it('five wrong PINs lock the account on this machine, across a restart, for 5 then 10 minutes; a PIN reset at the centre lifts it', async () => {
     const m = machine();
     await publish(m.reference, [account({})]);

@@ -120,8 +120,17 @@ export function createStaffSession(deps: StaffSessionDeps): StaffSession {
     await db.settings.put({ key: lockKey(staffId), value: lock });
   }
 
+  // One check at a time: each reads the failures the one before it wrote (checks side by side read
+  // the same count, and any number of guesses sent at once cost one try).
+  let checking: Promise<unknown> = Promise.resolve();
   /** Checks the PIN of `staffId` with the lock-out rules; the outcome of a sign-in or an unlock. */
-  async function check(staffId: string, pin: string): Promise<SignInOutcome> {
+  function check(staffId: string, pin: string): Promise<SignInOutcome> {
+    const run = checking.then(() => checkNow(staffId, pin));
+    checking = run.catch(() => undefined);
+    return run;
+  }
+
+  async function checkNow(staffId: string, pin: string): Promise<SignInOutcome> {
     const account = (await accounts()).find((a) => a.staffId === staffId);
     if (!account) return { ok: false, code: 'signin.unknown' };
     if (!account.active) return { ok: false, code: 'signin.disabled' };

@@ -26,17 +26,21 @@ export const PinForm = memo(function PinForm({ submitLabel, onSubmit, blocked = 
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const input = useRef<HTMLInputElement>(null);
+  // One try per submission: Enter pressed twice before the next render would count a wrong PIN twice.
+  const trying = useRef(false);
 
   const submit = useCallback(
     async (e: FormEvent) => {
       e.preventDefault();
-      if (busy) return;
+      if (busy || trying.current) return;
       if (blocked) {
         setError(blocked);
         return;
       }
+      trying.current = true;
       setBusy(true);
       const outcome = await onSubmit(pin).catch(() => null);
+      trying.current = false;
       setBusy(false);
       if (!outcome || outcome.ok) return;
       setPin('');

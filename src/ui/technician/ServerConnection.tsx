@@ -1,4 +1,4 @@
-import { memo, useEffect, useState, type FormEvent } from 'react';
+import { memo, useEffect, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { errorMessage } from '../errorMessage';
 import { useKiosk } from '../KioskContext';
@@ -45,9 +45,13 @@ export const ServerConnection = memo(function ServerConnection({ onEnrolled }: S
   const showForm = !enrolled || status.state === 'refused' || reEnrol;
   const disk = app.sync.disk();
 
+  // One enrolment per submission: a second one before the next render would spend nothing (the
+  // code is used) but answer with an error over the first one's success.
+  const enrolling = useRef(false);
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
-    if (busy) return;
+    if (busy || enrolling.current) return;
+    enrolling.current = true;
     setBusy(true);
     setResult(null);
     const end = app.activity.begin();
@@ -63,6 +67,7 @@ export const ServerConnection = memo(function ServerConnection({ onEnrolled }: S
       }
     } finally {
       end();
+      enrolling.current = false;
       setBusy(false);
     }
   };
