@@ -99,6 +99,9 @@ describe('branch hub', { timeout: 120_000 }, () => {
   }
 
   const centreHas = async (ids: readonly string[]) => (await storedTickets(centre.db, ids)).size;
+  /** A counter's offline backlog in its own slot: `records` queue records, one dossier per entry of `pages`. */
+  const counterBacklog = (counter: TestKiosk, shape: { records: number; pages: number[]; pageBytes: number }) =>
+    queueCounterBacklog(counter.db, { deviceId: counter.deviceId, slot: counter.slot, branch: seededBranch(), clock, random: nodeRandom, ...shape });
   const status = async (hub: RunningHub) => HubStatus.parse(await (await fetch(`${hub.base}/v1/hub/status`)).json());
   const outboxSeqs = async (k: TestKiosk) => (await k.db.outbox.orderBy('deviceSeq').toArray()).map((e) => e.deviceSeq);
 
@@ -275,16 +278,7 @@ describe('branch hub', { timeout: 120_000 }, () => {
     const hub = await startHub();
     const counter = await enrolKiosk(centre.db, hub.base, clock, 2, { role: 'counter' });
     link.down = true;
-    const backlog = await queueCounterBacklog(counter.db, {
-      deviceId: counter.deviceId,
-      slot: 2,
-      branch: seededBranch(),
-      clock,
-      random: nodeRandom,
-      records: 5,
-      pages: [1, 2, 1],
-      pageBytes: 60_000,
-    });
+    const backlog = await counterBacklog(counter, { records: 5, pages: [1, 2, 1], pageBytes: 60_000 });
     const run = await counter.engine.runOnce();
     expect(run.blobsUploaded).toBe(3);
     const [dossier] = await counter.db.dossiers.toArray();
@@ -341,16 +335,7 @@ describe('branch hub', { timeout: 120_000 }, () => {
     };
     const hub = await startHub(undefined, { fetch: dyingCentre });
     const counter = await enrolKiosk(centre.db, hub.base, clock, 1, { role: 'counter' });
-    const backlog = await queueCounterBacklog(counter.db, {
-      deviceId: counter.deviceId,
-      slot: 1,
-      branch: seededBranch(),
-      clock,
-      random: nodeRandom,
-      records: 1,
-      pages: [1, 2],
-      pageBytes: 30_000,
-    });
+    const backlog = await counterBacklog(counter, { records: 1, pages: [1, 2], pageBytes: 30_000 });
     expect((await counter.engine.runOnce()).blobsUploaded).toBe(2);
     const [dossier] = await counter.db.dossiers.toArray();
     await vi.waitFor(async () => expect((await storedDossiers(centre.db, [dossier!.id])).get(dossier!.id)?.blobsMissing).toBe(0), {
@@ -366,16 +351,7 @@ describe('branch hub', { timeout: 120_000 }, () => {
     const hubA = await startHub();
     const counter = await enrolKiosk(centre.db, hubA.base, clock, 3, { role: 'counter' });
     link.down = true;
-    const backlog = await queueCounterBacklog(counter.db, {
-      deviceId: counter.deviceId,
-      slot: 3,
-      branch: seededBranch(),
-      clock,
-      random: nodeRandom,
-      records: 2,
-      pages: [2, 1],
-      pageBytes: 40_000,
-    });
+    const backlog = await counterBacklog(counter, { records: 2, pages: [2, 1], pageBytes: 40_000 });
     expect((await counter.engine.runOnce()).blobsUploaded).toBe(2);
     expect((await status(hubA)).unrelayedScans).toBe(2);
     // The hub's machine dies with its disk before the link returns.
@@ -409,16 +385,7 @@ describe('branch hub', { timeout: 120_000 }, () => {
     const hub = await startHub();
     const counter = await enrolKiosk(centre.db, hub.base, clock, 0, { role: 'counter' });
     link.down = true;
-    const backlog = await queueCounterBacklog(counter.db, {
-      deviceId: counter.deviceId,
-      slot: 0,
-      branch: seededBranch(),
-      clock,
-      random: nodeRandom,
-      records: 0,
-      pages: [1, 2],
-      pageBytes: 30_000,
-    });
+    const backlog = await counterBacklog(counter, { records: 0, pages: [1, 2], pageBytes: 30_000 });
     expect((await counter.engine.runOnce()).blobsUploaded).toBe(2);
     const [dossier] = await counter.db.dossiers.toArray();
     const dossierId = dossier!.id;
@@ -584,12 +551,11 @@ describe('branch hub', { timeout: 120_000 }, () => {
     clock.advance(24 * 3_600_000);
     const hub = await startHub(undefined, { fetch: slowCentre });
     const counter = await enrolKiosk(centre.db, hub.base, clock, 1, { role: 'counter' });
-    const options = { deviceId: counter.deviceId, slot: 1, branch: seededBranch(), clock, random: nodeRandom, records: 0, pageBytes: 20_000 };
-    const first = await queueCounterBacklog(counter.db, { ...options, pages: [1] });
+    const first = await counterBacklog(counter, { records: 0, pages: [1], pageBytes: 20_000 });
     expect((await counter.engine.runOnce()).blobsUploaded).toBe(1);
     await vi.waitFor(() => expect(held).toHaveLength(1), { timeout: SETTLE_MS, interval: 20 });
 
-    const second = await queueCounterBacklog(counter.db, { ...options, pages: [1] });
+    const second = await counterBacklog(counter, { records: 0, pages: [1], pageBytes: 20_000 });
     expect((await counter.engine.runOnce()).blobsUploaded).toBe(1);
     // The first upload is still held, and the second has its own PATCH in flight beside it.
     await vi.waitFor(() => expect(held).toHaveLength(2), { timeout: SETTLE_MS, interval: 20 });
@@ -623,16 +589,7 @@ describe('branch hub', { timeout: 120_000 }, () => {
     const hub = await startHub(undefined, { fetch: countingLink });
     const counter = await enrolKiosk(centre.db, hub.base, clock, 1, { role: 'counter' });
     link.up = false;
-    const backlog = await queueCounterBacklog(counter.db, {
-      deviceId: counter.deviceId,
-      slot: 1,
-      branch: seededBranch(),
-      clock,
-      random: nodeRandom,
-      records: 0,
-      pages: [1, 1, 1, 1, 1, 1, 1, 1],
-      pageBytes: 20_000,
-    });
+    const backlog = await counterBacklog(counter, { records: 0, pages: [1, 1, 1, 1, 1, 1, 1, 1], pageBytes: 20_000 });
     expect((await counter.engine.runOnce()).blobsUploaded).toBe(8);
     expect((await status(hub)).unrelayedScans).toBe(8);
     // The counter moves to the centre and sends it everything the centre lacks, the scans too.
