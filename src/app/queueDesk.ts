@@ -171,6 +171,8 @@ const defaultTimers: QueueTimers = {
 
 /** Kinds that need the counter's current ticket. */
 const ON_CURRENT: ReadonlySet<QueueRequest['kind']> = new Set(['recall', 'no-show', 'serve', 'finish', 'transfer']);
+/** Actions after which the ticket is no longer at the counter that took them. */
+const ENDS_SERVICE: ReadonlySet<QueueActionArgs['kind']> = new Set(['finish', 'no-show', 'transfer']);
 
 export function createQueueDesk(deps: QueueDeskDeps): QueueDesk {
   const { db, clock, branch } = deps;
@@ -304,26 +306,50 @@ export function createQueueDesk(deps: QueueDeskDeps): QueueDesk {
     pollTimer = null;
   }
 
+  // One action at a time, in the order pressed: each sees where the one before it left the counter
+  // (a bouncing foot pedal's second "next" is told the counter has a ticket, instead of calling a
+  // second one that nobody serves). Taking over a ticket from the owner's state waits in the same line.
+  let line: Promise<unknown> = Promise.resolve();
+  function inLine<T>(task: () => Promise<T>): Promise<T> {
+    const run = line.then(task);
+    line = run.catch(() => undefined);
+    return run;
+  }
+
   let refreshing: Promise<void> | null = null;
+  let refreshAgain = false;
+  /**
+   * Reads the owner's state. Asked while a read is on its way, it reads once more after that one: the
+   * read under way may have set out before what prompted this call (an action, a poke).
+   */
   function refreshState(): Promise<void> {
-    refreshing ??= (async () => {
+    if (refreshing) {
+      refreshAgain = true;
+      return refreshing;
+    }
+    refreshing = (async () => {
       await ready;
-      const owner = deps.owner();
-      if (typeof owner === 'string') {
-        setReach(owner === 'not-enrolled' ? 'not-enrolled' : 'unreachable');
-        return;
-      }
-      try {
-        const next = await owner.state(day());
-        state = next;
-        stateAt = clock.now();
-        reach = 'online';
-        await adoptFromState(next);
-        emit();
-      } catch (e) {
-        if (e instanceof TransportError && e.kind === 'auth') setReach('not-enrolled');
-        else setReach('unreachable');
-      }
+      do {
+        refreshAgain = false;
+        const owner = deps.owner();
+        if (typeof owner === 'string') {
+          setReach(owner === 'not-enrolled' ? 'not-enrolled' : 'unreachable');
+          return;
+        }
+        try {
+          const next = await owner.state(day());
+          state = next;
+          stateAt = clock.now();
+          reach = 'online';
+          // In the actions' line: an action pressed meanwhile ends first, and the state is then older than it.
+          await inLine(() => adoptFromState(next));
+          emit();
+        } catch (e) {
+          if (e instanceof TransportError && e.kind === 'auth') setReach('not-enrolled');
+          else setReach('unreachable');
+          return;
+        }
+      } while (refreshAgain);
     })().finally(() => {
       refreshing = null;
     });
@@ -332,7 +358,10 @@ export function createQueueDesk(deps: QueueDeskDeps): QueueDesk {
 
   /**
    * A call whose answer was lost was still applied by the owner: its state shows the ticket at this
-   * counter. Taken over only when the counter shows none and no action is on its way.
+   * counter. Taken over only when the counter shows none and did not end the ticket's service itself
+   * after that call: a finish, no-show or transfer in its outbox that the owner has not had yet (taken
+   * offline), or that this state, read before it, does not show yet. Taking the ticket back would
+   * leave the counter holding a ticket the owner then calls served, refusing every next call.
    */
   async function adoptFromState(s: QueueState): Promise<void> {
     if (!setup || current !== null || busy > 0) return;
@@ -341,9 +370,23 @@ export function createQueueDesk(deps: QueueDeskDeps): QueueDesk {
       .filter((t) => t.counter === counter && (t.state === 'called' || t.state === 'serving'))
       .sort((a, b) => (b.calledAt ?? 0) - (a.calledAt ?? 0))[0];
     if (!ours) return;
+    if (await endedHere(ours.number, counter, ours.calledAt ?? 0)) return;
     const adopted = ticketFromView(ours, null);
     await saveCounterTicket(db, adopted);
     current = adopted;
+  }
+
+  /** Whether this machine's outbox holds a finish, no-show or transfer of `number` at `counter` today, taken after `since`. */
+  async function endedHere(number: string, counter: number, since: number): Promise<boolean> {
+    const today = day();
+    const ends = await db.outbox
+      .filter((e) => {
+        if (e.name !== 'queue.action@1') return false;
+        const a = e.args as QueueActionArgs;
+        return a.day === today && a.ticketNumber === number && a.counter === counter && ENDS_SERVICE.has(a.kind) && a.at >= since;
+      })
+      .count();
+    return ends > 0;
   }
 
   function ticketFromView(t: QueueTicketView, before: CounterTicket | null): CounterTicket {
@@ -468,14 +511,8 @@ export function createQueueDesk(deps: QueueDeskDeps): QueueDesk {
     void deps.saved(entry).catch(() => undefined);
   }
 
-  // One action at a time, in the order pressed: each sees where the one before it left the counter
-  // (a bouncing foot pedal's second "next" is told the counter has a ticket, instead of calling a
-  // second one that nobody serves).
-  let acting: Promise<unknown> = Promise.resolve();
   function act(request: QueueRequest): Promise<Result<QueueOutcome>> {
-    const run = acting.then(() => actNow(request));
-    acting = run.catch(() => undefined);
-    return run;
+    return inLine(() => actNow(request));
   }
 
   async function actNow(request: QueueRequest): Promise<Result<QueueOutcome>> {
