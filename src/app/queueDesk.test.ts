@@ -14,7 +14,7 @@ import {
 import type { KioskDb, StoredDossierRow } from '../storage/KioskDb';
 import { TransportError, type Transport } from '../sync/Transport';
 import { initI18n } from './i18n';
-import { createQueueDesk, type QueueDeskDeps, type QueueDeskView } from './queueDesk';
+import { createQueueDesk, RECALL_GAP_MS, type QueueDeskDeps, type QueueDeskView } from './queueDesk';
 import type { QueueOwner } from './syncService';
 import i18next from 'i18next';
 
@@ -184,6 +184,23 @@ describe('the counter queue desk', () => {
     expect(fake.waiting).toEqual(['A0002', 'B0001']);
     expect(await outboxActions(m.db)).toHaveLength(1);
     expect(m.desk.current()).toMatchObject({ number: 'A0001', state: 'called' });
+  });
+
+  it('a recall pressed twice (a bounce) is announced once: a recall within a few seconds of the last call is refused with why', async () => {
+    const m = machine();
+    const fake = m.transport as FakeQueueTransport;
+    expect((await m.desk.saveSetup({ counter: 3, groups: ['A'] })).ok).toBe(true);
+    expect((await m.desk.act({ kind: 'call-next' })).ok).toBe(true);
+    expect(await m.desk.act({ kind: 'recall' })).toMatchObject({ ok: false, error: { code: 'queue.recall-too-soon' } });
+    m.clock.advance(RECALL_GAP_MS);
+    const [first, second] = await Promise.all([m.desk.act({ kind: 'recall' }), m.desk.act({ kind: 'recall' })]);
+    expect(first.ok).toBe(true);
+    expect(second).toMatchObject({ ok: false, error: { code: 'queue.recall-too-soon' } });
+    expect(fake.received.filter((a) => a.kind === 'recall')).toHaveLength(1);
+    expect(m.desk.current()).toMatchObject({ number: 'A0001', calls: 2 });
+    m.clock.advance(RECALL_GAP_MS);
+    expect((await m.desk.act({ kind: 'recall' })).ok).toBe(true);
+    expect(fake.received.filter((a) => a.kind === 'recall')).toHaveLength(2);
   });
 
   it('sends the same id again when no answer comes, and records the action once', async () => {

@@ -116,7 +116,7 @@ export interface QueueDesk {
   watch(onChange: (view: QueueDeskView) => void): () => void;
   saveSetup(setup: CounterQueueSetup): Promise<Result<CounterQueueSetup>>;
   /**
-   * One officer action, after those pressed before it have ended. Errors: the owner's `queue.*` codes, queue.not-set-up, queue.counter-busy,
+   * One officer action, after those pressed before it have ended. Errors: the owner's `queue.*` codes, queue.not-set-up, queue.counter-busy, queue.recall-too-soon,
    * queue.no-ticket, queue.number-format, queue.unreachable, queue.not-enrolled, queue.failed,
    * storage.*, sync.disk-low.
    */
@@ -171,6 +171,11 @@ const defaultTimers: QueueTimers = {
 
 /** Kinds that need the counter's current ticket. */
 const ON_CURRENT: ReadonlySet<QueueRequest['kind']> = new Set(['recall', 'no-show', 'serve', 'finish', 'transfer']);
+/**
+ * A recall this soon after the ticket's last call or recall at this counter is refused (a bouncing
+ * pedal, a double click): the board would announce the number twice in a row.
+ */
+export const RECALL_GAP_MS = 3_000;
 /** Actions after which the ticket is no longer at the counter that took them. */
 const ENDS_SERVICE: ReadonlySet<QueueActionArgs['kind']> = new Set(['finish', 'no-show', 'transfer']);
 
@@ -505,9 +510,13 @@ export function createQueueDesk(deps: QueueDeskDeps): QueueDesk {
     }
   }
 
+  /** This counter's last call or recall (its own clock): a recall right after it is a bounce. */
+  let lastCalled: { readonly number: string; readonly at: number } | null = null;
+
   async function record(args: QueueActionArgs, next: CounterTicket | null): Promise<void> {
     const entry = await recordQueueAction(db, deps.deviceId(), args, next, clock, deps.random);
     current = next;
+    if ((args.kind === 'call' || args.kind === 'recall') && next?.number) lastCalled = { number: next.number, at: clock.now() };
     void deps.saved(entry).catch(() => undefined);
   }
 
@@ -523,6 +532,9 @@ export function createQueueDesk(deps: QueueDeskDeps): QueueDesk {
       return err('queue.counter-busy', `the counter still has ${before.number ?? 'a walk-in'} (${before.state})`);
     }
     if (ON_CURRENT.has(request.kind) && !before) return err('queue.no-ticket', `no current ticket to ${request.kind}`);
+    if (request.kind === 'recall' && before && lastCalled?.number === before.number && clock.now() - lastCalled.at < RECALL_GAP_MS) {
+      return err('queue.recall-too-soon', `${before.number} was called ${clock.now() - lastCalled.at} ms ago`);
+    }
     // A walk-in has no ticket: the queue log can neither finish nor transfer it. It ends here.
     if (before && before.number === null) {
       if (request.kind !== 'finish') return err('queue.no-ticket', `a walk-in cannot be ${request.kind}ed`);
