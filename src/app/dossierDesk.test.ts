@@ -393,6 +393,16 @@ describe('dossier desk (counter officer, offline)', () => {
     expect(JSON.stringify(audit)).not.toContain('Hằng');
   });
 
+  it('two prints of one receipt side by side are told to the audit log as a print and a reprint', async () => {
+    const { app, db } = await start();
+    const saved = await app.dossiers.submit(draft());
+    if (!saved.ok) throw new Error(saved.error.code);
+    const code = saved.value.args.code;
+    const printed = await Promise.all([app.dossiers.printReceipt(code), app.dossiers.printReceipt(code)]);
+    expect(printed.every((p) => p.ok)).toBe(true);
+    expect((await auditEvents(db)).map((e) => (e.args as { action: string }).action).sort()).toEqual(['receipt.print', 'receipt.reprint']);
+  });
+
   it("tells the centre's audit log of each print and reprint (audit.event@1 in the outbox and the journal), never of a failed print, with codes only", async () => {
     const { app, db, platform, clock } = await start();
     const saved = await app.dossiers.submit(draft());

@@ -85,8 +85,8 @@ export function createDossierReceipt(deps: DossierReceiptDeps): DossierReceipt {
         .printPdf({ printerName: deps.device().printerName, jobName: `Giay tiep nhan ${code}`, pdf: pdf.value, copies: 1 })
         .catch((e: unknown) => err<PrintPdfResponse>('print.failed', describeUnknown(e)));
       if (printed.ok) {
-        await recordReceiptPrinted(db, code, clock.now()).catch(() => undefined);
-        await recordReceiptAudit(db, deps.device().deviceId, branch.branchCode, code, clock, deps.random, deps.officer?.()?.staffId ?? null)
+        const printNumber = await recordReceiptPrinted(db, code, clock.now()).catch(() => null);
+        await recordReceiptAudit(db, deps.device().deviceId, branch.branchCode, code, clock, deps.random, deps.officer?.()?.staffId ?? null, printNumber)
           .then((entry) => {
             if (entry) void deps.saved(entry).catch(() => undefined);
           })

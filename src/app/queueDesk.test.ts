@@ -14,7 +14,7 @@ import {
 import type { KioskDb, StoredDossierRow } from '../storage/KioskDb';
 import { TransportError, type Transport } from '../sync/Transport';
 import { initI18n } from './i18n';
-import { createQueueDesk, type QueueDeskDeps, type QueueDeskView } from './queueDesk';
+import { createQueueDesk, RECALL_GAP_MS, type QueueDeskDeps, type QueueDeskView } from './queueDesk';
 import type { QueueOwner } from './syncService';
 import i18next from 'i18next';
 
@@ -186,6 +186,23 @@ describe('the counter queue desk', () => {
     expect(m.desk.current()).toMatchObject({ number: 'A0001', state: 'called' });
   });
 
+  it('a recall pressed twice (a bounce) is announced once: a recall within a few seconds of the last call is refused with why', async () => {
+    const m = machine();
+    const fake = m.transport as FakeQueueTransport;
+    expect((await m.desk.saveSetup({ counter: 3, groups: ['A'] })).ok).toBe(true);
+    expect((await m.desk.act({ kind: 'call-next' })).ok).toBe(true);
+    expect(await m.desk.act({ kind: 'recall' })).toMatchObject({ ok: false, error: { code: 'queue.recall-too-soon' } });
+    m.clock.advance(RECALL_GAP_MS);
+    const [first, second] = await Promise.all([m.desk.act({ kind: 'recall' }), m.desk.act({ kind: 'recall' })]);
+    expect(first.ok).toBe(true);
+    expect(second).toMatchObject({ ok: false, error: { code: 'queue.recall-too-soon' } });
+    expect(fake.received.filter((a) => a.kind === 'recall')).toHaveLength(1);
+    expect(m.desk.current()).toMatchObject({ number: 'A0001', calls: 2 });
+    m.clock.advance(RECALL_GAP_MS);
+    expect((await m.desk.act({ kind: 'recall' })).ok).toBe(true);
+    expect(fake.received.filter((a) => a.kind === 'recall')).toHaveLength(2);
+  });
+
   it('sends the same id again when no answer comes, and records the action once', async () => {
     const m = machine();
     const fake = m.transport as FakeQueueTransport;
@@ -256,7 +273,8 @@ describe('the counter queue desk', () => {
     const fake = m.transport as FakeQueueTransport;
     await m.desk.saveSetup({ counter: 3, groups: ['A'] });
     expect((await m.desk.act({ kind: 'call-next' })).ok).toBe(true);
-    fake.reachable = false;
+    // Its state still answers (the desk reads it after every action); its answers to actions are lost.
+    fake.script = ['no-answer', 'no-answer', 'no-answer'];
     const serve = await m.desk.act({ kind: 'serve' });
     expect(serve.ok && serve.value.offline).toBe(true);
     const recorded = await outboxActions(m.db);
@@ -370,6 +388,49 @@ describe('the counter queue desk', () => {
     m.desk.reconnect();
     await new Promise((r) => setTimeout(r, 10));
     expect(m.desk.current()).toMatchObject({ number: 'A0001', state: 'called' });
+  });
+
+  it('a ticket finished while the owner was unreachable is not taken back from the owner’s state, which does not know it yet', async () => {
+    const m = machine();
+    const fake = m.transport as FakeQueueTransport;
+    await m.desk.saveSetup({ counter: 3, groups: ['A'] });
+    expect((await m.desk.act({ kind: 'call-next' })).ok).toBe(true);
+    expect((await m.desk.act({ kind: 'serve' })).ok).toBe(true);
+    fake.reachable = false;
+    expect(await m.desk.act({ kind: 'finish' })).toMatchObject({ ok: true, value: { offline: true, current: null } });
+    // The owner answers again before the outbox reached it: its state still has A0001 serving here.
+    fake.reachable = true;
+    m.desk.reconnect();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(fake.tickets.get('A0001')).toMatchObject({ state: 'serving', counter: 3 });
+    expect(m.desk.current()).toBeNull();
+    // The counter goes on: the next call is not refused as busy.
+    expect(await m.desk.act({ kind: 'call-next' })).toMatchObject({ ok: true, value: { current: { number: 'A0002' } } });
+  });
+
+  it('a state read that set out before an action ended does not undo it', async () => {
+    const m = machine();
+    const fake = m.transport as FakeQueueTransport;
+    await m.desk.saveSetup({ counter: 3, groups: ['A'] });
+    expect((await m.desk.act({ kind: 'call-next' })).ok).toBe(true);
+    // The next state read is taken now (A0001 called here) and answered only after the finish.
+    const real = fake.queueState.bind(fake);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let reads = 0;
+    fake.queueState = async (day) => {
+      const snapshot = await real(day);
+      if (reads++ === 0) await held;
+      return snapshot;
+    };
+    m.desk.reconnect();
+    await new Promise((r) => setTimeout(r, 10));
+    expect((await m.desk.act({ kind: 'finish' })).ok).toBe(true);
+    release();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(m.desk.current()).toBeNull();
+    // …and the desk read the state again, after the finish.
+    expect(reads).toBeGreaterThanOrEqual(2);
   });
 
   it('shows the kiosks’ calls for staff, closes one when the officer goes, and says why when it cannot', async () => {

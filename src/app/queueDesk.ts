@@ -116,7 +116,7 @@ export interface QueueDesk {
   watch(onChange: (view: QueueDeskView) => void): () => void;
   saveSetup(setup: CounterQueueSetup): Promise<Result<CounterQueueSetup>>;
   /**
-   * One officer action, after those pressed before it have ended. Errors: the owner's `queue.*` codes, queue.not-set-up, queue.counter-busy,
+   * One officer action, after those pressed before it have ended. Errors: the owner's `queue.*` codes, queue.not-set-up, queue.counter-busy, queue.recall-too-soon,
    * queue.no-ticket, queue.number-format, queue.unreachable, queue.not-enrolled, queue.failed,
    * storage.*, sync.disk-low.
    */
@@ -171,6 +171,13 @@ const defaultTimers: QueueTimers = {
 
 /** Kinds that need the counter's current ticket. */
 const ON_CURRENT: ReadonlySet<QueueRequest['kind']> = new Set(['recall', 'no-show', 'serve', 'finish', 'transfer']);
+/**
+ * A recall this soon after the ticket's last call or recall at this counter is refused (a bouncing
+ * pedal, a double click): the board would announce the number twice in a row.
+ */
+export const RECALL_GAP_MS = 3_000;
+/** Actions after which the ticket is no longer at the counter that took them. */
+const ENDS_SERVICE: ReadonlySet<QueueActionArgs['kind']> = new Set(['finish', 'no-show', 'transfer']);
 
 export function createQueueDesk(deps: QueueDeskDeps): QueueDesk {
   const { db, clock, branch } = deps;
@@ -304,26 +311,50 @@ export function createQueueDesk(deps: QueueDeskDeps): QueueDesk {
     pollTimer = null;
   }
 
+  // One action at a time, in the order pressed: each sees where the one before it left the counter
+  // (a bouncing foot pedal's second "next" is told the counter has a ticket, instead of calling a
+  // second one that nobody serves). Taking over a ticket from the owner's state waits in the same line.
+  let line: Promise<unknown> = Promise.resolve();
+  function inLine<T>(task: () => Promise<T>): Promise<T> {
+    const run = line.then(task);
+    line = run.catch(() => undefined);
+    return run;
+  }
+
   let refreshing: Promise<void> | null = null;
+  let refreshAgain = false;
+  /**
+   * Reads the owner's state. Asked while a read is on its way, it reads once more after that one: the
+   * read under way may have set out before what prompted this call (an action, a poke).
+   */
   function refreshState(): Promise<void> {
-    refreshing ??= (async () => {
+    if (refreshing) {
+      refreshAgain = true;
+      return refreshing;
+    }
+    refreshing = (async () => {
       await ready;
-      const owner = deps.owner();
-      if (typeof owner === 'string') {
-        setReach(owner === 'not-enrolled' ? 'not-enrolled' : 'unreachable');
-        return;
-      }
-      try {
-        const next = await owner.state(day());
-        state = next;
-        stateAt = clock.now();
-        reach = 'online';
-        await adoptFromState(next);
-        emit();
-      } catch (e) {
-        if (e instanceof TransportError && e.kind === 'auth') setReach('not-enrolled');
-        else setReach('unreachable');
-      }
+      do {
+        refreshAgain = false;
+        const owner = deps.owner();
+        if (typeof owner === 'string') {
+          setReach(owner === 'not-enrolled' ? 'not-enrolled' : 'unreachable');
+          return;
+        }
+        try {
+          const next = await owner.state(day());
+          state = next;
+          stateAt = clock.now();
+          reach = 'online';
+          // In the actions' line: an action pressed meanwhile ends first, and the state is then older than it.
+          await inLine(() => adoptFromState(next));
+          emit();
+        } catch (e) {
+          if (e instanceof TransportError && e.kind === 'auth') setReach('not-enrolled');
+          else setReach('unreachable');
+          return;
+        }
+      } while (refreshAgain);
     })().finally(() => {
       refreshing = null;
     });
@@ -332,7 +363,10 @@ export function createQueueDesk(deps: QueueDeskDeps): QueueDesk {
 
   /**
    * A call whose answer was lost was still applied by the owner: its state shows the ticket at this
-   * counter. Taken over only when the counter shows none and no action is on its way.
+   * counter. Taken over only when the counter shows none and did not end the ticket's service itself
+   * after that call: a finish, no-show or transfer in its outbox that the owner has not had yet (taken
+   * offline), or that this state, read before it, does not show yet. Taking the ticket back would
+   * leave the counter holding a ticket the owner then calls served, refusing every next call.
    */
   async function adoptFromState(s: QueueState): Promise<void> {
     if (!setup || current !== null || busy > 0) return;
@@ -341,9 +375,23 @@ export function createQueueDesk(deps: QueueDeskDeps): QueueDesk {
       .filter((t) => t.counter === counter && (t.state === 'called' || t.state === 'serving'))
       .sort((a, b) => (b.calledAt ?? 0) - (a.calledAt ?? 0))[0];
     if (!ours) return;
+    if (await endedHere(ours.number, counter, ours.calledAt ?? 0)) return;
     const adopted = ticketFromView(ours, null);
     await saveCounterTicket(db, adopted);
     current = adopted;
+  }
+
+  /** Whether this machine's outbox holds a finish, no-show or transfer of `number` at `counter` today, taken after `since`. */
+  async function endedHere(number: string, counter: number, since: number): Promise<boolean> {
+    const today = day();
+    const ends = await db.outbox
+      .filter((e) => {
+        if (e.name !== 'queue.action@1') return false;
+        const a = e.args as QueueActionArgs;
+        return a.day === today && a.ticketNumber === number && a.counter === counter && ENDS_SERVICE.has(a.kind) && a.at >= since;
+      })
+      .count();
+    return ends > 0;
   }
 
   function ticketFromView(t: QueueTicketView, before: CounterTicket | null): CounterTicket {
@@ -462,20 +510,18 @@ export function createQueueDesk(deps: QueueDeskDeps): QueueDesk {
     }
   }
 
+  /** This counter's last call or recall (its own clock): a recall right after it is a bounce. */
+  let lastCalled: { readonly number: string; readonly at: number } | null = null;
+
   async function record(args: QueueActionArgs, next: CounterTicket | null): Promise<void> {
     const entry = await recordQueueAction(db, deps.deviceId(), args, next, clock, deps.random);
     current = next;
+    if ((args.kind === 'call' || args.kind === 'recall') && next?.number) lastCalled = { number: next.number, at: clock.now() };
     void deps.saved(entry).catch(() => undefined);
   }
 
-  // One action at a time, in the order pressed: each sees where the one before it left the counter
-  // (a bouncing foot pedal's second "next" is told the counter has a ticket, instead of calling a
-  // second one that nobody serves).
-  let acting: Promise<unknown> = Promise.resolve();
   function act(request: QueueRequest): Promise<Result<QueueOutcome>> {
-    const run = acting.then(() => actNow(request));
-    acting = run.catch(() => undefined);
-    return run;
+    return inLine(() => actNow(request));
   }
 
   async function actNow(request: QueueRequest): Promise<Result<QueueOutcome>> {
@@ -486,6 +532,9 @@ export function createQueueDesk(deps: QueueDeskDeps): QueueDesk {
       return err('queue.counter-busy', `the counter still has ${before.number ?? 'a walk-in'} (${before.state})`);
     }
     if (ON_CURRENT.has(request.kind) && !before) return err('queue.no-ticket', `no current ticket to ${request.kind}`);
+    if (request.kind === 'recall' && before && lastCalled?.number === before.number && clock.now() - lastCalled.at < RECALL_GAP_MS) {
+      return err('queue.recall-too-soon', `${before.number} was called ${clock.now() - lastCalled.at} ms ago`);
+    }
     // A walk-in has no ticket: the queue log can neither finish nor transfer it. It ends here.
     if (before && before.number === null) {
       if (request.kind !== 'finish') return err('queue.no-ticket', `a walk-in cannot be ${request.kind}ed`);

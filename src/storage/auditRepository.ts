@@ -57,12 +57,14 @@ export async function recordReceiptAudit(
   clock: Clock,
   random: RandomBytes,
   staffId: string | null = null,
+  /** Which print of the dossier this was (recordReceiptPrinted's answer): two prints side by side read the same count after both. */
+  printNumber: number | null = null,
 ): Promise<OutboxEntry | null> {
   try {
     return await db.transaction('rw', [db.dossiers, db.outbox, db.counters], async () => {
       const row = await db.dossiers.where('code').equals(code).first();
       if (!row) return null;
-      const action: CounterAuditAction = row.printCount <= 1 ? 'receipt.print' : 'receipt.reprint';
+      const action: CounterAuditAction = (printNumber ?? row.printCount) <= 1 ? 'receipt.print' : 'receipt.reprint';
       return appendOutbox(db, deviceId, 'audit.event@1', argsOf({ action, dossierCode: code, staffId }, branchCode, clock, random), clock, random);
     });
   } catch (e) {

@@ -183,23 +183,24 @@ export async function getDossierByCode(db: KioskDb, code: string): Promise<Dossi
  * holds it on paper, the centre only its hash; the outbox entry keeps it sealed until the centre
  * has the dossier). A later reprint shows where the secret is instead of the secret.
  */
-export async function recordReceiptPrinted(db: KioskDb, code: string, at: number): Promise<void> {
+export async function recordReceiptPrinted(db: KioskDb, code: string, at: number): Promise<number | null> {
   try {
     const before = await db.dossiers.where('code').equals(code).first();
-    if (!before) return;
+    if (!before) return null;
     let resealed: StoredDossierRow['sealed'];
     if (before.sealed) {
       const opened = await openDossierRow(db, before);
       if (opened.args.lookupSecret !== null) resealed = await db.cipher().sealJson({ ...opened.args, lookupSecret: null }, DOSSIER_CONTEXT);
     }
-    await db.transaction('rw', [db.dossiers, db.events], async () => {
+    return await db.transaction('rw', [db.dossiers, db.events], async () => {
       const row = await db.dossiers.get(before.id);
-      if (!row) return;
+      if (!row) return null;
       // Only over the box that was opened: a concurrent change keeps its own version.
       const forget = resealed !== undefined && row.sealed?.ct === before.sealed?.ct ? { sealed: resealed } : {};
       await db.dossiers.update(row.id, { printedAt: at, printCount: row.printCount + 1, ...forget });
       // The audit trail of who printed what (DOMAIN.md): the code only, never the applicant.
       await db.events.add({ at, kind: 'receipt.printed', code: row.printCount === 0 ? 'receipt.first' : 'receipt.reprint', detail: '', subject: row.code });
+      return row.printCount + 1;
     });
   } catch (e) {
     throw toStorageFailure(e);

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { KioskApp } from '../app/KioskApp';
 import { INITIAL_SYNC_STATUS, type SyncService } from '../app/syncService';
 import { useKiosk } from './KioskContext';
@@ -67,4 +67,27 @@ export function useEscapeToGoBack(onBack: () => void): void {
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, [onBack]);
+}
+
+/**
+ * A handler that runs once at a time: a call while one runs is dropped. For handlers that write,
+ * print, send or count: a `busy` state reaches the handler's closure only with the next render, and
+ * two clicks, Enter presses or pedal presses can come before it (a double tap issued two tickets).
+ * The returned function is stable; it always runs the latest `handler`.
+ */
+export function useSingleFlight<A extends unknown[]>(handler: (...args: A) => Promise<unknown> | unknown): (...args: A) => Promise<void> {
+  const running = useRef(false);
+  const latest = useRef(handler);
+  useEffect(() => {
+    latest.current = handler;
+  });
+  return useCallback(async (...args: A) => {
+    if (running.current) return;
+    running.current = true;
+    try {
+      await latest.current(...args);
+    } finally {
+      running.current = false;
+    }
+  }, []);
 }

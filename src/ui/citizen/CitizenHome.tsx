@@ -1,9 +1,10 @@
-import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useMemo, useState } from 'react';
 import { createPortal } from 'react-dom';
 import { useTranslation } from 'react-i18next';
 import type { TakeTicketOutcome } from '../../app/KioskApp';
 import type { ReadableScreen } from '../../domain/readAloud';
 import { codeOf, errorMessage } from '../errorMessage';
+import { useSingleFlight } from '../hooks';
 import { useKiosk } from '../KioskContext';
 import { AccessBar, type AccessSettings, type StaffCallState } from './AccessBar';
 import { AttractScreen } from './AttractScreen';
@@ -90,27 +91,19 @@ const CitizenSession = memo(function CitizenSession({ onReset, accessSlot }: Cit
   const lang = i18n.language === 'en' ? 'en' : 'vi';
   const groups = app.branch.serviceGroups.filter((g) => g.active);
 
-  // One ticket per tap, however fast the taps: the disabled tiles come with the next render, and
-  // two clicks can arrive before it (a double tap, a bouncing touch screen).
-  const issuing = useRef(false);
-  const take = useCallback(
-    async (prefix: string) => {
-      if (issuing.current) return;
-      issuing.current = true;
-      const end = app.activity.begin();
-      setState({ kind: 'issuing', prefix });
-      try {
-        const outcome = await app.takeTicket(prefix, priority);
-        setState({ kind: 'issued', outcome });
-      } catch (e) {
-        setState({ kind: 'error', code: codeOf(e) });
-      } finally {
-        issuing.current = false;
-        end();
-      }
-    },
-    [app, priority],
-  );
+  // One ticket per tap, however fast the taps (a double tap, a bouncing touch screen).
+  const take = useSingleFlight(async (prefix: string) => {
+    const end = app.activity.begin();
+    setState({ kind: 'issuing', prefix });
+    try {
+      const outcome = await app.takeTicket(prefix, priority);
+      setState({ kind: 'issued', outcome });
+    } catch (e) {
+      setState({ kind: 'error', code: codeOf(e) });
+    } finally {
+      end();
+    }
+  });
 
   // Anything a next citizen should not find: another screen, a choice, another language, a switch.
   const dirty = state.kind !== 'choose' || priority || i18n.language !== app.device.locale || access.largeText || access.highContrast;
@@ -126,7 +119,8 @@ const CitizenSession = memo(function CitizenSession({ onReset, accessSlot }: Cit
     return () => clearInterval(timer);
   }, [app, dirty, idleReset]);
 
-  const callStaff = useCallback(() => {
+  // One call per tap: a double tap would alert every counter twice.
+  const callStaff = useSingleFlight(async () => {
     if (staffCall === 'calling') return;
     setStaffCall('calling');
     const screen =
@@ -140,11 +134,11 @@ const CitizenSession = memo(function CitizenSession({ onReset, accessSlot }: Cit
             ? state.kind
             : 'home';
     const end = app.activity.begin();
-    app
+    await app
       .callStaff(screen)
       .then(setStaffCall, () => setStaffCall('failed'))
       .finally(end);
-  }, [app, staffCall, state.kind, procedureOpen]);
+  });
 
   const readable = useMemo<ReadableScreen>(() => {
     if (state.kind === 'issued') return { kind: 'ticket', number: state.outcome.ticket.number };

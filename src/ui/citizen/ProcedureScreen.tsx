@@ -1,7 +1,8 @@
-import { memo, useCallback, useEffect, useState } from 'react';
+import { memo, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { describeFacts, describePaper, sectionTitle, serviceLine, type ProcedureGuideView } from '../../app/procedureGuide';
 import { errorMessage } from '../errorMessage';
+import { useSingleFlight } from '../hooks';
 import { useKiosk } from '../KioskContext';
 
 export interface ProcedureScreenProps {
@@ -32,14 +33,15 @@ export const ProcedureScreen = memo(function ProcedureScreen({ code, onBack, onH
     };
   }, [app, code]);
 
-  const printList = useCallback(async () => {
+  // One slip per tap.
+  const printList = useSingleFlight(async () => {
     if (!view) return;
     const end = app.activity.begin();
     setPrint({ kind: 'printing' });
     const result = await app.guide.printChecklist(view);
     end();
     setPrint(result.ok ? { kind: 'printed' } : { kind: 'failed', code: result.error.code });
-  }, [app, view]);
+  });
 
   if (!view) return <section className="procedure" data-testid="procedure.loading" aria-busy="true" />;
   const facts = describeFacts(t, view.facts);

@@ -1,9 +1,10 @@
-import { memo, useCallback, useEffect, useRef, useState } from 'react';
+import { memo, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { DossierDesk, ReceivedDossier } from '../../app/dossierTypes';
 import { maskIdNumber } from '../../domain/citizenId';
 import type { AppError } from '../../shared/result';
 import { errorMessage } from '../errorMessage';
+import { useSingleFlight } from '../hooks';
 import { useKiosk } from '../KioskContext';
 import { appointmentText } from './appointment';
 
@@ -19,18 +20,19 @@ type PrintState = { kind: 'printing' } | { kind: 'printed' } | { kind: 'failed';
  * Prints (or reprints) a receipt; the state says what happened and what to do. `lookupSecret`: the
  * secret this screen still holds in memory (the machine forgets it after the first print).
  */
-export function useReceiptPrinter(desk: DossierDesk, code: string, lookupSecret: string | null = null): { state: PrintState | null; print: () => void } {
+export function useReceiptPrinter(desk: DossierDesk, code: string, lookupSecret: string | null = null): { state: PrintState | null; print: () => Promise<void> } {
   const app = useKiosk();
   const [state, setState] = useState<PrintState | null>(null);
-  const print = useCallback(() => {
+  // One receipt per click: a double click printed two and counted the first print as a reprint.
+  const print = useSingleFlight(async () => {
     setState({ kind: 'printing' });
     const end = app.activity.begin();
-    desk
+    await desk
       .printReceipt(code, lookupSecret)
       .then((r) => setState(r.ok ? { kind: 'printed' } : { kind: 'failed', error: r.error }))
       .catch((e: unknown) => setState({ kind: 'failed', error: { code: 'print.failed', detail: e instanceof Error ? e.message : String(e) } }))
       .finally(end);
-  }, [app, desk, code, lookupSecret]);
+  });
   return { state, print };
 }
 
@@ -65,7 +67,7 @@ export const DossierDone = memo(function DossierDone({ desk, dossier, onNew }: D
   useEffect(() => {
     if (printedOnce.current) return;
     printedOnce.current = true;
-    print();
+    void print();
     next.current?.focus();
   }, [print]);
 
@@ -96,7 +98,7 @@ export const DossierDone = memo(function DossierDone({ desk, dossier, onNew }: D
       </dl>
       <PrintStatus state={state} />
       <div className="actions actions--center">
-        <button type="button" className="btn btn--secondary" onClick={print} disabled={state?.kind === 'printing'} data-testid="desk.reprint">
+        <button type="button" className="btn btn--secondary" onClick={() => void print()} disabled={state?.kind === 'printing'} data-testid="desk.reprint">
           {t('desk.done.reprint')}
         </button>
         <button ref={next} type="button" className="btn btn--primary" onClick={onNew} data-testid="desk.newDossier">

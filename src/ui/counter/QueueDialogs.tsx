@@ -2,6 +2,7 @@ import { memo, useEffect, useRef, useState, type FormEvent, type ReactNode } fro
 import { useTranslation } from 'react-i18next';
 import type { QueueDeskView } from '../../app/queueDesk';
 import { errorMessage } from '../errorMessage';
+import { useSingleFlight } from '../hooks';
 import { useKiosk } from '../KioskContext';
 import { localHm } from './format';
 
@@ -159,15 +160,16 @@ export const NumberDialog = memo(function NumberDialog({ purpose, noShows, onClo
   const app = useKiosk();
   const [number, setNumber] = useState('');
   const [sending, setSending] = useState(false);
-  const submit = async (value: string): Promise<void> => {
-    if (sending || value.trim() === '') return;
+  // One submission at a time: a double Enter offline recorded the action twice.
+  const submit = useSingleFlight(async (value: string): Promise<void> => {
+    if (value.trim() === '') return;
     setSending(true);
     try {
       await onSubmit(value);
     } finally {
       setSending(false);
     }
-  };
+  });
   return (
     <DialogFrame
       title={purpose === 'return' ? t('queue.numberDialog.titleReturn') : t('queue.numberDialog.titleCall')}

@@ -1,7 +1,8 @@
-import { memo, useCallback, useRef, useState, type FormEvent } from 'react';
+import { memo, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { SignInOutcome } from '../../app/staffSession';
 import { formatLocalDateTime } from '../../domain/localDay';
+import { useSingleFlight } from '../hooks';
 import { useKiosk } from '../KioskContext';
 import { errorMessage } from '../errorMessage';
 
@@ -26,35 +27,31 @@ export const PinForm = memo(function PinForm({ submitLabel, onSubmit, blocked = 
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const input = useRef<HTMLInputElement>(null);
-  // One try per submission: Enter pressed twice before the next render would count a wrong PIN twice.
-  const trying = useRef(false);
 
-  const submit = useCallback(
-    async (e: FormEvent) => {
-      e.preventDefault();
-      if (busy || trying.current) return;
-      if (blocked) {
-        setError(blocked);
-        return;
-      }
-      trying.current = true;
-      setBusy(true);
-      const outcome = await onSubmit(pin).catch(() => null);
-      trying.current = false;
-      setBusy(false);
-      if (!outcome || outcome.ok) return;
-      setPin('');
-      const values: Record<string, string | number> = {};
-      if (outcome.code === 'signin.wrong-pin') values.count = outcome.attemptsLeft;
-      if (outcome.code === 'signin.locked') values.time = formatLocalDateTime(outcome.lockedUntil, app.branch.utcOffsetMinutes).slice(11, 16);
-      setError(errorMessage(t, outcome.code, '', values));
-      input.current?.focus();
-    },
-    [app, blocked, busy, onSubmit, pin, t],
-  );
+  // One try per submission: Enter pressed twice before the next render would count a wrong PIN twice.
+  const send = useSingleFlight(async () => {
+    if (blocked) {
+      setError(blocked);
+      return;
+    }
+    setBusy(true);
+    const outcome = await onSubmit(pin).catch(() => null);
+    setBusy(false);
+    if (!outcome || outcome.ok) return;
+    setPin('');
+    const values: Record<string, string | number> = {};
+    if (outcome.code === 'signin.wrong-pin') values.count = outcome.attemptsLeft;
+    if (outcome.code === 'signin.locked') values.time = formatLocalDateTime(outcome.lockedUntil, app.branch.utcOffsetMinutes).slice(11, 16);
+    setError(errorMessage(t, outcome.code, '', values));
+    input.current?.focus();
+  });
+  const submit = (e: FormEvent): void => {
+    e.preventDefault();
+    void send();
+  };
 
   return (
-    <form className="pin-form" onSubmit={(e) => void submit(e)} data-testid={testId} noValidate>
+    <form className="pin-form" onSubmit={submit} data-testid={testId} noValidate>
       <label className="pin-form__label" htmlFor={`${testId}-pin`}>
         {t('staff.signIn.pin')}
       </label>

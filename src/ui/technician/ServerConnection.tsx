@@ -1,8 +1,8 @@
-import { memo, useEffect, useRef, useState, type FormEvent } from 'react';
+import { memo, useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { errorMessage } from '../errorMessage';
 import { useKiosk } from '../KioskContext';
-import { useSyncStatus } from '../hooks';
+import { useSingleFlight, useSyncStatus } from '../hooks';
 import { localTime, megabytes } from '../sync/format';
 import { formatLocalDateTime } from '../../domain/localDay';
 
@@ -47,11 +47,7 @@ export const ServerConnection = memo(function ServerConnection({ onEnrolled }: S
 
   // One enrolment per submission: a second one before the next render would spend nothing (the
   // code is used) but answer with an error over the first one's success.
-  const enrolling = useRef(false);
-  const submit = async (e: FormEvent): Promise<void> => {
-    e.preventDefault();
-    if (busy || enrolling.current) return;
-    enrolling.current = true;
+  const enrol = useSingleFlight(async (): Promise<void> => {
     setBusy(true);
     setResult(null);
     const end = app.activity.begin();
@@ -67,9 +63,12 @@ export const ServerConnection = memo(function ServerConnection({ onEnrolled }: S
       }
     } finally {
       end();
-      enrolling.current = false;
       setBusy(false);
     }
+  });
+  const submit = (e: FormEvent): void => {
+    e.preventDefault();
+    void enrol();
   };
 
   const chars = codeCharacters(code).length;
@@ -174,7 +173,7 @@ export const ServerConnection = memo(function ServerConnection({ onEnrolled }: S
       )}
 
       {showForm && (
-        <form className={enrolled ? 'connection__form' : undefined} noValidate onSubmit={(e) => void submit(e)} data-testid="connection.form" aria-busy={busy}>
+        <form className={enrolled ? 'connection__form' : undefined} noValidate onSubmit={submit} data-testid="connection.form" aria-busy={busy}>
           <p className="panel__lead">{t('technician.connection.intro')}</p>
           <div className="form">
             <label htmlFor="enrol-server">{t('technician.connection.serverUrl')}</label>

@@ -5,6 +5,7 @@ import type { AppInfo, PrinterInfo } from '../../shared/ipc';
 import type { DeviceEvent } from '../../app/KioskApp';
 import { formatLocalDateTime } from '../../domain/localDay';
 import { errorMessage } from '../errorMessage';
+import { useSingleFlight } from '../hooks';
 import { useKiosk } from '../KioskContext';
 import { IssuesButton } from '../sync/IssuesButton';
 import { ServerConnection } from './ServerConnection';
@@ -44,11 +45,12 @@ export const TechnicianHome = memo(function TechnicianHome({ onOpenIssues }: Tec
     }
   };
 
-  const testPrint = async (): Promise<void> => {
+  // One test page per click.
+  const testPrint = useSingleFlight(async (): Promise<void> => {
     const result = await app.printTestPage();
     setNotice(result.ok ? { kind: 'ok', text: t('technician.testPrintOk') } : { kind: 'error', text: errorMessage(t, result.error.code, result.error.detail) });
     setEvents(await app.recentEvents().catch(() => []));
-  };
+  });
 
   const yesNo = (v: boolean | null): string => (v === null ? t('technician.unknown') : v ? t('technician.yes') : t('technician.no'));
   const mb = (b: number | null): string => (b === null ? t('technician.unknown') : `${(b / 1_048_576).toFixed(1)} MB`);
