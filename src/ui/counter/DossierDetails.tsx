@@ -101,7 +101,13 @@ export const DossierDetails = memo(function DossierDetails({ desk, code, onBack 
             </dl>
             <PrintStatus state={state} />
             <div className="actions">
-              <button type="button" className="btn btn--primary btn--small" onClick={() => void print()} disabled={state?.kind === 'printing'} data-testid="details.reprint">
+              <button
+                type="button"
+                className="btn btn--primary btn--small"
+                onClick={() => void print()}
+                disabled={state?.kind === 'printing'}
+                data-testid="details.reprint"
+              >
                 {t('desk.done.reprint')}
               </button>
             </div>

@@ -20,7 +20,11 @@ type PrintState = { kind: 'printing' } | { kind: 'printed' } | { kind: 'failed';
  * Prints (or reprints) a receipt; the state says what happened and what to do. `lookupSecret`: the
  * secret this screen still holds in memory (the machine forgets it after the first print).
  */
-export function useReceiptPrinter(desk: DossierDesk, code: string, lookupSecret: string | null = null): { state: PrintState | null; print: () => Promise<void> } {
+export function useReceiptPrinter(
+  desk: DossierDesk,
+  code: string,
+  lookupSecret: string | null = null,
+): { state: PrintState | null; print: () => Promise<void> } {
   const app = useKiosk();
   const [state, setState] = useState<PrintState | null>(null);
   // One receipt per click: a double click printed two and counted the first print as a reprint.
