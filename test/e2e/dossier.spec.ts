@@ -317,7 +317,7 @@ test.describe('counter officer, network unplugged', () => {
     });
     await expect(page.getByTestId('desk.done')).toBeVisible({ timeout: 30_000 });
     await expect(page.getByTestId('desk.printState')).toHaveAttribute('data-state', 'printed', { timeout: 20_000 });
-    expect(await countRows(page, 'dossiers')).toBe(1);
+    expect(await readRows(page, 'dossiers')).toHaveLength(1);
     const outbox = await readRows(page, 'outbox');
     expect(outbox.filter((e) => String(e.name).startsWith('dossier.submit'))).toHaveLength(1);
   });
