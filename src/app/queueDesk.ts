@@ -27,6 +27,7 @@ import {
   type CounterQueueSetup,
   type CounterTicket,
 } from '../storage/queueCounterRepository';
+import { taskLine } from '../shared/oneAtATime';
 import type { KioskDb } from '../storage/KioskDb';
 import { TransportError } from '../sync/Transport';
 import type { QueueOwner } from './syncService';
@@ -314,12 +315,7 @@ export function createQueueDesk(deps: QueueDeskDeps): QueueDesk {
   // One action at a time, in the order pressed: each sees where the one before it left the counter
   // (a bouncing foot pedal's second "next" is told the counter has a ticket, instead of calling a
   // second one that nobody serves). Taking over a ticket from the owner's state waits in the same line.
-  let line: Promise<unknown> = Promise.resolve();
-  function inLine<T>(task: () => Promise<T>): Promise<T> {
-    const run = line.then(task);
-    line = run.catch(() => undefined);
-    return run;
-  }
+  const inLine = taskLine();
 
   let refreshing: Promise<void> | null = null;
   let refreshAgain = false;

@@ -1,6 +1,7 @@
 import { staffScope } from '../shared/published';
 import type { Clock } from '../shared/clock';
 import { PIN_PATTERN, StaffAccount, staffRolesFor, verifyPin, type StaffRef, type StaffRole } from '../shared/staff';
+import { taskLine } from '../shared/oneAtATime';
 import type { KioskDb } from '../storage/KioskDb';
 import type { ReferenceDb } from '../storage/referenceDb';
 import { readPublished } from '../storage/referenceRepository';
@@ -122,12 +123,10 @@ export function createStaffSession(deps: StaffSessionDeps): StaffSession {
 
   // One check at a time: each reads the failures the one before it wrote (checks side by side read
   // the same count, and any number of guesses sent at once cost one try).
-  let checking: Promise<unknown> = Promise.resolve();
+  const inLine = taskLine();
   /** Checks the PIN of `staffId` with the lock-out rules; the outcome of a sign-in or an unlock. */
   function check(staffId: string, pin: string): Promise<SignInOutcome> {
-    const run = checking.then(() => checkNow(staffId, pin));
-    checking = run.catch(() => undefined);
-    return run;
+    return inLine(() => checkNow(staffId, pin));
   }
 
   async function checkNow(staffId: string, pin: string): Promise<SignInOutcome> {

@@ -20,6 +20,7 @@ import { TransportError } from '../../src/sync/Transport';
 import { getCursor, localChecksum, readPublishedOne } from '../../src/storage/referenceRepository';
 import { branchScope, type DossierStatus } from '../../src/shared/published';
 import { queueCounterBacklog } from '../support/counterBacklog';
+import { dyingDb } from '../support/dyingDb';
 import { nodeRandom, seededBranch } from '../unit/fixtures';
 import {
   enrolKiosk,
@@ -158,7 +159,11 @@ describe('branch hub', { timeout: 120_000 }, () => {
     // The connection dies on the first statement that starts the hub's copy of a journal (a power
     // cut between the stream's row and its relay row): the push fails, the kiosk sends it again.
     const cut = { pending: true };
-    const dying = dyingOnce(await openPgliteDb(null), 'INSERT INTO relay_journals', cut);
+    const dying = dyingDb(await openPgliteDb(null), (sql) => {
+      if (!cut.pending || !sql.includes('INSERT INTO relay_journals')) return false;
+      cut.pending = false;
+      return true;
+    });
     const hub = await startHub(dying);
     const kiosk = await enrolKiosk(centre.db, hub.base, clock, 0);
     const ids = [await takeTicket(kiosk, clock, undefined, 'D'), await takeTicket(kiosk, clock, undefined, 'D')]; // group D: slot 0's A tickets are the first test's
@@ -610,21 +615,3 @@ describe('branch hub', { timeout: 120_000 }, () => {
     expect((await storedDossiers(centre.db, [dossier!.id])).get(dossier!.id)?.blobsMissing).toBe(0);
   });
 });
-
-/** A database whose connection dies once, on the first statement containing `marker` (a power cut there). */
-function dyingOnce(inner: Db, marker: string, state: { pending: boolean }): Db {
-  const wrap = (db: Db): Db => ({
-    kind: db.kind,
-    async query(sql, params) {
-      if (state.pending && sql.includes(marker)) {
-        state.pending = false;
-        throw Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
-      }
-      return db.query(sql, params);
-    },
-    exec: (sql) => db.exec(sql),
-    transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
-    close: () => db.close(),
-  });
-  return wrap(inner);
-}

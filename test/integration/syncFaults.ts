@@ -13,6 +13,7 @@ import { openPgliteDb } from '../../src/server/db/pgliteDb';
 import { hubOf, type HubIdentity } from '../../src/server/hub/hub';
 import { enrolHub, toHubIdentity } from '../../src/server/hub/identity';
 import { recordDossierStatus, verifyLookupSecret } from '../../src/server/dossiers';
+import { dyingDb } from '../support/dyingDb';
 import { seededRandom } from '../support/seededRandom';
 import type { BranchConfig } from '../../src/shared/branchConfig';
 import { fixedClock } from '../../src/shared/clock';
@@ -97,27 +98,12 @@ class KioskKilled extends Error {
 
 /** A database whose connection dies after a set number of statements (a server restart mid-batch). */
 function flakyDb(inner: Db, state: { failIn: number | null }): Db {
-  const tick = () => {
-    if (state.failIn === null) return;
-    if (state.failIn-- <= 0) {
-      state.failIn = null;
-      throw Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
-    }
-  };
-  const wrap = (db: Db): Db => ({
-    kind: db.kind,
-    async query(sql, params) {
-      tick();
-      return db.query(sql, params);
-    },
-    async exec(sql) {
-      tick();
-      return db.exec(sql);
-    },
-    transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
-    close: () => db.close(),
+  return dyingDb(inner, () => {
+    if (state.failIn === null) return false;
+    if (state.failIn-- > 0) return false;
+    state.failIn = null;
+    return true;
   });
-  return wrap(inner);
 }
 
 /** What a kiosk wrote, as the server must store it (or refuse it). */

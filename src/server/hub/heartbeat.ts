@@ -3,7 +3,7 @@ import type { Clock } from '../../shared/clock';
 import type { HubHeartbeatRequest, HubStatus } from '../../shared/hub';
 import { SYNC_PROTOCOL_VERSION } from '../../shared/sync';
 import { UpstreamUnreachable, type Upstream } from './upstream';
-import { oneAtATime } from './oneAtATime';
+import { oneAtATime } from '../../shared/oneAtATime';
 
 /**
  * The hub's heartbeat to the centre (POST /v1/hub/heartbeat): its status figures (what it holds

@@ -5,7 +5,7 @@ import { scopesOf, type Scope } from '../../shared/published';
 import { MAX_PULL_LIMIT, PullResponse, SYNC_PROTOCOL_VERSION, type Change } from '../../shared/sync';
 import type { Db } from '../db/Db';
 import { UpstreamUnreachable, type Upstream } from './upstream';
-import { oneAtATime } from './oneAtATime';
+import { oneAtATime } from '../../shared/oneAtATime';
 
 /**
  * The hub's copy of what the centre publishes for its branch (the global scope, the branch's, its

@@ -7,7 +7,7 @@ import type { Db } from '../db/Db';
 import type { BlobRelay } from './blobRelay';
 import { journalsToRelay, recordRelayed, recordRelayError, relayBatch } from './relayStore';
 import { UpstreamUnreachable, type Upstream } from './upstream';
-import { oneAtATime } from './oneAtATime';
+import { oneAtATime } from '../../shared/oneAtATime';
 
 /**
  * Sends what the hub holds to the centre, journal by journal, in seq order, each batch exactly as

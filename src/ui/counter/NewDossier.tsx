@@ -262,10 +262,11 @@ export const NewDossier = memo(function NewDossier({ desk, cardScan, onReset, ti
   };
 
   // One dossier per submission, however fast the clicks or Ctrl+Enter: `submitting` reaches this
-  // closure only with the next render, and a double click can come before it.
+  // closure only with the next render, and a double click can come before it. True from the click
+  // to a failure, and for good once saved (the next dossier is a new form).
   const submittingNow = useRef(false);
   const submit = async (): Promise<void> => {
-    if (submittingNow.current || submitting || done) return;
+    if (submittingNow.current) return;
     setAttempted(true);
     setSubmitError(null);
     const first = errors[0];
