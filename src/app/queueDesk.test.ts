@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { freshDb, nodeRandom, seededBranch } from '../../test/unit/fixtures';
 import { fixedClock } from '../shared/clock';
 import {
@@ -386,8 +386,7 @@ describe('the counter queue desk', () => {
     };
     expect(await m.desk.act({ kind: 'call-next' })).toMatchObject({ ok: false, error: { code: 'queue.unreachable' } });
     m.desk.reconnect();
-    await new Promise((r) => setTimeout(r, 10));
-    expect(m.desk.current()).toMatchObject({ number: 'A0001', state: 'called' });
+    await vi.waitFor(() => expect(m.desk.current()).toMatchObject({ number: 'A0001', state: 'called' }));
   });
 
   it('a ticket finished while the owner was unreachable is not taken back from the owner’s state, which does not know it yet', async () => {
@@ -424,13 +423,13 @@ describe('the counter queue desk', () => {
       return snapshot;
     };
     m.desk.reconnect();
-    await new Promise((r) => setTimeout(r, 10));
+    await vi.waitFor(() => expect(reads).toBe(1));
     expect((await m.desk.act({ kind: 'finish' })).ok).toBe(true);
     release();
+    // …and the desk reads the state again, after the finish.
+    await vi.waitFor(() => expect(reads).toBeGreaterThanOrEqual(2));
     await new Promise((r) => setTimeout(r, 20));
     expect(m.desk.current()).toBeNull();
-    // …and the desk read the state again, after the finish.
-    expect(reads).toBeGreaterThanOrEqual(2);
   });
 
   it('shows the kiosks’ calls for staff, closes one when the officer goes, and says why when it cannot', async () => {
@@ -442,12 +441,10 @@ describe('the counter queue desk', () => {
     await m.desk.saveSetup({ counter: 3, groups: ['A'] });
     const views: QueueDeskView[] = [];
     const stop = m.desk.watch((v) => views.push(v));
-    await new Promise((r) => setTimeout(r, 10));
-    expect(views.at(-1)?.staffCalls).toEqual([call]);
+    await vi.waitFor(() => expect(views.at(-1)?.staffCalls).toEqual([call]));
 
     expect(await m.desk.answerStaffCall(call.id)).toEqual({ ok: true, value: { id: call.id, answeredAt: T0, counter: 3, first: true } });
-    await new Promise((r) => setTimeout(r, 10));
-    expect(views.at(-1)?.staffCalls).toEqual([]);
+    await vi.waitFor(() => expect(views.at(-1)?.staffCalls).toEqual([]));
     expect(await m.desk.answerStaffCall('0193a1b2-0000-7000-8000-0000000000c9')).toMatchObject({ ok: false, error: { code: 'queue.staff-call-not-found' } });
     t.reachable = false;
     expect(await m.desk.answerStaffCall(call.id)).toMatchObject({ ok: false, error: { code: 'queue.staff-call-unreachable' } });

@@ -23,6 +23,7 @@ import { registerBlobRoutes } from './blobs';
 import { blobStorageFromEnv, type BlobStorage } from './blobStore';
 import { resolveDataProtection, type DataProtection } from './dataProtection';
 import { DEFAULT_RETENTION_DAYS } from './personalData';
+import { registerArrivalSweep } from './queueArrivals';
 import { DEFAULT_RETENTION_JOB_EVERY_MS, registerRetentionJob } from './retentionJob';
 import { CORS_ALLOWED_METHODS, corsPolicy, registerCors } from './cors';
 import { deviceMayRead, publishChanges, pullChanges } from './changes';
@@ -355,6 +356,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   registerStaffRoutes(app, { db, clock, authenticateAdmin });
   registerCatalogRoutes(app, { db, clock, authenticateAdmin });
   registerQueueRoutes(app, { db, clock, authenticate, limits: options.queueLimits });
+  registerArrivalSweep(app, { db, clock });
   registerQueueFiguresRoutes(app, { db, clock, authenticateAdmin });
   registerQueueFiguresPage(app);
 

@@ -56,7 +56,25 @@ export async function pushMutations(
     now: (options.clock ?? systemClock).now(),
     protection: resolveDataProtection(options.protection),
     relay: options.relay !== undefined,
+    afterCommit: new Map(),
   };
+  try {
+    return await pushPrepared(db, device, journalId, mutations, options, prepared);
+  } finally {
+    // Whatever committed (the whole batch, some of it one by one, or nothing): the handlers' work
+    // for after the commit runs before the kiosk hears the answer.
+    await Promise.all([...prepared.afterCommit.values()].map((task) => task(db)));
+  }
+}
+
+async function pushPrepared(
+  db: Db,
+  device: AuthenticatedDevice,
+  journalId: string,
+  mutations: readonly MutationEnvelope[],
+  options: PushOptions,
+  prepared: Prepared,
+): Promise<PushOutcome> {
   // The stream's row is read (and locked) inside the batch's transaction; only a journal the
   // server has not seen yet (a new kiosk, a recreated database) costs a statement more, once.
   const attempt = async (batch: readonly MutationEnvelope[]): Promise<PushOutcome> => {
@@ -374,6 +392,8 @@ interface Prepared {
   readonly protection: DataProtection;
   /** Keep every consumed seq for the centre (a branch hub). */
   readonly relay: boolean;
+  /** The handlers' work for after the commit (Batch.afterCommit), by key. */
+  readonly afterCommit: Map<string, (db: Db) => Promise<void>>;
 }
 
 /** May this device's role send records of this type (the registry's `roles`)? Unknown role: an older credential, allowed. */
@@ -418,6 +438,9 @@ function openBatch(tx: Db, device: AuthenticatedDevice, prepared: Prepared): Bat
     protection: prepared.protection,
     publishes: !prepared.relay,
     branchConfig: () => (config ??= publishedBranchConfig(tx, device.branchCode)),
+    afterCommit: (key, task) => {
+      if (!prepared.afterCommit.has(key)) prepared.afterCommit.set(key, task);
+    },
   };
 }
 

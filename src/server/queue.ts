@@ -442,11 +442,10 @@ async function applyEffect(
 }
 
 async function ticketByNumber(tx: Db, branchCode: string, day: string, number: string): Promise<TicketRow | null> {
-  const rows = await tx.query<TicketRow>(`SELECT ${TICKET_COLUMNS} FROM queue_tickets WHERE branch_code = $1 AND day = $2 AND number = $3`, [
-    branchCode,
-    day,
-    number,
-  ]);
+  const rows = await tx.query<TicketRow>(
+    `SELECT ${TICKET_COLUMNS} FROM queue_tickets WHERE branch_code = $1 AND day = $2 AND number = $3 AND state <> 'arriving'`,
+    [branchCode, day, number],
+  );
   return rows[0] ?? null;
 }
 
@@ -478,40 +477,61 @@ export interface ArrivingTicket {
 }
 
 /**
- * Puts newly received tickets in their day's queue, waiting (records/ticketIssue.ts, in the push's
- * transaction), and applies, in log order, the actions that were waiting for them (an offline
- * counter's call by number that arrived first).
+ * Stores newly received tickets as arriving (records/ticketIssue.ts, in the push's transaction):
+ * no lock on the day, so the kiosks of a branch push side by side. They join the queue when
+ * `admitArrivals` runs for their day, right after the push commits (queueArrivals.ts).
  */
-export async function enqueueTickets(tx: Db, tickets: readonly ArrivingTicket[], now: number): Promise<void> {
+export async function enqueueTickets(tx: Db, tickets: readonly ArrivingTicket[]): Promise<void> {
   if (tickets.length === 0) return;
-  const days = [...new Set(tickets.map((t) => `${t.branchCode}\u0000${t.day}`))].sort();
-  const settingsByBranch = new Map<string, QueueSettings>();
-  for (const key of days) {
-    const [branch, day] = key.split('\u0000') as [string, string];
-    let s = settingsByBranch.get(branch);
-    if (!s) settingsByBranch.set(branch, (s = await queueSettings(tx, branch)));
-    const dayState = await lockDay(tx, branch, day, s.config);
-    const mine = tickets.filter((t) => t.branchCode === branch && t.day === day);
-    const arrived = await bumpDay(tx, branch, day, null);
-    await tx.query(
-      `INSERT INTO queue_tickets (ticket_id, branch_code, day, number, group_prefix, priority, issued_at, state, arrived_version)
-       SELECT x.id, $2, $3, x.number, x.group_prefix, x.priority, x.issued_at, 'waiting', $4
-       FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, number text, group_prefix text, priority boolean, issued_at bigint)
-       ON CONFLICT DO NOTHING`,
-      [
-        JSON.stringify(mine.map((t) => ({ id: t.id, number: t.number, group_prefix: t.groupPrefix, priority: t.priority, issued_at: t.issuedAt }))),
-        branch,
-        day,
-        arrived,
-      ],
+  await tx.query(
+    `INSERT INTO queue_tickets (ticket_id, branch_code, day, number, group_prefix, priority, issued_at, state)
+     SELECT x.id, x.branch_code, x.day, x.number, x.group_prefix, x.priority, x.issued_at, 'arriving'
+     FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, branch_code text, day text, number text, group_prefix text, priority boolean, issued_at bigint)
+     ON CONFLICT DO NOTHING`,
+    [
+      JSON.stringify(
+        tickets.map((t) => ({
+          id: t.id,
+          branch_code: t.branchCode,
+          day: t.day,
+          number: t.number,
+          group_prefix: t.groupPrefix,
+          priority: t.priority,
+          issued_at: t.issuedAt,
+        })),
+      ),
+    ],
+  );
+}
+
+/**
+ * One transaction under the day's lock: every arriving ticket of the day starts waiting (its
+ * arrived_version the day's new version, so the log says what was waiting at each call), then the
+ * actions that were waiting for a ticket now in the queue (an offline counter's call by number that
+ * arrived first) apply in log order. Pending actions are looked up for the whole day, not only the
+ * tickets just admitted: an admission a crash cut short is made good by the next one. Returns how
+ * many tickets it admitted; when there is nothing to do the version does not move.
+ */
+export async function admitArrivals(db: Db, branchCode: string, day: string, now: number): Promise<number> {
+  const s = await queueSettings(db, branchCode);
+  return db.transaction(async (tx) => {
+    const dayState = await lockDay(tx, branchCode, day, s.config);
+    const admitted = await tx.query<{ number: string }>(
+      `UPDATE queue_tickets SET state = 'waiting', arrived_version = $3 WHERE branch_code = $1 AND day = $2 AND state = 'arriving' RETURNING number`,
+      [branchCode, day, dayState.version + 1],
     );
     const pending = await tx.query<{ id: string; args: QueueActionArgs }>(
-      `SELECT id, args FROM queue_actions WHERE branch_code = $1 AND day = $2 AND outcome = 'pending' AND ticket_number = ANY($3::text[]) ORDER BY seq`,
-      [branch, day, mine.map((t) => t.number)],
+      `SELECT a.id, a.args FROM queue_actions a
+       WHERE a.branch_code = $1 AND a.day = $2 AND a.outcome = 'pending'
+         AND EXISTS (SELECT 1 FROM queue_tickets q WHERE q.branch_code = $1 AND q.day = $2 AND q.number = a.ticket_number AND q.state <> 'arriving')
+       ORDER BY a.seq`,
+      [branchCode, day],
     );
+    if (admitted.length === 0 && pending.length === 0) return 0;
+    await bumpDay(tx, branchCode, day, null);
     let normals = dayState.normalsSincePriority;
     for (const p of pending) {
-      const row = (await ticketByNumber(tx, branch, day, p.args.ticketNumber!))!;
+      const row = (await ticketByNumber(tx, branchCode, day, p.args.ticketNumber!))!;
       const applied = await applyEffect(tx, p.args, row, Math.min(p.args.at, now), s.config, normals);
       const after = applied.ok ? interleaveAfter(p.args, row, normals, s.config) : null;
       if (after !== null) normals = after;
@@ -524,13 +544,20 @@ export async function enqueueTickets(tx: Db, tickets: readonly ArrivingTicket[],
         applied.version,
       ]);
     }
-  }
+    return admitted.length;
+  });
+}
+
+/** Branch days with tickets still arriving (the sweep's work: an admission a crash or an error cut short). */
+export async function daysWithArrivals(db: Db): Promise<{ branchCode: string; day: string }[]> {
+  const rows = await db.query<{ branch_code: string; day: string }>(`SELECT DISTINCT branch_code, day FROM queue_tickets WHERE state = 'arriving'`);
+  return rows.map((r) => ({ branchCode: r.branch_code, day: r.day }));
 }
 
 // ---- views ---------------------------------------------------------------------------------------
 
 async function dayTickets(db: Db, branchCode: string, day: string): Promise<TicketRow[]> {
-  return db.query<TicketRow>(`SELECT ${TICKET_COLUMNS} FROM queue_tickets WHERE branch_code = $1 AND day = $2`, [branchCode, day]);
+  return db.query<TicketRow>(`SELECT ${TICKET_COLUMNS} FROM queue_tickets WHERE branch_code = $1 AND day = $2 AND state <> 'arriving'`, [branchCode, day]);
 }
 
 async function dayVersion(db: Db, branchCode: string, day: string, config: QueueConfig): Promise<{ version: number; normalsSincePriority: number }> {

@@ -8,7 +8,8 @@ import { QueueActionAnswer, QueueBoard, QueueState, type QueueActionArgs, type Q
 import { createEnrolCode } from '../../src/server/admin';
 import { seededRandom } from '../support/seededRandom';
 import { queueAction } from '../support/queueActions';
-import { adminAuthHeader, engines, enrolDevice, openHarness, pushRecords, START, type Harness } from './serverHarness';
+import { dyingDb } from '../support/dyingDb';
+import { adminAuthHeader, engines, enrolDevice, openHarness, pushRecords, START, startServerOn, type Harness } from './serverHarness';
 
 /**
  * The queue owner on a real server (port 0, HTTP), on PGlite and PostgreSQL: tickets a kiosk
@@ -293,6 +294,65 @@ for (const engine of engines) {
       await actOk(counter1, action(1, 'finish', { ticketNumber: x!.number }));
       await actOk(counter2, action(2, 'finish', { ticketNumber: z!.number }));
       expect((await state()).active.find((t) => t.number === x!.number)).toMatchObject({ state: 'served', flag: 'queue.called-twice' });
+    });
+
+    it('a ticket whose admission a crash cut short is in no view and no counter can act on it; the next push of its day, or the restarted server, admits it and applies the offline call that waited for it', async () => {
+      const offlineCall = (n: string) => ({
+        name: 'queue.action@1' as const,
+        args: action(2, 'call', { how: 'number', ticketNumber: n, offline: true }),
+      });
+      // A server that dies right after a push commits, before the ticket joins the queue.
+      const pushDying = async (t: ReturnType<typeof ticket>) => {
+        const dying = await startServerOn(
+          dyingDb(h.db, (sql) => sql.includes("SET state = 'waiting'")),
+          async () => undefined,
+          { listen: true },
+        );
+        try {
+          const r = await pushRecords(dying.base!, kiosk, [{ name: 'ticket.issue@1', args: t }]);
+          expect(r.results.map((x) => x.status)).toEqual(['applied']);
+        } finally {
+          await dying.dispose();
+        }
+      };
+      const [u, v, w] = [ticket('C'), ticket('C'), ticket('C')];
+      await pushDying(u!);
+      let s = await state();
+      expect([...s.waiting, ...s.active].map((t) => t.number)).not.toContain(u!.number);
+      const early = await act(counter1, action(1, 'call', { how: 'number', ticketNumber: u!.number }));
+      expect(early.status).toBe(404);
+      expect((await push(counter2, [offlineCall(u!.number)])).results.map((m) => m.status)).toEqual(['applied']);
+      // The next ticket of the day admits both, and the offline call waiting for u applies.
+      await pushTickets([v!]);
+      s = await state();
+      expect(s.active.find((t) => t.number === u!.number)).toMatchObject({ state: 'called', counter: 2 });
+      expect(s.waiting.map((t) => t.number)).toContain(v!.number);
+      await actOk(counter2, action(2, 'finish', { ticketNumber: u!.number }));
+
+      // No other ticket comes that day: the server's sweep at start admits w.
+      await pushDying(w!);
+      expect((await state()).waiting.map((t) => t.number)).not.toContain(w!.number);
+      const restarted = await startServerOn(h.db, async () => undefined);
+      await restarted.dispose();
+      expect((await state()).waiting.map((t) => t.number)).toEqual(expect.arrayContaining([v!.number, w!.number]));
+      for (const t of [v!, w!]) {
+        await actOk(counter1, action(1, 'call', { how: 'number', ticketNumber: t.number }));
+        await actOk(counter1, action(1, 'finish', { ticketNumber: t.number }));
+      }
+    });
+
+    it('a ticket and an offline call by its number arriving at the same moment: the call applies, never left pending', async () => {
+      for (let i = 0; i < 25; i++) {
+        const t = ticket('C');
+        const call = action(2, 'call', { how: 'number', ticketNumber: t.number, offline: true });
+        await Promise.all([pushTickets([t]), push(counter2, [{ name: 'queue.action@1', args: call }])]);
+        const outcome = await h.db.query<{ outcome: string }>('SELECT outcome FROM queue_actions WHERE id = $1', [call.id]);
+        expect(
+          outcome.map((o) => o.outcome),
+          `round ${i}`,
+        ).toEqual(['applied']);
+        await actOk(counter2, action(2, 'finish', { ticketNumber: t.number }));
+      }
     });
 
     it('pokes the branch over server-sent events after an action and after a pushed ticket, with the CORS header for an allowed origin', async () => {

@@ -2,6 +2,7 @@ import { localSeqFor } from '../../domain/ticketNumbering';
 import { TicketNumbering } from '../../shared/branchConfig';
 import type { WireError } from '../../shared/sync';
 import { enqueueTickets } from '../queue';
+import { admitDay } from '../queueArrivals';
 import { wireError } from '../wireErrors';
 import { insertedIds, notInserted, type RecordHandler } from './types';
 
@@ -23,7 +24,7 @@ function numberingOf(config: Readonly<Record<string, unknown>> | null): TicketNu
  * must come from the sending kiosk's own blocks under the branch's published numbering
  * (src/domain/ticketNumbering.ts: the same rule that made it), otherwise two kiosks could have
  * issued it; without a published numbering the check is skipped (the unique number still holds).
- * A stored ticket waits in the branch's queue at once (same transaction).
+ * A stored ticket joins the branch's queue as soon as its push commits (queueArrivals.ts).
  */
 export const ticketIssue: RecordHandler<'ticket.issue@1'> = {
   async check(_tx, a, batch): Promise<WireError | null> {
@@ -66,23 +67,25 @@ export const ticketIssue: RecordHandler<'ticket.issue@1'> = {
       batch.device.deviceId,
     );
     const refused = notInserted(items, inserted);
-    // Received tickets wait in their day's queue from this transaction on (src/server/queue.ts).
+    // Received tickets are stored arriving here and join their day's queue once this push commits
+    // (queueArrivals.ts): the day's lock is never held for the length of a push.
     const refusedSet = new Set(refused);
+    const arriving = items.filter((item) => !refusedSet.has(item)).map(({ a }) => a);
     await enqueueTickets(
       tx,
-      items
-        .filter((item) => !refusedSet.has(item))
-        .map(({ a }) => ({
-          id: a.id,
-          branchCode: a.branchCode,
-          day: a.day,
-          number: a.number,
-          groupPrefix: a.groupPrefix,
-          priority: a.priority,
-          issuedAt: a.issuedAt,
-        })),
-      batch.now,
+      arriving.map((a) => ({
+        id: a.id,
+        branchCode: a.branchCode,
+        day: a.day,
+        number: a.number,
+        groupPrefix: a.groupPrefix,
+        priority: a.priority,
+        issuedAt: a.issuedAt,
+      })),
     );
+    for (const a of arriving) {
+      batch.afterCommit(`queue:${a.branchCode}\u0000${a.day}`, (db) => admitDay(db, a.branchCode, a.day, () => batch.now));
+    }
     if (refused.length === 0) return;
     // Refused by a unique key: the same id (here or earlier), or the number already taken.
     const existingIds = new Set(

@@ -29,6 +29,13 @@ export interface Batch {
    */
   readonly publishes: boolean;
   branchConfig(): Promise<Readonly<Record<string, unknown>> | null>;
+  /**
+   * Work for after the push's transaction commits (once per key per push, awaited before the push
+   * answers; it must not throw and must be safe to run when the transaction rolled back): e.g. the
+   * admission of received tickets into their day's queue, which must not hold the day's lock for
+   * the length of a push (queueArrivals.ts).
+   */
+  afterCommit(key: string, task: (db: Db) => Promise<void>): void;
 }
 
 /** A record that passed the registry's checks (schema, role, branch) and its handler's `check`. */

@@ -1,0 +1,90 @@
+import type { FastifyInstance } from 'fastify';
+import type { Clock } from '../shared/clock';
+import type { Db } from './db/Db';
+import { admitArrivals, daysWithArrivals } from './queue';
+
+/**
+ * Admission of received tickets into their day's queue (queue.ts `admitArrivals`), run right after
+ * the push that stored them commits. Pushes of one branch commit side by side (a ticket is stored
+ * 'arriving' without the day's lock); the admissions of one branch and day run one at a time, and
+ * all the pushes that committed while one ran share the next: under a burst of twenty kiosks a day
+ * sees a few admissions, not twenty lock holders in a row.
+ *
+ * A caller is answered once an admission that started after its call has finished, so when a push
+ * answers, its tickets are in the queue (the counters can call them, the board shows them). An
+ * admission that fails (the database went away) leaves its tickets arriving, safe: the next
+ * admission of that day, or the sweep every server runs (`sweepArrivals`), admits them.
+ */
+interface Line {
+  running: Promise<void> | null;
+  next: Promise<void> | null;
+}
+
+const lines = new WeakMap<Db, Map<string, Line>>();
+
+/** Admits the day's arriving tickets; resolves after an admission that started after this call (never rejects). */
+export function admitDay(db: Db, branchCode: string, day: string, now: () => number): Promise<void> {
+  let byDay = lines.get(db);
+  if (!byDay) lines.set(db, (byDay = new Map()));
+  const key = `${branchCode}\u0000${day}`;
+  let line = byDay.get(key);
+  if (!line) byDay.set(key, (line = { running: null, next: null }));
+  const l = line;
+  const start = (): Promise<void> => {
+    const run = admitArrivals(db, branchCode, day, now()).then(
+      () => undefined,
+      () => undefined, // left arriving: the next admission or the sweep takes them
+    );
+    l.running = run.finally(() => {
+      l.running = null;
+      if (l.next === null && byDay.get(key) === l) byDay.delete(key);
+    });
+    return l.running;
+  };
+  // One is running: it may have read the day before this caller's tickets committed, so the caller
+  // waits for the one after it, which every caller arriving meanwhile shares.
+  if (l.next) return l.next;
+  if (!l.running) return start();
+  l.next = l.running.then(() => {
+    l.next = null;
+    return start();
+  });
+  return l.next;
+}
+
+/** Admits what is still arriving on any day (after a crash between a push and its admission); how many tickets. */
+export async function sweepArrivals(db: Db, now: () => number): Promise<number> {
+  let admitted = 0;
+  for (const d of await daysWithArrivals(db)) admitted += await admitArrivals(db, d.branchCode, d.day, now());
+  return admitted;
+}
+
+/** How often each server looks for tickets left arriving (nothing to do is one indexed read). */
+export const ARRIVAL_SWEEP_EVERY_MS = 15_000;
+
+/** The sweep of this server: at start, then every `everyMs`; closing the server stops it. */
+export function registerArrivalSweep(app: FastifyInstance, options: { readonly db: Db; readonly clock: Clock; readonly everyMs?: number }): void {
+  const { db, clock } = options;
+  let running: Promise<void> | null = null;
+  const sweep = (): Promise<void> =>
+    (running ??= sweepArrivals(db, () => clock.now())
+      .then(
+        (admitted) => {
+          if (admitted > 0) app.log.warn({ admitted }, 'received tickets left out of the queue (a crash or an error after their push) were admitted');
+        },
+        (err: unknown) => app.log.warn({ err: String(err) }, 'cannot admit received tickets into the queue yet; trying again later'),
+      )
+      .finally(() => {
+        running = null;
+      }));
+  let timer: NodeJS.Timeout | null = null;
+  app.addHook('onReady', async () => {
+    await sweep();
+    timer = setInterval(() => void sweep(), options.everyMs ?? ARRIVAL_SWEEP_EVERY_MS);
+    timer.unref();
+  });
+  app.addHook('onClose', async () => {
+    if (timer) clearInterval(timer);
+    await running;
+  });
+}
