@@ -20,7 +20,10 @@ export async function startChildServer(mode: 'kiosk' | 'pouch' | 'centre' | 'lin
  * {baseUrl, …} when ready, then answers each stdin line with one JSON line.
  */
 export async function startChildProcess(script: string, mode: string, args: readonly string[] = []): Promise<ChildServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, mode, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  // BENCH_PROFILE_DIR=/some/dir: each bench server writes a V8 CPU profile there when it exits
+  // (open it in Chrome's DevTools, Performance tab): where a server-side figure goes.
+  const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', script, mode, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines: Interface = createInterface({ input: child.stdout });
   const queue: { resolve: (line: string) => void; reject: (e: Error) => void }[] = [];
   lines.on('line', (line) => queue.shift()?.resolve(line));

@@ -36,7 +36,7 @@ import { wireError } from './wireErrors';
  *   A counter's record of an action the owner applied online is thus confirmed, not applied again.
  * - **Nothing lost offline.** Through a push (`via: 'push'`), an action is never refused for the
  *   queue's state: one naming a ticket that has not arrived is kept `pending` and applied, in log
- *   order, in the transaction that brings the ticket (enqueueTickets); one that no longer fits
+ *   order, by the transaction that admits the ticket (admitArrivals, queueArrivals.ts); one that no longer fits
  *   (another counter called the ticket meanwhile) is kept as a `conflict` and the ticket flagged
  *   (`queue.called-twice`) for staff. Online, the officer is told at once instead (409).
  * - **Every change is poked.** Each change moves the day's `version` and sends
@@ -121,6 +121,55 @@ function ticketView(r: TicketRow): QueueTicketView {
   };
 }
 
+/**
+ * The tickets a caller's next call chooses from: of the waiting tickets it may call (mayCall, in
+ * SQL), the first to arrive of each group, priority class and tier (returned, appointment). Within
+ * one of these sets the call order (queueOrder.ts) is arrival, then number, then id, so the ticket
+ * nextTicket picks among all the waiting ones is always one of these: a call reads a few rows, not
+ * the whole queue (on PGlite an answer's cost is mostly decoding its rows).
+ */
+async function leadersFor(
+  db: Db,
+  branchCode: string,
+  day: string,
+  caller: { counter: number; groups: readonly string[] },
+): Promise<(QueueCandidate & { row: TicketRow })[]> {
+  const rows = await db.query<TicketRow>(
+    `SELECT DISTINCT ON (returned, appointment, priority, group_prefix) ${TICKET_COLUMNS} FROM queue_tickets
+     WHERE branch_code = $1 AND day = $2 AND state = 'waiting'
+       AND (to_counter = $3 OR (to_counter IS NULL AND (cardinality($4::text[]) = 0 OR group_prefix = ANY($4::text[]))))
+     ORDER BY returned, appointment, priority, group_prefix, issued_at, number COLLATE "C", ticket_id`,
+    [branchCode, day, caller.counter, caller.groups],
+  );
+  return rows.map(candidate);
+}
+
+/** Waiting tickets counted by group and counter they were sent to (the board's counts and estimates). */
+interface WaitingCount {
+  readonly group: string;
+  readonly toCounter: number | null;
+  readonly n: number;
+}
+
+async function waitingCounts(db: Db, branchCode: string, day: string): Promise<WaitingCount[]> {
+  const rows = await db.query<{ group_prefix: string; to_counter: number | null; n: unknown }>(
+    `SELECT group_prefix, to_counter, count(*) AS n FROM queue_tickets WHERE branch_code = $1 AND day = $2 AND state = 'waiting' GROUP BY group_prefix, to_counter`,
+    [branchCode, day],
+  );
+  return rows.map((r) => ({ group: r.group_prefix, toCounter: r.to_counter, n: Number(r.n) }));
+}
+
+function countWaiting(waiting: readonly QueueCandidate[]): WaitingCount[] {
+  const out = new Map<string, { group: string; toCounter: number | null; n: number }>();
+  for (const t of waiting) {
+    const key = `${t.group}\u0000${t.toCounter ?? ''}`;
+    const c = out.get(key);
+    if (c) c.n++;
+    else out.set(key, { group: t.group, toCounter: t.toCounter, n: 1 });
+  }
+  return [...out.values()];
+}
+
 function candidate(r: TicketRow): QueueCandidate & { row: TicketRow } {
   return {
     id: r.ticket_id,
@@ -137,28 +186,33 @@ function candidate(r: TicketRow): QueueCandidate & { row: TicketRow } {
 
 /** Locks the branch's day (created on first use) and returns its version and interleave counter. */
 async function lockDay(tx: Db, branchCode: string, day: string, config: QueueConfig): Promise<{ version: number; normalsSincePriority: number }> {
-  await tx.query('INSERT INTO queue_days (branch_code, day, normals_since_priority) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
-    branchCode,
-    day,
-    config.normalsPerPriority,
-  ]);
-  const rows = await tx.query<{ version: unknown; normals_since_priority: number }>(
-    'SELECT version, normals_since_priority FROM queue_days WHERE branch_code = $1 AND day = $2 FOR UPDATE',
-    [branchCode, day],
-  );
+  const lock = () =>
+    tx.query<{ version: unknown; normals_since_priority: number }>(
+      'SELECT version, normals_since_priority FROM queue_days WHERE branch_code = $1 AND day = $2 FOR UPDATE',
+      [branchCode, day],
+    );
+  // One statement on every change but the day's first.
+  let rows = await lock();
+  if (rows.length === 0) {
+    await tx.query('INSERT INTO queue_days (branch_code, day, normals_since_priority) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
+      branchCode,
+      day,
+      config.normalsPerPriority,
+    ]);
+    rows = await lock();
+  }
   return { version: Number(rows[0]!.version), normalsSincePriority: Number(rows[0]!.normals_since_priority) };
 }
 
-/** Moves the day's version (and the interleave counter when given) and pokes, delivered on commit. */
+/** Moves the day's version (and the interleave counter when given) and pokes, delivered on commit (one statement). */
 async function bumpDay(tx: Db, branchCode: string, day: string, normalsSincePriority: number | null): Promise<number> {
   const rows = await tx.query<{ version: unknown }>(
     `UPDATE queue_days SET version = version + 1, normals_since_priority = coalesce($3, normals_since_priority)
-     WHERE branch_code = $1 AND day = $2 RETURNING version`,
-    [branchCode, day, normalsSincePriority],
+     WHERE branch_code = $1 AND day = $2
+     RETURNING version, pg_notify($4, json_build_object('branch', branch_code, 'day', day, 'version', version)::text)`,
+    [branchCode, day, normalsSincePriority, QUEUE_NOTIFY_CHANNEL],
   );
-  const version = Number(rows[0]!.version);
-  await tx.query('SELECT pg_notify($1, $2)', [QUEUE_NOTIFY_CHANNEL, JSON.stringify({ branch: branchCode, day, version })]);
-  return version;
+  return Number(rows[0]!.version);
 }
 
 const TICKET_COLUMNS =
@@ -390,10 +444,8 @@ export async function applyQueueAction(tx: Db, a: QueueActionArgs, ctx: ApplyCon
 
   let row: TicketRow | null;
   if (a.kind === 'call' && a.ticketNumber === null) {
-    const waiting = (
-      await tx.query<TicketRow>(`SELECT ${TICKET_COLUMNS} FROM queue_tickets WHERE branch_code = $1 AND day = $2 AND state = 'waiting'`, [a.branchCode, a.day])
-    ).map(candidate);
-    const chosen = nextTicket(waiting, { counter: a.counter, groups: callerGroups(a, s.config) }, s.config, { normalsSincePriority: day.normalsSincePriority });
+    const caller = { counter: a.counter, groups: callerGroups(a, s.config) };
+    const chosen = nextTicket(await leadersFor(tx, a.branchCode, a.day, caller), caller, s.config, { normalsSincePriority: day.normalsSincePriority });
     if (!chosen) {
       if (ctx.via === 'online') return refused(409, 'queue.empty', `no ticket waits for counter ${a.counter}`);
       // A call next that reached the owner only in a push (it was never answered): nothing to apply.
@@ -556,8 +608,20 @@ export async function daysWithArrivals(db: Db): Promise<{ branchCode: string; da
 
 // ---- views ---------------------------------------------------------------------------------------
 
-async function dayTickets(db: Db, branchCode: string, day: string): Promise<TicketRow[]> {
-  return db.query<TicketRow>(`SELECT ${TICKET_COLUMNS} FROM queue_tickets WHERE branch_code = $1 AND day = $2 AND state <> 'arriving'`, [branchCode, day]);
+/** Per group of the day (a transferred ticket counts in its new group): its tickets and how many are priority. */
+interface DayGroup {
+  readonly group: string;
+  readonly tickets: number;
+  readonly priority: number;
+}
+
+async function dayGroups(db: Db, branchCode: string, day: string): Promise<DayGroup[]> {
+  const rows = await db.query<{ group_prefix: string; n: unknown; p: unknown }>(
+    `SELECT group_prefix, count(*) AS n, count(*) FILTER (WHERE priority) AS p FROM queue_tickets
+     WHERE branch_code = $1 AND day = $2 AND state <> 'arriving' GROUP BY group_prefix`,
+    [branchCode, day],
+  );
+  return rows.map((r) => ({ group: r.group_prefix, tickets: Number(r.n), priority: Number(r.p) }));
 }
 
 async function dayVersion(db: Db, branchCode: string, day: string, config: QueueConfig): Promise<{ version: number; normalsSincePriority: number }> {
@@ -572,10 +636,23 @@ async function dayVersion(db: Db, branchCode: string, day: string, config: Queue
 }
 
 /** The wait of a ticket joining each group now, from the day's log (queueEstimate.ts). */
-async function estimates(db: Db, branchCode: string, day: string, now: number, s: QueueSettings, tickets: readonly TicketRow[], groups: readonly string[]) {
+async function estimates(
+  db: Db,
+  branchCode: string,
+  day: string,
+  now: number,
+  s: QueueSettings,
+  waiting: readonly WaitingCount[],
+  perGroup: readonly DayGroup[],
+  groups: readonly string[],
+) {
+  // The latest counter times of each group (the partial index queue_tickets_done holds them in order).
   const recent = await db.query<{ group_prefix: string; occupied_ms: unknown }>(
-    `SELECT group_prefix, occupied_ms FROM queue_tickets WHERE branch_code = $1 AND day = $2 AND occupied_ms IS NOT NULL ORDER BY done_at DESC LIMIT 500`,
-    [branchCode, day],
+    `SELECT group_prefix, occupied_ms FROM (
+       SELECT group_prefix, occupied_ms, row_number() OVER (PARTITION BY group_prefix ORDER BY done_at DESC) AS k
+       FROM queue_tickets WHERE branch_code = $1 AND day = $2 AND occupied_ms IS NOT NULL) latest
+     WHERE k <= $3`,
+    [branchCode, day, ESTIMATE_SAMPLES],
   );
   const openCounters = await db.query<{ counter: number; groups: string[] | null }>(
     `SELECT a.counter, (SELECT c.args->'groups' FROM queue_actions c WHERE c.branch_code = $1 AND c.day = $2 AND c.counter = a.counter AND c.kind = 'call'
@@ -587,27 +664,26 @@ async function estimates(db: Db, branchCode: string, day: string, now: number, s
     counter: c.counter,
     groups: s.config.counters.find((x) => x.number === c.counter)?.groups ?? (Array.isArray(c.groups) ? c.groups : []),
   }));
-  const waiting = tickets.filter((t) => t.state === 'waiting').map(candidate);
-  const share = tickets.length === 0 ? 0 : tickets.filter((t) => t.priority).length / tickets.length;
+  const total = perGroup.reduce((n, g) => n + g.tickets, 0);
+  const share = total === 0 ? 0 : perGroup.reduce((n, g) => n + g.priority, 0) / total;
   const overtaking = Math.min(share, 1 / (s.config.normalsPerPriority + 1));
   const weight = (g: string) => s.config.weights[g] ?? 0;
   const out: Record<string, WaitEstimate> = {};
   for (const g of groups) {
     const counters = serving.filter((c) => c.groups.length === 0 || c.groups.includes(g));
-    const samples = recent
-      .filter((r) => r.group_prefix === g)
-      .slice(0, ESTIMATE_SAMPLES)
-      .map((r) => Number(r.occupied_ms));
+    const samples = recent.filter((r) => r.group_prefix === g).map((r) => Number(r.occupied_ms));
     // Ahead of a normal ticket joining now: every waiting ticket those counters may call, of a group
     // weighing at least as much (they arrived earlier).
-    const ahead = waiting.filter((t) => counters.some((c) => mayCall(t, { counter: c.counter, groups: c.groups })) && weight(t.group) >= weight(g)).length;
+    const ahead = waiting
+      .filter((t) => counters.some((c) => mayCall(t, { counter: c.counter, groups: c.groups })) && weight(t.group) >= weight(g))
+      .reduce((n, t) => n + t.n, 0);
     out[g] = waitEstimate(ahead, { recentOccupancyMs: samples, counters: counters.length, overtaking });
   }
   return out;
 }
 
-function groupsOf(s: QueueSettings, tickets: readonly TicketRow[]): string[] {
-  return [...new Set([...(s.groups ? [...s.groups.keys()] : []), ...tickets.map((t) => t.group_prefix)])].sort();
+function groupsOf(s: QueueSettings, perGroup: readonly DayGroup[]): string[] {
+  return [...new Set([...(s.groups ? [...s.groups.keys()] : []), ...perGroup.map((g) => g.group)])].sort();
 }
 
 /** A call for staff older than this is no longer shown (the citizen has gone); staffCalls.ts. */
@@ -628,22 +704,24 @@ export async function openStaffCalls(db: Db, branchCode: string, day: string, no
 export async function queueState(db: Db, branchCode: string, day: string, now: number): Promise<QueueState> {
   const s = await queueSettings(db, branchCode);
   const { version, normalsSincePriority } = await dayVersion(db, branchCode, day, s.config);
-  const tickets = await dayTickets(db, branchCode, day);
-  const waiting = callOrder(tickets.filter((t) => t.state === 'waiting').map(candidate), null, s.config, { normalsSincePriority }).map((c) =>
-    ticketView(c.row),
-  );
-  const graceMs = s.config.noShowGraceMinutes * 60_000;
-  const active = tickets
-    .filter(
-      (t) =>
-        t.state === 'called' ||
-        t.state === 'serving' ||
-        (t.state === 'no-show' && now - Number(t.no_show_at) <= graceMs) ||
-        (t.flag !== null && t.state !== 'waiting'),
+  const waitingRows = await db.query<TicketRow>(`SELECT ${TICKET_COLUMNS} FROM queue_tickets WHERE branch_code = $1 AND day = $2 AND state = 'waiting'`, [
+    branchCode,
+    day,
+  ]);
+  const candidates = waitingRows.map(candidate);
+  const waiting = callOrder(candidates, null, s.config, { normalsSincePriority }).map((c) => ticketView(c.row));
+  // Called, serving, a no-show still in its grace period, and any other flagged for staff.
+  const active = (
+    await db.query<TicketRow>(
+      `SELECT ${TICKET_COLUMNS} FROM queue_tickets WHERE branch_code = $1 AND day = $2
+         AND (state IN ('called', 'serving') OR (state = 'no-show' AND no_show_at >= $3) OR (flag IS NOT NULL AND state NOT IN ('waiting', 'arriving')))`,
+      [branchCode, day, now - s.config.noShowGraceMinutes * 60_000],
     )
+  )
     .sort((x, y) => Number(y.called_at ?? 0) - Number(x.called_at ?? 0))
     .map(ticketView);
-  const groups = groupsOf(s, tickets);
+  const perGroup = await dayGroups(db, branchCode, day);
+  const groups = groupsOf(s, perGroup);
   const waitingByGroup = Object.fromEntries(groups.map((g) => [g, waiting.filter((t) => t.group === g).length]));
   return {
     branchCode,
@@ -652,7 +730,7 @@ export async function queueState(db: Db, branchCode: string, day: string, now: n
     waiting,
     active,
     waitingByGroup,
-    estimateByGroup: await estimates(db, branchCode, day, now, s, tickets, groups),
+    estimateByGroup: await estimates(db, branchCode, day, now, s, countWaiting(candidates), perGroup, groups),
     config: s.config,
     staffCalls: await openStaffCalls(db, branchCode, day, now),
   };
@@ -663,27 +741,31 @@ export async function queueBoard(db: Db, branchCode: string, now: number, day?: 
   const s = await queueSettings(db, branchCode);
   const d = day ?? queueToday(s, now);
   const { version } = await dayVersion(db, branchCode, d, s.config);
-  const tickets = await dayTickets(db, branchCode, d);
+  const current = await db.query<{ number: string; counter: number; called_at: unknown; calls: number }>(
+    `SELECT number, counter, called_at, calls FROM queue_tickets WHERE branch_code = $1 AND day = $2 AND state IN ('called', 'serving') AND counter IS NOT NULL`,
+    [branchCode, d],
+  );
+  const waiting = await waitingCounts(db, branchCode, d);
   const calls = await db.query<{ id: string; ticket_number: string; counter: number; server_at: unknown; kind: string }>(
     `SELECT id, ticket_number, counter, server_at, kind FROM queue_actions
      WHERE branch_code = $1 AND day = $2 AND kind IN ('call', 'recall') AND outcome = 'applied' ORDER BY seq DESC LIMIT $3`,
     [branchCode, d, BOARD_LAST_CALLS],
   );
-  const groups = groupsOf(s, tickets);
-  const est = await estimates(db, branchCode, d, now, s, tickets, groups);
+  const perGroup = await dayGroups(db, branchCode, d);
+  const groups = groupsOf(s, perGroup);
+  const est = await estimates(db, branchCode, d, now, s, waiting, perGroup, groups);
   return {
     branchCode,
     day: d,
     version,
-    current: tickets
-      .filter((t) => (t.state === 'called' || t.state === 'serving') && t.counter !== null)
+    current: current
       .sort((x, y) => Number(y.called_at) - Number(x.called_at))
-      .map((t) => ({ number: t.number, counter: t.counter!, calledAt: Number(t.called_at), calls: Math.max(1, t.calls) })),
+      .map((t) => ({ number: t.number, counter: t.counter, calledAt: Number(t.called_at), calls: Math.max(1, t.calls) })),
     lastCalls: calls.map((c) => ({ id: c.id, number: c.ticket_number, counter: c.counter, at: Number(c.server_at), recall: c.kind === 'recall' })),
     waiting: groups.map((g) => ({
       group: g,
       name: s.groups?.get(g) ?? { vi: g, en: g },
-      waiting: tickets.filter((t) => t.state === 'waiting' && t.group_prefix === g).length,
+      waiting: waiting.filter((t) => t.group === g).reduce((n, t) => n + t.n, 0),
       estimate: est[g] ?? null,
     })),
   };
