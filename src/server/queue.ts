@@ -18,6 +18,7 @@ import type { WireError } from '../shared/sync';
 import { publishedBranchConfig } from './changes';
 import type { Db } from './db/Db';
 import { wireError } from './wireErrors';
+import { branchScope } from '../shared/published';
 
 /**
  * The queue owner (issue 12): where every ticket of a branch's day stands, and the counters'
@@ -61,7 +62,11 @@ export interface QueueSettings {
 }
 
 export async function queueSettings(db: Db, branchCode: string): Promise<QueueSettings> {
-  const raw = await publishedBranchConfig(db, branchCode);
+  return settingsOf(await publishedBranchConfig(db, branchCode));
+}
+
+/** The queue's settings in a branch's published configuration (null: none published). */
+function settingsOf(raw: Readonly<Record<string, unknown>> | null): QueueSettings {
   const parsed = QueueConfig.safeParse(raw?.queue);
   const groups = Array.isArray(raw?.serviceGroups)
     ? new Map(
@@ -121,6 +126,9 @@ function ticketView(r: TicketRow): QueueTicketView {
   };
 }
 
+const TICKET_COLUMNS =
+  'ticket_id, branch_code, day, number, group_prefix, priority, appointment, issued_at, state, counter, to_counter, called_at, calls, returned, no_show_at, serving_at, done_at, occupied_ms, flag';
+
 /**
  * The tickets a caller's next call chooses from: of the waiting tickets it may call (mayCall, in
  * SQL), the first to arrive of each group, priority class and tier (returned, appointment). Within
@@ -128,35 +136,19 @@ function ticketView(r: TicketRow): QueueTicketView {
  * nextTicket picks among all the waiting ones is always one of these: a call reads a few rows, not
  * the whole queue (on PGlite an answer's cost is mostly decoding its rows).
  */
-async function leadersFor(
-  db: Db,
-  branchCode: string,
-  day: string,
-  caller: { counter: number; groups: readonly string[] },
-): Promise<(QueueCandidate & { row: TicketRow })[]> {
-  const rows = await db.query<TicketRow>(
-    `SELECT DISTINCT ON (returned, appointment, priority, group_prefix) ${TICKET_COLUMNS} FROM queue_tickets
-     WHERE branch_code = $1 AND day = $2 AND state = 'waiting'
-       AND (to_counter = $3 OR (to_counter IS NULL AND (cardinality($4::text[]) = 0 OR group_prefix = ANY($4::text[]))))
-     ORDER BY returned, appointment, priority, group_prefix, issued_at, number COLLATE "C", ticket_id`,
-    [branchCode, day, caller.counter, caller.groups],
-  );
-  return rows.map(candidate);
-}
+const LEADERS_SQL = `SELECT DISTINCT ON (returned, appointment, priority, group_prefix) ${TICKET_COLUMNS} FROM queue_tickets
+     WHERE branch_code = $2 AND day = $3 AND state = 'waiting'
+       AND (to_counter = $4 OR (to_counter IS NULL AND (cardinality($5::text[]) = 0 OR group_prefix = ANY($5::text[]))))
+     ORDER BY returned, appointment, priority, group_prefix, issued_at, number COLLATE "C", ticket_id`;
+
+/** The ticket an action names ($2 branch, $3 day, $4 number; none for a walk-in), once it is in the queue. */
+const BY_NUMBER_SQL = `SELECT ${TICKET_COLUMNS} FROM queue_tickets WHERE branch_code = $2 AND day = $3 AND number = $4::text AND state <> 'arriving'`;
 
 /** Waiting tickets counted by group and counter they were sent to (the board's counts and estimates). */
 interface WaitingCount {
   readonly group: string;
   readonly toCounter: number | null;
   readonly n: number;
-}
-
-async function waitingCounts(db: Db, branchCode: string, day: string): Promise<WaitingCount[]> {
-  const rows = await db.query<{ group_prefix: string; to_counter: number | null; n: unknown }>(
-    `SELECT group_prefix, to_counter, count(*) AS n FROM queue_tickets WHERE branch_code = $1 AND day = $2 AND state = 'waiting' GROUP BY group_prefix, to_counter`,
-    [branchCode, day],
-  );
-  return rows.map((r) => ({ group: r.group_prefix, toCounter: r.to_counter, n: Number(r.n) }));
 }
 
 function countWaiting(waiting: readonly QueueCandidate[]): WaitingCount[] {
@@ -184,39 +176,87 @@ function candidate(r: TicketRow): QueueCandidate & { row: TicketRow } {
   };
 }
 
-/** Locks the branch's day (created on first use) and returns its version and interleave counter. */
-async function lockDay(tx: Db, branchCode: string, day: string, config: QueueConfig): Promise<{ version: number; normalsSincePriority: number }> {
+/**
+ * Locks the branch's day (created on first use) and returns its version and interleave counter,
+ * and the branch's queue settings read under the lock, in the same statement, unless given.
+ */
+async function lockDay(
+  tx: Db,
+  branchCode: string,
+  day: string,
+  settings?: QueueSettings,
+): Promise<{ version: number; normalsSincePriority: number; settings: QueueSettings }> {
+  type Locked = { version: unknown; normals_since_priority: number; config?: Readonly<Record<string, unknown>> | null };
   const lock = () =>
-    tx.query<{ version: unknown; normals_since_priority: number }>(
-      'SELECT version, normals_since_priority FROM queue_days WHERE branch_code = $1 AND day = $2 FOR UPDATE',
-      [branchCode, day],
-    );
+    settings
+      ? tx.query<Locked>('SELECT version, normals_since_priority FROM queue_days WHERE branch_code = $1 AND day = $2 FOR UPDATE', [branchCode, day])
+      : tx.query<Locked>(
+          `SELECT version, normals_since_priority,
+             (SELECT data FROM changes WHERE scope = $3 AND entity = 'branchConfig' AND key = $1 AND op = 'put') AS config
+           FROM queue_days WHERE branch_code = $1 AND day = $2 FOR UPDATE`,
+          [branchCode, day, branchScope(branchCode)],
+        );
   // One statement on every change but the day's first.
   let rows = await lock();
   if (rows.length === 0) {
+    const s = settings ?? (await queueSettings(tx, branchCode));
     await tx.query('INSERT INTO queue_days (branch_code, day, normals_since_priority) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
       branchCode,
       day,
-      config.normalsPerPriority,
+      s.config.normalsPerPriority,
     ]);
     rows = await lock();
   }
-  return { version: Number(rows[0]!.version), normalsSincePriority: Number(rows[0]!.normals_since_priority) };
+  const row = rows[0]!;
+  return {
+    version: Number(row.version),
+    normalsSincePriority: Number(row.normals_since_priority),
+    settings: settings ?? settingsOf(row.config ?? null),
+  };
 }
 
-/** Moves the day's version (and the interleave counter when given) and pokes, delivered on commit (one statement). */
-async function bumpDay(tx: Db, branchCode: string, day: string, normalsSincePriority: number | null): Promise<number> {
+/**
+ * Moves the day's version (and the interleave counter when given) and pokes, delivered on commit;
+ * with `ticket`, writes the ticket's new row in the same statement (an action's whole effect on
+ * the queue in one round of the engine).
+ */
+async function bumpDay(tx: Db, branchCode: string, day: string, normalsSincePriority: number | null, ticket?: TicketRow): Promise<number> {
+  const write = ticket
+    ? `WITH written AS (
+         UPDATE queue_tickets SET group_prefix = $6, state = $7, counter = $8, to_counter = $9, called_at = $10, calls = $11, returned = $12,
+           no_show_at = $13, serving_at = $14, done_at = $15, occupied_ms = $16, flag = $17 WHERE ticket_id = $5)
+       `
+    : '';
   const rows = await tx.query<{ version: unknown }>(
-    `UPDATE queue_days SET version = version + 1, normals_since_priority = coalesce($3, normals_since_priority)
+    `${write}UPDATE queue_days SET version = version + 1, normals_since_priority = coalesce($3, normals_since_priority)
      WHERE branch_code = $1 AND day = $2
      RETURNING version, pg_notify($4, json_build_object('branch', branch_code, 'day', day, 'version', version)::text)`,
-    [branchCode, day, normalsSincePriority, QUEUE_NOTIFY_CHANNEL],
+    [
+      branchCode,
+      day,
+      normalsSincePriority,
+      QUEUE_NOTIFY_CHANNEL,
+      ...(ticket
+        ? [
+            ticket.ticket_id,
+            ticket.group_prefix,
+            ticket.state,
+            ticket.counter,
+            ticket.to_counter,
+            numOrNull(ticket.called_at),
+            ticket.calls,
+            ticket.returned,
+            numOrNull(ticket.no_show_at),
+            numOrNull(ticket.serving_at),
+            numOrNull(ticket.done_at),
+            numOrNull(ticket.occupied_ms),
+            ticket.flag,
+          ]
+        : []),
+    ],
   );
   return Number(rows[0]!.version);
 }
-
-const TICKET_COLUMNS =
-  'ticket_id, branch_code, day, number, group_prefix, priority, appointment, issued_at, state, counter, to_counter, called_at, calls, returned, no_show_at, serving_at, done_at, occupied_ms, flag';
 
 /** The effect of an action on its ticket: the new row, or why it does not fit the ticket's state. */
 type Effect = { readonly ok: true; readonly row: TicketRow } | { readonly ok: false; readonly code: QueueErrorCode; readonly detail: string };
@@ -280,28 +320,6 @@ function effectOf(a: QueueActionArgs, r: TicketRow, at: number, config: QueueCon
     case 'walk-in':
       return wrong('no ticket');
   }
-}
-
-async function writeTicket(tx: Db, r: TicketRow): Promise<void> {
-  await tx.query(
-    `UPDATE queue_tickets SET group_prefix = $2, state = $3, counter = $4, to_counter = $5, called_at = $6, calls = $7, returned = $8,
-       no_show_at = $9, serving_at = $10, done_at = $11, occupied_ms = $12, flag = $13 WHERE ticket_id = $1`,
-    [
-      r.ticket_id,
-      r.group_prefix,
-      r.state,
-      r.counter,
-      r.to_counter,
-      numOrNull(r.called_at),
-      r.calls,
-      r.returned,
-      numOrNull(r.no_show_at),
-      numOrNull(r.serving_at),
-      numOrNull(r.done_at),
-      numOrNull(r.occupied_ms),
-      r.flag,
-    ],
-  );
 }
 
 /** Does the action's call count for the interleave, and how does it move it? Null when it does not. */
@@ -382,16 +400,22 @@ function callerGroups(a: QueueActionArgs, config: QueueConfig): string[] {
  * batch's). The caller's transaction must not have read the day's tickets before (it locks first).
  */
 export async function applyQueueAction(tx: Db, a: QueueActionArgs, ctx: ApplyContext, settings?: QueueSettings): Promise<ApplyOutcome> {
-  const s = settings ?? (await queueSettings(tx, a.branchCode));
+  const day = await lockDay(tx, a.branchCode, a.day, settings);
+  const s = day.settings;
   const problem = configProblem(a, s);
   if (problem) return problem;
-  const day = await lockDay(tx, a.branchCode, a.day, s.config);
 
-  const logged = await tx.query<{ args: QueueActionArgs; ticket_number: string | null; answer: QueueActionAnswer | null; outcome: string }>(
-    'SELECT args, ticket_number, answer, outcome FROM queue_actions WHERE id = $1',
-    [a.id],
+  // One statement: the log's row for this id (a repeat), and the ticket(s) the action may act on.
+  const caller = a.kind === 'call' && a.ticketNumber === null ? { counter: a.counter, groups: callerGroups(a, s.config) } : null;
+  const [read] = await tx.query<{
+    earlier: { args: QueueActionArgs; ticket_number: string | null; answer: QueueActionAnswer | null; outcome: string } | null;
+    tickets: TicketRow[];
+  }>(
+    `SELECT (SELECT row_to_json(l) FROM (SELECT args, ticket_number, answer, outcome FROM queue_actions WHERE id = $1) l) AS earlier,
+       (SELECT coalesce(json_agg(t), '[]') FROM (${caller ? LEADERS_SQL : BY_NUMBER_SQL}) t) AS tickets`,
+    caller ? [a.id, a.branchCode, a.day, caller.counter, caller.groups] : [a.id, a.branchCode, a.day, a.ticketNumber],
   );
-  const earlier = logged[0];
+  const earlier = read!.earlier;
   if (earlier) {
     if (!sameAction(earlier.args, earlier.ticket_number, a)) {
       return ctx.via === 'online'
@@ -443,9 +467,8 @@ export async function applyQueueAction(tx: Db, a: QueueActionArgs, ctx: ApplyCon
   }
 
   let row: TicketRow | null;
-  if (a.kind === 'call' && a.ticketNumber === null) {
-    const caller = { counter: a.counter, groups: callerGroups(a, s.config) };
-    const chosen = nextTicket(await leadersFor(tx, a.branchCode, a.day, caller), caller, s.config, { normalsSincePriority: day.normalsSincePriority });
+  if (caller) {
+    const chosen = nextTicket(read!.tickets.map(candidate), caller, s.config, { normalsSincePriority: day.normalsSincePriority });
     if (!chosen) {
       if (ctx.via === 'online') return refused(409, 'queue.empty', `no ticket waits for counter ${a.counter}`);
       // A call next that reached the owner only in a push (it was never answered): nothing to apply.
@@ -454,7 +477,7 @@ export async function applyQueueAction(tx: Db, a: QueueActionArgs, ctx: ApplyCon
     }
     row = chosen.row;
   } else {
-    row = await ticketByNumber(tx, a.branchCode, a.day, a.ticketNumber!);
+    row = read!.tickets[0] ?? null;
   }
   if (!row) {
     if (ctx.via === 'online') return refused(404, 'queue.ticket-unknown', `no ticket ${a.ticketNumber} on ${a.day} at this branch (yet)`);
@@ -489,8 +512,7 @@ async function applyEffect(
     if (row.flag !== 'queue.called-twice') await tx.query('UPDATE queue_tickets SET flag = $2 WHERE ticket_id = $1', [row.ticket_id, flag]);
     return { ...effect, flag, version: await bumpDay(tx, row.branch_code, row.day, null) };
   }
-  await writeTicket(tx, effect.row);
-  return { ok: true, row: effect.row, version: await bumpDay(tx, row.branch_code, row.day, interleaveAfter(a, row, normals, config)) };
+  return { ok: true, row: effect.row, version: await bumpDay(tx, row.branch_code, row.day, interleaveAfter(a, row, normals, config), effect.row) };
 }
 
 async function ticketByNumber(tx: Db, branchCode: string, day: string, number: string): Promise<TicketRow | null> {
@@ -503,8 +525,7 @@ async function ticketByNumber(tx: Db, branchCode: string, day: string, number: s
 
 /** Online: one action in its own transaction. */
 export async function applyQueueActionOnline(db: Db, a: QueueActionArgs, deviceId: string, now: number): Promise<ApplyOutcome> {
-  const settings = await queueSettings(db, a.branchCode);
-  return db.transaction((tx) => applyQueueAction(tx, a, { via: 'online', deviceId, now }, settings));
+  return db.transaction((tx) => applyQueueAction(tx, a, { via: 'online', deviceId, now }));
 }
 
 /**
@@ -513,8 +534,7 @@ export async function applyQueueActionOnline(db: Db, a: QueueActionArgs, deviceI
  * orders it with the counters' actions.
  */
 export async function touchQueueDay(tx: Db, branchCode: string, day: string): Promise<number> {
-  const s = await queueSettings(tx, branchCode);
-  await lockDay(tx, branchCode, day, s.config);
+  await lockDay(tx, branchCode, day);
   return bumpDay(tx, branchCode, day, null);
 }
 
@@ -565,9 +585,9 @@ export async function enqueueTickets(tx: Db, tickets: readonly ArrivingTicket[])
  * many tickets it admitted; when there is nothing to do the version does not move.
  */
 export async function admitArrivals(db: Db, branchCode: string, day: string, now: number): Promise<number> {
-  const s = await queueSettings(db, branchCode);
   return db.transaction(async (tx) => {
-    const dayState = await lockDay(tx, branchCode, day, s.config);
+    const dayState = await lockDay(tx, branchCode, day);
+    const s = dayState.settings;
     const admitted = await tx.query<{ number: string }>(
       `UPDATE queue_tickets SET state = 'waiting', arrived_version = $3 WHERE branch_code = $1 AND day = $2 AND state = 'arriving' RETURNING number`,
       [branchCode, day, dayState.version + 1],
@@ -607,6 +627,11 @@ export async function daysWithArrivals(db: Db): Promise<{ branchCode: string; da
 }
 
 // ---- views ---------------------------------------------------------------------------------------
+//
+// A board or a desk's state is read in one statement (one snapshot): its parts are scalar subqueries
+// answering JSON. On the queue owner's PGlite every statement costs the engine a round of its own,
+// and the reads follow every change (each poke makes every board and desk read), so they weigh as
+// much as the counters' actions.
 
 /** Per group of the day (a transferred ticket counts in its new group): its tickets and how many are priority. */
 interface DayGroup {
@@ -615,75 +640,60 @@ interface DayGroup {
   readonly priority: number;
 }
 
-async function dayGroups(db: Db, branchCode: string, day: string): Promise<DayGroup[]> {
-  const rows = await db.query<{ group_prefix: string; n: unknown; p: unknown }>(
-    `SELECT group_prefix, count(*) AS n, count(*) FILTER (WHERE priority) AS p FROM queue_tickets
-     WHERE branch_code = $1 AND day = $2 AND state <> 'arriving' GROUP BY group_prefix`,
-    [branchCode, day],
-  );
-  return rows.map((r) => ({ group: r.group_prefix, tickets: Number(r.n), priority: Number(r.p) }));
-}
-
-async function dayVersion(db: Db, branchCode: string, day: string, config: QueueConfig): Promise<{ version: number; normalsSincePriority: number }> {
-  const rows = await db.query<{ version: unknown; normals_since_priority: number }>(
-    'SELECT version, normals_since_priority FROM queue_days WHERE branch_code = $1 AND day = $2',
-    [branchCode, day],
-  );
-  const r = rows[0];
-  return r
-    ? { version: Number(r.version), normalsSincePriority: Number(r.normals_since_priority) }
-    : { version: 0, normalsSincePriority: config.normalsPerPriority };
-}
-
-/** The wait of a ticket joining each group now, from the day's log (queueEstimate.ts). */
-async function estimates(
-  db: Db,
-  branchCode: string,
-  day: string,
-  now: number,
-  s: QueueSettings,
-  waiting: readonly WaitingCount[],
-  perGroup: readonly DayGroup[],
-  groups: readonly string[],
-) {
-  // The latest counter times of each group (the partial index queue_tickets_done holds them in order).
-  const recent = await db.query<{ group_prefix: string; occupied_ms: unknown }>(
-    `SELECT group_prefix, occupied_ms FROM (
+/** The parts both views read: $1 branch, $2 day, $3 counters acting since, $4 samples per group. */
+const SHARED_PARTS = `
+  (SELECT row_to_json(d) FROM (SELECT version, normals_since_priority FROM queue_days WHERE branch_code = $1 AND day = $2) d) AS day,
+  (SELECT coalesce(json_agg(g), '[]') FROM (
+     SELECT group_prefix, count(*) AS n, count(*) FILTER (WHERE priority) AS p FROM queue_tickets
+     WHERE branch_code = $1 AND day = $2 AND state <> 'arriving' GROUP BY group_prefix) g) AS groups,
+  (SELECT coalesce(json_agg(r), '[]') FROM (
+     SELECT group_prefix, occupied_ms FROM (
        SELECT group_prefix, occupied_ms, row_number() OVER (PARTITION BY group_prefix ORDER BY done_at DESC) AS k
        FROM queue_tickets WHERE branch_code = $1 AND day = $2 AND occupied_ms IS NOT NULL) latest
-     WHERE k <= $3`,
-    [branchCode, day, ESTIMATE_SAMPLES],
-  );
-  const openCounters = await db.query<{ counter: number; groups: string[] | null }>(
-    `SELECT a.counter, (SELECT c.args->'groups' FROM queue_actions c WHERE c.branch_code = $1 AND c.day = $2 AND c.counter = a.counter AND c.kind = 'call'
+     WHERE k <= $4) r) AS recent,
+  (SELECT coalesce(json_agg(c), '[]') FROM (
+     SELECT a.counter, (SELECT c.args->'groups' FROM queue_actions c WHERE c.branch_code = $1 AND c.day = $2 AND c.counter = a.counter AND c.kind = 'call'
        ORDER BY c.seq DESC LIMIT 1) AS groups
-     FROM queue_actions a WHERE a.branch_code = $1 AND a.day = $2 AND a.server_at > $3 GROUP BY a.counter`,
-    [branchCode, day, now - COUNTER_OPEN_MS],
-  );
-  const serving = openCounters.map((c) => ({
-    counter: c.counter,
-    groups: s.config.counters.find((x) => x.number === c.counter)?.groups ?? (Array.isArray(c.groups) ? c.groups : []),
+     FROM queue_actions a WHERE a.branch_code = $1 AND a.day = $2 AND a.server_at > $3 GROUP BY a.counter) c) AS counters`;
+
+interface SharedParts {
+  readonly day: { version: unknown; normals_since_priority: number } | null;
+  readonly groups: { group_prefix: string; n: unknown; p: unknown }[];
+  readonly recent: { group_prefix: string; occupied_ms: unknown }[];
+  readonly counters: { counter: number; groups: unknown }[];
+}
+
+function sharedParams(branchCode: string, day: string, now: number): unknown[] {
+  return [branchCode, day, now - COUNTER_OPEN_MS, ESTIMATE_SAMPLES];
+}
+
+/** The day's version, interleave and groups, and the wait estimates, from the shared parts. */
+function sharedView(parts: SharedParts, s: QueueSettings, waiting: readonly WaitingCount[]) {
+  const version = parts.day ? Number(parts.day.version) : 0;
+  const normalsSincePriority = parts.day ? Number(parts.day.normals_since_priority) : s.config.normalsPerPriority;
+  const perGroup: DayGroup[] = parts.groups.map((g) => ({ group: g.group_prefix, tickets: Number(g.n), priority: Number(g.p) }));
+  const groups = [...new Set([...(s.groups ? [...s.groups.keys()] : []), ...perGroup.map((g) => g.group)])].sort();
+  const serving = parts.counters.map((c) => ({
+    counter: Number(c.counter),
+    groups: s.config.counters.find((x) => x.number === Number(c.counter))?.groups ?? (Array.isArray(c.groups) ? (c.groups as string[]) : []),
   }));
+  // The wait of a ticket joining each group now, from the day's log (queueEstimate.ts).
   const total = perGroup.reduce((n, g) => n + g.tickets, 0);
   const share = total === 0 ? 0 : perGroup.reduce((n, g) => n + g.priority, 0) / total;
   const overtaking = Math.min(share, 1 / (s.config.normalsPerPriority + 1));
   const weight = (g: string) => s.config.weights[g] ?? 0;
-  const out: Record<string, WaitEstimate> = {};
+  const estimates: Record<string, WaitEstimate> = {};
   for (const g of groups) {
     const counters = serving.filter((c) => c.groups.length === 0 || c.groups.includes(g));
-    const samples = recent.filter((r) => r.group_prefix === g).map((r) => Number(r.occupied_ms));
+    const samples = parts.recent.filter((r) => r.group_prefix === g).map((r) => Number(r.occupied_ms));
     // Ahead of a normal ticket joining now: every waiting ticket those counters may call, of a group
     // weighing at least as much (they arrived earlier).
     const ahead = waiting
       .filter((t) => counters.some((c) => mayCall(t, { counter: c.counter, groups: c.groups })) && weight(t.group) >= weight(g))
       .reduce((n, t) => n + t.n, 0);
-    out[g] = waitEstimate(ahead, { recentOccupancyMs: samples, counters: counters.length, overtaking });
+    estimates[g] = waitEstimate(ahead, { recentOccupancyMs: samples, counters: counters.length, overtaking });
   }
-  return out;
-}
-
-function groupsOf(s: QueueSettings, perGroup: readonly DayGroup[]): string[] {
-  return [...new Set([...(s.groups ? [...s.groups.keys()] : []), ...perGroup.map((g) => g.group)])].sort();
+  return { version, normalsSincePriority, groups, estimates };
 }
 
 /** A call for staff older than this is no longer shown (the citizen has gone); staffCalls.ts. */
@@ -697,76 +707,91 @@ export async function openStaffCalls(db: Db, branchCode: string, day: string, no
      ORDER BY called_at, id`,
     [branchCode, day, now - STAFF_CALL_OPEN_MS],
   );
-  return rows.map((r) => ({ id: r.id, screen: r.screen as StaffCallView['screen'], calledAt: Number(r.called_at), kioskSlot: r.kiosk_slot }));
+  return rows.map(staffCallView);
 }
 
-/** GET /v1/queue/state: the day's queue for the branch's counters and technicians. */
-export async function queueState(db: Db, branchCode: string, day: string, now: number): Promise<QueueState> {
-  const s = await queueSettings(db, branchCode);
-  const { version, normalsSincePriority } = await dayVersion(db, branchCode, day, s.config);
-  const waitingRows = await db.query<TicketRow>(`SELECT ${TICKET_COLUMNS} FROM queue_tickets WHERE branch_code = $1 AND day = $2 AND state = 'waiting'`, [
-    branchCode,
-    day,
-  ]);
-  const candidates = waitingRows.map(candidate);
-  const waiting = callOrder(candidates, null, s.config, { normalsSincePriority }).map((c) => ticketView(c.row));
-  // Called, serving, a no-show still in its grace period, and any other flagged for staff.
-  const active = (
-    await db.query<TicketRow>(
-      `SELECT ${TICKET_COLUMNS} FROM queue_tickets WHERE branch_code = $1 AND day = $2
-         AND (state IN ('called', 'serving') OR (state = 'no-show' AND no_show_at >= $3) OR (flag IS NOT NULL AND state NOT IN ('waiting', 'arriving')))`,
-      [branchCode, day, now - s.config.noShowGraceMinutes * 60_000],
-    )
-  )
-    .sort((x, y) => Number(y.called_at ?? 0) - Number(x.called_at ?? 0))
-    .map(ticketView);
-  const perGroup = await dayGroups(db, branchCode, day);
-  const groups = groupsOf(s, perGroup);
-  const waitingByGroup = Object.fromEntries(groups.map((g) => [g, waiting.filter((t) => t.group === g).length]));
+function staffCallView(r: { id: string; screen: string; called_at: unknown; kiosk_slot: number }): StaffCallView {
+  return { id: r.id, screen: r.screen as StaffCallView['screen'], calledAt: Number(r.called_at), kioskSlot: Number(r.kiosk_slot) };
+}
+
+/**
+ * GET /v1/queue/state: the day's queue for the branch's counters and technicians, in one
+ * statement ($5: a no-show's grace began after, $6: a call for staff still open after).
+ */
+export async function queueState(db: Db, branchCode: string, day: string, now: number, settings?: QueueSettings): Promise<QueueState> {
+  const s = settings ?? (await queueSettings(db, branchCode));
+  const [parts] = await db.query<
+    SharedParts & { waiting: TicketRow[]; active: TicketRow[]; staff: { id: string; screen: string; called_at: unknown; kiosk_slot: number }[] }
+  >(
+    `SELECT ${SHARED_PARTS},
+       (SELECT coalesce(json_agg(w), '[]') FROM (SELECT ${TICKET_COLUMNS} FROM queue_tickets
+          WHERE branch_code = $1 AND day = $2 AND state = 'waiting') w) AS waiting,
+       -- Called, serving, a no-show still in its grace period, and any other flagged for staff.
+       (SELECT coalesce(json_agg(t), '[]') FROM (SELECT ${TICKET_COLUMNS} FROM queue_tickets
+          WHERE branch_code = $1 AND day = $2
+            AND (state IN ('called', 'serving') OR (state = 'no-show' AND no_show_at >= $5) OR (flag IS NOT NULL AND state NOT IN ('waiting', 'arriving')))) t) AS active,
+       (SELECT coalesce(json_agg(f ORDER BY f.called_at, f.id), '[]') FROM (SELECT id, screen, called_at, kiosk_slot FROM staff_calls
+          WHERE branch_code = $1 AND day = $2 AND answered_at IS NULL AND received_at >= $6) f) AS staff`,
+    [...sharedParams(branchCode, day, now), now - s.config.noShowGraceMinutes * 60_000, now - STAFF_CALL_OPEN_MS],
+  );
+  const candidates = parts!.waiting.map(candidate);
+  const shared = sharedView(parts!, s, countWaiting(candidates));
+  const waiting = callOrder(candidates, null, s.config, { normalsSincePriority: shared.normalsSincePriority }).map((c) => ticketView(c.row));
+  const active = parts!.active.sort((x, y) => Number(y.called_at ?? 0) - Number(x.called_at ?? 0)).map(ticketView);
   return {
     branchCode,
     day,
-    version,
+    version: shared.version,
     waiting,
     active,
-    waitingByGroup,
-    estimateByGroup: await estimates(db, branchCode, day, now, s, countWaiting(candidates), perGroup, groups),
+    waitingByGroup: Object.fromEntries(shared.groups.map((g) => [g, waiting.filter((t) => t.group === g).length])),
+    estimateByGroup: shared.estimates,
     config: s.config,
-    staffCalls: await openStaffCalls(db, branchCode, day, now),
+    staffCalls: parts!.staff.map(staffCallView),
   };
 }
 
-/** GET /v1/queue/board: numbers only, for the branch's TV. */
-export async function queueBoard(db: Db, branchCode: string, now: number, day?: string): Promise<QueueBoard> {
-  const s = await queueSettings(db, branchCode);
+/** GET /v1/queue/board: numbers only, for the branch's TV, in one statement ($5: calls listed). */
+export async function queueBoard(db: Db, branchCode: string, now: number, day?: string, settings?: QueueSettings): Promise<QueueBoard> {
+  const s = settings ?? (await queueSettings(db, branchCode));
   const d = day ?? queueToday(s, now);
-  const { version } = await dayVersion(db, branchCode, d, s.config);
-  const current = await db.query<{ number: string; counter: number; called_at: unknown; calls: number }>(
-    `SELECT number, counter, called_at, calls FROM queue_tickets WHERE branch_code = $1 AND day = $2 AND state IN ('called', 'serving') AND counter IS NOT NULL`,
-    [branchCode, d],
+  const [parts] = await db.query<
+    SharedParts & {
+      current: { number: string; counter: number; called_at: unknown; calls: number }[];
+      waiting: { group_prefix: string; to_counter: number | null; n: unknown }[];
+      calls: { id: string; ticket_number: string; counter: number; server_at: unknown; kind: string }[];
+    }
+  >(
+    `SELECT ${SHARED_PARTS},
+       (SELECT coalesce(json_agg(t), '[]') FROM (SELECT number, counter, called_at, calls FROM queue_tickets
+          WHERE branch_code = $1 AND day = $2 AND state IN ('called', 'serving') AND counter IS NOT NULL) t) AS current,
+       (SELECT coalesce(json_agg(w), '[]') FROM (SELECT group_prefix, to_counter, count(*) AS n FROM queue_tickets
+          WHERE branch_code = $1 AND day = $2 AND state = 'waiting' GROUP BY group_prefix, to_counter) w) AS waiting,
+       (SELECT coalesce(json_agg(a ORDER BY a.seq DESC), '[]') FROM (SELECT seq, id, ticket_number, counter, server_at, kind FROM queue_actions
+          WHERE branch_code = $1 AND day = $2 AND kind IN ('call', 'recall') AND outcome = 'applied' ORDER BY seq DESC LIMIT $5) a) AS calls`,
+    [...sharedParams(branchCode, d, now), BOARD_LAST_CALLS],
   );
-  const waiting = await waitingCounts(db, branchCode, d);
-  const calls = await db.query<{ id: string; ticket_number: string; counter: number; server_at: unknown; kind: string }>(
-    `SELECT id, ticket_number, counter, server_at, kind FROM queue_actions
-     WHERE branch_code = $1 AND day = $2 AND kind IN ('call', 'recall') AND outcome = 'applied' ORDER BY seq DESC LIMIT $3`,
-    [branchCode, d, BOARD_LAST_CALLS],
-  );
-  const perGroup = await dayGroups(db, branchCode, d);
-  const groups = groupsOf(s, perGroup);
-  const est = await estimates(db, branchCode, d, now, s, waiting, perGroup, groups);
+  const waiting: WaitingCount[] = parts!.waiting.map((w) => ({ group: w.group_prefix, toCounter: w.to_counter, n: Number(w.n) }));
+  const shared = sharedView(parts!, s, waiting);
   return {
     branchCode,
     day: d,
-    version,
-    current: current
+    version: shared.version,
+    current: parts!.current
       .sort((x, y) => Number(y.called_at) - Number(x.called_at))
-      .map((t) => ({ number: t.number, counter: t.counter, calledAt: Number(t.called_at), calls: Math.max(1, t.calls) })),
-    lastCalls: calls.map((c) => ({ id: c.id, number: c.ticket_number, counter: c.counter, at: Number(c.server_at), recall: c.kind === 'recall' })),
-    waiting: groups.map((g) => ({
+      .map((t) => ({ number: t.number, counter: Number(t.counter), calledAt: Number(t.called_at), calls: Math.max(1, Number(t.calls)) })),
+    lastCalls: parts!.calls.map((c) => ({
+      id: c.id,
+      number: c.ticket_number,
+      counter: Number(c.counter),
+      at: Number(c.server_at),
+      recall: c.kind === 'recall',
+    })),
+    waiting: shared.groups.map((g) => ({
       group: g,
       name: s.groups?.get(g) ?? { vi: g, en: g },
       waiting: waiting.filter((t) => t.group === g).reduce((n, t) => n + t.n, 0),
-      estimate: est[g] ?? null,
+      estimate: shared.estimates[g] ?? null,
     })),
   };
 }

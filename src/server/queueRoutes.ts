@@ -172,7 +172,7 @@ export function registerQueueRoutes(
     const key = `${device.branchCode}\u0000${day}`;
     const fingerprint = settingsKey(settings);
     const version = await queueVersion(db, device.branchCode, day);
-    const state = await stateCache.answer(key, version, fingerprint, now, () => queueState(db, device.branchCode, day, now));
+    const state = await stateCache.answer(key, version, fingerprint, now, () => queueState(db, device.branchCode, day, now, settings));
     return reply.code(200).header('cache-control', 'no-store').send(state);
   });
 
@@ -181,15 +181,16 @@ export function registerQueueRoutes(
     const parsed = BoardQuery.safeParse(request.query);
     if (!parsed.success) return reply.code(400).send(wireError('queue.bad-request', 'expected ?branch=<branch code>[&day=YYYY-MM-DD]'));
     const branch = parsed.data.branch;
-    if (!(await branchExists(db, branch))) return reply.code(404).send(wireError('queue.branch-unknown', 'no such branch'));
     const now = clock.now();
     const settings = await queueSettings(db, branch);
+    // A branch that published its configuration exists; only one without is looked up.
+    if (settings.groups === null && !(await branchExists(db, branch))) return reply.code(404).send(wireError('queue.branch-unknown', 'no such branch'));
     const day = parsed.data.day ?? queueToday(settings, now);
     // Cheap while nothing moves: one indexed read of the version, the answer from memory.
     const key = `${branch}\u0000${day}`;
     const fingerprint = settingsKey(settings);
     const version = await queueVersion(db, branch, day);
-    const board = await boardCache.answer(key, version, fingerprint, now, () => queueBoard(db, branch, now, day));
+    const board = await boardCache.answer(key, version, fingerprint, now, () => queueBoard(db, branch, now, day, settings));
     return reply.code(200).header('cache-control', 'no-store').send(board);
   });
 
