@@ -215,46 +215,63 @@ async function lockDay(
   };
 }
 
+/** An action's row in the log, but for the version its change makes (queue_actions' columns in order). */
+type LogRow = readonly [
+  id: string,
+  branchCode: string,
+  day: string,
+  counter: number,
+  kind: string,
+  ticketNumber: string | null,
+  args: string,
+  serverAt: number,
+  offline: boolean,
+  via: string,
+  deviceId: string | null,
+  outcome: string,
+  flag: string | null,
+  answer: string | null,
+];
+const LOG_COLUMNS = 'id, branch_code, day, counter, kind, ticket_number, args, server_at, offline, via, device_id, outcome, flag, answer, version';
+const LOG_CASTS = ['uuid', 'text', 'text', 'int', 'text', 'text', 'jsonb', 'bigint', 'boolean', 'text', 'uuid', 'text', 'text', 'jsonb'];
+
 /**
  * Moves the day's version (and the interleave counter when given) and pokes, delivered on commit;
- * with `ticket`, writes the ticket's new row in the same statement (an action's whole effect on
- * the queue in one round of the engine).
+ * with `ticket`, writes the ticket's new row, and with `log`, the action's log row (with the new
+ * version), in the same statement: an action's whole effect in one round of the engine.
  */
-async function bumpDay(tx: Db, branchCode: string, day: string, normalsSincePriority: number | null, ticket?: TicketRow): Promise<number> {
-  const write = ticket
-    ? `WITH written AS (
-         UPDATE queue_tickets SET group_prefix = $6, state = $7, counter = $8, to_counter = $9, called_at = $10, calls = $11, returned = $12,
-           no_show_at = $13, serving_at = $14, done_at = $15, occupied_ms = $16, flag = $17 WHERE ticket_id = $5)
-       `
-    : '';
-  const rows = await tx.query<{ version: unknown }>(
-    `${write}UPDATE queue_days SET version = version + 1, normals_since_priority = coalesce($3, normals_since_priority)
-     WHERE branch_code = $1 AND day = $2
-     RETURNING version, pg_notify($4, json_build_object('branch', branch_code, 'day', day, 'version', version)::text)`,
-    [
-      branchCode,
-      day,
-      normalsSincePriority,
-      QUEUE_NOTIFY_CHANNEL,
-      ...(ticket
-        ? [
-            ticket.ticket_id,
-            ticket.group_prefix,
-            ticket.state,
-            ticket.counter,
-            ticket.to_counter,
-            numOrNull(ticket.called_at),
-            ticket.calls,
-            ticket.returned,
-            numOrNull(ticket.no_show_at),
-            numOrNull(ticket.serving_at),
-            numOrNull(ticket.done_at),
-            numOrNull(ticket.occupied_ms),
-            ticket.flag,
-          ]
-        : []),
-    ],
-  );
+async function bumpDay(
+  tx: Db,
+  branchCode: string,
+  day: string,
+  normalsSincePriority: number | null,
+  effects: { readonly ticket?: TicketRow; readonly log?: LogRow } = {},
+): Promise<number> {
+  const params: unknown[] = [];
+  const $ = (value: unknown, cast?: string): string => {
+    params.push(value);
+    return cast ? `$${params.length}::${cast}` : `$${params.length}`;
+  };
+  const parts: string[] = [];
+  const t = effects.ticket;
+  if (t) {
+    parts.push(`written AS (UPDATE queue_tickets SET group_prefix = ${$(t.group_prefix)}, state = ${$(t.state)}, counter = ${$(t.counter, 'int')},
+      to_counter = ${$(t.to_counter, 'int')}, called_at = ${$(numOrNull(t.called_at), 'bigint')}, calls = ${$(t.calls, 'int')}, returned = ${$(t.returned)},
+      no_show_at = ${$(numOrNull(t.no_show_at), 'bigint')}, serving_at = ${$(numOrNull(t.serving_at), 'bigint')}, done_at = ${$(numOrNull(t.done_at), 'bigint')},
+      occupied_ms = ${$(numOrNull(t.occupied_ms), 'bigint')}, flag = ${$(t.flag, 'text')} WHERE ticket_id = ${$(t.ticket_id, 'uuid')})`);
+  }
+  const bump = `UPDATE queue_days SET version = version + 1, normals_since_priority = coalesce(${$(normalsSincePriority, 'int')}, normals_since_priority)
+    WHERE branch_code = ${$(branchCode)} AND day = ${$(day)}
+    RETURNING version, pg_notify(${$(QUEUE_NOTIFY_CHANNEL)}, json_build_object('branch', branch_code, 'day', day, 'version', version)::text)`;
+  let sql: string;
+  if (effects.log) {
+    parts.push(`bumped AS (${bump})`);
+    const values = effects.log.map((v, k) => $(v, LOG_CASTS[k])).join(', ');
+    sql = `WITH ${parts.join(', ')} INSERT INTO queue_actions (${LOG_COLUMNS}) SELECT ${values}, bumped.version FROM bumped RETURNING version`;
+  } else {
+    sql = parts.length > 0 ? `WITH ${parts.join(', ')} ${bump}` : bump;
+  }
+  const rows = await tx.query<{ version: unknown }>(sql, params);
   return Number(rows[0]!.version);
 }
 
@@ -430,6 +447,23 @@ export async function applyQueueAction(tx: Db, a: QueueActionArgs, ctx: ApplyCon
 
   // Online the server's clock decides; a pushed action keeps the counter's time (never in the future).
   const at = ctx.via === 'online' ? ctx.now : Math.min(a.at, ctx.now);
+  const logRow = (outcome: 'applied' | 'pending' | 'conflict', ticketNumber: string | null, flag: string | null, answer: QueueActionAnswer | null): LogRow => [
+    a.id,
+    a.branchCode,
+    a.day,
+    a.counter,
+    a.kind,
+    ticketNumber,
+    JSON.stringify(a),
+    ctx.now,
+    a.offline,
+    ctx.via,
+    ctx.deviceId,
+    outcome,
+    flag,
+    answer === null ? null : JSON.stringify(answer),
+  ];
+  /** Logs an action that changed nothing (version null) or whose change is already made. */
   const log = async (
     outcome: 'applied' | 'pending' | 'conflict',
     ticketNumber: string | null,
@@ -437,32 +471,15 @@ export async function applyQueueAction(tx: Db, a: QueueActionArgs, ctx: ApplyCon
     answer: QueueActionAnswer | null,
     version: number | null,
   ): Promise<void> => {
-    await tx.query(
-      `INSERT INTO queue_actions (id, branch_code, day, counter, kind, ticket_number, args, server_at, offline, via, device_id, outcome, flag, answer, version)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, $12, $13, $14::jsonb, $15)`,
-      [
-        a.id,
-        a.branchCode,
-        a.day,
-        a.counter,
-        a.kind,
-        ticketNumber,
-        JSON.stringify(a),
-        ctx.now,
-        a.offline,
-        ctx.via,
-        ctx.deviceId,
-        outcome,
-        flag,
-        answer === null ? null : JSON.stringify(answer),
-        version,
-      ],
-    );
+    await tx.query(`INSERT INTO queue_actions (${LOG_COLUMNS}) VALUES (${LOG_CASTS.map((c, k) => `$${k + 1}::${c}`).join(', ')}, $15)`, [
+      ...logRow(outcome, ticketNumber, flag, answer),
+      version,
+    ]);
   };
 
   if (a.kind === 'walk-in') {
     const answer: QueueActionAnswer = { action: a, ticket: null, repeated: false };
-    await log('applied', null, null, answer, await bumpDay(tx, a.branchCode, a.day, null));
+    await bumpDay(tx, a.branchCode, a.day, null, { log: logRow('applied', null, null, answer) });
     return { kind: 'answered', answer };
   }
 
@@ -485,15 +502,16 @@ export async function applyQueueAction(tx: Db, a: QueueActionArgs, ctx: ApplyCon
     return { kind: 'kept', outcome: 'pending', flag: null };
   }
 
-  const applied = await applyEffect(tx, a, row, at, s.config, day.normalsSincePriority);
+  const number = row.number;
+  const answerFor = (after: TicketRow): QueueActionAnswer => ({ action: { ...a, ticketNumber: number }, ticket: ticketView(after), repeated: false });
+  // Applied: the ticket, the day and the log in one statement.
+  const applied = await applyEffect(tx, a, row, at, s.config, day.normalsSincePriority, (after) => logRow('applied', number, null, answerFor(after)));
   if (!applied.ok) {
     if (ctx.via === 'online') return refused(409, applied.code, applied.detail);
-    await log('conflict', row.number, applied.flag, null, applied.version);
+    await log('conflict', number, applied.flag, null, applied.version);
     return { kind: 'kept', outcome: 'conflict', flag: applied.flag };
   }
-  const answer: QueueActionAnswer = { action: { ...a, ticketNumber: row.number }, ticket: ticketView(applied.row), repeated: false };
-  await log('applied', row.number, null, answer, applied.version);
-  return { kind: 'answered', answer };
+  return { kind: 'answered', answer: answerFor(applied.row) };
 }
 
 /** Applies the action's effect on its ticket, or flags the ticket when it does not fit (and says why). */
@@ -504,6 +522,8 @@ async function applyEffect(
   at: number,
   config: QueueConfig,
   normals: number,
+  /** The log row to write with the change when it applies (the caller logs otherwise). */
+  logFor?: (after: TicketRow) => LogRow,
 ): Promise<{ ok: true; row: TicketRow; version: number } | { ok: false; code: QueueErrorCode; detail: string; flag: string; version: number }> {
   const effect = effectOf(a, row, at, config);
   if (!effect.ok) {
@@ -512,7 +532,11 @@ async function applyEffect(
     if (row.flag !== 'queue.called-twice') await tx.query('UPDATE queue_tickets SET flag = $2 WHERE ticket_id = $1', [row.ticket_id, flag]);
     return { ...effect, flag, version: await bumpDay(tx, row.branch_code, row.day, null) };
   }
-  return { ok: true, row: effect.row, version: await bumpDay(tx, row.branch_code, row.day, interleaveAfter(a, row, normals, config), effect.row) };
+  const version = await bumpDay(tx, row.branch_code, row.day, interleaveAfter(a, row, normals, config), {
+    ticket: effect.row,
+    ...(logFor ? { log: logFor(effect.row) } : {}),
+  });
+  return { ok: true, row: effect.row, version };
 }
 
 async function ticketByNumber(tx: Db, branchCode: string, day: string, number: string): Promise<TicketRow | null> {
