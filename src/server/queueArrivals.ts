@@ -52,24 +52,39 @@ export function admitDay(db: Db, branchCode: string, day: string, now: () => num
   return l.next;
 }
 
-/** Admits what is still arriving on any day (after a crash between a push and its admission); how many tickets. */
-export async function sweepArrivals(db: Db, now: () => number): Promise<number> {
+/**
+ * Admits what is still arriving (after a crash between a push and its admission, or an admission
+ * that failed); how many tickets. With `onlyDays`, only those days (branch + NUL + day).
+ */
+export async function sweepArrivals(db: Db, now: () => number, onlyDays?: ReadonlySet<string>): Promise<{ admitted: number; days: Set<string> }> {
   let admitted = 0;
-  for (const d of await daysWithArrivals(db)) admitted += await admitArrivals(db, d.branchCode, d.day, now());
-  return admitted;
+  const days = new Set<string>();
+  for (const d of await daysWithArrivals(db)) {
+    const key = `${d.branchCode}\u0000${d.day}`;
+    days.add(key);
+    if (!onlyDays || onlyDays.has(key)) admitted += await admitArrivals(db, d.branchCode, d.day, now());
+  }
+  return { admitted, days };
 }
 
 /** How often each server looks for tickets left arriving (nothing to do is one indexed read). */
 export const ARRIVAL_SWEEP_EVERY_MS = 15_000;
 
-/** The sweep of this server: at start, then every `everyMs`; closing the server stops it. */
+/**
+ * The sweep of this server. At start it admits every ticket left arriving (a crash). Then every
+ * `everyMs` it admits the days that already had tickets arriving at the sweep before: a push's
+ * own admission takes milliseconds, so a day seen arriving twice in a row was left behind (an
+ * admission failed), and the warning in the log means that. Closing the server stops it.
+ */
 export function registerArrivalSweep(app: FastifyInstance, options: { readonly db: Db; readonly clock: Clock; readonly everyMs?: number }): void {
   const { db, clock } = options;
   let running: Promise<void> | null = null;
+  let seenBefore: Set<string> | undefined;
   const sweep = (): Promise<void> =>
-    (running ??= sweepArrivals(db, () => clock.now())
+    (running ??= sweepArrivals(db, () => clock.now(), seenBefore)
       .then(
-        (admitted) => {
+        ({ admitted, days }) => {
+          seenBefore = days;
           if (admitted > 0) app.log.warn({ admitted }, 'received tickets left out of the queue (a crash or an error after their push) were admitted');
         },
         (err: unknown) => app.log.warn({ err: String(err) }, 'cannot admit received tickets into the queue yet; trying again later'),

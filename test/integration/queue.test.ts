@@ -9,6 +9,7 @@ import { createEnrolCode } from '../../src/server/admin';
 import { seededRandom } from '../support/seededRandom';
 import { queueAction } from '../support/queueActions';
 import { dyingDb } from '../support/dyingDb';
+import { sweepArrivals } from '../../src/server/queueArrivals';
 import { adminAuthHeader, engines, enrolDevice, openHarness, pushRecords, START, startServerOn, type Harness } from './serverHarness';
 
 /**
@@ -339,6 +340,19 @@ for (const engine of engines) {
         await actOk(counter1, action(1, 'call', { how: 'number', ticketNumber: t.number }));
         await actOk(counter1, action(1, 'finish', { ticketNumber: t.number }));
       }
+
+      // A running server's sweep takes a day only when the sweep before saw it arriving too (a
+      // push's own admission may be under way at any one look).
+      const x = ticket('C');
+      await pushDying(x);
+      const now = () => h.clock.now();
+      const first = await sweepArrivals(h.db, now, new Set());
+      expect(first.admitted).toBe(0);
+      expect([...first.days]).toEqual([`CN01\u0000${DAY}`]);
+      expect((await sweepArrivals(h.db, now, first.days)).admitted).toBe(1);
+      expect((await state()).waiting.map((t) => t.number)).toContain(x.number);
+      await actOk(counter1, action(1, 'call', { how: 'number', ticketNumber: x.number }));
+      await actOk(counter1, action(1, 'finish', { ticketNumber: x.number }));
     });
 
     it('a ticket and an offline call by its number arriving at the same moment: the call applies, never left pending', async () => {
