@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import net from 'node:net';
 import { join } from 'node:path';
@@ -60,9 +60,13 @@ export async function jpegPagePdf(jpeg: Uint8Array): Promise<Buffer> {
 /** Text of a PDF as poppler's pdftotext extracts it (what a screen reader or search index sees). */
 export function pdfText(pdf: Buffer): string {
   const dir = mkdtempSync(join(tmpdir(), 'hpasc-e2e-'));
-  const file = join(dir, 'doc.pdf');
-  writeFileSync(file, pdf);
-  return execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' }).normalize('NFC');
+  try {
+    const file = join(dir, 'doc.pdf');
+    writeFileSync(file, pdf);
+    return execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' }).normalize('NFC');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export function renderPdfPng(pdf: Buffer, outPrefix: string): void {

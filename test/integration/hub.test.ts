@@ -65,11 +65,14 @@ describe('branch hub', { timeout: 120_000 }, () => {
   const link = { down: false };
   const linkFetch: typeof fetch = (input, init) => (link.down ? Promise.reject(new TypeError('fetch failed (link cut by the test)')) : fetch(input, init));
   const hubs: RunningHub[] = [];
+  /** Every hub's blob folder: removed after its test, and again at the end (a late write may have made it again). */
+  const blobDirs: string[] = [];
 
   async function startHub(db?: Db, options: { fetch?: typeof fetch; mirrorEveryMs?: number } = {}): Promise<RunningHub> {
     const database = db ?? (await openPgliteDb(null));
     await migrate(database);
     const blobDir = mkdtempSync(join(tmpdir(), 'hpasc-hub-blobs-'));
+    blobDirs.push(blobDir);
     const app = buildServer({
       db: database,
       clock,
@@ -116,10 +119,14 @@ describe('branch hub', { timeout: 120_000 }, () => {
     link.down = false;
     // A test's hubs stop with it: left running, their relay and mirror passes (every 100 ms) load
     // the one process every later test runs in (30 s timeouts hit under a busy CI machine).
-    for (const h of hubs.splice(0)) await h.close().catch(() => undefined);
+    for (const h of hubs.splice(0)) {
+      await h.close().catch(() => undefined);
+      rmSync(h.blobDir, { recursive: true, force: true });
+    }
   });
   afterAll(async () => {
     await centre?.close();
+    for (const dir of [...blobDirs, ...(centreBlobs ? [centreBlobs] : [])]) rmSync(dir, { recursive: true, force: true });
   });
 
   it('kiosks enrol at the hub with the centre’s codes; records reach the hub at once, the centre through the relay, and the kiosk keeps them until the centre has them', async () => {
