@@ -137,12 +137,12 @@ const TICKET_COLUMNS =
  * the whole queue (on PGlite an answer's cost is mostly decoding its rows).
  */
 const LEADERS_SQL = `SELECT DISTINCT ON (returned, appointment, priority, group_prefix) ${TICKET_COLUMNS} FROM queue_tickets
-     WHERE branch_code = $2 AND day = $3 AND state = 'waiting'
-       AND (to_counter = $4 OR (to_counter IS NULL AND (cardinality($5::text[]) = 0 OR group_prefix = ANY($5::text[]))))
+     WHERE branch_code = $1 AND day = $2 AND state = 'waiting'
+       AND (to_counter = $3 OR (to_counter IS NULL AND (cardinality($4::text[]) = 0 OR group_prefix = ANY($4::text[]))))
      ORDER BY returned, appointment, priority, group_prefix, issued_at, number COLLATE "C", ticket_id`;
 
-/** The ticket an action names ($2 branch, $3 day, $4 number; none for a walk-in), once it is in the queue. */
-const BY_NUMBER_SQL = `SELECT ${TICKET_COLUMNS} FROM queue_tickets WHERE branch_code = $2 AND day = $3 AND number = $4::text AND state <> 'arriving'`;
+/** The ticket an action names ($1 branch, $2 day, $3 number; none for a walk-in), once it is in the queue. */
+const BY_NUMBER_SQL = `SELECT ${TICKET_COLUMNS} FROM queue_tickets WHERE branch_code = $1 AND day = $2 AND number = $3::text AND state <> 'arriving'`;
 
 /** Waiting tickets counted by group and counter they were sent to (the board's counts and estimates). */
 interface WaitingCount {
@@ -428,9 +428,9 @@ export async function applyQueueAction(tx: Db, a: QueueActionArgs, ctx: ApplyCon
     earlier: { args: QueueActionArgs; ticket_number: string | null; answer: QueueActionAnswer | null; outcome: string } | null;
     tickets: TicketRow[];
   }>(
-    `SELECT (SELECT row_to_json(l) FROM (SELECT args, ticket_number, answer, outcome FROM queue_actions WHERE id = $1) l) AS earlier,
+    `SELECT (SELECT row_to_json(l) FROM (SELECT args, ticket_number, answer, outcome FROM queue_actions WHERE id = $${caller ? 5 : 4}::uuid) l) AS earlier,
        (SELECT coalesce(json_agg(t), '[]') FROM (${caller ? LEADERS_SQL : BY_NUMBER_SQL}) t) AS tickets`,
-    caller ? [a.id, a.branchCode, a.day, caller.counter, caller.groups] : [a.id, a.branchCode, a.day, a.ticketNumber],
+    caller ? [a.branchCode, a.day, caller.counter, caller.groups, a.id] : [a.branchCode, a.day, a.ticketNumber, a.id],
   );
   const earlier = read!.earlier;
   if (earlier) {
@@ -540,10 +540,7 @@ async function applyEffect(
 }
 
 async function ticketByNumber(tx: Db, branchCode: string, day: string, number: string): Promise<TicketRow | null> {
-  const rows = await tx.query<TicketRow>(
-    `SELECT ${TICKET_COLUMNS} FROM queue_tickets WHERE branch_code = $1 AND day = $2 AND number = $3 AND state <> 'arriving'`,
-    [branchCode, day, number],
-  );
+  const rows = await tx.query<TicketRow>(BY_NUMBER_SQL, [branchCode, day, number]);
   return rows[0] ?? null;
 }
 
@@ -723,21 +720,6 @@ function sharedView(parts: SharedParts, s: QueueSettings, waiting: readonly Wait
 /** A call for staff older than this is no longer shown (the citizen has gone); staffCalls.ts. */
 export const STAFF_CALL_OPEN_MS = 30 * 60_000;
 
-/** Open calls of a branch's day, oldest first, with the calling kiosk's slot. */
-export async function openStaffCalls(db: Db, branchCode: string, day: string, now: number): Promise<StaffCallView[]> {
-  const rows = await db.query<{ id: string; screen: string; called_at: unknown; kiosk_slot: number }>(
-    `SELECT id, screen, called_at, kiosk_slot FROM staff_calls
-     WHERE branch_code = $1 AND day = $2 AND answered_at IS NULL AND received_at >= $3
-     ORDER BY called_at, id`,
-    [branchCode, day, now - STAFF_CALL_OPEN_MS],
-  );
-  return rows.map(staffCallView);
-}
-
-function staffCallView(r: { id: string; screen: string; called_at: unknown; kiosk_slot: number }): StaffCallView {
-  return { id: r.id, screen: r.screen as StaffCallView['screen'], calledAt: Number(r.called_at), kioskSlot: Number(r.kiosk_slot) };
-}
-
 /**
  * GET /v1/queue/state: the day's queue for the branch's counters and technicians, in one
  * statement ($5: a no-show's grace began after, $6: a call for staff still open after).
@@ -754,6 +736,7 @@ export async function queueState(db: Db, branchCode: string, day: string, now: n
        (SELECT coalesce(json_agg(t), '[]') FROM (SELECT ${TICKET_COLUMNS} FROM queue_tickets
           WHERE branch_code = $1 AND day = $2
             AND (state IN ('called', 'serving') OR (state = 'no-show' AND no_show_at >= $5) OR (flag IS NOT NULL AND state NOT IN ('waiting', 'arriving')))) t) AS active,
+       -- Open calls for staff (unanswered, younger than STAFF_CALL_OPEN_MS), oldest first.
        (SELECT coalesce(json_agg(f ORDER BY f.called_at, f.id), '[]') FROM (SELECT id, screen, called_at, kiosk_slot FROM staff_calls
           WHERE branch_code = $1 AND day = $2 AND answered_at IS NULL AND received_at >= $6) f) AS staff`,
     [...sharedParams(branchCode, day, now), now - s.config.noShowGraceMinutes * 60_000, now - STAFF_CALL_OPEN_MS],
@@ -771,7 +754,12 @@ export async function queueState(db: Db, branchCode: string, day: string, now: n
     waitingByGroup: Object.fromEntries(shared.groups.map((g) => [g, waiting.filter((t) => t.group === g).length])),
     estimateByGroup: shared.estimates,
     config: s.config,
-    staffCalls: parts!.staff.map(staffCallView),
+    staffCalls: parts!.staff.map((r) => ({
+      id: r.id,
+      screen: r.screen as StaffCallView['screen'],
+      calledAt: Number(r.called_at),
+      kioskSlot: Number(r.kiosk_slot),
+    })),
   };
 }
 

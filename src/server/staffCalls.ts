@@ -8,7 +8,7 @@ import { touchQueueDay } from './queue';
  *
  * Guarantees:
  * - A call is open until answered, or until it is older than STAFF_CALL_OPEN_MS (queue.ts,
- *   openStaffCalls: the citizen has gone by then; it stays in the table for the day's figures).
+ *   queueState: the citizen has gone by then; it stays in the table for the day's figures).
  * - Answering is idempotent: answering an answered call says who answered it first and changes
  *   nothing; a call of another branch is not found.
  * - Every change moves the day's queue version (touchQueueDay), so counters refresh within a poke.

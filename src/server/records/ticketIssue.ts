@@ -71,18 +71,7 @@ export const ticketIssue: RecordHandler<'ticket.issue@1'> = {
     // (queueArrivals.ts): the day's lock is never held for the length of a push.
     const refusedSet = new Set(refused);
     const arriving = items.filter((item) => !refusedSet.has(item)).map(({ a }) => a);
-    await enqueueTickets(
-      tx,
-      arriving.map((a) => ({
-        id: a.id,
-        branchCode: a.branchCode,
-        day: a.day,
-        number: a.number,
-        groupPrefix: a.groupPrefix,
-        priority: a.priority,
-        issuedAt: a.issuedAt,
-      })),
-    );
+    await enqueueTickets(tx, arriving);
     for (const a of arriving) {
       batch.afterCommit(`queue:${a.branchCode}\u0000${a.day}`, (db) => admitDay(db, a.branchCode, a.day, () => batch.now));
     }
