@@ -29,7 +29,7 @@
  *    centre.
  *
  * Run alone: `BENCH_ONLY=hub npx tsx scripts/bench/index.ts` or `npx tsx scripts/bench/hub.bench.ts`.
- * Env: HUB_RECORDS (2000 tickets), HUB_RELAY_RUNS (5 runs per path and hop, medians: one run varies by ±0.2 s),
+ * Env: HUB_PARTS (loopback,wan,day: which parts run), HUB_RECORDS (2000 tickets), HUB_RELAY_RUNS (5 runs per path and hop, medians: one run varies by ±0.2 s),
  * HUB_DAY_SCALE (0.075 of the day; 1 = all of it; the run's length scales with it, so the rate stays),
  * HUB_DAY_SECONDS (600: the whole day's length at that rate).
  */
@@ -170,7 +170,8 @@ export interface ProcessFigures {
 export interface HubBenchResult {
   readonly relay: readonly RelayPair[];
   readonly records: number;
-  readonly day: DayResult;
+  /** Null when HUB_PARTS left the busy day out. */
+  readonly day: DayResult | null;
   readonly cores: 2;
 }
 
@@ -241,6 +242,9 @@ async function startHub(upstreamUrl: string, identity: StoredIdentity): Promise<
 }
 
 /* ---------------------------------------------------------------- relay rate */
+
+/** HUB_TRACE=1: each relay run prints what the centre held (and the link carried) at every poll. */
+const TRACE = process.env.HUB_TRACE === '1';
 
 interface Kiosk {
   readonly deviceId: string;
@@ -314,9 +318,14 @@ async function relayRun(
   let holds: HubBenchHolds;
   let recordsAt: number | null = null;
   let scansAt: number | null = null;
+  const trace: string[] = [];
   for (;;) {
     holds = await centre.ask<HubBenchHolds>(`holds ${ids}`);
     const now = performance.now() - start;
+    if (TRACE) {
+      const link = options.proxy ? (await options.proxy.ask<{ bytesIn: number }>('stats')).bytesIn - linkBefore : 0;
+      trace.push(`${Math.round(now)} ms: link ${round(link / MB, 2)} MB, the centre holds ${holds.mutations} records, ${holds.scans} scans`);
+    }
     if (recordsAt === null && holds.mutations >= records) recordsAt = now;
     if (scansAt === null && holds.scans >= backlog.scans.length) scansAt = now;
     if (recordsAt !== null && scansAt !== null && holds.complete >= 1) break;
@@ -334,6 +343,7 @@ async function relayRun(
   const wireUp = options.proxy ? (await options.proxy.ask<{ bytesIn: number }>('stats')).bytesIn - linkBefore : null;
   citizen.kiosk.close();
   counter.kiosk.close();
+  if (TRACE) console.log(`  trace of a ${path} run (${hop}): the kiosks done at ${Math.round(kioskMs)} ms\n    ${trace.join('\n    ')}`);
   return {
     path,
     hop,
@@ -362,6 +372,10 @@ async function runRelay(centre: ChildServer, identity: StoredIdentity, hop: Hop,
   let hub: ChildServer | null = null;
   try {
     hub = await startHub(proxy?.baseUrl ?? centre.baseUrl, identity);
+    if (PIN) {
+      pin(centre.pid, '1');
+      pin(hub.pid, '0');
+    }
     let day = firstDay;
     // Warm-up, not counted: JIT and first-use paths of the centre, the hub and the link.
     const small = { records: 200, counterRecords: 10, pages: [1, 1] };
@@ -380,9 +394,18 @@ async function runRelay(centre: ChildServer, identity: StoredIdentity, hop: Hop,
     const share = median(direct.map((r) => r.seconds)) / median(viaHub.map((r) => r.seconds));
     return { hop, direct, hub: viaHub, share, pass: share >= HUB_TARGETS.minRelayShare && [...direct, ...viaHub].every((r) => r.complete) };
   } finally {
+    if (PIN) pin(centre.pid, '0,1');
     await hub?.close();
     await proxy?.close();
   }
+}
+
+/** HUB_PIN=0: hub and centre share both cores during the relay runs (see the header). */
+const PIN = process.env.HUB_PIN !== '0';
+
+/** Every thread of a process onto these CPUs (taskset, util-linux). */
+function pin(pid: number, cpus: string): void {
+  execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
 }
 
 /* ---------------------------------------------------------------- busy day */
@@ -699,14 +722,15 @@ export async function runHubBench(): Promise<HubBenchResult> {
   const runs = Number(process.env.HUB_RELAY_RUNS ?? 5);
   const scale = Number(process.env.HUB_DAY_SCALE ?? DAY_DEFAULTS.scale);
   const daySeconds = Number(process.env.HUB_DAY_SECONDS ?? DAY_DEFAULTS.seconds);
+  const parts = new Set((process.env.HUB_PARTS ?? 'loopback,wan,day').split(',').map((p) => p.trim()));
   const centre = await startChildProcess(HUB_CHILD, 'centre');
   try {
     const { code } = await centre.ask<{ code: string }>('enrol hub');
     const identity = await enrolHub(centre.baseUrl, code, null);
     const relay: RelayPair[] = [];
-    relay.push(await runRelay(centre, identity, 'loopback', records, runs, 0));
-    relay.push(await runRelay(centre, identity, 'wan', records, runs, 200));
-    const day = await runDay(centre, identity, scale, daySeconds);
+    if (parts.has('loopback')) relay.push(await runRelay(centre, identity, 'loopback', records, runs, 0));
+    if (parts.has('wan')) relay.push(await runRelay(centre, identity, 'wan', records, runs, 200));
+    const day = parts.has('day') ? await runDay(centre, identity, scale, daySeconds) : null;
     return { relay, records, day, cores: 2 };
   } finally {
     await centre.close();
@@ -752,6 +776,7 @@ export function printHubBench(r: HubBenchResult): void {
   }
 
   const day = r.day;
+  if (!day) return;
   const hubCores = day.hub.cpuSeconds / day.wallSeconds;
   const shareOf2 = hubCores / r.cores;
   /** How much faster than a real 8-hour day the records came. */
