@@ -68,7 +68,10 @@ describe('branch hub', { timeout: 120_000 }, () => {
   /** Every hub's blob folder, removed at the end (a hub's late write may re-create one removed right after its test). */
   const blobDirs: string[] = [];
 
-  async function startHub(db?: Db, options: { fetch?: typeof fetch; mirrorEveryMs?: number } = {}): Promise<RunningHub> {
+  async function startHub(
+    db?: Db,
+    options: { fetch?: typeof fetch; mirrorEveryMs?: number; relayBatchSize?: number; relayEveryMs?: number } = {},
+  ): Promise<RunningHub> {
     const database = db ?? (await openPgliteDb(null));
     await migrate(database);
     const blobDir = mkdtempSync(join(tmpdir(), 'hpasc-hub-blobs-'));
@@ -82,9 +85,10 @@ describe('branch hub', { timeout: 120_000 }, () => {
         upstreamUrl: centre.baseUrl,
         identity: toHubIdentity(identity),
         fetch: options.fetch ?? linkFetch,
-        relayEveryMs: 100,
+        relayEveryMs: options.relayEveryMs ?? 100,
         relayMaxBackoffMs: 200,
         mirrorEveryMs: options.mirrorEveryMs ?? 100,
+        ...(options.relayBatchSize ? { relayBatchSize: options.relayBatchSize } : {}),
       },
     });
     const base = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -617,5 +621,74 @@ describe('branch hub', { timeout: 120_000 }, () => {
     expect(link.patches).toBeLessThanOrEqual(RELAY_PARALLEL_SCANS);
     const [dossier] = await counter.db.dossiers.toArray();
     expect((await storedDossiers(centre.db, [dossier!.id])).get(dossier!.id)?.blobsMissing).toBe(0);
+  });
+
+  it('relays a journal two batches at a time: a push that arrives while a batch is on its way goes at once, and a batch that overtakes the one before it goes again after it, without stalling the journal', async () => {
+    // The link holds the journal's first relayed batch back until the test lets it go.
+    const relayed: { first: number; status: number }[] = [];
+    let holding: (() => void) | null = null;
+    const held = new Promise<void>((r) => (holding = r));
+    let firstSent = false;
+    const holdFirst: typeof fetch = async (input, init) => {
+      const url = String(input instanceof Request ? input.url : input);
+      if (!url.endsWith('/v1/hub/relay') || typeof init?.body !== 'string') return linkFetch(input, init);
+      const first = (JSON.parse(init.body) as { mutations: { deviceSeq: number }[] }).mutations[0]!.deviceSeq;
+      if (first === 1 && !firstSent) {
+        firstSent = true;
+        await held;
+      }
+      const res = await linkFetch(input, init);
+      relayed.push({ first, status: res.status });
+      return res;
+    };
+    // No pass on a timer: what reaches the centre goes in the pass the first push started (a
+    // journal set aside as stalled would wait a minute for the next one).
+    clock.advance(24 * 3_600_000); // a day of its own: its tickets' numbers are free at the centre
+    const hub = await startHub(undefined, { fetch: holdFirst, relayBatchSize: 5, relayEveryMs: 60_000 });
+    const kiosk = await enrolKiosk(centre.db, hub.base, clock, 0);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push(await takeTicket(kiosk, clock));
+    expect((await kiosk.engine.runOnce({ blobs: false })).pushed).toBe(5);
+    await vi.waitFor(() => expect(firstSent).toBe(true), { timeout: SETTLE_MS, interval: 20 });
+    // While seqs 1–5 are on their way, the kiosk pushes 6–12: the hub sends 6–10 at once, and
+    // they reach the centre first, which answers with a gap.
+    for (let i = 0; i < 7; i++) ids.push(await takeTicket(kiosk, clock));
+    expect((await kiosk.engine.runOnce({ blobs: false })).pushed).toBe(7);
+    await vi.waitFor(() => expect(relayed).toContainEqual({ first: 6, status: 409 }), { timeout: SETTLE_MS, interval: 20 });
+    holding!();
+    await vi.waitFor(async () => expect(await centreHas(ids)).toBe(12), { timeout: SETTLE_MS, interval: 50 });
+    await vi.waitFor(async () => expect(await status(hub)).toMatchObject({ unrelayedRecords: 0, stalledJournals: [] }), { timeout: SETTLE_MS });
+    // After the first batch, the refused one went again and was applied; each batch once.
+    expect(relayed.filter((r) => r.status === 200).map((r) => r.first)).toEqual([1, 6, 11]);
+    const atCentre = await storedTickets(centre.db, ids);
+    for (const t of await kiosk.db.tickets.toArray()) expect(atCentre.get(t.id)).toEqual(ticketContent(t));
+    const [centreRows] = await centre.db.query<{ n: unknown }>('SELECT count(*) AS n FROM mutations WHERE device_id = $1', [kiosk.deviceId]);
+    expect(Number(centreRows!.n)).toBe(12);
+    // The gap the early batch showed the centre closed when the first batch applied.
+    const [journal] = await centre.db.query<{ gap_from: unknown }>('SELECT gap_from FROM journals WHERE device_id = $1', [kiosk.deviceId]);
+    expect(journal!.gap_from).toBeNull();
+  });
+
+  it('a relayed batch that overtook the one before it is sent again in the same pass, not set aside until the next', async () => {
+    // Twelve records at the hub; the link delays the first batch, so the second, sent beside it,
+    // reaches the centre first. No pass on a timer and no push during the pass: a journal set
+    // aside as stalled would wait for the next pass, a minute away.
+    let delayed = false;
+    const slowFirst: typeof fetch = async (input, init) => {
+      const url = String(input instanceof Request ? input.url : input);
+      if (url.endsWith('/v1/hub/relay') && typeof init?.body === 'string' && !delayed) {
+        delayed = true;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      return linkFetch(input, init);
+    };
+    clock.advance(24 * 3_600_000); // a day of its own, as above
+    const hub = await startHub(undefined, { fetch: slowFirst, relayBatchSize: 5, relayEveryMs: 60_000 });
+    const kiosk = await enrolKiosk(centre.db, hub.base, clock, 0);
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) ids.push(await takeTicket(kiosk, clock));
+    expect((await kiosk.engine.runOnce({ blobs: false })).pushed).toBe(12);
+    await vi.waitFor(async () => expect(await centreHas(ids)).toBe(12), { timeout: SETTLE_MS, interval: 50 });
+    expect(await status(hub)).toMatchObject({ stalledJournals: [] });
   });
 });

@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import { signal } from '../../shared/signal';
 import { BLOB_VERIFIED_HEADER, BLOBS_KNOWN_PATH, BlobsKnownResponse, MAX_BLOBS_KNOWN } from '../../shared/blobsKnown';
 import type { Clock } from '../../shared/clock';
 import { BLOB_TUS_PATH, WireError } from '../../shared/sync';
@@ -319,19 +320,6 @@ export function createBlobRelay(options: {
         bytes: Number(row?.bytes ?? 0),
         oldestAddedAt: row?.oldest === null || row?.oldest === undefined ? null : Number(row.oldest),
       };
-    },
-  };
-}
-
-/** A promise to wait on (`next()`), settled and replaced on every `wake()`. */
-function signal(): { next(): Promise<void>; wake(): void } {
-  let resolve!: () => void;
-  let current = new Promise<void>((r) => (resolve = r));
-  return {
-    next: () => current,
-    wake() {
-      resolve();
-      current = new Promise<void>((r) => (resolve = r));
     },
   };
 }

@@ -1,19 +1,21 @@
 import type { FastifyBaseLogger } from 'fastify';
+import { signal } from '../../shared/signal';
 import type { Clock } from '../../shared/clock';
 import type { HubRelayRequest } from '../../shared/hub';
 import { MAX_PUSH_ARGS_CHARS, MAX_PUSH_MUTATIONS, PushGap, PushResponse, SYNC_PROTOCOL_VERSION, WireError } from '../../shared/sync';
 import type { DataProtection } from '../dataProtection';
 import type { Db } from '../db/Db';
 import type { BlobRelay } from './blobRelay';
-import { journalsToRelay, recordRelayed, recordRelayError, relayBatch } from './relayStore';
-import { UpstreamUnreachable, type Upstream } from './upstream';
+import { journalsToRelay, recordRelayed, recordRelayError, relayBatch, type RelayBatch } from './relayStore';
+import { UpstreamUnreachable, type Upstream, type UpstreamAnswer } from './upstream';
 import { oneAtATime } from '../../shared/oneAtATime';
 
 /**
  * Sends what the hub holds to the centre, journal by journal, in seq order, each batch exactly as
- * the kiosk sent it (POST /v1/hub/relay). The centre applies it as the kiosk's own push, so a batch
- * sent twice (the answer was lost, the hub restarted) is answered as duplicates. A row leaves the
- * hub only with the centre's answer for its seq, in one transaction (recordRelayed).
+ * the kiosk sent it (POST /v1/hub/relay), the next batch on its way while the centre applies the
+ * one before (relayJournal). The centre applies it as the kiosk's own push, so a batch sent twice
+ * (the answer was lost, the hub restarted) is answered as duplicates. A row leaves the hub only
+ * with the centre's answer for its seq, in one transaction (recordRelayed).
  *
  * A journal the centre refuses for a reason a retry will not change (a gap below what the hub
  * holds, a revoked kiosk, a malformed batch) is set aside with the reason (the hub's status lists
@@ -61,54 +63,130 @@ export function createRelayWorker(options: {
   const maxBackoffMs = options.maxBackoffMs ?? 30_000;
   const batchSize = Math.min(MAX_PUSH_MUTATIONS, options.batchSize ?? MAX_PUSH_MUTATIONS);
   let lastRelayAt: number | null = null;
+  /** Woken by every push the hub applies (`soon()`): a journal waiting on an answer reads again. */
+  const arrivals = signal();
 
+  type Verdict = 'next' | 'again' | 'stalled';
+
+  /**
+   * What the centre's answer to one relayed batch means for the journal, recorded: 'next' (it
+   * holds the batch), 'again' (send from what it holds: part of the batch committed before a gap,
+   * or a batch that overtook the one before it), 'stalled' (refused for a reason a retry will not
+   * change; kept on the journal). No answer, or one a retry may change, throws.
+   */
+  const settle = async (deviceId: string, journalId: string, batch: RelayBatch, res: UpstreamAnswer, overtaking: boolean): Promise<Verdict> => {
+    if (res.status === 200) {
+      const body = PushResponse.safeParse(res.body);
+      if (!body.success) throw new Error('the centre answered a relayed push with something that is not a push answer');
+      await recordRelayed(db, deviceId, journalId, body.data.lastSeq, body.data.results, clock.now());
+      lastRelayAt = clock.now();
+      return 'next';
+    }
+    if (res.status === 409) {
+      const gap = PushGap.safeParse(res.body);
+      if (gap.success) {
+        // What the centre committed before the gap is its own; the rest it cannot take from here.
+        await recordRelayed(db, deviceId, journalId, gap.data.expectedSeq - 1, gap.data.results, clock.now());
+        const first = batch.mutations[0]!.deviceSeq;
+        if (gap.data.expectedSeq > first && gap.data.results.length > 0) return 'again';
+        // Sent while the batch before it was on its way, it reached the centre first: it goes again after.
+        if (overtaking) return 'again';
+        await recordRelayError(
+          db,
+          deviceId,
+          journalId,
+          {
+            code: 'relay.gap',
+            detail: `the centre expects seq ${gap.data.expectedSeq} of this journal; the hub holds it from ${first} (the centre's staff must close the gap: list-journals)`,
+          },
+          clock.now(),
+        );
+        return 'stalled';
+      }
+    }
+    if (res.status >= 500 || res.status === 429) throw new Error(`the centre answered ${res.status} to a relayed push`);
+    const error = WireError.safeParse(res.body);
+    const reason = error.success ? error.data : { code: 'relay.refused', detail: `the centre answered HTTP ${res.status}` };
+    if (res.status === 401) {
+      // The hub's own credential: nothing will go until a technician re-enrols the hub.
+      throw new HubRefused(reason);
+    }
+    await recordRelayError(db, deviceId, journalId, reason, clock.now());
+    log.warn({ deviceId, journalId, code: reason.code }, 'relaying a journal stopped');
+    return 'stalled';
+  };
+
+  /**
+   * One journal, in seq order, two batches at a time: the next batch travels while the centre
+   * applies the one before it (over a branch link the centre's apply and the link's round trip
+   * would otherwise leave the link idle between batches). The centre applies a journal's batches
+   * one after the other (the journal's row lock, gapless seqs); a batch that overtook the one
+   * before it on the way is answered with a gap and sent again after it. Answers are recorded in
+   * the order the batches were sent.
+   */
   const relayJournal = async (deviceId: string, journalId: string): Promise<{ relayed: number; stalled: boolean }> => {
     let relayed = 0;
-    for (;;) {
-      const batch = await relayBatch(db, protection, deviceId, journalId, batchSize, MAX_PUSH_ARGS_CHARS);
-      if (batch.mutations.length === 0) return { relayed, stalled: false };
+    type InFlight = {
+      readonly batch: RelayBatch;
+      readonly answer: Promise<UpstreamAnswer>;
+      /** Settles with the answer, whatever it is. */
+      readonly answered: Promise<void>;
+      readonly overtaking: boolean;
+    };
+    const send = (batch: RelayBatch, overtaking: boolean): InFlight => {
       const request: HubRelayRequest = { protocolVersion: SYNC_PROTOCOL_VERSION, deviceId, journalId, mutations: batch.mutations };
-      const res = await upstream.request('POST', '/v1/hub/relay', request);
-      if (res.status === 200) {
-        const body = PushResponse.safeParse(res.body);
-        if (!body.success) throw new Error('the centre answered a relayed push with something that is not a push answer');
-        await recordRelayed(db, deviceId, journalId, body.data.lastSeq, body.data.results, clock.now());
-        relayed += body.data.results.length;
-        lastRelayAt = clock.now();
+      const answer = upstream.request('POST', '/v1/hub/relay', request);
+      // Settled in order below; a rejection seen only after an earlier batch failed is not unhandled.
+      const answered = answer.then(
+        () => undefined,
+        () => undefined,
+      );
+      return { batch, answer, answered, overtaking };
+    };
+    let earlier: InFlight | null = null;
+    for (;;) {
+      const after: number = earlier ? earlier.batch.mutations[earlier.batch.mutations.length - 1]!.deviceSeq : 0;
+      // Taken before the read: a push that commits after it wakes the wait below.
+      const pushed = arrivals.next();
+      const batch = await relayBatch(db, protection, deviceId, journalId, batchSize, MAX_PUSH_ARGS_CHARS, after);
+      if (batch.mutations.length === 0 && earlier) {
+        // Nothing more yet: wait for the batch on its way, or for a push that brings the next one.
+        const more = await Promise.race([earlier.answered.then(() => false), pushed.then(() => true)]);
+        if (more) continue;
+      }
+      const later: InFlight | null = batch.mutations.length > 0 ? send(batch, earlier !== null) : null;
+      if (!earlier) {
+        if (!later) return { relayed, stalled: false };
+        earlier = later;
         continue;
       }
-      if (res.status === 409) {
-        const gap = PushGap.safeParse(res.body);
-        if (gap.success) {
-          // What the centre committed before the gap is its own; the rest it cannot take from here.
-          await recordRelayed(db, deviceId, journalId, gap.data.expectedSeq - 1, gap.data.results, clock.now());
-          const first = batch.mutations[0]!.deviceSeq;
-          if (gap.data.expectedSeq <= first || gap.data.results.length === 0) {
-            await recordRelayError(
-              db,
-              deviceId,
-              journalId,
-              {
-                code: 'relay.gap',
-                detail: `the centre expects seq ${gap.data.expectedSeq} of this journal; the hub holds it from ${first} (the centre's staff must close the gap: list-journals)`,
-              },
-              clock.now(),
-            );
-            return { relayed, stalled: true };
-          }
-          continue;
+      const inOrder: InFlight[] = later ? [earlier, later] : [earlier];
+      earlier = null;
+      let verdict: Verdict = 'next';
+      for (const [i, sent] of inOrder.entries()) {
+        let v: Verdict;
+        try {
+          v = await settle(deviceId, journalId, sent.batch, await sent.answer, sent.overtaking);
+        } catch (error) {
+          // The batch after it may have been applied: its answer is lost, and the next run is told
+          // it again as duplicates. It is awaited so that nothing of this run is left in flight.
+          if (i === 0 && later) await later.answer.catch(() => undefined);
+          throw error;
+        }
+        if (v === 'next') relayed += sent.batch.mutations.length;
+        if (i === 0 && v === 'next' && later) {
+          // The usual case: the later batch stays in flight while the next one is read.
+          earlier = later;
+          break;
+        }
+        if (v !== 'next') verdict = verdict === 'stalled' ? 'stalled' : v;
+        if (v === 'stalled') {
+          if (i === 0 && later) await later.answer.catch(() => undefined);
+          break;
         }
       }
-      if (res.status >= 500 || res.status === 429) throw new Error(`the centre answered ${res.status} to a relayed push`);
-      const error = WireError.safeParse(res.body);
-      const reason = error.success ? error.data : { code: 'relay.refused', detail: `the centre answered HTTP ${res.status}` };
-      if (res.status === 401) {
-        // The hub's own credential: nothing will go until a technician re-enrols the hub.
-        throw new HubRefused(reason);
-      }
-      await recordRelayError(db, deviceId, journalId, reason, clock.now());
-      log.warn({ deviceId, journalId, code: reason.code }, 'relaying a journal stopped');
-      return { relayed, stalled: true };
+      if (verdict === 'stalled') return { relayed, stalled: true };
+      // 'again': nothing is in flight any more; the next batch starts from what the centre holds.
     }
   };
 
@@ -138,7 +216,10 @@ export function createRelayWorker(options: {
   };
 
   return {
-    soon: () => lanes.records.soon(),
+    soon: () => {
+      arrivals.wake();
+      lanes.records.soon();
+    },
     scansSoon: () => {
       options.blobs?.arrived();
       lanes.scans.soon();

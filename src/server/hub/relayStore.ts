@@ -84,7 +84,7 @@ export async function journalsToRelay(db: Db): Promise<{ deviceId: string; journ
   return rows.map((r) => ({ deviceId: r.device_id, journalId: r.journal_id }));
 }
 
-/** Up to `limit` envelopes of one journal (and at most `maxChars` of arguments, never fewer than one). */
+/** Up to `limit` envelopes of one journal (and at most `maxChars` of arguments, never fewer than one), oldest first. */
 export async function relayBatch(
   db: Db,
   protection: DataProtection,
@@ -92,6 +92,8 @@ export async function relayBatch(
   journalId: string,
   limit: number,
   maxChars: number,
+  /** Only seqs above this one (a batch up to it is on its way to the centre). */
+  afterSeq = 0,
 ): Promise<RelayBatch> {
   const rows = await db.query<{
     device_seq: unknown;
@@ -106,8 +108,8 @@ export async function relayBatch(
     bytes: unknown;
   }>(
     `SELECT device_seq, mutation_id, name, schema_version, created_at, args, sealed, dek, kek_id, bytes FROM relay_outbox
-     WHERE device_id = $1 AND journal_id = $2 ORDER BY device_seq LIMIT $3`,
-    [deviceId, journalId, limit],
+     WHERE device_id = $1 AND journal_id = $2 AND device_seq > $4 ORDER BY device_seq LIMIT $3`,
+    [deviceId, journalId, limit, afterSeq],
   );
   const mutations: MutationEnvelope[] = [];
   let bytes = 0;
