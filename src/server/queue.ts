@@ -661,21 +661,38 @@ interface DayGroup {
   readonly priority: number;
 }
 
-/** The parts both views read: $1 branch, $2 day, $3 counters acting since, $4 samples per group. */
+/**
+ * The parts both views read: $1 branch, $2 day, $3 counters acting since, $4 samples per group.
+ * Each is a few index descents, not a scan of the day: a board and every desk read them after every
+ * change, and on a busy day the day's log holds thousands of actions. The statement starts with
+ * SHARED_WITH (the day's groups, read once for the groups and for their recent services).
+ * - recent: per group, its last $4 services (queue_tickets_done, newest first).
+ * - counters: the day's counters, found one by one up the (branch, day, counter) index (a loose
+ *   index scan), each with the groups of its last call; acting when its last action (by seq, in
+ *   server order) came after $3.
+ */
+const SHARED_WITH = `WITH day_groups AS (
+  SELECT group_prefix, count(*) AS n, count(*) FILTER (WHERE priority) AS p FROM queue_tickets
+  WHERE branch_code = $1 AND day = $2 AND state <> 'arriving' GROUP BY group_prefix)`;
+
 const SHARED_PARTS = `
   (SELECT row_to_json(d) FROM (SELECT version, normals_since_priority FROM queue_days WHERE branch_code = $1 AND day = $2) d) AS day,
-  (SELECT coalesce(json_agg(g), '[]') FROM (
-     SELECT group_prefix, count(*) AS n, count(*) FILTER (WHERE priority) AS p FROM queue_tickets
-     WHERE branch_code = $1 AND day = $2 AND state <> 'arriving' GROUP BY group_prefix) g) AS groups,
-  (SELECT coalesce(json_agg(r), '[]') FROM (
-     SELECT group_prefix, occupied_ms FROM (
-       SELECT group_prefix, occupied_ms, row_number() OVER (PARTITION BY group_prefix ORDER BY done_at DESC) AS k
-       FROM queue_tickets WHERE branch_code = $1 AND day = $2 AND occupied_ms IS NOT NULL) latest
-     WHERE k <= $4) r) AS recent,
+  (SELECT coalesce(json_agg(g), '[]') FROM day_groups g) AS groups,
+  (SELECT coalesce(json_agg(r), '[]') FROM day_groups g CROSS JOIN LATERAL (
+     SELECT q.group_prefix, q.occupied_ms FROM queue_tickets q
+     WHERE q.branch_code = $1 AND q.day = $2 AND q.group_prefix = g.group_prefix AND q.occupied_ms IS NOT NULL
+     ORDER BY q.done_at DESC LIMIT $4) r) AS recent,
   (SELECT coalesce(json_agg(c), '[]') FROM (
-     SELECT a.counter, (SELECT c.args->'groups' FROM queue_actions c WHERE c.branch_code = $1 AND c.day = $2 AND c.counter = a.counter AND c.kind = 'call'
+     WITH RECURSIVE counters AS (
+       SELECT (SELECT min(counter) FROM queue_actions WHERE branch_code = $1 AND day = $2) AS counter
+       UNION ALL
+       SELECT (SELECT min(x.counter) FROM queue_actions x WHERE x.branch_code = $1 AND x.day = $2 AND x.counter > counters.counter)
+       FROM counters WHERE counters.counter IS NOT NULL)
+     SELECT k.counter, (SELECT c.args->'groups' FROM queue_actions c WHERE c.branch_code = $1 AND c.day = $2 AND c.counter = k.counter AND c.kind = 'call'
        ORDER BY c.seq DESC LIMIT 1) AS groups
-     FROM queue_actions a WHERE a.branch_code = $1 AND a.day = $2 AND a.server_at > $3 GROUP BY a.counter) c) AS counters`;
+     FROM counters k
+     WHERE k.counter IS NOT NULL
+       AND (SELECT a.server_at FROM queue_actions a WHERE a.branch_code = $1 AND a.day = $2 AND a.counter = k.counter ORDER BY a.seq DESC LIMIT 1) > $3) c) AS counters`;
 
 interface SharedParts {
   readonly day: { version: unknown; normals_since_priority: number } | null;
@@ -729,7 +746,7 @@ export async function queueState(db: Db, branchCode: string, day: string, now: n
   const [parts] = await db.query<
     SharedParts & { waiting: TicketRow[]; active: TicketRow[]; staff: { id: string; screen: string; called_at: unknown; kiosk_slot: number }[] }
   >(
-    `SELECT ${SHARED_PARTS},
+    `${SHARED_WITH} SELECT ${SHARED_PARTS},
        (SELECT coalesce(json_agg(w), '[]') FROM (SELECT ${TICKET_COLUMNS} FROM queue_tickets
           WHERE branch_code = $1 AND day = $2 AND state = 'waiting') w) AS waiting,
        -- Called, serving, a no-show still in its grace period, and any other flagged for staff.
@@ -774,7 +791,7 @@ export async function queueBoard(db: Db, branchCode: string, now: number, day?: 
       calls: { id: string; ticket_number: string; counter: number; server_at: unknown; kind: string }[];
     }
   >(
-    `SELECT ${SHARED_PARTS},
+    `${SHARED_WITH} SELECT ${SHARED_PARTS},
        (SELECT coalesce(json_agg(t), '[]') FROM (SELECT number, counter, called_at, calls FROM queue_tickets
           WHERE branch_code = $1 AND day = $2 AND state IN ('called', 'serving') AND counter IS NOT NULL) t) AS current,
        (SELECT coalesce(json_agg(w), '[]') FROM (SELECT group_prefix, to_counter, count(*) AS n FROM queue_tickets

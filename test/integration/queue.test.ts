@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { afterCall, dayStartInterleave, nextTicket, type QueueCandidate } from '../../src/domain/queueOrder';
+import { waitEstimate } from '../../src/domain/queueEstimate';
 import { ticketNumberFor } from '../../src/domain/ticketNumbering';
 import { EnrolResponse, type MutationEnvelope } from '../../src/shared/sync';
 import { QueueActionAnswer, QueueBoard, QueueState, type QueueActionArgs, type QueueConfig } from '../../src/shared/queue';
@@ -487,6 +488,43 @@ for (const engine of engines) {
         interleave = afterCall(interleave, byNumber.get(r.ticket_number)!.priority, QUEUE);
       }
     }, 600_000);
+
+    it("the wait estimate reads the last services of each group, the counters acting in the last half hour, and the groups of each one's last call", async () => {
+      // A day of its own, and counters the configuration does not list (their groups come from their calls).
+      await publishConfig({ ...QUEUE, counters: [] });
+      const day = '2026-11-26';
+      const start = h.clock.now();
+      const dayTicket = (group: string) => ({ ...ticket(group), day });
+      const minute = 60_000;
+      const on = (counter: number, kind: QueueActionArgs['kind'], extra: Partial<QueueActionArgs> = {}) =>
+        actOk(counter1, queueAction({ branchCode: 'CN01', day, counter, kind, how: null, at: h.clock.now(), ...extra }));
+      const serve = async (counter: number, groups: string[], minutes: number) => {
+        const called = await on(counter, 'call', { how: 'next', groups });
+        const number = called.ticket!.number;
+        await on(counter, 'serve', { ticketNumber: number });
+        h.clock.advance(minutes * minute);
+        await on(counter, 'finish', { ticketNumber: number });
+      };
+      try {
+        await pushTickets([...Array.from({ length: 25 }, () => dayTicket('A')), ...Array.from({ length: 2 }, () => dayTicket('B'))]);
+        // Counter 8 serves a B ticket first thing, then nothing more: not acting by the end.
+        await serve(8, ['B'], 1);
+        // Counter 9 serves group A: two long services, then twenty of 2 minutes (the last twenty count).
+        await serve(9, ['A'], 60);
+        await serve(9, ['A'], 60);
+        for (let i = 0; i < 20; i++) await serve(9, ['A'], 2);
+        // Counter 10 calls for group B only, a minute before the estimate.
+        await serve(10, ['B'], 1);
+        expect(h.clock.now() - start).toBeGreaterThan(30 * minute);
+        const res = await fetch(`${base}/v1/queue/state?day=${day}`, { headers: counter1.auth });
+        const estimates = QueueState.parse(await res.json()).estimateByGroup;
+        // Three A tickets wait; of the counters acting, only 9 calls for A; no priority ticket today.
+        expect(estimates.A).toEqual(waitEstimate(3, { recentOccupancyMs: Array.from({ length: 20 }, () => 2 * minute), counters: 1, overtaking: 0 }));
+        expect(estimates.A).not.toBeNull();
+      } finally {
+        await publishConfig(QUEUE);
+      }
+    });
 
     /** The interleave counter as it stood before the action that made `version` (replaying earlier calls of the day). */
     async function interleaveBefore(version: unknown) {
