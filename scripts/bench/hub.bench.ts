@@ -11,7 +11,12 @@
  *    the branch's LAN (loopback). Target: through the hub ≥ 90 % of the direct rate.
  *    Centre, hub and link each run in a process of their own (scripts/bench/hubChild.ts and the link
  *    bench's proxy). One hub per hop, warmed by a small load first, as a running hub is; each run
- *    gets fresh kiosks and a fresh backlog, days of its own so numbers never clash.
+ *    gets fresh kiosks and a fresh backlog, days of its own so numbers never clash. During the
+ *    relay runs the hub and the centre each have a core of their own (taskset: hub on CPU 0, centre
+ *    on CPU 1; the kiosks' process and the link float), as a branch PC and the centre's server
+ *    would: shared, both servers busy on 2 cores, the ratio measured how the two fight over the CPU
+ *    (the hub applies every record as the centre does) rather than the relay (HUB_PIN=0 to share).
+ *    HUB_TRACE=1 prints each run's timeline (what the centre held, what the link carried).
  * 2. A busy day on the hub, against a fresh hub on PGlite in a folder (as `npm run hub` runs it)
  *    relaying to the centre over loopback: 1,500 tickets and 600 dossiers with scans (1–3 small PDFs
  *    each, real tus uploads) from 20 machines — 6 citizen kiosks issuing and 10 counters receiving
