@@ -1,6 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../shared/clock';
-import { HubHeartbeatRequest, HubRelayRequest, HubStateQuery, type HubDevicesResponse, type HubEnrolResponse, type HubHeartbeatResponse } from '../shared/hub';
+import {
+  HubHeartbeatRequest,
+  HubRelayRequest,
+  HubStateQuery,
+  RELAY_FOLLOWS_HEADER,
+  type HubDevicesResponse,
+  type HubEnrolResponse,
+  type HubHeartbeatResponse,
+} from '../shared/hub';
 import { EnrolRequest, type SyncStateResponse } from '../shared/sync';
 import { requireDevice } from './auth';
 import type { DataProtection } from './dataProtection';
@@ -73,7 +81,9 @@ export function registerHubRoutes(
     if (!parsed.success) return reply.code(400).send(wireError('sync.bad-request', describeIssues(parsed.error.issues)));
     const kiosk = await kioskOf(hub, parsed.data.deviceId, reply);
     if (!kiosk) return reply;
-    const outcome = await pushMutations(db, kiosk, parsed.data.journalId, parsed.data.mutations, { clock, protection });
+    // A batch sent while the one before it was on its way: a gap is answered, not kept (shared/hub.ts).
+    const follows = request.headers[RELAY_FOLLOWS_HEADER] !== undefined;
+    const outcome = await pushMutations(db, kiosk, parsed.data.journalId, parsed.data.mutations, { clock, protection, keepGaps: !follows });
     if (outcome.kind === 'done' || outcome.kind === 'gap') {
       await sweepIncompleteDossiers(db, kiosk.branchCode).catch((e: unknown) => request.log.warn({ err: String(e) }, 'completeness sweep failed'));
     }

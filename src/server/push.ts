@@ -42,6 +42,11 @@ export interface PushOptions {
    * the centre already holds of it — instead of 0.
    */
   readonly relay?: { baseSeq(): Promise<number> };
+  /**
+   * Keep a gap on the journal for the centre's staff (default true). False for a batch a hub sent
+   * while the one before it was on its way (RELAY_FOLLOWS_HEADER): the seqs are not lost.
+   */
+  readonly keepGaps?: boolean;
 }
 
 export async function pushMutations(
@@ -56,6 +61,7 @@ export async function pushMutations(
     now: (options.clock ?? systemClock).now(),
     protection: resolveDataProtection(options.protection),
     relay: options.relay !== undefined,
+    keepGaps: options.keepGaps ?? true,
     afterCommit: new Map(),
   };
   try {
@@ -196,7 +202,7 @@ async function applyBatch(
         lastSeq,
       ]);
     }
-    if (gapAt !== null) {
+    if (gapAt !== null && prepared.keepGaps) {
       // Kept on the stream for centre staff (journalGaps.ts): the seqs the kiosk no longer has.
       const next = mutations.find((m) => m.deviceSeq > gapAt!)!.deviceSeq;
       await tx.query('UPDATE journals SET gap_from = $3, gap_to = $4, gap_seen_at = $5 WHERE device_id = $1 AND journal_id = $2', [
@@ -392,6 +398,8 @@ interface Prepared {
   readonly protection: DataProtection;
   /** Keep every consumed seq for the centre (a branch hub). */
   readonly relay: boolean;
+  /** Record a gap on the journal (PushOptions.keepGaps). */
+  readonly keepGaps: boolean;
   /** The handlers' work for after the commit (Batch.afterCommit), by key. */
   readonly afterCommit: Map<string, (db: Db) => Promise<void>>;
 }

@@ -26,6 +26,15 @@ export const HubRelayRequest = z
   .strict();
 export type HubRelayRequest = z.infer<typeof HubRelayRequest>;
 
+/**
+ * Sent with a relayed batch that goes while the one before it is still on its way
+ * (src/server/hub/relay.ts): it may reach the centre first. The centre then answers with the gap
+ * as always but does not keep it on the journal for its staff (`journals.gap_*`): the seqs are not
+ * lost, they are on their way. A centre that does not know the header keeps the gap until the
+ * earlier batch applies, milliseconds later.
+ */
+export const RELAY_FOLLOWS_HEADER = 'hub-relay-follows';
+
 /** GET /v1/hub/state?deviceId=…&journalId=…: the centre's lastSeq of a kiosk journal of the branch. */
 export const HubStateQuery = z.object({ deviceId: Uuid, journalId: Uuid }).strict();
 

@@ -655,6 +655,10 @@ describe('branch hub', { timeout: 120_000 }, () => {
     for (let i = 0; i < 7; i++) ids.push(await takeTicket(kiosk, clock));
     expect((await kiosk.engine.runOnce({ blobs: false })).pushed).toBe(7);
     await vi.waitFor(() => expect(relayed).toContainEqual({ first: 6, status: 409 }), { timeout: SETTLE_MS, interval: 20 });
+    // The hub said the batch follows one on its way: the centre did not keep a gap for its staff
+    // (closing it would declare seqs 1–5 lost while they travel).
+    const [during] = await centre.db.query<{ gap_from: unknown }>('SELECT gap_from FROM journals WHERE device_id = $1', [kiosk.deviceId]);
+    expect(during!.gap_from).toBeNull();
     holding!();
     await vi.waitFor(async () => expect(await centreHas(ids)).toBe(12), { timeout: SETTLE_MS, interval: 50 });
     await vi.waitFor(async () => expect(await status(hub)).toMatchObject({ unrelayedRecords: 0, stalledJournals: [] }), { timeout: SETTLE_MS });
@@ -676,25 +680,30 @@ describe('branch hub', { timeout: 120_000 }, () => {
   });
 
   it('a relayed batch that overtook the one before it is sent again in the same pass, not set aside until the next', async () => {
-    // Twelve records at the hub; the link delays the first batch, so the second, sent beside it,
-    // reaches the centre first. No pass on a timer and no push during the pass: a journal set
-    // aside as stalled would wait for the next pass, a minute away.
-    let delayed = false;
-    const slowFirst: typeof fetch = async (input, init) => {
-      const url = String(input instanceof Request ? input.url : input);
-      if (url.endsWith('/v1/hub/relay') && typeof init?.body === 'string' && !delayed) {
-        delayed = true;
-        await new Promise((r) => setTimeout(r, 500));
-      }
-      return linkFetch(input, init);
-    };
+    // Twelve records at the hub; the link holds the first batch back until the second, sent beside
+    // it, has been answered. No pass on a timer and no push during the pass: a journal set aside as
+    // stalled would wait for the next pass, a minute away.
     clock.advance(24 * 3_600_000); // a day of its own, as above
-    const hub = await startHub(undefined, { fetch: slowFirst, relayBatchSize: 5, relayEveryMs: 60_000 });
+    const relayed: { first: number; status: number }[] = [];
+    let secondBack: () => void = () => undefined;
+    const second = new Promise<void>((r) => (secondBack = r));
+    const holdFirst: typeof fetch = async (input, init) => {
+      const url = String(input instanceof Request ? input.url : input);
+      if (!url.endsWith('/v1/hub/relay') || typeof init?.body !== 'string') return linkFetch(input, init);
+      const first = (JSON.parse(init.body) as { mutations: { deviceSeq: number }[] }).mutations[0]!.deviceSeq;
+      if (first === 1) await second;
+      const res = await linkFetch(input, init);
+      relayed.push({ first, status: res.status });
+      if (first === 6) secondBack();
+      return res;
+    };
+    const hub = await startHub(undefined, { fetch: holdFirst, relayBatchSize: 5, relayEveryMs: 60_000 });
     const kiosk = await enrolKiosk(centre.db, hub.base, clock, 0);
     const ids: string[] = [];
     for (let i = 0; i < 12; i++) ids.push(await takeTicket(kiosk, clock));
     expect((await kiosk.engine.runOnce({ blobs: false })).pushed).toBe(12);
     await vi.waitFor(async () => expect(await centreHas(ids)).toBe(12), { timeout: SETTLE_MS, interval: 50 });
-    expect(await status(hub)).toMatchObject({ stalledJournals: [] });
+    expect(relayed[0]).toEqual({ first: 6, status: 409 });
+    await vi.waitFor(async () => expect(await status(hub)).toMatchObject({ stalledJournals: [], unrelayedRecords: 0 }), { timeout: SETTLE_MS });
   });
 });

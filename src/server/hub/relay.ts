@@ -1,8 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { signal } from '../../shared/signal';
 import type { Clock } from '../../shared/clock';
-import type { HubRelayRequest } from '../../shared/hub';
 import { MAX_PUSH_ARGS_CHARS, MAX_PUSH_MUTATIONS, PushGap, PushResponse, SYNC_PROTOCOL_VERSION, WireError } from '../../shared/sync';
+import { RELAY_FOLLOWS_HEADER, type HubRelayRequest } from '../../shared/hub';
 import type { DataProtection } from '../dataProtection';
 import type { Db } from '../db/Db';
 import type { BlobRelay } from './blobRelay';
@@ -85,12 +85,13 @@ export function createRelayWorker(options: {
     if (res.status === 409) {
       const gap = PushGap.safeParse(res.body);
       if (gap.success) {
+        const first = batch.mutations[0]!.deviceSeq;
+        // Sent while the batch before it was on its way, it reached the centre first (nothing of it
+        // committed): it goes again after that one, whose answer says what the centre holds.
+        if (overtaking && gap.data.results.length === 0 && gap.data.expectedSeq <= first) return 'again';
         // What the centre committed before the gap is its own; the rest it cannot take from here.
         await recordRelayed(db, deviceId, journalId, gap.data.expectedSeq - 1, gap.data.results, clock.now());
-        const first = batch.mutations[0]!.deviceSeq;
         if (gap.data.expectedSeq > first && gap.data.results.length > 0) return 'again';
-        // Sent while the batch before it was on its way, it reached the centre first: it goes again after.
-        if (overtaking) return 'again';
         await recordRelayError(
           db,
           deviceId,
@@ -132,29 +133,54 @@ export function createRelayWorker(options: {
       /** Settles with the answer, whatever it is. */
       readonly answered: Promise<void>;
       readonly overtaking: boolean;
+      /** The answer (or the failure) came back. */
+      back: boolean;
     };
-    const send = (batch: RelayBatch, overtaking: boolean): InFlight => {
+    const send = (batch: RelayBatch, follows: number | null): InFlight => {
       const request: HubRelayRequest = { protocolVersion: SYNC_PROTOCOL_VERSION, deviceId, journalId, mutations: batch.mutations };
-      const answer = upstream.request('POST', '/v1/hub/relay', request);
+      const answer = upstream.request('POST', '/v1/hub/relay', request, follows === null ? {} : { headers: { [RELAY_FOLLOWS_HEADER]: String(follows) } });
       // Settled in order below; a rejection seen only after an earlier batch failed is not unhandled.
-      const answered = answer.then(
-        () => undefined,
-        () => undefined,
-      );
-      return { batch, answer, answered, overtaking };
+      const sent: InFlight = {
+        batch,
+        answer,
+        answered: answer.then(
+          () => {
+            sent.back = true;
+          },
+          () => {
+            sent.back = true;
+          },
+        ),
+        overtaking: follows !== null,
+        back: false,
+      };
+      return sent;
+    };
+    /** Records the answer to a batch whose successor never went (its verdict is left to the next read). */
+    const settleAlone = async (sent: InFlight): Promise<void> => {
+      await settle(deviceId, journalId, sent.batch, await sent.answer, sent.overtaking);
     };
     let earlier: InFlight | null = null;
     for (;;) {
       const after: number = earlier ? earlier.batch.mutations[earlier.batch.mutations.length - 1]!.deviceSeq : 0;
       // Taken before the read: a push that commits after it wakes the wait below.
       const pushed = arrivals.next();
-      const batch = await relayBatch(db, protection, deviceId, journalId, batchSize, MAX_PUSH_ARGS_CHARS, after);
+      let batch: RelayBatch;
+      try {
+        batch = await relayBatch(db, protection, deviceId, journalId, batchSize, MAX_PUSH_ARGS_CHARS, after);
+      } catch (error) {
+        // The batch on its way is answered and recorded before the run stops (nothing left in flight).
+        if (earlier) await settleAlone(earlier).catch(() => undefined);
+        throw error;
+      }
       if (batch.mutations.length === 0 && earlier) {
         // Nothing more yet: wait for the batch on its way, or for a push that brings the next one.
         const more = await Promise.race([earlier.answered.then(() => false), pushed.then(() => true)]);
         if (more) continue;
       }
-      const later: InFlight | null = batch.mutations.length > 0 ? send(batch, earlier !== null) : null;
+      // A batch goes beside the one on its way only while that one has no answer yet: once it has,
+      // its answer is recorded first (a gap there would only make this one a gap too).
+      const later: InFlight | null = batch.mutations.length > 0 && !earlier?.back ? send(batch, earlier ? after : null) : null;
       if (!earlier) {
         if (!later) return { relayed, stalled: false };
         earlier = later;

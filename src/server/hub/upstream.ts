@@ -24,7 +24,12 @@ export interface LinkState {
 
 export interface Upstream {
   readonly baseUrl: string;
-  request(method: 'GET' | 'POST', path: string, body?: unknown, options?: { timeoutMs?: number; auth?: boolean }): Promise<UpstreamAnswer>;
+  request(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    options?: { timeoutMs?: number; auth?: boolean; headers?: Readonly<Record<string, string>> },
+  ): Promise<UpstreamAnswer>;
   /** Any request (tus), with the hub's credential; `target` is a path or an absolute URL on the centre. */
   raw(method: string, target: string, init: { headers?: Record<string, string>; body?: Uint8Array<ArrayBuffer>; timeoutMs?: number }): Promise<Response>;
   link(): LinkState;
@@ -70,7 +75,7 @@ export function createUpstream(options: {
       }
     },
     async request(method, path, body, requestOptions = {}) {
-      const headers: Record<string, string> = { accept: 'application/json' };
+      const headers: Record<string, string> = { ...requestOptions.headers, accept: 'application/json' };
       if (body !== undefined) headers['content-type'] = 'application/json';
       const token = options.token();
       if (requestOptions.auth !== false && token) headers.authorization = `Bearer ${token}`;
