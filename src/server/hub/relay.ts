@@ -160,7 +160,8 @@ export function createRelayWorker(options: {
     const settleAlone = async (sent: InFlight): Promise<void> => {
       await settle(deviceId, journalId, sent.batch, await sent.answer, sent.overtaking);
     };
-    let earlier: InFlight | null = null;
+    // Typed by a cast: with `= null` the compiler narrows it to null through the loop below.
+    let earlier = null as InFlight | null;
     for (;;) {
       const after: number = earlier ? earlier.batch.mutations[earlier.batch.mutations.length - 1]!.deviceSeq : 0;
       // Taken before the read: a push that commits after it wakes the wait below.
