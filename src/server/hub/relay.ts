@@ -156,9 +156,11 @@ export function createRelayWorker(options: {
       };
       return sent;
     };
-    /** Records the answer to a batch whose successor never went (its verdict is left to the next read). */
-    const settleAlone = async (sent: InFlight): Promise<void> => {
-      await settle(deviceId, journalId, sent.batch, await sent.answer, sent.overtaking);
+    /** Records a batch's answer (or throws: no answer, or one a retry may change); counts what the centre took. */
+    const settleSent = async (sent: InFlight): Promise<Verdict> => {
+      const verdict = await settle(deviceId, journalId, sent.batch, await sent.answer, sent.overtaking);
+      if (verdict === 'next') relayed += sent.batch.mutations.length;
+      return verdict;
     };
     // Typed by a cast: with `= null` the compiler narrows it to null through the loop below.
     let earlier = null as InFlight | null;
@@ -171,7 +173,7 @@ export function createRelayWorker(options: {
         batch = await relayBatch(db, protection, deviceId, journalId, batchSize, MAX_PUSH_ARGS_CHARS, after);
       } catch (error) {
         // The batch on its way is answered and recorded before the run stops (nothing left in flight).
-        if (earlier) await settleAlone(earlier).catch(() => undefined);
+        if (earlier) await settleSent(earlier).catch(() => undefined);
         throw error;
       }
       if (batch.mutations.length === 0 && earlier) {
@@ -187,33 +189,33 @@ export function createRelayWorker(options: {
         earlier = later;
         continue;
       }
-      const inOrder: InFlight[] = later ? [earlier, later] : [earlier];
+      // Answers are recorded in the order the batches went.
+      const previous = earlier;
       earlier = null;
-      let verdict: Verdict = 'next';
-      for (const [i, sent] of inOrder.entries()) {
-        let v: Verdict;
-        try {
-          v = await settle(deviceId, journalId, sent.batch, await sent.answer, sent.overtaking);
-        } catch (error) {
-          // The batch after it may have been applied: its answer is lost, and the next run is told
-          // it again as duplicates. It is awaited so that nothing of this run is left in flight.
-          if (i === 0 && later) await later.answer.catch(() => undefined);
-          throw error;
-        }
-        if (v === 'next') relayed += sent.batch.mutations.length;
-        if (i === 0 && v === 'next' && later) {
+      let verdict: Verdict;
+      try {
+        verdict = await settleSent(previous);
+      } catch (error) {
+        // The later batch may have been applied: its answer is lost, and the next run is told it
+        // again as duplicates. It is awaited so that nothing of this run is left in flight.
+        if (later) await later.answered;
+        throw error;
+      }
+      if (later) {
+        if (verdict === 'next') {
           // The usual case: the later batch stays in flight while the next one is read.
           earlier = later;
-          break;
+          continue;
         }
-        if (v !== 'next') verdict = verdict === 'stalled' ? 'stalled' : v;
-        if (v === 'stalled') {
-          if (i === 0 && later) await later.answer.catch(() => undefined);
-          break;
+        if (verdict === 'stalled') {
+          await later.answered;
+          return { relayed, stalled: true };
         }
+        // 'again': the later batch's answer is recorded too (it may say what the centre took).
+        verdict = await settleSent(later);
       }
       if (verdict === 'stalled') return { relayed, stalled: true };
-      // 'again': nothing is in flight any more; the next batch starts from what the centre holds.
+      // Nothing is in flight any more: the next read starts from what the centre holds.
     }
   };
 
