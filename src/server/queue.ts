@@ -135,10 +135,31 @@ const TICKET_COLUMNS =
  * one of these sets the call order (queueOrder.ts) is arrival, then number, then id, so the ticket
  * nextTicket picks among all the waiting ones is always one of these: a call reads a few rows, not
  * the whole queue (on PGlite an answer's cost is mostly decoding its rows).
+ * The classes present are found by a loose index scan of `queue_tickets_leaders` (migration 022:
+ * each step one descent to the next class), then each class's first ticket by one more descent; the
+ * tickets sent to this counter come from `queue_tickets_sent`. No sort of the day's waiting tickets.
  */
-const LEADERS_SQL = `SELECT DISTINCT ON (returned, appointment, priority, group_prefix) ${TICKET_COLUMNS} FROM queue_tickets
-     WHERE branch_code = $1 AND day = $2 AND state = 'waiting'
-       AND (to_counter = $3 OR (to_counter IS NULL AND (cardinality($4::text[]) = 0 OR group_prefix = ANY($4::text[]))))
+export const LEADERS_SQL = `WITH RECURSIVE classes AS (
+       (SELECT group_prefix, returned, appointment, priority FROM queue_tickets
+         WHERE branch_code = $1 AND day = $2 AND state = 'waiting' AND to_counter IS NULL
+         ORDER BY group_prefix, returned, appointment, priority LIMIT 1)
+       UNION ALL
+       SELECT n.* FROM classes c CROSS JOIN LATERAL (
+         SELECT group_prefix, returned, appointment, priority FROM queue_tickets
+         WHERE branch_code = $1 AND day = $2 AND state = 'waiting' AND to_counter IS NULL
+           AND (group_prefix, returned, appointment, priority) > (c.group_prefix, c.returned, c.appointment, c.priority)
+         ORDER BY group_prefix, returned, appointment, priority LIMIT 1) n
+     )
+     SELECT DISTINCT ON (returned, appointment, priority, group_prefix) * FROM (
+       SELECT t.* FROM classes c CROSS JOIN LATERAL (
+         SELECT ${TICKET_COLUMNS} FROM queue_tickets
+         WHERE branch_code = $1 AND day = $2 AND state = 'waiting' AND to_counter IS NULL
+           AND group_prefix = c.group_prefix AND returned = c.returned AND appointment = c.appointment AND priority = c.priority
+         ORDER BY issued_at, number COLLATE "C", ticket_id LIMIT 1) t
+       WHERE cardinality($4::text[]) = 0 OR c.group_prefix = ANY($4::text[])
+       UNION ALL
+       SELECT ${TICKET_COLUMNS} FROM queue_tickets WHERE branch_code = $1 AND day = $2 AND state = 'waiting' AND to_counter = $3
+     ) x
      ORDER BY returned, appointment, priority, group_prefix, issued_at, number COLLATE "C", ticket_id`;
 
 /** The ticket an action names ($1 branch, $2 day, $3 number; none for a walk-in), once it is in the queue. */
