@@ -27,8 +27,35 @@ export async function appendOutbox<N extends MutationName>(
   clock: Clock,
   random: RandomBytes,
 ): Promise<OutboxEntry> {
+  const staged = stageOutbox(deviceId, await readDeviceSeq(db), name, args, clock, random);
+  await staged.write(db);
+  return staged.entry;
+}
+
+/** The device sequence the outbox last used (0 for none): read it beside the caller's other reads. */
+export async function readDeviceSeq(db: KioskDb): Promise<number> {
+  return (await db.counters.get(DEVICE_SEQ_KEY))?.value ?? 0;
+}
+
+/** The key of the device sequence in db.counters, for a caller that reads it in one request with its own counters. */
+export const OUTBOX_SEQ_KEY = DEVICE_SEQ_KEY;
+
+/**
+ * appendOutbox in two steps, for a caller on the tap path that reads everything first and then
+ * writes everything at once (one round trip to the browser's IndexedDB each, not one per
+ * request): the entry after `lastSeq`, and its two writes (the sequence, the entry) to issue
+ * beside the caller's own, in the same transaction.
+ */
+export function stageOutbox<N extends MutationName>(
+  deviceId: string,
+  lastSeq: number,
+  name: N,
+  args: StoredArgs<N>,
+  clock: Clock,
+  random: RandomBytes,
+): { entry: OutboxEntry; write(db: KioskDb): Promise<unknown> } {
   const now = clock.now();
-  const deviceSeq = ((await db.counters.get(DEVICE_SEQ_KEY))?.value ?? 0) + 1;
+  const deviceSeq = lastSeq + 1;
   const entry: OutboxEntry = {
     mutationId: uuidv7(now, random),
     deviceId,
@@ -39,9 +66,7 @@ export async function appendOutbox<N extends MutationName>(
     createdAt: now,
     bytes: JSON.stringify(args).length,
   };
-  await db.counters.put({ key: DEVICE_SEQ_KEY, value: deviceSeq });
-  await db.outbox.add(entry);
-  return entry;
+  return { entry, write: (db) => Promise.all([db.counters.put({ key: DEVICE_SEQ_KEY, value: deviceSeq }), db.outbox.add(entry)]) };
 }
 
 export async function pendingCount(db: KioskDb): Promise<number> {

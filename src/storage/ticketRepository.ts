@@ -8,7 +8,7 @@ import type { OutboxEntry } from '../shared/outbox';
 import type { TicketIssueArgs } from '../shared/records';
 import { uuidv7 } from '../shared/ids';
 import { AppFailure } from '../shared/result';
-import { appendOutbox } from './outboxRepository';
+import { OUTBOX_SEQ_KEY, stageOutbox } from './outboxRepository';
 import type { DeviceEvent, KioskDb } from './KioskDb';
 import { toStorageFailure } from './storageErrors';
 
@@ -63,9 +63,11 @@ export async function issueTicket(
       // The slot is part of the key: a kiosk moved to another slot mid-day starts that slot's range
       // afresh instead of continuing into numbers another kiosk may have issued.
       const counterKey = ticketCounterKey(day, group.prefix, input.kioskSlot);
-      const localSeq = ((await db.counters.get(counterKey))?.value ?? 0) + 1;
+      // Every read in one round trip to IndexedDB, then every write in one: on the tap path each
+      // awaited request costs a trip to the browser's storage process and back.
+      const [[counterRow, seqRow], waitingAhead] = await Promise.all([db.counters.bulkGet([counterKey, OUTBOX_SEQ_KEY]), countWaiting(db, day, group.prefix)]);
+      const localSeq = (counterRow?.value ?? 0) + 1;
       const number = ticketNumberFor(group.prefix, localSeq, input.kioskSlot, branch.numbering);
-      const waitingAhead = await countWaiting(db, day, group.prefix);
       const ticket: Ticket = {
         id: uuidv7(now, random),
         branchCode: branch.branchCode,
@@ -81,9 +83,9 @@ export async function issueTicket(
         issuedAt: now,
         printStatus: 'pending',
       };
-      await db.counters.put({ key: counterKey, value: localSeq });
-      await db.tickets.add(ticket);
-      const outboxEntry = await appendOutbox(db, input.deviceId, 'ticket.issue@1', ticketWireArgs(ticket), clock, random);
+      const staged = stageOutbox(input.deviceId, seqRow?.value ?? 0, 'ticket.issue@1', ticketWireArgs(ticket), clock, random);
+      await Promise.all([db.counters.put({ key: counterKey, value: localSeq }), db.tickets.add(ticket), staged.write(db)]);
+      const outboxEntry = staged.entry;
       const issued: IssuedTicket = { ticket, waitingAhead, outboxEntry, counter: { key: counterKey, value: localSeq } };
       // ignoreTransaction: the callback's promises must not join (and hold open) this transaction.
       if (onNumbered) Dexie.ignoreTransaction(() => onNumbered(issued));
@@ -110,9 +112,8 @@ function ticketWireArgs(t: Ticket): TicketIssueArgs {
 }
 
 async function countWaiting(db: KioskDb, day: string, prefix: string): Promise<number> {
-  let n = 0;
-  for (const status of WAITING_STATUSES) n += await db.tickets.where('[day+groupPrefix+status]').equals([day, prefix, status]).count();
-  return n;
+  const counts = await Promise.all(WAITING_STATUSES.map((status) => db.tickets.where('[day+groupPrefix+status]').equals([day, prefix, status]).count()));
+  return counts.reduce((a, b) => a + b, 0);
 }
 
 /** Records how printing went; a failure also becomes a device event for the technician. */
