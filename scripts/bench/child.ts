@@ -11,7 +11,7 @@ export interface ChildServer {
   close(): Promise<void>;
 }
 
-export async function startChildServer(mode: 'kiosk' | 'pouch' | 'centre' | 'link' | 'queue', args: readonly string[] = []): Promise<ChildServer> {
+export async function startChildServer(mode: 'kiosk' | 'pouch' | 'centre' | 'link' | 'queue' | 'plain', args: readonly string[] = []): Promise<ChildServer> {
   return startChildProcess(fileURLToPath(new URL('./childServer.ts', import.meta.url)), mode, args);
 }
 

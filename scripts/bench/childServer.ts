@@ -1,4 +1,7 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import http from 'node:http';
+import { pipeline } from 'node:stream/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -26,6 +29,7 @@ import { BRANCH, benchBranch, benchBranchAllSlots, countingDb, freshPostgresDb, 
  *   tsx scripts/bench/childServer.ts pouch   → express-pouchdb on the memory adapter
  *   tsx scripts/bench/childServer.ts centre  → the server with its blob routes, for the link bench
  *   tsx scripts/bench/childServer.ts link …  → the shaping proxy in front of it
+ *   tsx scripts/bench/childServer.ts plain   → the blob bench's baseline: PUT bodies written to files
  *   tsx scripts/bench/childServer.ts queue   → the queue owner on PGlite in a folder (a hub), real clock;
  *     `enrol <citizen|counter>` → {code}, `today` → {day} (the queue's day now)
  * Prints one JSON line {baseUrl, …} when ready; then answers stdin commands with one JSON line:
@@ -174,9 +178,26 @@ async function link(): Promise<void> {
   await proxy.close();
 }
 
+/** The blob bench's baseline: a minimal node:http server that writes each PUT's body to a file, nothing else. */
+async function plain(): Promise<void> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'hpasc-plain-put-'));
+  const server = http.createServer((req, res) => {
+    pipeline(req, createWriteStream(path.join(dir, randomUUID()))).then(
+      () => res.writeHead(204).end(),
+      () => res.writeHead(500).end(),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  console.log(JSON.stringify({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));
+  for await (const line of createInterface({ input: process.stdin })) void line;
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await rm(dir, { recursive: true, force: true });
+}
+
 const mode = process.argv[2];
-const modes: Record<string, () => Promise<void>> = { kiosk, pouch, centre, link, queue };
-(modes[mode ?? ''] ?? (() => Promise.reject(new Error('usage: childServer.ts kiosk|pouch|centre|link|queue'))))().catch((e: unknown) => {
+const modes: Record<string, () => Promise<void>> = { kiosk, pouch, centre, link, queue, plain };
+(modes[mode ?? ''] ?? (() => Promise.reject(new Error('usage: childServer.ts kiosk|pouch|centre|link|queue|plain'))))().catch((e: unknown) => {
   console.error(e);
   process.exit(1);
 });

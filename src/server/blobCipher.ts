@@ -29,10 +29,12 @@ function nonce(index: number, last: boolean): Buffer {
   return n;
 }
 
-function sealSegment(dek: Buffer, index: number, last: boolean, plain: Buffer): Buffer {
+/** A sealed segment as the pieces the cipher gave (ciphertext, then the tag): written one after the other, never copied together. */
+function sealSegment(dek: Buffer, index: number, last: boolean, plain: Buffer): Buffer[] {
   const cipher = createCipheriv('aes-256-gcm', dek, nonce(index, last));
-  const body = Buffer.concat([cipher.update(plain), cipher.final()]);
-  return Buffer.concat([body, cipher.getAuthTag()]);
+  const body = cipher.update(plain);
+  const rest = cipher.final();
+  return rest.length > 0 ? [body, rest, cipher.getAuthTag()] : [body, cipher.getAuthTag()];
 }
 
 function openSegment(dek: Buffer, index: number, last: boolean, sealed: Buffer): Buffer {
@@ -42,30 +44,45 @@ function openSegment(dek: Buffer, index: number, last: boolean, sealed: Buffer):
   return Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES)), decipher.final()]);
 }
 
-/** Re-cuts a byte stream into buffers of exactly `size` bytes (the last one shorter), holding one back to know which is last. */
+/**
+ * Re-cuts a byte stream into buffers of exactly `size` bytes (the last one shorter), holding one
+ * back to know which is last. A segment that lies within one incoming chunk is a view of it; only
+ * one that spans chunks is copied together, so each byte is copied at most once whatever the
+ * chunk sizes (a file read in 1 MiB chunks is not copied at all).
+ */
 async function* segments(source: Chunks, size: number): AsyncGenerator<{ bytes: Buffer; last: boolean }> {
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
+  /** The start of a segment that spans chunks, gathered until it is whole. */
+  let parts: Buffer[] = [];
+  let partsBytes = 0;
   let held: Buffer | null = null;
   for await (const chunk of source) {
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    pending.push(buf);
-    pendingBytes += buf.length;
-    while (pendingBytes > size) {
-      const all = Buffer.concat(pending);
+    let buf = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    while (buf.length > 0) {
+      let segment: Buffer;
+      if (partsBytes === 0 && buf.length >= size) {
+        segment = buf.subarray(0, size);
+        buf = buf.subarray(size);
+      } else {
+        const n = Math.min(size - partsBytes, buf.length);
+        parts.push(buf.subarray(0, n));
+        partsBytes += n;
+        buf = buf.subarray(n);
+        if (partsBytes < size) continue;
+        segment = Buffer.concat(parts, size);
+        parts = [];
+        partsBytes = 0;
+      }
       if (held) yield { bytes: held, last: false };
-      held = all.subarray(0, size);
-      pending = [all.subarray(size)];
-      pendingBytes = all.length - size;
+      held = segment;
     }
   }
-  const rest = Buffer.concat(pending);
-  if (held && rest.length === 0) {
-    yield { bytes: held, last: true };
+  if (partsBytes === 0) {
+    // The stream ended on a segment boundary (or was empty): the one held back is the last.
+    yield { bytes: held ?? Buffer.alloc(0), last: true };
     return;
   }
   if (held) yield { bytes: held, last: false };
-  yield { bytes: rest, last: true };
+  yield { bytes: Buffer.concat(parts, partsBytes), last: true };
 }
 
 /** The sealed file, as a stream, of a blob's plaintext. */
@@ -75,7 +92,7 @@ export async function* sealBlobStream(dek: Buffer, plaintext: Chunks): AsyncGene
   header.writeUInt32BE(BLOB_SEGMENT_BYTES, 4);
   yield header;
   let index = 0;
-  for await (const { bytes, last } of segments(plaintext, BLOB_SEGMENT_BYTES)) yield sealSegment(dek, index++, last, bytes);
+  for await (const { bytes, last } of segments(plaintext, BLOB_SEGMENT_BYTES)) yield* sealSegment(dek, index++, last, bytes);
 }
 
 /** A blob's plaintext from its sealed file; throws (mid-stream) on any tampering or truncation. */
