@@ -24,7 +24,7 @@ export async function openPgliteDb(dataDir: string | null): Promise<Db> {
       ...base,
       async query<T>(sql: string, params: readonly unknown[] = []) {
         const rows = await base.query<T>(sql, params);
-        if (WRITE.test(sql)) stats.changed();
+        if (isWrite(sql)) stats.changed();
         return rows;
       },
       async exec(sql: string) {
@@ -68,8 +68,15 @@ function wrap(q: PGlite | Transaction): Pick<Db, 'kind' | 'query' | 'exec'> {
   };
 }
 
-/** A statement that may change rows (a transaction always counts). */
-const WRITE = /^\s*(insert|update|delete|with|merge|copy)\b/i;
+/**
+ * A statement that may change rows (a transaction always counts): one that starts with a writing
+ * verb, or a WITH query with one in it (the board's and the desks' reads are WITH queries too, and
+ * do not count).
+ */
+function isWrite(sql: string): boolean {
+  if (/^\s*(insert|update|delete|merge|copy)\b/i.test(sql)) return true;
+  return /^\s*with\b/i.test(sql) && /\b(insert|update|delete|merge)\b/i.test(sql);
+}
 
 /** The tables whose statistics plannerStatistics keeps (the catalogs' are left as they are). */
 const USER_TABLES = `FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
