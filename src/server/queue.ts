@@ -526,7 +526,12 @@ export async function applyQueueAction(tx: Db, a: QueueActionArgs, ctx: ApplyCon
   const number = row.number;
   const answerFor = (after: TicketRow): QueueActionAnswer => ({ action: { ...a, ticketNumber: number }, ticket: ticketView(after), repeated: false });
   // Applied: the ticket, the day and the log in one statement.
-  const applied = await applyEffect(tx, a, row, at, s.config, day.normalsSincePriority, (after) => logRow('applied', number, null, answerFor(after)));
+  const applied = await applyEffect(tx, a, row, at, s.config, day.normalsSincePriority, {
+    logFor: (after) => logRow('applied', number, null, answerFor(after)),
+    // Online the officer is told at once and nothing changes; a pushed action that no longer fits
+    // is kept, and its ticket flagged for staff.
+    flag: ctx.via === 'push',
+  });
   if (!applied.ok) {
     if (ctx.via === 'online') return refused(409, applied.code, applied.detail);
     await log('conflict', number, applied.flag, null, applied.version);
@@ -535,7 +540,11 @@ export async function applyQueueAction(tx: Db, a: QueueActionArgs, ctx: ApplyCon
   return { kind: 'answered', answer: answerFor(applied.row) };
 }
 
-/** Applies the action's effect on its ticket, or flags the ticket when it does not fit (and says why). */
+/**
+ * Applies the action's effect on its ticket; when it does not fit, says why and, with `flag`,
+ * flags the ticket for staff (a new version of the day). Without `flag` nothing is written and
+ * `version` is null.
+ */
 async function applyEffect(
   tx: Db,
   a: QueueActionArgs,
@@ -543,16 +552,21 @@ async function applyEffect(
   at: number,
   config: QueueConfig,
   normals: number,
-  /** The log row to write with the change when it applies (the caller logs otherwise). */
-  logFor?: (after: TicketRow) => LogRow,
-): Promise<{ ok: true; row: TicketRow; version: number } | { ok: false; code: QueueErrorCode; detail: string; flag: string; version: number }> {
+  options: {
+    /** The log row to write with the change when it applies (the caller logs otherwise). */
+    readonly logFor?: (after: TicketRow) => LogRow;
+    readonly flag: boolean;
+  },
+): Promise<{ ok: true; row: TicketRow; version: number } | { ok: false; code: QueueErrorCode; detail: string; flag: string; version: number | null }> {
   const effect = effectOf(a, row, at, config);
   if (!effect.ok) {
     const flag = conflictFlag(a, row, effect);
+    if (!options.flag) return { ...effect, flag, version: null };
     // Staff see the ticket flagged; queue.called-twice is the one that matters most and stays.
     if (row.flag !== 'queue.called-twice') await tx.query('UPDATE queue_tickets SET flag = $2 WHERE ticket_id = $1', [row.ticket_id, flag]);
     return { ...effect, flag, version: await bumpDay(tx, row.branch_code, row.day, null) };
   }
+  const { logFor } = options;
   const version = await bumpDay(tx, row.branch_code, row.day, interleaveAfter(a, row, normals, config), {
     ticket: effect.row,
     ...(logFor ? { log: logFor(effect.row) } : {}),
@@ -646,7 +660,7 @@ export async function admitArrivals(db: Db, branchCode: string, day: string, now
     let normals = dayState.normalsSincePriority;
     for (const p of pending) {
       const row = (await ticketByNumber(tx, branchCode, day, p.args.ticketNumber!))!;
-      const applied = await applyEffect(tx, p.args, row, Math.min(p.args.at, now), s.config, normals);
+      const applied = await applyEffect(tx, p.args, row, Math.min(p.args.at, now), s.config, normals, { flag: true });
       const after = applied.ok ? interleaveAfter(p.args, row, normals, s.config) : null;
       if (after !== null) normals = after;
       await tx.query('UPDATE queue_actions SET outcome = $2, flag = $3, answer = $4::jsonb, resolved_at = $5, version = $6 WHERE id = $1', [

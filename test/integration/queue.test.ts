@@ -142,10 +142,15 @@ for (const engine of engines) {
       expect(first.ticket).toMatchObject({ number: a!.number, state: 'called', counter: 1, calls: 1 });
       const recall = await actOk(counter1, action(1, 'recall', { ticketNumber: a!.number }));
       expect(recall.ticket).toMatchObject({ state: 'called', calls: 2 });
-      // Another counter cannot recall or serve it.
+      // Another counter cannot recall or serve it. Refused at once, online: the officer is told and
+      // nothing changes (no flag for staff, no new version making every board and desk read again).
+      const before = await state();
       const other = await act(counter2, action(2, 'serve', { ticketNumber: a!.number }));
       expect(other.status).toBe(409);
       expect(other.body).toEqual({ code: 'queue.wrong-state', detail: expect.stringContaining(`ticket ${a!.number} is called at counter 1`) as unknown });
+      const after = await state();
+      expect(after.version).toBe(before.version);
+      expect(after.active.find((t) => t.number === a!.number)).toMatchObject({ state: 'called', counter: 1, flag: null });
       await actOk(counter1, action(1, 'no-show', { ticketNumber: a!.number }));
       const board = QueueBoard.parse(await (await fetch(`${base}/v1/queue/board?branch=CN01`)).json());
       expect(board.lastCalls.slice(0, 2).map((x) => [x.number, x.recall])).toEqual([
