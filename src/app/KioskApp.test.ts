@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createFakePlatform } from '../platform/fakePlatform';
 import { fixedClock } from '../shared/clock';
 import { AppFailure } from '../shared/result';
@@ -132,13 +132,14 @@ describe('KioskApp', () => {
     expect(events[0]).toMatchObject({ kind: 'print.failed', code: 'print.printer-not-found', subject: 'B0001' });
   });
 
-  it('shows the number before a main-thread render: rendering and printing start only once the number could be painted', async () => {
+  it('shows the number before a main-thread render: rendering, printing and the journal copy start only once the number could be painted', async () => {
     const platform = createFakePlatform();
     const paints = controlledPaints();
     const rendered: string[] = [];
+    const db = freshDb();
     const app = await startKioskApp({
       platform,
-      db: freshDb(),
+      db,
       clock: fixedClock(morning),
       random: nodeRandom,
       loadFonts: async () => fonts,
@@ -146,15 +147,21 @@ describe('KioskApp', () => {
       nextPaint: paints.nextPaint,
       seedBranch: seededBranch(),
     });
+    const journalCopies = () => [...platform.journals.values()].flat().map((e) => (e.args as { number?: string }).number);
     const outcome = await app.takeTicket('A', false);
     await settle();
     expect(rendered).toEqual([]);
     expect(platform.printed).toHaveLength(0);
+    expect(journalCopies()).toEqual([]);
+    // Saved in IndexedDB already: the journal file's copy is the second one.
+    expect((await db.outbox.toArray()).map((e) => (e.args as { number: string }).number)).toEqual(['A0001']);
     expect(paints.waiting()).toBe(1);
     paints.paint();
     expect((await outcome.print).ok).toBe(true);
     expect(rendered).toEqual(['A0001']);
     expect(platform.printed.map((p) => p.jobName)).toEqual(['Phieu A0001']);
+    await vi.waitFor(() => expect(journalCopies()).toEqual(['A0001']));
+    app.sync.stop();
   });
 
   it('renders off the main thread while the ticket is saved, and hands the print job over only after the number could be painted', async () => {

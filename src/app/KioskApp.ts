@@ -424,10 +424,13 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
         },
       );
       measure('ticket.tap-to-saved', 'ticket.tap');
-      void sync.saved(outboxEntry).catch(() => undefined);
       // Most taps are covered by the block reserved earlier; the first of a block waits for an fsync.
       await reservations.ensure(counter);
-      const printed = nextPaint()
+      const painted = nextPaint();
+      // The journal file's copy and the sync engine's wake-up (a few reads of the outbox, the scans,
+      // the settings) wait for the number's frame: the entry is already on disk in IndexedDB.
+      void painted.then(() => sync.saved(outboxEntry)).catch(() => undefined);
+      const printed = painted
         .then(() => pdf ?? render(ticketPrintData(ticket, group, waitingAhead, estimate)))
         .then((bytes) => {
           if (bytes.ok) measure('ticket.tap-to-pdf', 'ticket.tap', 'ticket.pdf-ready');

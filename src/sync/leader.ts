@@ -36,16 +36,34 @@ export function requestLeadership(locks: LockManager | undefined = globalThis.na
   return { elected, release };
 }
 
-/** Tells the leader (in whichever window) that something was saved. */
+/**
+ * Tells the leader (in whichever window) that something was saved. A ring after `close` (a save
+ * whose follow-up runs as the app shuts down) does nothing: it must not throw where the journal
+ * copy of that save is still to be written.
+ */
 export function createSyncBell(onRing: () => void): { ring(): void; close(): void } {
-  if (typeof BroadcastChannel === 'undefined') return { ring: onRing, close: () => undefined };
+  let closed = false;
+  if (typeof BroadcastChannel === 'undefined') {
+    return {
+      ring: () => {
+        if (!closed) onRing();
+      },
+      close: () => {
+        closed = true;
+      },
+    };
+  }
   const channel = new BroadcastChannel(SYNC_CHANNEL_NAME);
   channel.onmessage = () => onRing();
   return {
     ring() {
+      if (closed) return;
       onRing();
       channel.postMessage('saved');
     },
-    close: () => channel.close(),
+    close: () => {
+      closed = true;
+      channel.close();
+    },
   };
 }

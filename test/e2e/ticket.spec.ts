@@ -100,6 +100,38 @@ test.describe('citizen kiosk, network unplugged', () => {
     expect(await page.evaluate(() => (window as Window & { __printCalls?: number }).__printCalls)).toBe(2);
   });
 
+  test('a save held up by the disk says "Đang cấp số…" with the tiles waiting, then shows the number', async ({ page }) => {
+    await page.goto(kioskUrl());
+    await expect(page.getByTestId('citizen.home')).toBeVisible();
+    // Another connection keeps the tickets store busy for 3 s: the ticket's transaction waits,
+    // as it would behind a slow disk.
+    await page.evaluate(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const open = indexedDB.open('hpasc-kiosk-journal');
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const db = open.result;
+            const store = db.transaction(['tickets'], 'readwrite').objectStore('tickets');
+            const until = performance.now() + 3000;
+            const spin = (): void => {
+              if (performance.now() < until) store.count().onsuccess = spin;
+              else db.close();
+            };
+            spin();
+            resolve();
+          };
+        }),
+    );
+    await page.getByTestId('citizen.service.E').click();
+    await expect(page.getByTestId('citizen.home')).toHaveAttribute('aria-busy', 'true');
+    await expect(page.getByTestId('citizen.home')).toContainText('Đang cấp số…');
+    await expect(page.getByTestId('citizen.service.A')).toBeDisabled();
+    await page.screenshot({ path: join(SCREENS_DIR, 'citizen-issuing.png') });
+    await expect(page.getByTestId('ticket.number')).toHaveText('E0001');
+    await expect(page.getByTestId('ticket.result')).toHaveAttribute('data-print', 'printed');
+  });
+
   test('technician screen shows diagnostics and refuses an out-of-range kiosk slot in Vietnamese', async ({ page }) => {
     await page.goto(kioskUrl('?role=technician'));
     await expect(page.getByTestId('technician.home')).toBeVisible();

@@ -58,6 +58,9 @@ export const CitizenHome = memo(function CitizenHome({ accessSlot }: CitizenHome
   return <CitizenSession key={session} onReset={reset} accessSlot={accessSlot} />;
 });
 
+/** How long a tap waits for its number before the page says it is being issued. */
+export const ISSUING_NOTICE_AFTER_MS = 150;
+
 interface CitizenSessionProps {
   readonly onReset: (why: 'done' | 'idle') => void;
   readonly accessSlot: HTMLElement | null;
@@ -91,14 +94,20 @@ const CitizenSession = memo(function CitizenSession({ onReset, accessSlot }: Cit
   const lang = i18n.language === 'en' ? 'en' : 'vi';
   const groups = app.branch.serviceGroups.filter((g) => g.active);
 
-  // One ticket per tap, however fast the taps (a double tap, a bouncing touch screen).
+  // One ticket per tap, however fast the taps (a double tap, a bouncing touch screen): a tap on any
+  // tile while one is being issued is ignored.
   const take = useSingleFlight(async (prefix: string) => {
     const end = app.activity.begin();
-    setState({ kind: 'issuing', prefix });
+    // "Đang lấy số…" (buttons disabled) only when the number is slow to come: drawn at once it
+    // re-rendered and re-styled the whole page while the ticket's transaction ran, on the same
+    // thread that has to handle the transaction's answers (the number came later, not sooner).
+    const slow = setTimeout(() => setState({ kind: 'issuing', prefix }), ISSUING_NOTICE_AFTER_MS);
     try {
       const outcome = await app.takeTicket(prefix, priority);
+      clearTimeout(slow);
       setState({ kind: 'issued', outcome });
     } catch (e) {
+      clearTimeout(slow);
       setState({ kind: 'error', code: codeOf(e) });
     } finally {
       end();
