@@ -10,6 +10,7 @@ import { ERRORS, type DataStore } from '@tus/server';
 import { openBlobStream, sealBlobStream, sealedBlobSize } from './blobCipher';
 import type { DataProtection, WrappedKey } from './dataProtection';
 import type { Db } from './db/Db';
+import { fsyncDir } from './durableFiles';
 
 /**
  * Where scans live: the tus working files of unfinished uploads, and the stored (verified) blobs
@@ -85,7 +86,8 @@ export function diskStorage(blobDir: string): BlobStorage {
     },
     async writeStored(key, body) {
       const target = stored(key);
-      await mkdir(path.dirname(target), { recursive: true });
+      const dir = path.dirname(target);
+      const created = await mkdir(dir, { recursive: true });
       const temporary = `${target}.${randomBytes(6).toString('hex')}.tmp`;
       try {
         const handle = await open(temporary, 'wx', 0o600);
@@ -115,6 +117,16 @@ export function diskStorage(blobDir: string): BlobStorage {
         await rm(temporary, { force: true });
         throw error;
       }
+      // The new name too (and the entry of each folder made for it) on disk before the row that
+      // names it commits: after a power cut the row must not name a file that is not there.
+      const folders = [dir];
+      if (created !== undefined) {
+        for (let made = dir; ; made = path.dirname(made)) {
+          folders.push(path.dirname(made));
+          if (made === created || made === path.dirname(made)) break;
+        }
+      }
+      for (const folder of folders) await fsyncDir(folder);
     },
     readStored: async (key) => {
       const stream = createReadStream(stored(key));

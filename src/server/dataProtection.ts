@@ -1,7 +1,8 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Db } from './db/Db';
+import { writeFileDurablySync } from './durableFiles';
 
 /**
  * Envelope encryption of personal data at rest at the centre (issue 11, item 5).
@@ -252,7 +253,9 @@ export function dataProtectionFromEnv(env: NodeJS.ProcessEnv, options: { dataDir
     const id = `local-${new Date().toISOString().slice(0, 10).replace(/-/g, '')}`;
     const file: KeyFile = { keys: { [id]: randomBytes(KEY_BYTES).toString('base64') }, current: id, indexKey: randomBytes(KEY_BYTES).toString('base64') };
     try {
-      writeFileSync(keyFile, `${JSON.stringify(file, null, 2)}\n`, { flag: 'wx', mode: 0o600 });
+      // Durably (fsync'ed, folder too): sealed scans and encrypted fields written a moment later
+      // would be unreadable for ever if a power cut left this file empty.
+      writeFileDurablySync(keyFile, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600, exclusive: true });
       created = true;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HubIdentityFile } from '../../shared/hub';
 import { EnrolResponse, type EnrolRequest } from '../../shared/sync';
+import { writeFileDurablySync } from '../durableFiles';
 import type { HubIdentity } from './hub';
 
 /**
@@ -24,9 +25,8 @@ export function readIdentity(dataDir: string): StoredIdentity | null {
 
 export function writeIdentity(dataDir: string, identity: StoredIdentity): void {
   const path = join(dataDir, IDENTITY_FILE);
-  writeFileSync(`${path}.tmp`, `${JSON.stringify(identity, null, 2)}\n`, { mode: 0o600 });
-  chmodSync(`${path}.tmp`, 0o600);
-  renameSync(`${path}.tmp`, path);
+  // Whole or not at all, and durably: a power cut right after enrolment must not leave an empty file.
+  writeFileDurablySync(path, `${JSON.stringify(identity, null, 2)}\n`, { mode: 0o600 });
 }
 
 /** Enrols this machine at the centre as its branch's hub; a known hub keeps its device id (re-enrolment). */
