@@ -1,6 +1,7 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fsyncSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { NodeFS } from '@electric-sql/pglite/nodefs';
 import type { Db } from './Db';
 
 /**
@@ -17,7 +18,7 @@ export async function openPgliteDb(dataDir: string | null): Promise<Db> {
     releaseLock = takeLock(`${dataDir}.lock`);
   }
   try {
-    const pg = dataDir === null ? await PGlite.create() : await PGlite.create(dataDir);
+    const pg = dataDir === null ? await PGlite.create() : await PGlite.create({ fs: new DurableNodeFS(dataDir), startParams: [...DURABLE_START_PARAMS] });
     const stats = plannerStatistics(pg);
     const base = wrap(pg);
     return {
@@ -54,6 +55,37 @@ export async function openPgliteDb(dataDir: string | null): Promise<Db> {
     throw e;
   }
 }
+
+/**
+ * A commit is on disk when it answers, as on PostgreSQL. PGlite as shipped is not durable against
+ * a power cut or an OS crash (a process crash loses nothing: every write reaches the OS): it starts
+ * PostgreSQL with fsync off (`-F`), and its Node file system (emscripten's NODEFS) has no fsync
+ * (`fsync()` finds no handler, `fdatasync()` is a no-op). So, for a data directory: fsync on, the
+ * WAL flushed with `fsync()` (wal_sync_method), and NODEFS given an fsync that calls the real one.
+ * Errors keep their errno (PostgreSQL ignores the EBADF/EINVAL some systems answer for a folder,
+ * and stops on any other: it never goes on after a failed flush). Cost: one fsync per commit
+ * (≈ 0.6 ms each on this machine's disk, 50 commits 31 → 63 ms); checkpoints flush data files.
+ */
+class DurableNodeFS extends NodeFS {
+  override async init(pg: PGlite, opts: Parameters<NodeFS['init']>[1]): ReturnType<NodeFS['init']> {
+    const out = await super.init(pg, opts);
+    const giveFsync = (mod: { NODEFS: unknown }): void => {
+      const nodefs = mod.NODEFS as {
+        stream_ops: { fsync?: (stream: { nfd: number }) => number };
+        tryFSOperation: <T>(f: () => T) => T;
+      };
+      nodefs.stream_ops.fsync = (stream) => {
+        nodefs.tryFSOperation(() => fsyncSync(stream.nfd));
+        return 0;
+      };
+    };
+    out.emscriptenOpts.preRun = [giveFsync, ...(out.emscriptenOpts.preRun ?? [])];
+    return out;
+  }
+}
+
+/** PGlite's start parameters with fsync on (no `-F`) and the WAL flushed by fsync(). */
+export const DURABLE_START_PARAMS: readonly string[] = [...PGlite.defaultStartParams.filter((p) => p !== '-F'), '-c', 'wal_sync_method=fsync'];
 
 function wrap(q: PGlite | Transaction): Pick<Db, 'kind' | 'query' | 'exec'> {
   return {
