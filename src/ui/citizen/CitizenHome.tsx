@@ -98,7 +98,7 @@ const CitizenSession = memo(function CitizenSession({ onReset, accessSlot }: Cit
   // tile while one is being issued is ignored.
   const take = useSingleFlight(async (prefix: string) => {
     const end = app.activity.begin();
-    // "Đang lấy số…" (buttons disabled) only when the number is slow to come: drawn at once it
+    // "Đang cấp số…" (buttons disabled) only when the number is slow to come: drawn at once it
     // re-rendered and re-styled the whole page while the ticket's transaction ran, on the same
     // thread that has to handle the transaction's answers (the number came later, not sooner).
     const slow = setTimeout(() => setState({ kind: 'issuing', prefix }), ISSUING_NOTICE_AFTER_MS);
