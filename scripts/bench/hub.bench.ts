@@ -10,7 +10,7 @@
  *    path) through test/support/shapingProxy.ts at 20 Mbit/s each way and 40 ms RTT; kiosk → hub is
  *    the branch's LAN (loopback). Target: through the hub ≥ 90 % of the direct rate.
  *    Centre, hub and link each run in a process of their own (scripts/bench/hubChild.ts and the link
- *    bench's proxy). One hub per hop, warmed by a small load first, as a running hub is; each run
+ *    bench's proxy); the centre and the hub each keep PGlite in a folder (every commit fsynced). One hub per hop, warmed by a small load first, as a running hub is; each run
  *    gets fresh kiosks and a fresh backlog, days of its own so numbers never clash. During the
  *    relay runs the hub and the centre each have a core of their own (taskset: hub on CPU 0, centre
  *    on CPU 1; the kiosks' process and the link float), as a branch PC and the centre's server

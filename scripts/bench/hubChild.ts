@@ -49,7 +49,9 @@ export interface HubBenchHolds {
 
 async function centre(): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), 'hpasc-hub-bench-centre-'));
-  const db = await openPgliteDb(null);
+  // On disk, as a centre keeps its data: each commit waits for its fsync, as the hub's do, so the
+  // relay's two paths compare like with like (in memory the direct path flushed nothing).
+  const db = await openPgliteDb(path.join(dir, 'pglite'));
   const server = await startBenchServer(db, systemClock, hubBenchBranch(), { blobDir: path.join(dir, 'blobs') });
   console.log(JSON.stringify({ baseUrl: server.baseUrl }));
   const n = (v: unknown) => Number(v ?? 0);
