@@ -284,6 +284,36 @@ describe('SyncLoop', () => {
     expect(t.statuses.filter((s) => s.state === 'syncing').length).toBeGreaterThanOrEqual(2);
   });
 
+  it('the network back while a run fails for its loss: runs again at once, not after the backoff', async () => {
+    // A cable pulled and put back within one run: the run's request fails (the cable was out), and
+    // the `online` event came while that run was still settling.
+    let fail: () => void = () => undefined;
+    let calls = 0;
+    const t = setup({
+      baseBackoffMs: 600_000,
+      maxBackoffMs: 600_000,
+      run: () => {
+        calls++;
+        if (calls === 1)
+          return new Promise<RunReport>(
+            (_resolve, reject) => (fail = () => reject(new TransportError('network', { code: 'net.unreachable', detail: 'down' }))),
+          );
+        return Promise.resolve(EMPTY);
+      },
+    });
+    t.loop.start();
+    await t.vt.advance(0);
+    expect(calls).toBe(1);
+    t.loop.trigger(); // the `online` event, during the run
+    fail();
+    // The failed run settles (its snapshot, its heartbeat) before any timer is due.
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    await t.vt.advance(10);
+    expect(calls).toBe(2);
+    expect(t.loop.current.state).toBe('idle');
+    t.loop.stop();
+  });
+
   it('does not run while offline and runs when the network comes back', async () => {
     const t = setup();
     t.setOnline(false);

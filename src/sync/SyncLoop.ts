@@ -85,6 +85,8 @@ export class SyncLoop {
   private timer: unknown = null;
   private running = false;
   private rerun = false;
+  /** A trigger that bypasses the backoff (the network back, "sync now", enrolment) came during the run. */
+  private rerunNow = false;
   private stopped = true;
   private attempt = 0;
   /** Scans' own backoff: consecutive runs that could not send them, and when to try them again. */
@@ -135,6 +137,7 @@ export class SyncLoop {
     if (options.bypassBackoff !== false) this.scansNow = true;
     if (this.running) {
       this.rerun = true;
+      if (options.bypassBackoff !== false) this.rerunNow = true;
       if (options.bypassBackoff === false) this.o.onSaveDuringRun?.();
       return;
     }
@@ -181,6 +184,7 @@ export class SyncLoop {
     }
     this.running = true;
     this.rerun = false;
+    this.rerunNow = false;
     try {
       await this.runAndSettle();
     } finally {
@@ -242,8 +246,13 @@ export class SyncLoop {
       this.o.onStuck?.(next);
     }
     await this.maybeHeartbeat(snap);
-    const wasRerun = !error && this.rerun;
+    // A save during the run waits for the retry like everything else; the network back, "sync now"
+    // or an enrolment during it (rerunNow) run again at once: the run may have failed only because
+    // the network was gone for a moment (a cable out and back in), and the `online` event came
+    // while it settled.
+    const wasRerun = (!error && this.rerun) || this.rerunNow;
     this.rerun = false;
+    this.rerunNow = false;
     this.schedule(wasRerun ? 0 : Math.max(0, retryAt - now));
   }
 
