@@ -1,7 +1,9 @@
-import { fsyncSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, fsyncSync, mkdirSync, readFileSync, readdirSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { NodeFS } from '@electric-sql/pglite/nodefs';
+import { fsyncDir } from '../durableFiles';
 import type { Db } from './Db';
 
 /**
@@ -18,6 +20,7 @@ export async function openPgliteDb(dataDir: string | null): Promise<Db> {
     releaseLock = takeLock(`${dataDir}.lock`);
   }
   try {
+    if (dataDir !== null) await createDataDirDurably(dataDir);
     const pg = dataDir === null ? await PGlite.create() : await PGlite.create({ fs: new DurableNodeFS(dataDir), startParams: [...DURABLE_START_PARAMS] });
     const stats = plannerStatistics(pg);
     const base = wrap(pg);
@@ -82,6 +85,64 @@ class DurableNodeFS extends NodeFS {
     out.emscriptenOpts.preRun = [giveFsync, ...(out.emscriptenOpts.preRun ?? [])];
     return out;
   }
+}
+
+/**
+ * A new data directory is on disk before anything is stored in it. PGlite creates one with its
+ * initdb, which writes about a thousand files (40 MB) without a single fsync: a power cut in the
+ * half minute before the OS writes them back could leave a damaged catalog under a later commit
+ * the WAL did flush, and a server that will not start. So a new directory is made under a
+ * temporary name (`<dir>.new`), closed, every file and folder in it fsynced, then renamed into
+ * place and the parent folder fsynced: the directory exists whole or not at all. A leftover
+ * `<dir>.new` (a first start cut short) is discarded. Costs a second or two, once; opening an
+ * existing directory is unchanged. Refuses a non-empty folder that is not a PGlite data directory
+ * (a wrong --data-dir) instead of writing into it.
+ */
+async function createDataDirDurably(dataDir: string): Promise<void> {
+  if (existsSync(join(dataDir, 'PG_VERSION'))) return;
+  if (existsSync(dataDir) && readdirSync(dataDir).length > 0) {
+    throw new Error(`${dataDir} is not empty and holds no PostgreSQL data directory (no PG_VERSION); point the server at an empty or new folder`);
+  }
+  const fresh = `${dataDir}.new`;
+  rmSync(fresh, { recursive: true, force: true });
+  const pg = await PGlite.create({ fs: new DurableNodeFS(fresh), startParams: [...DURABLE_START_PARAMS] });
+  await pg.close();
+  await fsyncTree(fresh);
+  if (existsSync(dataDir)) rmdirSync(dataDir);
+  renameSync(fresh, dataDir);
+  await fsyncDir(dirname(dataDir));
+}
+
+/** fsync of every file and folder under `root` (a folder after its entries), a few at a time. */
+async function fsyncTree(root: string): Promise<void> {
+  const files: string[] = [];
+  const folders: string[] = [];
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.isFile()) files.push(path);
+    }
+    folders.push(dir);
+  };
+  walk(root);
+  const syncAll = async (paths: readonly string[]): Promise<void> => {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < paths.length) {
+        const handle = await open(paths[next++]!, 'r');
+        try {
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, worker));
+  };
+  await syncAll(files);
+  // Folders after every file (their entries name the files), deepest first as `walk` listed them.
+  for (const folder of folders) await fsyncDir(folder);
 }
 
 /** PGlite's start parameters with fsync on (no `-F`) and the WAL flushed by fsync(). */
