@@ -27,8 +27,13 @@ export interface TicketPdfSeries {
 }
 
 export interface TicketPdfBenchResult {
+  /** The default engine (writePdf.ts, `direct`), subset fonts: what the kiosk prints. */
   readonly subset: TicketPdfSeries;
   readonly full: TicketPdfSeries;
+  /** The same tickets through the pdf-lib engine (the peer the default was chosen against). */
+  readonly pdfLib: TicketPdfSeries;
+  /** pdf-lib ÷ direct, p50. */
+  readonly engineRatio: number;
   /** full ÷ subset */
   readonly timeRatio: number;
   readonly sizeRatio: number;
@@ -113,11 +118,16 @@ export async function runTicketPdfBench(options: { tickets?: number; warmup?: nu
   const fullRenderer = createTicketPdfRenderer(fonts, { subset: false });
   const setupFull = performance.now() - t;
 
+  const pdfLibRenderer = createTicketPdfRenderer(fonts, { subset: true, engine: 'pdf-lib' });
+
   const subset = await series(subsetRenderer, tickets, warmup);
   const full = await series(fullRenderer, tickets, warmup);
+  const pdfLib = await series(pdfLibRenderer, tickets, warmup);
   return {
     subset,
     full,
+    pdfLib,
+    engineRatio: round(pdfLib.p50Ms / subset.p50Ms),
     timeRatio: round(full.p50Ms / subset.p50Ms),
     sizeRatio: round(full.bytes / subset.bytes),
     setupMs: { subset: round(setupSubset), full: round(setupFull) },
@@ -140,7 +150,9 @@ export function printTicketPdfBench(r: TicketPdfBenchResult): void {
   console.log(`setup   subset ${r.setupMs.subset} ms, full ${r.setupMs.full} ms (once per renderer)`);
   console.log(line('subset', r.subset));
   console.log(line('full', r.full));
+  console.log(line('pdf-lib', r.pdfLib));
   console.log(`ratio   full/subset: time ${r.timeRatio}×, size ${r.sizeRatio}×`);
+  console.log(`ratio   engine pdf-lib/direct (subset, p50): ${r.engineRatio}× (the kiosk writes with the direct engine: src/print/pdf/writePdf.ts)`);
   console.log(
     `target  p95 ≤ ${TICKET_PDF_TARGETS.p95Ms} ms: ${verdict(r.pass.p95)} (${r.subset.p95Ms} ms); ` +
       `size ≤ ${TICKET_PDF_TARGETS.maxKb} KB: ${verdict(r.pass.size)} (max ${r.subset.maxBytes} B)`,
@@ -150,6 +162,12 @@ export function printTicketPdfBench(r: TicketPdfBenchResult): void {
     measured: `p95 ${r.subset.p95Ms} ms, ${r.subset.kb} KB (max ${round(r.subset.maxBytes / 1024, 1)})`,
     target: `p95 ≤ ${TICKET_PDF_TARGETS.p95Ms} ms, ≤ ${TICKET_PDF_TARGETS.maxKb} KB`,
     pass: r.pass.p95 && r.pass.size,
+  });
+  recordFigure({
+    figure: 'same through pdf-lib (the peer engine)',
+    measured: `p95 ${r.pdfLib.p95Ms} ms, ${r.pdfLib.kb} KB (${r.engineRatio}× the direct engine's p50)`,
+    target: '—',
+    pass: null,
   });
   recordFigure({ figure: 'same with the full font', measured: `p95 ${r.full.p95Ms} ms, ${r.full.kb} KB (${r.sizeRatio}× larger)`, target: '—', pass: null });
 }

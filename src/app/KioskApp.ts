@@ -409,7 +409,7 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
       const estimate = waitEstimates?.estimateFor(group.prefix) ?? null;
       // The number goes on screen as soon as the ticket is saved, before anything else runs on the
       // main thread. A renderer off the main thread renders while the transaction flushes to disk;
-      // one on the main thread would hold the screen until it finished (pdf-lib does not yield), so
+      // one on the main thread would hold the screen until it finished (the PDF engine does not yield), so
       // it starts once the number could be painted. The print job is handed over after that paint
       // (in the browser it costs a frame teardown and a blob registration) and only after the
       // ticket is saved: a PDF rendered for a transaction that failed is discarded.

@@ -7,7 +7,7 @@ import type { WorkerRequest, WorkerResponse } from './ticketPdf.worker';
 export interface KioskTicketRenderer extends TicketPdfRenderer {
   /**
    * true: `render` runs off the main thread and may overlap the journal commit without delaying
-   * the number on screen; false: it holds the main thread while it runs (pdf-lib does not yield).
+   * the number on screen; false: it holds the main thread while it runs (the PDF engine does not yield).
    */
   readonly offMainThread: boolean;
 }

@@ -26,12 +26,14 @@ import type { BoxItem, PageContent, TextItem } from './pdf/pagePainter';
 import type { QrPlacement } from './pdf/qrDrawing';
 import { UNSUPPORTED_CHAR_REPLACEMENT, cleanText, measure, wrapBalanced, type Measure } from './pdf/textLayout';
 import { mm, round2 } from './pdf/units';
-import { writePdf } from './pdf/writePdf';
+import { writePdf, type PdfEngine } from './pdf/writePdf';
 import { qrMatrix } from './qrMatrix';
 
 export interface TicketPdfOptions {
   /** Embed only the glyphs used (default true): ~10 KB per ticket instead of ~70 KB. */
   readonly subset?: boolean;
+  /** The PDF engine (writePdf.ts; default the measured faster one). The bench compares both. */
+  readonly engine?: PdfEngine;
 }
 
 export interface TicketPdfRenderer {
@@ -62,12 +64,16 @@ export function createTicketPdfRenderer(fonts: PdfFonts, options: TicketPdfOptio
   return {
     async render(data: TicketPrintData): Promise<Uint8Array> {
       const layout = layoutTicket(prepared.parsed, data);
-      return writePdf(prepared, {
-        title: `Phiếu thứ tự ${cleanText(data.number, prepared.parsed.bold)}`,
-        date: data.issuedAt,
-        subset,
-        pages: [{ width: TICKET_PAGE_WIDTH_PT, height: layout.height, content: layout }],
-      });
+      return writePdf(
+        prepared,
+        {
+          title: `Phiếu thứ tự ${cleanText(data.number, prepared.parsed.bold)}`,
+          date: data.issuedAt,
+          subset,
+          pages: [{ width: TICKET_PAGE_WIDTH_PT, height: layout.height, content: layout }],
+        },
+        options.engine,
+      );
     },
   };
 }

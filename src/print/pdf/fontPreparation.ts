@@ -106,8 +106,13 @@ export function subsetFontName(font: FontkitFont, texts: Iterable<DrawnText>, ke
     if (t.font !== key) continue;
     for (const glyph of font.layout(t.text).glyphs) used.add(glyph.id);
   }
+  return subsetNameOf(font, used, key);
+}
+
+/** "TAG+Name" for a subset holding these glyphs (by index in the font), whatever their order. */
+export function subsetNameOf(font: FontkitFont, glyphIds: Iterable<number>, key: FontKey): string {
   let hash = 0x811c9dc5; // FNV-1a, 32 bit
-  for (const id of [...used].sort((a, b) => a - b)) {
+  for (const id of [...new Set(glyphIds)].sort((a, b) => a - b)) {
     hash ^= id & 0xff;
     hash = Math.imul(hash, 0x01000193);
     hash ^= id >>> 8;

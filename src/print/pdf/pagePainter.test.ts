@@ -1,29 +1,12 @@
-import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRawStream, decodePDFRawStream } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
-import { readPrintFonts } from '../../../test/support/printFonts';
 import { qrMatrix } from '../qrMatrix';
-import { embedFonts, prepareFonts } from './fontPreparation';
-import { paintPage, type PageContent } from './pagePainter';
+import { PAGE_FONT_RESOURCES, paintPage, type PageContent } from './pagePainter';
 
-const prepared = prepareFonts(readPrintFonts());
 const HEIGHT = 300;
 
-/** Paints `content` on a 200 × 300 pt page; returns the page's content stream as text, one operator a line. */
-async function paint(content: PageContent): Promise<{ ops: string[]; fontNames: string[] }> {
-  const doc = await PDFDocument.create({ updateMetadata: false });
-  doc.registerFontkit(prepared.fontkit);
-  const fonts = await embedFonts(doc, prepared, content.texts, true);
-  paintPage(doc.addPage([200, HEIGHT]), HEIGHT, content, fonts);
-  const loaded = await PDFDocument.load(await doc.save());
-  const page = loaded.getPage(0);
-  const contents = page.node.Contents();
-  const streams = contents instanceof PDFArray ? contents.asArray().map((ref) => loaded.context.lookup(ref)) : [contents];
-  const text = streams.map((stream) => (stream instanceof PDFRawStream ? Buffer.from(decodePDFRawStream(stream).decode()).toString('latin1') : '')).join('\n');
-  const fontDict = page.node.Resources()?.lookup(PDFName.of('Font'), PDFDict);
-  return {
-    ops: text.split('\n'),
-    fontNames: fontDict?.keys().map((k) => k.decodeText()) ?? [],
-  };
+/** Paints `content` on a 300 pt high page; its content stream, one operator a line (texts shown as `<font:text>`). */
+function paint(content: PageContent): { ops: string[] } {
+  return { ops: paintPage(HEIGHT, content, (font, text) => `<${font}:${text}>`).split('\n') };
 }
 
 const black = (text: string, baseline: number, font: 'regular' | 'bold' = 'regular', size = 10) => ({ text, font, size, x: 10, baseline });
@@ -59,9 +42,14 @@ describe('paintPage', () => {
     ]);
   });
 
-  it('registers both fonts under fixed names, and paints a QR only when there is one', async () => {
+  it("shows each text with its weight's glyph codes, under fixed font names", () => {
+    const { ops } = paint({ texts: [black('Hà Nội', 20), black('Số', 40, 'bold')], boxes: [] });
+    expect(ops.filter((op) => op.endsWith(' Tj'))).toEqual(['<regular:Hà Nội> Tj', '<bold:Số> Tj']);
+    expect(PAGE_FONT_RESOURCES).toEqual({ regular: 'F1', bold: 'F2' });
+  });
+
+  it('paints a QR only when there is one', async () => {
     const plain = await paint({ texts: [black('Hà Nội', 20)], boxes: [] });
-    expect(plain.fontNames.sort()).toEqual(['F1', 'F2']);
     expect(plain.ops.some((op) => op.endsWith(' cm'))).toBe(false);
     expect(plain.ops.filter((op) => op.endsWith(' re'))).toEqual([]);
 

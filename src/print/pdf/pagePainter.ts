@@ -1,33 +1,18 @@
 /**
- * Paints one laid-out page: black boxes, then all text in one text object, then the QR symbol.
+ * Paints one laid-out page as its content stream (operators, one a line): black boxes, then all
+ * text in one text object, then the QR symbol. Both PDF engines (writePdf.ts) write these bytes.
  * Layouts measure from the page top; PDF pages have their origin at the bottom left, and this is
  * the only place that converts.
  *
  * Guarantees:
  * - Black (and white, for text on a black box) only: thermal heads print dots or nothing.
- * - Fonts are registered on the page under fixed names (F1 regular, F2 bold).
- *   `page.drawText()` is not used: it registers the font again under a new random name on every
- *   call (bigger and non-deterministic output).
+ * - Fonts are named by fixed resource names (PAGE_FONT_RESOURCES: F1 regular, F2 bold); text is
+ *   shown with the glyph codes the document's embedded font gives it (`encode`).
  * - Coordinates are written rounded to 0.01 pt; operators are emitted only when font, size or
  *   colour change, in item order, so the same content gives the same bytes.
  */
-import {
-  PDFName,
-  beginText,
-  endText,
-  fill,
-  popGraphicsState,
-  pushGraphicsState,
-  rectangle,
-  setFillingGrayscaleColor,
-  setFontAndSize,
-  setTextMatrix,
-  showText,
-  type PDFFont,
-  type PDFOperator,
-  type PDFPage,
-} from 'pdf-lib';
 import type { FontKey } from '../PdfFonts';
+import { pdfNumber } from './pdfNumber';
 import { qrOperators, type QrPlacement } from './qrDrawing';
 import { round2 } from './units';
 
@@ -58,41 +43,41 @@ export interface PageContent {
   readonly qr?: QrPlacement;
 }
 
-const RESOURCE: Readonly<Record<FontKey, string>> = { regular: 'F1', bold: 'F2' };
+/** The page's font resource names: the engine registers each weight's font under its name. */
+export const PAGE_FONT_RESOURCES: Readonly<Record<FontKey, string>> = { regular: 'F1', bold: 'F2' };
 
-export function paintPage(page: PDFPage, height: number, content: PageContent, fonts: Readonly<Record<FontKey, PDFFont>>): void {
+/** A text as the glyph codes of the font embedded for its weight, as a PDF hex string (`<…>`). */
+export type EncodeText = (font: FontKey, text: string) => string;
+
+/** The page's content stream: operator lines joined by newlines (ASCII). */
+export function paintPage(height: number, content: PageContent, encode: EncodeText): string {
+  const ops: string[] = [];
+  const n = pdfNumber;
   if (content.boxes.length > 0) {
-    const black: PDFOperator[] = [pushGraphicsState(), setFillingGrayscaleColor(0)];
-    for (const b of content.boxes) {
-      black.push(rectangle(round2(b.x), round2(height - b.top - b.height), round2(b.width), round2(b.height)));
-    }
-    black.push(fill(), popGraphicsState());
-    page.pushOperators(...black);
+    ops.push('q', '0 g');
+    for (const b of content.boxes) ops.push(`${n(round2(b.x))} ${n(round2(height - b.top - b.height))} ${n(round2(b.width))} ${n(round2(b.height))} re`);
+    ops.push('f', 'Q');
   }
-
-  page.node.setFontDictionary(PDFName.of(RESOURCE.regular), fonts.regular.ref);
-  page.node.setFontDictionary(PDFName.of(RESOURCE.bold), fonts.bold.ref);
-  const text: PDFOperator[] = [pushGraphicsState(), beginText()];
+  ops.push('q', 'BT');
   let font: string | undefined;
   let size: number | undefined;
   let gray: number | undefined;
   for (const t of content.texts) {
     const tSize = round2(t.size);
-    if (RESOURCE[t.font] !== font || tSize !== size) {
-      font = RESOURCE[t.font];
+    if (PAGE_FONT_RESOURCES[t.font] !== font || tSize !== size) {
+      font = PAGE_FONT_RESOURCES[t.font];
       size = tSize;
-      text.push(setFontAndSize(font, size));
+      ops.push(`/${font} ${n(size)} Tf`);
     }
     const tGray = t.white === true ? 1 : 0;
     if (tGray !== gray) {
       gray = tGray;
-      text.push(setFillingGrayscaleColor(gray));
+      ops.push(`${gray} g`);
     }
-    text.push(setTextMatrix(1, 0, 0, 1, round2(t.x), round2(height - t.baseline)));
-    text.push(showText(fonts[t.font].encodeText(t.text)));
+    ops.push(`1 0 0 1 ${n(round2(t.x))} ${n(round2(height - t.baseline))} Tm`);
+    ops.push(`${encode(t.font, t.text)} Tj`);
   }
-  text.push(endText(), popGraphicsState());
-  page.pushOperators(...text);
-
-  if (content.qr !== undefined) page.pushOperators(...qrOperators(content.qr, height));
+  ops.push('ET', 'Q');
+  if (content.qr !== undefined) ops.push(...qrOperators(content.qr, height));
+  return ops.join('\n');
 }

@@ -1,9 +1,9 @@
 /**
  * A QR symbol as PDF path operators: black modules on the page, nothing else (the quiet zone is the
- * caller's white space). Pure: operators only, the caller pushes them onto a page.
+ * caller's white space). Pure: operator lines only, the page painter writes them into the page.
  */
-import { concatTransformationMatrix, fill, popGraphicsState, pushGraphicsState, rectangle, setFillingGrayscaleColor, type PDFOperator } from 'pdf-lib';
 import type { QrMatrix } from '../qrMatrix';
+import { pdfNumber } from './pdfNumber';
 import { round2 } from './units';
 
 /** Where a symbol goes on the page. */
@@ -20,7 +20,7 @@ export interface QrPlacement {
  * One rectangle per horizontal run of dark modules, and a run is extended downwards while the rows
  * below repeat it exactly (a finder pattern becomes five rectangles). All in one path, one fill.
  */
-export function qrOperators(qr: QrPlacement, pageHeight: number): PDFOperator[] {
+export function qrOperators(qr: QrPlacement, pageHeight: number): string[] {
   const { matrix, module } = qr;
   const n = matrix.size;
   interface Run {
@@ -58,12 +58,8 @@ export function qrOperators(qr: QrPlacement, pageHeight: number): PDFOperator[] 
 
   // Draw in module units (y pointing down from the symbol's top-left) so every rectangle is four
   // small integers: about half the content stream of page coordinates.
-  const ops: PDFOperator[] = [
-    pushGraphicsState(),
-    concatTransformationMatrix(module, 0, 0, -module, round2(qr.x), round2(pageHeight - qr.top)),
-    setFillingGrayscaleColor(0),
-  ];
-  for (const r of done) ops.push(rectangle(r.x0, r.y0, r.x1 - r.x0, r.rows));
-  ops.push(fill(), popGraphicsState());
+  const ops: string[] = ['q', `${pdfNumber(module)} 0 0 ${pdfNumber(-module)} ${pdfNumber(round2(qr.x))} ${pdfNumber(round2(pageHeight - qr.top))} cm`, '0 g'];
+  for (const r of done) ops.push(`${r.x0} ${r.y0} ${r.x1 - r.x0} ${r.rows} re`);
+  ops.push('f', 'Q');
   return ops;
 }

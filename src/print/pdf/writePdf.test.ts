@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { readPrintFonts } from '../../../test/support/printFonts';
 import { prepareFonts } from './fontPreparation';
 import type { PageContent } from './pagePainter';
-import { writePdf, type PdfDocumentSpec } from './writePdf';
+import { PDF_ENGINES, writePdf, type PdfDocumentSpec } from './writePdf';
 
 const prepared = prepareFonts(readPrintFonts());
 const DATE = Date.parse('2026-11-23T02:35:00Z');
@@ -38,15 +38,15 @@ function pageFonts(doc: PDFDocument): { refs: string[]; baseFonts: string[] }[] 
   });
 }
 
-describe('writePdf', () => {
+describe.each(PDF_ENGINES)('writePdf with the %s engine', (engine) => {
   it('gives the same bytes for the same fonts and spec', async () => {
-    const pdf = await writePdf(prepared, spec);
-    expect(await writePdf(prepared, spec)).toEqual(pdf);
-    expect(await writePdf(prepared, { ...spec, date: DATE + 60_000 })).not.toEqual(pdf);
+    const pdf = await writePdf(prepared, spec, engine);
+    expect(await writePdf(prepared, spec, engine)).toEqual(pdf);
+    expect(await writePdf(prepared, { ...spec, date: DATE + 60_000 }, engine)).not.toEqual(pdf);
   });
 
   it('writes the title, producer, creator, language and the given date, and nothing else', async () => {
-    const doc = await PDFDocument.load(await writePdf(prepared, spec), { updateMetadata: false });
+    const doc = await PDFDocument.load(await writePdf(prepared, spec, engine), { updateMetadata: false });
     expect(doc.getTitle()).toBe(spec.title);
     expect(doc.getProducer()).toBe('HPASC Kiosk');
     expect(doc.getCreator()).toBe('HPASC Kiosk');
@@ -58,21 +58,22 @@ describe('writePdf', () => {
     expect(doc.catalog.lookup(PDFName.of('Lang'))?.toString()).toBe('(vi-VN)');
   });
 
-  it('makes the pages in order with their sizes, sharing one embedded subset per weight', async () => {
-    const doc = await PDFDocument.load(await writePdf(prepared, spec));
+  it('makes the pages in order with their sizes, sharing one embedded subset per weight, registered as F1 and F2', async () => {
+    const doc = await PDFDocument.load(await writePdf(prepared, spec, engine));
     expect(doc.getPages().map((p) => p.getSize())).toEqual([
       { width: 300, height: 400 },
       { width: 300, height: 500 },
     ]);
     const [first, second] = pageFonts(doc);
+    for (const p of doc.getPages()) expect(p.node.Resources()?.lookup(PDFName.of('Font'), PDFDict).keys().map(String).sort()).toEqual(['/F1', '/F2']);
     expect(second?.refs).toEqual(first?.refs);
     expect(first?.baseFonts).toHaveLength(2);
     for (const name of first?.baseFonts ?? []) expect(name).toMatch(/^[A-Z]{6}\+BeVietnamPro-(Regular|Bold)$/u);
   });
 
   it('embeds the whole fonts under their PostScript names when subset is off', async () => {
-    const full = await writePdf(prepared, { ...spec, subset: false });
-    const subset = await writePdf(prepared, spec);
+    const full = await writePdf(prepared, { ...spec, subset: false }, engine);
+    const subset = await writePdf(prepared, spec, engine);
     expect(full.byteLength).toBeGreaterThan(3 * subset.byteLength);
     const [first] = pageFonts(await PDFDocument.load(full));
     expect(first?.baseFonts.sort()).toEqual(['BeVietnamPro-Bold', 'BeVietnamPro-Regular']);

@@ -1,0 +1,13 @@
+/**
+ * Numbers as PDF content and object syntax writes them: integers bare, fractions in plain decimal
+ * notation (never exponent notation, which PDF does not have), no trailing zeros.
+ */
+export function pdfNumber(value: number): string {
+  if (!Number.isFinite(value)) throw new Error(`not a PDF number: ${value}`);
+  if (Number.isInteger(value)) return String(value);
+  const text = String(value);
+  if (!text.includes('e')) return text;
+  // 1e-7 and the like: fixed notation, trailing zeros dropped ("-0" stays "0").
+  const fixed = value.toFixed(10).replace(/\.?0+$/u, '');
+  return fixed === '-0' ? '0' : fixed;
+}
