@@ -127,6 +127,11 @@ test.describe('citizen kiosk, network unplugged', () => {
     await expect(page.getByTestId('citizen.home')).toHaveAttribute('aria-busy', 'true');
     await expect(page.getByTestId('citizen.home')).toContainText('Đang cấp số…');
     await expect(page.getByTestId('citizen.service.A')).toBeDisabled();
+    // The look-up, follow and rating entries wait too, and look it (faded like the tiles).
+    for (const entry of ['citizen.lookup', 'citizen.follow', 'citizen.rating']) {
+      await expect(page.getByTestId(entry)).toBeDisabled();
+      await expect(page.getByTestId(entry)).toHaveCSS('opacity', '0.6');
+    }
     await page.screenshot({ path: join(SCREENS_DIR, 'citizen-issuing.png') });
     await expect(page.getByTestId('ticket.number')).toHaveText('E0001');
     await expect(page.getByTestId('ticket.result')).toHaveAttribute('data-print', 'printed');

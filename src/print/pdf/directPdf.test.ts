@@ -4,13 +4,14 @@
  * file's own structure (every cross-reference entry points at its object), which poppler would
  * otherwise repair in silence.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPrintFonts } from '../../../test/support/printFonts';
 import { qrMatrix } from '../qrMatrix';
+import { KEPT_FONTS, keptFontCount } from './directPdf';
 import { prepareFonts } from './fontPreparation';
 import type { PageContent } from './pagePainter';
 import { writePdf, type PdfDocumentSpec, type PdfEngine } from './writePdf';
@@ -69,9 +70,12 @@ function save(pdf: Uint8Array): string {
   return file;
 }
 
-/** pdftotext of the whole document; also fails on anything poppler complains about. */
+/** pdftotext of the whole document; fails on anything poppler complains about (it repairs and goes on, saying so on stderr). */
 function text(pdf: Uint8Array): string {
-  return execFileSync('pdftotext', ['-enc', 'UTF-8', save(pdf), '-'], { stdio: ['ignore', 'pipe', 'pipe'] }).toString('utf8');
+  const run = spawnSync('pdftotext', ['-enc', 'UTF-8', save(pdf), '-'], { encoding: 'utf8' });
+  expect(run.status).toBe(0);
+  expect(run.stderr).toBe('');
+  return run.stdout;
 }
 
 /** Each page at 150 dpi in grey, as raw PGM bytes. */
@@ -114,6 +118,13 @@ describe('the direct PDF engine', () => {
     // Catalog, pages, info, two fonts of five objects, two pages with their contents.
     expect(inUse.map((e) => e.n)).toEqual([1, 2, 3, ...Array.from({ length: 10 }, (_, i) => 4 + i), 14, 15, 16, 17]);
     for (const { n, offset } of inUse) expect(latin.slice(offset, offset + `${n} 0 obj\n`.length), `object ${n}`).toBe(`${n} 0 obj\n`);
+    // Every stream's Length ends exactly where its data does.
+    const streams = [...latin.matchAll(/<< \/Length (\d+) [^\n]*>>\nstream\n/gu)];
+    expect(streams).toHaveLength(2 * 2 + 2); // two fonts' program and map, two pages' contents
+    for (const m of streams) {
+      const end = m.index + m[0].length + Number(m[1]);
+      expect(latin.slice(end, end + '\nendstream\n'.length)).toBe('\nendstream\n');
+    }
   });
 
   it('splits a ToUnicode map of more than 100 glyphs into blocks of at most 100, and every glyph reads back', async () => {
@@ -171,16 +182,42 @@ describe('the direct PDF engine', () => {
     expect(text(whole)).toBe(text(subset));
   });
 
-  it('writes a document the same, byte for byte, whatever it wrote before (the kept fonts change nothing)', async () => {
-    const fresh = prepareFonts(readPrintFonts());
-    const first = await writePdf(fresh, document, 'direct');
+  it('writes a document the same, byte for byte, whatever it wrote before, and keeps a bounded number of fonts', async () => {
+    const used = prepareFonts(readPrintFonts());
+    await writePdf(used, document, 'direct');
     for (let i = 0; i < 40; i++) {
-      await writePdf(
-        fresh,
-        { ...document, pages: [{ width: 200, height: 200, content: content([`Số ${i} ${ALPHABET.slice(i, i + 30)}`], i % 2 === 0) }] },
-        'direct',
-      );
+      const other = content([`Số ${i} ${ALPHABET.slice(i, i + 30)}`], i % 2 === 0);
+      await writePdf(used, { ...document, pages: [{ width: 200, height: 200, content: other }] }, 'direct');
+      expect(keptFontCount(used)).toBeLessThanOrEqual(KEPT_FONTS);
     }
-    expect(Buffer.from(await writePdf(fresh, document, 'direct')).equals(Buffer.from(first))).toBe(true);
+    expect(keptFontCount(used)).toBe(KEPT_FONTS);
+    // Written again by the renderer that wrote all of those (its fonts kept since, or made again),
+    // the document is the one a renderer that never wrote anything writes.
+    const again = await writePdf(used, document, 'direct');
+    expect(Buffer.from(await writePdf(used, document, 'direct')).equals(Buffer.from(again))).toBe(true);
+    const fresh = await writePdf(prepareFonts(readPrintFonts()), document, 'direct');
+    expect(Buffer.from(again).equals(Buffer.from(fresh))).toBe(true);
+  });
+
+  it('fails a document whose font cannot be subset, instead of waiting for ever, and keeps nothing of it', async () => {
+    const fonts = prepareFonts(readPrintFonts());
+    const font = fonts.parsed.regular;
+    const createSubset = font.createSubset.bind(font);
+    font.createSubset = () => {
+      const subset = createSubset() as ReturnType<typeof createSubset> & { encode(stream: unknown): void };
+      subset.encode = () => {
+        throw new Error('glyf table damaged');
+      };
+      return subset;
+    };
+    await expect(writePdf(fonts, document, 'direct')).rejects.toThrow('glyf table damaged');
+    font.createSubset = createSubset;
+    expect(text(await writePdf(fonts, document, 'direct'))).toBe(text(await render('direct')));
+  });
+
+  it('refuses a document without pages, with either engine', async () => {
+    for (const engine of ['direct', 'pdf-lib'] as const) {
+      await expect(writePdf(prepared, { ...document, pages: [] }, engine)).rejects.toThrow(/has no pages/u);
+    }
   });
 });

@@ -18,7 +18,7 @@
  *   changed, and an entry is keyed by everything it was made from (weight, glyphs, subset or whole).
  */
 import pako from 'pako';
-import type { Font as FontkitFont, Glyph } from '@pdf-lib/fontkit';
+import type { Font as FontkitFont, Glyph, Subset } from '@pdf-lib/fontkit';
 import type { FontKey } from '../PdfFonts';
 import { subsetNameOf, type PreparedFonts } from './fontPreparation';
 import { PAGE_FONT_RESOURCES, paintPage } from './pagePainter';
@@ -35,7 +35,7 @@ const WEIGHTS: readonly FontKey[] = ['regular', 'bold'];
 /** Always in a subset: documents that differ only in numbers share their fonts. */
 const ALWAYS_SUBSET = '0123456789';
 /** Embedded fonts kept per renderer (LRU): both weights of a few service groups and documents. */
-const KEPT_FONTS = 32;
+export const KEPT_FONTS = 32;
 
 /** One weight embedded: its objects (serialised, fixed numbers) and the code of each glyph. */
 interface EmbeddedFont {
@@ -47,6 +47,13 @@ interface EmbeddedFont {
 }
 
 const kept = new WeakMap<PreparedFonts, Map<string, Promise<EmbeddedFont>>>();
+/** A whole font program, compressed once per weight (documents with other glyphs reuse it). */
+const packedPrograms = new WeakMap<FontkitFont, Uint8Array>();
+
+/** How many embedded fonts this renderer keeps now (tests: the cache is bounded). */
+export function keptFontCount(fonts: PreparedFonts): number {
+  return kept.get(fonts)?.size ?? 0;
+}
 
 export async function writeDirectPdf(fonts: PreparedFonts, spec: PdfDocumentSpec): Promise<Uint8Array> {
   const embedded = {} as Record<FontKey, EmbeddedFont>;
@@ -57,7 +64,13 @@ export async function writeDirectPdf(fonts: PreparedFonts, spec: PdfDocumentSpec
   const encode = (key: FontKey, text: string): string => {
     const { cidOf } = embedded[key];
     let hex = '<';
-    for (const glyph of fonts.parsed[key].layout(text).glyphs) hex += hex4(cidOf.get(glyph.id) ?? 0);
+    for (const glyph of fonts.parsed[key].layout(text).glyphs) {
+      const cid = cidOf.get(glyph.id);
+      // The subset was made from the same (memoised) shaping: a glyph it lacks is a bug, not a
+      // box to print.
+      if (cid === undefined) throw new Error(`glyph ${glyph.id} of "${text}" is not in the embedded ${key} font`);
+      hex += hex4(cid);
+    }
     return `${hex}>`;
   };
 
@@ -101,7 +114,10 @@ function embeddedFont(fonts: PreparedFonts, key: FontKey, texts: readonly string
   } else {
     entry = embed(fonts, key, used, subset);
     // A failed embedding is not kept: the next document tries again.
-    entry.catch(() => byId.delete(id));
+    const made = entry;
+    made.catch(() => {
+      if (byId.get(id) === made) byId.delete(id);
+    });
     if (byId.size >= KEPT_FONTS) byId.delete(byId.keys().next().value!);
   }
   byId.set(id, entry);
@@ -118,13 +134,7 @@ async function embed(fonts: PreparedFonts, key: FontKey, used: readonly Glyph[],
     // glyphs after them when it encodes.
     const s = font.createSubset();
     for (const glyph of used) cidOf.set(glyph.id, s.includeGlyph(glyph.id));
-    // fontkit encodes through a stream that only says 'data' and 'end' (an error throws).
-    program = await new Promise<Uint8Array>((resolve) => {
-      const parts: Uint8Array[] = [];
-      s.encodeStream()
-        .on('data', (bytes: Uint8Array) => parts.push(bytes))
-        .on('end', () => resolve(concat(parts)));
-    });
+    program = await encodeSubset(s);
     name = subsetNameOf(
       font,
       used.map((g) => g.id),
@@ -152,9 +162,42 @@ async function embed(fonts: PreparedFonts, key: FontKey, used: readonly Glyph[],
       `/ItalicAngle ${pdfNumber(font.italicAngle)} /Ascent ${n(font.ascent)} /Descent ${n(font.descent)} /CapHeight ${n(font.capHeight || font.ascent)} ` +
       `/XHeight ${n(font.xHeight || 0)} /StemV 0 /FontFile2 ${base + 3} 0 R >>`,
   );
-  out.stream(base + 3, `/Length1 ${program.length}`, program);
+  if (subset) out.stream(base + 3, `/Length1 ${program.length}`, program);
+  else {
+    let packed = packedPrograms.get(font);
+    if (!packed) packedPrograms.set(font, (packed = pako.deflate(program)));
+    out.stream(base + 3, `/Length1 ${program.length}`, program, packed);
+  }
   out.stream(base + 4, '', latin1(toUnicodeCmap(used, cidOf)));
   return { ...out.objects(), cidOf };
+}
+
+/**
+ * The subset's TrueType program. fontkit encodes it on a later tick through a stream that only says
+ * 'data' and 'end': an error there would be thrown out of the timer, never reach this promise, and
+ * leave the document (and every later one with these glyphs, kept) waiting for ever. So `encode`
+ * is wrapped to reject instead.
+ */
+function encodeSubset(s: Subset): Promise<Uint8Array> {
+  return new Promise<Uint8Array>((resolve, reject) => {
+    const withEncode = s as Subset & { encode(stream: unknown): void };
+    const encode = withEncode.encode.bind(s);
+    let failed = false;
+    withEncode.encode = (stream) => {
+      try {
+        encode(stream);
+      } catch (e) {
+        failed = true;
+        reject(e instanceof Error ? e : new Error(String(e)));
+      }
+    };
+    const parts: Uint8Array[] = [];
+    s.encodeStream()
+      .on('data', (bytes: Uint8Array) => parts.push(bytes))
+      .on('end', () => {
+        if (!failed) resolve(concat(parts));
+      });
+  });
 }
 
 /** W: runs of consecutive CIDs, each `first [w w …]`, in CID order. */
@@ -273,9 +316,8 @@ class PdfWriter {
     this.push(latin1(`${number} 0 obj\n${body}\nendobj\n`));
   }
 
-  /** A stream, compressed (Flate); `extra` goes in its dictionary beside Length and Filter. */
-  stream(number: number, extra: string, data: Uint8Array): void {
-    const packed = pako.deflate(data);
+  /** A stream, compressed (Flate; `packed` when it already is); `extra` goes in its dictionary beside Length and Filter. */
+  stream(number: number, extra: string, data: Uint8Array, packed: Uint8Array = pako.deflate(data)): void {
     this.offsets.set(number, this.length);
     this.push(latin1(`${number} 0 obj\n<< /Length ${packed.length} /Filter /FlateDecode${extra ? ` ${extra}` : ''} >>\nstream\n`));
     this.push(packed);

@@ -45,6 +45,8 @@ export const PDF_ENGINES: readonly PdfEngine[] = ['direct', 'pdf-lib'];
 export const DEFAULT_PDF_ENGINE: PdfEngine = 'direct';
 
 export async function writePdf(fonts: PreparedFonts, spec: PdfDocumentSpec, engine: PdfEngine = DEFAULT_PDF_ENGINE): Promise<Uint8Array> {
+  // A PDF has at least one page: poppler refuses /Count 0, and pdf-lib would add a blank one.
+  if (spec.pages.length === 0) throw new Error(`"${spec.title}" has no pages: a PDF needs at least one`);
   if (engine === 'direct') return writeDirectPdf(fonts, spec);
   // Loaded only when asked for: the kiosk's ticket path never fetches pdf-lib.
   const { writeWithPdfLib } = await import('./pdfLibEngine');
