@@ -20,7 +20,7 @@ import { fixedClock } from '../../src/shared/clock';
 import { branchScope, type DossierStatus } from '../../src/shared/published';
 import { type DossierSubmitArgs, type RatingSubmitArgs } from '../../src/shared/records';
 import { LOOKUP_SECRET_ALPHABET } from '../../src/shared/wireTypes';
-import { countPendingBlobs, getBlob } from '../../src/storage/blobRepository';
+import { countPendingBlobs, getBlob, pendingBlobs } from '../../src/storage/blobRepository';
 import { receiveDossier } from '../../src/storage/dossierRepository';
 import { submitRating } from '../../src/storage/ratingRepository';
 import { localChecksum, getCursor, readPublished } from '../../src/storage/referenceRepository';
@@ -716,7 +716,14 @@ export function describeSyncFaults(engine: DbEngine, options: { readonly viaHub?
                 tally.extraBlobRuns++;
                 await syncOnce(k, context);
               }
-              expect(await countPendingBlobs(k.db), `${context}: scans still pending on counter ${i}`).toBe(0);
+              if ((await countPendingBlobs(k.db)) > 0) {
+                // Why each is still waiting (its state and the last failure the engine recorded), for whoever reads the failure.
+                const why = (await pendingBlobs(k.db)).map(
+                  (b) =>
+                    `${b.sha256.slice(0, 8)} ${b.state} ${b.uploadUrl ? 'with' : 'without'} upload, ${b.failedAttempts ?? 0} failed, last ${b.lastError?.code ?? 'none'}: ${b.lastError?.detail ?? ''}`,
+                );
+                expect.fail(`${context}: scans still pending on counter ${i} after ${tally.extraBlobRuns} extra runs: ${why.join('; ')}`);
+              }
             }
             // Exactly the refused records are sync issues, each with the server's reason.
             const issues = Object.fromEntries((await listSyncIssues(k.db)).map((s) => [s.mutationId, s.reason.code]));
