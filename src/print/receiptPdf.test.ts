@@ -5,14 +5,14 @@
  * for a person to look at.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BinaryBitmap, DecodeHintType, HybridBinarizer, QRCodeReader, RGBLuminanceSource } from '@zxing/library';
 import { PDFDocument } from 'pdf-lib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { ReceiptDocument, ReceiptPrintData } from './ReceiptPrintData';
 import { RECEIPT_LABELS_VI } from '../../test/support/receiptLabels';
+import { tempPdfFiles } from '../../test/support/tempPdfFiles';
 import { A4_HEIGHT_PT, A4_WIDTH_PT, createReceiptPdfRenderer, receiptQrText, renderReceiptPdf } from './receiptPdf';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -70,21 +70,10 @@ function manyDocuments(count: number): ReceiptDocument[] {
   }));
 }
 
-let dir = '';
-let counter = 0;
+const { write: writeTemp } = tempPdfFiles('receipt-pdf');
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'receipt-pdf-'));
   mkdirSync(SCREENS, { recursive: true });
 });
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function writeTemp(pdf: Uint8Array): string {
-  const file = join(dir, `r${counter++}.pdf`);
-  writeFileSync(file, pdf);
-  return file;
-}
 
 const norm = (s: string): string => s.normalize('NFC').replace(/\s+/gu, ' ').trim();
 

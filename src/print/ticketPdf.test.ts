@@ -4,12 +4,12 @@
  * at the thermal head's 203 dpi and the QR decoded from those pixels.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BinaryBitmap, DecodeHintType, HybridBinarizer, QRCodeReader, RGBLuminanceSource } from '@zxing/library';
 import { PDFDocument } from 'pdf-lib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempPdfFiles } from '../../test/support/tempPdfFiles';
 import type { TicketPrintData } from './TicketPrintData';
 import { qrMatrix } from './qrMatrix';
 import { TICKET_PAGE_WIDTH_PT, createTicketPdfRenderer } from './ticketPdf';
@@ -42,20 +42,7 @@ const base: TicketPrintData = {
   },
 };
 
-let dir = '';
-let counter = 0;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'ticket-pdf-'));
-});
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function writeTemp(pdf: Uint8Array): string {
-  const file = join(dir, `t${counter++}.pdf`);
-  writeFileSync(file, pdf);
-  return file;
-}
+const { write: writeTemp } = tempPdfFiles('ticket-pdf');
 
 /** NFC and one space per whitespace run, so wrapped lines compare as one string. */
 const norm = (s: string): string => s.normalize('NFC').replace(/\s+/gu, ' ').trim();

@@ -5,11 +5,10 @@
  * otherwise repair in silence.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { readPrintFonts } from '../../../test/support/printFonts';
+import { tempPdfFiles } from '../../../test/support/tempPdfFiles';
 import { qrMatrix } from '../qrMatrix';
 import { KEPT_FONTS, keptFontCount } from './directPdf';
 import { prepareFonts } from './fontPreparation';
@@ -55,20 +54,7 @@ const document: PdfDocumentSpec = {
   ],
 };
 
-let dir = '';
-let files = 0;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'direct-pdf-'));
-});
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function save(pdf: Uint8Array): string {
-  const file = join(dir, `d${files++}.pdf`);
-  writeFileSync(file, pdf);
-  return file;
-}
+const { write: save } = tempPdfFiles('direct-pdf');
 
 /** pdftotext of the whole document; fails on anything poppler complains about (it repairs and goes on, saying so on stderr). */
 function text(pdf: Uint8Array): string {
