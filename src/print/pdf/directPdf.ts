@@ -104,6 +104,8 @@ function embeddedFont(fonts: PreparedFonts, key: FontKey, texts: readonly string
   for (const text of subset ? [...texts, ALWAYS_SUBSET] : texts) {
     for (const glyph of font.layout(text).glyphs) if (!glyphs.has(glyph.id)) glyphs.set(glyph.id, glyph);
   }
+  // By glyph index: the CIDs follow this order (a subset numbers its glyphs as they are included,
+  // a whole font's CID is the index), so W and the ToUnicode map are written in CID order.
   const used = [...glyphs.values()].sort((a, b) => a.id - b.id);
   const id = `${key}|${subset ? 'subset' : 'whole'}|${used.map((g) => g.id).join(',')}`;
   let byId = kept.get(fonts);
@@ -162,14 +164,16 @@ async function embed(fonts: PreparedFonts, key: FontKey, used: readonly Glyph[],
       `/ItalicAngle ${pdfNumber(font.italicAngle)} /Ascent ${n(font.ascent)} /Descent ${n(font.descent)} /CapHeight ${n(font.capHeight || font.ascent)} ` +
       `/XHeight ${n(font.xHeight || 0)} /StemV 0 /FontFile2 ${base + 3} 0 R >>`,
   );
-  if (subset) out.stream(base + 3, `/Length1 ${program.length}`, program);
-  else {
-    let packed = packedPrograms.get(font);
-    if (!packed) packedPrograms.set(font, (packed = pako.deflate(program)));
-    out.stream(base + 3, `/Length1 ${program.length}`, program, packed);
-  }
+  out.stream(base + 3, `/Length1 ${program.length}`, program, subset ? pako.deflate(program) : packedWhole(font, program));
   out.stream(base + 4, '', latin1(toUnicodeCmap(used, cidOf)));
   return { ...out.objects(), cidOf };
+}
+
+/** The whole font program, compressed on its first use. */
+function packedWhole(font: FontkitFont, program: Uint8Array): Uint8Array {
+  let packed = packedPrograms.get(font);
+  if (!packed) packedPrograms.set(font, (packed = pako.deflate(program)));
+  return packed;
 }
 
 /**
@@ -200,9 +204,9 @@ function encodeSubset(s: Subset): Promise<Uint8Array> {
   });
 }
 
-/** W: runs of consecutive CIDs, each `first [w w …]`, in CID order. */
+/** W: runs of consecutive CIDs, each `first [w w …]`, in CID order (`used`'s order: see embeddedFont). */
 function widths(used: readonly Glyph[], cidOf: ReadonlyMap<number, number>, n: (v: number) => string): string {
-  const byCid = used.map((g) => ({ cid: cidOf.get(g.id)!, width: g.advanceWidth })).sort((a, b) => a.cid - b.cid);
+  const byCid = used.map((g) => ({ cid: cidOf.get(g.id)!, width: g.advanceWidth }));
   let w = '[';
   let previous = -2;
   for (const { cid, width } of byCid) {
@@ -214,12 +218,9 @@ function widths(used: readonly Glyph[], cidOf: ReadonlyMap<number, number>, n: (
   return `${w}${byCid.length > 0 ? ']' : ''}]`;
 }
 
-/** The ToUnicode CMap: each CID to the text its glyph stands for (a ligature: several characters). */
+/** The ToUnicode CMap: each CID to the text its glyph stands for (a ligature: several characters), in CID order. */
 function toUnicodeCmap(used: readonly Glyph[], cidOf: ReadonlyMap<number, number>): string {
-  const pairs = used
-    .map((g) => ({ cid: cidOf.get(g.id)!, text: g.codePoints.map(utf16Units).join('') }))
-    .filter((p) => p.text !== '')
-    .sort((a, b) => a.cid - b.cid);
+  const pairs = used.map((g) => ({ cid: cidOf.get(g.id)!, text: g.codePoints.map(utf16Units).join('') })).filter((p) => p.text !== '');
   const blocks: string[] = [];
   for (let i = 0; i < pairs.length; i += 100) {
     const block = pairs.slice(i, i + 100);

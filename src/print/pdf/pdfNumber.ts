@@ -4,7 +4,8 @@
  */
 export function pdfNumber(value: number): string {
   if (!Number.isFinite(value)) throw new Error(`not a PDF number: ${value}`);
-  if (Number.isInteger(value)) return String(value);
+  // From 1e21 on, String() writes integers with an exponent too.
+  if (Number.isInteger(value)) return Math.abs(value) < 1e21 ? String(value) : BigInt(value).toString();
   const text = String(value);
   if (!text.includes('e')) return text;
   // 1e-7 and the like: fixed notation, trailing zeros dropped ("-0" stays "0").

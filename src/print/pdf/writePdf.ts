@@ -2,7 +2,7 @@
  * One PDF document from laid-out pages: the set-up every printed document shares (fonts, metadata,
  * pages, serialisation), behind one port with two engines:
  *  - `direct` (the default, directPdf.ts): writes the file itself and keeps each embedded font's
- *    objects for the next document with the same glyphs; a ticket in ≈ a third of pdf-lib's time
+ *    objects for the next document with the same glyphs; a ticket in ≈ a quarter of pdf-lib's time
  *    (`npm run bench`, "Ticket PDF");
  *  - `pdf-lib` (pdfLibEngine.ts, loaded on first use): the same document through pdf-lib's object
  *    model and its font embedding, kept as the reference the direct engine is checked against (same

@@ -126,21 +126,18 @@ async function fsyncTree(root: string): Promise<void> {
     folders.push(dir);
   };
   walk(root);
-  const syncAll = async (paths: readonly string[]): Promise<void> => {
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < paths.length) {
-        const handle = await open(paths[next++]!, 'r');
-        try {
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < files.length) {
+      const handle = await open(files[next++]!, 'r');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
       }
-    };
-    await Promise.all(Array.from({ length: 16 }, worker));
+    }
   };
-  await syncAll(files);
+  await Promise.all(Array.from({ length: 16 }, worker));
   // Folders after every file (their entries name the files), deepest first as `walk` listed them.
   for (const folder of folders) await fsyncDir(folder);
 }
