@@ -76,6 +76,10 @@ interface TapSeries extends Quantiles {
   readonly job: Quantiles;
   /** pointerup → print() called on the print frame once the PDF loaded in it. */
   readonly printCall: Quantiles;
+  /** The render alone, from the app's `ticket.render` measure (in a worker: the round trip to it). */
+  readonly render: Quantiles;
+  /** Each service's first render, during the warm-up taps (after the kiosk's own warm-up at start). */
+  readonly firstRenders: readonly number[];
   /** Taps whose number reached the DOM after the print job was handed over. */
   readonly screenAfterJob: number;
 }
@@ -101,6 +105,7 @@ async function tapSeries(context: BrowserContext, url: string, taps: number, flo
     }
     const measures = await page.evaluate(() => ({
       pdf: performance.getEntriesByName('ticket.tap-to-pdf').map((e) => e.duration),
+      render: performance.getEntriesByName('ticket.render').map((e) => e.duration),
       saved: performance.getEntriesByName('ticket.tap-to-saved').map((e) => e.startTime + e.duration),
     }));
     const warm = measures.pdf.slice(warmUps);
@@ -116,6 +121,8 @@ async function tapSeries(context: BrowserContext, url: string, taps: number, flo
       screen: quantiles(since((s) => s.screen)),
       job: quantiles(since((s) => s.job)),
       printCall: quantiles(since((s) => s.printCall)),
+      render: quantiles(measures.render.slice(warmUps)),
+      firstRenders: measures.render.slice(0, warmUps),
       screenAfterJob: samples.filter((s) => s.screen !== null && s.job !== null && s.screen > s.job).length,
     };
   } finally {
@@ -239,6 +246,8 @@ function printTapVsFloor(label: string, s: TapSeries): void {
   line('tap → number on screen (in the DOM)', s.screen, target(BROWSER_TARGETS.screenOverFloorMs, s.screen));
   line('tap → print job handed to the platform', s.job, target(BROWSER_TARGETS.jobOverFloorMs, s.job));
   line(`tap → print() on the loaded PDF frame (${s.printCall.samples})`, s.printCall);
+  line('the render alone (ticket.render)', s.render);
+  console.log(`    first render of each service (warm-up taps): ${s.firstRenders.map((x) => `${x.toFixed(1)} ms`).join(', ')}`);
   console.log(`    number reached the DOM after the print job: ${s.screenAfterJob} of ${s.screen.samples} taps`);
 }
 

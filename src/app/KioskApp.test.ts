@@ -262,6 +262,51 @@ describe('KioskApp', () => {
     expect(made).toEqual(['citizen', 'counter']);
   });
 
+  it('warms the ticket renderer with one sample ticket per active service, one per idle moment, without printing or saving anything', async () => {
+    const idles: (() => void)[] = [];
+    const idle = () => new Promise<void>((resolve) => idles.push(resolve));
+    const warmed: { service: string; number: string; priority: boolean; estimate: string | null }[] = [];
+    const platform = createFakePlatform();
+    const db = freshDb();
+    const branch = seededBranch();
+    const app = await startKioskApp({
+      platform,
+      db,
+      clock: fixedClock(morning),
+      random: nodeRandom,
+      loadFonts: async () => fonts,
+      seedBranch: branch,
+      idle,
+      createRenderer: async (f) => {
+        const inner = await createInlineTicketRenderer(f);
+        return {
+          ...inner,
+          warm: async (sample) => {
+            warmed.push({ service: sample.serviceName, number: sample.number, priority: sample.priority, estimate: sample.labels.waitEstimate });
+            // The real engine renders the sample: it must be a ticket the engine accepts.
+            expect((await inner.render(sample)).byteLength).toBeGreaterThan(1000);
+          },
+        };
+      },
+    });
+    const active = branch.serviceGroups.filter((g) => g.active);
+    expect(active.length).toBeGreaterThan(1);
+    // Released one idle moment at a time: the renderer loads after the first, then one sample per moment.
+    for (let moment = 0; moment <= active.length; moment++) {
+      await vi.waitFor(() => expect(idles.length).toBe(moment + 1));
+      expect(warmed).toHaveLength(Math.max(0, moment - 1));
+      idles[moment]!();
+    }
+    await vi.waitFor(() => expect(warmed).toHaveLength(active.length));
+    expect(warmed).toEqual(active.map((g) => ({ service: g.name.vi, number: `${g.prefix}0001`, priority: false, estimate: null })));
+    expect(platform.printed).toHaveLength(0);
+    expect(await db.tickets.count()).toBe(0);
+    expect(await db.outbox.count()).toBe(0);
+    // The sample took no number: the first real ticket is still the first.
+    expect((await app.takeTicket(active[0]!.prefix, false)).ticket.number).toBe(`${active[0]!.prefix}0001`);
+    app.sync.stop();
+  });
+
   it('refuses an unknown service group without writing anything', async () => {
     const { app, db } = await start();
     await expect(app.takeTicket('Z', false)).rejects.toBeInstanceOf(AppFailure);

@@ -10,13 +10,25 @@ export interface KioskTicketRenderer extends TicketPdfRenderer {
    * the number on screen; false: it holds the main thread while it runs (the PDF engine does not yield).
    */
   readonly offMainThread: boolean;
+  /**
+   * Renders a sample ticket and throws the PDF away, so the engine keeps that ticket's embedded
+   * fonts (and its code is compiled) before the first citizen of the service taps. A renderer
+   * without it is simply not warmed.
+   */
+  warm?(sample: TicketPrintData): Promise<void>;
 }
 
 /** Same-thread renderer: the PDF engine is a lazily loaded chunk. The kiosk's default (see bootstrap.ts); Node tests; fallback. */
 export async function createInlineTicketRenderer(fonts: PdfFonts): Promise<KioskTicketRenderer> {
   const print = await import('../print/ticketPdf');
   const renderer = print.createTicketPdfRenderer(fonts);
-  return { offMainThread: false, render: (data) => renderer.render(data) };
+  return {
+    offMainThread: false,
+    render: (data) => renderer.render(data),
+    warm: async (sample) => {
+      await renderer.render(sample);
+    },
+  };
 }
 
 /**
@@ -53,6 +65,9 @@ export async function createWorkerTicketRenderer(fonts: PdfFonts): Promise<Kiosk
   return {
     get offMainThread() {
       return broken === null;
+    },
+    async warm(sample: TicketPrintData): Promise<void> {
+      await this.render(sample);
     },
     render(data: TicketPrintData): Promise<Uint8Array> {
       // A dead worker must not stop tickets from printing: render on the main thread instead.
