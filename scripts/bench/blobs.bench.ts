@@ -22,6 +22,7 @@ import type { BlobToUpload } from '../../src/sync/Transport';
 import { DEFAULT_BLOB_CHUNK_BYTES, uploadBlobWithTus } from '../../src/sync/tusUpload';
 import { startChildServer } from './child';
 import { recordFigure } from './figures';
+import { readProc } from './proc';
 import { round, verdict } from './stats';
 
 export const BLOB_TARGETS = { minMBps: 50, maxResumeChunks: 1 } as const;
@@ -34,6 +35,12 @@ export interface BlobBenchResult {
   readonly lanes: number;
   readonly tus: { readonly seconds: number; readonly MBps: number };
   readonly baseline: { readonly seconds: number; readonly MBps: number };
+  /**
+   * CPU (user + sys, from /proc) each server spent per scan over both timed series (one at a
+   * time and `lanes` at a time): steadier than a rate on a shared machine, and what a change to
+   * the server's per-scan work moves. null where /proc cannot be read.
+   */
+  readonly cpuMsPerScan: { readonly tus: number; readonly baseline: number } | null;
   /** tus ÷ baseline throughput. */
   readonly ratio: number;
   /** The same, one scan at a time. */
@@ -125,8 +132,21 @@ export async function runBlobBench(options: { files?: number; fileBytes?: number
       }
       return { tusSeconds: tusMs / 1000, baselineSeconds: baselineMs / 1000 };
     };
+    const cpu = (pid: number): number | null => {
+      try {
+        return readProc(pid).cpuSeconds;
+      } catch {
+        return null;
+      }
+    };
+    const cpuBefore = { tus: cpu(server.pid), baseline: cpu(plain.pid) };
     const one = await timed(1);
     const parallel = await timed(DEFAULT_PARALLEL_SCANS);
+    const cpuAfter = { tus: cpu(server.pid), baseline: cpu(plain.pid) };
+    const perScan = (before: number | null, after: number | null) =>
+      before === null || after === null ? null : round(((after - before) * 1000) / (2 * files), 2);
+    const tusCpu = perScan(cpuBefore.tus, cpuAfter.tus);
+    const baselineCpu = perScan(cpuBefore.baseline, cpuAfter.baseline);
 
     // Resume: cut at half the file, then resume from the URL the first attempt reported.
     const proxy = await startShapingProxy(new URL(base));
@@ -157,6 +177,7 @@ export async function runBlobBench(options: { files?: number; fileBytes?: number
       lanes: DEFAULT_PARALLEL_SCANS,
       tus: { seconds: round(parallel.tusSeconds), MBps: rate(parallel.tusSeconds) },
       baseline: { seconds: round(parallel.baselineSeconds), MBps: rate(parallel.baselineSeconds) },
+      cpuMsPerScan: tusCpu === null || baselineCpu === null ? null : { tus: tusCpu, baseline: baselineCpu },
       ratio: round(parallel.baselineSeconds / parallel.tusSeconds),
       oneAtATime: {
         tus: { seconds: round(one.tusSeconds), MBps: rate(one.tusSeconds) },
@@ -178,6 +199,11 @@ export function printBlobBench(r: BlobBenchResult): void {
   );
   console.log(`baseline  ${total}, ${r.lanes} at a time in ${r.baseline.seconds} s: ${r.baseline.MBps} MB/s (one plain PUT per file to node:http → disk)`);
   console.log(`ratio     tus/baseline throughput ${r.ratio}×`);
+  if (r.cpuMsPerScan) {
+    console.log(
+      `cpu       server CPU per scan (both series): tus ${r.cpuMsPerScan.tus} ms, baseline ${r.cpuMsPerScan.baseline} ms (${round(r.cpuMsPerScan.tus / r.cpuMsPerScan.baseline)}×)`,
+    );
+  }
   console.log(
     `one       at a time: tus ${r.oneAtATime.tus.seconds} s, ${r.oneAtATime.tus.MBps} MB/s; baseline ${r.oneAtATime.baseline.seconds} s, ${r.oneAtATime.baseline.MBps} MB/s`,
   );
@@ -191,7 +217,9 @@ export function printBlobBench(r: BlobBenchResult): void {
   );
   recordFigure({
     figure: `${(r.files * r.fileBytes) / MB} MB of ${r.fileBytes / MB} MB scans over tus`,
-    measured: `${r.tus.MBps} MB/s, ${r.lanes} at a time (plain PUT ${r.baseline.MBps}); one at a time ${r.oneAtATime.tus.MBps} (PUT ${r.oneAtATime.baseline.MBps})`,
+    measured:
+      `${r.tus.MBps} MB/s, ${r.lanes} at a time (plain PUT ${r.baseline.MBps}); one at a time ${r.oneAtATime.tus.MBps} (PUT ${r.oneAtATime.baseline.MBps})` +
+      (r.cpuMsPerScan ? `; server CPU ${r.cpuMsPerScan.tus} ms a scan (PUT ${r.cpuMsPerScan.baseline})` : ''),
     target: `≥ ${BLOB_TARGETS.minMBps} MB/s`,
     pass: r.pass.throughput,
   });

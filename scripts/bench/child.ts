@@ -23,10 +23,16 @@ export async function startChildProcess(script: string, mode: string, args: read
   // BENCH_PROFILE_DIR=/some/dir: each bench server writes a V8 CPU profile there when it exits
   // (open it in Chrome's DevTools, Performance tab): where a server-side figure goes.
   const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', script, mode, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  // BENCH_NODE_FLAGS='--trace-gc …': V8 flags for each bench server. What V8 traces goes to
+  // stdout, beside the answers: a line that is not JSON (it starts with '[') is passed to stderr.
+  const flags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...profile, ...flags, '--import', 'tsx', script, mode, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines: Interface = createInterface({ input: child.stdout });
   const queue: { resolve: (line: string) => void; reject: (e: Error) => void }[] = [];
-  lines.on('line', (line) => queue.shift()?.resolve(line));
+  lines.on('line', (line) => {
+    if (line.startsWith('[')) process.stderr.write(`${line}\n`);
+    else queue.shift()?.resolve(line);
+  });
   // One listener for every pending answer (one per question would pile up over a long bench).
   child.once('exit', (code) => {
     for (const waiting of queue.splice(0)) waiting.reject(new Error(`bench server (${mode}) exited with ${code}`));

@@ -248,17 +248,30 @@ export const sealedKey = (sha256: string, writer: string) => `sha256/${sha256.sl
 /**
  * Seals a finished upload into the store under a fresh data key; the upload itself is left for the
  * caller to discard. The bytes sealed are hashed on the way: what is stored is exactly the content
- * `sha256` names, or nothing (the sealed copy is removed and this throws). In the benchmark's
- * unencrypted mode the upload is promoted as is.
+ * `sha256` names, or nothing (the sealed copy is removed and this throws). `plaintext`, when the
+ * caller has it, is the upload's bytes as they arrived, already hashed to `sha256` (the running hash
+ * of blobs.ts): they are sealed as they are, with no read-back, decryption or second hash. In the
+ * benchmark's unencrypted mode the upload is promoted as is.
  */
-export async function sealUpload(storage: BlobStorage, protection: DataProtection, uploadId: string, sha256: string, size: number): Promise<SealedBlob> {
+export async function sealUpload(
+  storage: BlobStorage,
+  protection: DataProtection,
+  uploadId: string,
+  sha256: string,
+  size: number,
+  plaintext?: readonly Buffer[],
+): Promise<SealedBlob> {
   if (protection.mode !== 'encrypted') return { storageKey: await storage.promote(uploadId, sha256), key: null };
   const dataKey = protection.newDataKey('blob', sha256);
   const storageKey = sealedKey(sha256, uploadId);
+  if (plaintext) {
+    await storage.writeStored(storageKey, sealBlobStream(dataKey.dek, plaintext), sealedBlobSize(size));
+    return { storageKey, key: { keyId: dataKey.keyId, wrapped: dataKey.wrapped } };
+  }
   const hash = createHash('sha256');
-  const plaintext = await storage.read(uploadId);
+  const stream = await storage.read(uploadId);
   async function* hashed(): AsyncGenerator<Buffer> {
-    for await (const chunk of plaintext) {
+    for await (const chunk of stream) {
       hash.update(chunk as Buffer);
       yield chunk as Buffer;
     }

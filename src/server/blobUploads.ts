@@ -15,6 +15,9 @@ import type { Db } from './db/Db';
  * - A row exists from creation until the upload is verified (deleted in the transaction that
  *   inserts the `blobs` row), terminated, refused (hash mismatch) or swept: a finished upload frees
  *   its share at once.
+ * - A PATCH marks its upload touched at most once per `touchSpacingMs(limits)` per process (the
+ *   touch is a write, a commit and, on a durable database, a disk flush): an upload's recorded
+ *   touch is at most that much older than its last request, a tenth of `abandonAfterMs` or less.
  * - The sweep removes uploads untouched (no creation, no PATCH) for `abandonAfterMs`. Each is
  *   claimed (its row deleted, if still that old) under the upload's tus lock, so the sweep never
  *   removes an upload a request is writing, and replicas sweeping at once remove each upload once.
@@ -109,6 +112,11 @@ export async function reserveUpload(
     ]);
     return { ok: true };
   });
+}
+
+/** How often one process records a touch of an upload: 10 minutes, or a tenth of `abandonAfterMs` if that is shorter. */
+export function touchSpacingMs(limits: Pick<BlobUploadLimits, 'abandonAfterMs'>): number {
+  return Math.min(10 * 60 * 1000, limits.abandonAfterMs / 10);
 }
 
 /**

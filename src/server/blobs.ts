@@ -26,6 +26,7 @@ import {
   forgetUpload,
   reserveUpload,
   sweepUploads,
+  touchSpacingMs,
   UPLOAD_ID,
   uploadOwnership,
   type BlobUploadLimits,
@@ -118,14 +119,22 @@ const TUS_METHODS = ['POST', 'HEAD', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 /** A bounded map of hints kept in memory; a miss (restart, another replica, eviction) falls back to the store. */
 export class RecentMap<K, V> {
   private readonly map = new Map<K, V>();
-  constructor(private readonly limit: number) {}
+  /** `onEvict` is told of an entry pushed out by a newer one (not of one deleted or replaced). */
+  constructor(
+    private readonly limit: number,
+    private readonly onEvict?: (value: V) => void,
+  ) {}
   get(key: K): V | undefined {
     return this.map.get(key);
   }
   set(key: K, value: V): void {
     this.map.delete(key);
     this.map.set(key, value);
-    if (this.map.size > this.limit) this.map.delete(this.map.keys().next().value as K);
+    if (this.map.size > this.limit) {
+      const [oldest, evicted] = this.map.entries().next().value as [K, V];
+      this.map.delete(oldest);
+      this.onEvict?.(evicted);
+    }
   }
   delete(key: K): void {
     this.map.delete(key);
@@ -136,6 +145,26 @@ export interface RunningHash {
   readonly hash: Hash;
   /** Bytes [0, offset) of the upload went through `hash`. */
   readonly offset: number;
+  /**
+   * The same bytes, as they arrived (the request's own buffers, not copied), while the upload is
+   * small enough and the process's budget allows: a finished upload is then sealed from memory
+   * instead of being read back from the store and decrypted. null once dropped.
+   */
+  readonly kept: Buffer[] | null;
+}
+
+/** An upload's bytes are kept in memory up to this size (a scan's PDF is typically 0.2–2 MB). */
+export const KEEP_UPLOAD_BYTES = 8 * 1024 * 1024;
+/** All uploads' kept bytes together, per process (≈ 12 scans of 2 MB in flight). */
+export const KEEP_BUDGET_BYTES = 24 * 1024 * 1024;
+
+/** What the kept bytes of all running hashes add up to; entries leaving the map give theirs back. */
+export class KeptBytes {
+  used = 0;
+  constructor(readonly budget: number = KEEP_BUDGET_BYTES) {}
+  release(running: RunningHash | undefined): void {
+    if (running?.kept) this.used -= running.offset;
+  }
 }
 
 /**
@@ -145,19 +174,35 @@ export interface RunningHash {
  * finished file is read back instead. With replicas this stays right: bytes below an upload's
  * offset never change (appends only, under the shared lock, and ids are never reused), so a hash
  * this process made up to offset n is still the hash of bytes [0, n) when a PATCH at n comes back
- * after others were served elsewhere; a PATCH at any other offset drops it.
+ * after others were served elsewhere; a PATCH at any other offset drops it. The bytes themselves
+ * are kept beside the hash under the same rule, within KEEP_UPLOAD_BYTES and `kept`'s budget.
  */
-export function hashWhileWriting(datastore: DataStore, hashes: RecentMap<string, RunningHash>): void {
+export function hashWhileWriting(datastore: DataStore, hashes: RecentMap<string, RunningHash>, keptBytes: KeptBytes = new KeptBytes(0)): void {
   const write = datastore.write.bind(datastore);
   datastore.write = async (readable, id, offset) => {
     const running = hashes.get(id);
     hashes.delete(id);
-    const hash = running?.offset === offset ? running.hash : offset === 0 ? createHash('sha256') : null;
+    const continues = running?.offset === offset;
+    if (!continues) keptBytes.release(running);
+    const hash = continues ? running.hash : offset === 0 ? createHash('sha256') : null;
     if (!hash) return write(readable, id, offset);
+    let kept = continues ? running.kept : [];
     let seen = 0;
+    const keep = (chunk: Buffer): void => {
+      if (!kept) return;
+      if (offset + seen + chunk.length <= KEEP_UPLOAD_BYTES && keptBytes.used + chunk.length <= keptBytes.budget) {
+        kept.push(chunk);
+        keptBytes.used += chunk.length;
+        return;
+      }
+      // Too large, or too much kept already: this upload is read back when it finishes.
+      keptBytes.used -= offset + seen;
+      kept = null;
+    };
     const tap = new Transform({
       transform(chunk: Buffer, _encoding, done) {
         hash.update(chunk);
+        keep(chunk);
         seen += chunk.length;
         done(null, chunk);
       },
@@ -167,8 +212,16 @@ export function hashWhileWriting(datastore: DataStore, hashes: RecentMap<string,
     // gave up on it (a 410 for an upload already gone, then the client cut) must not become an
     // 'error' nobody listens to: that would be an uncaught exception and stop the server.
     tap.on('error', () => undefined);
-    const written = await write(readable.pipe(tap), id, offset);
-    if (written === offset + seen) hashes.set(id, { hash, offset: written });
+    let written: number;
+    try {
+      written = await write(readable.pipe(tap), id, offset);
+    } catch (error) {
+      if (kept) keptBytes.used -= offset + seen;
+      throw error;
+    }
+    const entry: RunningHash = { hash, offset: offset + seen, kept };
+    if (written === offset + seen) hashes.set(id, entry);
+    else keptBytes.release(entry);
     return written;
   };
 }
@@ -211,8 +264,12 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
   const leaseLocker = db.kind === 'postgres' ? new PostgresLeaseLocker(db, { onError: (err) => app.log.warn({ err }, 'blob lock renewal failed') }) : null;
   const locker: Locker = leaseLocker ?? new MemoryLocker();
   // Hot-path hint: the running hash of each recent upload's bytes.
-  const hashes = new RecentMap<string, RunningHash>(1_000);
-  hashWhileWriting(storage.datastore, hashes);
+  // When this process last recorded each recent upload as touched (its creation or a PATCH).
+  const lastTouch = new RecentMap<string, number>(10_000);
+  const touchSpacing = touchSpacingMs(limits);
+  const keptBytes = new KeptBytes();
+  const hashes = new RecentMap<string, RunningHash>(1_000, (evicted) => keptBytes.release(evicted));
+  hashWhileWriting(storage.datastore, hashes, keptBytes);
   forgetWhenRemoved(storage.datastore, db, app);
 
   // The authenticated device of each request tus is handling, keyed by the Node request that
@@ -244,11 +301,14 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
       if (upload.sizeIsDeferred || upload.size === undefined) throw hookError(400, 'blob.length-required', 'Upload-Length is required');
       // Counted and recorded before the store creates anything, so a row always covers the files
       // (a creation failing between the two leaves a row alone, which the sweep removes).
-      const reservation = await reserveUpload(db, limits, { uploadId: upload.id, deviceId: device.deviceId, size: upload.size, now: clock.now() });
+      const createdAt = clock.now();
+      const reservation = await reserveUpload(db, limits, { uploadId: upload.id, deviceId: device.deviceId, size: upload.size, now: createdAt });
       if (!reservation.ok) {
         app.log.warn({ deviceId: device.deviceId, reason: reservation.reason, ...reservation.held }, 'blob upload quota exceeded');
         throw quotaError(reservation.reason, reservation.held, upload.size, limits);
       }
+      // The row was written touched now: its first PATCH need not write it again.
+      lastTouch.set(upload.id, createdAt);
       // Server-set, so a device cannot claim another's upload or branch; `kek` names the key the
       // upload's bytes are encrypted under while it is unfinished (blobStore.ts).
       return {
@@ -298,6 +358,7 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
     const declared = upload.metadata?.sha256 ?? '';
     const running = hashes.get(upload.id);
     hashes.delete(upload.id);
+    keptBytes.release(running);
     let actual: string;
     try {
       actual = running && running.offset === upload.size ? running.hash.digest('hex') : await sha256Of(await storage.read(upload.id));
@@ -317,7 +378,9 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
     try {
       const size = upload.size ?? upload.offset;
       // Sealed under a fresh data key into a file of its own (blobStore.ts) before the row names it.
-      sealed = await sealUpload(storage, protection, upload.id, actual, size);
+      // The bytes the running hash covered, when this process kept them all: sealed from memory.
+      const plaintext = running?.kept && running.offset === size ? running.kept : undefined;
+      sealed = await sealUpload(storage, protection, upload.id, actual, size, plaintext);
       const { storageKey, key } = sealed;
       // The row vouching for the blob, the recount of the dossiers waiting for it and the end of the
       // upload's quota share commit together (the completeness lock first: see lockBlobBuckets).
@@ -434,8 +497,14 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
       const id = request.params.id;
       if (id !== undefined) {
         if (!UPLOAD_ID.test(id)) return reply.code(404).send(wireError('blob.unknown-upload', 'no such upload'));
-        // A PATCH marks the upload touched (the sweep spares it) while its owner is checked.
-        const ownership = await uploadOwnership(db, id, device.deviceId, request.method === 'PATCH' ? clock.now() : null);
+        // A PATCH marks the upload touched (the sweep spares it) while its owner is checked; not
+        // again within `touchSpacing` of this process's last mark (a scan's PATCHes follow each
+        // other within seconds, and each mark is a commit): then the owner is only read.
+        const now = clock.now();
+        const last = lastTouch.get(id);
+        const touchAt = request.method === 'PATCH' && (last === undefined || now - last >= touchSpacing) ? now : null;
+        const ownership = await uploadOwnership(db, id, device.deviceId, touchAt);
+        if (touchAt !== null && ownership === 'mine') lastTouch.set(id, touchAt);
         const mine =
           ownership === 'mine' ||
           (ownership === 'unknown' && (await storage.datastore.getUpload(id).catch(() => null))?.metadata?.deviceId === device.deviceId);

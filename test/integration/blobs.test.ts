@@ -587,6 +587,34 @@ describe.each(engines)('blobs over tus on $name', (engine) => {
     expect(await sweepAbandonedUploads(app)).toEqual({ swept: 0, orphans: 0, skipped: 0 });
   });
 
+  it('marks an upload touched at creation, then at most once per 10 minutes of PATCHes (each mark is a commit); the owner is checked on every PATCH', async () => {
+    const device = await enrol();
+    const bytes = scan(4 * 1024);
+    const t0 = clock.now();
+    const location = (await create(device.auth, bytes.length, sha256(bytes))).headers.get('location')!;
+    const touchedAt = async () =>
+      Number((await db.query<{ t: unknown }>('SELECT touched_at AS t FROM blob_uploads WHERE upload_id = $1', [uploadIdOf(location)]))[0]?.t);
+    const part = (k: number) => bytes.slice(k * 1024, (k + 1) * 1024);
+    expect(await touchedAt()).toBe(t0);
+    clock.advance(5 * 60_000);
+    expect((await patch(location, device.auth, 0, part(0))).status).toBe(204);
+    expect(await touchedAt()).toBe(t0);
+    clock.advance(5 * 60_000);
+    expect((await patch(location, device.auth, 1024, part(1))).status).toBe(204);
+    expect(await touchedAt()).toBe(t0 + 10 * 60_000);
+    clock.advance(60_000);
+    // Within the spacing the row is only read: another device is still refused, the owner served.
+    const other = await enrol();
+    expect((await patch(location, other.auth, 2048, part(2))).status).toBe(404);
+    expect((await patch(location, device.auth, 2048, part(2))).status).toBe(204);
+    expect(await touchedAt()).toBe(t0 + 10 * 60_000);
+    // A row gone (swept elsewhere, or removed with the upload) is noticed without a touch too.
+    await db.query('DELETE FROM blob_uploads WHERE upload_id = $1', [uploadIdOf(location)]);
+    await rm(uploadFiles(location)[0]!, { force: true });
+    await rm(uploadFiles(location)[1]!, { force: true });
+    expect((await patch(location, device.auth, 3072, part(3))).status).toBe(404);
+  });
+
   it('sweeps on its own every BLOB_SWEEP_EVERY_MINUTES after BLOB_ABANDON_AFTER_HOURS, and stops when the server closes', async () => {
     const device = await enrol();
     const own = fixedClock(clock.now());

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
 import type { DataStore } from '@tus/server';
 import { describe, expect, it } from 'vitest';
-import { hashWhileWriting, RecentMap, type RunningHash } from '../../src/server/blobs';
+import { hashWhileWriting, KEEP_UPLOAD_BYTES, KeptBytes, RecentMap, type RunningHash } from '../../src/server/blobs';
 
 /** A store whose write reads the request to its end (or fails as the store decides). */
 function store(behaviour: 'consume' | 'refuse'): { datastore: DataStore; given: Readable[] } {
@@ -49,5 +49,65 @@ describe('hashWhileWriting (the running hash of a tus upload)', () => {
     } finally {
       process.off('uncaughtException', listener);
     }
+  });
+
+  /** Writes `parts` as one PATCH at `offset`. */
+  const patch = async (datastore: DataStore, id: string, offset: number, parts: Buffer[]): Promise<number> => {
+    const body = new PassThrough();
+    const written = datastore.write(body, id, offset);
+    for (const part of parts) body.write(part);
+    body.end();
+    return written;
+  };
+  const bytes = (n: number, fill: number) => Buffer.alloc(n, fill);
+
+  it('keeps the bytes beside the hash, across PATCHes that follow each other, within the budget', async () => {
+    const { datastore } = store('consume');
+    const kept = new KeptBytes(1000);
+    const hashes = new RecentMap<string, RunningHash>(10, (evicted) => kept.release(evicted));
+    hashWhileWriting(datastore, hashes, kept);
+    expect(await patch(datastore, 'a', 0, [bytes(100, 1), bytes(50, 2)])).toBe(150);
+    expect(await patch(datastore, 'a', 150, [bytes(200, 3)])).toBe(350);
+    expect(Buffer.concat(hashes.get('a')!.kept!)).toEqual(Buffer.concat([bytes(100, 1), bytes(50, 2), bytes(200, 3)]));
+    expect(kept.used).toBe(350);
+    // A second upload would take the budget over 1000: its bytes are not kept, the first one's are.
+    expect(await patch(datastore, 'b', 0, [bytes(600, 4), bytes(100, 5)])).toBe(700);
+    expect(hashes.get('b')!.kept).toBeNull();
+    expect(hashes.get('b')!.offset).toBe(700);
+    expect(kept.used).toBe(350);
+    // A PATCH at another offset drops the hash and gives the bytes back.
+    expect(await patch(datastore, 'a', 100, [bytes(10, 6)])).toBe(110);
+    expect(hashes.get('a')).toBeUndefined();
+    expect(kept.used).toBe(0);
+  });
+
+  it('gives kept bytes back when an entry is pushed out of the map, when the store fails, and stops keeping above KEEP_UPLOAD_BYTES', async () => {
+    const kept = new KeptBytes(KEEP_UPLOAD_BYTES * 4);
+    const { datastore } = store('consume');
+    const hashes = new RecentMap<string, RunningHash>(2, (evicted) => kept.release(evicted));
+    hashWhileWriting(datastore, hashes, kept);
+    await patch(datastore, 'x', 0, [bytes(10, 1)]);
+    await patch(datastore, 'y', 0, [bytes(20, 1)]);
+    expect(kept.used).toBe(30);
+    await patch(datastore, 'z', 0, [bytes(40, 1)]);
+    expect(hashes.get('x')).toBeUndefined();
+    expect(kept.used).toBe(60);
+
+    const big = 'big';
+    await patch(datastore, big, 0, [bytes(KEEP_UPLOAD_BYTES - 10, 1)]);
+    // 'y' was pushed out of the map by 'big' (a map of two): 'z' and 'big' are kept.
+    expect(hashes.get('y')).toBeUndefined();
+    expect(kept.used).toBe(40 + KEEP_UPLOAD_BYTES - 10);
+    await patch(datastore, big, KEEP_UPLOAD_BYTES - 10, [bytes(11, 2)]);
+    expect(hashes.get(big)!.kept).toBeNull();
+    expect(hashes.get(big)!.offset).toBe(KEEP_UPLOAD_BYTES + 1);
+    // Above KEEP_UPLOAD_BYTES 'big' keeps nothing any more: 'z' is what is left kept.
+    expect(kept.used).toBe(40);
+
+    const failing = store('refuse');
+    const failingKept = new KeptBytes(1000);
+    hashWhileWriting(failing.datastore, new RecentMap<string, RunningHash>(10), failingKept);
+    await expect(patch(failing.datastore, 'f', 0, [bytes(5, 1)])).rejects.toMatchObject({ status_code: 410 });
+    expect(failingKept.used).toBe(0);
   });
 });
