@@ -1,6 +1,7 @@
 import { closeSync, fsyncSync, linkSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import type { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 
 /**
@@ -57,4 +58,31 @@ export function writeFileDurablySync(path: string, text: string, options: { mode
     rmSync(temporary, { force: true });
   }
   fsyncDirSync(dirname(path));
+}
+
+/**
+ * Writes `body` (bytes, or a stream of them) to `path` whole or not at all: a temporary file in the
+ * same folder (`mode`), fsync'ed, renamed over `path`. The folder is not fsync'ed here: a caller
+ * writing many files into a few folders syncs each folder once, after its files (fsyncDir).
+ */
+export async function writeFileDurably(path: string, body: Uint8Array | string | Readable | AsyncIterable<Uint8Array>, mode: number): Promise<void> {
+  const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  const handle = await open(temporary, 'wx', mode);
+  try {
+    try {
+      const writeAll = async (bytes: Uint8Array): Promise<void> => {
+        for (let at = 0; at < bytes.length;) at += (await handle.write(bytes, at, bytes.length - at)).bytesWritten;
+      };
+      if (typeof body === 'string') await writeAll(Buffer.from(body, 'utf8'));
+      else if (body instanceof Uint8Array) await writeAll(body);
+      else for await (const chunk of body) await writeAll(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : (chunk as Uint8Array));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
 }

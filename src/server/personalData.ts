@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { createWriteStream } from 'node:fs';
 import { ID_NUMBER_PATTERN } from '../shared/idNumber';
 import type { DossierApplicantArgs } from '../shared/records';
 import { recordAudit, type AuditActorKind } from './audit';
@@ -11,6 +9,7 @@ import { sealBlobStream, sealedBlobSize } from './blobCipher';
 import { normaliseIdNumber, openRecord, sealRecord, type DataProtection } from './dataProtection';
 import type { Db } from './db/Db';
 import { lockBlobBuckets } from './dossiers';
+import { fsyncDir, writeFileDurably } from './durableFiles';
 
 /**
  * A citizen's personal data at the centre: sealed at rest, found by a blind index, kept for a
@@ -502,8 +501,11 @@ export async function exportCitizen(
     'exported',
     rows.map((r) => ({ code: r.code, detail: `personal fields and ${((r.documents as unknown[] | null) ?? []).length} scan(s) exported` })),
   );
-  await mkdir(outDir, { recursive: true, mode: 0o700 });
+  // Every file written whole or not at all and on disk, every folder's entries too, before this
+  // returns: an export handed over (or followed by the citizen's erasure) survives a power cut.
+  const createdFrom = await mkdir(outDir, { recursive: true, mode: 0o700 });
   await chmod(outDir, 0o700);
+  const folders = new Set<string>();
   const summary: { code: string; scans: number; missingScans: number }[] = [];
   const dossiers = [];
   for (const row of rows) {
@@ -520,7 +522,8 @@ export async function exportCitizen(
       const relative = path.join('scans', safeName(row.code), `${safeName(d.documentId)}.pdf`);
       const target = path.join(outDir, relative);
       await mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
-      await pipeline(await readBlob(storage, protection, blob), createWriteStream(target, { mode: 0o600 }));
+      await writeFileDurably(target, await readBlob(storage, protection, blob), 0o600);
+      folders.add(path.dirname(target));
       scans.push({ documentId: d.documentId, name: d.name, sha256: d.sha256, file: relative });
     }
     const status = statuses.get(row.code);
@@ -550,8 +553,16 @@ export async function exportCitizen(
     summary.push({ code: row.code, scans: scans.length - missingScans, missingScans });
   }
   const file = path.join(outDir, 'dossiers.json');
-  await writeFile(file, `${JSON.stringify({ exportedAt: new Date(options.now).toISOString(), dossiers }, null, 2)}\n`, { mode: 0o600 });
-  await chmod(file, 0o600);
+  await writeFileDurably(file, `${JSON.stringify({ exportedAt: new Date(options.now).toISOString(), dossiers }, null, 2)}\n`, 0o600);
+  // Deepest first: each folder's entries, then the folder's own entry in its parent, up to the
+  // first folder this export did not create.
+  if (folders.size > 0) folders.add(path.join(outDir, 'scans'));
+  const top = createdFrom === undefined ? path.dirname(outDir) : path.dirname(createdFrom);
+  for (let made = outDir; ; made = path.dirname(made)) {
+    folders.add(made);
+    if (made === top || made === path.dirname(made)) break;
+  }
+  for (const folder of [...folders].sort((a, b) => b.length - a.length)) await fsyncDir(folder);
   return { file, dossiers: summary };
 }
 

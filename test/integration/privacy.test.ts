@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type * as FsPromises from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createBranch } from '../../src/server/admin';
 import { buildServer } from '../../src/server/app';
 import { listAudit } from '../../src/server/audit';
@@ -24,6 +25,37 @@ import { BLOB_BY_HASH_PATH, PushResponse, SYNC_PROTOCOL_VERSION, type MutationEn
 import { type DossierSubmitArgs } from '../../src/shared/records';
 import { uploadBlobWithTus } from '../../src/sync/tusUpload';
 import { engines, enrolDevice, openHarness, START, testDataProtection, type EnrolledDevice, type Harness } from './serverHarness';
+
+/** In order, what the code asked of the disk through fs/promises: `sync <path>` (a file or folder fsynced), `rename <from> → <to>`. */
+const diskEvents: string[] = [];
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const fsp = await importOriginal<typeof FsPromises>();
+  const open = async (file: string, ...rest: unknown[]) => {
+    const handle = await (fsp.open as (p: string, ...r: unknown[]) => Promise<FsPromises.FileHandle>)(file, ...rest);
+    const sync = handle.sync.bind(handle);
+    handle.sync = async () => {
+      await sync();
+      diskEvents.push(`sync ${file}`);
+    };
+    return handle;
+  };
+  const rename = async (from: string, to: string) => {
+    await fsp.rename(from, to);
+    diskEvents.push(`rename ${from} → ${to}`);
+  };
+  return { ...fsp, open, rename, default: { ...fsp, open, rename } };
+});
+
+/** `file` was written whole (a temporary file fsynced, then renamed to it) and its folder fsynced after the rename. */
+function expectWrittenDurably(file: string): void {
+  const renamed = diskEvents.findIndex((e) => e.startsWith('rename ') && e.endsWith(` → ${file}`));
+  expect(renamed, `${file} renamed into place`).toBeGreaterThan(-1);
+  const temporary = diskEvents[renamed]!.slice('rename '.length, diskEvents[renamed]!.indexOf(' → '));
+  const synced = diskEvents.indexOf(`sync ${temporary}`);
+  expect(synced, `${file}: its bytes fsynced before the rename`).toBeGreaterThan(-1);
+  expect(synced).toBeLessThan(renamed);
+  expect(diskEvents.indexOf(`sync ${path.dirname(file)}`, renamed), `${file}: its folder fsynced after the rename`).toBeGreaterThan(renamed);
+}
 
 /**
  * Personal data at rest at the centre (issue 11, item 5), on PGlite and PostgreSQL, through a real
@@ -211,8 +243,10 @@ describe.each(engines)('personal data at rest on $name', (engine) => {
     });
     const storage = diskStorage(h.blobDir);
     for (const scan of scans) expect(Buffer.from((await readBlobBytes(h.db, storage, testDataProtection, sha256(scan)))!).equals(Buffer.from(scan))).toBe(true);
-    const out = await mkdtemp(path.join(tmpdir(), 'hpasc-export-'));
+    const parent = await mkdtemp(path.join(tmpdir(), 'hpasc-export-'));
+    const out = path.join(parent, 'export', 'CN01');
     try {
+      diskEvents.length = 0;
       const exported = await exportCitizen(h.db, testDataProtection, storage, args.applicant.idNumber, out, {
         actor: { kind: 'admin-cli', id: 'tester' },
         now: h.clock.now(),
@@ -224,8 +258,15 @@ describe.each(engines)('personal data at rest on $name', (engine) => {
       expect(json.dossiers[0]).toMatchObject({ applicant: args.applicant, resultDelivery: { method: 'post', detail: args.resultDelivery.detail } });
       for (const [i, scan] of scans.entries()) expect((await readFile(path.join(out, json.dossiers[0]!.scans[i]!.file))).equals(Buffer.from(scan))).toBe(true);
       expect(statSync(exported.file).mode & 0o077).toBe(0);
+      // On disk before the export returns (an erasure may follow it at once): every file written
+      // whole, every folder's entries, up to the folder that existed before (a power cut loses nothing).
+      expectWrittenDurably(exported.file);
+      for (const scan of json.dossiers[0]!.scans) expectWrittenDurably(path.join(out, scan.file));
+      for (const folder of [path.join(out, 'scans'), out, path.dirname(out), parent]) expect(diskEvents, folder).toContain(`sync ${folder}`);
+      expect(diskEvents.indexOf(`sync ${path.dirname(out)}`)).toBeGreaterThan(diskEvents.indexOf(`sync ${out}`));
+      expect(readdirSync(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     } finally {
-      await rm(out, { recursive: true, force: true });
+      await rm(parent, { recursive: true, force: true });
     }
     expect((await lookup(h.app, args.code, args.lookupSecret)).statusCode).toBe(200);
   });
