@@ -36,6 +36,11 @@ export class ActivityTracker {
     };
   }
 
+  /** A task holds the kiosk busy (someone is taking a ticket, capturing a dossier…). */
+  isBusy(): boolean {
+    return this.busy > 0;
+  }
+
   /** How long nobody touched the kiosk, in ms; 0 while a task holds it busy. */
   idleFor(): number {
     return this.busy > 0 ? 0 : Math.max(0, this.clock.now() - this.lastTouch);

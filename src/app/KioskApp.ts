@@ -249,7 +249,9 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
     if (!engine.warm) return;
     const groups = branch.serviceGroups.filter((g) => g.active).slice(0, WARM_SERVICES);
     for (const group of groups) {
-      await idle();
+      // Never while someone is taking a ticket (a first render holds the main thread up to ~0.1 s).
+      do await idle();
+      while (activity.isBusy());
       const now = clock.now();
       const sample = {
         id: WARM_SAMPLE_ID,
@@ -285,7 +287,7 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
       const pdf = await engine.render(data);
       performance.mark('ticket.pdf-ready');
       // The render alone (the engine loaded): in the bench's figures, beside tap → PDF.
-      performance.measure('ticket.render', { start, end: performance.now() });
+      measureSpan('ticket.render', start, performance.now());
       return ok(pdf);
     } catch (e) {
       return err('print.render-failed', describeUnknown(e));
@@ -587,18 +589,28 @@ const FIELD_ERROR_CODES: Readonly<Record<string, string>> = {
   printerName: 'config.printer-name',
 };
 
-/** Diagnostics only: a missing mark (e.g. cleared by the page) must never break a ticket. */
 /**
- * Services whose ticket fonts are warmed at start. The engine keeps 32 embedded fonts, two per
- * ticket variant (regular and bold); more services than this are left to their first ticket.
+ * Services whose ticket fonts are warmed at start. The engine keeps 32 embedded fonts (a service's
+ * name is set in bold, so each service has a bold subset of its own, and the regular subset changes
+ * with the wait-estimate line); more services than this are left to their first ticket.
  */
 const WARM_SERVICES = 12;
 /** The id in a warm-up sample's QR code (never printed). */
 const WARM_SAMPLE_ID = '00000000-0000-7000-8000-000000000000';
 
+/** Diagnostics only: a missing mark (e.g. cleared by the page) must never break a ticket. */
 function measure(name: string, start: string, end?: string): void {
   try {
     performance.measure(name, start, end);
+  } catch {
+    // no measure this time
+  }
+}
+
+/** The same for a span timed with performance.now(). */
+function measureSpan(name: string, start: number, end: number): void {
+  try {
+    performance.measure(name, { start, end });
   } catch {
     // no measure this time
   }

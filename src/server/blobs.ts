@@ -119,7 +119,7 @@ const TUS_METHODS = ['POST', 'HEAD', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 /** A bounded map of hints kept in memory; a miss (restart, another replica, eviction) falls back to the store. */
 export class RecentMap<K, V> {
   private readonly map = new Map<K, V>();
-  /** `onEvict` is told of an entry pushed out by a newer one (not of one deleted or replaced). */
+  /** `onEvict` is told of an entry pushed out by a newer one or replaced by another value (not of one deleted). */
   constructor(
     private readonly limit: number,
     private readonly onEvict?: (value: V) => void,
@@ -127,9 +127,15 @@ export class RecentMap<K, V> {
   get(key: K): V | undefined {
     return this.map.get(key);
   }
+  /** Oldest first. */
+  values(): IterableIterator<V> {
+    return this.map.values();
+  }
   set(key: K, value: V): void {
+    const replaced = this.map.get(key);
     this.map.delete(key);
     this.map.set(key, value);
+    if (replaced !== undefined && replaced !== value) this.onEvict?.(replaced);
     if (this.map.size > this.limit) {
       const [oldest, evicted] = this.map.entries().next().value as [K, V];
       this.map.delete(oldest);
@@ -148,9 +154,10 @@ export interface RunningHash {
   /**
    * The same bytes, as they arrived (the request's own buffers, not copied), while the upload is
    * small enough and the process's budget allows: a finished upload is then sealed from memory
-   * instead of being read back from the store and decrypted. null once dropped.
+   * instead of being read back from the store and decrypted. null once dropped (set to null by
+   * KeptBytes.reclaim when newer uploads need the budget).
    */
-  readonly kept: Buffer[] | null;
+  kept: Buffer[] | null;
 }
 
 /** An upload's bytes are kept in memory up to this size (a scan's PDF is typically 0.2–2 MB). */
@@ -164,6 +171,20 @@ export class KeptBytes {
   constructor(readonly budget: number = KEEP_BUDGET_BYTES) {}
   release(running: RunningHash | undefined): void {
     if (running?.kept) this.used -= running.offset;
+  }
+  /**
+   * Makes room for `bytes` more by dropping the kept bytes of the oldest entries of `hashes` (an
+   * upload whose next PATCH or whose end went to another replica, one deleted or swept, or one
+   * simply waiting): those are read back when they finish. True when there is room now.
+   */
+  reclaim(bytes: number, hashes: RecentMap<string, RunningHash>): boolean {
+    for (const running of hashes.values()) {
+      if (this.used + bytes <= this.budget) break;
+      if (!running.kept) continue;
+      this.used -= running.offset;
+      running.kept = null;
+    }
+    return this.used + bytes <= this.budget;
   }
 }
 
@@ -190,7 +211,7 @@ export function hashWhileWriting(datastore: DataStore, hashes: RecentMap<string,
     let seen = 0;
     const keep = (chunk: Buffer): void => {
       if (!kept) return;
-      if (offset + seen + chunk.length <= KEEP_UPLOAD_BYTES && keptBytes.used + chunk.length <= keptBytes.budget) {
+      if (offset + seen + chunk.length <= KEEP_UPLOAD_BYTES && keptBytes.reclaim(chunk.length, hashes)) {
         kept.push(chunk);
         keptBytes.used += chunk.length;
         return;
@@ -263,10 +284,10 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
   // PGlite is one process (its data directory is locked to it): memory locks are exact there.
   const leaseLocker = db.kind === 'postgres' ? new PostgresLeaseLocker(db, { onError: (err) => app.log.warn({ err }, 'blob lock renewal failed') }) : null;
   const locker: Locker = leaseLocker ?? new MemoryLocker();
-  // Hot-path hint: the running hash of each recent upload's bytes.
   // When this process last recorded each recent upload as touched (its creation or a PATCH).
   const lastTouch = new RecentMap<string, number>(10_000);
   const touchSpacing = touchSpacingMs(limits);
+  // Hot-path hint: the running hash of each recent upload's bytes (and the bytes, within a budget).
   const keptBytes = new KeptBytes();
   const hashes = new RecentMap<string, RunningHash>(1_000, (evicted) => keptBytes.release(evicted));
   hashWhileWriting(storage.datastore, hashes, keptBytes);
@@ -355,10 +376,18 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
   }
 
   async function verifyAndStore(upload: Upload, device: AuthenticatedDevice): Promise<string> {
-    const declared = upload.metadata?.sha256 ?? '';
     const running = hashes.get(upload.id);
     hashes.delete(upload.id);
-    keptBytes.release(running);
+    try {
+      return await verifyAndSeal(upload, device, running);
+    } finally {
+      // Counted until the seal is done with them: the budget bounds what is held, sealing included.
+      keptBytes.release(running);
+    }
+  }
+
+  async function verifyAndSeal(upload: Upload, device: AuthenticatedDevice, running: RunningHash | undefined): Promise<string> {
+    const declared = upload.metadata?.sha256 ?? '';
     let actual: string;
     try {
       actual = running && running.offset === upload.size ? running.hash.digest('hex') : await sha256Of(await storage.read(upload.id));

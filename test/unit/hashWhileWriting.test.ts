@@ -5,14 +5,17 @@ import { describe, expect, it } from 'vitest';
 import { hashWhileWriting, KEEP_UPLOAD_BYTES, KeptBytes, RecentMap, type RunningHash } from '../../src/server/blobs';
 
 /** A store whose write reads the request to its end (or fails as the store decides). */
-function store(behaviour: 'consume' | 'refuse'): { datastore: DataStore; given: Readable[] } {
+function store(behaviour: 'consume' | 'refuse' | 'fail-after-first-chunk'): { datastore: DataStore; given: Readable[] } {
   const given: Readable[] = [];
   const datastore = {
     async write(readable: Readable, _id: string, offset: number): Promise<number> {
       given.push(readable);
       if (behaviour === 'refuse') throw { status_code: 410, body: 'The file for this url no longer exists\n' };
       let n = 0;
-      for await (const chunk of readable) n += (chunk as Buffer).length;
+      for await (const chunk of readable) {
+        n += (chunk as Buffer).length;
+        if (behaviour === 'fail-after-first-chunk') throw new Error('ENOSPC: no space left on device');
+      }
       return offset + n;
     },
   } as unknown as DataStore;
@@ -70,14 +73,42 @@ describe('hashWhileWriting (the running hash of a tus upload)', () => {
     expect(await patch(datastore, 'a', 150, [bytes(200, 3)])).toBe(350);
     expect(Buffer.concat(hashes.get('a')!.kept!)).toEqual(Buffer.concat([bytes(100, 1), bytes(50, 2), bytes(200, 3)]));
     expect(kept.used).toBe(350);
-    // A second upload would take the budget over 1000: its bytes are not kept, the first one's are.
-    expect(await patch(datastore, 'b', 0, [bytes(600, 4), bytes(100, 5)])).toBe(700);
-    expect(hashes.get('b')!.kept).toBeNull();
-    expect(hashes.get('b')!.offset).toBe(700);
-    expect(kept.used).toBe(350);
     // A PATCH at another offset drops the hash and gives the bytes back.
     expect(await patch(datastore, 'a', 100, [bytes(10, 6)])).toBe(110);
     expect(hashes.get('a')).toBeUndefined();
+    expect(kept.used).toBe(0);
+  });
+
+  it('makes room for a new upload by dropping the oldest kept bytes (uploads left waiting), and keeps nothing of one larger than the budget', async () => {
+    const { datastore } = store('consume');
+    const kept = new KeptBytes(1000);
+    const hashes = new RecentMap<string, RunningHash>(10, (evicted) => kept.release(evicted));
+    hashWhileWriting(datastore, hashes, kept);
+    // Three uploads whose first chunk came here and whose rest never did (another replica, a DELETE).
+    for (const id of ['old1', 'old2', 'old3']) await patch(datastore, id, 0, [bytes(300, 1)]);
+    expect(kept.used).toBe(900);
+    // The next one needs 500: the two oldest give theirs up, the third keeps its bytes.
+    expect(await patch(datastore, 'new', 0, [bytes(250, 2), bytes(250, 3)])).toBe(500);
+    expect(Buffer.concat(hashes.get('new')!.kept!)).toEqual(Buffer.concat([bytes(250, 2), bytes(250, 3)]));
+    expect(['old1', 'old2', 'old3'].map((id) => hashes.get(id)!.kept !== null)).toEqual([false, false, true]);
+    expect(['old1', 'old2', 'old3'].map((id) => hashes.get(id)!.offset)).toEqual([300, 300, 300]);
+    expect(kept.used).toBe(800);
+    // Reclaimed entries give nothing back twice when they leave the map.
+    hashes.delete('old1');
+    kept.release({ ...hashes.get('old2')! });
+    expect(kept.used).toBe(800);
+    // Larger than the whole budget (with the real limits an upload keeps at most KEEP_UPLOAD_BYTES,
+    // a third of it): room is made as for any other, then it drops its own bytes too.
+    expect(await patch(datastore, 'huge', 0, [bytes(600, 4), bytes(600, 5)])).toBe(1200);
+    expect(hashes.get('huge')!.kept).toBeNull();
+    expect(kept.used).toBe(0);
+  });
+
+  it('gives the bytes back when the store fails in the middle of a PATCH', async () => {
+    const failing = store('fail-after-first-chunk');
+    const kept = new KeptBytes(10_000);
+    hashWhileWriting(failing.datastore, new RecentMap<string, RunningHash>(10), kept);
+    await expect(patch(failing.datastore, 'f', 0, [bytes(100, 1), bytes(100, 2), bytes(100, 3)])).rejects.toThrow('ENOSPC');
     expect(kept.used).toBe(0);
   });
 
