@@ -8,6 +8,8 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { randomUUID } from 'node:crypto';
+import { qrMatrix, type QrEngine } from '../../src/print/qrMatrix';
 import type { TicketPrintData } from '../../src/print/TicketPrintData';
 import { createTicketPdfRenderer, type TicketPdfRenderer } from '../../src/print/ticketPdf';
 import { recordFigure } from './figures';
@@ -37,6 +39,8 @@ export interface TicketPdfBenchResult {
   /** full ÷ subset */
   readonly timeRatio: number;
   readonly sizeRatio: number;
+  /** The ticket's QR matrix alone (a kiosk ticket URL with its ticket id), per encoder. */
+  readonly qr: { readonly direct: { p50Ms: number; p95Ms: number }; readonly zxing: { p50Ms: number; p95Ms: number }; readonly ratio: number };
   /** Renderer creation (hinting strip + font parse), once per kiosk start. */
   readonly setupMs: { readonly subset: number; readonly full: number };
   readonly pass: { readonly p95: boolean; readonly size: boolean };
@@ -75,6 +79,23 @@ function ticket(i: number): TicketPrintData {
       keepTicket: 'Vui lòng giữ phiếu và chờ gọi số',
     },
   };
+}
+
+/** The QR text a kiosk prints on a ticket (KioskApp.ticketQrText): look-up page, branch, day, number, ticket id. */
+const kioskQrText = (i: number): string =>
+  `https://dichvucong.hanoi.gov.vn/tra-cuu?b=CN01&d=2026-11-23&n=${PREFIXES[i % PREFIXES.length]}${String(1 + (i % 999)).padStart(4, '0')}&t=${randomUUID()}`;
+
+function qrSeries(engine: QrEngine, count: number, warmup: number): { p50Ms: number; p95Ms: number } {
+  for (let i = 0; i < warmup; i++) qrMatrix(kioskQrText(i), 'M', engine);
+  const texts = Array.from({ length: count }, (_, i) => kioskQrText(i));
+  const times: number[] = [];
+  for (const text of texts) {
+    const start = performance.now();
+    qrMatrix(text, 'M', engine);
+    times.push(performance.now() - start);
+  }
+  const sorted = times.sort((a, b) => a - b);
+  return { p50Ms: round(percentile(sorted, 50), 3), p95Ms: round(percentile(sorted, 95), 3) };
 }
 
 async function series(renderer: TicketPdfRenderer, count: number, warmup: number): Promise<TicketPdfSeries> {
@@ -123,7 +144,10 @@ export async function runTicketPdfBench(options: { tickets?: number; warmup?: nu
   const subset = await series(subsetRenderer, tickets, warmup);
   const full = await series(fullRenderer, tickets, warmup);
   const pdfLib = await series(pdfLibRenderer, tickets, warmup);
+  const qrZxing = qrSeries('zxing', tickets * 2, warmup * 2);
+  const qrDirect = qrSeries('direct', tickets * 2, warmup * 2);
   return {
+    qr: { direct: qrDirect, zxing: qrZxing, ratio: round(qrZxing.p50Ms / qrDirect.p50Ms) },
     subset,
     full,
     pdfLib,
@@ -154,6 +178,9 @@ export function printTicketPdfBench(r: TicketPdfBenchResult): void {
   console.log(`ratio   full/subset: time ${r.timeRatio}×, size ${r.sizeRatio}×`);
   console.log(`ratio   engine pdf-lib/direct (subset, p50): ${r.engineRatio}× (the kiosk writes with the direct engine: src/print/pdf/writePdf.ts)`);
   console.log(
+    `qr      the ticket's QR matrix alone: direct p50 ${r.qr.direct.p50Ms} ms p95 ${r.qr.direct.p95Ms} ms; zxing p50 ${r.qr.zxing.p50Ms} ms p95 ${r.qr.zxing.p95Ms} ms (${r.qr.ratio}× the direct encoder's p50; same matrix: src/print/qrEncode.ts)`,
+  );
+  console.log(
     `target  p95 ≤ ${TICKET_PDF_TARGETS.p95Ms} ms: ${verdict(r.pass.p95)} (${r.subset.p95Ms} ms); ` +
       `size ≤ ${TICKET_PDF_TARGETS.maxKb} KB: ${verdict(r.pass.size)} (max ${r.subset.maxBytes} B)`,
   );
@@ -166,6 +193,12 @@ export function printTicketPdfBench(r: TicketPdfBenchResult): void {
   recordFigure({
     figure: 'same through pdf-lib (the peer engine)',
     measured: `p95 ${r.pdfLib.p95Ms} ms, ${r.pdfLib.kb} KB (${r.engineRatio}× the direct engine's p50)`,
+    target: '—',
+    pass: null,
+  });
+  recordFigure({
+    figure: "a ticket's QR matrix, direct encoder",
+    measured: `p95 ${r.qr.direct.p95Ms} ms (zxing ${r.qr.zxing.p95Ms}; ${r.qr.ratio}× the direct encoder's p50)`,
     target: '—',
     pass: null,
   });

@@ -11,6 +11,14 @@
  * - Throws (zxing WriterException) when the text does not fit any QR version at that level.
  */
 import { EncodeHintType, QRCodeDecoderErrorCorrectionLevel, QRCodeEncoder } from '@zxing/library';
+import { encodeQrBytes } from './qrEncode';
+
+/**
+ * Which encoder makes the matrix: 'direct' (qrEncode.ts, the default) for the text zxing would
+ * encode as plain byte mode, zxing for any other text; 'zxing' always zxing (the reference, and
+ * the bench's peer). Both give the same matrix for the same text.
+ */
+export type QrEngine = 'direct' | 'zxing';
 
 export type QrErrorCorrection = 'L' | 'M' | 'Q' | 'H';
 
@@ -32,17 +40,33 @@ function isAscii(text: string): boolean {
   return true;
 }
 
-export function qrMatrix(text: string, ecLevel: QrErrorCorrection = 'M'): QrMatrix {
-  // zxing's encode() takes a Map<EncodeHintType, any>; the value for CHARACTER_SET is a name string.
-  const hints = new Map<EncodeHintType, unknown>();
-  if (!isAscii(text)) hints.set(EncodeHintType.CHARACTER_SET, 'UTF-8');
-  const code = QRCodeEncoder.encode(text, EC_LEVELS[ecLevel], hints.size > 0 ? hints : undefined);
-  const matrix = code.getMatrix();
-  const size = matrix.getWidth();
-  // Copy into a flat array once: ByteMatrix.get() holds -1 for "unset", and we want a plain boolean.
-  const dark = new Uint8Array(size * size);
-  for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) dark[y * size + x] = matrix.get(x, y) === 1 ? 1 : 0;
+/** QR's alphanumeric set (digits, A–Z, space, $ % * + - . / :): zxing picks another mode for text made only of these. */
+const ALPHANUMERIC = /^[0-9A-Z $%*+\-./:]*$/;
+
+/** Text zxing encodes as one byte-mode segment without an ECI header: ASCII, not only alphanumeric characters. */
+export function isPlainByteText(text: string): boolean {
+  return isAscii(text) && !ALPHANUMERIC.test(text);
+}
+
+export function qrMatrix(text: string, ecLevel: QrErrorCorrection = 'M', engine: QrEngine = 'direct'): QrMatrix {
+  let size: number;
+  let dark: Uint8Array;
+  if (engine === 'direct' && isPlainByteText(text)) {
+    const bytes = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+    ({ size, modules: dark } = encodeQrBytes(bytes, EC_LEVELS[ecLevel]));
+  } else {
+    // zxing's encode() takes a Map<EncodeHintType, any>; the value for CHARACTER_SET is a name string.
+    const hints = new Map<EncodeHintType, unknown>();
+    if (!isAscii(text)) hints.set(EncodeHintType.CHARACTER_SET, 'UTF-8');
+    const code = QRCodeEncoder.encode(text, EC_LEVELS[ecLevel], hints.size > 0 ? hints : undefined);
+    const matrix = code.getMatrix();
+    size = matrix.getWidth();
+    // Copy into a flat array once: ByteMatrix.get() holds -1 for "unset", and we want a plain boolean.
+    dark = new Uint8Array(size * size);
+    for (let y = 0; y < size; y++) {
+      for (let x = 0; x < size; x++) dark[y * size + x] = matrix.get(x, y) === 1 ? 1 : 0;
+    }
   }
   return {
     size,
