@@ -284,7 +284,7 @@ describe('KioskApp', () => {
         return {
           ...inner,
           warm: async (sample) => {
-            warmed.push({ service: sample.serviceName, number: sample.number, priority: sample.priority, estimate: sample.labels.waitEstimate });
+            warmed.push({ service: sample.serviceName, number: sample.number, priority: sample.priority, estimate: sample.labels.waitEstimate ?? null });
             // The real engine renders the sample: it must be a ticket the engine accepts.
             sampleSizes.push((await inner.render(sample)).byteLength);
           },

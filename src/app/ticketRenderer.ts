@@ -62,25 +62,26 @@ export async function createWorkerTicketRenderer(fonts: PdfFonts): Promise<Kiosk
   const init: WorkerRequest = { kind: 'init', fonts: { regular: fonts.regular, bold: fonts.bold } };
   worker.postMessage(init);
   let inline: Promise<KioskTicketRenderer> | null = null;
+  const render = (data: TicketPrintData): Promise<Uint8Array> => {
+    // A dead worker must not stop tickets from printing: render on the main thread instead.
+    if (broken) {
+      inline ??= createInlineTicketRenderer(fonts);
+      return inline.then((r) => r.render(data));
+    }
+    const id = nextId++;
+    return new Promise<Uint8Array>((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      const request: WorkerRequest = { kind: 'render', id, data };
+      worker.postMessage(request);
+    });
+  };
   return {
     get offMainThread() {
       return broken === null;
     },
     async warm(sample: TicketPrintData): Promise<void> {
-      await this.render(sample);
+      await render(sample);
     },
-    render(data: TicketPrintData): Promise<Uint8Array> {
-      // A dead worker must not stop tickets from printing: render on the main thread instead.
-      if (broken) {
-        inline ??= createInlineTicketRenderer(fonts);
-        return inline.then((r) => r.render(data));
-      }
-      const id = nextId++;
-      return new Promise<Uint8Array>((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        const request: WorkerRequest = { kind: 'render', id, data };
-        worker.postMessage(request);
-      });
-    },
+    render,
   };
 }

@@ -43,8 +43,9 @@ function generator(degree: number): Uint8Array {
   for (let i = 0; i < degree; i++) {
     const next = new Uint8Array(poly.length + 1);
     for (let j = 0; j < poly.length; j++) {
-      next[j] ^= poly[j]!;
-      if (poly[j] !== 0) next[j + 1] ^= EXP[LOG[poly[j]!]! + i]!;
+      const c = poly[j]!;
+      next[j] = next[j]! ^ c;
+      if (c !== 0) next[j + 1] = next[j + 1]! ^ EXP[LOG[c]! + i]!;
     }
     poly = next;
   }
@@ -65,7 +66,7 @@ function ecBytes(data: Uint8Array, count: number): Uint8Array {
     const logFactor = LOG[factor]!;
     for (let j = 0; j < count; j++) {
       const c = g[j]!;
-      if (c !== 0) remainder[j] ^= EXP[LOG[c]! + logFactor]!;
+      if (c !== 0) remainder[j] = remainder[j]! ^ EXP[LOG[c]! + logFactor]!;
     }
   }
   return remainder;

@@ -74,7 +74,7 @@ describe.each(dbEngines)('sealing a finished upload on $name', (engine) => {
       token: await enrolCounter(),
       blob: { sha256, size, mimeType: 'application/pdf', data: new Blob([bytes]), uploadUrl: null },
       chunkSize,
-      hooks: {},
+      hooks: { onUploadUrl: () => undefined },
     });
     const stored = await readBlobBytes(db, diskStorage(blobDir), resolveDataProtection(undefined), sha256);
     return { bytes, stored, readBack: readBack.length - before };
