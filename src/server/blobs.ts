@@ -198,7 +198,13 @@ export class KeptBytes {
  * after others were served elsewhere; a PATCH at any other offset drops it. The bytes themselves
  * are kept beside the hash under the same rule, within KEEP_UPLOAD_BYTES and `kept`'s budget.
  */
-export function hashWhileWriting(datastore: DataStore, hashes: RecentMap<string, RunningHash>, keptBytes: KeptBytes = new KeptBytes(0)): void {
+export function hashWhileWriting(
+  datastore: DataStore,
+  hashes: RecentMap<string, RunningHash>,
+  keptBytes: KeptBytes = new KeptBytes(0),
+  /** An upload's declared size when this process knows it (it created the upload): one too large to keep is not kept at all. */
+  declaredSize: (id: string) => number | undefined = () => undefined,
+): void {
   const write = datastore.write.bind(datastore);
   datastore.write = async (readable, id, offset) => {
     const running = hashes.get(id);
@@ -207,7 +213,8 @@ export function hashWhileWriting(datastore: DataStore, hashes: RecentMap<string,
     if (!continues) keptBytes.release(running);
     const hash = continues ? running.hash : offset === 0 ? createHash('sha256') : null;
     if (!hash) return write(readable, id, offset);
-    let kept = continues ? running.kept : [];
+    // Known from the start to be too large: nothing is kept, and nobody else's bytes are dropped for it.
+    let kept = (declaredSize(id) ?? 0) > KEEP_UPLOAD_BYTES ? null : continues ? running.kept : [];
     let seen = 0;
     const keep = (chunk: Buffer): void => {
       if (!kept) return;
@@ -286,11 +293,13 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
   const locker: Locker = leaseLocker ?? new MemoryLocker();
   // When this process last recorded each recent upload as touched (its creation or a PATCH).
   const lastTouch = new RecentMap<string, number>(10_000);
+  // The declared size of each upload this process created (the kept bytes' budget skips those too large).
+  const declaredSizes = new RecentMap<string, number>(10_000);
   const touchSpacing = touchSpacingMs(limits);
   // Hot-path hint: the running hash of each recent upload's bytes (and the bytes, within a budget).
   const keptBytes = new KeptBytes();
   const hashes = new RecentMap<string, RunningHash>(1_000, (evicted) => keptBytes.release(evicted));
-  hashWhileWriting(storage.datastore, hashes, keptBytes);
+  hashWhileWriting(storage.datastore, hashes, keptBytes, (id) => declaredSizes.get(id));
   forgetWhenRemoved(storage.datastore, db, app);
 
   // The authenticated device of each request tus is handling, keyed by the Node request that
@@ -330,6 +339,7 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
       }
       // The row was written touched now: its first PATCH need not write it again.
       lastTouch.set(upload.id, createdAt);
+      declaredSizes.set(upload.id, upload.size);
       // Server-set, so a device cannot claim another's upload or branch; `kek` names the key the
       // upload's bytes are encrypted under while it is unfinished (blobStore.ts).
       return {

@@ -141,4 +141,19 @@ describe('hashWhileWriting (the running hash of a tus upload)', () => {
     await expect(patch(failing.datastore, 'f', 0, [bytes(5, 1)])).rejects.toMatchObject({ status_code: 410 });
     expect(failingKept.used).toBe(0);
   });
+
+  it('keeps nothing of an upload declared larger than KEEP_UPLOAD_BYTES, and drops nobody else’s bytes for it', async () => {
+    const { datastore } = store('consume');
+    const kept = new KeptBytes(1000);
+    const hashes = new RecentMap<string, RunningHash>(10, (evicted) => kept.release(evicted));
+    const declared = new Map([['large', KEEP_UPLOAD_BYTES + 1]]);
+    hashWhileWriting(datastore, hashes, kept, (id) => declared.get(id));
+    await patch(datastore, 'small', 0, [bytes(900, 1)]);
+    expect(await patch(datastore, 'large', 0, [bytes(500, 2)])).toBe(500);
+    expect(hashes.get('large')!.kept).toBeNull();
+    // Its hash still runs: the upload is verified without a second read of its bytes' hash.
+    expect(hashes.get('large')!.hash.copy().digest('hex')).toBe(createHash('sha256').update(bytes(500, 2)).digest('hex'));
+    expect(hashes.get('small')!.kept).not.toBeNull();
+    expect(kept.used).toBe(900);
+  });
 });
