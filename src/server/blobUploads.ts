@@ -84,34 +84,68 @@ export interface HeldUploads {
 }
 
 export type Reservation =
-  | { readonly ok: true }
+  /** `superseded`: the device's older unfinished uploads of the same content, whose rows went in this transaction (their files are the caller's to remove). */
+  | { readonly ok: true; readonly superseded: readonly string[] }
   /** `uploads`/`bytes`: the device holds too much now; `too-large`: this upload alone exceeds the byte quota. */
   | { readonly ok: false; readonly reason: 'uploads' | 'bytes' | 'too-large'; readonly held: HeldUploads };
 
-/** Counts the device's unfinished uploads and, when one more fits, records it. */
+/**
+ * Counts the device's unfinished uploads and, when one more fits, records it. The device's older
+ * unfinished uploads of the same content go first: a kiosk keeps one upload URL per scan, so a new
+ * upload of a scan means the kiosk lost the older one's URL (its creation answer was lost, it
+ * restarted) and will never resume it. Without this, such orphans filled the device's quota on a
+ * flaky link and blocked every new scan until the sweep (7 days).
+ */
 export async function reserveUpload(
   db: Db,
   limits: Pick<BlobUploadLimits, 'maxUploadsPerDevice' | 'maxBytesPerDevice'>,
-  upload: { readonly uploadId: string; readonly deviceId: string; readonly size: number; readonly now: number },
+  upload: { readonly uploadId: string; readonly deviceId: string; readonly size: number; readonly now: number; readonly sha256: string },
 ): Promise<Reservation> {
-  return db.transaction(async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2::text))', [QUOTA_LOCK_CLASS, upload.deviceId]);
-    const rows = await tx.query<{ n: unknown; bytes: unknown }>(
-      'SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes FROM blob_uploads WHERE device_id = $1',
-      [upload.deviceId],
-    );
-    const held = { uploads: Number(rows[0]?.n ?? 0), bytes: Number(rows[0]?.bytes ?? 0) };
-    if (upload.size > limits.maxBytesPerDevice) return { ok: false, reason: 'too-large', held };
-    if (held.uploads >= limits.maxUploadsPerDevice) return { ok: false, reason: 'uploads', held };
-    if (held.bytes + upload.size > limits.maxBytesPerDevice) return { ok: false, reason: 'bytes', held };
-    await tx.query('INSERT INTO blob_uploads (upload_id, device_id, size, created_at, touched_at) VALUES ($1, $2, $3, $4, $4)', [
-      upload.uploadId,
-      upload.deviceId,
-      upload.size,
-      upload.now,
-    ]);
-    return { ok: true };
-  });
+  return db
+    .transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2::text))', [QUOTA_LOCK_CLASS, upload.deviceId]);
+      const superseded = (
+        await tx.query<{ upload_id: string }>('DELETE FROM blob_uploads WHERE device_id = $1 AND sha256 = $2 RETURNING upload_id', [
+          upload.deviceId,
+          upload.sha256,
+        ])
+      ).map((r) => r.upload_id);
+      const rows = await tx.query<{ n: unknown; bytes: unknown }>(
+        'SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes FROM blob_uploads WHERE device_id = $1',
+        [upload.deviceId],
+      );
+      const held = { uploads: Number(rows[0]?.n ?? 0), bytes: Number(rows[0]?.bytes ?? 0) };
+      // A refusal keeps the older uploads' rows too (the transaction is rolled back).
+      const refuse = (reason: 'uploads' | 'bytes' | 'too-large'): never => {
+        throw new QuotaRefusal({ ok: false, reason, held: { uploads: held.uploads + superseded.length, bytes: held.bytes } });
+      };
+      if (upload.size > limits.maxBytesPerDevice) refuse('too-large');
+      if (held.uploads >= limits.maxUploadsPerDevice) refuse('uploads');
+      if (held.bytes + upload.size > limits.maxBytesPerDevice) refuse('bytes');
+      await tx.query('INSERT INTO blob_uploads (upload_id, device_id, size, created_at, touched_at, sha256) VALUES ($1, $2, $3, $4, $4, $5)', [
+        upload.uploadId,
+        upload.deviceId,
+        upload.size,
+        upload.now,
+        upload.sha256,
+      ]);
+      return { ok: true, superseded } as const;
+    })
+    .catch((error: unknown) => {
+      if (error instanceof QuotaRefusal) return error.reservation;
+      throw error;
+    });
+}
+
+class QuotaRefusal extends Error {
+  constructor(readonly reservation: Reservation) {
+    super('quota');
+  }
+}
+
+/** Removes the files of uploads whose rows are gone (superseded), each under its tus lock; one held by a request is left to the sweep. */
+export async function discardUnderLock(locker: Locker, uploadIds: readonly string[], discard: (uploadId: string) => Promise<void>): Promise<void> {
+  for (const uploadId of uploadIds) await underLock(locker, uploadId, () => discard(uploadId)).catch(() => undefined);
 }
 
 /** How often one process records a touch of an upload: 10 minutes, or a tenth of `abandonAfterMs` if that is shorter. */

@@ -24,6 +24,7 @@ import {
   blobUploadLimitsFromEnv,
   DEFAULT_BLOB_UPLOAD_LIMITS,
   forgetUpload,
+  discardUnderLock,
   reserveUpload,
   sweepUploads,
   touchSpacingMs,
@@ -332,10 +333,22 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
       // Counted and recorded before the store creates anything, so a row always covers the files
       // (a creation failing between the two leaves a row alone, which the sweep removes).
       const createdAt = clock.now();
-      const reservation = await reserveUpload(db, limits, { uploadId: upload.id, deviceId: device.deviceId, size: upload.size, now: createdAt });
+      const reservation = await reserveUpload(db, limits, {
+        uploadId: upload.id,
+        deviceId: device.deviceId,
+        size: upload.size,
+        now: createdAt,
+        sha256: sha256.data,
+      });
       if (!reservation.ok) {
         app.log.warn({ deviceId: device.deviceId, reason: reservation.reason, ...reservation.held }, 'blob upload quota exceeded');
         throw quotaError(reservation.reason, reservation.held, upload.size, limits);
+      }
+      // The device's older uploads of this content are superseded (their rows went with this
+      // reservation): their files go too, after this answer, each under its lock.
+      if (reservation.superseded.length > 0) {
+        app.log.info({ deviceId: device.deviceId, superseded: reservation.superseded.length }, 'older uploads of the same scan superseded');
+        void discardUnderLock(locker, reservation.superseded, (id) => storage.discard(id));
       }
       // The row was written touched now: its first PATCH need not write it again.
       lastTouch.set(upload.id, createdAt);

@@ -615,6 +615,37 @@ describe.each(engines)('blobs over tus on $name', (engine) => {
     expect((await patch(location, device.auth, 3072, part(3))).status).toBe(404);
   });
 
+  it('lets a new upload of a scan supersede the device’s older unfinished ones (creation answers lost): the quota never fills, the files go, the scan verifies', async () => {
+    const device = await enrol();
+    const other = await enrol();
+    const bytes = scan(48 * 1024);
+    const hash = sha256(bytes);
+    // Another device's upload of the same content is not this device's to supersede.
+    const theirs = (await create(other.auth, bytes.length, hash)).headers.get('location')!;
+    // 60 creations whose answers the kiosk never saw: more than the quota of 50 unfinished uploads.
+    const lost: string[] = [];
+    for (let i = 0; i < 60; i++) {
+      const res = await create(device.auth, bytes.length, hash);
+      expect(res.status, `creation ${i + 1}`).toBe(201);
+      lost.push(res.headers.get('location')!);
+    }
+    expect(await held(device.deviceId)).toEqual({ uploads: 1, bytes: bytes.length });
+    await vi.waitFor(() => {
+      for (const location of lost.slice(0, -1)) for (const file of uploadFiles(location)) expect(existsSync(file), file).toBe(false);
+    });
+    for (const file of uploadFiles(lost.at(-1)!)) expect(existsSync(file), file).toBe(true);
+    expect(await held(other.deviceId)).toEqual({ uploads: 1, bytes: bytes.length });
+    for (const file of uploadFiles(theirs)) expect(existsSync(file), file).toBe(true);
+    // A superseded upload answers 404 (the kiosk, had it kept the URL, would start afresh).
+    expect((await tus(lost[0]!, 'HEAD', device.auth)).status).toBe(404);
+    // Other scans of the device still count as before.
+    expect((await create(device.auth, 1024, sha256(scan(16)))).status).toBe(201);
+    expect(await held(device.deviceId)).toEqual({ uploads: 2, bytes: bytes.length + 1024 });
+    // The scan itself goes through from scratch and verifies.
+    expect((await upload(device.token, toUpload(bytes))).error).toBeNull();
+    expect((await headByHash(hash, device.auth)).status).toBe(200);
+  });
+
   it('sweeps on its own every BLOB_SWEEP_EVERY_MINUTES after BLOB_ABANDON_AFTER_HOURS, and stops when the server closes', async () => {
     const device = await enrol();
     const own = fixedClock(clock.now());
