@@ -6,7 +6,7 @@ import { AppFailure } from '../shared/result';
 import { freshDb, nodeRandom, seededBranch } from '../../test/unit/fixtures';
 import { initI18n } from './i18n';
 import type { PdfFonts } from '../print/PdfFonts';
-import { startKioskApp } from './KioskApp';
+import { startKioskApp, type KioskAppDeps } from './KioskApp';
 import { createInlineTicketRenderer, type KioskTicketRenderer } from './ticketRenderer';
 
 const font = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`../../assets/fonts/${name}`, import.meta.url)));
@@ -42,9 +42,14 @@ function countingRenderer(offMainThread: boolean, rendered: string[]): (f: PdfFo
 /** Lets queued tasks run (the render, a print the app might start on its own). */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
 
+/** What every test starts the app with (a fixed morning, the real fonts, the seeded branch), with its own platform, database and overrides. */
+function kioskDeps(own: Pick<KioskAppDeps, 'platform' | 'db'> & Partial<KioskAppDeps>): KioskAppDeps {
+  return { clock: fixedClock(morning), random: nodeRandom, loadFonts: async () => fonts, seedBranch: seededBranch(), ...own };
+}
+
 async function start(platform = createFakePlatform()) {
   const db = freshDb();
-  const app = await startKioskApp({ platform, db, clock: fixedClock(morning), random: nodeRandom, loadFonts: async () => fonts, seedBranch: seededBranch() });
+  const app = await startKioskApp(kioskDeps({ platform, db }));
   return { app, db, platform };
 }
 
@@ -80,15 +85,13 @@ describe('KioskApp', () => {
     const platform = createFakePlatform();
     await start(platform);
     const db = freshDb();
-    const app = await startKioskApp({
-      platform,
-      db,
-      clock: fixedClock(morning),
-      random: nodeRandom,
-      loadFonts: async () => fonts,
-      seedBranch: seededBranch(),
-      roleOverride: 'technician',
-    });
+    const app = await startKioskApp(
+      kioskDeps({
+        platform,
+        db,
+        roleOverride: 'technician',
+      }),
+    );
     expect(app.device.role).toBe('technician');
     expect(app.storedDevice.role).toBe('citizen');
   });
@@ -137,16 +140,14 @@ describe('KioskApp', () => {
     const paints = controlledPaints();
     const rendered: string[] = [];
     const db = freshDb();
-    const app = await startKioskApp({
-      platform,
-      db,
-      clock: fixedClock(morning),
-      random: nodeRandom,
-      loadFonts: async () => fonts,
-      createRenderer: countingRenderer(false, rendered),
-      nextPaint: paints.nextPaint,
-      seedBranch: seededBranch(),
-    });
+    const app = await startKioskApp(
+      kioskDeps({
+        platform,
+        db,
+        createRenderer: countingRenderer(false, rendered),
+        nextPaint: paints.nextPaint,
+      }),
+    );
     const journalCopies = () => [...platform.journals.values()].flat().map((e) => (e.args as { number?: string }).number);
     const outcome = await app.takeTicket('A', false);
     await settle();
@@ -169,16 +170,14 @@ describe('KioskApp', () => {
     const paints = controlledPaints();
     const rendered: string[] = [];
     const db = freshDb();
-    const app = await startKioskApp({
-      platform,
-      db,
-      clock: fixedClock(morning),
-      random: nodeRandom,
-      loadFonts: async () => fonts,
-      createRenderer: countingRenderer(true, rendered),
-      nextPaint: paints.nextPaint,
-      seedBranch: seededBranch(),
-    });
+    const app = await startKioskApp(
+      kioskDeps({
+        platform,
+        db,
+        createRenderer: countingRenderer(true, rendered),
+        nextPaint: paints.nextPaint,
+      }),
+    );
     // The first ticket waits for the renderer to load; the second finds it ready.
     const first = await app.takeTicket('A', false);
     paints.paint();
@@ -202,24 +201,22 @@ describe('KioskApp', () => {
     db.tickets.hook('creating', (_key, ticket, tx) => {
       if ((ticket as { localSeq: number }).localSeq === 2) abortSecond = () => tx.abort();
     });
-    const app = await startKioskApp({
-      platform,
-      db,
-      clock: fixedClock(morning),
-      random: nodeRandom,
-      loadFonts: async () => fonts,
-      createRenderer: async (f) => {
-        const inner = await countingRenderer(true, rendered)(f);
-        return {
-          offMainThread: true,
-          render: (data) => {
-            abortSecond?.();
-            return inner.render(data);
-          },
-        };
-      },
-      seedBranch: seededBranch(),
-    });
+    const app = await startKioskApp(
+      kioskDeps({
+        platform,
+        db,
+        createRenderer: async (f) => {
+          const inner = await countingRenderer(true, rendered)(f);
+          return {
+            offMainThread: true,
+            render: (data) => {
+              abortSecond?.();
+              return inner.render(data);
+            },
+          };
+        },
+      }),
+    );
     await (
       await app.takeTicket('A', false)
     ).print;
@@ -239,22 +236,16 @@ describe('KioskApp', () => {
       made.push(role);
       return createInlineTicketRenderer(f);
     };
-    const common = { clock: fixedClock(morning), random: nodeRandom, loadFonts: async () => fonts, seedBranch: seededBranch(), idle };
-
-    await startKioskApp({ ...common, platform: createFakePlatform(), db: freshDb(), createRenderer: counting('citizen') });
+    await startKioskApp(kioskDeps({ platform: createFakePlatform(), db: freshDb(), idle, createRenderer: counting('citizen') }));
     await settle();
     expect(made).toEqual([]);
     releaseIdle();
     await settle();
     expect(made).toEqual(['citizen']);
 
-    const counter = await startKioskApp({
-      ...common,
-      platform: createFakePlatform(),
-      db: freshDb(),
-      createRenderer: counting('counter'),
-      roleOverride: 'counter',
-    });
+    const counter = await startKioskApp(
+      kioskDeps({ platform: createFakePlatform(), db: freshDb(), idle, createRenderer: counting('counter'), roleOverride: 'counter' }),
+    );
     releaseIdle();
     await settle();
     expect(made).toEqual(['citizen']);
@@ -271,26 +262,25 @@ describe('KioskApp', () => {
     const platform = createFakePlatform();
     const db = freshDb();
     const branch = seededBranch();
-    const app = await startKioskApp({
-      platform,
-      db,
-      clock: fixedClock(morning),
-      random: nodeRandom,
-      loadFonts: async () => fonts,
-      seedBranch: branch,
-      idle,
-      createRenderer: async (f) => {
-        const inner = await createInlineTicketRenderer(f);
-        return {
-          ...inner,
-          warm: async (sample) => {
-            warmed.push({ service: sample.serviceName, number: sample.number, priority: sample.priority, estimate: sample.labels.waitEstimate ?? null });
-            // The real engine renders the sample: it must be a ticket the engine accepts.
-            sampleSizes.push((await inner.render(sample)).byteLength);
-          },
-        };
-      },
-    });
+    const app = await startKioskApp(
+      kioskDeps({
+        platform,
+        db,
+        seedBranch: branch,
+        idle,
+        createRenderer: async (f) => {
+          const inner = await createInlineTicketRenderer(f);
+          return {
+            ...inner,
+            warm: async (sample) => {
+              warmed.push({ service: sample.serviceName, number: sample.number, priority: sample.priority, estimate: sample.labels.waitEstimate ?? null });
+              // The real engine renders the sample: it must be a ticket the engine accepts.
+              sampleSizes.push((await inner.render(sample)).byteLength);
+            },
+          };
+        },
+      }),
+    );
     const active = branch.serviceGroups.filter((g) => g.active);
     expect(active.length).toBeGreaterThan(1);
     // Released one idle moment at a time: the renderer loads after the first, then one sample per moment.
@@ -315,16 +305,14 @@ describe('KioskApp', () => {
     const idles: (() => void)[] = [];
     const idle = () => new Promise<void>((resolve) => idles.push(resolve));
     const warmed: string[] = [];
-    const app = await startKioskApp({
-      platform: createFakePlatform(),
-      db: freshDb(),
-      clock: fixedClock(morning),
-      random: nodeRandom,
-      loadFonts: async () => fonts,
-      seedBranch: seededBranch(),
-      idle,
-      createRenderer: async (f) => ({ ...(await createInlineTicketRenderer(f)), warm: async (sample) => void warmed.push(sample.number) }),
-    });
+    const app = await startKioskApp(
+      kioskDeps({
+        platform: createFakePlatform(),
+        db: freshDb(),
+        idle,
+        createRenderer: async (f) => ({ ...(await createInlineTicketRenderer(f)), warm: async (sample) => void warmed.push(sample.number) }),
+      }),
+    );
     const release = async (moment: number) => {
       await vi.waitFor(() => expect(idles.length).toBeGreaterThan(moment));
       idles[moment]!();
