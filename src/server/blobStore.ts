@@ -1,6 +1,6 @@
-import { createCipheriv, createHash, randomBytes, type Cipher } from 'node:crypto';
+import { createCipheriv, createHash, type Cipher } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { S3 } from '@aws-sdk/client-s3';
@@ -10,7 +10,7 @@ import { ERRORS, type DataStore } from '@tus/server';
 import { openBlobStream, sealBlobStream, sealedBlobSize } from './blobCipher';
 import type { DataProtection, WrappedKey } from './dataProtection';
 import type { Db } from './db/Db';
-import { fsyncDir } from './durableFiles';
+import { foldersMade, fsyncDirs, writeFileDurably } from './durableFiles';
 
 /**
  * Where scans live: the tus working files of unfinished uploads, and the stored (verified) blobs
@@ -41,17 +41,8 @@ export interface BlobStorage {
   readonly uploadsDir: string | null;
 }
 
-/** How much a stored object's writer gathers before one write, and how much an upload's reader reads at once. */
-const WRITE_BATCH_BYTES = 1024 * 1024;
-
-/** Writes every byte of `pieces` at the file's current position (writev may write part of them). */
-async function writeAll(handle: FileHandle, pieces: Buffer[], total: number): Promise<void> {
-  let { bytesWritten } = await handle.writev(pieces);
-  while (bytesWritten < total) {
-    const rest = Buffer.concat(pieces).subarray(bytesWritten);
-    bytesWritten += (await handle.write(rest)).bytesWritten;
-  }
-}
+/** How much an upload's reader reads at once. */
+const READ_BATCH_BYTES = 1024 * 1024;
 
 export function diskStorage(blobDir: string): BlobStorage {
   const uploads = path.join(blobDir, 'uploads');
@@ -70,7 +61,7 @@ export function diskStorage(blobDir: string): BlobStorage {
     uploadsDir: uploads,
     // Read in large chunks: a finished upload is read once, to be sealed (segments are cut from
     // the chunks without copying: blobCipher.ts).
-    read: async (uploadId) => createReadStream(path.join(uploads, uploadId), { highWaterMark: WRITE_BATCH_BYTES }),
+    read: async (uploadId) => createReadStream(path.join(uploads, uploadId), { highWaterMark: READ_BATCH_BYTES }),
     async discard(uploadId) {
       await rm(path.join(uploads, uploadId), { force: true });
       await rm(path.join(uploads, `${uploadId}.json`), { force: true });
@@ -88,45 +79,10 @@ export function diskStorage(blobDir: string): BlobStorage {
       const target = stored(key);
       const dir = path.dirname(target);
       const created = await mkdir(dir, { recursive: true });
-      const temporary = `${target}.${randomBytes(6).toString('hex')}.tmp`;
-      try {
-        const handle = await open(temporary, 'wx', 0o600);
-        try {
-          // Gathered into writes of about WRITE_BATCH_BYTES (one writev each, nothing copied): a
-          // sealed scan comes as 64 KiB segments and their tags, and a write per piece cost more
-          // than the sealing (blob bench).
-          let batch: Buffer[] = [];
-          let batchBytes = 0;
-          for await (const piece of body) {
-            batch.push(piece);
-            batchBytes += piece.length;
-            if (batchBytes >= WRITE_BATCH_BYTES) {
-              await writeAll(handle, batch, batchBytes);
-              batch = [];
-              batchBytes = 0;
-            }
-          }
-          if (batchBytes > 0) await writeAll(handle, batch, batchBytes);
-          // On disk before the row that names it commits.
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
-        await rename(temporary, target);
-      } catch (error) {
-        await rm(temporary, { force: true });
-        throw error;
-      }
-      // The new name too (and the entry of each folder made for it) on disk before the row that
-      // names it commits: after a power cut the row must not name a file that is not there.
-      const folders = [dir];
-      if (created !== undefined) {
-        for (let made = dir; ; made = path.dirname(made)) {
-          folders.push(path.dirname(made));
-          if (made === created || made === path.dirname(made)) break;
-        }
-      }
-      for (const folder of folders) await fsyncDir(folder);
+      // On disk before the row that names it commits, its name too (and the entry of each folder
+      // made for it): after a power cut the row must not name a file that is not there.
+      await writeFileDurably(target, body, 0o600);
+      await fsyncDirs(foldersMade(dir, created));
     },
     readStored: async (key) => {
       const stream = createReadStream(stored(key));

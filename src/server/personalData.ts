@@ -9,7 +9,7 @@ import { sealBlobStream, sealedBlobSize } from './blobCipher';
 import { normaliseIdNumber, openRecord, sealRecord, type DataProtection } from './dataProtection';
 import type { Db } from './db/Db';
 import { lockBlobBuckets } from './dossiers';
-import { fsyncDir, writeFileDurably } from './durableFiles';
+import { foldersMade, fsyncDirs, writeFileDurably } from './durableFiles';
 
 /**
  * A citizen's personal data at the centre: sealed at rest, found by a blind index, kept for a
@@ -557,12 +557,8 @@ export async function exportCitizen(
   // Deepest first: each folder's entries, then the folder's own entry in its parent, up to the
   // first folder this export did not create.
   if (folders.size > 0) folders.add(path.join(outDir, 'scans'));
-  const top = createdFrom === undefined ? path.dirname(outDir) : path.dirname(createdFrom);
-  for (let made = outDir; ; made = path.dirname(made)) {
-    folders.add(made);
-    if (made === top || made === path.dirname(made)) break;
-  }
-  for (const folder of [...folders].sort((a, b) => b.length - a.length)) await fsyncDir(folder);
+  for (const folder of foldersMade(outDir, createdFrom)) folders.add(folder);
+  await fsyncDirs([...folders].sort((a, b) => b.length - a.length));
   return { file, dossiers: summary };
 }
 
