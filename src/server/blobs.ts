@@ -292,15 +292,14 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
   // PGlite is one process (its data directory is locked to it): memory locks are exact there.
   const leaseLocker = db.kind === 'postgres' ? new PostgresLeaseLocker(db, { onError: (err) => app.log.warn({ err }, 'blob lock renewal failed') }) : null;
   const locker: Locker = leaseLocker ?? new MemoryLocker();
-  // When this process last recorded each recent upload as touched (its creation or a PATCH).
-  const lastTouch = new RecentMap<string, number>(10_000);
-  // The declared size of each upload this process created (the kept bytes' budget skips those too large).
-  const declaredSizes = new RecentMap<string, number>(10_000);
+  // Of each recent upload: when this process last recorded it touched (its creation or a PATCH), and
+  // its declared size when this process created it (the kept bytes' budget skips those too large).
+  const seen = new RecentMap<string, { readonly touchedAt: number; readonly size?: number }>(10_000);
   const touchSpacing = touchSpacingMs(limits);
   // Hot-path hint: the running hash of each recent upload's bytes (and the bytes, within a budget).
   const keptBytes = new KeptBytes();
   const hashes = new RecentMap<string, RunningHash>(1_000, (evicted) => keptBytes.release(evicted));
-  hashWhileWriting(storage.datastore, hashes, keptBytes, (id) => declaredSizes.get(id));
+  hashWhileWriting(storage.datastore, hashes, keptBytes, (id) => seen.get(id)?.size);
   forgetWhenRemoved(storage.datastore, db, app);
 
   // The authenticated device of each request tus is handling, keyed by the Node request that
@@ -351,8 +350,7 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
         void discardUnderLock(locker, reservation.superseded, (id) => storage.discard(id));
       }
       // The row was written touched now: its first PATCH need not write it again.
-      lastTouch.set(upload.id, createdAt);
-      declaredSizes.set(upload.id, upload.size);
+      seen.set(upload.id, { touchedAt: createdAt, size: upload.size });
       // Server-set, so a device cannot claim another's upload or branch; `kek` names the key the
       // upload's bytes are encrypted under while it is unfinished (blobStore.ts).
       return {
@@ -553,10 +551,10 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
         // again within `touchSpacing` of this process's last mark (a scan's PATCHes follow each
         // other within seconds, and each mark is a commit): then the owner is only read.
         const now = clock.now();
-        const last = lastTouch.get(id);
-        const touchAt = request.method === 'PATCH' && (last === undefined || now - last >= touchSpacing) ? now : null;
+        const last = seen.get(id);
+        const touchAt = request.method === 'PATCH' && (last === undefined || now - last.touchedAt >= touchSpacing) ? now : null;
         const ownership = await uploadOwnership(db, id, device.deviceId, touchAt);
-        if (touchAt !== null && ownership === 'mine') lastTouch.set(id, touchAt);
+        if (touchAt !== null && ownership === 'mine') seen.set(id, { touchedAt: touchAt, size: last?.size });
         const mine =
           ownership === 'mine' ||
           (ownership === 'unknown' && (await storage.datastore.getUpload(id).catch(() => null))?.metadata?.deviceId === device.deviceId);
