@@ -8,8 +8,8 @@ import type { Db } from '../../src/server/db/Db';
 
 /** Every fsync the server's code asks of the OS (PGlite's file system reaches it through pgliteDb.ts). */
 let fsyncs = 0;
-/** In order: `sync <path>` for each file or folder fsynced through fs/promises, `rename <from> → <to>`. */
-const events: string[] = [];
+/** In order: `sync <path>` for each file or folder fsynced through fs/promises, `rename <from> → <to>` (node:fs's renameSync and fs/promises). */
+const events = vi.hoisted((): string[] => []);
 vi.mock('node:fs', async (importOriginal) => {
   const fs = await importOriginal<typeof Fs>();
   return {
@@ -24,19 +24,9 @@ vi.mock('node:fs', async (importOriginal) => {
     },
   };
 });
-vi.mock('node:fs/promises', async (importOriginal) => {
-  const fsp = await importOriginal<typeof FsPromises>();
-  const open = async (path: string, ...rest: unknown[]) => {
-    const handle = await (fsp.open as (p: string, ...r: unknown[]) => Promise<FsPromises.FileHandle>)(path, ...rest);
-    const sync = handle.sync.bind(handle);
-    handle.sync = async () => {
-      await sync();
-      events.push(`sync ${path}`);
-    };
-    return handle;
-  };
-  return { ...fsp, open, default: { ...fsp, open } };
-});
+vi.mock('node:fs/promises', async (importOriginal) =>
+  (await import('../support/diskEvents')).recordingFsPromises(await importOriginal<typeof FsPromises>(), events),
+);
 
 const { openPgliteDb } = await import('../../src/server/db/pgliteDb');
 

@@ -26,25 +26,11 @@ import { type DossierSubmitArgs } from '../../src/shared/records';
 import { uploadBlobWithTus } from '../../src/sync/tusUpload';
 import { engines, enrolDevice, openHarness, START, testDataProtection, type EnrolledDevice, type Harness } from './serverHarness';
 
-/** In order, what the code asked of the disk through fs/promises: `sync <path>` (a file or folder fsynced), `rename <from> → <to>`. */
-const diskEvents: string[] = [];
-vi.mock('node:fs/promises', async (importOriginal) => {
-  const fsp = await importOriginal<typeof FsPromises>();
-  const open = async (file: string, ...rest: unknown[]) => {
-    const handle = await (fsp.open as (p: string, ...r: unknown[]) => Promise<FsPromises.FileHandle>)(file, ...rest);
-    const sync = handle.sync.bind(handle);
-    handle.sync = async () => {
-      await sync();
-      diskEvents.push(`sync ${file}`);
-    };
-    return handle;
-  };
-  const rename = async (from: string, to: string) => {
-    await fsp.rename(from, to);
-    diskEvents.push(`rename ${from} → ${to}`);
-  };
-  return { ...fsp, open, rename, default: { ...fsp, open, rename } };
-});
+/** In order, what the code asked of the disk through fs/promises (test/support/diskEvents.ts). */
+const diskEvents = vi.hoisted((): string[] => []);
+vi.mock('node:fs/promises', async (importOriginal) =>
+  (await import('../support/diskEvents')).recordingFsPromises(await importOriginal<typeof FsPromises>(), diskEvents),
+);
 
 /** `file` was written whole (a temporary file fsynced, then renamed to it) and its folder fsynced after the rename. */
 function expectWrittenDurably(file: string): void {
