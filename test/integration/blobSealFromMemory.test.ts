@@ -1,20 +1,12 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBranch, createEnrolCode } from '../../src/server/admin';
-import { buildServer } from '../../src/server/app';
 import { KEEP_UPLOAD_BYTES } from '../../src/server/blobs';
 import { diskStorage, readBlobBytes, type BlobStorage } from '../../src/server/blobStore';
-import { resolveDataProtection } from '../../src/server/dataProtection';
-import type { Db } from '../../src/server/db/Db';
-import { migrate } from '../../src/server/db/migrate';
-import { fixedClock } from '../../src/shared/clock';
-import { EnrolResponse } from '../../src/shared/sync';
 import { uploadBlobWithTus } from '../../src/sync/tusUpload';
-import { dbEngines } from './engines';
+import { engines, enrolDevice, openHarness, testDataProtection, type Harness } from './serverHarness';
 
 /**
  * A finished upload whose bytes the server kept as they arrived (blobs.ts, `kept`) is sealed from
@@ -22,19 +14,13 @@ import { dbEngines } from './engines';
  * stored blob must be exactly the scan: every case reads it back through its data key and
  * compares the bytes.
  */
-describe.each(dbEngines)('sealing a finished upload on $name', (engine) => {
-  let db: Db;
-  let dispose: () => Promise<void>;
-  let app: FastifyInstance;
-  let base: string;
+describe.each(engines)('sealing a finished upload on $name', (engine) => {
+  let h: Harness;
   let blobDir: string;
   /** Upload ids the store was asked to read back (the finished upload, to seal it). */
   const readBack: string[] = [];
 
   beforeAll(async () => {
-    ({ db, dispose } = await engine.open());
-    await migrate(db);
-    await createBranch(db, 'CN01', 'Chi nhánh số 1');
     blobDir = await mkdtemp(path.join(tmpdir(), 'hpasc-seal-'));
     const disk = diskStorage(blobDir);
     const counting: BlobStorage = {
@@ -44,25 +30,12 @@ describe.each(dbEngines)('sealing a finished upload on $name', (engine) => {
         return disk.read(uploadId);
       },
     };
-    app = buildServer({ db, clock: fixedClock(Date.UTC(2026, 10, 24, 2)), version: 'test', blobDir, blobStorage: counting });
-    base = await app.listen({ port: 0, host: '127.0.0.1' });
+    h = await openHarness(engine, { listen: true, server: { blobDir, blobStorage: counting } });
   });
   afterAll(async () => {
-    await app?.close();
-    await dispose?.();
+    await h?.dispose();
     if (blobDir) await rm(blobDir, { recursive: true, force: true });
   });
-
-  const enrolCounter = async (): Promise<string> => {
-    const deviceId = randomUUID();
-    const { code } = await createEnrolCode(db, 'CN01', 'counter', Date.UTC(2026, 10, 24, 2));
-    const res = await fetch(`${base}/v1/enrol`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ code, deviceId, role: 'counter' }),
-    });
-    return EnrolResponse.parse(await res.json()).token;
-  };
 
   /** Uploads `size` random bytes in PATCHes of `chunkSize`; returns the scan and whether the store read it back. */
   const send = async (size: number, chunkSize: number) => {
@@ -70,13 +43,13 @@ describe.each(dbEngines)('sealing a finished upload on $name', (engine) => {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const before = readBack.length;
     await uploadBlobWithTus({
-      baseUrl: base,
-      token: await enrolCounter(),
+      baseUrl: h.base!,
+      token: (await enrolDevice(h, 'CN01', 'counter')).token,
       blob: { sha256, size, mimeType: 'application/pdf', data: new Blob([bytes]), uploadUrl: null },
       chunkSize,
       hooks: { onUploadUrl: () => undefined },
     });
-    const stored = await readBlobBytes(db, diskStorage(blobDir), resolveDataProtection(undefined), sha256);
+    const stored = await readBlobBytes(h.db, diskStorage(blobDir), testDataProtection, sha256);
     return { bytes, stored, readBack: readBack.length - before };
   };
 
