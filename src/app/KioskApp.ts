@@ -287,7 +287,7 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
       const pdf = await engine.render(data);
       performance.mark('ticket.pdf-ready');
       // The render alone (the engine loaded): in the bench's figures, beside tap → PDF.
-      measureSpan('ticket.render', start, performance.now());
+      measure('ticket.render', start, performance.now());
       return ok(pdf);
     } catch (e) {
       return err('print.render-failed', describeUnknown(e));
@@ -598,19 +598,13 @@ const WARM_SERVICES = 12;
 /** The id in a warm-up sample's QR code (never printed). */
 const WARM_SAMPLE_ID = '00000000-0000-7000-8000-000000000000';
 
-/** Diagnostics only: a missing mark (e.g. cleared by the page) must never break a ticket. */
-function measure(name: string, start: string, end?: string): void {
+/**
+ * Diagnostics only: a missing mark (e.g. cleared by the page) must never break a ticket. `start`
+ * and `end` are mark names or performance.now() times; no `end` is now.
+ */
+function measure(name: string, start: string | number, end?: string | number): void {
   try {
-    performance.measure(name, start, end);
-  } catch {
-    // no measure this time
-  }
-}
-
-/** The same for a span timed with performance.now(). */
-function measureSpan(name: string, start: number, end: number): void {
-  try {
-    performance.measure(name, { start, end });
+    performance.measure(name, end === undefined ? { start } : { start, end });
   } catch {
     // no measure this time
   }
