@@ -9,6 +9,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
+import { ticketQrText } from '../../src/app/KioskApp';
 import { qrMatrix, type QrEngine } from '../../src/print/qrMatrix';
 import type { TicketPrintData } from '../../src/print/TicketPrintData';
 import { createTicketPdfRenderer, type TicketPdfRenderer } from '../../src/print/ticketPdf';
@@ -81,9 +82,12 @@ function ticket(i: number): TicketPrintData {
   };
 }
 
-/** The QR text a kiosk prints on a ticket (KioskApp.ticketQrText): look-up page, branch, day, number, ticket id. */
+/** The QR text a kiosk prints on a ticket, made by the kiosk's own ticketQrText: look-up page, branch, day, number, ticket id. */
 const kioskQrText = (i: number): string =>
-  `https://dichvucong.hanoi.gov.vn/tra-cuu?b=CN01&d=2026-11-23&n=${PREFIXES[i % PREFIXES.length]}${String(1 + (i % 999)).padStart(4, '0')}&t=${randomUUID()}`;
+  ticketQrText(
+    { branchCode: 'CN01', ticketQrBaseUrl: 'https://dichvucong.hanoi.gov.vn/tra-cuu' },
+    { id: randomUUID(), day: '2026-11-23', number: `${PREFIXES[i % PREFIXES.length]}${String(1 + (i % 999)).padStart(4, '0')}` },
+  );
 
 function qrSeries(engine: QrEngine, count: number, warmup: number): { p50Ms: number; p95Ms: number } {
   for (let i = 0; i < warmup; i++) qrMatrix(kioskQrText(i), 'M', engine);
