@@ -1,4 +1,4 @@
-import { QRCodeByteMatrix, type QRCodeDecoderErrorCorrectionLevel, QRCodeMatrixUtil, QRCodeVersion } from '@zxing/library';
+import { QRCodeByteMatrix, type QRCodeDecoderErrorCorrectionLevel, QRCodeMaskUtil, QRCodeMatrixUtil, QRCodeVersion } from '@zxing/library';
 
 /**
  * A QR encoder for byte-mode text, written for speed, that produces exactly the matrix
@@ -11,7 +11,8 @@ import { QRCodeByteMatrix, type QRCodeDecoderErrorCorrectionLevel, QRCodeMatrixU
  * of 60 tickets, 2026-12-07): it builds a Reed–Solomon generator and polynomial objects for every
  * block and lays out and scores all eight masks through boxed two-dimensional arrays. Here the
  * field arithmetic uses log tables, the function patterns and the data placement order of a version
- * are computed once (with zxing's own MatrixUtil, so they cannot differ), and each mask is laid and
+ * and which data bits each mask flips are computed once (with zxing's own MatrixUtil and MaskUtil,
+ * so they cannot differ), and each mask is laid and
  * scored in one flat byte array. The structure tables (versions, blocks) are zxing's.
  *
  * Checked against zxing on random texts of every length up to version 40 (qrEncode.test.ts).
@@ -117,32 +118,12 @@ function layoutFor(version: QRCodeVersion, level: QRCodeDecoderErrorCorrectionLe
     direction = -direction;
     y += direction;
   }
-  const flips = templates.map((_, mask) => Uint8Array.from(order, (cell) => (maskFlips(mask, cell % size, Math.floor(cell / size)) ? 1 : 0)));
+  const flips = templates.map((_, mask) =>
+    Uint8Array.from(order, (cell) => (QRCodeMaskUtil.getDataMaskBit(mask, cell % size, Math.floor(cell / size)) ? 1 : 0)),
+  );
   layout = { size, templates, order: Int32Array.from(order), flips };
   layouts.set(key, layout);
   return layout;
-}
-
-/** MaskUtil.getDataMaskBit: true where the mask flips a data bit. */
-function maskFlips(mask: number, x: number, y: number): boolean {
-  switch (mask) {
-    case 0:
-      return ((y + x) & 1) === 0;
-    case 1:
-      return (y & 1) === 0;
-    case 2:
-      return x % 3 === 0;
-    case 3:
-      return (y + x) % 3 === 0;
-    case 4:
-      return ((Math.floor(y / 2) + Math.floor(x / 3)) & 1) === 0;
-    case 5:
-      return ((y * x) & 1) + ((y * x) % 3) === 0;
-    case 6:
-      return ((((y * x) & 1) + ((y * x) % 3)) & 1) === 0;
-    default:
-      return ((((y * x) % 3) + ((y + x) & 1)) & 1) === 0;
-  }
 }
 
 /**
