@@ -12,8 +12,8 @@ import { QRCodeByteMatrix, type QRCodeDecoderErrorCorrectionLevel, QRCodeMaskUti
  * block and lays out and scores all eight masks through boxed two-dimensional arrays. Here the
  * field arithmetic uses log tables, the function patterns and the data placement order of a version
  * and which data bits each mask flips are computed once (with zxing's own MatrixUtil and MaskUtil,
- * so they cannot differ), and each mask is laid and
- * scored in one flat byte array. The structure tables (versions, blocks) are zxing's.
+ * so they cannot differ), and each mask is laid and scored in one flat byte array. The structure
+ * tables (versions, blocks) are zxing's.
  *
  * Checked against zxing on random texts of every length up to version 40 (qrEncode.test.ts).
  */
