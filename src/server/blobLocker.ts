@@ -15,13 +15,18 @@ import type { Db } from './db/Db';
  * - A holder renews its leases every `renewEveryMs` (one statement per process for all its locks).
  *   When it cannot renew for `giveUpAfterMs`, or finds its lease gone, it asks its own request to
  *   let go (tus then ends the write within its lockDrainTimeout), well before `leaseMs` runs out,
- *   so a holder cut off from the database has stopped writing before anyone else may start.
+ *   so a holder cut off from the database has stopped writing before anyone else may start. The
+ *   watch runs on its own timer: a renewal that never returns (a connection to a database behind
+ *   a network partition hangs rather than fails) does not stop it.
  * - A waiter asks the holder to let go, as tus expects (a kiosk resuming after a cut connection
  *   must not wait for the dead request): it sets `release_requested`, which the holder reads at its
  *   next renewal; a holder in the same process is told at once. A waiter gives up after
  *   `acquireTimeoutMs` or when its request is aborted (tus's ERR_LOCK_TIMEOUT).
  * - A process that dies leaves leases that expire after `leaseMs`; nothing else needs cleaning
- *   (the upload sweep also deletes leases expired long ago).
+ *   (the upload sweep also deletes leases expired long ago). A client resuming an upload after its
+ *   server crashed waits for that expiry (tus locks HEAD too), so the defaults keep the lease and
+ *   the waiter's patience below the clients' own timeouts (20 s, kiosk and hub alike): the client
+ *   gets its answer instead of giving up on a live server and backing off.
  */
 export interface LeaseLockerOptions {
   /** How long a lease lasts without renewal. */
@@ -36,7 +41,15 @@ export interface LeaseLockerOptions {
   readonly onError?: (error: unknown) => void;
 }
 
-const DEFAULTS = { leaseMs: 30_000, renewEveryMs: 1_000, giveUpAfterMs: 10_000, acquireTimeoutMs: 30_000 };
+/** How long tus lets a request that was asked to let go finish its write (blobs.ts: lockDrainTimeout). */
+export const LOCK_DRAIN_TIMEOUT_MS = 1_000;
+
+/**
+ * A holder stops writing at most giveUpAfterMs + renewEveryMs + LOCK_DRAIN_TIMEOUT_MS after
+ * its last renewal: 10 s, against a 15 s lease. A waiter behind a dead holder gets the lock within
+ * the lease (15 s) and answers well inside a client's 20 s timeout (blobLocker.test.ts checks it).
+ */
+export const LEASE_DEFAULTS = { leaseMs: 15_000, renewEveryMs: 1_000, giveUpAfterMs: 8_000, acquireTimeoutMs: 17_000 } as const;
 const RETRY_MIN_MS = 20;
 const RETRY_MAX_MS = 250;
 
@@ -67,6 +80,7 @@ export class PostgresLeaseLocker implements Locker {
   /** Leases this process holds, by token. */
   private readonly held = new Map<string, Held>();
   private timer: NodeJS.Timeout | null = null;
+  /** The renewal under way (at most one; a tick while it hangs only watches). */
   private renewing: Promise<void> | null = null;
   private closed = false;
 
@@ -75,7 +89,7 @@ export class PostgresLeaseLocker implements Locker {
     options: LeaseLockerOptions = {},
   ) {
     const { onError, ...figures } = options;
-    this.options = { ...DEFAULTS, ...stripUndefined(figures) };
+    this.options = { ...LEASE_DEFAULTS, ...stripUndefined(figures) };
     this.onError = onError ?? (() => undefined);
     if (this.options.giveUpAfterMs + this.options.renewEveryMs >= this.options.leaseMs) {
       throw new Error('blob locks: giveUpAfterMs + renewEveryMs must stay below leaseMs');
@@ -97,21 +111,26 @@ export class PostgresLeaseLocker implements Locker {
     };
   }
 
-  /** Stops renewing and gives up every lease this process holds (server shutdown). */
+  /**
+   * Stops renewing and gives up every lease this process holds (server shutdown). A database that
+   * does not answer holds it up for at most a renewal period: the leases then expire on their own.
+   */
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    await this.renewing;
+    // A renewal that hangs (the database unreachable) does not hold the shutdown: its leases expire.
+    await Promise.race([this.renewing, sleep(this.options.renewEveryMs)]);
     const held = [...this.held.values()];
     this.held.clear();
     if (held.length === 0) return;
-    await this.db
+    const released = this.db
       .query(
         'DELETE FROM blob_upload_locks AS l USING unnest($1::text[], $2::text[]) AS h (upload_id, token) WHERE l.upload_id = h.upload_id AND l.token = h.token',
         [held.map((h) => h.uploadId), held.map((h) => h.token)],
       )
       .catch(this.onError);
+    await Promise.race([released, sleep(this.options.renewEveryMs)]);
   }
 
   private async acquire(uploadId: string, signal: AbortSignal, requestRelease: RequestRelease): Promise<string> {
@@ -145,16 +164,27 @@ export class PostgresLeaseLocker implements Locker {
     await this.db.query('DELETE FROM blob_upload_locks WHERE upload_id = $1 AND token = $2', [h.uploadId, token]).catch(this.onError);
   }
 
+  /**
+   * Every renewEveryMs while leases are held: a lease not renewed for giveUpAfterMs is let go, then
+   * a renewal starts unless the previous one is still waiting for the database.
+   */
   private schedule(): void {
-    if (this.timer || this.renewing || this.closed || this.held.size === 0) return;
+    if (this.timer || this.closed || this.held.size === 0) return;
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.renewing = this.renew().finally(() => {
+      this.giveUpUnrenewed();
+      this.renewing ??= this.renew().finally(() => {
         this.renewing = null;
-        this.schedule();
       });
+      this.schedule();
     }, this.options.renewEveryMs);
     this.timer.unref();
+  }
+
+  /** Asks every request whose lease went unrenewed for giveUpAfterMs to let go. */
+  private giveUpUnrenewed(): void {
+    const now = performance.now();
+    for (const h of this.held.values()) if (now - h.renewedAt > this.options.giveUpAfterMs) callSafely(h.requestRelease);
   }
 
   private async renew(): Promise<void> {
@@ -182,8 +212,6 @@ export class PostgresLeaseLocker implements Locker {
     } catch (error) {
       this.onError(error);
     }
-    const now = performance.now();
-    for (const h of this.held.values()) if (now - h.renewedAt > this.options.giveUpAfterMs) callSafely(h.requestRelease);
   }
 }
 

@@ -18,7 +18,7 @@ import { Sha256Hex } from '../shared/wireTypes';
 import { requireDevice } from './auth';
 import { wireError } from './wireErrors';
 import { SCAN_UPLOAD_ROLES } from '../shared/records';
-import { PostgresLeaseLocker } from './blobLocker';
+import { LOCK_DRAIN_TIMEOUT_MS, PostgresLeaseLocker } from './blobLocker';
 import { blobStorageFromEnv, keepUploadsEncrypted, sealUpload, type BlobStorage } from './blobStore';
 import {
   blobUploadLimitsFromEnv,
@@ -323,7 +323,7 @@ export function registerBlobRoutes(app: FastifyInstance, options: BlobRouteOptio
     exposedHeaders: [...CORS_EXPOSED_HEADERS],
     locker,
     // A dropped PATCH frees its lock quickly so the kiosk's resume is not kept waiting.
-    lockDrainTimeout: 1000,
+    lockDrainTimeout: LOCK_DRAIN_TIMEOUT_MS,
     async onUploadCreate(req, upload) {
       const device = deviceOf(req);
       const sha256 = Sha256Hex.safeParse(upload.metadata?.sha256);
