@@ -16,8 +16,8 @@
  *    on CPU 1; the kiosks' process and the link float), as a branch PC and the centre's server
  *    would: shared, both servers busy on 2 cores, the ratio measured how the two fight over the CPU
  *    (the hub applies every record as the centre does) rather than the relay (HUB_PIN=0 to share).
- *    HUB_TRACE=1 prints each run's timeline (what the centre held, what the link carried). On
- *    loopback it also prints the ceiling the hub's CPU sets (`bound`: direct time / hub CPU a run).
+ *    HUB_TRACE=1 prints each run's timeline (what the centre held, what the link carried). The
+ *    loopback result always prints the ceiling the hub's CPU sets (`bound`: direct time / hub CPU a run).
  * 2. A busy day on the hub, against a fresh hub on PGlite in a folder (as `npm run hub` runs it)
  *    relaying to the centre over loopback: 1,500 tickets and 600 dossiers with scans (1–3 small PDFs
  *    each, real tus uploads) from 20 machines — 6 citizen kiosks issuing and 10 counters receiving
