@@ -240,7 +240,9 @@ export class SyncEngine {
         // Mutations before the gap were committed: record them, then see what the server misses.
         position = await this.learnPosition(position, e.gap.expectedSeq - 1, e.gap.confirmedSeq);
         await this.confirm(journal, e.gap.results, position, report);
-        const first = (await pendingBatchOutside(db, 0, position, 1))[0];
+        // The first entry the server still needs: not an older one kept below confirmedSeq only for
+        // its outcome (behind a hub), which would hide the gap and send the same batch forever.
+        const first = await db.outbox.where('deviceSeq').aboveOrEqual(e.gap.expectedSeq).first();
         if (first && e.gap.expectedSeq < first.deviceSeq && !recovered && this.o.recoverMissing) {
           recovered = true;
           const missing = await this.o.recoverMissing(journal, e.gap.expectedSeq, first.deviceSeq);
@@ -308,19 +310,20 @@ export class SyncEngine {
    * too, and is asked about again on the next run; the file journal keeps everything from it on.
    */
   private async confirm(journal: string, all: readonly MutationResult[], position: PushPosition, report: RunReport): Promise<void> {
-    const held = all.filter((r) => r.deviceSeq <= position.confirmedSeq && r.reason?.code === OUTCOME_AT_CENTRE);
     const results = all.filter((r) => r.deviceSeq <= position.confirmedSeq && r.reason?.code !== OUTCOME_AT_CENTRE);
     if (results.length === 0) return;
-    const outcomes = await confirmMutations(this.o.db, results, this.o.clock.now());
-    const { rejected } = outcomes;
-    const confirmedUpTo = held.length > 0 ? Math.min(outcomes.confirmedUpTo, Math.min(...held.map((r) => r.deviceSeq)) - 1) : outcomes.confirmedUpTo;
+    const { rejected, confirmedUpTo } = await confirmMutations(this.o.db, results, this.o.clock.now());
     for (const r of results) {
       if (r.reason) continue;
       if (r.status === 'applied') report.applied++;
       else report.duplicates++;
     }
     report.rejected += rejected;
-    if (confirmedUpTo > 0) await this.o.onConfirmed?.(journal, confirmedUpTo);
+    // The file journal keeps every entry still in the outbox: one whose outcome is not read yet may
+    // sit below entries a later batch or run confirms (it could not be restored from the file else).
+    const lowest = await this.o.db.outbox.orderBy('deviceSeq').first();
+    const upTo = lowest ? Math.min(confirmedUpTo, lowest.deviceSeq - 1) : confirmedUpTo;
+    if (upTo > 0) await this.o.onConfirmed?.(journal, upTo);
   }
 
   /** Pulls every scope this kiosk reads until the server has nothing more. */

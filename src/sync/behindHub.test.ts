@@ -17,7 +17,7 @@ import { TransportError } from './Transport';
 const clock = fixedClock(Date.UTC(2026, 10, 24, 2));
 const DEVICE = '0193a1b2-0000-7000-8000-00000000d0bb';
 
-function kiosk(server: MemoryServer) {
+function kiosk(server: MemoryServer, pushBatchSize?: number) {
   const db = freshDb();
   const confirmed: number[] = [];
   const sent: number[][] = [];
@@ -33,6 +33,7 @@ function kiosk(server: MemoryServer) {
     transport,
     branchCode: 'CN01',
     clock,
+    ...(pushBatchSize ? { pushBatchSize } : {}),
     onConfirmed: (_j, upTo) => void confirmed.push(upTo),
   });
   return { db, engine, confirmed, sent, transport };
@@ -144,6 +145,63 @@ describe('the sync engine behind a branch hub', () => {
     expect(await outbox(k.db)).toEqual([]);
     expect((await listSyncIssues(k.db)).map((i) => [i.deviceSeq, i.reason.code])).toEqual([[2, 'ticket.slot-out-of-range']]);
     expect(k.confirmed).toEqual([3]);
+  });
+
+  /**
+   * Seqs 1–3 wait for their outcome (the hub lost them and cannot ask the centre: OUTCOME_AT_CENTRE)
+   * while 4 went through and was confirmed: outbox [1, 2, 3], confirmedSeq 4. `batchSize` 3 sends 4
+   * in a batch of its own.
+   */
+  async function waitingBelowConfirmed(batchSize?: number) {
+    const server = new MemoryServer();
+    server.hub = new Map();
+    const k = kiosk(server, batchSize);
+    await tickets(k.db, 3);
+    await k.engine.runOnce({ blobs: false });
+    const journal = await journalId(k.db);
+    server.hub.set(journal, 3);
+    const push = k.transport.push;
+    k.transport.push = async () => {
+      throw new TransportError('network', { code: 'sync.network', detail: 'lost' });
+    };
+    await k.engine.runOnce({ blobs: false }).catch(() => undefined);
+    k.transport.push = push;
+    server.forgetJournal(journal);
+    await tickets(k.db, 1);
+    server.hub.set(journal, 4);
+    await k.engine.runOnce({ blobs: false });
+    expect(await outbox(k.db)).toEqual([1, 2, 3]);
+    expect(await loadSyncMeta(k.db)).toMatchObject({ confirmedSeq: 4, heldSeq: 4 });
+    return { server, k, journal };
+  }
+
+  it('the file journal keeps entries waiting for their outcome even when a later batch is confirmed', async () => {
+    const { k } = await waitingBelowConfirmed(3);
+    // Seq 4 came back confirmed in a batch of its own: trimming the file to 4 would drop 1–3.
+    expect(k.confirmed).toEqual([]);
+  });
+
+  it('a gap it cannot fill behind entries waiting for their outcome ends the run instead of sending the same batch forever', async () => {
+    const { server, k, journal } = await waitingBelowConfirmed();
+    // The hub comes back from an old backup: it holds the journal only up to 1, so it expects 4,
+    // which the kiosk let go once the centre had it (and no file journal is wired here).
+    server.journals.set(journal, { lastSeq: 1, outcomes: new Map() });
+    await tickets(k.db, 1); // seq 5
+    const push = k.transport.push;
+    let pushes = 0;
+    k.transport.push = (r) => {
+      // Without the fix this spins; the guard ends the test.
+      if (++pushes > 20) return Promise.reject(new TransportError('network', { code: 'test.spin', detail: `push #${pushes}` }));
+      return push(r);
+    };
+    const outcome = await k.engine.runOnce({ blobs: false }).then(
+      () => 'ok',
+      (e: unknown) => (e instanceof TransportError ? e.wire.code : String(e)),
+    );
+    expect(outcome).toBe('sync.gap-unrecoverable');
+    expect(pushes).toBeLessThan(5);
+    // The restored hub answered 2 and 3; 1 still waits for its outcome, 5 for the centre's staff.
+    expect(await outbox(k.db)).toEqual([1, 5]);
   });
 
   it('a hub that says it holds less than the kiosk thought (a gap) gets the rest again', async () => {
