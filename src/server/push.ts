@@ -7,6 +7,7 @@ import type { Db } from './db/Db';
 import { RECORD_HANDLERS, type AuthenticatedDevice, type Batch, type RecordItem } from './records';
 import { describeIssues, wireError } from './wireErrors';
 import { appendRelay, ensureRelayJournal } from './hub/relayStore';
+import { storable } from './storableJson';
 
 export type { AuthenticatedDevice } from './records';
 
@@ -479,26 +480,4 @@ async function admit(
   if (reason) return { reason };
   if (handler.prepare && !prepared.records.has(m)) throw new Error(`${m.name}: prepare did not run before the transaction`);
   return { item: { i, m, a, prepared: prepared.records.get(m) } };
-}
-
-/** Can PostgreSQL store this as jsonb/text? No NUL characters, no lone surrogates, anywhere. */
-function storable(value: unknown, depth = 0): boolean {
-  if (depth > 20) return false;
-  if (typeof value === 'string') return storableText(value);
-  if (Array.isArray(value)) return value.every((v) => storable(v, depth + 1));
-  if (typeof value === 'object' && value !== null) return Object.entries(value).every(([k, v]) => storableText(k) && storable(v, depth + 1));
-  return true;
-}
-
-function storableText(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0) return false;
-    if (c >= 0xd800 && c <= 0xdbff) {
-      const next = text.charCodeAt(i + 1);
-      if (!(next >= 0xdc00 && next <= 0xdfff)) return false;
-      i++;
-    } else if (c >= 0xdc00 && c <= 0xdfff) return false;
-  }
-  return true;
 }

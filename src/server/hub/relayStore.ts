@@ -2,6 +2,7 @@ import { RECORD_TYPES, isMutationName } from '../../shared/records';
 import type { MutationEnvelope, MutationResult } from '../../shared/sync';
 import { openRecord, sealRecord, type DataProtection } from '../dataProtection';
 import type { Db } from '../db/Db';
+import { storable } from '../storableJson';
 
 /**
  * What a branch hub holds for the centre (migration 018): every consumed seq of every kiosk journal
@@ -9,7 +10,8 @@ import type { Db } from '../db/Db';
  * a seq the hub answered for is always relayable), and per journal how far the centre holds it.
  *
  * A record type with personal data (the registry's `personal`) keeps its arguments sealed under the
- * row's own data key, as the centre seals a received dossier; rows leave once the centre answered.
+ * row's own data key, as the centre seals a received dossier, and so does a record whose arguments
+ * jsonb cannot hold (storableJson.ts); rows leave once the centre answered.
  */
 
 export interface RelayContext {
@@ -22,7 +24,9 @@ export async function appendRelay(tx: Db, ctx: RelayContext, deviceId: string, j
   if (mutations.length === 0) return;
   const rows = mutations.map((m) => {
     const json = JSON.stringify(m.args ?? null);
-    const personal = isMutationName(m.name) && RECORD_TYPES[m.name].personal;
+    // Personal data is sealed at rest; so are arguments jsonb cannot hold (a NUL, half an emoji):
+    // the centre must see them as sent, to reject them as the hub did, and the stream goes on.
+    const personal = (isMutationName(m.name) && RECORD_TYPES[m.name].personal) || !storable(m.args ?? null);
     const base = {
       device_seq: m.deviceSeq,
       mutation_id: m.mutationId,
