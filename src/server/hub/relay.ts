@@ -78,7 +78,12 @@ export function createRelayWorker(options: {
     if (res.status === 200) {
       const body = PushResponse.safeParse(res.body);
       if (!body.success) throw new Error('the centre answered a relayed push with something that is not a push answer');
-      await recordRelayed(db, deviceId, journalId, body.data.lastSeq, body.data.results, clock.now());
+      // Up to this batch's end only: the answer's results are this batch's, while its lastSeq may
+      // be ahead (a batch sent beside this one applied, its answer lost). The seqs above go again
+      // and come back as duplicates with the centre's verdicts, which the hub must hold before it
+      // tells a kiosk the centre has them.
+      const upTo = Math.min(body.data.lastSeq, batch.mutations[batch.mutations.length - 1]!.deviceSeq);
+      await recordRelayed(db, deviceId, journalId, upTo, body.data.results, clock.now());
       lastRelayAt = clock.now();
       return 'next';
     }
