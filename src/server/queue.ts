@@ -607,18 +607,22 @@ export interface ArrivingTicket {
 /**
  * Stores newly received tickets as arriving (records/ticketIssue.ts, in the push's transaction):
  * no lock on the day, so the kiosks of a branch push side by side. They join the queue when
- * `admitArrivals` runs for their day, right after the push commits (queueArrivals.ts).
+ * `admitArrivals` runs for their day, right after the push commits (queueArrivals.ts). Returns the
+ * ids it queued: a ticket whose printed number the day's queue already has (groups "A" and "A1"
+ * can both print A1002) is left out, in batch order, and the caller refuses it.
  */
-export async function enqueueTickets(tx: Db, tickets: readonly ArrivingTicket[]): Promise<void> {
-  if (tickets.length === 0) return;
-  await tx.query(
+export async function enqueueTickets(tx: Db, tickets: readonly ArrivingTicket[]): Promise<Set<string>> {
+  if (tickets.length === 0) return new Set();
+  const rows = await tx.query<{ ticket_id: string }>(
     `INSERT INTO queue_tickets (ticket_id, branch_code, day, number, group_prefix, priority, issued_at, state)
      SELECT x.id, x.branch_code, x.day, x.number, x.group_prefix, x.priority, x.issued_at, 'arriving'
-     FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, branch_code text, day text, number text, group_prefix text, priority boolean, issued_at bigint)
-     ON CONFLICT DO NOTHING`,
+     FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, branch_code text, day text, number text, group_prefix text, priority boolean, issued_at bigint, ord bigint)
+     ORDER BY x.ord
+     ON CONFLICT DO NOTHING RETURNING ticket_id`,
     [
       JSON.stringify(
-        tickets.map((t) => ({
+        tickets.map((t, ord) => ({
+          ord,
           id: t.id,
           branch_code: t.branchCode,
           day: t.day,
@@ -630,6 +634,7 @@ export async function enqueueTickets(tx: Db, tickets: readonly ArrivingTicket[])
       ),
     ],
   );
+  return new Set(rows.map((r) => r.ticket_id));
 }
 
 /**

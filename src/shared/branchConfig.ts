@@ -112,5 +112,13 @@ export const BranchConfig = z
       if (seen.has(g.prefix)) ctx.addIssue({ code: 'custom', message: `duplicate service-group prefix ${g.prefix}` });
       seen.add(g.prefix);
     }
+    // "A" then 1002 and "A1" then 002 would both print A1002: one queue, two citizens, one number.
+    for (const p of seen) {
+      for (const q of seen) {
+        if (q !== p && q.startsWith(p) && /^[0-9]+$/.test(q.slice(p.length))) {
+          ctx.addIssue({ code: 'custom', message: `service-group prefixes ${p} and ${q} can print the same ticket number (${q} is ${p} followed by digits)` });
+        }
+      }
+    }
   });
 export type BranchConfig = z.infer<typeof BranchConfig>;

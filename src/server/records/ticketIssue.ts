@@ -70,10 +70,22 @@ export const ticketIssue: RecordHandler<'ticket.issue@1'> = {
     // Received tickets are stored arriving here and join their day's queue once this push commits
     // (queueArrivals.ts): the day's lock is never held for the length of a push.
     const refusedSet = new Set(refused);
-    const arriving = items.filter((item) => !refusedSet.has(item)).map(({ a }) => a);
-    await enqueueTickets(tx, arriving);
-    for (const a of arriving) {
-      batch.afterCommit(`queue:${a.branchCode}\u0000${a.day}`, (db) => admitDay(db, a.branchCode, a.day, () => batch.now));
+    const stored = items.filter((item) => !refusedSet.has(item));
+    const queued = await enqueueTickets(
+      tx,
+      stored.map(({ a }) => a),
+    );
+    for (const { a } of stored) {
+      if (queued.has(a.id)) batch.afterCommit(`queue:${a.branchCode}\u0000${a.day}`, (db) => admitDay(db, a.branchCode, a.day, () => batch.now));
+    }
+    // A ticket whose printed number the day's queue already holds (another group's prefix followed
+    // by digits: "A" 1002 and "A1" 002 both print A1002) would be stored but never called: refused.
+    const unqueued = stored.filter(({ a }) => !queued.has(a.id));
+    if (unqueued.length > 0) {
+      await tx.query('DELETE FROM tickets WHERE id = ANY($1::uuid[])', [unqueued.map(({ a }) => a.id)]);
+      for (const { i, a } of unqueued) {
+        reasons[i] = wireError('ticket.number-taken', `ticket ${a.number} of ${a.day} already exists in branch ${a.branchCode}`);
+      }
     }
     if (refused.length === 0) return;
     // Refused by a unique key: the same id (here or earlier), or the number already taken.
