@@ -54,17 +54,29 @@ export function admitDay(db: Db, branchCode: string, day: string, now: () => num
 
 /**
  * Admits what is still arriving (after a crash between a push and its admission, or an admission
- * that failed); how many tickets. With `onlyDays`, only those days (branch + NUL + day).
+ * that failed); how many tickets. With `onlyDays`, only those days (branch + NUL + day). A day
+ * whose admission fails is reported in `failed` and the others go on: one day that cannot be
+ * admitted must not hold back every day after it, sweep after sweep.
  */
-export async function sweepArrivals(db: Db, now: () => number, onlyDays?: ReadonlySet<string>): Promise<{ admitted: number; days: Set<string> }> {
+export async function sweepArrivals(
+  db: Db,
+  now: () => number,
+  onlyDays?: ReadonlySet<string>,
+): Promise<{ admitted: number; days: Set<string>; failed: { key: string; error: unknown }[] }> {
   let admitted = 0;
   const days = new Set<string>();
+  const failed: { key: string; error: unknown }[] = [];
   for (const d of await daysWithArrivals(db)) {
     const key = `${d.branchCode}\u0000${d.day}`;
     days.add(key);
-    if (!onlyDays || onlyDays.has(key)) admitted += await admitArrivals(db, d.branchCode, d.day, now());
+    if (onlyDays && !onlyDays.has(key)) continue;
+    try {
+      admitted += await admitArrivals(db, d.branchCode, d.day, now());
+    } catch (error) {
+      failed.push({ key, error });
+    }
   }
-  return { admitted, days };
+  return { admitted, days, failed };
 }
 
 /** How often each server looks for tickets left arriving (nothing to do is one indexed read). */
@@ -83,9 +95,13 @@ export function registerArrivalSweep(app: FastifyInstance, options: { readonly d
   const sweep = (): Promise<void> =>
     (running ??= sweepArrivals(db, () => clock.now(), seenBefore)
       .then(
-        ({ admitted, days }) => {
+        ({ admitted, days, failed }) => {
           seenBefore = days;
           if (admitted > 0) app.log.warn({ admitted }, 'received tickets left out of the queue (a crash or an error after their push) were admitted');
+          for (const f of failed) {
+            const [branch, day] = f.key.split('\u0000');
+            app.log.warn({ branch, day, err: String(f.error) }, 'cannot admit received tickets of this day into the queue yet; trying again later');
+          }
         },
         (err: unknown) => app.log.warn({ err: String(err) }, 'cannot admit received tickets into the queue yet; trying again later'),
       )
