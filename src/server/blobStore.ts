@@ -10,7 +10,7 @@ import { ERRORS, type DataStore } from '@tus/server';
 import { openBlobStream, sealBlobStream, sealedBlobSize } from './blobCipher';
 import type { DataProtection, WrappedKey } from './dataProtection';
 import type { Db } from './db/Db';
-import { foldersMade, fsyncDirs, writeFileDurably } from './durableFiles';
+import { foldersMade, fsyncDir, fsyncDirs, writeFileDurably } from './durableFiles';
 
 /**
  * Where scans live: the tus working files of unfinished uploads, and the stored (verified) blobs
@@ -55,6 +55,25 @@ export function diskStorage(blobDir: string): BlobStorage {
     if (!target.startsWith(path.resolve(blobDir) + path.sep)) throw new Error('storage key outside the blob folder');
     return target;
   };
+  /**
+   * Each sealed-blob folder this process used: made (if missing) with every new folder's entry in
+   * its parent on disk, once. A writer whose folder another writer is still making waits for that
+   * maker's fsyncs, so no file is reported stored while the folders naming it may vanish in a power
+   * cut (mkdir answers the second writer at once, as if the folders were on disk).
+   */
+  const folders = new Map<string, Promise<void>>();
+  const folderOnDisk = (dir: string): Promise<void> => {
+    let ready = folders.get(dir);
+    if (!ready) {
+      ready = (async () => {
+        const created = await mkdir(dir, { recursive: true });
+        await fsyncDirs(foldersMade(dir, created).slice(1));
+      })();
+      folders.set(dir, ready);
+      ready.catch(() => folders.delete(dir));
+    }
+    return ready;
+  };
   return {
     kind: 'disk',
     datastore,
@@ -78,11 +97,11 @@ export function diskStorage(blobDir: string): BlobStorage {
     async writeStored(key, body) {
       const target = stored(key);
       const dir = path.dirname(target);
-      const created = await mkdir(dir, { recursive: true });
       // On disk before the row that names it commits, its name too (and the entry of each folder
       // made for it): after a power cut the row must not name a file that is not there.
+      await folderOnDisk(dir);
       await writeFileDurably(target, body, 0o600);
-      await fsyncDirs(foldersMade(dir, created));
+      await fsyncDir(dir);
     },
     readStored: async (key) => {
       const stream = createReadStream(stored(key));
@@ -158,6 +177,16 @@ export function blobStorageFromEnv(env: NodeJS.ProcessEnv, blobDir: string): Blo
  */
 export function keepUploadsEncrypted(storage: BlobStorage, protection: DataProtection): BlobStorage {
   const { datastore } = storage;
+  const getUpload = datastore.getUpload.bind(datastore);
+  datastore.getUpload = async (uploadId) => {
+    const upload = await getUpload(uploadId);
+    const kek = upload.metadata?.kek;
+    // Begun under a key since removed from DATA_KEYS (rotate-data-keys cannot rewrap an unfinished
+    // upload): its bytes can never be read again. Gone (410) to HEAD and PATCH alike, so the kiosk
+    // starts the scan afresh and its new upload supersedes this one (quota and file freed).
+    if (kek && !protection.keyIds.includes(kek)) throw ERRORS.FILE_NO_LONGER_EXISTS;
+    return upload;
+  };
   const keyOf = async (uploadId: string): Promise<Buffer | null> => {
     const kek = (await datastore.getUpload(uploadId)).metadata?.kek;
     return kek ? protection.uploadKey(kek, uploadId) : null;

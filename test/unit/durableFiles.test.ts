@@ -90,8 +90,11 @@ describe('files the server must find again after a power cut', () => {
     const leaf = join(dir, 'sha256', 'ab');
     expect(readFileSync(join(dir, key), 'utf8')).toBe('sealed bytes');
     expect(readdirSync(leaf)).toEqual(['abcd.upload.sealed']);
-    expect(synced[0]).toMatch(/abcd\.upload\.sealed\.[0-9a-f]{12}\.tmp$/);
-    expect(new Set(synced.slice(1))).toEqual(new Set([leaf, join(dir, 'sha256'), dir]));
+    // The folders made for it (their entries in their parents), the file, then its entry in its folder.
+    expect(synced).toHaveLength(4);
+    expect(synced[2]).toMatch(/abcd\.upload\.sealed\.[0-9a-f]{12}\.tmp$/);
+    expect(new Set(synced.slice(0, 2))).toEqual(new Set([join(dir, 'sha256'), dir]));
+    expect(synced[3]).toBe(leaf);
 
     // A second scan in the same folder: no folder was made, only that folder's new entry.
     synced.length = 0;
