@@ -80,6 +80,8 @@ export async function uploadBlobWithTus(options: TusUploadOptions): Promise<void
   const auth = `Bearer ${options.token}`;
   const stack = new FetchHttpStack(fetchLike, timeoutMs, base);
   const urlWrites: Promise<void>[] = [];
+  // tus-js-client does not wait for onUploadUrlAvailable: bytes go only once the URL is stored.
+  stack.beforeBytes = () => Promise.all(urlWrites);
   let reportedUrl: string | null = null;
 
   const lastResponse = await new Promise<HttpResponse>((resolve, reject) => {
@@ -191,6 +193,8 @@ class RequestFailure extends Error {
 /** tus-js-client's HTTP stack over fetch, so tests (and the engine) can inject the fetch. */
 class FetchHttpStack implements HttpStack {
   private readonly live = new Set<AbortController>();
+  /** Awaited before every PATCH (the URL writes under way: see uploadBlobWithTus). */
+  beforeBytes: () => Promise<unknown> = () => Promise.resolve();
 
   constructor(
     private readonly fetchLike: FetchLike,
@@ -267,6 +271,7 @@ class FetchHttpRequest implements HttpRequest {
     // fetch reports no upload progress; tus-js-client reports progress per confirmed chunk.
   }
   async send(body: Blob | null): Promise<HttpResponse> {
+    if (this.method === 'PATCH') await this.stack.beforeBytes();
     // A chunk is at most chunkSize bytes; as bytes, Node's fetch sends it several times faster
     // than as a Blob (measured), and browsers take either.
     const bytes = body ? new Uint8Array(await body.arrayBuffer()) : null;

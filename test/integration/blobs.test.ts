@@ -111,6 +111,25 @@ describe.each(engines)('blobs over tus on $name', (engine) => {
     fetch(`${base}${urlPath}`, { method, headers: { 'tus-resumable': '1.0.0', ...headers }, ...(body ? { body } : {}) });
   const meta = (hash: string) => `sha256 ${Buffer.from(hash).toString('base64')}`;
 
+  it('sends no byte of a scan before its upload URL is stored (a crash then resumes instead of leaving an orphan upload)', async () => {
+    const device = await enrol();
+    const blob = toUpload(scan(300_000));
+    const events: string[] = [];
+    const fetchLike: FetchLike = async (input, init) => {
+      events.push(init?.method ?? 'GET');
+      return fetch(input, init);
+    };
+    await uploadBlobWithTus({
+      baseUrl: base,
+      token: device.token,
+      blob,
+      fetchLike,
+      // The kiosk stores the URL in IndexedDB: slower than the next request would be.
+      hooks: { onUploadUrl: () => new Promise<void>((resolve) => setTimeout(() => (events.push('url stored'), resolve()), 50)) },
+    });
+    expect(events.slice(0, 3)).toEqual(['POST', 'url stored', 'PATCH']);
+  });
+
   it('uploads a 2 MB scan, verifies its hash, stores it by content and answers HEAD 200', async () => {
     const device = await enrol();
     const bytes = scan(2 * 1024 * 1024);
