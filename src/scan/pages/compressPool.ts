@@ -66,14 +66,26 @@ export function createPageCompressor(size?: number): PageCompressor {
   };
   for (const slot of slots ?? []) {
     slot.worker.onmessage = (event: MessageEvent<{ id: number; result: Result<CapturedPage> }>) => {
+      // A late answer for a page already failed (its worker reported an error) is not this job's:
+      // the page in hand stays in hand, or it would never come back.
+      if (slot.job?.id !== event.data.id) return;
       const job = slot.job;
       slot.job = null;
-      if (job?.id === event.data.id) job.resolve(event.data.result);
+      job.resolve(event.data.result);
       start(slot);
     };
     slot.worker.onerror = (event) => {
       event.preventDefault();
-      failAll(`a compression worker failed: ${String(event.message).slice(0, 200)}`);
+      // This worker is gone (a module that failed to load never answers again): its page fails,
+      // the others go on; with no worker left, the pages waiting are compressed on this thread.
+      slot.worker.terminate();
+      slot.job?.resolve(err('scan.image-failed', `a compression worker failed: ${String(event.message).slice(0, 200)}`));
+      slot.job = null;
+      slots = (slots ?? []).filter((s) => s !== slot);
+      if (slots.length === 0) {
+        slots = null;
+        for (const job of queue.splice(0)) void compressPage(job.image, job.options).then(job.resolve);
+      }
     };
   }
 
