@@ -43,14 +43,41 @@ async function current(db: Db, branchCode: string, staffId: string): Promise<Sta
   return parsed.success ? parsed.data : null;
 }
 
-async function publish(db: Db, branchCode: string, account: StaffAccount, by: AuditActor, action: string, at: number): Promise<StaffOutcome<null>> {
+type StaffFailure = { readonly ok: false; readonly code: string; readonly detail: string };
+
+/**
+ * Publishes an account's next version, computed from the version read under the scope's lock (the
+ * scope's counter row, taken first as publishChanges takes it): two staff changes to one account
+ * at once run one after the other, each from the other's result. Read outside, a PIN reset racing a
+ * disable published the account active again, both answered 200 (found in review, 2026-12-07).
+ */
+async function publishAccount(
+  db: Db,
+  branchCode: string,
+  staffId: string,
+  next: (current: StaffAccount | null) => StaffAccount | StaffFailure,
+  by: AuditActor,
+  action: string,
+  at: number,
+): Promise<StaffOutcome<null>> {
+  const scope = staffScope(branchCode);
   return db.transaction(async (tx) => {
-    const published = await publishChanges(tx, { scope: staffScope(branchCode), changes: [{ entity: 'staffAccount', op: 'put', data: account }] });
+    await tx.query('INSERT INTO scope_seqs (scope) VALUES ($1) ON CONFLICT DO NOTHING', [scope]);
+    await tx.query('SELECT 1 FROM scope_seqs WHERE scope = $1 FOR UPDATE', [scope]);
+    const account = next(await current(tx, branchCode, staffId));
+    if ('ok' in account) return account;
+    const published = await publishChanges(tx, { scope, changes: [{ entity: 'staffAccount', op: 'put', data: account }] });
     if (!published.ok) return { ok: false as const, code: published.error.code, detail: published.error.detail };
     await recordAudit(tx, { actorKind: by.kind, actorId: by.id, branchCode, action, target: account.staffId, outcome: 'ok', at });
     return { ok: true as const, value: null };
   });
 }
+
+const unknownStaff = (branchCode: string, staffId: string): StaffFailure => ({
+  ok: false,
+  code: 'staff.unknown',
+  detail: `branch ${branchCode} has no staff ${staffId}`,
+});
 
 export interface NewStaff {
   readonly branchCode: string;
@@ -67,9 +94,7 @@ export async function createStaff(db: Db, input: NewStaff, by: AuditActor, now: 
   if (!PIN_PATTERN.test(pin) || isWeakPin(pin)) return { ok: false, code: 'staff.weak-pin', detail: 'a PIN is 6–8 digits, not one digit repeated nor a run' };
   const known = await db.query('SELECT 1 FROM branches WHERE code = $1', [input.branchCode]);
   if (known.length === 0) return { ok: false, code: 'staff.unknown-branch', detail: `no branch ${input.branchCode}; create it first` };
-  if (await current(db, input.branchCode, input.staffId)) {
-    return { ok: false, code: 'staff.exists', detail: `branch ${input.branchCode} already has staff ${input.staffId}; reset its PIN or enable it instead` };
-  }
+  // The verifier first (PBKDF2, slow): never under the scope's lock.
   const account = StaffAccount.parse({
     staffId: input.staffId,
     name: input.name,
@@ -78,24 +103,49 @@ export async function createStaff(db: Db, input: NewStaff, by: AuditActor, now: 
     pin: await makePinVerifier(pin),
     pinSetAt: now,
   });
-  const done = await publish(db, input.branchCode, account, by, 'staff.create', now);
+  const done = await publishAccount(
+    db,
+    input.branchCode,
+    input.staffId,
+    (existing) =>
+      existing
+        ? { ok: false, code: 'staff.exists', detail: `branch ${input.branchCode} already has staff ${input.staffId}; reset its PIN or enable it instead` }
+        : account,
+    by,
+    'staff.create',
+    now,
+  );
   return done.ok ? { ok: true, value: { pin } } : done;
 }
 
 /** A new PIN for an account (returned once); the old one stops working at the next pull. */
 export async function resetStaffPin(db: Db, branchCode: string, staffId: string, by: AuditActor, now: number): Promise<StaffOutcome<{ pin: string }>> {
-  const account = await current(db, branchCode, staffId);
-  if (!account) return { ok: false, code: 'staff.unknown', detail: `branch ${branchCode} has no staff ${staffId}` };
+  if (!(await current(db, branchCode, staffId))) return unknownStaff(branchCode, staffId);
   const pin = randomPin();
-  const done = await publish(db, branchCode, { ...account, pin: await makePinVerifier(pin), pinSetAt: now }, by, 'staff.reset-pin', now);
+  const verifier = await makePinVerifier(pin);
+  const done = await publishAccount(
+    db,
+    branchCode,
+    staffId,
+    (account) => (account ? { ...account, pin: verifier, pinSetAt: now } : unknownStaff(branchCode, staffId)),
+    by,
+    'staff.reset-pin',
+    now,
+  );
   return done.ok ? { ok: true, value: { pin } } : done;
 }
 
 /** Disables (active=false) or enables an account. */
 export async function setStaffActive(db: Db, branchCode: string, staffId: string, active: boolean, by: AuditActor, now: number): Promise<StaffOutcome<null>> {
-  const account = await current(db, branchCode, staffId);
-  if (!account) return { ok: false, code: 'staff.unknown', detail: `branch ${branchCode} has no staff ${staffId}` };
-  return publish(db, branchCode, { ...account, active }, by, active ? 'staff.enable' : 'staff.disable', now);
+  return publishAccount(
+    db,
+    branchCode,
+    staffId,
+    (account) => (account ? { ...account, active } : unknownStaff(branchCode, staffId)),
+    by,
+    active ? 'staff.enable' : 'staff.disable',
+    now,
+  );
 }
 
 /** The branch's accounts, without their verifiers. */
