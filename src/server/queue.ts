@@ -50,6 +50,8 @@ export const QUEUE_NOTIFY_CHANNEL = 'hpasc_queue';
 const COUNTER_OPEN_MS = 30 * 60_000;
 /** Recent tickets per group the wait estimate is based on. */
 const ESTIMATE_SAMPLES = 20;
+/** How far a kiosk's clock may run ahead of a counter's. */
+const ISSUE_SKEW_MS = 10 * 60_000;
 /** Calls the board lists. */
 const BOARD_LAST_CALLS = 10;
 
@@ -390,7 +392,7 @@ function sameAction(logged: QueueActionArgs, loggedNumber: string | null, incomi
   return (
     c === canonical(logged) ||
     c === canonical({ ...logged, ticketNumber: loggedNumber }) ||
-    canonical({ ...incoming, ticketNumber: loggedNumber }) === canonical(logged)
+    (incoming.ticketNumber === null && canonical({ ...incoming, ticketNumber: loggedNumber }) === canonical(logged))
   );
 }
 
@@ -440,8 +442,6 @@ function callerGroups(a: QueueActionArgs, config: QueueConfig): string[] {
 export async function applyQueueAction(tx: Db, a: QueueActionArgs, ctx: ApplyContext, settings?: QueueSettings): Promise<ApplyOutcome> {
   const day = await lockDay(tx, a.branchCode, a.day, settings);
   const s = day.settings;
-  const problem = configProblem(a, s);
-  if (problem) return problem;
 
   // One statement: the log's row for this id (a repeat), and the ticket(s) the action may act on.
   const caller = a.kind === 'call' && a.ticketNumber === null ? { counter: a.counter, groups: callerGroups(a, s.config) } : null;
@@ -465,6 +465,8 @@ export async function applyQueueAction(tx: Db, a: QueueActionArgs, ctx: ApplyCon
     const ticket = earlier.ticket_number === null ? null : await ticketByNumber(tx, a.branchCode, a.day, earlier.ticket_number);
     return { kind: 'answered', answer: { action: { ...earlier.args }, ticket: ticket ? ticketView(ticket) : null, repeated: true } };
   }
+  const problem = configProblem(a, s);
+  if (problem) return problem;
 
   // Online the server's clock decides; a pushed action keeps the counter's time (never in the future).
   const at = ctx.via === 'online' ? ctx.now : Math.min(a.at, ctx.now);
@@ -558,7 +560,11 @@ async function applyEffect(
     readonly flag: boolean;
   },
 ): Promise<{ ok: true; row: TicketRow; version: number } | { ok: false; code: QueueErrorCode; detail: string; flag: string; version: number | null }> {
-  const effect = effectOf(a, row, at, config);
+  // A pushed action taken before this ticket was printed (beyond clock skew) is not about it.
+  const effect: Effect =
+    options.flag && Number(row.issued_at) > at + ISSUE_SKEW_MS
+      ? { ok: false, code: 'queue.wrong-state', detail: `ticket ${row.number} was issued after the action` }
+      : effectOf(a, row, at, config);
   if (!effect.ok) {
     const flag = conflictFlag(a, row, effect);
     if (!options.flag) return { ...effect, flag, version: null };
