@@ -1,5 +1,7 @@
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { BranchConfig } from '../../src/shared/branchConfig';
 import { KioskDb } from '../../src/storage/KioskDb';
@@ -18,7 +20,8 @@ export function freshDb(name = 'test'): KioskDb {
 }
 
 export function seededBranch(): BranchConfig {
-  return BranchConfig.parse(JSON.parse(readFileSync(new URL('../../assets/config/branch.json', import.meta.url), 'utf8')));
+  // A path, not a URL object: under jsdom (component tests) the global URL is not Node's, and fs refuses it.
+  return BranchConfig.parse(JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../../assets/config/branch.json'), 'utf8')));
 }
 
 export const nodeRandom = (n: number): Uint8Array => new Uint8Array(randomBytes(n));

@@ -21,6 +21,8 @@ export interface ChecklistPanelProps {
   /** Papers to show (xuất trình) the officer has seen; checked only, never collected. */
   readonly shown: ReadonlySet<string>;
   readonly onToggleShown: (documentId: string) => void;
+  /** A paper's capture started or ended (DocumentCard's `onCapturing`). */
+  readonly onCapturing: (documentId: string, capturing: boolean) => void;
 }
 
 const SituationGroup = memo(function SituationGroup({
@@ -86,7 +88,21 @@ const SituationGroup = memo(function SituationGroup({
  * catalog does not list. Papers of situations not ticked are not listed.
  */
 export const ChecklistPanel = memo(function ChecklistPanel(props: ChecklistPanelProps) {
-  const { view, onToggleSituation, showErrors, docs, onDocChange, suggestions, scannerReady, extras, onAddExtra, onRemoveExtra, shown, onToggleShown } = props;
+  const {
+    view,
+    onToggleSituation,
+    showErrors,
+    docs,
+    onDocChange,
+    suggestions,
+    scannerReady,
+    extras,
+    onAddExtra,
+    onRemoveExtra,
+    shown,
+    onToggleShown,
+    onCapturing,
+  } = props;
   const { t } = useTranslation();
   const [extraName, setExtraName] = useState('');
 
@@ -122,6 +138,7 @@ export const ChecklistPanel = memo(function ChecklistPanel(props: ChecklistPanel
         onChange={onDocChange}
         suggestion={suggestions.get(id)}
         scannerReady={scannerReady}
+        onCapturing={onCapturing}
       />
     );
   };
@@ -225,6 +242,7 @@ export const ChecklistPanel = memo(function ChecklistPanel(props: ChecklistPanel
                   suggestion={undefined}
                   scannerReady={scannerReady}
                   onRemove={() => onRemoveExtra(extra.documentId)}
+                  onCapturing={onCapturing}
                 />
               );
             })}

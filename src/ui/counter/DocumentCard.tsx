@@ -30,6 +30,8 @@ export interface DocumentCardProps {
   /** null while asking the platform; false in a plain browser or without a scanner. */
   readonly scannerReady: boolean | null;
   readonly onRemove?: () => void;
+  /** Told when a capture of this paper starts and ends (its pages are still on their way meanwhile). */
+  readonly onCapturing?: (documentId: string, capturing: boolean) => void;
 }
 
 const ACCEPT = 'application/pdf,image/jpeg,image/png,.pdf,.jpg,.jpeg,.png';
@@ -141,7 +143,7 @@ function CountField(props: { readonly label: string; readonly value: number; rea
  * colour; size per page; or "Dùng lại" the same paper from an earlier dossier of this citizen.
  */
 export const DocumentCard = memo(function DocumentCard(props: DocumentCardProps) {
-  const { number, documentId, name, notes, required, tag, state, onChange, suggestion, scannerReady, onRemove } = props;
+  const { number, documentId, name, notes, required, tag, state, onChange, suggestion, scannerReady, onRemove, onCapturing } = props;
   const originals = state.originals ?? props.originals;
   const copies = state.copies ?? props.copies;
   const { t, i18n } = useTranslation();
@@ -175,11 +177,25 @@ export const DocumentCard = memo(function DocumentCard(props: DocumentCardProps)
     [update, retakeId],
   );
 
+  // The form must not save while pages are on their way (they would be left out of the dossier):
+  // told at once, not after a render, and told it is over if the card goes away meanwhile.
+  const capturing = useRef(false);
+  const setCapturing = useCallback(
+    (now: boolean) => {
+      if (capturing.current === now) return;
+      capturing.current = now;
+      onCapturing?.(documentId, now);
+    },
+    [onCapturing, documentId],
+  );
+  useEffect(() => () => setCapturing(false), [setCapturing]);
+
   const run = async (
     kind: 'scanner' | 'camera' | 'file',
     capture: () => Promise<{ ok: true; value: readonly CapturedPage[] } | { ok: false; error: AppError }>,
   ): Promise<void> => {
     setBusy(kind);
+    setCapturing(true);
     setError(null);
     const end = app.activity.begin();
     try {
@@ -189,12 +205,14 @@ export const DocumentCard = memo(function DocumentCard(props: DocumentCardProps)
     } finally {
       end();
       setBusy(null);
+      setCapturing(false);
     }
   };
 
   // A paper the centre listed (another counter or branch) comes only now, when the officer takes it.
   const onReuse = async (candidate: ReuseCandidate): Promise<void> => {
     setBusy('reuse');
+    setCapturing(true);
     setError(null);
     const end = app.activity.begin();
     try {
@@ -204,6 +222,7 @@ export const DocumentCard = memo(function DocumentCard(props: DocumentCardProps)
     } finally {
       end();
       setBusy(null);
+      setCapturing(false);
     }
   };
 

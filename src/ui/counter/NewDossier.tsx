@@ -265,10 +265,23 @@ export const NewDossier = memo(function NewDossier({ desk, cardScan, onReset, ti
   // closure only with the next render, and a double click can come before it. True from the click
   // to a failure, and for good once saved (the next dossier is a new form).
   const submittingNow = useRef(false);
+  // Papers whose pages are still on their way (scanner, compression, camera, files, a reused
+  // paper): saving now would leave those pages out of the dossier while the receipt says "saved".
+  const capturing = useRef(new Set<string>());
+  const [capturingCount, setCapturingCount] = useState(0);
+  const onCapturing = useCallback((documentId: string, now: boolean) => {
+    if (now) capturing.current.add(documentId);
+    else capturing.current.delete(documentId);
+    setCapturingCount(capturing.current.size);
+  }, []);
   const submit = async (): Promise<void> => {
     if (submittingNow.current) return;
     setAttempted(true);
     setSubmitError(null);
+    if (capturing.current.size > 0) {
+      setSubmitError({ code: 'dossier.pages-pending', detail: '' });
+      return;
+    }
     const first = errors[0];
     if (first !== undefined || procedure === null) {
       // All errors show at once (summary and fields); the officer starts at the first one.
@@ -508,11 +521,12 @@ export const NewDossier = memo(function NewDossier({ desk, cardScan, onReset, ti
               type="button"
               className="btn btn--primary btn--big"
               onClick={() => void submit()}
-              disabled={submitting}
+              disabled={submitting || capturingCount > 0}
               data-testid="desk.submit"
               data-blocked={errors.length > 0}
+              data-capturing={capturingCount > 0}
             >
-              {submitting ? t('desk.submit.saving') : t('desk.submit.button')}
+              {submitting ? t('desk.submit.saving') : capturingCount > 0 ? t('desk.submit.capturing') : t('desk.submit.button')}
             </button>
             <span className="actions__hint">{t('desk.submit.hint')}</span>
           </div>
@@ -537,6 +551,7 @@ export const NewDossier = memo(function NewDossier({ desk, cardScan, onReset, ti
             extras={extras}
             onAddExtra={onAddExtra}
             onRemoveExtra={onRemoveExtra}
+            onCapturing={onCapturing}
             shown={shown}
             onToggleShown={onToggleShown}
           />
