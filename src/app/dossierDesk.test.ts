@@ -9,7 +9,7 @@ import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { PDFDocument } from 'pdf-lib';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { jpegPage, onePagePdf } from '../../test/support/capturedPages';
-import { freshDb, nodeRandom, seededBranch } from '../../test/unit/fixtures';
+import { fixtureCalendars, fixtureFonts, freshDb, nodeRandom, seededBranch } from '../../test/unit/fixtures';
 import { createFakePlatform } from '../platform/fakePlatform';
 import { rotate, type CapturedPage } from '../scan/pages';
 import type { Procedure } from '../shared/catalog';
@@ -25,10 +25,9 @@ import { initI18n } from './i18n';
 import { startKioskApp } from './KioskApp';
 import { RESERVE_AHEAD } from './counterReservations';
 
-const font = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`../../assets/fonts/${name}`, import.meta.url)));
-const fonts = { regular: font('BeVietnamPro-Regular.ttf'), bold: font('BeVietnamPro-Bold.ttf') };
+const fonts = fixtureFonts();
 const seedCatalog = JSON.parse(readFileSync(new URL('../../assets/catalog/procedures.vi.json', import.meta.url), 'utf8')) as unknown[];
-const calendars = ['2025', '2026', '2027'].map((y) => JSON.parse(readFileSync(new URL(`../../assets/calendar/${y}.json`, import.meta.url), 'utf8')) as unknown);
+const calendars = fixtureCalendars();
 
 /** A procedure with the DOMAIN.md worked example's 5 working days and every kind of checklist entry. */
 const TEST_PROCEDURE: Procedure = {

@@ -7,9 +7,8 @@ import { join } from 'node:path';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { jpegPage } from '../../test/support/capturedPages';
-import { freshDb, nodeRandom, seededBranch } from '../../test/unit/fixtures';
+import { FIVE_DAY_PROCEDURE, fixtureCalendars, fixtureFonts, freshDb, nodeRandom, seededBranch } from '../../test/unit/fixtures';
 import { createFakePlatform } from '../platform/fakePlatform';
-import type { Procedure } from '../shared/catalog';
 import { fixedClock } from '../shared/clock';
 import { DossierSubmitArgs, type ProcessingSet } from '../shared/records';
 import { ReferenceDb } from '../storage/referenceDb';
@@ -24,28 +23,14 @@ import { startKioskApp } from './KioskApp';
  * the date instead of "the officer will announce it".
  */
 
-const font = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`../../assets/fonts/${name}`, import.meta.url)));
-const fonts = { regular: font('BeVietnamPro-Regular.ttf'), bold: font('BeVietnamPro-Bold.ttf') };
+const fonts = fixtureFonts();
 const seedCatalog = JSON.parse(readFileSync(new URL('../../assets/catalog/procedures.vi.json', import.meta.url), 'utf8')) as unknown[];
-const calendars = ['2025', '2026', '2027'].map((y) => JSON.parse(readFileSync(new URL(`../../assets/calendar/${y}.json`, import.meta.url), 'utf8')) as unknown);
+const calendars = fixtureCalendars();
 
 /** Thủ tục đăng ký khai sinh: the catalog gives its time without a unit ("1"). */
 const BIRTH = '1.001193';
 /** A procedure with a catalog time of 5 working days, to override. */
-const FIVE_DAYS: Procedure = {
-  code: '1.999999',
-  name: 'Đăng ký thử nghiệm hồ sơ',
-  field: 'Hộ tịch',
-  level: ['xa'],
-  agency: 'UBND phường',
-  channels: [{ channel: 'in-person', workingDays: 5, timeText: '5 Ngày làm việc', feeVnd: 0, feeText: 'Miễn phí' }],
-  documents: [{ id: 'd1', name: 'Tờ khai đăng ký', originals: 1, copies: 0, optional: false, formTemplate: null, group: null }],
-  applicants: 'Công dân',
-  conditions: '',
-  result: 'Giấy xác nhận',
-  legalBasis: [],
-  active: true,
-};
+const FIVE_DAYS = FIVE_DAY_PROCEDURE;
 
 /** Hà Nội wall-clock time (UTC+7) as epoch ms. */
 const vn = (y: number, mo: number, d: number, h: number, mi = 0): number => Date.UTC(y, mo - 1, d, h - 7, mi);

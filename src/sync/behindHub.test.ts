@@ -109,10 +109,15 @@ describe('the sync engine behind a branch hub', () => {
     expect(await loadSyncMeta(k.db)).toMatchObject({ confirmedSeq: 2, heldSeq: 5 });
   });
 
-  it('entries whose outcome only the centre knows (the hub lost it) stay until the centre tells; newer ones go on meanwhile', async () => {
+  /**
+   * Seqs 1–3 wait for their outcome (the hub lost them and cannot ask the centre: OUTCOME_AT_CENTRE)
+   * while 4 went through and was confirmed: outbox [1, 2, 3], confirmedSeq 4. `batchSize` 3 sends 4
+   * in a batch of its own.
+   */
+  async function waitingBelowConfirmed(batchSize?: number) {
     const server = new MemoryServer();
     server.hub = new Map();
-    const k = kiosk(server);
+    const k = kiosk(server, batchSize);
     await tickets(k.db, 3);
     await k.engine.runOnce({ blobs: false });
     const journal = await journalId(k.db);
@@ -130,8 +135,14 @@ describe('the sync engine behind a branch hub', () => {
     await tickets(k.db, 1);
     server.hub.set(journal, 4);
     const cut = await k.engine.runOnce({ blobs: false });
-    expect(cut).toMatchObject({ applied: 1, duplicates: 0, rejected: 0 });
     expect(await outbox(k.db)).toEqual([1, 2, 3]);
+    expect(await loadSyncMeta(k.db)).toMatchObject({ confirmedSeq: 4, heldSeq: 4 });
+    return { server, k, journal, cut };
+  }
+
+  it('entries whose outcome only the centre knows (the hub lost it) stay until the centre tells; newer ones go on meanwhile', async () => {
+    const { server, k, cut } = await waitingBelowConfirmed();
+    expect(cut).toMatchObject({ applied: 1, duplicates: 0, rejected: 0 });
     expect(await listSyncIssues(k.db)).toEqual([]);
     expect(k.confirmed).toEqual([]); // the file journal keeps everything from the first unknown outcome on
 
@@ -146,34 +157,6 @@ describe('the sync engine behind a branch hub', () => {
     expect((await listSyncIssues(k.db)).map((i) => [i.deviceSeq, i.reason.code])).toEqual([[2, 'ticket.slot-out-of-range']]);
     expect(k.confirmed).toEqual([3]);
   });
-
-  /**
-   * Seqs 1–3 wait for their outcome (the hub lost them and cannot ask the centre: OUTCOME_AT_CENTRE)
-   * while 4 went through and was confirmed: outbox [1, 2, 3], confirmedSeq 4. `batchSize` 3 sends 4
-   * in a batch of its own.
-   */
-  async function waitingBelowConfirmed(batchSize?: number) {
-    const server = new MemoryServer();
-    server.hub = new Map();
-    const k = kiosk(server, batchSize);
-    await tickets(k.db, 3);
-    await k.engine.runOnce({ blobs: false });
-    const journal = await journalId(k.db);
-    server.hub.set(journal, 3);
-    const push = k.transport.push;
-    k.transport.push = async () => {
-      throw new TransportError('network', { code: 'sync.network', detail: 'lost' });
-    };
-    await k.engine.runOnce({ blobs: false }).catch(() => undefined);
-    k.transport.push = push;
-    server.forgetJournal(journal);
-    await tickets(k.db, 1);
-    server.hub.set(journal, 4);
-    await k.engine.runOnce({ blobs: false });
-    expect(await outbox(k.db)).toEqual([1, 2, 3]);
-    expect(await loadSyncMeta(k.db)).toMatchObject({ confirmedSeq: 4, heldSeq: 4 });
-    return { server, k, journal };
-  }
 
   it('the file journal keeps entries waiting for their outcome even when a later batch is confirmed', async () => {
     const { k } = await waitingBelowConfirmed(3);

@@ -1,8 +1,6 @@
 // @vitest-environment jsdom
 import 'fake-indexeddb/auto';
 import { Blob as NodeBlob } from 'node:buffer';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { act, createElement } from 'react';
 import { createRoot } from 'react-dom/client';
@@ -10,13 +8,12 @@ import { initReactI18next } from 'react-i18next';
 import { describe, expect, it } from 'vitest';
 import { jpegPage } from '../support/capturedPages';
 import { CCCD_SAMPLE_PAYLOAD } from '../support/qrFrames';
-import { freshDb, nodeRandom, seededBranch } from './fixtures';
+import { FIVE_DAY_PROCEDURE, fixtureCalendars, fixtureFonts, freshDb, nodeRandom, seededBranch } from './fixtures';
 import type { DocumentScanner } from '../../src/app/capture';
 import { initI18n } from '../../src/app/i18n';
 import { startKioskApp, type KioskApp } from '../../src/app/KioskApp';
 import { createFakePlatform } from '../../src/platform/fakePlatform';
 import type { CapturedPage } from '../../src/scan/pages';
-import type { Procedure } from '../../src/shared/catalog';
 import { fixedClock } from '../../src/shared/clock';
 import type { Result } from '../../src/shared/result';
 import { ReferenceDb } from '../../src/storage/referenceDb';
@@ -32,24 +29,6 @@ import { NewDossier } from '../../src/ui/counter/NewDossier';
 // jsdom's Blob has no arrayBuffer(): the pages and their PDFs are Node's, as they are Chromium's in the kiosk.
 globalThis.Blob = NodeBlob as unknown as typeof Blob;
 Element.prototype.scrollIntoView = () => undefined;
-
-// Read from the repository's root (the test's working directory): import.meta.url is not a file URL under jsdom.
-const font = (name: string): Uint8Array => new Uint8Array(readFileSync(resolve('assets/fonts', name)));
-const calendars = ['2025', '2026', '2027'].map((y) => JSON.parse(readFileSync(resolve('assets/calendar', `${y}.json`), 'utf8')) as unknown);
-const PROCEDURE: Procedure = {
-  code: '1.999999',
-  name: 'Đăng ký thử nghiệm hồ sơ',
-  field: 'Hộ tịch',
-  level: ['xa'],
-  agency: 'UBND phường',
-  channels: [{ channel: 'in-person', workingDays: 5, timeText: '5 Ngày làm việc', feeVnd: 0, feeText: 'Miễn phí' }],
-  documents: [{ id: 'd1', name: 'Tờ khai đăng ký', originals: 1, copies: 0, optional: false, formTemplate: null, group: null }],
-  applicants: 'Công dân',
-  conditions: '',
-  result: 'Giấy xác nhận',
-  legalBasis: [],
-  active: true,
-};
 
 const tick = (ms = 20) => new Promise((r) => setTimeout(r, ms));
 async function until<T>(f: () => T | null | undefined, what: string): Promise<T> {
@@ -72,11 +51,11 @@ describe('the counter form while a page is on its way', () => {
       reference: new ReferenceDb('ref', { indexedDB: new IDBFactory(), IDBKeyRange }),
       clock: fixedClock(Date.UTC(2026, 1, 12, 3, 0)),
       random: nodeRandom,
-      loadFonts: async () => ({ regular: font('BeVietnamPro-Regular.ttf'), bold: font('BeVietnamPro-Bold.ttf') }),
+      loadFonts: async () => fixtureFonts(),
       seedBranch: seededBranch(),
       roleOverride: 'counter',
-      loadSeedCatalog: async () => [PROCEDURE],
-      seedCalendars: calendars,
+      loadSeedCatalog: async () => [FIVE_DAY_PROCEDURE],
+      seedCalendars: fixtureCalendars(),
       sync: { isOnline: () => false },
     });
     // Page 1 comes back at once; page 2 stays on its way until the test lets it go.

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { BranchConfig } from '../../src/shared/branchConfig';
+import type { Procedure } from '../../src/shared/catalog';
 import { KioskDb } from '../../src/storage/KioskDb';
 import { PersonalCipher } from '../../src/storage/personalCipher';
 
@@ -19,9 +20,40 @@ export function freshDb(name = 'test'): KioskDb {
   return db;
 }
 
+/** A file of the repository's assets/, by a path (jsdom-safe: under jsdom the global URL is not Node's, and fs refuses it). */
+const asset = (...parts: string[]): string => join(dirname(fileURLToPath(import.meta.url)), '../../assets', ...parts);
+
+/** The shipped fonts, as a kiosk's `loadFonts` hands them over. */
+export function fixtureFonts(): { regular: Uint8Array; bold: Uint8Array } {
+  return {
+    regular: new Uint8Array(readFileSync(asset('fonts', 'BeVietnamPro-Regular.ttf'))),
+    bold: new Uint8Array(readFileSync(asset('fonts', 'BeVietnamPro-Bold.ttf'))),
+  };
+}
+
+/** The shipped working-day calendars (2025–2027), as a kiosk seeds them. */
+export function fixtureCalendars(): unknown[] {
+  return ['2025', '2026', '2027'].map((y) => JSON.parse(readFileSync(asset('calendar', `${y}.json`), 'utf8')) as unknown);
+}
+
+/** A procedure with one required paper and the DOMAIN.md worked example's 5 working days. */
+export const FIVE_DAY_PROCEDURE: Procedure = {
+  code: '1.999999',
+  name: 'Đăng ký thử nghiệm hồ sơ',
+  field: 'Hộ tịch',
+  level: ['xa'],
+  agency: 'UBND phường',
+  channels: [{ channel: 'in-person', workingDays: 5, timeText: '5 Ngày làm việc', feeVnd: 0, feeText: 'Miễn phí' }],
+  documents: [{ id: 'd1', name: 'Tờ khai đăng ký', originals: 1, copies: 0, optional: false, formTemplate: null, group: null }],
+  applicants: 'Công dân',
+  conditions: '',
+  result: 'Giấy xác nhận',
+  legalBasis: [],
+  active: true,
+};
+
 export function seededBranch(): BranchConfig {
-  // A path, not a URL object: under jsdom (component tests) the global URL is not Node's, and fs refuses it.
-  return BranchConfig.parse(JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../../assets/config/branch.json'), 'utf8')));
+  return BranchConfig.parse(JSON.parse(readFileSync(asset('config', 'branch.json'), 'utf8')));
 }
 
 export const nodeRandom = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
