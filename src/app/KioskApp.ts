@@ -400,6 +400,7 @@ export async function startKioskApp(deps: KioskAppDeps): Promise<KioskApp> {
     staffId: () => staff.officer()?.staffId ?? null,
     owner: () => sync.queueOwner(),
     saved: (entry) => sync.saved(entry),
+    syncNow: () => sync.syncNow(),
     assertCaptureAllowed: () => sync.assertCaptureAllowed(),
     ...deps.queue,
   });

@@ -29,6 +29,7 @@ import {
 } from '../storage/queueCounterRepository';
 import { taskLine } from '../shared/oneAtATime';
 import type { KioskDb } from '../storage/KioskDb';
+import { loadSyncMeta } from '../storage/syncRepository';
 import { TransportError } from '../sync/Transport';
 import type { QueueOwner } from './syncService';
 
@@ -150,6 +151,8 @@ export interface QueueDeskDeps {
   readonly owner: () => QueueOwner | 'not-enrolled' | 'offline';
   /** A record was saved: copy it to the file journal and wake the sync loop. */
   readonly saved: (entry: OutboxEntry) => Promise<void>;
+  /** Wakes the sync loop (actions taken offline must reach the owner before the next call). */
+  readonly syncNow?: () => void;
   readonly assertCaptureAllowed: () => void;
   readonly timers?: QueueTimers;
   /** Waits before the 2nd and 3rd attempt of an unanswered action. */
@@ -377,6 +380,44 @@ export function createQueueDesk(deps: QueueDeskDeps): QueueDesk {
     current = adopted;
   }
 
+  /**
+   * Whether this machine called a ticket today without the owner (offline, by its number) and has
+   * not pushed that call yet. While it has, the owner still shows that ticket waiting: a call-next
+   * there would hand it out again, though this counter already called (and maybe served) it.
+   */
+  async function offlineCallsUnsent(): Promise<boolean> {
+    const meta = await loadSyncMeta(db);
+    const sentUpTo = Math.max(meta.confirmedSeq, meta.heldSeq);
+    const today = day();
+    const unsent = await db.outbox
+      .where('deviceSeq')
+      .above(sentUpTo)
+      .filter((e) => {
+        if (e.name !== 'queue.action@1') return false;
+        const a = e.args as QueueActionArgs;
+        return a.day === today && a.offline && a.kind === 'call';
+      })
+      .count();
+    return unsent > 0;
+  }
+
+  /**
+   * The owner refused an action on this counter's ticket as out of place: if its state no longer
+   * shows the ticket at this counter (ended elsewhere, or by this counter's own offline record),
+   * the counter lets it go, or every next call would be refused "counter busy" for the rest of the day.
+   */
+  async function letGoIfEnded(owner: QueueOwner, number: string, counter: number): Promise<void> {
+    try {
+      const s = await owner.state(day());
+      const held = s.active.some((t) => t.number === number && t.counter === counter && (t.state === 'called' || t.state === 'serving'));
+      if (held) return;
+      await saveCounterTicket(db, null);
+      current = null;
+    } catch {
+      // No answer: the counter keeps its ticket; the officer may try again.
+    }
+  }
+
   /** Whether this machine's outbox holds a finish, no-show or transfer of `number` at `counter` today, taken after `since`. */
   async function endedHere(number: string, counter: number, since: number): Promise<boolean> {
     const today = day();
@@ -578,9 +619,15 @@ export function createQueueDesk(deps: QueueDeskDeps): QueueDesk {
     try {
       deps.assertCaptureAllowed();
       const owner = deps.owner();
-      // The rest of a ticket called offline follows its call through the outbox, in order.
-      const followOffline = before?.offline === true;
+      // The rest of a ticket called offline follows its call through the outbox, in order; so does
+      // every action while a call made offline is still on its way to the owner.
+      let followOffline = before?.offline === true;
       let sent = false;
+      if (typeof owner !== 'string' && !followOffline && (reach !== 'unreachable' || args.how === 'next') && (await offlineCallsUnsent())) {
+        deps.syncNow?.();
+        if (args.how === 'next') return err('queue.offline-unsent', 'a ticket called offline has not reached the queue owner yet');
+        followOffline = true;
+      }
       if (typeof owner !== 'string' && !followOffline && (reach !== 'unreachable' || args.how === 'next')) {
         sent = true;
         const outcome = await send(owner, args);
@@ -593,6 +640,7 @@ export function createQueueDesk(deps: QueueDeskDeps): QueueDesk {
         }
         if (outcome.kind === 'refused') {
           if (outcome.code.startsWith('auth.')) reach = 'not-enrolled';
+          if (outcome.code === 'queue.wrong-state' && before?.number && ON_CURRENT.has(request.kind)) await letGoIfEnded(owner, before.number, setup.counter);
           return err(outcome.code, outcome.detail);
         }
         reach = 'unreachable';

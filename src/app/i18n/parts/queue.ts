@@ -117,6 +117,8 @@ export const vi = {
       'no-ticket': 'Quầy chưa có khách có vé nào để làm thao tác này. Gọi một số trước.',
       'number-format': 'Số vé không đúng: gõ chữ của nhóm rồi đến số, ví dụ A15 hoặc A0015.',
       unreachable: 'Không kết nối được máy chủ hàng đợi nên không gọi tiếp được. Bấm “Gọi số…” và gõ số trên vé của khách.',
+      'offline-unsent':
+        'Các thao tác quầy làm lúc mất kết nối đang được gửi lên máy chủ hàng đợi. Chờ vài giây rồi bấm “Gọi số tiếp” lại (để không gọi lại khách đã phục vụ).',
       'not-enrolled': 'Máy chưa kết nối máy chủ nên không gọi tiếp được. Bấm “Gọi số…” và gõ số trên vé của khách; báo kỹ thuật viên.',
       failed: 'Không thực hiện được thao tác. Thử lại; nếu còn lỗi, báo kỹ thuật viên.',
       'setup-counter': 'Số quầy phải từ 1 đến 99.',
@@ -247,6 +249,8 @@ export const en: Widen<typeof vi> = {
       'no-ticket': 'The counter has no ticket for this. Call a number first.',
       'number-format': 'Not a ticket number: type the group letter then the number, e.g. A15 or A0015.',
       unreachable: 'The queue server cannot be reached, so “call next” is not possible. Press “Call number…” and type the number on the citizen’s ticket.',
+      'offline-unsent':
+        'What this counter did while offline is still on its way to the queue server. Wait a few seconds and press “Call next” again (so no citizen already served is called again).',
       'not-enrolled':
         'This machine is not connected to a server, so “call next” is not possible. Press “Call number…” and type the ticket number; tell a technician.',
       failed: 'The action could not be carried out. Try again; if it persists, call a technician.',
