@@ -102,6 +102,9 @@ export interface ServerOptions {
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
+/** How long a hub's pull waits for a mirror pass when a kiosk is ahead of its copy (below the kiosk's 20 s timeout). */
+const MIRROR_CATCH_UP_MS = 5_000;
+
 export function buildServer(options: ServerOptions): FastifyInstance {
   const { db } = options;
   const clock = options.clock ?? systemClock;
@@ -224,7 +227,29 @@ export function buildServer(options: ServerOptions): FastifyInstance {
         .code(403)
         .send(wireError('auth.scope-forbidden', `a ${device.role} device of branch ${device.branchCode} cannot read scope ${parsed.data.scope}`));
     }
-    return reply.code(200).send(await pullChanges(db, parsed.data));
+    let answer = await pullChanges(db, parsed.data);
+    if (hub && answer.changes.length === 0 && answer.cursor < parsed.data.cursor) {
+      // The feed ends below the kiosk's cursor, which tells it to start the scope over (the centre
+      // went back to a backup). On a hub it may only mean the mirror is late (the link is down, the
+      // hub is new or lost its database): only a mirror pass that reached the centre's end may say
+      // so. Otherwise the kiosk keeps what it has and asks again later (found in review, 2026-12-07:
+      // a kiosk moved behind such a hub dropped its catalog and branch data).
+      const caughtUp = await Promise.race([
+        hub.mirror.runOnce().then(
+          () => true,
+          () => false,
+        ),
+        new Promise<false>((resolve) => setTimeout(() => resolve(false), MIRROR_CATCH_UP_MS).unref()),
+      ]);
+      if (!caughtUp) {
+        return reply
+          .code(503)
+          .header('retry-after', String(Math.ceil(MIRROR_CATCH_UP_MS / 1000)))
+          .send(wireError('hub.mirror-behind', 'this hub has not mirrored the centre up to your cursor yet; ask again later'));
+      }
+      answer = await pullChanges(db, parsed.data);
+    }
+    return reply.code(200).send(answer);
   });
 
   app.get('/v1/sync/state', { onRequest: authenticate }, async (request, reply) => {

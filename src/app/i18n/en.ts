@@ -144,6 +144,9 @@ export const en: Omit<Catalog, 'print'> = {
     staff: {
       'id-taken': 'The server already has a call for staff with this id. Nothing to do; tell a technician if it happens often.',
     },
+    hub: {
+      'mirror-behind': 'The branch server has not caught up with the centre yet. This machine keeps its data and will load again later.',
+    },
     sync: {
       failed: 'Sync did not succeed. The machine retries by itself; if it lasts, check the network or call a technician.',
       stuck:

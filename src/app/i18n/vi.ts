@@ -203,6 +203,9 @@ export const vi = {
     staff: {
       'id-taken': 'Máy chủ đã có một yêu cầu gọi nhân viên trùng mã. Không cần làm gì thêm; báo kỹ thuật viên nếu lặp lại nhiều lần.',
     },
+    hub: {
+      'mirror-behind': 'Máy chủ chi nhánh chưa cập nhật kịp dữ liệu từ trung tâm. Máy vẫn giữ dữ liệu đang có và sẽ tự tải lại sau.',
+    },
     sync: {
       failed: 'Đồng bộ chưa thành công. Máy sẽ tự thử lại; nếu kéo dài, kiểm tra mạng hoặc báo kỹ thuật viên.',
       stuck: 'Dữ liệu chờ gửi không giảm dù máy đang có mạng. Bấm “Đồng bộ ngay”; nếu vẫn vậy, báo kỹ thuật viên kèm mã lỗi.',

@@ -1,0 +1,122 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { fixedClock } from '../../src/shared/clock';
+import { createEnrolCode } from '../../src/server/admin';
+import { buildServer } from '../../src/server/app';
+import type { Db } from '../../src/server/db/Db';
+import { migrate } from '../../src/server/db/migrate';
+import { openPgliteDb } from '../../src/server/db/pgliteDb';
+import { hubOf } from '../../src/server/hub/hub';
+import { enrolHub, toHubIdentity, type StoredIdentity } from '../../src/server/hub/identity';
+import { getCursor, readPublishedOne } from '../../src/storage/referenceRepository';
+import type { TransportError } from '../../src/sync/Transport';
+import { enrolKiosk, procedure, publish, startCentre } from './syncHarness';
+
+/**
+ * Review: a kiosk whose cursor is above the hub's mirror (it pulled from the centre, or from the
+ * hub before the hub lost its database) is answered "the feed ends at <hub top>", which the kiosk
+ * takes for a restored server: it drops the whole scope and re-pulls the hub's older (or empty)
+ * copy. Published changes it already held disappear from it until the hub's mirror catches up
+ * (never, while the hub cannot reach the centre).
+ */
+const clock = fixedClock(Date.UTC(2026, 10, 24, 2, 0));
+
+/**
+ * A kiosk whose cursors are ahead of a hub's copy of the centre's scopes (found in review,
+ * 2026-12-07): a late mirror is not a centre restored from a backup, so the kiosk keeps its data.
+ */
+describe('kiosk ahead of the hub mirror', { timeout: 120_000 }, () => {
+  let centre: Awaited<ReturnType<typeof startCentre>>;
+  let identity: StoredIdentity;
+  const link = { down: false, holdPulls: false };
+  const linkFetch: typeof fetch = async (input, init) => {
+    if (link.down) throw new TypeError('fetch failed (link cut by the test)');
+    // A slow WAN: the mirror's pulls of a big catalog take long; the device list is small.
+    if (link.holdPulls && String(input).endsWith('/v1/sync/pull')) await new Promise((r) => setTimeout(r, 5_000));
+    return fetch(input, init);
+  };
+  const running: { app: FastifyInstance; db: Db; dir: string }[] = [];
+
+  async function startHub(): Promise<{ app: FastifyInstance; db: Db; base: string }> {
+    const db = await openPgliteDb(null);
+    await migrate(db);
+    const dir = mkdtempSync(join(tmpdir(), 'hpasc-hub-behind-'));
+    const app = buildServer({
+      db,
+      clock,
+      version: 'test',
+      blobDir: dir,
+      hub: { upstreamUrl: centre.baseUrl, identity: toHubIdentity(identity), fetch: linkFetch, mirrorEveryMs: 600_000, relayEveryMs: 600_000 },
+    });
+    const base = await app.listen({ port: 0, host: '127.0.0.1' });
+    running.push({ app, db, dir });
+    return { app, db, base };
+  }
+
+  beforeAll(async () => {
+    centre = await startCentre(clock);
+    const { code } = await createEnrolCode(centre.db, 'CN01', 'hub', clock.now());
+    identity = await enrolHub(centre.baseUrl, code, null);
+    expect(
+      (await publish(centre.baseUrl, centre.adminToken, 'global', [{ entity: 'procedure', op: 'put', data: procedure('1.000001', 'Thủ tục một') }])).status,
+    ).toBe(200);
+  });
+  afterEach(async () => {
+    link.down = false;
+    link.holdPulls = false;
+    for (const h of running.splice(0)) {
+      await h.app.close().catch(() => undefined);
+      await h.db.close().catch(() => undefined);
+      rmSync(h.dir, { recursive: true, force: true });
+    }
+  });
+  afterAll(async () => {
+    await centre?.close();
+  });
+
+  it('a kiosk moved from the centre to a hub whose link is down keeps what it pulled from the centre', async () => {
+    const kiosk = await enrolKiosk(centre.db, centre.baseUrl, clock, 31);
+    const hub = await startHub();
+    await hubOf(hub.app)!.mirror.runOnce(); // knows the kiosk, mirrors global up to here
+    link.down = true; // the branch's WAN goes down for the hub
+    expect(
+      (await publish(centre.baseUrl, centre.adminToken, 'global', [{ entity: 'procedure', op: 'put', data: procedure('1.000002', 'Thủ tục hai') }])).status,
+    ).toBe(200);
+    await kiosk.engine.runOnce({ blobs: false }); // still on the centre: pulls the new procedure
+    const cursorAtCentre = await getCursor(kiosk.reference, 'global');
+    expect(await readPublishedOne(kiosk.reference, 'global', 'procedure', '1.000002')).not.toBeNull();
+
+    kiosk.moveTo(hub.base);
+    // The hub cannot reach the centre to catch up: the kiosk is told to ask again later, and must not
+    // throw away a published change it holds because the hub has not got it yet.
+    const refused = await kiosk.engine.runOnce({ blobs: false }).catch((e: unknown) => e);
+    expect((refused as TransportError).wire.code).toBe('hub.mirror-behind');
+    expect(await readPublishedOne(kiosk.reference, 'global', 'procedure', '1.000002')).not.toBeNull();
+    expect(await getCursor(kiosk.reference, 'global')).toBe(cursorAtCentre);
+    // The link comes back: the hub catches up during the kiosk's pull, and nothing is pulled again.
+    link.down = false;
+    const report = await kiosk.engine.runOnce({ blobs: false });
+    expect(report.repulled).toEqual([]);
+    expect(await readPublishedOne(kiosk.reference, 'global', 'procedure', '1.000002')).not.toBeNull();
+    expect(await getCursor(kiosk.reference, 'global')).toBe(cursorAtCentre);
+  });
+
+  it('a kiosk behind a hub that lost its database keeps its catalog while the new hub mirrors', async () => {
+    const kiosk = await enrolKiosk(centre.db, centre.baseUrl, clock, 32);
+    await kiosk.engine.runOnce({ blobs: false });
+    expect(await readPublishedOne(kiosk.reference, 'global', 'procedure', '1.000001')).not.toBeNull();
+    expect(await readPublishedOne(kiosk.reference, 'branch:CN01', 'branchConfig', 'CN01')).not.toBeNull();
+    // A hub starting empty (its disk replaced); its first mirror pass is under way over a slow link.
+    link.holdPulls = true;
+    const hub = await startHub();
+    kiosk.moveTo(hub.base);
+    // The hub reads the kiosk's credential from the centre at once (devicesNow) and answers its pull.
+    const refused = await kiosk.engine.runOnce({ blobs: false }).catch((e: unknown) => e);
+    expect((refused as TransportError).wire.code).toBe('hub.mirror-behind');
+    expect(await readPublishedOne(kiosk.reference, 'global', 'procedure', '1.000001')).not.toBeNull();
+    expect(await readPublishedOne(kiosk.reference, 'branch:CN01', 'branchConfig', 'CN01')).not.toBeNull();
+  });
+});
