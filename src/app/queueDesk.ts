@@ -395,7 +395,7 @@ export function createQueueDesk(deps: QueueDeskDeps): QueueDesk {
       .filter((e) => {
         if (e.name !== 'queue.action@1') return false;
         const a = e.args as QueueActionArgs;
-        return a.day === today && a.offline && a.kind === 'call';
+        return a.day === today && a.kind === 'call' && (a.offline || a.how === 'number');
       })
       .count();
     return unsent > 0;
@@ -406,10 +406,16 @@ export function createQueueDesk(deps: QueueDeskDeps): QueueDesk {
    * shows the ticket at this counter (ended elsewhere, or by this counter's own offline record),
    * the counter lets it go, or every next call would be refused "counter busy" for the rest of the day.
    */
-  async function letGoIfEnded(owner: QueueOwner, number: string, counter: number): Promise<void> {
+  async function letGoIfEnded(owner: QueueOwner, ticket: CounterTicket, counter: number): Promise<void> {
     try {
       const s = await owner.state(day());
-      const held = s.active.some((t) => t.number === number && t.counter === counter && (t.state === 'called' || t.state === 'serving'));
+      // Still under the call this counter made (same called-at), whatever number the counter has now.
+      const held = s.active.some(
+        (t) =>
+          t.number === ticket.number &&
+          (t.state === 'called' || t.state === 'serving') &&
+          (t.counter === counter || (ticket.calledAt !== null && t.calledAt === ticket.calledAt)),
+      );
       if (held) return;
       await saveCounterTicket(db, null);
       current = null;
@@ -640,7 +646,7 @@ export function createQueueDesk(deps: QueueDeskDeps): QueueDesk {
         }
         if (outcome.kind === 'refused') {
           if (outcome.code.startsWith('auth.')) reach = 'not-enrolled';
-          if (outcome.code === 'queue.wrong-state' && before?.number && ON_CURRENT.has(request.kind)) await letGoIfEnded(owner, before.number, setup.counter);
+          if (outcome.code === 'queue.wrong-state' && before?.number && ON_CURRENT.has(request.kind)) await letGoIfEnded(owner, before, setup.counter);
           return err(outcome.code, outcome.detail);
         }
         reach = 'unreachable';

@@ -104,6 +104,8 @@ export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
 /** How long a hub's pull waits for a mirror pass when a kiosk is ahead of its copy (below the kiosk's 20 s timeout). */
 const MIRROR_CATCH_UP_MS = 5_000;
+/** How long after it ended such a pass, begun at a refusal, still answers the kiosk's next try. */
+const MIRROR_PASS_COUNTS_MS = 60_000;
 
 export function buildServer(options: ServerOptions): FastifyInstance {
   const { db } = options;
@@ -218,6 +220,8 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     return reply.code(answer.status).send(answer.body);
   });
 
+  /** On a hub: per scope, the mirror pass started when a kiosk ahead of its copy was last refused. */
+  const lateMirror = new Map<string, { endedAt?: number }>();
   app.post('/v1/sync/pull', { onRequest: authenticate }, async (request, reply) => {
     const device = requireDevice(request);
     const parsed = PullRequest.safeParse(request.body);
@@ -234,13 +238,25 @@ export function buildServer(options: ServerOptions): FastifyInstance {
       // hub is new or lost its database): only a mirror pass that reached the centre's end may say
       // so. Otherwise the kiosk keeps what it has and asks again later (found in review, 2026-12-07:
       // a kiosk moved behind such a hub dropped its catalog and branch data).
-      const caughtUp = await Promise.race([
-        hub.mirror.runOnce().then(
-          () => true,
+      // Kiosks ahead at once share one pass (freshPass). A pass that set out at an earlier refusal of
+      // this scope and has ended since counts too, however long it took (a slow link): the hub's
+      // copy is then the centre's, and a centre that went back is told as such.
+      const scope = parsed.data.scope;
+      const endedAt = lateMirror.get(scope)?.endedAt;
+      // Only a pass that ended a moment ago: an old one says nothing of a link that went down since.
+      let caughtUp = endedAt !== undefined && performance.now() - endedAt < MIRROR_PASS_COUNTS_MS;
+      if (!caughtUp) {
+        const pass: { endedAt?: number } = {};
+        const fresh = hub.mirror.freshPass().then(
+          () => ((pass.endedAt = performance.now()), true),
           () => false,
-        ),
-        new Promise<false>((resolve) => setTimeout(() => resolve(false), MIRROR_CATCH_UP_MS).unref()),
-      ]);
+        );
+        let timer: NodeJS.Timeout | undefined;
+        caughtUp = await Promise.race([fresh, new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), MIRROR_CATCH_UP_MS)))]);
+        clearTimeout(timer);
+        if (!caughtUp) lateMirror.set(scope, pass);
+      }
+      if (caughtUp) lateMirror.delete(scope);
       if (!caughtUp) {
         return reply
           .code(503)

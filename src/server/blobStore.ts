@@ -1,6 +1,6 @@
 import { createCipheriv, createHash, type Cipher } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { access, mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { S3 } from '@aws-sdk/client-s3';
@@ -62,8 +62,21 @@ export function diskStorage(blobDir: string): BlobStorage {
    * cut (mkdir answers the second writer at once, as if the folders were on disk).
    */
   const folders = new Map<string, Promise<void>>();
-  const folderOnDisk = (dir: string): Promise<void> => {
+  const folderOnDisk = async (dir: string): Promise<void> => {
     let ready = folders.get(dir);
+    if (ready) {
+      const made = await ready.then(
+        () =>
+          access(dir).then(
+            () => true,
+            () => false,
+          ),
+        () => false,
+      );
+      if (made) return;
+      if (folders.get(dir) === ready) folders.delete(dir);
+      ready = folders.get(dir);
+    }
     if (!ready) {
       ready = (async () => {
         const created = await mkdir(dir, { recursive: true });

@@ -41,69 +41,77 @@ async function until<T>(f: () => T | null | undefined, what: string): Promise<T>
 }
 const q = <E extends HTMLElement = HTMLElement>(selector: string) => document.querySelector<E>(selector);
 
+/** The counter's form with page 1 of its one paper scanned and page 2 on its way (the scanner holds it until `landPage2`). */
+async function formWithPage2OnItsWay() {
+  await initI18n('vi', [initReactI18next]);
+  const platform = createFakePlatform();
+  const started = await startKioskApp({
+    platform,
+    db: freshDb(),
+    reference: new ReferenceDb('ref', { indexedDB: new IDBFactory(), IDBKeyRange }),
+    clock: fixedClock(Date.UTC(2026, 1, 12, 3, 0)),
+    random: nodeRandom,
+    loadFonts: async () => fixtureFonts(),
+    seedBranch: seededBranch(),
+    roleOverride: 'counter',
+    loadSeedCatalog: async () => [FIVE_DAY_PROCEDURE],
+    seedCalendars: fixtureCalendars(),
+    sync: { isOnline: () => false },
+  });
+  // Page 1 comes back at once; page 2 stays on its way until the test lets it go.
+  let landPage2: ((r: Result<readonly CapturedPage[]>) => void) | null = null;
+  let scans = 0;
+  const scanner: DocumentScanner = {
+    supported: true,
+    available: async () => true,
+    scanPage: () => {
+      scans += 1;
+      if (scans === 1) return Promise.resolve({ ok: true, value: [jpegPage('page-1', 1654, 2339, 200, 'one')] });
+      return new Promise((resolve) => (landPage2 = resolve));
+    },
+  };
+  const app = { ...started, documentScanner: scanner } as KioskApp;
+
+  const host = document.createElement('div');
+  document.body.append(host);
+  const root = createRoot(host);
+  await act(async () => {
+    root.render(
+      createElement(
+        KioskContext.Provider,
+        { value: app },
+        createElement(NewDossier, { desk: app.dossiers, cardScan: { text: CCCD_SAMPLE_PAYLOAD, source: 'camera', seq: 1 }, onReset: () => undefined }),
+      ),
+    );
+  });
+  const search = await until(() => q<HTMLInputElement>('[data-testid="desk.procedureSearch"]'), 'the procedure search');
+  await act(async () => {
+    Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!.call(search, 'thu nghiem');
+    search.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+  const option = await until(() => q('[data-testid="desk.procedureOption"]'), 'the procedure');
+  await act(async () => option.click());
+  const scan = () => q<HTMLButtonElement>('[data-document-id="d1"] [data-testid="desk.scanPage"]');
+  await act(async () => (await until(() => (scan()?.disabled === false ? scan() : null), 'the scan button')).click());
+  await until(() => q('[data-document-id="d1"][data-pages="1"]'), 'page 1');
+  await act(async () => (await until(() => (scan()?.disabled === false ? scan() : null), 'the scanner free again')).click());
+  expect(landPage2).not.toBeNull();
+
+  return { platform, app, root, landPage2: landPage2! };
+}
+
+const ctrlEnter = () => window.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', ctrlKey: true, bubbles: true }));
+
 describe('the counter form while a page is on its way', () => {
   it('does not save until the page has landed, says why in Vietnamese, and then saves every page', async () => {
-    await initI18n('vi', [initReactI18next]);
-    const platform = createFakePlatform();
-    const started = await startKioskApp({
-      platform,
-      db: freshDb(),
-      reference: new ReferenceDb('ref', { indexedDB: new IDBFactory(), IDBKeyRange }),
-      clock: fixedClock(Date.UTC(2026, 1, 12, 3, 0)),
-      random: nodeRandom,
-      loadFonts: async () => fixtureFonts(),
-      seedBranch: seededBranch(),
-      roleOverride: 'counter',
-      loadSeedCatalog: async () => [FIVE_DAY_PROCEDURE],
-      seedCalendars: fixtureCalendars(),
-      sync: { isOnline: () => false },
-    });
-    // Page 1 comes back at once; page 2 stays on its way until the test lets it go.
-    let landPage2: ((r: Result<readonly CapturedPage[]>) => void) | null = null;
-    let scans = 0;
-    const scanner: DocumentScanner = {
-      supported: true,
-      available: async () => true,
-      scanPage: () => {
-        scans += 1;
-        if (scans === 1) return Promise.resolve({ ok: true, value: [jpegPage('page-1', 1654, 2339, 200, 'one')] });
-        return new Promise((resolve) => (landPage2 = resolve));
-      },
-    };
-    const app = { ...started, documentScanner: scanner } as KioskApp;
-
-    const host = document.createElement('div');
-    document.body.append(host);
-    const root = createRoot(host);
-    await act(async () => {
-      root.render(
-        createElement(
-          KioskContext.Provider,
-          { value: app },
-          createElement(NewDossier, { desk: app.dossiers, cardScan: { text: CCCD_SAMPLE_PAYLOAD, source: 'camera', seq: 1 }, onReset: () => undefined }),
-        ),
-      );
-    });
-    const search = await until(() => q<HTMLInputElement>('[data-testid="desk.procedureSearch"]'), 'the procedure search');
-    await act(async () => {
-      Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!.call(search, 'thu nghiem');
-      search.dispatchEvent(new Event('input', { bubbles: true }));
-    });
-    const option = await until(() => q('[data-testid="desk.procedureOption"]'), 'the procedure');
-    await act(async () => option.click());
-    const scan = () => q<HTMLButtonElement>('[data-document-id="d1"] [data-testid="desk.scanPage"]');
-    await act(async () => (await until(() => (scan()?.disabled === false ? scan() : null), 'the scan button')).click());
-    await until(() => q('[data-document-id="d1"][data-pages="1"]'), 'page 1');
-    await act(async () => (await until(() => (scan()?.disabled === false ? scan() : null), 'the scanner free again')).click());
-    expect(landPage2).not.toBeNull();
-
+    const { platform, app, root, landPage2 } = await formWithPage2OnItsWay();
     // Page 2 on its way: the save button waits, and Ctrl+Enter is refused with the reason.
     const save = q<HTMLButtonElement>('[data-testid="desk.submit"]')!;
     expect(save.disabled).toBe(true);
     expect(save.dataset.capturing).toBe('true');
     expect(save.textContent).toBe('Đang xử lý trang quét…');
     await act(async () => {
-      window.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', ctrlKey: true, bubbles: true }));
+      ctrlEnter();
       await tick(100);
     });
     expect(q('[data-testid="desk.submitError"]')?.dataset.code).toBe('dossier.pages-pending');
@@ -113,7 +121,7 @@ describe('the counter form while a page is on its way', () => {
 
     // Page 2 lands: saved with both pages, one receipt.
     await act(async () => {
-      landPage2!({ ok: true, value: [jpegPage('page-2', 1654, 2339, 200, 'two')] });
+      landPage2({ ok: true, value: [jpegPage('page-2', 1654, 2339, 200, 'two')] });
       await tick(50);
     });
     await until(() => q('[data-document-id="d1"][data-pages="2"]'), 'page 2');
@@ -124,6 +132,22 @@ describe('the counter form while a page is on its way', () => {
     const saved = await app.dossiers.get(done.dataset.code!);
     expect(saved?.args.documents.map((d) => d.pages)).toEqual([2]);
     expect(platform.printed).toHaveLength(1);
+    await act(async () => root.unmount());
+  });
+
+  it('Ctrl+Enter right as the page lands saves it with the dossier, or waits; never the dossier without it', async () => {
+    const { app, root, landPage2 } = await formWithPage2OnItsWay();
+    // The capture ends, and Ctrl+Enter comes before React drew the page: the form still held one
+    // page while no capture was under way any more (found in review of the fix, 2026-12-07).
+    landPage2({ ok: true, value: [jpegPage('page-2', 1654, 2339, 200, 'two')] });
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+    ctrlEnter();
+    await act(async () => tick(50));
+    const done = q('[data-testid="desk.done"]');
+    const outcome = done
+      ? (await app.dossiers.get(done.dataset.code!))?.args.documents.map((d) => d.pages)
+      : q('[data-testid="desk.submitError"]')?.dataset.code;
+    expect([[2], 'dossier.pages-pending']).toContainEqual(outcome);
     await act(async () => root.unmount());
   });
 });

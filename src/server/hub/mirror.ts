@@ -5,7 +5,7 @@ import { scopesOf, type Scope } from '../../shared/published';
 import { MAX_PULL_LIMIT, PullResponse, SYNC_PROTOCOL_VERSION, type Change } from '../../shared/sync';
 import type { Db } from '../db/Db';
 import { UpstreamUnreachable, type Upstream } from './upstream';
-import { oneAtATime } from '../../shared/oneAtATime';
+import { taskLine } from '../../shared/oneAtATime';
 
 /**
  * The hub's copy of what the centre publishes for its branch (the global scope, the branch's, its
@@ -26,6 +26,8 @@ export interface MirrorPass {
 
 export interface Mirror {
   runOnce(): Promise<MirrorPass>;
+  /** A pass that starts after this call, shared by every caller until it starts. */
+  freshPass(): Promise<MirrorPass>;
   start(): void;
   stop(): Promise<void>;
   upToDateAt(scope: Scope): number | null;
@@ -174,14 +176,22 @@ export function createMirror(options: {
   };
 
   // One pass at a time: the timer's and a caller's (tests, a technician's command) never interleave.
-  const runOnce = oneAtATime(async (): Promise<MirrorPass> => {
+  const line = taskLine();
+  const pass = async (): Promise<MirrorPass> => {
     const repulled: Scope[] = [];
     let pulled = 0;
     for (const scope of scopes) pulled += await mirrorScope(scope, repulled);
     await mirrorDevices();
     if (pulled > 0 || repulled.length > 0) log.info({ pulled, repulled }, 'mirrored the centre’s published data');
     return { pulled, repulled };
-  });
+  };
+  const runOnce = (): Promise<MirrorPass> => line(pass);
+  let queued: Promise<MirrorPass> | null = null;
+  const freshPass = (): Promise<MirrorPass> =>
+    (queued ??= line(async () => {
+      queued = null;
+      return pass();
+    }));
 
   const schedule = (ms: number): void => {
     if (stopped) return;
@@ -204,6 +214,7 @@ export function createMirror(options: {
 
   return {
     runOnce,
+    freshPass,
     devicesNow() {
       if (devicesAsk) return devicesAsk;
       // A rate limit, not domain time: the monotonic clock, whatever the injected clock says.

@@ -189,6 +189,11 @@ export const DocumentCard = memo(function DocumentCard(props: DocumentCardProps)
     [onCapturing, documentId],
   );
   useEffect(() => () => setCapturing(false), [setCapturing]);
+  // Over only once the form has rendered with the pages (a Ctrl+Enter in between saves the form as it was).
+  const [landed, setLanded] = useState(0);
+  useEffect(() => {
+    if (landed > 0) setCapturing(false);
+  }, [landed, setCapturing]);
 
   const run = async (
     kind: 'scanner' | 'camera' | 'file',
@@ -205,7 +210,7 @@ export const DocumentCard = memo(function DocumentCard(props: DocumentCardProps)
     } finally {
       end();
       setBusy(null);
-      setCapturing(false);
+      setLanded((n) => n + 1);
     }
   };
 
@@ -222,7 +227,7 @@ export const DocumentCard = memo(function DocumentCard(props: DocumentCardProps)
     } finally {
       end();
       setBusy(null);
-      setCapturing(false);
+      setLanded((n) => n + 1);
     }
   };
 
