@@ -13,11 +13,11 @@ describe('sealed-blob folders made once per process', () => {
   it('a folder removed while the server runs (an operator, a restore) is made again for the next write', async () => {
     const storage = diskStorage(dir);
     const sha = 'ab'.repeat(32);
-    await storage.writeStored(sealedKey(sha, 'one'), Buffer.from('first'));
+    await storage.writeStored(sealedKey(sha, 'one'), Buffer.from('first'), 5);
     // The operator clears the stored scans (moved to other storage, or restored from a backup without this folder).
     rmSync(join(dir, 'sha256'), { recursive: true, force: true });
     // Every later scan whose hash starts with "ab" now fails with ENOENT until the process restarts.
-    await storage.writeStored(sealedKey(sha, 'two'), Buffer.from('second'));
+    await storage.writeStored(sealedKey(sha, 'two'), Buffer.from('second'), 6);
     expect(await readFile(join(dir, sealedKey(sha, 'two')), 'utf8')).toBe('second');
   });
 });
