@@ -66,7 +66,6 @@ async function kiosk(): Promise<void> {
       console.log('{}');
     } else if (line === 'stats') {
       const tickets = Number((await db.query<{ n: unknown }>('SELECT count(*) AS n FROM tickets'))[0]?.n);
-      const e = (globalThis as any).__prof; if (e) { for (const [k, v] of [...e].sort((a: any, b: any) => b[1].ms - a[1].ms)) process.stderr.write(`PROF ${v.ms.toFixed(0).padStart(6)} ms ${String(v.n).padStart(5)}× ${k}\n`); e.clear(); }
       console.log(JSON.stringify({ tickets, ...counted.counters }));
     } else if (line === 'durability') {
       console.log(JSON.stringify(engine === 'postgres' ? await postgresDurability(db) : null));

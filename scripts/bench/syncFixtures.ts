@@ -103,14 +103,9 @@ export function countingDb(inner: Db): { db: Db; counters: DbCounters; reset(): 
   const counters: DbCounters = { queries: 0, transactions: 0, txQueries: 0, txMs: 0 };
   const wrapTx = (tx: Db): Db => ({
     ...tx,
-    query: async (sql, params) => {
+    query: (sql, params) => {
       counters.txQueries++;
-      const t0 = performance.now();
-      try { return await tx.query(sql, params); } finally {
-        const k = sql.replace(/\s+/g, ' ').slice(0, 60);
-        const e = (globalThis as any).__prof ??= new Map();
-        const v = e.get(k) ?? { n: 0, ms: 0 }; v.n++; v.ms += performance.now() - t0; e.set(k, v);
-      }
+      return tx.query(sql, params);
     },
     transaction: (fn) => fn(wrapTx(tx)),
   });
@@ -136,7 +131,6 @@ export function countingDb(inner: Db): { db: Db; counters: DbCounters; reset(): 
     db,
     counters,
     reset() {
-      const e = (globalThis as any).__prof; if (e) { for (const [k, v] of [...e].sort((a: any, b: any) => b[1].ms - a[1].ms)) process.stderr.write(`PROF ${v.ms.toFixed(0).padStart(6)} ms ${String(v.n).padStart(5)}× ${k}\n`); e.clear(); }
       Object.assign(counters, { queries: 0, transactions: 0, txQueries: 0, txMs: 0 });
     },
   };
