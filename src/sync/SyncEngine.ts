@@ -106,6 +106,12 @@ export interface RunReport {
   blobsDeferred: { readonly sha256: string; readonly error: TransportError }[];
   /** Scopes whose checksum differed from the server's and were pulled again from 0. */
   repulled: Scope[];
+  /**
+   * Scopes a branch hub could not answer yet (`hub.mirror-behind`: its copy of the centre's is
+   * behind this kiosk's): kept as they are and pulled again by the next run. Not a failed run, so
+   * the records still go to the hub on every save instead of waiting out a backoff.
+   */
+  pullLate: Scope[];
 }
 
 export const DEFAULT_PULL_LIMIT = 500;
@@ -130,6 +136,7 @@ export class SyncEngine {
       blobsFailed: [],
       blobsDeferred: [],
       repulled: [],
+      pullLate: [],
     };
     this.current = report;
     const withScans = options.blobs !== false;
@@ -334,7 +341,14 @@ export class SyncEngine {
     const withChecksum = meta.lastChecksumAt === null || now - meta.lastChecksumAt >= everyMs || now < meta.lastChecksumAt;
     const branch = typeof this.o.branchCode === 'function' ? this.o.branchCode() : this.o.branchCode;
     const role = typeof this.o.role === 'function' ? this.o.role() : this.o.role;
-    for (const scope of scopesOf(branch, role)) await this.pullScope(scope, withChecksum, report);
+    for (const scope of scopesOf(branch, role)) {
+      try {
+        await this.pullScope(scope, withChecksum, report);
+      } catch (e) {
+        if (!(e instanceof TransportError && e.wire.code === 'hub.mirror-behind')) throw e;
+        report.pullLate.push(scope);
+      }
+    }
     if (withChecksum) await saveSyncMeta(this.o.db, { lastChecksumAt: now });
   }
 

@@ -40,7 +40,18 @@ function virtualTimers(clock: ReturnType<typeof fixedClock>) {
   };
 }
 
-const EMPTY: RunReport = { pushed: 0, applied: 0, duplicates: 0, rejected: 0, pulled: 0, blobsUploaded: 0, blobsFailed: [], blobsDeferred: [], repulled: [] };
+const EMPTY: RunReport = {
+  pushed: 0,
+  applied: 0,
+  duplicates: 0,
+  rejected: 0,
+  pulled: 0,
+  blobsUploaded: 0,
+  blobsFailed: [],
+  blobsDeferred: [],
+  repulled: [],
+  pullLate: [],
+};
 
 function setup(overrides: Partial<SyncLoopOptions> & { failures?: number } = {}) {
   const clock = fixedClock(Date.UTC(2026, 10, 24, 2));

@@ -9,7 +9,18 @@ import type { SyncStatus } from './SyncStatus';
  * full disk, something thrown that is not even an Error), after it was stopped, and when nobody
  * listens to its status: the technician's screen must name the failure, a stopped loop stays quiet.
  */
-const EMPTY: RunReport = { pushed: 0, applied: 0, duplicates: 0, rejected: 0, pulled: 0, blobsUploaded: 0, blobsFailed: [], blobsDeferred: [], repulled: [] };
+const EMPTY: RunReport = {
+  pushed: 0,
+  applied: 0,
+  duplicates: 0,
+  rejected: 0,
+  pulled: 0,
+  blobsUploaded: 0,
+  blobsFailed: [],
+  blobsDeferred: [],
+  repulled: [],
+  pullLate: [],
+};
 const SNAPSHOT: LoopSnapshot = { pending: 1, oldestPendingAt: null, pendingBytes: 10, pendingBlobs: 0, rejected: 0, stuckBlobs: 0 };
 
 /** Timers that fire only when the test says so; `delays` lists what each one asked for. */
