@@ -6,7 +6,7 @@ import { ProcessingTimeCorrection, type ProcessingTimeCorrected } from '../share
 import { GLOBAL_SCOPE } from '../shared/published';
 import type { WireError } from '../shared/sync';
 import { recordAudit, type AuditActor } from './audit';
-import { publishChanges } from './changes';
+import { lockScope, publishChanges } from './changes';
 import type { Db } from './db/Db';
 import { describeIssues, wireError } from './wireErrors';
 
@@ -38,10 +38,9 @@ export async function correctProcessingTime(
   options: { readonly actor: AuditActor; readonly now: number },
 ): Promise<CorrectionOutcome> {
   return db.transaction(async (tx): Promise<CorrectionOutcome> => {
-    // The scope's counter before the procedure's row, the order publishChanges takes them in: the
-    // other way round, a catalog publish of the same procedure deadlocked with this on PostgreSQL.
-    await tx.query('INSERT INTO scope_seqs (scope) VALUES ($1) ON CONFLICT DO NOTHING', [GLOBAL_SCOPE]);
-    await tx.query('SELECT 1 FROM scope_seqs WHERE scope = $1 FOR UPDATE', [GLOBAL_SCOPE]);
+    // The scope before the procedure's row, as publishChanges takes them: the other way round, a
+    // catalog publish of the same procedure deadlocked with this on PostgreSQL.
+    await lockScope(tx, GLOBAL_SCOPE);
     const rows = await tx.query<{ data: unknown }>(
       `SELECT data FROM changes WHERE scope = $1 AND entity = 'procedure' AND key = $2 AND op = 'put' FOR UPDATE`,
       [GLOBAL_SCOPE, correction.code],

@@ -15,6 +15,17 @@ import type { Db } from './db/Db';
 import { describeIssues } from './wireErrors';
 
 /**
+ * Locks a scope's counter row (made if missing), the first lock publishChanges takes. A caller
+ * that reads a published record and publishes from it (a staff account, a catalog correction)
+ * takes it first, in the same transaction: changes to one scope then run one after the other, and
+ * in publishChanges' lock order (the scope, then any record), so they cannot deadlock with it.
+ */
+export async function lockScope(tx: Db, scope: string): Promise<void> {
+  await tx.query('INSERT INTO scope_seqs (scope) VALUES ($1) ON CONFLICT DO NOTHING', [scope]);
+  await tx.query('SELECT 1 FROM scope_seqs WHERE scope = $1 FOR UPDATE', [scope]);
+}
+
+/**
  * The per-scope change feed of published data (DESIGN.md, "Pull").
  *
  * Publishing: one transaction per batch. The scope's counter row is incremented with

@@ -13,7 +13,7 @@ import {
   type StaffRole,
 } from '../shared/staff';
 import { recordAudit, type AuditActor } from './audit';
-import { publishChanges } from './changes';
+import { lockScope, publishChanges } from './changes';
 import type { Db } from './db/Db';
 import { describeIssues, wireError } from './wireErrors';
 
@@ -46,8 +46,8 @@ async function current(db: Db, branchCode: string, staffId: string): Promise<Sta
 type StaffFailure = { readonly ok: false; readonly code: string; readonly detail: string };
 
 /**
- * Publishes an account's next version, computed from the version read under the scope's lock (the
- * scope's counter row, taken first as publishChanges takes it): two staff changes to one account
+ * Publishes an account's next version, computed from the version read under the scope's lock
+ * (lockScope): two staff changes to one account
  * at once run one after the other, each from the other's result. Read outside, a PIN reset racing a
  * disable published the account active again, both answered 200 (found in review, 2026-12-07).
  */
@@ -62,8 +62,7 @@ async function publishAccount(
 ): Promise<StaffOutcome<null>> {
   const scope = staffScope(branchCode);
   return db.transaction(async (tx) => {
-    await tx.query('INSERT INTO scope_seqs (scope) VALUES ($1) ON CONFLICT DO NOTHING', [scope]);
-    await tx.query('SELECT 1 FROM scope_seqs WHERE scope = $1 FOR UPDATE', [scope]);
+    await lockScope(tx, scope);
     const account = next(await current(tx, branchCode, staffId));
     if ('ok' in account) return account;
     const published = await publishChanges(tx, { scope, changes: [{ entity: 'staffAccount', op: 'put', data: account }] });
