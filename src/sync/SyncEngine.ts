@@ -114,6 +114,11 @@ export interface RunReport {
   pullLate: Scope[];
 }
 
+/** A run that has done nothing yet (what runOnce fills in). */
+export function emptyRunReport(): RunReport {
+  return { pushed: 0, applied: 0, duplicates: 0, rejected: 0, pulled: 0, blobsUploaded: 0, blobsFailed: [], blobsDeferred: [], repulled: [], pullLate: [] };
+}
+
 export const DEFAULT_PULL_LIMIT = 500;
 export const DEFAULT_CHECKSUM_EVERY_MS = 10 * 60_000;
 
@@ -126,18 +131,7 @@ export class SyncEngine {
 
   /** `blobs: false` leaves the scans out (the loop does while they back off). */
   async runOnce(options: { readonly blobs?: boolean } = {}): Promise<RunReport> {
-    const report: RunReport = {
-      pushed: 0,
-      applied: 0,
-      duplicates: 0,
-      rejected: 0,
-      pulled: 0,
-      blobsUploaded: 0,
-      blobsFailed: [],
-      blobsDeferred: [],
-      repulled: [],
-      pullLate: [],
-    };
+    const report = emptyRunReport();
     this.current = report;
     const withScans = options.blobs !== false;
     try {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fixedClock } from '../shared/clock';
 import type { HeartbeatRequest } from '../shared/sync';
 import { SyncLoop, type LoopSnapshot, type SyncLoopOptions, type Timers } from './SyncLoop';
-import type { RunReport } from './SyncEngine';
+import { emptyRunReport, type RunReport } from './SyncEngine';
 import type { SyncStatus } from './SyncStatus';
 import { TransportError } from './Transport';
 
@@ -40,18 +40,7 @@ function virtualTimers(clock: ReturnType<typeof fixedClock>) {
   };
 }
 
-const EMPTY: RunReport = {
-  pushed: 0,
-  applied: 0,
-  duplicates: 0,
-  rejected: 0,
-  pulled: 0,
-  blobsUploaded: 0,
-  blobsFailed: [],
-  blobsDeferred: [],
-  repulled: [],
-  pullLate: [],
-};
+const EMPTY: RunReport = emptyRunReport();
 
 function setup(overrides: Partial<SyncLoopOptions> & { failures?: number } = {}) {
   const clock = fixedClock(Date.UTC(2026, 10, 24, 2));

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fixedClock } from '../shared/clock';
 import { SyncLoop, type LoopSnapshot, type RunOptions, type SyncLoopOptions, type Timers } from './SyncLoop';
-import type { RunReport } from './SyncEngine';
+import { emptyRunReport, type RunReport } from './SyncEngine';
 import type { SyncStatus } from './SyncStatus';
 import { TransportError } from './Transport';
 
@@ -18,18 +18,7 @@ const T0 = Date.UTC(2026, 11, 3, 2);
 const MIN = 60_000;
 const STUCK_AFTER = 15 * MIN;
 
-const EMPTY: RunReport = {
-  pushed: 0,
-  applied: 0,
-  duplicates: 0,
-  rejected: 0,
-  pulled: 0,
-  blobsUploaded: 0,
-  blobsFailed: [],
-  blobsDeferred: [],
-  repulled: [],
-  pullLate: [],
-};
+const EMPTY: RunReport = emptyRunReport();
 const down = () => new TransportError('network', { code: 'net.unreachable', detail: 'down' });
 const revoked = () => new TransportError('auth', { code: 'auth.revoked', detail: 'revoked' });
 const scanDeferred = (): RunReport['blobsDeferred'][number] => ({

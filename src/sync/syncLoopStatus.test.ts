@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fixedClock } from '../shared/clock';
 import { SyncLoop, type LoopSnapshot, type SyncLoopOptions, type Timers } from './SyncLoop';
-import type { RunReport } from './SyncEngine';
+import { emptyRunReport, type RunReport } from './SyncEngine';
 import type { SyncStatus } from './SyncStatus';
 
 /**
@@ -9,18 +9,7 @@ import type { SyncStatus } from './SyncStatus';
  * full disk, something thrown that is not even an Error), after it was stopped, and when nobody
  * listens to its status: the technician's screen must name the failure, a stopped loop stays quiet.
  */
-const EMPTY: RunReport = {
-  pushed: 0,
-  applied: 0,
-  duplicates: 0,
-  rejected: 0,
-  pulled: 0,
-  blobsUploaded: 0,
-  blobsFailed: [],
-  blobsDeferred: [],
-  repulled: [],
-  pullLate: [],
-};
+const EMPTY: RunReport = emptyRunReport();
 const SNAPSHOT: LoopSnapshot = { pending: 1, oldestPendingAt: null, pendingBytes: 10, pendingBlobs: 0, rejected: 0, stuckBlobs: 0 };
 
 /** Timers that fire only when the test says so; `delays` lists what each one asked for. */
