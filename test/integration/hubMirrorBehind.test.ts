@@ -27,12 +27,15 @@ const clock = fixedClock(Date.UTC(2026, 10, 24, 2, 0));
  * A kiosk whose cursors are ahead of a hub's copy of the centre's scopes (found in review,
  * 2026-12-07): a late mirror is not a centre restored from a backup, so the kiosk keeps its data.
  */
-describe('kiosk ahead of the hub mirror', { timeout: 120_000 }, () => {
+describe('kiosk ahead of the hub mirror', { timeout: 180_000 }, () => {
   let centre: Awaited<ReturnType<typeof startCentre>>;
   let identity: StoredIdentity;
-  const link = { down: false, holdPulls: false };
+  /** The hub's link to the centre: cut, its pulls held 5 s, its round trip, and the pulls it carried. */
+  const link = { down: false, holdPulls: false, rttMs: 0, pulls: 0 };
   const linkFetch: typeof fetch = async (input, init) => {
     if (link.down) throw new TypeError('fetch failed (link cut by the test)');
+    if (String(input).endsWith('/v1/sync/pull')) link.pulls += 1;
+    if (link.rttMs > 0) await new Promise((r) => setTimeout(r, link.rttMs));
     // A slow WAN: the mirror's pulls of a big catalog take long; the device list is small.
     if (link.holdPulls && String(input).endsWith('/v1/sync/pull')) await new Promise((r) => setTimeout(r, 5_000));
     return fetch(input, init);
@@ -64,8 +67,7 @@ describe('kiosk ahead of the hub mirror', { timeout: 120_000 }, () => {
     ).toBe(200);
   });
   afterEach(async () => {
-    link.down = false;
-    link.holdPulls = false;
+    Object.assign(link, { down: false, holdPulls: false, rttMs: 0, pulls: 0 });
     for (const h of running.splice(0)) {
       await h.app.close().catch(() => undefined);
       await h.db.close().catch(() => undefined);
@@ -119,5 +121,41 @@ describe('kiosk ahead of the hub mirror', { timeout: 120_000 }, () => {
     expect(late.pullLate).toEqual(expect.arrayContaining(['global', 'branch:CN01']));
     expect(await readPublishedOne(kiosk.reference, 'global', 'procedure', '1.000001')).not.toBeNull();
     expect(await readPublishedOne(kiosk.reference, 'branch:CN01', 'branchConfig', 'CN01')).not.toBeNull();
+  });
+  /** A pull from a kiosk whose cursor is above every feed's end (the centre went back to a backup); its status. */
+  const pullAhead = (base: string, token: string): Promise<number> =>
+    fetch(`${base}/v1/sync/pull`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ protocolVersion: 1, scope: 'global', cursor: 1_000_000, limit: 100, withChecksum: false }),
+    }).then((r) => r.status);
+
+  // Found in a review of the first version of the fix (2026-12-07), which gave each such pull a pass
+  // of its own: pulls arriving together waited for one another's passes and were answered 503
+  // although the first pass had brought the hub up to the centre; over a slow link every try was.
+  it('pulls arriving together share a pass and are answered once the hub is up to the centre', async () => {
+    const kiosks = await Promise.all([41, 42, 43, 44, 45].map((slot) => enrolKiosk(centre.db, centre.baseUrl, clock, slot)));
+    link.rttMs = 400; // a WAN
+    const hub = await startHub();
+    await hubOf(hub.app)!.mirror.runOnce(); // the hub is up to date with the centre (and knows the kiosks)
+    link.pulls = 0;
+    const answers = await Promise.all(kiosks.map((k) => pullAhead(hub.base, k.token)));
+    const pullsWhenAnswered = link.pulls;
+    await new Promise((r) => setTimeout(r, 3_000));
+    // One pass after the first request (3 scopes) suffices, two at most; every kiosk told to start over.
+    expect({ answers, pullsWhenAnswered, pullsAfter: link.pulls }).toEqual({ answers: [200, 200, 200, 200, 200], pullsWhenAnswered: 6, pullsAfter: 6 });
+  });
+
+  it('a kiosk above a centre restored from a backup is told to start over, whatever the link’s round trip', async () => {
+    const kiosk = await enrolKiosk(centre.db, centre.baseUrl, clock, 46);
+    const hub = await startHub();
+    await hubOf(hub.app)!.mirror.runOnce(); // the hub is exactly the (restored) centre
+    link.rttMs = 1_300; // a slow WAN: a pass (3 scope pulls + the device list) takes > 5 s
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 3_000)); // the kiosk's backoff between attempts
+      statuses.push(await pullAhead(hub.base, kiosk.token));
+    }
+    expect(statuses).toContain(200);
   });
 });
